@@ -1,0 +1,553 @@
+//! Splicing edits into a document's text.
+//!
+//! Every change is a replacement of a byte range found through the spanned
+//! tree. Inserted lines copy the indentation of their neighbours, flow
+//! collections get flow text, and nothing outside the edited ranges moves.
+
+use thiserror::Error;
+
+use super::emit::{self, Layout, Value};
+use super::tree::{Entry, Mapping, Node, Sequence};
+use super::yaml11;
+use granit_parser::ScalarStyle;
+
+/// An edit that cannot be made to this document, with the 1-based line (in
+/// the document) of the node in the way.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{message}")]
+pub struct EditError {
+    pub message: String,
+    pub line: usize,
+}
+
+#[derive(Debug)]
+struct Splice {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+/// Edits collected against one document's text, applied at once.
+#[derive(Debug)]
+pub struct Editor<'a> {
+    text: &'a str,
+    layout: Layout,
+    splices: Vec<Splice>,
+}
+
+impl<'a> Editor<'a> {
+    pub fn new(text: &'a str, layout: Layout) -> Self {
+        Editor {
+            text,
+            layout,
+            splices: Vec::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.splices.is_empty()
+    }
+
+    /// Replace `start..end` with `text`.
+    pub fn replace(&mut self, start: usize, end: usize, text: String) {
+        self.splices.push(Splice { start, end, text });
+    }
+
+    /// The edited text. Splices never overlap by construction (each edits a
+    /// distinct node); inserts at one position keep the order they were made.
+    pub fn apply(mut self) -> String {
+        self.splices.sort_by_key(|s| s.start);
+        let mut out = String::with_capacity(
+            self.text.len() + self.splices.iter().map(|s| s.text.len()).sum::<usize>(),
+        );
+        let mut at = 0;
+        for s in &self.splices {
+            debug_assert!(s.start >= at, "overlapping splices at byte {}", s.start);
+            let start = s.start.max(at);
+            out.push_str(&self.text[at..start]);
+            out.push_str(&s.text);
+            at = s.end.max(start);
+        }
+        out.push_str(&self.text[at..]);
+        out
+    }
+
+    fn line_start(&self, pos: usize) -> usize {
+        self.text[..pos].rfind('\n').map_or(0, |i| i + 1)
+    }
+
+    /// Where lines go after the line holding `pos`, and the text to put before
+    /// them when that line has no line break (the end of the document).
+    fn after_line(&self, pos: usize) -> (usize, &'static str) {
+        if pos > 0 && self.text.as_bytes()[pos - 1] == b'\n' {
+            // Already at a line start: block scalars end there.
+            return (pos, "");
+        }
+        match self.text[pos..].find('\n') {
+            Some(i) => (pos + i + 1, ""),
+            None => (self.text.len(), self.layout.newline),
+        }
+    }
+
+    /// Insert whole lines (ending with a line break) after the line of `pos`.
+    fn insert_lines_after(&mut self, pos: usize, lines: String) {
+        let (at, lead) = self.after_line(pos);
+        let text = if lead.is_empty() {
+            lines
+        } else {
+            // Keep a document that ended without a line break ending without one.
+            format!(
+                "{lead}{}",
+                lines.strip_suffix(self.layout.newline).unwrap_or(&lines)
+            )
+        };
+        self.replace(at, at, text);
+    }
+
+    /// Set a scalar node to the string `value`, unless it already reads as it.
+    pub fn set_scalar(&mut self, node: &Node<'_>, value: &str) {
+        if reads_as_string(node, value) {
+            return;
+        }
+        let loc = node.loc();
+        self.replace(loc.start, loc.end, emit::scalar(value));
+    }
+
+    /// Make `map[key]` be `value`. Mappings are merged key by key so that
+    /// unrelated keys, comments and layout inside them stay as they are.
+    pub fn set_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
+        match map.entry(key) {
+            None => self.insert_entry(map, key, value),
+            Some(entry) => self.set_value(entry, value),
+        }
+    }
+
+    fn set_value(&mut self, entry: &Entry<'_>, value: &Value) {
+        match (value, &entry.value) {
+            (Value::Str(s), node @ Node::Scalar(_)) if !entry.value.is_null() => {
+                self.set_scalar(node, s)
+            }
+            (Value::Map(fields), Node::Mapping(existing)) => {
+                for (k, v) in fields {
+                    self.set_entry(existing, k, v);
+                }
+            }
+            (value, node) => {
+                if scalar_matches(node, value) {
+                    return;
+                }
+                let loc = node.loc();
+                if loc.start == loc.end {
+                    // An empty value sits before the `:`; write after it.
+                    let colon = self.text[entry.key.loc().end..]
+                        .find(':')
+                        .map_or(loc.end, |i| entry.key.loc().end + i + 1);
+                    self.replace(colon, colon, format!(" {}", emit::flow(value)));
+                } else {
+                    self.replace(loc.start, loc.end, emit::flow(value));
+                }
+            }
+        }
+    }
+
+    /// Replace a whole entry (key and value) by `key: value` in place: used to
+    /// turn `valueFrom: {...}` into `value: "..."` where it stands.
+    pub fn replace_entry(&mut self, entry: &Entry<'_>, key: &str, value: &Value) {
+        let start = entry.key.loc().start;
+        let end = entry.value.loc().end.max(entry.key.loc().end);
+        let end = self.trim_block_end(end);
+        self.replace(
+            start,
+            end,
+            format!("{}: {}", emit::scalar(key), emit::flow(value)),
+        );
+    }
+
+    /// Block scalars end at the start of the next line; a replacement that
+    /// ends there must keep that line break.
+    fn trim_block_end(&self, end: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        if end > 0 && bytes[end - 1] == b'\n' {
+            end - 1 - usize::from(end > 1 && bytes[end - 2] == b'\r')
+        } else {
+            end
+        }
+    }
+
+    /// Add `key: value` to a mapping that does not have `key`.
+    pub fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
+        if map.flow {
+            let text = format!("{}: {}", emit::scalar(key), emit::flow(value));
+            match map.entries.last() {
+                Some(last) => {
+                    let at = last.value.loc().end.max(last.key.loc().end);
+                    self.replace(at, at, format!(", {text}"));
+                }
+                None => self.replace(map.loc.end - 1, map.loc.end - 1, text),
+            }
+            return;
+        }
+        let indent = map.entries.first().map_or(map.loc.col, |e| e.key.loc().col);
+        let lines = emit::block_entry(key, value, indent, self.layout);
+        self.insert_lines_after(map.loc.end, lines);
+    }
+
+    /// Append an item to a sequence.
+    pub fn append_item(&mut self, seq: &Sequence<'_>, item: &Value) {
+        if seq.flow {
+            match seq.items.last() {
+                Some(last) => {
+                    let at = last.loc().end;
+                    self.replace(at, at, format!(", {}", emit::flow(item)));
+                }
+                None => self.replace(seq.loc.end - 1, seq.loc.end - 1, emit::flow(item)),
+            }
+            return;
+        }
+        let first = seq.items.first().map_or(seq.loc, Node::loc);
+        let line = &self.text[self.line_start(first.start)..first.start];
+        let dash_col = match line.rfind('-') {
+            Some(i) => line[..i].chars().count(),
+            None => first.col.saturating_sub(2),
+        };
+        let lines = emit::block_item(item, dash_col, first.col, self.layout);
+        self.insert_lines_after(seq.loc.end, lines);
+    }
+
+    /// Remove item `index` of a sequence, with its line(s) in block style.
+    pub fn remove_item(&mut self, seq: &Sequence<'_>, index: usize) {
+        let item = seq.items[index].loc();
+        if seq.flow {
+            let (start, end) = match (
+                index.checked_sub(1).map(|i| &seq.items[i]),
+                seq.items.get(index + 1),
+            ) {
+                (Some(prev), _) => (prev.loc().end, item.end),
+                (None, Some(next)) => (item.start, next.loc().start),
+                (None, None) => (item.start, item.end),
+            };
+            self.replace(start, end, String::new());
+            return;
+        }
+        let start = self.line_start(item.start);
+        let end = self.after_line(item.end).0;
+        self.replace(start, end, String::new());
+    }
+
+    /// Make the list at `parent[list_key]` hold exactly one mapping whose
+    /// `name` is `item`'s name, with `item`'s fields set on it. Keys listed in
+    /// `exclusive` are alternatives to a field of `item` (as `valueFrom` is to
+    /// `value`): an existing one is replaced in place by that field.
+    pub fn upsert_named(
+        &mut self,
+        parent: &Mapping<'_>,
+        list_key: &str,
+        item: &[(String, Value)],
+        exclusive: &[(&str, &str)],
+    ) -> Result<(), EditError> {
+        let name = match item.first() {
+            Some((k, Value::Str(name))) if k == "name" => name.as_str(),
+            _ => unreachable!("named items start with their name"),
+        };
+        let new_item = Value::Map(item.to_vec());
+        let Some(entry) = parent.entry(list_key) else {
+            self.insert_entry(parent, list_key, &Value::Seq(vec![new_item]));
+            return Ok(());
+        };
+        let seq = match &entry.value {
+            node if node.is_null() => {
+                self.set_value(entry, &Value::Seq(vec![new_item]));
+                return Ok(());
+            }
+            Node::Sequence(seq) => seq,
+            other => {
+                return Err(EditError {
+                    message: format!(
+                    "`{list_key}` is not a list (aliases and scalars cannot be edited in place)"
+                ),
+                    line: other.loc().line,
+                })
+            }
+        };
+        let mut matches = seq
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.str_at(&["name"]) == Some(name));
+        let Some((_, Node::Mapping(existing))) = matches.next() else {
+            self.append_item(seq, &new_item);
+            return Ok(());
+        };
+        for (i, _) in matches {
+            // The API server would keep only one of them; keep ours, in the first place.
+            self.remove_item(seq, i);
+        }
+        for (key, value) in &item[1..] {
+            let alternative = exclusive
+                .iter()
+                .find(|(field, _)| field == key)
+                .and_then(|(_, alt)| existing.entry(alt));
+            match (existing.entry(key), alternative) {
+                (None, Some(alt)) => self.replace_entry(alt, key, value),
+                (Some(_), Some(alt)) => {
+                    self.set_entry(existing, key, value);
+                    self.remove_entry(existing, alt);
+                }
+                _ => self.set_entry(existing, key, value),
+            }
+        }
+        Ok(())
+    }
+
+    /// Remove an entry from a mapping, with its lines in block style.
+    fn remove_entry(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
+        let start = entry.key.loc().start;
+        let end = entry.value.loc().end.max(entry.key.loc().end);
+        if map.flow {
+            let index = map
+                .entries
+                .iter()
+                .position(|e| e.key.loc() == entry.key.loc())
+                .unwrap_or(0);
+            let (s, e) = match (
+                index.checked_sub(1).map(|i| &map.entries[i]),
+                map.entries.get(index + 1),
+            ) {
+                (Some(prev), _) => (prev.value.loc().end, end),
+                (None, Some(next)) => (start, next.key.loc().start),
+                (None, None) => (start, end),
+            };
+            self.replace(s, e, String::new());
+            return;
+        }
+        let line_start = self.line_start(start);
+        let from = if self.text[line_start..start].trim().is_empty() {
+            line_start
+        } else {
+            start
+        };
+        let to = self.after_line(end).0;
+        self.replace(from, to, String::new());
+    }
+}
+
+/// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.
+pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
+    match node {
+        Node::Scalar(s) => {
+            s.value == value
+                && !s.tagged
+                && (s.style != ScalarStyle::Plain || yaml11::plain_is_string(value))
+        }
+        _ => false,
+    }
+}
+
+fn scalar_matches(node: &Node<'_>, value: &Value) -> bool {
+    match (node, value) {
+        (Node::Scalar(s), Value::Bool(b)) => {
+            s.style == ScalarStyle::Plain && s.value == b.to_string()
+        }
+        (Node::Scalar(s), Value::Int(i)) => {
+            s.style == ScalarStyle::Plain && s.value == i.to_string()
+        }
+        (node, Value::Str(s)) => reads_as_string(node, s),
+        _ => false,
+    }
+}
+
+/// The sequence layout a document uses: the offset between a key and the
+/// dashes of its block sequence, taken from the first one found.
+pub fn detect_seq_indent(root: &Node<'_>) -> Option<usize> {
+    match root {
+        Node::Mapping(m) => m.entries.iter().find_map(|e| match &e.value {
+            Node::Sequence(s) if !s.flow && !s.items.is_empty() => {
+                let item_col = s.items[0].loc().col;
+                Some(item_col.saturating_sub(2).saturating_sub(e.key.loc().col))
+            }
+            v => detect_seq_indent(v),
+        }),
+        Node::Sequence(s) => s.items.iter().find_map(detect_seq_indent),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::tree::parse;
+
+    fn env_item(name: &str, value: &str) -> Vec<(String, Value)> {
+        vec![
+            ("name".into(), Value::str(name)),
+            ("value".into(), Value::str(value)),
+        ]
+    }
+
+    /// Upsert `name=value` into the `env` of the mapping at `path`.
+    fn upsert(text: &str, path: &[&str], name: &str, value: &str) -> String {
+        let root = parse(text).unwrap().unwrap();
+        let layout = Layout {
+            seq_indent: detect_seq_indent(&root).unwrap_or(2),
+            newline: "\n",
+        };
+        let mut ed = Editor::new(text, layout);
+        let parent = root.path(path).unwrap().as_mapping().unwrap();
+        ed.upsert_named(
+            parent,
+            "env",
+            &env_item(name, value),
+            &[("value", "valueFrom")],
+        )
+        .unwrap();
+        ed.apply()
+    }
+
+    #[test]
+    fn appends_to_indented_and_compact_block_lists() {
+        let t = "c:\n  env:\n    - name: A\n      value: x # keep\n  image: i\n";
+        assert_eq!(upsert(t, &["c"], "B", "on"), "c:\n  env:\n    - name: A\n      value: x # keep\n    - name: B\n      value: \"on\"\n  image: i\n");
+        let t = "c:\n  env:\n  - name: A\n    value: x\n";
+        assert_eq!(
+            upsert(t, &["c"], "B", "y"),
+            "c:\n  env:\n  - name: A\n    value: x\n  - name: B\n    value: \"y\"\n"
+        );
+    }
+
+    #[test]
+    fn replaces_in_place_including_value_from() {
+        let t = "c:\n  env:\n  - name: B\n    valueFrom:\n      fieldRef: {fieldPath: x}\n  - name: C\n";
+        assert_eq!(
+            upsert(t, &["c"], "B", "v"),
+            "c:\n  env:\n  - name: B\n    value: v\n  - name: C\n"
+        );
+        let t = "c:\n  env:\n  - value: old # c\n    name: B\n";
+        assert_eq!(
+            upsert(t, &["c"], "B", "0777"),
+            "c:\n  env:\n  - value: \"0777\" # c\n    name: B\n"
+        );
+    }
+
+    #[test]
+    fn unchanged_when_already_right_and_fixes_plain_booleans() {
+        let t = "c:\n  env:\n  - name: B\n    value: 'on'\n";
+        assert_eq!(upsert(t, &["c"], "B", "on"), t);
+        let t = "c:\n  env:\n  - name: B\n    value: on\n";
+        assert_eq!(
+            upsert(t, &["c"], "B", "on"),
+            "c:\n  env:\n  - name: B\n    value: \"on\"\n"
+        );
+    }
+
+    #[test]
+    fn removes_duplicates_keeping_the_first_place() {
+        let t = "c:\n  env:\n  - name: B\n    value: a\n  - name: X\n  - name: B\n    value: b\n";
+        assert_eq!(
+            upsert(t, &["c"], "B", "z"),
+            "c:\n  env:\n  - name: B\n    value: z\n  - name: X\n"
+        );
+        let t = "c: {env: [{name: B, value: a}, {name: B}, {name: X}]}\n";
+        assert_eq!(
+            upsert(t, &["c"], "B", "a"),
+            "c: {env: [{name: B, value: a}, {name: X}]}\n"
+        );
+    }
+
+    #[test]
+    fn flow_lists_and_maps() {
+        assert_eq!(
+            upsert("c: {env: []}\n", &["c"], "B", "v"),
+            "c: {env: [{name: B, value: v}]}\n"
+        );
+        assert_eq!(
+            upsert("c: {env: [{name: A, value: b}]}\n", &["c"], "B", "v"),
+            "c: {env: [{name: A, value: b}, {name: B, value: v}]}\n"
+        );
+        assert_eq!(
+            upsert("c: {image: x}\n", &["c"], "B", "v"),
+            "c: {image: x, env: [{name: B, value: v}]}\n"
+        );
+        assert_eq!(
+            upsert("c: {}\n", &["c"], "B", "v"),
+            "c: {env: [{name: B, value: v}]}\n"
+        );
+    }
+
+    #[test]
+    fn new_env_key_follows_the_document_layout() {
+        let t = "containers:\n- name: c\n  image: i\n";
+        assert_eq!(upsert(t, &[], "B", "v").lines().last(), Some("  value: v"));
+        let root_text = "spec:\n  containers:\n    - name: c\n      image: |\n        x\n\n";
+        let out = {
+            let root = parse(root_text).unwrap().unwrap();
+            let mut ed = Editor::new(
+                root_text,
+                Layout {
+                    seq_indent: 2,
+                    newline: "\n",
+                },
+            );
+            let c = root
+                .path(&["spec", "containers"])
+                .unwrap()
+                .as_sequence()
+                .unwrap()
+                .items[0]
+                .as_mapping()
+                .unwrap();
+            ed.upsert_named(c, "env", &env_item("B", "v"), &[]).unwrap();
+            ed.apply()
+        };
+        assert_eq!(out, "spec:\n  containers:\n    - name: c\n      image: |\n        x\n\n      env:\n        - name: B\n          value: v\n");
+    }
+
+    #[test]
+    fn null_env_and_missing_final_newline() {
+        assert_eq!(
+            upsert("c:\n  env:\n  x: 1\n", &["c"], "B", "v"),
+            "c:\n  env: [{name: B, value: v}]\n  x: 1\n"
+        );
+        assert_eq!(
+            upsert("c:\n  env: ~\n", &["c"], "B", "v"),
+            "c:\n  env: [{name: B, value: v}]\n"
+        );
+        assert_eq!(
+            upsert("c:\n  x: 1", &["c"], "B", "v"),
+            "c:\n  x: 1\n  env:\n    - name: B\n      value: v"
+        );
+    }
+
+    #[test]
+    fn non_list_env_is_an_error_with_a_line() {
+        let t = "c:\n  env: *x\n";
+        let t2 = format!("a: &x [1]\n{t}");
+        let root = parse(&t2).unwrap().unwrap();
+        let mut ed = Editor::new(&t2, Layout::default());
+        let e = ed
+            .upsert_named(
+                root.path(&["c"]).unwrap().as_mapping().unwrap(),
+                "env",
+                &env_item("B", "v"),
+                &[],
+            )
+            .unwrap_err();
+        assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn nested_mappings_merge_key_by_key() {
+        let t = "v:\n  - name: s\n    secret:\n      secretName: old\n      defaultMode: 0644\n";
+        let root = parse(t).unwrap().unwrap();
+        let mut ed = Editor::new(t, Layout::default());
+        let item = vec![
+            ("name".into(), Value::str("s")),
+            (
+                "secret".into(),
+                Value::map([("secretName", Value::str("registry-secret"))]),
+            ),
+        ];
+        ed.upsert_named(root.as_mapping().unwrap(), "v", &item, &[])
+            .unwrap();
+        assert_eq!(ed.apply(), "v:\n  - name: s\n    secret:\n      secretName: registry-secret\n      defaultMode: 0644\n");
+    }
+}

@@ -1,0 +1,321 @@
+//! Rendering generated YAML: whole documents (the registry Secret, the token
+//! refresher) and fragments spliced into existing documents.
+//!
+//! Kubernetes reads YAML 1.1, so a string is written plain only when no YAML
+//! 1.1 or 1.2 reader could take it for anything but that string; everything
+//! else is double-quoted. Keys follow the same rule.
+
+use std::fmt::Write;
+
+/// A value to render. Mappings keep the order they are given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+    Map(Vec<(String, Value)>),
+    Seq(Vec<Value>),
+}
+
+impl Value {
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(s.into())
+    }
+
+    /// A mapping from `(key, value)` pairs.
+    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    fn is_collection(&self) -> bool {
+        matches!(self, Value::Map(m) if !m.is_empty())
+            || matches!(self, Value::Seq(s) if !s.is_empty())
+    }
+}
+
+/// How block output is laid out, copied from the document being edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Columns between a parent key and the `-` of its sequence items: 0 for
+    /// kyaml's compact style (Helm 4), 2 for most hand-written charts.
+    pub seq_indent: usize,
+    /// Line ending of the document (`\n` or `\r\n`).
+    pub newline: &'static str,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            seq_indent: 2,
+            newline: "\n",
+        }
+    }
+}
+
+/// YAML 1.1 and 1.2 words that resolve to booleans or null when plain.
+const RESERVED_WORDS: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
+    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL",
+];
+
+/// Whether `s` reads back as the same string when written without quotes, in
+/// block and flow context, under YAML 1.1 and 1.2. Deliberately conservative:
+/// a letter first (so no number, date, `.inf`, `~` or indicator), then only
+/// letters, digits and `_ . / -`.
+pub fn is_safe_plain(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-'))
+        && !RESERVED_WORDS.contains(&s)
+}
+
+/// A string as a scalar: plain when safe, double-quoted otherwise.
+pub fn scalar(s: &str) -> String {
+    if is_safe_plain(s) {
+        s.to_owned()
+    } else {
+        double_quoted(s)
+    }
+}
+
+/// A double-quoted scalar. Escapes what YAML would otherwise read as a line
+/// break or fold (including NEL, LS, PS) and every control character.
+pub fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Str(s) => Some(scalar(s)),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Map(m) if m.is_empty() => Some("{}".into()),
+        Value::Seq(s) if s.is_empty() => Some("[]".into()),
+        _ => None,
+    }
+}
+
+/// Flow style on one line: `{name: A, value: "b"}`.
+pub fn flow(value: &Value) -> String {
+    if let Some(s) = scalar_text(value) {
+        return s;
+    }
+    match value {
+        Value::Map(entries) => {
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", scalar(k), flow(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        Value::Seq(items) => format!(
+            "[{}]",
+            items.iter().map(flow).collect::<Vec<_>>().join(", ")
+        ),
+        _ => unreachable!("scalars are handled above"),
+    }
+}
+
+/// Block lines for the entries of a mapping, each line starting at `indent`.
+pub fn block_entries(entries: &[(String, Value)], indent: usize, layout: Layout) -> String {
+    let mut out = String::new();
+    write_entries(&mut out, entries, indent, None, layout);
+    out
+}
+
+/// A block mapping entry `key: value` at `indent`, ending with a newline.
+pub fn block_entry(key: &str, value: &Value, indent: usize, layout: Layout) -> String {
+    block_entries(&[(key.to_owned(), value.clone())], indent, layout)
+}
+
+/// A block sequence item (`- ...`) whose dash is at `dash_col` and whose
+/// content starts at `item_col`, ending with a newline.
+pub fn block_item(item: &Value, dash_col: usize, item_col: usize, layout: Layout) -> String {
+    let mut out = String::new();
+    write_item(&mut out, item, dash_col, item_col.max(dash_col + 2), layout);
+    out
+}
+
+fn pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// Write mapping entries; `first_inline` means the first entry continues a
+/// line already started (after `- `).
+fn write_entries(
+    out: &mut String,
+    entries: &[(String, Value)],
+    indent: usize,
+    first_inline: Option<()>,
+    layout: Layout,
+) {
+    for (i, (key, value)) in entries.iter().enumerate() {
+        if i > 0 || first_inline.is_none() {
+            pad(out, indent);
+        }
+        out.push_str(&scalar(key));
+        out.push(':');
+        match scalar_text(value) {
+            Some(s) => {
+                out.push(' ');
+                out.push_str(&s);
+                out.push_str(layout.newline);
+            }
+            None => {
+                out.push_str(layout.newline);
+                match value {
+                    Value::Map(m) => write_entries(out, m, indent + 2, None, layout),
+                    Value::Seq(items) => {
+                        for item in items {
+                            let dash = indent + layout.seq_indent;
+                            write_item(out, item, dash, dash + 2, layout);
+                        }
+                    }
+                    _ => unreachable!("scalars are handled above"),
+                }
+            }
+        }
+    }
+}
+
+fn write_item(out: &mut String, item: &Value, dash_col: usize, item_col: usize, layout: Layout) {
+    pad(out, dash_col);
+    out.push('-');
+    pad(out, item_col - dash_col - 1);
+    match item {
+        Value::Map(m) if !m.is_empty() => write_entries(out, m, item_col, Some(()), layout),
+        v if !v.is_collection() => {
+            out.push_str(&scalar_text(v).unwrap_or_default());
+            out.push_str(layout.newline);
+        }
+        v => {
+            // A sequence inside a sequence: rare in manifests; flow keeps it simple.
+            out.push_str(&flow(v));
+            out.push_str(layout.newline);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_everything_yaml11_could_misread() {
+        for s in [
+            "yes",
+            "on",
+            "Y",
+            "n",
+            "OFF",
+            "null",
+            "~",
+            "",
+            "0777",
+            "0644",
+            "1e3",
+            "0x1F",
+            ".inf",
+            "1:20",
+            "2001-12-14",
+            "1_000",
+            "12345678901234567890",
+            "-",
+            "a b",
+            "a: b",
+            "#x",
+            "x#",
+            "@a",
+            "*a",
+            "&a",
+            "!a",
+            "'a",
+            "[a]",
+        ] {
+            assert!(!is_safe_plain(s), "{s:?} must be quoted");
+            assert!(scalar(s).starts_with('"'), "{s:?}");
+        }
+        for s in [
+            "deis",
+            "registry-secret",
+            "apps/v1",
+            "deis.io/registry-location",
+            "us-west-2",
+            "Opaque",
+        ] {
+            assert_eq!(scalar(s), s);
+        }
+    }
+
+    #[test]
+    fn escapes_line_breaks_and_controls() {
+        assert_eq!(
+            double_quoted("a\"b\\c\nd\u{7}\u{2028}é"),
+            r#""a\"b\\c\nd\u0007\u2028é""#
+        );
+    }
+
+    #[test]
+    fn renders_block_in_both_sequence_styles() {
+        let v = Value::map([(
+            "env",
+            Value::Seq(vec![Value::map([
+                ("name", Value::str("A")),
+                ("value", Value::str("on")),
+            ])]),
+        )]);
+        let Value::Map(entries) = &v else {
+            unreachable!()
+        };
+        assert_eq!(
+            block_entries(entries, 2, Layout::default()),
+            "  env:\n    - name: A\n      value: \"on\"\n"
+        );
+        let compact = Layout {
+            seq_indent: 0,
+            newline: "\n",
+        };
+        assert_eq!(
+            block_entries(entries, 2, compact),
+            "  env:\n  - name: A\n    value: \"on\"\n"
+        );
+        assert_eq!(flow(&v), "{env: [{name: A, value: \"on\"}]}");
+    }
+
+    #[test]
+    fn renders_scalars_empty_collections_and_crlf() {
+        let entries = vec![
+            ("a".to_string(), Value::Bool(true)),
+            ("b".into(), Value::Int(5)),
+            ("c".into(), Value::Map(vec![])),
+        ];
+        let crlf = Layout {
+            seq_indent: 2,
+            newline: "\r\n",
+        };
+        assert_eq!(
+            block_entries(&entries, 0, crlf),
+            "a: true\r\nb: 5\r\nc: {}\r\n"
+        );
+        assert_eq!(
+            block_item(&Value::str("x"), 4, 6, Layout::default()),
+            "    - x\n"
+        );
+    }
+}

@@ -1,0 +1,359 @@
+//! A read-only YAML tree whose every node knows its byte span in the source.
+//!
+//! Built from granit-parser events for one document. Values are kept as the
+//! parser resolved them (escapes processed, no type resolution); spans point
+//! into the document text so that edits can be spliced in place.
+
+use std::borrow::Cow;
+
+use granit_parser::{Event, Options, Parser, ScalarStyle, Span as ParserSpan, StructureStyle};
+
+/// Where a node is: byte range in the document, and its start as line/column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Loc {
+    /// Byte offset of the first byte of the node.
+    pub start: usize,
+    /// Byte offset just past the node's content (see [`Node::loc`]).
+    pub end: usize,
+    /// 1-based line of `start`, relative to the parsed text.
+    pub line: usize,
+    /// 0-based column of `start`, in characters.
+    pub col: usize,
+}
+
+/// A scalar with its resolved text and how it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalar<'a> {
+    pub value: Cow<'a, str>,
+    pub style: ScalarStyle,
+    pub tagged: bool,
+    pub loc: Loc,
+}
+
+/// A mapping entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry<'a> {
+    pub key: Node<'a>,
+    pub value: Node<'a>,
+}
+
+/// A block or flow mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping<'a> {
+    pub entries: Vec<Entry<'a>>,
+    pub flow: bool,
+    pub loc: Loc,
+}
+
+/// A block or flow sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sequence<'a> {
+    pub items: Vec<Node<'a>>,
+    pub flow: bool,
+    pub loc: Loc,
+}
+
+/// A YAML node. Aliases are kept as references, never expanded, so hostile
+/// input cannot make the tree grow beyond the size of its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node<'a> {
+    Scalar(Scalar<'a>),
+    Mapping(Mapping<'a>),
+    Sequence(Sequence<'a>),
+    Alias(Loc),
+}
+
+impl<'a> Node<'a> {
+    /// The node's location. For block collections `end` is the end of their
+    /// last child; for block scalars it is the start of the line after their
+    /// last content line (kept trailing blank lines included); otherwise it is
+    /// just past the node's last character.
+    pub fn loc(&self) -> Loc {
+        match self {
+            Node::Scalar(s) => s.loc,
+            Node::Mapping(m) => m.loc,
+            Node::Sequence(s) => s.loc,
+            Node::Alias(l) => *l,
+        }
+    }
+
+    /// The text of a scalar node, whatever its style.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Scalar(s) => Some(&s.value),
+            _ => None,
+        }
+    }
+
+    pub fn as_mapping(&self) -> Option<&Mapping<'a>> {
+        match self {
+            Node::Mapping(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_sequence(&self) -> Option<&Sequence<'a>> {
+        match self {
+            Node::Sequence(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A plain, untagged scalar that YAML 1.1 reads as null (`~`, `null`, empty).
+    pub fn is_null(&self) -> bool {
+        matches!(self, Node::Scalar(s) if s.style == ScalarStyle::Plain && !s.tagged
+            && matches!(&*s.value, "" | "~" | "null" | "Null" | "NULL"))
+    }
+
+    /// Follow a path of mapping keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node<'a>> {
+        keys.iter()
+            .try_fold(self, |node, key| node.as_mapping()?.get(key))
+    }
+
+    /// The string at a path of mapping keys.
+    pub fn str_at(&self, keys: &[&str]) -> Option<&str> {
+        self.path(keys)?.as_str()
+    }
+}
+
+impl<'a> Mapping<'a> {
+    /// The value for `key`. With duplicate keys the last one wins, as in the
+    /// Kubernetes decoder.
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// The entry for `key` (the last one if the key is duplicated).
+    pub fn entry(&self, key: &str) -> Option<&Entry<'a>> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.key.as_str() == Some(key))
+    }
+}
+
+/// A syntax error, located relative to the parsed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+}
+
+/// Parse one document (a chunk from [`super::split`]). Returns `Ok(None)` when
+/// the text holds no node (empty, or only comments and markers).
+pub fn parse(text: &str) -> Result<Option<Node<'_>>, SyntaxError> {
+    // Comments are never needed: untouched text is copied, not re-emitted.
+    let mut options = Options::default();
+    options.emit_comments = false;
+    let mut builder = Builder {
+        text,
+        stack: Vec::new(),
+        root: None,
+        documents: 0,
+    };
+    for event in Parser::new_from_str_with_options(text, options) {
+        let (event, span) = event.map_err(|e| SyntaxError {
+            message: e.info(),
+            line: e.marker().line(),
+            col: e.marker().col() + 1,
+        })?;
+        builder.push(event, span)?;
+    }
+    // `---` with nothing after it reads as a null node: no content either way.
+    Ok(builder.root.filter(|root| !root.is_null()))
+}
+
+enum Open<'a> {
+    Mapping {
+        node: Mapping<'a>,
+        key: Option<Node<'a>>,
+    },
+    Sequence(Sequence<'a>),
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    stack: Vec<Open<'a>>,
+    root: Option<Node<'a>>,
+    documents: usize,
+}
+
+impl<'a> Builder<'a> {
+    fn loc(&self, span: &ParserSpan) -> Loc {
+        let start = span.start.byte_offset().unwrap_or(0);
+        Loc {
+            start,
+            end: span.end.byte_offset().unwrap_or(start),
+            line: span.start.line(),
+            col: span.start.col(),
+        }
+    }
+
+    fn push(&mut self, event: Event<'a>, span: ParserSpan) -> Result<(), SyntaxError> {
+        match event {
+            Event::DocumentStart(..) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(SyntaxError {
+                        message:
+                            "a second document starts here without a `---` line (after `...`); \
+                                  put `---` before it"
+                                .into(),
+                        line: span.start.line(),
+                        col: span.start.col() + 1,
+                    });
+                }
+            }
+            Event::Scalar(value, style, _, tag) => {
+                let mut loc = self.loc(&span);
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    loc.end = block_scalar_end(self.text, loc.end);
+                }
+                self.attach(Node::Scalar(Scalar {
+                    value,
+                    style,
+                    tagged: tag.is_some(),
+                    loc,
+                }));
+            }
+            Event::Alias(_) => {
+                let loc = self.loc(&span);
+                self.attach(Node::Alias(loc));
+            }
+            Event::MappingStart(style, ..) => {
+                let loc = self.loc(&span);
+                let node = Mapping {
+                    entries: Vec::new(),
+                    flow: style == StructureStyle::Flow,
+                    loc,
+                };
+                self.stack.push(Open::Mapping { node, key: None });
+            }
+            Event::SequenceStart(style, ..) => {
+                let loc = self.loc(&span);
+                let node = Sequence {
+                    items: Vec::new(),
+                    flow: style == StructureStyle::Flow,
+                    loc,
+                };
+                self.stack.push(Open::Sequence(node));
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                let end = self.loc(&span).end;
+                let node = match self.stack.pop() {
+                    Some(Open::Mapping { mut node, .. }) => {
+                        node.loc.end = if node.flow {
+                            end
+                        } else {
+                            last_end(node.entries.last().map(|e| &e.value), node.loc)
+                        };
+                        Node::Mapping(node)
+                    }
+                    Some(Open::Sequence(mut node)) => {
+                        node.loc.end = if node.flow {
+                            end
+                        } else {
+                            last_end(node.items.last(), node.loc)
+                        };
+                        Node::Sequence(node)
+                    }
+                    None => return Ok(()),
+                };
+                self.attach(node);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn attach(&mut self, node: Node<'a>) {
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Open::Sequence(seq)) => seq.items.push(node),
+            Some(Open::Mapping { node: map, key }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => map.entries.push(Entry {
+                    key: k,
+                    value: node,
+                }),
+            },
+        }
+    }
+}
+
+fn last_end(last: Option<&Node<'_>>, own: Loc) -> usize {
+    last.map_or(own.start, |n| n.loc().end)
+}
+
+/// The parser ends a block scalar at the next token, after the indentation of
+/// its line. Step back to that line's start so the indentation is not counted
+/// as part of the scalar.
+fn block_scalar_end(text: &str, end: usize) -> usize {
+    let before = &text.as_bytes()[..end];
+    match before.iter().rposition(|&b| b != b' ' && b != b'\t') {
+        Some(i) if before[i] == b'\n' => i + 1,
+        None => 0,
+        _ => end,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node<'_> {
+        parse(text).unwrap().unwrap()
+    }
+
+    #[test]
+    fn block_collections_end_at_their_last_child() {
+        let t = "a:\n  b: 1\n  c: [x, y]\nd: 2\n";
+        let r = root(t);
+        let a = r.path(&["a"]).unwrap();
+        assert_eq!(&t[a.loc().start..a.loc().end], "b: 1\n  c: [x, y]");
+        assert_eq!(r.str_at(&["d"]), Some("2"));
+    }
+
+    #[test]
+    fn block_scalars_end_at_the_start_of_the_next_line() {
+        let t = "a: |+\n  hi\n\n  \nb: 1\n";
+        let r = root(t);
+        let a = r.path(&["a"]).unwrap();
+        assert_eq!(a.as_str(), Some("hi\n\n\n"));
+        assert_eq!(&t[a.loc().end..], "b: 1\n");
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins_and_aliases_stay_references() {
+        let r = root("a: 1\na: 2\nb: &x {c: 1}\nd: *x\n");
+        assert_eq!(r.str_at(&["a"]), Some("2"));
+        assert!(matches!(r.path(&["d"]), Some(Node::Alias(_))));
+    }
+
+    #[test]
+    fn empty_and_comment_only_documents_have_no_root() {
+        assert_eq!(parse("").unwrap(), None);
+        assert_eq!(parse("---\n# Source: x\n# HIDDEN\n").unwrap(), None);
+        assert_eq!(parse("--- # c\n...\n").unwrap(), None);
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let e = parse("a: 1\nb: \"open\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e:?}");
+        let e = parse("a: 1\n...\nb: 2\n").unwrap_err();
+        assert!(e.message.contains("without a `---`"), "{e:?}");
+    }
+
+    #[test]
+    fn null_values() {
+        let r = root("a:\nb: ~\nc: \"\"\n");
+        assert!(r.path(&["a"]).unwrap().is_null());
+        assert!(r.path(&["b"]).unwrap().is_null());
+        assert!(!r.path(&["c"]).unwrap().is_null());
+    }
+}
