@@ -5,4 +5,5 @@
 //! [`transform`] for the pure core, [`config`] for where settings come from,
 //! and [`yaml`] for the byte-preserving YAML layer.
 
+pub mod config;
 pub mod yaml;

@@ -1,0 +1,116 @@
+//! The GCR service-account key: raw JSON, base64 of it (what Workflow's Helm
+//! v2 chart demanded), or `@path`. All three give the same raw JSON.
+
+use base64::Engine;
+
+/// Workflow's own placeholders, left in by operators more than once.
+const PLACEHOLDERS: &[&str] = &["Paste JSON data here.", "<base64-encoded JSON data>"];
+
+/// Decode the configured value into the raw JSON text, checking that it is a
+/// service-account key. Messages never contain the key.
+pub fn decode(value: &str) -> Result<String, String> {
+    if let Some(p) = PLACEHOLDERS.iter().find(|p| value.trim() == **p) {
+        return Err(format!(
+            "is still Workflow's placeholder `{p}`: paste the service-account key JSON"
+        ));
+    }
+    let raw = if let Some(path) = value.strip_prefix('@') {
+        std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the key file {path}: {e}"))?
+    } else {
+        value.to_owned()
+    };
+    let raw = raw.trim();
+    let json = if raw.starts_with('{') {
+        raw.to_owned()
+    } else {
+        let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .map_err(|_| {
+                "is neither JSON nor base64 of JSON (expected a service-account key)".to_string()
+            })?;
+        String::from_utf8(bytes)
+            .map_err(|_| "decodes from base64 to something that is not text".to_string())?
+            .trim()
+            .to_owned()
+    };
+    check(&json)?;
+    Ok(json)
+}
+
+fn check(json: &str) -> Result<(), String> {
+    // serde_json's messages name only a position, never the content.
+    let key: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("is not valid JSON ({e})"))?;
+    let field = |name: &str| {
+        key.get(name)
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.trim().is_empty())
+    };
+    if field("type") != Some("service_account") {
+        return Err("is not a service-account key: `type` must be \"service_account\"".into());
+    }
+    let missing: Vec<&str> = [
+        "project_id",
+        "client_email",
+        "private_key",
+        "private_key_id",
+    ]
+    .into_iter()
+    .filter(|f| field(f).is_none())
+    .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "lacks {} (download a new key for the service account)",
+            missing.join(", ")
+        ));
+    }
+    let pem = field("private_key").unwrap_or_default();
+    if !(pem.contains("-----BEGIN") && pem.contains("PRIVATE KEY-----")) {
+        return Err("has a private_key that is not a PEM private key".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub const KEY: &str = r#"{"type": "service_account", "project_id": "my-proj", "private_key_id": "abc123",
+ "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEv-NOT-A-REAL-KEY\n-----END PRIVATE KEY-----\n",
+ "client_email": "deis@my-proj.iam.gserviceaccount.com"}"#;
+
+    #[test]
+    fn raw_base64_and_file_give_the_same_json() {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(KEY);
+        let path = std::env::temp_dir().join(format!("wr-key-{}.json", std::process::id()));
+        std::fs::write(&path, format!("{KEY}\n")).unwrap();
+        let from_file = decode(&format!("@{}", path.display()));
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(decode(KEY).unwrap(), KEY);
+        assert_eq!(decode(&b64).unwrap(), KEY);
+        assert_eq!(from_file.unwrap(), KEY);
+    }
+
+    #[test]
+    fn placeholders_and_broken_keys_are_named_without_the_key() {
+        assert!(decode("Paste JSON data here.")
+            .unwrap_err()
+            .contains("placeholder `Paste JSON data here.`"));
+        assert!(decode("<base64-encoded JSON data>")
+            .unwrap_err()
+            .contains("placeholder"));
+        let e = decode(&KEY.replace("\"type\": \"service_account\"", "\"type\": \"user\""))
+            .unwrap_err();
+        assert!(e.contains("`type`") && !e.contains("NOT-A-REAL-KEY"), "{e}");
+        let e = decode(&KEY.replace("\"client_email\"", "\"email\"")).unwrap_err();
+        assert!(e.contains("client_email"), "{e}");
+        assert!(decode("{\"type\": ")
+            .unwrap_err()
+            .contains("not valid JSON"));
+        assert!(decode("%%%")
+            .unwrap_err()
+            .contains("neither JSON nor base64"));
+    }
+}

@@ -1,0 +1,221 @@
+//! Configuration: where each setting comes from (flags, environment, params
+//! file or function config, defaults), and the checks that turn those raw
+//! strings into [`Settings`] an operator can trust.
+
+mod gcr_key;
+pub mod params;
+mod resolve;
+mod secret;
+pub mod setting;
+mod suggest;
+mod validate;
+
+use std::fmt;
+
+pub use resolve::{resolve, EnvLookup, Inputs, Resolved};
+pub use secret::Secret;
+pub use setting::{Setting, Source};
+pub use validate::validate;
+
+/// Fully validated settings: everything the transform needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub location: Location,
+    /// Prefix of the pull secrets the controller and refresher write into app
+    /// namespaces (`<prefix>-<location>`).
+    pub secret_prefix: String,
+    /// Minutes, or empty for the provider default.
+    pub token_refresh_time: String,
+    pub refresher_image: String,
+}
+
+/// Where the platform's images live, with what each location needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    OnCluster,
+    OffCluster {
+        hostname: String,
+        organization: String,
+        username: String,
+        password: Secret,
+    },
+    Ecr {
+        access_key: Secret,
+        secret_key: Secret,
+        region: String,
+        registry_id: String,
+        hostname: String,
+    },
+    Gcr {
+        key_json: Secret,
+        hostname: String,
+    },
+}
+
+impl Location {
+    pub const NAMES: [&'static str; 4] = ["on-cluster", "off-cluster", "ecr", "gcr"];
+
+    /// The name Workflow uses for this location.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Location::OnCluster => "on-cluster",
+            Location::OffCluster { .. } => "off-cluster",
+            Location::Ecr { .. } => "ecr",
+            Location::Gcr { .. } => "gcr",
+        }
+    }
+
+    /// Whether apps pull through short-lived tokens minted in the cluster.
+    pub fn needs_token_refresher(&self) -> bool {
+        matches!(self, Location::Ecr { .. } | Location::Gcr { .. })
+    }
+
+    /// The `registry-secret` data (key, plain value), every key of the location
+    /// present. Empty for on-cluster, which has no such secret.
+    pub fn secret_data(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Location::OnCluster => vec![],
+            Location::OffCluster {
+                hostname,
+                organization,
+                username,
+                password,
+            } => vec![
+                ("hostname", hostname),
+                ("organization", organization),
+                ("username", username),
+                ("password", password.expose()),
+            ],
+            Location::Ecr {
+                access_key,
+                secret_key,
+                region,
+                registry_id,
+                hostname,
+            } => vec![
+                ("accesskey", access_key.expose()),
+                ("secretkey", secret_key.expose()),
+                ("region", region),
+                ("registryid", registry_id),
+                ("hostname", hostname),
+            ],
+            Location::Gcr { key_json, hostname } => {
+                vec![("key.json", key_json.expose()), ("hostname", hostname)]
+            }
+        }
+    }
+
+    /// Every secret value configured, for checks that no output leaks one.
+    pub fn secret_values(&self) -> Vec<&str> {
+        let secrets: Vec<&Secret> = match self {
+            Location::OnCluster => vec![],
+            Location::OffCluster { password, .. } => vec![password],
+            Location::Ecr {
+                access_key,
+                secret_key,
+                ..
+            } => vec![access_key, secret_key],
+            Location::Gcr { key_json, .. } => vec![key_json],
+        };
+        secrets
+            .into_iter()
+            .map(Secret::expose)
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+}
+
+/// A configuration problem: the setting, where its value came from, and
+/// what is wrong in words that never include a secret value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub setting: Option<Setting>,
+    pub source: Option<Source>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn general(message: impl Into<String>) -> Self {
+        Problem {
+            setting: None,
+            source: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn about(setting: Setting, message: impl Into<String>) -> Self {
+        Problem {
+            setting: Some(setting),
+            source: None,
+            message: message.into(),
+        }
+    }
+
+    fn prefixed(mut self, prefix: &str) -> Self {
+        self.message = format!("{prefix}{}", self.message);
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.setting, &self.source) {
+            (Some(s), Some(src)) => write!(f, "{s}, from {src}: {}", self.message),
+            (Some(s), None) => write!(f, "{s}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+/// A warning: never fatal, never with a secret value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub setting: Option<Setting>,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn about(setting: Setting, message: impl Into<String>) -> Self {
+        Warning {
+            setting: Some(setting),
+            message: message.into(),
+        }
+    }
+
+    pub fn general(message: impl Into<String>) -> Self {
+        Warning {
+            setting: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.setting {
+            Some(s) => write!(f, "{}: {}", s.name(), self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// All configuration problems, reported together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        writeln!(
+            f,
+            "invalid configuration ({n} problem{}):",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.0 {
+            writeln!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}

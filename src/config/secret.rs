@@ -1,0 +1,61 @@
+//! A credential that never prints itself.
+
+use std::fmt;
+
+/// A secret value. `Debug` and `Display` show only that it is set and how
+/// long it is, so it cannot leak through an error, a warning or a log line.
+/// The value leaves this type only through [`Secret::expose`], whose callers
+/// put it into the registry Secret's `data` and nowhere else.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value itself: for the registry Secret's data only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("(empty)")
+        } else {
+            write!(f, "(secret, {} characters)", self.0.chars().count())
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret{self}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_formats_the_value() {
+        let s = Secret::new("hunter2-s3cr3t");
+        for shown in [
+            format!("{s}"),
+            format!("{s:?}"),
+            format!("{s:#?}"),
+            format!("{:?}", Some(&s)),
+        ] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+        assert_eq!(s.expose(), "hunter2-s3cr3t");
+        assert_eq!(Secret::default().to_string(), "(empty)");
+    }
+}

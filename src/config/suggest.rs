@@ -1,0 +1,45 @@
+//! Near-miss suggestions for names an operator typed.
+
+/// The candidate closest to `input` (case-insensitive, ignoring `-`/`_`),
+/// if it is close enough to be what was meant.
+pub fn closest<'c>(input: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let norm = |s: &str| s.to_ascii_lowercase().replace(['-', '_', ' '], "");
+    let wanted = norm(input);
+    candidates
+        .iter()
+        .map(|c| (distance(&wanted, &norm(c)), *c))
+        .filter(|(d, _)| *d <= 2.max(wanted.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_near_misses_only() {
+        let names = ["on-cluster", "off-cluster", "ecr", "gcr"];
+        assert_eq!(closest("gcs", &names), Some("gcr"));
+        assert_eq!(closest("GCR", &names), Some("gcr"));
+        assert_eq!(closest("offcluster", &names), Some("off-cluster"));
+        assert_eq!(closest("off_cluster", &names), Some("off-cluster"));
+        assert_eq!(closest("dockerhub", &names), None);
+    }
+}

@@ -1,0 +1,490 @@
+//! The checks of SPEC 1.2: every problem is collected, each names its
+//! setting and source, and no message ever contains a secret value.
+
+use super::resolve::Resolved;
+use super::setting::{Setting, Source};
+use super::{gcr_key, suggest, Location, Problem, Problems, Secret, Settings, Warning};
+
+/// Turn resolved values into settings, or report every problem at once.
+pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problems> {
+    let mut v = Validator {
+        r: resolved,
+        problems: Vec::new(),
+        warnings: resolved.warnings.clone(),
+    };
+    let location = v.location();
+    let settings = Settings {
+        token_refresh_time: v.token_refresh_time(location.as_ref()),
+        secret_prefix: v.secret_prefix(),
+        refresher_image: v.refresher_image(),
+        location: location.unwrap_or(Location::OnCluster),
+    };
+    v.refresher_bugs(&settings);
+    if !v.problems.is_empty() {
+        return Err(Problems(v.problems));
+    }
+    if settings.location != Location::OnCluster {
+        v.warnings.push(Warning::general(format!(
+            "with a {} registry the controller cannot read an image's exposed port: every app needs \
+             `deis config:set PORT=<port>` before its first deploy",
+            settings.location.name()
+        )));
+    }
+    Ok((settings, v.warnings))
+}
+
+struct Validator<'r> {
+    r: &'r Resolved,
+    problems: Vec<Problem>,
+    warnings: Vec<Warning>,
+}
+
+impl Validator<'_> {
+    fn value(&self, s: Setting) -> &str {
+        self.r.value(s)
+    }
+
+    fn is_set(&self, s: Setting) -> bool {
+        !self.value(s).is_empty()
+    }
+
+    fn problem(&mut self, setting: Setting, message: impl Into<String>) {
+        let source = self.r.source(setting);
+        let source = (source != Source::Default).then_some(source);
+        self.problems.push(Problem {
+            setting: Some(setting),
+            source,
+            message: message.into(),
+        });
+    }
+
+    /// `found "x"` for plain settings; secrets are never echoed.
+    fn found(&self, s: Setting) -> String {
+        if s.is_secret() {
+            "the value given".into()
+        } else {
+            format!("found {:?}", self.value(s))
+        }
+    }
+
+    fn require(&mut self, s: Setting, why: &str) {
+        if !self.is_set(s) {
+            self.problem(s, format!("is required {why}"));
+        }
+    }
+
+    fn location(&mut self) -> Option<Location> {
+        let name = self.value(Setting::Location).to_owned();
+        if let Some(deis) = self.r.deis_registry_location.clone() {
+            if self.r.source(Setting::Location) == Source::Default && deis != name {
+                self.problem(
+                    Setting::Location,
+                    format!(
+                        "DEIS_REGISTRY_LOCATION={deis:?} is set but REGISTRY_LOCATION is not: Workflow (and this tool) \
+                         read REGISTRY_LOCATION, so this would silently render {name}; rename the variable"
+                    ),
+                );
+                return None;
+            }
+            if deis != name {
+                self.warnings.push(Warning::general(format!(
+                    "DEIS_REGISTRY_LOCATION={deis:?} is ignored: REGISTRY_LOCATION ({name}) decides"
+                )));
+            }
+        }
+        match name.as_str() {
+            "on-cluster" => Some(Location::OnCluster),
+            "off-cluster" => self.off_cluster(),
+            "ecr" => self.ecr(),
+            "gcr" => self.gcr(),
+            other => {
+                let hint = suggest::closest(other, &Location::NAMES)
+                    .map(|s| format!("; did you mean {s:?}?"))
+                    .unwrap_or_default();
+                let message = format!(
+                    "found {other:?}, expected one of {}{hint}",
+                    Location::NAMES.join(", ")
+                );
+                self.problem(Setting::Location, message);
+                None
+            }
+        }
+    }
+
+    /// Strip a scheme and trailing slashes (with a warning: Workflow's builder
+    /// breaks on a scheme), then check `host[:port]`.
+    fn hostname(&mut self, s: Setting) -> String {
+        let raw = self.value(s).to_owned();
+        let mut host = raw.as_str();
+        for scheme in ["https://", "http://"] {
+            if let Some(rest) = host.strip_prefix(scheme) {
+                host = rest;
+            }
+        }
+        let host = host.trim_end_matches('/');
+        if host != raw {
+            self.warnings.push(Warning::about(
+                s,
+                format!("{raw:?} was normalised to {host:?}: registry hostnames take no scheme or trailing slash (Workflow's builder builds invalid image names from them)"),
+            ));
+        }
+        let acceptable = host.is_empty()
+            || is_host_port(host)
+            || (s == Setting::Hostname && is_docker_hub(host));
+        if !acceptable {
+            self.problem(s, format!("found {host:?}, expected host or host:port (no scheme, no path; a namespace goes in REGISTRY_ORGANIZATION)"));
+        }
+        host.to_owned()
+    }
+
+    fn off_cluster(&mut self) -> Option<Location> {
+        let mut hostname = self.hostname(Setting::Hostname);
+        if is_docker_hub(&hostname) && !hostname.is_empty() {
+            self.warnings.push(Warning::about(
+                Setting::Hostname,
+                format!("{hostname:?} is understood as Docker Hub and written empty, as Workflow expects (kubelet pulls failed with \"docker.io\")"),
+            ));
+            hostname.clear();
+        }
+        let organization = self.value(Setting::Organization).to_owned();
+        if hostname.is_empty() && organization.is_empty() {
+            self.problem(Setting::Organization, "is required for Docker Hub (empty REGISTRY_HOSTNAME): images would be pushed as /<app>");
+        } else if !organization.is_empty() && !is_repository_path(&organization) {
+            self.problem(
+                Setting::Organization,
+                format!("{}, expected a Docker repository path: lowercase letters and digits, separated by `.`, `_`, `-` or `/`", self.found(Setting::Organization)),
+            );
+        }
+        self.require(Setting::Username, "for off-cluster");
+        self.require(Setting::Password, "for off-cluster");
+        let username = self.value(Setting::Username).to_owned();
+        if matches!(username.as_str(), "AWS" | "oauth2accesstoken") {
+            self.warnings.push(Warning::about(
+                Setting::Username,
+                format!("{username:?} is the user of a short-lived token (ECR/GCR): an off-cluster credential is never refreshed, so pushes and pulls fail when it expires; use REGISTRY_LOCATION=ecr or gcr"),
+            ));
+        }
+        self.warnings.push(Warning::general(
+            "off-cluster copies the long-lived registry credentials into every app namespace (the controller writes <prefix>-off-cluster); prefer ecr or gcr where apps should only see short-lived tokens",
+        ));
+        Some(Location::OffCluster {
+            hostname,
+            organization,
+            username,
+            password: Secret::new(self.value(Setting::Password)),
+        })
+    }
+
+    fn ecr(&mut self) -> Option<Location> {
+        let region = self.value(Setting::EcrRegion).to_owned();
+        if !is_aws_region(&region) {
+            self.problem(
+                Setting::EcrRegion,
+                format!(
+                    "{}, expected an AWS region such as us-west-2",
+                    self.found(Setting::EcrRegion)
+                ),
+            );
+        }
+        let (access, secret) = (
+            self.value(Setting::EcrAccessKey).to_owned(),
+            self.value(Setting::EcrSecretKey).to_owned(),
+        );
+        match (access.is_empty(), secret.is_empty()) {
+            (false, true) => self.problem(Setting::EcrSecretKey, "is required when ECR_ACCESS_KEY is set (or leave both empty to use the node's IAM role)"),
+            (true, false) => self.problem(Setting::EcrAccessKey, "is required when ECR_SECRET_KEY is set (or leave both empty to use the node's IAM role)"),
+            _ => {}
+        }
+        if access.starts_with("ASIA") {
+            self.problem(Setting::EcrAccessKey, "is a temporary (STS) key, which needs a session token that registry-secret cannot carry: use a long-lived AKIA key, or leave both keys empty to use the IAM role");
+        } else if !access.is_empty()
+            && (!(16..=128).contains(&access.len())
+                || access.chars().any(|c| !c.is_ascii_alphanumeric()))
+        {
+            self.problem(Setting::EcrAccessKey, "does not look like an AWS access key id (16 to 128 letters and digits, such as AKIA...)");
+        }
+        let registry_id = self.value(Setting::EcrRegistryId).to_owned();
+        if !registry_id.is_empty() && !is_account_id(&registry_id) {
+            self.problem(
+                Setting::EcrRegistryId,
+                format!(
+                    "{}, expected a 12-digit AWS account id",
+                    self.found(Setting::EcrRegistryId)
+                ),
+            );
+        }
+        let hostname = self.hostname(Setting::EcrHostname);
+        if !hostname.is_empty() {
+            self.warnings.push(Warning::about(
+                Setting::EcrHostname,
+                "is set, but Workflow's docs say to leave it empty (registry-token-refresher#11)",
+            ));
+            match parse_ecr_host(&hostname) {
+                None => self.problem(
+                    Setting::EcrHostname,
+                    format!(
+                        "found {hostname:?}, expected <account>.dkr.ecr.<region>.amazonaws.com"
+                    ),
+                ),
+                Some((account, host_region)) => {
+                    if !registry_id.is_empty() && account != registry_id {
+                        self.problem(
+                            Setting::EcrHostname,
+                            format!("names account {account} but ECR_REGISTRY_ID is {registry_id}"),
+                        );
+                    }
+                    if host_region != region {
+                        self.problem(
+                            Setting::EcrHostname,
+                            format!("names region {host_region} but ECR_REGION is {region}"),
+                        );
+                    }
+                }
+            }
+        }
+        Some(Location::Ecr {
+            access_key: Secret::new(access),
+            secret_key: Secret::new(secret),
+            region,
+            registry_id,
+            hostname,
+        })
+    }
+
+    fn gcr(&mut self) -> Option<Location> {
+        let hostname = self.hostname(Setting::GcrHostname);
+        if !hostname.is_empty() && !is_gcr_host(&hostname) {
+            self.problem(Setting::GcrHostname, format!("found {hostname:?}, expected gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io or <location>-docker.pkg.dev"));
+        }
+        if !self.is_set(Setting::GcrKeyJson) {
+            self.problem(Setting::GcrKeyJson, "is required for gcr: the service-account key as JSON, base64 of it, or @path/to/key.json");
+            return None;
+        }
+        match gcr_key::decode(self.value(Setting::GcrKeyJson)) {
+            Ok(json) => Some(Location::Gcr {
+                key_json: Secret::new(json),
+                hostname,
+            }),
+            Err(why) => {
+                self.problem(Setting::GcrKeyJson, why);
+                None
+            }
+        }
+    }
+
+    fn token_refresh_time(&mut self, location: Option<&Location>) -> String {
+        let value = self.value(Setting::TokenRefreshTime).to_owned();
+        if value.is_empty() {
+            return value;
+        }
+        let lifetime = match location {
+            Some(Location::Ecr { .. }) => 720,
+            Some(Location::Gcr { .. }) => 60,
+            Some(other) => {
+                let name = other.name();
+                self.warnings.push(Warning::about(
+                    Setting::TokenRefreshTime,
+                    format!("is ignored: {name} has no token refresher"),
+                ));
+                return value;
+            }
+            None => return value,
+        };
+        match value.parse::<u32>() {
+            Ok(minutes) if minutes > 0 => {
+                if minutes >= lifetime {
+                    self.warnings.push(Warning::about(
+                        Setting::TokenRefreshTime,
+                        format!("{minutes} minutes is not below the token lifetime ({lifetime} minutes): tokens will expire before they are refreshed"),
+                    ));
+                }
+            }
+            _ => self.problem(
+                Setting::TokenRefreshTime,
+                format!(
+                    "{}, expected a positive whole number of minutes (below {lifetime})",
+                    self.found(Setting::TokenRefreshTime)
+                ),
+            ),
+        }
+        value
+    }
+
+    fn secret_prefix(&mut self) -> String {
+        let prefix = self.value(Setting::SecretPrefix).to_owned();
+        let ok = prefix.len() <= 200
+            && prefix.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && prefix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        if !ok {
+            self.problem(
+                Setting::SecretPrefix,
+                format!(
+                    "{}, expected a Kubernetes name prefix (lowercase letters, digits, `-`, `.`)",
+                    self.found(Setting::SecretPrefix)
+                ),
+            );
+        }
+        prefix
+    }
+
+    fn refresher_image(&mut self) -> String {
+        let image = self.value(Setting::RefresherImage).to_owned();
+        if image.chars().any(char::is_whitespace) || image.ends_with(':') {
+            self.problem(
+                Setting::RefresherImage,
+                format!(
+                    "{}, expected an image reference such as {}",
+                    self.found(Setting::RefresherImage),
+                    super::setting::DEFAULT_REFRESHER_IMAGE
+                ),
+            );
+        }
+        image
+    }
+
+    /// Known refresher bugs that a setting would trigger.
+    fn refresher_bugs(&mut self, settings: &Settings) {
+        if settings.location.needs_token_refresher()
+            && !settings.token_refresh_time.is_empty()
+            && settings.refresher_image.ends_with(":v1.0.0")
+        {
+            self.warnings.push(Warning::about(
+                Setting::TokenRefreshTime,
+                "is ignored by registry-token-refresher v1.0.0 (fixed in later releases): use a newer refresher image",
+            ));
+        }
+    }
+}
+
+fn is_docker_hub(host: &str) -> bool {
+    matches!(
+        host,
+        "" | "docker.io" | "index.docker.io" | "registry-1.docker.io" | "index.docker.io/v1"
+    )
+}
+
+/// `host` or `host:port`, host being a DNS name, IPv4 or `[IPv6]`.
+fn is_host_port(s: &str) -> bool {
+    let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((ip6, tail)) if ip6.parse::<std::net::Ipv6Addr>().is_ok() => {
+                ("x", tail.strip_prefix(':'))
+            }
+            _ => return false,
+        }
+    } else {
+        match s.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (s, None),
+        }
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    port_ok && host.len() <= 253 && host.split('.').all(label_ok)
+}
+
+/// Docker's repository path grammar: components of `[a-z0-9]+` joined by
+/// `.`, `_`, `__` or any number of `-`, components separated by `/`.
+fn is_repository_path(s: &str) -> bool {
+    s.split('/').all(|component| {
+        let bytes = component.as_bytes();
+        let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        if bytes.is_empty() || !alnum(&bytes[0]) || !alnum(&bytes[bytes.len() - 1]) {
+            return false;
+        }
+        component
+            .split(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            .filter(|sep| !sep.is_empty())
+            .all(|sep| matches!(sep, "." | "_" | "__") || sep.chars().all(|c| c == '-'))
+    })
+}
+
+fn is_aws_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok()
+}
+
+/// `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` → (account, region).
+fn parse_ecr_host(host: &str) -> Option<(&str, &str)> {
+    let host = host.strip_suffix(".cn").unwrap_or(host);
+    let rest = host.strip_suffix(".amazonaws.com")?;
+    let (account, rest) = rest.split_once('.')?;
+    let region = rest
+        .strip_prefix("dkr.ecr.")
+        .or_else(|| rest.strip_prefix("dkr.ecr-fips."))?;
+    (is_account_id(account) && is_aws_region(region)).then_some((account, region))
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_gcr_host(host: &str) -> bool {
+    matches!(host, "gcr.io" | "us.gcr.io" | "eu.gcr.io" | "asia.gcr.io")
+        || host.strip_suffix("-docker.pkg.dev").is_some_and(|loc| {
+            !loc.is_empty()
+                && loc
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grammar_helpers() {
+        for ok in [
+            "quay.io",
+            "myregistry.azurecr.io",
+            "localhost:5000",
+            "10.0.0.1:443",
+            "[::1]:5000",
+        ] {
+            assert!(is_host_port(ok), "{ok}");
+        }
+        for bad in ["quay.io/org", "host:0", "host:99999", "-x.io", "a b"] {
+            assert!(!is_host_port(bad), "{bad}");
+        }
+        for ok in ["deis", "my-org", "a.b_c", "team/sub", "a__b", "a---b"] {
+            assert!(is_repository_path(ok), "{ok}");
+        }
+        for bad in ["Deis", "-a", "a-", "a//b", "a..b", "a b"] {
+            assert!(!is_repository_path(bad), "{bad}");
+        }
+        for ok in [
+            "us-west-2",
+            "eu-central-1",
+            "us-gov-west-1",
+            "ap-southeast-3",
+        ] {
+            assert!(is_aws_region(ok), "{ok}");
+        }
+        for bad in ["us-west", "US-WEST-2", "uswest2", "europe-west1"] {
+            assert!(!is_aws_region(bad), "{bad}");
+        }
+        assert_eq!(
+            parse_ecr_host("123456789012.dkr.ecr.eu-west-1.amazonaws.com"),
+            Some(("123456789012", "eu-west-1"))
+        );
+        assert!(
+            is_gcr_host("europe-docker.pkg.dev")
+                && !is_gcr_host("docker.pkg.dev")
+                && !is_gcr_host("quay.io")
+        );
+    }
+}
