@@ -6,4 +6,5 @@
 //! and [`yaml`] for the byte-preserving YAML layer.
 
 pub mod config;
+pub mod manifest;
 pub mod yaml;

@@ -54,9 +54,13 @@ impl<'a> Editor<'a> {
     }
 
     /// The edited text. Splices never overlap by construction (each edits a
-    /// distinct node); inserts at one position keep the order they were made.
+    /// distinct node). Inserts at one position go deepest indentation first:
+    /// lines for an inner list must come before a key of an outer mapping,
+    /// which would otherwise close the inner block. Equal depths keep the
+    /// order they were made in.
     pub fn apply(mut self) -> String {
-        self.splices.sort_by_key(|s| s.start);
+        self.splices
+            .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
         let mut out = String::with_capacity(
             self.text.len() + self.splices.iter().map(|s| s.text.len()).sum::<usize>(),
         );
@@ -234,55 +238,66 @@ impl<'a> Editor<'a> {
         self.replace(start, end, String::new());
     }
 
-    /// Make the list at `parent[list_key]` hold exactly one mapping whose
-    /// `name` is `item`'s name, with `item`'s fields set on it. Keys listed in
-    /// `exclusive` are alternatives to a field of `item` (as `valueFrom` is to
-    /// `value`): an existing one is replaced in place by that field.
+    /// Make the list at `parent[list_key]` hold, for each of `items`, exactly
+    /// one mapping with that item's `name`, with the item's fields set on it.
+    /// Keys listed in `exclusive` are alternatives to a field (as `valueFrom`
+    /// is to `value`): an existing one is replaced in place by that field.
+    /// Missing items are appended in the order given.
     pub fn upsert_named(
         &mut self,
         parent: &Mapping<'_>,
         list_key: &str,
-        item: &[(String, Value)],
+        items: &[Vec<(String, Value)>],
         exclusive: &[(&str, &str)],
     ) -> Result<(), EditError> {
-        let name = match item.first() {
-            Some((k, Value::Str(name))) if k == "name" => name.as_str(),
-            _ => unreachable!("named items start with their name"),
-        };
-        let new_item = Value::Map(item.to_vec());
+        let all = || Value::Seq(items.iter().map(|i| Value::Map(i.clone())).collect());
         let Some(entry) = parent.entry(list_key) else {
-            self.insert_entry(parent, list_key, &Value::Seq(vec![new_item]));
+            self.insert_entry(parent, list_key, &all());
             return Ok(());
         };
         let seq = match &entry.value {
             node if node.is_null() => {
-                self.set_value(entry, &Value::Seq(vec![new_item]));
+                self.set_value(entry, &all());
                 return Ok(());
             }
             Node::Sequence(seq) => seq,
-            other => {
-                return Err(EditError {
-                    message: format!(
+            other => return Err(EditError {
+                message: format!(
                     "`{list_key}` is not a list (aliases and scalars cannot be edited in place)"
                 ),
-                    line: other.loc().line,
-                })
+                line: other.loc().line,
+            }),
+        };
+        for item in items {
+            let name = match item.first() {
+                Some((k, Value::Str(name))) if k == "name" => name.as_str(),
+                _ => unreachable!("named items start with their name"),
+            };
+            let mut matches = seq
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.str_at(&["name"]) == Some(name));
+            let Some((_, Node::Mapping(existing))) = matches.next() else {
+                self.append_item(seq, &Value::Map(item.clone()));
+                continue;
+            };
+            for (i, _) in matches {
+                // The API server would keep only one of them; keep ours, in the first place.
+                self.remove_item(seq, i);
             }
-        };
-        let mut matches = seq
-            .items
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.str_at(&["name"]) == Some(name));
-        let Some((_, Node::Mapping(existing))) = matches.next() else {
-            self.append_item(seq, &new_item);
-            return Ok(());
-        };
-        for (i, _) in matches {
-            // The API server would keep only one of them; keep ours, in the first place.
-            self.remove_item(seq, i);
+            self.merge_item(existing, &item[1..], exclusive);
         }
-        for (key, value) in &item[1..] {
+        Ok(())
+    }
+
+    fn merge_item(
+        &mut self,
+        existing: &Mapping<'_>,
+        fields: &[(String, Value)],
+        exclusive: &[(&str, &str)],
+    ) {
+        for (key, value) in fields {
             let alternative = exclusive
                 .iter()
                 .find(|(field, _)| field == key)
@@ -296,7 +311,6 @@ impl<'a> Editor<'a> {
                 _ => self.set_entry(existing, key, value),
             }
         }
-        Ok(())
     }
 
     /// Remove an entry from a mapping, with its lines in block style.
@@ -329,6 +343,18 @@ impl<'a> Editor<'a> {
         let to = self.after_line(end).0;
         self.replace(from, to, String::new());
     }
+}
+
+/// How deep inserted lines sit: their indentation, and at equal indentation a
+/// `- ` item (compact style puts it under the key at its own column) is
+/// deeper than a key. Replacements and inline text have depth zero.
+fn insert_depth(s: &Splice) -> (usize, bool) {
+    if s.start != s.end {
+        return (0, false);
+    }
+    let text = s.text.trim_start_matches(['\r', '\n']);
+    let content = text.trim_start_matches(' ');
+    (text.len() - content.len(), content.starts_with('-'))
 }
 
 /// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.
@@ -396,7 +422,7 @@ mod tests {
         ed.upsert_named(
             parent,
             "env",
-            &env_item(name, value),
+            &[env_item(name, value)],
             &[("value", "valueFrom")],
         )
         .unwrap();
@@ -495,7 +521,8 @@ mod tests {
                 .items[0]
                 .as_mapping()
                 .unwrap();
-            ed.upsert_named(c, "env", &env_item("B", "v"), &[]).unwrap();
+            ed.upsert_named(c, "env", &[env_item("B", "v")], &[])
+                .unwrap();
             ed.apply()
         };
         assert_eq!(out, "spec:\n  containers:\n    - name: c\n      image: |\n        x\n\n      env:\n        - name: B\n          value: v\n");
@@ -527,11 +554,37 @@ mod tests {
             .upsert_named(
                 root.path(&["c"]).unwrap().as_mapping().unwrap(),
                 "env",
-                &env_item("B", "v"),
+                &[env_item("B", "v")],
                 &[],
             )
             .unwrap_err();
         assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn batches_items_and_orders_inserts_at_one_position_by_depth() {
+        let t = "spec:\n  containers:\n  - name: c\n    volumeMounts:\n    - name: m\n";
+        let root = parse(t).unwrap().unwrap();
+        let spec = root.path(&["spec"]).unwrap().as_mapping().unwrap();
+        let c = spec.get("containers").unwrap().as_sequence().unwrap().items[0]
+            .as_mapping()
+            .unwrap();
+        let mut ed = Editor::new(
+            t,
+            Layout {
+                seq_indent: 0,
+                newline: "\n",
+            },
+        );
+        ed.upsert_named(c, "env", &[env_item("A", "1"), env_item("B", "2")], &[])
+            .unwrap();
+        let mount = vec![("name".to_string(), Value::str("mnt"))];
+        ed.upsert_named(c, "volumeMounts", &[mount], &[]).unwrap();
+        ed.set_entry(spec, "serviceAccountName", &Value::str("sa"));
+        assert_eq!(
+            ed.apply(),
+            "spec:\n  containers:\n  - name: c\n    volumeMounts:\n    - name: m\n    - name: mnt\n    env:\n    - name: A\n      value: \"1\"\n    - name: B\n      value: \"2\"\n  serviceAccountName: sa\n"
+        );
     }
 
     #[test]
@@ -546,7 +599,7 @@ mod tests {
                 Value::map([("secretName", Value::str("registry-secret"))]),
             ),
         ];
-        ed.upsert_named(root.as_mapping().unwrap(), "v", &item, &[])
+        ed.upsert_named(root.as_mapping().unwrap(), "v", &[item], &[])
             .unwrap();
         assert_eq!(ed.apply(), "v:\n  - name: s\n    secret:\n      secretName: registry-secret\n      defaultMode: 0644\n");
     }

@@ -1,0 +1,206 @@
+//! Documents of a stream, parsed in parallel.
+
+use std::fmt;
+
+use rayon::prelude::*;
+
+use crate::yaml::split::{self, Chunk};
+use crate::yaml::tree::{self, Node};
+
+/// One document of the input stream.
+#[derive(Debug)]
+pub struct Document<'a> {
+    /// 0-based position in the stream (as in error messages: "document 3").
+    pub index: usize,
+    pub chunk: Chunk<'a>,
+    /// `None` for documents with no content (empty, comments only).
+    pub root: Option<Node<'a>>,
+}
+
+/// Documents this small are not worth a thread hand-off.
+const PARALLEL_THRESHOLD: usize = 64;
+
+/// Split and parse a whole stream. The first syntax error (in stream order)
+/// is reported, located in the stream.
+pub fn parse_stream(stream: &str) -> Result<Vec<Document<'_>>, InputError> {
+    let chunks = split::split(stream);
+    if chunks.len() < PARALLEL_THRESHOLD {
+        chunks.into_iter().enumerate().map(parse_chunk).collect()
+    } else {
+        chunks
+            .into_par_iter()
+            .enumerate()
+            .map(parse_chunk)
+            .collect()
+    }
+}
+
+fn parse_chunk((index, chunk): (usize, Chunk<'_>)) -> Result<Document<'_>, InputError> {
+    tree::parse(chunk.text)
+        .map(|root| Document { index, chunk, root })
+        .map_err(|e| InputError::syntax(index, chunk, e))
+}
+
+impl<'a> Document<'a> {
+    pub fn str_at(&self, path: &[&str]) -> Option<&str> {
+        self.root.as_ref()?.str_at(path)
+    }
+
+    pub fn kind(&self) -> Option<&str> {
+        self.str_at(&["kind"])
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.str_at(&["metadata", "name"])
+    }
+
+    pub fn namespace(&self) -> Option<&str> {
+        self.str_at(&["metadata", "namespace"])
+    }
+
+    /// Whether this is `kind`/`name`, in `namespace` when both are known.
+    pub fn is(&self, kind: &str, name: &str, namespace: Option<&str>) -> bool {
+        self.kind() == Some(kind)
+            && self.name() == Some(name)
+            && match (self.namespace(), namespace) {
+                (Some(own), Some(wanted)) => own == wanted,
+                _ => true,
+            }
+    }
+
+    /// A Helm hook (`helm.sh/hook` annotation): Helm 4 post-renders these too.
+    pub fn is_hook(&self) -> bool {
+        self.root
+            .as_ref()
+            .and_then(|r| r.path(&["metadata", "annotations", "helm.sh/hook"]))
+            .is_some()
+    }
+
+    /// The file named by Helm 3's `# Source:` comment, if any.
+    pub fn source_file(&self) -> Option<&'a str> {
+        self.chunk
+            .text
+            .lines()
+            .take_while(|l| l.starts_with('#') || l.starts_with("---") || l.trim().is_empty())
+            .find_map(|l| l.strip_prefix("# Source: ").map(str::trim))
+    }
+
+    /// Where this document's content starts: after its `---` line and head
+    /// comments. Everything before it is kept when the document is replaced.
+    pub fn content_start(&self) -> usize {
+        match &self.root {
+            Some(root) => {
+                let start = root.loc().start;
+                self.chunk.text[..start].rfind('\n').map_or(0, |i| i + 1)
+            }
+            None => self.chunk.text.len(),
+        }
+    }
+
+    /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
+    pub fn describe(&self) -> String {
+        let mut out = format!("document {}", self.index);
+        let what = match (self.kind(), self.name()) {
+            (Some(k), Some(n)) => Some(format!("{k}/{n}")),
+            (Some(k), None) => Some(k.to_owned()),
+            _ => None,
+        };
+        match (what, self.source_file()) {
+            (Some(w), Some(f)) => out.push_str(&format!(" ({w}, from {f})")),
+            (Some(w), None) => out.push_str(&format!(" ({w})")),
+            (None, Some(f)) => out.push_str(&format!(" (from {f})")),
+            (None, None) => {}
+        }
+        out
+    }
+
+    /// The stream line of a document-relative line.
+    pub fn stream_line(&self, line: usize) -> usize {
+        self.chunk.first_line + line.saturating_sub(1)
+    }
+}
+
+/// Bad input: which document, where in the stream, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// "document 3 (Deployment/deis-builder)".
+    pub document: String,
+    /// 1-based line in the stream.
+    pub line: usize,
+    /// 1-based column, when known.
+    pub col: Option<usize>,
+    pub message: String,
+}
+
+impl InputError {
+    fn syntax(index: usize, chunk: Chunk<'_>, e: tree::SyntaxError) -> Self {
+        let partial = Document {
+            index,
+            chunk,
+            root: None,
+        };
+        InputError {
+            document: partial.describe(),
+            line: partial.stream_line(e.line),
+            col: Some(e.col),
+            message: format!("invalid YAML: {}", e.message),
+        }
+    }
+
+    /// An error about a node of `doc`, at its document-relative `line`.
+    pub fn at(doc: &Document<'_>, line: usize, message: impl Into<String>) -> Self {
+        InputError {
+            document: doc.describe(),
+            line: doc.stream_line(line),
+            col: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.col {
+            Some(col) => write!(
+                f,
+                "{}, line {} column {}: {}",
+                self.document, self.line, col, self.message
+            ),
+            None => write!(f, "{}, line {}: {}", self.document, self.line, self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_document_source_and_stream_line() {
+        let s = "---\n# Source: wf/templates/a.yaml\nkind: A\n---\n# Source: wf/templates/b.yaml\nkind: B\nx: \"open\n";
+        let e = parse_stream(s).unwrap_err();
+        assert_eq!(e.document, "document 1 (from wf/templates/b.yaml)");
+        assert_eq!(e.line, 7, "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("document 1 (from wf/templates/b.yaml), line 7 column"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn describes_and_locates_documents() {
+        let s = "---\n# Source: wf/x.yaml\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  annotations:\n    helm.sh/hook: pre-install\n";
+        let docs = parse_stream(s).unwrap();
+        let d = &docs[0];
+        assert_eq!(d.describe(), "document 0 (Secret/s, from wf/x.yaml)");
+        assert!(d.is_hook());
+        assert_eq!(
+            &d.chunk.text[d.content_start()..d.content_start() + 10],
+            "apiVersion"
+        );
+        assert!(d.is("Secret", "s", Some("deis")));
+    }
+}

@@ -1,0 +1,91 @@
+//! Where the containers of each workload kind live.
+
+use crate::yaml::tree::{Mapping, Node};
+
+use super::Document;
+
+/// The pod spec of a workload document, for every kind that runs pods.
+pub fn pod_spec<'d, 'a>(doc: &'d Document<'a>) -> Option<&'d Mapping<'a>> {
+    let root = doc.root.as_ref()?;
+    let path: &[&str] = match doc.kind()? {
+        "Pod" => &["spec"],
+        "Deployment"
+        | "DaemonSet"
+        | "StatefulSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => &["spec", "template", "spec"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+        _ => return None,
+    };
+    root.path(path)?.as_mapping()
+}
+
+/// A container (or init container) of a pod spec.
+#[derive(Debug, Clone, Copy)]
+pub struct Container<'d, 'a> {
+    pub name: &'d str,
+    pub node: &'d Mapping<'a>,
+    pub init: bool,
+}
+
+impl<'d, 'a> Container<'d, 'a> {
+    /// Whether the container declares env var `name` (by value or valueFrom).
+    pub fn declares(&self, name: &str) -> bool {
+        self.node
+            .get("env")
+            .and_then(Node::as_sequence)
+            .is_some_and(|env| {
+                env.items
+                    .iter()
+                    .any(|item| item.str_at(&["name"]) == Some(name))
+            })
+    }
+}
+
+/// Every container and init container of a workload document.
+pub fn containers<'d, 'a>(doc: &'d Document<'a>) -> Vec<Container<'d, 'a>> {
+    let Some(spec) = pod_spec(doc) else {
+        return Vec::new();
+    };
+    [("initContainers", true), ("containers", false)]
+        .into_iter()
+        .filter_map(|(key, init)| Some((spec.get(key)?.as_sequence()?, init)))
+        .flat_map(|(list, init)| {
+            list.items.iter().filter_map(move |item| {
+                let node = item.as_mapping()?;
+                Some(Container {
+                    name: item.str_at(&["name"]).unwrap_or(""),
+                    node,
+                    init,
+                })
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::parse_stream;
+
+    #[test]
+    fn finds_containers_of_every_workload_kind() {
+        let cases = [
+            ("Pod", "spec:\n  containers: [{name: a}]\n  initContainers: [{name: i}]\n"),
+            ("Deployment", "spec:\n  template:\n    spec:\n      containers: [{name: a}]\n      initContainers: [{name: i}]\n"),
+            ("CronJob", "spec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers: [{name: a}]\n          initContainers: [{name: i}]\n"),
+        ];
+        for (kind, body) in cases {
+            let text = format!("kind: {kind}\n{body}");
+            let docs = parse_stream(&text).unwrap();
+            let names: Vec<(&str, bool)> = containers(&docs[0])
+                .iter()
+                .map(|c| (c.name, c.init))
+                .collect();
+            assert_eq!(names, [("i", true), ("a", false)], "{kind}");
+        }
+        let docs = parse_stream("kind: ConfigMap\nspec: {containers: [{name: a}]}\n").unwrap();
+        assert!(containers(&docs[0]).is_empty());
+    }
+}
