@@ -5,6 +5,8 @@
 //! [`transform`] for the pure core, [`config`] for where settings come from,
 //! and [`yaml`] for the byte-preserving YAML layer.
 
+pub mod cli;
 pub mod config;
 pub mod manifest;
+pub mod transform;
 pub mod yaml;

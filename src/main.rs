@@ -1,1 +1,5 @@
-fn main() {}
+//! The `workflow-registry` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    workflow_registry::cli::main()
+}

@@ -14,7 +14,7 @@ use std::fmt;
 
 pub use resolve::{resolve, EnvLookup, Inputs, Resolved};
 pub use secret::Secret;
-pub use setting::{Setting, Source};
+pub use setting::{Setting, Source, DEFINITIONS};
 pub use validate::validate;
 
 /// Fully validated settings: everything the transform needs.

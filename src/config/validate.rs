@@ -25,7 +25,7 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
     }
     if settings.location != Location::OnCluster {
         v.warnings.push(Warning::general(format!(
-            "with a {} registry the controller cannot read an image's exposed port: every app needs \
+            "with location {} the controller cannot read an image's exposed port: every app needs \
              `deis config:set PORT=<port>` before its first deploy",
             settings.location.name()
         )));

@@ -48,6 +48,11 @@ impl<'a> Editor<'a> {
         self.splices.is_empty()
     }
 
+    /// How many splices are recorded (to tell whether a step changed anything).
+    pub fn len(&self) -> usize {
+        self.splices.len()
+    }
+
     /// Replace `start..end` with `text`.
     pub fn replace(&mut self, start: usize, end: usize, text: String) {
         self.splices.push(Splice { start, end, text });
@@ -114,7 +119,18 @@ impl<'a> Editor<'a> {
             return;
         }
         let loc = node.loc();
-        self.replace(loc.start, loc.end, emit::scalar(value));
+        let text = match node {
+            Node::Scalar(s) if !s.tagged => emit::scalar_like(value, s.style),
+            _ => emit::scalar(value),
+        };
+        // A block scalar's span ends at the next line: keep that line break.
+        let end = if matches!(node, Node::Scalar(s) if matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded))
+        {
+            self.trim_block_end(loc.end)
+        } else {
+            loc.end
+        };
+        self.replace(loc.start, end, text);
     }
 
     /// Make `map[key]` be `value`. Mappings are merged key by key so that
@@ -142,11 +158,17 @@ impl<'a> Editor<'a> {
                 }
                 let loc = node.loc();
                 if loc.start == loc.end {
-                    // An empty value sits before the `:`; write after it.
-                    let colon = self.text[entry.key.loc().end..]
+                    // An empty value sits before the `:`; write after it (and its space).
+                    let key_end = entry.key.loc().end;
+                    let colon = self.text[key_end..]
                         .find(':')
-                        .map_or(loc.end, |i| entry.key.loc().end + i + 1);
-                    self.replace(colon, colon, format!(" {}", emit::flow(value)));
+                        .map_or(loc.end, |i| key_end + i + 1);
+                    let (at, lead) = if self.text[colon..].starts_with(' ') {
+                        (colon + 1, "")
+                    } else {
+                        (colon, " ")
+                    };
+                    self.replace(at, at, format!("{lead}{}", emit::flow(value)));
                 } else {
                     self.replace(loc.start, loc.end, emit::flow(value));
                 }
@@ -261,12 +283,14 @@ impl<'a> Editor<'a> {
                 return Ok(());
             }
             Node::Sequence(seq) => seq,
-            other => return Err(EditError {
-                message: format!(
+            other => {
+                return Err(EditError {
+                    message: format!(
                     "`{list_key}` is not a list (aliases and scalars cannot be edited in place)"
                 ),
-                line: other.loc().line,
-            }),
+                    line: other.loc().line,
+                })
+            }
         };
         for item in items {
             let name = match item.first() {
@@ -314,7 +338,7 @@ impl<'a> Editor<'a> {
     }
 
     /// Remove an entry from a mapping, with its lines in block style.
-    fn remove_entry(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
+    pub fn remove_entry(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
         let start = entry.key.loc().start;
         let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {

@@ -78,6 +78,24 @@ pub fn scalar(s: &str) -> String {
     }
 }
 
+/// A string written in the style of the scalar it replaces, so that an edited
+/// line differs only in its value: quoted stays quoted, plain stays plain
+/// where that is safe, and block scalars become double-quoted.
+pub fn scalar_like(s: &str, style: granit_parser::ScalarStyle) -> String {
+    use granit_parser::ScalarStyle;
+    match style {
+        ScalarStyle::SingleQuoted
+            if !s
+                .chars()
+                .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')) =>
+        {
+            format!("'{}'", s.replace('\'', "''"))
+        }
+        ScalarStyle::Plain => scalar(s),
+        _ => double_quoted(s),
+    }
+}
+
 /// A double-quoted scalar. Escapes what YAML would otherwise read as a line
 /// break or fold (including NEL, LS, PS) and every control character.
 pub fn double_quoted(s: &str) -> String {
@@ -261,6 +279,17 @@ mod tests {
         ] {
             assert_eq!(scalar(s), s);
         }
+    }
+
+    #[test]
+    fn keeps_the_style_of_the_replaced_scalar() {
+        use granit_parser::ScalarStyle::*;
+        assert_eq!(scalar_like("gcr", DoubleQuoted), "\"gcr\"");
+        assert_eq!(scalar_like("it's", SingleQuoted), "'it''s'");
+        assert_eq!(scalar_like("a\nb", SingleQuoted), "\"a\\nb\"");
+        assert_eq!(scalar_like("gcr", Plain), "gcr");
+        assert_eq!(scalar_like("on", Plain), "\"on\"");
+        assert_eq!(scalar_like("x", Literal), "\"x\"");
     }
 
     #[test]

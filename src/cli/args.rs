@@ -1,0 +1,113 @@
+//! Command-line flags. Each is defined once here; its help comes from here.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use super::help;
+use crate::transform::{Selector, Target};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "workflow-registry",
+    version,
+    about = "Point a rendered Deis Workflow (or Hephy) manifest at a container registry.",
+    long_about = help::LONG_ABOUT,
+    after_help = "Settings come from environment variables (see --help for the full list). Exit status: 0 ok, 1 bad input manifest, 2 bad configuration or usage.",
+    after_long_help = help::after_long_help(),
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the configuration only: print each resolved setting and its
+    /// source (secrets masked); exit 0 when valid, 2 otherwise.
+    Check {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// Where settings come from, besides the environment.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// Read settings from Workflow's tpl/generate_params.toml (only the
+    /// registry keys; environment variables win over it when non-empty).
+    #[arg(long, value_name = "FILE")]
+    pub params: Option<PathBuf>,
+
+    /// The registry location, overriding REGISTRY_LOCATION and the params file.
+    #[arg(long, value_name = "LOCATION", value_parser = ["on-cluster", "off-cluster", "ecr", "gcr"])]
+    pub location: Option<String>,
+
+    /// Prefix of the pull secrets in app namespaces [default: private-registry].
+    #[arg(long, value_name = "PREFIX")]
+    pub secret_prefix: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FilterArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+
+    /// Read the manifest from FILE instead of standard input.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// The Workflow namespace, for generated documents [default: the
+    /// namespace of deis-builder/deis-controller, else unset].
+    #[arg(long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Also configure this workload's containers (or one container).
+    /// Repeatable.
+    #[arg(long = "target", value_name = "KIND/NAME[/CONTAINER]", value_parser = parse_target)]
+    pub targets: Vec<Target>,
+
+    /// Also configure every container of each document this JSONPath (RFC
+    /// 9535) query selects; it runs on a one-element array holding the
+    /// document, e.g. "$[?@.metadata.labels.app == 'my-builder']". Repeatable.
+    #[arg(long = "select", value_name = "JSONPATH", value_parser = parse_selector)]
+    pub selectors: Vec<Selector>,
+
+    /// Keep the on-cluster registry and its proxy even when the location is
+    /// elsewhere (e.g. while migrating images).
+    #[arg(long)]
+    pub keep_on_cluster_registry: bool,
+
+    /// Print a summary of what changed on standard error (secrets masked).
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Also append errors and warnings to this file (Helm 4 discards a
+    /// post-renderer's standard error).
+    #[arg(long, value_name = "FILE", env = "WORKFLOW_REGISTRY_LOG")]
+    pub log_file: Option<PathBuf>,
+}
+
+fn parse_target(s: &str) -> Result<Target, String> {
+    s.parse()
+}
+
+fn parse_selector(s: &str) -> Result<Selector, String> {
+    s.parse()
+}

@@ -1,0 +1,80 @@
+//! Long help text: every setting from the settings table, and a worked
+//! example per location. Examples use placeholders, never real secrets.
+
+use crate::config::setting::DEFINITIONS;
+
+pub const LONG_ABOUT: &str = "\
+Point a rendered Deis Workflow (or Hephy) manifest at a container registry.
+
+Reads a multi-document manifest on standard input (or -f FILE) and writes it to
+standard output with DEIS_REGISTRY_LOCATION set on every registry-consuming
+container, the registry-secret computed from the environment, and exactly the
+registry components the location needs. Everything else is written byte for
+byte as it was read. On any error nothing is written to standard output.
+
+Use it as a Helm post-renderer, a kustomize/kpt plugin, or a plain pipe:
+
+  helm template workflow ./workflow -n deis | workflow-registry | kubectl apply -f -";
+
+/// The settings table and examples, built from the one definition of each setting.
+pub fn after_long_help() -> String {
+    let mut out = String::from(
+        "Settings (first non-empty wins: flag, environment variable, --params file, default):\n\n",
+    );
+    out.push_str(&format!(
+        "  {:<32} {:<44} {}\n",
+        "VARIABLE / FLAG", "PARAMS KEY", "DEFAULT"
+    ));
+    for d in DEFINITIONS {
+        let name = match (d.env, d.flag) {
+            (Some(env), Some(flag)) => format!("{env}, {flag}"),
+            (Some(env), None) => env.to_owned(),
+            (None, Some(flag)) => flag.to_owned(),
+            (None, None) => String::new(),
+        };
+        let default = match (d.default, d.default_note) {
+            ("", "") => "-".to_owned(),
+            ("", note) => note.to_owned(),
+            (value, _) => value.to_owned(),
+        };
+        out.push_str(&format!("  {name:<32} {:<44} {default}\n", d.params_key));
+        out.push_str(&format!(
+            "  {:<32} {}{}\n",
+            "",
+            d.help,
+            if d.secret {
+                " (secret: never printed)"
+            } else {
+                ""
+            }
+        ));
+    }
+    out.push_str(EXAMPLES);
+    out
+}
+
+const EXAMPLES: &str = "
+Examples:
+
+  # on-cluster (the default): keep Workflow's own registry and proxy
+  helm template workflow ./workflow -n deis | workflow-registry
+
+  # off-cluster, e.g. quay.io: a registry-secret with long-lived credentials
+  REGISTRY_LOCATION=off-cluster REGISTRY_HOSTNAME=quay.io REGISTRY_ORGANIZATION=myorg \\
+  REGISTRY_USERNAME=myorg+deployer REGISTRY_PASSWORD=\"$(cat quay-token)\" \\
+    workflow-registry -f workflow.yaml
+
+  # ecr: the token refresher mints 12-hour tokens; empty keys use the node's IAM role
+  REGISTRY_LOCATION=ecr ECR_REGION=eu-west-1 workflow-registry < workflow.yaml
+
+  # gcr: the service-account key as a file; apps only ever see 1-hour tokens
+  REGISTRY_LOCATION=gcr GCR_KEY_JSON=@key.json workflow-registry < workflow.yaml
+
+  # Workflow's own params file, checked before an install
+  workflow-registry check --params tpl/generate_params.toml
+
+Environment:
+  WORKFLOW_REGISTRY_LOG  also append errors and warnings to this file (Helm 4 discards stderr)
+
+Exit status: 0 success, 1 invalid input manifest, 2 invalid configuration or usage.
+";

@@ -1,0 +1,280 @@
+//! The command-line front end: parse flags, gather configuration, run the
+//! transform, and map every failure to one message and an exit status.
+//! All I/O of the plain filter lives here; the transform itself is pure.
+
+mod args;
+mod help;
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+pub use args::{Cli, Command, ConfigArgs, FilterArgs, Shell};
+
+use crate::config::{
+    self, params, Problems, Secret, Setting, Settings, Source, Warning, DEFINITIONS,
+};
+use crate::manifest::InputError;
+use crate::transform::{self, Options, Targeting};
+
+/// Why a run failed, and so which exit status it ends with.
+#[derive(Debug)]
+pub enum Failure {
+    /// Exit 1: the input manifest is at fault.
+    Input(String),
+    /// Exit 2: the configuration is at fault.
+    Config(Problems),
+    /// Exit 2: the command line is at fault.
+    Usage(String),
+}
+
+impl Failure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Input(_) => 1,
+            Failure::Config(_) | Failure::Usage(_) => 2,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Failure::Input(m) | Failure::Usage(m) => m.clone(),
+            Failure::Config(problems) => problems.to_string().trim_end().to_owned(),
+        }
+    }
+}
+
+impl From<InputError> for Failure {
+    fn from(e: InputError) -> Self {
+        Failure::Input(e.to_string())
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = e.exit_code();
+            if code != 0 {
+                log_to_file(
+                    std::env::var_os("WORKFLOW_REGISTRY_LOG")
+                        .as_deref()
+                        .map(Path::new),
+                    &e.to_string(),
+                );
+            }
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    match cli.command {
+        Some(Command::Completions { shell }) => {
+            print_completions(shell);
+            ExitCode::SUCCESS
+        }
+        Some(Command::Check { config }) => check(&config, &env),
+        None => filter(&cli.filter, &env),
+    }
+}
+
+fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
+    let log = args.log_file.as_deref();
+    match run_filter(args, env) {
+        Ok((output, warnings)) => {
+            for w in warnings
+                .iter()
+                .map(ToString::to_string)
+                .chain(output.report.warnings.iter().cloned())
+            {
+                report_line(log, &format!("warning: {w}"));
+            }
+            if args.verbose {
+                eprint!("{}", output.report);
+            }
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(output.text.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    report_line(log, &format!("error: cannot write the output: {e}"));
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Err(failure) => {
+            report_line(log, &format!("error: {}", failure.message()));
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+/// Configuration, input, transform. Nothing is written until all succeeded.
+pub fn run_filter(
+    args: &FilterArgs,
+    env: config::EnvLookup<'_>,
+) -> Result<(transform::Output, Vec<Warning>), Failure> {
+    let (settings, warnings) = load_settings(&args.config, env)?;
+    let input = read_input(args.file.as_deref())?;
+    let options = Options {
+        namespace: args.namespace.clone(),
+        targeting: Targeting {
+            targets: args.targets.clone(),
+            selectors: args.selectors.clone(),
+        },
+        keep_on_cluster_registry: args.keep_on_cluster_registry,
+    };
+    let output = transform::run(&input, &settings, &options)?;
+    Ok((output, warnings))
+}
+
+/// Resolve and validate the configuration from flags, environment and params.
+pub fn load_settings(
+    args: &ConfigArgs,
+    env: config::EnvLookup<'_>,
+) -> Result<(Settings, Vec<Warning>), Failure> {
+    let resolved = resolve(args, env)?;
+    config::validate(&resolved).map_err(Failure::Config)
+}
+
+fn resolve(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<config::Resolved, Failure> {
+    let params = match &args.params {
+        Some(path) => Some(params::load(path).map_err(|p| Failure::Config(Problems(p)))?),
+        None => None,
+    };
+    let mut flags = Vec::new();
+    if let Some(location) = &args.location {
+        flags.push((Setting::Location, location.clone()));
+    }
+    if let Some(prefix) = &args.secret_prefix {
+        flags.push((Setting::SecretPrefix, prefix.clone()));
+    }
+    Ok(config::resolve(&config::Inputs {
+        flags,
+        env: Some(env),
+        params,
+        params_are_function_config: false,
+    }))
+}
+
+fn read_input(file: Option<&Path>) -> Result<String, Failure> {
+    let bytes = match file {
+        Some(path) => std::fs::read(path)
+            .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?,
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut buf)
+                .map_err(|e| Failure::Input(format!("cannot read standard input: {e}")))?;
+            buf
+        }
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        Failure::Input(format!("the input is not UTF-8 text: invalid byte at line {line} (byte offset {at}); Kubernetes manifests are UTF-8"))
+    })
+}
+
+fn check(args: &ConfigArgs, env: config::EnvLookup<'_>) -> ExitCode {
+    let resolved = match resolve(args, env) {
+        Ok(r) => r,
+        Err(failure) => {
+            eprintln!("workflow-registry: error: {}", failure.message());
+            return ExitCode::from(failure.exit_code());
+        }
+    };
+    print!("{}", settings_table(&resolved));
+    match config::validate(&resolved) {
+        Ok((settings, warnings)) => {
+            for w in &warnings {
+                eprintln!("workflow-registry: warning: {w}");
+            }
+            println!("configuration is valid for {}", settings.location.name());
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            eprint!("workflow-registry: error: {problems}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Every setting, its value (secrets masked) and where it came from.
+pub fn settings_table(resolved: &config::Resolved) -> String {
+    let mut out = String::new();
+    for d in DEFINITIONS {
+        let raw = resolved.value(d.setting);
+        let shown = if d.secret && !raw.starts_with('@') {
+            Secret::new(raw).to_string()
+        } else if raw.is_empty() {
+            "(empty)".to_owned()
+        } else {
+            raw.to_owned()
+        };
+        let source = match resolved.source(d.setting) {
+            Source::Default => "default".to_owned(),
+            other => other.to_string(),
+        };
+        out.push_str(&format!(
+            "{:<32} {:<48} {source}\n",
+            d.setting.name(),
+            shown
+        ));
+    }
+    out
+}
+
+fn print_completions(shell: Shell) {
+    let mut cmd = Cli::command();
+    let mut out = std::io::stdout();
+    match shell {
+        Shell::Bash => clap_complete::generate(
+            clap_complete::Shell::Bash,
+            &mut cmd,
+            "workflow-registry",
+            &mut out,
+        ),
+        Shell::Zsh => clap_complete::generate(
+            clap_complete::Shell::Zsh,
+            &mut cmd,
+            "workflow-registry",
+            &mut out,
+        ),
+        Shell::Fish => clap_complete::generate(
+            clap_complete::Shell::Fish,
+            &mut cmd,
+            "workflow-registry",
+            &mut out,
+        ),
+    }
+}
+
+/// One line on standard error, and in the log file when one is configured.
+fn report_line(log: Option<&Path>, line: &str) {
+    eprintln!("workflow-registry: {line}");
+    log_to_file(log, line);
+}
+
+fn log_to_file(log: Option<&Path>, text: &str) {
+    if let Some(path) = log {
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| writeln!(f, "workflow-registry: {}", text.trim_end()));
+        if let Err(e) = written {
+            eprintln!(
+                "workflow-registry: warning: cannot write the log file {}: {e}",
+                path.display()
+            );
+        }
+    }
+}

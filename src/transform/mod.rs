@@ -1,0 +1,307 @@
+//! The transform: a pure function from (input stream, settings, options) to
+//! (output stream, report). Each step decides what to do with one document
+//! and records splices against its text; the output is written once.
+
+mod components;
+mod generate;
+mod inject;
+mod report;
+mod secret;
+mod targets;
+
+pub use components::{REFRESHER, REGISTRY_SECRET};
+pub use report::Report;
+pub use targets::{Selector, Target, Targeting, LOCATION_VAR, PREFIX_VAR};
+
+use components::Role;
+
+use crate::config::{Location, Settings};
+use crate::manifest::{containers, parse_stream, pod_spec, Container, Document, InputError};
+use crate::yaml::edit::{detect_seq_indent, EditError, Editor};
+use crate::yaml::emit::Layout;
+
+/// How the transform runs, beyond the registry settings.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--namespace`: overrides the namespace found in the documents.
+    pub namespace: Option<String>,
+    pub targeting: Targeting,
+    /// `--keep-on-cluster-registry`: never remove the on-cluster registry.
+    pub keep_on_cluster_registry: bool,
+}
+
+/// The transformed stream and what changed.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub text: String,
+    pub report: Report,
+}
+
+/// What happens to one input document.
+enum Action {
+    Keep,
+    Remove,
+    Rewrite(String),
+}
+
+/// Apply `settings` to a manifest stream.
+pub fn run(stream: &str, settings: &Settings, options: &Options) -> Result<Output, InputError> {
+    let docs = parse_stream(stream)?;
+    let namespace = options
+        .namespace
+        .as_deref()
+        .or_else(|| components::detect_namespace(&docs))
+        .map(str::to_owned);
+    let plan = Planner {
+        settings,
+        options,
+        namespace: namespace.as_deref(),
+        layout: Layout {
+            seq_indent: docs
+                .iter()
+                .find_map(|d| d.root.as_ref().and_then(detect_seq_indent))
+                .unwrap_or(2),
+            newline: if stream.contains("\r\n") {
+                "\r\n"
+            } else {
+                "\n"
+            },
+        },
+    };
+    let mut report = Report {
+        location: settings.location.name().into(),
+        namespace: namespace.clone(),
+        ..Report::default()
+    };
+    let mut seen_secret = false;
+    let mut refresher_at = None;
+    let mut access_present = Vec::new();
+    let mut actions = Vec::with_capacity(docs.len());
+    for doc in &docs {
+        let action = match components::role(doc, plan.namespace) {
+            Role::OnClusterRegistry if plan.removes_on_cluster_registry() => Action::Remove,
+            Role::RegistrySecret if settings.location == Location::OnCluster || seen_secret => {
+                Action::Remove
+            }
+            Role::RegistrySecret => {
+                seen_secret = true;
+                let mut editor = Editor::new(doc.chunk.text, plan.layout_of(doc));
+                secret::update(&mut editor, doc, settings);
+                if editor.is_empty() {
+                    Action::Keep
+                } else {
+                    Action::Rewrite(editor.apply())
+                }
+            }
+            Role::Refresher | Role::RefresherAccess
+                if !settings.location.needs_token_refresher() =>
+            {
+                Action::Remove
+            }
+            Role::Refresher => {
+                refresher_at = Some(doc.index);
+                plan.configure(doc, true, &mut report)?
+            }
+            Role::RefresherAccess => {
+                access_present.push(doc.kind().unwrap_or_default().to_owned());
+                Action::Keep
+            }
+            Role::OnClusterRegistry | Role::Other => plan.configure(doc, false, &mut report)?,
+        };
+        match &action {
+            Action::Remove => report.removed.push(doc.describe()),
+            Action::Rewrite(_) if components::role(doc, plan.namespace) == Role::RegistrySecret => {
+                report.replaced.push(doc.describe())
+            }
+            _ => {}
+        }
+        actions.push(action);
+    }
+
+    // Helm 4's `separate` strategy runs the filter once on the hooks alone:
+    // adding documents there as well would add them to the release twice.
+    let additions_allowed = docs.iter().any(|d| d.root.is_some() && !d.is_hook());
+    let mut appended = Vec::new();
+    let mut before_refresher = Vec::new();
+    if additions_allowed && settings.location != Location::OnCluster && !seen_secret {
+        appended.push((
+            "Secret/registry-secret".to_owned(),
+            generate::registry_secret(settings, plan.namespace, plan.layout),
+        ));
+    }
+    if additions_allowed && settings.location.needs_token_refresher() {
+        let subject_ns = plan.namespace.unwrap_or_else(|| {
+            report.warnings.push(
+                "the Workflow namespace is unknown (no namespace on deis-builder or deis-controller): the refresher's \
+                 ClusterRoleBinding names namespace \"deis\"; pass --namespace if Workflow runs elsewhere"
+                    .into(),
+            );
+            "deis"
+        });
+        for (kind, text) in generate::refresher_access(plan.namespace, subject_ns, plan.layout) {
+            if !access_present.iter().any(|k| k == kind) {
+                let entry = (
+                    format!(
+                        "{kind}/{}",
+                        if kind == "ServiceAccount" {
+                            REFRESHER
+                        } else {
+                            components::REFRESHER_RBAC
+                        }
+                    ),
+                    text,
+                );
+                if refresher_at.is_some() {
+                    before_refresher.push(entry)
+                } else {
+                    appended.push(entry)
+                }
+            }
+        }
+        if refresher_at.is_none() {
+            appended.push((
+                format!("Deployment/{REFRESHER}"),
+                generate::refresher_deployment(settings, plan.namespace, plan.layout),
+            ));
+        }
+    }
+    for target in &options.targeting.targets {
+        if !docs.iter().any(|d| target.found_in(d)) {
+            report.warnings.push(format!(
+                "--target {target} matched no container in the input"
+            ));
+        }
+    }
+
+    let mut out = String::with_capacity(stream.len() + 4096);
+    for (doc, action) in docs.iter().zip(&actions) {
+        if Some(doc.index) == refresher_at {
+            for (what, text) in &before_refresher {
+                write_document(&mut out, text, plan.layout);
+                report.added.push(what.clone());
+            }
+        }
+        match action {
+            Action::Remove => {}
+            Action::Keep if is_empty_document(doc) => {}
+            Action::Keep => out.push_str(doc.chunk.text),
+            Action::Rewrite(text) => out.push_str(text),
+        }
+    }
+    for (what, text) in &appended {
+        write_document(&mut out, text, plan.layout);
+        report.added.push(what.clone());
+    }
+    Ok(Output { text: out, report })
+}
+
+struct Planner<'p> {
+    settings: &'p Settings,
+    options: &'p Options,
+    namespace: Option<&'p str>,
+    /// The stream's own layout, for generated documents.
+    layout: Layout,
+}
+
+impl Planner<'_> {
+    fn removes_on_cluster_registry(&self) -> bool {
+        self.settings.location != Location::OnCluster && !self.options.keep_on_cluster_registry
+    }
+
+    /// A document's own layout (sequence indentation, line ending).
+    fn layout_of(&self, doc: &Document<'_>) -> Layout {
+        Layout {
+            seq_indent: doc
+                .root
+                .as_ref()
+                .and_then(detect_seq_indent)
+                .unwrap_or(self.layout.seq_indent),
+            newline: if doc.chunk.text.contains("\r\n") {
+                "\r\n"
+            } else {
+                "\n"
+            },
+        }
+    }
+
+    /// Set the registry variables on the document's target containers, and
+    /// for the refresher its mount, volume and service account too.
+    fn configure(
+        &self,
+        doc: &Document<'_>,
+        is_refresher: bool,
+        report: &mut Report,
+    ) -> Result<Action, InputError> {
+        let targets = self.options.targeting.containers(doc);
+        let refresher_container = is_refresher.then(|| {
+            let all = containers(doc);
+            all.iter()
+                .find(|c| c.name == REFRESHER && !c.init)
+                .or_else(|| all.iter().find(|c| !c.init))
+                .copied()
+        });
+        let refresher_container = refresher_container.flatten();
+        if targets.is_empty() && refresher_container.is_none() {
+            return Ok(Action::Keep);
+        }
+        let located = |e: EditError| {
+            InputError::at(doc, e.line, format!("cannot configure it: {}", e.message))
+        };
+        let mut editor = Editor::new(doc.chunk.text, self.layout_of(doc));
+        let registry_vars = inject::registry_vars(self.settings);
+        let is_refresher_container =
+            |c: &Container<'_, '_>| refresher_container.is_some_and(|r| r.node.loc == c.node.loc);
+        for container in targets.iter().filter(|c| !is_refresher_container(c)) {
+            let before = editor.len();
+            inject::set_env(&mut editor, container, &registry_vars).map_err(located)?;
+            if editor.len() > before {
+                report
+                    .injected
+                    .push(format!("{} container {}", doc.describe(), container.name));
+            }
+        }
+        if let Some(container) = refresher_container {
+            let before = editor.len();
+            inject::set_env(
+                &mut editor,
+                &container,
+                &inject::refresher_vars(self.settings),
+            )
+            .map_err(located)?;
+            inject::mount_credentials(&mut editor, &container).map_err(located)?;
+            if let Some(spec) = pod_spec(doc) {
+                inject::refresher_pod(&mut editor, spec).map_err(located)?;
+            }
+            if editor.len() > before {
+                report
+                    .injected
+                    .push(format!("{} container {}", doc.describe(), container.name));
+            }
+        }
+        Ok(if editor.is_empty() {
+            Action::Keep
+        } else {
+            Action::Rewrite(editor.apply())
+        })
+    }
+}
+
+/// A document with neither content nor comments (`---` alone, `...`): it
+/// would be a `null` document, so it is not written.
+fn is_empty_document(doc: &Document<'_>) -> bool {
+    doc.root.is_none()
+        && doc.chunk.text.lines().all(|l| {
+            let l = l.trim_start_matches('\u{feff}').trim();
+            l.is_empty() || l == "---" || l == "..."
+        })
+}
+
+/// Append a generated document after whatever was written so far.
+fn write_document(out: &mut String, body: &str, layout: Layout) {
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push_str(layout.newline);
+    }
+    out.push_str("---");
+    out.push_str(layout.newline);
+    out.push_str(body);
+}
