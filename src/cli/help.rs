@@ -18,13 +18,8 @@ Use it as a Helm post-renderer, a kustomize/kpt plugin, or a plain pipe:
 
 /// The settings table and examples, built from the one definition of each setting.
 pub fn after_long_help() -> String {
-    let mut out = String::from(
-        "Settings (first non-empty wins: flag, environment variable, --params file, default):\n\n",
-    );
-    out.push_str(&format!(
-        "  {:<32} {:<44} {}\n",
-        "VARIABLE / FLAG", "PARAMS KEY", "DEFAULT"
-    ));
+    let mut out =
+        String::from("Settings (first non-empty wins: flag, environment variable, --params file, default):\n");
     for d in DEFINITIONS {
         let name = match (d.env, d.flag) {
             (Some(env), Some(flag)) => format!("{env}, {flag}"),
@@ -33,20 +28,14 @@ pub fn after_long_help() -> String {
             (None, None) => String::new(),
         };
         let default = match (d.default, d.default_note) {
-            ("", "") => "-".to_owned(),
+            ("", "") => "empty".to_owned(),
             ("", note) => note.to_owned(),
             (value, _) => value.to_owned(),
         };
-        out.push_str(&format!("  {name:<32} {:<44} {default}\n", d.params_key));
+        let secret = if d.secret { " Secret: never printed." } else { "" };
         out.push_str(&format!(
-            "  {:<32} {}{}\n",
-            "",
-            d.help,
-            if d.secret {
-                " (secret: never printed)"
-            } else {
-                ""
-            }
+            "\n  {name}\n      {}.{secret}\n      params: {}   default: {default}\n",
+            d.help, d.params_key
         ));
     }
     out.push_str(EXAMPLES);

@@ -13,9 +13,7 @@ use clap::{CommandFactory, Parser};
 
 pub use args::{Cli, Command, ConfigArgs, FilterArgs, Shell};
 
-use crate::config::{
-    self, params, Problems, Secret, Setting, Settings, Source, Warning, DEFINITIONS,
-};
+use crate::config::{self, params, Problems, Secret, Setting, Settings, Source, Warning, DEFINITIONS};
 use crate::manifest::InputError;
 use crate::transform::{self, Options, Targeting};
 
@@ -60,9 +58,7 @@ pub fn main() -> ExitCode {
             let code = e.exit_code();
             if code != 0 {
                 log_to_file(
-                    std::env::var_os("WORKFLOW_REGISTRY_LOG")
-                        .as_deref()
-                        .map(Path::new),
+                    std::env::var_os("WORKFLOW_REGISTRY_LOG").as_deref().map(Path::new),
                     &e.to_string(),
                 );
             }
@@ -96,10 +92,7 @@ fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
                 eprint!("{}", output.report);
             }
             let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(output.text.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
+            match stdout.write_all(output.text.as_bytes()).and_then(|()| stdout.flush()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
                 Err(e) => {
@@ -109,6 +102,11 @@ fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
             }
         }
         Err(failure) => {
+            if let Failure::Config(problems) = &failure {
+                for w in &problems.warnings {
+                    report_line(log, &format!("warning: {w}"));
+                }
+            }
             report_line(log, &format!("error: {}", failure.message()));
             ExitCode::from(failure.exit_code())
         }
@@ -116,10 +114,7 @@ fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
 }
 
 /// Configuration, input, transform. Nothing is written until all succeeded.
-pub fn run_filter(
-    args: &FilterArgs,
-    env: config::EnvLookup<'_>,
-) -> Result<(transform::Output, Vec<Warning>), Failure> {
+pub fn run_filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> Result<(transform::Output, Vec<Warning>), Failure> {
     let (settings, warnings) = load_settings(&args.config, env)?;
     let input = read_input(args.file.as_deref())?;
     let options = Options {
@@ -135,17 +130,14 @@ pub fn run_filter(
 }
 
 /// Resolve and validate the configuration from flags, environment and params.
-pub fn load_settings(
-    args: &ConfigArgs,
-    env: config::EnvLookup<'_>,
-) -> Result<(Settings, Vec<Warning>), Failure> {
+pub fn load_settings(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<(Settings, Vec<Warning>), Failure> {
     let resolved = resolve(args, env)?;
     config::validate(&resolved).map_err(Failure::Config)
 }
 
 fn resolve(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<config::Resolved, Failure> {
     let params = match &args.params {
-        Some(path) => Some(params::load(path).map_err(|p| Failure::Config(Problems(p)))?),
+        Some(path) => Some(params::load(path).map_err(|p| Failure::Config(Problems::new(p)))?),
         None => None,
     };
     let mut flags = Vec::new();
@@ -165,8 +157,9 @@ fn resolve(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<config::Reso
 
 fn read_input(file: Option<&Path>) -> Result<String, Failure> {
     let bytes = match file {
-        Some(path) => std::fs::read(path)
-            .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?,
+        Some(path) => {
+            std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?
+        }
         None => {
             let mut buf = Vec::new();
             std::io::stdin()
@@ -201,6 +194,9 @@ fn check(args: &ConfigArgs, env: config::EnvLookup<'_>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(problems) => {
+            for w in &problems.warnings {
+                eprintln!("workflow-registry: warning: {w}");
+            }
             eprint!("workflow-registry: error: {problems}");
             ExitCode::from(2)
         }
@@ -223,11 +219,7 @@ pub fn settings_table(resolved: &config::Resolved) -> String {
             Source::Default => "default".to_owned(),
             other => other.to_string(),
         };
-        out.push_str(&format!(
-            "{:<32} {:<48} {source}\n",
-            d.setting.name(),
-            shown
-        ));
+        out.push_str(&format!("{:<32} {:<48} {source}\n", d.setting.name(), shown));
     }
     out
 }
@@ -236,24 +228,9 @@ fn print_completions(shell: Shell) {
     let mut cmd = Cli::command();
     let mut out = std::io::stdout();
     match shell {
-        Shell::Bash => clap_complete::generate(
-            clap_complete::Shell::Bash,
-            &mut cmd,
-            "workflow-registry",
-            &mut out,
-        ),
-        Shell::Zsh => clap_complete::generate(
-            clap_complete::Shell::Zsh,
-            &mut cmd,
-            "workflow-registry",
-            &mut out,
-        ),
-        Shell::Fish => clap_complete::generate(
-            clap_complete::Shell::Fish,
-            &mut cmd,
-            "workflow-registry",
-            &mut out,
-        ),
+        Shell::Bash => clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, "workflow-registry", &mut out),
+        Shell::Zsh => clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "workflow-registry", &mut out),
+        Shell::Fish => clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, "workflow-registry", &mut out),
     }
 }
 

@@ -15,8 +15,7 @@ pub fn decode(value: &str) -> Result<String, String> {
         ));
     }
     let raw = if let Some(path) = value.strip_prefix('@') {
-        std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the key file {path}: {e}"))?
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read the key file {path}: {e}"))?
     } else {
         value.to_owned()
     };
@@ -27,9 +26,7 @@ pub fn decode(value: &str) -> Result<String, String> {
         let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(compact)
-            .map_err(|_| {
-                "is neither JSON nor base64 of JSON (expected a service-account key)".to_string()
-            })?;
+            .map_err(|_| "is neither JSON nor base64 of JSON (expected a service-account key)".to_string())?;
         String::from_utf8(bytes)
             .map_err(|_| "decodes from base64 to something that is not text".to_string())?
             .trim()
@@ -41,25 +38,15 @@ pub fn decode(value: &str) -> Result<String, String> {
 
 fn check(json: &str) -> Result<(), String> {
     // serde_json's messages name only a position, never the content.
-    let key: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| format!("is not valid JSON ({e})"))?;
-    let field = |name: &str| {
-        key.get(name)
-            .and_then(|v| v.as_str())
-            .filter(|s| !s.trim().is_empty())
-    };
+    let key: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("is not valid JSON ({e})"))?;
+    let field = |name: &str| key.get(name).and_then(|v| v.as_str()).filter(|s| !s.trim().is_empty());
     if field("type") != Some("service_account") {
         return Err("is not a service-account key: `type` must be \"service_account\"".into());
     }
-    let missing: Vec<&str> = [
-        "project_id",
-        "client_email",
-        "private_key",
-        "private_key_id",
-    ]
-    .into_iter()
-    .filter(|f| field(f).is_none())
-    .collect();
+    let missing: Vec<&str> = ["project_id", "client_email", "private_key", "private_key_id"]
+        .into_iter()
+        .filter(|f| field(f).is_none())
+        .collect();
     if !missing.is_empty() {
         return Err(format!(
             "lacks {} (download a new key for the service account)",
@@ -101,16 +88,11 @@ pub(crate) mod tests {
         assert!(decode("<base64-encoded JSON data>")
             .unwrap_err()
             .contains("placeholder"));
-        let e = decode(&KEY.replace("\"type\": \"service_account\"", "\"type\": \"user\""))
-            .unwrap_err();
+        let e = decode(&KEY.replace("\"type\": \"service_account\"", "\"type\": \"user\"")).unwrap_err();
         assert!(e.contains("`type`") && !e.contains("NOT-A-REAL-KEY"), "{e}");
         let e = decode(&KEY.replace("\"client_email\"", "\"email\"")).unwrap_err();
         assert!(e.contains("client_email"), "{e}");
-        assert!(decode("{\"type\": ")
-            .unwrap_err()
-            .contains("not valid JSON"));
-        assert!(decode("%%%")
-            .unwrap_err()
-            .contains("neither JSON nor base64"));
+        assert!(decode("{\"type\": ").unwrap_err().contains("not valid JSON"));
+        assert!(decode("%%%").unwrap_err().contains("neither JSON nor base64"));
     }
 }

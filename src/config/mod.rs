@@ -111,9 +111,7 @@ impl Location {
             Location::OnCluster => vec![],
             Location::OffCluster { password, .. } => vec![password],
             Location::Ecr {
-                access_key,
-                secret_key,
-                ..
+                access_key, secret_key, ..
             } => vec![access_key, secret_key],
             Location::Gcr { key_json, .. } => vec![key_json],
         };
@@ -199,19 +197,32 @@ impl fmt::Display for Warning {
     }
 }
 
-/// All configuration problems, reported together.
+/// All configuration problems, reported together, with the warnings found
+/// on the way (an operator fixing the configuration wants both at once).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problems(pub Vec<Problem>);
+pub struct Problems {
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Problems {
+    pub fn new(problems: Vec<Problem>) -> Self {
+        Problems {
+            problems,
+            warnings: Vec::new(),
+        }
+    }
+}
 
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
+        let n = self.problems.len();
         writeln!(
             f,
             "invalid configuration ({n} problem{}):",
             if n == 1 { "" } else { "s" }
         )?;
-        for p in &self.0 {
+        for p in &self.problems {
             writeln!(f, "  - {p}")?;
         }
         Ok(())

@@ -54,23 +54,14 @@ pub fn parse(text: &str) -> Result<Params, Vec<Problem>> {
     })?;
     let mut params = Params::default();
     let mut problems = Vec::new();
-    for def in DEFINITIONS
-        .iter()
-        .filter(|d| d.setting != Setting::RefresherImage)
-    {
+    for def in DEFINITIONS.iter().filter(|d| d.setting != Setting::RefresherImage) {
         match lookup(&table, def.params_key) {
             None => {}
             Some(value) => match scalar_text(value) {
-                Some(text) => params
-                    .values
-                    .push((def.setting, text, def.params_key.to_owned())),
+                Some(text) => params.values.push((def.setting, text, def.params_key.to_owned())),
                 None => problems.push(Problem::about(
                     def.setting,
-                    format!(
-                        "{} must be a string, found a {}",
-                        def.params_key,
-                        value.type_str()
-                    ),
+                    format!("{} must be a string, found a {}", def.params_key, value.type_str()),
                 )),
             },
         }
@@ -81,10 +72,8 @@ pub fn parse(text: &str) -> Result<Params, Vec<Problem>> {
         // Helm Classic's template: quay.io/{{org}}/registry-token-refresher:{{dockerTag}}.
         let image = format!(
             "quay.io/{}/registry-token-refresher:{}",
-            org.filter(|o| !o.is_empty())
-                .unwrap_or_else(|| "deis".into()),
-            tag.filter(|t| !t.is_empty())
-                .unwrap_or_else(|| "v1.1.3".into())
+            org.filter(|o| !o.is_empty()).unwrap_or_else(|| "deis".into()),
+            tag.filter(|t| !t.is_empty()).unwrap_or_else(|| "v1.1.3".into())
         );
         params.values.push((
             Setting::RefresherImage,
@@ -164,26 +153,19 @@ hostPort = 5555
             p.get(Setting::RefresherImage).map(|(v, _)| v),
             Some("quay.io/deis/registry-token-refresher:v1.0.0")
         );
-        assert_eq!(
-            p.get(Setting::Hostname),
-            Some(("", "off_cluster_registry.hostname"))
-        );
+        assert_eq!(p.get(Setting::Hostname), Some(("", "off_cluster_registry.hostname")));
     }
 
     #[test]
     fn wrong_types_and_bad_toml_are_problems_without_the_value() {
         let e = parse("[ecr]\nregion = [\"us-east-1\"]\n").unwrap_err();
         assert!(
-            e[0].to_string()
-                .contains("ecr.region must be a string, found a array"),
+            e[0].to_string().contains("ecr.region must be a string, found a array"),
             "{}",
             e[0]
         );
         let e = parse("[off_cluster_registry]\npassword = \"hunter2\nx = 1\n").unwrap_err();
         let shown = e[0].to_string();
-        assert!(
-            shown.contains("line 2") && !shown.contains("hunter2"),
-            "{shown}"
-        );
+        assert!(shown.contains("line 2") && !shown.contains("hunter2"), "{shown}");
     }
 }

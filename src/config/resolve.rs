@@ -38,9 +38,7 @@ impl Resolved {
     }
 
     pub fn source(&self, setting: Setting) -> Source {
-        self.values
-            .get(&setting)
-            .map_or(Source::Default, |(_, s)| s.clone())
+        self.values.get(&setting).map_or(Source::Default, |(_, s)| s.clone())
     }
 }
 
@@ -54,22 +52,15 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
             .iter()
             .find(|(s, _)| *s == def.setting)
             .map(|(_, v)| (v.clone(), Source::Flag(def.flag.unwrap_or(""))));
-        let from_env = def
-            .env
-            .and_then(|var| env(var).map(|v| (v, Source::Env(var))));
-        let from_params =
-            inputs
-                .params
-                .as_ref()
-                .and_then(|p| p.get(def.setting))
-                .map(|(v, key)| {
-                    let source = if inputs.params_are_function_config {
-                        Source::FunctionConfig(key.to_owned())
-                    } else {
-                        Source::Params(key.to_owned())
-                    };
-                    (v.to_owned(), source)
-                });
+        let from_env = def.env.and_then(|var| env(var).map(|v| (v, Source::Env(var))));
+        let from_params = inputs.params.as_ref().and_then(|p| p.get(def.setting)).map(|(v, key)| {
+            let source = if inputs.params_are_function_config {
+                Source::FunctionConfig(key.to_owned())
+            } else {
+                Source::Params(key.to_owned())
+            };
+            (v.to_owned(), source)
+        });
         let chosen = [flag, from_env, from_params]
             .into_iter()
             .flatten()
@@ -85,13 +76,10 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
             ));
         }
         if !trimmed.is_empty() {
-            resolved
-                .values
-                .insert(def.setting, (trimmed.to_owned(), source));
+            resolved.values.insert(def.setting, (trimmed.to_owned(), source));
         }
     }
-    resolved.deis_registry_location =
-        env("DEIS_REGISTRY_LOCATION").filter(|v| !v.trim().is_empty());
+    resolved.deis_registry_location = env("DEIS_REGISTRY_LOCATION").filter(|v| !v.trim().is_empty());
     resolved
 }
 
@@ -101,12 +89,7 @@ mod tests {
     use crate::config::params;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        }
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
     }
 
     #[test]
@@ -116,8 +99,7 @@ mod tests {
             ("ECR_REGION", ""),
             ("REGISTRY_HOSTNAME", " quay.io\n"),
         ]);
-        let params =
-            params::parse("registry_location = \"gcr\"\n[ecr]\nregion = \"eu-west-1\"\n").unwrap();
+        let params = params::parse("registry_location = \"gcr\"\n[ecr]\nregion = \"eu-west-1\"\n").unwrap();
         let inputs = Inputs {
             env: Some(&env),
             params: Some(params),
@@ -133,10 +115,7 @@ mod tests {
         assert_eq!(r.value(Setting::SecretPrefix), "private-registry");
         assert_eq!(r.source(Setting::SecretPrefix), Source::Default);
         assert_eq!(r.value(Setting::Hostname), "quay.io");
-        assert!(r
-            .warnings
-            .iter()
-            .any(|w| w.setting == Some(Setting::Hostname)));
+        assert!(r.warnings.iter().any(|w| w.setting == Some(Setting::Hostname)));
 
         let inputs = Inputs {
             flags: vec![(Setting::Location, "off-cluster".into())],

@@ -21,7 +21,10 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
     };
     v.refresher_bugs(&settings);
     if !v.problems.is_empty() {
-        return Err(Problems(v.problems));
+        return Err(Problems {
+            problems: v.problems,
+            warnings: v.warnings,
+        });
     }
     if settings.location != Location::OnCluster {
         v.warnings.push(Warning::general(format!(
@@ -101,10 +104,7 @@ impl Validator<'_> {
                 let hint = suggest::closest(other, &Location::NAMES)
                     .map(|s| format!("; did you mean {s:?}?"))
                     .unwrap_or_default();
-                let message = format!(
-                    "found {other:?}, expected one of {}{hint}",
-                    Location::NAMES.join(", ")
-                );
+                let message = format!("found {other:?}, expected one of {}{hint}", Location::NAMES.join(", "));
                 self.problem(Setting::Location, message);
                 None
             }
@@ -128,9 +128,7 @@ impl Validator<'_> {
                 format!("{raw:?} was normalised to {host:?}: registry hostnames take no scheme or trailing slash (Workflow's builder builds invalid image names from them)"),
             ));
         }
-        let acceptable = host.is_empty()
-            || is_host_port(host)
-            || (s == Setting::Hostname && is_docker_hub(host));
+        let acceptable = host.is_empty() || is_host_port(host) || (s == Setting::Hostname && is_docker_hub(host));
         if !acceptable {
             self.problem(s, format!("found {host:?}, expected host or host:port (no scheme, no path; a namespace goes in REGISTRY_ORGANIZATION)"));
         }
@@ -148,7 +146,10 @@ impl Validator<'_> {
         }
         let organization = self.value(Setting::Organization).to_owned();
         if hostname.is_empty() && organization.is_empty() {
-            self.problem(Setting::Organization, "is required for Docker Hub (empty REGISTRY_HOSTNAME): images would be pushed as /<app>");
+            self.problem(
+                Setting::Organization,
+                "is required for Docker Hub (empty REGISTRY_HOSTNAME): images would be pushed as /<app>",
+            );
         } else if !organization.is_empty() && !is_repository_path(&organization) {
             self.problem(
                 Setting::Organization,
@@ -191,17 +192,25 @@ impl Validator<'_> {
             self.value(Setting::EcrSecretKey).to_owned(),
         );
         match (access.is_empty(), secret.is_empty()) {
-            (false, true) => self.problem(Setting::EcrSecretKey, "is required when ECR_ACCESS_KEY is set (or leave both empty to use the node's IAM role)"),
-            (true, false) => self.problem(Setting::EcrAccessKey, "is required when ECR_SECRET_KEY is set (or leave both empty to use the node's IAM role)"),
+            (false, true) => self.problem(
+                Setting::EcrSecretKey,
+                "is required when ECR_ACCESS_KEY is set (or leave both empty to use the node's IAM role)",
+            ),
+            (true, false) => self.problem(
+                Setting::EcrAccessKey,
+                "is required when ECR_SECRET_KEY is set (or leave both empty to use the node's IAM role)",
+            ),
             _ => {}
         }
         if access.starts_with("ASIA") {
             self.problem(Setting::EcrAccessKey, "is a temporary (STS) key, which needs a session token that registry-secret cannot carry: use a long-lived AKIA key, or leave both keys empty to use the IAM role");
         } else if !access.is_empty()
-            && (!(16..=128).contains(&access.len())
-                || access.chars().any(|c| !c.is_ascii_alphanumeric()))
+            && (!(16..=128).contains(&access.len()) || access.chars().any(|c| !c.is_ascii_alphanumeric()))
         {
-            self.problem(Setting::EcrAccessKey, "does not look like an AWS access key id (16 to 128 letters and digits, such as AKIA...)");
+            self.problem(
+                Setting::EcrAccessKey,
+                "does not look like an AWS access key id (16 to 128 letters and digits, such as AKIA...)",
+            );
         }
         let registry_id = self.value(Setting::EcrRegistryId).to_owned();
         if !registry_id.is_empty() && !is_account_id(&registry_id) {
@@ -222,9 +231,7 @@ impl Validator<'_> {
             match parse_ecr_host(&hostname) {
                 None => self.problem(
                     Setting::EcrHostname,
-                    format!(
-                        "found {hostname:?}, expected <account>.dkr.ecr.<region>.amazonaws.com"
-                    ),
+                    format!("found {hostname:?}, expected <account>.dkr.ecr.<region>.amazonaws.com"),
                 ),
                 Some((account, host_region)) => {
                     if !registry_id.is_empty() && account != registry_id {
@@ -257,7 +264,10 @@ impl Validator<'_> {
             self.problem(Setting::GcrHostname, format!("found {hostname:?}, expected gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io or <location>-docker.pkg.dev"));
         }
         if !self.is_set(Setting::GcrKeyJson) {
-            self.problem(Setting::GcrKeyJson, "is required for gcr: the service-account key as JSON, base64 of it, or @path/to/key.json");
+            self.problem(
+                Setting::GcrKeyJson,
+                "is required for gcr: the service-account key as JSON, base64 of it, or @path/to/key.json",
+            );
             return None;
         }
         match gcr_key::decode(self.value(Setting::GcrKeyJson)) {
@@ -369,9 +379,7 @@ fn is_docker_hub(host: &str) -> bool {
 fn is_host_port(s: &str) -> bool {
     let (host, port) = if let Some(rest) = s.strip_prefix('[') {
         match rest.split_once(']') {
-            Some((ip6, tail)) if ip6.parse::<std::net::Ipv6Addr>().is_ok() => {
-                ("x", tail.strip_prefix(':'))
-            }
+            Some((ip6, tail)) if ip6.parse::<std::net::Ipv6Addr>().is_ok() => ("x", tail.strip_prefix(':')),
             _ => return false,
         }
     } else {
@@ -466,12 +474,7 @@ mod tests {
         for bad in ["Deis", "-a", "a-", "a//b", "a..b", "a b"] {
             assert!(!is_repository_path(bad), "{bad}");
         }
-        for ok in [
-            "us-west-2",
-            "eu-central-1",
-            "us-gov-west-1",
-            "ap-southeast-3",
-        ] {
+        for ok in ["us-west-2", "eu-central-1", "us-gov-west-1", "ap-southeast-3"] {
             assert!(is_aws_region(ok), "{ok}");
         }
         for bad in ["us-west", "US-WEST-2", "uswest2", "europe-west1"] {
@@ -481,10 +484,6 @@ mod tests {
             parse_ecr_host("123456789012.dkr.ecr.eu-west-1.amazonaws.com"),
             Some(("123456789012", "eu-west-1"))
         );
-        assert!(
-            is_gcr_host("europe-docker.pkg.dev")
-                && !is_gcr_host("docker.pkg.dev")
-                && !is_gcr_host("quay.io")
-        );
+        assert!(is_gcr_host("europe-docker.pkg.dev") && !is_gcr_host("docker.pkg.dev") && !is_gcr_host("quay.io"));
     }
 }

@@ -27,11 +27,7 @@ pub fn parse_stream(stream: &str) -> Result<Vec<Document<'_>>, InputError> {
     if chunks.len() < PARALLEL_THRESHOLD {
         chunks.into_iter().enumerate().map(parse_chunk).collect()
     } else {
-        chunks
-            .into_par_iter()
-            .enumerate()
-            .map(parse_chunk)
-            .collect()
+        chunks.into_par_iter().enumerate().map(parse_chunk).collect()
     }
 }
 
@@ -197,10 +193,7 @@ mod tests {
         let d = &docs[0];
         assert_eq!(d.describe(), "document 0 (Secret/s, from wf/x.yaml)");
         assert!(d.is_hook());
-        assert_eq!(
-            &d.chunk.text[d.content_start()..d.content_start() + 10],
-            "apiVersion"
-        );
+        assert_eq!(&d.chunk.text[d.content_start()..d.content_start() + 10], "apiVersion");
         assert!(d.is("Secret", "s", Some("deis")));
     }
 }

@@ -9,12 +9,9 @@ pub fn pod_spec<'d, 'a>(doc: &'d Document<'a>) -> Option<&'d Mapping<'a>> {
     let root = doc.root.as_ref()?;
     let path: &[&str] = match doc.kind()? {
         "Pod" => &["spec"],
-        "Deployment"
-        | "DaemonSet"
-        | "StatefulSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "Job" => &["spec", "template", "spec"],
+        "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
+            &["spec", "template", "spec"]
+        }
         "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
         _ => return None,
     };
@@ -35,11 +32,7 @@ impl<'d, 'a> Container<'d, 'a> {
         self.node
             .get("env")
             .and_then(Node::as_sequence)
-            .is_some_and(|env| {
-                env.items
-                    .iter()
-                    .any(|item| item.str_at(&["name"]) == Some(name))
-            })
+            .is_some_and(|env| env.items.iter().any(|item| item.str_at(&["name"]) == Some(name)))
     }
 }
 
@@ -79,10 +72,7 @@ mod tests {
         for (kind, body) in cases {
             let text = format!("kind: {kind}\n{body}");
             let docs = parse_stream(&text).unwrap();
-            let names: Vec<(&str, bool)> = containers(&docs[0])
-                .iter()
-                .map(|c| (c.name, c.init))
-                .collect();
+            let names: Vec<(&str, bool)> = containers(&docs[0]).iter().map(|c| (c.name, c.init)).collect();
             assert_eq!(names, [("i", true), ("a", false)], "{kind}");
         }
         let docs = parse_stream("kind: ConfigMap\nspec: {containers: [{name: a}]}\n").unwrap();

@@ -33,14 +33,9 @@ pub enum Role {
 pub fn role(doc: &Document<'_>, namespace: Option<&str>) -> Role {
     let ns = namespace;
     let is = |kind, name| doc.is(kind, name, ns);
-    if [
-        "Deployment",
-        "Service",
-        "ServiceAccount",
-        "ReplicationController",
-    ]
-    .iter()
-    .any(|k| is(k, REGISTRY))
+    if ["Deployment", "Service", "ServiceAccount", "ReplicationController"]
+        .iter()
+        .any(|k| is(k, REGISTRY))
         || is("DaemonSet", REGISTRY_PROXY)
     {
         Role::OnClusterRegistry

@@ -15,10 +15,7 @@ fn metadata(name: &str, namespace: Option<&str>) -> Vec<(String, Value)> {
     if let Some(ns) = namespace {
         meta.push(("namespace".into(), Value::str(ns)));
     }
-    meta.push((
-        "labels".into(),
-        Value::map([("heritage", Value::str("deis"))]),
-    ));
+    meta.push(("labels".into(), Value::map([("heritage", Value::str("deis"))])));
     meta
 }
 
@@ -56,10 +53,7 @@ pub fn registry_secret(settings: &Settings, namespace: Option<&str>, layout: Lay
         "v1",
         "Secret",
         meta,
-        vec![
-            ("type".into(), Value::str("Opaque")),
-            ("data".into(), Value::Map(data)),
-        ],
+        vec![("type".into(), Value::str("Opaque")), ("data".into(), Value::Map(data))],
         layout,
     )
 }
@@ -79,19 +73,10 @@ pub fn refresher_access(
         Value::map([
             ("apiGroups", Value::Seq(vec![Value::str("")])),
             ("resources", Value::Seq(vec![Value::str(resources)])),
-            (
-                "verbs",
-                Value::Seq(verbs.iter().map(|v| Value::str(*v)).collect()),
-            ),
+            ("verbs", Value::Seq(verbs.iter().map(|v| Value::str(*v)).collect())),
         ])
     };
-    let service_account = document(
-        "v1",
-        "ServiceAccount",
-        metadata(REFRESHER, namespace),
-        vec![],
-        layout,
-    );
+    let service_account = document("v1", "ServiceAccount", metadata(REFRESHER, namespace), vec![], layout);
     let role = document(
         "rbac.authorization.k8s.io/v1",
         "ClusterRole",
@@ -138,16 +123,9 @@ pub fn refresher_access(
 
 /// The token refresher Deployment, as Workflow's chart rendered it plus a
 /// service account.
-pub fn refresher_deployment(
-    settings: &Settings,
-    namespace: Option<&str>,
-    layout: Layout,
-) -> String {
+pub fn refresher_deployment(settings: &Settings, namespace: Option<&str>, layout: Layout) -> String {
     let app = || Value::map([("app", Value::str(REFRESHER))]);
-    let env = refresher_vars(settings)
-        .into_iter()
-        .map(Value::Map)
-        .collect();
+    let env = refresher_vars(settings).into_iter().map(Value::Map).collect();
     let container = Value::map([
         ("name", Value::str(REFRESHER)),
         ("image", Value::str(&settings.refresher_image)),
@@ -169,10 +147,7 @@ pub fn refresher_deployment(
             "volumes",
             Value::Seq(vec![Value::map([
                 ("name", Value::str(REGISTRY_SECRET)),
-                (
-                    "secret",
-                    Value::map([("secretName", Value::str(REGISTRY_SECRET))]),
-                ),
+                ("secret", Value::map([("secretName", Value::str(REGISTRY_SECRET))])),
             ])]),
         ),
     ]);

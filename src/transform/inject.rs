@@ -14,10 +14,7 @@ use crate::yaml::tree::Mapping;
 pub const CREDS_PATH: &str = "/var/run/secrets/deis/registry/creds";
 
 fn var(name: &str, value: &str) -> Vec<(String, Value)> {
-    vec![
-        ("name".into(), Value::str(name)),
-        ("value".into(), Value::str(value)),
-    ]
+    vec![("name".into(), Value::str(name)), ("value".into(), Value::str(value))]
 }
 
 /// The variables every registry-consuming container gets.
@@ -48,10 +45,7 @@ pub fn set_env(
 }
 
 /// The refresher container's read-only mount of `registry-secret`.
-pub fn mount_credentials(
-    editor: &mut Editor<'_>,
-    container: &Container<'_, '_>,
-) -> Result<(), EditError> {
+pub fn mount_credentials(editor: &mut Editor<'_>, container: &Container<'_, '_>) -> Result<(), EditError> {
     let mount = vec![
         ("name".into(), Value::str(REGISTRY_SECRET)),
         ("mountPath".into(), Value::str(CREDS_PATH)),

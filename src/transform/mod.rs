@@ -61,11 +61,7 @@ pub fn run(stream: &str, settings: &Settings, options: &Options) -> Result<Outpu
                 .iter()
                 .find_map(|d| d.root.as_ref().and_then(detect_seq_indent))
                 .unwrap_or(2),
-            newline: if stream.contains("\r\n") {
-                "\r\n"
-            } else {
-                "\n"
-            },
+            newline: if stream.contains("\r\n") { "\r\n" } else { "\n" },
         },
     };
     let mut report = Report {
@@ -80,9 +76,7 @@ pub fn run(stream: &str, settings: &Settings, options: &Options) -> Result<Outpu
     for doc in &docs {
         let action = match components::role(doc, plan.namespace) {
             Role::OnClusterRegistry if plan.removes_on_cluster_registry() => Action::Remove,
-            Role::RegistrySecret if settings.location == Location::OnCluster || seen_secret => {
-                Action::Remove
-            }
+            Role::RegistrySecret if settings.location == Location::OnCluster || seen_secret => Action::Remove,
             Role::RegistrySecret => {
                 seen_secret = true;
                 let mut editor = Editor::new(doc.chunk.text, plan.layout_of(doc));
@@ -93,11 +87,7 @@ pub fn run(stream: &str, settings: &Settings, options: &Options) -> Result<Outpu
                     Action::Rewrite(editor.apply())
                 }
             }
-            Role::Refresher | Role::RefresherAccess
-                if !settings.location.needs_token_refresher() =>
-            {
-                Action::Remove
-            }
+            Role::Refresher | Role::RefresherAccess if !settings.location.needs_token_refresher() => Action::Remove,
             Role::Refresher => {
                 refresher_at = Some(doc.index);
                 plan.configure(doc, true, &mut report)?
@@ -165,11 +155,24 @@ pub fn run(stream: &str, settings: &Settings, options: &Options) -> Result<Outpu
             ));
         }
     }
+    let is_workflow = docs
+        .iter()
+        .any(|d| d.name().is_some_and(|n| components::NAMESPACE_ANCHORS.contains(&n)));
+    let has_registry = docs
+        .iter()
+        .any(|d| components::role(d, plan.namespace) == Role::OnClusterRegistry);
+    if additions_allowed && settings.location == Location::OnCluster && is_workflow && !has_registry {
+        report.warnings.push(
+            "location on-cluster, but the input has no deis-registry or deis-registry-proxy: this tool cannot create \
+             them; render the chart with its registry location set to on-cluster"
+                .into(),
+        );
+    }
     for target in &options.targeting.targets {
         if !docs.iter().any(|d| target.found_in(d)) {
-            report.warnings.push(format!(
-                "--target {target} matched no container in the input"
-            ));
+            report
+                .warnings
+                .push(format!("--target {target} matched no container in the input"));
         }
     }
 
@@ -216,22 +219,13 @@ impl Planner<'_> {
                 .as_ref()
                 .and_then(detect_seq_indent)
                 .unwrap_or(self.layout.seq_indent),
-            newline: if doc.chunk.text.contains("\r\n") {
-                "\r\n"
-            } else {
-                "\n"
-            },
+            newline: if doc.chunk.text.contains("\r\n") { "\r\n" } else { "\n" },
         }
     }
 
     /// Set the registry variables on the document's target containers, and
     /// for the refresher its mount, volume and service account too.
-    fn configure(
-        &self,
-        doc: &Document<'_>,
-        is_refresher: bool,
-        report: &mut Report,
-    ) -> Result<Action, InputError> {
+    fn configure(&self, doc: &Document<'_>, is_refresher: bool, report: &mut Report) -> Result<Action, InputError> {
         let targets = self.options.targeting.containers(doc);
         let refresher_container = is_refresher.then(|| {
             let all = containers(doc);
@@ -244,9 +238,7 @@ impl Planner<'_> {
         if targets.is_empty() && refresher_container.is_none() {
             return Ok(Action::Keep);
         }
-        let located = |e: EditError| {
-            InputError::at(doc, e.line, format!("cannot configure it: {}", e.message))
-        };
+        let located = |e: EditError| InputError::at(doc, e.line, format!("cannot configure it: {}", e.message));
         let mut editor = Editor::new(doc.chunk.text, self.layout_of(doc));
         let registry_vars = inject::registry_vars(self.settings);
         let is_refresher_container =
@@ -262,12 +254,7 @@ impl Planner<'_> {
         }
         if let Some(container) = refresher_container {
             let before = editor.len();
-            inject::set_env(
-                &mut editor,
-                &container,
-                &inject::refresher_vars(self.settings),
-            )
-            .map_err(located)?;
+            inject::set_env(&mut editor, &container, &inject::refresher_vars(self.settings)).map_err(located)?;
             inject::mount_credentials(&mut editor, &container).map_err(located)?;
             if let Some(spec) = pod_spec(doc) {
                 inject::refresher_pod(&mut editor, spec).map_err(located)?;

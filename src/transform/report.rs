@@ -18,24 +18,14 @@ pub struct Report {
 
 impl Report {
     pub fn is_unchanged(&self) -> bool {
-        self.injected.is_empty()
-            && self.added.is_empty()
-            && self.replaced.is_empty()
-            && self.removed.is_empty()
+        self.injected.is_empty() && self.added.is_empty() && self.replaced.is_empty() && self.removed.is_empty()
     }
 }
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ns = self
-            .namespace
-            .as_deref()
-            .unwrap_or("(unset: the release namespace)");
-        writeln!(
-            f,
-            "workflow-registry: location {}, namespace {ns}",
-            self.location
-        )?;
+        let ns = self.namespace.as_deref().unwrap_or("(unset: the release namespace)");
+        writeln!(f, "workflow-registry: location {}, namespace {ns}", self.location)?;
         for (label, items) in [
             ("configured", &self.injected),
             ("added", &self.added),

@@ -33,7 +33,9 @@ impl FromStr for Target {
                 name: (*name).to_owned(),
                 container: parts.get(2).filter(|c| !c.is_empty()).map(|c| (*c).to_owned()),
             }),
-            _ => Err(format!("{s:?} is not KIND/NAME or KIND/NAME/CONTAINER (e.g. Deployment/my-builder/builder)")),
+            _ => Err(format!(
+                "{s:?} is not KIND/NAME or KIND/NAME/CONTAINER (e.g. Deployment/my-builder/builder)"
+            )),
         }
     }
 }
@@ -50,13 +52,9 @@ impl fmt::Display for Target {
 
 impl Target {
     fn matches(&self, doc: &Document<'_>, container: &Container<'_, '_>) -> bool {
-        doc.kind()
-            .is_some_and(|k| k.eq_ignore_ascii_case(&self.kind))
+        doc.kind().is_some_and(|k| k.eq_ignore_ascii_case(&self.kind))
             && doc.name() == Some(self.name.as_str())
-            && self
-                .container
-                .as_deref()
-                .is_none_or(|c| c == container.name)
+            && self.container.as_deref().is_none_or(|c| c == container.name)
     }
 
     /// Whether the target names a container of `doc`.
@@ -107,9 +105,7 @@ impl Targeting {
             let json = doc.root.as_ref().map(yaml11::to_json).unwrap_or(Json::Null);
             self.selectors.iter().any(|s| s.selects(&json))
         };
-        let carries_registry_vars = all
-            .iter()
-            .any(|c| c.declares(LOCATION_VAR) || c.declares(PREFIX_VAR));
+        let carries_registry_vars = all.iter().any(|c| c.declares(LOCATION_VAR) || c.declares(PREFIX_VAR));
         // Helm Classic kept scaled-down ReplicationControllers of the old
         // builder and controller: they carry no registry settings, and must not start to.
         let legacy_rc = doc.kind() == Some("ReplicationController")
@@ -120,9 +116,7 @@ impl Targeting {
                 selected
                     || self.targets.iter().any(|t| t.matches(doc, c))
                     || (!legacy_rc
-                        && (c.declares(LOCATION_VAR)
-                            || c.declares(PREFIX_VAR)
-                            || KNOWN_CONTAINERS.contains(&c.name)))
+                        && (c.declares(LOCATION_VAR) || c.declares(PREFIX_VAR) || KNOWN_CONTAINERS.contains(&c.name)))
             })
             .collect()
     }

@@ -66,9 +66,7 @@ impl<'a> Editor<'a> {
     pub fn apply(mut self) -> String {
         self.splices
             .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
-        let mut out = String::with_capacity(
-            self.text.len() + self.splices.iter().map(|s| s.text.len()).sum::<usize>(),
-        );
+        let mut out = String::with_capacity(self.text.len() + self.splices.iter().map(|s| s.text.len()).sum::<usize>());
         let mut at = 0;
         for s in &self.splices {
             debug_assert!(s.start >= at, "overlapping splices at byte {}", s.start);
@@ -105,10 +103,7 @@ impl<'a> Editor<'a> {
             lines
         } else {
             // Keep a document that ended without a line break ending without one.
-            format!(
-                "{lead}{}",
-                lines.strip_suffix(self.layout.newline).unwrap_or(&lines)
-            )
+            format!("{lead}{}", lines.strip_suffix(self.layout.newline).unwrap_or(&lines))
         };
         self.replace(at, at, text);
     }
@@ -124,8 +119,7 @@ impl<'a> Editor<'a> {
             _ => emit::scalar(value),
         };
         // A block scalar's span ends at the next line: keep that line break.
-        let end = if matches!(node, Node::Scalar(s) if matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded))
-        {
+        let end = if matches!(node, Node::Scalar(s) if matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded)) {
             self.trim_block_end(loc.end)
         } else {
             loc.end
@@ -144,9 +138,7 @@ impl<'a> Editor<'a> {
 
     fn set_value(&mut self, entry: &Entry<'_>, value: &Value) {
         match (value, &entry.value) {
-            (Value::Str(s), node @ Node::Scalar(_)) if !entry.value.is_null() => {
-                self.set_scalar(node, s)
-            }
+            (Value::Str(s), node @ Node::Scalar(_)) if !entry.value.is_null() => self.set_scalar(node, s),
             (Value::Map(fields), Node::Mapping(existing)) => {
                 for (k, v) in fields {
                     self.set_entry(existing, k, v);
@@ -160,9 +152,7 @@ impl<'a> Editor<'a> {
                 if loc.start == loc.end {
                     // An empty value sits before the `:`; write after it (and its space).
                     let key_end = entry.key.loc().end;
-                    let colon = self.text[key_end..]
-                        .find(':')
-                        .map_or(loc.end, |i| key_end + i + 1);
+                    let colon = self.text[key_end..].find(':').map_or(loc.end, |i| key_end + i + 1);
                     let (at, lead) = if self.text[colon..].starts_with(' ') {
                         (colon + 1, "")
                     } else {
@@ -182,11 +172,7 @@ impl<'a> Editor<'a> {
         let start = entry.key.loc().start;
         let end = entry.value.loc().end.max(entry.key.loc().end);
         let end = self.trim_block_end(end);
-        self.replace(
-            start,
-            end,
-            format!("{}: {}", emit::scalar(key), emit::flow(value)),
-        );
+        self.replace(start, end, format!("{}: {}", emit::scalar(key), emit::flow(value)));
     }
 
     /// Block scalars end at the start of the next line; a replacement that
@@ -244,10 +230,7 @@ impl<'a> Editor<'a> {
     pub fn remove_item(&mut self, seq: &Sequence<'_>, index: usize) {
         let item = seq.items[index].loc();
         if seq.flow {
-            let (start, end) = match (
-                index.checked_sub(1).map(|i| &seq.items[i]),
-                seq.items.get(index + 1),
-            ) {
+            let (start, end) = match (index.checked_sub(1).map(|i| &seq.items[i]), seq.items.get(index + 1)) {
                 (Some(prev), _) => (prev.loc().end, item.end),
                 (None, Some(next)) => (item.start, next.loc().start),
                 (None, None) => (item.start, item.end),
@@ -285,9 +268,7 @@ impl<'a> Editor<'a> {
             Node::Sequence(seq) => seq,
             other => {
                 return Err(EditError {
-                    message: format!(
-                    "`{list_key}` is not a list (aliases and scalars cannot be edited in place)"
-                ),
+                    message: format!("`{list_key}` is not a list (aliases and scalars cannot be edited in place)"),
                     line: other.loc().line,
                 })
             }
@@ -315,12 +296,7 @@ impl<'a> Editor<'a> {
         Ok(())
     }
 
-    fn merge_item(
-        &mut self,
-        existing: &Mapping<'_>,
-        fields: &[(String, Value)],
-        exclusive: &[(&str, &str)],
-    ) {
+    fn merge_item(&mut self, existing: &Mapping<'_>, fields: &[(String, Value)], exclusive: &[(&str, &str)]) {
         for (key, value) in fields {
             let alternative = exclusive
                 .iter()
@@ -385,9 +361,7 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
 pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
     match node {
         Node::Scalar(s) => {
-            s.value == value
-                && !s.tagged
-                && (s.style != ScalarStyle::Plain || yaml11::plain_is_string(value))
+            s.value == value && !s.tagged && (s.style != ScalarStyle::Plain || yaml11::plain_is_string(value))
         }
         _ => false,
     }
@@ -395,12 +369,8 @@ pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
 
 fn scalar_matches(node: &Node<'_>, value: &Value) -> bool {
     match (node, value) {
-        (Node::Scalar(s), Value::Bool(b)) => {
-            s.style == ScalarStyle::Plain && s.value == b.to_string()
-        }
-        (Node::Scalar(s), Value::Int(i)) => {
-            s.style == ScalarStyle::Plain && s.value == i.to_string()
-        }
+        (Node::Scalar(s), Value::Bool(b)) => s.style == ScalarStyle::Plain && s.value == b.to_string(),
+        (Node::Scalar(s), Value::Int(i)) => s.style == ScalarStyle::Plain && s.value == i.to_string(),
         (node, Value::Str(s)) => reads_as_string(node, s),
         _ => false,
     }
@@ -428,10 +398,7 @@ mod tests {
     use crate::yaml::tree::parse;
 
     fn env_item(name: &str, value: &str) -> Vec<(String, Value)> {
-        vec![
-            ("name".into(), Value::str(name)),
-            ("value".into(), Value::str(value)),
-        ]
+        vec![("name".into(), Value::str(name)), ("value".into(), Value::str(value))]
     }
 
     /// Upsert `name=value` into the `env` of the mapping at `path`.
@@ -443,20 +410,18 @@ mod tests {
         };
         let mut ed = Editor::new(text, layout);
         let parent = root.path(path).unwrap().as_mapping().unwrap();
-        ed.upsert_named(
-            parent,
-            "env",
-            &[env_item(name, value)],
-            &[("value", "valueFrom")],
-        )
-        .unwrap();
+        ed.upsert_named(parent, "env", &[env_item(name, value)], &[("value", "valueFrom")])
+            .unwrap();
         ed.apply()
     }
 
     #[test]
     fn appends_to_indented_and_compact_block_lists() {
         let t = "c:\n  env:\n    - name: A\n      value: x # keep\n  image: i\n";
-        assert_eq!(upsert(t, &["c"], "B", "on"), "c:\n  env:\n    - name: A\n      value: x # keep\n    - name: B\n      value: \"on\"\n  image: i\n");
+        assert_eq!(
+            upsert(t, &["c"], "B", "on"),
+            "c:\n  env:\n    - name: A\n      value: x # keep\n    - name: B\n      value: \"on\"\n  image: i\n"
+        );
         let t = "c:\n  env:\n  - name: A\n    value: x\n";
         assert_eq!(
             upsert(t, &["c"], "B", "y"),
@@ -517,10 +482,7 @@ mod tests {
             upsert("c: {image: x}\n", &["c"], "B", "v"),
             "c: {image: x, env: [{name: B, value: v}]}\n"
         );
-        assert_eq!(
-            upsert("c: {}\n", &["c"], "B", "v"),
-            "c: {env: [{name: B, value: v}]}\n"
-        );
+        assert_eq!(upsert("c: {}\n", &["c"], "B", "v"), "c: {env: [{name: B, value: v}]}\n");
     }
 
     #[test]
@@ -537,16 +499,10 @@ mod tests {
                     newline: "\n",
                 },
             );
-            let c = root
-                .path(&["spec", "containers"])
-                .unwrap()
-                .as_sequence()
-                .unwrap()
-                .items[0]
+            let c = root.path(&["spec", "containers"]).unwrap().as_sequence().unwrap().items[0]
                 .as_mapping()
                 .unwrap();
-            ed.upsert_named(c, "env", &[env_item("B", "v")], &[])
-                .unwrap();
+            ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
             ed.apply()
         };
         assert_eq!(out, "spec:\n  containers:\n    - name: c\n      image: |\n        x\n\n      env:\n        - name: B\n          value: v\n");
@@ -623,8 +579,10 @@ mod tests {
                 Value::map([("secretName", Value::str("registry-secret"))]),
             ),
         ];
-        ed.upsert_named(root.as_mapping().unwrap(), "v", &[item], &[])
-            .unwrap();
-        assert_eq!(ed.apply(), "v:\n  - name: s\n    secret:\n      secretName: registry-secret\n      defaultMode: 0644\n");
+        ed.upsert_named(root.as_mapping().unwrap(), "v", &[item], &[]).unwrap();
+        assert_eq!(
+            ed.apply(),
+            "v:\n  - name: s\n    secret:\n      secretName: registry-secret\n      defaultMode: 0644\n"
+        );
     }
 }

@@ -28,8 +28,7 @@ impl Value {
     }
 
     fn is_collection(&self) -> bool {
-        matches!(self, Value::Map(m) if !m.is_empty())
-            || matches!(self, Value::Seq(s) if !s.is_empty())
+        matches!(self, Value::Map(m) if !m.is_empty()) || matches!(self, Value::Seq(s) if !s.is_empty())
     }
 }
 
@@ -54,8 +53,8 @@ impl Default for Layout {
 
 /// YAML 1.1 and 1.2 words that resolve to booleans or null when plain.
 const RESERVED_WORDS: &[&str] = &[
-    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
-    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL",
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on",
+    "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL",
 ];
 
 /// Whether `s` reads back as the same string when written without quotes, in
@@ -142,10 +141,7 @@ pub fn flow(value: &Value) -> String {
                 .collect();
             format!("{{{}}}", inner.join(", "))
         }
-        Value::Seq(items) => format!(
-            "[{}]",
-            items.iter().map(flow).collect::<Vec<_>>().join(", ")
-        ),
+        Value::Seq(items) => format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", ")),
         _ => unreachable!("scalars are handled above"),
     }
 }
@@ -309,9 +305,7 @@ mod tests {
                 ("value", Value::str("on")),
             ])]),
         )]);
-        let Value::Map(entries) = &v else {
-            unreachable!()
-        };
+        let Value::Map(entries) = &v else { unreachable!() };
         assert_eq!(
             block_entries(entries, 2, Layout::default()),
             "  env:\n    - name: A\n      value: \"on\"\n"
@@ -338,13 +332,7 @@ mod tests {
             seq_indent: 2,
             newline: "\r\n",
         };
-        assert_eq!(
-            block_entries(&entries, 0, crlf),
-            "a: true\r\nb: 5\r\nc: {}\r\n"
-        );
-        assert_eq!(
-            block_item(&Value::str("x"), 4, 6, Layout::default()),
-            "    - x\n"
-        );
+        assert_eq!(block_entries(&entries, 0, crlf), "a: true\r\nb: 5\r\nc: {}\r\n");
+        assert_eq!(block_item(&Value::str("x"), 4, 6, Layout::default()), "    - x\n");
     }
 }

@@ -39,11 +39,7 @@ fn skip_bom(text: &str) -> usize {
 /// `---` at `pos` followed by a blank, a line end or the end of input.
 fn is_marker_at(text: &str, pos: usize) -> bool {
     let bytes = text.as_bytes();
-    bytes[pos..].starts_with(b"---")
-        && matches!(
-            bytes.get(pos + 3),
-            None | Some(b' ' | b'\t' | b'\r' | b'\n')
-        )
+    bytes[pos..].starts_with(b"---") && matches!(bytes.get(pos + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// Split `stream` into chunks. Concatenating the chunks' texts gives back the
@@ -84,11 +80,7 @@ mod tests {
         let s = "---\na: 1\n---\nb: |\n  --- not a marker\n---\nc: 3\n";
         assert_eq!(
             texts(s),
-            [
-                "---\na: 1\n",
-                "---\nb: |\n  --- not a marker\n",
-                "---\nc: 3\n"
-            ]
+            ["---\na: 1\n", "---\nb: |\n  --- not a marker\n", "---\nc: 3\n"]
         );
     }
 
@@ -99,10 +91,7 @@ mod tests {
         assert_eq!(c.len(), 3);
         assert!(!c[0].has_marker());
         assert!(c[1].has_marker());
-        assert_eq!(
-            (c[0].first_line, c[1].first_line, c[2].first_line),
-            (1, 3, 5)
-        );
+        assert_eq!((c[0].first_line, c[1].first_line, c[2].first_line), (1, 3, 5));
         assert_eq!(c.iter().map(|c| c.text).collect::<String>(), s);
     }
 

@@ -107,8 +107,7 @@ impl<'a> Node<'a> {
 
     /// Follow a path of mapping keys.
     pub fn path(&self, keys: &[&str]) -> Option<&Node<'a>> {
-        keys.iter()
-            .try_fold(self, |node, key| node.as_mapping()?.get(key))
+        keys.iter().try_fold(self, |node, key| node.as_mapping()?.get(key))
     }
 
     /// The string at a path of mapping keys.
@@ -126,10 +125,7 @@ impl<'a> Mapping<'a> {
 
     /// The entry for `key` (the last one if the key is duplicated).
     pub fn entry(&self, key: &str) -> Option<&Entry<'a>> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| e.key.as_str() == Some(key))
+        self.entries.iter().rev().find(|e| e.key.as_str() == Some(key))
     }
 }
 
@@ -168,10 +164,7 @@ pub fn parse(text: &str) -> Result<Option<Node<'_>>, SyntaxError> {
 }
 
 enum Open<'a> {
-    Mapping {
-        node: Mapping<'a>,
-        key: Option<Node<'a>>,
-    },
+    Mapping { node: Mapping<'a>, key: Option<Node<'a>> },
     Sequence(Sequence<'a>),
 }
 
@@ -199,10 +192,9 @@ impl<'a> Builder<'a> {
                 self.documents += 1;
                 if self.documents > 1 {
                     return Err(SyntaxError {
-                        message:
-                            "a second document starts here without a `---` line (after `...`); \
+                        message: "a second document starts here without a `---` line (after `...`); \
                                   put `---` before it"
-                                .into(),
+                            .into(),
                         line: span.start.line(),
                         col: span.start.col() + 1,
                     });
@@ -276,10 +268,7 @@ impl<'a> Builder<'a> {
             Some(Open::Sequence(seq)) => seq.items.push(node),
             Some(Open::Mapping { node: map, key }) => match key.take() {
                 None => *key = Some(node),
-                Some(k) => map.entries.push(Entry {
-                    key: k,
-                    value: node,
-                }),
+                Some(k) => map.entries.push(Entry { key: k, value: node }),
             },
         }
     }

@@ -1,0 +1,340 @@
+//! End-to-end: the built binary with stdin, environment, flags; its exit
+//! status, stdout and stderr.
+
+mod common;
+
+use common::{binary, location_env, run, text, SECRETS};
+
+const BUILDER: &str = "---\n# Source: wf/templates/builder.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-builder\n        env:\n        - name: DEIS_REGISTRY_LOCATION\n          value: \"on-cluster\"\n";
+
+fn example() -> String {
+    common::read(&common::root().join("testdata/fixtures/helm-classic-v2.4.1.on-cluster.yaml"))
+}
+
+/// Everything each location's secrets could show up as, outside the Secret.
+fn assert_no_secret(what: &str, output: &str) {
+    for s in SECRETS {
+        assert!(!output.contains(s), "{what} leaks a secret value");
+    }
+}
+
+#[test]
+fn filters_stdin_for_every_location_without_leaking_secrets() {
+    for location in common::LOCATIONS {
+        let out = run(binary(&location_env(location)).arg("--verbose"), &example());
+        assert!(out.status.success(), "{location}: {}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        let stderr = text(&out.stderr);
+        assert!(stdout.contains(&format!("value: \"{location}\"")), "{location}");
+        assert_eq!(stdout.contains("name: registry-secret"), location != "on-cluster");
+        assert!(
+            stderr.contains(&format!("location {location}, namespace deis")),
+            "{stderr}"
+        );
+        assert_no_secret("stdout", &stdout);
+        assert_no_secret("stderr", &stderr);
+    }
+}
+
+#[test]
+fn reads_a_file_with_f_exactly_like_stdin() {
+    let env = location_env("gcr");
+    let path = common::root().join("testdata/fixtures/helm4.on-cluster.yaml");
+    let from_file = run(binary(&env).arg("-f").arg(&path), "");
+    let from_stdin = run(&mut binary(&env), &common::read(&path));
+    assert!(from_file.status.success());
+    assert_eq!(from_file.stdout, from_stdin.stdout);
+    let missing = run(binary(&env).args(["-f", "/nonexistent/x.yaml"]), "");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(missing.stdout.is_empty());
+}
+
+#[test]
+fn bad_configuration_exits_2_listing_every_problem_with_nothing_on_stdout() {
+    let env = vec![
+        ("REGISTRY_LOCATION", "off-cluster".to_string()),
+        ("REGISTRY_HOSTNAME", "https://quay.io/".to_string()),
+        ("REGISTRY_ORGANIZATION", "My Org".to_string()),
+    ];
+    let out = run(&mut binary(&env), BUILDER);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(err.contains("invalid configuration (3 problems)"), "{err}");
+    for var in ["REGISTRY_ORGANIZATION", "REGISTRY_USERNAME", "REGISTRY_PASSWORD"] {
+        assert!(
+            err.contains(&format!("  - {var} (params: off_cluster_registry.")),
+            "{var} not named: {err}"
+        );
+    }
+    assert!(
+        err.contains("found \"My Org\", expected a Docker repository path"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"https://quay.io/\" was normalised to \"quay.io\""),
+        "the warning comes with the problems: {err}"
+    );
+
+    let typo = run(&mut binary(&[("REGISTRY_LOCATION", "gcs".to_string())]), BUILDER);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(text(&typo.stderr).contains("did you mean \"gcr\"?"));
+
+    let wrong_var = run(&mut binary(&[("DEIS_REGISTRY_LOCATION", "gcr".to_string())]), BUILDER);
+    assert_eq!(wrong_var.status.code(), Some(2));
+    assert!(
+        text(&wrong_var.stderr).contains("REGISTRY_LOCATION is not"),
+        "{}",
+        text(&wrong_var.stderr)
+    );
+}
+
+#[test]
+fn bad_manifest_exits_1_naming_document_source_and_line() {
+    let input =
+        format!("{BUILDER}---\n# Source: wf/templates/broken.yaml\nkind: ConfigMap\ndata:\n  a: \"unterminated\n");
+    let out = run(&mut binary(&location_env("off-cluster")), &input);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("document 1 (ConfigMap, from wf/templates/broken.yaml)")
+            || err.contains("document 1 (from wf/templates/broken.yaml)"),
+        "{err}"
+    );
+    assert!(err.contains("line 20"), "{err}");
+    assert_no_secret("stderr", &err);
+
+    let aliased = "---\nkind: Deployment\nmetadata: {name: deis-builder}\nx: &e [{name: A}]\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-builder\n        env: *e\n";
+    let out = run(&mut binary(&location_env("gcr")), aliased);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("document 0 (Deployment/deis-builder), line 10: cannot configure it: `env` is not a list"),
+        "{err}"
+    );
+}
+
+#[test]
+fn non_utf8_input_exits_1() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = binary(&[])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a: 1\nb: \xff\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("not UTF-8 text: invalid byte at line 2"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["--no-such-flag"][..],
+        &["--target", "Deployment"],
+        &["--select", "$[?"],
+        &["--location", "gcs"],
+    ] {
+        let out = run(binary(&[]).args(args), BUILDER);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn errors_also_go_to_the_log_file_for_helm_4() {
+    let log = std::env::temp_dir().join(format!("wr-log-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let mut env = location_env("off-cluster");
+    env.retain(|(k, _)| *k != "REGISTRY_PASSWORD");
+    env.push(("WORKFLOW_REGISTRY_LOG", log.display().to_string()));
+    let out = run(&mut binary(&env), BUILDER);
+    assert_eq!(out.status.code(), Some(2));
+    let logged = std::fs::read_to_string(&log).expect("log file written");
+    std::fs::remove_file(&log).unwrap();
+    assert!(
+        logged.contains("REGISTRY_PASSWORD (params: off_cluster_registry.password): is required"),
+        "{logged}"
+    );
+}
+
+#[test]
+fn secret_values_never_appear_on_any_error_or_warning_path() {
+    let broken_key = common::GCR_KEY.replace("service_account", "user");
+    let cases: Vec<Vec<(&str, String)>> = vec![
+        vec![("REGISTRY_LOCATION", "gcr".into()), ("GCR_KEY_JSON", broken_key)],
+        vec![
+            ("REGISTRY_LOCATION", "gcr".into()),
+            ("GCR_KEY_JSON", format!("{{ {}", SECRETS[3])),
+        ],
+        vec![
+            ("REGISTRY_LOCATION", "ecr".into()),
+            ("ECR_ACCESS_KEY", format!("ASIA{}", &SECRETS[1][4..])),
+            ("ECR_SECRET_KEY", SECRETS[2].into()),
+        ],
+        vec![
+            ("REGISTRY_LOCATION", "ecr".into()),
+            ("ECR_ACCESS_KEY", format!("{} ", SECRETS[1])),
+            ("ECR_SECRET_KEY", format!("{}\n", SECRETS[2])),
+        ],
+        vec![
+            ("REGISTRY_LOCATION", "ecr".into()),
+            ("ECR_ACCESS_KEY", SECRETS[1].into()),
+        ],
+        vec![
+            ("REGISTRY_LOCATION", "off-cluster".into()),
+            ("REGISTRY_USERNAME", "AWS".into()),
+            ("REGISTRY_PASSWORD", format!(" {}", SECRETS[0])),
+            ("REGISTRY_ORGANIZATION", "Bad Org".into()),
+        ],
+        vec![
+            ("REGISTRY_LOCATION", "off-cluster".into()),
+            ("REGISTRY_USERNAME", "u".into()),
+            ("REGISTRY_PASSWORD", SECRETS[0].into()),
+            ("REGISTRY_HOSTNAME", "docker.io".into()),
+            ("REGISTRY_ORGANIZATION", "o".into()),
+        ],
+    ];
+    for env in cases {
+        for args in [&["--verbose"][..], &["check"]] {
+            let out = run(binary(&env).args(args), BUILDER);
+            // stdout holds secrets only inside the Secret, base64-encoded: never raw.
+            assert_no_secret("stderr", &text(&out.stderr));
+            assert_no_secret("stdout", &text(&out.stdout));
+        }
+    }
+}
+
+#[test]
+fn help_and_check_output_match_their_golden_files() {
+    let help = run(binary(&[]).arg("--help"), "");
+    assert!(help.status.success());
+    common::assert_golden(
+        &common::root().join("testdata/golden/cli/help.txt"),
+        &text(&help.stdout),
+    );
+
+    let env = location_env("gcr");
+    let check = run(binary(&env).arg("check"), "");
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stderr));
+    let shown = format!("--- stdout\n{}--- stderr\n{}", text(&check.stdout), text(&check.stderr));
+    common::assert_golden(&common::root().join("testdata/golden/cli/check-gcr.txt"), &shown);
+
+    let params = common::root().join("testdata/params/generate_params.toml");
+    let check = run(
+        binary(&[("REGISTRY_HOSTNAME", "myregistry.azurecr.io".to_string())])
+            .arg("check")
+            .arg("--params")
+            .arg(&params),
+        "",
+    );
+    let shown = format!(
+        "--- exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        check.status.code(),
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+    common::assert_golden(&common::root().join("testdata/golden/cli/check-params.txt"), &shown);
+}
+
+#[test]
+fn help_lists_every_variable_with_its_params_key() {
+    let help = text(&run(binary(&[]).arg("--help"), "").stdout);
+    for d in workflow_registry::config::DEFINITIONS {
+        if let Some(env) = d.env {
+            assert!(help.contains(env), "{env} missing from --help");
+        }
+        assert!(help.contains(d.params_key), "{} missing from --help", d.params_key);
+    }
+    for location in common::LOCATIONS {
+        assert!(help.contains(&format!("# {location}")), "no example for {location}");
+    }
+}
+
+#[test]
+fn version_and_completions() {
+    let v = run(binary(&[]).arg("--version"), "");
+    assert_eq!(
+        text(&v.stdout).trim(),
+        format!("workflow-registry {}", env!("CARGO_PKG_VERSION"))
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(binary(&[]).args(["completions", shell]), "");
+        assert!(out.status.success(), "{shell}");
+        assert!(text(&out.stdout).contains("keep-on-cluster-registry"), "{shell}");
+    }
+}
+
+#[test]
+fn namespace_target_select_and_keep_flags() {
+    let env = location_env("ecr");
+    let app = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: my-builder\n  labels: {app: mine}\nspec:\n  template:\n    spec:\n      containers:\n      - name: main\n      - name: side\n";
+    let registry = "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: deis-registry\n";
+    let input = format!("{BUILDER}{app}{registry}");
+
+    let out = run(
+        binary(&env).args(["--namespace", "wf", "--target", "Deployment/my-builder/side"]),
+        &input,
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("namespace: wf"), "generated documents use --namespace");
+    assert!(
+        stdout.contains(
+            "      - name: side\n        env:\n        - name: DEIS_REGISTRY_LOCATION\n          value: ecr\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("      - name: main\n      - name: side"),
+        "main is not a target"
+    );
+    assert!(!stdout.contains("deis-registry\n"), "on-cluster registry removed");
+
+    let out = run(
+        binary(&env).args([
+            "--select",
+            "$[?@.metadata.labels.app == 'mine']",
+            "--keep-on-cluster-registry",
+        ]),
+        &input,
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        stdout.matches("value: \"ecr\"").count(),
+        1,
+        "the builder keeps its double quotes"
+    );
+    assert_eq!(
+        stdout.matches("value: ecr\n").count(),
+        2 + 1,
+        "both selected containers, the refresher"
+    );
+
+    assert!(
+        stdout.contains("name: deis-registry\n"),
+        "kept with --keep-on-cluster-registry"
+    );
+
+    let out = run(binary(&env).args(["--target", "Deployment/nope"]), &input);
+    assert!(text(&out.stderr).contains("--target Deployment/nope matched no container"));
+}
+
+#[test]
+fn helm4_hooks_only_stream_gets_no_additions() {
+    let hook = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: pre-install\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-controller\n";
+    let out = run(&mut binary(&location_env("gcr")), hook);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        !stdout.contains("registry-secret") && !stdout.contains("kind: ClusterRole"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("value: gcr"), "hooks are still configured");
+}

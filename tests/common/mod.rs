@@ -1,0 +1,147 @@
+//! Shared test helpers: the test configuration of each location (fake
+//! credentials), fixtures, and a runner for the built binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use workflow_registry::config::{self, Settings};
+
+pub const LOCATIONS: [&str; 4] = ["on-cluster", "off-cluster", "ecr", "gcr"];
+
+/// A service-account key with a fake PEM: enough for validation, useless to anyone.
+pub const GCR_KEY: &str = r#"{"type": "service_account", "project_id": "my-proj", "private_key_id": "abc123",
+ "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEv-NOT-A-REAL-KEY\n-----END PRIVATE KEY-----\n",
+ "client_email": "deis@my-proj.iam.gserviceaccount.com"}"#;
+
+/// Secret values used by the test configurations: none may ever appear in
+/// any output except inside the registry Secret (base64-encoded).
+pub const SECRETS: [&str; 4] = [
+    "s3cr3t-Passw0rd!",
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "MIIEv-NOT-A-REAL-KEY",
+];
+
+/// The environment of the test configuration for `location`.
+pub fn location_env(location: &str) -> Vec<(&'static str, String)> {
+    let mut env = vec![("REGISTRY_LOCATION", location.to_owned())];
+    let more: Vec<(&'static str, &str)> = match location {
+        "off-cluster" => vec![
+            ("REGISTRY_HOSTNAME", "quay.io"),
+            ("REGISTRY_ORGANIZATION", "myorg"),
+            ("REGISTRY_USERNAME", "myorg+deployer"),
+            ("REGISTRY_PASSWORD", SECRETS[0]),
+        ],
+        "ecr" => vec![
+            ("ECR_ACCESS_KEY", SECRETS[1]),
+            ("ECR_SECRET_KEY", SECRETS[2]),
+            ("ECR_REGION", "eu-west-1"),
+            ("ECR_REGISTRY_ID", "123456789012"),
+            ("DEIS_TOKEN_REFRESH_TIME", "600"),
+        ],
+        "gcr" => vec![("GCR_KEY_JSON", GCR_KEY)],
+        _ => vec![],
+    };
+    env.extend(more.into_iter().map(|(k, v)| (k, v.to_owned())));
+    env
+}
+
+/// Validated settings for `location`'s test configuration.
+pub fn settings(location: &str) -> Settings {
+    settings_from(&location_env(location))
+}
+
+pub fn settings_from(env: &[(&'static str, String)]) -> Settings {
+    let lookup = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+    let inputs = config::Inputs {
+        env: Some(&lookup),
+        ..config::Inputs::default()
+    };
+    config::validate(&config::resolve(&inputs))
+        .expect("test configuration is valid")
+        .0
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every fixture manifest, sorted.
+pub fn fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("testdata/fixtures"))
+        .expect("testdata/fixtures")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The built binary with a clean environment (nothing leaks in from the
+/// developer's shell) plus `env`.
+pub fn binary(env: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_workflow-registry"));
+    cmd.env_clear();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Run with `stdin` as input.
+pub fn run(cmd: &mut Command, stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the binary");
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.as_bytes().to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Compare with a golden file; `UPDATE_GOLDEN=1` rewrites it instead (then
+/// review the diff before committing).
+pub fn assert_golden(path: &Path, actual: &str) {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {}: run with UPDATE_GOLDEN=1 and review it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from the output, first at line {}:\n  expected: {:?}\n  actual:   {:?}\n(UPDATE_GOLDEN=1 rewrites it; review the diff)",
+            path.display(),
+            first + 1,
+            expected.lines().nth(first),
+            actual.lines().nth(first)
+        );
+    }
+}
