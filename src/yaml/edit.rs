@@ -204,15 +204,20 @@ impl<'a> Editor<'a> {
         self.insert_lines_after(map.loc.end, lines);
     }
 
-    /// Append an item to a sequence.
-    pub fn append_item(&mut self, seq: &Sequence<'_>, item: &Value) {
+    /// Append items to a sequence, in order, in one splice (so that flow
+    /// items get their separators).
+    pub fn append_items(&mut self, seq: &Sequence<'_>, items: &[Value]) {
+        if items.is_empty() {
+            return;
+        }
         if seq.flow {
+            let text = items.iter().map(emit::flow).collect::<Vec<_>>().join(", ");
             match seq.items.last() {
                 Some(last) => {
                     let at = last.loc().end;
-                    self.replace(at, at, format!(", {}", emit::flow(item)));
+                    self.replace(at, at, format!(", {text}"));
                 }
-                None => self.replace(seq.loc.end - 1, seq.loc.end - 1, emit::flow(item)),
+                None => self.replace(seq.loc.end - 1, seq.loc.end - 1, text),
             }
             return;
         }
@@ -222,7 +227,10 @@ impl<'a> Editor<'a> {
             Some(i) => line[..i].chars().count(),
             None => first.col.saturating_sub(2),
         };
-        let lines = emit::block_item(item, dash_col, first.col, self.layout);
+        let lines: String = items
+            .iter()
+            .map(|item| emit::block_item(item, dash_col, first.col, self.layout))
+            .collect();
         self.insert_lines_after(seq.loc.end, lines);
     }
 
@@ -273,6 +281,7 @@ impl<'a> Editor<'a> {
                 })
             }
         };
+        let mut missing = Vec::new();
         for item in items {
             let name = match item.first() {
                 Some((k, Value::Str(name))) if k == "name" => name.as_str(),
@@ -284,7 +293,7 @@ impl<'a> Editor<'a> {
                 .enumerate()
                 .filter(|(_, n)| n.str_at(&["name"]) == Some(name));
             let Some((_, Node::Mapping(existing))) = matches.next() else {
-                self.append_item(seq, &Value::Map(item.clone()));
+                missing.push(Value::Map(item.clone()));
                 continue;
             };
             for (i, _) in matches {
@@ -293,6 +302,7 @@ impl<'a> Editor<'a> {
             }
             self.merge_item(existing, &item[1..], exclusive);
         }
+        self.append_items(seq, &missing);
         Ok(())
     }
 
@@ -465,6 +475,20 @@ mod tests {
         assert_eq!(
             upsert(t, &["c"], "B", "a"),
             "c: {env: [{name: B, value: a}, {name: X}]}\n"
+        );
+    }
+
+    #[test]
+    fn several_items_into_an_empty_flow_list_are_separated() {
+        let t = "c: {env: []}\n";
+        let root = parse(t).unwrap().unwrap();
+        let mut ed = Editor::new(t, Layout::default());
+        let parent = root.path(&["c"]).unwrap().as_mapping().unwrap();
+        ed.upsert_named(parent, "env", &[env_item("A", "1"), env_item("B", "2")], &[])
+            .unwrap();
+        assert_eq!(
+            ed.apply(),
+            "c: {env: [{name: A, value: \"1\"}, {name: B, value: \"2\"}]}\n"
         );
     }
 
