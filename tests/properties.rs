@@ -287,49 +287,7 @@ fn containers_env(stream: &str) -> Vec<(String, String, String, Vec<Json>, Json,
     out
 }
 
-const REGISTRY_VARS: [&str; 4] = [
-    "DEIS_REGISTRY_LOCATION",
-    "DEIS_REGISTRY_SECRET_PREFIX",
-    "DEIS_NAMESPACE_REFRESH_TIME",
-    "DEIS_TOKEN_REFRESH_TIME",
-];
-
-/// A document's JSON with the intended edits taken out: registry env vars,
-/// then empty or null env lists, the refresher's mount, volume and account.
-fn without_intended(mut v: Json) -> Json {
-    fn strip(v: &mut Json) {
-        match v {
-            Json::Object(map) => {
-                if let Some(Json::Array(env)) = map.get_mut("env") {
-                    env.retain(|e| {
-                        !REGISTRY_VARS
-                            .iter()
-                            .any(|n| e.get("name") == Some(&Json::String((*n).into())))
-                    });
-                }
-                if matches!(map.get("env"), Some(Json::Null))
-                    || matches!(map.get("env"), Some(Json::Array(a)) if a.is_empty())
-                {
-                    map.remove("env");
-                }
-                for list in ["volumeMounts", "volumes"] {
-                    if let Some(Json::Array(items)) = map.get_mut(list) {
-                        items.retain(|e| e.get("name") != Some(&Json::String("registry-secret".into())));
-                        if items.is_empty() {
-                            map.remove(list);
-                        }
-                    }
-                }
-                map.remove("serviceAccountName");
-                map.values_mut().for_each(strip);
-            }
-            Json::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    strip(&mut v);
-    v
-}
+use common::without_intended;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]

@@ -145,3 +145,86 @@ pub fn assert_golden(path: &Path, actual: &str) {
         );
     }
 }
+
+const REGISTRY_VARS: [&str; 4] = [
+    "DEIS_REGISTRY_LOCATION",
+    "DEIS_REGISTRY_SECRET_PREFIX",
+    "DEIS_NAMESPACE_REFRESH_TIME",
+    "DEIS_TOKEN_REFRESH_TIME",
+];
+
+/// A document's JSON with the intended edits taken out: the registry env
+/// vars (then empty or null env lists), the refresher's `registry-secret`
+/// mount and volume, and the pod's service account.
+pub fn without_intended(mut v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as Json;
+    fn strip(v: &mut Json) {
+        match v {
+            Json::Object(map) => {
+                if let Some(Json::Array(env)) = map.get_mut("env") {
+                    env.retain(|e| {
+                        !REGISTRY_VARS
+                            .iter()
+                            .any(|n| e.get("name") == Some(&Json::String((*n).into())))
+                    });
+                }
+                if matches!(map.get("env"), Some(Json::Null))
+                    || matches!(map.get("env"), Some(Json::Array(a)) if a.is_empty())
+                {
+                    map.remove("env");
+                }
+                for list in ["volumeMounts", "volumes"] {
+                    if let Some(Json::Array(items)) = map.get_mut(list) {
+                        items.retain(|e| e.get("name") != Some(&Json::String("registry-secret".into())));
+                        if items.is_empty() {
+                            map.remove(list);
+                        }
+                    }
+                }
+                map.remove("serviceAccountName");
+                map.values_mut().for_each(strip);
+            }
+            Json::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    v
+}
+
+/// A real peer the tests run against (built by scripts/setup-peers.sh into
+/// target/peers). Missing: a failure under CI=true, a loud skip otherwise.
+pub fn peer(relative: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("WR_PEERS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/peers"));
+    let path = dir.join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!(
+            "peer {} is missing (CI=true: this is a failure); run scripts/setup-peers.sh",
+            path.display()
+        );
+    }
+    eprintln!(
+        "SKIPPED: peer {} is missing; run scripts/setup-peers.sh (under CI=true this fails)",
+        path.display()
+    );
+    None
+}
+
+/// A tool expected on PATH (kubectl, kpt), with the same missing-peer rule.
+pub fn tool_on_path(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|p| p.is_file()))
+        .unwrap_or_default();
+    if found.is_none() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{name} is not on PATH (CI=true: this is a failure)");
+        }
+        eprintln!("SKIPPED: {name} is not on PATH (under CI=true this fails)");
+    }
+    found
+}

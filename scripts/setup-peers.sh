@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Install or build, idempotently, the real peers the tests run against, into
+# target/peers/ (nothing outside the repository except Debian/PyPI packages):
+#   k8sjson   YAML -> JSON exactly as the Kubernetes API server decodes it
+#             (sigs.k8s.io/yaml over go-yaml v2), built offline from Debian's Go packages
+#   venv      Python with helm-python-sdk==0.2.2 (Helm 4's own Go SDK)
+# and check that kubectl (with kustomize) and kpt are on PATH.
+# Under CI=true a peer that cannot be provided is an error.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+peers="$PWD/target/peers"
+mkdir -p "$peers"
+missing=()
+
+say() { printf 'setup-peers: %s\n' "$*" >&2; }
+
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    [ -n "${APT_UPDATED:-}" ] || { apt-get update -qq >/dev/null && APT_UPDATED=1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    return 1
+  fi
+}
+
+# k8sjson, the YAML 1.1 oracle.
+if [ ! -x "$peers/k8sjson" ] || [ tools/k8sjson/src/k8sjson/main.go -nt "$peers/k8sjson" ]; then
+  if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/sigs.k8s.io/yaml ]; then
+    say "installing Debian's golang-go and sigs.k8s.io/yaml"
+    apt_install golang-go golang-k8s-sigs-yaml-dev golang-gopkg-yaml.v2-dev || true
+  fi
+  if command -v go >/dev/null && [ -d /usr/share/gocode/src/sigs.k8s.io/yaml ]; then
+    tmp="$(mktemp -d)"
+    GOPATH="$PWD/tools/k8sjson:/usr/share/gocode" GO111MODULE=off GOCACHE="$tmp/cache" GOFLAGS= \
+      go build -o "$peers/k8sjson" k8sjson
+    rm -rf "$tmp"
+  else
+    missing+=("k8sjson (needs golang-go, golang-k8s-sigs-yaml-dev, golang-gopkg-yaml.v2-dev)")
+  fi
+fi
+
+# Helm 4 through its Go SDK.
+if [ ! -x "$peers/venv/bin/python" ] || ! "$peers/venv/bin/python" -c 'import helm_python' 2>/dev/null; then
+  say "creating target/peers/venv with helm-python-sdk==0.2.2"
+  if ! python3 -m venv "$peers/venv" 2>/dev/null; then
+    apt_install python3-venv || true
+    python3 -m venv "$peers/venv" || true
+  fi
+  "$peers/venv/bin/pip" install -q helm-python-sdk==0.2.2 || missing+=("helm-python-sdk==0.2.2 (PyPI)")
+fi
+
+for tool in kubectl kpt; do
+  command -v "$tool" >/dev/null || missing+=("$tool (expected on the machine image)")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  for m in "${missing[@]}"; do say "MISSING: $m"; done
+  if [ "${CI:-}" = true ]; then
+    say "CI=true: missing peers are failures"
+    exit 1
+  fi
+  say "tests that need them will say SKIPPED (they fail under CI=true)"
+fi
+say "peers ready in target/peers"
