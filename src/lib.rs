@@ -8,5 +8,6 @@
 pub mod cli;
 pub mod config;
 pub mod manifest;
+pub mod plugin;
 pub mod transform;
 pub mod yaml;

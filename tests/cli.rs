@@ -338,3 +338,73 @@ fn helm4_hooks_only_stream_gets_no_additions() {
     );
     assert!(stdout.contains("value: gcr"), "hooks are still configured");
 }
+
+const RESOURCE_LIST: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: deis-builder # the builder\n    namespace: deis\n  spec:\n    template:\n      spec:\n        containers:\n        - name: deis-builder\n          env:\n          - {name: FLAG, value: \"yes\"}\nfunctionConfig:\n  apiVersion: registry.deis.io/v1alpha1\n  kind: WorkflowRegistry\n  metadata: {name: r}\n  spec: {registry_location: LOCATION}\n";
+
+#[test]
+fn krm_mode_answers_a_resource_list_with_results() {
+    let out = run(
+        &mut binary(&location_env("gcr")[1..]),
+        &RESOURCE_LIST.replace("LOCATION", "gcr"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: apps/v1\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("    name: deis-builder # the builder\n"),
+        "comments survive"
+    );
+    assert!(
+        stdout.contains("          - {name: FLAG, value: \"yes\"}\n          - name: DEIS_REGISTRY_LOCATION\n            value: gcr\n"),
+        "{stdout}"
+    );
+
+    assert!(
+        stdout.contains("  kind: Secret\n") && stdout.contains("results:\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("severity: warning") && stdout.contains("severity: info"),
+        "{stdout}"
+    );
+
+    // A bad function config: items come back unchanged, an error result, non-zero exit.
+    let out = run(&mut binary(&[]), &RESOURCE_LIST.replace("LOCATION", "gcs"));
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("- apiVersion: apps/v1\n") && stdout.contains("severity: error"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("from function config registry_location: found \\\"gcs\\\""),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("items: []"));
+}
+
+#[test]
+fn legacy_exec_plugin_is_detected_from_argv1_and_kustomize_env() {
+    let dir = std::env::temp_dir().join(format!("wr-legacy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("kust-plugin-config-1");
+    std::fs::write(&config, "apiVersion: registry.deis.io/v1alpha1\nkind: WorkflowRegistry\nmetadata:\n  name: r\nspec:\n  registry_location: ecr\n  targets: [Deployment/app]\n").unwrap();
+    let app = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n      containers: [{name: a}]\n";
+    let mut env = vec![("KUSTOMIZE_PLUGIN_CONFIG_ROOT", dir.display().to_string())];
+    env.extend(location_env("ecr").into_iter().skip(1));
+    let out = run(binary(&env).arg(&config), &format!("{BUILDER}{app}"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("value: \"ecr\""),
+        "location from the config file: {stdout}"
+    );
+    assert!(
+        stdout.contains("containers: [{name: a, env: [{name: DEIS_REGISTRY_LOCATION, value: ecr}"),
+        "targets from the config file: {stdout}"
+    );
+}

@@ -6,40 +6,12 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use base64::Engine;
 use serde_json::Value as Json;
 
 use workflow_registry::transform::{self, Options};
 
-/// Each document as the API server decodes it, keyed by kind/namespace/name.
-fn decode(k8sjson: &std::path::Path, yaml: &str) -> Vec<(String, Json)> {
-    let mut child = Command::new(k8sjson)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(yaml.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            assert!(!line.starts_with("ERROR"), "Kubernetes cannot decode: {line}\n{yaml}");
-            let v: Json = serde_json::from_str(line).unwrap();
-            let key = format!(
-                "{}/{}/{}",
-                v["kind"].as_str().unwrap_or(""),
-                v["metadata"]["namespace"].as_str().unwrap_or(""),
-                v["metadata"]["name"].as_str().unwrap_or("")
-            );
-            (key, v)
-        })
-        .collect()
-}
+use common::k8s_decode as decode;
 
 fn name_of(key: &str) -> &str {
     key.rsplit('/').next().unwrap()

@@ -102,6 +102,28 @@ pub struct FilterArgs {
     /// post-renderer's standard error).
     #[arg(long, value_name = "FILE", env = "WORKFLOW_REGISTRY_LOG")]
     pub log_file: Option<PathBuf>,
+
+    /// Read settings and options from a WorkflowRegistry config object
+    /// (apiVersion: registry.deis.io/v1alpha1); kustomize passes it as the
+    /// first argument of a legacy exec plugin. Environment variables still win.
+    #[arg(long, value_name = "FILE", conflicts_with = "params")]
+    pub function_config: Option<PathBuf>,
+
+    /// How to read standard input: `auto` treats a `kind: ResourceList` as a
+    /// KRM function call (kpt, kustomize --enable-exec) and anything else as a
+    /// manifest stream.
+    #[arg(long, value_enum, default_value_t = Mode::Auto)]
+    pub mode: Mode,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    #[default]
+    Auto,
+    /// A multi-document manifest stream (Helm, pipes, kustomize legacy exec).
+    Filter,
+    /// A KRM `ResourceList`.
+    Krm,
 }
 
 fn parse_target(s: &str) -> Result<Target, String> {

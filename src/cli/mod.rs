@@ -11,10 +11,11 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-pub use args::{Cli, Command, ConfigArgs, FilterArgs, Shell};
+pub use args::{Cli, Command, ConfigArgs, FilterArgs, Mode, Shell};
 
 use crate::config::{self, params, Problems, Secret, Setting, Settings, Source, Warning, DEFINITIONS};
-use crate::manifest::InputError;
+use crate::manifest::{parse_stream, InputError};
+use crate::plugin::{function_config, krm, FunctionConfig};
 use crate::transform::{self, Options, Targeting};
 
 /// Why a run failed, and so which exit status it ends with.
@@ -52,7 +53,7 @@ impl From<InputError> for Failure {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(legacy_exec_args(std::env::args_os().collect())) {
         Ok(cli) => cli,
         Err(e) => {
             let code = e.exit_code();
@@ -77,9 +78,49 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// kustomize runs a legacy exec plugin as `PLUGIN CONFIG_FILE [ARGS...]`
+/// with `KUSTOMIZE_PLUGIN_CONFIG_ROOT` set: turn that into
+/// `--function-config CONFIG_FILE [ARGS...]`.
+fn legacy_exec_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let is_config = |path: &std::ffi::OsStr| {
+        std::fs::read_to_string(path).is_ok_and(|text| {
+            crate::yaml::tree::parse(text.trim_start_matches("---\n"))
+                .ok()
+                .flatten()
+                .is_some_and(|r| function_config::is_config(&r))
+        })
+    };
+    if std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").is_some() && args.len() > 1 && is_config(&args[1]) {
+        args.insert(1, "--function-config".into());
+    }
+    args
+}
+
 fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
     let log = args.log_file.as_deref();
-    match run_filter(args, env) {
+    let input = match read_input(args.file.as_deref()) {
+        Ok(input) => input,
+        Err(failure) => {
+            report_line(log, &format!("error: {}", failure.message()));
+            return ExitCode::from(failure.exit_code());
+        }
+    };
+    let krm = match args.mode {
+        Mode::Krm => true,
+        Mode::Filter => false,
+        Mode::Auto => krm::is_resource_list(&input),
+    };
+    if krm {
+        return krm_function(args, env, &input);
+    }
+    let function_config = match &args.function_config {
+        Some(path) => match function_config::from_file(path) {
+            Ok(fc) => Some(fc),
+            Err(problems) => return fail(log, &Failure::Config(Problems::new(problems))),
+        },
+        None => None,
+    };
+    match run_filter(args, env, &input, function_config) {
         Ok((output, warnings)) => {
             for w in warnings
                 .iter()
@@ -91,54 +132,163 @@ fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
             if args.verbose {
                 eprint!("{}", output.report);
             }
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(output.text.as_bytes()).and_then(|()| stdout.flush()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-                Err(e) => {
-                    report_line(log, &format!("error: cannot write the output: {e}"));
-                    ExitCode::from(1)
-                }
-            }
+            write_stdout(log, &output.text)
         }
-        Err(failure) => {
-            if let Failure::Config(problems) = &failure {
-                for w in &problems.warnings {
-                    report_line(log, &format!("warning: {w}"));
-                }
-            }
-            report_line(log, &format!("error: {}", failure.message()));
-            ExitCode::from(failure.exit_code())
+        Err(failure) => fail(log, &failure),
+    }
+}
+
+/// Report a failure (with the warnings that came with it) and pick the exit status.
+fn fail(log: Option<&Path>, failure: &Failure) -> ExitCode {
+    if let Failure::Config(problems) = failure {
+        for w in &problems.warnings {
+            report_line(log, &format!("warning: {w}"));
+        }
+    }
+    report_line(log, &format!("error: {}", failure.message()));
+    ExitCode::from(failure.exit_code())
+}
+
+fn write_stdout(log: Option<&Path>, text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            report_line(log, &format!("error: cannot write the output: {e}"));
+            ExitCode::from(1)
         }
     }
 }
 
-/// Configuration, input, transform. Nothing is written until all succeeded.
-pub fn run_filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> Result<(transform::Output, Vec<Warning>), Failure> {
-    let (settings, warnings) = load_settings(&args.config, env)?;
-    let input = read_input(args.file.as_deref())?;
-    let options = Options {
-        namespace: args.namespace.clone(),
-        targeting: Targeting {
-            targets: args.targets.clone(),
-            selectors: args.selectors.clone(),
-        },
-        keep_on_cluster_registry: args.keep_on_cluster_registry,
+/// A KRM function call: configuration from `functionConfig` (environment
+/// variables and flags still win), `results` for warnings and errors. On
+/// error the items go back unchanged with an error result and the exit status
+/// is non-zero, so that no tool mistakes a failure for "delete everything".
+fn krm_function(args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCode {
+    let log = args.log_file.as_deref();
+    let docs = match parse_stream(input) {
+        Ok(docs) => docs,
+        Err(e) => return fail(log, &Failure::from(e)),
     };
-    let output = transform::run(&input, &settings, &options)?;
+    let list = match krm::read(&docs) {
+        Ok(list) => list,
+        Err(e) => return fail(log, &Failure::from(e)),
+    };
+    let items = krm::stream(&list.items);
+    let function_config = match list
+        .function_config
+        .as_ref()
+        .map(function_config::from_node)
+        .transpose()
+    {
+        Ok(fc) => fc,
+        Err(problems) => {
+            let failure = Failure::Config(Problems::new(problems));
+            let results = vec![krm::KrmResult {
+                message: failure.message(),
+                severity: "error",
+            }];
+            let _ = write_stdout(log, &krm::write(&list.api_version, &items, &results));
+            return fail(log, &failure);
+        }
+    };
+    match run_filter(args, env, &items, function_config) {
+        Ok((output, warnings)) => {
+            let mut results: Vec<krm::KrmResult> = warnings
+                .iter()
+                .map(ToString::to_string)
+                .chain(output.report.warnings.iter().cloned())
+                .map(|message| krm::KrmResult {
+                    message,
+                    severity: "warning",
+                })
+                .collect();
+            let r = &output.report;
+            for (what, items) in [
+                ("configured", &r.injected),
+                ("added", &r.added),
+                ("replaced", &r.replaced),
+                ("removed", &r.removed),
+            ] {
+                results.extend(items.iter().map(|i| krm::KrmResult {
+                    message: format!("{what} {i}"),
+                    severity: "info",
+                }));
+            }
+            if args.verbose {
+                eprint!("{}", output.report);
+            }
+            write_stdout(log, &krm::write(&list.api_version, &output.text, &results))
+        }
+        Err(failure) => {
+            let mut results: Vec<krm::KrmResult> = match &failure {
+                Failure::Config(p) => p
+                    .warnings
+                    .iter()
+                    .map(|w| krm::KrmResult {
+                        message: w.to_string(),
+                        severity: "warning",
+                    })
+                    .collect(),
+                _ => vec![],
+            };
+            results.push(krm::KrmResult {
+                message: failure.message(),
+                severity: "error",
+            });
+            let _ = write_stdout(log, &krm::write(&list.api_version, &items, &results));
+            fail(log, &failure)
+        }
+    }
+}
+
+/// Configuration, then the transform. Nothing is written here.
+pub fn run_filter(
+    args: &FilterArgs,
+    env: config::EnvLookup<'_>,
+    input: &str,
+    function_config: Option<FunctionConfig>,
+) -> Result<(transform::Output, Vec<Warning>), Failure> {
+    let fc = function_config.unwrap_or_default();
+    let (settings, warnings) = load_settings_with(&args.config, env, Some(fc.params).filter(|p| !p.values.is_empty()))?;
+    let mut targets = fc.targets;
+    targets.extend(args.targets.iter().cloned());
+    let mut selectors = fc.selectors;
+    selectors.extend(args.selectors.iter().cloned());
+    let options = Options {
+        namespace: args.namespace.clone().or(fc.namespace),
+        targeting: Targeting { targets, selectors },
+        keep_on_cluster_registry: args.keep_on_cluster_registry || fc.keep_on_cluster_registry,
+    };
+    let output = transform::run(input, &settings, &options)?;
     Ok((output, warnings))
 }
 
 /// Resolve and validate the configuration from flags, environment and params.
 pub fn load_settings(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<(Settings, Vec<Warning>), Failure> {
-    let resolved = resolve(args, env)?;
+    load_settings_with(args, env, None)
+}
+
+fn load_settings_with(
+    args: &ConfigArgs,
+    env: config::EnvLookup<'_>,
+    function_config: Option<params::Params>,
+) -> Result<(Settings, Vec<Warning>), Failure> {
+    let resolved = resolve(args, env, function_config)?;
     config::validate(&resolved).map_err(Failure::Config)
 }
 
-fn resolve(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<config::Resolved, Failure> {
-    let params = match &args.params {
-        Some(path) => Some(params::load(path).map_err(|p| Failure::Config(Problems::new(p)))?),
-        None => None,
+fn resolve(
+    args: &ConfigArgs,
+    env: config::EnvLookup<'_>,
+    function_config: Option<params::Params>,
+) -> Result<config::Resolved, Failure> {
+    let from_function_config = function_config.is_some();
+    let params = match (&args.params, function_config) {
+        (_, Some(fc)) => Some(fc),
+        (Some(path), None) => Some(params::load(path).map_err(|p| Failure::Config(Problems::new(p)))?),
+        (None, None) => None,
     };
     let mut flags = Vec::new();
     if let Some(location) = &args.location {
@@ -151,7 +301,7 @@ fn resolve(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<config::Reso
         flags,
         env: Some(env),
         params,
-        params_are_function_config: false,
+        params_are_function_config: from_function_config,
     }))
 }
 
@@ -177,7 +327,7 @@ fn read_input(file: Option<&Path>) -> Result<String, Failure> {
 }
 
 fn check(args: &ConfigArgs, env: config::EnvLookup<'_>) -> ExitCode {
-    let resolved = match resolve(args, env) {
+    let resolved = match resolve(args, env, None) {
         Ok(r) => r,
         Err(failure) => {
             eprintln!("workflow-registry: error: {}", failure.message());

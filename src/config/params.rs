@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use serde_json::Value as Json;
+
 use super::setting::{Setting, DEFINITIONS};
 use super::Problem;
 
@@ -52,22 +54,31 @@ pub fn parse(text: &str) -> Result<Params, Vec<Problem>> {
             None => format!("not valid TOML: {what}"),
         })]
     })?;
+    // One reader for every source: TOML here, function configs in kustomize/kpt.
+    let json =
+        serde_json::to_value(&table).map_err(|e| vec![Problem::general(format!("cannot read the TOML: {e}"))])?;
+    from_json(&json)
+}
+
+/// Read the registry keys from an object in the params layout (a TOML file
+/// converted to JSON, or a kustomize/kpt function config's fields).
+pub fn from_json(root: &Json) -> Result<Params, Vec<Problem>> {
     let mut params = Params::default();
     let mut problems = Vec::new();
     for def in DEFINITIONS.iter().filter(|d| d.setting != Setting::RefresherImage) {
-        match lookup(&table, def.params_key) {
+        match lookup(root, def.params_key) {
             None => {}
             Some(value) => match scalar_text(value) {
                 Some(text) => params.values.push((def.setting, text, def.params_key.to_owned())),
                 None => problems.push(Problem::about(
                     def.setting,
-                    format!("{} must be a string, found a {}", def.params_key, value.type_str()),
+                    format!("{} must be a string, found {}", def.params_key, type_name(value)),
                 )),
             },
         }
     }
-    let org = lookup(&table, "registry_token_refresher.org").and_then(scalar_text);
-    let tag = lookup(&table, "registry_token_refresher.dockerTag").and_then(scalar_text);
+    let org = lookup(root, "registry_token_refresher.org").and_then(scalar_text);
+    let tag = lookup(root, "registry_token_refresher.dockerTag").and_then(scalar_text);
     if org.is_some() || tag.is_some() {
         // Helm Classic's template: quay.io/{{org}}/registry-token-refresher:{{dockerTag}}.
         let image = format!(
@@ -88,20 +99,29 @@ pub fn parse(text: &str) -> Result<Params, Vec<Problem>> {
     }
 }
 
-fn lookup<'t>(table: &'t toml::Table, dotted: &str) -> Option<&'t toml::Value> {
-    let mut parts = dotted.split('.');
-    let first = table.get(parts.next()?)?;
-    parts.try_fold(first, |value, key| value.as_table()?.get(key))
+fn lookup<'j>(root: &'j Json, dotted: &str) -> Option<&'j Json> {
+    dotted
+        .split('.')
+        .try_fold(root, |value, key| value.as_object()?.get(key))
+        .filter(|v| !v.is_null())
 }
 
 /// Strings as they are; numbers and booleans as written (operators write
 /// `tokenRefreshTime = 30`).
-fn scalar_text(value: &toml::Value) -> Option<String> {
+fn scalar_text(value: &Json) -> Option<String> {
     match value {
-        toml::Value::String(s) => Some(s.clone()),
-        toml::Value::Integer(i) => Some(i.to_string()),
-        toml::Value::Boolean(b) => Some(b.to_string()),
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        Json::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+fn type_name(value: &Json) -> &'static str {
+    match value {
+        Json::Array(_) => "a list",
+        Json::Object(_) => "a table",
+        _ => "another type",
     }
 }
 
@@ -160,7 +180,7 @@ hostPort = 5555
     fn wrong_types_and_bad_toml_are_problems_without_the_value() {
         let e = parse("[ecr]\nregion = [\"us-east-1\"]\n").unwrap_err();
         assert!(
-            e[0].to_string().contains("ecr.region must be a string, found a array"),
+            e[0].to_string().contains("ecr.region must be a string, found a list"),
             "{}",
             e[0]
         );

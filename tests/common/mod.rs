@@ -228,3 +228,40 @@ pub fn tool_on_path(name: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// Each document as the API server decodes it (through the k8sjson peer),
+/// keyed by kind/namespace/name.
+pub fn k8s_decode(k8sjson: &Path, yaml: &str) -> Vec<(String, serde_json::Value)> {
+    use std::io::Write;
+    let mut child = Command::new(k8sjson)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(yaml.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            assert!(!line.starts_with("ERROR"), "Kubernetes cannot decode: {line}\n{yaml}");
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let key = format!(
+                "{}/{}/{}",
+                v["kind"].as_str().unwrap_or(""),
+                v["metadata"]["namespace"].as_str().unwrap_or(""),
+                v["metadata"]["name"].as_str().unwrap_or("")
+            );
+            (key, v)
+        })
+        .collect()
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wr-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
