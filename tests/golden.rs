@@ -18,11 +18,13 @@ fn every_fixture_through_every_location_matches_its_golden_file() {
             let out = transform::run(&input, &settings, &Options::default())
                 .unwrap_or_else(|e| panic!("{stem} {location}: {e}"));
             let golden = common::root().join(format!("testdata/golden/{stem}.{location}.yaml"));
-            common::assert_golden(&golden, &out.text);
+            common::assert_golden(&golden, &out.text());
 
-            let again = transform::run(&out.text, &settings, &Options::default()).unwrap();
+            let out_text = out.text();
+            let again = transform::run(&out_text, &settings, &Options::default()).unwrap();
             assert_eq!(
-                again.text, out.text,
+                again.text(),
+                out.text(),
                 "{stem} {location}: a second run changed the output"
             );
             assert!(
@@ -51,13 +53,13 @@ fn documents_not_reported_as_changed_are_written_verbatim() {
                 let body = doc.chunk.text.trim_start_matches("---\n");
                 if changed {
                     assert!(
-                        !out.text.contains(body),
+                        !out.text().contains(body),
                         "{} {location}: {d} reported as changed but written verbatim",
                         fixture.display()
                     );
                 } else if doc.root.is_some() {
                     assert!(
-                        out.text.contains(doc.chunk.text),
+                        out.text().contains(doc.chunk.text),
                         "{} {location}: {d} changed without being reported",
                         fixture.display()
                     );

@@ -60,7 +60,7 @@ fn kubernetes_reads_only_the_intended_changes() {
         for location in common::LOCATIONS {
             let settings = common::settings(location);
             let out = transform::run(&input, &settings, &Options::default()).unwrap();
-            let after = decode(&k8sjson, &out.text);
+            let after = decode(&k8sjson, &out.text());
             let what = format!("{} through {location}", fixture.file_name().unwrap().to_string_lossy());
             let keeps_registry = location == "on-cluster";
             let needs_refresher = location == "ecr" || location == "gcr";

@@ -310,7 +310,7 @@ fn kubectl_kustomize_runs_the_legacy_exec_plugin_with_the_same_changes_as_the_fi
     let plain = transform::run(&fixture, &common::settings("off-cluster"), &Options::default()).unwrap();
     assert_eq!(
         via_kustomize,
-        objects(&k8sjson, &plain.text),
+        objects(&k8sjson, &plain.text()),
         "kustomize's result differs from the plain filter's"
     );
     assert!(via_kustomize.keys().any(|k| k.ends_with("/registry-secret")));
@@ -368,7 +368,7 @@ fn kpt_fn_eval_exec_keeps_comments_and_quoting_and_fails_on_bad_config() {
     .unwrap();
     assert_eq!(
         objects(&k8sjson, &ours),
-        objects(&k8sjson, &expected.text),
+        objects(&k8sjson, &expected.text()),
         "kpt's result differs from the plain filter's"
     );
     let after = common::read(&dir.join("workflow/workflow.yaml"));

@@ -303,10 +303,11 @@ proptest! {
         let out = transform::run(&input, &settings, &Options::default()).map_err(|e| TestCaseError::fail(format!("{e}\n{input}")))?;
 
         // Idempotent.
-        let again = transform::run(&out.text, &settings, &Options::default())
-            .map_err(|e| TestCaseError::fail(format!("the output does not parse: {e}\n--- input\n{input}--- output\n{}", out.text)))?;
+        let out_text = out.text();
+            let again = transform::run(&out_text, &settings, &Options::default())
+            .map_err(|e| TestCaseError::fail(format!("the output does not parse: {e}\n--- input\n{input}--- output\n{}", out.text())))?;
 
-        prop_assert_eq!(&again.text, &out.text, "second run changed the output:\n{}", input);
+        prop_assert_eq!(&again.text(), &out.text(), "second run changed the output:\n{}", input);
 
         // Untouched documents are byte-identical; changed ones are reported.
         let r = &out.report;
@@ -314,17 +315,17 @@ proptest! {
             let d = doc.describe();
             let reported = r.replaced.contains(&d) || r.removed.contains(&d) || r.injected.iter().any(|i| i.starts_with(&format!("{d} container ")));
             if !reported && doc.root.is_some() {
-                prop_assert!(out.text.contains(doc.chunk.text), "{} changed without being reported:\n{}\n=>\n{}", d, input, out.text);
+                prop_assert!(out.text().contains(doc.chunk.text), "{} changed without being reported:\n{}\n=>\n{}", d, input, out.text());
             }
         }
 
         // Exactly one DEIS_REGISTRY_LOCATION per target container, a literal with the location.
         let before = containers_env(&input);
-        let after = containers_env(&out.text);
+        let after = containers_env(&out.text());
         let declares = |env: &[Json]| env.iter().any(|e| ["DEIS_REGISTRY_LOCATION", "DEIS_REGISTRY_SECRET_PREFIX"].iter().any(|v| e.get("name") == Some(&Json::String((*v).into()))));
         for (kind, name, container, env, _, _) in &after {
             let entries: Vec<&Json> = env.iter().filter(|e| e.get("name") == Some(&Json::String("DEIS_REGISTRY_LOCATION".into()))).collect();
-            prop_assert!(entries.len() <= 1, "{kind}/{name} {container}: duplicate DEIS_REGISTRY_LOCATION\n{}", out.text);
+            prop_assert!(entries.len() <= 1, "{kind}/{name} {container}: duplicate DEIS_REGISTRY_LOCATION\n{}", out.text());
             let Some((_, _, _, env_before, doc_before, _)) = before.iter().find(|b| (&b.0, &b.1, &b.2) == (kind, name, container)) else { continue };
             let legacy_rc = kind == "ReplicationController"
                 && doc_before.pointer("/spec/replicas") == Some(&Json::from(0))
@@ -337,7 +338,7 @@ proptest! {
                 && (container == "deis-registry-token-refresher"
                     || (!in_doc.iter().any(|b| b.2 == "deis-registry-token-refresher") && in_doc.first().is_some_and(|b| &b.2 == container)));
             if declares(env_before) || (known && !legacy_rc) || is_refresher {
-                prop_assert_eq!(entries.len(), 1, "{}/{} {}: not configured\n{}", kind, name, container, out.text);
+                prop_assert_eq!(entries.len(), 1, "{}/{} {}: not configured\n{}", kind, name, container, out.text());
                 prop_assert_eq!(entries[0].get("value"), Some(&Json::String(location.into())));
                 prop_assert!(entries[0].get("valueFrom").is_none());
             } else {
@@ -348,7 +349,7 @@ proptest! {
         // Read as YAML 1.1, configured documents differ only in the intended fields.
         for (kind, name, container, _, doc_after, _) in &after {
             if let Some(b) = before.iter().find(|b| (&b.0, &b.1, &b.2) == (kind, name, container)) {
-                prop_assert_eq!(without_intended(b.4.clone()), without_intended(doc_after.clone()), "{}/{} changed beyond the intended fields:\n{}", kind, name, out.text);
+                prop_assert_eq!(without_intended(b.4.clone()), without_intended(doc_after.clone()), "{}/{} changed beyond the intended fields:\n{}", kind, name, out.text());
             }
         }
     }

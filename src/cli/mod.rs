@@ -132,7 +132,7 @@ fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
             if args.verbose {
                 eprint!("{}", output.report);
             }
-            write_stdout(log, &output.text)
+            write_output(log, &output)
         }
         Err(failure) => fail(log, &failure),
     }
@@ -150,8 +150,16 @@ fn fail(log: Option<&Path>, failure: &Failure) -> ExitCode {
 }
 
 fn write_stdout(log: Option<&Path>, text: &str) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    write_with(log, |out| out.write_all(text.as_bytes()))
+}
+
+fn write_output(log: Option<&Path>, output: &transform::Output<'_>) -> ExitCode {
+    write_with(log, |out| output.write_to(out))
+}
+
+fn write_with(log: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
@@ -219,7 +227,7 @@ fn krm_function(args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> E
             if args.verbose {
                 eprint!("{}", output.report);
             }
-            write_stdout(log, &krm::write(&list.api_version, &output.text, &results))
+            write_stdout(log, &krm::write(&list.api_version, &output.text(), &results))
         }
         Err(failure) => {
             let mut results: Vec<krm::KrmResult> = match &failure {
@@ -244,12 +252,12 @@ fn krm_function(args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> E
 }
 
 /// Configuration, then the transform. Nothing is written here.
-pub fn run_filter(
+pub fn run_filter<'a>(
     args: &FilterArgs,
     env: config::EnvLookup<'_>,
-    input: &str,
+    input: &'a str,
     function_config: Option<FunctionConfig>,
-) -> Result<(transform::Output, Vec<Warning>), Failure> {
+) -> Result<(transform::Output<'a>, Vec<Warning>), Failure> {
     let fc = function_config.unwrap_or_default();
     let (settings, warnings) = load_settings_with(&args.config, env, Some(fc.params).filter(|p| !p.values.is_empty()))?;
     let mut targets = fc.targets;

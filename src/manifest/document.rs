@@ -31,7 +31,7 @@ pub fn parse_stream(stream: &str) -> Result<Vec<Document<'_>>, InputError> {
     }
 }
 
-fn parse_chunk((index, chunk): (usize, Chunk<'_>)) -> Result<Document<'_>, InputError> {
+pub(super) fn parse_chunk((index, chunk): (usize, Chunk<'_>)) -> Result<Document<'_>, InputError> {
     tree::parse(chunk.text)
         .map(|root| Document { index, chunk, root })
         .map_err(|e| InputError::syntax(index, chunk, e))
@@ -95,25 +95,39 @@ impl<'a> Document<'a> {
 
     /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
     pub fn describe(&self) -> String {
-        let mut out = format!("document {}", self.index);
-        let what = match (self.kind(), self.name()) {
-            (Some(k), Some(n)) => Some(format!("{k}/{n}")),
-            (Some(k), None) => Some(k.to_owned()),
-            _ => None,
-        };
-        match (what, self.source_file()) {
-            (Some(w), Some(f)) => out.push_str(&format!(" ({w}, from {f})")),
-            (Some(w), None) => out.push_str(&format!(" ({w})")),
-            (None, Some(f)) => out.push_str(&format!(" (from {f})")),
-            (None, None) => {}
-        }
-        out
+        describe(self.index, self.kind(), self.name(), self.chunk)
     }
 
     /// The stream line of a document-relative line.
     pub fn stream_line(&self, line: usize) -> usize {
         self.chunk.first_line + line.saturating_sub(1)
     }
+}
+
+/// The file named by Helm 3's `# Source:` comment of a chunk, if any.
+pub fn source_file(chunk: Chunk<'_>) -> Option<&str> {
+    chunk
+        .text
+        .lines()
+        .take_while(|l| l.starts_with('#') || l.starts_with("---") || l.trim().is_empty())
+        .find_map(|l| l.strip_prefix("# Source: ").map(str::trim))
+}
+
+/// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
+pub fn describe(index: usize, kind: Option<&str>, name: Option<&str>, chunk: Chunk<'_>) -> String {
+    let mut out = format!("document {index}");
+    let what = match (kind, name) {
+        (Some(k), Some(n)) => Some(format!("{k}/{n}")),
+        (Some(k), None) => Some(k.to_owned()),
+        _ => None,
+    };
+    match (what, source_file(chunk)) {
+        (Some(w), Some(f)) => out.push_str(&format!(" ({w}, from {f})")),
+        (Some(w), None) => out.push_str(&format!(" ({w})")),
+        (None, Some(f)) => out.push_str(&format!(" (from {f})")),
+        (None, None) => {}
+    }
+    out
 }
 
 /// Bad input: which document, where in the stream, and what is wrong.

@@ -2,7 +2,10 @@
 //! text, its position in the stream and its parsed tree.
 
 mod document;
+mod summary;
 mod workload;
 
-pub use document::{parse_stream, Document, InputError};
+use document::parse_chunk;
+pub use document::{describe, parse_stream, source_file, Document, InputError};
+pub use summary::{summarize, Summary};
 pub use workload::{containers, pod_spec, Container};

@@ -1,7 +1,7 @@
 //! Workflow's registry components, and which of them each location needs
 //! (the table of SPEC 2, which is what Workflow's own chart rendered).
 
-use crate::manifest::Document;
+use crate::manifest::Summary;
 
 pub const REGISTRY: &str = "deis-registry";
 pub const REGISTRY_PROXY: &str = "deis-registry-proxy";
@@ -30,7 +30,7 @@ pub enum Role {
 }
 
 /// The role of `doc` in a Workflow installed in `namespace` (if known).
-pub fn role(doc: &Document<'_>, namespace: Option<&str>) -> Role {
+pub fn role(doc: &Summary<'_>, namespace: Option<&str>) -> Role {
     let ns = namespace;
     let is = |kind, name| doc.is(kind, name, ns);
     if ["Deployment", "Service", "ServiceAccount", "ReplicationController"]
@@ -54,8 +54,8 @@ pub fn role(doc: &Document<'_>, namespace: Option<&str>) -> Role {
 }
 
 /// The Workflow namespace as the builder and controller documents state it.
-pub fn detect_namespace<'d>(docs: &'d [Document<'_>]) -> Option<&'d str> {
+pub fn detect_namespace<'d>(docs: &'d [Summary<'_>]) -> Option<&'d str> {
     docs.iter()
-        .filter(|d| d.name().is_some_and(|n| NAMESPACE_ANCHORS.contains(&n)))
-        .find_map(|d| d.namespace())
+        .filter(|d| d.name.as_deref().is_some_and(|n| NAMESPACE_ANCHORS.contains(&n)))
+        .find_map(|d| d.namespace.as_deref())
 }

@@ -16,9 +16,12 @@ pub use targets::{Selector, Target, Targeting, LOCATION_VAR, PREFIX_VAR};
 use components::Role;
 
 use crate::config::{Location, Settings};
-use crate::manifest::{containers, parse_stream, pod_spec, Container, Document, InputError};
-use crate::yaml::edit::{detect_seq_indent, EditError, Editor};
+use std::borrow::Cow;
+
+use crate::manifest::{containers, pod_spec, summarize, Container, InputError, Summary};
+use crate::yaml::edit::{EditError, Editor};
 use crate::yaml::emit::Layout;
+use crate::yaml::split;
 
 /// How the transform runs, beyond the registry settings.
 #[derive(Debug, Clone, Default)]
@@ -30,11 +33,25 @@ pub struct Options {
     pub keep_on_cluster_registry: bool,
 }
 
-/// The transformed stream and what changed.
+/// The transformed stream, as pieces: untouched documents are slices of the
+/// input (never copied), edited and generated ones are owned. Write them in
+/// order, or join them with [`Output::text`].
 #[derive(Debug, Clone)]
-pub struct Output {
-    pub text: String,
+pub struct Output<'a> {
+    pub pieces: Vec<Cow<'a, str>>,
     pub report: Report,
+}
+
+impl Output<'_> {
+    /// The whole output stream.
+    pub fn text(&self) -> String {
+        self.pieces.concat()
+    }
+
+    /// Write the output stream.
+    pub fn write_to<W: std::io::Write + ?Sized>(&self, out: &mut W) -> std::io::Result<()> {
+        self.pieces.iter().try_for_each(|p| out.write_all(p.as_bytes()))
+    }
 }
 
 /// What happens to one input document.
@@ -45,8 +62,8 @@ enum Action {
 }
 
 /// Apply `settings` to a manifest stream.
-pub fn run(stream: &str, settings: &Settings, options: &Options) -> Result<Output, InputError> {
-    let docs = parse_stream(stream)?;
+pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Result<Output<'a>, InputError> {
+    let docs = summarize(split::split(stream), &options.targeting)?;
     let namespace = options
         .namespace
         .as_deref()
@@ -57,10 +74,7 @@ pub fn run(stream: &str, settings: &Settings, options: &Options) -> Result<Outpu
         options,
         namespace: namespace.as_deref(),
         layout: Layout {
-            seq_indent: docs
-                .iter()
-                .find_map(|d| d.root.as_ref().and_then(detect_seq_indent))
-                .unwrap_or(2),
+            seq_indent: docs.iter().find_map(|d| d.seq_indent).unwrap_or(2),
             newline: if stream.contains("\r\n") { "\r\n" } else { "\n" },
         },
     };
@@ -74,16 +88,19 @@ pub fn run(stream: &str, settings: &Settings, options: &Options) -> Result<Outpu
     let mut access_present = Vec::new();
     let mut actions = Vec::with_capacity(docs.len());
     for doc in &docs {
-        let action = match components::role(doc, plan.namespace) {
+        let role = components::role(doc, plan.namespace);
+        let action = match role {
             Role::OnClusterRegistry if plan.removes_on_cluster_registry() => Action::Remove,
             Role::RegistrySecret if settings.location == Location::OnCluster || seen_secret => Action::Remove,
             Role::RegistrySecret => {
                 seen_secret = true;
+                let parsed = doc.document()?;
                 let mut editor = Editor::new(doc.chunk.text, plan.layout_of(doc));
-                secret::update(&mut editor, doc, settings);
+                secret::update(&mut editor, &parsed, settings);
                 if editor.is_empty() {
                     Action::Keep
                 } else {
+                    report.replaced.push(doc.describe());
                     Action::Rewrite(editor.apply())
                 }
             }
@@ -93,24 +110,21 @@ pub fn run(stream: &str, settings: &Settings, options: &Options) -> Result<Outpu
                 plan.configure(doc, true, &mut report)?
             }
             Role::RefresherAccess => {
-                access_present.push(doc.kind().unwrap_or_default().to_owned());
+                access_present.push(doc.kind.clone().unwrap_or_default());
                 Action::Keep
             }
-            Role::OnClusterRegistry | Role::Other => plan.configure(doc, false, &mut report)?,
+            Role::OnClusterRegistry | Role::Other if doc.has_targets => plan.configure(doc, false, &mut report)?,
+            Role::OnClusterRegistry | Role::Other => Action::Keep,
         };
-        match &action {
-            Action::Remove => report.removed.push(doc.describe()),
-            Action::Rewrite(_) if components::role(doc, plan.namespace) == Role::RegistrySecret => {
-                report.replaced.push(doc.describe())
-            }
-            _ => {}
+        if matches!(action, Action::Remove) {
+            report.removed.push(doc.describe());
         }
         actions.push(action);
     }
 
     // Helm 4's `separate` strategy runs the filter once on the hooks alone:
     // adding documents there as well would add them to the release twice.
-    let additions_allowed = docs.iter().any(|d| d.root.is_some() && !d.is_hook());
+    let additions_allowed = docs.iter().any(|d| d.has_content && !d.is_hook);
     let mut appended = Vec::new();
     let mut before_refresher = Vec::new();
     if additions_allowed && settings.location != Location::OnCluster && !seen_secret {
@@ -130,17 +144,12 @@ pub fn run(stream: &str, settings: &Settings, options: &Options) -> Result<Outpu
         });
         for (kind, text) in generate::refresher_access(plan.namespace, subject_ns, plan.layout) {
             if !access_present.iter().any(|k| k == kind) {
-                let entry = (
-                    format!(
-                        "{kind}/{}",
-                        if kind == "ServiceAccount" {
-                            REFRESHER
-                        } else {
-                            components::REFRESHER_RBAC
-                        }
-                    ),
-                    text,
-                );
+                let name = if kind == "ServiceAccount" {
+                    REFRESHER
+                } else {
+                    components::REFRESHER_RBAC
+                };
+                let entry = (format!("{kind}/{name}"), text);
                 if refresher_at.is_some() {
                     before_refresher.push(entry)
                 } else {
@@ -149,15 +158,15 @@ pub fn run(stream: &str, settings: &Settings, options: &Options) -> Result<Outpu
             }
         }
         if refresher_at.is_none() {
-            appended.push((
-                format!("Deployment/{REFRESHER}"),
-                generate::refresher_deployment(settings, plan.namespace, plan.layout),
-            ));
+            let text = generate::refresher_deployment(settings, plan.namespace, plan.layout);
+            appended.push((format!("Deployment/{REFRESHER}"), text));
         }
     }
-    let is_workflow = docs
-        .iter()
-        .any(|d| d.name().is_some_and(|n| components::NAMESPACE_ANCHORS.contains(&n)));
+    let is_workflow = docs.iter().any(|d| {
+        d.name
+            .as_deref()
+            .is_some_and(|n| components::NAMESPACE_ANCHORS.contains(&n))
+    });
     let has_registry = docs
         .iter()
         .any(|d| components::role(d, plan.namespace) == Role::OnClusterRegistry);
@@ -168,34 +177,34 @@ pub fn run(stream: &str, settings: &Settings, options: &Options) -> Result<Outpu
                 .into(),
         );
     }
-    for target in &options.targeting.targets {
-        if !docs.iter().any(|d| target.found_in(d)) {
+    for (i, target) in options.targeting.targets.iter().enumerate() {
+        if !docs.iter().any(|d| d.matched_targets.contains(&i)) {
             report
                 .warnings
                 .push(format!("--target {target} matched no container in the input"));
         }
     }
 
-    let mut out = String::with_capacity(stream.len() + 4096);
-    for (doc, action) in docs.iter().zip(&actions) {
+    let mut pieces: Vec<Cow<'a, str>> = Vec::with_capacity(docs.len() + appended.len() + 4);
+    for (doc, action) in docs.iter().zip(actions) {
         if Some(doc.index) == refresher_at {
             for (what, text) in &before_refresher {
-                write_document(&mut out, text, plan.layout);
+                pieces.push(Cow::Owned(generated_document(&pieces, text, plan.layout)));
                 report.added.push(what.clone());
             }
         }
         match action {
             Action::Remove => {}
             Action::Keep if is_empty_document(doc) => {}
-            Action::Keep => out.push_str(doc.chunk.text),
-            Action::Rewrite(text) => out.push_str(text),
+            Action::Keep => pieces.push(Cow::Borrowed(doc.chunk.text)),
+            Action::Rewrite(text) => pieces.push(Cow::Owned(text)),
         }
     }
     for (what, text) in &appended {
-        write_document(&mut out, text, plan.layout);
+        pieces.push(Cow::Owned(generated_document(&pieces, text, plan.layout)));
         report.added.push(what.clone());
     }
-    Ok(Output { text: out, report })
+    Ok(Output { pieces, report })
 }
 
 struct Planner<'p> {
@@ -212,20 +221,18 @@ impl Planner<'_> {
     }
 
     /// A document's own layout (sequence indentation, line ending).
-    fn layout_of(&self, doc: &Document<'_>) -> Layout {
+    fn layout_of(&self, doc: &Summary<'_>) -> Layout {
         Layout {
-            seq_indent: doc
-                .root
-                .as_ref()
-                .and_then(detect_seq_indent)
-                .unwrap_or(self.layout.seq_indent),
+            seq_indent: doc.seq_indent.unwrap_or(self.layout.seq_indent),
             newline: if doc.chunk.text.contains("\r\n") { "\r\n" } else { "\n" },
         }
     }
 
     /// Set the registry variables on the document's target containers, and
     /// for the refresher its mount, volume and service account too.
-    fn configure(&self, doc: &Document<'_>, is_refresher: bool, report: &mut Report) -> Result<Action, InputError> {
+    fn configure(&self, summary: &Summary<'_>, is_refresher: bool, report: &mut Report) -> Result<Action, InputError> {
+        let parsed = summary.document()?;
+        let doc = &parsed;
         let targets = self.options.targeting.containers(doc);
         let refresher_container = is_refresher.then(|| {
             let all = containers(doc);
@@ -239,7 +246,7 @@ impl Planner<'_> {
             return Ok(Action::Keep);
         }
         let located = |e: EditError| InputError::at(doc, e.line, format!("cannot configure it: {}", e.message));
-        let mut editor = Editor::new(doc.chunk.text, self.layout_of(doc));
+        let mut editor = Editor::new(doc.chunk.text, self.layout_of(summary));
         let registry_vars = inject::registry_vars(self.settings);
         let is_refresher_container =
             |c: &Container<'_, '_>| refresher_container.is_some_and(|r| r.node.loc == c.node.loc);
@@ -275,20 +282,22 @@ impl Planner<'_> {
 
 /// A document with neither content nor comments (`---` alone, `...`): it
 /// would be a `null` document, so it is not written.
-fn is_empty_document(doc: &Document<'_>) -> bool {
-    doc.root.is_none()
+fn is_empty_document(doc: &Summary<'_>) -> bool {
+    !doc.has_content
         && doc.chunk.text.lines().all(|l| {
             let l = l.trim_start_matches('\u{feff}').trim();
             l.is_empty() || l == "---" || l == "..."
         })
 }
 
-/// Append a generated document after whatever was written so far.
-fn write_document(out: &mut String, body: &str, layout: Layout) {
-    if !out.is_empty() && !out.ends_with('\n') {
-        out.push_str(layout.newline);
-    }
-    out.push_str("---");
-    out.push_str(layout.newline);
-    out.push_str(body);
+/// A generated document to follow `pieces`: its `---` line, preceded by a
+/// line break when what came before did not end with one.
+fn generated_document(pieces: &[Cow<'_, str>], body: &str, layout: Layout) -> String {
+    let open_line = pieces
+        .iter()
+        .rev()
+        .find(|p| !p.is_empty())
+        .is_some_and(|p| !p.ends_with('\n'));
+    let lead = if open_line { layout.newline } else { "" };
+    format!("{lead}---{}{body}", layout.newline)
 }
