@@ -143,7 +143,7 @@ pub struct InputError {
 }
 
 impl InputError {
-    fn syntax(index: usize, chunk: Chunk<'_>, e: tree::SyntaxError) -> Self {
+    pub(crate) fn syntax(index: usize, chunk: Chunk<'_>, e: tree::SyntaxError) -> Self {
         let partial = Document {
             index,
             chunk,

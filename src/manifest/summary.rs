@@ -73,11 +73,50 @@ impl<'a> Summary<'a> {
 }
 
 /// Documents this small are not worth a thread hand-off.
-const PARALLEL_THRESHOLD: usize = 64;
+const PARALLEL_THRESHOLD: usize = 8;
+
+/// Whether a document could matter to the transform. One that mentions no
+/// Workflow component, registry variable, registry Secret, Helm hook or
+/// `--target` name can only be passed through: it is validated, not read.
+fn may_matter(text: &str, targeting: &Targeting) -> bool {
+    let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
+    !targeting.selectors.is_empty()
+        || has("deis")
+        || has("DEIS_REGISTRY")
+        || has("registry-secret")
+        || has("helm.sh/hook")
+        || targeting.targets.iter().any(|t| has(&t.name))
+}
+
+impl<'a> Summary<'a> {
+    /// A document that cannot matter (see [`may_matter`]), after validation.
+    fn pass_through(index: usize, chunk: Chunk<'a>, has_content: bool) -> Self {
+        Summary {
+            index,
+            chunk,
+            kind: None,
+            name: None,
+            namespace: None,
+            has_content,
+            is_hook: false,
+            seq_indent: None,
+            has_targets: false,
+            matched_targets: Vec::new(),
+        }
+    }
+}
 
 /// Parse and summarise every chunk; the first syntax error (in stream order) wins.
 pub fn summarize<'a>(chunks: Vec<Chunk<'a>>, targeting: &Targeting) -> Result<Vec<Summary<'a>>, InputError> {
-    let one = |(index, chunk): (usize, Chunk<'a>)| parse_chunk((index, chunk)).map(|doc| Summary::of(&doc, targeting));
+    let one = |(index, chunk): (usize, Chunk<'a>)| {
+        if may_matter(chunk.text, targeting) {
+            parse_chunk((index, chunk)).map(|doc| Summary::of(&doc, targeting))
+        } else {
+            crate::yaml::tree::validate(chunk.text)
+                .map(|content| Summary::pass_through(index, chunk, content))
+                .map_err(|e| InputError::syntax(index, chunk, e))
+        }
+    };
     if chunks.len() < PARALLEL_THRESHOLD {
         chunks.into_iter().enumerate().map(one).collect()
     } else {

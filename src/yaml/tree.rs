@@ -142,25 +142,74 @@ pub struct SyntaxError {
 /// Parse one document (a chunk from [`super::split`]). Returns `Ok(None)` when
 /// the text holds no node (empty, or only comments and markers).
 pub fn parse(text: &str) -> Result<Option<Node<'_>>, SyntaxError> {
-    // Comments are never needed: untouched text is copied, not re-emitted.
-    let mut options = Options::default();
-    options.emit_comments = false;
     let mut builder = Builder {
         text,
         stack: Vec::new(),
         root: None,
         documents: 0,
     };
+    for_each_event(text, |event, span| builder.push(event, span))?;
+    // `---` with nothing after it reads as a null node: no content either way.
+    Ok(builder.root.filter(|root| !root.is_null()))
+}
+
+/// Check one document's syntax without building anything; returns whether
+/// it has content (as [`parse`] would return `Some`).
+pub fn validate(text: &str) -> Result<bool, SyntaxError> {
+    let mut documents = 0;
+    let mut depth = 0usize;
+    let mut content = false;
+    for_each_event(text, |event, span| {
+        match event {
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(second_document(&span));
+                }
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                content = true;
+                depth += 1;
+            }
+            Event::MappingEnd | Event::SequenceEnd => depth -= 1,
+            Event::Scalar(value, style, _, tag) if depth == 0 => {
+                let null = style == ScalarStyle::Plain
+                    && tag.is_none()
+                    && matches!(&*value, "" | "~" | "null" | "Null" | "NULL");
+                content |= !null;
+            }
+            Event::Alias(_) => content = true,
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok(content)
+}
+
+fn for_each_event<'a>(
+    text: &'a str,
+    mut f: impl FnMut(Event<'a>, ParserSpan) -> Result<(), SyntaxError>,
+) -> Result<(), SyntaxError> {
+    // Comments are never needed: untouched text is copied, not re-emitted.
+    let mut options = Options::default();
+    options.emit_comments = false;
     for event in Parser::new_from_str_with_options(text, options) {
         let (event, span) = event.map_err(|e| SyntaxError {
             message: e.info(),
             line: e.marker().line(),
             col: e.marker().col() + 1,
         })?;
-        builder.push(event, span)?;
+        f(event, span)?;
     }
-    // `---` with nothing after it reads as a null node: no content either way.
-    Ok(builder.root.filter(|root| !root.is_null()))
+    Ok(())
+}
+
+fn second_document(span: &ParserSpan) -> SyntaxError {
+    SyntaxError {
+        message: "a second document starts here without a `---` line (after `...`); put `---` before it".into(),
+        line: span.start.line(),
+        col: span.start.col() + 1,
+    }
 }
 
 enum Open<'a> {
@@ -191,13 +240,7 @@ impl<'a> Builder<'a> {
             Event::DocumentStart(..) => {
                 self.documents += 1;
                 if self.documents > 1 {
-                    return Err(SyntaxError {
-                        message: "a second document starts here without a `---` line (after `...`); \
-                                  put `---` before it"
-                            .into(),
-                        line: span.start.line(),
-                        col: span.start.col() + 1,
-                    });
+                    return Err(second_document(&span));
                 }
             }
             Event::Scalar(value, style, _, tag) => {
@@ -336,6 +379,29 @@ mod tests {
         assert_eq!(e.line, 2, "{e:?}");
         let e = parse("a: 1\n...\nb: 2\n").unwrap_err();
         assert!(e.message.contains("without a `---`"), "{e:?}");
+    }
+
+    #[test]
+    fn validate_agrees_with_parse() {
+        for text in [
+            "",
+            "---\n# c\n",
+            "--- ~\n",
+            "a: 1\n",
+            "- x\n",
+            "\"\"\n",
+            "*a\n",
+            "--- null\n",
+            "x\n",
+            "a: [1\n",
+            "a: 1\n...\nb: 2\n",
+        ] {
+            match (parse(text), validate(text)) {
+                (Ok(root), Ok(content)) => assert_eq!(root.is_some(), content, "{text:?}"),
+                (Err(a), Err(b)) => assert_eq!((a.line, a.col), (b.line, b.col), "{text:?}"),
+                (a, b) => panic!("{text:?}: parse {a:?} but validate {b:?}"),
+            }
+        }
     }
 
     #[test]

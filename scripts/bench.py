@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Benchmark workflow-registry against its floors and the tools a user would
+otherwise run, in one invocation, on the same files.
+
+usage: scripts/bench.py [--rounds N] [--sizes 50,5000,50000] [--timeout S]
+                        [--slow-max-docs N] [--out FILE]
+
+Commands per stream (Workflow-shaped, from scripts/gen-stream.py):
+  cat              the I/O floor
+  split floor      read, split into documents, write (examples/split_floor)
+  parser floor     the same plus granit-parser scanning every document on all
+                   cores (the floor for a filter that validates its input)
+  workflow-registry  REGISTRY_LOCATION=ecr: inject, remove the registry, add the
+                   secret and the refresher
+  kubectl kustomize  the same edit as strategic-merge patches + a secretGenerator
+  yq/jq            the jq program a shell user would write (python yq), plus cat
+                   of a secret file
+The slow tools run only up to --slow-max-docs documents (and stop at --timeout).
+Wall time is the median of the rounds after one warm-up; peak memory is the
+child's max RSS (wait4). Ratios are taken between medians of the same run.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ENV = dict(os.environ, REGISTRY_LOCATION="ecr", ECR_REGION="eu-west-1")
+
+KUSTOMIZATION = """resources:
+- stream.yaml
+patches:
+- patch: |-
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: deis-builder, namespace: deis}
+    spec:
+      template:
+        spec:
+          containers:
+          - name: deis-builder
+            env:
+            - {name: DEIS_REGISTRY_LOCATION, value: ecr}
+- patch: |-
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: deis-controller, namespace: deis}
+    spec:
+      template:
+        spec:
+          containers:
+          - name: deis-controller
+            env:
+            - {name: DEIS_REGISTRY_LOCATION, value: ecr}
+- patch: |-
+    $patch: delete
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: deis-registry, namespace: deis}
+secretGenerator:
+- name: registry-secret
+  namespace: deis
+  options: {disableNameSuffixHash: true}
+  literals: [accesskey=, secretkey=, region=eu-west-1, registryid=, hostname=]
+"""
+
+JQ = ('if .kind == "Deployment" and (.metadata.name == "deis-builder" or .metadata.name == "deis-controller") '
+      'then .spec.template.spec.containers[].env |= map(if .name == "DEIS_REGISTRY_LOCATION" then .value = "ecr" else . end) '
+      'elif .kind == "Deployment" and .metadata.name == "deis-registry" then empty else . end')
+
+SECRET = """---
+apiVersion: v1
+kind: Secret
+metadata: {name: registry-secret, namespace: deis}
+type: Opaque
+data: {accesskey: "", secretkey: "", region: ZXUtd2VzdC0x, registryid: "", hostname: ""}
+"""
+
+
+def run_once(argv, stdin_path, timeout, cwd=None):
+    """Wall seconds of one run, or None on timeout."""
+    with open(stdin_path, "rb") as stdin:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV, cwd=cwd)
+        try:
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return None
+        wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed: {err.decode()[-2000:]}")
+    return wall
+
+
+def peak_rss_kib(argv, stdin_path, cwd=None):
+    """Max RSS of the command itself, from GNU time (the child's rusage would
+    also count the forked Python before exec)."""
+    with tempfile.NamedTemporaryFile("r") as out, open(stdin_path, "rb") as stdin:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name] + argv, stdin=stdin,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, cwd=cwd, check=True)
+        return int(out.read().split()[-1])
+
+
+def measure(argv, stdin_path, rounds, timeout, cwd=None):
+    """(median wall seconds, peak RSS KiB), or None when it does not finish in time."""
+    if run_once(argv, stdin_path, timeout, cwd) is None:  # warm-up
+        return None
+    walls = []
+    for _ in range(rounds):
+        wall = run_once(argv, stdin_path, timeout, cwd)
+        if wall is None:
+            return None
+        walls.append(wall)
+    return statistics.median(walls), peak_rss_kib(argv, stdin_path, cwd)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--sizes", default="50,5000,50000")
+    ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--slow-max-docs", type=int, default=5000)
+    ap.add_argument("--out", default=os.path.join(ROOT, "target/bench/results.md"))
+    a = ap.parse_args()
+
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "workflow-registry", "--example", "split_floor"],
+                   cwd=ROOT, check=True)
+    wr = os.path.join(ROOT, "target/release/workflow-registry")
+    floor = os.path.join(ROOT, "target/release/examples/split_floor")
+    bench = os.path.join(ROOT, "target/bench")
+    os.makedirs(bench, exist_ok=True)
+    secret_file = os.path.join(bench, "secret.yaml")
+    with open(secret_file, "w") as f:
+        f.write(SECRET)
+
+    rows, results = [], {}
+    for n in [int(s) for s in a.sizes.split(",")]:
+        path = os.path.join(bench, f"stream-{n}.yaml")
+        if not os.path.exists(path):
+            with open(path, "w") as f:
+                subprocess.run([sys.executable, os.path.join(ROOT, "scripts/gen-stream.py"), str(n)], stdout=f, check=True)
+        size = os.path.getsize(path)
+        commands = [
+            ("cat", ["cat"], None),
+            ("split floor", [floor], None),
+            ("parser floor", [floor, "--scan"], None),
+            ("workflow-registry", [wr], None),
+        ]
+        if n <= a.slow_max_docs:
+            kdir = tempfile.mkdtemp(prefix="wr-bench-kustomize-")
+            shutil.copy(path, os.path.join(kdir, "stream.yaml"))  # kustomize refuses links leaving its root
+            with open(os.path.join(kdir, "kustomization.yaml"), "w") as f:
+                f.write(KUSTOMIZATION)
+            commands.append(("kubectl kustomize", ["kubectl", "kustomize", kdir], None))
+            commands.append(("yq/jq", ["sh", "-c", f"yq -y '{JQ}' && cat {secret_file}"], None))
+        rounds = a.rounds if n <= 5000 else max(3, a.rounds // 2)
+        for name, argv, cwd in commands:
+            slow = name in ("kubectl kustomize", "yq/jq") and n >= 5000
+            r = measure(argv, path, 1 if slow else rounds, a.timeout, cwd)
+            results[(n, name)] = r
+            print(f"{n:>6} docs  {name:<18} " + ("timeout" if r is None else f"{r[0]*1000:9.1f} ms  {r[1]/1024:7.1f} MiB"),
+                  file=sys.stderr)
+        rows.append((n, size))
+
+    def ratio(n, a_name, b_name):
+        x, y = results.get((n, a_name)), results.get((n, b_name))
+        return None if not x or not y else x[0] / y[0]
+
+    lines = ["| docs | input | command | wall (median) | × cat | × split floor | peak RSS | RSS ÷ input |",
+             "|---:|---:|---|---:|---:|---:|---:|---:|"]
+    for n, size in rows:
+        for name in ("cat", "split floor", "parser floor", "workflow-registry", "kubectl kustomize", "yq/jq"):
+            if (n, name) not in results:
+                continue
+            r = results[(n, name)]
+            if r is None:
+                lines.append(f"| {n} | {size/1e6:.1f} MB | {name} | > {a.timeout:.0f} s (stopped) | | | | |")
+                continue
+            lines.append(f"| {n} | {size/1e6:.1f} MB | {name} | {r[0]*1000:.1f} ms | {ratio(n, name, 'cat'):.1f} | "
+                         f"{ratio(n, name, 'split floor'):.2f} | {r[1]/1024:.1f} MiB | {r[1]*1024/size:.2f} |")
+    small, large = rows[0][0], rows[-1][0]
+    kust_sizes = [n for n, _ in rows if results.get((n, "kubectl kustomize"))]
+    checks = [
+        f"- {small} docs: workflow-registry {ratio(small, 'workflow-registry', 'cat'):.1f}× cat (target ≤ 3×)",
+        f"- {large} docs: workflow-registry {ratio(large, 'workflow-registry', 'split floor'):.1f}× the split floor "
+        f"(target ≤ 10×); the parser floor alone is {ratio(large, 'parser floor', 'split floor'):.1f}×",
+    ]
+    if kust_sizes:
+        k = max(kust_sizes)
+        checks.append(f"- {k} docs (largest kustomize run): kubectl kustomize is "
+                      f"{ratio(k, 'kubectl kustomize', 'workflow-registry'):.0f}× slower (target ≥ 100×)")
+    peak = max(results[(n, 'workflow-registry')][1] * 1024 / size for n, size in rows if n >= 5000) if large >= 5000 else None
+    if peak:
+        checks.append(f"- peak memory of workflow-registry at ≥ 5000 docs: {peak:.2f}× the input (target ≤ 2.5×)")
+    per_mb = [f"{results[(n, 'workflow-registry')][0] * 1e3 / (size / 1e6):.1f} ms/MB at {n}" for n, size in rows]
+    checks.append("- cost per MB (linearity): " + ", ".join(per_mb))
+    text = "\n".join(lines + [""] + checks) + "\n"
+    with open(a.out, "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
