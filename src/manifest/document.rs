@@ -104,6 +104,27 @@ impl<'a> Document<'a> {
     }
 }
 
+/// `kind` and `metadata.name` read off the lines of a document that does not
+/// parse, so that its error can still say which resource it is. Only the
+/// usual layout (`kind:` at column 0, `name:` indented under `metadata:`).
+fn identity_from_text(text: &str) -> (Option<&str>, Option<&str>) {
+    fn value<'t>(line: &'t str, key: &str) -> Option<&'t str> {
+        let v = line.strip_prefix(key)?.trim().trim_matches(|c| c == '"' || c == '\'');
+        (!v.is_empty() && !v.starts_with(['{', '[', '&', '*', '#', '|', '>'])).then_some(v)
+    }
+    let kind = text.lines().find_map(|l| value(l, "kind:"));
+    let mut in_metadata = false;
+    let mut name = None;
+    for line in text.lines() {
+        if !line.starts_with([' ', '\t']) {
+            in_metadata = line.trim_end() == "metadata:";
+        } else if in_metadata && name.is_none() {
+            name = value(line.trim_start(), "name:");
+        }
+    }
+    (kind, name)
+}
+
 /// The file named by Helm 3's `# Source:` comment of a chunk, if any.
 pub fn source_file(chunk: Chunk<'_>) -> Option<&str> {
     chunk
@@ -149,8 +170,9 @@ impl InputError {
             chunk,
             root: None,
         };
+        let (kind, name) = identity_from_text(chunk.text);
         InputError {
-            document: partial.describe(),
+            document: describe(index, kind, name, chunk),
             line: partial.stream_line(e.line),
             col: Some(e.col),
             message: format!("invalid YAML: {}", e.message),

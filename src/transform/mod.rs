@@ -119,6 +119,13 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
         if matches!(action, Action::Remove) {
             report.removed.push(doc.describe());
         }
+        if doc.kind.as_deref() == Some("List") {
+            report.warnings.push(format!(
+                "{} is a kind: List: its items are passed through unchanged; render them as separate documents to configure them",
+                doc.describe()
+            ));
+        }
+
         actions.push(action);
     }
 
