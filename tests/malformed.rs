@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{binary, location_env, run, text};
+use common::{binary, location_env, text};
 
 fn corpus(name: &str) -> String {
     let path = common::root().join("testdata/malformed").join(name);
