@@ -3,7 +3,8 @@
 # target/peers/ (nothing outside the repository except Debian/PyPI packages):
 #   k8sjson   YAML -> JSON exactly as the Kubernetes API server decodes it
 #             (sigs.k8s.io/yaml over go-yaml v2), built offline from Debian's Go packages
-#   venv      Python with helm-python-sdk==0.2.2 (Helm 4's own Go SDK)
+#   venv      Python with helm-python-sdk==0.2.2 (Helm 4's own Go SDK) and
+#             kubernetes-validate==1.37.0 (the Kubernetes OpenAPI schemas)
 # and check that kubectl (with kustomize) and kpt are on PATH.
 # Under CI=true a peer that cannot be provided is an error.
 set -euo pipefail
@@ -39,14 +40,15 @@ if [ ! -x "$peers/k8sjson" ] || [ tools/k8sjson/src/k8sjson/main.go -nt "$peers/
   fi
 fi
 
-# Helm 4 through its Go SDK.
-if [ ! -x "$peers/venv/bin/python" ] || ! "$peers/venv/bin/python" -c 'import helm_python' 2>/dev/null; then
-  say "creating target/peers/venv with helm-python-sdk==0.2.2"
+# Helm 4 through its Go SDK, and the Kubernetes OpenAPI schemas.
+if [ ! -x "$peers/venv/bin/python" ] || ! "$peers/venv/bin/python" -c 'import helm_python, kubernetes_validate' 2>/dev/null; then
+  say "creating target/peers/venv with helm-python-sdk==0.2.2 and kubernetes-validate==1.37.0"
   if ! python3 -m venv "$peers/venv" 2>/dev/null; then
     apt_install python3-venv || true
     python3 -m venv "$peers/venv" || true
   fi
-  "$peers/venv/bin/pip" install -q helm-python-sdk==0.2.2 || missing+=("helm-python-sdk==0.2.2 (PyPI)")
+  "$peers/venv/bin/pip" install -q helm-python-sdk==0.2.2 kubernetes-validate==1.37.0 \
+    || missing+=("helm-python-sdk==0.2.2 and kubernetes-validate==1.37.0 (PyPI)")
 fi
 
 for tool in kubectl kpt; do
