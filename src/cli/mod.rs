@@ -6,6 +6,7 @@ mod args;
 mod help;
 
 use std::io::{Read, Write};
+use std::os::fd::AsFd;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -319,8 +320,16 @@ fn read_input(file: Option<&Path>) -> Result<String, Failure> {
             std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?
         }
         None => {
-            let mut buf = Vec::new();
-            std::io::stdin()
+            // A redirected file has a size: read it into one exact allocation
+            // instead of growing (and copying) a buffer by doubling.
+            let stdin = std::io::stdin();
+            let size = stdin
+                .as_fd()
+                .try_clone_to_owned()
+                .ok()
+                .and_then(|fd| std::fs::File::from(fd).metadata().ok());
+            let mut buf = Vec::with_capacity(size.filter(|m| m.is_file()).map_or(0, |m| m.len() as usize + 1));
+            stdin
                 .lock()
                 .read_to_end(&mut buf)
                 .map_err(|e| Failure::Input(format!("cannot read standard input: {e}")))?;
