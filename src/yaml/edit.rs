@@ -199,7 +199,8 @@ impl<'a> Editor<'a> {
             }
             return;
         }
-        let indent = map.entries.first().map_or(map.loc.col, |e| e.key.loc().col);
+        // The mapping's own column: a first key behind `? `, an anchor or a tag starts further right.
+        let indent = map.loc.col;
         let lines = emit::block_entry(key, value, indent, self.layout);
         self.insert_lines_after(map.loc.end, lines);
     }
@@ -589,6 +590,32 @@ mod tests {
             ed.apply(),
             "spec:\n  containers:\n  - name: c\n    volumeMounts:\n    - name: m\n    - name: mnt\n    env:\n    - name: A\n      value: \"1\"\n    - name: B\n      value: \"2\"\n  serviceAccountName: sa\n"
         );
+    }
+
+    #[test]
+    fn new_keys_take_the_mapping_column_not_the_first_key_column() {
+        // Found by the editor fuzz target: an explicit null key (`?`).
+        for (text, expected) in [
+            ("?", "?\nenv:\n  - name: B\n    value: v"),
+            ("&a k: 1\n", "&a k: 1\nenv:\n  - name: B\n    value: v\n"),
+            ("!!map\nk: 1\n", "!!map\nk: 1\nenv:\n  - name: B\n    value: v\n"),
+        ] {
+            let root = parse(text).unwrap().unwrap();
+            let mut ed = Editor::new(text, Layout::default());
+            ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
+                .unwrap();
+            let out = ed.apply();
+            assert_eq!(out, expected, "{text:?}");
+            assert!(
+                parse(&out)
+                    .unwrap()
+                    .unwrap()
+                    .path(&["env"])
+                    .and_then(Node::as_sequence)
+                    .is_some(),
+                "{out:?}"
+            );
+        }
     }
 
     #[test]
