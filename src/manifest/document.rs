@@ -213,7 +213,7 @@ mod tests {
     fn errors_name_document_source_and_stream_line() {
         let s = "---\n# Source: wf/templates/a.yaml\nkind: A\n---\n# Source: wf/templates/b.yaml\nkind: B\nx: \"open\n";
         let e = parse_stream(s).unwrap_err();
-        assert_eq!(e.document, "document 1 (from wf/templates/b.yaml)");
+        assert_eq!(e.document, "document 1 (B, from wf/templates/b.yaml)");
         assert_eq!(e.line, 7, "{e}");
         assert!(
             e.to_string()

@@ -79,19 +79,36 @@ impl<'a> Editor<'a> {
         out
     }
 
+    /// The start of the line holding `pos`. YAML breaks lines at `\n`,
+    /// `\r\n` and a lone `\r`; so does every line computation here.
     fn line_start(&self, pos: usize) -> usize {
-        self.text[..pos].rfind('\n').map_or(0, |i| i + 1)
+        self.text[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1)
     }
 
     /// Where lines go after the line holding `pos`, and the text to put before
     /// them when that line has no line break (the end of the document).
     fn after_line(&self, pos: usize) -> (usize, &'static str) {
-        if pos > 0 && self.text.as_bytes()[pos - 1] == b'\n' {
-            // Already at a line start: block scalars end there.
-            return (pos, "");
+        let bytes = self.text.as_bytes();
+        let past_break = |i: usize| {
+            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                i + 2
+            } else {
+                i + 1
+            }
+        };
+        if pos > 0 && matches!(bytes[pos - 1], b'\n' | b'\r') {
+            // Already at a line start (block scalars end there), or inside a CRLF.
+            return (
+                if bytes[pos - 1] == b'\r' && bytes.get(pos) == Some(&b'\n') {
+                    pos + 1
+                } else {
+                    pos
+                },
+                "",
+            );
         }
-        match self.text[pos..].find('\n') {
-            Some(i) => (pos + i + 1, ""),
+        match self.text[pos..].find(['\n', '\r']) {
+            Some(i) => (past_break(pos + i), ""),
             None => (self.text.len(), self.layout.newline),
         }
     }
@@ -179,10 +196,10 @@ impl<'a> Editor<'a> {
     /// ends there must keep that line break.
     fn trim_block_end(&self, end: usize) -> usize {
         let bytes = self.text.as_bytes();
-        if end > 0 && bytes[end - 1] == b'\n' {
-            end - 1 - usize::from(end > 1 && bytes[end - 2] == b'\r')
-        } else {
-            end
+        match bytes[..end] {
+            [.., b'\r', b'\n'] => end - 2,
+            [.., b'\n' | b'\r'] => end - 1,
+            _ => end,
         }
     }
 
@@ -616,6 +633,35 @@ mod tests {
                 "{out:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_lone_carriage_return_breaks_lines_too() {
+        // Found by the editor fuzz target: `\r` alone ends a line in YAML.
+        let text = "env:\n- name: a\rb: c\n";
+        let root = parse(text).unwrap().unwrap();
+        let mut ed = Editor::new(
+            text,
+            Layout {
+                seq_indent: 0,
+                newline: "\n",
+            },
+        );
+        ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
+            .unwrap();
+        let out = ed.apply();
+        assert_eq!(
+            out,
+            "env:\n- name: a\n- name: B\n  value: v\rb: c\n"
+                .replace("a\n- name: B\n  value: v\rb", "a\r- name: B\n  value: v\nb"),
+            "{out:?}"
+        );
+        let root = parse(&out).unwrap().unwrap();
+        assert_eq!(
+            root.path(&["env"]).and_then(Node::as_sequence).map(|s| s.items.len()),
+            Some(2),
+            "{out:?}"
+        );
     }
 
     #[test]

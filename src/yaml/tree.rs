@@ -327,7 +327,7 @@ fn last_end(last: Option<&Node<'_>>, own: Loc) -> usize {
 fn block_scalar_end(text: &str, end: usize) -> usize {
     let before = &text.as_bytes()[..end];
     match before.iter().rposition(|&b| b != b' ' && b != b'\t') {
-        Some(i) if before[i] == b'\n' => i + 1,
+        Some(i) if matches!(before[i], b'\n' | b'\r') => i + 1,
         None => 0,
         _ => end,
     }
