@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(e.line, 7, "{e}");
         assert!(
             e.to_string()
-                .starts_with("document 1 (from wf/templates/b.yaml), line 7 column"),
+                .starts_with("document 1 (B, from wf/templates/b.yaml), line 7 column"),
             "{e}"
         );
     }
