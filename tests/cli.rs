@@ -408,3 +408,37 @@ fn legacy_exec_plugin_is_detected_from_argv1_and_kustomize_env() {
         "targets from the config file: {stdout}"
     );
 }
+
+/// The README's quick start, command 1, as written (with the built binary in
+/// place of `cargo run --release --quiet --`), from the repository root.
+#[test]
+fn readme_quick_start_pipes_a_bundled_manifest_for_an_off_cluster_registry() {
+    let readme = common::read(&common::root().join("README.md"));
+    let quick_start = &readme[readme.find("## Quick start").unwrap()..];
+    let command = quick_start
+        .lines()
+        .find(|l| l.starts_with("cat testdata/"))
+        .expect("command 1 in the quick start");
+    assert!(quick_start.contains("\nscripts/test\n"), "command 2 runs the tests");
+    let command = command.replace(
+        "cargo run --release --quiet --",
+        env!("CARGO_BIN_EXE_workflow-registry"),
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &command])
+        .current_dir(common::root())
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("name: registry-secret") && stdout.contains("value: \"off-cluster\""),
+        "{stdout}"
+    );
+    assert!(
+        text(&out.stderr).contains("removed: document"),
+        "--verbose shows what changed"
+    );
+}

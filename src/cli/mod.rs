@@ -3,7 +3,9 @@
 //! All I/O of the plain filter lives here; the transform itself is pure.
 
 mod args;
+mod check;
 mod help;
+mod krm_function;
 
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
@@ -14,8 +16,8 @@ use clap::{CommandFactory, Parser};
 
 pub use args::{Cli, Command, ConfigArgs, FilterArgs, Mode, Shell};
 
-use crate::config::{self, params, Problems, Secret, Setting, Settings, Source, Warning, DEFINITIONS};
-use crate::manifest::{parse_stream, InputError};
+use crate::config::{self, params, Problems, Setting, Settings, Warning};
+use crate::manifest::InputError;
 use crate::plugin::{function_config, krm, FunctionConfig};
 use crate::transform::{self, Options, Targeting};
 
@@ -74,7 +76,7 @@ pub fn main() -> ExitCode {
             print_completions(shell);
             ExitCode::SUCCESS
         }
-        Some(Command::Check { config }) => check(&config, &env),
+        Some(Command::Check { config }) => check::run(&config, &env),
         None => filter(&cli.filter, &env),
     }
 }
@@ -112,7 +114,7 @@ fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
         Mode::Auto => krm::is_resource_list(&input),
     };
     if krm {
-        return krm_function(args, env, &input);
+        return krm_function::run(args, env, &input);
     }
     let function_config = match &args.function_config {
         Some(path) => match function_config::from_file(path) {
@@ -166,88 +168,6 @@ fn write_with(log: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io:
         Err(e) => {
             report_line(log, &format!("error: cannot write the output: {e}"));
             ExitCode::from(1)
-        }
-    }
-}
-
-/// A KRM function call: configuration from `functionConfig` (environment
-/// variables and flags still win), `results` for warnings and errors. On
-/// error the items go back unchanged with an error result and the exit status
-/// is non-zero, so that no tool mistakes a failure for "delete everything".
-fn krm_function(args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCode {
-    let log = args.log_file.as_deref();
-    let docs = match parse_stream(input) {
-        Ok(docs) => docs,
-        Err(e) => return fail(log, &Failure::from(e)),
-    };
-    let list = match krm::read(&docs) {
-        Ok(list) => list,
-        Err(e) => return fail(log, &Failure::from(e)),
-    };
-    let items = krm::stream(&list.items);
-    let function_config = match list
-        .function_config
-        .as_ref()
-        .map(function_config::from_node)
-        .transpose()
-    {
-        Ok(fc) => fc,
-        Err(problems) => {
-            let failure = Failure::Config(Problems::new(problems));
-            let results = vec![krm::KrmResult {
-                message: failure.message(),
-                severity: "error",
-            }];
-            let _ = write_stdout(log, &krm::write(&list.api_version, &items, &results));
-            return fail(log, &failure);
-        }
-    };
-    match run_filter(args, env, &items, function_config) {
-        Ok((output, warnings)) => {
-            let mut results: Vec<krm::KrmResult> = warnings
-                .iter()
-                .map(ToString::to_string)
-                .chain(output.report.warnings.iter().cloned())
-                .map(|message| krm::KrmResult {
-                    message,
-                    severity: "warning",
-                })
-                .collect();
-            let r = &output.report;
-            for (what, items) in [
-                ("configured", &r.injected),
-                ("added", &r.added),
-                ("replaced", &r.replaced),
-                ("removed", &r.removed),
-            ] {
-                results.extend(items.iter().map(|i| krm::KrmResult {
-                    message: format!("{what} {i}"),
-                    severity: "info",
-                }));
-            }
-            if args.verbose {
-                eprint!("{}", output.report);
-            }
-            write_stdout(log, &krm::write(&list.api_version, &output.text(), &results))
-        }
-        Err(failure) => {
-            let mut results: Vec<krm::KrmResult> = match &failure {
-                Failure::Config(p) => p
-                    .warnings
-                    .iter()
-                    .map(|w| krm::KrmResult {
-                        message: w.to_string(),
-                        severity: "warning",
-                    })
-                    .collect(),
-                _ => vec![],
-            };
-            results.push(krm::KrmResult {
-                message: failure.message(),
-                severity: "error",
-            });
-            let _ = write_stdout(log, &krm::write(&list.api_version, &items, &results));
-            fail(log, &failure)
         }
     }
 }
@@ -341,54 +261,6 @@ fn read_input(file: Option<&Path>) -> Result<String, Failure> {
         let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
         Failure::Input(format!("the input is not UTF-8 text: invalid byte at line {line} (byte offset {at}); Kubernetes manifests are UTF-8"))
     })
-}
-
-fn check(args: &ConfigArgs, env: config::EnvLookup<'_>) -> ExitCode {
-    let resolved = match resolve(args, env, None) {
-        Ok(r) => r,
-        Err(failure) => {
-            eprintln!("workflow-registry: error: {}", failure.message());
-            return ExitCode::from(failure.exit_code());
-        }
-    };
-    print!("{}", settings_table(&resolved));
-    match config::validate(&resolved) {
-        Ok((settings, warnings)) => {
-            for w in &warnings {
-                eprintln!("workflow-registry: warning: {w}");
-            }
-            println!("configuration is valid for {}", settings.location.name());
-            ExitCode::SUCCESS
-        }
-        Err(problems) => {
-            for w in &problems.warnings {
-                eprintln!("workflow-registry: warning: {w}");
-            }
-            eprint!("workflow-registry: error: {problems}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// Every setting, its value (secrets masked) and where it came from.
-pub fn settings_table(resolved: &config::Resolved) -> String {
-    let mut out = String::new();
-    for d in DEFINITIONS {
-        let raw = resolved.value(d.setting);
-        let shown = if d.secret && !raw.starts_with('@') {
-            Secret::new(raw).to_string()
-        } else if raw.is_empty() {
-            "(empty)".to_owned()
-        } else {
-            raw.to_owned()
-        };
-        let source = match resolved.source(d.setting) {
-            Source::Default => "default".to_owned(),
-            other => other.to_string(),
-        };
-        out.push_str(&format!("{:<32} {:<48} {source}\n", d.setting.name(), shown));
-    }
-    out
 }
 
 fn print_completions(shell: Shell) {

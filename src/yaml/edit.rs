@@ -167,10 +167,21 @@ impl<'a> Editor<'a> {
                 }
                 let loc = node.loc();
                 if loc.start == loc.end {
-                    // An empty value sits before the `:`; write after it (and its space).
+                    // A bare empty value sits before the `:`: write after the colon (and its
+                    // space). One with an anchor or tag sits after them: write there, so that
+                    // the anchor names the new value.
                     let key_end = entry.key.loc().end;
                     let colon = self.text[key_end..].find(':').map_or(loc.end, |i| key_end + i + 1);
-                    let (at, lead) = if self.text[colon..].starts_with(' ') {
+                    let (at, lead) = if loc.start > colon {
+                        (
+                            loc.start,
+                            if self.text[..loc.start].ends_with([' ', '\t']) {
+                                ""
+                            } else {
+                                " "
+                            },
+                        )
+                    } else if self.text[colon..].starts_with(' ') {
                         (colon + 1, "")
                     } else {
                         (colon, " ")
@@ -662,6 +673,28 @@ mod tests {
             Some(2),
             "{out:?}"
         );
+    }
+
+    #[test]
+    fn an_empty_value_with_an_anchor_keeps_it() {
+        // Found by the editor fuzz target: `&&&` is an anchor named `&&` on an empty value.
+        for (text, expected) in [
+            ("a: c\nenv:\n   &&&\n", "a: c\nenv:\n   &&& [{name: B, value: v}]\n"),
+            ("env: &x\nb: 1\n", "env: &x [{name: B, value: v}]\nb: 1\n"),
+        ] {
+            let root = parse(text).unwrap().unwrap();
+            let mut ed = Editor::new(text, Layout::default());
+            ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
+                .unwrap();
+            let out = ed.apply();
+            assert_eq!(out, expected);
+            assert!(parse(&out)
+                .unwrap()
+                .unwrap()
+                .path(&["env"])
+                .and_then(Node::as_sequence)
+                .is_some());
+        }
     }
 
     #[test]
