@@ -252,13 +252,15 @@ impl<'a> Editor<'a> {
         }
         let first = seq.items.first().map_or(seq.loc, Node::loc);
         let line = &self.text[self.line_start(first.start)..first.start];
-        let dash_col = match line.rfind('-') {
-            Some(i) => line[..i].chars().count(),
-            None => first.col.saturating_sub(2),
+        let dash_col = item_dash(line).map_or(first.col.saturating_sub(2), |i| line[..i].chars().count());
+        // New items' keys line up with the first item's when it is a mapping.
+        let item_col = match seq.items.first() {
+            Some(Node::Mapping(_)) => first.col,
+            _ => dash_col + 2,
         };
         let lines: String = items
             .iter()
-            .map(|item| emit::block_item(item, dash_col, first.col, self.layout))
+            .map(|item| emit::block_item(item, dash_col, item_col, self.layout))
             .collect();
         self.insert_lines_after(seq.loc.end, lines);
     }
@@ -381,6 +383,23 @@ impl<'a> Editor<'a> {
         };
         let to = self.after_line(end).0;
         self.replace(from, to, String::new());
+    }
+}
+
+/// The byte offset of the `-` that introduces a block sequence item, given
+/// the text of its line up to the item's content: the last lone `-` token,
+/// stepping back over the item's properties (`&anchor`, `!tag`), which may
+/// themselves contain dashes.
+fn item_dash(line: &str) -> Option<usize> {
+    let mut end = line.len();
+    loop {
+        let token_end = line[..end].trim_end_matches([' ', '\t']).len();
+        let token_start = line[..token_end].rfind([' ', '\t']).map_or(0, |i| i + 1);
+        match &line[token_start..token_end] {
+            "-" => return Some(token_start),
+            t if t.starts_with(['&', '!']) => end = token_start,
+            _ => return None,
+        }
     }
 }
 
@@ -695,6 +714,22 @@ mod tests {
                 .and_then(Node::as_sequence)
                 .is_some());
         }
+    }
+
+    #[test]
+    fn item_dashes_are_found_past_properties() {
+        // Found by the editor fuzz target: an anchor whose name holds a dash.
+        assert_eq!(item_dash("- &\x01:- "), Some(0));
+        assert_eq!(item_dash("  - !!str &a-b "), Some(2));
+        assert_eq!(item_dash("- - "), Some(2));
+        assert_eq!(item_dash("  "), None);
+        let text = "env:\n- &x:- on\n   off\n";
+        let root = parse(text).unwrap().unwrap();
+        let mut ed = Editor::new(text, Layout::default());
+        ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
+            .unwrap();
+        let out = ed.apply();
+        assert_eq!(out, "env:\n- &x:- on\n   off\n- name: B\n  value: v\n");
     }
 
     #[test]
