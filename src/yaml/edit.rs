@@ -251,8 +251,7 @@ impl<'a> Editor<'a> {
             return;
         }
         let first = seq.items.first().map_or(seq.loc, Node::loc);
-        let line = &self.text[self.line_start(first.start)..first.start];
-        let dash_col = item_dash(line).map_or(first.col.saturating_sub(2), |i| line[..i].chars().count());
+        let dash_col = self.dash_col(first.start).unwrap_or(first.col.saturating_sub(2));
         // New items' keys line up with the first item's when it is a mapping.
         let item_col = match seq.items.first() {
             Some(Node::Mapping(_)) => first.col,
@@ -263,6 +262,25 @@ impl<'a> Editor<'a> {
             .map(|item| emit::block_item(item, dash_col, item_col, self.layout))
             .collect();
         self.insert_lines_after(seq.loc.end, lines);
+    }
+
+    /// The column of the `-` of the block sequence item whose content starts
+    /// at `pos`: on the same line, or on an earlier line holding only the dash
+    /// (and perhaps properties and a comment).
+    fn dash_col(&self, pos: usize) -> Option<usize> {
+        let first_line = self.line_start(pos);
+        let (mut start, mut end) = (first_line, pos);
+        loop {
+            let line = without_comment(&self.text[start..end]);
+            if let Some(i) = item_dash(line) {
+                return Some(line[..i].chars().count());
+            }
+            if start == 0 || (start != first_line && !line.trim().is_empty()) {
+                return None;
+            }
+            end = start - 1;
+            start = self.line_start(end);
+        }
     }
 
     /// Remove item `index` of a sequence, with its line(s) in block style.
@@ -384,6 +402,17 @@ impl<'a> Editor<'a> {
         let to = self.after_line(end).0;
         self.replace(from, to, String::new());
     }
+}
+
+/// A line without its comment (`#` at its start or after white space) and
+/// trailing white space.
+fn without_comment(line: &str) -> &str {
+    let cut = if line.trim_start().starts_with('#') {
+        Some(0)
+    } else {
+        line.find(" #").or_else(|| line.find("\t#"))
+    };
+    cut.map_or(line, |i| &line[..i]).trim_end_matches(['\r', ' ', '\t'])
 }
 
 /// The byte offset of the `-` that introduces a block sequence item, given
@@ -730,6 +759,27 @@ mod tests {
             .unwrap();
         let out = ed.apply();
         assert_eq!(out, "env:\n- &x:- on\n   off\n- name: B\n  value: v\n");
+    }
+
+    #[test]
+    fn item_dashes_are_found_on_an_earlier_line() {
+        // Found by the editor fuzz target: the item's content starts after a comment line.
+        for (text, expected) in [
+            (
+                "env:\n- # first\n  name: A\n",
+                "env:\n- # first\n  name: A\n- name: B\n  value: v\n",
+            ),
+            (
+                "env:\n- # empty item\nx: 1\n",
+                "env:\n- # empty item\n- name: B\n  value: v\nx: 1\n",
+            ),
+        ] {
+            let root = parse(text).unwrap().unwrap();
+            let mut ed = Editor::new(text, Layout::default());
+            ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
+                .unwrap();
+            assert_eq!(ed.apply(), expected);
+        }
     }
 
     #[test]
