@@ -455,3 +455,70 @@ fn install_hook_explains_when_it_can_neither_find_nor_build_a_binary() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn helm4_plugin_installs_from_the_release_archive_with_its_prebuilt_binary() {
+    let Some(python) = common::peer("venv/bin/python") else {
+        return;
+    };
+    let version = common::read(&common::root().join("plugin.yaml"))
+        .lines()
+        .find_map(|l| l.strip_prefix("version: ").map(str::to_owned))
+        .unwrap();
+    let dist = common::root().join("target/dist");
+    let archive = std::fs::read_dir(&dist).ok().and_then(|d| {
+        d.filter_map(Result::ok).map(|e| e.path()).find(|p| {
+            p.file_name().is_some_and(|n| {
+                n.to_string_lossy()
+                    .starts_with(&format!("workflow-registry-{version}-"))
+            })
+        })
+    });
+    let Some(archive) = archive else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "no plugin archive in {}: scripts/test builds it",
+            dist.display()
+        );
+        eprintln!("SKIPPED: run scripts/package-plugin.sh (scripts/test does) to test installing the archive");
+        return;
+    };
+    let dir = common::scratch("helm4-archive");
+    std::fs::copy(
+        &archive,
+        dir.join(format!("workflow-registry-{version}-linux-amd64.tgz")),
+    )
+    .unwrap();
+    let shim = common::root().join("tests/helm4");
+    let plugins = dir.join("plugins");
+    let env = vec![
+        ("HELM_PLUGINS", plugins.display().to_string()),
+        ("WR_HELM4_PYTHON", python.display().to_string()),
+    ];
+    let out = run_recipe("helm4-archive", &dir, Some(&shim), &env);
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("using the prebuilt"),
+        "the archive's own binary is used: {}",
+        text(&out.stdout)
+    );
+
+    let mut cmd = Command::new(&python);
+    cmd.arg(shim.join("run_helm4.py"))
+        .args([
+            common::root().join("testdata/charts/workflow").to_str().unwrap(),
+            plugins.to_str().unwrap(),
+            "workflow-registry",
+            "workflow",
+            "deis",
+        ])
+        .env_clear()
+        .env("HOME", &dir)
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in common::location_env("off-cluster") {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("name: registry-secret"));
+}

@@ -217,20 +217,35 @@ impl<'a> Editor<'a> {
     /// Add `key: value` to a mapping that does not have `key`.
     pub fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         if map.flow {
-            let text = format!("{}: {}", emit::scalar(key), emit::flow(value));
-            match map.entries.last() {
-                Some(last) => {
-                    let at = last.value.loc().end.max(last.key.loc().end);
-                    self.replace(at, at, format!(", {text}"));
-                }
-                None => self.replace(map.loc.end - 1, map.loc.end - 1, text),
-            }
+            let last = map.entries.last().map(|e| e.value.loc().end.max(e.key.loc().end));
+            self.insert_before_closing(
+                map.loc.end,
+                last,
+                format!("{}: {}", emit::scalar(key), emit::flow(value)),
+            );
             return;
         }
         // The mapping's own column: a first key behind `? `, an anchor or a tag starts further right.
         let indent = map.loc.col;
         let lines = emit::block_entry(key, value, indent, self.layout);
         self.insert_lines_after(map.loc.end, lines);
+    }
+
+    /// Add `text` as the last element of a flow collection that ends at `end`
+    /// (just past its `}` or `]`), whose last element (if any) ends at `last`.
+    /// It goes right before the bracket: after the last element there may
+    /// still be its `:` and empty value, a trailing comma or comments.
+    fn insert_before_closing(&mut self, end: usize, last: Option<usize>, text: String) {
+        let close = end - 1;
+        let between = last.map_or("", |l| &self.text[l.min(close)..close]);
+        let has_comma = between.lines().any(|l| without_comment(l).contains(','));
+        let lead = if last.is_none() || has_comma { "" } else { ", " };
+        let space = if has_comma && !between.ends_with([' ', '\n', '\r', '\t']) {
+            " "
+        } else {
+            ""
+        };
+        self.replace(close, close, format!("{lead}{space}{text}"));
     }
 
     /// Append items to a sequence, in order, in one splice (so that flow
@@ -241,13 +256,7 @@ impl<'a> Editor<'a> {
         }
         if seq.flow {
             let text = items.iter().map(emit::flow).collect::<Vec<_>>().join(", ");
-            match seq.items.last() {
-                Some(last) => {
-                    let at = last.loc().end;
-                    self.replace(at, at, format!(", {text}"));
-                }
-                None => self.replace(seq.loc.end - 1, seq.loc.end - 1, text),
-            }
+            self.insert_before_closing(seq.loc.end, seq.items.last().map(|i| i.loc().end), text);
             return;
         }
         let first = seq.items.first().map_or(seq.loc, Node::loc);
@@ -779,6 +788,28 @@ mod tests {
             ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
                 .unwrap();
             assert_eq!(ed.apply(), expected);
+        }
+    }
+
+    #[test]
+    fn flow_collections_grow_before_their_closing_bracket() {
+        // Found by the editor fuzz target: a last entry with an empty value (`a:}`).
+        for (text, expected) in [
+            ("{a:}\n", "{a:, env: [{name: B, value: v}]}\n"),
+            ("{a: 1,}\n", "{a: 1, env: [{name: B, value: v}]}\n"),
+            ("{a: 1 # c\n}\n", "{a: 1 # c\n, env: [{name: B, value: v}]}\n"),
+            (
+                "{env: [x: , {name: A},]}\n",
+                "{env: [x: , {name: A}, {name: B, value: v}]}\n",
+            ),
+        ] {
+            let root = parse(text).unwrap().unwrap();
+            let mut ed = Editor::new(text, Layout::default());
+            ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
+                .unwrap();
+            let out = ed.apply();
+            assert_eq!(out, expected, "{text:?}");
+            assert!(parse(&out).is_ok(), "{out:?}");
         }
     }
 
