@@ -186,7 +186,13 @@ impl<'a> Editor<'a> {
                     } else {
                         (colon, " ")
                     };
-                    self.replace(at, at, format!("{lead}{}", emit::flow(value)));
+                    // Keep a following comment a comment: it needs white space before its `#`.
+                    let trail = if self.text[at..].starts_with(|c: char| !c.is_whitespace()) {
+                        " "
+                    } else {
+                        ""
+                    };
+                    self.replace(at, at, format!("{lead}{}{trail}", emit::flow(value)));
                 } else {
                     self.replace(loc.start, loc.end, emit::flow(value));
                 }
@@ -811,6 +817,17 @@ mod tests {
             assert_eq!(out, expected, "{text:?}");
             assert!(parse(&out).is_ok(), "{out:?}");
         }
+    }
+
+    #[test]
+    fn an_empty_value_before_a_comment_keeps_the_comment() {
+        // Found by the filter fuzz target: `value: #comment` is an empty value.
+        let text = "env:\n- name: B\n  value: #old\n";
+        let root = parse(text).unwrap().unwrap();
+        let mut ed = Editor::new(text, Layout::default());
+        ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
+            .unwrap();
+        assert_eq!(ed.apply(), "env:\n- name: B\n  value: v #old\n");
     }
 
     #[test]
