@@ -61,6 +61,12 @@ impl Validator<'_> {
         });
     }
 
+    /// "found "x", expected ..." (secrets are never echoed).
+    fn expected(&mut self, s: Setting, what: &str) {
+        let message = format!("{}, expected {what}", self.found(s));
+        self.problem(s, message);
+    }
+
     /// `found "x"` for plain settings; secrets are never echoed.
     fn found(&self, s: Setting) -> String {
         if s.is_secret() {
@@ -151,9 +157,9 @@ impl Validator<'_> {
                 "is required for Docker Hub (empty REGISTRY_HOSTNAME): images would be pushed as /<app>",
             );
         } else if !organization.is_empty() && !is_repository_path(&organization) {
-            self.problem(
+            self.expected(
                 Setting::Organization,
-                format!("{}, expected a Docker repository path: lowercase letters and digits, separated by `.`, `_`, `-` or `/`", self.found(Setting::Organization)),
+                "a Docker repository path: lowercase letters and digits, separated by `.`, `_`, `-` or `/`",
             );
         }
         self.require(Setting::Username, "for off-cluster");
@@ -179,13 +185,7 @@ impl Validator<'_> {
     fn ecr(&mut self) -> Option<Location> {
         let region = self.value(Setting::EcrRegion).to_owned();
         if !is_aws_region(&region) {
-            self.problem(
-                Setting::EcrRegion,
-                format!(
-                    "{}, expected an AWS region such as us-west-2",
-                    self.found(Setting::EcrRegion)
-                ),
-            );
+            self.expected(Setting::EcrRegion, "an AWS region such as us-west-2");
         }
         let (access, secret) = (
             self.value(Setting::EcrAccessKey).to_owned(),
@@ -214,13 +214,7 @@ impl Validator<'_> {
         }
         let registry_id = self.value(Setting::EcrRegistryId).to_owned();
         if !registry_id.is_empty() && !is_account_id(&registry_id) {
-            self.problem(
-                Setting::EcrRegistryId,
-                format!(
-                    "{}, expected a 12-digit AWS account id",
-                    self.found(Setting::EcrRegistryId)
-                ),
-            );
+            self.expected(Setting::EcrRegistryId, "a 12-digit AWS account id");
         }
         let hostname = self.hostname(Setting::EcrHostname);
         if !hostname.is_empty() {
@@ -309,12 +303,9 @@ impl Validator<'_> {
                     ));
                 }
             }
-            _ => self.problem(
+            _ => self.expected(
                 Setting::TokenRefreshTime,
-                format!(
-                    "{}, expected a positive whole number of minutes (below {lifetime})",
-                    self.found(Setting::TokenRefreshTime)
-                ),
+                &format!("a positive whole number of minutes (below {lifetime})"),
             ),
         }
         value
@@ -328,12 +319,9 @@ impl Validator<'_> {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
         if !ok {
-            self.problem(
+            self.expected(
                 Setting::SecretPrefix,
-                format!(
-                    "{}, expected a Kubernetes name prefix (lowercase letters, digits, `-`, `.`)",
-                    self.found(Setting::SecretPrefix)
-                ),
+                "a Kubernetes name prefix (lowercase letters, digits, `-`, `.`)",
             );
         }
         prefix

@@ -503,6 +503,20 @@ mod tests {
         vec![("name".into(), Value::str(name)), ("value".into(), Value::str(value))]
     }
 
+    /// Upsert `B=v` into the `env` of the root mapping of `text`.
+    fn upsert_root(text: &str, layout: Layout) -> String {
+        let root = parse(text).unwrap().unwrap();
+        let mut ed = Editor::new(text, layout);
+        ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
+            .unwrap();
+        let out = ed.apply();
+        let reparsed = parse(&out)
+            .unwrap_or_else(|e| panic!("{out:?} does not parse: {e:?}"))
+            .unwrap();
+        assert!(reparsed.path(&["env"]).and_then(Node::as_sequence).is_some(), "{out:?}");
+        out
+    }
+
     /// Upsert `name=value` into the `env` of the mapping at `path`.
     fn upsert(text: &str, path: &[&str], name: &str, value: &str) -> String {
         let root = parse(text).unwrap().unwrap();
@@ -683,102 +697,55 @@ mod tests {
         );
     }
 
+    // Regressions found by the fuzz targets (fuzz/corpus/*/regression-*).
+
     #[test]
     fn new_keys_take_the_mapping_column_not_the_first_key_column() {
-        // Found by the editor fuzz target: an explicit null key (`?`).
+        // An explicit null key (`?`), an anchored key, a tagged mapping.
         for (text, expected) in [
             ("?", "?\nenv:\n  - name: B\n    value: v"),
             ("&a k: 1\n", "&a k: 1\nenv:\n  - name: B\n    value: v\n"),
             ("!!map\nk: 1\n", "!!map\nk: 1\nenv:\n  - name: B\n    value: v\n"),
         ] {
-            let root = parse(text).unwrap().unwrap();
-            let mut ed = Editor::new(text, Layout::default());
-            ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
-                .unwrap();
-            let out = ed.apply();
-            assert_eq!(out, expected, "{text:?}");
-            assert!(
-                parse(&out)
-                    .unwrap()
-                    .unwrap()
-                    .path(&["env"])
-                    .and_then(Node::as_sequence)
-                    .is_some(),
-                "{out:?}"
-            );
+            assert_eq!(upsert_root(text, Layout::default()), expected, "{text:?}");
         }
     }
 
     #[test]
     fn a_lone_carriage_return_breaks_lines_too() {
-        // Found by the editor fuzz target: `\r` alone ends a line in YAML.
-        let text = "env:\n- name: a\rb: c\n";
-        let root = parse(text).unwrap().unwrap();
-        let mut ed = Editor::new(
-            text,
-            Layout {
-                seq_indent: 0,
-                newline: "\n",
-            },
-        );
-        ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
-            .unwrap();
-        let out = ed.apply();
+        let compact = Layout {
+            seq_indent: 0,
+            newline: "\n",
+        };
         assert_eq!(
-            out,
-            "env:\n- name: a\n- name: B\n  value: v\rb: c\n"
-                .replace("a\n- name: B\n  value: v\rb", "a\r- name: B\n  value: v\nb"),
-            "{out:?}"
-        );
-        let root = parse(&out).unwrap().unwrap();
-        assert_eq!(
-            root.path(&["env"]).and_then(Node::as_sequence).map(|s| s.items.len()),
-            Some(2),
-            "{out:?}"
+            upsert_root("env:\n- name: a\rb: c\n", compact),
+            "env:\n- name: a\r- name: B\n  value: v\nb: c\n"
         );
     }
 
     #[test]
     fn an_empty_value_with_an_anchor_keeps_it() {
-        // Found by the editor fuzz target: `&&&` is an anchor named `&&` on an empty value.
+        // `&&&` is an anchor named `&&` on an empty value.
         for (text, expected) in [
             ("a: c\nenv:\n   &&&\n", "a: c\nenv:\n   &&& [{name: B, value: v}]\n"),
             ("env: &x\nb: 1\n", "env: &x [{name: B, value: v}]\nb: 1\n"),
         ] {
-            let root = parse(text).unwrap().unwrap();
-            let mut ed = Editor::new(text, Layout::default());
-            ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
-                .unwrap();
-            let out = ed.apply();
-            assert_eq!(out, expected);
-            assert!(parse(&out)
-                .unwrap()
-                .unwrap()
-                .path(&["env"])
-                .and_then(Node::as_sequence)
-                .is_some());
+            assert_eq!(upsert_root(text, Layout::default()), expected, "{text:?}");
         }
     }
 
     #[test]
     fn item_dashes_are_found_past_properties() {
-        // Found by the editor fuzz target: an anchor whose name holds a dash.
         assert_eq!(item_dash("- &\x01:- "), Some(0));
         assert_eq!(item_dash("  - !!str &a-b "), Some(2));
         assert_eq!(item_dash("- - "), Some(2));
         assert_eq!(item_dash("  "), None);
-        let text = "env:\n- &x:- on\n   off\n";
-        let root = parse(text).unwrap().unwrap();
-        let mut ed = Editor::new(text, Layout::default());
-        ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
-            .unwrap();
-        let out = ed.apply();
-        assert_eq!(out, "env:\n- &x:- on\n   off\n- name: B\n  value: v\n");
+        let expected = "env:\n- &x:- on\n   off\n- name: B\n  value: v\n";
+        assert_eq!(upsert_root("env:\n- &x:- on\n   off\n", Layout::default()), expected);
     }
 
     #[test]
     fn item_dashes_are_found_on_an_earlier_line() {
-        // Found by the editor fuzz target: the item's content starts after a comment line.
         for (text, expected) in [
             (
                 "env:\n- # first\n  name: A\n",
@@ -789,17 +756,12 @@ mod tests {
                 "env:\n- # empty item\n- name: B\n  value: v\nx: 1\n",
             ),
         ] {
-            let root = parse(text).unwrap().unwrap();
-            let mut ed = Editor::new(text, Layout::default());
-            ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
-                .unwrap();
-            assert_eq!(ed.apply(), expected);
+            assert_eq!(upsert_root(text, Layout::default()), expected, "{text:?}");
         }
     }
 
     #[test]
     fn flow_collections_grow_before_their_closing_bracket() {
-        // Found by the editor fuzz target: a last entry with an empty value (`a:}`).
         for (text, expected) in [
             ("{a:}\n", "{a:, env: [{name: B, value: v}]}\n"),
             ("{a: 1,}\n", "{a: 1, env: [{name: B, value: v}]}\n"),
@@ -809,25 +771,18 @@ mod tests {
                 "{env: [x: , {name: A}, {name: B, value: v}]}\n",
             ),
         ] {
-            let root = parse(text).unwrap().unwrap();
-            let mut ed = Editor::new(text, Layout::default());
-            ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
-                .unwrap();
-            let out = ed.apply();
-            assert_eq!(out, expected, "{text:?}");
-            assert!(parse(&out).is_ok(), "{out:?}");
+            assert_eq!(upsert_root(text, Layout::default()), expected, "{text:?}");
         }
     }
 
     #[test]
     fn an_empty_value_before_a_comment_keeps_the_comment() {
-        // Found by the filter fuzz target: `value: #comment` is an empty value.
-        let text = "env:\n- name: B\n  value: #old\n";
-        let root = parse(text).unwrap().unwrap();
-        let mut ed = Editor::new(text, Layout::default());
-        ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
-            .unwrap();
-        assert_eq!(ed.apply(), "env:\n- name: B\n  value: v #old\n");
+        // `value: #comment` is an empty value.
+        let expected = "env:\n- name: B\n  value: v #old\n";
+        assert_eq!(
+            upsert_root("env:\n- name: B\n  value: #old\n", Layout::default()),
+            expected
+        );
     }
 
     #[test]
