@@ -40,7 +40,9 @@ fuzz_target!(|data: &[u8]| {
         Ok(Some(root)) => root,
         other => panic!("edited text does not parse: {other:?}\n--- before\n{text}\n--- after\n{once}"),
     };
-    let list = root.path(&[key]).and_then(Node::as_sequence).expect("the list exists");
+    let Some(list) = root.path(&[key]).and_then(Node::as_sequence) else {
+        panic!("no list at {key:?} after the edit\n--- before\n{text}\n--- after\n{once}");
+    };
     for name in &names {
         let count = list.items.iter().filter(|i| i.str_at(&["name"]) == Some(name)).count();
         assert_eq!(count, 1, "{name:?} appears {count} times\n--- before\n{text}\n--- after\n{once}");

@@ -167,37 +167,55 @@ impl<'a> Editor<'a> {
                 }
                 let loc = node.loc();
                 if loc.start == loc.end {
-                    // A bare empty value sits before the `:`: write after the colon (and its
-                    // space). One with an anchor or tag sits after them: write there, so that
-                    // the anchor names the new value.
-                    let key_end = entry.key.loc().end;
-                    let colon = self.text[key_end..].find(':').map_or(loc.end, |i| key_end + i + 1);
-                    let (at, lead) = if loc.start > colon {
-                        (
-                            loc.start,
-                            if self.text[..loc.start].ends_with([' ', '\t']) {
-                                ""
-                            } else {
-                                " "
-                            },
-                        )
-                    } else if self.text[colon..].starts_with(' ') {
-                        (colon + 1, "")
-                    } else {
-                        (colon, " ")
-                    };
-                    // Keep a following comment a comment: it needs white space before its `#`.
-                    let trail = if self.text[at..].starts_with(|c: char| !c.is_whitespace()) {
-                        " "
-                    } else {
-                        ""
-                    };
-                    self.replace(at, at, format!("{lead}{}{trail}", emit::flow(value)));
+                    self.fill_empty_value(entry, loc.start, value);
                 } else {
                     self.replace(loc.start, loc.end, emit::flow(value));
                 }
             }
         }
+    }
+
+    /// Give an entry whose value is empty (a zero-width node at `at`) the
+    /// value `value`. A bare empty value sits before the `:`: the value goes
+    /// after the colon. One with an anchor or tag sits after them: it goes
+    /// there, so that the anchor names it. An explicit key (`? key`) without
+    /// a `:` gets a `: value` line of its own.
+    fn fill_empty_value(&mut self, entry: &Entry<'_>, at: usize, value: &Value) {
+        let key_end = entry.key.loc().end;
+        let rest = &self.text[key_end..];
+        let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+        let colon = line
+            .trim_start_matches([' ', '\t'])
+            .starts_with(':')
+            .then(|| key_end + line.find(':').unwrap_or(0) + 1);
+        let Some(colon) = colon else {
+            let key_line = self.line_start(entry.key.loc().start);
+            let question = self.text[key_line..entry.key.loc().start].rfind('?').unwrap_or(0);
+            let lines = format!("{}: {}{}", " ".repeat(question), emit::flow(value), self.layout.newline);
+            self.insert_lines_after(key_end, lines);
+            return;
+        };
+        let (at, lead) = if at > colon {
+            (
+                at,
+                if self.text[..at].ends_with([' ', '\t']) {
+                    ""
+                } else {
+                    " "
+                },
+            )
+        } else if self.text[colon..].starts_with(' ') {
+            (colon + 1, "")
+        } else {
+            (colon, " ")
+        };
+        // Keep a following comment a comment: it needs white space before its `#`.
+        let trail = if self.text[at..].starts_with(|c: char| !c.is_whitespace()) {
+            " "
+        } else {
+            ""
+        };
+        self.replace(at, at, format!("{lead}{}{trail}", emit::flow(value)));
     }
 
     /// Replace a whole entry (key and value) by `key: value` in place: used to
@@ -773,6 +791,12 @@ mod tests {
         ] {
             assert_eq!(upsert_root(text, Layout::default()), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn an_explicit_key_without_a_value_gets_a_value_line() {
+        let expected = "? env # c\n: [{name: B, value: v}]\nx: 1\n";
+        assert_eq!(upsert_root("? env # c\nx: 1\n", Layout::default()), expected);
     }
 
     #[test]
