@@ -301,18 +301,18 @@ impl<'a> Editor<'a> {
     /// at `pos`: on the same line, or on an earlier line holding only the dash
     /// (and perhaps properties and a comment).
     fn dash_col(&self, pos: usize) -> Option<usize> {
-        let first_line = self.line_start(pos);
-        let (mut start, mut end) = (first_line, pos);
+        let (mut start, mut end) = (self.line_start(pos), pos);
         loop {
             let line = without_comment(&self.text[start..end]);
-            if let Some(i) = item_dash(line) {
-                return Some(line[..i].chars().count());
+            match scan_item_line(line) {
+                ItemLine::Dash(i) => return Some(line[..i].chars().count()),
+                ItemLine::Other => return None,
+                ItemLine::Properties if start == 0 => return None,
+                ItemLine::Properties => {
+                    end = start - 1;
+                    start = self.line_start(end);
+                }
             }
-            if start == 0 || (start != first_line && !line.trim().is_empty()) {
-                return None;
-            }
-            end = start - 1;
-            start = self.line_start(end);
         }
     }
 
@@ -448,19 +448,28 @@ fn without_comment(line: &str) -> &str {
     cut.map_or(line, |i| &line[..i]).trim_end_matches(['\r', ' ', '\t'])
 }
 
-/// The byte offset of the `-` that introduces a block sequence item, given
-/// the text of its line up to the item's content: the last lone `-` token,
-/// stepping back over the item's properties (`&anchor`, `!tag`), which may
-/// themselves contain dashes.
-fn item_dash(line: &str) -> Option<usize> {
+/// What a line before an item's content holds, read from its end: the
+/// item's `-` is the last lone `-` token, past the item's properties
+/// (`&anchor`, `!tag`), which may themselves contain dashes.
+enum ItemLine {
+    /// The item's `-`, at this byte offset.
+    Dash(usize),
+    /// Nothing but white space and properties: the dash is further up.
+    Properties,
+    /// Something else: not a line of this item.
+    Other,
+}
+
+fn scan_item_line(line: &str) -> ItemLine {
     let mut end = line.len();
     loop {
         let token_end = line[..end].trim_end_matches([' ', '\t']).len();
         let token_start = line[..token_end].rfind([' ', '\t']).map_or(0, |i| i + 1);
         match &line[token_start..token_end] {
-            "-" => return Some(token_start),
+            "" => return ItemLine::Properties,
+            "-" => return ItemLine::Dash(token_start),
             t if t.starts_with(['&', '!']) => end = token_start,
-            _ => return None,
+            _ => return ItemLine::Other,
         }
     }
 }
@@ -749,6 +758,13 @@ mod tests {
             ("env: &x\nb: 1\n", "env: &x [{name: B, value: v}]\nb: 1\n"),
         ] {
             assert_eq!(upsert_root(text, Layout::default()), expected, "{text:?}");
+        }
+    }
+
+    fn item_dash(line: &str) -> Option<usize> {
+        match scan_item_line(line) {
+            ItemLine::Dash(i) => Some(i),
+            _ => None,
         }
     }
 
