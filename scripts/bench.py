@@ -127,6 +127,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--slow-max-docs", type=int, default=5000)
     ap.add_argument("--out", default=os.path.join(ROOT, "target/bench/results.md"))
+    ap.add_argument("--readme", action="store_true", help="also write the table into README.md")
     a = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "workflow-registry", "--example", "split_floor"],
@@ -205,7 +206,20 @@ def main():
     text = "\n".join(lines + [""] + checks) + "\n"
     with open(a.out, "w") as f:
         f.write(text)
+    if a.readme:
+        write_readme(text, " ".join(["scripts/bench.py"] + sys.argv[1:]))
     print(text)
+
+
+def write_readme(table, command):
+    """Replace the block between the bench-table markers in README.md."""
+    path = os.path.join(ROOT, "README.md")
+    readme = open(path, encoding="utf-8").read()
+    start, end = "<!-- bench-table -->", "<!-- /bench-table -->"
+    head, rest = readme.split(start, 1)
+    tail = rest.split(end, 1)[1] if end in rest else rest
+    block = f"{start}\nFrom the latest run, `{command}` ({time.strftime('%Y-%m-%d')}):\n\n{table}{end}"
+    open(path, "w", encoding="utf-8").write(head + block + tail)
 
 
 if __name__ == "__main__":

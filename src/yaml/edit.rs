@@ -468,10 +468,16 @@ fn scan_item_line(line: &str) -> ItemLine {
         match &line[token_start..token_end] {
             "" => return ItemLine::Properties,
             "-" => return ItemLine::Dash(token_start),
-            t if t.starts_with(['&', '!']) => end = token_start,
+            t if t.starts_with(['&', '!']) || is_block_scalar_header(t) => end = token_start,
             _ => return ItemLine::Other,
         }
     }
+}
+
+/// `|`, `>`, `|-`, `>+2`...: the header of a block scalar, which may stand
+/// between an item's dash and its content.
+fn is_block_scalar_header(token: &str) -> bool {
+    token.starts_with(['|', '>']) && token[1..].chars().all(|c| matches!(c, '+' | '-' | '1'..='9'))
 }
 
 /// How deep inserted lines sit: their indentation, and at equal indentation a
