@@ -284,7 +284,12 @@ impl<'a> Editor<'a> {
             return;
         }
         let first = seq.items.first().map_or(seq.loc, Node::loc);
-        let dash_col = self.dash_col(first.start).unwrap_or(first.col.saturating_sub(2));
+        // Every dash of a block sequence stands in one column: any item's will do.
+        let dash_col = seq
+            .items
+            .iter()
+            .find_map(|item| self.dash_col(item.loc().start))
+            .unwrap_or(first.col.saturating_sub(2));
         // New items' keys line up with the first item's when it is a mapping.
         let item_col = match seq.items.first() {
             Some(Node::Mapping(_)) => first.col,
