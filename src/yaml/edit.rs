@@ -149,11 +149,11 @@ impl<'a> Editor<'a> {
     pub fn set_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         match map.entry(key) {
             None => self.insert_entry(map, key, value),
-            Some(entry) => self.set_value(entry, value),
+            Some(entry) => self.set_value(entry, value, map.flow),
         }
     }
 
-    fn set_value(&mut self, entry: &Entry<'_>, value: &Value) {
+    fn set_value(&mut self, entry: &Entry<'_>, value: &Value, in_flow: bool) {
         match (value, &entry.value) {
             (Value::Str(s), node @ Node::Scalar(_)) if !entry.value.is_null() => self.set_scalar(node, s),
             (Value::Map(fields), Node::Mapping(existing)) => {
@@ -167,7 +167,7 @@ impl<'a> Editor<'a> {
                 }
                 let loc = node.loc();
                 if loc.start == loc.end {
-                    self.fill_empty_value(entry, loc.start, value);
+                    self.fill_empty_value(entry, loc.start, value, in_flow);
                 } else {
                     self.replace(loc.start, loc.end, emit::flow(value));
                 }
@@ -179,8 +179,9 @@ impl<'a> Editor<'a> {
     /// value `value`. A bare empty value sits before the `:`: the value goes
     /// after the colon. One with an anchor or tag sits after them: it goes
     /// there, so that the anchor names it. An explicit key (`? key`) without
-    /// a `:` gets a `: value` line of its own.
-    fn fill_empty_value(&mut self, entry: &Entry<'_>, at: usize, value: &Value) {
+    /// a `:` gets a `: value` line of its own; a flow entry without one (`{key}`)
+    /// gets `: value` after the key.
+    fn fill_empty_value(&mut self, entry: &Entry<'_>, at: usize, value: &Value, in_flow: bool) {
         let key_end = entry.key.loc().end;
         let rest = &self.text[key_end..];
         let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
@@ -189,6 +190,11 @@ impl<'a> Editor<'a> {
             .starts_with(':')
             .then(|| key_end + line.find(':').unwrap_or(0) + 1);
         let Some(colon) = colon else {
+            if in_flow {
+                // `{key}` is `key: null` in a flow mapping.
+                self.replace(key_end, key_end, format!(": {}", emit::flow(value)));
+                return;
+            }
             let key_line = self.line_start(entry.key.loc().start);
             let question = self.text[key_line..entry.key.loc().start].rfind('?').unwrap_or(0);
             let lines = format!("{}: {}{}", " ".repeat(question), emit::flow(value), self.layout.newline);
@@ -357,7 +363,7 @@ impl<'a> Editor<'a> {
         };
         let seq = match &entry.value {
             node if node.is_null() => {
-                self.set_value(entry, &all());
+                self.set_value(entry, &all(), parent.flow);
                 return Ok(());
             }
             Node::Sequence(seq) => seq,
@@ -824,6 +830,14 @@ mod tests {
     fn an_explicit_key_without_a_value_gets_a_value_line() {
         let expected = "? env # c\n: [{name: B, value: v}]\nx: 1\n";
         assert_eq!(upsert_root("? env # c\nx: 1\n", Layout::default()), expected);
+    }
+
+    #[test]
+    fn a_flow_entry_without_a_colon_gets_one() {
+        assert_eq!(
+            upsert_root("&a {  env}\n", Layout::default()),
+            "&a {  env: [{name: B, value: v}]}\n"
+        );
     }
 
     #[test]
