@@ -128,7 +128,10 @@ def main():
     ap.add_argument("--slow-max-docs", type=int, default=5000)
     ap.add_argument("--out", default=os.path.join(ROOT, "target/bench/results.md"))
     ap.add_argument("--readme", action="store_true", help="also write the table into README.md")
+    ap.add_argument("--files", help="comma-separated manifests: time only cat and workflow-registry on them")
     a = ap.parse_args()
+    if a.files:
+        return compare_files(a)
 
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "workflow-registry", "--example", "split_floor"],
                    cwd=ROOT, check=True)
@@ -209,6 +212,27 @@ def main():
     if a.readme:
         write_readme(text, " ".join(["scripts/bench.py"] + sys.argv[1:]))
     print(text)
+
+
+def compare_files(a):
+    """cat and workflow-registry on given files, rounds interleaved in one run."""
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "workflow-registry"], cwd=ROOT, check=True)
+    wr = os.path.join(ROOT, "target/release/workflow-registry")
+    print("| file | size | command | wall (median) | × cat | peak RSS |\n|---|---:|---|---:|---:|---:|")
+    for path in a.files.split(","):
+        walls = {"cat": [], "workflow-registry": []}
+        argv = {"cat": ["cat"], "workflow-registry": [wr]}
+        for name in walls:
+            run_once(argv[name], path, a.timeout)  # warm-up
+        for _ in range(a.rounds):
+            for name in walls:
+                walls[name].append(run_once(argv[name], path, a.timeout))
+        cat = statistics.median(walls["cat"])
+        for name in walls:
+            med = statistics.median(walls[name])
+            rss = peak_rss_kib(argv[name], path) / 1024
+            print(f"| {os.path.basename(path)} | {os.path.getsize(path)/1024:.1f} KiB | {name} | {med*1000:.2f} ms | "
+                  f"{med/cat:.2f} | {rss:.1f} MiB |")
 
 
 def write_readme(table, command):

@@ -268,7 +268,7 @@ impl<'a> Editor<'a> {
     fn insert_before_closing(&mut self, end: usize, last: Option<usize>, text: String) {
         let close = end - 1;
         let between = last.map_or("", |l| &self.text[l.min(close)..close]);
-        let has_comma = between.lines().any(|l| without_comment(l).contains(','));
+        let has_comma = between.split(['\n', '\r']).any(|l| without_comment(l).contains(','));
         let lead = if last.is_none() || has_comma { "" } else { ", " };
         let space = if has_comma && !between.ends_with([' ', '\n', '\r', '\t']) {
             " "
@@ -830,6 +830,14 @@ mod tests {
     fn an_explicit_key_without_a_value_gets_a_value_line() {
         let expected = "? env # c\n: [{name: B, value: v}]\nx: 1\n";
         assert_eq!(upsert_root("? env # c\nx: 1\n", Layout::default()), expected);
+    }
+
+    #[test]
+    fn a_comma_in_a_comment_is_no_separator() {
+        assert_eq!(
+            upsert_root("{: \r#,\r\r }", Layout::default()),
+            "{: \r#,\r\r , env: [{name: B, value: v}]}"
+        );
     }
 
     #[test]
