@@ -194,11 +194,6 @@ pub fn run_filter<'a>(
     Ok((output, warnings))
 }
 
-/// Resolve and validate the configuration from flags, environment and params.
-pub fn load_settings(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<(Settings, Vec<Warning>), Failure> {
-    load_settings_with(args, env, None)
-}
-
 fn load_settings_with(
     args: &ConfigArgs,
     env: config::EnvLookup<'_>,

@@ -104,23 +104,6 @@ impl Location {
             }
         }
     }
-
-    /// Every secret value configured, for checks that no output leaks one.
-    pub fn secret_values(&self) -> Vec<&str> {
-        let secrets: Vec<&Secret> = match self {
-            Location::OnCluster => vec![],
-            Location::OffCluster { password, .. } => vec![password],
-            Location::Ecr {
-                access_key, secret_key, ..
-            } => vec![access_key, secret_key],
-            Location::Gcr { key_json, .. } => vec![key_json],
-        };
-        secrets
-            .into_iter()
-            .map(Secret::expose)
-            .filter(|s| !s.is_empty())
-            .collect()
-    }
 }
 
 /// A configuration problem: the setting, where its value came from, and

@@ -18,7 +18,7 @@ pub struct Document<'a> {
 }
 
 /// Documents this small are not worth a thread hand-off.
-const PARALLEL_THRESHOLD: usize = 64;
+pub(super) const PARALLEL_THRESHOLD: usize = 8;
 
 /// Split and parse a whole stream. The first syntax error (in stream order)
 /// is reported, located in the stream.
@@ -54,16 +54,6 @@ impl<'a> Document<'a> {
         self.str_at(&["metadata", "namespace"])
     }
 
-    /// Whether this is `kind`/`name`, in `namespace` when both are known.
-    pub fn is(&self, kind: &str, name: &str, namespace: Option<&str>) -> bool {
-        self.kind() == Some(kind)
-            && self.name() == Some(name)
-            && match (self.namespace(), namespace) {
-                (Some(own), Some(wanted)) => own == wanted,
-                _ => true,
-            }
-    }
-
     /// A Helm hook (`helm.sh/hook` annotation): Helm 4 post-renders these too.
     pub fn is_hook(&self) -> bool {
         self.root
@@ -79,18 +69,6 @@ impl<'a> Document<'a> {
             .lines()
             .take_while(|l| l.starts_with('#') || l.starts_with("---") || l.trim().is_empty())
             .find_map(|l| l.strip_prefix("# Source: ").map(str::trim))
-    }
-
-    /// Where this document's content starts: after its `---` line and head
-    /// comments. Everything before it is kept when the document is replaced.
-    pub fn content_start(&self) -> usize {
-        match &self.root {
-            Some(root) => {
-                let start = root.loc().start;
-                self.chunk.text[..start].rfind('\n').map_or(0, |i| i + 1)
-            }
-            None => self.chunk.text.len(),
-        }
     }
 
     /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
@@ -229,7 +207,7 @@ mod tests {
         let d = &docs[0];
         assert_eq!(d.describe(), "document 0 (Secret/s, from wf/x.yaml)");
         assert!(d.is_hook());
-        assert_eq!(&d.chunk.text[d.content_start()..d.content_start() + 10], "apiVersion");
-        assert!(d.is("Secret", "s", Some("deis")));
+        let summaries = crate::manifest::summarize(crate::yaml::split::split(s), &Default::default()).unwrap();
+        assert!(summaries[0].is("Secret", "s", Some("deis")));
     }
 }

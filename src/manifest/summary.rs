@@ -5,6 +5,7 @@
 
 use rayon::prelude::*;
 
+use super::document::PARALLEL_THRESHOLD;
 use super::{describe, parse_chunk, Document, InputError};
 use crate::transform::Targeting;
 use crate::yaml::edit::detect_seq_indent;
@@ -71,9 +72,6 @@ impl<'a> Summary<'a> {
         parse_chunk((self.index, self.chunk))
     }
 }
-
-/// Documents this small are not worth a thread hand-off.
-const PARALLEL_THRESHOLD: usize = 8;
 
 /// Whether a document could matter to the transform. One that mentions no
 /// Workflow component, registry variable, registry Secret, Helm hook or

@@ -6,7 +6,7 @@
 //! through the same transform as the filter, and indented back: comments,
 //! quoting and kpt's own annotations on them survive byte for byte.
 
-use crate::manifest::{parse_stream, Document, InputError};
+use crate::manifest::{Document, InputError};
 use crate::yaml::emit;
 use crate::yaml::split;
 use crate::yaml::tree::Node;
@@ -110,11 +110,6 @@ pub fn write(api_version: &str, stream: &str, results: &[KrmResult]) -> String {
     out
 }
 
-/// Whether the stream has any document with content.
-pub fn has_documents(stream: &str) -> Result<bool, InputError> {
-    Ok(parse_stream(stream)?.iter().any(|d| d.root.is_some()))
-}
-
 /// The start of the line holding the `-` of the item that starts at `pos`.
 fn dash_line_start(text: &str, pos: usize) -> usize {
     let mut line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
@@ -171,6 +166,7 @@ fn indent_item(doc: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::parse_stream;
 
     const LIST: &str = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- # head comment\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a # inline\n  data:\n    flag: \"yes\"\n    text: |\n      line\n\n      more\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: b}\nfunctionConfig:\n  kind: WorkflowRegistry\n  spec: {registry_location: gcr}\n";
 
