@@ -1,0 +1,358 @@
+//! The differential test of issue 8: Workflow manifests in every shape YAML
+//! allows go through the binary; Kubernetes' own decoder (the k8sjson peer)
+//! reads the input and the output; the reference model (tests/model) says,
+//! from the decoded input alone, what the output must decode to. Nothing of
+//! the expectation comes from the code under test.
+//!
+//! Inputs: every fixture, decoded, varied (namespaces present, absent, null,
+//! empty, foreign; registry-secrets fresh, stale, foreign, duplicated; env
+//! entries by valueFrom, duplicated, missing; user documents that only look
+//! like Workflow's) and written back in random shapes (block with indented and
+//! indentless sequences, flow, JSON, block scalars, quotes, tags, comments,
+//! CRLF, `...` ends), for all four locations. A failure prints its seed; set
+//! WR_DIFF_SEED to run that case alone, WR_DIFF_CASES to run more.
+
+mod common;
+mod model;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value as Json};
+
+use model::shapes::{self, Palette, Rng};
+use model::{Config, Expected};
+
+/// Each document of a stream as the API server decodes it, or the decoder's error.
+fn decode(k8sjson: &Path, yaml: &str) -> Result<Vec<Json>, String> {
+    use std::io::Write;
+    let mut child = Command::new(k8sjson)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run k8sjson");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let data = yaml.as_bytes().to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&data));
+    let out = child.wait_with_output().expect("k8sjson output");
+    writer.join().expect("writer").expect("write to k8sjson");
+    let text = String::from_utf8(out.stdout).expect("k8sjson prints UTF-8");
+    text.lines()
+        .map(|line| {
+            if line.starts_with("ERROR") {
+                Err(line.to_owned())
+            } else {
+                serde_json::from_str(line).map_err(|e| format!("{e}: {line}"))
+            }
+        })
+        .collect()
+}
+
+const CLUSTER_SCOPED: [&str; 4] = [
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Namespace",
+    "CustomResourceDefinition",
+];
+
+fn set_namespace(doc: &mut Json, ns: &Json) {
+    if CLUSTER_SCOPED.contains(&doc["kind"].as_str().unwrap_or("")) {
+        return;
+    }
+    let Some(meta) = doc.get_mut("metadata").and_then(Json::as_object_mut) else {
+        return;
+    };
+    if ns == &json!("<absent>") {
+        meta.remove("namespace");
+    } else {
+        meta.insert("namespace".into(), ns.clone());
+    }
+}
+
+fn builder_env(doc: &mut Json) -> Option<&mut Vec<Json>> {
+    if doc["kind"] != "Deployment" || doc["metadata"]["name"] != "deis-builder" {
+        return None;
+    }
+    doc.pointer_mut("/spec/template/spec/containers/0/env")?.as_array_mut()
+}
+
+/// A fixture's documents, varied by `rng`, with the configuration to run.
+fn vary(docs: &[Json], rng: &mut Rng) -> (Vec<Json>, Config) {
+    let mut docs = docs.to_vec();
+    let location = *rng.pick(&common::LOCATIONS);
+    let mut config = Config::for_location(location, common::GCR_KEY);
+    let ns = rng
+        .pick(&[
+            json!("<keep>"),
+            json!("deis"),
+            json!("hephy"),
+            json!("<absent>"),
+            Json::Null,
+            json!(""),
+        ])
+        .clone();
+    if ns != json!("<keep>") {
+        docs.iter_mut().for_each(|d| set_namespace(d, &ns));
+    }
+    if rng.chance(30) {
+        config.namespace = Some(rng.pick(&["deis", "hephy", "workflow"]).to_string());
+    }
+    if rng.chance(15) {
+        config.secret_prefix = Some("acme".into());
+    }
+    if rng.chance(10) {
+        config.refresher_image = Some("registry.example.com/tools/refresher:v9".into());
+    }
+    config.keep_on_cluster_registry = rng.chance(10);
+    // The registry-secret: as rendered, removed, stale, duplicated.
+    match rng.below(6) {
+        0 => docs.retain(|d| !(d["kind"] == "Secret" && d["metadata"]["name"] == "registry-secret")),
+        1 => {
+            for d in docs
+                .iter_mut()
+                .filter(|d| d["kind"] == "Secret" && d["metadata"]["name"] == "registry-secret")
+            {
+                d["data"]["foo"] = json!("YmFy");
+                d["data"]["zz-stale"] = json!("YmFy");
+                d["stringData"] = json!({"password": "old"});
+            }
+        }
+        2 => {
+            let secret = docs
+                .iter()
+                .find(|d| d["kind"] == "Secret" && d["metadata"]["name"] == "registry-secret")
+                .cloned();
+            if let Some(s) = secret {
+                docs.push(s);
+            }
+        }
+        _ => {}
+    }
+    if rng.chance(25) {
+        // An app's own pull secret of the same name: never Workflow's.
+        docs.insert(
+            rng.below(docs.len() + 1),
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+                   "metadata": {"name": "registry-secret", "namespace": "myapp"},
+                   "data": {".dockerconfigjson": "e30="}}),
+        );
+    }
+    if (config.namespace.is_some() && rng.chance(40)) || rng.chance(3) {
+        // A team's own Deployment that happens to be called deis-builder:
+        // foreign when the operator named Workflow's namespace, else a
+        // conflict the tool must refuse to guess about.
+        docs.insert(
+            rng.below(docs.len() + 1),
+            json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                   "metadata": {"name": "deis-builder", "namespace": "team-a"},
+                   "spec": {"template": {"spec": {"containers": [{"name": "deis-builder", "image": "team/builder:1",
+                     "env": [{"name": "DEIS_REGISTRY_LOCATION", "value": "on-cluster"}]}]}}}}),
+        );
+    }
+    // The builder's env: by valueFrom, duplicated, missing.
+    let variant = rng.below(5);
+    for d in docs.iter_mut() {
+        let Some(env) = builder_env(d) else { continue };
+        match variant {
+            0 => {
+                for item in env.iter_mut().filter(|i| i["name"] == "DEIS_REGISTRY_LOCATION") {
+                    *item = json!({"name": "DEIS_REGISTRY_LOCATION",
+                                   "valueFrom": {"configMapKeyRef": {"name": "registry", "key": "location"}}});
+                }
+            }
+            1 => env.push(json!({"name": "DEIS_REGISTRY_LOCATION", "value": "stale"})),
+            2 => env.retain(|i| i["name"] != "DEIS_REGISTRY_LOCATION" && i["name"] != "DEIS_REGISTRY_SECRET_PREFIX"),
+            _ => {}
+        }
+    }
+    (docs, config)
+}
+
+/// The documents written as one stream, each in its own shape; also each
+/// document's own text.
+fn stream(docs: &[Json], rng: &mut Rng, palette: Palette) -> (String, Vec<String>) {
+    let mut out = String::new();
+    let mut texts = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        if i > 0 || rng.chance(70) {
+            out.push_str(if rng.chance(10) { "--- # next\n" } else { "---\n" });
+        }
+        let (text, _) = shapes::document(doc, rng, palette);
+        out.push_str(&text);
+        if rng.chance(5) {
+            out.push_str("...\n");
+        }
+        texts.push(text);
+    }
+    (out, texts)
+}
+
+struct Case {
+    seed: u64,
+    palette: Palette,
+}
+
+/// Run one case; `Ok(true)` when the tool refused an input the case allows it to refuse.
+fn run_case(k8sjson: &Path, fixtures: &[Vec<Json>], case: &Case) -> Result<bool, String> {
+    let mut rng = Rng::new(case.seed);
+    let fixture = rng.pick(fixtures);
+    let (docs, config) = vary(fixture, &mut rng);
+    let (input, texts) = stream(&docs, &mut rng, case.palette);
+    let decoded =
+        decode(k8sjson, &input).map_err(|e| format!("the generator wrote YAML Kubernetes cannot read: {e}"))?;
+    let nonnull: Vec<Json> = docs.iter().filter(|d| !d.is_null()).cloned().collect();
+    if decoded != nonnull {
+        return Err(format!(
+            "the generator changed the meaning of its documents (a test bug):\n{input}"
+        ));
+    }
+    let mut cmd = common::binary(&config.env());
+    if let Some(ns) = &config.namespace {
+        cmd.args(["--namespace", ns]);
+    }
+    if let Some(prefix) = &config.secret_prefix {
+        cmd.args(["--secret-prefix", prefix]);
+    }
+    if config.keep_on_cluster_registry {
+        cmd.arg("--keep-on-cluster-registry");
+    }
+    let out = common::run(&mut cmd, &input);
+    let stderr = common::text(&out.stderr);
+    let code = out.status.code();
+    let expected = model::transform(&decoded, &config);
+    let context = || {
+        format!(
+            "configuration {:?}\n--- input ---\n{input}\n--- stderr ---\n{stderr}",
+            config.env()
+        )
+    };
+    match expected {
+        Err(refusal) => {
+            if code != Some(2) || !out.stdout.is_empty() {
+                return Err(format!(
+                    "the model refuses ({refusal:?}, exit 2, nothing written) but the tool exited {code:?} with {} bytes\n{}",
+                    out.stdout.len(),
+                    context()
+                ));
+            }
+            Ok(false)
+        }
+        Ok(expected) => {
+            if code == Some(1) && case.palette.aliases && out.stdout.is_empty() {
+                return Ok(true);
+            }
+            if code != Some(0) {
+                return Err(format!(
+                    "the tool exited {code:?} where the model expects success\n{}",
+                    context()
+                ));
+            }
+            let output = common::text(&out.stdout);
+            let actual = decode(k8sjson, &output).map_err(|e| {
+                format!(
+                    "Kubernetes cannot decode the output: {e}\n--- output ---\n{output}\n{}",
+                    context()
+                )
+            })?;
+            let prefix = model::prefix_for(&decoded, &config);
+            model::compare(&actual, &expected, &config, &prefix)
+                .map_err(|e| format!("{e}\n--- output ---\n{output}\n{}", context()))?;
+            check_untouched_bytes(&texts, &output, &expected, &decoded).map_err(|e| format!("{e}\n{}", context()))?;
+            Ok(false)
+        }
+    }
+}
+
+/// Documents the model keeps unchanged must also keep their bytes: each such
+/// input document's text appears in the output as it was.
+fn check_untouched_bytes(
+    texts: &[String],
+    output: &str,
+    expected: &[Expected],
+    decoded: &[Json],
+) -> Result<(), String> {
+    for e in expected {
+        if let Expected::Input { index, doc } = e {
+            if doc == &decoded[*index] && !output.contains(texts[*index].as_str()) {
+                return Err(format!(
+                    "input document {index} ({}) means the same but its text changed",
+                    model::key(doc)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn fixtures(k8sjson: &Path) -> Vec<Vec<Json>> {
+    common::fixtures()
+        .iter()
+        .map(|f| decode(k8sjson, &common::read(f)).expect("fixtures decode"))
+        .collect()
+}
+
+fn cases(palette: Palette, count: u64, salt: u64) -> Vec<Case> {
+    if let Some(seed) = std::env::var("WR_DIFF_SEED").ok().and_then(|s| s.parse().ok()) {
+        return vec![Case { seed, palette }];
+    }
+    let count = std::env::var("WR_DIFF_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(count);
+    (0..count)
+        .map(|i| Case {
+            seed: salt + i,
+            palette,
+        })
+        .collect()
+}
+
+fn run_all(cases: Vec<Case>, allow_refusals: bool) {
+    let Some(k8sjson) = common::peer("k8sjson") else { return };
+    let fixtures = fixtures(&k8sjson);
+    let mut failures = Vec::new();
+    let mut refused = 0;
+    let total = cases.len();
+    for case in &cases {
+        match run_case(&k8sjson, &fixtures, case) {
+            Ok(r) => refused += usize::from(r),
+            Err(e) => failures.push(format!("seed {}: {e}", case.seed)),
+        }
+    }
+    eprintln!("{total} cases, {} failed, {refused} refused", failures.len());
+    if std::env::var_os("WR_DIFF_SUMMARY").is_some() {
+        for f in &failures {
+            eprintln!("  {}", f.lines().next().unwrap_or(""));
+        }
+    }
+    assert!(allow_refusals || refused == 0);
+    if let Some(first) = failures.first() {
+        panic!(
+            "{} of {total} cases differ from the reference model; the first:\n{first}",
+            failures.len()
+        );
+    }
+}
+
+#[test]
+fn every_ordinary_shape_means_what_the_model_says() {
+    run_all(cases(Palette::everything_ordinary(), 300, 1_000), false);
+}
+
+#[test]
+fn plain_block_style_means_what_the_model_says() {
+    let block = Palette {
+        comments: true,
+        ..Palette::default()
+    };
+    run_all(cases(block, 100, 50_000), false);
+}
+
+#[test]
+fn aliases_are_followed_or_refused_never_misread() {
+    let palette = Palette {
+        aliases: true,
+        ..Palette::everything_ordinary()
+    };
+    run_all(cases(palette, 150, 90_000), true);
+}
