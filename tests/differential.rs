@@ -149,6 +149,21 @@ fn vary(docs: &[Json], rng: &mut Rng) -> (Vec<Json>, Config) {
                      "env": [{"name": "DEIS_REGISTRY_LOCATION", "value": "on-cluster"}]}]}}}}),
         );
     }
+    if rng.chance(20) {
+        // An init container that declares the registry variables is a target too.
+        for d in docs
+            .iter_mut()
+            .filter(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == "deis-controller")
+        {
+            if let Some(spec) = d.pointer_mut("/spec/template/spec").and_then(Json::as_object_mut) {
+                spec.insert(
+                    "initContainers".into(),
+                    json!([{"name": "wait-for-registry", "image": "busybox:1",
+                            "env": [{"name": "DEIS_REGISTRY_LOCATION", "value": "on-cluster"}, {"name": "OTHER", "value": "x"}]}]),
+                );
+            }
+        }
+    }
     // The builder's env: by valueFrom, duplicated, missing.
     let variant = rng.below(5);
     for d in docs.iter_mut() {

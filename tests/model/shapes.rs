@@ -78,12 +78,21 @@ pub enum DocStyle {
     Json,
 }
 
+enum MapRef {
+    None,
+    Anchor(String),
+    Alias(String),
+    Merge(String),
+}
+
 struct Writer<'r> {
     rng: &'r mut Rng,
     palette: Palette,
     indent: usize,
     /// Strings anchored so far, for aliases.
     anchors: Vec<(String, String)>,
+    /// Block mappings anchored so far, for aliases and merge keys.
+    map_anchors: Vec<(Json, String)>,
     next_anchor: usize,
 }
 
@@ -100,6 +109,7 @@ pub fn document(v: &Json, rng: &mut Rng, palette: Palette) -> (String, DocStyle)
         palette,
         indent,
         anchors: Vec::new(),
+        map_anchors: Vec::new(),
         next_anchor: 0,
     };
     let mut out = String::new();
@@ -198,6 +208,29 @@ impl Writer<'_> {
             return (Some(format!("&{name} ")), None);
         }
         (None, None)
+    }
+
+    /// For a block mapping value: an alias or merge of an equal mapping
+    /// anchored earlier, or an anchor for later ones.
+    fn mapping_alias(&mut self, v: &Json) -> MapRef {
+        if !self.palette.aliases {
+            return MapRef::None;
+        }
+        if let Some((_, name)) = self.map_anchors.iter().find(|(m, _)| m == v) {
+            let name = name.clone();
+            return match self.rng.below(3) {
+                0 => MapRef::Alias(name),
+                1 => MapRef::Merge(name),
+                _ => MapRef::None,
+            };
+        }
+        if self.rng.chance(30) {
+            self.next_anchor += 1;
+            let name = format!("m{}", self.next_anchor);
+            self.map_anchors.push((v.clone(), name.clone()));
+            return MapRef::Anchor(name);
+        }
+        MapRef::None
     }
 
     /// A scalar in flow context (or a block context that takes a one-line
@@ -335,6 +368,21 @@ impl Writer<'_> {
     fn block_value(&mut self, out: &mut String, v: &Json, col: usize) {
         match v {
             Json::Object(m) if !m.is_empty() && !self.flow_here(15) => {
+                match self.mapping_alias(v) {
+                    MapRef::Alias(name) => {
+                        out.push_str(&format!(" *{name}\n"));
+                        return;
+                    }
+                    MapRef::Merge(name) => {
+                        // `<<: *name` gives every key of the anchored mapping.
+                        out.push('\n');
+                        Self::pad(out, col + self.indent);
+                        out.push_str(&format!("<<: *{name}\n"));
+                        return;
+                    }
+                    MapRef::Anchor(name) => out.push_str(&format!(" &{name}")),
+                    MapRef::None => {}
+                }
                 let c = self.comment();
                 out.push_str(c);
                 out.push('\n');
