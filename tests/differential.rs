@@ -299,11 +299,79 @@ fn check_untouched_bytes(
     Ok(())
 }
 
-fn fixtures(k8sjson: &Path) -> Vec<Vec<Json>> {
-    common::fixtures()
+/// The inputs the cases start from: every fixture, and Hephy's real chart
+/// rendered by Helm 4 for each location (RBAC on: its bindings name the
+/// release namespace; and once with RBAC off: nothing names it).
+fn fixtures(k8sjson: &Path) -> &'static [Vec<Json>] {
+    static POOL: std::sync::OnceLock<Vec<Vec<Json>>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let mut pool: Vec<Vec<Json>> = common::fixtures()
+            .iter()
+            .map(|f| decode(k8sjson, &common::read(f)).expect("fixtures decode"))
+            .collect();
+        pool.extend(
+            chart_renders()
+                .iter()
+                .map(|r| decode(k8sjson, r).expect("Helm's render decodes")),
+        );
+        pool
+    })
+}
+
+/// Hephy Workflow v2.23.0 rendered through Helm 4's SDK with an identity
+/// post-renderer, for each location with RBAC on, and for ecr with RBAC off.
+fn chart_renders() -> Vec<String> {
+    let chart = common::root().join("../shared/charts/hephy-workflow-v2.23.0/workflow");
+    if !chart.is_dir() {
+        assert!(
+            !in_ci(),
+            "the real chart {} is missing (CI: this is a failure)",
+            chart.display()
+        );
+        eprintln!(
+            "SKIPPED: Hephy's chart is not at {}: cases use the fixtures only",
+            chart.display()
+        );
+        return vec![];
+    }
+    let Some(python) = common::peer("venv/bin/python") else {
+        return vec![];
+    };
+    let plugins = common::scratch("differential-identity-plugin");
+    std::fs::create_dir_all(plugins.join("identity")).unwrap();
+    std::fs::write(
+        plugins.join("identity/plugin.yaml"),
+        "apiVersion: v1\ntype: postrenderer/v1\nname: identity\nversion: 0.1.0\nruntime: subprocess\n\
+         runtimeConfig:\n  platformCommand:\n    - command: /bin/cat\n",
+    )
+    .unwrap();
+    let variants: Vec<(String, bool)> = common::LOCATIONS
         .iter()
-        .map(|f| decode(k8sjson, &common::read(f)).expect("fixtures decode"))
-        .collect()
+        .map(|l| ((*l).to_owned(), true))
+        .chain([("ecr".to_owned(), false)])
+        .collect();
+    let renders: Vec<std::thread::JoinHandle<String>> = variants
+        .into_iter()
+        .map(|(location, rbac)| {
+            let (python, chart, plugins) = (python.clone(), chart.clone(), plugins.clone());
+            std::thread::spawn(move || {
+                let values = json!({"global": {"registry_location": location, "use_rbac": rbac}}).to_string();
+                let out = Command::new(python)
+                    .arg(common::root().join("tests/helm4/run_helm4.py"))
+                    .args([chart.as_os_str(), plugins.as_os_str()])
+                    .args(["identity", "workflow", "hephy", &values])
+                    .output()
+                    .expect("run Helm 4's SDK");
+                assert!(
+                    out.status.success(),
+                    "Helm 4 render failed: {}",
+                    common::text(&out.stderr)
+                );
+                common::text(&out.stdout)
+            })
+        })
+        .collect();
+    renders.into_iter().map(|h| h.join().expect("render")).collect()
 }
 
 fn cases(palette: Palette, count: u64, salt: u64) -> Vec<Case> {
@@ -370,4 +438,9 @@ fn aliases_are_followed_or_refused_never_misread() {
         ..Palette::everything_ordinary()
     };
     run_all(cases(palette, 150, 90_000), true);
+}
+
+/// Whether this runs in CI, where a missing peer or chart is a failure.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
