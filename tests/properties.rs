@@ -1,16 +1,14 @@
-//! Properties that must hold for every manifest: idempotence, untouched
-//! documents byte-identical, exactly one DEIS_REGISTRY_LOCATION per target
-//! container, and nothing but the intended fields changing value as a YAML
-//! 1.1 reader (Kubernetes) sees them.
+//! Properties that must hold for every generated manifest, whatever its env
+//! shapes (absent, null, empty flow, block, flow, valueFrom, YAML 1.1-tricky
+//! values), kinds, namespaces and configuration: the output decodes (as
+//! Kubernetes decodes it, through the k8sjson peer) to what the reference
+//! model says; untouched documents are byte-identical (whole documents of the
+//! output, not a substring search); a second run changes nothing.
 
 mod common;
+mod model;
 
 use proptest::prelude::*;
-use serde_json::Value as Json;
-
-use workflow_registry::manifest::parse_stream;
-use workflow_registry::transform::{self, Options};
-use workflow_registry::yaml::yaml11;
 
 /// Values a YAML 1.1 reader would misread if their quotes were lost.
 const TRICKY: &[&str] = &[
@@ -196,7 +194,8 @@ fn unique(docs: &[Doc]) -> Vec<Doc> {
         .collect()
 }
 
-fn render(docs: &[Doc], source_lines: bool) -> String {
+/// `namespace` is the metadata line every namespaced document gets ("" for none).
+fn render(docs: &[Doc], source_lines: bool, namespace: &str) -> String {
     let docs = unique(docs);
     let mut out = String::new();
     for (i, d) in docs.iter().enumerate() {
@@ -213,7 +212,7 @@ fn render(docs: &[Doc], source_lines: bool) -> String {
                 containers,
                 compact,
             } => {
-                out.push_str(&format!("apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: deis\nspec:\n  replicas: {replicas}\n"));
+                out.push_str(&format!("apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n{namespace}spec:\n  replicas: {replicas}\n"));
                 let (pod_col, prefix) = match *kind {
                     "Pod" => (2, String::new()),
                     "CronJob" => (
@@ -247,7 +246,7 @@ fn render(docs: &[Doc], source_lines: bool) -> String {
             }
             Doc::Component { kind, name } => {
                 out.push_str(&format!(
-                    "apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: deis\n"
+                    "apiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}\n{namespace}"
                 ));
                 if *kind == "Secret" {
                     out.push_str("data:\n  stale: eA==\nstringData:\n  other: x\n");
@@ -259,98 +258,81 @@ fn render(docs: &[Doc], source_lines: bool) -> String {
     out
 }
 
-/// The env entries of every container of every workload document:
-/// (document name, container name, env entries as JSON).
-fn containers_env(stream: &str) -> Vec<(String, String, String, Vec<Json>, Json, bool)> {
-    let mut out = Vec::new();
-    for doc in parse_stream(stream).expect("output parses") {
-        let Some(root) = &doc.root else { continue };
-        let json = yaml11::to_json(root);
-        for c in workflow_registry::manifest::containers(&doc) {
-            let env = match c.node.get("env") {
-                Some(node) => match yaml11::to_json(node) {
-                    Json::Array(items) => items,
-                    _ => vec![],
-                },
-                None => vec![],
-            };
-            out.push((
-                doc.kind().unwrap_or("").to_owned(),
-                doc.name().unwrap_or("").to_owned(),
-                c.name.to_owned(),
-                env,
-                json.clone(),
-                c.init,
-            ));
+/// The whole documents of a stream's text, without their `---` lines.
+fn document_texts(stream: &str) -> Vec<String> {
+    let mut docs = vec![String::new()];
+    for line in stream.split_inclusive('\n') {
+        if line.starts_with("---") && matches!(line.as_bytes().get(3), None | Some(b'\n' | b' ' | b'\r')) {
+            docs.push(String::new());
+        } else {
+            docs.last_mut().expect("one document at least").push_str(line);
         }
     }
-    out
+    docs
 }
 
-use common::without_intended;
+fn binary_run(config: &model::Config, input: &str) -> std::process::Output {
+    let mut cmd = common::binary(&config.env());
+    if let Some(ns) = &config.namespace {
+        cmd.args(["--namespace", ns]);
+    }
+    common::run(&mut cmd, input)
+}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
 
     #[test]
-    fn invariants_hold_for_generated_manifests(
+    fn generated_manifests_mean_what_the_model_says(
         docs in prop::collection::vec(doc(), 1..8),
         source_lines in any::<bool>(),
         location in prop::sample::select(common::LOCATIONS.to_vec()),
+        namespace in prop::sample::select(vec!["  namespace: deis\n", "  namespace: wf\n", "", "  namespace: ~\n"]),
+        flag in prop::sample::select(vec![None, Some("deis"), Some("wf")]),
     ) {
-        let input = render(&docs, source_lines);
-        let settings = common::settings(location);
-        let out = transform::run(&input, &settings, &Options::default()).map_err(|e| TestCaseError::fail(format!("{e}\n{input}")))?;
-
+        let Some(k8sjson) = common::peer("k8sjson") else { return Ok(()) };
+        let input = render(&docs, source_lines, namespace);
+        let mut config = model::Config::for_location(location, common::GCR_KEY);
+        config.namespace = flag.map(str::to_owned);
+        let decoded = common::k8s_decode(&k8sjson, &input).into_iter().map(|(_, v)| v).collect::<Vec<_>>();
+        let out = binary_run(&config, &input);
+        let output = common::text(&out.stdout);
+        match model::transform(&decoded, &config) {
+            Err(refusal) => {
+                prop_assert_eq!(out.status.code(), Some(2), "the model refuses ({:?}):\n{}", refusal, input);
+                prop_assert!(output.is_empty());
+                return Ok(());
+            }
+            Ok(expected) => {
+                prop_assert_eq!(out.status.code(), Some(0), "{}\n{}", common::text(&out.stderr), input);
+                let actual = common::k8s_decode(&k8sjson, &output).into_iter().map(|(_, v)| v).collect::<Vec<_>>();
+                let prefix = model::prefix_for(&decoded, &config);
+                if let Err(e) = model::compare(&actual, &expected, &config, &prefix) {
+                    return Err(TestCaseError::fail(format!("{e}\n--- input\n{input}--- output\n{output}")));
+                }
+                // Unchanged in meaning: unchanged in bytes, as a whole document of the output.
+                let inputs = document_texts(&input);
+                let outputs = document_texts(&output);
+                let with_content: Vec<&String> = inputs.iter().filter(|t| t.lines().any(|l| !l.trim().is_empty() && !l.starts_with('#'))).collect();
+                for e in &expected {
+                    if let model::Expected::Input { index, doc } = e {
+                        if doc == &decoded[*index] {
+                            prop_assert!(outputs.contains(with_content[*index]), "document {} changed its text:\n{}\n=>\n{}", index, input, output);
+                        }
+                    }
+                }
+            }
+        }
         // Idempotent.
-        let out_text = out.text();
-            let again = transform::run(&out_text, &settings, &Options::default())
-            .map_err(|e| TestCaseError::fail(format!("the output does not parse: {e}\n--- input\n{input}--- output\n{}", out.text())))?;
-
-        prop_assert_eq!(&again.text(), &out.text(), "second run changed the output:\n{}", input);
-
-        // Untouched documents are byte-identical; changed ones are reported.
-        let r = &out.report;
-        for doc in parse_stream(&input).unwrap() {
-            let d = doc.describe();
-            let reported = r.replaced.contains(&d) || r.removed.contains(&d) || r.injected.iter().any(|i| i.starts_with(&format!("{d} container ")));
-            if !reported && doc.root.is_some() {
-                prop_assert!(out.text().contains(doc.chunk.text), "{} changed without being reported:\n{}\n=>\n{}", d, input, out.text());
-            }
-        }
-
-        // Exactly one DEIS_REGISTRY_LOCATION per target container, a literal with the location.
-        let before = containers_env(&input);
-        let after = containers_env(&out.text());
-        let declares = |env: &[Json]| env.iter().any(|e| ["DEIS_REGISTRY_LOCATION", "DEIS_REGISTRY_SECRET_PREFIX"].iter().any(|v| e.get("name") == Some(&Json::String((*v).into()))));
-        for (kind, name, container, env, _, _) in &after {
-            let entries: Vec<&Json> = env.iter().filter(|e| e.get("name") == Some(&Json::String("DEIS_REGISTRY_LOCATION".into()))).collect();
-            prop_assert!(entries.len() <= 1, "{kind}/{name} {container}: duplicate DEIS_REGISTRY_LOCATION\n{}", out.text());
-            let Some((_, _, _, env_before, doc_before, _)) = before.iter().find(|b| (&b.0, &b.1, &b.2) == (kind, name, container)) else { continue };
-            let legacy_rc = kind == "ReplicationController"
-                && doc_before.pointer("/spec/replicas") == Some(&Json::from(0))
-                && !before.iter().any(|b| (&b.0, &b.1) == (kind, name) && declares(&b.3));
-            let known = ["deis-builder", "deis-controller", "deis-registry-token-refresher"].contains(&container.as_str());
-            // In the refresher Deployment, the refresher is the container of that name, else the first one.
-            let refresher_doc = kind == "Deployment" && name == "deis-registry-token-refresher" && ["ecr", "gcr"].contains(&location);
-            let in_doc: Vec<_> = before.iter().filter(|b| (&b.0, &b.1) == (kind, name) && !b.5).collect();
-            let is_refresher = refresher_doc
-                && (container == "deis-registry-token-refresher"
-                    || (!in_doc.iter().any(|b| b.2 == "deis-registry-token-refresher") && in_doc.first().is_some_and(|b| &b.2 == container)));
-            if declares(env_before) || (known && !legacy_rc) || is_refresher {
-                prop_assert_eq!(entries.len(), 1, "{}/{} {}: not configured\n{}", kind, name, container, out.text());
-                prop_assert_eq!(entries[0].get("value"), Some(&Json::String(location.into())));
-                prop_assert!(entries[0].get("valueFrom").is_none());
-            } else {
-                prop_assert_eq!(&env_before, &env, "{}/{} {}: not a target, yet its env changed", kind, name, container);
-            }
-        }
-
-        // Read as YAML 1.1, configured documents differ only in the intended fields.
-        for (kind, name, container, _, doc_after, _) in &after {
-            if let Some(b) = before.iter().find(|b| (&b.0, &b.1, &b.2) == (kind, name, container)) {
-                prop_assert_eq!(without_intended(b.4.clone()), without_intended(doc_after.clone()), "{}/{} changed beyond the intended fields:\n{}", kind, name, out.text());
-            }
-        }
+        let again = binary_run(&config, &output);
+        prop_assert_eq!(common::text(&again.stdout), output, "a second run changed the output:\n{}", input);
     }
+}
+
+#[test]
+fn document_texts_splits_on_marker_lines_only() {
+    assert_eq!(
+        document_texts("a: 1\n---\nb: |\n  --- x\n--- # c\nc: 3\n"),
+        ["a: 1\n", "b: |\n  --- x\n", "c: 3\n"]
+    );
 }
