@@ -73,8 +73,9 @@ pub struct FilterArgs {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
 
-    /// The Workflow namespace, for generated documents [default: the
-    /// namespace of deis-builder/deis-controller, else unset].
+    /// The Workflow namespace [env: WORKFLOW_REGISTRY_NAMESPACE, then
+    /// HELM_NAMESPACE; default: the namespace of the deis-builder/deis-controller
+    /// Deployments, else of the chart's RoleBinding subjects, else unknown].
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 

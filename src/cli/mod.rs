@@ -54,6 +54,17 @@ impl From<InputError> for Failure {
     }
 }
 
+impl From<transform::Error> for Failure {
+    fn from(e: transform::Error) -> Self {
+        match e {
+            transform::Error::Input(e) => e.into(),
+            transform::Error::Config(message) => {
+                Failure::Config(Problems::new(vec![config::Problem::general(message)]))
+            }
+        }
+    }
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(legacy_exec_args(std::env::args_os().collect())) {
@@ -133,7 +144,7 @@ fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
                 report_line(log, &format!("warning: {w}"));
             }
             if args.verbose {
-                eprint!("{}", output.report);
+                eprint!("{}{}", output.report, output.plan);
             }
             write_output(log, &output)
         }
@@ -185,13 +196,37 @@ pub fn run_filter<'a>(
     targets.extend(args.targets.iter().cloned());
     let mut selectors = fc.selectors;
     selectors.extend(args.selectors.iter().cloned());
+    let (namespace, namespace_origin) = namespace_given(args, env, fc.namespace);
     let options = Options {
-        namespace: args.namespace.clone().or(fc.namespace),
+        namespace,
+        namespace_origin,
         targeting: Targeting { targets, selectors },
         keep_on_cluster_registry: args.keep_on_cluster_registry || fc.keep_on_cluster_registry,
     };
     let output = transform::run(input, &settings, &options)?;
     Ok((output, warnings))
+}
+
+/// The Workflow namespace as the operator gave it, and where: `--namespace`,
+/// then `WORKFLOW_REGISTRY_NAMESPACE`, then `HELM_NAMESPACE` (which Helm sets
+/// for plugins), then the function config. Empty counts as unset.
+fn namespace_given(
+    args: &FilterArgs,
+    env: config::EnvLookup<'_>,
+    function_config: Option<String>,
+) -> (Option<String>, Option<String>) {
+    let from_env = |name: &str| {
+        env(name)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (v.trim().to_owned(), name.to_owned()))
+    };
+    args.namespace
+        .clone()
+        .map(|n| (n, "--namespace".to_owned()))
+        .or_else(|| from_env("WORKFLOW_REGISTRY_NAMESPACE"))
+        .or_else(|| from_env("HELM_NAMESPACE"))
+        .or_else(|| function_config.map(|n| (n, "the function config's namespace".to_owned())))
+        .map_or((None, None), |(n, origin)| (Some(n), Some(origin)))
 }
 
 fn load_settings_with(

@@ -22,11 +22,14 @@ pub use validate::validate;
 pub struct Settings {
     pub location: Location,
     /// Prefix of the pull secrets the controller and refresher write into app
-    /// namespaces (`<prefix>-<location>`).
-    pub secret_prefix: String,
+    /// namespaces (`<prefix>-<location>`). `None`: the operator set none, so
+    /// the chart's own prefix (or the default) stands.
+    pub secret_prefix: Option<String>,
     /// Minutes, or empty for the provider default.
     pub token_refresh_time: String,
-    pub refresher_image: String,
+    /// `None`: the operator set none, so the image follows the platform (the
+    /// input's own refresher, else Hephy's or Deis's).
+    pub refresher_image: Option<String>,
 }
 
 /// Where the platform's images live, with what each location needs.

@@ -19,7 +19,6 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
         refresher_image: v.refresher_image(),
         location: location.unwrap_or(Location::OnCluster),
     };
-    v.refresher_bugs(&settings);
     if !v.problems.is_empty() {
         return Err(Problems {
             problems: v.problems,
@@ -311,7 +310,8 @@ impl Validator<'_> {
         value
     }
 
-    fn secret_prefix(&mut self) -> String {
+    /// `None` when the operator set no prefix (the transform then keeps the chart's).
+    fn secret_prefix(&mut self) -> Option<String> {
         let prefix = self.value(Setting::SecretPrefix).to_owned();
         let ok = prefix.len() <= 200
             && prefix.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -324,10 +324,11 @@ impl Validator<'_> {
                 "a Kubernetes name prefix (lowercase letters, digits, `-`, `.`)",
             );
         }
-        prefix
+        (self.r.source(Setting::SecretPrefix) != Source::Default).then_some(prefix)
     }
 
-    fn refresher_image(&mut self) -> String {
+    /// `None` when the operator set no image (the transform then follows the platform).
+    fn refresher_image(&mut self) -> Option<String> {
         let image = self.value(Setting::RefresherImage).to_owned();
         if image.chars().any(char::is_whitespace) || image.ends_with(':') {
             self.problem(
@@ -339,20 +340,7 @@ impl Validator<'_> {
                 ),
             );
         }
-        image
-    }
-
-    /// Known refresher bugs that a setting would trigger.
-    fn refresher_bugs(&mut self, settings: &Settings) {
-        if settings.location.needs_token_refresher()
-            && !settings.token_refresh_time.is_empty()
-            && settings.refresher_image.ends_with(":v1.0.0")
-        {
-            self.warnings.push(Warning::about(
-                Setting::TokenRefreshTime,
-                "is ignored by registry-token-refresher v1.0.0 (fixed in later releases): use a newer refresher image",
-            ));
-        }
+        (self.r.source(Setting::RefresherImage) != Source::Default).then_some(image)
     }
 }
 

@@ -50,8 +50,14 @@ impl<'a> Document<'a> {
         self.str_at(&["metadata", "name"])
     }
 
+    /// The namespace the document names. `namespace: ~`, `namespace:` and
+    /// `namespace: ""` all mean "no namespace", as they do to the API server.
     pub fn namespace(&self) -> Option<&str> {
-        self.str_at(&["metadata", "namespace"])
+        let node = self.root.as_ref()?.path(&["metadata", "namespace"])?;
+        if node.is_null() {
+            return None;
+        }
+        node.as_str().filter(|ns| !ns.is_empty())
     }
 
     /// A Helm hook (`helm.sh/hook` annotation): Helm 4 post-renders these too.
@@ -207,7 +213,23 @@ mod tests {
         let d = &docs[0];
         assert_eq!(d.describe(), "document 0 (Secret/s, from wf/x.yaml)");
         assert!(d.is_hook());
-        let summaries = crate::manifest::summarize(crate::yaml::split::split(s), &Default::default()).unwrap();
-        assert!(summaries[0].is("Secret", "s", Some("deis")));
+        let summaries = crate::manifest::summarize(crate::yaml::split::split(s), &|_| true).unwrap();
+        assert_eq!(summaries[0].name(), Some("s"));
+    }
+
+    #[test]
+    fn null_and_empty_namespaces_are_no_namespace() {
+        for (text, expected) in [
+            ("metadata: {name: a, namespace: ~}", None),
+            ("metadata: {name: a, namespace: }", None),
+            ("metadata:\n  name: a\n  namespace:\n", None),
+            ("metadata: {name: a, namespace: \"\"}", None),
+            ("metadata: {name: a, namespace: null}", None),
+            ("metadata: {name: a, namespace: \"~\"}", Some("~")),
+            ("metadata: {name: a, namespace: deis}", Some("deis")),
+        ] {
+            let docs = parse_stream(text).unwrap();
+            assert_eq!(docs[0].namespace(), expected, "{text}");
+        }
     }
 }

@@ -36,6 +36,28 @@ impl<'d, 'a> Container<'d, 'a> {
     }
 }
 
+impl<'d, 'a> Container<'d, 'a> {
+    /// The literal `value` of env var `name` (not `valueFrom`, not null).
+    pub fn env_value(&self, name: &str) -> Option<&'d str> {
+        let env = self.node.get("env")?.as_sequence()?;
+        let item = env
+            .items
+            .iter()
+            .rev()
+            .find(|item| item.str_at(&["name"]) == Some(name))?;
+        let value = item.path(&["value"])?;
+        if value.is_null() {
+            return None;
+        }
+        value.as_str()
+    }
+
+    /// The container's image, when written as a string.
+    pub fn image(&self) -> Option<&'d str> {
+        self.node.get("image")?.as_str()
+    }
+}
+
 /// Every container and init container of a workload document.
 pub fn containers<'d, 'a>(doc: &'d Document<'a>) -> Vec<Container<'d, 'a>> {
     let Some(spec) = pod_spec(doc) else {

@@ -3,8 +3,9 @@
 
 use base64::Engine;
 
-use super::components::{REFRESHER, REFRESHER_RBAC, REGISTRY_SECRET};
-use super::inject::{refresher_vars, CREDS_PATH};
+use super::components::{Access, GENERATED_LABEL, GENERATED_VALUE, REFRESHER, REGISTRY_SECRET};
+use super::inject::{access_entries, env_items, CREDS_PATH};
+use super::plan::Effective;
 use crate::config::Settings;
 use crate::yaml::emit::{self, Layout, Value};
 
@@ -15,7 +16,13 @@ fn metadata(name: &str, namespace: Option<&str>) -> Vec<(String, Value)> {
     if let Some(ns) = namespace {
         meta.push(("namespace".into(), Value::str(ns)));
     }
-    meta.push(("labels".into(), Value::map([("heritage", Value::str("deis"))])));
+    meta.push((
+        "labels".into(),
+        Value::map([
+            ("heritage", Value::str("deis")),
+            (GENERATED_LABEL, Value::str(GENERATED_VALUE)),
+        ]),
+    ));
     meta
 }
 
@@ -58,77 +65,39 @@ pub fn registry_secret(settings: &Settings, namespace: Option<&str>, layout: Lay
     )
 }
 
-/// The refresher's ServiceAccount, ClusterRole and ClusterRoleBinding: it
-/// lists and watches namespaces to find apps, and writes their pull secrets.
-/// Workflow's chart shipped none of these, so under RBAC the refresher could
-/// do neither.
-/// `subject_namespace` is where the binding looks for the ServiceAccount: the
-/// Workflow namespace, or a fallback when that is unknown.
-pub fn refresher_access(
-    namespace: Option<&str>,
-    subject_namespace: &str,
-    layout: Layout,
-) -> Vec<(&'static str, String)> {
-    let rule = |resources: &str, verbs: &[&str]| {
-        Value::map([
-            ("apiGroups", Value::Seq(vec![Value::str("")])),
-            ("resources", Value::Seq(vec![Value::str(resources)])),
-            ("verbs", Value::Seq(verbs.iter().map(|v| Value::str(*v)).collect())),
-        ])
+/// One of the refresher's access documents (ServiceAccount, ClusterRole,
+/// ClusterRoleBinding), which Workflow's chart never shipped: without them,
+/// under RBAC, the refresher could neither list namespaces nor write secrets.
+pub fn refresher_access(access: Access, settings: &Settings, effective: &Effective, layout: Layout) -> String {
+    let namespace = effective.namespace.name.as_deref();
+    let (api_version, own_namespace) = match access {
+        Access::ServiceAccount => ("v1", namespace),
+        Access::ClusterRole | Access::ClusterRoleBinding => ("rbac.authorization.k8s.io/v1", None),
     };
-    let service_account = document("v1", "ServiceAccount", metadata(REFRESHER, namespace), vec![], layout);
-    let role = document(
-        "rbac.authorization.k8s.io/v1",
-        "ClusterRole",
-        metadata(REFRESHER_RBAC, None),
-        vec![(
-            "rules".into(),
-            Value::Seq(vec![
-                rule("namespaces", &["list", "watch"]),
-                rule("secrets", &["get", "create", "update"]),
-            ]),
-        )],
+    // The planner refuses to get here without a namespace (the binding needs one).
+    let subject_namespace = namespace.unwrap_or_default();
+    let rest = access_entries(access, &settings.location, &effective.prefix, subject_namespace)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    document(
+        api_version,
+        access.kind(),
+        metadata(access.name(), own_namespace),
+        rest,
         layout,
-    );
-    let binding = document(
-        "rbac.authorization.k8s.io/v1",
-        "ClusterRoleBinding",
-        metadata(REFRESHER_RBAC, None),
-        vec![
-            (
-                "roleRef".into(),
-                Value::map([
-                    ("apiGroup", Value::str("rbac.authorization.k8s.io")),
-                    ("kind", Value::str("ClusterRole")),
-                    ("name", Value::str(REFRESHER_RBAC)),
-                ]),
-            ),
-            (
-                "subjects".into(),
-                Value::Seq(vec![Value::map([
-                    ("kind", Value::str("ServiceAccount")),
-                    ("name", Value::str(REFRESHER)),
-                    ("namespace", Value::str(subject_namespace)),
-                ])]),
-            ),
-        ],
-        layout,
-    );
-    vec![
-        ("ServiceAccount", service_account),
-        ("ClusterRole", role),
-        ("ClusterRoleBinding", binding),
-    ]
+    )
 }
 
 /// The token refresher Deployment, as Workflow's chart rendered it plus a
 /// service account.
-pub fn refresher_deployment(settings: &Settings, namespace: Option<&str>, layout: Layout) -> String {
+pub fn refresher_deployment(vars: &[(String, String)], effective: &Effective, layout: Layout) -> String {
+    let namespace = effective.namespace.name.as_deref();
     let app = || Value::map([("app", Value::str(REFRESHER))]);
-    let env = refresher_vars(settings).into_iter().map(Value::Map).collect();
+    let env = env_items(vars).into_iter().map(Value::Map).collect();
     let container = Value::map([
         ("name", Value::str(REFRESHER)),
-        ("image", Value::str(&settings.refresher_image)),
+        ("image", Value::str(&effective.refresher_image)),
         ("imagePullPolicy", Value::str("IfNotPresent")),
         ("env", Value::Seq(env)),
         (

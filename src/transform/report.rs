@@ -3,10 +3,15 @@
 
 use std::fmt;
 
+use super::plan::{Edit, Plan, Step};
+use crate::manifest::Summary;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     pub location: String,
     pub namespace: Option<String>,
+    /// How the namespace was found ("from --namespace", ...).
+    pub namespace_source: String,
     /// "Deployment/deis-builder container deis-builder".
     pub injected: Vec<String>,
     pub added: Vec<String>,
@@ -14,18 +19,69 @@ pub struct Report {
     pub removed: Vec<String>,
     /// Things the operator should know (never fatal).
     pub warnings: Vec<String>,
+    /// Decisions worth a line in `--verbose` (a chart setting replaced, ...).
+    pub notes: Vec<String>,
 }
 
 impl Report {
     pub fn is_unchanged(&self) -> bool {
         self.injected.is_empty() && self.added.is_empty() && self.replaced.is_empty() && self.removed.is_empty()
     }
+
+    /// The report of a plan carried out on `docs`.
+    pub fn of(docs: &[Summary<'_>], plan: &Plan, location: &str) -> Report {
+        let mut r = Report {
+            location: location.to_owned(),
+            namespace: plan.effective.namespace.name.clone(),
+            namespace_source: plan.effective.namespace.source.to_string(),
+            warnings: plan.warnings.clone(),
+            notes: plan.notes.clone(),
+            ..Report::default()
+        };
+        for (d, step) in docs.iter().zip(&plan.steps) {
+            match step {
+                Step::Keep | Step::Drop => {}
+                Step::Remove(_) => r.removed.push(d.describe()),
+                Step::Rewrite(edits) => {
+                    for edit in edits {
+                        match edit {
+                            Edit::SetEnv { container, .. } | Edit::Refresher { container, .. } => {
+                                let entry = format!("{} container {container}", d.describe());
+                                if !r.injected.contains(&entry) {
+                                    r.injected.push(entry);
+                                }
+                            }
+                            Edit::RegistrySecret | Edit::Access(_) => {
+                                let entry = d.describe();
+                                if !r.replaced.contains(&entry) {
+                                    r.replaced.push(entry);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        r.added = plan
+            .additions
+            .iter()
+            .map(|a| format!("{}/{}", a.kind, a.name))
+            .collect();
+        r
+    }
 }
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ns = self.namespace.as_deref().unwrap_or("(unset: the release namespace)");
-        writeln!(f, "workflow-registry: location {}, namespace {ns}", self.location)?;
+        writeln!(
+            f,
+            "workflow-registry: location {}, namespace {ns} ({})",
+            self.location, self.namespace_source
+        )?;
+        for note in &self.notes {
+            writeln!(f, "  note: {note}")?;
+        }
         for (label, items) in [
             ("configured", &self.injected),
             ("added", &self.added),

@@ -95,16 +95,29 @@ pub struct Targeting {
 }
 
 impl Targeting {
+    /// Whether a `--select` query selects `doc`.
+    pub fn selects(&self, doc: &Document<'_>) -> bool {
+        !self.selectors.is_empty() && {
+            let json = doc.root.as_ref().map(yaml11::to_json).unwrap_or(Json::Null);
+            self.selectors.iter().any(|s| s.selects(&json))
+        }
+    }
+
+    /// Whether a document with this text could hold a target: it names a
+    /// Workflow component, a registry variable or a `--target`, or a
+    /// `--select` query is given (which must see every document).
+    pub fn may_match(&self, text: &str) -> bool {
+        let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
+        !self.selectors.is_empty() || has("deis") || has("DEIS_REGISTRY") || self.targets.iter().any(|t| has(&t.name))
+    }
+
     /// The containers of `doc` to configure.
     pub fn containers<'d, 'a>(&self, doc: &'d Document<'a>) -> Vec<Container<'d, 'a>> {
         let all = containers(doc);
         if all.is_empty() {
             return all;
         }
-        let selected = !self.selectors.is_empty() && {
-            let json = doc.root.as_ref().map(yaml11::to_json).unwrap_or(Json::Null);
-            self.selectors.iter().any(|s| s.selects(&json))
-        };
+        let selected = self.selects(doc);
         let carries_registry_vars = all.iter().any(|c| c.declares(LOCATION_VAR) || c.declares(PREFIX_VAR));
         // Helm Classic kept scaled-down ReplicationControllers of the old
         // builder and controller: they carry no registry settings, and must not start to.

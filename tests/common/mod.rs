@@ -38,7 +38,6 @@ pub fn location_env(location: &str) -> Vec<(&'static str, String)> {
             ("ECR_SECRET_KEY", SECRETS[2]),
             ("ECR_REGION", "eu-west-1"),
             ("ECR_REGISTRY_ID", "123456789012"),
-            ("DEIS_TOKEN_REFRESH_TIME", "600"),
         ],
         "gcr" => vec![("GCR_KEY_JSON", GCR_KEY)],
         _ => vec![],
