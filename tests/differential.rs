@@ -274,9 +274,10 @@ fn check(k8sjson: &Path, input: &str, texts: &[String], decoded: &[Json], config
     let differs = |e: String| Outcome::Differs(e);
     let expected = match model::transform(decoded, config) {
         Err(refusal) => {
-            if code != Some(2) || !out.stdout.is_empty() {
+            if code != Some(refusal.exit_code()) || !out.stdout.is_empty() {
                 return Err(differs(format!(
-                    "the model refuses ({refusal:?}, exit 2, nothing written) but the tool exited {code:?} with {} bytes\n{}",
+                    "the model refuses ({refusal:?}, exit {}, nothing written) but the tool exited {code:?} with {} bytes\n{}",
+                    refusal.exit_code(),
                     out.stdout.len(),
                     context()
                 )));
