@@ -584,7 +584,7 @@ fn configure_refresher(mut doc: Json, config: &Config, prefix: &str, image: &str
             .expect("a mapping")
             .insert("image".into(), json!(image));
     }
-    if let Some(spec) = doc.pointer_mut(spec_path) {
+    if let Some(spec) = doc.pointer_mut(spec_path).filter(|s| s.is_object()) {
         upsert_named(spec, "volumes", &volume());
         spec.as_object_mut()
             .expect("a mapping")
