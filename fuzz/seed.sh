@@ -1,14 +1,20 @@
 #!/bin/sh
-# Seed the fuzz corpora from testdata/: each fixture behind configuration bytes.
+# Seed the fuzz corpora: for `filter`, each fixture behind a configuration
+# byte, and the differential test's cases in every shape YAML allows (block,
+# flow, JSON, block scalars, tags, anchors, aliases, merge keys, comments,
+# CRLF; namespaces present, absent, null, foreign; stale and foreign secrets),
+# written by that test itself (needs the k8sjson peer: scripts/setup-peers.sh).
 set -eu
 cd "$(dirname "$0")"
 mkdir -p corpus/filter corpus/editor
 for f in ../testdata/fixtures/*.yaml; do
   b=$(basename "$f" .yaml)
-  for c in 00 01 02 03 47 ff; do
-    { printf "\\x$c\\x$c"; cat "$f"; } > "corpus/filter/seed-$b-$c"
+  for c in 00 01 02 03 07 1a 2b 5f; do
+    { printf "\\x$c"; cat "$f"; } > "corpus/filter/seed-$b-$c"
   done
 done
+(cd .. && WR_FUZZ_SEEDS_DIR="$PWD/fuzz/corpus/filter" WR_DIFF_CASES=200 \
+  cargo test --quiet --test differential -- every_ordinary_shape aliases_are_followed plain_block_style >/dev/null 2>&1) || true
 # The editor works on one mapping: container-like documents with env lists.
 i=0
 for doc in 'env:\n- name: A\n  value: "1"\nimage: x\n' 'env: [{name: A, value: b}]\n' 'env: []\n' 'env:\n' \

@@ -210,6 +210,9 @@ fn run_case(k8sjson: &Path, fixtures: &[Vec<Json>], case: &Case) -> Result<bool,
     let fixture = rng.pick(fixtures);
     let (docs, config) = vary(fixture, &mut rng);
     let input = stream(&docs, &mut rng, case.palette);
+    if let Some(dir) = std::env::var_os("WR_FUZZ_SEEDS_DIR") {
+        write_fuzz_seed(Path::new(&dir), case.seed, &config, &input);
+    }
     let decoded =
         decode(k8sjson, &input).map_err(|e| format!("the generator wrote YAML Kubernetes cannot read: {e}"))?;
     let nonnull: Vec<Json> = docs.iter().filter(|d| !d.is_null()).cloned().collect();
@@ -224,6 +227,31 @@ fn run_case(k8sjson: &Path, fixtures: &[Vec<Json>], case: &Case) -> Result<bool,
         Err(Outcome::Refused(_)) if case.palette.aliases => Ok(true),
         Err(other) => Err(other.to_string()),
     }
+}
+
+/// Keep the case as a seed for the `filter` fuzz target (fuzz/seed.sh sets
+/// WR_FUZZ_SEEDS_DIR): one byte for the configuration, in the target's
+/// encoding, then the stream.
+fn write_fuzz_seed(dir: &Path, seed: u64, config: &Config, input: &str) {
+    let location = common::LOCATIONS
+        .iter()
+        .position(|l| *l == config.location)
+        .expect("a location");
+    let namespace = match config.namespace.as_deref() {
+        None => 0,
+        Some("deis") => 1,
+        Some("hephy") => 2,
+        Some(_) => 3,
+    };
+    let choice = location as u8
+        | namespace << 2
+        | u8::from(config.secret_prefix.is_some()) << 4
+        | u8::from(config.keep_on_cluster_registry) << 5
+        | u8::from(config.refresher_image.is_some()) << 6;
+    let mut bytes = vec![choice];
+    bytes.extend_from_slice(input.as_bytes());
+    std::fs::create_dir_all(dir).expect("the seeds directory");
+    std::fs::write(dir.join(format!("shape-{seed}")), bytes).expect("write a seed");
 }
 
 /// Why a run does not agree with the model.
@@ -274,9 +302,10 @@ fn check(k8sjson: &Path, input: &str, texts: &[String], decoded: &[Json], config
     let differs = |e: String| Outcome::Differs(e);
     let expected = match model::transform(decoded, config) {
         Err(refusal) => {
-            if code != Some(2) || !out.stdout.is_empty() {
+            if code != Some(refusal.exit_code()) || !out.stdout.is_empty() {
                 return Err(differs(format!(
-                    "the model refuses ({refusal:?}, exit 2, nothing written) but the tool exited {code:?} with {} bytes\n{}",
+                    "the model refuses ({refusal:?}, exit {}, nothing written) but the tool exited {code:?} with {} bytes\n{}",
+                    refusal.exit_code(),
                     out.stdout.len(),
                     context()
                 )));

@@ -299,7 +299,7 @@ proptest! {
         let output = common::text(&out.stdout);
         match model::transform(&decoded, &config) {
             Err(refusal) => {
-                prop_assert_eq!(out.status.code(), Some(2), "the model refuses ({:?}):\n{}", refusal, input);
+                prop_assert_eq!(out.status.code(), Some(refusal.exit_code()), "the model refuses ({:?}):\n{}", refusal, input);
                 prop_assert!(output.is_empty());
                 return Ok(());
             }

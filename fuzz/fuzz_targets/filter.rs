@@ -1,61 +1,113 @@
-//! The whole filter: arbitrary bytes as the manifest, with a configuration
-//! chosen by the first two bytes (location, options, and odd values from a
-//! table). Invariants: no panic, no hang; on success the output parses and
-//! running the filter on it again changes nothing.
+//! The whole filter against the reference model (tests/model, the same
+//! oracle as the differential test): arbitrary bytes as the manifest, with a
+//! configuration chosen by the first byte. Invariants:
+//! - no panic, no hang;
+//! - when the model says the run must fail (namespace unknown, conflicting,
+//!   on-cluster without a registry), the filter fails too;
+//! - when the filter succeeds, its output decodes (YAML 1.1, merge keys, tags,
+//!   aliases: `yaml11::decode`, itself checked against Kubernetes' decoder by
+//!   the test suite) to exactly what the model says the input must become,
+//!   and running the filter on it again changes nothing.
 //!
-//! Input layout: `[config, values, manifest...]`, so that seeds are two bytes
-//! followed by a real manifest (see fuzz/seed.sh).
+//! The filter may refuse an input (a located error) where it cannot edit
+//! safely; it may never succeed with a different meaning.
+//!
+//! Input layout: `[config, manifest...]`: location (bits 0-1), `--namespace`
+//! (bits 2-3: none, deis, hephy, workflow), `--secret-prefix acme` (bit 4),
+//! `--keep-on-cluster-registry` (bit 5), an explicit refresher image (bit 6).
+//! fuzz/seed.sh writes seeds in every shape from the differential test.
 #![no_main]
 
+#[allow(dead_code, unused_imports)]
+#[path = "../../tests/model/mod.rs"]
+mod model;
+
 use libfuzzer_sys::fuzz_target;
+use serde_json::Value as Json;
 use workflow_registry::config::{self, Setting};
 use workflow_registry::manifest::parse_stream;
-use workflow_registry::transform::{self, Options, Targeting};
+use workflow_registry::transform::{self, Options};
+use workflow_registry::yaml::yaml11;
 
 const KEY: &str = r#"{"type":"service_account","project_id":"p","private_key_id":"k","private_key":"-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n","client_email":"e@p"}"#;
+const LOCATIONS: [&str; 4] = ["on-cluster", "off-cluster", "ecr", "gcr"];
+const IMAGE: &str = "registry.example.com/tools/refresher:v9";
 
-/// Odd but valid values: each bit of the second byte applies one.
-const ODD: [(Setting, &str); 8] = [
-    (Setting::Hostname, "https://registry.local:5000/"),
-    (Setting::Organization, "team/sub"),
-    (Setting::Password, "p\"a'ss: #word\n"),
-    (Setting::SecretPrefix, "on"),
-    (Setting::TokenRefreshTime, "30"),
-    (Setting::Username, "yes"),
-    (Setting::EcrRegion, "us-gov-west-1"),
-    (Setting::Hostname, "docker.io"),
-];
-
-fuzz_target!(|data: &[u8]| {
-    let [choice, odd, manifest @ ..] = data else { return };
-    let location = ["on-cluster", "off-cluster", "ecr", "gcr"][usize::from(choice & 3)];
-    let mut flags = vec![(Setting::Location, location.to_owned())];
-    for (bit, (setting, value)) in ODD.iter().enumerate() {
-        if odd & (1 << bit) != 0 {
-            flags.push((*setting, (*value).to_owned()));
+/// Every document as Kubernetes decodes it (null documents dropped), or
+/// None when any document does not parse or decode.
+fn decode(stream: &str) -> Option<Vec<Json>> {
+    let docs = parse_stream(stream).ok()?;
+    let mut out = Vec::new();
+    for doc in &docs {
+        if let Some(root) = &doc.root {
+            match yaml11::decode(root).ok()? {
+                Json::Null => {}
+                v => out.push(v),
+            }
         }
     }
-    let defaults = [(Setting::Username, "u"), (Setting::Password, "p"), (Setting::Organization, "o"), (Setting::GcrKeyJson, KEY)];
-    flags.extend(defaults.iter().map(|(s, v)| (*s, (*v).to_owned())));
-    let inputs = config::Inputs { flags, ..config::Inputs::default() };
-    let Ok((settings, _)) = config::validate(&config::resolve(&inputs)) else { return };
-    let Ok(stream) = std::str::from_utf8(manifest) else { return };
-    let options = Options {
-        namespace: [None, Some("deis"), Some("on"), None][usize::from((choice >> 2) & 3)].map(str::to_owned),
-        targeting: Targeting {
-            targets: if choice & 16 != 0 { vec!["Deployment/app/web".parse().unwrap()] } else { vec![] },
-            selectors: if choice & 32 != 0 { vec!["$[?@.kind == 'ConfigMap']".parse().unwrap()] } else { vec![] },
-        },
-        keep_on_cluster_registry: choice & 64 != 0,
-    };
-    let Ok(out) = transform::run(stream, &settings, &options) else { return };
-    let text = out.text();
-    if let Err(e) = parse_stream(&text) {
-        panic!("the output does not parse: {e}\n--- input\n{stream}\n--- output\n{text}");
+    Some(out)
+}
+
+/// The model's configuration for a choice byte.
+fn model_config(choice: u8) -> model::Config {
+    let mut c = model::Config::for_location(LOCATIONS[usize::from(choice & 3)], KEY);
+    c.namespace = [None, Some("deis"), Some("hephy"), Some("workflow")][usize::from((choice >> 2) & 3)].map(str::to_owned);
+    c.secret_prefix = (choice & 16 != 0).then(|| "acme".to_owned());
+    c.keep_on_cluster_registry = choice & 32 != 0;
+    c.refresher_image = (choice & 64 != 0).then(|| IMAGE.to_owned());
+    c
+}
+
+/// The same configuration as the tool's validated settings.
+fn settings(c: &model::Config) -> Option<config::Settings> {
+    let env = c.env();
+    let lookup = move |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
+    let mut flags = Vec::new();
+    if let Some(prefix) = &c.secret_prefix {
+        flags.push((Setting::SecretPrefix, prefix.clone()));
     }
-    let again = match transform::run(&text, &settings, &options) {
-        Ok(again) => again.text(),
-        Err(e) => panic!("the output is rejected: {e}\n--- input\n{stream}\n--- output\n{text}"),
+    let inputs = config::Inputs {
+        flags,
+        env: Some(&lookup),
+        ..config::Inputs::default()
     };
-    assert_eq!(again, text, "not idempotent\n--- input\n{stream}");
+    config::validate(&config::resolve(&inputs)).ok().map(|(s, _)| s)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let [choice, manifest @ ..] = data else { return };
+    let Ok(stream) = std::str::from_utf8(manifest) else { return };
+    let c = model_config(*choice);
+    let Some(settings) = settings(&c) else {
+        panic!("the fuzz configuration is invalid: {:?}", c.env());
+    };
+    let options = Options {
+        namespace: c.namespace.clone(),
+        keep_on_cluster_registry: c.keep_on_cluster_registry,
+        ..Options::default()
+    };
+    let result = transform::run(stream, &settings, &options);
+    // Documents the filter passes through untouched need not decode (an
+    // alias bomb in an unrelated document is copied byte for byte): no
+    // oracle for those inputs.
+    let Some(input) = decode(stream) else { return };
+    let expected = model::transform(&input, &c);
+    let out = match (result, expected) {
+        (Err(_), _) => return,
+        (Ok(_), Err(refusal)) => panic!("the model refuses ({refusal:?}) but the filter succeeded\n--- input\n{stream}"),
+        (Ok(out), Ok(expected)) => (out.text(), expected),
+    };
+    let (text, expected) = out;
+    let Some(actual) = decode(&text) else {
+        panic!("the output does not decode\n--- input\n{stream}\n--- output\n{text}");
+    };
+    let prefix = model::prefix_for(&input, &c);
+    if let Err(e) = model::compare(&actual, &expected, &c, &prefix) {
+        panic!("{e}\n--- input\n{stream}\n--- output\n{text}");
+    }
+    match transform::run(&text, &settings, &options) {
+        Ok(again) => assert_eq!(again.text(), text, "not idempotent\n--- input\n{stream}"),
+        Err(e) => panic!("the output is rejected: {e}\n--- input\n{stream}\n--- output\n{text}"),
+    }
 });

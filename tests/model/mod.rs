@@ -126,10 +126,24 @@ impl Config {
 pub enum Refusal {
     /// The refresher's ClusterRoleBinding needs the namespace, and nothing says it (exit 2).
     NamespaceUnknown,
-    /// Workflow's own workloads disagree about their namespace (exit 2).
+    /// Workflow's own workloads disagree about their namespace: the manifest
+    /// holds more than one Workflow, or a lookalike (exit 1, a bad manifest).
     NamespaceConflict,
+    /// The operator named a namespace, and Workflow's workloads all stand in
+    /// other explicit namespaces: nothing would be configured (exit 2).
+    NamespaceMismatch,
     /// on-cluster, but the input holds Workflow without its registry (exit 2).
     OnClusterWithoutRegistry,
+}
+
+impl Refusal {
+    /// The exit status the tool must end with.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Refusal::NamespaceConflict => 1,
+            _ => 2,
+        }
+    }
 }
 
 /// One expected output document.
@@ -276,6 +290,13 @@ fn role(doc: &Json) -> Role {
 /// Workflow's service accounts.
 pub fn workflow_namespace(docs: &[Json], config: &Config) -> Result<Option<String>, Refusal> {
     if let Some(ns) = &config.namespace {
+        let workloads: Vec<&Json> = docs
+            .iter()
+            .filter(|d| kind(d) == "Deployment" && ["deis-builder", "deis-controller"].contains(&name(d)))
+            .collect();
+        if !workloads.is_empty() && workloads.iter().all(|d| namespace(d).is_some_and(|own| own != ns)) {
+            return Err(Refusal::NamespaceMismatch);
+        }
         return Ok(Some(ns.clone()));
     }
     // "No namespace" (the release namespace) counts as a namespace of its own here.
@@ -563,7 +584,7 @@ fn configure_refresher(mut doc: Json, config: &Config, prefix: &str, image: &str
             .expect("a mapping")
             .insert("image".into(), json!(image));
     }
-    if let Some(spec) = doc.pointer_mut(spec_path) {
+    if let Some(spec) = doc.pointer_mut(spec_path).filter(|s| s.is_object()) {
         upsert_named(spec, "volumes", &volume());
         spec.as_object_mut()
             .expect("a mapping")
