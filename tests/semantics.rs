@@ -113,7 +113,8 @@ fn ok(input: &str, location: &str, options: &Options) -> String {
 #[test]
 fn namespace_from_the_environment_flag_first_then_workflow_registry_namespace_then_helm_namespace() {
     let input = workflow(None);
-    let cases: [(&[(&'static str, &str)], &[&str], &str, &str); 4] = [
+    type Case<'c> = (&'c [(&'static str, &'c str)], &'c [&'c str], &'c str, &'c str);
+    let cases: [Case<'_>; 4] = [
         (
             &[("WORKFLOW_REGISTRY_NAMESPACE", "wf"), ("HELM_NAMESPACE", "helm")],
             &[],
