@@ -360,8 +360,8 @@ fn refresher_image_follows_the_platform() {
         .unwrap()
         .text();
     assert!(
-        out.contains("image: me/registry-token-refresher:v2"),
-        "an explicit setting wins"
+        out.contains("me/registry-token-refresher:v2"),
+        "an explicit setting wins:\n{out}"
     );
 }
 
