@@ -38,7 +38,8 @@ fn filters_stdin_for_every_location_without_leaking_secrets() {
 
 #[test]
 fn reads_a_file_with_f_exactly_like_stdin() {
-    let env = location_env("gcr");
+    let mut env = location_env("gcr");
+    env.push(("WORKFLOW_REGISTRY_NAMESPACE", "deis".into()));
     let path = common::root().join("testdata/fixtures/helm4.on-cluster.yaml");
     let from_file = run(binary(&env).arg("-f").arg(&path), "");
     let from_stdin = run(&mut binary(&env), &common::read(&path));
@@ -105,7 +106,7 @@ fn bad_manifest_exits_1_naming_document_source_and_line() {
     assert!(err.contains("line 20"), "{err}");
     assert_no_secret("stderr", &err);
 
-    let aliased = "---\nkind: Deployment\nmetadata: {name: deis-builder}\nx: &e [{name: A}]\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-builder\n        env: *e\n";
+    let aliased = "---\nkind: Deployment\nmetadata: {name: deis-builder, namespace: deis}\nx: &e [{name: A}]\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-builder\n        env: *e\n";
     let out = run(&mut binary(&location_env("gcr")), aliased);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());

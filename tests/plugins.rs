@@ -153,6 +153,8 @@ fn helm4_plugin_installed_from_the_repository_renders_every_location_and_strateg
         let mut env = vec![
             ("HELM_PLUGINS", dir.join("plugins").display().to_string()),
             ("WR_HELM4_PYTHON", python.display().to_string()),
+            // Helm 4 does not tell the plugin the namespace, and this chart has no RBAC that would.
+            ("WORKFLOW_REGISTRY_NAMESPACE", "deis".to_owned()),
         ];
         env.extend(extra);
         env

@@ -23,9 +23,17 @@ fn every_output_validates_against_the_kubernetes_schemas() {
     for fixture in common::fixtures() {
         let input = common::read(&fixture);
         for location in common::LOCATIONS {
-            let out = transform::run(&input, &common::settings(location), &Options::default())
-                .unwrap()
-                .text();
+            let options = Options {
+                namespace: Some("deis".into()),
+                ..Options::default()
+            };
+            let out = match transform::run(&input, &common::settings(location), &options) {
+                // The documented refusal: on-cluster on a render without the registry.
+                Err(transform::Error::Config(m)) if location == "on-cluster" && m.contains("without its registry") => {
+                    continue
+                }
+                other => other.unwrap().text(),
+            };
             let mut docs = Vec::new();
             for doc in parse_stream(&out).unwrap().into_iter().filter(|d| d.root.is_some()) {
                 let text = doc.chunk.text.trim_start_matches("---\n");
@@ -61,5 +69,6 @@ fn every_output_validates_against_the_kubernetes_schemas() {
             );
         }
     }
-    assert!(checked >= 240, "only {checked} documents validated");
+    // Four fixture/location pairs are refused (on-cluster without a registry).
+    assert!(checked >= 220, "only {checked} documents validated");
 }

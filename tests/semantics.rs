@@ -1,0 +1,631 @@
+//! The rules of SPEC 2 and issue 9, one test each, on small manifests whose
+//! expectations come from the manifests themselves (decoded by Kubernetes'
+//! own decoder, the k8sjson peer). docs/semantics.md states each rule.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{binary, location_env, run, settings, settings_from, text};
+use serde_json::Value as Json;
+use workflow_registry::transform::{self, Error, Options, Step};
+
+fn k8sjson() -> Option<PathBuf> {
+    common::peer("k8sjson")
+}
+
+/// Each document as Kubernetes decodes it, keyed kind/namespace/name.
+fn decoded(k8sjson: &std::path::Path, yaml: &str) -> Vec<(String, Json)> {
+    common::k8s_decode(k8sjson, yaml)
+}
+
+fn get<'v>(docs: &'v [(String, Json)], key: &str) -> Option<&'v Json> {
+    docs.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+fn count(docs: &[(String, Json)], kind_name: (&str, &str)) -> usize {
+    docs.iter()
+        .filter(|(_, v)| v["kind"] == kind_name.0 && v["metadata"]["name"] == kind_name.1)
+        .count()
+}
+
+fn env_of(doc: &Json, container: &str) -> Vec<(String, Json)> {
+    let spec = &doc["spec"]["template"]["spec"];
+    spec["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(spec["initContainers"].as_array().into_iter().flatten())
+        .filter(|c| c["name"] == container)
+        .flat_map(|c| c["env"].as_array().cloned().unwrap_or_default())
+        .map(|e| (e["name"].as_str().unwrap_or("").to_owned(), e["value"].clone()))
+        .collect()
+}
+
+fn var(doc: &Json, container: &str, name: &str) -> Option<Json> {
+    env_of(doc, container)
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v)
+}
+
+/// A Workflow workload Deployment with one registry-consuming container.
+fn workload(name: &str, namespace: Option<&str>, image: &str, prefix: &str) -> String {
+    let ns = namespace.map_or(String::new(), |n| format!("  namespace: {n}\n"));
+    format!(
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n{ns}spec:\n  template:\n    spec:\n      containers:\n      - name: {name}\n        image: {image}\n        env:\n        - name: DEIS_REGISTRY_LOCATION\n          value: \"on-cluster\"\n        - name: DEIS_REGISTRY_SECRET_PREFIX\n          value: \"{prefix}\"\n"
+    )
+}
+
+fn workflow(namespace: Option<&str>) -> String {
+    workload("deis-builder", namespace, "hephy/builder:v2.13.7", "private-registry")
+        + &workload(
+            "deis-controller",
+            namespace,
+            "quay.io/hephy/controller:v2.22.0",
+            "private-registry",
+        )
+}
+
+fn deis_workflow(namespace: Option<&str>) -> String {
+    workload(
+        "deis-builder",
+        namespace,
+        "quay.io/deis/builder:v2.13.4",
+        "private-registry",
+    ) + &workload(
+        "deis-controller",
+        namespace,
+        "quay.io/deis/controller:v2.18.0",
+        "private-registry",
+    )
+}
+
+fn registry(namespace: Option<&str>) -> String {
+    let ns = namespace.map_or(String::new(), |n| format!("  namespace: {n}\n"));
+    format!(
+        "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: deis-registry\n{ns}spec:\n  ports: [{{port: 80}}]\n"
+    )
+}
+
+fn refresher(namespace: Option<&str>, containers: &str) -> String {
+    let ns = namespace.map_or(String::new(), |n| format!("  namespace: {n}\n"));
+    format!(
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-registry-token-refresher\n{ns}spec:\n  template:\n    spec:\n      containers:\n{containers}"
+    )
+}
+
+fn ns(namespace: &str) -> Options {
+    Options {
+        namespace: Some(namespace.into()),
+        ..Options::default()
+    }
+}
+
+fn ok(input: &str, location: &str, options: &Options) -> String {
+    transform::run(input, &settings(location), options)
+        .unwrap_or_else(|e| panic!("{location}: {e}\n{input}"))
+        .text()
+}
+
+// ---- Namespace discovery ----
+
+#[test]
+fn namespace_from_the_environment_flag_first_then_workflow_registry_namespace_then_helm_namespace() {
+    let input = workflow(None);
+    type Case<'c> = (&'c [(&'static str, &'c str)], &'c [&'c str], &'c str, &'c str);
+    let cases: [Case<'_>; 4] = [
+        (
+            &[("WORKFLOW_REGISTRY_NAMESPACE", "wf"), ("HELM_NAMESPACE", "helm")],
+            &[],
+            "wf",
+            "WORKFLOW_REGISTRY_NAMESPACE",
+        ),
+        (&[("HELM_NAMESPACE", "helm")], &[], "helm", "HELM_NAMESPACE"),
+        (
+            &[("WORKFLOW_REGISTRY_NAMESPACE", ""), ("HELM_NAMESPACE", "helm")],
+            &[],
+            "helm",
+            "HELM_NAMESPACE",
+        ),
+        (
+            &[("WORKFLOW_REGISTRY_NAMESPACE", "wf")],
+            &["--namespace", "flag"],
+            "flag",
+            "--namespace",
+        ),
+    ];
+    for (extra, args, expected, origin) in cases {
+        let mut env = location_env("gcr");
+        env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let out = run(binary(&env).args(args).arg("--verbose"), &input);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{extra:?}: {}", text(&out.stderr));
+        assert!(
+            stdout.contains(&format!("  namespace: {expected}\n")),
+            "{extra:?}: generated documents go to {expected}:\n{stdout}"
+        );
+        assert!(
+            text(&out.stderr).contains(&format!("namespace {expected} (from {origin})")),
+            "{extra:?}: --verbose names the source:\n{}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn unknown_namespace_with_ecr_or_gcr_is_exit_2_saying_how_to_pass_it() {
+    for location in ["ecr", "gcr"] {
+        let out = run(&mut binary(&location_env(location)), &workflow(None));
+        assert_eq!(out.status.code(), Some(2), "{location}");
+        assert!(out.stdout.is_empty());
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("WORKFLOW_REGISTRY_NAMESPACE") && err.contains("--namespace"),
+            "{err}"
+        );
+        assert!(!err.contains("\"deis\""), "never guesses deis: {err}");
+    }
+    // off-cluster needs no namespace: generated documents carry none (Helm fills it).
+    let out = ok(&workflow(None), "off-cluster", &Options::default());
+    assert!(!out.contains("namespace:"), "{out}");
+}
+
+#[test]
+fn namespace_is_validated_as_a_dns_label() {
+    for bad in ["Deis", "-deis", "de_is", "a.b"] {
+        let out = run(binary(&location_env("gcr")).args(["--namespace", bad]), &workflow(None));
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(out.stdout.is_empty());
+    }
+    let mut env = location_env("gcr");
+    env.push(("WORKFLOW_REGISTRY_NAMESPACE", "No Such".into()));
+    let out = run(&mut binary(&env), &workflow(None));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("WORKFLOW_REGISTRY_NAMESPACE"));
+}
+
+#[test]
+fn namespace_comes_from_workflow_workloads_not_from_any_object_of_that_name() {
+    let Some(k) = k8sjson() else { return };
+    let sa = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: deis-builder\n  namespace: team-a\n";
+    let input = format!("{sa}{}{}", workflow(Some("deis")), registry(Some("deis")));
+    let out = decoded(&k, &ok(&input, "ecr", &Options::default()));
+    assert!(get(&out, "Secret/deis/registry-secret").is_some(), "{out:?}");
+    assert!(get(&out, "Deployment/deis/deis-registry-token-refresher").is_some());
+    assert!(
+        get(&out, "Service/deis/deis-registry").is_none(),
+        "the registry in deis is removed"
+    );
+    assert!(
+        get(&out, "ServiceAccount/team-a/deis-builder").is_some(),
+        "the foreign one stays"
+    );
+}
+
+#[test]
+fn conflicting_workflow_workloads_are_an_error_whatever_their_order() {
+    let a = workload("deis-builder", Some("a"), "x/builder:v1", "p");
+    let b = workload("deis-controller", Some("b"), "x/controller:v1", "p");
+    for input in [format!("{a}{b}"), format!("{b}{a}")] {
+        let out = run(&mut binary(&location_env("off-cluster")), &input);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty());
+        let err = text(&out.stderr);
+        assert!(err.contains("\"a\"") && err.contains("\"b\""), "{err}");
+    }
+}
+
+#[test]
+fn namespace_from_the_charts_own_binding_subjects() {
+    let Some(k) = k8sjson() else { return };
+    let crb = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: \"deis:deis-builder\"\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: \"deis:deis-builder\"}\nsubjects:\n- kind: ServiceAccount\n  name: deis-builder\n  namespace: hephy\n";
+    let out = decoded(&k, &ok(&format!("{}{crb}", workflow(None)), "ecr", &Options::default()));
+    let binding = get(&out, "ClusterRoleBinding//deis:deis-registry-token-refresher").expect("binding");
+    assert_eq!(binding["subjects"][0]["namespace"], "hephy");
+    assert!(get(&out, "Secret/hephy/registry-secret").is_some());
+}
+
+#[test]
+fn null_and_empty_namespaces_mean_no_namespace() {
+    for null in ["~", "", "null", "\"\""] {
+        let input = workflow(None).replace(
+            "  name: deis-builder\n",
+            &format!("  name: deis-builder\n  namespace: {null}\n"),
+        );
+        let out = ok(&input, "gcr", &ns("wf"));
+        assert!(!out.contains("\"~\""), "{null}: {out}");
+        assert!(out.contains("  namespace: wf\n"), "{null}");
+        let out = ok(&input, "off-cluster", &Options::default());
+        assert!(
+            !out.contains("namespace: \"~\"") && !out.contains("namespace: \"null\""),
+            "{null}: {out}"
+        );
+    }
+}
+
+// ---- Workflow's documents only ----
+
+const FOREIGN_SECRET: &str = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: myapp\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: e30=\n";
+
+#[test]
+fn documents_in_another_namespace_are_never_touched_known_or_unknown_namespace() {
+    let other = FOREIGN_SECRET.replace("myapp", "other");
+    let user_builder = workload("deis-builder", Some("team-a"), "me/builder:v1", "mine");
+    for (input, options) in [
+        (
+            format!(
+                "{}{}{FOREIGN_SECRET}{other}",
+                workflow(Some("deis")),
+                registry(Some("deis"))
+            ),
+            Options::default(),
+        ),
+        (
+            format!("{}{}{FOREIGN_SECRET}{other}", workflow(None), registry(None)),
+            Options::default(),
+        ),
+        (
+            format!(
+                "{}{}{FOREIGN_SECRET}{other}{user_builder}",
+                workflow(None),
+                registry(None)
+            ),
+            ns("deis"),
+        ),
+    ] {
+        for location in ["on-cluster", "off-cluster", "gcr"] {
+            let options = if location == "gcr" && options.namespace.is_none() && !input.contains("namespace: deis") {
+                ns("deis")
+            } else {
+                options.clone()
+            };
+            let out = ok(&input, location, &options);
+            for foreign in [FOREIGN_SECRET, other.as_str(), user_builder.as_str()] {
+                if input.contains(foreign) {
+                    assert!(
+                        out.contains(foreign),
+                        "{location}: a foreign document changed or vanished:\n{out}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+// ---- The refresher, whole ----
+
+#[test]
+fn refresher_container_is_found_by_what_it_is_and_the_configured_image_wins() {
+    let Some(k) = k8sjson() else { return };
+    let containers = "      - name: sidecar\n        image: envoyproxy/envoy:v1.30\n      - name: refresher\n        image: example.com/ops/registry-token-refresher:v9\n";
+    let input = format!("{}{}", deis_workflow(Some("deis")), refresher(Some("deis"), containers));
+    let mut env = location_env("ecr");
+    env.push((
+        "REGISTRY_TOKEN_REFRESHER_IMAGE",
+        "example.com/ops/registry-token-refresher:v10".into(),
+    ));
+    let out = transform::run(&input, &settings_from(&env), &Options::default()).unwrap();
+    let docs = decoded(&k, &out.text());
+    let r = get(&docs, "Deployment/deis/deis-registry-token-refresher").unwrap();
+    let containers = r["spec"]["template"]["spec"]["containers"].as_array().unwrap();
+    assert_eq!(
+        containers[0],
+        serde_json::json!({"name": "sidecar", "image": "envoyproxy/envoy:v1.30"}),
+        "the sidecar is untouched"
+    );
+    assert_eq!(containers[1]["image"], "example.com/ops/registry-token-refresher:v10");
+    assert_eq!(var(r, "refresher", "DEIS_REGISTRY_LOCATION"), Some(Json::from("ecr")));
+    assert_eq!(
+        containers[1]["volumeMounts"][0]["mountPath"],
+        "/var/run/secrets/deis/registry/creds"
+    );
+    assert_eq!(
+        r["spec"]["template"]["spec"]["serviceAccountName"],
+        "deis-registry-token-refresher"
+    );
+
+    // Without a configured image, the input's own stays.
+    let out = ok(&input, "ecr", &Options::default());
+    assert!(
+        out.contains("image: example.com/ops/registry-token-refresher:v9"),
+        "{out}"
+    );
+}
+
+#[test]
+fn refresher_image_follows_the_platform() {
+    let image_of = |input: &str| {
+        let out = ok(input, "gcr", &ns("deis"));
+        out.lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("image: ")
+                    .filter(|i| i.contains("registry-token-refresher"))
+                    .map(|i| i.trim_matches('"').to_owned())
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(image_of(&workflow(None)), "hephy/registry-token-refresher:v1.2.2");
+    assert_eq!(
+        image_of(&deis_workflow(None)),
+        "quay.io/deis/registry-token-refresher:v1.1.3"
+    );
+    let mut env = location_env("gcr");
+    env.push((
+        "REGISTRY_TOKEN_REFRESHER_IMAGE",
+        "me/registry-token-refresher:v2".into(),
+    ));
+    let out = transform::run(&workflow(None), &settings_from(&env), &ns("deis"))
+        .unwrap()
+        .text();
+    assert!(
+        out.contains("me/registry-token-refresher:v2"),
+        "an explicit setting wins:\n{out}"
+    );
+}
+
+#[test]
+fn cluster_role_grants_exactly_what_the_refresher_calls() {
+    let Some(k) = k8sjson() else { return };
+    let docs = decoded(&k, &ok(&workflow(None), "ecr", &ns("deis")));
+    let role = get(&docs, "ClusterRole//deis:deis-registry-token-refresher").unwrap();
+    assert_eq!(
+        role["rules"],
+        serde_json::json!([
+            {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]},
+            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+            {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["private-registry-ecr"], "verbs": ["update"]},
+        ])
+    );
+}
+
+#[test]
+fn existing_access_is_brought_up_to_date_and_orphans_of_an_old_namespace_are_removed() {
+    let Some(k) = k8sjson() else { return };
+    let first = ok(&workflow(None), "ecr", &ns("a"));
+    // The same output, now for namespace b and gcr.
+    let second = ok(&first, "gcr", &ns("b"));
+    let docs = decoded(&k, &second);
+    let binding = get(&docs, "ClusterRoleBinding//deis:deis-registry-token-refresher").unwrap();
+    assert_eq!(binding["subjects"][0]["namespace"], "b");
+    let role = get(&docs, "ClusterRole//deis:deis-registry-token-refresher").unwrap();
+    assert_eq!(
+        role["rules"][2]["resourceNames"],
+        serde_json::json!(["private-registry-gcr"])
+    );
+    for gone in [
+        "ServiceAccount/a/deis-registry-token-refresher",
+        "Deployment/a/deis-registry-token-refresher",
+        "Secret/a/registry-secret",
+    ] {
+        assert!(get(&docs, gone).is_none(), "{gone} is an orphan:\n{second}");
+    }
+    for present in [
+        "ServiceAccount/b/deis-registry-token-refresher",
+        "Deployment/b/deis-registry-token-refresher",
+        "Secret/b/registry-secret",
+    ] {
+        assert_eq!(
+            docs.iter().filter(|(key, _)| key == present).count(),
+            1,
+            "{present}:\n{second}"
+        );
+    }
+    // A third run changes nothing.
+    assert_eq!(ok(&second, "gcr", &ns("b")), second);
+}
+
+#[test]
+fn hooks_only_pass_and_manifest_pass_give_one_secret_and_one_refresher() {
+    let Some(k) = k8sjson() else { return };
+    let hook = "  annotations:\n    helm.sh/hook: pre-install\n";
+    let secret = format!(
+        "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n{hook}type: Opaque\ndata:\n  hostname: \"\"\n"
+    );
+    let hook_refresher = refresher(
+        None,
+        "      - name: deis-registry-token-refresher\n        image: hephy/registry-token-refresher:v1.2.2\n",
+    )
+    .replace(
+        "  name: deis-registry-token-refresher\nspec",
+        &format!("  name: deis-registry-token-refresher\n{hook}spec"),
+    );
+    let hooks = format!("{secret}{hook_refresher}");
+    for location in ["off-cluster", "ecr"] {
+        // Helm 4 `separate`: the hooks alone, then the manifests alone.
+        let hooks_out = ok(&hooks, location, &ns("deis"));
+        let manifests_out = ok(&workflow(None), location, &ns("deis"));
+        let release = decoded(&k, &format!("{hooks_out}{manifests_out}"));
+        assert_eq!(count(&release, ("Secret", "registry-secret")), 1, "{location} separate");
+        let refreshers = count(&release, ("Deployment", "deis-registry-token-refresher"));
+        assert_eq!(refreshers, usize::from(location == "ecr"), "{location} separate");
+        // `combined`: one stream.
+        let combined = decoded(&k, &ok(&format!("{hooks}{}", workflow(None)), location, &ns("deis")));
+        assert_eq!(
+            count(&combined, ("Secret", "registry-secret")),
+            1,
+            "{location} combined"
+        );
+        assert_eq!(
+            count(&combined, ("Deployment", "deis-registry-token-refresher")),
+            usize::from(location == "ecr"),
+            "{location} combined"
+        );
+    }
+}
+
+// ---- Refresh time ----
+
+#[test]
+fn refresh_time_with_a_stock_refresher_is_exit_2_citing_the_code() {
+    for image in [
+        "",
+        "quay.io/deis/registry-token-refresher:v1.0.0",
+        "deis/registry-token-refresher:v1.1.3",
+        "hephy/registry-token-refresher:v1.2.2",
+    ] {
+        let mut env = location_env("ecr");
+        env.push(("DEIS_TOKEN_REFRESH_TIME", "30".into()));
+        if !image.is_empty() {
+            env.push(("REGISTRY_TOKEN_REFRESHER_IMAGE", image.into()));
+        }
+        let out = run(binary(&env).args(["--namespace", "deis"]), &workflow(None));
+        assert_eq!(out.status.code(), Some(2), "{image}");
+        assert!(out.stdout.is_empty());
+        let err = text(&out.stderr);
+        for cite in ["pkg/config.go", "GetRefreshTime", "int64", ".(int)"] {
+            assert!(err.contains(cite), "{image}: {cite} in {err}");
+        }
+    }
+    // Another image: a warning, and the value is written.
+    let mut env = location_env("ecr");
+    env.push(("DEIS_TOKEN_REFRESH_TIME", "30".into()));
+    env.push((
+        "REGISTRY_TOKEN_REFRESHER_IMAGE",
+        "me/registry-token-refresher:fixed".into(),
+    ));
+    let out = run(binary(&env).args(["--namespace", "deis"]), &workflow(None));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("DEIS_TOKEN_REFRESH_TIME=30"));
+    assert!(text(&out.stdout).contains("value: \"30\""));
+}
+
+#[test]
+fn the_image_that_counts_is_the_one_the_output_runs() {
+    let theirs = refresher(
+        None,
+        "      - name: deis-registry-token-refresher\n        image: me/registry-token-refresher:fixed\n        env:\n        - name: DEIS_TOKEN_REFRESH_TIME\n          value: \"30\"\n",
+    );
+    // The input's refresher is not stock: its refresh time stands, with a warning.
+    let input = format!("{}{theirs}", workflow(None));
+    let out = transform::run(&input, &settings("gcr"), &ns("deis")).unwrap();
+    assert!(out.text().contains("value: \"30\""), "the chart's refresh time stands");
+    assert!(out
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.contains("DEIS_TOKEN_REFRESH_TIME=30")));
+    // A stock image with the chart's refresh time would panic: refused.
+    let stock = theirs.replace(
+        "me/registry-token-refresher:fixed",
+        "hephy/registry-token-refresher:v1.2.2",
+    );
+    let e = transform::run(&format!("{}{stock}", workflow(None)), &settings("gcr"), &ns("deis")).unwrap_err();
+    assert!(matches!(e, Error::Config(_)), "{e}");
+}
+
+// ---- Presence of Workflow ----
+
+#[test]
+fn on_cluster_without_a_registry_is_exit_2_explaining_how_to_re_render() {
+    let out = run(&mut binary(&location_env("on-cluster")), &workflow(Some("deis")));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("global.registry_location"),
+        "{}",
+        text(&out.stderr)
+    );
+    let with_registry = format!("{}{}", workflow(Some("deis")), registry(Some("deis")));
+    assert!(run(&mut binary(&location_env("on-cluster")), &with_registry)
+        .status
+        .success());
+}
+
+#[test]
+fn input_without_workflow_warns_and_gets_no_secret_and_empty_input_writes_nothing() {
+    let app = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata: {a: b}\n";
+    let out = run(&mut binary(&location_env("off-cluster")), app);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), app);
+    assert!(
+        text(&out.stderr).contains("holds no Workflow component"),
+        "{}",
+        text(&out.stderr)
+    );
+    for empty in ["", "---\n", "\n\n"] {
+        let out = run(&mut binary(&location_env("gcr")), empty);
+        assert!(out.status.success(), "{empty:?}");
+        assert!(out.stdout.is_empty(), "{empty:?}: {}", text(&out.stdout));
+        assert!(text(&out.stderr).contains("input was empty"), "{empty:?}");
+    }
+}
+
+// ---- The chart's settings stand ----
+
+#[test]
+fn the_charts_secret_prefix_stands_unless_the_operator_sets_one() {
+    let Some(k) = k8sjson() else { return };
+    let acme = workflow(None).replace("private-registry", "acme");
+    let docs = decoded(&k, &ok(&acme, "ecr", &ns("deis")));
+    let builder = get(&docs, "Deployment/deis/deis-builder")
+        .or_else(|| get(&docs, "Deployment//deis-builder"))
+        .unwrap();
+    assert_eq!(
+        var(builder, "deis-builder", "DEIS_REGISTRY_SECRET_PREFIX"),
+        Some(Json::from("acme"))
+    );
+    let r = get(&docs, "Deployment/deis/deis-registry-token-refresher").unwrap();
+    assert_eq!(
+        var(r, "deis-registry-token-refresher", "DEIS_REGISTRY_SECRET_PREFIX"),
+        Some(Json::from("acme"))
+    );
+    let role = get(&docs, "ClusterRole//deis:deis-registry-token-refresher").unwrap();
+    assert_eq!(role["rules"][2]["resourceNames"], serde_json::json!(["acme-ecr"]));
+    // The run is a no-op on the chart's own settings for its own location.
+    let out = transform::run(&acme, &settings("off-cluster"), &Options::default()).unwrap();
+    assert!(out.text().contains("value: \"acme\""));
+
+    // A configured prefix wins, and --verbose says it replaced the chart's.
+    let env = location_env("off-cluster");
+    let out = run(binary(&env).args(["--secret-prefix", "corp", "--verbose"]), &acme);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("value: \"corp\"") && !text(&out.stdout).contains("acme"));
+    assert!(
+        text(&out.stderr).contains("replaced the chart's acme"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+// ---- Selectors ----
+
+#[test]
+fn a_select_that_matches_nothing_warns() {
+    let out = run(
+        binary(&location_env("off-cluster")).args(["--select", "$[?@.metadata.name == 'nothing']"]),
+        &workflow(Some("deis")),
+    );
+    assert!(out.status.success());
+    assert!(
+        text(&out.stderr).contains("--select matched no document"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+// ---- The plan is data ----
+
+#[test]
+fn the_plan_lists_one_step_per_document_and_only_real_changes() {
+    let input = format!("{}{}", workflow(Some("deis")), registry(Some("deis")));
+    let out = transform::run(&input, &settings("off-cluster"), &Options::default()).unwrap();
+    let kinds: Vec<&str> = out
+        .plan
+        .steps
+        .iter()
+        .map(|s| match s {
+            Step::Keep => "keep",
+            Step::Drop => "drop",
+            Step::Remove(_) => "remove",
+            Step::Rewrite(_) => "rewrite",
+        })
+        .collect();
+    assert_eq!(kinds, ["rewrite", "rewrite", "remove"]);
+    assert_eq!(out.plan.additions.len(), 1);
+    let first = out.text();
+    let again = transform::run(&first, &settings("off-cluster"), &Options::default()).unwrap();
+    assert!(again.plan.steps.iter().all(|s| *s == Step::Keep), "{}", again.plan);
+    assert!(again.plan.additions.is_empty());
+}
