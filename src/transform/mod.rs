@@ -101,7 +101,10 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
                     Action::Keep
                 } else {
                     report.replaced.push(doc.describe());
-                    Action::Rewrite(editor.apply())
+                    let text = editor
+                        .apply()
+                        .map_err(|e| InputError::at(&parsed, e.line, format!("cannot configure it: {}", e.message)))?;
+                    Action::Rewrite(text)
                 }
             }
             Role::Refresher | Role::RefresherAccess if !settings.location.needs_token_refresher() => Action::Remove,
@@ -282,7 +285,7 @@ impl Planner<'_> {
         Ok(if editor.is_empty() {
             Action::Keep
         } else {
-            Action::Rewrite(editor.apply())
+            Action::Rewrite(editor.apply().map_err(located)?)
         })
     }
 }

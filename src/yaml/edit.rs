@@ -7,6 +7,7 @@
 use thiserror::Error;
 
 use super::emit::{self, Layout, Value};
+use super::journal::{self, At, Op};
 use super::tree::{Entry, Mapping, Node, Sequence};
 use super::yaml11;
 use granit_parser::ScalarStyle;
@@ -33,6 +34,8 @@ pub struct Editor<'a> {
     text: &'a str,
     layout: Layout,
     splices: Vec<Splice>,
+    /// What the splices mean, checked against the result in [`Editor::apply`].
+    journal: Vec<Op>,
 }
 
 impl<'a> Editor<'a> {
@@ -41,6 +44,7 @@ impl<'a> Editor<'a> {
             text,
             layout,
             splices: Vec::new(),
+            journal: Vec::new(),
         }
     }
 
@@ -54,16 +58,34 @@ impl<'a> Editor<'a> {
     }
 
     /// Replace `start..end` with `text`.
-    pub fn replace(&mut self, start: usize, end: usize, text: String) {
+    fn replace(&mut self, start: usize, end: usize, text: String) {
         self.splices.push(Splice { start, end, text });
     }
 
-    /// The edited text. Splices never overlap by construction (each edits a
-    /// distinct node). Inserts at one position go deepest indentation first:
-    /// lines for an inner list must come before a key of an outer mapping,
-    /// which would otherwise close the inner block. Equal depths keep the
-    /// order they were made in.
-    pub fn apply(mut self) -> String {
+    /// The edited text, checked: it must decode, the way Kubernetes decodes
+    /// it, to the original document with the journaled edits applied.
+    /// Anything else (an edit through an alias or merge key, a splice that
+    /// changes more than it should) is an [`EditError`], never a wrong text.
+    pub fn apply(mut self) -> Result<String, EditError> {
+        if self.splices.is_empty() {
+            return Ok(self.text.to_owned());
+        }
+        let text = self.text;
+        let journal = std::mem::take(&mut self.journal);
+        let edited = self.splice();
+        journal::check(text, &edited, &journal).map_err(|r| EditError {
+            message: r.message,
+            line: r.line,
+        })?;
+        Ok(edited)
+    }
+
+    /// The edited text without the check. Splices never overlap by
+    /// construction (each edits a distinct node). Inserts at one position go
+    /// deepest indentation first: lines for an inner list must come before a
+    /// key of an outer mapping, which would otherwise close the inner block.
+    /// Equal depths keep the order they were made in.
+    fn splice(mut self) -> String {
         self.splices
             .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
         let mut out = String::with_capacity(self.text.len() + self.splices.iter().map(|s| s.text.len()).sum::<usize>());
@@ -127,6 +149,14 @@ impl<'a> Editor<'a> {
 
     /// Set a scalar node to the string `value`, unless it already reads as it.
     pub fn set_scalar(&mut self, node: &Node<'_>, value: &str) {
+        self.journal.push(Op::SetScalar {
+            node: At::of(node),
+            value: value.to_owned(),
+        });
+        self.scalar_splice(node, value);
+    }
+
+    fn scalar_splice(&mut self, node: &Node<'_>, value: &str) {
         if reads_as_string(node, value) {
             return;
         }
@@ -147,6 +177,15 @@ impl<'a> Editor<'a> {
     /// Make `map[key]` be `value`. Mappings are merged key by key so that
     /// unrelated keys, comments and layout inside them stay as they are.
     pub fn set_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
+        self.journal.push(Op::SetEntry {
+            map: At::of_mapping(map),
+            key: key.to_owned(),
+            value: value.clone(),
+        });
+        self.entry_splice(map, key, value);
+    }
+
+    fn entry_splice(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         match map.entry(key) {
             None => self.insert_entry(map, key, value),
             Some(entry) => self.set_value(entry, value, map.flow),
@@ -155,10 +194,10 @@ impl<'a> Editor<'a> {
 
     fn set_value(&mut self, entry: &Entry<'_>, value: &Value, in_flow: bool) {
         match (value, &entry.value) {
-            (Value::Str(s), node @ Node::Scalar(_)) if !entry.value.is_null() => self.set_scalar(node, s),
+            (Value::Str(s), node @ Node::Scalar(_)) if !entry.value.is_null() => self.scalar_splice(node, s),
             (Value::Map(fields), Node::Mapping(existing)) => {
                 for (k, v) in fields {
-                    self.set_entry(existing, k, v);
+                    self.entry_splice(existing, k, v);
                 }
             }
             (value, node) => {
@@ -226,7 +265,7 @@ impl<'a> Editor<'a> {
 
     /// Replace a whole entry (key and value) by `key: value` in place: used to
     /// turn `valueFrom: {...}` into `value: "..."` where it stands.
-    pub fn replace_entry(&mut self, entry: &Entry<'_>, key: &str, value: &Value) {
+    fn replace_entry(&mut self, entry: &Entry<'_>, key: &str, value: &Value) {
         let start = entry.key.loc().start;
         let end = entry.value.loc().end.max(entry.key.loc().end);
         let end = self.trim_block_end(end);
@@ -245,7 +284,7 @@ impl<'a> Editor<'a> {
     }
 
     /// Add `key: value` to a mapping that does not have `key`.
-    pub fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
+    fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         if map.flow {
             let last = map.entries.last().map(|e| e.value.loc().end.max(e.key.loc().end));
             self.insert_before_closing(
@@ -280,7 +319,7 @@ impl<'a> Editor<'a> {
 
     /// Append items to a sequence, in order, in one splice (so that flow
     /// items get their separators).
-    pub fn append_items(&mut self, seq: &Sequence<'_>, items: &[Value]) {
+    fn append_items(&mut self, seq: &Sequence<'_>, items: &[Value]) {
         if items.is_empty() {
             return;
         }
@@ -328,7 +367,7 @@ impl<'a> Editor<'a> {
     }
 
     /// Remove item `index` of a sequence, with its line(s) in block style.
-    pub fn remove_item(&mut self, seq: &Sequence<'_>, index: usize) {
+    fn remove_item(&mut self, seq: &Sequence<'_>, index: usize) {
         let item = seq.items[index].loc();
         if seq.flow {
             let (start, end) = match (index.checked_sub(1).map(|i| &seq.items[i]), seq.items.get(index + 1)) {
@@ -356,6 +395,12 @@ impl<'a> Editor<'a> {
         items: &[Vec<(String, Value)>],
         exclusive: &[(&str, &str)],
     ) -> Result<(), EditError> {
+        self.journal.push(Op::UpsertNamed {
+            parent: At::of_mapping(parent),
+            list_key: list_key.to_owned(),
+            items: items.to_vec(),
+            exclusive: exclusive.iter().map(|&(a, b)| (a.to_owned(), b.to_owned())).collect(),
+        });
         let all = || Value::Seq(items.iter().map(|i| Value::Map(i.clone())).collect());
         let Some(entry) = parent.entry(list_key) else {
             self.insert_entry(parent, list_key, &all());
@@ -380,11 +425,11 @@ impl<'a> Editor<'a> {
                 Some((k, Value::Str(name))) if k == "name" => name.as_str(),
                 _ => unreachable!("named items start with their name"),
             };
-            let mut matches = seq
-                .items
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.str_at(&["name"]) == Some(name));
+            let mut matches = seq.items.iter().enumerate().filter(|(_, n)| {
+                n.as_mapping()
+                    .and_then(|m| m.get("name"))
+                    .is_some_and(|v| reads_as_string(v, name))
+            });
             let Some((_, Node::Mapping(existing))) = matches.next() else {
                 missing.push(Value::Map(item.clone()));
                 continue;
@@ -408,16 +453,24 @@ impl<'a> Editor<'a> {
             match (existing.entry(key), alternative) {
                 (None, Some(alt)) => self.replace_entry(alt, key, value),
                 (Some(_), Some(alt)) => {
-                    self.set_entry(existing, key, value);
-                    self.remove_entry(existing, alt);
+                    self.entry_splice(existing, key, value);
+                    self.entry_removal(existing, alt);
                 }
-                _ => self.set_entry(existing, key, value),
+                _ => self.entry_splice(existing, key, value),
             }
         }
     }
 
     /// Remove an entry from a mapping, with its lines in block style.
     pub fn remove_entry(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
+        self.journal.push(Op::RemoveEntry {
+            map: At::of_mapping(map),
+            key: At::of(&entry.key),
+        });
+        self.entry_removal(map, entry);
+    }
+
+    fn entry_removal(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
         let start = entry.key.loc().start;
         let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {
@@ -553,7 +606,7 @@ mod tests {
         let mut ed = Editor::new(text, layout);
         ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
             .unwrap();
-        let out = ed.apply();
+        let out = ed.apply().unwrap();
         let reparsed = parse(&out)
             .unwrap_or_else(|e| panic!("{out:?} does not parse: {e:?}"))
             .unwrap();
@@ -572,7 +625,7 @@ mod tests {
         let parent = root.path(path).unwrap().as_mapping().unwrap();
         ed.upsert_named(parent, "env", &[env_item(name, value)], &[("value", "valueFrom")])
             .unwrap();
-        ed.apply()
+        ed.apply().unwrap()
     }
 
     #[test]
@@ -637,7 +690,7 @@ mod tests {
         ed.upsert_named(parent, "env", &[env_item("A", "1"), env_item("B", "2")], &[])
             .unwrap();
         assert_eq!(
-            ed.apply(),
+            ed.apply().unwrap(),
             "c: {env: [{name: A, value: \"1\"}, {name: B, value: \"2\"}]}\n"
         );
     }
@@ -677,7 +730,7 @@ mod tests {
                 .as_mapping()
                 .unwrap();
             ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
-            ed.apply()
+            ed.apply().unwrap()
         };
         assert_eq!(out, "spec:\n  containers:\n    - name: c\n      image: |\n        x\n\n      env:\n        - name: B\n          value: v\n");
     }
@@ -736,7 +789,7 @@ mod tests {
         ed.upsert_named(c, "volumeMounts", &[mount], &[]).unwrap();
         ed.set_entry(spec, "serviceAccountName", &Value::str("sa"));
         assert_eq!(
-            ed.apply(),
+            ed.apply().unwrap(),
             "spec:\n  containers:\n  - name: c\n    volumeMounts:\n    - name: m\n    - name: mnt\n    env:\n    - name: A\n      value: \"1\"\n    - name: B\n      value: \"2\"\n  serviceAccountName: sa\n"
         );
     }
@@ -745,9 +798,9 @@ mod tests {
 
     #[test]
     fn new_keys_take_the_mapping_column_not_the_first_key_column() {
-        // An explicit null key (`?`), an anchored key, a tagged mapping.
+        // An explicit key (`?`), an anchored key, a tagged mapping.
         for (text, expected) in [
-            ("?", "?\nenv:\n  - name: B\n    value: v"),
+            ("? k", "? k\nenv:\n  - name: B\n    value: v"),
             ("&a k: 1\n", "&a k: 1\nenv:\n  - name: B\n    value: v\n"),
             ("!!map\nk: 1\n", "!!map\nk: 1\nenv:\n  - name: B\n    value: v\n"),
         ] {
@@ -835,8 +888,8 @@ mod tests {
     #[test]
     fn a_comma_in_a_comment_is_no_separator() {
         assert_eq!(
-            upsert_root("{: \r#,\r\r }", Layout::default()),
-            "{: \r#,\r\r , env: [{name: B, value: v}]}"
+            upsert_root("{a: \r#,\r\r }", Layout::default()),
+            "{a: \r#,\r\r , env: [{name: B, value: v}]}"
         );
     }
 
@@ -872,7 +925,7 @@ mod tests {
         ];
         ed.upsert_named(root.as_mapping().unwrap(), "v", &[item], &[]).unwrap();
         assert_eq!(
-            ed.apply(),
+            ed.apply().unwrap(),
             "v:\n  - name: s\n    secret:\n      secretName: registry-secret\n      defaultMode: 0644\n"
         );
     }
