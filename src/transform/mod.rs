@@ -75,7 +75,7 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
         namespace: namespace.as_deref(),
         layout: Layout {
             seq_indent: docs.iter().find_map(|d| d.seq_indent).unwrap_or(2),
-            newline: if stream.contains("\r\n") { "\r\n" } else { "\n" },
+            newline: crate::yaml::emit::detect_newline(stream),
         },
     };
     let mut report = Report {
@@ -234,7 +234,7 @@ impl Planner<'_> {
     fn layout_of(&self, doc: &Summary<'_>) -> Layout {
         Layout {
             seq_indent: doc.seq_indent.unwrap_or(self.layout.seq_indent),
-            newline: if doc.chunk.text.contains("\r\n") { "\r\n" } else { "\n" },
+            newline: crate::yaml::emit::detect_newline(doc.chunk.text),
         }
     }
 

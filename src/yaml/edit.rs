@@ -4,6 +4,8 @@
 //! tree. Inserted lines copy the indentation of their neighbours, flow
 //! collections get flow text, and nothing outside the edited ranges moves.
 
+use std::collections::{HashMap, HashSet};
+
 use thiserror::Error;
 
 use super::emit::{self, Layout, Value};
@@ -36,6 +38,21 @@ pub struct Editor<'a> {
     splices: Vec<Splice>,
     /// What the splices mean, checked against the result in [`Editor::apply`].
     journal: Vec<Op>,
+    /// Starts of the flow collection elements removed so far: a new element
+    /// goes after the last one that stays.
+    removed: HashSet<usize>,
+    /// Elements to add to flow collections: their separators depend on
+    /// which elements are removed, known only when all edits are in.
+    flow_inserts: Vec<FlowInsert>,
+}
+
+#[derive(Debug)]
+struct FlowInsert {
+    /// The position of the closing bracket.
+    close: usize,
+    /// (start, end) of each element of the collection.
+    elements: Vec<(usize, usize)>,
+    text: String,
 }
 
 impl<'a> Editor<'a> {
@@ -45,16 +62,18 @@ impl<'a> Editor<'a> {
             layout,
             splices: Vec::new(),
             journal: Vec::new(),
+            removed: HashSet::new(),
+            flow_inserts: Vec::new(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.splices.is_empty()
+        self.len() == 0
     }
 
     /// How many splices are recorded (to tell whether a step changed anything).
     pub fn len(&self) -> usize {
-        self.splices.len()
+        self.splices.len() + self.flow_inserts.len()
     }
 
     /// Replace `start..end` with `text`.
@@ -67,7 +86,7 @@ impl<'a> Editor<'a> {
     /// Anything else (an edit through an alias or merge key, a splice that
     /// changes more than it should) is an [`EditError`], never a wrong text.
     pub fn apply(mut self) -> Result<String, EditError> {
-        if self.splices.is_empty() {
+        if self.is_empty() {
             return Ok(self.text.to_owned());
         }
         let text = self.text;
@@ -86,12 +105,14 @@ impl<'a> Editor<'a> {
     /// key of an outer mapping, which would otherwise close the inner block.
     /// Equal depths keep the order they were made in.
     fn splice(mut self) -> String {
+        self.place_flow_inserts();
         self.splices
             .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
         let mut out = String::with_capacity(self.text.len() + self.splices.iter().map(|s| s.text.len()).sum::<usize>());
         let mut at = 0;
         for s in &self.splices {
-            debug_assert!(s.start >= at, "overlapping splices at byte {}", s.start);
+            // Deletions may overlap (neighbours in a flow collection each
+            // take a separator): their union is deleted.
             let start = s.start.max(at);
             out.push_str(&self.text[at..start]);
             out.push_str(&s.text);
@@ -160,18 +181,85 @@ impl<'a> Editor<'a> {
         if reads_as_string(node, value) {
             return;
         }
-        let loc = node.loc();
-        let text = match node {
-            Node::Scalar(s) if !s.tagged => emit::scalar_like(value, s.style),
-            _ => emit::scalar(value),
+        let Node::Scalar(scalar) = node else {
+            // An alias: the check refuses the edit (it would change the anchor).
+            let loc = node.loc();
+            self.replace(loc.start, loc.end, emit::scalar(value));
+            return;
         };
-        // A block scalar's span ends at the next line: keep that line break.
-        let end = if matches!(node, Node::Scalar(s) if matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded)) {
-            self.trim_block_end(loc.end)
+        let block = matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded);
+        // A block scalar's span starts at its content, after its header line.
+        let content_start = if block {
+            self.block_header_start(scalar.loc.start).unwrap_or(scalar.loc.start)
         } else {
-            loc.end
+            scalar.loc.start
         };
-        self.replace(loc.start, end, text);
+        // Properties before the value: an anchor stays, a tag stays only when
+        // it agrees with a string (`!!str`, a local `!tag`).
+        let keep_tag = scalar.tag.as_deref().is_none_or(tag_reads_as_string);
+        let (start, kept) = self.properties_before(content_start, keep_tag);
+        let text = format!("{kept}{}", emit::scalar_like(value, scalar.style));
+        // A block scalar's span ends at the next line: keep that line break.
+        let end = if block {
+            self.trim_block_end(scalar.loc.end)
+        } else {
+            scalar.loc.end
+        };
+        self.replace(start, end.max(start), text);
+    }
+
+    /// The start of the `|`/`>` header of the block scalar whose content
+    /// starts at `content`: the last token of the nearest non-blank line
+    /// above, comments aside.
+    fn block_header_start(&self, content: usize) -> Option<usize> {
+        let mut line_start = self.line_start(content);
+        while line_start > 0 {
+            let mut brk = line_start - 1;
+            if brk > 0
+                && self.text.as_bytes().get(brk) == Some(&b'\n')
+                && self.text.as_bytes().get(brk - 1) == Some(&b'\r')
+            {
+                brk -= 1;
+            }
+            let prev = self.line_start(brk);
+            let line = without_comment(self.text.get(prev..brk)?);
+            if line.trim().is_empty() {
+                line_start = prev;
+                continue;
+            }
+            let token = line.rfind([' ', '\t']).map_or(0, |i| i + 1);
+            return is_block_scalar_header(line.get(token..)?).then_some(prev + token);
+        }
+        None
+    }
+
+    /// The properties (`&anchor`, `!tag`) written on the same line just
+    /// before `pos`: where the first starts, and the text of those to keep
+    /// (with a trailing space), the tag only when `keep_tag`.
+    fn properties_before(&self, pos: usize, keep_tag: bool) -> (usize, String) {
+        let line_start = self.line_start(pos);
+        let Some(line) = self.text.get(line_start..pos) else {
+            return (pos, String::new());
+        };
+        let mut start = pos;
+        let mut kept = Vec::new();
+        let mut end = line.len();
+        loop {
+            let token_end = line[..end].trim_end_matches([' ', '\t']).len();
+            let token_start = line[..token_end].rfind([' ', '\t']).map_or(0, |i| i + 1);
+            let token = &line[token_start..token_end];
+            if token.starts_with(['&', '!']) {
+                if token.starts_with('&') || keep_tag {
+                    kept.push(token);
+                }
+                start = line_start + token_start;
+                end = token_start;
+            } else {
+                break;
+            }
+        }
+        let kept: String = kept.iter().rev().map(|t| format!("{t} ")).collect();
+        (start, kept)
     }
 
     /// Make `map[key]` be `value`. Mappings are merged key by key so that
@@ -286,10 +374,14 @@ impl<'a> Editor<'a> {
     /// Add `key: value` to a mapping that does not have `key`.
     fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         if map.flow {
-            let last = map.entries.last().map(|e| e.value.loc().end.max(e.key.loc().end));
+            let ends: Vec<(usize, usize)> = map
+                .entries
+                .iter()
+                .map(|e| (e.key.loc().start, e.value.loc().end.max(e.key.loc().end)))
+                .collect();
             self.insert_before_closing(
                 map.loc.end,
-                last,
+                &ends,
                 format!("{}: {}", emit::scalar(key), emit::flow(value)),
             );
             return;
@@ -301,20 +393,60 @@ impl<'a> Editor<'a> {
     }
 
     /// Add `text` as the last element of a flow collection that ends at `end`
-    /// (just past its `}` or `]`), whose last element (if any) ends at `last`.
-    /// It goes right before the bracket: after the last element there may
-    /// still be its `:` and empty value, a trailing comma or comments.
-    fn insert_before_closing(&mut self, end: usize, last: Option<usize>, text: String) {
-        let close = end - 1;
-        let between = last.map_or("", |l| &self.text[l.min(close)..close]);
-        let has_comma = between.split(['\n', '\r']).any(|l| without_comment(l).contains(','));
-        let lead = if last.is_none() || has_comma { "" } else { ", " };
-        let space = if has_comma && !between.ends_with([' ', '\n', '\r', '\t']) {
-            " "
-        } else {
-            ""
-        };
-        self.replace(close, close, format!("{lead}{space}{text}"));
+    /// (just past its `}` or `]`), whose elements span `elements` (start,
+    /// end). It goes right before the bracket: after the last element there
+    /// may still be its `:` and empty value, a trailing comma or comments.
+    fn insert_before_closing(&mut self, end: usize, elements: &[(usize, usize)], text: String) {
+        self.flow_inserts.push(FlowInsert {
+            close: end.saturating_sub(1),
+            elements: elements.to_vec(),
+            text,
+        });
+    }
+
+    /// Turn the flow insertions into splices, now that every removal is known.
+    fn place_flow_inserts(&mut self) {
+        let mut earlier: HashMap<usize, usize> = HashMap::new();
+        for insert in std::mem::take(&mut self.flow_inserts) {
+            let close = insert.close;
+            let count = earlier.entry(close).or_insert(0);
+            let last_kept = insert
+                .elements
+                .iter()
+                .rposition(|(start, _)| !self.removed.contains(start));
+            let (lead, space) = match last_kept {
+                // The element added before this one ends without a comma.
+                _ if *count > 0 => (", ", ""),
+                None => ("", ""),
+                // A removed element after it took what followed its comma, not the comma.
+                Some(i) if i + 1 < insert.elements.len() => ("", ""),
+                Some(i) => {
+                    let last = insert.elements.get(i).map_or(close, |e| e.1);
+                    let between = self.text.get(last.min(close)..close).unwrap_or("");
+                    let has_comma = between.split(['\n', '\r']).any(|l| without_comment(l).contains(','));
+                    match (has_comma, between.ends_with([' ', '\n', '\r', '\t'])) {
+                        (false, _) => (", ", ""),
+                        (true, false) => ("", " "),
+                        (true, true) => ("", ""),
+                    }
+                }
+            };
+            *count += 1;
+            self.replace(close, close, format!("{lead}{space}{}", insert.text));
+        }
+    }
+
+    /// Remove element `index` of a flow collection whose elements start at
+    /// `starts` and which ends at `end` (past its bracket): each element owns
+    /// the text up to the next element's start (its comma, white space and
+    /// comments), the last one up to the bracket. Removing neighbours then
+    /// never overlaps, and what stays is well separated (a trailing comma
+    /// is valid in flow collections).
+    fn remove_flow_element(&mut self, starts: &[usize], index: usize, end: usize) {
+        let Some(&start) = starts.get(index) else { return };
+        let until = starts.get(index + 1).copied().unwrap_or(end.saturating_sub(1));
+        self.removed.insert(start);
+        self.replace(start, until.max(start), String::new());
     }
 
     /// Append items to a sequence, in order, in one splice (so that flow
@@ -325,7 +457,8 @@ impl<'a> Editor<'a> {
         }
         if seq.flow {
             let text = items.iter().map(emit::flow).collect::<Vec<_>>().join(", ");
-            self.insert_before_closing(seq.loc.end, seq.items.last().map(|i| i.loc().end), text);
+            let ends: Vec<(usize, usize)> = seq.items.iter().map(|i| (i.loc().start, i.loc().end)).collect();
+            self.insert_before_closing(seq.loc.end, &ends, text);
             return;
         }
         let first = seq.items.first().map_or(seq.loc, Node::loc);
@@ -368,14 +501,12 @@ impl<'a> Editor<'a> {
 
     /// Remove item `index` of a sequence, with its line(s) in block style.
     fn remove_item(&mut self, seq: &Sequence<'_>, index: usize) {
-        let item = seq.items[index].loc();
+        let Some(item) = seq.items.get(index).map(Node::loc) else {
+            return;
+        };
         if seq.flow {
-            let (start, end) = match (index.checked_sub(1).map(|i| &seq.items[i]), seq.items.get(index + 1)) {
-                (Some(prev), _) => (prev.loc().end, item.end),
-                (None, Some(next)) => (item.start, next.loc().start),
-                (None, None) => (item.start, item.end),
-            };
-            self.replace(start, end, String::new());
+            let starts: Vec<usize> = seq.items.iter().map(|i| i.loc().start).collect();
+            self.remove_flow_element(&starts, index, seq.loc.end);
             return;
         }
         let start = self.line_start(item.start);
@@ -474,20 +605,10 @@ impl<'a> Editor<'a> {
         let start = entry.key.loc().start;
         let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {
-            let index = map
-                .entries
-                .iter()
-                .position(|e| e.key.loc() == entry.key.loc())
-                .unwrap_or(0);
-            let (s, e) = match (
-                index.checked_sub(1).map(|i| &map.entries[i]),
-                map.entries.get(index + 1),
-            ) {
-                (Some(prev), _) => (prev.value.loc().end, end),
-                (None, Some(next)) => (start, next.key.loc().start),
-                (None, None) => (start, end),
-            };
-            self.replace(s, e, String::new());
+            let starts: Vec<usize> = map.entries.iter().map(|e| e.key.loc().start).collect();
+            if let Some(index) = map.entries.iter().position(|e| e.key.loc() == entry.key.loc()) {
+                self.remove_flow_element(&starts, index, map.loc.end);
+            }
             return;
         }
         let line_start = self.line_start(start);
@@ -559,10 +680,20 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
 /// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.
 pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
     match node {
-        Node::Scalar(s) => {
-            s.value == value && !s.tagged && (s.style != ScalarStyle::Plain || yaml11::plain_is_string(value))
-        }
+        Node::Scalar(s) => match s.tag.as_deref() {
+            None => s.value == value && (s.style != ScalarStyle::Plain || yaml11::plain_is_string(value)),
+            Some(tag) => s.value == value && tag_reads_as_string(tag),
+        },
         _ => false,
+    }
+}
+
+/// Whether a scalar with this (resolved) tag reads as its text: `!!str`,
+/// and every tag Kubernetes' decoder does not resolve (local `!tags`).
+fn tag_reads_as_string(tag: &str) -> bool {
+    match tag.strip_prefix("tag:yaml.org,2002:") {
+        Some(core) => core == "str",
+        None => true,
     }
 }
 

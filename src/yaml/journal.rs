@@ -317,8 +317,9 @@ fn apply_op(json: &mut Json, root: &Node<'_>, index: &Index, op: &Op) -> Result<
         }
         Op::SetEntry { map, key, value } => {
             let place = index.place(*map)?;
-            refuse_merged_key(root, *map, key, place)?;
-            set_key(object_at(json, place)?, key, value);
+            let object = object_at(json, place)?;
+            refuse_merged_key(root, *map, key, place, object)?;
+            set_key(object, key, value);
         }
         Op::RemoveEntry { map, key } => {
             let place = index.place(*map)?;
@@ -335,9 +336,9 @@ fn apply_op(json: &mut Json, root: &Node<'_>, index: &Index, op: &Op) -> Result<
             exclusive,
         } => {
             let place = index.place(*parent)?;
-            refuse_merged_key(root, *parent, list_key, place)?;
-            refuse_merged_items(root, *parent, list_key, items)?;
             let object = object_at(json, place)?;
+            refuse_merged_key(root, *parent, list_key, place, object)?;
+            refuse_merged_items(root, *parent, list_key, items)?;
             let all = || Json::Array(items.iter().map(|i| value_json(&Value::Map(i.clone()))).collect());
             match object.get_mut(list_key.as_str()) {
                 None => {
@@ -403,14 +404,20 @@ fn find<'n, 'a>(node: &'n Node<'a>, at: At, depth: usize) -> Option<&'n Node<'a>
 
 /// A key that a mapping gets only from a merge key cannot be edited by
 /// writing the key: that would replace, not change, what was merged.
-fn refuse_merged_key(root: &Node<'_>, at: At, key: &str, place: &Place) -> Result<(), Refusal> {
+fn refuse_merged_key(
+    root: &Node<'_>,
+    at: At,
+    key: &str,
+    place: &Place,
+    decoded: &Map<String, Json>,
+) -> Result<(), Refusal> {
     let Some(map) = find_mapping(root, at) else {
         return Ok(());
     };
     let merges = map.entries.iter().find(|e| yaml11::is_merge_key(&e.key));
     let explicit = map.entries.iter().any(|e| key_string(&e.key).as_deref() == Some(key));
     match merges {
-        Some(merge) if !explicit => Err(refuse(
+        Some(merge) if !explicit && decoded.contains_key(key) => Err(refuse(
             merge.key.loc().line,
             format!(
                 "{} takes keys from a merge key (`<<`), and `{key}` cannot be added or changed without overriding \
