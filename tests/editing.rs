@@ -328,3 +328,25 @@ fn builder_env_at(objects: &BTreeMap<String, Json>, i: usize) -> Vec<(String, Js
         .map(|e| (e["name"].as_str().unwrap().to_owned(), e["value"].clone()))
         .collect()
 }
+
+#[test]
+fn a_null_or_empty_namespace_is_no_namespace() {
+    let Some(k) = k8sjson() else { return };
+    for namespace in [" ~", "", " null"] {
+        let input = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-controller\n  namespace:{namespace}\nspec:\n  \
+             template:\n    spec:\n      containers:\n      - name: deis-controller\n        image: x\n"
+        );
+        for location in ["off-cluster", "ecr"] {
+            let out = run(&input, location).unwrap();
+            for (key, object) in common::k8s_decode(&k, &out) {
+                assert!(!out.contains("\"~\""), "{out}");
+                let ns = &object["metadata"]["namespace"];
+                assert!(ns.is_null(), "{key} has namespace {ns}:\n{out}");
+                for subject in object["subjects"].as_array().into_iter().flatten() {
+                    assert_ne!(subject["namespace"], json!("~"), "{out}");
+                }
+            }
+        }
+    }
+}

@@ -126,9 +126,10 @@ impl<'a> Node<'a> {
         keys.iter().try_fold(self, |node, key| node.as_mapping()?.get(key))
     }
 
-    /// The string at a path of mapping keys.
+    /// The text at a path of mapping keys; `None` for a null (`~`, `null`,
+    /// empty), which Kubernetes reads as no value at all.
     pub fn str_at(&self, keys: &[&str]) -> Option<&str> {
-        self.path(keys)?.as_str()
+        self.path(keys).filter(|n| !n.is_null())?.as_str()
     }
 }
 
