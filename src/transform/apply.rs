@@ -39,7 +39,7 @@ pub fn apply<'a>(
             (Step::Rewrite(edits), Some(doc)) => {
                 let layout = Layout {
                     seq_indent: c.seq_indent.unwrap_or(plan.effective.layout_seq_indent),
-                    newline: if d.chunk.text.contains("\r\n") { "\r\n" } else { "\n" },
+                    newline: crate::yaml::emit::detect_newline(d.chunk.text),
                 };
                 rewrite(doc, edits, settings, &plan.effective, layout).map(Some)
             }
@@ -106,7 +106,7 @@ fn rewrite(
     for edit in edits {
         one_edit(&mut editor, doc, &all, edit, settings, effective).map_err(located)?;
     }
-    let text = editor.apply();
+    let text = editor.apply().map_err(located)?;
     // An edit may splice in what is already there: only real changes count.
     let changed = if text == doc.chunk.text {
         vec![false; edits.len()]
@@ -117,7 +117,8 @@ fn rewrite(
             .iter()
             .map(|edit| {
                 let mut alone = Editor::new(doc.chunk.text, layout);
-                one_edit(&mut alone, doc, &all, edit, settings, effective).is_ok() && alone.apply() != doc.chunk.text
+                one_edit(&mut alone, doc, &all, edit, settings, effective).is_ok()
+                    && alone.apply().is_ok_and(|t| t != doc.chunk.text)
             })
             .collect()
     };
@@ -159,10 +160,7 @@ fn one_edit(
                     if have.as_ref() == Some(&json(&wanted)) {
                         continue;
                     }
-                    match root.entry(key) {
-                        Some(entry) => editor.replace_entry(entry, key, &wanted),
-                        None => editor.insert_entry(root, key, &wanted),
-                    }
+                    editor.set_entry(root, key, &wanted);
                 }
             }
         }

@@ -96,7 +96,7 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     let namespace = namespace::discover(given.as_ref(), &docs)?;
     let classes = classify::classify_all(&docs, namespace.name.as_deref(), targeting);
     let mut plan = plan::plan(&docs, &classes, settings, options, namespace)?;
-    let newline = if stream.contains("\r\n") { "\r\n" } else { "\n" };
+    let newline = crate::yaml::emit::detect_newline(stream);
     let pieces = apply::apply(&docs, &classes, &mut plan, settings, newline)?;
     let report = Report::of(&docs, &plan, settings.location.name());
     Ok(Output { pieces, plan, report })

@@ -4,9 +4,12 @@
 //! tree. Inserted lines copy the indentation of their neighbours, flow
 //! collections get flow text, and nothing outside the edited ranges moves.
 
+use std::collections::{HashMap, HashSet};
+
 use thiserror::Error;
 
 use super::emit::{self, Layout, Value};
+use super::journal::{self, At, Op};
 use super::tree::{Entry, Mapping, Node, Sequence};
 use super::yaml11;
 use granit_parser::ScalarStyle;
@@ -33,6 +36,23 @@ pub struct Editor<'a> {
     text: &'a str,
     layout: Layout,
     splices: Vec<Splice>,
+    /// What the splices mean, checked against the result in [`Editor::apply`].
+    journal: Vec<Op>,
+    /// Starts of the flow collection elements removed so far: a new element
+    /// goes after the last one that stays.
+    removed: HashSet<usize>,
+    /// Elements to add to flow collections: their separators depend on
+    /// which elements are removed, known only when all edits are in.
+    flow_inserts: Vec<FlowInsert>,
+}
+
+#[derive(Debug)]
+struct FlowInsert {
+    /// The position of the closing bracket.
+    close: usize,
+    /// (start, end) of each element of the collection.
+    elements: Vec<(usize, usize)>,
+    text: String,
 }
 
 impl<'a> Editor<'a> {
@@ -41,35 +61,58 @@ impl<'a> Editor<'a> {
             text,
             layout,
             splices: Vec::new(),
+            journal: Vec::new(),
+            removed: HashSet::new(),
+            flow_inserts: Vec::new(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.splices.is_empty()
+        self.len() == 0
     }
 
     /// How many splices are recorded (to tell whether a step changed anything).
     pub fn len(&self) -> usize {
-        self.splices.len()
+        self.splices.len() + self.flow_inserts.len()
     }
 
     /// Replace `start..end` with `text`.
-    pub fn replace(&mut self, start: usize, end: usize, text: String) {
+    fn replace(&mut self, start: usize, end: usize, text: String) {
         self.splices.push(Splice { start, end, text });
     }
 
-    /// The edited text. Splices never overlap by construction (each edits a
-    /// distinct node). Inserts at one position go deepest indentation first:
-    /// lines for an inner list must come before a key of an outer mapping,
-    /// which would otherwise close the inner block. Equal depths keep the
-    /// order they were made in.
-    pub fn apply(mut self) -> String {
+    /// The edited text, checked: it must decode, the way Kubernetes decodes
+    /// it, to the original document with the journaled edits applied.
+    /// Anything else (an edit through an alias or merge key, a splice that
+    /// changes more than it should) is an [`EditError`], never a wrong text.
+    pub fn apply(mut self) -> Result<String, EditError> {
+        if self.is_empty() {
+            return Ok(self.text.to_owned());
+        }
+        let text = self.text;
+        let journal = std::mem::take(&mut self.journal);
+        let edited = self.splice();
+        journal::check(text, &edited, &journal).map_err(|r| EditError {
+            message: r.message,
+            line: r.line,
+        })?;
+        Ok(edited)
+    }
+
+    /// The edited text without the check. Splices never overlap by
+    /// construction (each edits a distinct node). Inserts at one position go
+    /// deepest indentation first: lines for an inner list must come before a
+    /// key of an outer mapping, which would otherwise close the inner block.
+    /// Equal depths keep the order they were made in.
+    fn splice(mut self) -> String {
+        self.place_flow_inserts();
         self.splices
             .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
         let mut out = String::with_capacity(self.text.len() + self.splices.iter().map(|s| s.text.len()).sum::<usize>());
         let mut at = 0;
         for s in &self.splices {
-            debug_assert!(s.start >= at, "overlapping splices at byte {}", s.start);
+            // Deletions may overlap (neighbours in a flow collection each
+            // take a separator): their union is deleted.
             let start = s.start.max(at);
             out.push_str(&self.text[at..start]);
             out.push_str(&s.text);
@@ -127,26 +170,110 @@ impl<'a> Editor<'a> {
 
     /// Set a scalar node to the string `value`, unless it already reads as it.
     pub fn set_scalar(&mut self, node: &Node<'_>, value: &str) {
+        self.journal.push(Op::SetScalar {
+            node: At::of(node),
+            value: value.to_owned(),
+        });
+        self.scalar_splice(node, value);
+    }
+
+    fn scalar_splice(&mut self, node: &Node<'_>, value: &str) {
         if reads_as_string(node, value) {
             return;
         }
-        let loc = node.loc();
-        let text = match node {
-            Node::Scalar(s) if !s.tagged => emit::scalar_like(value, s.style),
-            _ => emit::scalar(value),
+        let Node::Scalar(scalar) = node else {
+            // An alias: the check refuses the edit (it would change the anchor).
+            let loc = node.loc();
+            self.replace(loc.start, loc.end, emit::scalar(value));
+            return;
         };
-        // A block scalar's span ends at the next line: keep that line break.
-        let end = if matches!(node, Node::Scalar(s) if matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded)) {
-            self.trim_block_end(loc.end)
+        let block = matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded);
+        // A block scalar's span starts at its content, after its header line.
+        let content_start = if block {
+            self.block_header_start(scalar.loc.start).unwrap_or(scalar.loc.start)
         } else {
-            loc.end
+            scalar.loc.start
         };
-        self.replace(loc.start, end, text);
+        // Properties before the value: an anchor stays, a tag stays only when
+        // it agrees with a string (`!!str`, a local `!tag`).
+        let keep_tag = scalar.tag.as_deref().is_none_or(tag_reads_as_string);
+        let (start, kept) = self.properties_before(content_start, keep_tag);
+        let text = format!("{kept}{}", emit::scalar_like(value, scalar.style));
+        // A block scalar's span ends at the next line: keep that line break.
+        let end = if block {
+            self.trim_block_end(scalar.loc.end)
+        } else {
+            scalar.loc.end
+        };
+        self.replace(start, end.max(start), text);
+    }
+
+    /// The start of the `|`/`>` header of the block scalar whose content
+    /// starts at `content`: the last token of the nearest non-blank line
+    /// above, comments aside.
+    fn block_header_start(&self, content: usize) -> Option<usize> {
+        let mut line_start = self.line_start(content);
+        while line_start > 0 {
+            let mut brk = line_start - 1;
+            if brk > 0
+                && self.text.as_bytes().get(brk) == Some(&b'\n')
+                && self.text.as_bytes().get(brk - 1) == Some(&b'\r')
+            {
+                brk -= 1;
+            }
+            let prev = self.line_start(brk);
+            let line = without_comment(self.text.get(prev..brk)?);
+            if line.trim().is_empty() {
+                line_start = prev;
+                continue;
+            }
+            let token = line.rfind([' ', '\t']).map_or(0, |i| i + 1);
+            return is_block_scalar_header(line.get(token..)?).then_some(prev + token);
+        }
+        None
+    }
+
+    /// The properties (`&anchor`, `!tag`) written on the same line just
+    /// before `pos`: where the first starts, and the text of those to keep
+    /// (with a trailing space), the tag only when `keep_tag`.
+    fn properties_before(&self, pos: usize, keep_tag: bool) -> (usize, String) {
+        let line_start = self.line_start(pos);
+        let Some(line) = self.text.get(line_start..pos) else {
+            return (pos, String::new());
+        };
+        let mut start = pos;
+        let mut kept = Vec::new();
+        let mut end = line.len();
+        loop {
+            let token_end = line[..end].trim_end_matches([' ', '\t']).len();
+            let token_start = line[..token_end].rfind([' ', '\t']).map_or(0, |i| i + 1);
+            let token = &line[token_start..token_end];
+            if token.starts_with(['&', '!']) {
+                if token.starts_with('&') || keep_tag {
+                    kept.push(token);
+                }
+                start = line_start + token_start;
+                end = token_start;
+            } else {
+                break;
+            }
+        }
+        let kept: String = kept.iter().rev().map(|t| format!("{t} ")).collect();
+        (start, kept)
     }
 
     /// Make `map[key]` be `value`. Mappings are merged key by key so that
     /// unrelated keys, comments and layout inside them stay as they are.
     pub fn set_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
+        self.journal.push(Op::SetEntry {
+            map: At::of_mapping(map),
+            key: key.to_owned(),
+            value: value.clone(),
+        });
+        self.entry_splice(map, key, value);
+    }
+
+    fn entry_splice(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         match map.entry(key) {
             None => self.insert_entry(map, key, value),
             Some(entry) => self.set_value(entry, value, map.flow),
@@ -155,10 +282,10 @@ impl<'a> Editor<'a> {
 
     fn set_value(&mut self, entry: &Entry<'_>, value: &Value, in_flow: bool) {
         match (value, &entry.value) {
-            (Value::Str(s), node @ Node::Scalar(_)) if !entry.value.is_null() => self.set_scalar(node, s),
+            (Value::Str(s), node @ Node::Scalar(_)) if !entry.value.is_null() => self.scalar_splice(node, s),
             (Value::Map(fields), Node::Mapping(existing)) => {
                 for (k, v) in fields {
-                    self.set_entry(existing, k, v);
+                    self.entry_splice(existing, k, v);
                 }
             }
             (value, node) => {
@@ -226,7 +353,7 @@ impl<'a> Editor<'a> {
 
     /// Replace a whole entry (key and value) by `key: value` in place: used to
     /// turn `valueFrom: {...}` into `value: "..."` where it stands.
-    pub fn replace_entry(&mut self, entry: &Entry<'_>, key: &str, value: &Value) {
+    fn replace_entry(&mut self, entry: &Entry<'_>, key: &str, value: &Value) {
         let start = entry.key.loc().start;
         let end = entry.value.loc().end.max(entry.key.loc().end);
         let end = self.trim_block_end(end);
@@ -245,12 +372,16 @@ impl<'a> Editor<'a> {
     }
 
     /// Add `key: value` to a mapping that does not have `key`.
-    pub fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
+    fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         if map.flow {
-            let last = map.entries.last().map(|e| e.value.loc().end.max(e.key.loc().end));
+            let ends: Vec<(usize, usize)> = map
+                .entries
+                .iter()
+                .map(|e| (e.key.loc().start, e.value.loc().end.max(e.key.loc().end)))
+                .collect();
             self.insert_before_closing(
                 map.loc.end,
-                last,
+                &ends,
                 format!("{}: {}", emit::scalar(key), emit::flow(value)),
             );
             return;
@@ -262,31 +393,72 @@ impl<'a> Editor<'a> {
     }
 
     /// Add `text` as the last element of a flow collection that ends at `end`
-    /// (just past its `}` or `]`), whose last element (if any) ends at `last`.
-    /// It goes right before the bracket: after the last element there may
-    /// still be its `:` and empty value, a trailing comma or comments.
-    fn insert_before_closing(&mut self, end: usize, last: Option<usize>, text: String) {
-        let close = end - 1;
-        let between = last.map_or("", |l| &self.text[l.min(close)..close]);
-        let has_comma = between.split(['\n', '\r']).any(|l| without_comment(l).contains(','));
-        let lead = if last.is_none() || has_comma { "" } else { ", " };
-        let space = if has_comma && !between.ends_with([' ', '\n', '\r', '\t']) {
-            " "
-        } else {
-            ""
-        };
-        self.replace(close, close, format!("{lead}{space}{text}"));
+    /// (just past its `}` or `]`), whose elements span `elements` (start,
+    /// end). It goes right before the bracket: after the last element there
+    /// may still be its `:` and empty value, a trailing comma or comments.
+    fn insert_before_closing(&mut self, end: usize, elements: &[(usize, usize)], text: String) {
+        self.flow_inserts.push(FlowInsert {
+            close: end.saturating_sub(1),
+            elements: elements.to_vec(),
+            text,
+        });
+    }
+
+    /// Turn the flow insertions into splices, now that every removal is known.
+    fn place_flow_inserts(&mut self) {
+        let mut earlier: HashMap<usize, usize> = HashMap::new();
+        for insert in std::mem::take(&mut self.flow_inserts) {
+            let close = insert.close;
+            let count = earlier.entry(close).or_insert(0);
+            let last_kept = insert
+                .elements
+                .iter()
+                .rposition(|(start, _)| !self.removed.contains(start));
+            let (lead, space) = match last_kept {
+                // The element added before this one ends without a comma.
+                _ if *count > 0 => (", ", ""),
+                None => ("", ""),
+                // A removed element after it took what followed its comma, not the comma.
+                Some(i) if i + 1 < insert.elements.len() => ("", ""),
+                Some(i) => {
+                    let last = insert.elements.get(i).map_or(close, |e| e.1);
+                    let between = self.text.get(last.min(close)..close).unwrap_or("");
+                    let has_comma = between.split(['\n', '\r']).any(|l| without_comment(l).contains(','));
+                    match (has_comma, between.ends_with([' ', '\n', '\r', '\t'])) {
+                        (false, _) => (", ", ""),
+                        (true, false) => ("", " "),
+                        (true, true) => ("", ""),
+                    }
+                }
+            };
+            *count += 1;
+            self.replace(close, close, format!("{lead}{space}{}", insert.text));
+        }
+    }
+
+    /// Remove element `index` of a flow collection whose elements start at
+    /// `starts` and which ends at `end` (past its bracket): each element owns
+    /// the text up to the next element's start (its comma, white space and
+    /// comments), the last one up to the bracket. Removing neighbours then
+    /// never overlaps, and what stays is well separated (a trailing comma
+    /// is valid in flow collections).
+    fn remove_flow_element(&mut self, starts: &[usize], index: usize, end: usize) {
+        let Some(&start) = starts.get(index) else { return };
+        let until = starts.get(index + 1).copied().unwrap_or(end.saturating_sub(1));
+        self.removed.insert(start);
+        self.replace(start, until.max(start), String::new());
     }
 
     /// Append items to a sequence, in order, in one splice (so that flow
     /// items get their separators).
-    pub fn append_items(&mut self, seq: &Sequence<'_>, items: &[Value]) {
+    fn append_items(&mut self, seq: &Sequence<'_>, items: &[Value]) {
         if items.is_empty() {
             return;
         }
         if seq.flow {
             let text = items.iter().map(emit::flow).collect::<Vec<_>>().join(", ");
-            self.insert_before_closing(seq.loc.end, seq.items.last().map(|i| i.loc().end), text);
+            let ends: Vec<(usize, usize)> = seq.items.iter().map(|i| (i.loc().start, i.loc().end)).collect();
+            self.insert_before_closing(seq.loc.end, &ends, text);
             return;
         }
         let first = seq.items.first().map_or(seq.loc, Node::loc);
@@ -328,15 +500,13 @@ impl<'a> Editor<'a> {
     }
 
     /// Remove item `index` of a sequence, with its line(s) in block style.
-    pub fn remove_item(&mut self, seq: &Sequence<'_>, index: usize) {
-        let item = seq.items[index].loc();
+    fn remove_item(&mut self, seq: &Sequence<'_>, index: usize) {
+        let Some(item) = seq.items.get(index).map(Node::loc) else {
+            return;
+        };
         if seq.flow {
-            let (start, end) = match (index.checked_sub(1).map(|i| &seq.items[i]), seq.items.get(index + 1)) {
-                (Some(prev), _) => (prev.loc().end, item.end),
-                (None, Some(next)) => (item.start, next.loc().start),
-                (None, None) => (item.start, item.end),
-            };
-            self.replace(start, end, String::new());
+            let starts: Vec<usize> = seq.items.iter().map(|i| i.loc().start).collect();
+            self.remove_flow_element(&starts, index, seq.loc.end);
             return;
         }
         let start = self.line_start(item.start);
@@ -356,6 +526,12 @@ impl<'a> Editor<'a> {
         items: &[Vec<(String, Value)>],
         exclusive: &[(&str, &str)],
     ) -> Result<(), EditError> {
+        self.journal.push(Op::UpsertNamed {
+            parent: At::of_mapping(parent),
+            list_key: list_key.to_owned(),
+            items: items.to_vec(),
+            exclusive: exclusive.iter().map(|&(a, b)| (a.to_owned(), b.to_owned())).collect(),
+        });
         let all = || Value::Seq(items.iter().map(|i| Value::Map(i.clone())).collect());
         let Some(entry) = parent.entry(list_key) else {
             self.insert_entry(parent, list_key, &all());
@@ -380,11 +556,11 @@ impl<'a> Editor<'a> {
                 Some((k, Value::Str(name))) if k == "name" => name.as_str(),
                 _ => unreachable!("named items start with their name"),
             };
-            let mut matches = seq
-                .items
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.str_at(&["name"]) == Some(name));
+            let mut matches = seq.items.iter().enumerate().filter(|(_, n)| {
+                n.as_mapping()
+                    .and_then(|m| m.get("name"))
+                    .is_some_and(|v| reads_as_string(v, name))
+            });
             let Some((_, Node::Mapping(existing))) = matches.next() else {
                 missing.push(Value::Map(item.clone()));
                 continue;
@@ -408,33 +584,31 @@ impl<'a> Editor<'a> {
             match (existing.entry(key), alternative) {
                 (None, Some(alt)) => self.replace_entry(alt, key, value),
                 (Some(_), Some(alt)) => {
-                    self.set_entry(existing, key, value);
-                    self.remove_entry(existing, alt);
+                    self.entry_splice(existing, key, value);
+                    self.entry_removal(existing, alt);
                 }
-                _ => self.set_entry(existing, key, value),
+                _ => self.entry_splice(existing, key, value),
             }
         }
     }
 
     /// Remove an entry from a mapping, with its lines in block style.
     pub fn remove_entry(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
+        self.journal.push(Op::RemoveEntry {
+            map: At::of_mapping(map),
+            key: At::of(&entry.key),
+        });
+        self.entry_removal(map, entry);
+    }
+
+    fn entry_removal(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
         let start = entry.key.loc().start;
         let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {
-            let index = map
-                .entries
-                .iter()
-                .position(|e| e.key.loc() == entry.key.loc())
-                .unwrap_or(0);
-            let (s, e) = match (
-                index.checked_sub(1).map(|i| &map.entries[i]),
-                map.entries.get(index + 1),
-            ) {
-                (Some(prev), _) => (prev.value.loc().end, end),
-                (None, Some(next)) => (start, next.key.loc().start),
-                (None, None) => (start, end),
-            };
-            self.replace(s, e, String::new());
+            let starts: Vec<usize> = map.entries.iter().map(|e| e.key.loc().start).collect();
+            if let Some(index) = map.entries.iter().position(|e| e.key.loc() == entry.key.loc()) {
+                self.remove_flow_element(&starts, index, map.loc.end);
+            }
             return;
         }
         let line_start = self.line_start(start);
@@ -506,10 +680,20 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
 /// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.
 pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
     match node {
-        Node::Scalar(s) => {
-            s.value == value && !s.tagged && (s.style != ScalarStyle::Plain || yaml11::plain_is_string(value))
-        }
+        Node::Scalar(s) => match s.tag.as_deref() {
+            None => s.value == value && (s.style != ScalarStyle::Plain || yaml11::plain_is_string(value)),
+            Some(tag) => s.value == value && tag_reads_as_string(tag),
+        },
         _ => false,
+    }
+}
+
+/// Whether a scalar with this (resolved) tag reads as its text: `!!str`,
+/// and every tag Kubernetes' decoder does not resolve (local `!tags`).
+fn tag_reads_as_string(tag: &str) -> bool {
+    match tag.strip_prefix("tag:yaml.org,2002:") {
+        Some(core) => core == "str",
+        None => true,
     }
 }
 
@@ -553,7 +737,7 @@ mod tests {
         let mut ed = Editor::new(text, layout);
         ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
             .unwrap();
-        let out = ed.apply();
+        let out = ed.apply().unwrap();
         let reparsed = parse(&out)
             .unwrap_or_else(|e| panic!("{out:?} does not parse: {e:?}"))
             .unwrap();
@@ -572,7 +756,7 @@ mod tests {
         let parent = root.path(path).unwrap().as_mapping().unwrap();
         ed.upsert_named(parent, "env", &[env_item(name, value)], &[("value", "valueFrom")])
             .unwrap();
-        ed.apply()
+        ed.apply().unwrap()
     }
 
     #[test]
@@ -637,7 +821,7 @@ mod tests {
         ed.upsert_named(parent, "env", &[env_item("A", "1"), env_item("B", "2")], &[])
             .unwrap();
         assert_eq!(
-            ed.apply(),
+            ed.apply().unwrap(),
             "c: {env: [{name: A, value: \"1\"}, {name: B, value: \"2\"}]}\n"
         );
     }
@@ -677,7 +861,7 @@ mod tests {
                 .as_mapping()
                 .unwrap();
             ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
-            ed.apply()
+            ed.apply().unwrap()
         };
         assert_eq!(out, "spec:\n  containers:\n    - name: c\n      image: |\n        x\n\n      env:\n        - name: B\n          value: v\n");
     }
@@ -736,7 +920,7 @@ mod tests {
         ed.upsert_named(c, "volumeMounts", &[mount], &[]).unwrap();
         ed.set_entry(spec, "serviceAccountName", &Value::str("sa"));
         assert_eq!(
-            ed.apply(),
+            ed.apply().unwrap(),
             "spec:\n  containers:\n  - name: c\n    volumeMounts:\n    - name: m\n    - name: mnt\n    env:\n    - name: A\n      value: \"1\"\n    - name: B\n      value: \"2\"\n  serviceAccountName: sa\n"
         );
     }
@@ -745,9 +929,9 @@ mod tests {
 
     #[test]
     fn new_keys_take_the_mapping_column_not_the_first_key_column() {
-        // An explicit null key (`?`), an anchored key, a tagged mapping.
+        // An explicit key (`?`), an anchored key, a tagged mapping.
         for (text, expected) in [
-            ("?", "?\nenv:\n  - name: B\n    value: v"),
+            ("? k", "? k\nenv:\n  - name: B\n    value: v"),
             ("&a k: 1\n", "&a k: 1\nenv:\n  - name: B\n    value: v\n"),
             ("!!map\nk: 1\n", "!!map\nk: 1\nenv:\n  - name: B\n    value: v\n"),
         ] {
@@ -835,8 +1019,8 @@ mod tests {
     #[test]
     fn a_comma_in_a_comment_is_no_separator() {
         assert_eq!(
-            upsert_root("{: \r#,\r\r }", Layout::default()),
-            "{: \r#,\r\r , env: [{name: B, value: v}]}"
+            upsert_root("{a: \r#,\r\r }", Layout::default()),
+            "{a: \r#,\r\r , env: [{name: B, value: v}]}"
         );
     }
 
@@ -872,7 +1056,7 @@ mod tests {
         ];
         ed.upsert_named(root.as_mapping().unwrap(), "v", &[item], &[]).unwrap();
         assert_eq!(
-            ed.apply(),
+            ed.apply().unwrap(),
             "v:\n  - name: s\n    secret:\n      secretName: registry-secret\n      defaultMode: 0644\n"
         );
     }

@@ -51,6 +51,18 @@ impl Default for Layout {
     }
 }
 
+/// The line ending a text uses: `\r\n` if it has any, a lone `\r` if it
+/// breaks lines with nothing else, `\n` otherwise.
+pub fn detect_newline(text: &str) -> &'static str {
+    if text.contains("\r\n") {
+        "\r\n"
+    } else if text.contains('\r') && !text.contains('\n') {
+        "\r"
+    } else {
+        "\n"
+    }
+}
+
 /// YAML 1.1 and 1.2 words that resolve to booleans or null when plain.
 const RESERVED_WORDS: &[&str] = &[
     "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on",

@@ -6,6 +6,7 @@
 
 pub mod edit;
 pub mod emit;
+pub mod journal;
 pub mod split;
 pub mod tree;
 pub mod yaml11;

@@ -42,13 +42,46 @@ fn is_marker_at(text: &str, pos: usize) -> bool {
     bytes[pos..].starts_with(b"---") && matches!(bytes.get(pos + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
 
+/// Directives (`%YAML 1.1`, `%TAG ...`) belong to the document whose `---`
+/// follows them: the start of the first directive line in the block of
+/// directive, comment and blank lines just before the marker at `marker`
+/// (the marker itself when there is none).
+fn directives_start(stream: &str, marker: usize) -> usize {
+    let bytes = stream.as_bytes();
+    let mut start = marker;
+    let mut line_end = marker;
+    while line_end > 0 {
+        // The line before `line_end` (which is just past a `\n`).
+        let Some(line_start) = bytes
+            .get(..line_end - 1)
+            .map(|b| memchr::memrchr(b'\n', b).map_or(0, |i| i + 1))
+        else {
+            break;
+        };
+        let line = stream
+            .get(line_start..line_end - 1)
+            .unwrap_or("")
+            .trim_end_matches('\r');
+        if line.starts_with('%') {
+            start = line_start;
+        } else if !(line.trim().is_empty() || line.trim_start().starts_with('#')) {
+            break;
+        }
+        line_end = line_start;
+    }
+    start
+}
+
 /// Split `stream` into chunks. Concatenating the chunks' texts gives back the
 /// stream exactly. A stream without content gives one empty chunk.
 pub fn split(stream: &str) -> Vec<Chunk<'_>> {
     let mut starts = vec![0];
     for nl in memmem::find_iter(stream.as_bytes(), b"\n---") {
         if is_marker_at(stream, nl + 1) {
-            starts.push(nl + 1);
+            let start = directives_start(stream, nl + 1);
+            if start > starts.last().copied().unwrap_or(0) {
+                starts.push(start);
+            }
         }
     }
     let mut chunks = Vec::with_capacity(starts.len());
@@ -93,6 +126,16 @@ mod tests {
         assert!(c[1].has_marker());
         assert_eq!((c[0].first_line, c[1].first_line, c[2].first_line), (1, 3, 5));
         assert_eq!(c.iter().map(|c| c.text).collect::<String>(), s);
+    }
+
+    #[test]
+    fn directives_go_with_the_document_they_precede() {
+        assert_eq!(
+            texts("a: 1\n...\n%YAML 1.1\n# c\n---\nb: 2\n"),
+            ["a: 1\n...\n", "%YAML 1.1\n# c\n---\nb: 2\n"]
+        );
+        assert_eq!(texts("%YAML 1.1\n---\nb: 2\n"), ["%YAML 1.1\n---\nb: 2\n"]);
+        assert_eq!(texts("# c\n---\nb: 2\n"), ["# c\n", "---\nb: 2\n"]);
     }
 
     #[test]

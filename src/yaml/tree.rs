@@ -27,6 +27,10 @@ pub struct Scalar<'a> {
     pub value: Cow<'a, str>,
     pub style: ScalarStyle,
     pub tagged: bool,
+    /// The resolved tag (`tag:yaml.org,2002:str`, `!local`), if any.
+    pub tag: Option<String>,
+    /// The parser's id of the anchor defined on this node, 0 for none.
+    pub anchor: usize,
     pub loc: Loc,
 }
 
@@ -42,6 +46,8 @@ pub struct Entry<'a> {
 pub struct Mapping<'a> {
     pub entries: Vec<Entry<'a>>,
     pub flow: bool,
+    /// The parser's id of the anchor defined on this node, 0 for none.
+    pub anchor: usize,
     pub loc: Loc,
 }
 
@@ -50,7 +56,17 @@ pub struct Mapping<'a> {
 pub struct Sequence<'a> {
     pub items: Vec<Node<'a>>,
     pub flow: bool,
+    /// The parser's id of the anchor defined on this node, 0 for none.
+    pub anchor: usize,
     pub loc: Loc,
+}
+
+/// An alias (`*name`): where it stands and the id of the anchor it names
+/// (0 when the anchor is not defined before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alias {
+    pub loc: Loc,
+    pub id: usize,
 }
 
 /// A YAML node. Aliases are kept as references, never expanded, so hostile
@@ -60,7 +76,7 @@ pub enum Node<'a> {
     Scalar(Scalar<'a>),
     Mapping(Mapping<'a>),
     Sequence(Sequence<'a>),
-    Alias(Loc),
+    Alias(Alias),
 }
 
 impl<'a> Node<'a> {
@@ -73,7 +89,7 @@ impl<'a> Node<'a> {
             Node::Scalar(s) => s.loc,
             Node::Mapping(m) => m.loc,
             Node::Sequence(s) => s.loc,
-            Node::Alias(l) => *l,
+            Node::Alias(a) => a.loc,
         }
     }
 
@@ -110,9 +126,10 @@ impl<'a> Node<'a> {
         keys.iter().try_fold(self, |node, key| node.as_mapping()?.get(key))
     }
 
-    /// The string at a path of mapping keys.
+    /// The text at a path of mapping keys; `None` for a null (`~`, `null`,
+    /// empty), which Kubernetes reads as no value at all.
     pub fn str_at(&self, keys: &[&str]) -> Option<&str> {
-        self.path(keys)?.as_str()
+        self.path(keys).filter(|n| !n.is_null())?.as_str()
     }
 }
 
@@ -243,7 +260,7 @@ impl<'a> Builder<'a> {
                     return Err(second_document(&span));
                 }
             }
-            Event::Scalar(value, style, _, tag) => {
+            Event::Scalar(value, style, anchor, tag) => {
                 let mut loc = self.loc(&span);
                 if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
                     loc.end = block_scalar_end(self.text, loc.end);
@@ -252,27 +269,31 @@ impl<'a> Builder<'a> {
                     value,
                     style,
                     tagged: tag.is_some(),
+                    tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix())),
+                    anchor,
                     loc,
                 }));
             }
-            Event::Alias(_) => {
+            Event::Alias(id) => {
                 let loc = self.loc(&span);
-                self.attach(Node::Alias(loc));
+                self.attach(Node::Alias(Alias { loc, id }));
             }
-            Event::MappingStart(style, ..) => {
+            Event::MappingStart(style, anchor, _) => {
                 let loc = self.loc(&span);
                 let node = Mapping {
                     entries: Vec::new(),
                     flow: style == StructureStyle::Flow,
+                    anchor,
                     loc,
                 };
                 self.stack.push(Open::Mapping { node, key: None });
             }
-            Event::SequenceStart(style, ..) => {
+            Event::SequenceStart(style, anchor, _) => {
                 let loc = self.loc(&span);
                 let node = Sequence {
                     items: Vec::new(),
                     flow: style == StructureStyle::Flow,
+                    anchor,
                     loc,
                 };
                 self.stack.push(Open::Sequence(node));

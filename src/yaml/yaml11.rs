@@ -2,10 +2,14 @@
 //! resolves plain scalars, and a conversion of a tree to the JSON that
 //! Kubernetes would see.
 
+use std::collections::HashMap;
+
+use base64::Engine;
 use granit_parser::ScalarStyle;
 use serde_json::{Map, Number, Value as Json};
+use thiserror::Error;
 
-use super::tree::Node;
+use super::tree::{Node, Scalar};
 
 /// What a plain scalar resolves to under go-yaml v2's rules.
 fn resolve_plain(s: &str) -> Json {
@@ -90,24 +94,276 @@ pub fn plain_is_string(s: &str) -> bool {
     resolve_plain(s).is_string()
 }
 
-/// The JSON a YAML 1.1 reader makes of a node. Aliases become null: they are
-/// never expanded here (expansion is how alias bombs exhaust memory).
+/// Why a document cannot be decoded the way Kubernetes decodes it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{message}")]
+pub struct DecodeError {
+    pub message: String,
+    /// 1-based line (in the parsed text) of the node in question.
+    pub line: usize,
+}
+
+/// Aliases may expand a document to this many times its own node count
+/// (plus [`MIN_BUDGET`]) before decoding stops: an alias bomb of a few lines
+/// must not take gigabytes. Real manifests use anchors sparingly.
+const BUDGET_FACTOR: usize = 16;
+const MIN_BUDGET: usize = 10_000;
+/// Deeper nesting than this (through aliases, or written out) is refused
+/// rather than risking the stack.
+const MAX_DEPTH: usize = 256;
+
+const CORE: &str = "tag:yaml.org,2002:";
+
+/// The JSON Kubernetes makes of a document (go-yaml v2 under
+/// sigs.k8s.io/yaml): YAML 1.1 plain scalars, core tags (`!!str`, `!!int`,
+/// `!!binary`...), aliases expanded (within a budget), and merge keys `<<`
+/// applied as go-yaml v2 applies them: in entry order, each merge or key
+/// overwriting what came before it, and in a list of merged maps the earlier
+/// map winning.
+pub fn decode(root: &Node<'_>) -> Result<Json, DecodeError> {
+    let mut anchors = HashMap::new();
+    let nodes = collect_anchors(root, &mut anchors, 0);
+    let mut decoder = Decoder {
+        anchors,
+        budget: nodes.saturating_mul(BUDGET_FACTOR).saturating_add(MIN_BUDGET),
+        lenient: false,
+    };
+    decoder.node(root, 0)
+}
+
+/// The JSON a YAML 1.1 reader makes of a node, for reading a part of a
+/// document: like [`decode`], but an alias to an anchor outside `node` reads
+/// as null, and what Kubernetes would reject reads as null too.
 pub fn to_json(node: &Node<'_>) -> Json {
+    let mut anchors = HashMap::new();
+    let nodes = collect_anchors(node, &mut anchors, 0);
+    let mut decoder = Decoder {
+        anchors,
+        budget: nodes.saturating_mul(BUDGET_FACTOR).saturating_add(MIN_BUDGET),
+        lenient: true,
+    };
+    decoder.node(node, 0).unwrap_or(Json::Null)
+}
+
+/// Bytes as Go's JSON encoder writes them: each byte of an invalid UTF-8
+/// sequence becomes one U+FFFD.
+fn go_json_string(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(std::iter::repeat_n('\u{fffd}', chunk.invalid().len()));
+    }
+    out
+}
+
+/// Record every anchored node by its id; returns the number of nodes.
+fn collect_anchors<'n, 'a>(node: &'n Node<'a>, anchors: &mut HashMap<usize, &'n Node<'a>>, depth: usize) -> usize {
+    let anchor = match node {
+        Node::Scalar(s) => s.anchor,
+        Node::Mapping(m) => m.anchor,
+        Node::Sequence(s) => s.anchor,
+        Node::Alias(_) => 0,
+    };
+    if anchor != 0 {
+        anchors.insert(anchor, node);
+    }
+    if depth > MAX_DEPTH {
+        return 1;
+    }
+    1 + match node {
+        Node::Mapping(m) => m
+            .entries
+            .iter()
+            .map(|e| collect_anchors(&e.key, anchors, depth + 1) + collect_anchors(&e.value, anchors, depth + 1))
+            .sum(),
+        Node::Sequence(s) => s.items.iter().map(|i| collect_anchors(i, anchors, depth + 1)).sum(),
+        _ => 0,
+    }
+}
+
+/// Whether a mapping key is go-yaml v2's merge key: a plain `<<`, or one
+/// tagged `!!merge`.
+pub fn is_merge_key(node: &Node<'_>) -> bool {
     match node {
-        Node::Scalar(s) if s.style == ScalarStyle::Plain && !s.tagged => resolve_plain(&s.value),
-        Node::Scalar(s) => Json::String(s.value.to_string()),
-        Node::Alias(_) => Json::Null,
-        Node::Sequence(seq) => Json::Array(seq.items.iter().map(to_json).collect()),
-        Node::Mapping(map) => {
-            let mut out = Map::new();
-            for entry in &map.entries {
-                let key = match to_json(&entry.key) {
-                    Json::String(s) => s,
-                    other => other.to_string(),
-                };
-                out.insert(key, to_json(&entry.value));
+        Node::Scalar(s) => {
+            &*s.value == "<<"
+                && match s.tag.as_deref() {
+                    None => s.style == ScalarStyle::Plain,
+                    Some(tag) => tag == "tag:yaml.org,2002:merge",
+                }
+        }
+        _ => false,
+    }
+}
+
+struct Decoder<'n, 'a> {
+    anchors: HashMap<usize, &'n Node<'a>>,
+    budget: usize,
+    lenient: bool,
+}
+
+fn error(node: &Node<'_>, message: impl Into<String>) -> DecodeError {
+    DecodeError {
+        message: message.into(),
+        line: node.loc().line,
+    }
+}
+
+impl<'n, 'a> Decoder<'n, 'a> {
+    /// The node an alias names (the node itself otherwise).
+    fn deref<'x>(&self, node: &'x Node<'a>) -> Result<&'x Node<'a>, DecodeError>
+    where
+        'n: 'x,
+    {
+        match node {
+            Node::Alias(a) => match self.anchors.get(&a.id) {
+                Some(target) => Ok(target),
+                None => Err(error(node, "an alias names an anchor that is not defined before it")),
+            },
+            other => Ok(other),
+        }
+    }
+
+    fn node(&mut self, node: &'n Node<'a>, depth: usize) -> Result<Json, DecodeError> {
+        if depth > MAX_DEPTH {
+            return Err(error(node, format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        self.budget = self.budget.checked_sub(1).ok_or_else(|| {
+            error(
+                node,
+                "aliases expand this document beyond a safe size (an alias bomb?); write the repeated parts out",
+            )
+        })?;
+        match node {
+            Node::Scalar(s) => self.scalar(node, s),
+            Node::Alias(a) => match self.anchors.get(&a.id) {
+                Some(target) => self.node(target, depth + 1),
+                None if self.lenient => Ok(Json::Null),
+                None => Err(error(node, "an alias names an anchor that is not defined before it")),
+            },
+            Node::Sequence(seq) => seq
+                .items
+                .iter()
+                .map(|i| self.node(i, depth + 1))
+                .collect::<Result<_, _>>()
+                .map(Json::Array),
+            Node::Mapping(map) => {
+                let mut out = Map::new();
+                self.mapping_into(map, &mut out, depth)?;
+                Ok(Json::Object(out))
             }
-            Json::Object(out)
+        }
+    }
+
+    fn mapping_into(
+        &mut self,
+        map: &'n super::tree::Mapping<'a>,
+        out: &mut Map<String, Json>,
+        depth: usize,
+    ) -> Result<(), DecodeError> {
+        for entry in &map.entries {
+            if is_merge_key(&entry.key) {
+                self.merge_into(&entry.value, out, depth + 1)?;
+                continue;
+            }
+            let key = self.key(&entry.key, depth + 1)?;
+            let value = self.node(&entry.value, depth + 1)?;
+            out.insert(key, value);
+        }
+        Ok(())
+    }
+
+    /// go-yaml v2's `merge`: a map, an alias of a map, or a list of those,
+    /// the earlier maps of a list taking precedence.
+    fn merge_into(
+        &mut self,
+        value: &'n Node<'a>,
+        out: &mut Map<String, Json>,
+        depth: usize,
+    ) -> Result<(), DecodeError> {
+        if depth > MAX_DEPTH {
+            return Err(error(value, format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        let want_map = || error(value, "map merge requires map or sequence of maps as the value");
+        match self.deref(value)? {
+            Node::Mapping(map) => self.mapping_into(map, out, depth + 1),
+            Node::Sequence(seq) if !matches!(value, Node::Alias(_)) => {
+                for item in seq.items.iter().rev() {
+                    match self.deref(item)? {
+                        Node::Mapping(map) => self.mapping_into(map, out, depth + 1)?,
+                        _ => return Err(want_map()),
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(want_map()),
+        }
+    }
+
+    /// A mapping key as sigs.k8s.io/yaml turns it into a JSON key.
+    fn key(&mut self, node: &'n Node<'a>, depth: usize) -> Result<String, DecodeError> {
+        match self.node(node, depth)? {
+            Json::String(s) => Ok(s),
+            Json::Bool(b) => Ok(b.to_string()),
+            Json::Number(n) => Ok(n.to_string()),
+            Json::Null if self.lenient => Ok("null".into()),
+            Json::Null => Err(error(node, "a mapping key is null, which Kubernetes cannot decode")),
+            other if self.lenient => Ok(other.to_string()),
+            _ => Err(error(
+                node,
+                "a mapping key is a list or mapping, which Kubernetes cannot decode",
+            )),
+        }
+    }
+
+    fn scalar(&self, node: &Node<'_>, s: &Scalar<'_>) -> Result<Json, DecodeError> {
+        let Some(tag) = s.tag.as_deref() else {
+            return Ok(if s.style == ScalarStyle::Plain {
+                resolve_plain(&s.value)
+            } else {
+                Json::String(s.value.to_string())
+            });
+        };
+        let resolved = || resolve_plain(&s.value);
+        let mismatch = |what: &str| {
+            if self.lenient {
+                Ok(Json::String(s.value.to_string()))
+            } else {
+                Err(error(node, format!("a value tagged !!{what} is not a valid {what}")))
+            }
+        };
+        match tag.strip_prefix(CORE) {
+            Some("int") => match resolved() {
+                Json::Number(n) if !n.is_f64() => Ok(Json::Number(n)),
+                _ => mismatch("int"),
+            },
+            Some("float") => match resolved() {
+                // go-yaml resolves these as uint64, which it will not turn into a float.
+                Json::Number(n) if n.as_u64().is_some_and(|u| u > i64::MAX as u64) => mismatch("float"),
+                Json::Number(n) => Ok(n
+                    .as_f64()
+                    .and_then(Number::from_f64)
+                    .map_or(Json::Number(n), Json::Number)),
+                _ => mismatch("float"),
+            },
+            Some("bool") => match resolved() {
+                b @ Json::Bool(_) => Ok(b),
+                _ => mismatch("bool"),
+            },
+            Some("null") => match resolved() {
+                Json::Null => Ok(Json::Null),
+                _ => mismatch("null"),
+            },
+            Some("binary") => {
+                let compact: String = s.value.chars().filter(|c| !matches!(c, '\n' | '\r')).collect();
+                match base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) {
+                    Ok(bytes) => Ok(Json::String(go_json_string(&bytes))),
+                    Err(_) => mismatch("binary"),
+                }
+            }
+            // !!str, !!timestamp, !!merge as a value, and every tag go-yaml
+            // cannot resolve: the text as a string.
+            _ => Ok(Json::String(s.value.to_string())),
         }
     }
 }
@@ -134,5 +390,37 @@ mod tests {
         // ParseInt rejects "08" as octal, then the float pattern takes it.
         assert_eq!(resolve_plain("08"), json!(8.0));
         assert!(!plain_is_string("18446744073709551615"));
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_quickly() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let root = crate::yaml::tree::parse(&text).unwrap().unwrap();
+        let started = std::time::Instant::now();
+        let e = decode(&root).unwrap_err();
+        assert!(e.message.contains("alias bomb"), "{e}");
+        assert!(started.elapsed().as_secs() < 2);
+        // A recursive alias is refused too, not followed forever.
+        let root = crate::yaml::tree::parse("a: &a [1, *a]\n").unwrap().unwrap();
+        assert!(decode(&root).is_err());
+    }
+
+    #[test]
+    fn merge_keys_follow_go_yaml_v2() {
+        let root = crate::yaml::tree::parse(
+            "b: &b {x: 1, w: 1}\nc: &c {w: 2, z: 2}\nm:\n  <<: [*b, *c]\n  z: 3\nk:\n  z: 3\n  <<: *c\n",
+        )
+        .unwrap()
+        .unwrap();
+        let json = decode(&root).unwrap();
+        assert_eq!(json["m"], json!({"x": 1, "w": 1, "z": 3}));
+        // go-yaml v2 applies entries in order: a later merge overwrites.
+        assert_eq!(json["k"], json!({"w": 2, "z": 2}));
     }
 }

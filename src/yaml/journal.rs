@@ -1,0 +1,588 @@
+//! The editor's record of what it means to change, and the check that the
+//! spliced text means exactly that.
+//!
+//! Every public edit is journaled at the level of meaning ("upsert these
+//! named items into the list at this path", "set this key", "remove this
+//! key", "set this scalar"), naming its nodes by their spans. The check reads
+//! the original document the way Kubernetes does ([`yaml11::decode`]), applies
+//! the journal to that JSON, reads the edited text the same way, and compares.
+//! A splice bug can then make the tool refuse a document, never write one
+//! that means something else.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value as Json};
+
+use super::emit::Value;
+use super::tree::{self, Mapping, Node};
+use super::yaml11;
+
+/// A node named by where it stands: the check re-reads the document and
+/// finds it again. Spans are unique up to the kind of node (a block mapping
+/// starts where its first key does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct At {
+    start: usize,
+    end: usize,
+    kind: u8,
+    line: usize,
+}
+
+impl At {
+    pub fn of(node: &Node<'_>) -> At {
+        let loc = node.loc();
+        let kind = match node {
+            Node::Scalar(_) => 0,
+            Node::Mapping(_) => 1,
+            Node::Sequence(_) => 2,
+            Node::Alias(_) => 3,
+        };
+        At {
+            start: loc.start,
+            end: loc.end,
+            kind,
+            line: loc.line,
+        }
+    }
+
+    pub fn of_mapping(map: &Mapping<'_>) -> At {
+        At {
+            start: map.loc.start,
+            end: map.loc.end,
+            kind: 1,
+            line: map.loc.line,
+        }
+    }
+}
+
+/// One edit, as meaning.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// The scalar at `node` becomes the string `value`.
+    SetScalar { node: At, value: String },
+    /// `map[key]` becomes `value`; mappings merge key by key.
+    SetEntry { map: At, key: String, value: Value },
+    /// The key at `key` (a key node of `map`) is removed.
+    RemoveEntry { map: At, key: At },
+    /// `parent[list_key]` holds exactly one mapping per item, matched by
+    /// `name`, with the item's fields set on it; an `exclusive` alternative
+    /// of a field (`valueFrom` for `value`) is removed.
+    UpsertNamed {
+        parent: At,
+        list_key: String,
+        items: Vec<Vec<(String, Value)>>,
+        exclusive: Vec<(String, String)>,
+    },
+}
+
+/// A refusal: what cannot be edited safely, where, and what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub message: String,
+    /// 1-based line in the document.
+    pub line: usize,
+}
+
+fn refuse(line: usize, message: impl Into<String>) -> Refusal {
+    Refusal {
+        message: message.into(),
+        line,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+fn show(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) if !out.is_empty() => {
+                out.push('.');
+                out.push_str(k)
+            }
+            Seg::Key(k) => out.push_str(k),
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    if out.is_empty() {
+        "the document".into()
+    } else {
+        format!("`{out}`")
+    }
+}
+
+/// Where each addressable node of the original document is.
+struct Place {
+    path: Vec<Seg>,
+    line: usize,
+    /// Line of an ancestor (or the node itself) whose anchor an alias
+    /// uses again: an edit there would change every copy.
+    shared: Option<usize>,
+    /// The span is held by two nodes of the same kind: not addressable.
+    ambiguous: bool,
+}
+
+struct Index {
+    places: HashMap<At, Place>,
+}
+
+impl Index {
+    fn build(root: &Node<'_>) -> Index {
+        let mut aliased = HashSet::new();
+        collect_aliases(root, &mut aliased, 0);
+        let mut index = Index { places: HashMap::new() };
+        index.walk(root, &mut Vec::new(), None, &aliased, 0);
+        index
+    }
+
+    fn walk(
+        &mut self,
+        node: &Node<'_>,
+        path: &mut Vec<Seg>,
+        shared: Option<usize>,
+        aliased: &HashSet<usize>,
+        depth: usize,
+    ) {
+        if depth > 256 {
+            return;
+        }
+        let anchor = match node {
+            Node::Scalar(s) => s.anchor,
+            Node::Mapping(m) => m.anchor,
+            Node::Sequence(s) => s.anchor,
+            Node::Alias(_) => 0,
+        };
+        let shared = shared.or((anchor != 0 && aliased.contains(&anchor)).then_some(node.loc().line));
+        let at = At::of(node);
+        match self.places.get_mut(&at) {
+            Some(place) => place.ambiguous = true,
+            None => {
+                self.places.insert(
+                    at,
+                    Place {
+                        path: path.clone(),
+                        line: node.loc().line,
+                        shared,
+                        ambiguous: false,
+                    },
+                );
+            }
+        }
+        match node {
+            Node::Mapping(map) => {
+                for entry in &map.entries {
+                    // What a merge key brings in has no path of its own here.
+                    if yaml11::is_merge_key(&entry.key) {
+                        continue;
+                    }
+                    let Some(key) = key_string(&entry.key) else { continue };
+                    path.push(Seg::Key(key));
+                    self.walk(&entry.value, path, shared, aliased, depth + 1);
+                    path.pop();
+                }
+            }
+            Node::Sequence(seq) => {
+                for (i, item) in seq.items.iter().enumerate() {
+                    path.push(Seg::Index(i));
+                    self.walk(item, path, shared, aliased, depth + 1);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn place(&self, at: At) -> Result<&Place, Refusal> {
+        match self.places.get(&at) {
+            Some(place) if place.ambiguous => Err(refuse(
+                place.line,
+                "two nodes share this place in the text; write the mapping in block style instead",
+            )),
+            Some(place) => match place.shared {
+                Some(line) => Err(refuse(
+                    line,
+                    format!(
+                        "{} is inside a node whose anchor (&) is used again through an alias (*): an edit here \
+                         would change every copy; write the aliased copies out in full instead",
+                        show(&place.path)
+                    ),
+                )),
+                None => Ok(place),
+            },
+            None => Err(refuse(
+                at.line,
+                "the edit reaches into a part of the document that comes from a merge key or alias; write that part \
+                 out in full instead",
+            )),
+        }
+    }
+}
+
+fn collect_aliases(node: &Node<'_>, out: &mut HashSet<usize>, depth: usize) {
+    if depth > 256 {
+        return;
+    }
+    match node {
+        Node::Alias(a) => {
+            out.insert(a.id);
+        }
+        Node::Mapping(m) => m.entries.iter().for_each(|e| {
+            collect_aliases(&e.key, out, depth + 1);
+            collect_aliases(&e.value, out, depth + 1);
+        }),
+        Node::Sequence(s) => s.items.iter().for_each(|i| collect_aliases(i, out, depth + 1)),
+        Node::Scalar(_) => {}
+    }
+}
+
+/// A key as Kubernetes names it in JSON.
+fn key_string(key: &Node<'_>) -> Option<String> {
+    match key {
+        Node::Scalar(_) => match yaml11::to_json(key) {
+            Json::String(s) => Some(s),
+            Json::Bool(b) => Some(b.to_string()),
+            Json::Number(n) => Some(n.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn get_mut<'j>(json: &'j mut Json, path: &[Seg]) -> Option<&'j mut Json> {
+    path.iter().try_fold(json, |node, seg| match (node, seg) {
+        (Json::Object(o), Seg::Key(k)) => o.get_mut(k),
+        (Json::Array(a), Seg::Index(i)) => a.get_mut(*i),
+        _ => None,
+    })
+}
+
+pub fn value_json(value: &Value) -> Json {
+    match value {
+        Value::Str(s) => Json::String(s.clone()),
+        Value::Int(i) => Json::from(*i),
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Map(entries) => Json::Object(entries.iter().map(|(k, v)| (k.clone(), value_json(v))).collect()),
+        Value::Seq(items) => Json::Array(items.iter().map(value_json).collect()),
+    }
+}
+
+/// `slot` becomes `value`; a mapping value merges into an object key by key.
+fn merge(slot: &mut Json, value: &Value) {
+    match (slot, value) {
+        (Json::Object(existing), Value::Map(fields)) => {
+            for (k, v) in fields {
+                set_key(existing, k, v);
+            }
+        }
+        (slot, value) => *slot = value_json(value),
+    }
+}
+
+fn set_key(object: &mut Map<String, Json>, key: &str, value: &Value) {
+    match object.get_mut(key) {
+        Some(slot) => merge(slot, value),
+        None => {
+            object.insert(key.to_owned(), value_json(value));
+        }
+    }
+}
+
+fn object_at<'j>(json: &'j mut Json, place: &Place) -> Result<&'j mut Map<String, Json>, Refusal> {
+    match get_mut(json, &place.path) {
+        Some(Json::Object(o)) => Ok(o),
+        _ => Err(refuse(place.line, format!("{} is not a mapping", show(&place.path)))),
+    }
+}
+
+fn item_name(item: &[(String, Value)]) -> Option<&str> {
+    match item.first() {
+        Some((k, Value::Str(name))) if k == "name" => Some(name),
+        _ => None,
+    }
+}
+
+/// Apply `op` to the decoded document, refusing what the text editor cannot
+/// do faithfully (an edit through a merge key or an alias).
+fn apply_op(json: &mut Json, root: &Node<'_>, index: &Index, op: &Op) -> Result<(), Refusal> {
+    match op {
+        Op::SetScalar { node, value } => {
+            let place = index.place(*node)?;
+            let line = place.line;
+            let slot = get_mut(json, &place.path).ok_or_else(|| refuse(line, "the value is not where it was read"))?;
+            *slot = Json::String(value.clone());
+        }
+        Op::SetEntry { map, key, value } => {
+            let place = index.place(*map)?;
+            let object = object_at(json, place)?;
+            refuse_merged_key(root, *map, key, place, object)?;
+            set_key(object, key, value);
+        }
+        Op::RemoveEntry { map, key } => {
+            let place = index.place(*map)?;
+            let name = find_mapping(root, *map)
+                .and_then(|m| m.entries.iter().find(|e| At::of(&e.key) == *key))
+                .and_then(|e| key_string(&e.key))
+                .ok_or_else(|| refuse(place.line, "a key to remove is not a plain key"))?;
+            object_at(json, place)?.shift_remove(&name);
+        }
+        Op::UpsertNamed {
+            parent,
+            list_key,
+            items,
+            exclusive,
+        } => {
+            let place = index.place(*parent)?;
+            let object = object_at(json, place)?;
+            refuse_merged_key(root, *parent, list_key, place, object)?;
+            refuse_merged_items(root, *parent, list_key, items)?;
+            let all = || Json::Array(items.iter().map(|i| value_json(&Value::Map(i.clone()))).collect());
+            match object.get_mut(list_key.as_str()) {
+                None => {
+                    object.insert(list_key.clone(), all());
+                }
+                Some(slot @ Json::Null) => *slot = all(),
+                Some(Json::Array(list)) => upsert(list, items, exclusive),
+                Some(_) => return Err(refuse(place.line, format!("`{list_key}` is not a list"))),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn upsert(list: &mut Vec<Json>, items: &[Vec<(String, Value)>], exclusive: &[(String, String)]) {
+    for item in items {
+        let Some(name) = item_name(item) else { continue };
+        let named = |j: &Json| j.get("name").and_then(Json::as_str) == Some(name) && j.is_object();
+        let Some(first) = list.iter().position(named) else {
+            list.push(value_json(&Value::Map(item.clone())));
+            continue;
+        };
+        let mut i = first + 1;
+        while i < list.len() {
+            if list.get(i).is_some_and(named) {
+                list.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        if let Some(Json::Object(existing)) = list.get_mut(first) {
+            for (key, value) in item.iter().skip(1) {
+                for (field, alt) in exclusive {
+                    if field == key {
+                        existing.shift_remove(alt);
+                    }
+                }
+                set_key(existing, key, value);
+            }
+        }
+    }
+}
+
+/// The mapping at `at` in the tree.
+fn find_mapping<'n, 'a>(node: &'n Node<'a>, at: At) -> Option<&'n Mapping<'a>> {
+    find(node, at, 0).and_then(Node::as_mapping)
+}
+
+fn find<'n, 'a>(node: &'n Node<'a>, at: At, depth: usize) -> Option<&'n Node<'a>> {
+    if At::of(node) == at {
+        return Some(node);
+    }
+    let loc = node.loc();
+    if depth > 256 || at.start < loc.start || at.start > loc.end {
+        return None;
+    }
+    match node {
+        Node::Mapping(m) => m.entries.iter().find_map(|e| find(&e.value, at, depth + 1)),
+        Node::Sequence(s) => s.items.iter().find_map(|i| find(i, at, depth + 1)),
+        _ => None,
+    }
+}
+
+/// A key that a mapping gets only from a merge key cannot be edited by
+/// writing the key: that would replace, not change, what was merged.
+fn refuse_merged_key(
+    root: &Node<'_>,
+    at: At,
+    key: &str,
+    place: &Place,
+    decoded: &Map<String, Json>,
+) -> Result<(), Refusal> {
+    let Some(map) = find_mapping(root, at) else {
+        return Ok(());
+    };
+    let merges = map.entries.iter().find(|e| yaml11::is_merge_key(&e.key));
+    let explicit = map.entries.iter().any(|e| key_string(&e.key).as_deref() == Some(key));
+    match merges {
+        Some(merge) if !explicit && decoded.contains_key(key) => Err(refuse(
+            merge.key.loc().line,
+            format!(
+                "{} takes keys from a merge key (`<<`), and `{key}` cannot be added or changed without overriding \
+                 what it merges; write the mapping's keys out instead of merging them",
+                show(&place.path)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A list item that is ours by name but written as an alias or with a merge
+/// key cannot be changed in place.
+fn refuse_merged_items(
+    root: &Node<'_>,
+    parent: At,
+    list_key: &str,
+    items: &[Vec<(String, Value)>],
+) -> Result<(), Refusal> {
+    let Some(Node::Sequence(seq)) = find_mapping(root, parent).and_then(|m| m.get(list_key)) else {
+        return Ok(());
+    };
+    for node in &seq.items {
+        let built = match node {
+            Node::Alias(_) => true,
+            Node::Mapping(m) => m.entries.iter().any(|e| yaml11::is_merge_key(&e.key)),
+            _ => false,
+        };
+        if !built {
+            continue;
+        }
+        // What the item means needs the whole document (its anchors).
+        let name = item_decoded_name(root, node);
+        if name
+            .as_deref()
+            .is_none_or(|n| items.iter().any(|i| item_name(i) == Some(n)))
+        {
+            return Err(refuse(
+                node.loc().line,
+                format!(
+                    "an item of `{list_key}` is written with an alias or a merge key (`<<: *anchor`); write it out in \
+                     full instead"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The `name` an item of a list means, reading its aliases and merge keys
+/// against the whole document.
+fn item_decoded_name(root: &Node<'_>, item: &Node<'_>) -> Option<String> {
+    let json = yaml11::decode(root).ok()?;
+    let target = At::of(item);
+    let index = Index::build(root);
+    let place = index.places.get(&target)?;
+    let mut json = json;
+    get_mut(&mut json, &place.path)?
+        .get("name")
+        .and_then(Json::as_str)
+        .map(str::to_owned)
+}
+
+/// The first path at which `got` differs from `want`.
+fn first_difference(want: &Json, got: &Json, path: &mut Vec<Seg>) -> bool {
+    match (want, got) {
+        (Json::Object(a), Json::Object(b)) => {
+            for (k, v) in a {
+                path.push(Seg::Key(k.clone()));
+                match b.get(k) {
+                    Some(w) if !first_difference(v, w, path) => {}
+                    _ => return true,
+                }
+                path.pop();
+            }
+            if let Some(k) = b.keys().find(|k| !a.contains_key(*k)) {
+                path.push(Seg::Key(k.clone()));
+                return true;
+            }
+            false
+        }
+        (Json::Array(a), Json::Array(b)) => {
+            for (i, (v, w)) in a.iter().zip(b).enumerate() {
+                path.push(Seg::Index(i));
+                if first_difference(v, w, path) {
+                    return true;
+                }
+                path.pop();
+            }
+            if a.len() != b.len() {
+                path.push(Seg::Index(a.len().min(b.len())));
+                return true;
+            }
+            false
+        }
+        (a, b) => a != b,
+    }
+}
+
+/// The line of the deepest node of the original document on `path`.
+fn line_on_path(root: &Node<'_>, path: &[Seg]) -> usize {
+    let mut node = root;
+    let mut line = root.loc().line;
+    for seg in path {
+        let next = match (node, seg) {
+            (Node::Mapping(m), Seg::Key(k)) => m
+                .entries
+                .iter()
+                .rev()
+                .find(|e| key_string(&e.key).as_deref() == Some(k))
+                .map(|e| &e.value),
+            (Node::Sequence(s), Seg::Index(i)) => s.items.get(*i),
+            _ => None,
+        };
+        match next {
+            Some(n) => {
+                node = n;
+                line = n.loc().line;
+            }
+            None => break,
+        }
+    }
+    line
+}
+
+/// Check that `edited` means `original` with `journal` applied. Values are
+/// never quoted in a refusal: they may be credentials.
+pub fn check(original: &str, edited: &str, journal: &[Op]) -> Result<(), Refusal> {
+    let root = match tree::parse(original) {
+        Ok(Some(root)) => root,
+        Ok(None) => return Err(refuse(1, "the document has no content to edit")),
+        Err(e) => return Err(refuse(e.line, format!("the document does not parse: {}", e.message))),
+    };
+    let mut want = yaml11::decode(&root).map_err(|e| {
+        refuse(
+            e.line,
+            format!("Kubernetes cannot read this document ({}); fix it first", e.message),
+        )
+    })?;
+    let index = Index::build(&root);
+    for op in journal {
+        apply_op(&mut want, &root, &index, op)?;
+    }
+    let got = match tree::parse(edited) {
+        Ok(Some(node)) => yaml11::decode(&node).ok(),
+        _ => None,
+    };
+    let Some(got) = got else {
+        return Err(refuse(
+            root.loc().line,
+            "the edited document would not read back (an editor bug this check caught); write the document in \
+             block style instead",
+        ));
+    };
+    let mut path = Vec::new();
+    if first_difference(&want, &got, &mut path) {
+        return Err(refuse(
+            line_on_path(&root, &path),
+            format!(
+                "cannot edit {} safely: the edited text would not mean what was intended there (an alias, merge \
+                 key, tag or unusual layout is in the way); write it in plain block style without anchors, merge \
+                 keys or tags instead",
+                show(&path)
+            ),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! `yaml11::decode` against Kubernetes' own decoder (the k8sjson peer:
+//! sigs.k8s.io/yaml over go-yaml v2) on many small documents: every scalar
+//! in every style under every tag, merge keys in every arrangement, aliases,
+//! and keys of every type. The expectation is the peer's output, never ours.
+
+mod common;
+
+use serde_json::Value as Json;
+use workflow_registry::yaml::{tree, yaml11};
+
+const SCALARS: &[&str] = &[
+    "5",
+    "07",
+    "08",
+    "0x1F",
+    "0o17",
+    "0b101",
+    "1_000",
+    "1e3",
+    "3.0",
+    "1.",
+    ".5",
+    "-0",
+    "+1",
+    "yes",
+    "on",
+    "Off",
+    "y",
+    "~",
+    "null",
+    "",
+    "2001-12-14",
+    "12345678901234567890",
+    "aGk=",
+    "////",
+    "x",
+    "1:20",
+    "true",
+];
+const TAGS: &[&str] = &[
+    "",
+    "!!str ",
+    "!!int ",
+    "!!float ",
+    "!!bool ",
+    "!!null ",
+    "!!binary ",
+    "!foo ",
+    "! ",
+];
+
+fn styled(s: &str, style: usize) -> Option<String> {
+    Some(match style {
+        0 if !s.is_empty() => s.to_owned(),
+        0 => String::new(),
+        1 => format!("'{s}'"),
+        2 => format!("\"{s}\""),
+        3 if !s.is_empty() => format!("|-\n  {s}"),
+        4 if !s.is_empty() => format!(">\n  {s}"),
+        _ => return None,
+    })
+}
+
+fn cases() -> Vec<String> {
+    let mut docs = Vec::new();
+    for s in SCALARS {
+        for style in 0..5 {
+            for tag in TAGS {
+                let Some(v) = styled(s, style) else { continue };
+                docs.push(format!("a: {tag}{v}\nb: 1\n"));
+            }
+        }
+    }
+    // Merge keys: single, list, alias of a list, explicit keys before and
+    // after, nested merges, quoted and tagged `<<`, non-map values.
+    let bases = "x: &x {a: 1, b: 2}\ny: &y {b: 3, c: 4}\nz: &z {<<: *x, c: 5}\nl: &l [*x, *y]\ns: &s 5\n";
+    for merge in [
+        "<<: *x",
+        "<<: [*x, *y]",
+        "<<: [*y, *x]",
+        "<<: *z",
+        "<<: [*z, *y]",
+        "<<: {a: 9}",
+        "<<: [{a: 9}, *x]",
+        "<<: *l",
+        "<<: *s",
+        "<<: [*s]",
+        "<<: [[1]]",
+        "\"<<\": *x",
+        "!!merge <<: *x",
+        "!!str <<: *x",
+        "<<: ~",
+    ] {
+        for (before, after) in [("", ""), ("a: 7\n  ", ""), ("", "\n  a: 7"), ("b: 8\n  ", "\n  c: 9")] {
+            docs.push(format!("{bases}t:\n  {before}{merge}{after}\n"));
+            docs.push(format!(
+                "{bases}t: [{{{}}}]\n",
+                format!("{before}{merge}{after}").replace("\n  ", ", ")
+            ));
+        }
+        docs.push(format!("{bases}t:\n  <<: *x\n  {merge}\n"));
+    }
+    // Aliases of scalars and collections, anchors redefined, keys of every type.
+    for body in [
+        "a: &a on\nb: *a\n",
+        "a: &a 'on'\nb: *a\n",
+        "a: &a [1, *a2]\n",
+        "a: &a {k: v}\nb: [*a, *a]\n",
+        "a: &a 1\nb: &a 2\nc: *a\n",
+        "*a : 1\n",
+        "a: &k key\n*k : 2\n",
+        "5: x\n",
+        "yes: x\n",
+        "0x10: x\n",
+        "~: x\n",
+        "[a]: x\n",
+        "{a: 1}: x\n",
+        "a: 1\na: 2\n",
+        "a: !!binary |\n  aGk=\n  aGk=\n",
+        "a: !!int 0x1F\n",
+        "a: !!float 2\n",
+        "a: !!null ''\n",
+        "a: !!bool 'no'\n",
+        "a: !!str\nb: 1\n",
+    ] {
+        docs.push(body.to_owned());
+    }
+    docs
+}
+
+/// Numbers compared as values: Go writes 1000 for the float 1e3.
+fn normalized(v: Json) -> Json {
+    match v {
+        Json::Number(n) => n
+            .as_f64()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Json::Number(n), Json::Number),
+        Json::Array(a) => Json::Array(a.into_iter().map(normalized).collect()),
+        Json::Object(o) => Json::Object(o.into_iter().map(|(k, v)| (k, normalized(v))).collect()),
+        other => other,
+    }
+}
+
+#[test]
+fn decode_agrees_with_kubernetes() {
+    let Some(k8sjson) = common::peer("k8sjson") else { return };
+    let docs = cases();
+    let stream: String = docs.iter().map(|d| format!("---\n{d}")).collect();
+    let out = {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(&k8sjson)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stream.as_bytes()).unwrap();
+        String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+    };
+    // Document 0 is the empty one before the first `---`: it prints nothing.
+    // Every case is a mapping, so each result starts with `{` or `ERROR doc`
+    // (an error message may span lines).
+    let mut lines: Vec<String> = Vec::new();
+    for line in out.lines() {
+        match lines.last_mut() {
+            Some(last) if !line.starts_with('{') && !line.starts_with("ERROR doc") => last.push_str(line),
+            _ => lines.push(line.to_owned()),
+        }
+    }
+    assert_eq!(lines.len(), docs.len(), "one line per document");
+    let (mut compared, mut mismatches) = (0, Vec::new());
+    for (doc, line) in docs.iter().zip(&lines) {
+        let root = match tree::parse(doc) {
+            Ok(Some(root)) => root,
+            // Not YAML for our parser either: nothing to decode.
+            _ if line.starts_with("ERROR") => continue,
+            other => panic!("{doc:?}: our parser says {other:?}, Kubernetes {line}"),
+        };
+        compared += 1;
+        let ours = yaml11::decode(&root).map(normalized);
+        let theirs = if line.starts_with("ERROR") {
+            None
+        } else {
+            Some(normalized(serde_json::from_str(line).unwrap()))
+        };
+        match (&ours, &theirs) {
+            (Ok(a), Some(b)) if a == b => {}
+            (Err(_), None) => {}
+            _ => mismatches.push(format!("{doc:?}\n  ours:       {ours:?}\n  Kubernetes: {line}")),
+        }
+    }
+    assert!(compared > 1000, "only {compared} documents compared");
+    assert!(
+        mismatches.is_empty(),
+        "{} of {compared} differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}

@@ -1,0 +1,352 @@
+//! Issue 8's editor examples, one regression test each: ordinary YAML shapes
+//! (block scalars, flow and JSON collections, trailing commas, tags, null
+//! values, CRLF and lone CR, `...` and `%YAML`) are configured correctly, and
+//! what the editor cannot change faithfully (edits through aliases and merge
+//! keys) is refused with a located error. Every expectation comes from the
+//! test's own input or the golden files, read through Kubernetes' decoder
+//! (the k8sjson peer).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use base64::Engine;
+use serde_json::{json, Value as Json};
+use workflow_registry::transform::{self, Options};
+
+fn run(input: &str, location: &str) -> Result<String, String> {
+    transform::run(input, &common::settings(location), &Options::default())
+        .map(|o| o.text())
+        .map_err(|e| e.to_string())
+}
+
+fn k8sjson() -> Option<PathBuf> {
+    common::peer("k8sjson")
+}
+
+/// The output's documents as Kubernetes reads them, by kind/namespace/name.
+fn objects(k8sjson: &std::path::Path, yaml: &str) -> BTreeMap<String, Json> {
+    common::k8s_decode(k8sjson, yaml).into_iter().collect()
+}
+
+fn builder(env: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  template:\n    \
+         spec:\n      containers:\n      - name: deis-builder\n        image: quay.io/deis/builder\n        env:\n{env}"
+    )
+}
+
+fn prefix() -> String {
+    common::settings("off-cluster").secret_prefix.clone()
+}
+
+/// The env of the builder, as `name -> value` (valueFrom as its JSON).
+fn builder_env(objects: &BTreeMap<String, Json>) -> Vec<(String, Json)> {
+    let builder = &objects["Deployment/deis/deis-builder"];
+    builder["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let value = e.get("value").cloned().or_else(|| e.get("valueFrom").cloned());
+            (e["name"].as_str().unwrap().to_owned(), value.unwrap_or(Json::Null))
+        })
+        .collect()
+}
+
+fn location_env(location: &str) -> Vec<(String, Json)> {
+    vec![
+        ("DEIS_REGISTRY_LOCATION".into(), json!(location)),
+        ("DEIS_REGISTRY_SECRET_PREFIX".into(), json!(prefix())),
+    ]
+}
+
+/// Configure a builder whose env is `env` for off-cluster and check that
+/// Kubernetes reads exactly the two registry variables.
+fn assert_builder_configured(env: &str) {
+    let Some(k) = k8sjson() else { return };
+    let input = builder(env);
+    let out = run(&input, "off-cluster").unwrap_or_else(|e| panic!("{e}\n{input}"));
+    assert_eq!(builder_env(&objects(&k, &out)), location_env("off-cluster"), "{out}");
+}
+
+#[test]
+fn a_block_scalar_value_is_replaced_by_a_correct_scalar() {
+    assert_builder_configured("        - name: DEIS_REGISTRY_LOCATION\n          value: |-\n            on-cluster\n");
+    assert_builder_configured("        - name: DEIS_REGISTRY_LOCATION\n          value: >\n            on-cluster\n\n");
+    assert_builder_configured(
+        "        - name: DEIS_REGISTRY_LOCATION\n          value: |2-\n             on-cluster\n          # c\n",
+    );
+}
+
+#[test]
+fn an_item_whose_first_line_holds_value_from() {
+    assert_builder_configured(
+        "        - valueFrom:\n            configMapKeyRef: {name: c, key: k}\n          name: DEIS_REGISTRY_LOCATION\n",
+    );
+    assert_builder_configured(
+        "        - valueFrom: {configMapKeyRef: {name: c, key: k}}\n          name: DEIS_REGISTRY_LOCATION\n",
+    );
+}
+
+#[test]
+fn tags_that_do_not_fit_the_new_value_are_dropped() {
+    for value in [
+        "!!binary b24tY2x1c3Rlcg==",
+        "!!int 5",
+        "!!str on-cluster",
+        "!custom x",
+        "&a !!int 5",
+    ] {
+        assert_builder_configured(&format!(
+            "        - name: DEIS_REGISTRY_LOCATION\n          value: {value}\n"
+        ));
+    }
+}
+
+#[test]
+fn tags_that_agree_are_kept() {
+    let input = builder("        - name: DEIS_REGISTRY_LOCATION\n          value: !!str on-cluster\n");
+    let out = run(&input, "off-cluster").unwrap();
+    assert!(out.contains("value: !!str off-cluster"), "{out}");
+}
+
+#[test]
+fn null_and_empty_values() {
+    for value in ["", " ~", " null", " \"\""] {
+        assert_builder_configured(&format!(
+            "        - name: DEIS_REGISTRY_LOCATION\n          value:{value}\n"
+        ));
+    }
+    assert_builder_configured("");
+    assert_builder_configured("          ~\n");
+}
+
+#[test]
+fn crlf_and_lone_cr_line_ends() {
+    for newline in ["\r\n", "\r"] {
+        let Some(k) = k8sjson() else { return };
+        let input =
+            builder("        - name: DEIS_REGISTRY_LOCATION\n          value: on-cluster\n").replace('\n', newline);
+        let out = run(&input, "off-cluster").unwrap();
+        // k8sjson splits documents on `\n` only: give it `\n` line ends.
+        let decoded = objects(&k, &out.replace("\r\n", "\n").replace('\r', "\n"));
+        assert_eq!(builder_env(&decoded), location_env("off-cluster"), "{out:?}");
+        assert!(
+            !out.replace(newline, "").contains(['\n', '\r']),
+            "mixed line ends: {out:?}"
+        );
+    }
+}
+
+#[test]
+fn document_end_markers_and_directives() {
+    let Some(k) = k8sjson() else { return };
+    let env = "        - name: DEIS_REGISTRY_LOCATION\n          value: on-cluster\n";
+    for input in [
+        format!("%YAML 1.1\n---\n{}...\n", builder(env)),
+        format!("---\n{}...\n# trailing\n", builder(env)),
+        format!("%YAML 1.1\n%TAG !e! tag:example.com,2000:\n--- !!map\n{}", builder(env)),
+    ] {
+        let out = run(&input, "off-cluster").unwrap_or_else(|e| panic!("{e}\n{input}"));
+        assert!(out.starts_with(&input[..10]), "the directives stay: {out}");
+        // Kubernetes' stream splitter cuts `%YAML` off into a document of its
+        // own, which go-yaml rejects: decode without the directive lines.
+        let readable: String = out.split_inclusive('\n').filter(|l| !l.starts_with('%')).collect();
+        assert_eq!(
+            builder_env(&objects(&k, &readable)),
+            location_env("off-cluster"),
+            "{out}"
+        );
+    }
+}
+
+/// An off-cluster `registry-secret` in `text`, configured for off-cluster:
+/// Kubernetes must read exactly the test configuration's data.
+fn assert_secret_configured(secret: &str) {
+    let Some(k) = k8sjson() else { return };
+    let input = format!("{}---\n{secret}", builder(""));
+    let out = run(&input, "off-cluster").unwrap_or_else(|e| panic!("{e}\n{input}"));
+    let decoded = objects(&k, &out);
+    let b64 = |s: &str| json!(base64::engine::general_purpose::STANDARD.encode(s));
+    let expected = json!({
+        "hostname": b64("quay.io"),
+        "organization": b64("myorg"),
+        "username": b64("myorg+deployer"),
+        "password": b64(common::SECRETS[0]),
+    });
+    let secret = &decoded["Secret/deis/registry-secret"];
+    assert_eq!(secret["data"], expected, "{out}");
+    assert_eq!(secret.get("stringData"), None, "{out}");
+    assert_eq!(
+        secret["metadata"]["annotations"]["deis.io/registry-location"],
+        json!("off-cluster")
+    );
+}
+
+const SECRET_HEAD: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: deis\n";
+
+#[test]
+fn a_block_scalar_password_is_replaced() {
+    assert_secret_configured(&format!(
+        "{SECRET_HEAD}type: Opaque\ndata:\n  hostname: cXVheS5pbw==\n  password: |\n    b2xk\n  username: |-\n    dQ==\n"
+    ));
+}
+
+#[test]
+fn stale_keys_are_removed_from_flow_mappings() {
+    for data in [
+        "{foo: YmFy}",
+        "{foo: YmFy, bar: YmF6, hostname: eA==}",
+        "{foo: YmFy, bar: YmF6}",
+        "{hostname: eA==, foo: YmFy, bar: YmF6,}",
+        "{\n  foo: YmFy,\n  bar: YmF6,\n  password: eA==,\n}",
+        "{foo: YmFy, # c\n bar: YmF6}",
+    ] {
+        assert_secret_configured(&format!("{SECRET_HEAD}data: {data}\n"));
+    }
+    assert_secret_configured(
+        "{apiVersion: v1, kind: Secret, metadata: {name: registry-secret, namespace: deis}, data: {foo: YmFy}, \
+         stringData: {password: eA==}}\n",
+    );
+}
+
+#[test]
+fn trailing_commas_in_flow_mappings() {
+    assert_secret_configured(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: registry-secret, namespace: deis,}\ndata: {foo: YmFy,}\n",
+    );
+    assert_secret_configured(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: registry-secret, namespace: deis, labels: {a: b,},}\n",
+    );
+}
+
+/// JSON with every key unquoted where it can be, spread over lines, with a
+/// trailing comma in every collection: flow style as people write it.
+fn flow_style(json: &Json) -> String {
+    fn write(v: &Json, indent: usize, out: &mut String) {
+        let pad = " ".repeat(indent + 2);
+        match v {
+            Json::Object(o) if !o.is_empty() => {
+                out.push_str("{\n");
+                for (k, v) in o {
+                    let plain = k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+                        && k.starts_with(|c: char| c.is_ascii_alphabetic());
+                    let key = if plain {
+                        k.clone()
+                    } else {
+                        Json::String(k.clone()).to_string()
+                    };
+                    out.push_str(&format!("{pad}{key}: "));
+                    write(v, indent + 2, out);
+                    out.push_str(",\n");
+                }
+                out.push_str(&format!("{}}}", " ".repeat(indent)));
+            }
+            Json::Array(a) if !a.is_empty() => {
+                out.push_str("[\n");
+                for v in a {
+                    out.push_str(&pad);
+                    write(v, indent + 2, out);
+                    out.push_str(",\n");
+                }
+                out.push_str(&format!("{}]", " ".repeat(indent)));
+            }
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(json, 0, &mut out);
+    out.push('\n');
+    out
+}
+
+#[test]
+fn an_ecr_manifest_in_json_or_flow_style_is_reconfigured() {
+    let Some(k) = k8sjson() else { return };
+    let fixture = common::read(&common::root().join("testdata/fixtures/helm-v2-v2.18.ecr.yaml"));
+    let docs = common::k8s_decode(&k, &fixture);
+    let as_json: String = docs.iter().map(|(_, v)| format!("---\n{v}\n")).collect();
+    let as_flow: String = docs.iter().map(|(_, v)| format!("---\n{}", flow_style(v))).collect();
+    for location in ["off-cluster", "gcr", "ecr", "on-cluster"] {
+        let golden = common::read(&common::root().join(format!("testdata/golden/helm-v2-v2.18.ecr.{location}.yaml")));
+        let expected = objects(&k, &golden);
+        for (shape, input) in [("json", &as_json), ("flow", &as_flow)] {
+            let out = run(input, location).unwrap_or_else(|e| panic!("{shape} {location}: {e}"));
+            assert_eq!(objects(&k, &out), expected, "{shape} {location}:\n{out}");
+        }
+    }
+}
+
+fn assert_refused(input: &str, needle: &str) {
+    let e = run(input, "off-cluster").expect_err(input);
+    assert!(e.contains(needle), "{e}");
+    assert!(e.contains("line"), "the error names no line: {e}");
+}
+
+#[test]
+fn a_container_built_with_a_merge_key_is_refused() {
+    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  \
+                 template:\n    spec:\n      containers:\n      - &base {name: sidecar, image: x, env: [{name: A, value: \
+                 b}]}\n      - <<: *base\n        name: deis-builder\n";
+    assert_refused(input, "merge key");
+}
+
+#[test]
+fn an_env_item_built_with_a_merge_key_is_refused() {
+    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  \
+                 template:\n    spec:\n      containers:\n      - name: sidecar\n        image: x\n        env:\n        - \
+                 &loc {name: DEIS_REGISTRY_LOCATION, value: on-cluster}\n      - name: deis-builder\n        image: \
+                 y\n        env:\n        - <<: *loc\n";
+    assert_refused(input, "merge key");
+}
+
+#[test]
+fn an_anchored_container_used_again_is_refused() {
+    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  \
+                 template:\n    spec:\n      containers:\n      - &c {name: deis-builder, image: x}\n      initContainers: \
+                 [*c]\n";
+    assert_refused(input, "alias");
+}
+
+#[test]
+fn a_merge_key_that_does_not_supply_the_edited_key_is_fine() {
+    let Some(k) = k8sjson() else { return };
+    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  \
+                 template:\n    spec:\n      containers:\n      - &base {name: sidecar, image: x}\n      - <<: *base\n        \
+                 name: deis-builder\n";
+    let out = run(input, "off-cluster").unwrap();
+    assert_eq!(builder_env_at(&objects(&k, &out), 1), location_env("off-cluster"));
+}
+
+fn builder_env_at(objects: &BTreeMap<String, Json>, i: usize) -> Vec<(String, Json)> {
+    objects["Deployment/deis/deis-builder"]["spec"]["template"]["spec"]["containers"][i]["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap().to_owned(), e["value"].clone()))
+        .collect()
+}
+
+#[test]
+fn a_null_or_empty_namespace_is_no_namespace() {
+    let Some(k) = k8sjson() else { return };
+    for namespace in [" ~", "", " null"] {
+        let input = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-controller\n  namespace:{namespace}\nspec:\n  \
+             template:\n    spec:\n      containers:\n      - name: deis-controller\n        image: x\n"
+        );
+        for location in ["off-cluster", "ecr"] {
+            let out = run(&input, location).unwrap();
+            for (key, object) in common::k8s_decode(&k, &out) {
+                assert!(!out.contains("\"~\""), "{out}");
+                let ns = &object["metadata"]["namespace"];
+                assert!(ns.is_null(), "{key} has namespace {ns}:\n{out}");
+                for subject in object["subjects"].as_array().into_iter().flatten() {
+                    assert_ne!(subject["namespace"], json!("~"), "{out}");
+                }
+            }
+        }
+    }
+}
