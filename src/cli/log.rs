@@ -1,0 +1,421 @@
+//! Diagnostics where the operator looks: standard error, and the log file
+//! (`--log-file` / `WORKFLOW_REGISTRY_LOG`) that Helm 4 and `kubectl kustomize`
+//! users read because those tools hide a plugin's standard error.
+//!
+//! Three promises hold for every record:
+//! - it cannot forge another record: control characters (line breaks, ESC
+//!   sequences, bidi overrides) that come from the input are escaped, on
+//!   standard error and in the log alike;
+//! - writing it never panics and never changes the exit status: a closed or
+//!   full standard error, or a log file that cannot be written, loses only
+//!   the diagnostic (the log is the fallback for stderr, and the other way round);
+//! - the log file is opened safely: never through a symlink, only when it is
+//!   a regular file with one link, created with mode 0600, appended to.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::transform::Report;
+
+/// The environment variable naming the log file; set but empty means none.
+pub const LOG_ENV: &str = "WORKFLOW_REGISTRY_LOG";
+
+/// The log file named by the environment, if it names one: an empty value
+/// counts as unset (as everywhere else in the tool), so that a pipeline that
+/// exports `WORKFLOW_REGISTRY_LOG=` does not make every run fail.
+pub fn log_path_from_env() -> Option<PathBuf> {
+    std::env::var_os(LOG_ENV).filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+/// How a record is labelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    /// The change summary (what `--verbose` prints).
+    Summary,
+    /// A fact worth keeping in the log only (e.g. the reader closed the pipe).
+    Info,
+}
+
+impl Level {
+    fn label(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Summary => "summary",
+            Level::Info => "info",
+        }
+    }
+}
+
+/// What goes to standard error besides errors.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Verbosity {
+    /// `--quiet`: no warnings on standard error (they still go to the log).
+    pub quiet: bool,
+    /// `--verbose`: the change summary on standard error too.
+    pub verbose: bool,
+}
+
+/// Sends every diagnostic of one run to standard error and the log file.
+pub struct Reporter {
+    log: Option<LogFile>,
+    verbosity: Verbosity,
+}
+
+impl Reporter {
+    /// Open the log file at `path` (if any). A path that cannot be used
+    /// safely is refused with one message on standard error and the run goes
+    /// on without a log: losing the log must not lose the operator's work.
+    pub fn open(path: Option<&Path>, verbosity: Verbosity) -> Reporter {
+        let log = path.and_then(|path| match LogFile::open(path) {
+            Ok(log) => Some(log),
+            Err(e) => {
+                write_stderr(&format!(
+                    "workflow-registry: warning: {}\n",
+                    escape_controls(&e.to_string())
+                ));
+                None
+            }
+        });
+        Reporter { log, verbosity }
+    }
+
+    /// An error: always on standard error, and in the log. `lines[0]` is the
+    /// headline, the rest are detail lines the program laid out (each one
+    /// escaped on its own, so that input cannot add a line).
+    pub fn error(&self, lines: &[&str]) {
+        self.record(Level::Error, lines, true);
+    }
+
+    /// An error for the log only (clap has already printed it in its own layout).
+    pub fn error_to_log(&self, lines: &[&str]) {
+        self.record(Level::Error, lines, false);
+    }
+
+    /// A warning: on standard error unless `--quiet`, always in the log.
+    pub fn warning(&self, message: &str) {
+        self.record(Level::Warning, &[message], !self.verbosity.quiet);
+    }
+
+    /// A warning for the log only (KRM mode, where warnings are `results`).
+    pub fn warning_to_log(&self, message: &str) {
+        self.record(Level::Warning, &[message], false);
+    }
+
+    /// A fact for the log only.
+    pub fn info_to_log(&self, message: &str) {
+        self.record(Level::Info, &[message], false);
+    }
+
+    /// The change summary: in the log always, on standard error with `--verbose`.
+    pub fn summary(&self, report: &Report) {
+        let lines = summary_lines(report);
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        self.record(Level::Summary, &refs, self.verbosity.verbose);
+    }
+
+    fn record(&self, level: Level, lines: &[&str], to_stderr: bool) {
+        let escaped: Vec<Cow<'_, str>> = lines.iter().map(|l| escape_controls(l.trim_end())).collect();
+        if to_stderr {
+            write_stderr(&stderr_text(level, &escaped));
+        }
+        if let Some(log) = &self.log {
+            log.append(level, &escaped);
+        }
+    }
+}
+
+/// The summary as standard error has always shown it: a headline, then one
+/// line per change. Each entry names a document from the input, so each is
+/// its own line and gets escaped on its own.
+fn summary_lines(report: &Report) -> Vec<String> {
+    let ns = report.namespace.as_deref().unwrap_or("(unset: the release namespace)");
+    let mut lines = vec![format!("location {}, namespace {ns}", report.location)];
+    for (label, items) in [
+        ("configured", &report.injected),
+        ("added", &report.added),
+        ("replaced", &report.replaced),
+        ("removed", &report.removed),
+    ] {
+        if items.is_empty() {
+            lines.push(format!("  {label}: none"));
+        }
+        lines.extend(items.iter().map(|item| format!("  {label}: {}", escape_controls(item))));
+    }
+    lines
+}
+
+/// Standard error's layout: `workflow-registry: LEVEL: headline`, detail
+/// lines as they are. The summary keeps its historical headline without a level.
+fn stderr_text(level: Level, lines: &[Cow<'_, str>]) -> String {
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        match (i, level) {
+            (0, Level::Summary) => {
+                let _ = writeln!(out, "workflow-registry: {line}");
+            }
+            (0, _) => {
+                let _ = writeln!(out, "workflow-registry: {}: {line}", level.label());
+            }
+            _ => {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+    out
+}
+
+/// Write to standard error, ignoring failure: a closed, full or broken
+/// standard error loses the diagnostic (the log file still has it) but must
+/// never panic nor turn a good run into a failed one.
+pub fn write_stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// Escape what could forge a line or a terminal display: C0 and C1 control
+/// characters (line breaks, ESC, DEL), the Unicode line and paragraph
+/// separators, and the invisible bidi and direction marks ("Trojan source").
+/// Printable text, including non-ASCII letters, is kept as it is.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) && (c as u32) < 0x100 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
+        )
+}
+
+/// Why the log file was not used.
+#[derive(Debug, thiserror::Error)]
+pub enum LogFileError {
+    #[error("not writing the log file {path}: it is a symbolic link (refused: a link planted at that path could redirect the log onto another file)")]
+    Symlink { path: String },
+    #[error("not writing the log file {path}: it is {kind}, not a regular file")]
+    NotRegular { path: String, kind: &'static str },
+    #[error("not writing the log file {path}: it has {links} hard links (refused: a planted link could redirect the log onto another file)")]
+    HardLinked { path: String, links: u64 },
+    #[error("cannot open the log file {path}: {source}")]
+    Open { path: String, source: std::io::Error },
+}
+
+/// The log file of this run, and the marker that tells its records from
+/// those of other runs (concurrent Helm releases append to the same file).
+struct LogFile {
+    file: File,
+    path: String,
+    marker: String,
+    /// After the first failed write the log is given up, with one message.
+    failed: Cell<bool>,
+}
+
+impl LogFile {
+    fn open(path: &Path) -> Result<LogFile, LogFileError> {
+        let shown = super::input::absolute_display(path);
+        let file = open_append_no_follow(path).map_err(|e| {
+            if is_symlink_refusal(&e, path) {
+                LogFileError::Symlink { path: shown.clone() }
+            } else {
+                LogFileError::Open {
+                    path: shown.clone(),
+                    source: e,
+                }
+            }
+        })?;
+        let meta = file.metadata().map_err(|source| LogFileError::Open {
+            path: shown.clone(),
+            source,
+        })?;
+        if !meta.is_file() {
+            return Err(LogFileError::NotRegular {
+                path: shown,
+                kind: super::input::file_kind(&meta),
+            });
+        }
+        if let Some(links) = hard_links(&meta).filter(|&n| n > 1) {
+            return Err(LogFileError::HardLinked { path: shown, links });
+        }
+        Ok(LogFile {
+            file,
+            path: shown,
+            marker: format!("workflow-registry[{}] run={}", std::process::id(), run_id()),
+            failed: Cell::new(false),
+        })
+    }
+
+    /// One line per record line, all written with a single `write` so that
+    /// O_APPEND keeps the lines of one record together when runs overlap.
+    fn append(&self, level: Level, lines: &[Cow<'_, str>]) {
+        if self.failed.get() {
+            return;
+        }
+        let stamp = rfc3339_utc(SystemTime::now());
+        let mut text = String::new();
+        for line in lines {
+            let _ = writeln!(text, "{stamp} {} {}: {line}", self.marker, level.label());
+        }
+        if let Err(e) = (&self.file).write_all(text.as_bytes()) {
+            self.failed.set(true);
+            write_stderr(&format!(
+                "workflow-registry: warning: cannot write the log file {}: {e}\n",
+                escape_controls(&self.path)
+            ));
+        }
+    }
+}
+
+/// Append-only, created 0600, never through a symlink in the last
+/// component, and non-blocking so that a FIFO planted at the path cannot
+/// hang the run (it is refused after the open).
+#[cfg(unix)]
+fn open_append_no_follow(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_append_no_follow(path: &Path) -> std::io::Result<File> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
+    }
+    std::fs::OpenOptions::new().append(true).create(true).open(path)
+}
+
+/// O_NOFOLLOW reports a symlink as ELOOP (Linux) or EMLINK (some BSDs);
+/// confirm with lstat rather than trust the code alone.
+fn is_symlink_refusal(e: &std::io::Error, path: &Path) -> bool {
+    let symlink = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    #[cfg(unix)]
+    let code = matches!(e.raw_os_error(), Some(libc::ELOOP) | Some(libc::EMLINK));
+    #[cfg(not(unix))]
+    let code = e.kind() == std::io::ErrorKind::InvalidInput;
+    symlink && code
+}
+
+#[cfg(unix)]
+fn hard_links(meta: &std::fs::Metadata) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    Some(meta.nlink())
+}
+
+#[cfg(not(unix))]
+fn hard_links(_meta: &std::fs::Metadata) -> Option<u64> {
+    None
+}
+
+/// A short random id per run: the pid alone repeats across reboots and containers.
+fn run_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.write_u32(std::process::id());
+    format!("{:08x}", h.finish() as u32)
+}
+
+/// `2026-11-29T22:29:40.123Z`: RFC 3339 in UTC with milliseconds.
+pub fn rfc3339_utc(t: SystemTime) -> String {
+    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        since.subsec_millis()
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian
+/// calendar (Howard Hinnant's `civil_from_days`, for non-negative days).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_on_known_dates() {
+        let at = |secs: u64, millis: u64| rfc3339_utc(UNIX_EPOCH + Duration::from_millis(secs * 1000 + millis));
+        assert_eq!(at(0, 0), "1970-01-01T00:00:00.000Z");
+        // 2000-02-29 (a leap day of a century leap year), from `date -u -d @951782400`.
+        assert_eq!(at(951_782_400, 5), "2000-02-29T00:00:00.005Z");
+        // 2026-11-29T22:29:40Z, from `date -u -d @1795991380`.
+        assert_eq!(at(1_795_991_380, 999), "2026-11-29T22:29:40.999Z");
+        // 2100-03-01 (2100 is not a leap year), from `date -u -d @4107542400`.
+        assert_eq!(at(4_107_542_400, 0), "2100-03-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_text_is_kept() {
+        assert_eq!(escape_controls("deis-builder ünïcode"), "deis-builder ünïcode");
+        assert_eq!(
+            escape_controls("a\nb\r\tc\u{1b}[31md\u{7f}\u{85}"),
+            "a\\nb\\r\\tc\\x1b[31md\\x7f\\x85"
+        );
+        assert_eq!(
+            escape_controls("x\u{2028}y\u{202e}z\u{2066}"),
+            "x\\u{2028}y\\u{202e}z\\u{2066}"
+        );
+        assert!(!escape_controls("name\n2026-01-01T00:00:00Z forged").contains('\n'));
+    }
+
+    #[test]
+    fn summary_items_cannot_add_lines() {
+        let report = Report {
+            location: "gcr".into(),
+            namespace: Some("deis".into()),
+            injected: vec!["Deployment/evil\nworkflow-registry: error: forged".into()],
+            ..Report::default()
+        };
+        let lines = summary_lines(&report);
+        assert_eq!(lines.len(), 5, "{lines:?}");
+        assert!(lines.iter().all(|l| !l.contains('\n')));
+    }
+}
