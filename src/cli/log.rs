@@ -241,13 +241,18 @@ impl LogFile {
     fn open(path: &Path) -> Result<LogFile, LogFileError> {
         let shown = super::input::absolute_display(path);
         let file = open_append_no_follow(path).map_err(|e| {
-            if is_symlink_refusal(&e, path) {
-                LogFileError::Symlink { path: shown.clone() }
-            } else {
-                LogFileError::Open {
+            // Name what is there rather than the errno it caused (EISDIR,
+            // ENXIO for a FIFO without a reader, ELOOP for a symlink).
+            match std::fs::symlink_metadata(path) {
+                Ok(m) if m.file_type().is_symlink() => LogFileError::Symlink { path: shown.clone() },
+                Ok(m) if !m.is_file() => LogFileError::NotRegular {
+                    path: shown.clone(),
+                    kind: super::input::file_kind(&m),
+                },
+                _ => LogFileError::Open {
                     path: shown.clone(),
                     source: e,
-                }
+                },
             }
         })?;
         let meta = file.metadata().map_err(|source| LogFileError::Open {
@@ -312,17 +317,6 @@ fn open_append_no_follow(path: &Path) -> std::io::Result<File> {
         return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
     }
     std::fs::OpenOptions::new().append(true).create(true).open(path)
-}
-
-/// O_NOFOLLOW reports a symlink as ELOOP (Linux) or EMLINK (some BSDs);
-/// confirm with lstat rather than trust the code alone.
-fn is_symlink_refusal(e: &std::io::Error, path: &Path) -> bool {
-    let symlink = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    #[cfg(unix)]
-    let code = matches!(e.raw_os_error(), Some(libc::ELOOP) | Some(libc::EMLINK));
-    #[cfg(not(unix))]
-    let code = e.kind() == std::io::ErrorKind::InvalidInput;
-    symlink && code
 }
 
 #[cfg(unix)]
