@@ -161,6 +161,11 @@ fn legacy_exec_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, Failure> {
 }
 
 fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
+    let from_stdin = args.file.as_deref().is_none_or(|p| p == Path::new("-"));
+    if from_stdin && !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        // A bare `workflow-registry` at a prompt would otherwise wait silently.
+        log::write_stderr("workflow-registry: reading the manifest from standard input (a terminal): pipe one in, pass -f FILE, or end the input with Ctrl-D; see --help\n");
+    }
     let input = match read_input(args.file.as_deref()) {
         Ok(input) => input,
         Err(failure) => return fail(reporter, &failure),
