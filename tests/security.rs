@@ -797,3 +797,62 @@ fn a_terminal_on_standard_input_gets_a_hint_instead_of_silence() {
     );
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
+
+/// `kubectl kustomize` hides a plugin's standard error on success: the
+/// warnings and the change summary must reach the log file instead.
+#[test]
+fn under_kubectl_kustomize_warnings_reach_the_log_file() {
+    let Some(kubectl) = common::tool_on_path("kubectl") else {
+        return;
+    };
+    let dir = scratch("kustomize");
+    let overlay = dir.join("overlay");
+    let plugin_dir = dir.join("plugins/registry.deis.io/v1alpha1/workflowregistry");
+    std::fs::create_dir_all(&overlay).unwrap();
+    std::fs::create_dir_all(&plugin_dir).unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_workflow-registry"),
+        plugin_dir.join("WorkflowRegistry"),
+    )
+    .unwrap();
+    std::fs::write(overlay.join("workflow.yaml"), BUILDER).unwrap();
+    std::fs::write(
+        overlay.join("kustomization.yaml"),
+        "resources:\n- workflow.yaml\ntransformers:\n- registry.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        overlay.join("registry.yaml"),
+        "apiVersion: registry.deis.io/v1alpha1\nkind: WorkflowRegistry\nmetadata:\n  name: r\nspec:\n  registry_location: ecr\n",
+    )
+    .unwrap();
+    let log = dir.join("wr.log");
+    let mut env = ecr_env();
+    env.retain(|(k, _)| *k != "REGISTRY_LOCATION");
+    let out = Command::new(kubectl)
+        .args(["kustomize", "--enable-alpha-plugins"])
+        .arg(&overlay)
+        .current_dir(&dir)
+        .env_clear()
+        .env("HOME", &dir)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("KUSTOMIZE_PLUGIN_HOME", dir.join("plugins"))
+        .env("WORKFLOW_REGISTRY_LOG", &log)
+        .envs(env)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("value: ecr"), "{}", text(&out.stdout));
+    let logged = std::fs::read_to_string(&log).expect("the log file is written under kustomize");
+    let recs = records(&logged);
+    assert!(
+        recs.iter().any(|(_, l, m)| l == "warning" && m.contains(PORT_WARNING)),
+        "{logged}"
+    );
+    assert!(
+        recs.iter()
+            .any(|(_, l, m)| l == "summary" && m.contains("location ecr")),
+        "{logged}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
