@@ -4,10 +4,12 @@
 
 mod args;
 mod check;
+mod escape;
 mod help;
 mod input;
 mod krm_function;
 mod log;
+mod log_file;
 mod output;
 
 use std::ffi::OsString;
