@@ -856,3 +856,25 @@ fn under_kubectl_kustomize_warnings_reach_the_log_file() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `check` shows every value: one read from the environment (or a params
+/// file) must not send terminal control sequences nor add a row.
+#[test]
+fn check_escapes_control_characters_in_the_values_it_shows() {
+    let env = vec![
+        ("REGISTRY_LOCATION", "off-cluster".to_owned()),
+        ("REGISTRY_HOSTNAME", "quay.io".to_owned()),
+        ("REGISTRY_ORGANIZATION", "my\u{1b}[2Jorg\nFORGED_SETTING x".to_owned()),
+    ];
+    let out = run(binary(&env).arg("check"), "");
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    for (what, s) in [("stdout", &stdout), ("stderr", &stderr)] {
+        assert!(
+            !s.chars().any(|c| c.is_control() && c != '\n'),
+            "{what} carries raw control characters: {s:?}"
+        );
+        assert!(!s.lines().any(|l| l.starts_with("FORGED_SETTING")), "{what}: {s}");
+    }
+    assert!(stdout.contains("my\\x1b[2Jorg\\nFORGED_SETTING x"), "{stdout}");
+}

@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use super::escape::escape_controls;
 use super::log::Reporter;
 use super::output::{lost, try_write_stdout};
 use super::{fail, resolve, ConfigArgs, Failure};
@@ -49,6 +50,9 @@ pub fn settings_table(resolved: &config::Resolved) -> String {
             Source::Default => "default".to_owned(),
             other => other.to_string(),
         };
+        // Values come from files and the environment: escaped, none can
+        // repaint the terminal or add a row.
+        let shown = escape_controls(&shown);
         out.push_str(&format!("{:<32} {:<48} {source}\n", d.setting.name(), shown));
     }
     out
