@@ -603,6 +603,8 @@ fn f_must_name_a_regular_file_refused_at_once_naming_its_absolute_path() {
         ("manifest.fifo", "a FIFO (named pipe)"),
         (".", "a directory"),
         ("/dev/zero", "a character device"),
+        // Standard input is a pipe here (as with `-f <(...)`).
+        ("/dev/stdin", "a FIFO (named pipe)"),
     ];
     for (arg, kind) in cases {
         let out = spawn(
@@ -628,6 +630,11 @@ fn f_must_name_a_regular_file_refused_at_once_naming_its_absolute_path() {
             out.stderr
         );
         assert!(out.elapsed < Duration::from_secs(5), "{arg}: refused at once");
+        assert!(
+            out.stderr.contains("pass -f - or leave out -f"),
+            "{arg}: {}",
+            out.stderr
+        );
     }
     let missing = spawn(
         binary(&ecr_env()).current_dir(&dir).args(["-f", "nope.yaml"]),

@@ -276,12 +276,13 @@ fn resolve(
 /// standard input, at most [`input::MANIFEST_LIMIT`] bytes, UTF-8.
 fn read_input(file: Option<&Path>) -> Result<String, Failure> {
     let bytes = match file.filter(|p| *p != Path::new("-")) {
-        Some(path) => input::read_regular_file(path, input::MANIFEST_LIMIT).map_err(|e| {
-            if e.is_about_the_path() {
-                Failure::Usage(e.to_string())
-            } else {
-                Failure::Input(e.to_string())
-            }
+        Some(path) => input::read_regular_file(path, input::MANIFEST_LIMIT).map_err(|e| match e {
+            // `-f /dev/stdin` or `-f <(helm template ...)` name a pipe.
+            input::ReadError::NotRegular { .. } => Failure::Usage(format!(
+                "{e} (to read a pipe or standard input, pass -f - or leave out -f)"
+            )),
+            e if e.is_about_the_path() => Failure::Usage(e.to_string()),
+            e => Failure::Input(e.to_string()),
         })?,
         None => input::read_stdin(input::MANIFEST_LIMIT).map_err(|e| Failure::Input(e.to_string()))?,
     };
