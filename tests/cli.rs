@@ -163,6 +163,15 @@ fn errors_also_go_to_the_log_file_for_helm_4() {
         logged.contains("REGISTRY_PASSWORD (params: off_cluster_registry.password): is required"),
         "{logged}"
     );
+    // One timestamped record per line (the format is pinned in tests/security.rs).
+    assert!(
+        logged
+            .lines()
+            .all(|l| l.get(..4).is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit()))
+                && l.contains("Z workflow-registry[")
+                && l.contains("] run=")),
+        "{logged}"
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::transform::{Selector, Target};
     version,
     about = "Point a rendered Deis Workflow (or Hephy) manifest at a container registry.",
     long_about = help::LONG_ABOUT,
-    after_help = "Settings come from environment variables (see --help for the full list). Exit status: 0 ok, 1 bad input manifest, 2 bad configuration or usage.",
+    after_help = "Settings come from environment variables (see --help for the full list). Exit status: 0 ok, 1 bad input manifest, 2 bad configuration or usage, 3 output lost (write error).",
     after_long_help = help::after_long_help(),
     args_conflicts_with_subcommands = true
 )]
@@ -69,7 +69,8 @@ pub struct FilterArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
 
-    /// Read the manifest from FILE instead of standard input.
+    /// Read the manifest from FILE instead of standard input (`-` is
+    /// standard input). FILE must be a regular file of at most 512 MiB.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
 
@@ -99,9 +100,16 @@ pub struct FilterArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
-    /// Also append errors and warnings to this file (Helm 4 discards a
-    /// post-renderer's standard error).
-    #[arg(long, value_name = "FILE", env = "WORKFLOW_REGISTRY_LOG")]
+    /// Do not print warnings on standard error (errors still are; the log
+    /// file still gets every warning).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Also append errors, warnings and the change summary to this file, one
+    /// timestamped line each (Helm 4 and kubectl kustomize hide a plugin's
+    /// standard error). Default: $WORKFLOW_REGISTRY_LOG (empty: no log). A
+    /// new file gets mode 0600; a symlink or non-regular file is refused.
+    #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 
     /// Read settings and options from a WorkflowRegistry config object

@@ -3,34 +3,34 @@
 
 use std::process::ExitCode;
 
-use super::{resolve, ConfigArgs};
+use crate::escape::escape_controls;
+use super::log::Reporter;
+use super::output::{lost, try_write_stdout};
+use super::{fail, resolve, ConfigArgs, Failure};
 use crate::config::{self, Secret, Source, DEFINITIONS};
 
-/// Validate and report; exit 0 when valid, 2 otherwise.
-pub fn run(args: &ConfigArgs, env: config::EnvLookup<'_>) -> ExitCode {
+/// Validate and report; exit 0 when valid, 2 otherwise, 3 when the table
+/// could not be written.
+pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -> ExitCode {
     let resolved = match resolve(args, env, None) {
         Ok(r) => r,
-        Err(failure) => {
-            eprintln!("workflow-registry: error: {}", failure.message());
-            return ExitCode::from(failure.exit_code());
-        }
+        Err(failure) => return fail(reporter, &failure),
     };
-    print!("{}", settings_table(&resolved));
+    let table = try_write_stdout(|out| out.write_all(settings_table(&resolved).as_bytes()));
     match config::validate(&resolved) {
         Ok((settings, warnings)) => {
             for w in &warnings {
-                eprintln!("workflow-registry: warning: {w}");
+                reporter.warning(&w.to_string());
             }
-            println!("configuration is valid for {}", settings.location.name());
-            ExitCode::SUCCESS
-        }
-        Err(problems) => {
-            for w in &problems.warnings {
-                eprintln!("workflow-registry: warning: {w}");
+            let valid = format!("configuration is valid for {}\n", settings.location.name());
+            match table.and_then(|()| try_write_stdout(|out| out.write_all(valid.as_bytes()))) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => lost(reporter, &e),
             }
-            eprint!("workflow-registry: error: {problems}");
-            ExitCode::from(2)
         }
+        // Invalid configuration is what the operator must learn: exit 2
+        // even when the table was lost too.
+        Err(problems) => fail(reporter, &Failure::Config(problems)),
     }
 }
 
@@ -50,6 +50,9 @@ pub fn settings_table(resolved: &config::Resolved) -> String {
             Source::Default => "default".to_owned(),
             other => other.to_string(),
         };
+        // Values come from files and the environment: escaped, none can
+        // repaint the terminal or add a row.
+        let shown = escape_controls(&shown);
         out.push_str(&format!("{:<32} {:<48} {source}\n", d.setting.name(), shown));
     }
     out

@@ -63,7 +63,9 @@ Examples:
   workflow-registry check --params tpl/generate_params.toml
 
 Environment:
-  WORKFLOW_REGISTRY_LOG  also append errors and warnings to this file (Helm 4 discards stderr)
+  WORKFLOW_REGISTRY_LOG  also append errors, warnings and the change summary to this file
+                         (Helm 4 discards stderr; empty means no log); same as --log-file
 
-Exit status: 0 success, 1 invalid input manifest, 2 invalid configuration or usage.
+Exit status: 0 success, 1 invalid input manifest, 2 invalid configuration or usage,
+3 the output could not be written (broken pipe, full disk).
 ";

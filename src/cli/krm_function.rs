@@ -3,7 +3,9 @@
 
 use std::process::ExitCode;
 
-use super::{fail, run_filter, write_stdout, Failure, FilterArgs};
+use super::log::Reporter;
+use super::output::write_stdout_text;
+use super::{fail, run_filter, Failure, FilterArgs};
 use crate::config::{self, Problems};
 use crate::manifest::parse_stream;
 use crate::plugin::{function_config, krm};
@@ -12,15 +14,14 @@ use crate::plugin::{function_config, krm};
 /// variables and flags still win), `results` for warnings and errors. On
 /// error the items go back unchanged with an error result and the exit status
 /// is non-zero, so that no tool mistakes a failure for "delete everything".
-pub fn run(args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCode {
-    let log = args.log_file.as_deref();
+pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCode {
     let docs = match parse_stream(input) {
         Ok(docs) => docs,
-        Err(e) => return fail(log, &Failure::from(e)),
+        Err(e) => return fail(reporter, &Failure::from(e)),
     };
     let list = match krm::read(&docs) {
         Ok(list) => list,
-        Err(e) => return fail(log, &Failure::from(e)),
+        Err(e) => return fail(reporter, &Failure::from(e)),
     };
     let items = krm::stream(&list.items);
     let function_config = match list
@@ -36,8 +37,8 @@ pub fn run(args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCo
                 message: failure.message(),
                 severity: "error",
             }];
-            let _ = write_stdout(log, &krm::write(&list.api_version, &items, &results));
-            return fail(log, &failure);
+            let _ = write_stdout_text(reporter, &krm::write(&list.api_version, &items, &results));
+            return fail(reporter, &failure);
         }
     };
     match run_filter(args, env, &items, function_config) {
@@ -63,10 +64,12 @@ pub fn run(args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCo
                     severity: "info",
                 }));
             }
-            if args.verbose {
-                eprint!("{}", output.report);
+            // Warnings travel as `results`; the log gets them too, timestamped.
+            for r in results.iter().filter(|r| r.severity == "warning") {
+                reporter.warning_to_log(&r.message);
             }
-            write_stdout(log, &krm::write(&list.api_version, &output.text(), &results))
+            reporter.summary(&output.report, &output.plan);
+            write_stdout_text(reporter, &krm::write(&list.api_version, &output.text(), &results))
         }
         Err(failure) => {
             let mut results: Vec<krm::KrmResult> = match &failure {
@@ -84,8 +87,8 @@ pub fn run(args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCo
                 message: failure.message(),
                 severity: "error",
             });
-            let _ = write_stdout(log, &krm::write(&list.api_version, &items, &results));
-            fail(log, &failure)
+            let _ = write_stdout_text(reporter, &krm::write(&list.api_version, &items, &results));
+            fail(reporter, &failure)
         }
     }
 }

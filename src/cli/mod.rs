@@ -5,10 +5,14 @@
 mod args;
 mod check;
 mod help;
+mod input;
 mod krm_function;
+mod log;
+mod log_file;
+mod output;
 
-use std::io::{Read, Write};
-use std::os::fd::AsFd;
+use std::ffi::OsString;
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -20,6 +24,7 @@ use crate::config::{self, params, Problems, Setting, Settings, Warning};
 use crate::manifest::InputError;
 use crate::plugin::{function_config, krm, FunctionConfig};
 use crate::transform::{self, Options, Targeting};
+use log::{Reporter, Verbosity};
 
 /// Why a run failed, and so which exit status it ends with.
 #[derive(Debug)]
@@ -46,6 +51,24 @@ impl Failure {
             Failure::Config(problems) => problems.to_string().trim_end().to_owned(),
         }
     }
+
+    /// The message as the lines the program lays out: a headline, then one
+    /// line per configuration problem. Each line is escaped on its own when
+    /// reported, so text from the input can never add a line.
+    fn lines(&self) -> Vec<String> {
+        match self {
+            Failure::Input(m) | Failure::Usage(m) => vec![m.clone()],
+            Failure::Config(problems) => {
+                let n = problems.problems.len();
+                let mut lines = vec![format!(
+                    "invalid configuration ({n} problem{}):",
+                    if n == 1 { "" } else { "s" }
+                )];
+                lines.extend(problems.problems.iter().map(|p| format!("  - {p}")));
+                lines
+            }
+        }
+    }
 }
 
 impl From<InputError> for Failure {
@@ -67,57 +90,97 @@ impl From<transform::Error> for Failure {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse_from(legacy_exec_args(std::env::args_os().collect())) {
-        Ok(cli) => cli,
-        Err(e) => {
-            let code = e.exit_code();
-            if code != 0 {
-                log_to_file(
-                    std::env::var_os("WORKFLOW_REGISTRY_LOG").as_deref().map(Path::new),
-                    &e.to_string(),
-                );
-            }
-            let _ = e.print();
-            return ExitCode::from(u8::try_from(code).unwrap_or(2));
-        }
+    let env_log = log::log_path_from_env();
+    let args = match legacy_exec_args(std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(failure) => return fail(&Reporter::open(env_log.as_deref(), Verbosity::default()), &failure),
     };
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(&e, env_log.as_deref()),
+    };
+    let log_path = cli.filter.log_file.clone().or(env_log);
+    let verbosity = Verbosity {
+        quiet: cli.filter.quiet,
+        verbose: cli.filter.verbose,
+    };
+    let reporter = Reporter::open(log_path.as_deref(), verbosity);
     let env = |name: &str| std::env::var(name).ok();
     match cli.command {
-        Some(Command::Completions { shell }) => {
-            print_completions(shell);
-            ExitCode::SUCCESS
-        }
-        Some(Command::Check { config }) => check::run(&config, &env),
-        None => filter(&cli.filter, &env),
+        Some(Command::Completions { shell }) => print_completions(&reporter, shell),
+        Some(Command::Check { config }) => check::run(&reporter, &config, &env),
+        None => filter(&reporter, &cli.filter, &env),
     }
+}
+
+/// `--help` and `--version` (clap's exit status 0) print what was asked on
+/// standard output: if that is lost, exit 3 like any lost output. A usage
+/// error goes to standard error in clap's layout and to the log, escaped.
+fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
+    let code = e.exit_code();
+    if code == 0 {
+        return match e.print().and_then(|()| std::io::stdout().flush()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(output::OUTPUT_LOST),
+        };
+    }
+    let reporter = Reporter::open(log, Verbosity::default());
+    let _ = e.print();
+    let rendered = e.render().to_string();
+    let lines: Vec<&str> = rendered
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+        .map(|(i, l)| if i == 0 { l.trim_start_matches("error: ") } else { l })
+        .collect();
+    reporter.error_to_log(&lines);
+    ExitCode::from(u8::try_from(code).unwrap_or(2))
 }
 
 /// kustomize runs a legacy exec plugin as `PLUGIN CONFIG_FILE [ARGS...]`
 /// with `KUSTOMIZE_PLUGIN_CONFIG_ROOT` set: turn that into
-/// `--function-config CONFIG_FILE [ARGS...]`.
-fn legacy_exec_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let is_config = |path: &std::ffi::OsStr| {
-        std::fs::read_to_string(path).is_ok_and(|text| {
+/// `--function-config CONFIG_FILE [ARGS...]`. The probe reads `argv[1]` only
+/// if it is a small regular file (a FIFO or device there must neither hang
+/// nor flood the run); such a file is refused at once, naming its path.
+fn legacy_exec_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, Failure> {
+    if std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").is_none() {
+        return Ok(args);
+    }
+    let Some(first) = args.get(1) else {
+        return Ok(args);
+    };
+    let looks_like_a_path = !first.to_string_lossy().starts_with('-')
+        && Cli::command().get_subcommands().all(|c| c.get_name() != first)
+        && first != "help";
+    if !looks_like_a_path {
+        return Ok(args);
+    }
+    let is_config = match input::read_regular_file(Path::new(first), input::CONFIG_PROBE_LIMIT) {
+        Ok(bytes) => String::from_utf8(bytes).is_ok_and(|text| {
             crate::yaml::tree::parse(text.trim_start_matches("---\n"))
                 .ok()
                 .flatten()
                 .is_some_and(|r| function_config::is_config(&r))
-        })
+        }),
+        // Not there: not a config file; clap reports the stray argument.
+        Err(input::ReadError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(Failure::Usage(format!("kustomize plugin config: {e}"))),
     };
-    if std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").is_some() && args.len() > 1 && is_config(&args[1]) {
+    if is_config {
         args.insert(1, "--function-config".into());
     }
-    args
+    Ok(args)
 }
 
-fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
-    let log = args.log_file.as_deref();
+fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
+    let from_stdin = args.file.as_deref().is_none_or(|p| p == Path::new("-"));
+    if from_stdin && !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        // A bare `workflow-registry` at a prompt would otherwise wait silently.
+        log::write_stderr("workflow-registry: reading the manifest from standard input (a terminal): pipe one in, pass -f FILE, or end the input with Ctrl-D; see --help\n");
+    }
     let input = match read_input(args.file.as_deref()) {
         Ok(input) => input,
-        Err(failure) => {
-            report_line(log, &format!("error: {}", failure.message()));
-            return ExitCode::from(failure.exit_code());
-        }
+        Err(failure) => return fail(reporter, &failure),
     };
     let krm = match args.mode {
         Mode::Krm => true,
@@ -125,12 +188,12 @@ fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
         Mode::Auto => krm::is_resource_list(&input),
     };
     if krm {
-        return krm_function::run(args, env, &input);
+        return krm_function::run(reporter, args, env, &input);
     }
     let function_config = match &args.function_config {
         Some(path) => match function_config::from_file(path) {
             Ok(fc) => Some(fc),
-            Err(problems) => return fail(log, &Failure::Config(Problems::new(problems))),
+            Err(problems) => return fail(reporter, &Failure::Config(Problems::new(problems))),
         },
         None => None,
     };
@@ -141,46 +204,25 @@ fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
                 .map(ToString::to_string)
                 .chain(output.report.warnings.iter().cloned())
             {
-                report_line(log, &format!("warning: {w}"));
+                reporter.warning(&w);
             }
-            if args.verbose {
-                eprint!("{}{}", output.report, output.plan);
-            }
-            write_output(log, &output)
+            reporter.summary(&output.report, &output.plan);
+            output::write_stdout(reporter, |out| output.write_to(out))
         }
-        Err(failure) => fail(log, &failure),
+        Err(failure) => fail(reporter, &failure),
     }
 }
 
 /// Report a failure (with the warnings that came with it) and pick the exit status.
-fn fail(log: Option<&Path>, failure: &Failure) -> ExitCode {
+fn fail(reporter: &Reporter, failure: &Failure) -> ExitCode {
     if let Failure::Config(problems) = failure {
         for w in &problems.warnings {
-            report_line(log, &format!("warning: {w}"));
+            reporter.warning(&w.to_string());
         }
     }
-    report_line(log, &format!("error: {}", failure.message()));
+    let lines = failure.lines();
+    reporter.error(&lines.iter().map(String::as_str).collect::<Vec<_>>());
     ExitCode::from(failure.exit_code())
-}
-
-fn write_stdout(log: Option<&Path>, text: &str) -> ExitCode {
-    write_with(log, |out| out.write_all(text.as_bytes()))
-}
-
-fn write_output(log: Option<&Path>, output: &transform::Output<'_>) -> ExitCode {
-    write_with(log, |out| output.write_to(out))
-}
-
-fn write_with(log: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
-    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    match write(&mut stdout).and_then(|()| stdout.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            report_line(log, &format!("error: cannot write the output: {e}"));
-            ExitCode::from(1)
-        }
-    }
 }
 
 /// Configuration, then the transform. Nothing is written here.
@@ -264,63 +306,37 @@ fn resolve(
     }))
 }
 
+/// The manifest: `-f FILE` (a regular file; `-f -` is standard input) or
+/// standard input, at most [`input::MANIFEST_LIMIT`] bytes, UTF-8.
 fn read_input(file: Option<&Path>) -> Result<String, Failure> {
-    let bytes = match file {
-        Some(path) => {
-            std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?
-        }
-        None => {
-            // A redirected file has a size: read it into one exact allocation
-            // instead of growing (and copying) a buffer by doubling.
-            let stdin = std::io::stdin();
-            let size = stdin
-                .as_fd()
-                .try_clone_to_owned()
-                .ok()
-                .and_then(|fd| std::fs::File::from(fd).metadata().ok());
-            let mut buf = Vec::with_capacity(size.filter(|m| m.is_file()).map_or(0, |m| m.len() as usize + 1));
-            stdin
-                .lock()
-                .read_to_end(&mut buf)
-                .map_err(|e| Failure::Input(format!("cannot read standard input: {e}")))?;
-            buf
-        }
+    let bytes = match file.filter(|p| *p != Path::new("-")) {
+        Some(path) => input::read_regular_file(path, input::MANIFEST_LIMIT).map_err(|e| match e {
+            // `-f /dev/stdin` or `-f <(helm template ...)` name a pipe.
+            input::ReadError::NotRegular { .. } => Failure::Usage(format!(
+                "{e} (to read a pipe or standard input, pass -f - or leave out -f)"
+            )),
+            e if e.is_about_the_path() => Failure::Usage(e.to_string()),
+            e => Failure::Input(e.to_string()),
+        })?,
+        None => input::read_stdin(input::MANIFEST_LIMIT).map_err(|e| Failure::Input(e.to_string()))?,
     };
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        let line = e.as_bytes().get(..at).unwrap_or_default().iter().filter(|&&b| b == b'\n').count() + 1;
         Failure::Input(format!("the input is not UTF-8 text: invalid byte at line {line} (byte offset {at}); Kubernetes manifests are UTF-8"))
     })
 }
 
-fn print_completions(shell: Shell) {
+/// The completion script is generated into memory first: clap_complete
+/// panics when its writer fails, standard output may.
+fn print_completions(reporter: &Reporter, shell: Shell) -> ExitCode {
     let mut cmd = Cli::command();
-    let mut out = std::io::stdout();
-    match shell {
-        Shell::Bash => clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, "workflow-registry", &mut out),
-        Shell::Zsh => clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "workflow-registry", &mut out),
-        Shell::Fish => clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, "workflow-registry", &mut out),
-    }
-}
-
-/// One line on standard error, and in the log file when one is configured.
-fn report_line(log: Option<&Path>, line: &str) {
-    eprintln!("workflow-registry: {line}");
-    log_to_file(log, line);
-}
-
-fn log_to_file(log: Option<&Path>, text: &str) {
-    if let Some(path) = log {
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .and_then(|mut f| writeln!(f, "workflow-registry: {}", text.trim_end()));
-        if let Err(e) = written {
-            eprintln!(
-                "workflow-registry: warning: cannot write the log file {}: {e}",
-                path.display()
-            );
-        }
-    }
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "workflow-registry", &mut script);
+    output::write_stdout(reporter, |out| out.write_all(&script))
 }

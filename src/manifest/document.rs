@@ -119,14 +119,20 @@ pub fn source_file(chunk: Chunk<'_>) -> Option<&str> {
 }
 
 /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
+/// What comes from the input is escaped: a name with a line break or a
+/// terminal sequence cannot forge a line wherever the description is shown.
 pub fn describe(index: usize, kind: Option<&str>, name: Option<&str>, chunk: Chunk<'_>) -> String {
+    let escape = crate::escape::escape_controls;
+    let (kind, name) = (kind.map(escape), name.map(escape));
+    let (kind, name) = (kind.as_deref(), name.as_deref());
+    let source = source_file(chunk).map(escape);
     let mut out = format!("document {index}");
     let what = match (kind, name) {
         (Some(k), Some(n)) => Some(format!("{k}/{n}")),
         (Some(k), None) => Some(k.to_owned()),
         _ => None,
     };
-    match (what, source_file(chunk)) {
+    match (what, source.as_deref()) {
         (Some(w), Some(f)) => out.push_str(&format!(" ({w}, from {f})")),
         (Some(w), None) => out.push_str(&format!(" ({w})")),
         (None, Some(f)) => out.push_str(&format!(" (from {f})")),

@@ -1,0 +1,59 @@
+//! Escaping text from the input before it reaches a terminal or the log:
+//! a manifest must not be able to add a (forged) line nor send terminal
+//! control sequences to the operator.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Escape what could forge a line or a terminal display: C0 and C1 control
+/// characters (line breaks, ESC, DEL), the Unicode line and paragraph
+/// separators, and the invisible bidi and direction marks ("Trojan source").
+/// Printable text, including non-ASCII letters, is kept as it is.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) && (c as u32) < 0x100 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_text_is_kept() {
+        assert_eq!(escape_controls("deis-builder ünïcode"), "deis-builder ünïcode");
+        assert_eq!(
+            escape_controls("a\nb\r\tc\u{1b}[31md\u{7f}\u{85}"),
+            "a\\nb\\r\\tc\\x1b[31md\\x7f\\x85"
+        );
+        assert_eq!(
+            escape_controls("x\u{2028}y\u{202e}z\u{2066}"),
+            "x\\u{2028}y\\u{202e}z\\u{2066}"
+        );
+        assert!(!escape_controls("name\n2026-01-01T00:00:00Z forged").contains('\n'));
+    }
+}
