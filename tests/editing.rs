@@ -37,8 +37,10 @@ fn builder(env: &str) -> String {
     )
 }
 
+/// The prefix Workflow's chart renders by default, which the test
+/// configuration does not override.
 fn prefix() -> String {
-    common::settings("off-cluster").secret_prefix.clone()
+    "private-registry".to_owned()
 }
 
 /// The env of the builder, as `name -> value` (valueFrom as its JSON).
