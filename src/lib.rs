@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod manifest;
 pub mod plugin;
 pub mod transform;

@@ -382,7 +382,7 @@ fn params_file_with_env_and_flag_precedence() {
     let env = |name: &str| (name == "REGISTRY_PASSWORD").then(|| "from-env".to_string());
     let inputs = config::Inputs {
         env: Some(&env),
-        params: Some(p.clone()),
+        files: vec![p.clone()],
         ..Default::default()
     };
     let resolved = config::resolve(&inputs);
@@ -400,14 +400,14 @@ fn params_file_with_env_and_flag_precedence() {
     let inputs = config::Inputs {
         flags,
         env: Some(&env),
-        params: Some(p),
+        files: vec![p],
         ..Default::default()
     };
     assert_eq!(config::resolve(&inputs).value(config::Setting::Location), "on-cluster");
     let missing = params::load(std::path::Path::new("/nonexistent/params.toml")).unwrap_err();
     assert!(missing[0]
         .to_string()
-        .contains("--params /nonexistent/params.toml: cannot read the file"));
+        .contains("--params: cannot read /nonexistent/params.toml: No such file"));
 }
 
 #[test]

@@ -85,14 +85,7 @@ pub fn main() -> ExitCode {
 /// with `KUSTOMIZE_PLUGIN_CONFIG_ROOT` set: turn that into
 /// `--function-config CONFIG_FILE [ARGS...]`.
 fn legacy_exec_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let is_config = |path: &std::ffi::OsStr| {
-        std::fs::read_to_string(path).is_ok_and(|text| {
-            crate::yaml::tree::parse(text.trim_start_matches("---\n"))
-                .ok()
-                .flatten()
-                .is_some_and(|r| function_config::is_config(&r))
-        })
-    };
+    let is_config = |path: &std::ffi::OsStr| function_config::file_is_config(Path::new(path));
     if std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").is_some() && args.len() > 1 && is_config(&args[1]) {
         args.insert(1, "--function-config".into());
     }
@@ -116,14 +109,11 @@ fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
     if krm {
         return krm_function::run(args, env, &input);
     }
-    let function_config = match &args.function_config {
-        Some(path) => match function_config::from_file(path) {
-            Ok(fc) => Some(fc),
-            Err(problems) => return fail(log, &Failure::Config(Problems::new(problems))),
-        },
-        None => None,
+    let function_configs = match function_configs(&args.config, None) {
+        Ok(fcs) => fcs,
+        Err(failure) => return fail(log, &failure),
     };
-    match run_filter(args, env, &input, function_config) {
+    match run_filter(args, env, &input, function_configs) {
         Ok((output, warnings)) => {
             for w in warnings
                 .iter()
@@ -177,43 +167,87 @@ pub fn run_filter<'a>(
     args: &FilterArgs,
     env: config::EnvLookup<'_>,
     input: &'a str,
-    function_config: Option<FunctionConfig>,
+    function_configs: Vec<FunctionConfig>,
 ) -> Result<(transform::Output<'a>, Vec<Warning>), Failure> {
-    let fc = function_config.unwrap_or_default();
-    let (settings, warnings) = load_settings_with(&args.config, env, Some(fc.params).filter(|p| !p.values.is_empty()))?;
-    let mut targets = fc.targets;
+    let mut targets = Vec::new();
+    let mut selectors = Vec::new();
+    let mut namespace = args.namespace.clone();
+    let mut keep_on_cluster_registry = args.keep_on_cluster_registry;
+    let mut files = Vec::new();
+    let mut namespaces = Vec::new();
+    for fc in function_configs {
+        targets.extend(fc.targets);
+        selectors.extend(fc.selectors);
+        keep_on_cluster_registry |= fc.keep_on_cluster_registry;
+        namespaces.extend(fc.namespace);
+        files.push(fc.params);
+    }
+    namespaces.dedup();
+    if namespace.is_none() {
+        if let [one, other, ..] = namespaces.as_slice() {
+            return Err(Failure::Config(Problems::new(vec![config::Problem::general(format!(
+                "the function configs name two namespaces, {one:?} and {other:?}: keep one (or pass --namespace)"
+            ))])));
+        }
+        namespace = namespaces.into_iter().next();
+    }
+    let (settings, warnings) = load_settings_with(&args.config, env, files)?;
     targets.extend(args.targets.iter().cloned());
-    let mut selectors = fc.selectors;
     selectors.extend(args.selectors.iter().cloned());
     let options = Options {
-        namespace: args.namespace.clone().or(fc.namespace),
+        namespace,
         targeting: Targeting { targets, selectors },
-        keep_on_cluster_registry: args.keep_on_cluster_registry || fc.keep_on_cluster_registry,
+        keep_on_cluster_registry,
     };
     let output = transform::run(input, &settings, &options)?;
     Ok((output, warnings))
 }
 
+/// The function configs of a run: the one on standard input (KRM) and the
+/// one named by `--function-config` (or kustomize's `argv[1]`). Every
+/// source given is read, whatever the mode.
+fn function_configs(args: &ConfigArgs, from_stdin: Option<FunctionConfig>) -> Result<Vec<FunctionConfig>, Failure> {
+    let mut all: Vec<FunctionConfig> = from_stdin.into_iter().collect();
+    if let Some(path) = &args.function_config {
+        all.push(function_config::from_file(path).map_err(|p| Failure::Config(Problems::new(p)))?);
+    }
+    Ok(all)
+}
+
 fn load_settings_with(
     args: &ConfigArgs,
     env: config::EnvLookup<'_>,
-    function_config: Option<params::Params>,
+    function_configs: Vec<params::Params>,
 ) -> Result<(Settings, Vec<Warning>), Failure> {
-    let resolved = resolve(args, env, function_config)?;
+    let resolved = resolve(args, env, function_configs)?;
     config::validate(&resolved).map_err(Failure::Config)
 }
 
+/// Every configuration source: flags, environment, `--params`, `--values`
+/// and the function configs (which the caller has read).
 fn resolve(
     args: &ConfigArgs,
     env: config::EnvLookup<'_>,
-    function_config: Option<params::Params>,
+    function_configs: Vec<params::Params>,
 ) -> Result<config::Resolved, Failure> {
-    let from_function_config = function_config.is_some();
-    let params = match (&args.params, function_config) {
-        (_, Some(fc)) => Some(fc),
-        (Some(path), None) => Some(params::load(path).map_err(|p| Failure::Config(Problems::new(p)))?),
-        (None, None) => None,
-    };
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    if let Some(path) = &args.params {
+        match params::load(path) {
+            Ok(p) => files.push(p),
+            Err(p) => problems.extend(p),
+        }
+    }
+    if let Some(path) = &args.values {
+        match config::values::load(path) {
+            Ok(p) => files.push(p),
+            Err(p) => problems.extend(p),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::Config(Problems::new(problems)));
+    }
+    files.extend(function_configs);
     let mut flags = Vec::new();
     if let Some(location) = &args.location {
         flags.push((Setting::Location, location.clone()));
@@ -224,9 +258,24 @@ fn resolve(
     Ok(config::resolve(&config::Inputs {
         flags,
         env: Some(env),
-        params,
-        params_are_function_config: from_function_config,
+        files,
+        unrestricted_files: files_unrestricted(args, env)?,
     }))
+}
+
+/// `--load-restrictor`, else `WORKFLOW_REGISTRY_LOAD_RESTRICTOR` (blank =
+/// unset): whether `@path` in a config file may leave its directory.
+fn files_unrestricted(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<bool, Failure> {
+    const VAR: &str = "WORKFLOW_REGISTRY_LOAD_RESTRICTOR";
+    let from_env = env(VAR).filter(|v| !v.trim().is_empty());
+    match args.load_restrictor.as_deref().or(from_env.as_deref()).map(str::trim) {
+        None | Some("rootOnly" | "LoadRestrictionsRootOnly") => Ok(false),
+        Some("none" | "LoadRestrictionsNone") => Ok(true),
+        Some(other) => Err(Failure::Usage(format!(
+            "{VAR}={other:?}: expected one of {}",
+            args::LOAD_RESTRICTORS.join(", ")
+        ))),
+    }
 }
 
 fn read_input(file: Option<&Path>) -> Result<String, Failure> {
