@@ -81,7 +81,11 @@ pub fn from_node(node: &Node<'_>, file: Option<&Path>) -> Result<FunctionConfig,
             let top = top_level_fields(&json);
             match json.get("spec") {
                 Some(Json::Object(spec)) => {
-                    let mixed: Vec<&str> = top.keys().map(String::as_str).filter(|k| *k != "spec").collect();
+                    let mixed: Vec<&str> = top
+                        .keys()
+                        .map(String::as_str)
+                        .filter(|k| *k != "spec" && !KUSTOMIZE_FIELDS.contains(k))
+                        .collect();
                     if !mixed.is_empty() {
                         problems.push(Problem::general(format!(
                             "{KIND}: `{}` is at the top level next to `spec`: put every field under `spec` \
