@@ -64,16 +64,19 @@ pub enum Base {
 }
 
 impl Base {
-    /// The confinement for paths named in the file at `config_file`: its
-    /// directory. `None` (a config object on standard input) means the
-    /// current directory, which kpt and kustomize set to the package root.
-    pub fn for_config(config_file: Option<&Path>) -> Result<Base, FileError> {
-        let dir = match config_file {
-            Some(file) => absolute(file)
+    /// The confinement for paths named in a config file: `dir` when given
+    /// (kustomize's legacy exec plugins get their config as a temporary
+    /// file, and name the kustomization root apart), else the file's own
+    /// directory; for a config object on standard input the current
+    /// directory, which kpt and kustomize set to the package root.
+    pub fn for_config(config_file: Option<&Path>, dir: Option<&Path>) -> Result<Base, FileError> {
+        let dir = match (dir, config_file) {
+            (Some(dir), _) => absolute(dir),
+            (None, Some(file)) => absolute(file)
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_else(|| PathBuf::from("/")),
-            None => current_dir(),
+            (None, None) => current_dir(),
         };
         let canonical = std::fs::canonicalize(&dir).map_err(|e| FileError::Unreadable {
             path: dir.clone(),

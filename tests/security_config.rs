@@ -365,3 +365,94 @@ fn no_secret_leaks_whatever_its_value_looks_like() {
         }
     }
 }
+
+/// A kustomize legacy exec plugin gets its config as a temporary file
+/// (`argv[1]`, in the system's temporary directory) and the kustomization
+/// root in `KUSTOMIZE_PLUGIN_CONFIG_ROOT`: `@path`s resolve in that root.
+#[test]
+fn a_legacy_exec_config_resolves_in_the_kustomization_root() {
+    let l = Layout::new("legacy-exec");
+    let tmp = l.root.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::write(tmp.join("key.json"), outside_key()).unwrap();
+    let config = |key: &str| {
+        let path = tmp.join("kust-plugin-config-1");
+        std::fs::write(
+            &path,
+            format!("apiVersion: registry.deis.io/v1alpha1\nkind: WorkflowRegistry\nmetadata: {{name: r}}\nspec:\n  registry_location: gcr\n  gcr: {{key_json: \"@{key}\"}}\n"),
+        )
+        .unwrap();
+        path
+    };
+    let env = [("KUSTOMIZE_PLUGIN_CONFIG_ROOT", l.pkg.display().to_string())];
+    let out = run_within(
+        binary(&env).arg(config("keys/key.json")).current_dir(&l.pkg),
+        BUILDER,
+        20,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("registry-secret"));
+    // Next to the temporary file is not the package.
+    let out = run_within(binary(&env).arg(config("key.json")).current_dir(&l.pkg), BUILDER, 20);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(&l.pkg.join("key.json").display().to_string()),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run_within(
+        binary(&env).arg(config("../tmp/key.json")).current_dir(&l.pkg),
+        BUILDER,
+        20,
+    );
+    assert_refused("a legacy exec config", &out);
+}
+
+/// The same through the real `kubectl kustomize`.
+#[test]
+fn kubectl_kustomize_confines_the_plugin_config_to_the_kustomization() {
+    let Some(kubectl) = common::tool_on_path("kubectl") else {
+        return;
+    };
+    let l = Layout::new("kustomize-confined");
+    let overlay = l.pkg.join("overlay");
+    std::fs::create_dir_all(&overlay).unwrap();
+    std::fs::write(overlay.join("workflow.yaml"), BUILDER).unwrap();
+    std::fs::write(overlay.join("key.json"), GCR_KEY).unwrap();
+    std::fs::write(
+        overlay.join("kustomization.yaml"),
+        "resources:\n- workflow.yaml\ntransformers:\n- registry.yaml\n",
+    )
+    .unwrap();
+    let plugin_home = l.root.join("plugins");
+    let plugin_dir = plugin_home.join("registry.deis.io/v1alpha1/workflowregistry");
+    std::fs::create_dir_all(&plugin_dir).unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_workflow-registry"),
+        plugin_dir.join("WorkflowRegistry"),
+    )
+    .unwrap();
+    let build = |key: &str| {
+        std::fs::write(
+            overlay.join("registry.yaml"),
+            format!("apiVersion: registry.deis.io/v1alpha1\nkind: WorkflowRegistry\nmetadata: {{name: r}}\nspec:\n  registry_location: gcr\n  namespace: deis\n  gcr: {{key_json: \"@{key}\"}}\n"),
+        )
+        .unwrap();
+        Command::new(&kubectl)
+            .args(["kustomize", "--enable-alpha-plugins"])
+            .arg(&overlay)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &l.root)
+            .env("KUSTOMIZE_PLUGIN_HOME", &plugin_home)
+            .output()
+            .unwrap()
+    };
+    let out = build("key.json");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("name: registry-secret"));
+    let out = build("../../outside.json");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("refused to read"), "{}", text(&out.stderr));
+    assert!(!text(&out.stdout).contains("registry-secret"));
+}

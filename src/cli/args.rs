@@ -75,6 +75,11 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "FILE")]
     pub function_config: Option<PathBuf>,
 
+    /// The config file kustomize passes a legacy exec plugin as `argv[1]`
+    /// (a temporary file: its `@path`s resolve in KUSTOMIZE_PLUGIN_CONFIG_ROOT).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub legacy_exec_config: Option<PathBuf>,
+
     /// Whether `@path` values in a config file (--params, --values, a
     /// function config) must stay inside that file's directory: `rootOnly`
     /// (the default) or `none`, as kustomize's --load-restrictor

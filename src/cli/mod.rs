@@ -83,11 +83,11 @@ pub fn main() -> ExitCode {
 
 /// kustomize runs a legacy exec plugin as `PLUGIN CONFIG_FILE [ARGS...]`
 /// with `KUSTOMIZE_PLUGIN_CONFIG_ROOT` set: turn that into
-/// `--function-config CONFIG_FILE [ARGS...]`.
+/// `--legacy-exec-config CONFIG_FILE [ARGS...]`.
 fn legacy_exec_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let is_config = |path: &std::ffi::OsStr| function_config::file_is_config(Path::new(path));
     if std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").is_some() && args.len() > 1 && is_config(&args[1]) {
-        args.insert(1, "--function-config".into());
+        args.insert(1, "--legacy-exec-config".into());
     }
     args
 }
@@ -208,8 +208,13 @@ pub fn run_filter<'a>(
 /// source given is read, whatever the mode.
 fn function_configs(args: &ConfigArgs, from_stdin: Option<FunctionConfig>) -> Result<Vec<FunctionConfig>, Failure> {
     let mut all: Vec<FunctionConfig> = from_stdin.into_iter().collect();
+    let failed = |p| Failure::Config(Problems::new(p));
     if let Some(path) = &args.function_config {
-        all.push(function_config::from_file(path).map_err(|p| Failure::Config(Problems::new(p)))?);
+        all.push(function_config::from_file(path).map_err(failed)?);
+    }
+    if let Some(path) = &args.legacy_exec_config {
+        let root = std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").filter(|r| !r.is_empty());
+        all.push(function_config::from_legacy_exec_file(path, root.as_deref().map(Path::new)).map_err(failed)?);
     }
     Ok(all)
 }

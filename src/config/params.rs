@@ -59,10 +59,11 @@ impl Params {
             .map(|(_, v, k)| (v.as_str(), k.as_str()))
     }
 
-    /// These values as read from `file` (its directory confines `@path`s).
-    pub fn located(mut self, kind: FileKind, file: Option<&Path>) -> Result<Self, Problem> {
+    /// These values as read from `file`: `@path`s resolve in `dir`, else in
+    /// the file's directory (see [`Base::for_config`]).
+    pub fn located(mut self, kind: FileKind, file: Option<&Path>, dir: Option<&Path>) -> Result<Self, Problem> {
         self.kind = kind;
-        self.base = Base::for_config(file).map_err(|e| Problem::general(e.to_string()))?;
+        self.base = Base::for_config(file, dir).map_err(|e| Problem::general(e.to_string()))?;
         self.file = file.map(files::absolute);
         Ok(self)
     }
@@ -73,7 +74,7 @@ pub fn load(path: &Path) -> Result<Params, Vec<Problem>> {
     let text = files::read_operator_file(path, files::Kind::ConfigFile)
         .map_err(|e| vec![Problem::general(format!("--params: {e}"))])?;
     parse(&text)
-        .and_then(|p| p.located(FileKind::Params, Some(path)).map_err(|e| vec![e]))
+        .and_then(|p| p.located(FileKind::Params, Some(path), None).map_err(|e| vec![e]))
         .map_err(|problems| {
             problems
                 .into_iter()

@@ -84,7 +84,7 @@ pub fn load(path: &Path) -> Result<Params, Vec<Problem>> {
         .map_err(|e| vec![Problem::general(format!("--values: {e}"))])?;
     let params = parse(&text).map_err(prefixed)?;
     params
-        .located(FileKind::Values, Some(path))
+        .located(FileKind::Values, Some(path), None)
         .map_err(|e| prefixed(vec![e]))
 }
 

@@ -74,6 +74,11 @@ pub fn is_config(node: &Node<'_>) -> bool {
 /// Read a config object (already parsed). `file` is where it was read
 /// from; `None` for a KRM `functionConfig` on standard input.
 pub fn from_node(node: &Node<'_>, file: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
+    read_node(node, file, None)
+}
+
+/// `from_node` with `@path`s resolving in `dir` rather than next to `file`.
+fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
     let json = yaml11::to_json(node);
     let mut problems = Vec::new();
     let fields = match json["kind"].as_str() {
@@ -123,7 +128,7 @@ pub fn from_node(node: &Node<'_>, file: Option<&Path>) -> Result<FunctionConfig,
     }));
     let fields = Json::Object(fields);
     let params = params::from_json(&fields)
-        .and_then(|p| p.located(FileKind::FunctionConfig, file).map_err(|e| vec![e]))
+        .and_then(|p| p.located(FileKind::FunctionConfig, file, dir).map_err(|e| vec![e]))
         .unwrap_or_else(|p| {
             problems.extend(p.into_iter().map(|p| p.prefixed(&format!("{KIND}: "))));
             Params::default()
@@ -192,9 +197,23 @@ pub fn from_node(node: &Node<'_>, file: Option<&Path>) -> Result<FunctionConfig,
     }
 }
 
-/// Read a config object from a file (kustomize's legacy exec plugins get
-/// its path as `argv[1]`): bounded, a regular file.
+/// Read a config object from a file: bounded, a regular file; `@path`s in
+/// it resolve next to it.
 pub fn from_file(path: &Path) -> Result<FunctionConfig, Vec<Problem>> {
+    read_file(path, None)
+}
+
+/// Read the config file of a kustomize legacy exec plugin (`argv[1]`).
+/// kustomize writes it to a temporary file, so `@path`s in it resolve in
+/// the kustomization root it names (`KUSTOMIZE_PLUGIN_CONFIG_ROOT`, also
+/// the working directory it runs the plugin in), never in the temporary
+/// directory.
+pub fn from_legacy_exec_file(path: &Path, root: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
+    let cwd = std::env::current_dir().ok();
+    read_file(path, root.or(cwd.as_deref()))
+}
+
+fn read_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
     let text = files::read_operator_file(path, files::Kind::ConfigFile)
         .map_err(|e| vec![Problem::general(format!("plugin config: {e}"))])?;
     let root = crate::yaml::tree::parse(text.strip_prefix("---\n").unwrap_or(&text))
@@ -207,7 +226,7 @@ pub fn from_file(path: &Path) -> Result<FunctionConfig, Vec<Problem>> {
             ))]
         })?
         .ok_or_else(|| vec![Problem::general(format!("plugin config {} is empty", path.display()))])?;
-    from_node(&root, Some(path))
+    read_node(&root, Some(path), dir)
 }
 
 /// Whether the file at `path` holds our config object (how `argv[1]` of a
