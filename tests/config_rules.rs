@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use workflow_registry::config::{self, params, Location, Settings, Warning};
 
 fn validate(env: &[(&str, &str)]) -> Result<(Settings, Vec<Warning>), config::Problems> {
@@ -790,4 +792,156 @@ fn check_shows_the_locations_settings_with_sources_and_normalised_values() {
         "only the location's settings: {stdout}"
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The real Hephy chart rendered by Helm 4's own SDK with a values file for
+/// a location, against the chart's default render configured by this tool
+/// with the same values file (`--values`): every object the chart renders
+/// for that location means the same in both; the only extra objects are the
+/// refresher's ServiceAccount and RBAC, which the chart lacks.
+#[test]
+fn a_values_file_configures_the_default_render_as_the_chart_renders_it() {
+    use base64::Engine;
+    let Some(text) = hephy_values() else { return };
+    let Some(python) = common::peer("venv/bin/python") else {
+        return;
+    };
+    let Some(k8sjson) = common::peer("k8sjson") else { return };
+    let chart = common::root().join("../shared/charts/hephy-workflow-v2.23.0/workflow");
+    let dir = common::scratch("values-vs-chart");
+    let plugin = dir.join("plugins/passthrough");
+    std::fs::create_dir_all(&plugin).unwrap();
+    std::fs::write(
+        plugin.join("plugin.yaml"),
+        "apiVersion: v1\ntype: postrenderer/v1\nname: passthrough\nversion: 0.1.0\nruntime: subprocess\n\
+         runtimeConfig:\n  platformCommand:\n    - os: linux\n      command: /bin/cat\n",
+    )
+    .unwrap();
+    let render = |values: Option<&Path>| {
+        let mut cmd = std::process::Command::new(&python);
+        cmd.arg(common::root().join("tests/helm4/run_helm4.py"))
+            .arg(&chart)
+            .arg(dir.join("plugins"))
+            .args(["passthrough", "workflow", "deis"]);
+        if let Some(v) = values {
+            cmd.arg(v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "helm: {}", common::text(&out.stderr));
+        common::text(&out.stdout)
+    };
+    let default = render(None);
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let edits: [(&str, Vec<(&str, String)>); 3] = [
+        (
+            "ecr",
+            vec![
+                ("region: \"us-west-2\"", "region: \"eu-west-1\"".into()),
+                ("registryid: \"\"", "registryid: \"123456789012\"".into()),
+            ],
+        ),
+        (
+            "gcr",
+            vec![(
+                "key_json: <base64-encoded JSON data>",
+                format!("key_json: {}", b64(common::GCR_KEY)),
+            )],
+        ),
+        (
+            "off-cluster",
+            vec![
+                ("hostname: \"\"", "hostname: \"quay.io\"".into()),
+                ("organization: \"\"", "organization: \"myorg\"".into()),
+                ("username: \"\"", "username: \"myorg+deployer\"".into()),
+                ("password: \"\"", format!("password: \"{}\"", common::SECRETS[0])),
+            ],
+        ),
+    ];
+    for (location, edits) in edits {
+        let mut values = text.replacen(
+            "registry_location: \"on-cluster\"",
+            &format!("registry_location: \"{location}\""),
+            1,
+        );
+        // The sub-chart's section (storage has a `key_json` of its own).
+        let at = values
+            .find("\nregistry-token-refresher:")
+            .expect("the sub-chart's values");
+        let (head, mut section) = (values[..at].to_owned(), values[at..].to_owned());
+        for (from, to) in &edits {
+            assert!(section.contains(from), "{from}");
+            section = section.replacen(from, to, 1);
+        }
+        values = head + &section;
+        let path = dir.join(format!("values-{location}.yaml"));
+        std::fs::write(&path, &values).unwrap();
+        let by_chart = objects(&k8sjson, &render(Some(&path)));
+        let out = common::run(
+            common::binary(&[]).args(["--namespace", "deis", "--values"]).arg(&path),
+            &default,
+        );
+        assert!(out.status.success(), "{location}: {}", common::text(&out.stderr));
+        let ours = objects(&k8sjson, &common::text(&out.stdout));
+        let extra: Vec<&String> = ours.keys().filter(|k| !by_chart.contains_key(*k)).collect();
+        if location == "off-cluster" {
+            assert!(extra.is_empty(), "{location}: {extra:?}");
+        } else {
+            let refresher_rbac = [
+                "ServiceAccount/deis-registry-token-refresher",
+                "ClusterRole/deis:deis-registry-token-refresher",
+                "ClusterRoleBinding/deis:deis-registry-token-refresher",
+            ];
+            assert!(
+                extra.iter().all(|k| refresher_rbac.contains(&k.as_str())),
+                "{location}: {extra:?}"
+            );
+        }
+        for (key, expected) in &by_chart {
+            let actual = ours.get(key).unwrap_or_else(|| panic!("{location}: {key} is missing"));
+            assert_eq!(actual, expected, "{location}: {key} means something else");
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Each object by kind/name, as the API server decodes it, without what
+/// differs for reasons outside the configuration: the namespace (Helm sets
+/// the release's), an empty Secret value written as null by the chart and
+/// "" here (the same bytes to Kubernetes), and the refresher's image (the
+/// values file names none, so the platform's own is chosen by the
+/// transform), and for the refresher all but what the configuration decides.
+fn objects(k8sjson: &Path, yaml: &str) -> std::collections::BTreeMap<String, serde_json::Value> {
+    common::k8s_decode(k8sjson, yaml)
+        .into_iter()
+        .map(|(_, mut v)| {
+            let key = format!(
+                "{}/{}",
+                v["kind"].as_str().unwrap_or(""),
+                v["metadata"]["name"].as_str().unwrap_or("")
+            );
+            if let Some(meta) = v["metadata"].as_object_mut() {
+                meta.remove("namespace");
+            }
+            if let Some(data) = v["data"].as_object_mut() {
+                for value in data.values_mut() {
+                    if value.is_null() {
+                        *value = serde_json::Value::String(String::new());
+                    }
+                }
+            }
+            if key == "Deployment/deis-registry-token-refresher" {
+                // The refresher the tool adds is its own Deployment (with a
+                // ServiceAccount, its own strategy and pull policy): what the
+                // configuration decides is its container's env and mounts.
+                let spec = &v["spec"]["template"]["spec"];
+                let c = &spec["containers"][0];
+                v = serde_json::json!({
+                    "env": c["env"],
+                    "volumeMounts": c["volumeMounts"],
+                    "volumes": spec["volumes"],
+                });
+            }
+            (key, v)
+        })
+        .collect()
 }
