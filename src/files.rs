@@ -68,7 +68,7 @@ impl Base {
     /// (kustomize's legacy exec plugins get their config as a temporary
     /// file, and name the kustomization root apart), else the file's own
     /// directory; for a config object on standard input the current
-    /// directory, which kpt and kustomize set to the package root.
+    /// directory (kustomize: the kustomization root; kpt: where kpt runs).
     pub fn for_config(config_file: Option<&Path>, dir: Option<&Path>) -> Result<Base, FileError> {
         let dir = match (dir, config_file) {
             (Some(dir), _) => absolute(dir),

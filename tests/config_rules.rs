@@ -689,6 +689,19 @@ fn every_value_that_becomes_a_name_is_checked_as_one() {
         &problems(&[("REGISTRY_TOKEN_REFRESHER_IMAGE", "quay.io/deis/x:v1\nkind: Secret")]),
         &["expected an image reference"],
     );
+    let shown = problems(&with(
+        &OFF,
+        &[("REGISTRY_PASSWORD", "hunter\n2"), ("REGISTRY_USERNAME", "u\tv")],
+    ));
+    assert_has(
+        &shown,
+        &[
+            "REGISTRY_PASSWORD",
+            "contains a control character",
+            "REGISTRY_USERNAME (params: off_cluster_registry.username), from env REGISTRY_USERNAME: found \"u\\tv\"",
+        ],
+    );
+    assert!(!shown.contains("hunter"), "{shown}");
 }
 
 #[test]
@@ -944,4 +957,16 @@ fn objects(k8sjson: &Path, yaml: &str) -> std::collections::BTreeMap<String, ser
             (key, v)
         })
         .collect()
+}
+
+#[test]
+fn key_names_from_files_cannot_forge_lines() {
+    let e = params::parse("[ecr]\n\"regoin\\nworkflow-registry: forged\" = \"x\"\n").unwrap_err();
+    let shown = e[0].to_string();
+    assert!(
+        !shown.contains('\n') && shown.contains("regoin\\nworkflow-registry"),
+        "{shown}"
+    );
+    let shown = function_config_problems(&format!("{WR}spec: {{\"x\\e[2J\": 1}}\n"));
+    assert!(!shown.contains('\u{1b}'), "{shown}");
 }

@@ -456,3 +456,48 @@ fn kubectl_kustomize_confines_the_plugin_config_to_the_kustomization() {
     assert!(text(&out.stderr).contains("refused to read"), "{}", text(&out.stderr));
     assert!(!text(&out.stdout).contains("registry-secret"));
 }
+
+/// The same through the real `kpt fn eval --exec`: the functionConfig comes
+/// on standard input, so `@path`s resolve in (and stay in) the directory
+/// kpt runs in.
+#[test]
+fn kpt_confines_the_function_config_to_the_directory_it_runs_in() {
+    let Some(kpt) = common::tool_on_path("kpt") else { return };
+    let l = Layout::new("kpt-confined");
+    // kpt reads every .yaml and .json file of the package as a resource.
+    let pkg = l.root.join("kptpkg");
+    std::fs::create_dir_all(pkg.join("keys")).unwrap();
+    std::fs::write(pkg.join("workflow.yaml"), BUILDER).unwrap();
+    std::fs::write(pkg.join("keys/key"), GCR_KEY).unwrap();
+    let eval = |key: &str| {
+        let fc = l.root.join("fn-config.yaml");
+        std::fs::write(
+            &fc,
+            format!("apiVersion: registry.deis.io/v1alpha1\nkind: WorkflowRegistry\nmetadata: {{name: r}}\nspec:\n  registry_location: gcr\n  gcr: {{key_json: \"@{key}\"}}\n"),
+        )
+        .unwrap();
+        Command::new(&kpt)
+            .args(["fn", "eval", ".", "--output", "stdout", "--exec"])
+            .arg(env!("CARGO_BIN_EXE_workflow-registry"))
+            .arg("--fn-config")
+            .arg(&fc)
+            .current_dir(&pkg)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &l.root)
+            .output()
+            .unwrap()
+    };
+    let out = eval("keys/key");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("name: registry-secret"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = eval("../outside.json");
+    assert!(!out.status.success());
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("refused to read"), "{all}");
+    assert!(!all.contains(OUTSIDE_MARKER));
+}

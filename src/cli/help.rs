@@ -66,8 +66,8 @@ Examples:
 Files named by @path:
   From the environment or a flag: relative to the current directory, anywhere.
   From a config file (--params, --values, a function config): relative to that
-  file's directory (a KRM functionConfig: the current directory; kustomize's
-  argv[1]: KUSTOMIZE_PLUGIN_CONFIG_ROOT), and refused if it leaves it, unless
+  file's directory (a KRM functionConfig on stdin: the current directory;
+  kustomize's argv[1]: KUSTOMIZE_PLUGIN_CONFIG_ROOT), and refused if it leaves it, unless
   --load-restrictor none. Only regular files, at most 64 KiB for a key.
 
 Environment:

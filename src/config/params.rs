@@ -165,7 +165,8 @@ fn misspelled_tables(root: &Json) -> Vec<Problem> {
         .flatten()
         .filter(|(k, _)| !ours.contains(&k.as_str()))
         .filter_map(|(k, _)| {
-            suggest::closest(k, &long).map(|m| Problem::general(format!("unknown key `{k}`: did you mean `{m}`?")))
+            suggest::closest(k, &long)
+                .map(|m| Problem::general(format!("unknown key `{}`: did you mean `{m}`?", k.escape_debug())))
         })
         .collect()
 }
@@ -181,7 +182,10 @@ pub fn unknown_nested_keys(root: &Json, context: &str) -> Vec<Problem> {
             let hint = suggest::closest(key, known)
                 .map(|m| format!("; did you mean `{m}`?"))
                 .unwrap_or_else(|| format!(" (known: {})", known.join(", ")));
-            problems.push(Problem::general(format!("{context}unknown key `{table}.{key}`{hint}")));
+            problems.push(Problem::general(format!(
+                "{context}unknown key `{table}.{}`{hint}",
+                key.escape_debug()
+            )));
         }
     }
     problems

@@ -141,6 +141,17 @@ impl Validator<'_> {
         host.to_owned()
     }
 
+    /// A line break or escape inside a credential is a paste error that
+    /// the registry would reject much later (the value is never shown).
+    fn no_control_characters(&mut self, s: Setting) {
+        if self.value(s).contains(char::is_control) {
+            self.problem(
+                s,
+                "contains a control character (a line break or tab inside the value?)",
+            );
+        }
+    }
+
     /// Two config files that disagree about a setting the location uses.
     fn conflicts(&mut self) {
         let location = self.value(Setting::Location).to_owned();
@@ -189,6 +200,7 @@ impl Validator<'_> {
         }
         self.require(Setting::Username, "for off-cluster");
         self.require(Setting::Password, "for off-cluster");
+        self.no_control_characters(Setting::Password);
         let username = self.value(Setting::Username).to_owned();
         if username.contains(|c: char| c.is_control() || c == ':') {
             self.expected(Setting::Username, "a user name without control characters or `:`");
@@ -235,6 +247,7 @@ impl Validator<'_> {
             ),
             _ => {}
         }
+        self.no_control_characters(Setting::EcrSecretKey);
         if access.starts_with("ASIA") {
             self.problem(Setting::EcrAccessKey, "is a temporary (STS) key, which needs a session token that registry-secret cannot carry: use a long-lived AKIA key, or leave both keys empty to use the IAM role");
         } else if !access.is_empty()

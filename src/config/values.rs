@@ -123,7 +123,10 @@ pub fn from_json(root: &Json) -> Result<Params, Vec<Problem>> {
                 let hint = suggest::closest(key, SUBCHART_KEYS)
                     .map(|m| format!("; did you mean `{m}`?"))
                     .unwrap_or_else(|| format!(" (known: {})", SUBCHART_KEYS.join(", ")));
-                problems.push(Problem::general(format!("unknown key `{SUBCHART}.{key}`{hint}")));
+                problems.push(Problem::general(format!(
+                    "unknown key `{SUBCHART}.{}`{hint}",
+                    key.escape_debug()
+                )));
             }
             let as_params = Json::Object(sub.clone());
             problems.extend(params::unknown_nested_keys(&as_params, &format!("{SUBCHART}: ")));
@@ -186,7 +189,8 @@ fn misspellings(root: &Json) -> Vec<Problem> {
         for key in top.keys().filter(|k| k.as_str() != SUBCHART) {
             if suggest::closest(key, &[SUBCHART]).is_some() {
                 problems.push(Problem::general(format!(
-                    "unknown key `{key}`: did you mean `{SUBCHART}`?"
+                    "unknown key `{}`: did you mean `{SUBCHART}`?",
+                    key.escape_debug()
                 )));
             }
         }
@@ -196,7 +200,8 @@ fn misspellings(root: &Json) -> Vec<Problem> {
         for key in global.keys().filter(|k| !ours.contains(&k.as_str())) {
             if let Some(m) = suggest::closest(key, &ours) {
                 problems.push(Problem::general(format!(
-                    "unknown key `global.{key}`: did you mean `global.{m}`?"
+                    "unknown key `global.{}`: did you mean `global.{m}`?",
+                    key.escape_debug()
                 )));
             }
         }

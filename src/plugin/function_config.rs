@@ -22,9 +22,10 @@
 //! config (`argsOneLiner`, `argsFromFile`) are accepted in both places and
 //! ignored, as are `metadata` and its annotations.
 //!
-//! `@path` values resolve against the directory of the config file (for a
-//! KRM `functionConfig` on standard input: the current directory, which kpt
-//! and kustomize set to the package root) and must stay inside it.
+//! `@path` values resolve against the directory of the config file and must
+//! stay inside it. A KRM `functionConfig` on standard input has no file: it
+//! resolves in the current directory, which kustomize sets to the
+//! kustomization root and kpt leaves where kpt was run.
 
 use std::path::Path;
 
@@ -124,7 +125,7 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
         let hint = suggest::closest(k, KNOWN_KEYS)
             .map(|m| format!("did you mean `{m}`?"))
             .unwrap_or_else(|| format!("known: {}", KNOWN_KEYS.join(", ")));
-        Problem::general(format!("{KIND}: unknown field `{k}` ({hint})"))
+        Problem::general(format!("{KIND}: unknown field `{}` ({hint})", k.escape_debug()))
     }));
     let fields = Json::Object(fields);
     let params = params::from_json(&fields)
