@@ -326,9 +326,20 @@ fn is_secret_data_line(line: &str) -> bool {
     ["password", "accesskey", "secretkey", "key.json"].contains(&key)
 }
 
+/// BUILDER as the one item of a KRM ResourceList.
+fn resource_list() -> String {
+    let item: String = BUILDER
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{}{l}\n", if i == 0 { "- " } else { "  " }))
+        .collect();
+    format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{item}")
+}
+
 /// No secret shows anywhere, whatever it looks like: a run with one value
 /// and a run with another of the same length give the same output, on the
-/// success path and on every error path. This holds for values that start
+/// success path and on every error path, as a filter (with `--verbose`),
+/// in `check` and in a KRM function's `results`. This holds for values that start
 /// with `@`, contain the masking text itself, or are substrings of other
 /// output (where looking for the value in the output proves nothing).
 #[test]
@@ -356,7 +367,13 @@ fn no_secret_leaks_whatever_its_value_looks_like() {
                 env.push((var, value.to_owned()));
                 let filter = run_within(binary(&env).arg("--verbose"), BUILDER, 10);
                 let check = run_within(binary(&env).arg("check"), "", 10);
-                format!("{}\n=== check\n{}", visible(&filter), visible(&check))
+                let krm = run_within(&mut binary(&env), &resource_list(), 10);
+                format!(
+                    "{}\n=== check\n{}\n=== krm\n{}",
+                    visible(&filter),
+                    visible(&check),
+                    visible(&krm)
+                )
             });
             assert_eq!(
                 runs[0], runs[1],
