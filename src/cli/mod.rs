@@ -6,6 +6,7 @@ mod args;
 mod check;
 mod help;
 mod krm_function;
+mod sources;
 
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
@@ -15,11 +16,12 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 pub use args::{Cli, Command, ConfigArgs, FilterArgs, Mode, Shell};
+use sources::{function_configs, load_settings_with, resolve};
 
-use crate::config::{self, params, Problems, Setting, Settings, Warning};
+use crate::config::{self, Problems, Warning};
 use crate::manifest::InputError;
 use crate::plugin::{function_config, krm, FunctionConfig};
-use crate::transform::{self, Options, Targeting};
+use crate::transform;
 
 /// Why a run failed, and so which exit status it ends with.
 #[derive(Debug)]
@@ -169,118 +171,10 @@ pub fn run_filter<'a>(
     input: &'a str,
     function_configs: Vec<FunctionConfig>,
 ) -> Result<(transform::Output<'a>, Vec<Warning>), Failure> {
-    let mut targets = Vec::new();
-    let mut selectors = Vec::new();
-    let mut namespace = args.namespace.clone();
-    let mut keep_on_cluster_registry = args.keep_on_cluster_registry;
-    let mut files = Vec::new();
-    let mut namespaces = Vec::new();
-    for fc in function_configs {
-        targets.extend(fc.targets);
-        selectors.extend(fc.selectors);
-        keep_on_cluster_registry |= fc.keep_on_cluster_registry;
-        namespaces.extend(fc.namespace);
-        files.push(fc.params);
-    }
-    namespaces.dedup();
-    if namespace.is_none() {
-        if let [one, other, ..] = namespaces.as_slice() {
-            return Err(Failure::Config(Problems::new(vec![config::Problem::general(format!(
-                "the function configs name two namespaces, {one:?} and {other:?}: keep one (or pass --namespace)"
-            ))])));
-        }
-        namespace = namespaces.into_iter().next();
-    }
+    let (options, files) = sources::options(args, function_configs)?;
     let (settings, warnings) = load_settings_with(&args.config, env, files)?;
-    targets.extend(args.targets.iter().cloned());
-    selectors.extend(args.selectors.iter().cloned());
-    let options = Options {
-        namespace,
-        targeting: Targeting { targets, selectors },
-        keep_on_cluster_registry,
-    };
     let output = transform::run(input, &settings, &options)?;
     Ok((output, warnings))
-}
-
-/// The function configs of a run: the one on standard input (KRM) and the
-/// one named by `--function-config` (or kustomize's `argv[1]`). Every
-/// source given is read, whatever the mode.
-fn function_configs(args: &ConfigArgs, from_stdin: Option<FunctionConfig>) -> Result<Vec<FunctionConfig>, Failure> {
-    let mut all: Vec<FunctionConfig> = from_stdin.into_iter().collect();
-    let failed = |p| Failure::Config(Problems::new(p));
-    if let Some(path) = &args.function_config {
-        all.push(function_config::from_file(path).map_err(failed)?);
-    }
-    if let Some(path) = &args.legacy_exec_config {
-        let root = std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").filter(|r| !r.is_empty());
-        all.push(function_config::from_legacy_exec_file(path, root.as_deref().map(Path::new)).map_err(failed)?);
-    }
-    Ok(all)
-}
-
-fn load_settings_with(
-    args: &ConfigArgs,
-    env: config::EnvLookup<'_>,
-    function_configs: Vec<params::Params>,
-) -> Result<(Settings, Vec<Warning>), Failure> {
-    let resolved = resolve(args, env, function_configs)?;
-    config::validate(&resolved).map_err(Failure::Config)
-}
-
-/// Every configuration source: flags, environment, `--params`, `--values`
-/// and the function configs (which the caller has read).
-fn resolve(
-    args: &ConfigArgs,
-    env: config::EnvLookup<'_>,
-    function_configs: Vec<params::Params>,
-) -> Result<config::Resolved, Failure> {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
-    if let Some(path) = &args.params {
-        match params::load(path) {
-            Ok(p) => files.push(p),
-            Err(p) => problems.extend(p),
-        }
-    }
-    if let Some(path) = &args.values {
-        match config::values::load(path) {
-            Ok(p) => files.push(p),
-            Err(p) => problems.extend(p),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Failure::Config(Problems::new(problems)));
-    }
-    files.extend(function_configs);
-    let mut flags = Vec::new();
-    if let Some(location) = &args.location {
-        flags.push((Setting::Location, location.clone()));
-    }
-    if let Some(prefix) = &args.secret_prefix {
-        flags.push((Setting::SecretPrefix, prefix.clone()));
-    }
-    Ok(config::resolve(&config::Inputs {
-        flags,
-        env: Some(env),
-        files,
-        unrestricted_files: files_unrestricted(args, env)?,
-    }))
-}
-
-/// `--load-restrictor`, else `WORKFLOW_REGISTRY_LOAD_RESTRICTOR` (blank =
-/// unset): whether `@path` in a config file may leave its directory.
-fn files_unrestricted(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<bool, Failure> {
-    const VAR: &str = "WORKFLOW_REGISTRY_LOAD_RESTRICTOR";
-    let from_env = env(VAR).filter(|v| !v.trim().is_empty());
-    match args.load_restrictor.as_deref().or(from_env.as_deref()).map(str::trim) {
-        None | Some("rootOnly" | "LoadRestrictionsRootOnly") => Ok(false),
-        Some("none" | "LoadRestrictionsNone") => Ok(true),
-        Some(other) => Err(Failure::Usage(format!(
-            "{VAR}={other:?}: expected one of {}",
-            args::LOAD_RESTRICTORS.join(", ")
-        ))),
-    }
 }
 
 fn read_input(file: Option<&Path>) -> Result<String, Failure> {
