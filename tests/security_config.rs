@@ -518,3 +518,24 @@ fn kpt_confines_the_function_config_to_the_directory_it_runs_in() {
     assert!(all.contains("refused to read"), "{all}");
     assert!(!all.contains(OUTSIDE_MARKER));
 }
+
+#[test]
+fn an_unknown_load_restrictor_is_a_usage_error() {
+    let out = run_within(binary(&[]).args(["--load-restrictor", "off"]), BUILDER, 10);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run_within(
+        &mut binary(&[("WORKFLOW_REGISTRY_LOAD_RESTRICTOR", "off".into())]),
+        BUILDER,
+        10,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("WORKFLOW_REGISTRY_LOAD_RESTRICTOR=\"off\": expected one of rootOnly, none"));
+    assert!(out.stdout.is_empty());
+    // Blank counts as unset, as everywhere.
+    let out = run_within(
+        &mut binary(&[("WORKFLOW_REGISTRY_LOAD_RESTRICTOR", " ".into())]),
+        BUILDER,
+        10,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
