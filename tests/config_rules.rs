@@ -970,3 +970,12 @@ fn key_names_from_files_cannot_forge_lines() {
     let shown = function_config_problems(&format!("{WR}spec: {{\"x\\e[2J\": 1}}\n"));
     assert!(!shown.contains('\u{1b}'), "{shown}");
 }
+
+#[test]
+fn help_names_the_values_file_key_of_every_setting() {
+    let help = common::text(&common::run(common::binary(&[]).arg("--help"), "").stdout);
+    for (_, key) in values::KEYS {
+        assert!(help.contains(&format!("values: {key}\n")), "{key} missing from --help");
+    }
+    assert!(help.contains(values::IMAGE_KEY));
+}

@@ -2,6 +2,7 @@
 //! example per location. Examples use placeholders, never real secrets.
 
 use crate::config::setting::DEFINITIONS;
+use crate::config::{values, Setting};
 
 pub const LONG_ABOUT: &str = "\
 Point a rendered Deis Workflow (or Hephy) manifest at a container registry.
@@ -37,6 +38,14 @@ pub fn after_long_help() -> String {
             "\n  {name}\n      {}.{secret}\n      params: {}   default: {default}\n",
             d.help, d.params_key
         ));
+        let values_key = values::KEYS
+            .iter()
+            .find(|(s, _)| *s == d.setting)
+            .map(|(_, k)| *k)
+            .or((d.setting == Setting::RefresherImage).then_some(values::IMAGE_KEY));
+        if let Some(key) = values_key {
+            out.push_str(&format!("      values: {key}\n"));
+        }
     }
     out.push_str(EXAMPLES);
     out
