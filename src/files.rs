@@ -351,6 +351,47 @@ mod tests {
         std::fs::remove_dir_all(root).unwrap();
     }
 
+    proptest::proptest! {
+        /// Whatever the path (any mix of names, `.`, `..` and links that
+        /// point in, out, up or at themselves), a path that resolves
+        /// resolves below the root, also after the kernel follows links.
+        #[test]
+        fn resolved_paths_never_leave_the_root(parts in proptest::collection::vec(
+            proptest::sample::select(vec!["a", "b", ".", "..", "in", "out", "up", "loop", "abs-out", "f"]), 0..8)
+        ) {
+            let root = fixture_tree();
+            let written = parts.join("/");
+            if let Ok(path) = beneath(&root, &written) {
+                proptest::prop_assert!(path.starts_with(&root), "{written} -> {}", path.display());
+                if let Ok(real) = std::fs::canonicalize(&path) {
+                    proptest::prop_assert!(real.starts_with(&root), "{written} -> {}", real.display());
+                }
+            }
+        }
+    }
+
+    /// root/{a/{b/, f, in -> ../a, up -> .., out -> ../../x, loop -> loop, abs-out -> /etc}}
+    fn fixture_tree() -> PathBuf {
+        static TREE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+        TREE.get_or_init(|| {
+            let base = scratch("prop");
+            std::fs::write(base.join("x"), "outside").unwrap();
+            let root = base.join("root");
+            let a = root.join("a");
+            std::fs::create_dir_all(a.join("b")).unwrap();
+            std::fs::write(a.join("f"), "inside").unwrap();
+            for dir in [&root, &a, &a.join("b")] {
+                std::os::unix::fs::symlink("../a", dir.join("in")).unwrap();
+                std::os::unix::fs::symlink("..", dir.join("up")).unwrap();
+                std::os::unix::fs::symlink("../../x", dir.join("out")).unwrap();
+                std::os::unix::fs::symlink("loop", dir.join("loop")).unwrap();
+                std::os::unix::fs::symlink("/etc", dir.join("abs-out")).unwrap();
+            }
+            root
+        })
+        .clone()
+    }
+
     #[test]
     fn only_regular_files_within_the_limit() {
         let root = scratch("kinds");
