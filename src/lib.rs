@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod escape;
+pub mod files;
 pub mod manifest;
 pub mod plugin;
 pub mod transform;

@@ -62,7 +62,34 @@ pub struct ConfigArgs {
     /// Prefix of the pull secrets in app namespaces [default: private-registry].
     #[arg(long, value_name = "PREFIX")]
     pub secret_prefix: Option<String>,
+
+    /// Read settings from a Workflow v2.5+ / Hephy chart values file
+    /// (global.registry_location, global.secret_prefix and the
+    /// registry-token-refresher values); same precedence as --params.
+    #[arg(long, value_name = "FILE")]
+    pub values: Option<PathBuf>,
+
+    /// Read settings and options from a WorkflowRegistry config object
+    /// (apiVersion: registry.deis.io/v1alpha1); kustomize passes it as the
+    /// first argument of a legacy exec plugin. Environment variables still win.
+    #[arg(long, value_name = "FILE")]
+    pub function_config: Option<PathBuf>,
+
+    /// The config file kustomize passes a legacy exec plugin as `argv[1]`
+    /// (a temporary file: its `@path`s resolve in KUSTOMIZE_PLUGIN_CONFIG_ROOT).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub legacy_exec_config: Option<PathBuf>,
+
+    /// Whether `@path` values in a config file (--params, --values, a
+    /// function config) must stay inside that file's directory: `rootOnly`
+    /// (the default) or `none`, as kustomize's --load-restrictor
+    /// [env: WORKFLOW_REGISTRY_LOAD_RESTRICTOR].
+    #[arg(long, value_name = "RESTRICTOR", value_parser = LOAD_RESTRICTORS)]
+    pub load_restrictor: Option<String>,
 }
+
+/// `--load-restrictor` values: ours and kustomize's spelling of each.
+pub const LOAD_RESTRICTORS: [&str; 4] = ["rootOnly", "none", "LoadRestrictionsRootOnly", "LoadRestrictionsNone"];
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct FilterArgs {
@@ -111,12 +138,6 @@ pub struct FilterArgs {
     /// new file gets mode 0600; a symlink or non-regular file is refused.
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
-
-    /// Read settings and options from a WorkflowRegistry config object
-    /// (apiVersion: registry.deis.io/v1alpha1); kustomize passes it as the
-    /// first argument of a legacy exec plugin. Environment variables still win.
-    #[arg(long, value_name = "FILE", conflicts_with = "params")]
-    pub function_config: Option<PathBuf>,
 
     /// How to read standard input: `auto` treats a `kind: ResourceList` as a
     /// KRM function call (kpt, kustomize --enable-exec) and anything else as a

@@ -1,18 +1,22 @@
 //! `workflow-registry check`: validate the configuration only, and show
-//! every resolved setting with its source (secrets masked).
+//! every setting the location uses with its value (secrets always masked,
+//! host names as they will be written) and the source it came from.
 
 use std::process::ExitCode;
 
-use crate::escape::escape_controls;
 use super::log::Reporter;
 use super::output::{lost, try_write_stdout};
-use super::{fail, resolve, ConfigArgs, Failure};
-use crate::config::{self, Secret, Source, DEFINITIONS};
+use super::{fail, function_configs, resolve, ConfigArgs, Failure};
+use crate::config::{self, Secret, Setting, Source, DEFINITIONS};
+use crate::escape::escape_controls;
 
 /// Validate and report; exit 0 when valid, 2 otherwise, 3 when the table
 /// could not be written.
 pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -> ExitCode {
-    let resolved = match resolve(args, env, None) {
+    let resolved = function_configs(args, None)
+        .map(|fcs| fcs.into_iter().map(|fc| fc.params).collect())
+        .and_then(|files| resolve(args, env, files));
+    let resolved = match resolved {
         Ok(r) => r,
         Err(failure) => return fail(reporter, &failure),
     };
@@ -34,19 +38,32 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
     }
 }
 
-/// Every setting, its value (secrets masked) and where it came from.
+/// Each setting the resolved location uses, its value and where it came
+/// from. A secret shows only whether it is set and its length, whatever
+/// it looks like (an `@path` included).
 pub fn settings_table(resolved: &config::Resolved) -> String {
+    let location = resolved.value(Setting::Location);
     let mut out = String::new();
-    for d in DEFINITIONS {
+    for d in DEFINITIONS.iter().filter(|d| d.setting.applies_to(location)) {
         let raw = resolved.value(d.setting);
-        let shown = if d.secret && !raw.starts_with('@') {
+        let shown = if d.secret {
             Secret::new(raw).to_string()
         } else if raw.is_empty() {
             "(empty)".to_owned()
+        } else if matches!(
+            d.setting,
+            Setting::Hostname | Setting::EcrHostname | Setting::GcrHostname
+        ) {
+            // What the Secret gets; the warning says what was changed.
+            config::normalise_host(raw)
         } else {
             raw.to_owned()
         };
         let source = match resolved.source(d.setting) {
+            Source::Default if d.setting == Setting::EcrRegion => {
+                "default (not set: the registry must be in this region)".to_owned()
+            }
+            Source::Default if !d.default_note.is_empty() => format!("default ({})", d.default_note),
             Source::Default => "default".to_owned(),
             other => other.to_string(),
         };

@@ -2,6 +2,7 @@
 //! example per location. Examples use placeholders, never real secrets.
 
 use crate::config::setting::DEFINITIONS;
+use crate::config::{values, Setting};
 
 pub const LONG_ABOUT: &str = "\
 Point a rendered Deis Workflow (or Hephy) manifest at a container registry.
@@ -19,7 +20,7 @@ Use it as a Helm post-renderer, a kustomize/kpt plugin, or a plain pipe:
 /// The settings table and examples, built from the one definition of each setting.
 pub fn after_long_help() -> String {
     let mut out =
-        String::from("Settings (first non-empty wins: flag, environment variable, --params file, default):\n");
+        String::from("Settings (first non-blank wins: flag, environment variable, config files (--params,\n--values, function config; they must agree), default):\n");
     for d in DEFINITIONS {
         let name = match (d.env, d.flag) {
             (Some(env), Some(flag)) => format!("{env}, {flag}"),
@@ -37,6 +38,14 @@ pub fn after_long_help() -> String {
             "\n  {name}\n      {}.{secret}\n      params: {}   default: {default}\n",
             d.help, d.params_key
         ));
+        let values_key = values::KEYS
+            .iter()
+            .find(|(s, _)| *s == d.setting)
+            .map(|(_, k)| *k)
+            .or((d.setting == Setting::RefresherImage).then_some(values::IMAGE_KEY));
+        if let Some(key) = values_key {
+            out.push_str(&format!("      values: {key}\n"));
+        }
     }
     out.push_str(EXAMPLES);
     out
@@ -59,12 +68,21 @@ Examples:
   # gcr: the service-account key as a file; apps only ever see 1-hour tokens
   REGISTRY_LOCATION=gcr GCR_KEY_JSON=@key.json workflow-registry < workflow.yaml
 
-  # Workflow's own params file, checked before an install
+  # Workflow's own params file, or a Workflow v2.5+ / Hephy values file, checked before an install
   workflow-registry check --params tpl/generate_params.toml
+  workflow-registry check --values values.yaml
+
+Files named by @path:
+  From the environment or a flag: relative to the current directory, anywhere.
+  From a config file (--params, --values, a function config): relative to that
+  file's directory (a KRM functionConfig on stdin: the current directory;
+  kustomize's argv[1]: KUSTOMIZE_PLUGIN_CONFIG_ROOT), and refused if it leaves it, unless
+  --load-restrictor none. Only regular files, at most 64 KiB for a key.
 
 Environment:
   WORKFLOW_REGISTRY_LOG  also append errors, warnings and the change summary to this file
                          (Helm 4 discards stderr; empty means no log); same as --log-file
+  WORKFLOW_REGISTRY_LOAD_RESTRICTOR  none: let config files name files outside their directory
 
 Exit status: 0 success, 1 invalid input manifest, 2 invalid configuration or usage,
 3 the output could not be written (broken pipe, full disk).

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use super::log::Reporter;
 use super::output::write_stdout_text;
-use super::{fail, run_filter, Failure, FilterArgs};
+use super::{fail, function_configs, run_filter, Failure, FilterArgs};
 use crate::config::{self, Problems};
 use crate::manifest::parse_stream;
 use crate::plugin::{function_config, krm};
@@ -24,15 +24,18 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
         Err(e) => return fail(reporter, &Failure::from(e)),
     };
     let items = krm::stream(&list.items);
-    let function_config = match list
+    // The functionConfig and every source the command line names: none is
+    // silently dropped because standard input is a ResourceList.
+    let function_configs = list
         .function_config
         .as_ref()
-        .map(function_config::from_node)
+        .map(|node| function_config::from_node(node, None))
         .transpose()
-    {
-        Ok(fc) => fc,
-        Err(problems) => {
-            let failure = Failure::Config(Problems::new(problems));
+        .map_err(|problems| Failure::Config(Problems::new(problems)))
+        .and_then(|from_stdin| function_configs(&args.config, from_stdin));
+    let function_configs = match function_configs {
+        Ok(fcs) => fcs,
+        Err(failure) => {
             let results = vec![krm::KrmResult {
                 message: failure.message(),
                 severity: "error",
@@ -41,7 +44,7 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
             return fail(reporter, &failure);
         }
     };
-    match run_filter(args, env, &items, function_config) {
+    match run_filter(args, env, &items, function_configs) {
         Ok((output, warnings)) => {
             let mut results: Vec<krm::KrmResult> = warnings
                 .iter()

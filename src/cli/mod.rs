@@ -10,6 +10,7 @@ mod krm_function;
 mod log;
 mod log_file;
 mod output;
+mod sources;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -19,11 +20,12 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 pub use args::{Cli, Command, ConfigArgs, FilterArgs, Mode, Shell};
+use sources::{function_configs, load_settings_with, resolve};
 
-use crate::config::{self, params, Problems, Setting, Settings, Warning};
+use crate::config::{self, Problems, Warning};
 use crate::manifest::InputError;
 use crate::plugin::{function_config, krm, FunctionConfig};
-use crate::transform::{self, Options, Targeting};
+use crate::transform;
 use log::{Reporter, Verbosity};
 
 /// Why a run failed, and so which exit status it ends with.
@@ -139,7 +141,7 @@ fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
 
 /// kustomize runs a legacy exec plugin as `PLUGIN CONFIG_FILE [ARGS...]`
 /// with `KUSTOMIZE_PLUGIN_CONFIG_ROOT` set: turn that into
-/// `--function-config CONFIG_FILE [ARGS...]`. The probe reads `argv[1]` only
+/// `--legacy-exec-config CONFIG_FILE [ARGS...]`. The probe reads `argv[1]` only
 /// if it is a small regular file (a FIFO or device there must neither hang
 /// nor flood the run); such a file is refused at once, naming its path.
 fn legacy_exec_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, Failure> {
@@ -167,7 +169,7 @@ fn legacy_exec_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, Failure> {
         Err(e) => return Err(Failure::Usage(format!("kustomize plugin config: {e}"))),
     };
     if is_config {
-        args.insert(1, "--function-config".into());
+        args.insert(1, "--legacy-exec-config".into());
     }
     Ok(args)
 }
@@ -190,14 +192,11 @@ fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) ->
     if krm {
         return krm_function::run(reporter, args, env, &input);
     }
-    let function_config = match &args.function_config {
-        Some(path) => match function_config::from_file(path) {
-            Ok(fc) => Some(fc),
-            Err(problems) => return fail(reporter, &Failure::Config(Problems::new(problems))),
-        },
-        None => None,
+    let function_configs = match function_configs(&args.config, None) {
+        Ok(fcs) => fcs,
+        Err(failure) => return fail(reporter, &failure),
     };
-    match run_filter(args, env, &input, function_config) {
+    match run_filter(args, env, &input, function_configs) {
         Ok((output, warnings)) => {
             for w in warnings
                 .iter()
@@ -230,80 +229,12 @@ pub fn run_filter<'a>(
     args: &FilterArgs,
     env: config::EnvLookup<'_>,
     input: &'a str,
-    function_config: Option<FunctionConfig>,
+    function_configs: Vec<FunctionConfig>,
 ) -> Result<(transform::Output<'a>, Vec<Warning>), Failure> {
-    let fc = function_config.unwrap_or_default();
-    let (settings, warnings) = load_settings_with(&args.config, env, Some(fc.params).filter(|p| !p.values.is_empty()))?;
-    let mut targets = fc.targets;
-    targets.extend(args.targets.iter().cloned());
-    let mut selectors = fc.selectors;
-    selectors.extend(args.selectors.iter().cloned());
-    let (namespace, namespace_origin) = namespace_given(args, env, fc.namespace);
-    let options = Options {
-        namespace,
-        namespace_origin,
-        targeting: Targeting { targets, selectors },
-        keep_on_cluster_registry: args.keep_on_cluster_registry || fc.keep_on_cluster_registry,
-    };
+    let (options, files) = sources::options(args, env, function_configs)?;
+    let (settings, warnings) = load_settings_with(&args.config, env, files)?;
     let output = transform::run(input, &settings, &options)?;
     Ok((output, warnings))
-}
-
-/// The Workflow namespace as the operator gave it, and where: `--namespace`,
-/// then `WORKFLOW_REGISTRY_NAMESPACE`, then `HELM_NAMESPACE` (which Helm sets
-/// for plugins), then the function config. Empty counts as unset.
-fn namespace_given(
-    args: &FilterArgs,
-    env: config::EnvLookup<'_>,
-    function_config: Option<String>,
-) -> (Option<String>, Option<String>) {
-    let from_env = |name: &str| {
-        env(name)
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| (v.trim().to_owned(), name.to_owned()))
-    };
-    args.namespace
-        .clone()
-        .map(|n| (n, "--namespace".to_owned()))
-        .or_else(|| from_env("WORKFLOW_REGISTRY_NAMESPACE"))
-        .or_else(|| from_env("HELM_NAMESPACE"))
-        .or_else(|| function_config.map(|n| (n, "the function config's namespace".to_owned())))
-        .map_or((None, None), |(n, origin)| (Some(n), Some(origin)))
-}
-
-fn load_settings_with(
-    args: &ConfigArgs,
-    env: config::EnvLookup<'_>,
-    function_config: Option<params::Params>,
-) -> Result<(Settings, Vec<Warning>), Failure> {
-    let resolved = resolve(args, env, function_config)?;
-    config::validate(&resolved).map_err(Failure::Config)
-}
-
-fn resolve(
-    args: &ConfigArgs,
-    env: config::EnvLookup<'_>,
-    function_config: Option<params::Params>,
-) -> Result<config::Resolved, Failure> {
-    let from_function_config = function_config.is_some();
-    let params = match (&args.params, function_config) {
-        (_, Some(fc)) => Some(fc),
-        (Some(path), None) => Some(params::load(path).map_err(|p| Failure::Config(Problems::new(p)))?),
-        (None, None) => None,
-    };
-    let mut flags = Vec::new();
-    if let Some(location) = &args.location {
-        flags.push((Setting::Location, location.clone()));
-    }
-    if let Some(prefix) = &args.secret_prefix {
-        flags.push((Setting::SecretPrefix, prefix.clone()));
-    }
-    Ok(config::resolve(&config::Inputs {
-        flags,
-        env: Some(env),
-        params,
-        params_are_function_config: from_function_config,
-    }))
 }
 
 /// The manifest: `-f FILE` (a regular file; `-f -` is standard input) or

@@ -3,19 +3,22 @@
 
 use base64::Engine;
 
+use crate::files::{self, Base};
+
 /// Workflow's own placeholders, left in by operators more than once.
 const PLACEHOLDERS: &[&str] = &["Paste JSON data here.", "<base64-encoded JSON data>"];
 
 /// Decode the configured value into the raw JSON text, checking that it is a
-/// service-account key. Messages never contain the key.
-pub fn decode(value: &str) -> Result<String, String> {
+/// service-account key. `@path` is read relative to `base` (and confined to
+/// it when the value came from a config file). Messages never contain the key.
+pub fn decode(value: &str, base: &Base) -> Result<String, String> {
     if let Some(p) = PLACEHOLDERS.iter().find(|p| value.trim() == **p) {
         return Err(format!(
             "is still Workflow's placeholder `{p}`: paste the service-account key JSON"
         ));
     }
     let raw = if let Some(path) = value.strip_prefix('@') {
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read the key file {path}: {e}"))?
+        files::read(path, base, files::Kind::KeyFile).map_err(|e| format!("{e}"))?
     } else {
         value.to_owned()
     };
@@ -24,9 +27,15 @@ pub fn decode(value: &str) -> Result<String, String> {
         raw.to_owned()
     } else {
         let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(compact)
-            .map_err(|_| "is neither JSON nor base64 of JSON (expected a service-account key)".to_string())?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(compact).map_err(|_| {
+            let mut why = "is neither JSON nor base64 of JSON (expected a service-account key)".to_string();
+            // `GCR_KEY_JSON=key.json` meant the file: say so (the name is
+            // the operator's own, never the key).
+            if looks_like_a_file_name(raw) && files::read(raw, base, files::Kind::KeyFile).is_ok() {
+                why.push_str(&format!("; {raw:?} is a file: did you mean @{raw}?"));
+            }
+            why
+        })?;
         String::from_utf8(bytes)
             .map_err(|_| "decodes from base64 to something that is not text".to_string())?
             .trim()
@@ -34,6 +43,10 @@ pub fn decode(value: &str) -> Result<String, String> {
     };
     check(&json)?;
     Ok(json)
+}
+
+fn looks_like_a_file_name(s: &str) -> bool {
+    s.len() < 256 && !s.contains(char::is_whitespace) && (s.ends_with(".json") || s.contains('/'))
 }
 
 fn check(json: &str) -> Result<(), String> {
@@ -73,26 +86,34 @@ pub(crate) mod tests {
         let b64 = base64::engine::general_purpose::STANDARD.encode(KEY);
         let path = std::env::temp_dir().join(format!("wr-key-{}.json", std::process::id()));
         std::fs::write(&path, format!("{KEY}\n")).unwrap();
-        let from_file = decode(&format!("@{}", path.display()));
+        let from_file = decode(&format!("@{}", path.display()), &Base::Anywhere);
         std::fs::remove_file(&path).unwrap();
-        assert_eq!(decode(KEY).unwrap(), KEY);
-        assert_eq!(decode(&b64).unwrap(), KEY);
+        assert_eq!(decode(KEY, &Base::Anywhere).unwrap(), KEY);
+        assert_eq!(decode(&b64, &Base::Anywhere).unwrap(), KEY);
         assert_eq!(from_file.unwrap(), KEY);
     }
 
     #[test]
     fn placeholders_and_broken_keys_are_named_without_the_key() {
-        assert!(decode("Paste JSON data here.")
+        assert!(decode("Paste JSON data here.", &Base::Anywhere)
             .unwrap_err()
             .contains("placeholder `Paste JSON data here.`"));
-        assert!(decode("<base64-encoded JSON data>")
+        assert!(decode("<base64-encoded JSON data>", &Base::Anywhere)
             .unwrap_err()
             .contains("placeholder"));
-        let e = decode(&KEY.replace("\"type\": \"service_account\"", "\"type\": \"user\"")).unwrap_err();
+        let e = decode(
+            &KEY.replace("\"type\": \"service_account\"", "\"type\": \"user\""),
+            &Base::Anywhere,
+        )
+        .unwrap_err();
         assert!(e.contains("`type`") && !e.contains("NOT-A-REAL-KEY"), "{e}");
-        let e = decode(&KEY.replace("\"client_email\"", "\"email\"")).unwrap_err();
+        let e = decode(&KEY.replace("\"client_email\"", "\"email\""), &Base::Anywhere).unwrap_err();
         assert!(e.contains("client_email"), "{e}");
-        assert!(decode("{\"type\": ").unwrap_err().contains("not valid JSON"));
-        assert!(decode("%%%").unwrap_err().contains("neither JSON nor base64"));
+        assert!(decode("{\"type\": ", &Base::Anywhere)
+            .unwrap_err()
+            .contains("not valid JSON"));
+        assert!(decode("%%%", &Base::Anywhere)
+            .unwrap_err()
+            .contains("neither JSON nor base64"));
     }
 }

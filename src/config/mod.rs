@@ -7,15 +7,16 @@ pub mod params;
 mod resolve;
 mod secret;
 pub mod setting;
-mod suggest;
+pub mod suggest;
 mod validate;
+pub mod values;
 
 use std::fmt;
 
-pub use resolve::{resolve, EnvLookup, Inputs, Resolved};
+pub use resolve::{resolve, Conflict, EnvLookup, Inputs, Resolved};
 pub use secret::Secret;
 pub use setting::{Setting, Source, DEFINITIONS};
-pub use validate::validate;
+pub use validate::{normalise_host, validate};
 
 /// Fully validated settings: everything the transform needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +136,7 @@ impl Problem {
         }
     }
 
-    fn prefixed(mut self, prefix: &str) -> Self {
+    pub(crate) fn prefixed(mut self, prefix: &str) -> Self {
         self.message = format!("{prefix}{}", self.message);
         self
     }

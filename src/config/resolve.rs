@@ -1,12 +1,15 @@
-//! Precedence: the first non-empty value of flag, environment variable,
-//! params file (or function config), default. A variable that is set but
-//! empty counts as unset, as it did in Workflow.
+//! Precedence: the first non-blank value of flag, environment variable,
+//! config files (params file, values file, function config: one level),
+//! default. A value that is set but empty or only white space counts as
+//! unset, as an empty one did in Workflow; two config files that disagree
+//! are a conflict, not a silent choice.
 
 use std::collections::BTreeMap;
 
 use super::params::Params;
 use super::setting::{Setting, Source, DEFINITIONS};
 use super::Warning;
+use crate::files::Base;
 
 /// Reads one environment variable (a closure, so tests need no process env).
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -16,10 +19,20 @@ pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 pub struct Inputs<'a> {
     pub flags: Vec<(Setting, String)>,
     pub env: Option<EnvLookup<'a>>,
-    pub params: Option<Params>,
-    /// `Source::Params` for a params file, `Source::FunctionConfig` for a
-    /// kustomize/kpt function config.
-    pub params_are_function_config: bool,
+    /// Every config file given (params, values, function configs), in the
+    /// order given. They share one level of precedence.
+    pub files: Vec<Params>,
+    /// `--load-restrictor none`: `@path` values in config files may leave
+    /// the file's directory.
+    pub unrestricted_files: bool,
+}
+
+/// Two config files that set one setting to different values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub setting: Setting,
+    pub first: (String, Source),
+    pub second: (String, Source),
 }
 
 /// Each setting's value (trimmed) and source, before validation.
@@ -30,6 +43,11 @@ pub struct Resolved {
     /// `DEIS_REGISTRY_LOCATION` from the environment: the chart never read it,
     /// but operators set it by mistake (Workflow pitfall 8).
     pub deis_registry_location: Option<String>,
+    /// Where an `@path` in each value resolves (values from config files
+    /// resolve against the file's directory).
+    pub bases: BTreeMap<Setting, Base>,
+    /// Config files that disagree where no flag or variable decides.
+    pub conflicts: Vec<Conflict>,
 }
 
 impl Resolved {
@@ -40,6 +58,24 @@ impl Resolved {
     pub fn source(&self, setting: Setting) -> Source {
         self.values.get(&setting).map_or(Source::Default, |(_, s)| s.clone())
     }
+
+    /// Whether the operator set this setting (any source but the default).
+    pub fn is_explicit(&self, setting: Setting) -> bool {
+        self.source(setting).is_explicit()
+    }
+
+    /// Where `@path` in this setting's value resolves.
+    pub fn base(&self, setting: Setting) -> Base {
+        self.bases.get(&setting).cloned().unwrap_or_default()
+    }
+}
+
+/// One candidate value: its text, source, level of precedence and base.
+struct Candidate {
+    raw: String,
+    source: Source,
+    level: u8,
+    base: Base,
 }
 
 /// Resolve every setting from its sources.
@@ -47,37 +83,80 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
     let mut resolved = Resolved::default();
     let env = |name: &str| inputs.env.and_then(|get| get(name));
     for def in DEFINITIONS {
-        let flag = inputs
-            .flags
+        let mut candidates: Vec<Candidate> = Vec::new();
+        if let Some((_, v)) = inputs.flags.iter().find(|(s, _)| *s == def.setting) {
+            candidates.push(Candidate {
+                raw: v.clone(),
+                source: Source::Flag(def.flag.unwrap_or("")),
+                level: 1,
+                base: Base::Anywhere,
+            });
+        }
+        if let Some((var, v)) = def.env.and_then(|var| env(var).map(|v| (var, v))) {
+            candidates.push(Candidate {
+                raw: v,
+                source: Source::Env(var),
+                level: 2,
+                base: Base::Anywhere,
+            });
+        }
+        for file in &inputs.files {
+            if let Some((v, key)) = file.get(def.setting) {
+                let base = if inputs.unrestricted_files {
+                    file.base.clone().unrestricted()
+                } else {
+                    file.base.clone()
+                };
+                candidates.push(Candidate {
+                    raw: v.to_owned(),
+                    source: file.kind.source(key),
+                    level: 3,
+                    base,
+                });
+            }
+        }
+        for blank in candidates
             .iter()
-            .find(|(s, _)| *s == def.setting)
-            .map(|(_, v)| (v.clone(), Source::Flag(def.flag.unwrap_or(""))));
-        let from_env = def.env.and_then(|var| env(var).map(|v| (v, Source::Env(var))));
-        let from_params = inputs.params.as_ref().and_then(|p| p.get(def.setting)).map(|(v, key)| {
-            let source = if inputs.params_are_function_config {
-                Source::FunctionConfig(key.to_owned())
-            } else {
-                Source::Params(key.to_owned())
-            };
-            (v.to_owned(), source)
-        });
-        let chosen = [flag, from_env, from_params]
-            .into_iter()
-            .flatten()
-            .find(|(v, _)| !v.is_empty())
-            .unwrap_or_else(|| (def.default.to_owned(), Source::Default));
-        let (raw, source) = chosen;
-        let trimmed = raw.trim();
-        // JSON ignores surrounding white space, and a TOML multi-line string always ends with a newline.
-        if trimmed.len() != raw.len() && def.setting != Setting::GcrKeyJson {
+            .filter(|c| !c.raw.is_empty() && c.raw.trim().is_empty())
+        {
             resolved.warnings.push(Warning::about(
                 def.setting,
-                format!("leading or trailing white space (from {source}) was trimmed; check for a paste error"),
+                format!("is only white space (from {}): counted as unset", blank.source),
             ));
         }
-        if !trimmed.is_empty() {
-            resolved.values.insert(def.setting, (trimmed.to_owned(), source));
+        candidates.retain(|c| !c.raw.trim().is_empty());
+        let Some(chosen) = candidates.first() else {
+            if !def.default.is_empty() {
+                resolved
+                    .values
+                    .insert(def.setting, (def.default.to_owned(), Source::Default));
+            }
+            continue;
+        };
+        if chosen.level == 3 {
+            if let Some(other) = candidates[1..].iter().find(|c| c.raw.trim() != chosen.raw.trim()) {
+                resolved.conflicts.push(Conflict {
+                    setting: def.setting,
+                    first: (chosen.raw.trim().to_owned(), chosen.source.clone()),
+                    second: (other.raw.trim().to_owned(), other.source.clone()),
+                });
+            }
         }
+        let trimmed = chosen.raw.trim();
+        // JSON ignores surrounding white space, and a TOML multi-line string always ends with a newline.
+        if trimmed.len() != chosen.raw.len() && def.setting != Setting::GcrKeyJson {
+            resolved.warnings.push(Warning::about(
+                def.setting,
+                format!(
+                    "leading or trailing white space (from {}) was trimmed; check for a paste error",
+                    chosen.source
+                ),
+            ));
+        }
+        resolved.bases.insert(def.setting, chosen.base.clone());
+        resolved
+            .values
+            .insert(def.setting, (trimmed.to_owned(), chosen.source.clone()));
     }
     resolved.deis_registry_location = env("DEIS_REGISTRY_LOCATION").filter(|v| !v.trim().is_empty());
     resolved
@@ -102,7 +181,7 @@ mod tests {
         let params = params::parse("registry_location = \"gcr\"\n[ecr]\nregion = \"eu-west-1\"\n").unwrap();
         let inputs = Inputs {
             env: Some(&env),
-            params: Some(params),
+            files: vec![params],
             ..Inputs::default()
         };
         let r = resolve(&inputs);

@@ -212,6 +212,24 @@ impl Setting {
     pub fn is_secret(self) -> bool {
         self.definition().secret
     }
+
+    /// Whether this setting means anything for the location named `location`
+    /// (`check` shows only those; conflicts elsewhere do not matter).
+    pub fn applies_to(self, location: &str) -> bool {
+        match self {
+            Setting::Location | Setting::SecretPrefix => true,
+            Setting::Hostname | Setting::Organization | Setting::Username | Setting::Password => {
+                location == "off-cluster"
+            }
+            Setting::EcrAccessKey
+            | Setting::EcrSecretKey
+            | Setting::EcrRegion
+            | Setting::EcrRegistryId
+            | Setting::EcrHostname => location == "ecr",
+            Setting::GcrKeyJson | Setting::GcrHostname => location == "gcr",
+            Setting::TokenRefreshTime | Setting::RefresherImage => matches!(location, "ecr" | "gcr"),
+        }
+    }
 }
 
 impl fmt::Display for Setting {
@@ -227,8 +245,18 @@ pub enum Source {
     Flag(&'static str),
     Env(&'static str),
     Params(String),
+    /// A chart values file (`--values`), with the key.
+    Values(String),
     FunctionConfig(String),
     Default,
+}
+
+impl Source {
+    /// Whether the operator (or a config file) set the value, as opposed to
+    /// the tool's default.
+    pub fn is_explicit(&self) -> bool {
+        *self != Source::Default
+    }
 }
 
 impl fmt::Display for Source {
@@ -237,6 +265,7 @@ impl fmt::Display for Source {
             Source::Flag(flag) => write!(f, "flag {flag}"),
             Source::Env(var) => write!(f, "env {var}"),
             Source::Params(key) => write!(f, "params file {key}"),
+            Source::Values(key) => write!(f, "values file {key}"),
             Source::FunctionConfig(key) => write!(f, "function config {key}"),
             Source::Default => f.write_str("default"),
         }

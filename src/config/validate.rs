@@ -13,6 +13,7 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
         warnings: resolved.warnings.clone(),
     };
     let location = v.location();
+    v.conflicts();
     let settings = Settings {
         token_refresh_time: v.token_refresh_time(location.as_ref()),
         secret_prefix: v.secret_prefix(),
@@ -83,6 +84,10 @@ impl Validator<'_> {
 
     fn location(&mut self) -> Option<Location> {
         let name = self.value(Setting::Location).to_owned();
+        if name.contains(|c: char| c.is_control()) {
+            self.problem(Setting::Location, "contains a control character (a line break?)");
+            return None;
+        }
         if let Some(deis) = self.r.deis_registry_location.clone() {
             if self.r.source(Setting::Location) == Source::Default && deis != name {
                 self.problem(
@@ -120,13 +125,8 @@ impl Validator<'_> {
     /// breaks on a scheme), then check `host[:port]`.
     fn hostname(&mut self, s: Setting) -> String {
         let raw = self.value(s).to_owned();
-        let mut host = raw.as_str();
-        for scheme in ["https://", "http://"] {
-            if let Some(rest) = host.strip_prefix(scheme) {
-                host = rest;
-            }
-        }
-        let host = host.trim_end_matches('/');
+        let normalised = normalise_host(&raw);
+        let host = normalised.as_str();
         if host != raw {
             self.warnings.push(Warning::about(
                 s,
@@ -138,6 +138,42 @@ impl Validator<'_> {
             self.problem(s, format!("found {host:?}, expected host or host:port (no scheme, no path; a namespace goes in REGISTRY_ORGANIZATION)"));
         }
         host.to_owned()
+    }
+
+    /// A line break or escape inside a credential is a paste error that
+    /// the registry would reject much later (the value is never shown).
+    fn no_control_characters(&mut self, s: Setting) {
+        if self.value(s).contains(char::is_control) {
+            self.problem(
+                s,
+                "contains a control character (a line break or tab inside the value?)",
+            );
+        }
+    }
+
+    /// Two config files that disagree about a setting the location uses.
+    fn conflicts(&mut self) {
+        let location = self.value(Setting::Location).to_owned();
+        for c in &self.r.conflicts {
+            if !c.setting.applies_to(&location) {
+                continue;
+            }
+            let shown = |(value, source): &(String, Source)| {
+                if c.setting.is_secret() {
+                    source.to_string()
+                } else {
+                    format!("{source} ({value:?})")
+                }
+            };
+            self.problems.push(Problem::about(
+                c.setting,
+                format!(
+                    "{} and {} disagree; config files share one level of precedence, so keep the value in one of them (or decide with the environment variable)",
+                    shown(&c.first),
+                    shown(&c.second)
+                ),
+            ));
+        }
     }
 
     fn off_cluster(&mut self) -> Option<Location> {
@@ -163,7 +199,11 @@ impl Validator<'_> {
         }
         self.require(Setting::Username, "for off-cluster");
         self.require(Setting::Password, "for off-cluster");
+        self.no_control_characters(Setting::Password);
         let username = self.value(Setting::Username).to_owned();
+        if username.contains(|c: char| c.is_control() || c == ':') {
+            self.expected(Setting::Username, "a user name without control characters or `:`");
+        }
         if matches!(username.as_str(), "AWS" | "oauth2accesstoken") {
             self.warnings.push(Warning::about(
                 Setting::Username,
@@ -185,6 +225,11 @@ impl Validator<'_> {
         let region = self.value(Setting::EcrRegion).to_owned();
         if !is_aws_region(&region) {
             self.expected(Setting::EcrRegion, "an AWS region such as us-west-2");
+        } else if !self.r.is_explicit(Setting::EcrRegion) {
+            self.warnings.push(Warning::about(
+                Setting::EcrRegion,
+                format!("is not set: using Workflow's default {region}; the registry must be in that region"),
+            ));
         }
         let (access, secret) = (
             self.value(Setting::EcrAccessKey).to_owned(),
@@ -201,6 +246,7 @@ impl Validator<'_> {
             ),
             _ => {}
         }
+        self.no_control_characters(Setting::EcrSecretKey);
         if access.starts_with("ASIA") {
             self.problem(Setting::EcrAccessKey, "is a temporary (STS) key, which needs a session token that registry-secret cannot carry: use a long-lived AKIA key, or leave both keys empty to use the IAM role");
         } else if !access.is_empty()
@@ -263,7 +309,7 @@ impl Validator<'_> {
             );
             return None;
         }
-        match gcr_key::decode(self.value(Setting::GcrKeyJson)) {
+        match gcr_key::decode(self.value(Setting::GcrKeyJson), &self.r.base(Setting::GcrKeyJson)) {
             Ok(json) => Some(Location::Gcr {
                 key_json: Secret::new(json),
                 hostname,
@@ -310,19 +356,25 @@ impl Validator<'_> {
         value
     }
 
+    /// The controller and refresher name pull secrets `<prefix>-<location>`:
+    /// that whole name must be a valid Secret name (a DNS-1123 subdomain).
     /// `None` when the operator set no prefix (the transform then keeps the chart's).
     fn secret_prefix(&mut self) -> Option<String> {
         let prefix = self.value(Setting::SecretPrefix).to_owned();
-        let ok = prefix.len() <= 200
-            && prefix.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-            && prefix
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
-        if !ok {
-            self.expected(
-                Setting::SecretPrefix,
-                "a Kubernetes name prefix (lowercase letters, digits, `-`, `.`)",
+        let location = match self.value(Setting::Location) {
+            l if Location::NAMES.contains(&l) && l != "on-cluster" => l.to_owned(),
+            // The longest name, so the prefix fits whatever the location becomes.
+            _ => "off-cluster".to_owned(),
+        };
+        let name = format!("{prefix}-{location}");
+        if !is_dns1123_subdomain(&name) {
+            let message = format!(
+                "{}, which makes the pull secret name {name:?}: expected a prefix that makes it a Kubernetes \
+                 name (lowercase letters, digits, `-` and `.`, each `.`-separated part starting and ending \
+                 with a letter or digit, 253 characters in all)",
+                self.found(Setting::SecretPrefix)
             );
+            self.problem(Setting::SecretPrefix, message);
         }
         (self.r.source(Setting::SecretPrefix) != Source::Default).then_some(prefix)
     }
@@ -330,7 +382,7 @@ impl Validator<'_> {
     /// `None` when the operator set no image (the transform then follows the platform).
     fn refresher_image(&mut self) -> Option<String> {
         let image = self.value(Setting::RefresherImage).to_owned();
-        if image.chars().any(char::is_whitespace) || image.ends_with(':') {
+        if !is_image_reference(&image) {
             self.problem(
                 Setting::RefresherImage,
                 format!(
@@ -355,7 +407,12 @@ fn is_docker_hub(host: &str) -> bool {
 fn is_host_port(s: &str) -> bool {
     let (host, port) = if let Some(rest) = s.strip_prefix('[') {
         match rest.split_once(']') {
-            Some((ip6, tail)) if ip6.parse::<std::net::Ipv6Addr>().is_ok() => ("x", tail.strip_prefix(':')),
+            // After `]` only nothing or `:port` may follow.
+            Some((ip6, "")) if ip6.parse::<std::net::Ipv6Addr>().is_ok() => ("x", None),
+            Some((ip6, tail)) if ip6.parse::<std::net::Ipv6Addr>().is_ok() => match tail.strip_prefix(':') {
+                Some(port) => ("x", Some(port)),
+                None => return false,
+            },
             _ => return false,
         }
     } else {
@@ -364,7 +421,10 @@ fn is_host_port(s: &str) -> bool {
             None => (s, None),
         }
     };
-    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+    // Digits only: `parse` alone would take `+80`.
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n > 0)
+    });
     let label_ok = |l: &str| {
         !l.is_empty()
             && l.len() <= 63
@@ -373,6 +433,70 @@ fn is_host_port(s: &str) -> bool {
             && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     };
     port_ok && host.len() <= 253 && host.split('.').all(label_ok)
+}
+
+/// Strip a scheme and trailing slashes from a registry host (what `check`
+/// shows, and what the Secret gets).
+pub fn normalise_host(raw: &str) -> String {
+    let mut host = raw;
+    for scheme in ["https://", "http://"] {
+        if let Some(rest) = host.strip_prefix(scheme) {
+            host = rest;
+        }
+    }
+    host.trim_end_matches('/').to_owned()
+}
+
+/// A DNS-1123 subdomain, the grammar of most Kubernetes object names.
+fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253
+        && s.split('.').all(|label| {
+            let b = label.as_bytes();
+            let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+            b.first().is_some_and(alnum) && b.last().is_some_and(alnum) && b.iter().all(|c| alnum(c) || *c == b'-')
+        })
+}
+
+/// A container image reference: `[host[:port]/]path[:tag][@digest]`, the
+/// grammar of `distribution/reference`.
+fn is_image_reference(s: &str) -> bool {
+    let (name, digest) = match s.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (s, None),
+    };
+    let digest_ok = digest.is_none_or(|d| {
+        d.split_once(':').is_some_and(|(alg, hex)| {
+            !alg.is_empty()
+                && alg
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b))
+                && hex.len() >= 32
+                && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    });
+    // A tag is after the last `:` that follows the last `/`.
+    let last_slash = name.rfind('/').map_or(0, |i| i + 1);
+    let (path, tag) = match name[last_slash..].rfind(':') {
+        Some(i) => (&name[..last_slash + i], Some(&name[last_slash + i + 1..])),
+        None => (name, None),
+    };
+    let tag_ok = tag.is_none_or(|t| {
+        (1..=128).contains(&t.len())
+            && t.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+    });
+    let mut components: Vec<&str> = path.split('/').collect();
+    let host_ok = if components.len() > 1
+        && components
+            .first()
+            .is_some_and(|c| c.contains(['.', ':']) || *c == "localhost" || c.starts_with('['))
+    {
+        let host = components.remove(0);
+        is_host_port(host)
+    } else {
+        true
+    };
+    digest_ok && tag_ok && host_ok && !path.is_empty() && is_repository_path(&components.join("/"))
 }
 
 /// Docker's repository path grammar: components of `[a-z0-9]+` joined by
@@ -441,8 +565,37 @@ mod tests {
         ] {
             assert!(is_host_port(ok), "{ok}");
         }
-        for bad in ["quay.io/org", "host:0", "host:99999", "-x.io", "a b"] {
+        for bad in [
+            "quay.io/org",
+            "host:0",
+            "host:99999",
+            "host:+80",
+            "-x.io",
+            "a b",
+            "[::1]\nevil: true",
+            "[::1]x",
+            "[::1]:",
+            "quay.io:",
+        ] {
             assert!(!is_host_port(bad), "{bad}");
+        }
+        for ok in ["a-b", "a.b", "private-registry-ecr", "0abc.d"] {
+            assert!(is_dns1123_subdomain(ok), "{ok}");
+        }
+        for bad in ["a.-ecr", "A-ecr", "-a", "a..b", "a_b", ""] {
+            assert!(!is_dns1123_subdomain(bad), "{bad}");
+        }
+        for ok in [
+            "quay.io/deis/registry-token-refresher:v1.1.3",
+            "hephy/registry-token-refresher:v1.2.2",
+            "localhost:5000/x/y",
+            "registry-token-refresher",
+            "x/y@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(is_image_reference(ok), "{ok}");
+        }
+        for bad in ["quay.io/x:", "a b", "Quay/x", "x:y\nz", "x/y@sha256:zz", "/x", "x//y"] {
+            assert!(!is_image_reference(bad), "{bad}");
         }
         for ok in ["deis", "my-org", "a.b_c", "team/sub", "a__b", "a---b"] {
             assert!(is_repository_path(ok), "{ok}");

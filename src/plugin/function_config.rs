@@ -15,11 +15,25 @@
 //!
 //! kpt's `-- key=value` form (a ConfigMap whose `data` keys are dotted params
 //! keys, such as `ecr.region`) is read too.
+//!
+//! Fields go either all under `spec:` or all at the top level: a mix is
+//! refused (half of it would otherwise be ignored). Every key, at every
+//! depth, must be known; the fields kustomize itself adds to a plugin's
+//! config (`argsOneLiner`, `argsFromFile`) are accepted in both places and
+//! ignored, as are `metadata` and its annotations.
+//!
+//! `@path` values resolve against the directory of the config file and must
+//! stay inside it. A KRM `functionConfig` on standard input has no file: it
+//! resolves in the current directory, which kustomize sets to the
+//! kustomization root and kpt leaves where kpt was run.
+
+use std::path::Path;
 
 use serde_json::{Map, Value as Json};
 
-use crate::config::params::{self, Params};
-use crate::config::Problem;
+use crate::config::params::{self, FileKind, Params};
+use crate::config::{suggest, Problem};
+use crate::files;
 use crate::transform::{Selector, Target};
 use crate::yaml::tree::Node;
 use crate::yaml::yaml11;
@@ -40,6 +54,9 @@ const KNOWN_KEYS: &[&str] = &[
     "keepOnClusterRegistry",
 ];
 
+/// Fields kustomize puts into a plugin's config for its own use.
+const KUSTOMIZE_FIELDS: &[&str] = &["argsOneLiner", "argsFromFile"];
+
 /// Settings and options from a function config.
 #[derive(Debug, Clone, Default)]
 pub struct FunctionConfig {
@@ -55,16 +72,44 @@ pub fn is_config(node: &Node<'_>) -> bool {
     node.str_at(&["kind"]) == Some(KIND)
 }
 
-/// Read a config object (already parsed).
-pub fn from_node(node: &Node<'_>) -> Result<FunctionConfig, Vec<Problem>> {
+/// Read a config object (already parsed). `file` is where it was read
+/// from; `None` for a KRM `functionConfig` on standard input.
+pub fn from_node(node: &Node<'_>, file: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
+    read_node(node, file, None)
+}
+
+/// `from_node` with `@path`s resolving in `dir` rather than next to `file`.
+fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
     let json = yaml11::to_json(node);
+    let mut problems = Vec::new();
     let fields = match json["kind"].as_str() {
-        Some(KIND) => match json.get("spec") {
-            Some(Json::Object(spec)) => spec.clone(),
-            Some(_) => return Err(vec![Problem::general(format!("{KIND}: `spec` must be a mapping"))]),
-            None => top_level_fields(&json),
+        Some(KIND) => {
+            let top = top_level_fields(&json);
+            match json.get("spec") {
+                Some(Json::Object(spec)) => {
+                    let mixed: Vec<&str> = top
+                        .keys()
+                        .map(String::as_str)
+                        .filter(|k| *k != "spec" && !KUSTOMIZE_FIELDS.contains(k))
+                        .collect();
+                    if !mixed.is_empty() {
+                        problems.push(Problem::general(format!(
+                            "{KIND}: `{}` is at the top level next to `spec`: put every field under `spec` \
+                             (or none; half of the config would otherwise be ignored)",
+                            mixed.join("`, `")
+                        )));
+                    }
+                    spec.clone()
+                }
+                Some(Json::Null) | None => top,
+                Some(_) => return Err(vec![Problem::general(format!("{KIND}: `spec` must be a mapping"))]),
+            }
+        }
+        Some("ConfigMap") => match json.get("data") {
+            None | Some(Json::Null) => Map::new(),
+            Some(Json::Object(data)) => dotted_to_nested(data),
+            Some(_) => return Err(vec![Problem::general("ConfigMap: `data` must be a mapping")]),
         },
-        Some("ConfigMap") => dotted_to_nested(json.get("data").and_then(Json::as_object)),
         other => {
             return Err(vec![Problem::general(format!(
                 "the function config must be apiVersion: {API_VERSION}, kind: {KIND} (or a ConfigMap), found kind {}",
@@ -72,21 +117,23 @@ pub fn from_node(node: &Node<'_>) -> Result<FunctionConfig, Vec<Problem>> {
             ))])
         }
     };
-    let mut problems: Vec<Problem> = fields
-        .keys()
-        .filter(|k| !KNOWN_KEYS.contains(&k.as_str()))
-        .map(|k| {
-            Problem::general(format!(
-                "{KIND}: unknown field `{k}` (known: {})",
-                KNOWN_KEYS.join(", ")
-            ))
-        })
+    let fields: Map<String, Json> = fields
+        .into_iter()
+        .filter(|(k, _)| !KUSTOMIZE_FIELDS.contains(&k.as_str()))
         .collect();
+    problems.extend(fields.keys().filter(|k| !KNOWN_KEYS.contains(&k.as_str())).map(|k| {
+        let hint = suggest::closest(k, KNOWN_KEYS)
+            .map(|m| format!("did you mean `{m}`?"))
+            .unwrap_or_else(|| format!("known: {}", KNOWN_KEYS.join(", ")));
+        Problem::general(format!("{KIND}: unknown field `{}` ({hint})", k.escape_debug()))
+    }));
     let fields = Json::Object(fields);
-    let params = params::from_json(&fields).unwrap_or_else(|p| {
-        problems.extend(p);
-        Params::default()
-    });
+    let params = params::from_json(&fields)
+        .and_then(|p| p.located(FileKind::FunctionConfig, file, dir).map_err(|e| vec![e]))
+        .unwrap_or_else(|p| {
+            problems.extend(p.into_iter().map(|p| p.prefixed(&format!("{KIND}: "))));
+            Params::default()
+        });
     let strings = |key: &str, problems: &mut Vec<Problem>| -> Vec<String> {
         match fields.get(key) {
             None | Some(Json::Null) => vec![],
@@ -127,11 +174,17 @@ pub fn from_node(node: &Node<'_>) -> Result<FunctionConfig, Vec<Problem>> {
             false
         }
     };
-    let namespace = fields
-        .get("namespace")
-        .and_then(Json::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
+    let namespace = match fields.get("namespace") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(ns)) if ns.trim().is_empty() => None,
+        Some(Json::String(ns)) if is_dns1123_label(ns) => Some(ns.clone()),
+        Some(_) => {
+            problems.push(Problem::general(format!(
+                "{KIND}: `namespace` must be a namespace name (lowercase letters, digits and `-`, at most 63)"
+            )));
+            None
+        }
+    };
     if problems.is_empty() {
         Ok(FunctionConfig {
             params,
@@ -145,15 +198,26 @@ pub fn from_node(node: &Node<'_>) -> Result<FunctionConfig, Vec<Problem>> {
     }
 }
 
-/// Read a config object from a file (kustomize's legacy exec plugins get its path as `argv[1]`).
-pub fn from_file(path: &std::path::Path) -> Result<FunctionConfig, Vec<Problem>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![Problem::general(format!(
-            "cannot read the plugin config {}: {e}",
-            path.display()
-        ))]
-    })?;
-    let root = crate::yaml::tree::parse(text.trim_start_matches("---\n"))
+/// Read a config object from a file: bounded, a regular file; `@path`s in
+/// it resolve next to it.
+pub fn from_file(path: &Path) -> Result<FunctionConfig, Vec<Problem>> {
+    read_file(path, None)
+}
+
+/// Read the config file of a kustomize legacy exec plugin (`argv[1]`).
+/// kustomize writes it to a temporary file, so `@path`s in it resolve in
+/// the kustomization root it names (`KUSTOMIZE_PLUGIN_CONFIG_ROOT`, also
+/// the working directory it runs the plugin in), never in the temporary
+/// directory.
+pub fn from_legacy_exec_file(path: &Path, root: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
+    let cwd = std::env::current_dir().ok();
+    read_file(path, root.or(cwd.as_deref()))
+}
+
+fn read_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
+    let text = files::read_operator_file(path, files::Kind::ConfigFile)
+        .map_err(|e| vec![Problem::general(format!("plugin config: {e}"))])?;
+    let root = crate::yaml::tree::parse(text.strip_prefix("---\n").unwrap_or(&text))
         .map_err(|e| {
             vec![Problem::general(format!(
                 "plugin config {} line {}: {}",
@@ -163,7 +227,27 @@ pub fn from_file(path: &std::path::Path) -> Result<FunctionConfig, Vec<Problem>>
             ))]
         })?
         .ok_or_else(|| vec![Problem::general(format!("plugin config {} is empty", path.display()))])?;
-    from_node(&root)
+    read_node(&root, Some(path), dir)
+}
+
+/// Whether the file at `path` holds our config object (how `argv[1]` of a
+/// kustomize legacy exec plugin is recognised). Bounded like every read.
+pub fn file_is_config(path: &Path) -> bool {
+    files::read_operator_file(path, files::Kind::ConfigFile).is_ok_and(|text| {
+        crate::yaml::tree::parse(text.strip_prefix("---\n").unwrap_or(&text))
+            .ok()
+            .flatten()
+            .is_some_and(|r| is_config(&r))
+    })
+}
+
+fn is_dns1123_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    b.len() <= 63
+        && b.first().is_some_and(alnum)
+        && b.last().is_some_and(alnum)
+        && b.iter().all(|c| alnum(c) || *c == b'-')
 }
 
 fn top_level_fields(json: &Json) -> Map<String, Json> {
@@ -175,22 +259,33 @@ fn top_level_fields(json: &Json) -> Map<String, Json> {
 }
 
 /// `{"ecr.region": "x"}` → `{"ecr": {"region": "x"}}`.
-fn dotted_to_nested(data: Option<&Map<String, Json>>) -> Map<String, Json> {
+fn dotted_to_nested(data: &Map<String, Json>) -> Map<String, Json> {
     let mut out = Map::new();
-    for (key, value) in data.into_iter().flatten() {
-        let mut parts: Vec<&str> = key.split('.').collect();
-        let last = parts.pop().unwrap_or_default();
-        let mut node = &mut out;
-        for part in parts {
-            let entry = node.entry(part.to_owned()).or_insert_with(|| Json::Object(Map::new()));
+    for (key, value) in data {
+        let parts: Vec<&str> = key.split('.').collect();
+        insert_at(&mut out, &parts, value.clone());
+    }
+    out
+}
+
+fn insert_at(map: &mut Map<String, Json>, parts: &[&str], value: Json) {
+    match parts {
+        [] => {}
+        [last] => {
+            map.insert((*last).to_owned(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = map
+                .entry((*first).to_owned())
+                .or_insert_with(|| Json::Object(Map::new()));
             if !entry.is_object() {
                 *entry = Json::Object(Map::new());
             }
-            node = entry.as_object_mut().expect("made an object above");
+            if let Json::Object(inner) = entry {
+                insert_at(inner, rest, value);
+            }
         }
-        node.insert(last.to_owned(), value.clone());
     }
-    out
 }
 
 #[cfg(test)]
@@ -200,7 +295,7 @@ mod tests {
     use crate::yaml::tree::parse;
 
     fn read(text: &str) -> Result<FunctionConfig, Vec<Problem>> {
-        from_node(&parse(text).unwrap().unwrap())
+        from_node(&parse(text).unwrap().unwrap(), None)
     }
 
     #[test]

@@ -1,0 +1,152 @@
+//! Where a run's configuration comes from: the flags, the environment and
+//! every config file given (`--params`, `--values`, `--function-config`,
+//! kustomize's `argv[1]`, a KRM `functionConfig`), all read in every mode.
+
+use std::path::Path;
+
+use super::{args, ConfigArgs, Failure, FilterArgs};
+use crate::config::{self, params, Problem, Problems, Setting, Settings, Warning};
+use crate::plugin::{function_config, FunctionConfig};
+use crate::transform::{Options, Targeting};
+
+/// The transform's options from the flags and the function configs, and
+/// the config files' settings for [`resolve`].
+pub(super) fn options(
+    args: &FilterArgs,
+    env: config::EnvLookup<'_>,
+    function_configs: Vec<FunctionConfig>,
+) -> Result<(Options, Vec<params::Params>), Failure> {
+    let mut targets = Vec::new();
+    let mut selectors = Vec::new();
+    let mut keep_on_cluster_registry = args.keep_on_cluster_registry;
+    let mut files = Vec::new();
+    let mut namespaces: Vec<String> = Vec::new();
+    for fc in function_configs {
+        targets.extend(fc.targets);
+        selectors.extend(fc.selectors);
+        keep_on_cluster_registry |= fc.keep_on_cluster_registry;
+        namespaces.extend(fc.namespace);
+        files.push(fc.params);
+    }
+    namespaces.dedup();
+    let from_function_configs = match namespaces.as_slice() {
+        [one, other, ..] if namespace_given(args, env).is_none() => {
+            return Err(Failure::Config(Problems::new(vec![Problem::general(format!(
+                "the function configs name two namespaces, {one:?} and {other:?}: keep one (or pass --namespace)"
+            ))])))
+        }
+        found => found.first().cloned(),
+    };
+    let (namespace, namespace_origin) = namespace_given(args, env)
+        .or_else(|| from_function_configs.map(|n| (n, "the function config's namespace".to_owned())))
+        .map_or((None, None), |(n, origin)| (Some(n), Some(origin)));
+    targets.extend(args.targets.iter().cloned());
+    selectors.extend(args.selectors.iter().cloned());
+    let options = Options {
+        namespace,
+        namespace_origin,
+        targeting: Targeting { targets, selectors },
+        keep_on_cluster_registry,
+    };
+    Ok((options, files))
+}
+
+/// The Workflow namespace as the operator gave it, and where: `--namespace`,
+/// then `WORKFLOW_REGISTRY_NAMESPACE`, then `HELM_NAMESPACE` (which Helm sets
+/// for plugins). Empty counts as unset.
+fn namespace_given(args: &FilterArgs, env: config::EnvLookup<'_>) -> Option<(String, String)> {
+    let from_env = |name: &str| {
+        env(name)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (v.trim().to_owned(), name.to_owned()))
+    };
+    args.namespace
+        .clone()
+        .map(|n| (n, "--namespace".to_owned()))
+        .or_else(|| from_env("WORKFLOW_REGISTRY_NAMESPACE"))
+        .or_else(|| from_env("HELM_NAMESPACE"))
+}
+
+/// The function configs of a run: the one on standard input (KRM) and the
+/// one named by `--function-config` (or kustomize's `argv[1]`). Every
+/// source given is read, whatever the mode.
+pub(super) fn function_configs(
+    args: &ConfigArgs,
+    from_stdin: Option<FunctionConfig>,
+) -> Result<Vec<FunctionConfig>, Failure> {
+    let mut all: Vec<FunctionConfig> = from_stdin.into_iter().collect();
+    let failed = |p| Failure::Config(Problems::new(p));
+    if let Some(path) = &args.function_config {
+        all.push(function_config::from_file(path).map_err(failed)?);
+    }
+    if let Some(path) = &args.legacy_exec_config {
+        let root = std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").filter(|r| !r.is_empty());
+        all.push(function_config::from_legacy_exec_file(path, root.as_deref().map(Path::new)).map_err(failed)?);
+    }
+    Ok(all)
+}
+
+/// Resolve and validate.
+pub(super) fn load_settings_with(
+    args: &ConfigArgs,
+    env: config::EnvLookup<'_>,
+    function_configs: Vec<params::Params>,
+) -> Result<(Settings, Vec<Warning>), Failure> {
+    let resolved = resolve(args, env, function_configs)?;
+    config::validate(&resolved).map_err(Failure::Config)
+}
+
+/// Every configuration source: flags, environment, `--params`, `--values`
+/// and the function configs (which the caller has read).
+pub(super) fn resolve(
+    args: &ConfigArgs,
+    env: config::EnvLookup<'_>,
+    function_configs: Vec<params::Params>,
+) -> Result<config::Resolved, Failure> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    if let Some(path) = &args.params {
+        match params::load(path) {
+            Ok(p) => files.push(p),
+            Err(p) => problems.extend(p),
+        }
+    }
+    if let Some(path) = &args.values {
+        match config::values::load(path) {
+            Ok(p) => files.push(p),
+            Err(p) => problems.extend(p),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::Config(Problems::new(problems)));
+    }
+    files.extend(function_configs);
+    let mut flags = Vec::new();
+    if let Some(location) = &args.location {
+        flags.push((Setting::Location, location.clone()));
+    }
+    if let Some(prefix) = &args.secret_prefix {
+        flags.push((Setting::SecretPrefix, prefix.clone()));
+    }
+    Ok(config::resolve(&config::Inputs {
+        flags,
+        env: Some(env),
+        files,
+        unrestricted_files: files_unrestricted(args, env)?,
+    }))
+}
+
+/// `--load-restrictor`, else `WORKFLOW_REGISTRY_LOAD_RESTRICTOR` (blank =
+/// unset): whether `@path` in a config file may leave its directory.
+fn files_unrestricted(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<bool, Failure> {
+    const VAR: &str = "WORKFLOW_REGISTRY_LOAD_RESTRICTOR";
+    let from_env = env(VAR).filter(|v| !v.trim().is_empty());
+    match args.load_restrictor.as_deref().or(from_env.as_deref()).map(str::trim) {
+        None | Some("rootOnly" | "LoadRestrictionsRootOnly") => Ok(false),
+        Some("none" | "LoadRestrictionsNone") => Ok(true),
+        Some(other) => Err(Failure::Usage(format!(
+            "{VAR}={other:?}: expected one of {}",
+            args::LOAD_RESTRICTORS.join(", ")
+        ))),
+    }
+}

@@ -1,0 +1,414 @@
+//! Every file the tool reads besides the manifest stream: bounded, typed and,
+//! for paths that come from a config object, confined to that object's
+//! directory (kustomize's load restrictor, applied to `@path` values).
+//!
+//! Why each rule exists:
+//! - A config object comes from the package being rendered, which other
+//!   people write. `gcr.key_json: "@/home/op/other-key.json"` must not embed
+//!   the operator's files into the output Secret, so a path named there has
+//!   to stay below the object's directory after resolving symlinks.
+//! - `@/dev/zero` must not grow until memory runs out, and `@fifo` must not
+//!   hang: files are opened non-blocking, must be regular files (checked on
+//!   the open descriptor, so no race between the check and the read), and
+//!   are read through `take(limit + 1)` whatever their size claimed.
+//! - A refused path is never looked at, so an error cannot tell a package
+//!   author whether a file outside the package exists.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Component, Path, PathBuf};
+
+/// How large each kind of file may be. A service-account key is about
+/// 2.3 KiB; a chart's values file some tens of KiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A key file named by `@path` (`GCR_KEY_JSON=@key.json`).
+    KeyFile,
+    /// A params file, values file or config object.
+    ConfigFile,
+}
+
+impl Kind {
+    /// The size limit in bytes.
+    pub fn limit(self) -> u64 {
+        match self {
+            Kind::KeyFile => 64 * 1024,
+            Kind::ConfigFile => 4 * 1024 * 1024,
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Kind::KeyFile => "key file",
+            Kind::ConfigFile => "config file",
+        }
+    }
+}
+
+/// Where relative paths start and how far they may go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Base {
+    /// The operator's own choice (environment, flag): relative to the
+    /// current directory, anywhere.
+    #[default]
+    Anywhere,
+    /// Named by a config object: relative to this directory and confined to
+    /// it. The directory is canonical (symlinks resolved).
+    Confined(PathBuf),
+    /// Named by a config object with the load restrictor off: relative to
+    /// this directory, anywhere.
+    RelativeTo(PathBuf),
+}
+
+impl Base {
+    /// The confinement for paths named in a config file: `dir` when given
+    /// (kustomize's legacy exec plugins get their config as a temporary
+    /// file, and name the kustomization root apart), else the file's own
+    /// directory; for a config object on standard input the current
+    /// directory (kustomize: the kustomization root; kpt: where kpt runs).
+    pub fn for_config(config_file: Option<&Path>, dir: Option<&Path>) -> Result<Base, FileError> {
+        let dir = match (dir, config_file) {
+            (Some(dir), _) => absolute(dir),
+            (None, Some(file)) => absolute(file)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("/")),
+            (None, None) => current_dir(),
+        };
+        let canonical = std::fs::canonicalize(&dir).map_err(|e| FileError::Unreadable {
+            path: dir.clone(),
+            why: e.to_string(),
+        })?;
+        Ok(Base::Confined(canonical))
+    }
+
+    /// The same directory without the confinement (`--load-restrictor none`).
+    pub fn unrestricted(self) -> Base {
+        match self {
+            Base::Confined(dir) => Base::RelativeTo(dir),
+            other => other,
+        }
+    }
+}
+
+/// Why a file could not be read. Every message names the absolute path that
+/// was tried, or for a refused path the path as written and the directory it
+/// had to stay in (the refused path itself is never looked at).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error("cannot read {path}: {why}")]
+    Unreadable { path: PathBuf, why: String },
+    #[error("cannot read {path}: it is {what}, not a regular file")]
+    NotRegular { path: PathBuf, what: &'static str },
+    #[error("cannot read {path}: larger than the {limit_kib} KiB allowed for a {what}")]
+    TooLarge {
+        path: PathBuf,
+        limit_kib: u64,
+        what: &'static str,
+    },
+    #[error("cannot read {path}: it is not UTF-8 text")]
+    NotText { path: PathBuf },
+    #[error(
+        "refused to read {written:?}: a path named in a config file must be relative and stay inside {root} \
+         ({why}); to allow it, run with --load-restrictor none or WORKFLOW_REGISTRY_LOAD_RESTRICTOR=none"
+    )]
+    Escapes {
+        written: String,
+        root: PathBuf,
+        why: &'static str,
+    },
+}
+
+/// Read a text file named `written`, relative to `base`, within the size
+/// limit of `kind`.
+pub fn read(written: &str, base: &Base, kind: Kind) -> Result<String, FileError> {
+    let path = match base {
+        Base::Anywhere => absolute(Path::new(written)),
+        Base::RelativeTo(dir) => dir.join(written),
+        Base::Confined(root) => beneath(root, written)?,
+    };
+    read_path(&path, kind, matches!(base, Base::Confined(_)))
+}
+
+/// Read a file the operator named (a flag, `argv[1]`): anywhere, bounded.
+pub fn read_operator_file(path: &Path, kind: Kind) -> Result<String, FileError> {
+    read_path(&absolute(path), kind, false)
+}
+
+/// `path` made absolute against the current directory (not canonicalised:
+/// this is the path as the operator would recognise it).
+pub fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        current_dir().join(path)
+    }
+}
+
+fn current_dir() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+fn read_path(path: &Path, kind: Kind, no_follow: bool) -> Result<String, FileError> {
+    let unreadable = |e: std::io::Error| FileError::Unreadable {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    };
+    // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
+    // O_NOFOLLOW (confined paths): the last component was checked to be no
+    // symlink; refuse one planted since.
+    let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
+    if no_follow {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
+        .map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    let file_type = meta.file_type();
+    if !file_type.is_file() {
+        return Err(FileError::NotRegular {
+            path: path.to_path_buf(),
+            what: describe(&file_type),
+        });
+    }
+    let too_large = || FileError::TooLarge {
+        path: path.to_path_buf(),
+        limit_kib: kind.limit() / 1024,
+        what: kind.what(),
+    };
+    if meta.len() > kind.limit() {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // The size can change after fstat (a growing file): enforce it while reading too.
+    read_blocking(file, kind.limit(), &mut bytes).map_err(unreadable)?;
+    if bytes.len() as u64 > kind.limit() {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|_| FileError::NotText {
+        path: path.to_path_buf(),
+    })
+}
+
+/// A regular file ignores O_NONBLOCK, but `WouldBlock` is retried anyway
+/// so that no platform quirk turns into a short read.
+fn read_blocking(file: File, limit: u64, out: &mut Vec<u8>) -> std::io::Result<()> {
+    let mut reader = file.take(limit + 1);
+    loop {
+        match reader.read_to_end(out) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn describe(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Resolve `written` below `root` the way the kernel would, one component
+/// at a time, following symlinks by reading them, never by opening them:
+/// a path or link that leaves `root` is refused before anything outside
+/// `root` is looked at. (Linux's `openat2(RESOLVE_BENEATH)` in user space.)
+pub fn beneath(root: &Path, written: &str) -> Result<PathBuf, FileError> {
+    let escapes = |why| FileError::Escapes {
+        written: written.to_owned(),
+        root: root.to_path_buf(),
+        why,
+    };
+    let given = Path::new(written);
+    if given.is_absolute() {
+        return Err(escapes("an absolute path"));
+    }
+    let mut pending: VecDeque<OsString> = VecDeque::new();
+    push_front(&mut pending, given);
+    let mut resolved: Vec<OsString> = Vec::new();
+    let mut links = 0;
+    while let Some(part) = pending.pop_front() {
+        match part.to_str() {
+            Some(".") => continue,
+            Some("..") => {
+                if resolved.pop().is_none() {
+                    return Err(escapes("it leaves that directory"));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let candidate = join(root, &resolved).join(&part);
+        match std::fs::symlink_metadata(&candidate) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                links += 1;
+                if links > 40 {
+                    return Err(FileError::Unreadable {
+                        path: candidate,
+                        why: "too many levels of symbolic links".into(),
+                    });
+                }
+                let target = std::fs::read_link(&candidate).map_err(|e| FileError::Unreadable {
+                    path: candidate.clone(),
+                    why: e.to_string(),
+                })?;
+                if target.is_absolute() {
+                    let inside = target
+                        .strip_prefix(root)
+                        .map_err(|_| escapes("a symbolic link on the way points outside it"))?;
+                    resolved.clear();
+                    push_front(&mut pending, inside);
+                } else {
+                    push_front(&mut pending, &target);
+                }
+            }
+            // Not a link (or not there: the open reports that, inside the root).
+            _ => resolved.push(part),
+        }
+    }
+    Ok(join(root, &resolved))
+}
+
+fn push_front(pending: &mut VecDeque<OsString>, path: &Path) {
+    let parts: Vec<OsString> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(name) => Some(name.to_os_string()),
+            Component::ParentDir => Some(OsString::from("..")),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => None,
+        })
+        .collect();
+    for part in parts.into_iter().rev() {
+        pending.push_front(part);
+    }
+}
+
+fn join(root: &Path, parts: &[OsString]) -> PathBuf {
+    let mut path = root.to_path_buf();
+    path.extend(parts);
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("wr-files-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::canonicalize(dir).unwrap()
+    }
+
+    #[test]
+    fn confined_paths_stay_inside_after_links() {
+        let root = scratch("beneath");
+        std::fs::create_dir_all(root.join("pkg/sub")).unwrap();
+        std::fs::write(root.join("pkg/key.json"), "{}").unwrap();
+        std::fs::write(root.join("outside.json"), "{}").unwrap();
+        let pkg = root.join("pkg");
+        std::os::unix::fs::symlink("../key.json", pkg.join("sub/up")).unwrap();
+        std::os::unix::fs::symlink("../outside.json", pkg.join("out")).unwrap();
+        std::os::unix::fs::symlink(root.join("outside.json"), pkg.join("abs")).unwrap();
+        std::os::unix::fs::symlink(pkg.join("key.json"), pkg.join("abs-in")).unwrap();
+        let base = Base::Confined(pkg.clone());
+        assert_eq!(read("key.json", &base, Kind::KeyFile).unwrap(), "{}");
+        assert_eq!(read("sub/../key.json", &base, Kind::KeyFile).unwrap(), "{}");
+        assert_eq!(read("sub/up", &base, Kind::KeyFile).unwrap(), "{}");
+        assert_eq!(read("abs-in", &base, Kind::KeyFile).unwrap(), "{}");
+        for bad in ["../outside.json", "out", "abs", "sub/../../outside.json"] {
+            let e = read(bad, &base, Kind::KeyFile).unwrap_err();
+            assert!(matches!(e, FileError::Escapes { .. }), "{bad}: {e}");
+        }
+        let e = read(&root.join("outside.json").display().to_string(), &base, Kind::KeyFile).unwrap_err();
+        assert!(e.to_string().contains("an absolute path"), "{e}");
+        // Outside the root, a missing file and a present one give the same answer.
+        let missing = read("../nope.json", &base, Kind::KeyFile).unwrap_err().to_string();
+        let present = read("../outside.json", &base, Kind::KeyFile).unwrap_err().to_string();
+        assert_eq!(
+            missing.replace("nope", "X"),
+            present.replace("outside", "X"),
+            "no existence oracle"
+        );
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    proptest::proptest! {
+        /// Whatever the path (any mix of names, `.`, `..` and links that
+        /// point in, out, up or at themselves), a path that resolves
+        /// resolves below the root, also after the kernel follows links.
+        #[test]
+        fn resolved_paths_never_leave_the_root(parts in proptest::collection::vec(
+            proptest::sample::select(vec!["a", "b", ".", "..", "in", "out", "up", "loop", "abs-out", "f"]), 0..8)
+        ) {
+            let root = fixture_tree();
+            let written = parts.join("/");
+            if let Ok(path) = beneath(&root, &written) {
+                proptest::prop_assert!(path.starts_with(&root), "{written} -> {}", path.display());
+                if let Ok(real) = std::fs::canonicalize(&path) {
+                    proptest::prop_assert!(real.starts_with(&root), "{written} -> {}", real.display());
+                }
+            }
+        }
+    }
+
+    /// root/{a/{b/, f, in -> ../a, up -> .., out -> ../../x, loop -> loop, abs-out -> /etc}}
+    fn fixture_tree() -> PathBuf {
+        static TREE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+        TREE.get_or_init(|| {
+            let base = scratch("prop");
+            std::fs::write(base.join("x"), "outside").unwrap();
+            let root = base.join("root");
+            let a = root.join("a");
+            std::fs::create_dir_all(a.join("b")).unwrap();
+            std::fs::write(a.join("f"), "inside").unwrap();
+            for dir in [&root, &a, &a.join("b")] {
+                std::os::unix::fs::symlink("../a", dir.join("in")).unwrap();
+                std::os::unix::fs::symlink("..", dir.join("up")).unwrap();
+                std::os::unix::fs::symlink("../../x", dir.join("out")).unwrap();
+                std::os::unix::fs::symlink("loop", dir.join("loop")).unwrap();
+                std::os::unix::fs::symlink("/etc", dir.join("abs-out")).unwrap();
+            }
+            root
+        })
+        .clone()
+    }
+
+    #[test]
+    fn only_regular_files_within_the_limit() {
+        let root = scratch("kinds");
+        let e = read_operator_file(&root, Kind::ConfigFile).unwrap_err();
+        assert!(e.to_string().contains("a directory"), "{e}");
+        let e = read_operator_file(Path::new("/dev/zero"), Kind::KeyFile).unwrap_err();
+        assert!(e.to_string().contains("a device"), "{e}");
+        let big = root.join("big");
+        std::fs::write(&big, vec![b'x'; 64 * 1024 + 1]).unwrap();
+        let e = read_operator_file(&big, Kind::KeyFile).unwrap_err();
+        assert!(e.to_string().contains("larger than the 64 KiB"), "{e}");
+        let e = read_operator_file(Path::new("relative-missing"), Kind::KeyFile).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains(&current_dir().join("relative-missing").display().to_string()),
+            "absolute path named: {e}"
+        );
+        std::fs::remove_dir_all(root).unwrap();
+    }
+}
