@@ -636,11 +636,15 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
     let image = refresher_image(&ours, config);
     let loc = config.location.as_str();
     let remove_registry = loc != "on-cluster" && !config.keep_on_cluster_registry;
-    let holds_workflow = ours
-        .iter()
-        .any(|d| WORKLOADS.contains(&kind(d)) && ["deis-builder", "deis-controller"].contains(&name(d)));
+    // Workflow's workloads: the builder and controller Deployments.
+    let is_workload = |d: &&Json| kind(d) == "Deployment" && ["deis-builder", "deis-controller"].contains(&name(d));
+    let has_workloads = ours.iter().any(is_workload);
+    // A Workflow component: a workload, or any registry component of SPEC 2's table.
+    let holds_workflow = ours.iter().any(|d| is_workload(d) || role(d) != Role::Other);
+    // Helm 4's `separate` strategy post-renders the hooks on their own.
+    let hooks_only = !docs.iter().any(|d| !is_hook(d));
     let has_registry = ours.iter().any(|d| role(d) == Role::OnClusterRegistry);
-    if loc == "on-cluster" && holds_workflow && !has_registry {
+    if loc == "on-cluster" && has_workloads && !has_registry && !hooks_only {
         return Err(Refusal::OnClusterWithoutRegistry);
     }
 
@@ -683,7 +687,7 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
         out.extend(expected);
     }
 
-    let additions = ours.iter().any(|d| !is_hook(d)) && holds_workflow;
+    let additions = !hooks_only && holds_workflow;
     if additions && loc != "on-cluster" && !seen_secret {
         out.push(Expected::Added {
             doc: new_secret(config, ns),
