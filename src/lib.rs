@@ -10,4 +10,5 @@ pub mod config;
 pub mod manifest;
 pub mod plugin;
 pub mod transform;
+pub mod verify;
 pub mod yaml;

@@ -6,6 +6,7 @@ mod args;
 mod check;
 mod help;
 mod krm_function;
+mod verify;
 
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-pub use args::{Cli, Command, ConfigArgs, FilterArgs, Mode, Shell};
+pub use args::{Cli, Command, ConfigArgs, FilterArgs, Mode, Output, ProbeArgs, Shell};
 
 use crate::config::{self, params, Problems, Setting, Settings, Warning};
 use crate::manifest::InputError;
@@ -30,6 +31,8 @@ pub enum Failure {
     Config(Problems),
     /// Exit 2: the command line is at fault.
     Usage(String),
+    /// Exit 4: the opt-in registry verification failed.
+    Verify(String),
 }
 
 impl Failure {
@@ -37,12 +40,13 @@ impl Failure {
         match self {
             Failure::Input(_) => 1,
             Failure::Config(_) | Failure::Usage(_) => 2,
+            Failure::Verify(_) => verify::EXIT_NOT_VERIFIED,
         }
     }
 
     fn message(&self) -> String {
         match self {
-            Failure::Input(m) | Failure::Usage(m) => m.clone(),
+            Failure::Input(m) | Failure::Usage(m) | Failure::Verify(m) => m.clone(),
             Failure::Config(problems) => problems.to_string().trim_end().to_owned(),
         }
     }
@@ -77,6 +81,12 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Check { config }) => check::run(&config, &env),
+        Some(Command::Verify {
+            config,
+            probe,
+            push_check,
+            output,
+        }) => verify::run(&config, &probe, push_check, output, &env),
         None => filter(&cli.filter, &env),
     }
 }
@@ -191,6 +201,9 @@ pub fn run_filter<'a>(
         keep_on_cluster_registry: args.keep_on_cluster_registry || fc.keep_on_cluster_registry,
     };
     let output = transform::run(input, &settings, &options)?;
+    if args.verify {
+        verify::before_writing(&args.probe, &settings.location)?;
+    }
     Ok((output, warnings))
 }
 
