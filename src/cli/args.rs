@@ -71,7 +71,7 @@ pub struct ProbeArgs {
 
     /// The off-cluster registry speaks plain http (no TLS): only then is
     /// http:// used.
-    #[arg(long, env = "WORKFLOW_REGISTRY_INSECURE_REGISTRY")]
+    #[arg(long, env = "WORKFLOW_REGISTRY_INSECURE_REGISTRY", value_parser = clap::builder::FalseyValueParser::new())]
     pub insecure_registry: bool,
 
     /// Connect and read timeout, in seconds.
@@ -187,7 +187,7 @@ pub struct FilterArgs {
     /// Verify the registry credentials (as `workflow-registry verify` does)
     /// before writing anything; on failure nothing is written and the exit
     /// status is 4. Off by default: many renderers run offline.
-    #[arg(long, env = "WORKFLOW_REGISTRY_VERIFY")]
+    #[arg(long, env = "WORKFLOW_REGISTRY_VERIFY", value_parser = clap::builder::FalseyValueParser::new())]
     pub verify: bool,
 
     #[command(flatten)]
