@@ -13,7 +13,7 @@ use crate::transform::{Selector, Target};
     version,
     about = "Point a rendered Deis Workflow (or Hephy) manifest at a container registry.",
     long_about = help::LONG_ABOUT,
-    after_help = "Settings come from environment variables (see --help for the full list). Exit status: 0 ok, 1 bad input manifest, 2 bad configuration or usage.",
+    after_help = "Settings come from environment variables (see --help for the full list). Exit status: 0 ok, 1 bad input manifest, 2 bad configuration or usage, 4 registry verification failed (verify, --verify).",
     after_long_help = help::after_long_help(),
     args_conflicts_with_subcommands = true
 )]
@@ -74,7 +74,7 @@ pub struct ProbeArgs {
     #[arg(long, env = "WORKFLOW_REGISTRY_INSECURE_REGISTRY", value_parser = clap::builder::FalseyValueParser::new())]
     pub insecure_registry: bool,
 
-    /// Connect and read timeout, in seconds.
+    /// Connect and read timeout of each verification request, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub timeout: u64,
 
