@@ -339,34 +339,41 @@ fn off_cluster_bearer_token_flow_and_push_scope() {
     assert!(has(&json, "credentials_rejected"), "{json:#}");
 }
 
-#[test]
-fn tls_from_a_private_ca_is_trusted_only_with_the_ca_file() {
-    if !tools(&["docker-registry", "htpasswd", "openssl"]) {
-        return;
-    }
-    let dir = common::scratch("verify-tls");
+/// A registry with htpasswd (testuser) and TLS from a private CA: the
+/// registry, its port and the CA file.
+fn tls_registry(dir: &Path) -> (Peer, u16, String) {
     // A CA and a leaf (not a self-signed CA: webpki refuses a CA as end entity).
     sh(
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj '/CN=Workflow Test Root CA/O=verify-tests' 2>/dev/null \
          && openssl req -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj /CN=127.0.0.1 2>/dev/null \
          && printf 'basicConstraints=CA:FALSE\\nsubjectAltName=IP:127.0.0.1\\nkeyUsage=digitalSignature,keyEncipherment\\nextendedKeyUsage=serverAuth\\n' > leaf.ext \
          && openssl x509 -req -in leaf.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out leaf.crt -days 2 -extfile leaf.ext 2>/dev/null",
-        &dir,
+        dir,
     );
-    let file = htpasswd(&dir, &[("testuser", "testpass-9f2c")]);
+    let file = htpasswd(dir, &[("testuser", "testpass-9f2c")]);
     let tls = format!(
         "  tls:\n    certificate: {}\n    key: {}\n",
         dir.join("leaf.crt").display(),
         dir.join("leaf.key").display()
     );
-    let (_registry, port) = registry(
-        &dir,
+    let (registry, port) = registry(
+        dir,
         &format!(
             "auth:\n  htpasswd:\n    realm: basic-realm\n    path: {}\n",
             file.display()
         ),
         &tls,
     );
+    (registry, port, dir.join("ca.crt").display().to_string())
+}
+
+#[test]
+fn tls_from_a_private_ca_is_trusted_only_with_the_ca_file() {
+    if !tools(&["docker-registry", "htpasswd", "openssl"]) {
+        return;
+    }
+    let dir = common::scratch("verify-tls");
+    let (_registry, port, ca) = tls_registry(&dir);
     let env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "testpass-9f2c");
 
     let (out, json) = verify(&env, &[]);
@@ -378,7 +385,6 @@ fn tls_from_a_private_ca_is_trusted_only_with_the_ca_file() {
         "{why}"
     );
 
-    let ca = dir.join("ca.crt").display().to_string();
     let (out, json) = verify(&env, &["--ca-file", &ca]);
     assert_eq!(out.status.code(), Some(0), "{json:#}");
     assert!(has(&json, "credentials_accepted"));
@@ -387,6 +393,61 @@ fn tls_from_a_private_ca_is_trusted_only_with_the_ca_file() {
     let mut with_env = env.clone();
     with_env.push(("WORKFLOW_REGISTRY_CA_FILE", ca));
     assert_eq!(verify(&with_env, &[]).0.status.code(), Some(0));
+}
+
+#[test]
+fn https_proxy_is_used_and_no_proxy_bypasses_it() {
+    if !tools(&["docker-registry", "htpasswd", "openssl"]) {
+        return;
+    }
+    let Some(python) = python() else { return };
+    let dir = common::scratch("verify-proxy");
+    let (_registry, port, ca) = tls_registry(&dir);
+    let proxy_port = free_port();
+    let log = dir.join("proxy.log");
+    std::fs::write(&log, "").unwrap();
+    let mut cmd = Command::new(&python);
+    cmd.arg(common::root().join("tests/peers/connect_proxy.py"))
+        .arg(proxy_port.to_string())
+        .arg(&log);
+    let _proxy = start(cmd, proxy_port);
+    let mut env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "testpass-9f2c");
+    env.push(("HTTPS_PROXY", format!("http://127.0.0.1:{proxy_port}")));
+
+    let (out, json) = verify(&env, &["--ca-file", &ca]);
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    let tunnels = std::fs::read_to_string(&log).unwrap();
+    assert!(tunnels.contains(&format!("CONNECT 127.0.0.1:{port}")), "{tunnels:?}");
+
+    env.push(("NO_PROXY", "127.0.0.1".into()));
+    let (out, json) = verify(&env, &["--ca-file", &ca]);
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        tunnels,
+        "NO_PROXY was not honoured"
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_times_out_within_the_bound() {
+    // Accepts connections and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _hold = std::thread::spawn(move || {
+        let conns: Vec<_> = listener.incoming().take(4).collect();
+        std::thread::sleep(Duration::from_secs(20));
+        drop(conns);
+    });
+    let start = Instant::now();
+    let (out, json) = verify(
+        &off_cluster(&format!("127.0.0.1:{port}"), "u", "testpass-9f2c"),
+        &["--insecure-registry", "--timeout", "1"],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(results(&json), ["unreachable"], "{json:#}");
+    assert!(detail(&json, "unreachable").contains("timed out"), "{json:#}");
+    assert!(start.elapsed() < Duration::from_secs(8), "{:?}", start.elapsed());
 }
 
 fn ecr_env(access: &str, secret: &str) -> Vec<(&'static str, String)> {

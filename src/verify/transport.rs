@@ -247,7 +247,9 @@ impl Transport {
     /// Connect once more, without a proxy, only to read who issued the
     /// server's certificate: the handshake is abandoned at the certificate.
     fn issuer_of(&self, url: &str) -> Option<String> {
-        if ureq::Proxy::try_from_env().is_some() {
+        let proxied = ureq::Proxy::try_from_env()
+            .is_some_and(|p| url.parse::<ureq::http::Uri>().is_ok_and(|uri| !p.is_no_proxy(&uri)));
+        if proxied {
             return None;
         }
         let authority = url.strip_prefix("https://")?.split('/').next()?;
