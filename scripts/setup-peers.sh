@@ -51,6 +51,31 @@ if [ ! -x "$peers/venv/bin/python" ] || ! "$peers/venv/bin/python" -c 'import he
     || missing+=("helm-python-sdk==0.2.2 and kubernetes-validate==1.37.0 (PyPI)")
 fi
 
+# --- verify (issue 13): registry peers for tests/verify.rs -------------------
+# Debian's docker-registry (CNCF Distribution 2.8) with htpasswd from
+# apache2-utils and certificates from openssl; moto_server (ECR with SigV4
+# checks), google-auth (the Google token endpoint's JWT verifier), PyJWT and
+# cryptography (the registry token server) and bcrypt in target/peers/venv.
+# pip runs as `venv/bin/python -m pip`: a venv copied from another checkout
+# keeps that checkout's path in bin/pip's shebang.
+for tool in docker-registry htpasswd openssl; do
+  if ! command -v "$tool" >/dev/null; then
+    say "installing Debian's docker-registry, apache2-utils and openssl"
+    apt_install docker-registry apache2-utils openssl || true
+    break
+  fi
+done
+for tool in docker-registry htpasswd openssl; do
+  command -v "$tool" >/dev/null || missing+=("$tool (apt: docker-registry apache2-utils openssl)")
+done
+if [ -x "$peers/venv/bin/python" ] \
+  && ! "$peers/venv/bin/python" -c 'import moto, google.auth, jwt, cryptography, bcrypt, boto3' 2>/dev/null; then
+  say "installing moto[server], google-auth, bcrypt, PyJWT and cryptography into target/peers/venv"
+  "$peers/venv/bin/python" -m pip install -q 'moto[server]' google-auth bcrypt PyJWT cryptography \
+    || missing+=("moto[server] google-auth bcrypt PyJWT cryptography (PyPI, into target/peers/venv)")
+fi
+# --- end verify ----------------------------------------------------------------
+
 for tool in kubectl kpt; do
   command -v "$tool" >/dev/null || missing+=("$tool (expected on the machine image)")
 done

@@ -12,4 +12,5 @@ pub mod files;
 pub mod manifest;
 pub mod plugin;
 pub mod transform;
+pub mod verify;
 pub mod yaml;

@@ -13,7 +13,7 @@ use crate::transform::{Selector, Target};
     version,
     about = "Point a rendered Deis Workflow (or Hephy) manifest at a container registry.",
     long_about = help::LONG_ABOUT,
-    after_help = "Settings come from environment variables (see --help for the full list). Exit status: 0 ok, 1 bad input manifest, 2 bad configuration or usage, 3 output lost (write error).",
+    after_help = "Settings come from environment variables (see --help for the full list). Exit status: 0 ok, 1 bad input manifest, 2 bad configuration or usage, 3 output lost (write error), 4 registry verification failed (verify, --verify).",
     after_long_help = help::after_long_help(),
     args_conflicts_with_subcommands = true
 )]
@@ -33,11 +33,80 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Contact the configured registry and prove the credentials work
+    /// (configuration as for `check`); exit 0 when verified, 4 otherwise.
+    Verify {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        probe: ProbeArgs,
+        /// Also prove push access (off-cluster): start a blob upload and
+        /// cancel it, leaving nothing behind.
+        #[arg(long)]
+        push_check: bool,
+        /// `table` for people, `json` for scripts.
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
         shell: Shell,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
+}
+
+/// How `verify` (and the pipeline's `--verify`) reaches the registry.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ProbeArgs {
+    /// Trust the CA certificates in this PEM file as well as the system's
+    /// (a private registry's CA).
+    #[arg(long, value_name = "FILE", env = "WORKFLOW_REGISTRY_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// The off-cluster registry speaks plain http (no TLS): only then is
+    /// http:// used.
+    #[arg(long, env = "WORKFLOW_REGISTRY_INSECURE_REGISTRY", value_parser = clap::builder::FalseyValueParser::new())]
+    pub insecure_registry: bool,
+
+    /// Connect and read timeout of each verification request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub timeout: u64,
+
+    /// For testing only: send ECR's GetAuthorizationToken to this loopback
+    /// URL instead of api.ecr.<region>.amazonaws.com.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "WORKFLOW_REGISTRY_TEST_ECR_ENDPOINT",
+        hide_short_help = true
+    )]
+    pub test_ecr_endpoint: Option<String>,
+
+    /// For testing only: log in to this loopback registry URL instead of the
+    /// ECR proxy endpoint or the GCR host.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "WORKFLOW_REGISTRY_TEST_REGISTRY_ENDPOINT",
+        hide_short_help = true
+    )]
+    pub test_registry_endpoint: Option<String>,
+
+    /// Allow the GCR key's token_uri to be this URL besides Google's own
+    /// (a test token endpoint); any other token_uri is refused.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "WORKFLOW_REGISTRY_ALLOW_TOKEN_URI",
+        hide_short_help = true
+    )]
+    pub allow_token_uri: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -144,6 +213,15 @@ pub struct FilterArgs {
     /// manifest stream.
     #[arg(long, value_enum, default_value_t = Mode::Auto)]
     pub mode: Mode,
+
+    /// Verify the registry credentials (as `workflow-registry verify` does)
+    /// before writing anything; on failure nothing is written and the exit
+    /// status is 4. Off by default: many renderers run offline.
+    #[arg(long, env = "WORKFLOW_REGISTRY_VERIFY", value_parser = clap::builder::FalseyValueParser::new())]
+    pub verify: bool,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]

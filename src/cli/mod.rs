@@ -11,6 +11,7 @@ mod log;
 mod log_file;
 mod output;
 mod sources;
+mod verify;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-pub use args::{Cli, Command, ConfigArgs, FilterArgs, Mode, Shell};
+pub use args::{Cli, Command, ConfigArgs, FilterArgs, Mode, Output, ProbeArgs, Shell};
 use sources::{function_configs, load_settings_with, resolve};
 
 use crate::config::{self, Problems, Warning};
@@ -37,6 +38,8 @@ pub enum Failure {
     Config(Problems),
     /// Exit 2: the command line is at fault.
     Usage(String),
+    /// Exit 4: the opt-in registry verification failed.
+    Verify(String),
 }
 
 impl Failure {
@@ -44,12 +47,13 @@ impl Failure {
         match self {
             Failure::Input(_) => 1,
             Failure::Config(_) | Failure::Usage(_) => 2,
+            Failure::Verify(_) => verify::EXIT_NOT_VERIFIED,
         }
     }
 
     fn message(&self) -> String {
         match self {
-            Failure::Input(m) | Failure::Usage(m) => m.clone(),
+            Failure::Input(m) | Failure::Usage(m) | Failure::Verify(m) => m.clone(),
             Failure::Config(problems) => problems.to_string().trim_end().to_owned(),
         }
     }
@@ -59,7 +63,7 @@ impl Failure {
     /// reported, so text from the input can never add a line.
     fn lines(&self) -> Vec<String> {
         match self {
-            Failure::Input(m) | Failure::Usage(m) => vec![m.clone()],
+            Failure::Input(m) | Failure::Usage(m) | Failure::Verify(m) => vec![m.clone()],
             Failure::Config(problems) => {
                 let n = problems.problems.len();
                 let mut lines = vec![format!(
@@ -111,6 +115,12 @@ pub fn main() -> ExitCode {
     match cli.command {
         Some(Command::Completions { shell }) => print_completions(&reporter, shell),
         Some(Command::Check { config }) => check::run(&reporter, &config, &env),
+        Some(Command::Verify {
+            config,
+            probe,
+            push_check,
+            output,
+        }) => verify::run(&reporter, &config, &probe, push_check, output, &env),
         None => filter(&reporter, &cli.filter, &env),
     }
 }
@@ -234,6 +244,9 @@ pub fn run_filter<'a>(
     let (options, files) = sources::options(args, env, function_configs)?;
     let (settings, warnings) = load_settings_with(&args.config, env, files)?;
     let output = transform::run(input, &settings, &options)?;
+    if args.verify {
+        verify::before_writing(&args.probe, &settings.location)?;
+    }
     Ok((output, warnings))
 }
 

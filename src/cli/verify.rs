@@ -1,0 +1,107 @@
+//! `workflow-registry verify`, and the pipeline's `--verify` opt-in: the
+//! configuration is resolved and validated exactly as for `check`, then the
+//! registry is contacted (see [`crate::verify`]).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use super::args::{Output, ProbeArgs};
+use super::log::{write_stderr, Reporter};
+use super::output::write_stdout_text;
+use super::{fail, function_configs, load_settings_with, ConfigArgs, Failure};
+use crate::config::{self, Location};
+use crate::verify::{self, Options, TransportOptions};
+
+/// The exit status when a verification step failed (or proved nothing).
+pub const EXIT_NOT_VERIFIED: u8 = 4;
+
+/// Run `verify`: 0 when the credentials were proven, 4 when not, 2 for a
+/// configuration or usage problem, 3 when the report could not be written.
+pub fn run(
+    reporter: &Reporter,
+    config: &ConfigArgs,
+    probe: &ProbeArgs,
+    push_check: bool,
+    output: Output,
+    env: config::EnvLookup<'_>,
+) -> ExitCode {
+    let loaded = function_configs(config, None)
+        .map(|fcs| fcs.into_iter().map(|fc| fc.params).collect())
+        .and_then(|files| load_settings_with(config, env, files));
+    let (settings, warnings) = match loaded {
+        Ok(s) => s,
+        Err(failure) => return fail(reporter, &failure),
+    };
+    for w in &warnings {
+        reporter.warning(&w.to_string());
+    }
+    let report = match options(probe, push_check).and_then(|o| verify::run(&settings.location, &o)) {
+        Ok(r) => r,
+        Err(why) => return fail(reporter, &Failure::Usage(why)),
+    };
+    let text = match output {
+        Output::Table => report.table(),
+        Output::Json => report.json(),
+    };
+    let written = write_stdout_text(reporter, &text);
+    if written != ExitCode::SUCCESS {
+        return written;
+    }
+    if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_NOT_VERIFIED)
+    }
+}
+
+/// The pipeline opt-in: verify `location` before anything is written.
+/// The report goes to standard error; a failure carries its failed steps.
+pub fn before_writing(probe: &ProbeArgs, location: &Location) -> Result<(), Failure> {
+    let report = options(probe, false)
+        .and_then(|o| verify::run(location, &o))
+        .map_err(Failure::Usage)?;
+    write_stderr(&report.table());
+    if report.passed {
+        Ok(())
+    } else {
+        Err(Failure::Verify(format!(
+            "registry verification failed, nothing was written: {}",
+            report.failures()
+        )))
+    }
+}
+
+/// Flags to options; the test overrides may only point at loopback.
+fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
+    for (flag, value) in [
+        ("--test-ecr-endpoint", &probe.test_ecr_endpoint),
+        ("--test-registry-endpoint", &probe.test_registry_endpoint),
+    ] {
+        if let Some(url) = value {
+            if !verify::is_loopback_url(url) {
+                return Err(format!(
+                    "{flag} {url:?}: only a loopback http(s) URL is accepted (it exists for tests)"
+                ));
+            }
+        }
+    }
+    // `Default` (not clap) gives 0: keep the documented default then.
+    let seconds = if probe.timeout == 0 { 10 } else { probe.timeout };
+    Ok(Options {
+        transport: TransportOptions {
+            ca_file: probe.ca_file.clone(),
+            timeout: Duration::from_secs(seconds),
+        },
+        insecure_registry: probe.insecure_registry,
+        push_check,
+        ecr_endpoint: probe
+            .test_ecr_endpoint
+            .clone()
+            .map(|u| u.trim_end_matches('/').to_owned()),
+        registry_endpoint: probe
+            .test_registry_endpoint
+            .clone()
+            .map(|u| u.trim_end_matches('/').to_owned()),
+        allow_token_uri: probe.allow_token_uri.clone(),
+    })
+}

@@ -1,0 +1,718 @@
+//! `workflow-registry verify` against real peers on 127.0.0.1, each started
+//! and stopped here: Debian's docker-registry (CNCF Distribution 2.8) with
+//! htpasswd, with token auth (tests/peers/token_server.py) and with TLS from a
+//! private CA; moto_server with signature checking on for ECR; and a Google
+//! token endpoint built on google-auth's own JWT verifier
+//! (tests/peers/google_token.py). Peers come from scripts/setup-peers.sh; a
+//! missing one is a loud skip, and a failure under CI=true.
+//!
+//! Expectations come from how each peer is set up here (which user it knows,
+//! which CA signed it), never from the code under test.
+
+mod common;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A peer process, killed and reaped when dropped.
+struct Peer(Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_for(port: u16, child: &mut Child) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("peer on port {port} exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("peer on port {port} did not start");
+}
+
+fn start(mut cmd: Command, port: u16) -> Peer {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    wait_for(port, &mut child);
+    Peer(child)
+}
+
+/// The peers' Python (target/peers/venv), if it has every module the peers use.
+fn python() -> Option<PathBuf> {
+    let python = common::peer("venv/bin/python")?;
+    let ok = Command::new(&python)
+        .args(["-c", "import moto, google.auth, jwt, cryptography, boto3"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        return Some(python);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("target/peers/venv lacks moto/google-auth/PyJWT/cryptography (CI=true: a failure); run scripts/setup-peers.sh");
+    }
+    eprintln!("SKIPPED: target/peers/venv lacks moto/google-auth/PyJWT/cryptography; run scripts/setup-peers.sh");
+    None
+}
+
+fn tools(names: &[&str]) -> bool {
+    names.iter().all(|n| common::tool_on_path(n).is_some())
+}
+
+fn sh(cmd: &str, dir: &Path) {
+    let status = Command::new("sh").arg("-c").arg(cmd).current_dir(dir).status().unwrap();
+    assert!(status.success(), "{cmd}");
+}
+
+/// An htpasswd file (bcrypt, the only format the registry reads) with these users.
+fn htpasswd(dir: &Path, users: &[(&str, &str)]) -> PathBuf {
+    let path = dir.join("htpasswd");
+    let mut text = String::new();
+    for (user, password) in users {
+        let out = Command::new("htpasswd")
+            .args(["-Bbn", user, password])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        text.push_str(common::text(&out.stdout).trim());
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Start docker-registry on a free port with this `auth:` (and `tls:`) block.
+fn registry(dir: &Path, auth: &str, tls: &str) -> (Peer, u16) {
+    let port = free_port();
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let config = format!(
+        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: not-a-secret-test-only\n{tls}{auth}",
+        dir.join("data").display()
+    );
+    let path = dir.join("config.yml");
+    std::fs::write(&path, config).unwrap();
+    let mut cmd = Command::new("docker-registry");
+    cmd.arg("serve").arg(&path);
+    (start(cmd, port), port)
+}
+
+fn basic_registry(dir: &Path, users: &[(&str, &str)]) -> (Peer, u16) {
+    let file = htpasswd(dir, users);
+    registry(
+        dir,
+        &format!(
+            "auth:\n  htpasswd:\n    realm: basic-realm\n    path: {}\n",
+            file.display()
+        ),
+        "",
+    )
+}
+
+/// The secrets every run here must keep out of its output.
+const SECRETS: &[&str] = &[
+    "testpass-9f2c",
+    "wrongpass-77ab",
+    "tokpass",
+    "pullpass",
+    "123456789012-auth-token",
+    "ya29.fake-access-token-5d1e",
+    "PRIVATE KEY",
+];
+
+fn verify(env: &[(&str, String)], args: &[&str]) -> (Output, Value) {
+    let mut all = vec!["verify", "--output", "json"];
+    all.extend_from_slice(args);
+    let out = common::binary(env).args(&all).output().unwrap();
+    let (stdout, stderr) = (common::text(&out.stdout), common::text(&out.stderr));
+    for secret in SECRETS.iter().chain(
+        EXTRA_SECRETS
+            .lock()
+            .unwrap()
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .iter(),
+    ) {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "a secret leaked into the output of verify {args:?}:\n{stdout}\n{stderr}"
+        );
+    }
+    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    (out, json)
+}
+
+static EXTRA_SECRETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn results(json: &Value) -> Vec<String> {
+    json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["result"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn has(json: &Value, result: &str) -> bool {
+    results(json).iter().any(|r| r == result)
+}
+
+fn detail(json: &Value, result: &str) -> String {
+    json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["result"] == result)
+        .map(|s| s["detail"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn off_cluster(host: &str, user: &str, password: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("REGISTRY_LOCATION", "off-cluster".into()),
+        ("REGISTRY_HOSTNAME", host.into()),
+        ("REGISTRY_ORGANIZATION", "deis".into()),
+        ("REGISTRY_USERNAME", user.into()),
+        ("REGISTRY_PASSWORD", password.into()),
+    ]
+}
+
+#[test]
+fn off_cluster_basic_good_wrong_and_missing_credentials() {
+    if !tools(&["docker-registry", "htpasswd"]) {
+        return;
+    }
+    let dir = common::scratch("verify-basic");
+    let (_registry, port) = basic_registry(&dir, &[("testuser", "testpass-9f2c")]);
+    let host = format!("127.0.0.1:{port}");
+
+    let (out, json) = verify(
+        &off_cluster(&host, "testuser", "testpass-9f2c"),
+        &["--insecure-registry", "--push-check"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    assert_eq!(
+        results(&json),
+        ["reachable", "credentials_accepted", "push_allowed"],
+        "{json:#}"
+    );
+    assert_eq!(json["passed"], true);
+
+    let (out, json) = verify(
+        &off_cluster(&host, "testuser", "wrongpass-77ab"),
+        &["--insecure-registry"],
+    );
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    assert!(has(&json, "credentials_rejected"), "{json:#}");
+    let (out, json) = verify(&off_cluster(&host, "nobody", "testpass-9f2c"), &["--insecure-registry"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(has(&json, "credentials_rejected"), "{json:#}");
+
+    // Missing credentials: refused as configuration (exit 2) before any request.
+    let out = common::binary(&off_cluster(&host, "testuser", ""))
+        .args(["verify", "--insecure-registry"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(common::text(&out.stderr).contains("REGISTRY_PASSWORD"));
+    assert!(out.stdout.is_empty());
+
+    // Plain http is used only when the operator marks the registry insecure:
+    // without the mark, https is spoken to the http port and fails.
+    let (out, json) = verify(&off_cluster(&host, "testuser", "testpass-9f2c"), &[]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(!json["passed"].as_bool().unwrap());
+
+    // The table for people says the same.
+    let out = common::binary(&off_cluster(&host, "testuser", "testpass-9f2c"))
+        .args(["verify", "--insecure-registry"])
+        .output()
+        .unwrap();
+    let table = common::text(&out.stdout);
+    assert!(
+        table.contains("credentials accepted") && table.contains("verified:"),
+        "{table}"
+    );
+}
+
+#[test]
+fn off_cluster_unreachable_and_anonymous_registries() {
+    if !tools(&["docker-registry"]) {
+        return;
+    }
+    let closed = free_port();
+    let (out, json) = verify(
+        &off_cluster(&format!("127.0.0.1:{closed}"), "u", "testpass-9f2c"),
+        &["--insecure-registry"],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(results(&json), ["unreachable"]);
+
+    let dir = common::scratch("verify-anon");
+    let (_registry, port) = registry(&dir, "", "");
+    let env = off_cluster(&format!("127.0.0.1:{port}"), "u", "testpass-9f2c");
+    let (out, json) = verify(&env, &["--insecure-registry"]);
+    assert_eq!(out.status.code(), Some(4), "anonymous access proves nothing: {json:#}");
+    assert_eq!(results(&json), ["anonymous_access"]);
+    assert!(json["verdict"].as_str().unwrap().contains("not proven"));
+}
+
+/// A token-auth registry and its token server, sharing a signing key.
+fn token_registry(dir: &Path, python: &Path) -> (Peer, Peer, u16) {
+    sh(
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout token.key -out token.crt -days 2 -subj /CN=test-token-issuer 2>/dev/null",
+        dir,
+    );
+    let token_port = free_port();
+    let mut cmd = Command::new(python);
+    cmd.arg(common::root().join("tests/peers/token_server.py"))
+        .arg(token_port.to_string())
+        .arg(dir.join("token.key"))
+        .arg(dir.join("token.crt"));
+    let token_server = start(cmd, token_port);
+    let auth = format!(
+        "auth:\n  token:\n    realm: http://127.0.0.1:{token_port}/auth\n    service: test-registry\n    issuer: test-token-issuer\n    rootcertbundle: {}\n",
+        dir.join("token.crt").display()
+    );
+    let (registry, port) = registry(dir, &auth, "");
+    (registry, token_server, port)
+}
+
+#[test]
+fn off_cluster_bearer_token_flow_and_push_scope() {
+    if !tools(&["docker-registry", "openssl"]) {
+        return;
+    }
+    let Some(python) = python() else { return };
+    let dir = common::scratch("verify-bearer");
+    let (_registry, _tokens, port) = token_registry(&dir, &python);
+    let host = format!("127.0.0.1:{port}");
+
+    let (out, json) = verify(
+        &off_cluster(&host, "tokuser", "tokpass"),
+        &["--insecure-registry", "--push-check"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    assert_eq!(
+        results(&json),
+        ["reachable", "token_issued", "credentials_accepted", "push_allowed"],
+        "{json:#}"
+    );
+    assert!(detail(&json, "reachable").contains("Bearer"));
+
+    // A user the token server grants only `pull`: logs in, may not push.
+    let (out, json) = verify(
+        &off_cluster(&host, "pullonly", "pullpass"),
+        &["--insecure-registry", "--push-check"],
+    );
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    assert!(
+        has(&json, "credentials_accepted") && has(&json, "no_push_permission"),
+        "{json:#}"
+    );
+
+    let (out, json) = verify(
+        &off_cluster(&host, "tokuser", "wrongpass-77ab"),
+        &["--insecure-registry"],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    assert!(has(&json, "credentials_rejected"), "{json:#}");
+}
+
+/// A registry with htpasswd (testuser) and TLS from a private CA: the
+/// registry, its port and the CA file.
+fn tls_registry(dir: &Path) -> (Peer, u16, String) {
+    // A CA and a leaf (not a self-signed CA: webpki refuses a CA as end entity).
+    sh(
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj '/CN=Workflow Test Root CA/O=verify-tests' 2>/dev/null \
+         && openssl req -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj /CN=127.0.0.1 2>/dev/null \
+         && printf 'basicConstraints=CA:FALSE\\nsubjectAltName=IP:127.0.0.1\\nkeyUsage=digitalSignature,keyEncipherment\\nextendedKeyUsage=serverAuth\\n' > leaf.ext \
+         && openssl x509 -req -in leaf.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out leaf.crt -days 2 -extfile leaf.ext 2>/dev/null",
+        dir,
+    );
+    let file = htpasswd(dir, &[("testuser", "testpass-9f2c")]);
+    let tls = format!(
+        "  tls:\n    certificate: {}\n    key: {}\n",
+        dir.join("leaf.crt").display(),
+        dir.join("leaf.key").display()
+    );
+    let (registry, port) = registry(
+        dir,
+        &format!(
+            "auth:\n  htpasswd:\n    realm: basic-realm\n    path: {}\n",
+            file.display()
+        ),
+        &tls,
+    );
+    (registry, port, dir.join("ca.crt").display().to_string())
+}
+
+#[test]
+fn tls_from_a_private_ca_is_trusted_only_with_the_ca_file() {
+    if !tools(&["docker-registry", "htpasswd", "openssl"]) {
+        return;
+    }
+    let dir = common::scratch("verify-tls");
+    let (_registry, port, ca) = tls_registry(&dir);
+    let env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "testpass-9f2c");
+
+    let (out, json) = verify(&env, &[]);
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    assert_eq!(results(&json), ["tls_untrusted"]);
+    let why = detail(&json, "tls_untrusted");
+    assert!(
+        why.contains("CN=Workflow Test Root CA") && why.contains("O=verify-tests"),
+        "{why}"
+    );
+
+    let (out, json) = verify(&env, &["--ca-file", &ca]);
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    assert!(has(&json, "credentials_accepted"));
+
+    // The same through the environment variable.
+    let mut with_env = env.clone();
+    with_env.push(("WORKFLOW_REGISTRY_CA_FILE", ca));
+    assert_eq!(verify(&with_env, &[]).0.status.code(), Some(0));
+}
+
+#[test]
+fn https_proxy_is_used_and_no_proxy_bypasses_it() {
+    if !tools(&["docker-registry", "htpasswd", "openssl"]) {
+        return;
+    }
+    let Some(python) = python() else { return };
+    let dir = common::scratch("verify-proxy");
+    let (_registry, port, ca) = tls_registry(&dir);
+    let proxy_port = free_port();
+    let log = dir.join("proxy.log");
+    std::fs::write(&log, "").unwrap();
+    let mut cmd = Command::new(&python);
+    cmd.arg(common::root().join("tests/peers/connect_proxy.py"))
+        .arg(proxy_port.to_string())
+        .arg(&log);
+    let _proxy = start(cmd, proxy_port);
+    let mut env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "testpass-9f2c");
+    env.push(("HTTPS_PROXY", format!("http://127.0.0.1:{proxy_port}")));
+
+    let (out, json) = verify(&env, &["--ca-file", &ca]);
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    let tunnels = std::fs::read_to_string(&log).unwrap();
+    assert!(tunnels.contains(&format!("CONNECT 127.0.0.1:{port}")), "{tunnels:?}");
+
+    env.push(("NO_PROXY", "127.0.0.1".into()));
+    let (out, json) = verify(&env, &["--ca-file", &ca]);
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        tunnels,
+        "NO_PROXY was not honoured"
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_times_out_within_the_bound() {
+    // Accepts connections and never answers.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _hold = std::thread::spawn(move || {
+        let conns: Vec<_> = listener.incoming().take(4).collect();
+        std::thread::sleep(Duration::from_secs(20));
+        drop(conns);
+    });
+    let start = Instant::now();
+    let (out, json) = verify(
+        &off_cluster(&format!("127.0.0.1:{port}"), "u", "testpass-9f2c"),
+        &["--insecure-registry", "--timeout", "1"],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(results(&json), ["unreachable"], "{json:#}");
+    assert!(detail(&json, "unreachable").contains("timed out"), "{json:#}");
+    assert!(start.elapsed() < Duration::from_secs(8), "{:?}", start.elapsed());
+}
+
+fn ecr_env(access: &str, secret: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("REGISTRY_LOCATION", "ecr".into()),
+        ("ECR_ACCESS_KEY", access.into()),
+        ("ECR_SECRET_KEY", secret.into()),
+        ("ECR_REGION", "us-west-2".into()),
+    ]
+}
+
+#[test]
+fn ecr_against_moto_with_signature_checking() {
+    if !tools(&["docker-registry", "htpasswd"]) {
+        return;
+    }
+    let Some(python) = python() else { return };
+    let moto_server = python.with_file_name("moto_server");
+    let port = free_port();
+    let mut cmd = Command::new(&moto_server);
+    cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+    let _moto = start(cmd, port);
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let out = Command::new(&python)
+        .arg(common::root().join("tests/peers/moto_iam.py"))
+        .arg(&endpoint)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    let keys: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let key = |who: &str, i: usize| keys[who][i].as_str().unwrap().to_owned();
+    EXTRA_SECRETS.lock().unwrap().extend([key("ok", 1), key("none", 1)]);
+
+    // The registry accepts exactly what moto mints: AWS / <account>-auth-token.
+    let dir = common::scratch("verify-ecr");
+    let (_registry, reg_port) = basic_registry(&dir, &[("AWS", "123456789012-auth-token")]);
+    let registry_url = format!("http://127.0.0.1:{reg_port}");
+    let test_args = [
+        "--test-ecr-endpoint",
+        &endpoint,
+        "--test-registry-endpoint",
+        &registry_url,
+    ];
+
+    let (out, json) = verify(&ecr_env(&key("ok", 0), &key("ok", 1)), &test_args);
+    // moto's token always expired on 2015-01-01: reported, hence exit 4.
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    assert_eq!(
+        results(&json),
+        ["token_issued", "token_expired", "reachable", "credentials_accepted"],
+        "{json:#}"
+    );
+    assert!(detail(&json, "token_expired").contains("2015-01-01 00:00:00 UTC"));
+    // moto takes the region of proxyEndpoint from the signature's scope.
+    assert!(detail(&json, "token_issued").contains("us-west-2"));
+
+    let wrong_secret = format!("{}x", &key("ok", 1)[..39]);
+    let (out, json) = verify(&ecr_env(&key("ok", 0), &wrong_secret), &test_args);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(results(&json), ["credentials_rejected"], "{json:#}");
+    assert!(detail(&json, "credentials_rejected").contains("SignatureDoesNotMatch"));
+
+    let (out, json) = verify(&ecr_env("AKIAZZZZZZZZZZZZZZZZ", &key("ok", 1)), &test_args);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        detail(&json, "credentials_rejected").contains("InvalidClientTokenId"),
+        "{json:#}"
+    );
+
+    let (out, json) = verify(&ecr_env(&key("none", 0), &key("none", 1)), &test_args);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(results(&json), ["permission_denied"], "{json:#}");
+    assert!(detail(&json, "permission_denied").contains("ecr:GetAuthorizationToken"));
+
+    // Empty keys (IAM role): says what could not be checked, proves nothing.
+    let (out, json) = verify(&ecr_env("", ""), &test_args);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(results(&json), ["not_checked"]);
+    assert!(detail(&json, "not_checked").contains("IAM role"));
+
+    // The endpoint override is for loopback only.
+    let out = common::binary(&ecr_env(&key("ok", 0), &key("ok", 1)))
+        .args(["verify", "--test-ecr-endpoint", "https://ecr.example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A throwaway service-account key whose token_uri is `token_uri`.
+fn gcr_key(dir: &Path, name: &str, token_uri: &str) -> String {
+    sh(
+        &format!("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out {name}.pem 2>/dev/null && openssl pkey -in {name}.pem -pubout -out {name}.pub"),
+        dir,
+    );
+    let pem = std::fs::read_to_string(dir.join(format!("{name}.pem"))).unwrap();
+    serde_json::json!({
+        "type": "service_account",
+        "project_id": "verify-tests",
+        "private_key_id": "0123456789abcdef0123456789abcdef01234567",
+        "private_key": pem,
+        "client_email": "deis@verify-tests.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": token_uri,
+    })
+    .to_string()
+}
+
+fn google_endpoint(python: &Path, dir: &Path, public_key: &Path, skew: i64) -> (Peer, String, PathBuf) {
+    let port = free_port();
+    let log = dir.join(format!("requests-{port}.log"));
+    std::fs::write(&log, "").unwrap();
+    let mut cmd = Command::new(python);
+    cmd.arg(common::root().join("tests/peers/google_token.py"))
+        .arg(port.to_string())
+        .arg(public_key)
+        .arg("ya29.fake-access-token-5d1e")
+        .arg(&log)
+        .arg(skew.to_string());
+    (start(cmd, port), format!("http://127.0.0.1:{port}/token"), log)
+}
+
+fn gcr_env(key_json: &str) -> Vec<(&'static str, String)> {
+    vec![("REGISTRY_LOCATION", "gcr".into()), ("GCR_KEY_JSON", key_json.into())]
+}
+
+#[test]
+fn gcr_jwt_bearer_against_a_google_auth_verifier() {
+    if !tools(&["docker-registry", "htpasswd", "openssl"]) {
+        return;
+    }
+    let Some(python) = python() else { return };
+    let dir = common::scratch("verify-gcr");
+    let placeholder = "http://127.0.0.1:1/token";
+    let good = gcr_key(&dir, "good", placeholder);
+    let other = gcr_key(&dir, "other", placeholder);
+    let (_google, token_uri, requests) = google_endpoint(&python, &dir, &dir.join("good.pub"), 0);
+    let (good, other) = (
+        good.replace(placeholder, &token_uri),
+        other.replace(placeholder, &token_uri),
+    );
+    // `other` signs with a different private key under the same key id.
+    let (_registry, reg_port) = basic_registry(&dir, &[("oauth2accesstoken", "ya29.fake-access-token-5d1e")]);
+    let registry_url = format!("http://127.0.0.1:{reg_port}");
+    let args = [
+        "--allow-token-uri",
+        &token_uri,
+        "--test-registry-endpoint",
+        &registry_url,
+    ];
+
+    let (out, json) = verify(&gcr_env(&good), &args);
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    assert_eq!(
+        results(&json),
+        ["token_issued", "reachable", "credentials_accepted"],
+        "{json:#}"
+    );
+    assert!(detail(&json, "credentials_accepted").contains("oauth2accesstoken"));
+
+    let (out, json) = verify(&gcr_env(&other), &args);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(results(&json), ["credentials_rejected"], "{json:#}");
+    assert!(detail(&json, "credentials_rejected").contains("Invalid JWT Signature"));
+
+    // A foreign token_uri, or the peer's without the explicit allowance:
+    // refused before any request.
+    let before = std::fs::read_to_string(&requests).unwrap().lines().count();
+    let foreign = gcr_key(&dir, "foreign", "https://token.example.com/token");
+    let (out, json) = verify(&gcr_env(&foreign), &args);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(results(&json), ["refused"], "{json:#}");
+    assert!(detail(&json, "refused").contains("https://token.example.com/token"));
+    let (out, json) = verify(&gcr_env(&good), &["--test-registry-endpoint", &registry_url]);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(results(&json), ["refused"], "{json:#}");
+    assert_eq!(std::fs::read_to_string(&requests).unwrap().lines().count(), before);
+
+    // The endpoint's clock two hours ahead of ours: the assertion is stale there.
+    let (_skewed, skewed_uri, _) = google_endpoint(&python, &dir, &dir.join("good.pub"), 7200);
+    let skewed_key = good.replace(&token_uri, &skewed_uri);
+    let (out, json) = verify(&gcr_env(&skewed_key), &["--allow-token-uri", &skewed_uri]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(has(&json, "clock_skew"), "{json:#}");
+    assert!(detail(&json, "clock_skew").contains("7200s behind"), "{json:#}");
+    EXTRA_SECRETS.lock().unwrap().push(good.clone());
+}
+
+/// A Workflow manifest the filter configures.
+fn manifest() -> String {
+    common::read(&common::root().join("testdata/fixtures/helm4.on-cluster.yaml"))
+}
+
+#[test]
+fn pipeline_opt_in_verifies_before_writing() {
+    if !tools(&["docker-registry", "htpasswd"]) {
+        return;
+    }
+    let dir = common::scratch("verify-pipeline");
+    let (_registry, port) = basic_registry(&dir, &[("testuser", "testpass-9f2c")]);
+    let host = format!("127.0.0.1:{port}");
+    let input = manifest();
+    let with = |password: &str, extra: &[(&'static str, &str)]| {
+        let mut env = off_cluster(&host, "testuser", password);
+        env.push(("WORKFLOW_REGISTRY_INSECURE_REGISTRY", "1".into()));
+        env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        env
+    };
+    let run = |env: &[(&'static str, String)], args: &[&str]| {
+        let out = common::run(common::binary(env).args(args), &input);
+        let (stdout, stderr) = (common::text(&out.stdout), common::text(&out.stderr));
+        for secret in SECRETS {
+            assert!(!stdout.contains(secret) && !stderr.contains(secret), "{stderr}");
+        }
+        out
+    };
+
+    // Off by default: no request, output written even with a wrong password.
+    let out = run(&with("wrongpass-77ab", &[]), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!out.stdout.is_empty());
+
+    // The environment variable and the flag: nothing written, exit 4.
+    let out = run(&with("wrongpass-77ab", &[("WORKFLOW_REGISTRY_VERIFY", "1")]), &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", common::text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(common::text(&out.stderr).contains("credentials rejected"));
+    let out = run(&with("wrongpass-77ab", &[]), &["--verify"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(out.stdout.is_empty());
+
+    // Good credentials: verified, then written.
+    let out = run(&with("testpass-9f2c", &[("WORKFLOW_REGISTRY_VERIFY", "1")]), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
+    let written = common::text(&out.stdout);
+    assert!(
+        written.contains("registry-secret") && written.contains("off-cluster"),
+        "{written}"
+    );
+
+    // The KRM function: an error result, the items unchanged, exit 4.
+    let items: String = input
+        .split("\n---")
+        .filter(|d| d.contains("kind:"))
+        .take(1)
+        .map(|d| {
+            d.trim_start_matches("---")
+                .trim()
+                .lines()
+                .map(|l| format!("  {l}\n"))
+                .collect::<String>()
+        })
+        .collect();
+    let list = format!(
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {}",
+        items.trim_start()
+    );
+    let out = common::run(
+        common::binary(&with("wrongpass-77ab", &[("WORKFLOW_REGISTRY_VERIFY", "1")])).args(["--mode", "krm"]),
+        &list,
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", common::text(&out.stderr));
+    let stdout = common::text(&out.stdout);
+    assert!(
+        stdout.contains("severity: error") && stdout.contains("credentials rejected"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("registry-secret"), "{stdout}");
+}
