@@ -617,7 +617,6 @@ fn the_plan_lists_one_step_per_document_and_only_real_changes() {
         .iter()
         .map(|s| match s {
             Step::Keep => "keep",
-            Step::Drop => "drop",
             Step::Remove(_) => "remove",
             Step::Rewrite(_) => "rewrite",
         })

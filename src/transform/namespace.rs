@@ -64,7 +64,7 @@ pub fn is_dns_label(name: &str) -> bool {
 }
 
 /// Find the Workflow namespace.
-pub fn discover(given: Option<&Given>, docs: &[Summary<'_>]) -> Result<Namespace, Error> {
+pub fn discover(given: Option<&Given>, docs: &[&Summary<'_>]) -> Result<Namespace, Error> {
     if let Some(given) = given {
         if !is_dns_label(&given.name) {
             return Err(Error::Config(format!(
@@ -81,7 +81,7 @@ pub fn discover(given: Option<&Given>, docs: &[Summary<'_>]) -> Result<Namespace
     let workloads = docs
         .iter()
         .filter(|d| Role::of(d.kind(), d.name()) == Role::Workload)
-        .filter_map(|d| Some((d.namespace()?.to_owned(), d)));
+        .filter_map(|d| Some((d.namespace()?.to_owned(), *d)));
     if let Some(name) = agreed("Workflow's workloads (deis-builder, deis-controller)", workloads)? {
         return Ok(Namespace {
             name: Some(name),
@@ -91,7 +91,7 @@ pub fn discover(given: Option<&Given>, docs: &[Summary<'_>]) -> Result<Namespace
     let subjects = docs.iter().flat_map(|d| {
         binding_subject_namespaces(d)
             .into_iter()
-            .map(move |ns| (ns.to_owned(), d))
+            .map(move |ns| (ns.to_owned(), *d))
     });
     if let Some(name) = agreed("the subjects of Workflow's RoleBindings", subjects)? {
         return Ok(Namespace {
@@ -118,9 +118,7 @@ fn agreed<'s, 'a: 's>(
     };
     if first.0 != last.0 {
         let namespace = |(ns, d): &(String, &Summary<'_>)| format!("{ns:?} ({})", d.describe());
-        let Some(tree) = last.1.tree.as_deref() else {
-            return Err(Error::Config(format!("conflicting namespaces in {what}")));
-        };
+        let tree = &last.1.doc;
         let line = tree.root.as_ref().map_or(1, |r| r.loc().line);
         return Err(Error::Input(InputError::at(
             tree,
@@ -145,9 +143,10 @@ fn binding_subject_namespaces<'d>(doc: &'d Summary<'_>) -> Vec<&'d str> {
     let ours = doc
         .name()
         .is_some_and(|n| (n.starts_with("deis-") || n.starts_with("deis:")) && n != REFRESHER_RBAC);
-    let Some(tree) = doc.tree.as_deref().filter(|_| is_binding && ours) else {
+    if !(is_binding && ours) {
         return Vec::new();
-    };
+    }
+    let tree = &doc.doc;
     let Some(Node::Sequence(subjects)) = tree.root.as_ref().and_then(|r| r.path(&["subjects"])) else {
         return Vec::new();
     };
@@ -164,11 +163,11 @@ fn binding_subject_namespaces<'d>(doc: &'d Summary<'_>) -> Vec<&'d str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::summarize;
-    use crate::yaml::split::split;
+    use crate::manifest::scan;
 
     fn find(text: &str, given: Option<&str>) -> Result<Namespace, Error> {
-        let docs = summarize(split(text), &|_| true).unwrap();
+        let scan = scan(text, &|_| true).unwrap();
+        let docs: Vec<_> = scan.docs().collect();
         let given = given.map(|n| Given {
             name: n.into(),
             origin: "--namespace".into(),

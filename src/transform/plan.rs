@@ -13,7 +13,7 @@ use super::namespace::{self, Namespace};
 use super::targets::{LOCATION_VAR, PREFIX_VAR};
 use super::{refresher, Error, Options};
 use crate::config::{Location, Settings};
-use crate::manifest::{containers, Summary};
+use crate::manifest::{containers, Piece, Scan, Summary};
 
 pub const DEFAULT_SECRET_PREFIX: &str = "private-registry";
 pub const NAMESPACE_REFRESH_VAR: &str = "DEIS_NAMESPACE_REFRESH_TIME";
@@ -73,9 +73,6 @@ pub enum Edit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     Keep,
-    /// Neither content nor comments (`---` alone): written as nothing, since
-    /// it would be a `null` document.
-    Drop,
     Remove(Reason),
     Rewrite(Vec<Edit>),
 }
@@ -102,8 +99,10 @@ pub struct Effective {
 /// The whole plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// One per input document, in order.
+    /// One per document that may matter (the others are kept), in order.
     pub steps: Vec<Step>,
+    /// The stream index of the document of each step.
+    pub indices: Vec<usize>,
     pub additions: Vec<Addition>,
     pub effective: Effective,
     /// Descriptions of the documents the steps act on (index, description).
@@ -129,7 +128,8 @@ struct Stream<'p> {
 
 /// Decide what to do with every document.
 pub fn plan(
-    docs: &[Summary<'_>],
+    scan: &Scan<'_>,
+    docs: &[&Summary<'_>],
     classes: &[Class],
     settings: &Settings,
     options: &Options,
@@ -139,9 +139,14 @@ pub fn plan(
         docs.iter()
             .zip(classes)
             .filter(move |(_, c)| c.owner == Owner::Workflow && c.role == role)
+            .map(|(d, c)| (*d, c))
     };
-    let has_content = docs.iter().any(|d| d.has_content);
-    let non_hook_content = docs.iter().zip(classes).any(|(d, c)| d.has_content && !c.is_hook);
+    let has_content = scan.has_content;
+    let non_hook_content = classes.iter().any(|c| !c.is_hook)
+        || scan
+            .pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Text { has_content: true, .. }));
     let hooks_only = has_content && !non_hook_content;
     let first_kept = |role: Role| {
         owned(role)
@@ -173,9 +178,8 @@ pub fn plan(
         .iter()
         .zip(classes)
         .filter(|(_, c)| c.owner == Owner::Workflow)
-        .filter_map(|(d, c)| Some((d.tree.as_deref()?, c)))
-        .flat_map(|(doc, c)| {
-            let all = containers(doc);
+        .flat_map(|(d, c)| {
+            let all = containers(&d.doc);
             c.targets
                 .iter()
                 .filter_map(|&i| all.get(i)?.env_value(PREFIX_VAR))
@@ -211,9 +215,9 @@ pub fn plan(
     };
 
     // The refresher the input has (if any), and the image the output runs.
+    let by_index = |i: usize| docs.iter().find(|d| d.index == i).copied();
     let input_refresher = stream.refresher_at.and_then(|i| {
-        let doc = docs.get(i)?.tree.as_deref()?;
-        let all = containers(doc);
+        let all = containers(&by_index(i)?.doc);
         let index = refresher::container(&all).ok().flatten()?;
         let c = all.get(index)?;
         Some((
@@ -222,11 +226,9 @@ pub fn plan(
         ))
     });
     let hephy = owned(Role::Workload).any(|(d, _)| {
-        d.tree.as_deref().is_some_and(|doc| {
-            containers(doc)
-                .iter()
-                .any(|c| c.image().is_some_and(refresher::is_hephy_image))
-        })
+        containers(&d.doc)
+            .iter()
+            .any(|c| c.image().is_some_and(refresher::is_hephy_image))
     });
     let (refresher_image, image_origin) = match (&settings.refresher_image, &input_refresher) {
         (Some(image), _) => (image.clone(), "the configuration"),
@@ -240,8 +242,10 @@ pub fn plan(
             t.clone(),
             format!(
                 "the input's refresher, {}",
-                docs.get(stream.refresher_at.unwrap_or(0))
-                    .map(Summary::describe)
+                stream
+                    .refresher_at
+                    .and_then(by_index)
+                    .map(|d| d.describe())
                     .unwrap_or_default()
             ),
         ),
@@ -297,7 +301,7 @@ pub fn plan(
         refresher_image,
         layout_seq_indent: classes.iter().find_map(|c| c.seq_indent).unwrap_or(2),
     };
-    let step_of = |(d, c): (&Summary<'_>, &Class)| stream.step(d, c, &effective);
+    let step_of = |(d, c): (&&Summary<'_>, &Class)| stream.step(d, c, &effective);
     let steps: Vec<Step> = if docs.len() < 8 {
         docs.iter().zip(classes).map(step_of).collect::<Result<_, _>>()?
     } else {
@@ -357,10 +361,11 @@ pub fn plan(
     let described = docs
         .iter()
         .zip(&steps)
-        .filter(|(_, s)| !matches!(s, Step::Keep | Step::Drop))
+        .filter(|(_, s)| !matches!(s, Step::Keep))
         .map(|(d, _)| (d.index, d.describe()))
         .collect();
     Ok(Plan {
+        indices: docs.iter().map(|d| d.index).collect(),
         steps,
         additions,
         effective,
@@ -377,13 +382,7 @@ impl Stream<'_> {
 
     /// The step for one document.
     fn step(&self, doc: &Summary<'_>, class: &Class, effective: &Effective) -> Result<Step, Error> {
-        let Some(tree) = doc.tree.as_deref() else {
-            return Ok(if doc.has_content || !is_blank(doc.chunk.text) {
-                Step::Keep
-            } else {
-                Step::Drop
-            });
-        };
+        let tree = &doc.doc;
         match class.owner {
             Owner::Foreign => return Ok(Step::Keep),
             Owner::Orphan => return Ok(Step::Remove(Reason::Orphan)),
@@ -474,14 +473,6 @@ impl Stream<'_> {
     }
 }
 
-/// A document with neither content nor comments (`---` alone, `...`).
-fn is_blank(text: &str) -> bool {
-    text.lines().all(|l| {
-        let l = l.trim_start_matches('\u{feff}').trim();
-        l.is_empty() || l == "---" || l == "..."
-    })
-}
-
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = &self.effective;
@@ -498,9 +489,10 @@ impl fmt::Display for Plan {
                 .find(|(j, _)| *j == i)
                 .map_or_else(|| format!("document {i}"), |(_, d)| d.clone())
         };
-        for (i, step) in self.steps.iter().enumerate() {
+        for (step, i) in self.steps.iter().zip(&self.indices) {
+            let i = *i;
             match step {
-                Step::Keep | Step::Drop => {}
+                Step::Keep => {}
                 Step::Remove(reason) => writeln!(f, "  remove {} ({reason})", described(i))?,
                 Step::Rewrite(edits) => {
                     writeln!(f, "  rewrite {}:", described(i))?;

@@ -29,7 +29,7 @@ impl Report {
     }
 
     /// The report of a plan carried out on `docs`.
-    pub fn of(docs: &[Summary<'_>], plan: &Plan, location: &str) -> Report {
+    pub fn of(docs: &[&Summary<'_>], plan: &Plan, location: &str) -> Report {
         let mut r = Report {
             location: location.to_owned(),
             namespace: plan.effective.namespace.name.clone(),
@@ -40,7 +40,7 @@ impl Report {
         };
         for (d, step) in docs.iter().zip(&plan.steps) {
             match step {
-                Step::Keep | Step::Drop => {}
+                Step::Keep => {}
                 Step::Remove(_) => r.removed.push(d.describe()),
                 Step::Rewrite(edits) => {
                     for edit in edits {
