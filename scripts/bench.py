@@ -142,9 +142,9 @@ def main():
     if a.edit_heavy:
         return edit_heavy(a)
 
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "workflow-registry", "--example", "split_floor"],
-                   cwd=ROOT, check=True)
-    wr = os.path.join(ROOT, "target/release/workflow-registry")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "split_floor"]
+                   + ([] if a.binary else ["--bin", "workflow-registry"]), cwd=ROOT, check=True)
+    wr = a.binary or os.path.join(ROOT, "target/release/workflow-registry")
     floor = os.path.join(ROOT, "target/release/examples/split_floor")
     bench = os.path.join(ROOT, "target/bench")
     os.makedirs(bench, exist_ok=True)

@@ -115,6 +115,10 @@ enum One<'a> {
 /// stream order) wins.
 pub fn scan<'a>(stream: &'a str, may_matter: &(dyn Fn(&str) -> bool + Sync)) -> Result<Scan<'a>, InputError> {
     let one = |(index, chunk): (usize, Chunk<'a>)| -> Result<One<'a>, InputError> {
+        if is_blank(chunk.text) {
+            // Markers and white space only: nothing to parse, nothing to keep.
+            return Ok(One::Blank);
+        }
         if may_matter(chunk.text) {
             let doc = parse_chunk((index, chunk))?;
             if doc.root.is_some() {
@@ -168,10 +172,12 @@ fn text_piece(chunk: Chunk<'_>, has_content: bool) -> One<'_> {
 
 /// A document with neither content nor comments (`---` alone, `...`): it
 /// would be a `null` document, so it is not written.
+/// Exact on purpose: it decides before parsing, so ` ---` (a scalar) or
+/// `--- # note` (a comment to keep) are not blank.
 fn is_blank(text: &str) -> bool {
     text.lines().all(|l| {
-        let l = l.trim_start_matches('\u{feff}').trim();
-        l.is_empty() || l == "---" || l == "..."
+        let l = l.trim_start_matches('\u{feff}').trim_end();
+        l.trim_start().is_empty() || l == "---" || l == "..."
     })
 }
 
@@ -200,8 +206,12 @@ mod tests {
             ]
         );
         assert!(scan.has_content);
-        let blank = super::scan("---\n---\n\n", &|_| true).unwrap();
+        let blank = super::scan("---\n---\n\n...\n\u{feff}---\r\n  \t\n", &|_| true).unwrap();
         assert!(blank.pieces.is_empty() && !blank.has_content);
+        for kept in ["--- # note\n", "---\n ---\n", "---\n...x\n", "# c\n"] {
+            let s = super::scan(kept, &|_| true);
+            assert!(s.map_or(true, |s| !s.pieces.is_empty()), "{kept:?}");
+        }
     }
 
     #[test]
