@@ -174,22 +174,33 @@ pub fn plan(
     let location = &settings.location;
 
     // The chart's own settings stand where the operator set none.
-    let chart_prefixes: BTreeSet<&str> = docs
-        .iter()
-        .zip(classes)
-        .filter(|(_, c)| c.owner == Owner::Workflow)
-        .flat_map(|(d, c)| {
-            let all = containers(&d.doc);
-            c.targets
-                .iter()
-                .filter_map(|&i| all.get(i)?.env_value(PREFIX_VAR))
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let prefixes_of = |(d, c): (&&Summary<'_>, &Class)| -> BTreeSet<String> {
+        if c.owner != Owner::Workflow || c.targets.is_empty() {
+            return BTreeSet::new();
+        }
+        let all = containers(&d.doc);
+        c.targets
+            .iter()
+            .filter_map(|&i| all.get(i)?.env_value(PREFIX_VAR))
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let chart_prefixes: BTreeSet<String> =
+        docs.par_iter()
+            .zip(classes)
+            .map(prefixes_of)
+            .reduce(BTreeSet::new, |mut a, b| {
+                a.extend(b);
+                a
+            });
     let prefix = match (&settings.secret_prefix, chart_prefixes.len()) {
         (Some(configured), _) => {
-            let others: Vec<&str> = chart_prefixes.iter().filter(|p| **p != configured).copied().collect();
+            let others: Vec<&str> = chart_prefixes
+                .iter()
+                .map(String::as_str)
+                .filter(|p| p != configured)
+                .collect();
             if !others.is_empty() {
                 notes.push(format!(
                     "the configured secret prefix {configured:?} replaced the chart's {}",
@@ -201,14 +212,14 @@ pub fn plan(
         (None, 1) => chart_prefixes
             .iter()
             .next()
-            .map_or(DEFAULT_SECRET_PREFIX, |p| *p)
+            .map_or(DEFAULT_SECRET_PREFIX, String::as_str)
             .to_owned(),
         (None, 0) => DEFAULT_SECRET_PREFIX.to_owned(),
         (None, _) => {
             warnings.push(format!(
                 "Workflow's containers disagree on {PREFIX_VAR} ({}): all now get {DEFAULT_SECRET_PREFIX:?}; set the \
                  prefix (registry_token_refresher.secretPrefix or --secret-prefix) to choose another",
-                chart_prefixes.iter().copied().collect::<Vec<_>>().join(", ")
+                chart_prefixes.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
             ));
             DEFAULT_SECRET_PREFIX.to_owned()
         }
@@ -301,12 +312,27 @@ pub fn plan(
         refresher_image,
         layout_seq_indent: classes.iter().find_map(|c| c.seq_indent).unwrap_or(2),
     };
-    let step_of = |(d, c): (&&Summary<'_>, &Class)| stream.step(d, c, &effective);
-    let steps: Vec<Step> = if docs.len() < 8 {
+    // Each step with the description of its document when it acts on it,
+    // made here in parallel rather than once per report line.
+    let step_of = |(d, c): (&&Summary<'_>, &Class)| {
+        stream.step(d, c, &effective).map(|step| {
+            let what = (step != Step::Keep).then(|| (d.index, d.describe()));
+            (step, what)
+        })
+    };
+    let planned: Vec<(Step, Option<(usize, String)>)> = if docs.len() < 8 {
         docs.iter().zip(classes).map(step_of).collect::<Result<_, _>>()?
     } else {
         docs.par_iter().zip(classes).map(step_of).collect::<Result<_, _>>()?
     };
+    let mut described = Vec::new();
+    let steps: Vec<Step> = planned
+        .into_iter()
+        .map(|(step, what)| {
+            described.extend(what);
+            step
+        })
+        .collect();
 
     let mut additions = Vec::new();
     if stream.additions_allowed && workflow_present {
@@ -358,12 +384,7 @@ pub fn plan(
             ));
         }
     }
-    let described = docs
-        .iter()
-        .zip(&steps)
-        .filter(|(_, s)| !matches!(s, Step::Keep))
-        .map(|(d, _)| (d.index, d.describe()))
-        .collect();
+
     Ok(Plan {
         indices: docs.iter().map(|d| d.index).collect(),
         steps,

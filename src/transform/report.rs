@@ -38,23 +38,31 @@ impl Report {
             notes: plan.notes.clone(),
             ..Report::default()
         };
+        // Descriptions come from the plan, in document order.
+        let mut described = plan.described.iter().peekable();
         for (d, step) in docs.iter().zip(&plan.steps) {
+            let mut describe = || {
+                while described.next_if(|(i, _)| *i < d.index).is_some() {}
+                described
+                    .next_if(|(i, _)| *i == d.index)
+                    .map_or_else(|| d.describe(), |(_, text)| text.clone())
+            };
             match step {
                 Step::Keep => {}
-                Step::Remove(_) => r.removed.push(d.describe()),
+                Step::Remove(_) => r.removed.push(describe()),
                 Step::Rewrite(edits) => {
+                    let what = describe();
                     for edit in edits {
                         match edit {
                             Edit::SetEnv { container, .. } | Edit::Refresher { container, .. } => {
-                                let entry = format!("{} container {container}", d.describe());
+                                let entry = format!("{what} container {container}");
                                 if !r.injected.contains(&entry) {
                                     r.injected.push(entry);
                                 }
                             }
                             Edit::RegistrySecret | Edit::Access(_) => {
-                                let entry = d.describe();
-                                if !r.replaced.contains(&entry) {
-                                    r.replaced.push(entry);
+                                if !r.replaced.contains(&what) {
+                                    r.replaced.push(what.clone());
                                 }
                             }
                         }
