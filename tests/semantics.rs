@@ -412,8 +412,10 @@ fn existing_access_is_brought_up_to_date_and_orphans_of_an_old_namespace_are_rem
             "{present}:\n{second}"
         );
     }
-    // A third run changes nothing.
+    // A third run changes nothing, also without the flag: the generated
+    // documents say where Workflow runs.
     assert_eq!(ok(&second, "gcr", &ns("b")), second);
+    assert_eq!(ok(&second, "gcr", &Options::default()), second);
 }
 
 #[test]

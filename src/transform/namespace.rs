@@ -1,11 +1,12 @@
 //! Where Workflow runs: the namespace the operator gave, else the one that
 //! Workflow's own workloads state, else the one that the chart's own
-//! (Cluster)RoleBindings give Workflow's ServiceAccounts; else unknown.
-//! Never a guess: an unknown namespace stays unknown.
+//! (Cluster)RoleBindings give Workflow's ServiceAccounts, else the one this
+//! tool wrote on its own documents in an earlier run; else unknown. Never a
+//! guess: an unknown namespace stays unknown.
 
 use std::fmt;
 
-use super::components::{Role, REFRESHER_RBAC};
+use super::components::{Role, GENERATED_LABEL, GENERATED_VALUE, REFRESHER_RBAC};
 use super::Error;
 use crate::manifest::{InputError, Summary};
 use crate::yaml::tree::Node;
@@ -26,6 +27,8 @@ pub enum Source {
     Workloads,
     /// The subjects of the chart's (Cluster)RoleBindings.
     Bindings,
+    /// The documents an earlier run of this tool generated.
+    Generated,
     Unknown,
 }
 
@@ -35,6 +38,7 @@ impl fmt::Display for Source {
             Source::Operator(origin) => write!(f, "from {origin}"),
             Source::Workloads => f.write_str("from the deis-builder/deis-controller Deployments"),
             Source::Bindings => f.write_str("from the subjects of the chart's RoleBindings"),
+            Source::Generated => f.write_str("from the documents an earlier run of workflow-registry generated"),
             Source::Unknown => f.write_str("unknown: pass --namespace or set WORKFLOW_REGISTRY_NAMESPACE"),
         }
     }
@@ -97,6 +101,22 @@ pub fn discover(given: Option<&Given>, docs: &[&Summary<'_>]) -> Result<Namespac
         return Ok(Namespace {
             name: Some(name),
             source: Source::Bindings,
+        });
+    }
+    let generated = docs
+        .iter()
+        .filter(|d| {
+            d.doc
+                .root
+                .as_ref()
+                .and_then(|r| r.str_at(&["metadata", "labels", GENERATED_LABEL]))
+                == Some(GENERATED_VALUE)
+        })
+        .filter_map(|d| Some((d.namespace()?.to_owned(), *d)));
+    if let Some(name) = agreed("the documents workflow-registry generated", generated)? {
+        return Ok(Namespace {
+            name: Some(name),
+            source: Source::Generated,
         });
     }
     Ok(Namespace {
