@@ -42,6 +42,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(stream) = std::str::from_utf8(manifest) else { return };
     let options = Options {
         namespace: [None, Some("deis"), Some("on"), None][usize::from((choice >> 2) & 3)].map(str::to_owned),
+        namespace_origin: None,
         targeting: Targeting {
             targets: if choice & 16 != 0 { vec!["Deployment/app/web".parse().unwrap()] } else { vec![] },
             selectors: if choice & 32 != 0 { vec!["$[?@.kind == 'ConfigMap']".parse().unwrap()] } else { vec![] },
