@@ -3,7 +3,8 @@
 otherwise run, in one invocation, on the same files.
 
 usage: scripts/bench.py [--rounds N] [--sizes 50,5000,50000] [--timeout S]
-                        [--slow-max-docs N] [--out FILE]
+                        [--slow-max-docs N] [--out FILE] [--binary PATH]
+       scripts/bench.py --edit-heavy [--rounds N] [--binary PATH]
 
 Commands per stream (Workflow-shaped, from scripts/gen-stream.py):
   cat              the I/O floor
@@ -16,6 +17,10 @@ Commands per stream (Workflow-shaped, from scripts/gen-stream.py):
   yq/jq            the jq program a shell user would write (python yq), plus cat
                    of a secret file
 The slow tools run only up to --slow-max-docs documents (and stop at --timeout).
+--edit-heavy: the edit-heavy stream (gen-stream.py 51200 --edit-heavy, ~32 MiB,
+the builder and controller of 3,200 Workflow copies configured) against the
+parser floor, with 1 and 2 threads (RAYON_NUM_THREADS), and the peak memory on a
+4 MB stream of bare `---` lines. --binary measures another build (e.g. main's).
 Wall time is the median of the rounds after one warm-up; peak memory is the
 child's max RSS (wait4). Ratios are taken between medians of the same run.
 """
@@ -129,13 +134,17 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "target/bench/results.md"))
     ap.add_argument("--readme", action="store_true", help="also write the table into README.md")
     ap.add_argument("--files", help="comma-separated manifests: time only cat and workflow-registry on them")
+    ap.add_argument("--edit-heavy", action="store_true", help="the edit-heavy stream and the `---`-only stream")
+    ap.add_argument("--binary", help="the workflow-registry binary to measure (default: build target/release)")
     a = ap.parse_args()
     if a.files:
         return compare_files(a)
+    if a.edit_heavy:
+        return edit_heavy(a)
 
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "workflow-registry", "--example", "split_floor"],
-                   cwd=ROOT, check=True)
-    wr = os.path.join(ROOT, "target/release/workflow-registry")
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "split_floor"]
+                   + ([] if a.binary else ["--bin", "workflow-registry"]), cwd=ROOT, check=True)
+    wr = a.binary or os.path.join(ROOT, "target/release/workflow-registry")
     floor = os.path.join(ROOT, "target/release/examples/split_floor")
     bench = os.path.join(ROOT, "target/bench")
     os.makedirs(bench, exist_ok=True)
@@ -212,6 +221,48 @@ def main():
     if a.readme:
         write_readme(text, " ".join(["scripts/bench.py"] + sys.argv[1:]))
     print(text)
+
+
+def edit_heavy(a):
+    """The edit-heavy stream against the parser floor, 1 and 2 threads; memory on `---` lines."""
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "split_floor"]
+                   + ([] if a.binary else ["--bin", "workflow-registry"]), cwd=ROOT, check=True)
+    wr = a.binary or os.path.join(ROOT, "target/release/workflow-registry")
+    floor = os.path.join(ROOT, "target/release/examples/split_floor")
+    bench = os.path.join(ROOT, "target/bench")
+    os.makedirs(bench, exist_ok=True)
+    path = os.path.join(bench, "stream-51200-edit-heavy.yaml")
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            subprocess.run([sys.executable, os.path.join(ROOT, "scripts/gen-stream.py"), "51200", "--edit-heavy"],
+                           stdout=f, check=True)
+    dashes = os.path.join(bench, "dashes-4mb.yaml")
+    if not os.path.exists(dashes):
+        with open(dashes, "w") as f:
+            f.write("---\n" * (1 << 20))
+    size = os.path.getsize(path)
+    print(f"edit-heavy stream: {size / 2**20:.1f} MiB; binary {wr}", file=sys.stderr)
+    lines = ["| threads | command | wall (median) | × parser floor | peak RSS |", "|---:|---|---:|---:|---:|"]
+    for threads in ("1", "2"):
+        ENV["RAYON_NUM_THREADS"] = threads
+        walls = {"parser floor": [], "workflow-registry": []}
+        argv = {"parser floor": [floor, "--scan"], "workflow-registry": [wr]}
+        for name in walls:
+            run_once(argv[name], path, a.timeout)  # warm-up
+        for _ in range(a.rounds):  # interleaved, so that load on a shared machine hits both alike
+            for name in walls:
+                walls[name].append(run_once(argv[name], path, a.timeout))
+        floor_med = statistics.median(walls["parser floor"])
+        for name in walls:
+            med = statistics.median(walls[name])
+            rss = peak_rss_kib(argv[name], path) / 1024
+            lines.append(f"| {threads} | {name} | {med * 1000:.0f} ms | {med / floor_med:.2f} | {rss:.1f} MiB |")
+    ENV.pop("RAYON_NUM_THREADS", None)
+    rss = peak_rss_kib([wr], dashes) / 1024
+    lines.append("")
+    lines.append(f"4 MiB of `---` lines (1,048,576 empty documents): peak RSS {rss:.1f} MiB "
+                 f"({rss / 4:.1f}× the input)")
+    print("\n".join(lines))
 
 
 def compare_files(a):

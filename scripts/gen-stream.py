@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Write a Workflow-shaped manifest stream of about N documents to stdout.
 
-usage: gen-stream.py N [--seed S]
+usage: gen-stream.py N [--seed S] [--edit-heavy]
 
 Each block of 16 documents has the mix of testdata/: the Workflow builder and
 controller (with the registry variables), the on-cluster registry and proxy,
 app Deployments and Services, Secrets, ConfigMaps with block scalars and
 strings a YAML 1.1 reader would misread, and a CRD. Helm 3 style: every
 document starts with `---` and a `# Source:` line. Deterministic for a seed.
+
+--edit-heavy: every block of 16 starts with its own Workflow builder and
+controller (all in namespace deis), so that 2 documents in 16 are edited:
+51,200 documents are 3,200 Workflow copies, about 32 MiB (issue 8, point 7).
 """
 import random
 import sys
@@ -195,10 +199,15 @@ def main():
     n = int(sys.argv[1])
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 1
     rnd = random.Random(seed)
+    edit_heavy = "--edit-heavy" in sys.argv
     out = sys.stdout
     for i in range(n):
         slot = i % 16
-        if i == 0:
+        if edit_heavy and slot == 0:
+            doc, src = builder(i, "deis-builder"), "workflow/charts/builder/templates/builder-deployment.yaml"
+        elif edit_heavy and slot == 1:
+            doc, src = builder(i, "deis-controller"), "workflow/charts/controller/templates/controller-deployment.yaml"
+        elif i == 0:
             doc, src = builder(i, "deis-builder"), "workflow/charts/builder/templates/builder-deployment.yaml"
         elif i == 1:
             doc, src = builder(i, "deis-controller"), "workflow/charts/controller/templates/controller-deployment.yaml"

@@ -412,8 +412,10 @@ fn existing_access_is_brought_up_to_date_and_orphans_of_an_old_namespace_are_rem
             "{present}:\n{second}"
         );
     }
-    // A third run changes nothing.
+    // A third run changes nothing, also without the flag: the generated
+    // documents say where Workflow runs.
     assert_eq!(ok(&second, "gcr", &ns("b")), second);
+    assert_eq!(ok(&second, "gcr", &Options::default()), second);
 }
 
 #[test]
@@ -617,7 +619,6 @@ fn the_plan_lists_one_step_per_document_and_only_real_changes() {
         .iter()
         .map(|s| match s {
             Step::Keep => "keep",
-            Step::Drop => "drop",
             Step::Remove(_) => "remove",
             Step::Rewrite(_) => "rewrite",
         })

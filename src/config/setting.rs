@@ -170,7 +170,7 @@ pub const DEFINITIONS: &[Definition] = &[
         default: "",
         default_note: "empty = provider default",
         secret: false,
-        help: "minutes between token refreshes (ecr, gcr)",
+        help: "minutes between token refreshes (ecr, gcr); leave empty with stock refresher images (Deis v1.0.0-v1.1.3, Hephy v1.2.0-v1.2.2 panic on it)",
     },
     Definition {
         setting: Setting::SecretPrefix,
@@ -180,7 +180,7 @@ pub const DEFINITIONS: &[Definition] = &[
         default: "private-registry",
         default_note: "",
         secret: false,
-        help: "prefix of the pull secrets in app namespaces",
+        help: "prefix of the pull secrets in app namespaces; unset, the chart's own stands",
     },
     Definition {
         setting: Setting::RefresherImage,
@@ -190,7 +190,7 @@ pub const DEFINITIONS: &[Definition] = &[
         default: DEFAULT_REFRESHER_IMAGE,
         default_note: "",
         secret: false,
-        help: "token refresher image",
+        help: "token refresher image; unset: the input's own, else hephy/registry-token-refresher:v1.2.2 when Workflow's images are Hephy's, else the default",
     },
 ];
 

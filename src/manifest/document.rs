@@ -219,8 +219,8 @@ mod tests {
         let d = &docs[0];
         assert_eq!(d.describe(), "document 0 (Secret/s, from wf/x.yaml)");
         assert!(d.is_hook());
-        let summaries = crate::manifest::summarize(crate::yaml::split::split(s), &|_| true).unwrap();
-        assert_eq!(summaries[0].name(), Some("s"));
+        let scan = crate::manifest::scan(s, &|_| true).unwrap();
+        assert_eq!(scan.docs().next().and_then(|d| d.name()), Some("s"));
     }
 
     #[test]

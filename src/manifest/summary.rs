@@ -1,42 +1,45 @@
-//! One parse of the whole stream, in parallel. A document that cannot matter
-//! to the caller (its predicate says so from the text alone) is validated and
-//! kept as text only; every other document keeps its tree, so that nothing is
-//! parsed twice and memory stays near the size of the documents that matter.
+//! One parse of the whole stream, in parallel batches. A document that cannot
+//! matter to the caller (its predicate says so from the text alone) is only
+//! validated and kept as text; consecutive ones are one slice of the input,
+//! and documents with neither content nor comments (`---` alone) are not kept
+//! at all. Every other document keeps its tree, so that nothing is parsed
+//! twice. Memory stays a small multiple of the documents that matter, plus
+//! one batch.
 
 use rayon::prelude::*;
 
 use super::document::PARALLEL_THRESHOLD;
 use super::{describe, parse_chunk, Document, InputError};
-use crate::yaml::split::Chunk;
+use crate::yaml::split::{self, Chunk};
 
-/// A document of the stream: its text, and its tree when it may matter.
+/// Chunks handled per parallel batch: enough to keep every core busy, few
+/// enough that a stream of tiny documents never holds one entry per document.
+const BATCH: usize = 16 * 1024;
+
+/// A document that may matter, with its tree.
 #[derive(Debug)]
 pub struct Summary<'a> {
     pub index: usize,
     pub chunk: Chunk<'a>,
-    /// Whether the document has a node (not only comments or markers).
-    pub has_content: bool,
-    /// The parsed document, kept for documents that may matter. Boxed: most
-    /// documents of a large stream have none, and their slot stays small.
-    pub tree: Option<Box<Document<'a>>>,
+    pub doc: Document<'a>,
 }
 
 impl<'a> Summary<'a> {
     pub fn kind(&self) -> Option<&str> {
-        self.tree.as_ref()?.kind()
+        self.doc.kind()
     }
 
     pub fn name(&self) -> Option<&str> {
-        self.tree.as_ref()?.name()
+        self.doc.name()
     }
 
     /// The document's namespace; `None` when absent, null or empty.
     pub fn namespace(&self) -> Option<&str> {
-        self.tree.as_ref()?.namespace()
+        self.doc.namespace()
     }
 
     pub fn is_hook(&self) -> bool {
-        self.tree.as_ref().is_some_and(|d| d.is_hook())
+        self.doc.is_hook()
     }
 
     /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
@@ -45,35 +48,180 @@ impl<'a> Summary<'a> {
     }
 }
 
-/// Parse every chunk, keeping the trees of those for which `may_matter`
-/// (given the chunk's text) is true; the first syntax error (in stream order)
-/// wins.
-pub fn summarize<'a>(
-    chunks: Vec<Chunk<'a>>,
-    may_matter: &(dyn Fn(&str) -> bool + Sync),
-) -> Result<Vec<Summary<'a>>, InputError> {
-    let one = |(index, chunk): (usize, Chunk<'a>)| {
-        if may_matter(chunk.text) {
-            parse_chunk((index, chunk)).map(|doc| Summary {
-                index,
-                chunk,
-                has_content: doc.root.is_some(),
-                tree: doc.root.is_some().then(|| Box::new(doc)),
-            })
-        } else {
-            crate::yaml::tree::validate(chunk.text)
-                .map(|has_content| Summary {
-                    index,
-                    chunk,
+/// A piece of the stream, in order.
+#[derive(Debug)]
+pub enum Piece<'a> {
+    /// Consecutive documents that cannot matter, as one slice of the input
+    /// starting at byte `offset`.
+    Text {
+        text: &'a str,
+        offset: usize,
+        has_content: bool,
+    },
+    /// A document that may matter.
+    Doc(Summary<'a>),
+}
+
+/// The stream as pieces, without the documents that hold nothing.
+#[derive(Debug)]
+pub struct Scan<'a> {
+    stream: &'a str,
+    pub pieces: Vec<Piece<'a>>,
+    /// Whether any document has content (a node, not only comments).
+    pub has_content: bool,
+}
+
+impl<'a> Scan<'a> {
+    /// The documents that may matter, in order.
+    pub fn docs(&self) -> impl Iterator<Item = &Summary<'a>> {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Doc(d) => Some(d),
+            Piece::Text { .. } => None,
+        })
+    }
+
+    fn push(&mut self, piece: Piece<'a>) {
+        let stream = self.stream;
+        match (self.pieces.last_mut(), piece) {
+            (
+                Some(Piece::Text {
+                    text,
+                    offset,
                     has_content,
-                    tree: None,
-                })
-                .map_err(|e| InputError::syntax(index, chunk, e))
+                }),
+                Piece::Text {
+                    text: next,
+                    offset: next_offset,
+                    has_content: next_content,
+                },
+            ) if *offset + text.len() == next_offset => {
+                // One run of the input: chunk boundaries are character boundaries.
+                *text = stream.get(*offset..next_offset + next.len()).unwrap_or(text);
+                *has_content |= next_content;
+            }
+            (_, piece) => self.pieces.push(piece),
         }
+    }
+}
+
+/// What one chunk becomes.
+enum One<'a> {
+    Blank,
+    Piece(Piece<'a>),
+}
+
+/// Parse every chunk of `stream`, keeping the trees of those for which
+/// `may_matter` (given the chunk's text) is true; the first syntax error (in
+/// stream order) wins.
+pub fn scan<'a>(stream: &'a str, may_matter: &(dyn Fn(&str) -> bool + Sync)) -> Result<Scan<'a>, InputError> {
+    let one = |(index, chunk): (usize, Chunk<'a>)| -> Result<One<'a>, InputError> {
+        if is_blank(chunk.text) {
+            // Markers and white space only: nothing to parse, nothing to keep.
+            return Ok(One::Blank);
+        }
+        if may_matter(chunk.text) {
+            let doc = parse_chunk((index, chunk))?;
+            if doc.root.is_some() {
+                return Ok(One::Piece(Piece::Doc(Summary { index, chunk, doc })));
+            }
+            return Ok(text_piece(chunk, false));
+        }
+        let has_content = crate::yaml::tree::validate(chunk.text).map_err(|e| InputError::syntax(index, chunk, e))?;
+        Ok(text_piece(chunk, has_content))
     };
-    if chunks.len() < PARALLEL_THRESHOLD {
-        chunks.into_iter().enumerate().map(one).collect()
+    let mut out = Scan {
+        stream,
+        pieces: Vec::new(),
+        has_content: false,
+    };
+    let mut chunks = split::chunks(stream).enumerate().peekable();
+    let mut batch = Vec::with_capacity(BATCH.min(1024));
+    while chunks.peek().is_some() {
+        batch.clear();
+        batch.extend(chunks.by_ref().take(BATCH));
+        let results: Vec<One<'a>> = if batch.len() < PARALLEL_THRESHOLD {
+            batch.iter().copied().map(one).collect::<Result<_, _>>()?
+        } else {
+            match batch.par_iter().copied().map(one).collect::<Result<_, _>>() {
+                Ok(results) => results,
+                // Report the first error in stream order, whichever thread met one first.
+                Err(_) => batch.iter().copied().map(one).collect::<Result<_, _>>()?,
+            }
+        };
+        for r in results {
+            if let One::Piece(piece) = r {
+                out.has_content |= matches!(piece, Piece::Doc(_) | Piece::Text { has_content: true, .. });
+                out.push(piece);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn text_piece(chunk: Chunk<'_>, has_content: bool) -> One<'_> {
+    if !has_content && is_blank(chunk.text) {
+        One::Blank
     } else {
-        chunks.into_par_iter().enumerate().map(one).collect()
+        One::Piece(Piece::Text {
+            text: chunk.text,
+            offset: chunk.offset,
+            has_content,
+        })
+    }
+}
+
+/// A document with neither content nor comments (`---` alone, `...`): it
+/// would be a `null` document, so it is not written.
+/// Exact on purpose: it decides before parsing, so ` ---` (a scalar) or
+/// `--- # note` (a comment to keep) are not blank.
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim_start_matches('\u{feff}').trim_end();
+        l.trim_start().is_empty() || l == "---" || l == "..."
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merges_untouched_runs_and_drops_blank_documents() {
+        let s = "---\na: 1\n---\nb: 2\n---\n---\nkind: deis\n---\n# note\nc: 3\n";
+        let scan = scan(s, &|t| t.contains("deis")).unwrap();
+        let shapes: Vec<String> = scan
+            .pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text { text, .. } => format!("text {text:?}"),
+                Piece::Doc(d) => format!("doc {}", d.index),
+            })
+            .collect();
+        assert_eq!(
+            shapes,
+            [
+                "text \"---\\na: 1\\n---\\nb: 2\\n\"",
+                "doc 3",
+                "text \"---\\n# note\\nc: 3\\n\""
+            ]
+        );
+        assert!(scan.has_content);
+        let blank = super::scan("---\n---\n\n...\n\u{feff}---\r\n  \t\n", &|_| true).unwrap();
+        assert!(blank.pieces.is_empty() && !blank.has_content);
+        for kept in ["--- # note\n", "---\n ---\n", "---\n...x\n", "# c\n"] {
+            let s = super::scan(kept, &|_| true);
+            assert!(s.map_or(true, |s| !s.pieces.is_empty()), "{kept:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_error_in_stream_order_wins_across_batches() {
+        let mut s = String::new();
+        for i in 0..(BATCH + 100) {
+            s.push_str(&format!("---\na{i}: 1\n"));
+        }
+        s.push_str("---\nb: [\n---\nc: {\n");
+        let e = scan(&s, &|_| false).unwrap_err();
+        assert!(e.document.starts_with(&format!("document {}", BATCH + 100)), "{e}");
     }
 }

@@ -31,8 +31,11 @@ pub struct KrmResult {
 
 /// Whether the first document of the input is a `ResourceList`.
 pub fn is_resource_list(input: &str) -> bool {
-    split::split(input)
-        .iter()
+    // Lazily, and without parsing bare `---` documents: a stream of a million
+    // of them must not cost a million parses and a chunk list to find out.
+    let bare = |text: &str| text.lines().all(|l| matches!(l.trim_end(), "" | "---" | "..."));
+    split::chunks(input)
+        .filter(|chunk| !bare(chunk.text))
         .find_map(|chunk| crate::yaml::tree::parse(chunk.text).ok().flatten())
         .is_some_and(|root| root.str_at(&["kind"]) == Some("ResourceList"))
 }

@@ -12,7 +12,7 @@ use super::plan::{Addition, Edit, Effective, Plan, Step, NAMESPACE_REFRESH_VAR, 
 use super::targets::{LOCATION_VAR, PREFIX_VAR};
 use super::{generate, inject, secret, Error};
 use crate::config::Settings;
-use crate::manifest::{containers, pod_spec, Container, Document, InputError, Summary};
+use crate::manifest::{containers, pod_spec, Container, Document, InputError, Piece, Scan, Summary};
 use crate::yaml::edit::{EditError, Editor};
 use crate::yaml::emit::{Layout, Value};
 use crate::yaml::tree::Node;
@@ -28,15 +28,17 @@ struct Rewritten {
 /// document already says what they would write) are taken out of the plan,
 /// so that the plan and the report name real changes only.
 pub fn apply<'a>(
-    docs: &[Summary<'a>],
+    scan: &Scan<'a>,
+    docs: &[&Summary<'a>],
     classes: &[Class],
     plan: &mut Plan,
     settings: &Settings,
     newline: &'static str,
 ) -> Result<Vec<Cow<'a, str>>, Error> {
-    let rewrite = |(d, (c, step)): (&Summary<'a>, (&Class, &Step))| -> Result<Option<Rewritten>, InputError> {
-        match (step, d.tree.as_deref()) {
-            (Step::Rewrite(edits), Some(doc)) => {
+    let rewrite = |(d, (c, step)): (&&Summary<'a>, (&Class, &Step))| -> Result<Option<Rewritten>, InputError> {
+        match step {
+            Step::Rewrite(edits) => {
+                let doc = &d.doc;
                 let layout = Layout {
                     seq_indent: c.seq_indent.unwrap_or(plan.effective.layout_seq_indent),
                     newline: crate::yaml::emit::detect_newline(d.chunk.text),
@@ -70,18 +72,28 @@ pub fn apply<'a>(
         seq_indent: plan.effective.layout_seq_indent,
         newline,
     };
-    let mut pieces: Vec<Cow<'a, str>> = Vec::with_capacity(docs.len() + plan.additions.len());
+    let mut pieces: Vec<Cow<'a, str>> = Vec::with_capacity(scan.pieces.len() + plan.additions.len());
     let add = |pieces: &mut Vec<Cow<'a, str>>, a: &Addition| {
         let body = generated(a, settings, &plan.effective, layout);
         let text = generated_document(pieces, &body, layout);
         pieces.push(Cow::Owned(text));
     };
-    for ((d, step), text) in docs.iter().zip(&plan.steps).zip(rewritten) {
+    let mut planned = docs.iter().zip(&plan.steps).zip(rewritten);
+    for piece in &scan.pieces {
+        let Piece::Doc(_) = piece else {
+            if let Piece::Text { text, .. } = piece {
+                pieces.push(Cow::Borrowed(*text));
+            }
+            continue;
+        };
+        let Some(((d, step), text)) = planned.next() else {
+            continue;
+        };
         for a in plan.additions.iter().filter(|a| a.before == Some(d.index)) {
             add(&mut pieces, a);
         }
         match (step, text) {
-            (Step::Remove(_) | Step::Drop, _) => {}
+            (Step::Remove(_), _) => {}
             (Step::Rewrite(_), Some(r)) => pieces.push(Cow::Owned(r.text)),
             _ => pieces.push(Cow::Borrowed(d.chunk.text)),
         }

@@ -40,24 +40,9 @@ pub struct Class {
     pub seq_indent: Option<usize>,
 }
 
-/// Documents this tool never reads (no tree): passed through as they are.
-const UNREAD: Class = Class {
-    owner: Owner::Foreign,
-    role: Role::Other,
-    targets: Vec::new(),
-    matched_targets: Vec::new(),
-    selected: false,
-    is_hook: false,
-    generated: false,
-    seq_indent: None,
-};
-
 /// Classify every document against the Workflow namespace (if known).
-pub fn classify_all(docs: &[Summary<'_>], namespace: Option<&str>, targeting: &Targeting) -> Vec<Class> {
-    let one = |d: &Summary<'_>| match d.tree.as_deref() {
-        Some(doc) => classify(doc, namespace, targeting),
-        None => UNREAD.clone(),
-    };
+pub fn classify_all(docs: &[&Summary<'_>], namespace: Option<&str>, targeting: &Targeting) -> Vec<Class> {
+    let one = |d: &&Summary<'_>| classify(&d.doc, namespace, targeting);
     if docs.len() < 8 {
         docs.iter().map(one).collect()
     } else {

@@ -31,8 +31,7 @@ pub use targets::{Selector, Target, Targeting, LOCATION_VAR, PREFIX_VAR};
 use std::borrow::Cow;
 
 use crate::config::Settings;
-use crate::manifest::{summarize, InputError};
-use crate::yaml::split;
+use crate::manifest::{scan, InputError, Summary};
 
 /// How the transform runs, beyond the registry settings.
 #[derive(Debug, Clone, Default)]
@@ -88,16 +87,17 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
         let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
         targeting.may_match(text) || has(REGISTRY_SECRET) || has("helm.sh/hook") || has("RoleBinding")
     };
-    let docs = summarize(split::split(stream), &may_matter)?;
+    let scan = scan(stream, &may_matter)?;
+    let docs: Vec<&Summary<'a>> = scan.docs().collect();
     let given = options.namespace.as_ref().map(|name| namespace::Given {
         name: name.clone(),
         origin: options.namespace_origin.clone().unwrap_or_else(|| "--namespace".into()),
     });
     let namespace = namespace::discover(given.as_ref(), &docs)?;
     let classes = classify::classify_all(&docs, namespace.name.as_deref(), targeting);
-    let mut plan = plan::plan(&docs, &classes, settings, options, namespace)?;
+    let mut plan = plan::plan(&scan, &docs, &classes, settings, options, namespace)?;
     let newline = crate::yaml::emit::detect_newline(stream);
-    let pieces = apply::apply(&docs, &classes, &mut plan, settings, newline)?;
+    let pieces = apply::apply(&scan, &docs, &classes, &mut plan, settings, newline)?;
     let report = Report::of(&docs, &plan, settings.location.name());
     Ok(Output { pieces, plan, report })
 }

@@ -1,11 +1,12 @@
 //! Where Workflow runs: the namespace the operator gave, else the one that
 //! Workflow's own workloads state, else the one that the chart's own
-//! (Cluster)RoleBindings give Workflow's ServiceAccounts; else unknown.
-//! Never a guess: an unknown namespace stays unknown.
+//! (Cluster)RoleBindings give Workflow's ServiceAccounts, else the one this
+//! tool wrote on its own documents in an earlier run; else unknown. Never a
+//! guess: an unknown namespace stays unknown.
 
 use std::fmt;
 
-use super::components::{Role, REFRESHER_RBAC};
+use super::components::{Role, GENERATED_LABEL, GENERATED_VALUE, REFRESHER_RBAC};
 use super::Error;
 use crate::manifest::{InputError, Summary};
 use crate::yaml::tree::Node;
@@ -26,6 +27,8 @@ pub enum Source {
     Workloads,
     /// The subjects of the chart's (Cluster)RoleBindings.
     Bindings,
+    /// The documents an earlier run of this tool generated.
+    Generated,
     Unknown,
 }
 
@@ -35,6 +38,7 @@ impl fmt::Display for Source {
             Source::Operator(origin) => write!(f, "from {origin}"),
             Source::Workloads => f.write_str("from the deis-builder/deis-controller Deployments"),
             Source::Bindings => f.write_str("from the subjects of the chart's RoleBindings"),
+            Source::Generated => f.write_str("from the documents an earlier run of workflow-registry generated"),
             Source::Unknown => f.write_str("unknown: pass --namespace or set WORKFLOW_REGISTRY_NAMESPACE"),
         }
     }
@@ -64,7 +68,7 @@ pub fn is_dns_label(name: &str) -> bool {
 }
 
 /// Find the Workflow namespace.
-pub fn discover(given: Option<&Given>, docs: &[Summary<'_>]) -> Result<Namespace, Error> {
+pub fn discover(given: Option<&Given>, docs: &[&Summary<'_>]) -> Result<Namespace, Error> {
     if let Some(given) = given {
         if !is_dns_label(&given.name) {
             return Err(Error::Config(format!(
@@ -81,7 +85,7 @@ pub fn discover(given: Option<&Given>, docs: &[Summary<'_>]) -> Result<Namespace
     let workloads = docs
         .iter()
         .filter(|d| Role::of(d.kind(), d.name()) == Role::Workload)
-        .filter_map(|d| Some((d.namespace()?.to_owned(), d)));
+        .filter_map(|d| Some((d.namespace()?.to_owned(), *d)));
     if let Some(name) = agreed("Workflow's workloads (deis-builder, deis-controller)", workloads)? {
         return Ok(Namespace {
             name: Some(name),
@@ -91,12 +95,28 @@ pub fn discover(given: Option<&Given>, docs: &[Summary<'_>]) -> Result<Namespace
     let subjects = docs.iter().flat_map(|d| {
         binding_subject_namespaces(d)
             .into_iter()
-            .map(move |ns| (ns.to_owned(), d))
+            .map(move |ns| (ns.to_owned(), *d))
     });
     if let Some(name) = agreed("the subjects of Workflow's RoleBindings", subjects)? {
         return Ok(Namespace {
             name: Some(name),
             source: Source::Bindings,
+        });
+    }
+    let generated = docs
+        .iter()
+        .filter(|d| {
+            d.doc
+                .root
+                .as_ref()
+                .and_then(|r| r.str_at(&["metadata", "labels", GENERATED_LABEL]))
+                == Some(GENERATED_VALUE)
+        })
+        .filter_map(|d| Some((d.namespace()?.to_owned(), *d)));
+    if let Some(name) = agreed("the documents workflow-registry generated", generated)? {
+        return Ok(Namespace {
+            name: Some(name),
+            source: Source::Generated,
         });
     }
     Ok(Namespace {
@@ -118,9 +138,7 @@ fn agreed<'s, 'a: 's>(
     };
     if first.0 != last.0 {
         let namespace = |(ns, d): &(String, &Summary<'_>)| format!("{ns:?} ({})", d.describe());
-        let Some(tree) = last.1.tree.as_deref() else {
-            return Err(Error::Config(format!("conflicting namespaces in {what}")));
-        };
+        let tree = &last.1.doc;
         let line = tree.root.as_ref().map_or(1, |r| r.loc().line);
         return Err(Error::Input(InputError::at(
             tree,
@@ -145,9 +163,10 @@ fn binding_subject_namespaces<'d>(doc: &'d Summary<'_>) -> Vec<&'d str> {
     let ours = doc
         .name()
         .is_some_and(|n| (n.starts_with("deis-") || n.starts_with("deis:")) && n != REFRESHER_RBAC);
-    let Some(tree) = doc.tree.as_deref().filter(|_| is_binding && ours) else {
+    if !(is_binding && ours) {
         return Vec::new();
-    };
+    }
+    let tree = &doc.doc;
     let Some(Node::Sequence(subjects)) = tree.root.as_ref().and_then(|r| r.path(&["subjects"])) else {
         return Vec::new();
     };
@@ -164,11 +183,11 @@ fn binding_subject_namespaces<'d>(doc: &'d Summary<'_>) -> Vec<&'d str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::summarize;
-    use crate::yaml::split::split;
+    use crate::manifest::scan;
 
     fn find(text: &str, given: Option<&str>) -> Result<Namespace, Error> {
-        let docs = summarize(split(text), &|_| true).unwrap();
+        let scan = scan(text, &|_| true).unwrap();
+        let docs: Vec<_> = scan.docs().collect();
         let given = given.map(|n| Given {
             name: n.into(),
             origin: "--namespace".into(),

@@ -13,7 +13,7 @@ use super::namespace::{self, Namespace};
 use super::targets::{LOCATION_VAR, PREFIX_VAR};
 use super::{refresher, Error, Options};
 use crate::config::{Location, Settings};
-use crate::manifest::{containers, Summary};
+use crate::manifest::{containers, Piece, Scan, Summary};
 
 pub const DEFAULT_SECRET_PREFIX: &str = "private-registry";
 pub const NAMESPACE_REFRESH_VAR: &str = "DEIS_NAMESPACE_REFRESH_TIME";
@@ -73,9 +73,6 @@ pub enum Edit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     Keep,
-    /// Neither content nor comments (`---` alone): written as nothing, since
-    /// it would be a `null` document.
-    Drop,
     Remove(Reason),
     Rewrite(Vec<Edit>),
 }
@@ -102,8 +99,10 @@ pub struct Effective {
 /// The whole plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// One per input document, in order.
+    /// One per document that may matter (the others are kept), in order.
     pub steps: Vec<Step>,
+    /// The stream index of the document of each step.
+    pub indices: Vec<usize>,
     pub additions: Vec<Addition>,
     pub effective: Effective,
     /// Descriptions of the documents the steps act on (index, description).
@@ -129,7 +128,8 @@ struct Stream<'p> {
 
 /// Decide what to do with every document.
 pub fn plan(
-    docs: &[Summary<'_>],
+    scan: &Scan<'_>,
+    docs: &[&Summary<'_>],
     classes: &[Class],
     settings: &Settings,
     options: &Options,
@@ -139,9 +139,14 @@ pub fn plan(
         docs.iter()
             .zip(classes)
             .filter(move |(_, c)| c.owner == Owner::Workflow && c.role == role)
+            .map(|(d, c)| (*d, c))
     };
-    let has_content = docs.iter().any(|d| d.has_content);
-    let non_hook_content = docs.iter().zip(classes).any(|(d, c)| d.has_content && !c.is_hook);
+    let has_content = scan.has_content;
+    let non_hook_content = classes.iter().any(|c| !c.is_hook)
+        || scan
+            .pieces
+            .iter()
+            .any(|p| matches!(p, Piece::Text { has_content: true, .. }));
     let hooks_only = has_content && !non_hook_content;
     let first_kept = |role: Role| {
         owned(role)
@@ -169,23 +174,33 @@ pub fn plan(
     let location = &settings.location;
 
     // The chart's own settings stand where the operator set none.
-    let chart_prefixes: BTreeSet<&str> = docs
-        .iter()
-        .zip(classes)
-        .filter(|(_, c)| c.owner == Owner::Workflow)
-        .filter_map(|(d, c)| Some((d.tree.as_deref()?, c)))
-        .flat_map(|(doc, c)| {
-            let all = containers(doc);
-            c.targets
-                .iter()
-                .filter_map(|&i| all.get(i)?.env_value(PREFIX_VAR))
-                .filter(|p| !p.is_empty())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let prefixes_of = |(d, c): (&&Summary<'_>, &Class)| -> BTreeSet<String> {
+        if c.owner != Owner::Workflow || c.targets.is_empty() {
+            return BTreeSet::new();
+        }
+        let all = containers(&d.doc);
+        c.targets
+            .iter()
+            .filter_map(|&i| all.get(i)?.env_value(PREFIX_VAR))
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let chart_prefixes: BTreeSet<String> =
+        docs.par_iter()
+            .zip(classes)
+            .map(prefixes_of)
+            .reduce(BTreeSet::new, |mut a, b| {
+                a.extend(b);
+                a
+            });
     let prefix = match (&settings.secret_prefix, chart_prefixes.len()) {
         (Some(configured), _) => {
-            let others: Vec<&str> = chart_prefixes.iter().filter(|p| **p != configured).copied().collect();
+            let others: Vec<&str> = chart_prefixes
+                .iter()
+                .map(String::as_str)
+                .filter(|p| p != configured)
+                .collect();
             if !others.is_empty() {
                 notes.push(format!(
                     "the configured secret prefix {configured:?} replaced the chart's {}",
@@ -197,23 +212,23 @@ pub fn plan(
         (None, 1) => chart_prefixes
             .iter()
             .next()
-            .map_or(DEFAULT_SECRET_PREFIX, |p| *p)
+            .map_or(DEFAULT_SECRET_PREFIX, String::as_str)
             .to_owned(),
         (None, 0) => DEFAULT_SECRET_PREFIX.to_owned(),
         (None, _) => {
             warnings.push(format!(
                 "Workflow's containers disagree on {PREFIX_VAR} ({}): all now get {DEFAULT_SECRET_PREFIX:?}; set the \
                  prefix (registry_token_refresher.secretPrefix or --secret-prefix) to choose another",
-                chart_prefixes.iter().copied().collect::<Vec<_>>().join(", ")
+                chart_prefixes.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
             ));
             DEFAULT_SECRET_PREFIX.to_owned()
         }
     };
 
     // The refresher the input has (if any), and the image the output runs.
+    let by_index = |i: usize| docs.iter().find(|d| d.index == i).copied();
     let input_refresher = stream.refresher_at.and_then(|i| {
-        let doc = docs.get(i)?.tree.as_deref()?;
-        let all = containers(doc);
+        let all = containers(&by_index(i)?.doc);
         let index = refresher::container(&all).ok().flatten()?;
         let c = all.get(index)?;
         Some((
@@ -222,11 +237,9 @@ pub fn plan(
         ))
     });
     let hephy = owned(Role::Workload).any(|(d, _)| {
-        d.tree.as_deref().is_some_and(|doc| {
-            containers(doc)
-                .iter()
-                .any(|c| c.image().is_some_and(refresher::is_hephy_image))
-        })
+        containers(&d.doc)
+            .iter()
+            .any(|c| c.image().is_some_and(refresher::is_hephy_image))
     });
     let (refresher_image, image_origin) = match (&settings.refresher_image, &input_refresher) {
         (Some(image), _) => (image.clone(), "the configuration"),
@@ -240,8 +253,10 @@ pub fn plan(
             t.clone(),
             format!(
                 "the input's refresher, {}",
-                docs.get(stream.refresher_at.unwrap_or(0))
-                    .map(Summary::describe)
+                stream
+                    .refresher_at
+                    .and_then(by_index)
+                    .map(|d| d.describe())
                     .unwrap_or_default()
             ),
         ),
@@ -297,12 +312,27 @@ pub fn plan(
         refresher_image,
         layout_seq_indent: classes.iter().find_map(|c| c.seq_indent).unwrap_or(2),
     };
-    let step_of = |(d, c): (&Summary<'_>, &Class)| stream.step(d, c, &effective);
-    let steps: Vec<Step> = if docs.len() < 8 {
+    // Each step with the description of its document when it acts on it,
+    // made here in parallel rather than once per report line.
+    let step_of = |(d, c): (&&Summary<'_>, &Class)| {
+        stream.step(d, c, &effective).map(|step| {
+            let what = (step != Step::Keep).then(|| (d.index, d.describe()));
+            (step, what)
+        })
+    };
+    let planned: Vec<(Step, Option<(usize, String)>)> = if docs.len() < 8 {
         docs.iter().zip(classes).map(step_of).collect::<Result<_, _>>()?
     } else {
         docs.par_iter().zip(classes).map(step_of).collect::<Result<_, _>>()?
     };
+    let mut described = Vec::new();
+    let steps: Vec<Step> = planned
+        .into_iter()
+        .map(|(step, what)| {
+            described.extend(what);
+            step
+        })
+        .collect();
 
     let mut additions = Vec::new();
     if stream.additions_allowed && workflow_present {
@@ -354,13 +384,9 @@ pub fn plan(
             ));
         }
     }
-    let described = docs
-        .iter()
-        .zip(&steps)
-        .filter(|(_, s)| !matches!(s, Step::Keep | Step::Drop))
-        .map(|(d, _)| (d.index, d.describe()))
-        .collect();
+
     Ok(Plan {
+        indices: docs.iter().map(|d| d.index).collect(),
         steps,
         additions,
         effective,
@@ -377,13 +403,7 @@ impl Stream<'_> {
 
     /// The step for one document.
     fn step(&self, doc: &Summary<'_>, class: &Class, effective: &Effective) -> Result<Step, Error> {
-        let Some(tree) = doc.tree.as_deref() else {
-            return Ok(if doc.has_content || !is_blank(doc.chunk.text) {
-                Step::Keep
-            } else {
-                Step::Drop
-            });
-        };
+        let tree = &doc.doc;
         match class.owner {
             Owner::Foreign => return Ok(Step::Keep),
             Owner::Orphan => return Ok(Step::Remove(Reason::Orphan)),
@@ -474,14 +494,6 @@ impl Stream<'_> {
     }
 }
 
-/// A document with neither content nor comments (`---` alone, `...`).
-fn is_blank(text: &str) -> bool {
-    text.lines().all(|l| {
-        let l = l.trim_start_matches('\u{feff}').trim();
-        l.is_empty() || l == "---" || l == "..."
-    })
-}
-
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = &self.effective;
@@ -498,9 +510,10 @@ impl fmt::Display for Plan {
                 .find(|(j, _)| *j == i)
                 .map_or_else(|| format!("document {i}"), |(_, d)| d.clone())
         };
-        for (i, step) in self.steps.iter().enumerate() {
+        for (step, i) in self.steps.iter().zip(&self.indices) {
+            let i = *i;
             match step {
-                Step::Keep | Step::Drop => {}
+                Step::Keep => {}
                 Step::Remove(reason) => writeln!(f, "  remove {} ({reason})", described(i))?,
                 Step::Rewrite(edits) => {
                     writeln!(f, "  rewrite {}:", described(i))?;

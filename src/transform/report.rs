@@ -29,7 +29,7 @@ impl Report {
     }
 
     /// The report of a plan carried out on `docs`.
-    pub fn of(docs: &[Summary<'_>], plan: &Plan, location: &str) -> Report {
+    pub fn of(docs: &[&Summary<'_>], plan: &Plan, location: &str) -> Report {
         let mut r = Report {
             location: location.to_owned(),
             namespace: plan.effective.namespace.name.clone(),
@@ -38,23 +38,31 @@ impl Report {
             notes: plan.notes.clone(),
             ..Report::default()
         };
+        // Descriptions come from the plan, in document order.
+        let mut described = plan.described.iter().peekable();
         for (d, step) in docs.iter().zip(&plan.steps) {
+            let mut describe = || {
+                while described.next_if(|(i, _)| *i < d.index).is_some() {}
+                described
+                    .next_if(|(i, _)| *i == d.index)
+                    .map_or_else(|| d.describe(), |(_, text)| text.clone())
+            };
             match step {
-                Step::Keep | Step::Drop => {}
-                Step::Remove(_) => r.removed.push(d.describe()),
+                Step::Keep => {}
+                Step::Remove(_) => r.removed.push(describe()),
                 Step::Rewrite(edits) => {
+                    let what = describe();
                     for edit in edits {
                         match edit {
                             Edit::SetEnv { container, .. } | Edit::Refresher { container, .. } => {
-                                let entry = format!("{} container {container}", d.describe());
+                                let entry = format!("{what} container {container}");
                                 if !r.injected.contains(&entry) {
                                     r.injected.push(entry);
                                 }
                             }
                             Edit::RegistrySecret | Edit::Access(_) => {
-                                let entry = d.describe();
-                                if !r.replaced.contains(&entry) {
-                                    r.replaced.push(entry);
+                                if !r.replaced.contains(&what) {
+                                    r.replaced.push(what.clone());
                                 }
                             }
                         }

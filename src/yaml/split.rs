@@ -39,7 +39,8 @@ fn skip_bom(text: &str) -> usize {
 /// `---` at `pos` followed by a blank, a line end or the end of input.
 fn is_marker_at(text: &str, pos: usize) -> bool {
     let bytes = text.as_bytes();
-    bytes[pos..].starts_with(b"---") && matches!(bytes.get(pos + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+    bytes.get(pos..).is_some_and(|rest| rest.starts_with(b"---"))
+        && matches!(bytes.get(pos + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// Directives (`%YAML 1.1`, `%TAG ...`) belong to the document whose `---`
@@ -75,29 +76,61 @@ fn directives_start(stream: &str, marker: usize) -> usize {
 /// Split `stream` into chunks. Concatenating the chunks' texts gives back the
 /// stream exactly. A stream without content gives one empty chunk.
 pub fn split(stream: &str) -> Vec<Chunk<'_>> {
-    let mut starts = vec![0];
-    for nl in memmem::find_iter(stream.as_bytes(), b"\n---") {
-        if is_marker_at(stream, nl + 1) {
-            let start = directives_start(stream, nl + 1);
-            if start > starts.last().copied().unwrap_or(0) {
-                starts.push(start);
+    chunks(stream).collect()
+}
+
+/// The chunks of `stream`, one at a time (see [`split`]): a caller that
+/// handles them in batches never holds one entry per document of a huge
+/// stream.
+pub fn chunks(stream: &str) -> Chunks<'_> {
+    Chunks {
+        stream,
+        start: Some(0),
+        line: 1,
+    }
+}
+
+/// Iterator of [`chunks`].
+#[derive(Debug, Clone)]
+pub struct Chunks<'a> {
+    stream: &'a str,
+    /// Where the next chunk starts; `None` when done.
+    start: Option<usize>,
+    /// 1-based line of `start`.
+    line: usize,
+}
+
+impl<'a> Iterator for Chunks<'a> {
+    type Item = Chunk<'a>;
+
+    fn next(&mut self) -> Option<Chunk<'a>> {
+        let start = self.start?;
+        let bytes = self.stream.as_bytes();
+        let mut from = start;
+        let end = loop {
+            match memmem::find(bytes.get(from..).unwrap_or_default(), b"\n---") {
+                // The directives just before a marker go with its document;
+                // a marker whose directives open this chunk is its own.
+                Some(at) if is_marker_at(self.stream, from + at + 1) => {
+                    let next = directives_start(self.stream, from + at + 1);
+                    if next > start {
+                        break next;
+                    }
+                    from += at + 1;
+                }
+                Some(at) => from += at + 1,
+                None => break self.stream.len(),
             }
-        }
-    }
-    let mut chunks = Vec::with_capacity(starts.len());
-    let mut line = 1;
-    let mut prev = 0;
-    for (i, &start) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).copied().unwrap_or(stream.len());
-        line += memchr::memchr_iter(b'\n', &stream.as_bytes()[prev..start]).count();
-        prev = start;
-        chunks.push(Chunk {
-            text: &stream[start..end],
+        };
+        let chunk = Chunk {
+            text: self.stream.get(start..end).unwrap_or_default(),
             offset: start,
-            first_line: line,
-        });
+            first_line: self.line,
+        };
+        self.line += memchr::memchr_iter(b'\n', bytes.get(start..end).unwrap_or_default()).count();
+        self.start = (end < self.stream.len()).then_some(end);
+        Some(chunk)
     }
-    chunks
 }
 
 #[cfg(test)]
