@@ -114,18 +114,33 @@ impl<'a> Editor<'a> {
             // Deletions may overlap (neighbours in a flow collection each
             // take a separator): their union is deleted.
             let start = s.start.max(at);
-            out.push_str(&self.text[at..start]);
+            out.push_str(self.slice(at, start));
             out.push_str(&s.text);
             at = s.end.max(start);
         }
-        out.push_str(&self.text[at..]);
+        out.push_str(self.slice(at, self.text.len()));
         out
     }
 
     /// The start of the line holding `pos`. YAML breaks lines at `\n`,
     /// `\r\n` and a lone `\r`; so does every line computation here.
     fn line_start(&self, pos: usize) -> usize {
-        self.text[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1)
+        let bytes = self.text.as_bytes();
+        bytes
+            .get(..pos.min(bytes.len()))
+            .and_then(|b| memchr::memrchr2(b'\n', b'\r', b))
+            .map_or(0, |i| i + 1)
+    }
+
+    /// `text[start..end]`, or nothing when the range is not one (spans come
+    /// from the parser; no input may make this panic).
+    fn slice(&self, start: usize, end: usize) -> &'a str {
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// The text from `pos` on.
+    fn from(&self, pos: usize) -> &'a str {
+        self.slice(pos, self.text.len())
     }
 
     /// Where lines go after the line holding `pos`, and the text to put before
@@ -133,16 +148,17 @@ impl<'a> Editor<'a> {
     fn after_line(&self, pos: usize) -> (usize, &'static str) {
         let bytes = self.text.as_bytes();
         let past_break = |i: usize| {
-            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            if bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n') {
                 i + 2
             } else {
                 i + 1
             }
         };
-        if pos > 0 && matches!(bytes[pos - 1], b'\n' | b'\r') {
+        let before = pos.checked_sub(1).and_then(|i| bytes.get(i));
+        if matches!(before, Some(b'\n' | b'\r')) {
             // Already at a line start (block scalars end there), or inside a CRLF.
             return (
-                if bytes[pos - 1] == b'\r' && bytes.get(pos) == Some(&b'\n') {
+                if before == Some(&b'\r') && bytes.get(pos) == Some(&b'\n') {
                     pos + 1
                 } else {
                     pos
@@ -150,7 +166,7 @@ impl<'a> Editor<'a> {
                 "",
             );
         }
-        match self.text[pos..].find(['\n', '\r']) {
+        match bytes.get(pos..).and_then(|rest| memchr::memchr2(b'\n', b'\r', rest)) {
             Some(i) => (past_break(pos + i), ""),
             None => (self.text.len(), self.layout.newline),
         }
@@ -310,8 +326,8 @@ impl<'a> Editor<'a> {
     /// gets `: value` after the key.
     fn fill_empty_value(&mut self, entry: &Entry<'_>, at: usize, value: &Value, in_flow: bool) {
         let key_end = entry.key.loc().end;
-        let rest = &self.text[key_end..];
-        let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+        let rest = self.from(key_end);
+        let line = rest.get(..rest.find(['\n', '\r']).unwrap_or(rest.len())).unwrap_or("");
         let colon = line
             .trim_start_matches([' ', '\t'])
             .starts_with(':')
@@ -323,7 +339,7 @@ impl<'a> Editor<'a> {
                 return;
             }
             let key_line = self.line_start(entry.key.loc().start);
-            let question = self.text[key_line..entry.key.loc().start].rfind('?').unwrap_or(0);
+            let question = self.slice(key_line, entry.key.loc().start).rfind('?').unwrap_or(0);
             let lines = format!("{}: {}{}", " ".repeat(question), emit::flow(value), self.layout.newline);
             self.insert_lines_after(key_end, lines);
             return;
@@ -331,19 +347,19 @@ impl<'a> Editor<'a> {
         let (at, lead) = if at > colon {
             (
                 at,
-                if self.text[..at].ends_with([' ', '\t']) {
+                if self.slice(0, at).ends_with([' ', '\t']) {
                     ""
                 } else {
                     " "
                 },
             )
-        } else if self.text[colon..].starts_with(' ') {
+        } else if self.from(colon).starts_with(' ') {
             (colon + 1, "")
         } else {
             (colon, " ")
         };
         // Keep a following comment a comment: it needs white space before its `#`.
-        let trail = if self.text[at..].starts_with(|c: char| !c.is_whitespace()) {
+        let trail = if self.from(at).starts_with(|c: char| !c.is_whitespace()) {
             " "
         } else {
             ""
@@ -363,10 +379,9 @@ impl<'a> Editor<'a> {
     /// Block scalars end at the start of the next line; a replacement that
     /// ends there must keep that line break.
     fn trim_block_end(&self, end: usize) -> usize {
-        let bytes = self.text.as_bytes();
-        match bytes[..end] {
-            [.., b'\r', b'\n'] => end - 2,
-            [.., b'\n' | b'\r'] => end - 1,
+        match self.text.as_bytes().get(..end) {
+            Some([.., b'\r', b'\n']) => end - 2,
+            Some([.., b'\n' | b'\r']) => end - 1,
             _ => end,
         }
     }
@@ -486,7 +501,7 @@ impl<'a> Editor<'a> {
     fn dash_col(&self, pos: usize) -> Option<usize> {
         let (mut start, mut end) = (self.line_start(pos), pos);
         loop {
-            let line = without_comment(&self.text[start..end]);
+            let line = without_comment(self.slice(start, end));
             match scan_item_line(line) {
                 ItemLine::Dash(i) => return Some(line[..i].chars().count()),
                 ItemLine::Other => return None,
@@ -554,7 +569,13 @@ impl<'a> Editor<'a> {
         for item in items {
             let name = match item.first() {
                 Some((k, Value::Str(name))) if k == "name" => name.as_str(),
-                _ => unreachable!("named items start with their name"),
+                // A caller's mistake, not the input's: refuse rather than panic.
+                _ => {
+                    return Err(EditError {
+                        message: format!("an item for `{list_key}` has no leading `name` (a bug in the caller)"),
+                        line: parent.loc.line,
+                    })
+                }
             };
             let mut matches = seq.items.iter().enumerate().filter(|(_, n)| {
                 n.as_mapping()
@@ -569,7 +590,7 @@ impl<'a> Editor<'a> {
                 // The API server would keep only one of them; keep ours, in the first place.
                 self.remove_item(seq, i);
             }
-            self.merge_item(existing, &item[1..], exclusive);
+            self.merge_item(existing, item.get(1..).unwrap_or(&[]), exclusive);
         }
         self.append_items(seq, &missing);
         Ok(())
@@ -612,7 +633,7 @@ impl<'a> Editor<'a> {
             return;
         }
         let line_start = self.line_start(start);
-        let from = if self.text[line_start..start].trim().is_empty() {
+        let from = if self.slice(line_start, start).trim().is_empty() {
             line_start
         } else {
             start
@@ -662,7 +683,10 @@ fn scan_item_line(line: &str) -> ItemLine {
 /// `|`, `>`, `|-`, `>+2`...: the header of a block scalar, which may stand
 /// between an item's dash and its content.
 fn is_block_scalar_header(token: &str) -> bool {
-    token.starts_with(['|', '>']) && token[1..].chars().all(|c| matches!(c, '+' | '-' | '1'..='9'))
+    token.starts_with(['|', '>'])
+        && token
+            .get(1..)
+            .is_some_and(|rest| rest.chars().all(|c| matches!(c, '+' | '-' | '1'..='9')))
 }
 
 /// How deep inserted lines sit: their indentation, and at equal indentation a
@@ -712,7 +736,7 @@ pub fn detect_seq_indent(root: &Node<'_>) -> Option<usize> {
     match root {
         Node::Mapping(m) => m.entries.iter().find_map(|e| match &e.value {
             Node::Sequence(s) if !s.flow && !s.items.is_empty() => {
-                let item_col = s.items[0].loc().col;
+                let item_col = s.items.first().map_or(0, |i| i.loc().col);
                 Some(item_col.saturating_sub(2).saturating_sub(e.key.loc().col))
             }
             v => detect_seq_indent(v),

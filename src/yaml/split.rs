@@ -39,7 +39,8 @@ fn skip_bom(text: &str) -> usize {
 /// `---` at `pos` followed by a blank, a line end or the end of input.
 fn is_marker_at(text: &str, pos: usize) -> bool {
     let bytes = text.as_bytes();
-    bytes[pos..].starts_with(b"---") && matches!(bytes.get(pos + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+    bytes.get(pos..).is_some_and(|rest| rest.starts_with(b"---"))
+        && matches!(bytes.get(pos + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// Directives (`%YAML 1.1`, `%TAG ...`) belong to the document whose `---`
