@@ -44,14 +44,16 @@ pub struct Editor<'a> {
     /// Elements to add to flow collections: their separators depend on
     /// which elements are removed, known only when all edits are in.
     flow_inserts: Vec<FlowInsert>,
+    /// (start, end) of each element of the flow collections edited so far,
+    /// by the position of their closing bracket: read once per collection,
+    /// so that many edits to one collection cost linear time.
+    flow_elements: HashMap<usize, Vec<(usize, usize)>>,
 }
 
 #[derive(Debug)]
 struct FlowInsert {
     /// The position of the closing bracket.
     close: usize,
-    /// (start, end) of each element of the collection.
-    elements: Vec<(usize, usize)>,
     text: String,
 }
 
@@ -64,6 +66,7 @@ impl<'a> Editor<'a> {
             journal: Vec::new(),
             removed: HashSet::new(),
             flow_inserts: Vec::new(),
+            flow_elements: HashMap::new(),
         }
     }
 
@@ -389,16 +392,8 @@ impl<'a> Editor<'a> {
     /// Add `key: value` to a mapping that does not have `key`.
     fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         if map.flow {
-            let ends: Vec<(usize, usize)> = map
-                .entries
-                .iter()
-                .map(|e| (e.key.loc().start, e.value.loc().end.max(e.key.loc().end)))
-                .collect();
-            self.insert_before_closing(
-                map.loc.end,
-                &ends,
-                format!("{}: {}", emit::scalar(key), emit::flow(value)),
-            );
+            let close = self.map_elements(map);
+            self.insert_before_closing(close, format!("{}: {}", emit::scalar(key), emit::flow(value)));
             return;
         }
         // The mapping's own column: a first key behind `? `, an anchor or a tag starts further right.
@@ -411,12 +406,29 @@ impl<'a> Editor<'a> {
     /// (just past its `}` or `]`), whose elements span `elements` (start,
     /// end). It goes right before the bracket: after the last element there
     /// may still be its `:` and empty value, a trailing comma or comments.
-    fn insert_before_closing(&mut self, end: usize, elements: &[(usize, usize)], text: String) {
-        self.flow_inserts.push(FlowInsert {
-            close: end.saturating_sub(1),
-            elements: elements.to_vec(),
-            text,
+    fn insert_before_closing(&mut self, close: usize, text: String) {
+        self.flow_inserts.push(FlowInsert { close, text });
+    }
+
+    /// Record the elements of a flow mapping; returns its closing bracket's position.
+    fn map_elements(&mut self, map: &Mapping<'_>) -> usize {
+        let close = map.loc.end.saturating_sub(1);
+        self.flow_elements.entry(close).or_insert_with(|| {
+            map.entries
+                .iter()
+                .map(|e| (e.key.loc().start, e.value.loc().end.max(e.key.loc().end)))
+                .collect()
         });
+        close
+    }
+
+    /// Record the elements of a flow sequence; returns its closing bracket's position.
+    fn seq_elements(&mut self, seq: &Sequence<'_>) -> usize {
+        let close = seq.loc.end.saturating_sub(1);
+        self.flow_elements
+            .entry(close)
+            .or_insert_with(|| seq.items.iter().map(|i| (i.loc().start, i.loc().end)).collect());
+        close
     }
 
     /// Turn the flow insertions into splices, now that every removal is known.
@@ -425,18 +437,16 @@ impl<'a> Editor<'a> {
         for insert in std::mem::take(&mut self.flow_inserts) {
             let close = insert.close;
             let count = earlier.entry(close).or_insert(0);
-            let last_kept = insert
-                .elements
-                .iter()
-                .rposition(|(start, _)| !self.removed.contains(start));
+            let elements = self.flow_elements.get(&close).map_or(&[][..], Vec::as_slice);
+            let last_kept = elements.iter().rposition(|(start, _)| !self.removed.contains(start));
             let (lead, space) = match last_kept {
                 // The element added before this one ends without a comma.
                 _ if *count > 0 => (", ", ""),
                 None => ("", ""),
                 // A removed element after it took what followed its comma, not the comma.
-                Some(i) if i + 1 < insert.elements.len() => ("", ""),
+                Some(i) if i + 1 < elements.len() => ("", ""),
                 Some(i) => {
-                    let last = insert.elements.get(i).map_or(close, |e| e.1);
+                    let last = elements.get(i).map_or(close, |e| e.1);
                     let between = self.text.get(last.min(close)..close).unwrap_or("");
                     let has_comma = between.split(['\n', '\r']).any(|l| without_comment(l).contains(','));
                     match (has_comma, between.ends_with([' ', '\n', '\r', '\t'])) {
@@ -457,9 +467,12 @@ impl<'a> Editor<'a> {
     /// comments), the last one up to the bracket. Removing neighbours then
     /// never overlaps, and what stays is well separated (a trailing comma
     /// is valid in flow collections).
-    fn remove_flow_element(&mut self, starts: &[usize], index: usize, end: usize) {
-        let Some(&start) = starts.get(index) else { return };
-        let until = starts.get(index + 1).copied().unwrap_or(end.saturating_sub(1));
+    fn remove_flow_element(&mut self, close: usize, start: usize) {
+        let elements = self.flow_elements.get(&close).map_or(&[][..], Vec::as_slice);
+        let Ok(index) = elements.binary_search_by_key(&start, |e| e.0) else {
+            return;
+        };
+        let until = elements.get(index + 1).map_or(close, |e| e.0);
         self.removed.insert(start);
         self.replace(start, until.max(start), String::new());
     }
@@ -472,8 +485,8 @@ impl<'a> Editor<'a> {
         }
         if seq.flow {
             let text = items.iter().map(emit::flow).collect::<Vec<_>>().join(", ");
-            let ends: Vec<(usize, usize)> = seq.items.iter().map(|i| (i.loc().start, i.loc().end)).collect();
-            self.insert_before_closing(seq.loc.end, &ends, text);
+            let close = self.seq_elements(seq);
+            self.insert_before_closing(close, text);
             return;
         }
         let first = seq.items.first().map_or(seq.loc, Node::loc);
@@ -520,8 +533,8 @@ impl<'a> Editor<'a> {
             return;
         };
         if seq.flow {
-            let starts: Vec<usize> = seq.items.iter().map(|i| i.loc().start).collect();
-            self.remove_flow_element(&starts, index, seq.loc.end);
+            let close = self.seq_elements(seq);
+            self.remove_flow_element(close, item.start);
             return;
         }
         let start = self.line_start(item.start);
@@ -626,10 +639,8 @@ impl<'a> Editor<'a> {
         let start = entry.key.loc().start;
         let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {
-            let starts: Vec<usize> = map.entries.iter().map(|e| e.key.loc().start).collect();
-            if let Some(index) = map.entries.iter().position(|e| e.key.loc() == entry.key.loc()) {
-                self.remove_flow_element(&starts, index, map.loc.end);
-            }
+            let close = self.map_elements(map);
+            self.remove_flow_element(close, start);
             return;
         }
         let line_start = self.line_start(start);

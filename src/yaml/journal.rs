@@ -128,13 +128,18 @@ struct Place {
 
 struct Index {
     places: HashMap<At, Place>,
+    /// Each mapping key node, as Kubernetes names it.
+    keys: HashMap<At, String>,
 }
 
 impl Index {
     fn build(root: &Node<'_>) -> Index {
         let mut aliased = HashSet::new();
         collect_aliases(root, &mut aliased, 0);
-        let mut index = Index { places: HashMap::new() };
+        let mut index = Index {
+            places: HashMap::new(),
+            keys: HashMap::new(),
+        };
         index.walk(root, &mut Vec::new(), None, &aliased, 0);
         index
     }
@@ -180,6 +185,7 @@ impl Index {
                         continue;
                     }
                     let Some(key) = key_string(&entry.key) else { continue };
+                    self.keys.insert(At::of(&entry.key), key.clone());
                     path.push(Seg::Key(key));
                     self.walk(&entry.value, path, shared, aliased, depth + 1);
                     path.pop();
@@ -323,11 +329,12 @@ fn apply_op(json: &mut Json, root: &Node<'_>, index: &Index, op: &Op) -> Result<
         }
         Op::RemoveEntry { map, key } => {
             let place = index.place(*map)?;
-            let name = find_mapping(root, *map)
-                .and_then(|m| m.entries.iter().find(|e| At::of(&e.key) == *key))
-                .and_then(|e| key_string(&e.key))
+            let name = index
+                .keys
+                .get(key)
                 .ok_or_else(|| refuse(place.line, "a key to remove is not a plain key"))?;
-            object_at(json, place)?.shift_remove(&name);
+            // Order does not matter to the comparison; swap_remove is O(1).
+            object_at(json, place)?.swap_remove(name);
         }
         Op::UpsertNamed {
             parent,
