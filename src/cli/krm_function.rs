@@ -13,6 +13,7 @@ use crate::plugin::{function_config, krm};
 /// error the items go back unchanged with an error result and the exit status
 /// is non-zero, so that no tool mistakes a failure for "delete everything".
 pub fn run(args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCode {
+    mask_panics();
     let log = args.log_file.as_deref();
     let docs = match parse_stream(input) {
         Ok(docs) => docs,
@@ -88,4 +89,20 @@ pub fn run(args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCo
             fail(log, &failure)
         }
     }
+}
+
+/// A panic's default message may quote the text being processed, and a
+/// ResourceList carries credentials in its functionConfig: report where it
+/// happened, never what.
+fn mask_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "workflow-registry: internal error{at} (details not shown: they may quote the input, which may hold \
+             credentials); please report it"
+        );
+    }));
 }
