@@ -15,8 +15,8 @@ use workflow_registry::yaml::emit::{Layout, Value};
 use workflow_registry::yaml::tree::{parse, Node};
 use workflow_registry::yaml::yaml11;
 
-const NAMES: [&str; 4] = ["DEIS_REGISTRY_LOCATION", "A", "on", "x: y"];
-const VALUES: [&str; 4] = ["gcr", "0777", "", "a\nb"];
+pub const NAMES: [&str; 4] = ["DEIS_REGISTRY_LOCATION", "A", "on", "x: y"];
+pub const VALUES: [&str; 4] = ["gcr", "0777", "", "a\nb"];
 
 fn upsert(text: &str, key: &str, items: &[Vec<(String, Value)>], layout: Layout) -> Option<String> {
     let root = parse(text).ok()??;
@@ -32,7 +32,7 @@ fn upsert(text: &str, key: &str, items: &[Vec<(String, Value)>], layout: Layout)
 
 /// What the upsert means, on the decoded document: the model the editor's
 /// output is held to.
-fn model(mut doc: Json, key: &str, names: &[&str], value: &str) -> Json {
+pub fn model(mut doc: Json, key: &str, names: &[&str], value: &str) -> Json {
     let Json::Object(root) = &mut doc else { return doc };
     let item = |name: &str| {
         let mut m = Map::new();

@@ -486,9 +486,16 @@ fn refuse_merged_items(
         return Ok(());
     };
     for node in &seq.items {
+        // An item with a merge key but its own explicit `name` is found and
+        // edited by that name; the meaning check then verifies the result
+        // (an explicit key after `<<` wins). An alias, or a merged name, is
+        // out of the editor's reach.
         let built = match node {
             Node::Alias(_) => true,
-            Node::Mapping(m) => m.entries.iter().any(|e| yaml11::is_merge_key(&e.key)),
+            Node::Mapping(m) => {
+                m.entries.iter().any(|e| yaml11::is_merge_key(&e.key))
+                    && !m.entries.iter().any(|e| key_string(&e.key).as_deref() == Some("name"))
+            }
             _ => false,
         };
         if !built {
