@@ -1095,4 +1095,31 @@ mod tests {
             "v:\n  - name: s\n    secret:\n      secretName: registry-secret\n      defaultMode: 0644\n"
         );
     }
+
+    #[test]
+    fn a_splice_that_changes_more_than_the_journal_says_is_refused() {
+        let t = "c:\n  env:\n  - name: B\n    value: a\n  other: secret-x\n";
+        let root = parse(t).unwrap().unwrap();
+        let c = root.path(&["c"]).unwrap().as_mapping().unwrap();
+        let mut ed = Editor::new(t, Layout::default());
+        ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
+        // A splice bug: it also changes `other`.
+        let other = t.find("secret-x").unwrap();
+        ed.replace(other, other + 8, "secret-y".into());
+        let e = ed.apply().unwrap_err();
+        assert!(e.message.contains("`c.other`"), "{e:?}");
+        assert_eq!(e.line, 5);
+        assert!(!e.message.contains("secret"), "values are never quoted: {e:?}");
+    }
+
+    #[test]
+    fn a_splice_that_breaks_the_syntax_is_refused() {
+        let t = "c: {env: []}\n";
+        let root = parse(t).unwrap().unwrap();
+        let c = root.path(&["c"]).unwrap().as_mapping().unwrap();
+        let mut ed = Editor::new(t, Layout::default());
+        ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
+        ed.replace(0, 0, "{".into());
+        assert!(ed.apply().is_err());
+    }
 }
