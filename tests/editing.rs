@@ -352,3 +352,21 @@ fn a_null_or_empty_namespace_is_no_namespace() {
         }
     }
 }
+
+#[test]
+fn an_env_item_with_a_merge_key_and_its_own_name_is_edited() {
+    let Some(k) = k8sjson() else { return };
+    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  \
+                 template:\n    spec:\n      containers:\n      - name: sidecar\n        image: x\n        env:\n        - \
+                 &loc {name: X, value: on-cluster}\n      - name: deis-builder\n        image: y\n        env:\n        - <<: \
+                 *loc\n          name: DEIS_REGISTRY_LOCATION\n";
+    let out = run(input, "off-cluster").unwrap();
+    assert_eq!(
+        builder_env_at(&objects(&k, &out), 1),
+        location_env("off-cluster"),
+        "{out}"
+    );
+    // A merged `valueFrom` cannot be removed by editing the item: refused.
+    let input = input.replace("value: on-cluster}", "valueFrom: {fieldRef: {fieldPath: x}}}");
+    assert_refused(&input, "cannot edit");
+}

@@ -95,3 +95,4 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
         }
     }
 }
+

@@ -96,6 +96,7 @@ impl From<transform::Error> for Failure {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    mask_panics();
     let env_log = log::log_path_from_env();
     let args = match legacy_exec_args(std::env::args_os().collect()) {
         Ok(args) => args,
@@ -283,4 +284,21 @@ fn print_completions(reporter: &Reporter, shell: Shell) -> ExitCode {
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut cmd, "workflow-registry", &mut script);
     output::write_stdout(reporter, |out| out.write_all(&script))
+}
+
+/// A panic never shows its message: it may quote the input (a
+/// functionConfig, a key file), which may hold credentials. Only where it
+/// happened, on standard error, written so that a closed stderr cannot
+/// turn it into an abort.
+fn mask_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        log::write_stderr(&format!(
+            "workflow-registry: internal error{at} (details not shown: they may quote the input, which may hold \
+             credentials); please report it\n"
+        ));
+    }));
 }

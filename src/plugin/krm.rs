@@ -40,26 +40,65 @@ pub fn is_resource_list(input: &str) -> bool {
         .is_some_and(|root| root.str_at(&["kind"]) == Some("ResourceList"))
 }
 
-/// Read a `ResourceList`.
+/// An error about the input as a whole (nothing in it to point at).
+fn whole_input(message: impl Into<String>) -> InputError {
+    InputError {
+        document: "the input".into(),
+        line: 1,
+        col: None,
+        message: message.into(),
+    }
+}
+
+/// Read a `ResourceList`: the first document with content, which must be
+/// one, and nothing after it. Items are cut out of the text by their node
+/// spans, so block, flow and JSON lists all work; messages never quote the
+/// input (functionConfig may hold credentials).
 pub fn read<'a>(docs: &'a [Document<'a>]) -> Result<ResourceList<'a>, InputError> {
-    let doc = docs
-        .iter()
-        .find(|d| d.root.is_some())
-        .expect("is_resource_list checked a document");
-    let root = doc.root.as_ref().expect("found above");
+    let mut with_content = docs.iter().filter(|d| d.root.is_some());
+    let Some(doc) = with_content.next() else {
+        return Err(whole_input(
+            "expected a KRM ResourceList (--mode krm), but the input is empty or holds only comments",
+        ));
+    };
+    let Some(Node::Mapping(root)) = doc.root.as_ref() else {
+        return Err(InputError::at(
+            doc,
+            1,
+            "expected a KRM ResourceList (--mode krm), but the input is not a mapping",
+        ));
+    };
+    if root.get("kind").and_then(Node::as_str) != Some("ResourceList") {
+        return Err(InputError::at(
+            doc,
+            1,
+            "expected a KRM ResourceList (--mode krm), but the first document is not `kind: ResourceList`; use \
+             --mode filter for a plain manifest",
+        ));
+    }
+    if let Some(extra) = with_content.next() {
+        return Err(InputError::at(
+            extra,
+            1,
+            "a document follows the ResourceList: a KRM function reads exactly one ResourceList; remove it or put it \
+             into `items`",
+        ));
+    }
     let text = doc.chunk.text;
     let mut items = Vec::new();
-    match root.path(&["items"]) {
+    match root.get("items") {
         None => {}
         Some(node) if node.is_null() => {}
         Some(Node::Sequence(seq)) => {
             for (i, item) in seq.items.iter().enumerate() {
-                let start = dash_line_start(text, item.loc().start);
-                let end = match seq.items.get(i + 1) {
-                    Some(next) => dash_line_start(text, next.loc().start),
-                    None => after_line(text, item.loc().end),
-                };
-                items.push(dedent(&text[start..end], item.loc().col));
+                let next = seq.items.get(i + 1).map(|n| n.loc().start);
+                items.push(item_text(text, seq.flow, item, next).ok_or_else(|| {
+                    InputError::at(
+                        doc,
+                        item.loc().line,
+                        format!("ResourceList item {i} is not a mapping (a Kubernetes object)"),
+                    )
+                })?);
             }
         }
         Some(other) => {
@@ -72,12 +111,33 @@ pub fn read<'a>(docs: &'a [Document<'a>]) -> Result<ResourceList<'a>, InputError
     }
     Ok(ResourceList {
         api_version: root
-            .str_at(&["apiVersion"])
+            .get("apiVersion")
+            .and_then(Node::as_str)
             .unwrap_or("config.kubernetes.io/v1")
             .to_owned(),
         items,
-        function_config: root.path(&["functionConfig"]).filter(|n| !n.is_null()).cloned(),
+        function_config: root.get("functionConfig").filter(|n| !n.is_null()).cloned(),
     })
+}
+
+/// One item as a standalone document. A flow item (or any item of a flow
+/// list) is exactly its node's text; a block mapping item is its lines,
+/// from its dash's line to the next item's, de-indented, so that its
+/// comments come along.
+fn item_text(text: &str, flow_list: bool, item: &Node<'_>, next_start: Option<usize>) -> Option<String> {
+    let loc = item.loc();
+    let Node::Mapping(map) = item else { return None };
+    if flow_list || map.flow {
+        let mut out = text.get(loc.start..loc.end)?.to_owned();
+        out.push('\n');
+        return Some(out);
+    }
+    let start = dash_line_start(text, loc.start);
+    let end = match next_start {
+        Some(next) => dash_line_start(text, next),
+        None => after_line(text, loc.end),
+    };
+    Some(dedent(text.get(start..end.max(start))?, loc.col))
 }
 
 /// The items joined into a stream the filter reads.
@@ -113,35 +173,50 @@ pub fn write(api_version: &str, stream: &str, results: &[KrmResult]) -> String {
     out
 }
 
-/// The start of the line holding the `-` of the item that starts at `pos`.
+/// The start of the line holding the `-` of the block item that starts at
+/// `pos` (a line of its own above it when the dash stands alone).
 fn dash_line_start(text: &str, pos: usize) -> usize {
-    let mut line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
-    while !text[line_start..].trim_start().starts_with('-') && line_start > 0 {
-        line_start = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+    let bytes = text.as_bytes();
+    let line_of = |p: usize| {
+        bytes
+            .get(..p)
+            .and_then(|b| memchr::memrchr(b'\n', b))
+            .map_or(0, |i| i + 1)
+    };
+    let mut line_start = line_of(pos);
+    while line_start > 0 && !text.get(line_start..).unwrap_or("").trim_start().starts_with('-') {
+        line_start = line_of(line_start - 1);
     }
     line_start
 }
 
 fn after_line(text: &str, pos: usize) -> usize {
-    if pos > 0 && text.as_bytes()[pos - 1] == b'\n' {
+    let bytes = text.as_bytes();
+    if pos > 0 && bytes.get(pos - 1) == Some(&b'\n') {
         return pos;
     }
-    text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
+    bytes
+        .get(pos..)
+        .and_then(|rest| memchr::memchr(b'\n', rest))
+        .map_or(text.len(), |i| pos + i + 1)
 }
 
 /// Turn `  - key: v\n    more: w\n` (item content at `col`) into `key: v\nmore: w\n`.
 fn dedent(region: &str, col: usize) -> String {
     let mut out = String::with_capacity(region.len());
     for (i, line) in region.split_inclusive('\n').enumerate() {
-        let line = if i == 0 {
-            // Blank out the dash so the line lines up with the rest.
-            let dash = line.find('-').unwrap_or(0);
-            &format!("{}{}", " ".repeat(dash + 1), &line[dash + 1..])
-        } else {
-            line
+        let blanked;
+        let line = match line.find('-') {
+            // Blank out the dash so the line lines up with the rest (all
+            // before it is white space: the line starts an item).
+            Some(dash) if i == 0 => {
+                blanked = format!("{}{}", " ".repeat(dash + 1), line.get(dash + 1..).unwrap_or(""));
+                blanked.as_str()
+            }
+            _ => line,
         };
         let spaces = line.len() - line.trim_start_matches(' ').len();
-        out.push_str(&line[spaces.min(col)..]);
+        out.push_str(line.get(spaces.min(col)..).unwrap_or(line));
     }
     if !out.ends_with('\n') {
         out.push('\n');

@@ -44,14 +44,16 @@ pub struct Editor<'a> {
     /// Elements to add to flow collections: their separators depend on
     /// which elements are removed, known only when all edits are in.
     flow_inserts: Vec<FlowInsert>,
+    /// (start, end) of each element of the flow collections edited so far,
+    /// by the position of their closing bracket: read once per collection,
+    /// so that many edits to one collection cost linear time.
+    flow_elements: HashMap<usize, Vec<(usize, usize)>>,
 }
 
 #[derive(Debug)]
 struct FlowInsert {
     /// The position of the closing bracket.
     close: usize,
-    /// (start, end) of each element of the collection.
-    elements: Vec<(usize, usize)>,
     text: String,
 }
 
@@ -64,6 +66,7 @@ impl<'a> Editor<'a> {
             journal: Vec::new(),
             removed: HashSet::new(),
             flow_inserts: Vec::new(),
+            flow_elements: HashMap::new(),
         }
     }
 
@@ -114,18 +117,33 @@ impl<'a> Editor<'a> {
             // Deletions may overlap (neighbours in a flow collection each
             // take a separator): their union is deleted.
             let start = s.start.max(at);
-            out.push_str(&self.text[at..start]);
+            out.push_str(self.slice(at, start));
             out.push_str(&s.text);
             at = s.end.max(start);
         }
-        out.push_str(&self.text[at..]);
+        out.push_str(self.slice(at, self.text.len()));
         out
     }
 
     /// The start of the line holding `pos`. YAML breaks lines at `\n`,
     /// `\r\n` and a lone `\r`; so does every line computation here.
     fn line_start(&self, pos: usize) -> usize {
-        self.text[..pos].rfind(['\n', '\r']).map_or(0, |i| i + 1)
+        let bytes = self.text.as_bytes();
+        bytes
+            .get(..pos.min(bytes.len()))
+            .and_then(|b| memchr::memrchr2(b'\n', b'\r', b))
+            .map_or(0, |i| i + 1)
+    }
+
+    /// `text[start..end]`, or nothing when the range is not one (spans come
+    /// from the parser; no input may make this panic).
+    fn slice(&self, start: usize, end: usize) -> &'a str {
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// The text from `pos` on.
+    fn from(&self, pos: usize) -> &'a str {
+        self.slice(pos, self.text.len())
     }
 
     /// Where lines go after the line holding `pos`, and the text to put before
@@ -133,16 +151,17 @@ impl<'a> Editor<'a> {
     fn after_line(&self, pos: usize) -> (usize, &'static str) {
         let bytes = self.text.as_bytes();
         let past_break = |i: usize| {
-            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            if bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n') {
                 i + 2
             } else {
                 i + 1
             }
         };
-        if pos > 0 && matches!(bytes[pos - 1], b'\n' | b'\r') {
+        let before = pos.checked_sub(1).and_then(|i| bytes.get(i));
+        if matches!(before, Some(b'\n' | b'\r')) {
             // Already at a line start (block scalars end there), or inside a CRLF.
             return (
-                if bytes[pos - 1] == b'\r' && bytes.get(pos) == Some(&b'\n') {
+                if before == Some(&b'\r') && bytes.get(pos) == Some(&b'\n') {
                     pos + 1
                 } else {
                     pos
@@ -150,7 +169,7 @@ impl<'a> Editor<'a> {
                 "",
             );
         }
-        match self.text[pos..].find(['\n', '\r']) {
+        match bytes.get(pos..).and_then(|rest| memchr::memchr2(b'\n', b'\r', rest)) {
             Some(i) => (past_break(pos + i), ""),
             None => (self.text.len(), self.layout.newline),
         }
@@ -310,8 +329,8 @@ impl<'a> Editor<'a> {
     /// gets `: value` after the key.
     fn fill_empty_value(&mut self, entry: &Entry<'_>, at: usize, value: &Value, in_flow: bool) {
         let key_end = entry.key.loc().end;
-        let rest = &self.text[key_end..];
-        let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
+        let rest = self.from(key_end);
+        let line = rest.get(..rest.find(['\n', '\r']).unwrap_or(rest.len())).unwrap_or("");
         let colon = line
             .trim_start_matches([' ', '\t'])
             .starts_with(':')
@@ -323,7 +342,7 @@ impl<'a> Editor<'a> {
                 return;
             }
             let key_line = self.line_start(entry.key.loc().start);
-            let question = self.text[key_line..entry.key.loc().start].rfind('?').unwrap_or(0);
+            let question = self.slice(key_line, entry.key.loc().start).rfind('?').unwrap_or(0);
             let lines = format!("{}: {}{}", " ".repeat(question), emit::flow(value), self.layout.newline);
             self.insert_lines_after(key_end, lines);
             return;
@@ -331,19 +350,19 @@ impl<'a> Editor<'a> {
         let (at, lead) = if at > colon {
             (
                 at,
-                if self.text[..at].ends_with([' ', '\t']) {
+                if self.slice(0, at).ends_with([' ', '\t']) {
                     ""
                 } else {
                     " "
                 },
             )
-        } else if self.text[colon..].starts_with(' ') {
+        } else if self.from(colon).starts_with(' ') {
             (colon + 1, "")
         } else {
             (colon, " ")
         };
         // Keep a following comment a comment: it needs white space before its `#`.
-        let trail = if self.text[at..].starts_with(|c: char| !c.is_whitespace()) {
+        let trail = if self.from(at).starts_with(|c: char| !c.is_whitespace()) {
             " "
         } else {
             ""
@@ -363,10 +382,9 @@ impl<'a> Editor<'a> {
     /// Block scalars end at the start of the next line; a replacement that
     /// ends there must keep that line break.
     fn trim_block_end(&self, end: usize) -> usize {
-        let bytes = self.text.as_bytes();
-        match bytes[..end] {
-            [.., b'\r', b'\n'] => end - 2,
-            [.., b'\n' | b'\r'] => end - 1,
+        match self.text.as_bytes().get(..end) {
+            Some([.., b'\r', b'\n']) => end - 2,
+            Some([.., b'\n' | b'\r']) => end - 1,
             _ => end,
         }
     }
@@ -374,16 +392,8 @@ impl<'a> Editor<'a> {
     /// Add `key: value` to a mapping that does not have `key`.
     fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         if map.flow {
-            let ends: Vec<(usize, usize)> = map
-                .entries
-                .iter()
-                .map(|e| (e.key.loc().start, e.value.loc().end.max(e.key.loc().end)))
-                .collect();
-            self.insert_before_closing(
-                map.loc.end,
-                &ends,
-                format!("{}: {}", emit::scalar(key), emit::flow(value)),
-            );
+            let close = self.map_elements(map);
+            self.insert_before_closing(close, format!("{}: {}", emit::scalar(key), emit::flow(value)));
             return;
         }
         // The mapping's own column: a first key behind `? `, an anchor or a tag starts further right.
@@ -396,12 +406,29 @@ impl<'a> Editor<'a> {
     /// (just past its `}` or `]`), whose elements span `elements` (start,
     /// end). It goes right before the bracket: after the last element there
     /// may still be its `:` and empty value, a trailing comma or comments.
-    fn insert_before_closing(&mut self, end: usize, elements: &[(usize, usize)], text: String) {
-        self.flow_inserts.push(FlowInsert {
-            close: end.saturating_sub(1),
-            elements: elements.to_vec(),
-            text,
+    fn insert_before_closing(&mut self, close: usize, text: String) {
+        self.flow_inserts.push(FlowInsert { close, text });
+    }
+
+    /// Record the elements of a flow mapping; returns its closing bracket's position.
+    fn map_elements(&mut self, map: &Mapping<'_>) -> usize {
+        let close = map.loc.end.saturating_sub(1);
+        self.flow_elements.entry(close).or_insert_with(|| {
+            map.entries
+                .iter()
+                .map(|e| (e.key.loc().start, e.value.loc().end.max(e.key.loc().end)))
+                .collect()
         });
+        close
+    }
+
+    /// Record the elements of a flow sequence; returns its closing bracket's position.
+    fn seq_elements(&mut self, seq: &Sequence<'_>) -> usize {
+        let close = seq.loc.end.saturating_sub(1);
+        self.flow_elements
+            .entry(close)
+            .or_insert_with(|| seq.items.iter().map(|i| (i.loc().start, i.loc().end)).collect());
+        close
     }
 
     /// Turn the flow insertions into splices, now that every removal is known.
@@ -410,18 +437,16 @@ impl<'a> Editor<'a> {
         for insert in std::mem::take(&mut self.flow_inserts) {
             let close = insert.close;
             let count = earlier.entry(close).or_insert(0);
-            let last_kept = insert
-                .elements
-                .iter()
-                .rposition(|(start, _)| !self.removed.contains(start));
+            let elements = self.flow_elements.get(&close).map_or(&[][..], Vec::as_slice);
+            let last_kept = elements.iter().rposition(|(start, _)| !self.removed.contains(start));
             let (lead, space) = match last_kept {
                 // The element added before this one ends without a comma.
                 _ if *count > 0 => (", ", ""),
                 None => ("", ""),
                 // A removed element after it took what followed its comma, not the comma.
-                Some(i) if i + 1 < insert.elements.len() => ("", ""),
+                Some(i) if i + 1 < elements.len() => ("", ""),
                 Some(i) => {
-                    let last = insert.elements.get(i).map_or(close, |e| e.1);
+                    let last = elements.get(i).map_or(close, |e| e.1);
                     let between = self.text.get(last.min(close)..close).unwrap_or("");
                     let has_comma = between.split(['\n', '\r']).any(|l| without_comment(l).contains(','));
                     match (has_comma, between.ends_with([' ', '\n', '\r', '\t'])) {
@@ -442,9 +467,12 @@ impl<'a> Editor<'a> {
     /// comments), the last one up to the bracket. Removing neighbours then
     /// never overlaps, and what stays is well separated (a trailing comma
     /// is valid in flow collections).
-    fn remove_flow_element(&mut self, starts: &[usize], index: usize, end: usize) {
-        let Some(&start) = starts.get(index) else { return };
-        let until = starts.get(index + 1).copied().unwrap_or(end.saturating_sub(1));
+    fn remove_flow_element(&mut self, close: usize, start: usize) {
+        let elements = self.flow_elements.get(&close).map_or(&[][..], Vec::as_slice);
+        let Ok(index) = elements.binary_search_by_key(&start, |e| e.0) else {
+            return;
+        };
+        let until = elements.get(index + 1).map_or(close, |e| e.0);
         self.removed.insert(start);
         self.replace(start, until.max(start), String::new());
     }
@@ -457,8 +485,8 @@ impl<'a> Editor<'a> {
         }
         if seq.flow {
             let text = items.iter().map(emit::flow).collect::<Vec<_>>().join(", ");
-            let ends: Vec<(usize, usize)> = seq.items.iter().map(|i| (i.loc().start, i.loc().end)).collect();
-            self.insert_before_closing(seq.loc.end, &ends, text);
+            let close = self.seq_elements(seq);
+            self.insert_before_closing(close, text);
             return;
         }
         let first = seq.items.first().map_or(seq.loc, Node::loc);
@@ -486,7 +514,7 @@ impl<'a> Editor<'a> {
     fn dash_col(&self, pos: usize) -> Option<usize> {
         let (mut start, mut end) = (self.line_start(pos), pos);
         loop {
-            let line = without_comment(&self.text[start..end]);
+            let line = without_comment(self.slice(start, end));
             match scan_item_line(line) {
                 ItemLine::Dash(i) => return Some(line[..i].chars().count()),
                 ItemLine::Other => return None,
@@ -505,8 +533,8 @@ impl<'a> Editor<'a> {
             return;
         };
         if seq.flow {
-            let starts: Vec<usize> = seq.items.iter().map(|i| i.loc().start).collect();
-            self.remove_flow_element(&starts, index, seq.loc.end);
+            let close = self.seq_elements(seq);
+            self.remove_flow_element(close, item.start);
             return;
         }
         let start = self.line_start(item.start);
@@ -554,7 +582,13 @@ impl<'a> Editor<'a> {
         for item in items {
             let name = match item.first() {
                 Some((k, Value::Str(name))) if k == "name" => name.as_str(),
-                _ => unreachable!("named items start with their name"),
+                // A caller's mistake, not the input's: refuse rather than panic.
+                _ => {
+                    return Err(EditError {
+                        message: format!("an item for `{list_key}` has no leading `name` (a bug in the caller)"),
+                        line: parent.loc.line,
+                    })
+                }
             };
             let mut matches = seq.items.iter().enumerate().filter(|(_, n)| {
                 n.as_mapping()
@@ -569,7 +603,7 @@ impl<'a> Editor<'a> {
                 // The API server would keep only one of them; keep ours, in the first place.
                 self.remove_item(seq, i);
             }
-            self.merge_item(existing, &item[1..], exclusive);
+            self.merge_item(existing, item.get(1..).unwrap_or(&[]), exclusive);
         }
         self.append_items(seq, &missing);
         Ok(())
@@ -605,14 +639,12 @@ impl<'a> Editor<'a> {
         let start = entry.key.loc().start;
         let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {
-            let starts: Vec<usize> = map.entries.iter().map(|e| e.key.loc().start).collect();
-            if let Some(index) = map.entries.iter().position(|e| e.key.loc() == entry.key.loc()) {
-                self.remove_flow_element(&starts, index, map.loc.end);
-            }
+            let close = self.map_elements(map);
+            self.remove_flow_element(close, start);
             return;
         }
         let line_start = self.line_start(start);
-        let from = if self.text[line_start..start].trim().is_empty() {
+        let from = if self.slice(line_start, start).trim().is_empty() {
             line_start
         } else {
             start
@@ -662,7 +694,10 @@ fn scan_item_line(line: &str) -> ItemLine {
 /// `|`, `>`, `|-`, `>+2`...: the header of a block scalar, which may stand
 /// between an item's dash and its content.
 fn is_block_scalar_header(token: &str) -> bool {
-    token.starts_with(['|', '>']) && token[1..].chars().all(|c| matches!(c, '+' | '-' | '1'..='9'))
+    token.starts_with(['|', '>'])
+        && token
+            .get(1..)
+            .is_some_and(|rest| rest.chars().all(|c| matches!(c, '+' | '-' | '1'..='9')))
 }
 
 /// How deep inserted lines sit: their indentation, and at equal indentation a
@@ -712,7 +747,7 @@ pub fn detect_seq_indent(root: &Node<'_>) -> Option<usize> {
     match root {
         Node::Mapping(m) => m.entries.iter().find_map(|e| match &e.value {
             Node::Sequence(s) if !s.flow && !s.items.is_empty() => {
-                let item_col = s.items[0].loc().col;
+                let item_col = s.items.first().map_or(0, |i| i.loc().col);
                 Some(item_col.saturating_sub(2).saturating_sub(e.key.loc().col))
             }
             v => detect_seq_indent(v),
@@ -1059,5 +1094,32 @@ mod tests {
             ed.apply().unwrap(),
             "v:\n  - name: s\n    secret:\n      secretName: registry-secret\n      defaultMode: 0644\n"
         );
+    }
+
+    #[test]
+    fn a_splice_that_changes_more_than_the_journal_says_is_refused() {
+        let t = "c:\n  env:\n  - name: B\n    value: a\n  other: secret-x\n";
+        let root = parse(t).unwrap().unwrap();
+        let c = root.path(&["c"]).unwrap().as_mapping().unwrap();
+        let mut ed = Editor::new(t, Layout::default());
+        ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
+        // A splice bug: it also changes `other`.
+        let other = t.find("secret-x").unwrap();
+        ed.replace(other, other + 8, "secret-y".into());
+        let e = ed.apply().unwrap_err();
+        assert!(e.message.contains("`c.other`"), "{e:?}");
+        assert_eq!(e.line, 5);
+        assert!(!e.message.contains("secret"), "values are never quoted: {e:?}");
+    }
+
+    #[test]
+    fn a_splice_that_breaks_the_syntax_is_refused() {
+        let t = "c: {env: []}\n";
+        let root = parse(t).unwrap().unwrap();
+        let c = root.path(&["c"]).unwrap().as_mapping().unwrap();
+        let mut ed = Editor::new(t, Layout::default());
+        ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
+        ed.replace(0, 0, "{".into());
+        assert!(ed.apply().is_err());
     }
 }

@@ -154,7 +154,8 @@ pub fn flow(value: &Value) -> String {
             format!("{{{}}}", inner.join(", "))
         }
         Value::Seq(items) => format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", ")),
-        _ => unreachable!("scalars are handled above"),
+        // Scalars and empty collections were rendered above.
+        other => scalar_text(other).unwrap_or_default(),
     }
 }
 
@@ -213,7 +214,8 @@ fn write_entries(
                             write_item(out, item, dash, dash + 2, layout);
                         }
                     }
-                    _ => unreachable!("scalars are handled above"),
+                    // Scalars and empty collections were written above.
+                    _ => {}
                 }
             }
         }

@@ -128,25 +128,52 @@ struct Place {
 
 struct Index {
     places: HashMap<At, Place>,
+    /// Each mapping key node, as Kubernetes names it.
+    keys: HashMap<At, String>,
+}
+
+/// A step of the path to a node while walking: keys stay nodes until a
+/// target needs its path (most nodes are not targets).
+enum Step<'n, 'a> {
+    Key(&'n Node<'a>),
+    Index(usize),
 }
 
 impl Index {
-    fn build(root: &Node<'_>) -> Index {
+    /// Where the nodes named by `targets` (and the key nodes named by
+    /// `key_targets`) are. Only targets cost allocations.
+    fn build(root: &Node<'_>, targets: &HashSet<At>, key_targets: &HashSet<At>) -> Index {
         let mut aliased = HashSet::new();
         collect_aliases(root, &mut aliased, 0);
-        let mut index = Index { places: HashMap::new() };
-        index.walk(root, &mut Vec::new(), None, &aliased, 0);
+        let mut index = Index {
+            places: HashMap::new(),
+            keys: HashMap::new(),
+        };
+        let mut walk = Walk {
+            index: &mut index,
+            targets,
+            key_targets,
+            aliased: &aliased,
+        };
+        walk.node(root, &mut Vec::new(), None, 0);
         index
     }
 
-    fn walk(
-        &mut self,
-        node: &Node<'_>,
-        path: &mut Vec<Seg>,
-        shared: Option<usize>,
-        aliased: &HashSet<usize>,
-        depth: usize,
-    ) {
+    /// The index of every node (for reading a few items' meaning).
+    fn of_node(root: &Node<'_>, target: At) -> Index {
+        Index::build(root, &HashSet::from([target]), &HashSet::new())
+    }
+}
+
+struct Walk<'i, 's> {
+    index: &'i mut Index,
+    targets: &'s HashSet<At>,
+    key_targets: &'s HashSet<At>,
+    aliased: &'s HashSet<usize>,
+}
+
+impl Walk<'_, '_> {
+    fn node<'n, 'a>(&mut self, node: &'n Node<'a>, path: &mut Vec<Step<'n, 'a>>, shared: Option<usize>, depth: usize) {
         if depth > 256 {
             return;
         }
@@ -156,46 +183,63 @@ impl Index {
             Node::Sequence(s) => s.anchor,
             Node::Alias(_) => 0,
         };
-        let shared = shared.or((anchor != 0 && aliased.contains(&anchor)).then_some(node.loc().line));
+        let shared = shared.or((anchor != 0 && self.aliased.contains(&anchor)).then_some(node.loc().line));
         let at = At::of(node);
-        match self.places.get_mut(&at) {
-            Some(place) => place.ambiguous = true,
-            None => {
-                self.places.insert(
-                    at,
-                    Place {
-                        path: path.clone(),
-                        line: node.loc().line,
-                        shared,
-                        ambiguous: false,
-                    },
-                );
+        if self.targets.contains(&at) {
+            match self.index.places.get_mut(&at) {
+                Some(place) => place.ambiguous = true,
+                None => {
+                    let owned = path
+                        .iter()
+                        .map(|step| match step {
+                            Step::Key(key) => Seg::Key(key_string(key).unwrap_or_default()),
+                            Step::Index(i) => Seg::Index(*i),
+                        })
+                        .collect();
+                    self.index.places.insert(
+                        at,
+                        Place {
+                            path: owned,
+                            line: node.loc().line,
+                            shared,
+                            ambiguous: false,
+                        },
+                    );
+                }
             }
         }
         match node {
             Node::Mapping(map) => {
                 for entry in &map.entries {
-                    // What a merge key brings in has no path of its own here.
-                    if yaml11::is_merge_key(&entry.key) {
+                    // What a merge key brings in has no path of its own here;
+                    // neither has a key Kubernetes cannot name.
+                    if yaml11::is_merge_key(&entry.key) || !matches!(entry.key, Node::Scalar(_)) {
                         continue;
                     }
-                    let Some(key) = key_string(&entry.key) else { continue };
-                    path.push(Seg::Key(key));
-                    self.walk(&entry.value, path, shared, aliased, depth + 1);
+                    let key_at = At::of(&entry.key);
+                    if self.key_targets.contains(&key_at) {
+                        if let Some(name) = key_string(&entry.key) {
+                            self.index.keys.insert(key_at, name);
+                        }
+                    }
+                    path.push(Step::Key(&entry.key));
+                    self.node(&entry.value, path, shared, depth + 1);
                     path.pop();
                 }
             }
             Node::Sequence(seq) => {
                 for (i, item) in seq.items.iter().enumerate() {
-                    path.push(Seg::Index(i));
-                    self.walk(item, path, shared, aliased, depth + 1);
+                    path.push(Step::Index(i));
+                    self.node(item, path, shared, depth + 1);
                     path.pop();
                 }
             }
             _ => {}
         }
     }
+}
 
+impl Index {
     fn place(&self, at: At) -> Result<&Place, Refusal> {
         match self.places.get(&at) {
             Some(place) if place.ambiguous => Err(refuse(
@@ -323,11 +367,12 @@ fn apply_op(json: &mut Json, root: &Node<'_>, index: &Index, op: &Op) -> Result<
         }
         Op::RemoveEntry { map, key } => {
             let place = index.place(*map)?;
-            let name = find_mapping(root, *map)
-                .and_then(|m| m.entries.iter().find(|e| At::of(&e.key) == *key))
-                .and_then(|e| key_string(&e.key))
+            let name = index
+                .keys
+                .get(key)
                 .ok_or_else(|| refuse(place.line, "a key to remove is not a plain key"))?;
-            object_at(json, place)?.shift_remove(&name);
+            // Order does not matter to the comparison; swap_remove is O(1).
+            object_at(json, place)?.swap_remove(name);
         }
         Op::UpsertNamed {
             parent,
@@ -441,9 +486,16 @@ fn refuse_merged_items(
         return Ok(());
     };
     for node in &seq.items {
+        // An item with a merge key but its own explicit `name` is found and
+        // edited by that name; the meaning check then verifies the result
+        // (an explicit key after `<<` wins). An alias, or a merged name, is
+        // out of the editor's reach.
         let built = match node {
             Node::Alias(_) => true,
-            Node::Mapping(m) => m.entries.iter().any(|e| yaml11::is_merge_key(&e.key)),
+            Node::Mapping(m) => {
+                m.entries.iter().any(|e| yaml11::is_merge_key(&e.key))
+                    && !m.entries.iter().any(|e| key_string(&e.key).as_deref() == Some("name"))
+            }
             _ => false,
         };
         if !built {
@@ -472,7 +524,7 @@ fn refuse_merged_items(
 fn item_decoded_name(root: &Node<'_>, item: &Node<'_>) -> Option<String> {
     let json = yaml11::decode(root).ok()?;
     let target = At::of(item);
-    let index = Index::build(root);
+    let index = Index::of_node(root, target);
     let place = index.places.get(&target)?;
     let mut json = json;
     get_mut(&mut json, &place.path)?
@@ -557,25 +609,46 @@ pub fn check(original: &str, edited: &str, journal: &[Op]) -> Result<(), Refusal
             format!("Kubernetes cannot read this document ({}); fix it first", e.message),
         )
     })?;
-    let index = Index::build(&root);
+    let mut targets = HashSet::new();
+    let mut key_targets = HashSet::new();
+    for op in journal {
+        match op {
+            Op::SetScalar { node: at, .. } | Op::SetEntry { map: at, .. } | Op::UpsertNamed { parent: at, .. } => {
+                targets.insert(*at);
+            }
+            Op::RemoveEntry { map, key } => {
+                targets.insert(*map);
+                key_targets.insert(*key);
+            }
+        }
+    }
+    let index = Index::build(&root, &targets, &key_targets);
     for op in journal {
         apply_op(&mut want, &root, &index, op)?;
     }
+    // Only one tree at a time: large documents stay within a small multiple.
+    let first_line = root.loc().line;
+    drop(index);
+    drop(root);
     let got = match tree::parse(edited) {
         Ok(Some(node)) => yaml11::decode(&node).ok(),
         _ => None,
     };
     let Some(got) = got else {
         return Err(refuse(
-            root.loc().line,
+            first_line,
             "the edited document would not read back (an editor bug this check caught); write the document in \
              block style instead",
         ));
     };
     let mut path = Vec::new();
     if first_difference(&want, &got, &mut path) {
+        let line = match tree::parse(original) {
+            Ok(Some(root)) => line_on_path(&root, &path),
+            _ => first_line,
+        };
         return Err(refuse(
-            line_on_path(&root, &path),
+            line,
             format!(
                 "cannot edit {} safely: the edited text would not mean what was intended there (an alias, merge \
                  key, tag or unusual layout is in the way); write it in plain block style without anchors, merge \

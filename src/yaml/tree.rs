@@ -346,9 +346,9 @@ fn last_end(last: Option<&Node<'_>>, own: Loc) -> usize {
 /// its line. Step back to that line's start so the indentation is not counted
 /// as part of the scalar.
 fn block_scalar_end(text: &str, end: usize) -> usize {
-    let before = &text.as_bytes()[..end];
+    let before = text.as_bytes().get(..end).unwrap_or(&[]);
     match before.iter().rposition(|&b| b != b' ' && b != b'\t') {
-        Some(i) if matches!(before[i], b'\n' | b'\r') => i + 1,
+        Some(i) if matches!(before.get(i), Some(b'\n' | b'\r')) => i + 1,
         None => 0,
         _ => end,
     }
