@@ -134,13 +134,16 @@ pub enum Refusal {
     NamespaceMismatch,
     /// on-cluster, but the input holds Workflow without its registry (exit 2).
     OnClusterWithoutRegistry,
+    /// A refresher Deployment with several containers, none of which is the
+    /// refresher by image, variables or name (exit 1, a bad manifest).
+    RefresherAmbiguous,
 }
 
 impl Refusal {
     /// The exit status the tool must end with.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Refusal::NamespaceConflict => 1,
+            Refusal::NamespaceConflict | Refusal::RefresherAmbiguous => 1,
             _ => 2,
         }
     }
@@ -256,12 +259,41 @@ fn target_containers(doc: &Json) -> Vec<(String, &Json)> {
         .collect()
 }
 
-fn is_refresher_container(c: &Json) -> bool {
+/// The repository path of an image reference, without tag or digest.
+fn repository(image: &str) -> &str {
+    let image = image.split('@').next().unwrap_or(image);
+    match image.rfind(':') {
+        Some(colon) if !image[colon..].contains('/') => &image[..colon],
+        _ => image,
+    }
+}
+
+/// A refresher image, from any registry or organisation.
+fn is_refresher_image(c: &Json) -> bool {
     c.get("image")
         .and_then(Json::as_str)
-        .is_some_and(|i| i.contains("registry-token-refresher"))
-        || declares(c, "DEIS_TOKEN_REFRESH_TIME")
-        || declares(c, "DEIS_NAMESPACE_REFRESH_TIME")
+        .is_some_and(|i| repository(i).rsplit('/').next() == Some("registry-token-refresher"))
+}
+
+fn declares_refresher_vars(c: &Json) -> bool {
+    declares(c, "DEIS_TOKEN_REFRESH_TIME") || declares(c, "DEIS_NAMESPACE_REFRESH_TIME")
+}
+
+/// The refresher container of a refresher Deployment (pointer): by its image,
+/// else by the variables only it declares, else by its name, else the only
+/// container; several candidates and none of these: the run must fail.
+fn refresher_container(doc: &Json) -> Result<Option<String>, Refusal> {
+    let main: Vec<(String, &Json)> = containers(doc)
+        .into_iter()
+        .filter(|(p, _)| p.contains("/containers/"))
+        .collect();
+    let by = |pred: &dyn Fn(&Json) -> bool| main.iter().find(|(_, c)| pred(c)).map(|(p, _)| p.clone());
+    let named = |c: &Json| c.get("name").and_then(Json::as_str) == Some(REFRESHER);
+    match by(&is_refresher_image).or_else(|| by(&declares_refresher_vars)).or_else(|| by(&named)) {
+        Some(p) => Ok(Some(p)),
+        None if main.len() <= 1 => Ok(main.first().map(|(p, _)| p.clone())),
+        None => Err(Refusal::RefresherAmbiguous),
+    }
 }
 
 /// The role a Workflow document plays for the registry.
@@ -365,9 +397,8 @@ fn refresher_image(docs: &[&Json], config: &Config) -> String {
     let own = docs
         .iter()
         .filter(|d| role(d) == Role::Refresher)
-        .flat_map(|d| containers(d))
-        .filter(|(_, c)| is_refresher_container(c))
-        .find_map(|(_, c)| c.get("image")?.as_str());
+        .filter_map(|d| d.pointer(&refresher_container(d).ok()??))
+        .find_map(|c| c.get("image")?.as_str());
     if let Some(image) = own {
         return image.to_owned();
     }
@@ -551,19 +582,9 @@ fn volume() -> Json {
 }
 
 /// Configure an existing refresher Deployment.
-fn configure_refresher(mut doc: Json, config: &Config, prefix: &str, image: &str) -> Json {
+fn configure_refresher(mut doc: Json, config: &Config, prefix: &str, image: &str) -> Result<Json, Refusal> {
     let spec_path = pod_spec_path("Deployment").expect("a workload");
-    let all = containers(&doc);
-    let chosen = all
-        .iter()
-        .filter(|(p, _)| p.contains("/containers/"))
-        .find(|(_, c)| is_refresher_container(c))
-        .or_else(|| {
-            all.iter()
-                .filter(|(p, _)| p.contains("/containers/"))
-                .find(|(_, c)| c.get("name").and_then(Json::as_str) == Some(REFRESHER))
-        })
-        .map(|(p, _)| p.clone());
+    let chosen = refresher_container(&doc)?;
     // Other registry-consuming containers of the pod get the ordinary variables.
     let others: Vec<String> = target_containers(&doc)
         .into_iter()
@@ -590,7 +611,7 @@ fn configure_refresher(mut doc: Json, config: &Config, prefix: &str, image: &str
             .expect("a mapping")
             .insert("serviceAccountName".into(), json!(REFRESHER));
     }
-    doc
+    Ok(doc)
 }
 
 fn new_refresher(config: &Config, prefix: &str, image: &str, ns: Option<&str>) -> Json {
@@ -669,7 +690,7 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
                 Some(keep(rewrite_secret(doc.clone(), config)))
             }
             Role::Refresher | Role::RefresherAccess if !config.needs_refresher() => None,
-            Role::Refresher => Some(keep(configure_refresher(doc.clone(), config, &prefix, &image))),
+            Role::Refresher => Some(keep(configure_refresher(doc.clone(), config, &prefix, &image)?)),
             Role::RefresherAccess => {
                 // Existing access documents are brought to what is needed:
                 // checked as generated ones (see `contains`).
