@@ -157,12 +157,16 @@ pub enum Expected {
     /// A document the tool adds; `doc` holds what it must contain at least
     /// (see [`contains`]): generated documents may carry more labels.
     Added { doc: Json },
+    /// An input document (by input index) the tool brings up to date where
+    /// it stands (the refresher's access documents): it must contain at
+    /// least `doc`; a ClusterRole's rules compare as the calls they allow.
+    Reconciled { index: usize, key: String, doc: Json },
 }
 
 impl Expected {
     pub fn doc(&self) -> &Json {
         match self {
-            Expected::Input { doc, .. } | Expected::Added { doc } => doc,
+            Expected::Input { doc, .. } | Expected::Added { doc } | Expected::Reconciled { doc, .. } => doc,
         }
     }
 }
@@ -289,7 +293,10 @@ fn refresher_container(doc: &Json) -> Result<Option<String>, Refusal> {
         .collect();
     let by = |pred: &dyn Fn(&Json) -> bool| main.iter().find(|(_, c)| pred(c)).map(|(p, _)| p.clone());
     let named = |c: &Json| c.get("name").and_then(Json::as_str) == Some(REFRESHER);
-    match by(&is_refresher_image).or_else(|| by(&declares_refresher_vars)).or_else(|| by(&named)) {
+    match by(&is_refresher_image)
+        .or_else(|| by(&declares_refresher_vars))
+        .or_else(|| by(&named))
+    {
         Some(p) => Ok(Some(p)),
         None if main.len() <= 1 => Ok(main.first().map(|(p, _)| p.clone())),
         None => Err(Refusal::RefresherAmbiguous),
@@ -692,10 +699,21 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
             Role::Refresher | Role::RefresherAccess if !config.needs_refresher() => None,
             Role::Refresher => Some(keep(configure_refresher(doc.clone(), config, &prefix, &image)?)),
             Role::RefresherAccess => {
-                // Existing access documents are brought to what is needed:
-                // checked as generated ones (see `contains`).
-                seen.push((kind(doc).to_owned(), index));
-                None
+                // Brought to what the location and namespace need, where it stands.
+                seen.push(kind(doc).to_owned());
+                let wanted = match kind(doc) {
+                    "ClusterRoleBinding" => {
+                        let binding = new_binding(ns.ok_or(Refusal::NamespaceUnknown)?);
+                        json!({"roleRef": binding["roleRef"], "subjects": binding["subjects"]})
+                    }
+                    "ClusterRole" => new_cluster_role(),
+                    _ => doc.clone(),
+                };
+                Some(Expected::Reconciled {
+                    index,
+                    key: key(doc),
+                    doc: wanted,
+                })
             }
             Role::OnClusterRegistry | Role::Other => {
                 let mut d = doc.clone();
@@ -714,25 +732,26 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
             doc: new_secret(config, ns),
         });
     }
-    if config.needs_refresher() && (additions || !seen.is_empty()) {
+    if config.needs_refresher() && additions {
         let ns_required = ns.ok_or(Refusal::NamespaceUnknown)?;
         let has_refresher = ours.iter().any(|d| role(d) == Role::Refresher);
-        if additions || seen.iter().any(|(k, _)| k == "ServiceAccount") {
+        let missing = |k: &str| !seen.iter().any(|s| s == k);
+        if missing("ServiceAccount") {
             out.push(Expected::Added {
                 doc: new_service_account(ns),
             });
         }
-        if additions || seen.iter().any(|(k, _)| k == "ClusterRole") {
+        if missing("ClusterRole") {
             out.push(Expected::Added {
                 doc: new_cluster_role(),
             });
         }
-        if additions || seen.iter().any(|(k, _)| k == "ClusterRoleBinding") {
+        if missing("ClusterRoleBinding") {
             out.push(Expected::Added {
                 doc: new_binding(ns_required),
             });
         }
-        if additions && !has_refresher {
+        if !has_refresher {
             out.push(Expected::Added {
                 doc: new_refresher(config, &prefix, &image, ns),
             });
@@ -752,6 +771,16 @@ pub fn contains(actual: &Json, expected: &Json) -> bool {
     }
 }
 
+/// Whether `actual` holds what an added or reconciled document must: a
+/// ClusterRole exactly the refresher's calls, anything else [`contains`].
+fn holds(actual: &Json, expected: &Json, config: &Config, prefix: &str) -> bool {
+    if kind(actual) == "ClusterRole" {
+        rule_tuples(actual) == refresher_rules(prefix, &config.location)
+    } else {
+        contains(actual, expected)
+    }
+}
+
 /// The identity of a document: kind/namespace/name.
 pub fn key(doc: &Json) -> String {
     format!("{}/{}/{}", kind(doc), namespace(doc).unwrap_or(""), name(doc))
@@ -765,6 +794,28 @@ pub fn compare(actual: &[Json], expected: &[Expected], config: &Config, prefix: 
     let mut used = vec![false; actual.len()];
     let mut cursor = 0;
     for e in expected {
+        if let Expected::Reconciled {
+            index,
+            key: wanted,
+            doc,
+        } = e
+        {
+            let found = (cursor..actual.len()).find(|&i| !used[i] && &key(&actual[i]) == wanted);
+            let Some(i) = found else {
+                return Err(format!(
+                    "input document {index} ({wanted}) is missing from the output (or out of order)"
+                ));
+            };
+            if !holds(&actual[i], doc, config, prefix) {
+                return Err(format!(
+                    "input document {index} ({wanted}) is\n{}\nbut must hold\n{}",
+                    serde_json::to_string_pretty(&actual[i]).unwrap(),
+                    serde_json::to_string_pretty(doc).unwrap()
+                ));
+            }
+            used[i] = true;
+            cursor = i + 1;
+        }
         if let Expected::Input { index, doc } = e {
             let found = (cursor..actual.len()).find(|&i| !used[i] && key(&actual[i]) == key(doc));
             let Some(i) = found else {
@@ -792,12 +843,7 @@ pub fn compare(actual: &[Json], expected: &[Expected], config: &Config, prefix: 
                 return Err(format!("the added document {} is missing", key(doc)));
             };
             let a = &actual[i];
-            let ok = if kind(doc) == "ClusterRole" {
-                rule_tuples(a) == refresher_rules(prefix, &config.location)
-            } else {
-                contains(a, doc)
-            };
-            if !ok {
+            if !holds(a, doc, config, prefix) {
                 return Err(format!(
                     "the added document {} is\n{}\nbut must hold\n{}",
                     key(doc),
