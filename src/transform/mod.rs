@@ -102,7 +102,7 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
                 } else {
                     report.replaced.push(doc.describe());
                     let text = editor
-                        .apply()
+                        .apply_with(parsed.root.as_ref())
                         .map_err(|e| InputError::at(&parsed, e.line, format!("cannot configure it: {}", e.message)))?;
                     Action::Rewrite(text)
                 }
@@ -285,7 +285,7 @@ impl Planner<'_> {
         Ok(if editor.is_empty() {
             Action::Keep
         } else {
-            Action::Rewrite(editor.apply().map_err(located)?)
+            Action::Rewrite(editor.apply_with(doc.root.as_ref()).map_err(located)?)
         })
     }
 }
