@@ -75,7 +75,9 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
         namespace: namespace.as_deref(),
         layout: Layout {
             seq_indent: docs.iter().find_map(|d| d.seq_indent).unwrap_or(2),
-            newline: crate::yaml::emit::detect_newline(stream),
+            // Documents are told apart by `\n---` (here and in Kubernetes'
+            // stream reader): generated ones never use a lone `\r`.
+            newline: if stream.contains("\r\n") { "\r\n" } else { "\n" },
         },
     };
     let mut report = Report {
