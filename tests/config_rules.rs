@@ -504,7 +504,10 @@ fn a_values_file_gives_the_gcr_key_in_base64_and_the_refresher_image() {
     ))
     .unwrap();
     let (settings, _) = config::validate(&resolve_files(&[], vec![p])).unwrap();
-    assert_eq!(settings.refresher_image.as_deref(), Some("myorg/registry-token-refresher:v1.2.1"));
+    assert_eq!(
+        settings.refresher_image.as_deref(),
+        Some("myorg/registry-token-refresher:v1.2.1")
+    );
     match settings.location {
         Location::Gcr { key_json, .. } => assert_eq!(key_json.expose(), common::GCR_KEY),
         other => panic!("{other:?}"),

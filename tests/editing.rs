@@ -135,8 +135,18 @@ fn crlf_and_lone_cr_line_ends() {
         // k8sjson splits documents on `\n` only: give it `\n` line ends.
         let decoded = objects(&k, &out.replace("\r\n", "\n").replace('\r', "\n"));
         assert_eq!(builder_env(&decoded), location_env("off-cluster"), "{out:?}");
+        // The edited document keeps its own line ends. Generated documents
+        // after a lone-CR stream use `\n`: streams (here and in Kubernetes'
+        // reader) are split into documents at `\n---`.
+        let edited = match newline {
+            "\r" => out.split("\n---\n").next().unwrap().to_owned(),
+            _ => out.clone(),
+        };
+        // The generated Secret is a document of its own for a `\n` splitter
+        // (a fuzz finding: `\r---\r` glued it to the edited document).
+        assert_eq!(out.matches("\n---").count(), 1, "{out:?}");
         assert!(
-            !out.replace(newline, "").contains(['\n', '\r']),
+            !edited.replace(newline, "").contains(['\n', '\r']),
             "mixed line ends: {out:?}"
         );
     }
@@ -369,4 +379,44 @@ fn an_env_item_with_a_merge_key_and_its_own_name_is_edited() {
     // A merged `valueFrom` cannot be removed by editing the item: refused.
     let input = input.replace("value: on-cluster}", "valueFrom: {fieldRef: {fieldPath: x}}}");
     assert_refused(&input, "cannot edit");
+}
+
+#[test]
+fn a_flow_refresher_with_trailing_commas_gets_its_mount_volume_and_account() {
+    let Some(k) = k8sjson() else { return };
+    for comma in ["", ","] {
+        let input = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: deis-registry-token-refresher, namespace: deis{comma}}}\n\
+             spec: {{template: {{spec: {{containers: [{{name: deis-registry-token-refresher, image: x{comma}}}]{comma}}}}}}}\n"
+        );
+        let out = run(&input, "ecr").unwrap_or_else(|e| panic!("{e}\n{input}"));
+        let decoded = objects(&k, &out);
+        let spec = &decoded["Deployment/deis/deis-registry-token-refresher"]["spec"]["template"]["spec"];
+        assert_eq!(
+            spec["serviceAccountName"],
+            json!("deis-registry-token-refresher"),
+            "{out}"
+        );
+        assert_eq!(
+            spec["volumes"],
+            json!([{"name": "registry-secret", "secret": {"secretName": "registry-secret"}}]),
+            "{out}"
+        );
+        let container = &spec["containers"][0];
+        assert_eq!(
+            container["volumeMounts"],
+            json!([{"name": "registry-secret", "mountPath": "/var/run/secrets/deis/registry/creds", "readOnly": true}]),
+            "{out}"
+        );
+        let env: Vec<(String, Json)> = container["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["name"].as_str().unwrap().to_owned(), e["value"].clone()))
+            .collect();
+        let mut expected = location_env("ecr");
+        expected.push(("DEIS_NAMESPACE_REFRESH_TIME".into(), json!("5")));
+        expected.push(("DEIS_TOKEN_REFRESH_TIME".into(), json!("600")));
+        assert_eq!(env, expected, "{out}");
+    }
 }

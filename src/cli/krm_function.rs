@@ -95,4 +95,3 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
         }
     }
 }
-

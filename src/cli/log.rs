@@ -16,8 +16,8 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::escape::escape_controls;
 use super::log_file::LogFile;
+use crate::escape::escape_controls;
 use crate::transform::{Plan, Report};
 
 /// The environment variable naming the log file; set but empty means none.

@@ -96,7 +96,9 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     let namespace = namespace::discover(given.as_ref(), &docs)?;
     let classes = classify::classify_all(&docs, namespace.name.as_deref(), targeting);
     let mut plan = plan::plan(&scan, &docs, &classes, settings, options, namespace)?;
-    let newline = crate::yaml::emit::detect_newline(stream);
+    // Documents are told apart by `\n---` (here and in Kubernetes' stream
+    // reader): generated ones never use a lone `\r`.
+    let newline = if stream.contains("\r\n") { "\r\n" } else { "\n" };
     let pieces = apply::apply(&scan, &docs, &classes, &mut plan, settings, newline)?;
     let report = Report::of(&docs, &plan, settings.location.name());
     Ok(Output { pieces, plan, report })

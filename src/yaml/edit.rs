@@ -88,17 +88,27 @@ impl<'a> Editor<'a> {
     /// it, to the original document with the journaled edits applied.
     /// Anything else (an edit through an alias or merge key, a splice that
     /// changes more than it should) is an [`EditError`], never a wrong text.
-    pub fn apply(mut self) -> Result<String, EditError> {
+    pub fn apply(self) -> Result<String, EditError> {
+        self.apply_with(None)
+    }
+
+    /// [`Editor::apply`], given the tree the caller already parsed from the
+    /// same text (the check then parses only the edited text).
+    pub fn apply_with(mut self, tree: Option<&Node<'_>>) -> Result<String, EditError> {
         if self.is_empty() {
             return Ok(self.text.to_owned());
         }
         let text = self.text;
         let journal = std::mem::take(&mut self.journal);
         let edited = self.splice();
-        journal::check(text, &edited, &journal).map_err(|r| EditError {
+        let refused = |r: journal::Refusal| EditError {
             message: r.message,
             line: r.line,
-        })?;
+        };
+        match tree {
+            Some(root) => journal::check_tree(root, &edited, &journal).map_err(refused)?,
+            None => journal::check(text, &edited, &journal).map_err(refused)?,
+        }
         Ok(edited)
     }
 

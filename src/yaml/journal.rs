@@ -598,12 +598,16 @@ fn line_on_path(root: &Node<'_>, path: &[Seg]) -> usize {
 /// Check that `edited` means `original` with `journal` applied. Values are
 /// never quoted in a refusal: they may be credentials.
 pub fn check(original: &str, edited: &str, journal: &[Op]) -> Result<(), Refusal> {
-    let root = match tree::parse(original) {
-        Ok(Some(root)) => root,
-        Ok(None) => return Err(refuse(1, "the document has no content to edit")),
-        Err(e) => return Err(refuse(e.line, format!("the document does not parse: {}", e.message))),
-    };
-    let mut want = yaml11::decode(&root).map_err(|e| {
+    match tree::parse(original) {
+        Ok(Some(root)) => check_tree(&root, edited, journal),
+        Ok(None) => Err(refuse(1, "the document has no content to edit")),
+        Err(e) => Err(refuse(e.line, format!("the document does not parse: {}", e.message))),
+    }
+}
+
+/// [`check`] with the original document's tree (parsed from `original`).
+pub fn check_tree(root: &Node<'_>, edited: &str, journal: &[Op]) -> Result<(), Refusal> {
+    let mut want = yaml11::decode(root).map_err(|e| {
         refuse(
             e.line,
             format!("Kubernetes cannot read this document ({}); fix it first", e.message),
@@ -622,14 +626,12 @@ pub fn check(original: &str, edited: &str, journal: &[Op]) -> Result<(), Refusal
             }
         }
     }
-    let index = Index::build(&root, &targets, &key_targets);
+    let index = Index::build(root, &targets, &key_targets);
     for op in journal {
-        apply_op(&mut want, &root, &index, op)?;
+        apply_op(&mut want, root, &index, op)?;
     }
-    // Only one tree at a time: large documents stay within a small multiple.
     let first_line = root.loc().line;
     drop(index);
-    drop(root);
     let got = match tree::parse(edited) {
         Ok(Some(node)) => yaml11::decode(&node).ok(),
         _ => None,
@@ -643,12 +645,8 @@ pub fn check(original: &str, edited: &str, journal: &[Op]) -> Result<(), Refusal
     };
     let mut path = Vec::new();
     if first_difference(&want, &got, &mut path) {
-        let line = match tree::parse(original) {
-            Ok(Some(root)) => line_on_path(&root, &path),
-            _ => first_line,
-        };
         return Err(refuse(
-            line,
+            line_on_path(root, &path),
             format!(
                 "cannot edit {} safely: the edited text would not mean what was intended there (an alias, merge \
                  key, tag or unusual layout is in the way); write it in plain block style without anchors, merge \
