@@ -322,13 +322,30 @@ impl<'a> Editor<'a> {
                     return;
                 }
                 let loc = node.loc();
+                let block_collection =
+                    matches!(node, Node::Mapping(m) if !m.flow) || matches!(node, Node::Sequence(s) if !s.flow);
                 if loc.start == loc.end {
                     self.fill_empty_value(entry, loc.start, value, in_flow);
+                } else if let (true, Some(colon)) = (block_collection, self.colon_after(entry.key.loc().end)) {
+                    // A block collection stands on the lines below its key: a
+                    // flow replacement goes on the key's line, after the colon
+                    // (a flow collection there at the key's column would not
+                    // be the key's value).
+                    self.replace(colon, loc.end, format!(" {}", emit::flow(value)));
                 } else {
                     self.replace(loc.start, loc.end, emit::flow(value));
                 }
             }
         }
+    }
+
+    /// Just past the `:` that follows a key ending at `key_end` on its line.
+    fn colon_after(&self, key_end: usize) -> Option<usize> {
+        let rest = self.from(key_end);
+        let line = rest.get(..rest.find(['\n', '\r']).unwrap_or(rest.len())).unwrap_or("");
+        line.trim_start_matches([' ', '\t'])
+            .starts_with(':')
+            .then(|| key_end + line.find(':').unwrap_or(0) + 1)
     }
 
     /// Give an entry whose value is empty (a zero-width node at `at`) the
@@ -339,13 +356,7 @@ impl<'a> Editor<'a> {
     /// gets `: value` after the key.
     fn fill_empty_value(&mut self, entry: &Entry<'_>, at: usize, value: &Value, in_flow: bool) {
         let key_end = entry.key.loc().end;
-        let rest = self.from(key_end);
-        let line = rest.get(..rest.find(['\n', '\r']).unwrap_or(rest.len())).unwrap_or("");
-        let colon = line
-            .trim_start_matches([' ', '\t'])
-            .starts_with(':')
-            .then(|| key_end + line.find(':').unwrap_or(0) + 1);
-        let Some(colon) = colon else {
+        let Some(colon) = self.colon_after(key_end) else {
             if in_flow {
                 // `{key}` is `key: null` in a flow mapping.
                 self.replace(key_end, key_end, format!(": {}", emit::flow(value)));
@@ -1084,6 +1095,19 @@ mod tests {
         assert_eq!(
             upsert_root("env:\n- name: B\n  value: #old\n", Layout::default()),
             expected
+        );
+    }
+
+    #[test]
+    fn a_block_list_replaced_by_a_whole_list_goes_on_the_keys_line() {
+        let t = "kind: ClusterRole\nrules: # old\n- apiGroups: [\"\"]\n  verbs: [get]\nz: 1\n";
+        let root = parse(t).unwrap().unwrap();
+        let mut ed = Editor::new(t, Layout::default());
+        let rule = Value::map([("verbs", Value::Seq(vec![Value::str("list")]))]);
+        ed.set_entry(root.as_mapping().unwrap(), "rules", &Value::Seq(vec![rule]));
+        assert_eq!(
+            ed.apply_with(Some(&root)).unwrap(),
+            "kind: ClusterRole\nrules: [{verbs: [list]}]\nz: 1\n"
         );
     }
 
