@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use super::{fail, run_filter, write_stdout, Failure, FilterArgs};
 use crate::config::{self, Problems};
 use crate::manifest::parse_stream;
-use crate::plugin::{function_config, krm};
+use crate::plugin::{function_config, krm, krm_paths};
 
 /// A KRM function call: configuration from `functionConfig` (environment
 /// variables and flags still win), `results` for warnings and errors. On
@@ -66,7 +66,10 @@ pub fn run(args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCo
             if args.verbose {
                 eprint!("{}", output.report);
             }
-            write_stdout(log, &krm::write(&list.api_version, &output.text(), &results))
+            write_stdout(
+                log,
+                &krm::write(&list.api_version, &krm_paths::annotate(&output.text()), &results),
+            )
         }
         Err(failure) => {
             let mut results: Vec<krm::KrmResult> = match &failure {

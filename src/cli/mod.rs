@@ -4,15 +4,14 @@
 
 mod args;
 mod check;
+mod completions;
 mod help;
 mod krm_function;
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::process::ExitCode;
-
-use clap::{CommandFactory, Parser};
 
 pub use args::{Cli, Command, ConfigArgs, FilterArgs, Mode, Shell};
 
@@ -56,7 +55,10 @@ impl From<InputError> for Failure {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse_from(legacy_exec_args(std::env::args_os().collect())) {
+    let cli = match args::parse(
+        legacy_exec_args(std::env::args_os().collect()),
+        std::io::stdin().is_terminal(),
+    ) {
         Ok(cli) => cli,
         Err(e) => {
             let code = e.exit_code();
@@ -72,10 +74,7 @@ pub fn main() -> ExitCode {
     };
     let env = |name: &str| std::env::var(name).ok();
     match cli.command {
-        Some(Command::Completions { shell }) => {
-            print_completions(shell);
-            ExitCode::SUCCESS
-        }
+        Some(Command::Completions { shell }) => write_stdout(None, &completions::script(shell)),
         Some(Command::Check { config }) => check::run(&config, &env),
         None => filter(&cli.filter, &env),
     }
@@ -101,7 +100,7 @@ fn legacy_exec_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
 
 fn filter(args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
     let log = args.log_file.as_deref();
-    let input = match read_input(args.file.as_deref()) {
+    let input = match read_input(args.input_file()) {
         Ok(input) => input,
         Err(failure) => {
             report_line(log, &format!("error: {}", failure.message()));
@@ -256,16 +255,6 @@ fn read_input(file: Option<&Path>) -> Result<String, Failure> {
         let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
         Failure::Input(format!("the input is not UTF-8 text: invalid byte at line {line} (byte offset {at}); Kubernetes manifests are UTF-8"))
     })
-}
-
-fn print_completions(shell: Shell) {
-    let mut cmd = Cli::command();
-    let mut out = std::io::stdout();
-    match shell {
-        Shell::Bash => clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, "workflow-registry", &mut out),
-        Shell::Zsh => clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "workflow-registry", &mut out),
-        Shell::Fish => clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, "workflow-registry", &mut out),
-    }
 }
 
 /// One line on standard error, and in the log file when one is configured.
