@@ -9,8 +9,8 @@
 #             PATH; scripts/test puts target/peers/bin on PATH
 # and the machine tools the tests and the fuzz step run: kpt (no Debian, PyPI or
 # npm package exists: it must be on the machine image), a C++ compiler
-# (g++, for cargo fuzz's libFuzzer), gpg/gpgv (gnupg: signing tests), script
-# (bsdutils: the terminal test). What cannot be provided is listed at once;
+# (g++, for cargo fuzz's libFuzzer), GNU time (peak memory), gpg/gpgv (gnupg:
+# signing tests), script (bsdutils: the terminal test). What cannot be provided is listed at once;
 # under CI (CI set, and not "false" or "0") that is an error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +74,8 @@ need_deb() { # TOOL PACKAGE
   command -v "$1" >/dev/null || missing+=("$1 (Debian package $2)")
 }
 need_deb g++ g++
+[ -x /usr/bin/time ] || apt_install time || true
+[ -x /usr/bin/time ] || missing+=("/usr/bin/time (Debian package time: tests/malformed.rs measures peak memory)")
 need_deb gpg gnupg
 need_deb gpgv gpgv
 need_deb script bsdutils
