@@ -34,6 +34,9 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The optimised build that release archives ship (Cargo.toml [profile.dist]):
+# what an operator who installs a release runs.
+PROFILE = "dist"
 ENV = dict(os.environ, REGISTRY_LOCATION="ecr", ECR_REGION="eu-west-1")
 
 KUSTOMIZATION = """resources:
@@ -132,7 +135,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--slow-max-docs", type=int, default=5000)
     ap.add_argument("--out", default=os.path.join(ROOT, "target/bench/results.md"))
-    ap.add_argument("--readme", action="store_true", help="also write the table into README.md")
+    ap.add_argument("--readme", action="store_true", help="also write the table into docs/benchmarks.md")
     ap.add_argument("--files", help="comma-separated manifests: time only cat and workflow-registry on them")
     ap.add_argument("--edit-heavy", action="store_true", help="the edit-heavy stream and the `---`-only stream")
     ap.add_argument("--binary", help="the workflow-registry binary to measure (default: build target/release)")
@@ -142,10 +145,10 @@ def main():
     if a.edit_heavy:
         return edit_heavy(a)
 
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "split_floor"]
+    subprocess.run(["cargo", "build", "--profile", PROFILE, "--quiet", "--example", "split_floor"]
                    + ([] if a.binary else ["--bin", "workflow-registry"]), cwd=ROOT, check=True)
-    wr = a.binary or os.path.join(ROOT, "target/release/workflow-registry")
-    floor = os.path.join(ROOT, "target/release/examples/split_floor")
+    wr = a.binary or os.path.join(ROOT, f"target/{PROFILE}/workflow-registry")
+    floor = os.path.join(ROOT, f"target/{PROFILE}/examples/split_floor")
     bench = os.path.join(ROOT, "target/bench")
     os.makedirs(bench, exist_ok=True)
     secret_file = os.path.join(bench, "secret.yaml")
@@ -267,8 +270,8 @@ def edit_heavy(a):
 
 def compare_files(a):
     """cat and workflow-registry on given files, rounds interleaved in one run."""
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "workflow-registry"], cwd=ROOT, check=True)
-    wr = os.path.join(ROOT, "target/release/workflow-registry")
+    subprocess.run(["cargo", "build", "--profile", PROFILE, "--quiet", "--bin", "workflow-registry"], cwd=ROOT, check=True)
+    wr = os.path.join(ROOT, f"target/{PROFILE}/workflow-registry")
     print("| file | size | command | wall (median) | × cat | peak RSS |\n|---|---:|---|---:|---:|---:|")
     for path in a.files.split(","):
         walls = {"cat": [], "workflow-registry": []}
@@ -287,13 +290,14 @@ def compare_files(a):
 
 
 def write_readme(table, command):
-    """Replace the block between the bench-table markers in README.md."""
-    path = os.path.join(ROOT, "README.md")
+    """Replace the block between the bench-table markers in docs/benchmarks.md."""
+    path = os.path.join(ROOT, "docs/benchmarks.md")
     readme = open(path, encoding="utf-8").read()
     start, end = "<!-- bench-table -->", "<!-- /bench-table -->"
     head, rest = readme.split(start, 1)
     tail = rest.split(end, 1)[1] if end in rest else rest
-    block = f"{start}\nFrom the latest run, `{command}` ({time.strftime('%Y-%m-%d')}):\n\n{table}{end}"
+    block = (f"{start}\nFrom the latest run, `{command}` ({time.strftime('%Y-%m-%d')}, "
+             f"`{PROFILE}` profile):\n\n{table}{end}")
     open(path, "w", encoding="utf-8").write(head + block + tail)
 
 

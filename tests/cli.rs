@@ -419,36 +419,132 @@ fn legacy_exec_plugin_is_detected_from_argv1_and_kustomize_env() {
     );
 }
 
-/// The README's quick start, command 1, as written (with the built binary in
-/// place of `cargo run --release --quiet --`), from the repository root.
-#[test]
-fn readme_quick_start_pipes_a_bundled_manifest_for_an_off_cluster_registry() {
-    let readme = common::read(&common::root().join("README.md"));
-    let quick_start = &readme[readme.find("## Quick start").unwrap()..];
-    let command = quick_start
-        .lines()
-        .find(|l| l.starts_with("cat testdata/"))
-        .expect("command 1 in the quick start");
-    assert!(quick_start.contains("\nscripts/test\n"), "command 2 runs the tests");
-    let command = command.replace(
-        "cargo run --release --quiet --",
-        env!("CARGO_BIN_EXE_workflow-registry"),
+/// Ask bash's own completion machinery what it offers for `line` (the word
+/// being completed is the last one, possibly empty): source the script, then
+/// call the function `complete -p` registered, as bash does on TAB.
+fn bash_completes(script: &std::path::Path, words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        r#"source '{}'
+spec="$(complete -p workflow-registry)" || exit 3
+fn="$(sed -E 's/.*-F ([^ ]+).*/\1/' <<<"$spec")"
+COMP_WORDS=({})
+COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+COMP_LINE="${{COMP_WORDS[*]}}"
+COMP_POINT=${{#COMP_LINE}}
+COMPREPLY=()
+"$fn" workflow-registry "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+printf '%s\n' "${{COMPREPLY[@]}}""#,
+        script.display(),
+        quoted.join(" ")
     );
     let out = std::process::Command::new("bash")
-        .args(["-c", &command])
-        .current_dir(common::root())
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
+        .args(["--norc", "--noprofile", "-c", &program])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    assert!(
-        stdout.contains("name: registry-secret") && stdout.contains("value: \"off-cluster\""),
-        "{stdout}"
+    assert!(out.status.success(), "bash: {}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completion_completes_subcommands_and_their_flags_in_a_real_bash() {
+    let out = run(binary(&[]).args(["completions", "bash"]), "");
+    assert!(out.status.success());
+    let script = common::scratch("completion").join("workflow-registry.bash");
+    std::fs::write(&script, &out.stdout).unwrap();
+
+    assert_eq!(bash_completes(&script, &["workflow-registry", "ch"]), ["check"]);
+    assert_eq!(bash_completes(&script, &["workflow-registry", "comp"]), ["completions"]);
+    // A subcommand's own flags: what clap_complete's case labels broke.
+    assert_eq!(
+        bash_completes(&script, &["workflow-registry", "check", "--pa"]),
+        ["--params"]
     );
+    let flags = bash_completes(&script, &["workflow-registry", "check", "--"]);
+    assert!(flags.contains(&"--location".to_owned()), "{flags:?}");
     assert!(
-        text(&out.stderr).contains("removed: document"),
-        "--verbose shows what changed"
+        !flags.contains(&"--verbose".to_owned()),
+        "check has no --verbose: {flags:?}"
     );
+    // A subcommand's flag values and arguments.
+    assert_eq!(
+        bash_completes(&script, &["workflow-registry", "check", "--location", "e"]),
+        ["ecr"]
+    );
+    assert_eq!(
+        bash_completes(&script, &["workflow-registry", "completions", "z"]),
+        ["zsh"]
+    );
+    // The top level still completes its own flags.
+    assert_eq!(
+        bash_completes(&script, &["workflow-registry", "--keep"]),
+        ["--keep-on-cluster-registry"]
+    );
+}
+
+#[test]
+fn dash_f_dash_reads_standard_input() {
+    let env = location_env("off-cluster");
+    let from_stdin = run(&mut binary(&env), &example());
+    let dash = run(binary(&env).args(["-f", "-"]), &example());
+    assert!(dash.status.success(), "{}", text(&dash.stderr));
+    assert_eq!(text(&dash.stdout), text(&from_stdin.stdout));
+    assert!(text(&dash.stdout).contains("name: registry-secret"));
+}
+
+#[test]
+fn options_before_the_subcommand_work() {
+    let dir = common::scratch("options-first");
+    let params = dir.join("params.toml");
+    std::fs::write(&params, "registry_location = \"ecr\"\n[ecr]\nregion = \"eu-west-1\"\n").unwrap();
+    let before = run(binary(&[]).arg("--params").arg(&params).arg("check"), "");
+    let after = run(binary(&[]).arg("check").arg("--params").arg(&params), "");
+    assert!(after.status.success(), "{}", text(&after.stderr));
+    assert!(before.status.success(), "{}", text(&before.stderr));
+    assert_eq!(text(&before.stdout), text(&after.stdout));
+    assert!(
+        text(&before.stdout).contains("valid for ecr"),
+        "{}",
+        text(&before.stdout)
+    );
+}
+
+#[test]
+fn a_bare_run_at_a_terminal_prints_a_usage_hint_and_exits_2() {
+    // util-linux `script` gives the binary a pseudo-terminal as standard input.
+    let Some(script) = common::tool_on_path("script") else {
+        return;
+    };
+    let command = format!("{}; echo \"exit=$?\"", env!("CARGO_BIN_EXE_workflow-registry"));
+    let mut child = std::process::Command::new(script)
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take();
+    // Were the binary to wait for input, this bounds the test: close the
+    // terminal after a while (an EOF at the terminal ends the read).
+    let closer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(20));
+        drop(stdin);
+    });
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    let said = text(&out.stdout);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "it waited for input at a terminal: {said}"
+    );
+    assert!(said.contains("exit=2"), "{said}");
+    assert!(
+        said.contains("standard input is a terminal") && said.contains("-f rendered.yaml"),
+        "{said}"
+    );
+    drop(closer);
 }

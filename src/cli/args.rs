@@ -1,8 +1,9 @@
 //! Command-line flags. Each is defined once here; its help comes from here.
 
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::help;
 use crate::transform::{Selector, Target};
@@ -240,4 +241,111 @@ fn parse_target(s: &str) -> Result<Target, String> {
 
 fn parse_selector(s: &str) -> Result<Selector, String> {
     s.parse()
+}
+
+impl FilterArgs {
+    /// The manifest file to read, or `None` for standard input (no `-f`, or
+    /// `-f -` as every Unix filter spells it).
+    pub fn input_file(&self) -> Option<&Path> {
+        self.file.as_deref().filter(|path| path.as_os_str() != "-")
+    }
+}
+
+/// Parse the command line the way an operator means it. Two things clap
+/// alone gets wrong for us:
+/// - options written before the subcommand (`--params FILE check`) are
+///   rejected by clap; when that is the only problem, the subcommand is moved
+///   first and the line parsed again;
+/// - a bare run whose standard input is a terminal would wait silently for a
+///   manifest nobody is going to type: it is a usage error with a hint.
+pub fn parse(argv: Vec<OsString>, stdin_is_terminal: bool) -> Result<Cli, clap::Error> {
+    let cli = Cli::try_parse_from(&argv).or_else(|error| match subcommand_first(&argv) {
+        Some(reordered) if error.exit_code() != 0 => Cli::try_parse_from(reordered).map_err(|_| error),
+        _ => Err(error),
+    })?;
+    if stdin_is_terminal && cli.command.is_none() && cli.filter.input_file().is_none() {
+        return Err(Cli::command().error(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "no manifest: standard input is a terminal. Pipe a rendered manifest in, or name a file:\n  \
+             helm template workflow ./workflow -n deis | workflow-registry\n  \
+             workflow-registry -f rendered.yaml\n\
+             Check a configuration without a manifest: workflow-registry check",
+        ));
+    }
+    Ok(cli)
+}
+
+/// `argv` with the first word that names a subcommand moved right after the
+/// program name, when it is not already there.
+fn subcommand_first(argv: &[OsString]) -> Option<Vec<OsString>> {
+    let command = Cli::command();
+    let at = argv.iter().enumerate().skip(2).find_map(|(i, word)| {
+        let word = word.to_str()?;
+        command.get_subcommands().any(|sub| sub.get_name() == word).then_some(i)
+    })?;
+    let mut reordered = argv.to_vec();
+    let subcommand = reordered.remove(at);
+    reordered.insert(1.min(reordered.len()), subcommand);
+    Some(reordered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn options_before_the_subcommand_are_read_as_its_options() {
+        let cli = parse(argv(&["wr", "--params", "p.toml", "--location", "gcr", "check"]), false).unwrap();
+        match cli.command {
+            Some(Command::Check { config }) => {
+                assert_eq!(config.params.as_deref(), Some(Path::new("p.toml")));
+                assert_eq!(config.location.as_deref(), Some("gcr"));
+            }
+            other => panic!("expected check, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_value_that_spells_a_subcommand_stays_a_value() {
+        let cli = parse(argv(&["wr", "--namespace", "check"]), false).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.filter.namespace.as_deref(), Some("check"));
+    }
+
+    #[test]
+    fn a_filter_only_option_before_check_is_still_an_error() {
+        let err = parse(argv(&["wr", "--verbose", "check"]), false).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn dash_is_standard_input() {
+        let cli = parse(argv(&["wr", "-f", "-"]), false).unwrap();
+        assert_eq!(cli.filter.input_file(), None);
+        let cli = parse(argv(&["wr", "-f", "in.yaml"]), false).unwrap();
+        assert_eq!(cli.filter.input_file(), Some(Path::new("in.yaml")));
+    }
+
+    #[test]
+    fn a_bare_run_at_a_terminal_is_a_usage_error_with_a_hint() {
+        let err = parse(argv(&["wr"]), true).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("workflow-registry -f rendered.yaml"), "{err}");
+        for ok in [
+            &["wr", "-f", "x.yaml"][..],
+            &["wr", "check"],
+            &["wr", "completions", "bash"],
+        ] {
+            assert!(parse(argv(ok), true).is_ok(), "{ok:?}");
+        }
+        assert!(
+            parse(argv(&["wr", "-f", "-"]), true).is_err(),
+            "-f - reads the terminal too"
+        );
+        assert!(parse(argv(&["wr"]), false).is_ok(), "a pipe is read as usual");
+    }
 }

@@ -8,7 +8,7 @@ use super::output::write_stdout_text;
 use super::{fail, function_configs, run_filter, Failure, FilterArgs};
 use crate::config::{self, Problems};
 use crate::manifest::parse_stream;
-use crate::plugin::{function_config, krm};
+use crate::plugin::{function_config, krm, krm_paths};
 
 /// A KRM function call: configuration from `functionConfig` (environment
 /// variables and flags still win), `results` for warnings and errors. On
@@ -72,7 +72,10 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
                 reporter.warning_to_log(&r.message);
             }
             reporter.summary(&output.report, &output.plan);
-            write_stdout_text(reporter, &krm::write(&list.api_version, &output.text(), &results))
+            write_stdout_text(
+                reporter,
+                &krm::write(&list.api_version, &krm_paths::annotate(&output.text()), &results),
+            )
         }
         Err(failure) => {
             let mut results: Vec<krm::KrmResult> = match &failure {

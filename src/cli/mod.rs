@@ -4,6 +4,7 @@
 
 mod args;
 mod check;
+mod completions;
 mod help;
 mod input;
 mod krm_function;
@@ -14,11 +15,11 @@ mod sources;
 mod verify;
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 
 pub use args::{Cli, Command, ConfigArgs, FilterArgs, Mode, Output, ProbeArgs, Shell};
 use sources::{function_configs, load_settings_with, resolve};
@@ -102,7 +103,7 @@ pub fn main() -> ExitCode {
         Ok(args) => args,
         Err(failure) => return fail(&Reporter::open(env_log.as_deref(), Verbosity::default()), &failure),
     };
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match args::parse(args, std::io::stdin().is_terminal()) {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e, env_log.as_deref()),
     };
@@ -114,7 +115,7 @@ pub fn main() -> ExitCode {
     let reporter = Reporter::open(log_path.as_deref(), verbosity);
     let env = |name: &str| std::env::var(name).ok();
     match cli.command {
-        Some(Command::Completions { shell }) => print_completions(&reporter, shell),
+        Some(Command::Completions { shell }) => output::write_stdout_text(&reporter, &completions::script(shell)),
         Some(Command::Check { config }) => check::run(&reporter, &config, &env),
         Some(Command::Verify {
             config,
@@ -186,11 +187,6 @@ fn legacy_exec_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, Failure> {
 }
 
 fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
-    let from_stdin = args.file.as_deref().is_none_or(|p| p == Path::new("-"));
-    if from_stdin && !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        // A bare `workflow-registry` at a prompt would otherwise wait silently.
-        log::write_stderr("workflow-registry: reading the manifest from standard input (a terminal): pipe one in, pass -f FILE, or end the input with Ctrl-D; see --help\n");
-    }
     let input = match read_input(args.file.as_deref()) {
         Ok(input) => input,
         Err(failure) => return fail(reporter, &failure),
@@ -270,20 +266,6 @@ fn read_input(file: Option<&Path>) -> Result<String, Failure> {
         let line = e.as_bytes().get(..at).unwrap_or_default().iter().filter(|&&b| b == b'\n').count() + 1;
         Failure::Input(format!("the input is not UTF-8 text: invalid byte at line {line} (byte offset {at}); Kubernetes manifests are UTF-8"))
     })
-}
-
-/// The completion script is generated into memory first: clap_complete
-/// panics when its writer fails, standard output may.
-fn print_completions(reporter: &Reporter, shell: Shell) -> ExitCode {
-    let mut cmd = Cli::command();
-    let shell = match shell {
-        Shell::Bash => clap_complete::Shell::Bash,
-        Shell::Zsh => clap_complete::Shell::Zsh,
-        Shell::Fish => clap_complete::Shell::Fish,
-    };
-    let mut script = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "workflow-registry", &mut script);
-    output::write_stdout(reporter, |out| out.write_all(&script))
 }
 
 /// A panic never shows its message: it may quote the input (a

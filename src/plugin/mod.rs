@@ -4,5 +4,6 @@
 
 pub mod function_config;
 pub mod krm;
+pub mod krm_paths;
 
 pub use function_config::FunctionConfig;

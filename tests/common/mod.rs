@@ -116,9 +116,14 @@ pub fn text(bytes: &[u8]) -> String {
 }
 
 /// Compare with a golden file; `UPDATE_GOLDEN=1` rewrites it instead (then
-/// review the diff before committing).
+/// review the diff before committing). Under CI it refuses: a rewrite there
+/// would make every golden test pass without comparing anything.
 pub fn assert_golden(path: &Path, actual: &str) {
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| !v.is_empty()) {
+        assert!(
+            !under_ci(),
+            "UPDATE_GOLDEN is set under CI: golden files are rewritten only on a developer's machine, then reviewed"
+        );
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, actual).unwrap();
         return;
@@ -191,8 +196,49 @@ pub fn without_intended(mut v: serde_json::Value) -> serde_json::Value {
     v
 }
 
+/// Whether this run is CI's: `CI` set to anything but empty, `false` or `0`
+/// (CI services say `true`, `1`, `yes`, or a provider's name). Under CI a
+/// test that cannot run is a failure, never a skip.
+pub fn under_ci() -> bool {
+    ci_says_strict(std::env::var("CI").ok().as_deref())
+}
+
+/// The rule behind [`under_ci`], on a given value of `CI`.
+pub fn ci_says_strict(ci: Option<&str>) -> bool {
+    ci.map(str::trim)
+        .is_some_and(|v| !v.is_empty() && !v.eq_ignore_ascii_case("false") && v != "0")
+}
+
+/// A test that cannot run for lack of `what`: a failure under CI; otherwise
+/// a skip that stays visible. It is appended to `target/test-skips.txt`
+/// (scripts/test empties it first and lists it at the end, after cargo's own
+/// summary, which counts a skipped test as passed) and printed on stderr.
+pub fn skip(test: &str, what: &str, remedy: &str) {
+    if under_ci() {
+        panic!("{test}: {what} (CI is set: a test that cannot run is a failure); {remedy}");
+    }
+    let line = format!("{test}: {what}; {remedy}\n");
+    let list = std::env::var_os("WR_SKIPS_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/test-skips.txt"));
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&list)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+    if let Err(e) = written {
+        eprintln!("cannot record the skip in {}: {e}", list.display());
+    }
+    eprint!("SKIPPED {line}");
+}
+
+/// The name of the running test (the thread's name under the default harness).
+pub fn test_name() -> String {
+    std::thread::current().name().unwrap_or("a test").to_owned()
+}
+
 /// A real peer the tests run against (built by scripts/setup-peers.sh into
-/// target/peers). Missing: a failure under CI=true, a loud skip otherwise.
+/// target/peers). Missing: a failure under CI, a recorded skip otherwise.
 pub fn peer(relative: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("WR_PEERS")
         .map(PathBuf::from)
@@ -201,29 +247,25 @@ pub fn peer(relative: &str) -> Option<PathBuf> {
     if path.exists() {
         return Some(path);
     }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "peer {} is missing (CI=true: this is a failure); run scripts/setup-peers.sh",
-            path.display()
-        );
-    }
-    eprintln!(
-        "SKIPPED: peer {} is missing; run scripts/setup-peers.sh (under CI=true this fails)",
-        path.display()
+    skip(
+        &test_name(),
+        &format!("peer {} is missing", path.display()),
+        "run scripts/setup-peers.sh",
     );
     None
 }
 
-/// A tool expected on PATH (kubectl, kpt), with the same missing-peer rule.
+/// A tool expected on PATH (kubectl, kpt, gpg), with the same missing-peer rule.
 pub fn tool_on_path(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).map(|d| d.join(name)).find(|p| p.is_file()))
         .unwrap_or_default();
     if found.is_none() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{name} is not on PATH (CI=true: this is a failure)");
-        }
-        eprintln!("SKIPPED: {name} is not on PATH (under CI=true this fails)");
+        skip(
+            &test_name(),
+            &format!("{name} is not on PATH"),
+            "run scripts/setup-peers.sh",
+        );
     }
     found
 }

@@ -1,0 +1,34 @@
+//! `workflow-registry completions SHELL`: clap_complete's scripts, with its
+//! bash script repaired for a hyphenated binary name.
+
+use clap::CommandFactory;
+
+use super::{Cli, Shell};
+
+const BIN: &str = "workflow-registry";
+
+/// The completion script for `shell`.
+pub fn script(shell: Shell) -> String {
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), BIN, &mut out);
+    let script = String::from_utf8_lossy(&out).into_owned();
+    match shell {
+        clap_complete::Shell::Bash => repair_bash(&script),
+        _ => script,
+    }
+}
+
+/// clap_complete's bash script tracks the subcommand in `cmd` with the
+/// binary's hyphens turned into `__` (`workflow__registry__subcmd__check`),
+/// but labels the matching `case` arms with them turned into `__subcmd__`
+/// (`workflow__subcmd__registry__subcmd__check`): no arm ever matches, so
+/// neither subcommands' flags nor their values complete. Spell the labels the
+/// way `cmd` is spelt.
+fn repair_bash(script: &str) -> String {
+    script.replace(&BIN.replace('-', "__subcmd__"), &BIN.replace('-', "__"))
+}

@@ -1,0 +1,229 @@
+//! Where kpt and kustomize write the documents this function adds.
+//!
+//! A KRM function's output items carry the file each came from in
+//! `internal.config.kubernetes.io/path` (and the legacy
+//! `config.kubernetes.io/path`); kpt writes every item back to that file. An
+//! item without one gets kpt's default, `<namespace>/<kind>_<name>.yaml`:
+//! `deis/secret_registry-secret.yaml`, and for the refresher's ClusterRole a
+//! file name with a colon in it. Operators follow Workflow's docs and look
+//! for `deis-registry-secret.yaml` next to their other manifests, so each
+//! added document is given such a name here, in the directory that holds
+//! Workflow's own components. Items that already have a path keep it.
+
+use std::collections::HashSet;
+
+use crate::manifest::{parse_stream, Document};
+use crate::yaml::edit::Editor;
+use crate::yaml::emit::{Layout, Value};
+
+const PATH: &str = "internal.config.kubernetes.io/path";
+const LEGACY_PATH: &str = "config.kubernetes.io/path";
+const INDEX: &str = "internal.config.kubernetes.io/index";
+const LEGACY_INDEX: &str = "config.kubernetes.io/index";
+
+/// Workflow's own components: their file is where Workflow's manifests live.
+const ANCHORS: [&str; 2] = ["deis-builder", "deis-controller"];
+
+/// `stream` with a path annotation on every document that lacks one. A
+/// stream that does not parse is returned as it is (the transform wrote it;
+/// it never happens, and annotations are not worth failing a run over).
+pub fn annotate(stream: &str) -> String {
+    let Ok(docs) = parse_stream(stream) else {
+        return stream.to_owned();
+    };
+    let dir = workflow_dir(&docs);
+    let mut used: HashSet<String> = docs.iter().filter_map(|d| path_of(d).map(str::to_owned)).collect();
+    let mut out = String::with_capacity(stream.len() + 256);
+    let mut at = 0;
+    for doc in &docs {
+        let Some(root) = doc.root.as_ref().and_then(|r| r.as_mapping()) else {
+            continue;
+        };
+        if path_of(doc).is_some() || doc.kind().is_none() {
+            continue;
+        }
+        let path = unused(
+            &mut used,
+            &dir,
+            &file_name(doc.kind().unwrap_or(""), doc.name().unwrap_or("")),
+        );
+        let mut editor = Editor::new(doc.chunk.text, Layout::default());
+        let annotations = [PATH, LEGACY_PATH, INDEX, LEGACY_INDEX]
+            .iter()
+            .map(|key| {
+                let value = if key.ends_with("path") {
+                    path.clone()
+                } else {
+                    "0".to_owned()
+                };
+                ((*key).to_owned(), Value::Str(value))
+            })
+            .collect();
+        editor.set_entry(
+            root,
+            "metadata",
+            &Value::Map(vec![("annotations".to_owned(), Value::Map(annotations))]),
+        );
+        let Some(before) = stream.get(at..doc.chunk.offset) else {
+            return stream.to_owned();
+        };
+        out.push_str(before);
+        // An annotation the meaning check would not vouch for is left out,
+        // never written wrong: the document keeps kpt's default file.
+        match editor.apply_with(doc.root.as_ref()) {
+            Ok(text) => out.push_str(&text),
+            Err(_) => out.push_str(doc.chunk.text),
+        }
+        at = doc.chunk.offset + doc.chunk.text.len();
+    }
+    out.push_str(stream.get(at..).unwrap_or_default());
+    out
+}
+
+fn path_of<'a>(doc: &'a Document<'_>) -> Option<&'a str> {
+    doc.str_at(&["metadata", "annotations", PATH])
+        .or_else(|| doc.str_at(&["metadata", "annotations", LEGACY_PATH]))
+}
+
+/// The directory (with its trailing `/`, or empty for the package root) of
+/// the file holding Workflow's builder or controller; else the namespace
+/// directory kpt itself would use; else the root.
+fn workflow_dir(docs: &[Document<'_>]) -> String {
+    let anchor = docs
+        .iter()
+        .find(|d| d.kind() == Some("Deployment") && d.name().is_some_and(|n| ANCHORS.contains(&n)));
+    if let Some(path) = anchor.and_then(|d| path_of(d)) {
+        return path.rfind('/').map_or_else(String::new, |i| path[..=i].to_owned());
+    }
+    match anchor.and_then(|d| d.namespace()) {
+        Some(ns) if is_plain_name(ns) => format!("{ns}/"),
+        _ => String::new(),
+    }
+}
+
+fn is_plain_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') && !s.starts_with('.')
+}
+
+/// The file an operator expects for an added document: Workflow's
+/// `deis-` prefix, the name with anything but letters, digits, `-` and `.`
+/// made a `-` (no `:` from `deis:deis-registry-token-refresher`), then the
+/// kind unless the name already says it: `deis-registry-secret.yaml`,
+/// `deis-registry-token-refresher-clusterrole.yaml`.
+pub fn file_name(kind: &str, name: &str) -> String {
+    let mut base: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while base.starts_with("deis-deis-") {
+        base.replace_range(.."deis-".len(), "");
+    }
+    let base = base.trim_matches(['-', '.']);
+    let base = if base.starts_with("deis-") || base == "deis" {
+        base.to_owned()
+    } else {
+        format!("deis-{base}")
+    };
+    let kind = kind.to_ascii_lowercase();
+    if kind.is_empty() || base.ends_with(&kind) {
+        format!("{base}.yaml")
+    } else {
+        format!("{base}-{kind}.yaml")
+    }
+}
+
+/// `dir` + `file`, or with `-2`, `-3`, ... before `.yaml` when another item
+/// already has that path.
+fn unused(used: &mut HashSet<String>, dir: &str, file: &str) -> String {
+    let stem = file.strip_suffix(".yaml").unwrap_or(file);
+    let mut candidate = format!("{dir}{file}");
+    let mut n = 2;
+    while used.contains(&candidate) {
+        candidate = format!("{dir}{stem}-{n}.yaml");
+        n += 1;
+    }
+    used.insert(candidate.clone());
+    candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_operators_expect_and_no_colons() {
+        assert_eq!(file_name("Secret", "registry-secret"), "deis-registry-secret.yaml");
+        assert_eq!(
+            file_name("ClusterRole", "deis:deis-registry-token-refresher"),
+            "deis-registry-token-refresher-clusterrole.yaml"
+        );
+        assert_eq!(
+            file_name("Deployment", "deis-registry-token-refresher"),
+            "deis-registry-token-refresher-deployment.yaml"
+        );
+        assert_eq!(file_name("ServiceAccount", "a/b:c"), "deis-a-b-c-serviceaccount.yaml");
+    }
+
+    const WORKFLOW: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\n  annotations:\n    internal.config.kubernetes.io/path: manifests/workflow.yaml\n    config.kubernetes.io/path: manifests/workflow.yaml\n";
+
+    #[test]
+    fn added_documents_go_next_to_workflows_own_file() {
+        let stream = format!(
+            "---\n{WORKFLOW}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: deis\n  labels:\n    heritage: deis\ntype: Opaque\n"
+        );
+        let out = annotate(&stream);
+        let docs = parse_stream(&out).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(path_of(&docs[0]), Some("manifests/workflow.yaml"));
+        for key in [PATH, LEGACY_PATH] {
+            assert_eq!(
+                docs[1].str_at(&["metadata", "annotations", key]),
+                Some("manifests/deis-registry-secret.yaml"),
+                "{out}"
+            );
+        }
+        assert_eq!(docs[1].str_at(&["metadata", "labels", "heritage"]), Some("deis"));
+        assert!(
+            out.starts_with(&format!("---\n{WORKFLOW}")),
+            "untouched documents stay byte for byte"
+        );
+        assert_eq!(annotate(&out), out, "idempotent");
+    }
+
+    #[test]
+    fn without_a_path_on_workflows_files_the_namespace_directory_is_used() {
+        let stream = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: deis-controller, namespace: deis}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: deis:deis-registry-token-refresher\n";
+        let out = annotate(stream);
+        let docs = parse_stream(&out).unwrap();
+        assert_eq!(path_of(&docs[0]), Some("deis/deis-controller-deployment.yaml"), "{out}");
+        assert_eq!(
+            path_of(&docs[1]),
+            Some("deis/deis-registry-token-refresher-clusterrole.yaml"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_taken_name_gets_a_number() {
+        let stream = format!("---\n{WORKFLOW}---\nkind: Secret\nmetadata:\n  name: registry-secret\n  annotations:\n    config.kubernetes.io/path: manifests/deis-registry-secret.yaml\n---\nkind: Secret\nmetadata:\n  name: registry-secret\n");
+        let docs_out = annotate(&stream);
+        let docs = parse_stream(&docs_out).unwrap();
+        assert_eq!(
+            path_of(&docs[2]),
+            Some("manifests/deis-registry-secret-2.yaml"),
+            "{docs_out}"
+        );
+    }
+
+    #[test]
+    fn an_unparsable_stream_is_returned_as_it_is() {
+        let bad = "---\nkey: [unclosed\n";
+        assert_eq!(annotate(bad), bad);
+    }
+}
