@@ -64,7 +64,7 @@ pub fn run(args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCo
                 }));
             }
             if args.verbose {
-                eprint!("{}", output.report);
+                eprint!("{}{}", output.report, output.plan);
             }
             write_stdout(log, &krm::write(&list.api_version, &output.text(), &results))
         }
