@@ -585,7 +585,9 @@ fn the_charts_secret_prefix_stands_unless_the_operator_sets_one() {
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("value: \"corp\"") && !text(&out.stdout).contains("acme"));
     assert!(
-        text(&out.stderr).contains("replaced the chart's acme"),
+        text(&out.stderr).contains("replaced the chart's acme")
+            && text(&out.stderr).contains("workflow-registry: plan")
+            && text(&out.stderr).contains("container deis-builder: set DEIS_REGISTRY_LOCATION=\"off-cluster\", DEIS_REGISTRY_SECRET_PREFIX=\"corp\""),
         "{}",
         text(&out.stderr)
     );

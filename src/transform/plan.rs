@@ -174,56 +174,13 @@ pub fn plan(
     let location = &settings.location;
 
     // The chart's own settings stand where the operator set none.
-    let prefixes_of = |(d, c): (&&Summary<'_>, &Class)| -> BTreeSet<String> {
-        if c.owner != Owner::Workflow || c.targets.is_empty() {
-            return BTreeSet::new();
-        }
-        let all = containers(&d.doc);
-        c.targets
-            .iter()
-            .filter_map(|&i| all.get(i)?.env_value(PREFIX_VAR))
-            .filter(|p| !p.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let chart_prefixes: BTreeSet<String> =
-        docs.par_iter()
-            .zip(classes)
-            .map(prefixes_of)
-            .reduce(BTreeSet::new, |mut a, b| {
-                a.extend(b);
-                a
-            });
-    let prefix = match (&settings.secret_prefix, chart_prefixes.len()) {
-        (Some(configured), _) => {
-            let others: Vec<&str> = chart_prefixes
-                .iter()
-                .map(String::as_str)
-                .filter(|p| p != configured)
-                .collect();
-            if !others.is_empty() {
-                notes.push(format!(
-                    "the configured secret prefix {configured:?} replaced the chart's {}",
-                    others.join(", ")
-                ));
-            }
-            configured.clone()
-        }
-        (None, 1) => chart_prefixes
-            .iter()
-            .next()
-            .map_or(DEFAULT_SECRET_PREFIX, String::as_str)
-            .to_owned(),
-        (None, 0) => DEFAULT_SECRET_PREFIX.to_owned(),
-        (None, _) => {
-            warnings.push(format!(
-                "Workflow's containers disagree on {PREFIX_VAR} ({}): all now get {DEFAULT_SECRET_PREFIX:?}; set the \
-                 prefix (registry_token_refresher.secretPrefix or --secret-prefix) to choose another",
-                chart_prefixes.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
-            ));
-            DEFAULT_SECRET_PREFIX.to_owned()
-        }
-    };
+    let prefix = chart_prefix(
+        docs,
+        classes,
+        settings.secret_prefix.as_ref(),
+        &mut warnings,
+        &mut notes,
+    );
 
     // The refresher the input has (if any), and the image the output runs.
     let by_index = |i: usize| docs.iter().find(|d| d.index == i).copied();
@@ -295,7 +252,7 @@ pub fn plan(
         ));
     }
     if !has_content {
-        warnings.push("the input was empty: nothing to configure, nothing written".into());
+        warnings.push("the input was empty (no document with content): nothing to configure, nothing added".into());
     } else if !workflow_present && stream.additions_allowed {
         warnings.push(
             "the input holds no Workflow component (no deis-builder/deis-controller Deployment, registry, \
@@ -334,35 +291,83 @@ pub fn plan(
         })
         .collect();
 
-    let mut additions = Vec::new();
-    if stream.additions_allowed && workflow_present {
-        if *location != Location::OnCluster && stream.secret_at.is_none() {
-            additions.push(Addition {
-                kind: "Secret",
-                name: super::REGISTRY_SECRET,
-                before: None,
-            });
+    let additions = stream.additions(workflow_present);
+    selection_warnings(docs, classes, options, &mut warnings);
+
+    Ok(Plan {
+        indices: docs.iter().map(|d| d.index).collect(),
+        steps,
+        additions,
+        effective,
+        described,
+        warnings,
+        notes,
+    })
+}
+
+/// The secret prefix: the configured one (noting a chart prefix it
+/// replaces), else the one Workflow's containers agree on, else the default.
+fn chart_prefix(
+    docs: &[&Summary<'_>],
+    classes: &[Class],
+    configured: Option<&String>,
+    warnings: &mut Vec<String>,
+    notes: &mut Vec<String>,
+) -> String {
+    let prefixes_of = |(d, c): (&&Summary<'_>, &Class)| -> BTreeSet<String> {
+        if c.owner != Owner::Workflow || c.targets.is_empty() {
+            return BTreeSet::new();
         }
-        if location.needs_token_refresher() {
-            for access in Access::ALL {
-                if !stream.access_at.iter().any(|(a, _)| *a == access) {
-                    additions.push(Addition {
-                        kind: access.kind(),
-                        name: access.name(),
-                        before: stream.refresher_at,
-                    });
-                }
+        let all = containers(&d.doc);
+        c.targets
+            .iter()
+            .filter_map(|&i| all.get(i)?.env_value(PREFIX_VAR))
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let chart_prefixes: BTreeSet<String> =
+        docs.par_iter()
+            .zip(classes)
+            .map(prefixes_of)
+            .reduce(BTreeSet::new, |mut a, b| {
+                a.extend(b);
+                a
+            });
+    match (configured, chart_prefixes.len()) {
+        (Some(configured), _) => {
+            let others: Vec<&str> = chart_prefixes
+                .iter()
+                .map(String::as_str)
+                .filter(|p| p != configured)
+                .collect();
+            if !others.is_empty() {
+                notes.push(format!(
+                    "the configured secret prefix {configured:?} replaced the chart's {}",
+                    others.join(", ")
+                ));
             }
-            if stream.refresher_at.is_none() {
-                additions.push(Addition {
-                    kind: "Deployment",
-                    name: REFRESHER,
-                    before: None,
-                });
-            }
+            configured.clone()
+        }
+        (None, 1) => chart_prefixes
+            .iter()
+            .next()
+            .map_or(DEFAULT_SECRET_PREFIX, String::as_str)
+            .to_owned(),
+        (None, 0) => DEFAULT_SECRET_PREFIX.to_owned(),
+        (None, _) => {
+            warnings.push(format!(
+                "Workflow's containers disagree on {PREFIX_VAR} ({}): all now get {DEFAULT_SECRET_PREFIX:?}; set the \
+                 prefix (registry_token_refresher.secretPrefix or --secret-prefix) to choose another",
+                chart_prefixes.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+            ));
+            DEFAULT_SECRET_PREFIX.to_owned()
         }
     }
+}
 
+/// Selections that chose nothing, and lists whose items stay untouched.
+fn selection_warnings(docs: &[&Summary<'_>], classes: &[Class], options: &Options, warnings: &mut Vec<String>) {
     for (i, target) in options.targeting.targets.iter().enumerate() {
         if !classes
             .iter()
@@ -384,19 +389,47 @@ pub fn plan(
             ));
         }
     }
-
-    Ok(Plan {
-        indices: docs.iter().map(|d| d.index).collect(),
-        steps,
-        additions,
-        effective,
-        described,
-        warnings,
-        notes,
-    })
 }
 
 impl Stream<'_> {
+    /// The documents to add: the secret and the refresher's parts that the
+    /// location needs and Workflow's documents lack.
+    fn additions(&self, workflow_present: bool) -> Vec<Addition> {
+        let mut additions = Vec::new();
+        let location = &self.settings.location;
+        if !(self.additions_allowed && workflow_present) {
+            return additions;
+        }
+        if *location != Location::OnCluster && self.secret_at.is_none() {
+            additions.push(Addition {
+                kind: "Secret",
+                name: super::REGISTRY_SECRET,
+                before: None,
+            });
+        }
+        if location.needs_token_refresher() {
+            // The refresher's access goes before an existing refresher, so that
+            // an apply creates the ServiceAccount before the pod needs it.
+            for access in Access::ALL {
+                if !self.access_at.iter().any(|(a, _)| *a == access) {
+                    additions.push(Addition {
+                        kind: access.kind(),
+                        name: access.name(),
+                        before: self.refresher_at,
+                    });
+                }
+            }
+            if self.refresher_at.is_none() {
+                additions.push(Addition {
+                    kind: "Deployment",
+                    name: REFRESHER,
+                    before: None,
+                });
+            }
+        }
+        additions
+    }
+
     fn removes_on_cluster_registry(&self) -> bool {
         self.settings.location != Location::OnCluster && !self.options.keep_on_cluster_registry
     }

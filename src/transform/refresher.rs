@@ -48,7 +48,8 @@ pub fn is_stock_image(image: &str) -> bool {
     let version = tag
         .and_then(|t| t.strip_prefix('v'))
         .map(|t| t.split('.').map(str::parse::<u32>).collect::<Result<Vec<_>, _>>());
-    stock_repository && matches!(version, Some(Ok(v)) if v.len() == 3 && v[0] == 1 && (v[1], v[2]) <= (2, 2))
+    stock_repository
+        && matches!(version, Some(Ok(v)) if matches!(v.as_slice(), [1, minor, patch] if (*minor, *patch) <= (2, 2)))
 }
 
 /// The refresher container of a refresher Deployment: by image, else by the

@@ -51,21 +51,24 @@ impl Report {
                 Step::Keep => {}
                 Step::Remove(_) => r.removed.push(describe()),
                 Step::Rewrite(edits) => {
+                    // One entry per container and per replaced document: the
+                    // edits of one document come together, so only they are compared.
                     let what = describe();
+                    let first_injected = r.injected.len();
+                    let mut replaced = false;
                     for edit in edits {
                         match edit {
                             Edit::SetEnv { container, .. } | Edit::Refresher { container, .. } => {
                                 let entry = format!("{what} container {container}");
-                                if !r.injected.contains(&entry) {
+                                if !r.injected[first_injected..].contains(&entry) {
                                     r.injected.push(entry);
                                 }
                             }
-                            Edit::RegistrySecret | Edit::Access(_) => {
-                                if !r.replaced.contains(&what) {
-                                    r.replaced.push(what.clone());
-                                }
-                            }
+                            Edit::RegistrySecret | Edit::Access(_) => replaced = true,
                         }
+                    }
+                    if replaced {
+                        r.replaced.push(what);
                     }
                 }
             }
