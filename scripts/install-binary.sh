@@ -21,7 +21,7 @@ fi
 if ! works "$built"; then
   if command -v cargo >/dev/null 2>&1 && [ -f "$dir/Cargo.toml" ]; then
     echo "workflow-registry: building with cargo (a minute or two)..."
-    (cd "$dir" && cargo build --release --locked --quiet)
+    (cd "$dir" && cargo build --release --locked)
   else
     echo "workflow-registry: no prebuilt binary in $dir/bin and no cargo to build one." >&2
     echo "  Install a release archive for your platform, or install Rust (https://rustup.rs) and run" >&2

@@ -51,3 +51,40 @@ fn skips_are_recorded_and_fail_under_ci_and_golden_rewrites_are_refused_under_ci
     std::env::remove_var("UPDATE_GOLDEN");
     std::env::remove_var("CI");
 }
+
+#[test]
+fn scripts_test_ends_with_the_list_of_tests_that_did_not_run() {
+    let dir = common::scratch("report-skips");
+    let list = dir.join("skips.txt");
+    let report = |list: &std::path::Path| {
+        let out = std::process::Command::new(common::root().join("scripts/report-skips.sh"))
+            .arg(list)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", common::text(&out.stderr));
+        common::text(&out.stdout)
+    };
+    std::fs::write(&list, "").unwrap();
+    assert_eq!(report(&list), "scripts/test: every test ran (none skipped)\n");
+    // Two binaries can record the same skip; it is listed once.
+    std::fs::write(
+        &list,
+        "oracle_test: peer k8sjson is missing; run scripts/setup-peers.sh\n\
+         kpt_test: kpt is not on PATH; run scripts/setup-peers.sh\n\
+         oracle_test: peer k8sjson is missing; run scripts/setup-peers.sh\n",
+    )
+    .unwrap();
+    let said = report(&list);
+    assert!(said.contains("2 test(s) did NOT run"), "{said}");
+    assert_eq!(
+        said.matches("SKIPPED oracle_test: peer k8sjson is missing").count(),
+        1,
+        "{said}"
+    );
+    assert!(said.contains("SKIPPED kpt_test: kpt is not on PATH"), "{said}");
+    let script = common::read(&common::root().join("scripts/test"));
+    assert!(
+        script.contains("trap 'scripts/report-skips.sh \"$WR_SKIPS_FILE\"' EXIT"),
+        "scripts/test ends with the list, also when a test fails"
+    );
+}
