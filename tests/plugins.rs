@@ -914,7 +914,11 @@ fn readme_pipe_recipe_reads_a_file_and_standard_input_alike() {
     ];
     let out = run_recipe("pipe", &dir, Some(&shim), &env);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let expected = transform::run(&fixture, &common::settings("gcr"), &Options::default()).unwrap();
+    let in_deis = Options {
+        namespace: Some("deis".into()),
+        ..Options::default()
+    };
+    let expected = transform::run(&fixture, &common::settings("gcr"), &in_deis).unwrap();
     assert_eq!(common::read(&dir.join("configured.yaml")), expected.text());
     let from_helm = common::read(&dir.join("from-helm.yaml"));
     assert_location(

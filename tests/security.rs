@@ -750,61 +750,6 @@ fn the_legacy_exec_probe_of_argv1_never_hangs_nor_reads_unbounded() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// A bare `workflow-registry` at a prompt says what it is waiting for
-/// instead of hanging silently (its standard input is a terminal).
-#[test]
-fn a_terminal_on_standard_input_gets_a_hint_instead_of_silence() {
-    use std::os::fd::FromRawFd;
-    // SAFETY: posix_openpt returns a fresh descriptor (or -1), owned here.
-    let master = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY) };
-    assert!(master >= 0, "posix_openpt");
-    // SAFETY: master is a valid pty master descriptor.
-    let master = unsafe {
-        assert_eq!(libc::grantpt(master), 0);
-        assert_eq!(libc::unlockpt(master), 0);
-        File::from_raw_fd(master)
-    };
-    let mut name = [0 as libc::c_char; 128];
-    // SAFETY: the buffer is large enough and ptsname_r NUL-terminates it.
-    assert_eq!(
-        unsafe { libc::ptsname_r(std::os::fd::AsRawFd::as_raw_fd(&master), name.as_mut_ptr(), name.len()) },
-        0
-    );
-    // SAFETY: ptsname_r wrote a NUL-terminated path into `name`.
-    let slave_path = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) }
-        .to_string_lossy()
-        .into_owned();
-    let slave = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&slave_path)
-        .unwrap();
-    let mut child = binary(&[])
-        .stdin(Stdio::from(slave))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    // Ctrl-D at the start of a line: end of input for a terminal.
-    (&master).write_all(b"\x04").unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > LIMIT {
-            let _ = child.kill();
-            panic!("still waiting after Ctrl-D");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let out = child.wait_with_output().unwrap();
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("reading the manifest from standard input (a terminal)"),
-        "{err}"
-    );
-    assert_eq!(out.status.code(), Some(0), "{err}");
-}
-
 /// `kubectl kustomize` hides a plugin's standard error on success: the
 /// warnings and the change summary must reach the log file instead.
 #[test]

@@ -531,9 +531,16 @@ fn an_unknown_load_restrictor_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("WORKFLOW_REGISTRY_LOAD_RESTRICTOR=\"off\": expected one of rootOnly, none"));
     assert!(out.stdout.is_empty());
-    // Blank counts as unset, as everywhere.
+    // Blank counts as unset, as everywhere (off-cluster: the builder alone
+    // cannot run on-cluster, which needs the registry in the input too).
     let out = run_within(
-        &mut binary(&[("WORKFLOW_REGISTRY_LOAD_RESTRICTOR", " ".into())]),
+        &mut binary(&[
+            ("WORKFLOW_REGISTRY_LOAD_RESTRICTOR", " ".into()),
+            ("REGISTRY_LOCATION", "off-cluster".into()),
+            ("REGISTRY_ORGANIZATION", "myorg".into()),
+            ("REGISTRY_USERNAME", "u".into()),
+            ("REGISTRY_PASSWORD", "p".into()),
+        ]),
         BUILDER,
         10,
     );
