@@ -54,7 +54,12 @@ fn helm() -> Option<Helm> {
     let chart = chart()?;
     let python = common::peer("venv/bin/python")?;
     let k8sjson = common::peer("k8sjson")?;
-    let dir = common::scratch("chart");
+    // One directory per test: tests run in parallel threads of one process.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = common::scratch(&format!(
+        "chart-{}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     let cat = dir.join("cat");
     std::fs::create_dir_all(&cat).unwrap();
     std::fs::write(
@@ -65,7 +70,9 @@ fn helm() -> Option<Helm> {
     let ours = dir.join("workflow-registry");
     std::fs::create_dir_all(ours.join("bin")).unwrap();
     std::fs::copy(common::root().join("plugin.yaml"), ours.join("plugin.yaml")).unwrap();
-    std::fs::copy(
+    // A link, not a copy: an executable being written while another thread
+    // forks is "text file busy" when that thread's child runs it.
+    std::os::unix::fs::symlink(
         env!("CARGO_BIN_EXE_workflow-registry"),
         ours.join("bin/workflow-registry"),
     )

@@ -190,11 +190,7 @@ fn helm4_plugin_installed_from_the_repository_renders_every_location_and_strateg
         plugin.join("scripts/install-binary.sh"),
     )
     .unwrap();
-    std::fs::copy(
-        env!("CARGO_BIN_EXE_workflow-registry"),
-        plugin.join("target/release/workflow-registry"),
-    )
-    .unwrap();
+    common::place_binary(&plugin.join("target/release/workflow-registry"));
     let chart = dir.join("workflow");
     copy_dir(&common::root().join("testdata/charts/workflow"), &chart);
     key_file(&dir);
@@ -516,11 +512,7 @@ fn install_hook_explains_when_it_can_neither_find_nor_build_a_binary() {
 
     // A prebuilt binary (a release archive) is used as it is.
     std::fs::create_dir_all(dir.join("bin")).unwrap();
-    std::fs::copy(
-        env!("CARGO_BIN_EXE_workflow-registry"),
-        dir.join("bin/workflow-registry"),
-    )
-    .unwrap();
+    common::place_binary(&dir.join("bin/workflow-registry"));
     let out = Command::new("sh")
         .arg(dir.join("scripts/install-binary.sh"))
         .env("HELM_PLUGIN_DIR", &dir)

@@ -306,3 +306,14 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// Put the built binary at `dest` for a test that runs it from there: a hard
+/// link where possible, never a copy written while other test threads fork
+/// (a child between fork and exec would hold the half-written copy open, and
+/// running it would fail with "text file busy").
+pub fn place_binary(dest: &Path) {
+    let bin = Path::new(env!("CARGO_BIN_EXE_workflow-registry"));
+    if std::fs::hard_link(bin, dest).is_err() {
+        std::os::unix::fs::symlink(bin, dest).unwrap_or_else(|e| panic!("{}: {e}", dest.display()));
+    }
+}
