@@ -213,7 +213,7 @@ fn fifos_devices_and_directories_fail_at_once() {
     let dirname = dir.display().to_string();
     for (value, what) in [
         (format!("@{fifo}"), "a FIFO"),
-        ("@/dev/zero".to_owned(), "a device"),
+        ("@/dev/zero".to_owned(), "a character device"),
         (format!("@{dirname}"), "a directory"),
     ] {
         let env = [

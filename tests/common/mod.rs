@@ -150,52 +150,6 @@ pub fn assert_golden(path: &Path, actual: &str) {
     }
 }
 
-const REGISTRY_VARS: [&str; 4] = [
-    "DEIS_REGISTRY_LOCATION",
-    "DEIS_REGISTRY_SECRET_PREFIX",
-    "DEIS_NAMESPACE_REFRESH_TIME",
-    "DEIS_TOKEN_REFRESH_TIME",
-];
-
-/// A document's JSON with the intended edits taken out: the registry env
-/// vars (then empty or null env lists), the refresher's `registry-secret`
-/// mount and volume, and the pod's service account.
-pub fn without_intended(mut v: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value as Json;
-    fn strip(v: &mut Json) {
-        match v {
-            Json::Object(map) => {
-                if let Some(Json::Array(env)) = map.get_mut("env") {
-                    env.retain(|e| {
-                        !REGISTRY_VARS
-                            .iter()
-                            .any(|n| e.get("name") == Some(&Json::String((*n).into())))
-                    });
-                }
-                if matches!(map.get("env"), Some(Json::Null))
-                    || matches!(map.get("env"), Some(Json::Array(a)) if a.is_empty())
-                {
-                    map.remove("env");
-                }
-                for list in ["volumeMounts", "volumes"] {
-                    if let Some(Json::Array(items)) = map.get_mut(list) {
-                        items.retain(|e| e.get("name") != Some(&Json::String("registry-secret".into())));
-                        if items.is_empty() {
-                            map.remove(list);
-                        }
-                    }
-                }
-                map.remove("serviceAccountName");
-                map.values_mut().for_each(strip);
-            }
-            Json::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    strip(&mut v);
-    v
-}
-
 /// Whether this run is CI's: `CI` set to anything but empty, `false` or `0`
 /// (CI services say `true`, `1`, `yes`, or a provider's name). Under CI a
 /// test that cannot run is a failure, never a skip.
