@@ -350,14 +350,7 @@ fn check(k8sjson: &Path, input: &str, texts: &[String], decoded: &[Json], config
 /// The whole documents of a stream's text that hold content, without their
 /// `---` lines (aligned with what the decoder returns).
 fn document_texts(stream: &str) -> Vec<String> {
-    let mut docs = vec![String::new()];
-    for line in stream.split_inclusive('\n') {
-        if line.starts_with("---") && matches!(line.as_bytes().get(3), None | Some(b'\n' | b' ' | b'\r')) {
-            docs.push(String::new());
-        } else {
-            docs.last_mut().expect("one document at least").push_str(line);
-        }
-    }
+    let mut docs = common::document_texts(stream);
     docs.retain(|d| {
         d.lines().any(|l| {
             let l = l.trim();

@@ -7,29 +7,16 @@ mod common;
 
 use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{binary, location_env, run, text, SECRETS};
+use common::{binary, location_env, mkfifo, run, scratch, text, SECRETS};
 
 const BUILDER: &str = "---\n# Source: wf/templates/builder.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-builder\n        env:\n        - name: DEIS_REGISTRY_LOCATION\n          value: \"on-cluster\"\n";
 
 /// The warning every non-on-cluster run gives (Workflow's contract).
 const PORT_WARNING: &str = "every app needs `deis config:set PORT=<port>`";
-
-/// A fresh directory of its own for each test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wr-security-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
-    assert!(status.success());
-}
 
 /// The ecr configuration: its run warns (PORT) and configures the builder.
 fn ecr_env() -> Vec<(&'static str, String)> {

@@ -94,6 +94,34 @@ pub fn binary(env: &[(&str, String)]) -> Command {
 
 /// Run with `stdin` as input.
 pub fn run(cmd: &mut Command, stdin: &str) -> Output {
+    let (child, writer) = start_with_input(cmd, stdin);
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+/// Run with `stdin` as input and a deadline: a hang (a FIFO read) is a
+/// failure, not a stuck suite.
+pub fn run_within(cmd: &mut Command, stdin: &str, seconds: u64) -> Output {
+    use std::time::{Duration, Instant};
+    let (mut child, writer) = start_with_input(cmd, stdin);
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(seconds) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run did not finish within {seconds} s (hung on a file read?)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+/// Spawn with piped standard streams; a thread writes `stdin` (so that a
+/// child that does not read cannot block the test on a full pipe).
+fn start_with_input(cmd: &mut Command, stdin: &str) -> (std::process::Child, std::thread::JoinHandle<()>) {
     use std::io::Write;
     let mut child = cmd
         .stdin(Stdio::piped())
@@ -106,9 +134,21 @@ pub fn run(cmd: &mut Command, stdin: &str) -> Output {
     let writer = std::thread::spawn(move || {
         let _ = input.write_all(&data);
     });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+    (child, writer)
+}
+
+/// The whole documents of a stream's text, without their `---` lines (a
+/// line of `---` alone or followed by a space starts a document).
+pub fn document_texts(stream: &str) -> Vec<String> {
+    let mut docs = vec![String::new()];
+    for line in stream.split_inclusive('\n') {
+        if line.starts_with("---") && matches!(line.as_bytes().get(3), None | Some(b'\n' | b' ' | b'\r')) {
+            docs.push(String::new());
+        } else if let Some(doc) = docs.last_mut() {
+            doc.push_str(line);
+        }
+    }
+    docs
 }
 
 pub fn text(bytes: &[u8]) -> String {
@@ -259,4 +299,11 @@ pub fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A named pipe at `path` (opening it for reading blocks until a writer
+/// comes: what the tool must never do).
+pub fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(status.success());
 }
