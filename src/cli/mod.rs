@@ -170,12 +170,7 @@ fn legacy_exec_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, Failure> {
         return Ok(args);
     }
     let is_config = match input::read_regular_file(Path::new(first), input::CONFIG_PROBE_LIMIT) {
-        Ok(bytes) => String::from_utf8(bytes).is_ok_and(|text| {
-            crate::yaml::tree::parse(text.trim_start_matches("---\n"))
-                .ok()
-                .flatten()
-                .is_some_and(|r| function_config::is_config(&r))
-        }),
+        Ok(bytes) => String::from_utf8(bytes).is_ok_and(|text| function_config::text_is_config(&text)),
         // Not there: not a config file; clap reports the stray argument.
         Err(input::ReadError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(Failure::Usage(format!("kustomize plugin config: {e}"))),
