@@ -16,7 +16,7 @@ mod common;
 mod model;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::{json, Value as Json};
 
@@ -25,17 +25,7 @@ use model::{Config, Expected};
 
 /// Each document of a stream as the API server decodes it, or the decoder's error.
 fn decode(k8sjson: &Path, yaml: &str) -> Result<Vec<Json>, String> {
-    use std::io::Write;
-    let mut child = Command::new(k8sjson)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run k8sjson");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let data = yaml.as_bytes().to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&data));
-    let out = child.wait_with_output().expect("k8sjson output");
-    writer.join().expect("writer").expect("write to k8sjson");
+    let out = common::run_k8sjson(k8sjson, yaml);
     let text = String::from_utf8(out.stdout).expect("k8sjson prints UTF-8");
     text.lines()
         .map(|line| {

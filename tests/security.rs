@@ -30,64 +30,14 @@ struct Ran {
     elapsed: Duration,
 }
 
-/// Spawn `cmd` with `stdin` as input, stdout and stderr as given (None:
-/// captured), and kill it after `limit` (a hang is a failure, not a stuck suite).
+/// [`common::spawn_within`], its output as text.
 fn spawn(cmd: &mut Command, stdin: &[u8], stdout: Option<Stdio>, stderr: Option<Stdio>, limit: Duration) -> Ran {
-    let start = Instant::now();
-    let capture_out = stdout.is_none();
-    let capture_err = stderr.is_none();
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(stdout.unwrap_or_else(Stdio::piped))
-        .stderr(stderr.unwrap_or_else(Stdio::piped))
-        .spawn()
-        .expect("spawn the binary");
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let reader = |pipe: Option<Box<dyn std::io::Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_end(&mut buf);
-            }
-            buf
-        })
-    };
-    let out = reader(
-        child
-            .stdout
-            .take()
-            .filter(|_| capture_out)
-            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-    );
-    let err = reader(
-        child
-            .stderr
-            .take()
-            .filter(|_| capture_err)
-            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-    );
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the binary hung for more than {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let elapsed = start.elapsed();
-    writer.join().unwrap();
+    let run = common::spawn_within(cmd, stdin, stdout, stderr, limit);
     Ran {
-        status,
-        stdout: text(&out.join().unwrap()),
-        stderr: text(&err.join().unwrap()),
-        elapsed,
+        status: run.output.status,
+        stdout: text(&run.output.stdout),
+        stderr: text(&run.output.stderr),
+        elapsed: run.elapsed,
     }
 }
 

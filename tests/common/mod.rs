@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use workflow_registry::config::{self, Settings};
 
@@ -96,32 +97,101 @@ pub fn binary(env: &[(&str, String)]) -> Command {
 pub fn run(cmd: &mut Command, stdin: &str) -> Output {
     let (child, writer) = start_with_input(cmd, stdin);
     let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
+    // The binary may refuse before reading it all: a failed write is its answer.
+    let _ = writer.join().unwrap();
     out
 }
 
 /// Run with `stdin` as input and a deadline: a hang (a FIFO read) is a
 /// failure, not a stuck suite.
 pub fn run_within(cmd: &mut Command, stdin: &str, seconds: u64) -> Output {
-    use std::time::{Duration, Instant};
-    let (mut child, writer) = start_with_input(cmd, stdin);
+    spawn_within(cmd, stdin.as_bytes(), None, None, Duration::from_secs(seconds)).output
+}
+
+/// What [`spawn_within`] saw: the output (what was captured) and how long
+/// the run took.
+pub struct Finished {
+    pub output: Output,
+    pub elapsed: Duration,
+}
+
+/// Spawn `cmd` with `stdin` as input, stdout and stderr as given (None:
+/// captured, drained while it runs), and kill it after `limit`: a hang is a
+/// failure, not a stuck suite.
+pub fn spawn_within(
+    cmd: &mut Command,
+    stdin: &[u8],
+    stdout: Option<Stdio>,
+    stderr: Option<Stdio>,
+    limit: Duration,
+) -> Finished {
+    use std::io::{Read, Write};
     let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(seconds) {
+    let capture_out = stdout.is_none();
+    let capture_err = stderr.is_none();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(stdout.unwrap_or_else(Stdio::piped))
+        .stderr(stderr.unwrap_or_else(Stdio::piped))
+        .spawn()
+        .expect("spawn the binary");
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = reader(
+        child
+            .stdout
+            .take()
+            .filter(|_| capture_out)
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = reader(
+        child
+            .stderr
+            .take()
+            .filter(|_| capture_err)
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("the run did not finish within {seconds} s (hung on a file read?)");
+            panic!("the run did not finish within {limit:?} (hung, on a file read?)");
         }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let elapsed = start.elapsed();
     writer.join().unwrap();
-    out
+    Finished {
+        output: Output {
+            status,
+            stdout: out.join().unwrap(),
+            stderr: err.join().unwrap(),
+        },
+        elapsed,
+    }
 }
 
 /// Spawn with piped standard streams; a thread writes `stdin` (so that a
 /// child that does not read cannot block the test on a full pipe).
-fn start_with_input(cmd: &mut Command, stdin: &str) -> (std::process::Child, std::thread::JoinHandle<()>) {
+fn start_with_input(
+    cmd: &mut Command,
+    stdin: &str,
+) -> (std::process::Child, std::thread::JoinHandle<std::io::Result<()>>) {
     use std::io::Write;
     let mut child = cmd
         .stdin(Stdio::piped())
@@ -132,7 +202,9 @@ fn start_with_input(cmd: &mut Command, stdin: &str) -> (std::process::Child, std
     let mut input = child.stdin.take().unwrap();
     let data = stdin.as_bytes().to_vec();
     let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
+        let written = input.write_all(&data);
+        drop(input);
+        written
     });
     (child, writer)
 }
@@ -267,14 +339,7 @@ pub fn tool_on_path(name: &str) -> Option<PathBuf> {
 /// Each document as the API server decodes it (through the k8sjson peer),
 /// keyed by kind/namespace/name.
 pub fn k8s_decode(k8sjson: &Path, yaml: &str) -> Vec<(String, serde_json::Value)> {
-    use std::io::Write;
-    let mut child = Command::new(k8sjson)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(yaml.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_k8sjson(k8sjson, yaml);
     assert!(out.status.success());
     String::from_utf8(out.stdout)
         .unwrap()
@@ -291,6 +356,15 @@ pub fn k8s_decode(k8sjson: &Path, yaml: &str) -> Vec<(String, serde_json::Value)
             (key, v)
         })
         .collect()
+}
+
+/// Run the k8sjson peer (Kubernetes' YAML decoder) on `yaml`: it prints one
+/// line per document, its JSON or `ERROR ...`. The whole input is written.
+pub fn run_k8sjson(k8sjson: &Path, yaml: &str) -> Output {
+    let (child, writer) = start_with_input(&mut Command::new(k8sjson), yaml);
+    let out = child.wait_with_output().expect("k8sjson output");
+    writer.join().expect("writer").expect("write to k8sjson");
+    out
 }
 
 /// A fresh scratch directory for one test.
