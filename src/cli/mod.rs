@@ -15,7 +15,7 @@ mod sources;
 mod verify;
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -133,14 +133,14 @@ pub fn main() -> ExitCode {
 fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
     let code = e.exit_code();
     if code == 0 {
-        return match e.print().and_then(|()| std::io::stdout().flush()) {
+        return match output::try_write_stdout(|out| write!(out, "{}", e.render())) {
             Ok(()) => ExitCode::SUCCESS,
             Err(_) => ExitCode::from(output::OUTPUT_LOST),
         };
     }
     let reporter = Reporter::open(log, Verbosity::default());
-    let _ = e.print();
     let rendered = e.render().to_string();
+    log::write_stderr(&rendered);
     let lines: Vec<&str> = rendered
         .lines()
         .filter(|l| !l.trim().is_empty())
