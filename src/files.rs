@@ -422,6 +422,27 @@ mod tests {
     }
 
     #[test]
+    fn a_fifo_is_refused_at_once_and_a_limit_holds_while_reading() {
+        let root = scratch("fifo");
+        let fifo = root.join("fifo");
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path; mkfifo only creates a node.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        // Without O_NONBLOCK this open would wait for a writer forever.
+        let e = read_regular_file(&fifo, 1024, false).unwrap_err();
+        assert!(matches!(e, Refused::NotRegular("a FIFO (named pipe)")), "{e:?}");
+        // A source that claims nothing and never ends is cut at the limit.
+        assert!(matches!(
+            read_at_most(std::io::repeat(b'x'), 1000, 0),
+            Err(Refused::TooLarge)
+        ));
+        // A claimed size beyond the limit is refused before reading.
+        assert!(matches!(read_at_most(&b""[..], 10, 11), Err(Refused::TooLarge)));
+        assert_eq!(read_at_most(&b"0123456789"[..], 10, 10).unwrap(), b"0123456789");
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
     fn only_regular_files_within_the_limit() {
         let root = scratch("kinds");
         let e = read_operator_file(&root, Kind::ConfigFile).unwrap_err();
