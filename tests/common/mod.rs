@@ -367,9 +367,13 @@ pub fn run_k8sjson(k8sjson: &Path, yaml: &str) -> Output {
     out
 }
 
-/// A fresh scratch directory for one test.
+/// A fresh scratch directory of its own for each call: tests run in
+/// parallel, and two calls with the same name (one helper used by several
+/// tests) must not remove each other's files.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wr-{name}-{}", std::process::id()));
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("wr-{name}-{}-{call}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
