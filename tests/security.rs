@@ -41,6 +41,22 @@ fn spawn(cmd: &mut Command, stdin: &[u8], stdout: Option<Stdio>, stderr: Option<
     }
 }
 
+/// The binary under a 4 GB address-space cap (`ulimit -v`), so that a
+/// binary without its bounds cannot take the machine; a clean environment
+/// plus `env`. `tail` is shell text after the binary: redirections, or
+/// `"$@"` for the arguments the caller adds.
+fn capped(tail: &str, env: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("ulimit -v 4000000; exec \"$0\" {tail}"))
+        .arg(env!("CARGO_BIN_EXE_workflow-registry"))
+        .env_clear();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
 const LIMIT: Duration = Duration::from_secs(20);
 
 /// No panic message, no panic exit status (101), no abort.
@@ -613,12 +629,7 @@ fn an_oversized_manifest_is_refused_and_reading_stays_bounded() {
         ("-f sparse file", format!("-f '{}'", huge.display())),
     ] {
         let out = spawn(
-            Command::new("sh")
-                .arg("-c")
-                .arg(format!("ulimit -v 4000000; exec \"$0\" {redirect}"))
-                .arg(env!("CARGO_BIN_EXE_workflow-registry"))
-                .env_clear()
-                .envs(ecr_env()),
+            &mut capped(&redirect, &ecr_env()),
             b"",
             None,
             None,
@@ -661,19 +672,7 @@ fn the_legacy_exec_probe_of_argv1_never_hangs_nor_reads_unbounded() {
             "is larger than the limit of 1 MiB".to_owned(),
         ),
     ] {
-        let out = spawn(
-            Command::new("sh")
-                .arg("-c")
-                .arg("ulimit -v 4000000; exec \"$0\" \"$@\"")
-                .arg(env!("CARGO_BIN_EXE_workflow-registry"))
-                .arg(&arg)
-                .env_clear()
-                .envs(env.iter().map(|(k, v)| (*k, v.as_str()))),
-            BUILDER.as_bytes(),
-            None,
-            None,
-            LIMIT,
-        );
+        let out = spawn(capped("\"$@\"", &env).arg(&arg), BUILDER.as_bytes(), None, None, LIMIT);
         assert_no_panic(&arg, &out);
         assert_eq!(out.status.code(), Some(2), "{arg}: {}", out.stderr);
         assert!(
