@@ -16,7 +16,6 @@
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
-use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
@@ -130,36 +129,69 @@ pub fn read(written: &str, base: &Base, kind: Kind) -> Result<String, FileError>
         Base::RelativeTo(dir) => dir.join(written),
         Base::Confined(root) => beneath(root, written)?,
     };
-    read_path(&path, kind, matches!(base, Base::Confined(_)))
+    read_text(&path, kind, matches!(base, Base::Confined(_)))
 }
 
 /// Read a file the operator named (a flag, `argv[1]`): anywhere, bounded.
 pub fn read_operator_file(path: &Path, kind: Kind) -> Result<String, FileError> {
-    read_path(&absolute(path), kind, false)
+    read_text(&absolute(path), kind, false)
 }
 
 /// `path` made absolute against the current directory (not canonicalised:
-/// this is the path as the operator would recognise it).
+/// this is the path as the operator would recognise it; under kustomize the
+/// current directory is the kustomization root, which the operator may not
+/// expect, so every message names the absolute path).
 pub fn absolute(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        current_dir().join(path)
-    }
+    std::path::absolute(path).unwrap_or_else(|_| current_dir().join(path))
 }
 
 fn current_dir() -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
 }
 
-fn read_path(path: &Path, kind: Kind, no_follow: bool) -> Result<String, FileError> {
-    let unreadable = |e: std::io::Error| FileError::Unreadable {
+fn read_text(path: &Path, kind: Kind, no_follow: bool) -> Result<String, FileError> {
+    let bytes = read_regular_file(path, kind.limit(), no_follow).map_err(|refused| match refused {
+        Refused::Io(e) => FileError::Unreadable {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        },
+        Refused::NotRegular(what) => FileError::NotRegular {
+            path: path.to_path_buf(),
+            what,
+        },
+        Refused::TooLarge => FileError::TooLarge {
+            path: path.to_path_buf(),
+            limit_kib: kind.limit() / 1024,
+            what: kind.what(),
+        },
+    })?;
+    String::from_utf8(bytes).map_err(|_| FileError::NotText {
         path: path.to_path_buf(),
-        why: e.to_string(),
-    };
-    // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
-    // O_NOFOLLOW (confined paths): the last component was checked to be no
-    // symlink; refuse one planted since.
+    })
+}
+
+/// Why a bounded read was refused, before the caller words it: each caller
+/// names the path its own way and says what its limit is for. This module
+/// is the only implementation of the bounded regular-file read; the
+/// manifest (`-f`, standard input) and the legacy exec `argv[1]` probe in
+/// `cli::input` use it too.
+#[derive(Debug)]
+pub enum Refused {
+    /// Opening, inspecting or reading failed.
+    Io(std::io::Error),
+    /// Not a regular file: what it is instead, in words.
+    NotRegular(&'static str),
+    /// More than the limit, by its size or by what could be read.
+    TooLarge,
+}
+
+/// Read a regular file of at most `limit` bytes. Opened non-blocking (a
+/// FIFO must not wait for a writer) and without becoming the controlling
+/// terminal; the type and size are checked on the open descriptor (no race
+/// between the check and the read), and the size again while reading (the
+/// file may grow meanwhile). `no_follow`: refuse a symlink as the last
+/// component (a confined path was resolved to none; refuse one planted since).
+pub fn read_regular_file(path: &Path, limit: u64, no_follow: bool) -> Result<Vec<u8>, Refused> {
     let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY;
     if no_follow {
         flags |= libc::O_NOFOLLOW;
@@ -168,58 +200,55 @@ fn read_path(path: &Path, kind: Kind, no_follow: bool) -> Result<String, FileErr
         .read(true)
         .custom_flags(flags)
         .open(path)
-        .map_err(unreadable)?;
-    let meta = file.metadata().map_err(unreadable)?;
-    let file_type = meta.file_type();
-    if !file_type.is_file() {
-        return Err(FileError::NotRegular {
-            path: path.to_path_buf(),
-            what: describe(&file_type),
-        });
+        .map_err(Refused::Io)?;
+    let meta = file.metadata().map_err(Refused::Io)?;
+    if !meta.is_file() {
+        return Err(Refused::NotRegular(file_kind(&meta.file_type())));
     }
-    let too_large = || FileError::TooLarge {
-        path: path.to_path_buf(),
-        limit_kib: kind.limit() / 1024,
-        what: kind.what(),
-    };
-    if meta.len() > kind.limit() {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    // The size can change after fstat (a growing file): enforce it while reading too.
-    read_blocking(file, kind.limit(), &mut bytes).map_err(unreadable)?;
-    if bytes.len() as u64 > kind.limit() {
-        return Err(too_large());
-    }
-    String::from_utf8(bytes).map_err(|_| FileError::NotText {
-        path: path.to_path_buf(),
-    })
+    read_at_most(file, limit, meta.len())
 }
 
-/// A regular file ignores O_NONBLOCK, but `WouldBlock` is retried anyway
-/// so that no platform quirk turns into a short read.
-fn read_blocking(file: File, limit: u64, out: &mut Vec<u8>) -> std::io::Result<()> {
-    let mut reader = file.take(limit + 1);
+/// Read `reader` to its end, refusing more than `limit` bytes. `expected`
+/// is the size the reader claims (0 when unknown): one exact allocation
+/// instead of growing a buffer by doubling, and an early refusal.
+pub fn read_at_most(reader: impl Read, limit: u64, expected: u64) -> Result<Vec<u8>, Refused> {
+    if expected > limit {
+        return Err(Refused::TooLarge);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).saturating_add(1));
+    let mut reader = reader.take(limit.saturating_add(1));
     loop {
-        match reader.read_to_end(out) {
-            Ok(_) => return Ok(()),
+        match reader.read_to_end(&mut bytes) {
+            Ok(_) => break,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // A regular file ignores O_NONBLOCK, and standard input may
+            // have been left non-blocking by whoever started us: wait for
+            // data rather than turn that into a short read.
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(Refused::Io(e)),
         }
     }
+    if bytes.len() as u64 > limit {
+        return Err(Refused::TooLarge);
+    }
+    Ok(bytes)
 }
 
-fn describe(t: &std::fs::FileType) -> &'static str {
+/// What a file that is not a regular file is, in words.
+pub fn file_kind(t: &std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if t.is_dir() {
         "a directory"
+    } else if t.is_symlink() {
+        "a symbolic link"
     } else if t.is_fifo() {
         "a FIFO (named pipe)"
-    } else if t.is_char_device() || t.is_block_device() {
-        "a device"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
     } else if t.is_socket() {
         "a socket"
     } else {
@@ -393,12 +422,33 @@ mod tests {
     }
 
     #[test]
+    fn a_fifo_is_refused_at_once_and_a_limit_holds_while_reading() {
+        let root = scratch("fifo");
+        let fifo = root.join("fifo");
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path; mkfifo only creates a node.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        // Without O_NONBLOCK this open would wait for a writer forever.
+        let e = read_regular_file(&fifo, 1024, false).unwrap_err();
+        assert!(matches!(e, Refused::NotRegular("a FIFO (named pipe)")), "{e:?}");
+        // A source that claims nothing and never ends is cut at the limit.
+        assert!(matches!(
+            read_at_most(std::io::repeat(b'x'), 1000, 0),
+            Err(Refused::TooLarge)
+        ));
+        // A claimed size beyond the limit is refused before reading.
+        assert!(matches!(read_at_most(&b""[..], 10, 11), Err(Refused::TooLarge)));
+        assert_eq!(read_at_most(&b"0123456789"[..], 10, 10).unwrap(), b"0123456789");
+        std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
     fn only_regular_files_within_the_limit() {
         let root = scratch("kinds");
         let e = read_operator_file(&root, Kind::ConfigFile).unwrap_err();
         assert!(e.to_string().contains("a directory"), "{e}");
         let e = read_operator_file(Path::new("/dev/zero"), Kind::KeyFile).unwrap_err();
-        assert!(e.to_string().contains("a device"), "{e}");
+        assert!(e.to_string().contains("a character device"), "{e}");
         let big = root.join("big");
         std::fs::write(&big, vec![b'x'; 64 * 1024 + 1]).unwrap();
         let e = read_operator_file(&big, Kind::KeyFile).unwrap_err();

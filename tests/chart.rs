@@ -54,12 +54,7 @@ fn helm() -> Option<Helm> {
     let chart = chart()?;
     let python = common::peer("venv/bin/python")?;
     let k8sjson = common::peer("k8sjson")?;
-    // One directory per test: tests run in parallel threads of one process.
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let dir = common::scratch(&format!(
-        "chart-{}",
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
+    let dir = common::scratch("chart");
     let cat = dir.join("cat");
     std::fs::create_dir_all(&cat).unwrap();
     std::fs::write(

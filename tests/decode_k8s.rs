@@ -146,17 +146,7 @@ fn decode_agrees_with_kubernetes() {
     let Some(k8sjson) = common::peer("k8sjson") else { return };
     let docs = cases();
     let stream: String = docs.iter().map(|d| format!("---\n{d}")).collect();
-    let out = {
-        use std::io::Write;
-        use std::process::{Command, Stdio};
-        let mut child = Command::new(&k8sjson)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stream.as_bytes()).unwrap();
-        String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
-    };
+    let out = String::from_utf8(common::run_k8sjson(&k8sjson, &stream).stdout).unwrap();
     // Document 0 is the empty one before the first `---`: it prints nothing.
     // Every case is a mapping, so each result starts with `{` or `ERROR doc`
     // (an error message may span lines).

@@ -16,7 +16,7 @@ mod common;
 mod model;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::{json, Value as Json};
 
@@ -25,17 +25,7 @@ use model::{Config, Expected};
 
 /// Each document of a stream as the API server decodes it, or the decoder's error.
 fn decode(k8sjson: &Path, yaml: &str) -> Result<Vec<Json>, String> {
-    use std::io::Write;
-    let mut child = Command::new(k8sjson)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("run k8sjson");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let data = yaml.as_bytes().to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&data));
-    let out = child.wait_with_output().expect("k8sjson output");
-    writer.join().expect("writer").expect("write to k8sjson");
+    let out = common::run_k8sjson(k8sjson, yaml);
     let text = String::from_utf8(out.stdout).expect("k8sjson prints UTF-8");
     text.lines()
         .map(|line| {
@@ -350,14 +340,7 @@ fn check(k8sjson: &Path, input: &str, texts: &[String], decoded: &[Json], config
 /// The whole documents of a stream's text that hold content, without their
 /// `---` lines (aligned with what the decoder returns).
 fn document_texts(stream: &str) -> Vec<String> {
-    let mut docs = vec![String::new()];
-    for line in stream.split_inclusive('\n') {
-        if line.starts_with("---") && matches!(line.as_bytes().get(3), None | Some(b'\n' | b' ' | b'\r')) {
-            docs.push(String::new());
-        } else {
-            docs.last_mut().expect("one document at least").push_str(line);
-        }
-    }
+    let mut docs = common::document_texts(stream);
     docs.retain(|d| {
         d.lines().any(|l| {
             let l = l.trim();

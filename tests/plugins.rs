@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use common::text;
 use serde_json::Value as Json;
 use workflow_registry::transform::{self, Options};
 
@@ -104,10 +105,6 @@ fn run_script(script: &str, dir: &Path, path_prefix: Option<&Path>, env: &[(&str
         cmd.env(k, v);
     }
     cmd.output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    common::text(b)
 }
 
 /// Objects as Kubernetes reads them, without the bookkeeping annotations

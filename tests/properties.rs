@@ -258,19 +258,6 @@ fn render(docs: &[Doc], source_lines: bool, namespace: &str) -> String {
     out
 }
 
-/// The whole documents of a stream's text, without their `---` lines.
-fn document_texts(stream: &str) -> Vec<String> {
-    let mut docs = vec![String::new()];
-    for line in stream.split_inclusive('\n') {
-        if line.starts_with("---") && matches!(line.as_bytes().get(3), None | Some(b'\n' | b' ' | b'\r')) {
-            docs.push(String::new());
-        } else {
-            docs.last_mut().expect("one document at least").push_str(line);
-        }
-    }
-    docs
-}
-
 fn binary_run(config: &model::Config, input: &str) -> std::process::Output {
     let mut cmd = common::binary(&config.env());
     if let Some(ns) = &config.namespace {
@@ -311,8 +298,8 @@ proptest! {
                     return Err(TestCaseError::fail(format!("{e}\n--- input\n{input}--- output\n{output}")));
                 }
                 // Unchanged in meaning: unchanged in bytes, as a whole document of the output.
-                let inputs = document_texts(&input);
-                let outputs = document_texts(&output);
+                let inputs = common::document_texts(&input);
+                let outputs = common::document_texts(&output);
                 let with_content: Vec<&String> = inputs.iter().filter(|t| t.lines().any(|l| !l.trim().is_empty() && !l.starts_with('#'))).collect();
                 for e in &expected {
                     if let model::Expected::Input { index, doc } = e {
@@ -332,7 +319,7 @@ proptest! {
 #[test]
 fn document_texts_splits_on_marker_lines_only() {
     assert_eq!(
-        document_texts("a: 1\n---\nb: |\n  --- x\n--- # c\nc: 3\n"),
+        common::document_texts("a: 1\n---\nb: |\n  --- x\n--- # c\nc: 3\n"),
         ["a: 1\n", "b: |\n  --- x\n", "c: 3\n"]
     );
 }

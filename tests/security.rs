@@ -6,30 +6,16 @@
 mod common;
 
 use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{binary, location_env, run, text, SECRETS};
+use common::{binary, location_env, mkfifo, run, scratch, text, SECRETS};
 
 const BUILDER: &str = "---\n# Source: wf/templates/builder.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-builder\n        env:\n        - name: DEIS_REGISTRY_LOCATION\n          value: \"on-cluster\"\n";
 
 /// The warning every non-on-cluster run gives (Workflow's contract).
 const PORT_WARNING: &str = "every app needs `deis config:set PORT=<port>`";
-
-/// A fresh directory of its own for each test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wr-security-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
-    assert!(status.success());
-}
 
 /// The ecr configuration: its run warns (PORT) and configures the builder.
 fn ecr_env() -> Vec<(&'static str, String)> {
@@ -43,65 +29,31 @@ struct Ran {
     elapsed: Duration,
 }
 
-/// Spawn `cmd` with `stdin` as input, stdout and stderr as given (None:
-/// captured), and kill it after `limit` (a hang is a failure, not a stuck suite).
+/// [`common::spawn_within`], its output as text.
 fn spawn(cmd: &mut Command, stdin: &[u8], stdout: Option<Stdio>, stderr: Option<Stdio>, limit: Duration) -> Ran {
-    let start = Instant::now();
-    let capture_out = stdout.is_none();
-    let capture_err = stderr.is_none();
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(stdout.unwrap_or_else(Stdio::piped))
-        .stderr(stderr.unwrap_or_else(Stdio::piped))
-        .spawn()
-        .expect("spawn the binary");
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let reader = |pipe: Option<Box<dyn std::io::Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_end(&mut buf);
-            }
-            buf
-        })
-    };
-    let out = reader(
-        child
-            .stdout
-            .take()
-            .filter(|_| capture_out)
-            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-    );
-    let err = reader(
-        child
-            .stderr
-            .take()
-            .filter(|_| capture_err)
-            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-    );
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the binary hung for more than {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let elapsed = start.elapsed();
-    writer.join().unwrap();
+    let run = common::spawn_within(cmd, stdin, stdout, stderr, limit);
     Ran {
-        status,
-        stdout: text(&out.join().unwrap()),
-        stderr: text(&err.join().unwrap()),
-        elapsed,
+        status: run.output.status,
+        stdout: text(&run.output.stdout),
+        stderr: text(&run.output.stderr),
+        elapsed: run.elapsed,
     }
+}
+
+/// The binary under a 4 GB address-space cap (`ulimit -v`), so that a
+/// binary without its bounds cannot take the machine; a clean environment
+/// plus `env`. `tail` is shell text after the binary: redirections, or
+/// `"$@"` for the arguments the caller adds.
+fn capped(tail: &str, env: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("ulimit -v 4000000; exec \"$0\" {tail}"))
+        .arg(env!("CARGO_BIN_EXE_workflow-registry"))
+        .env_clear();
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
 }
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -676,12 +628,7 @@ fn an_oversized_manifest_is_refused_and_reading_stays_bounded() {
         ("-f sparse file", format!("-f '{}'", huge.display())),
     ] {
         let out = spawn(
-            Command::new("sh")
-                .arg("-c")
-                .arg(format!("ulimit -v 4000000; exec \"$0\" {redirect}"))
-                .arg(env!("CARGO_BIN_EXE_workflow-registry"))
-                .env_clear()
-                .envs(ecr_env()),
+            &mut capped(&redirect, &ecr_env()),
             b"",
             None,
             None,
@@ -724,19 +671,7 @@ fn the_legacy_exec_probe_of_argv1_never_hangs_nor_reads_unbounded() {
             "is larger than the limit of 1 MiB".to_owned(),
         ),
     ] {
-        let out = spawn(
-            Command::new("sh")
-                .arg("-c")
-                .arg("ulimit -v 4000000; exec \"$0\" \"$@\"")
-                .arg(env!("CARGO_BIN_EXE_workflow-registry"))
-                .arg(&arg)
-                .env_clear()
-                .envs(env.iter().map(|(k, v)| (*k, v.as_str()))),
-            BUILDER.as_bytes(),
-            None,
-            None,
-            LIMIT,
-        );
+        let out = spawn(capped("\"$@\"", &env).arg(&arg), BUILDER.as_bytes(), None, None, LIMIT);
         assert_no_panic(&arg, &out);
         assert_eq!(out.status.code(), Some(2), "{arg}: {}", out.stderr);
         assert!(

@@ -3,11 +3,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::process::{Command, Output};
 
-use common::{binary, location_env, text, GCR_KEY};
+use common::{binary, location_env, mkfifo, run_within, text, GCR_KEY};
 
 const BUILDER: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-builder\n        env:\n        - name: DEIS_REGISTRY_LOCATION\n          value: \"on-cluster\"\n";
 
@@ -16,34 +15,6 @@ const OUTSIDE_MARKER: &str = "OUTSIDE-THE-PACKAGE-KEY";
 
 fn outside_key() -> String {
     GCR_KEY.replace("MIIEv-NOT-A-REAL-KEY", OUTSIDE_MARKER)
-}
-
-/// Run with a deadline: a hang (a FIFO read) is a failure, not a stuck suite.
-fn run_within(cmd: &mut Command, stdin: &str, seconds: u64) -> Output {
-    use std::io::Write;
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the binary");
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.as_bytes().to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(seconds) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the run did not finish within {seconds} s (hung on a file read?)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
 }
 
 /// A package directory `pkg/` with a key inside it, and a key outside it.
@@ -199,11 +170,6 @@ fn a_params_or_values_file_is_confined_too() {
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
-fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
-    assert!(status.success());
-}
-
 #[test]
 fn fifos_devices_and_directories_fail_at_once() {
     let dir = common::scratch("special-files");
@@ -213,7 +179,7 @@ fn fifos_devices_and_directories_fail_at_once() {
     let dirname = dir.display().to_string();
     for (value, what) in [
         (format!("@{fifo}"), "a FIFO"),
-        ("@/dev/zero".to_owned(), "a device"),
+        ("@/dev/zero".to_owned(), "a character device"),
         (format!("@{dirname}"), "a directory"),
     ] {
         let env = [

@@ -10,7 +10,8 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::input::{absolute_display, file_kind};
+use super::input::absolute_display;
+use crate::files::file_kind;
 
 /// Why the log file was not used.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +46,7 @@ impl LogFile {
                 Ok(m) if m.file_type().is_symlink() => LogFileError::Symlink { path: shown.clone() },
                 Ok(m) if !m.is_file() => LogFileError::NotRegular {
                     path: shown.clone(),
-                    kind: file_kind(&m),
+                    kind: file_kind(&m.file_type()),
                 },
                 _ => LogFileError::Open {
                     path: shown.clone(),
@@ -60,7 +61,7 @@ impl LogFile {
         if !meta.is_file() {
             return Err(LogFileError::NotRegular {
                 path: shown,
-                kind: file_kind(&meta),
+                kind: file_kind(&meta.file_type()),
             });
         }
         if let Some(links) = hard_links(&meta).filter(|&n| n > 1) {

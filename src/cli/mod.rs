@@ -15,7 +15,7 @@ mod sources;
 mod verify;
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -133,14 +133,14 @@ pub fn main() -> ExitCode {
 fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
     let code = e.exit_code();
     if code == 0 {
-        return match e.print().and_then(|()| std::io::stdout().flush()) {
+        return match output::try_write_stdout(|out| write!(out, "{}", e.render())) {
             Ok(()) => ExitCode::SUCCESS,
             Err(_) => ExitCode::from(output::OUTPUT_LOST),
         };
     }
     let reporter = Reporter::open(log, Verbosity::default());
-    let _ = e.print();
     let rendered = e.render().to_string();
+    log::write_stderr(&rendered);
     let lines: Vec<&str> = rendered
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -170,12 +170,7 @@ fn legacy_exec_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, Failure> {
         return Ok(args);
     }
     let is_config = match input::read_regular_file(Path::new(first), input::CONFIG_PROBE_LIMIT) {
-        Ok(bytes) => String::from_utf8(bytes).is_ok_and(|text| {
-            crate::yaml::tree::parse(text.trim_start_matches("---\n"))
-                .ok()
-                .flatten()
-                .is_some_and(|r| function_config::is_config(&r))
-        }),
+        Ok(bytes) => String::from_utf8(bytes).is_ok_and(|text| function_config::text_is_config(&text)),
         // Not there: not a config file; clap reports the stray argument.
         Err(input::ReadError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(Failure::Usage(format!("kustomize plugin config: {e}"))),

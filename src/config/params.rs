@@ -179,9 +179,7 @@ pub fn unknown_nested_keys(root: &Json, context: &str) -> Vec<Problem> {
             continue;
         };
         for key in fields.keys().filter(|k| !known.contains(&k.as_str())) {
-            let hint = suggest::closest(key, known)
-                .map(|m| format!("; did you mean `{m}`?"))
-                .unwrap_or_else(|| format!(" (known: {})", known.join(", ")));
+            let hint = suggest::hint(key, known);
             problems.push(Problem::general(format!(
                 "{context}unknown key `{table}.{}`{hint}",
                 key.escape_debug()

@@ -13,6 +13,14 @@ pub fn closest<'c>(input: &str, candidates: &[&'c str]) -> Option<&'c str> {
         .map(|(_, c)| c)
 }
 
+/// The end of an "unknown key" message: the near miss when there is one,
+/// else every known name.
+pub fn hint(input: &str, candidates: &[&str]) -> String {
+    closest(input, candidates)
+        .map(|m| format!("; did you mean `{m}`?"))
+        .unwrap_or_else(|| format!(" (known: {})", candidates.join(", ")))
+}
+
 /// Levenshtein distance.
 fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();

@@ -120,9 +120,7 @@ pub fn from_json(root: &Json) -> Result<Params, Vec<Problem>> {
         None | Some(Json::Null) => {}
         Some(Json::Object(sub)) => {
             for key in sub.keys().filter(|k| !SUBCHART_KEYS.contains(&k.as_str())) {
-                let hint = suggest::closest(key, SUBCHART_KEYS)
-                    .map(|m| format!("; did you mean `{m}`?"))
-                    .unwrap_or_else(|| format!(" (known: {})", SUBCHART_KEYS.join(", ")));
+                let hint = suggest::hint(key, SUBCHART_KEYS);
                 problems.push(Problem::general(format!(
                     "unknown key `{SUBCHART}.{}`{hint}",
                     key.escape_debug()

@@ -230,15 +230,13 @@ fn read_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Prob
     read_node(&root, Some(path), dir)
 }
 
-/// Whether the file at `path` holds our config object (how `argv[1]` of a
-/// kustomize legacy exec plugin is recognised). Bounded like every read.
-pub fn file_is_config(path: &Path) -> bool {
-    files::read_operator_file(path, files::Kind::ConfigFile).is_ok_and(|text| {
-        crate::yaml::tree::parse(text.strip_prefix("---\n").unwrap_or(&text))
-            .ok()
-            .flatten()
-            .is_some_and(|r| is_config(&r))
-    })
+/// Whether a file's text holds our config object (how `argv[1]` of a
+/// kustomize legacy exec plugin is recognised; the caller reads the file).
+pub fn text_is_config(text: &str) -> bool {
+    crate::yaml::tree::parse(text.trim_start_matches("---\n"))
+        .ok()
+        .flatten()
+        .is_some_and(|r| is_config(&r))
 }
 
 fn is_dns1123_label(s: &str) -> bool {

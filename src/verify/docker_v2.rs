@@ -103,7 +103,7 @@ fn basic(user: &str, password: &str) -> String {
 }
 
 /// The class of a transport failure.
-pub fn transport_class(e: &TransportError) -> Class {
+fn transport_class(e: &TransportError) -> Class {
     match e {
         TransportError::Unreachable { .. } => Class::Unreachable,
         TransportError::Untrusted { .. } => Class::TlsUntrusted,
@@ -112,8 +112,31 @@ pub fn transport_class(e: &TransportError) -> Class {
     }
 }
 
+/// Send `request`. A transport failure is reported as `step` and gives
+/// `None`; with `peer`, a clock far from that peer's is reported too.
+pub fn send_or_report(
+    transport: &Transport,
+    report: &mut Report,
+    step: &str,
+    request: Request<'_>,
+    peer: Option<&str>,
+) -> Option<Reply> {
+    match transport.send(request) {
+        Ok(reply) => {
+            if let Some(who) = peer {
+                note_skew(report, &reply, who);
+            }
+            Some(reply)
+        }
+        Err(e) => {
+            report.add(step, transport_class(&e), e.to_string());
+            None
+        }
+    }
+}
+
 /// Report a clock far from the server's (signatures and tokens are time-bound).
-pub fn note_skew(report: &mut Report, reply: &Reply, who: &str) {
+fn note_skew(report: &mut Report, reply: &Reply, who: &str) {
     if let Some(diff) = reply.skew() {
         let direction = if diff > 0 { "ahead of" } else { "behind" };
         report.add(
@@ -130,14 +153,10 @@ pub fn note_skew(report: &mut Report, reply: &Reply, who: &str) {
 /// Run the login probe (and the push check) against `target`.
 pub fn probe(transport: &Transport, report: &mut Report, target: &Target<'_>) {
     let v2 = format!("{}/v2/", target.base);
-    let anonymous = match transport.send(Request::new("GET", &v2).plain_http_ok(target.plain_http_ok)) {
-        Ok(reply) => reply,
-        Err(e) => {
-            report.add("registry", transport_class(&e), e.to_string());
-            return;
-        }
+    let request = Request::new("GET", &v2).plain_http_ok(target.plain_http_ok);
+    let Some(anonymous) = send_or_report(transport, report, "registry", request, Some("the registry")) else {
+        return;
     };
-    note_skew(report, &anonymous, "the registry");
     let auth = match anonymous.status {
         200 => {
             report.add(
@@ -218,17 +237,10 @@ fn login(
             return None;
         }
     };
-    let reply = match transport.send(
-        Request::new("GET", url)
-            .header("authorization", auth.clone())
-            .plain_http_ok(target.plain_http_ok),
-    ) {
-        Ok(r) => r,
-        Err(e) => {
-            report.add("registry login", transport_class(&e), e.to_string());
-            return None;
-        }
-    };
+    let request = Request::new("GET", url)
+        .header("authorization", auth.clone())
+        .plain_http_ok(target.plain_http_ok);
+    let reply = send_or_report(transport, report, "registry login", request, None)?;
     let user = target.username;
     match reply.status {
         200 => {
@@ -289,18 +301,10 @@ fn bearer_token(
         "{sep}scope={}",
         encode_query(&format!("repository:{}:pull,push", target.repository))
     ));
-    let reply = match transport.send(
-        Request::new("GET", &url)
-            .header("authorization", basic(target.username, target.password))
-            .plain_http_ok(target.plain_http_ok),
-    ) {
-        Ok(r) => r,
-        Err(e) => {
-            report.add("token", transport_class(&e), e.to_string());
-            return None;
-        }
-    };
-    note_skew(report, &reply, "the token server");
+    let request = Request::new("GET", &url)
+        .header("authorization", basic(target.username, target.password))
+        .plain_http_ok(target.plain_http_ok);
+    let reply = send_or_report(transport, report, "token", request, Some("the token server"))?;
     match reply.status {
         200 => {
             let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();

@@ -9,7 +9,7 @@
 use base64::Engine;
 use ring::{digest, hmac};
 
-use super::docker_v2::{self, note_skew, transport_class};
+use super::docker_v2;
 use super::report::{Class, Report};
 use super::transport::{Request, Transport};
 use super::{clock, Options};
@@ -134,14 +134,9 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
         )
         .body(CONTENT_TYPE, body)
         .plain_http_ok(options.ecr_endpoint.is_some());
-    let reply = match transport.send(request) {
-        Ok(r) => r,
-        Err(e) => {
-            report.add("ECR token", transport_class(&e), e.to_string());
-            return;
-        }
+    let Some(reply) = docker_v2::send_or_report(transport, report, "ECR token", request, Some("the ECR API")) else {
+        return;
     };
-    note_skew(report, &reply, "the ECR API");
     if reply.status != 200 {
         let (code, message) = aws_error(&reply.body);
         let message: String = message.chars().take(200).collect();

@@ -9,7 +9,7 @@ use base64::Engine;
 use ring::rand::SystemRandom;
 use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 
-use super::docker_v2::{self, note_skew, transport_class};
+use super::docker_v2;
 use super::report::{Class, Report};
 use super::transport::{Request, Transport};
 use super::{clock, Options};
@@ -132,14 +132,10 @@ pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostna
     let request = Request::new("POST", &token_uri)
         .body("application/x-www-form-urlencoded", form.into_bytes())
         .plain_http_ok(options.allow_token_uri.as_deref() == Some(token_uri.as_str()));
-    let reply = match transport.send(request) {
-        Ok(r) => r,
-        Err(e) => {
-            report.add("access token", transport_class(&e), e.to_string());
-            return;
-        }
+    let Some(reply) = docker_v2::send_or_report(transport, report, "access token", request, Some("the token endpoint"))
+    else {
+        return;
     };
-    note_skew(report, &reply, "the token endpoint");
     let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
     let text = |k: &str| json.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
     if reply.status != 200 {

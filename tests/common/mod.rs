@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use workflow_registry::config::{self, Settings};
 
@@ -94,6 +95,103 @@ pub fn binary(env: &[(&str, String)]) -> Command {
 
 /// Run with `stdin` as input.
 pub fn run(cmd: &mut Command, stdin: &str) -> Output {
+    let (child, writer) = start_with_input(cmd, stdin);
+    let out = child.wait_with_output().unwrap();
+    // The binary may refuse before reading it all: a failed write is its answer.
+    let _ = writer.join().unwrap();
+    out
+}
+
+/// Run with `stdin` as input and a deadline: a hang (a FIFO read) is a
+/// failure, not a stuck suite.
+pub fn run_within(cmd: &mut Command, stdin: &str, seconds: u64) -> Output {
+    spawn_within(cmd, stdin.as_bytes(), None, None, Duration::from_secs(seconds)).output
+}
+
+/// What [`spawn_within`] saw: the output (what was captured) and how long
+/// the run took.
+pub struct Finished {
+    pub output: Output,
+    pub elapsed: Duration,
+}
+
+/// Spawn `cmd` with `stdin` as input, stdout and stderr as given (None:
+/// captured, drained while it runs), and kill it after `limit`: a hang is a
+/// failure, not a stuck suite.
+pub fn spawn_within(
+    cmd: &mut Command,
+    stdin: &[u8],
+    stdout: Option<Stdio>,
+    stderr: Option<Stdio>,
+    limit: Duration,
+) -> Finished {
+    use std::io::{Read, Write};
+    let start = Instant::now();
+    let capture_out = stdout.is_none();
+    let capture_err = stderr.is_none();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(stdout.unwrap_or_else(Stdio::piped))
+        .stderr(stderr.unwrap_or_else(Stdio::piped))
+        .spawn()
+        .expect("spawn the binary");
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = reader(
+        child
+            .stdout
+            .take()
+            .filter(|_| capture_out)
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = reader(
+        child
+            .stderr
+            .take()
+            .filter(|_| capture_err)
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run did not finish within {limit:?} (hung, on a file read?)");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let elapsed = start.elapsed();
+    writer.join().unwrap();
+    Finished {
+        output: Output {
+            status,
+            stdout: out.join().unwrap(),
+            stderr: err.join().unwrap(),
+        },
+        elapsed,
+    }
+}
+
+/// Spawn with piped standard streams; a thread writes `stdin` (so that a
+/// child that does not read cannot block the test on a full pipe).
+fn start_with_input(
+    cmd: &mut Command,
+    stdin: &str,
+) -> (std::process::Child, std::thread::JoinHandle<std::io::Result<()>>) {
     use std::io::Write;
     let mut child = cmd
         .stdin(Stdio::piped())
@@ -104,11 +202,25 @@ pub fn run(cmd: &mut Command, stdin: &str) -> Output {
     let mut input = child.stdin.take().unwrap();
     let data = stdin.as_bytes().to_vec();
     let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
+        let written = input.write_all(&data);
+        drop(input);
+        written
     });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+    (child, writer)
+}
+
+/// The whole documents of a stream's text, without their `---` lines (a
+/// line of `---` alone or followed by a space starts a document).
+pub fn document_texts(stream: &str) -> Vec<String> {
+    let mut docs = vec![String::new()];
+    for line in stream.split_inclusive('\n') {
+        if line.starts_with("---") && matches!(line.as_bytes().get(3), None | Some(b'\n' | b' ' | b'\r')) {
+            docs.push(String::new());
+        } else if let Some(doc) = docs.last_mut() {
+            doc.push_str(line);
+        }
+    }
+    docs
 }
 
 pub fn text(bytes: &[u8]) -> String {
@@ -148,52 +260,6 @@ pub fn assert_golden(path: &Path, actual: &str) {
             actual.lines().nth(first)
         );
     }
-}
-
-const REGISTRY_VARS: [&str; 4] = [
-    "DEIS_REGISTRY_LOCATION",
-    "DEIS_REGISTRY_SECRET_PREFIX",
-    "DEIS_NAMESPACE_REFRESH_TIME",
-    "DEIS_TOKEN_REFRESH_TIME",
-];
-
-/// A document's JSON with the intended edits taken out: the registry env
-/// vars (then empty or null env lists), the refresher's `registry-secret`
-/// mount and volume, and the pod's service account.
-pub fn without_intended(mut v: serde_json::Value) -> serde_json::Value {
-    use serde_json::Value as Json;
-    fn strip(v: &mut Json) {
-        match v {
-            Json::Object(map) => {
-                if let Some(Json::Array(env)) = map.get_mut("env") {
-                    env.retain(|e| {
-                        !REGISTRY_VARS
-                            .iter()
-                            .any(|n| e.get("name") == Some(&Json::String((*n).into())))
-                    });
-                }
-                if matches!(map.get("env"), Some(Json::Null))
-                    || matches!(map.get("env"), Some(Json::Array(a)) if a.is_empty())
-                {
-                    map.remove("env");
-                }
-                for list in ["volumeMounts", "volumes"] {
-                    if let Some(Json::Array(items)) = map.get_mut(list) {
-                        items.retain(|e| e.get("name") != Some(&Json::String("registry-secret".into())));
-                        if items.is_empty() {
-                            map.remove(list);
-                        }
-                    }
-                }
-                map.remove("serviceAccountName");
-                map.values_mut().for_each(strip);
-            }
-            Json::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    strip(&mut v);
-    v
 }
 
 /// Whether this run is CI's: `CI` set to anything but empty, `false` or `0`
@@ -273,14 +339,7 @@ pub fn tool_on_path(name: &str) -> Option<PathBuf> {
 /// Each document as the API server decodes it (through the k8sjson peer),
 /// keyed by kind/namespace/name.
 pub fn k8s_decode(k8sjson: &Path, yaml: &str) -> Vec<(String, serde_json::Value)> {
-    use std::io::Write;
-    let mut child = Command::new(k8sjson)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(yaml.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_k8sjson(k8sjson, yaml);
     assert!(out.status.success());
     String::from_utf8(out.stdout)
         .unwrap()
@@ -299,9 +358,22 @@ pub fn k8s_decode(k8sjson: &Path, yaml: &str) -> Vec<(String, serde_json::Value)
         .collect()
 }
 
-/// A fresh scratch directory for one test.
+/// Run the k8sjson peer (Kubernetes' YAML decoder) on `yaml`: it prints one
+/// line per document, its JSON or `ERROR ...`. The whole input is written.
+pub fn run_k8sjson(k8sjson: &Path, yaml: &str) -> Output {
+    let (child, writer) = start_with_input(&mut Command::new(k8sjson), yaml);
+    let out = child.wait_with_output().expect("k8sjson output");
+    writer.join().expect("writer").expect("write to k8sjson");
+    out
+}
+
+/// A fresh scratch directory of its own for each call: tests run in
+/// parallel, and two calls with the same name (one helper used by several
+/// tests) must not remove each other's files.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wr-{name}-{}", std::process::id()));
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("wr-{name}-{}-{call}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -316,4 +388,11 @@ pub fn place_binary(dest: &Path) {
     if std::fs::hard_link(bin, dest).is_err() {
         std::os::unix::fs::symlink(bin, dest).unwrap_or_else(|e| panic!("{}: {e}", dest.display()));
     }
+}
+
+/// A named pipe at `path` (opening it for reading blocks until a writer
+/// comes: what the tool must never do).
+pub fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(status.success());
 }
