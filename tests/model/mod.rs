@@ -214,11 +214,16 @@ fn declares(container: &Json, var: &str) -> bool {
     env_names(container).contains(&var)
 }
 
+/// The entry that defines `var` in the container's environment: with
+/// duplicate names the last one wins, as in the kubelet (which builds the
+/// environment in list order, a later entry overriding an earlier one; the
+/// API server warns that it "hides previous definition").
 fn env_value<'j>(container: &'j Json, var: &str) -> Option<&'j Json> {
     container
         .get("env")?
         .as_array()?
         .iter()
+        .rev()
         .find(|e| e.get("name").and_then(Json::as_str) == Some(var))
 }
 
