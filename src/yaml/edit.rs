@@ -744,14 +744,9 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
 }
 
 /// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.
+/// An alias of such a scalar reads as it too (`name: *loc`).
 pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
-    match node {
-        Node::Scalar(s) => match s.tag.as_deref() {
-            None => s.value == value && (s.style != ScalarStyle::Plain || yaml11::plain_is_string(value)),
-            Some(tag) => s.value == value && tag_reads_as_string(tag),
-        },
-        _ => false,
-    }
+    yaml11::decoded_str(node) == Some(value)
 }
 
 /// Whether a scalar with this (resolved) tag reads as its text: `!!str`,
@@ -1070,6 +1065,12 @@ mod tests {
         );
         let text = "env:\n- name: B\n  value: v\n-\n  # two lines down\n  name: B\n  value: stale\n";
         assert_eq!(upsert_root(text, Layout::default()), "env:\n- name: B\n  value: v\n");
+    }
+
+    #[test]
+    fn a_duplicate_named_through_an_alias_is_removed() {
+        let text = "env:\n- name: &n B\n  value: v\n- name: *n\n  value: stale\n";
+        assert_eq!(upsert_root(text, Layout::default()), "env:\n- name: &n B\n  value: v\n");
     }
 
     #[test]

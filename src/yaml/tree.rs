@@ -411,6 +411,18 @@ mod tests {
     }
 
     #[test]
+    fn an_alias_of_a_scalar_reads_as_that_scalar() {
+        let r = root("a: &n deis-builder\nb: *n\nc: &z ~\nd: *z\ne: &n {f: 1}\ng: *n\n*n : 2\n");
+        assert_eq!(r.str_at(&["b"]), Some("deis-builder"));
+        assert!(r.path(&["d"]).is_some_and(Node::is_null));
+        assert_eq!(r.str_at(&["d"]), None);
+        // A collection anchor of the same name hides the scalar one.
+        assert_eq!(r.str_at(&["g"]), None);
+        let r = root("a: &k name\n*k : deis-builder\n");
+        assert_eq!(r.str_at(&["name"]), Some("deis-builder"));
+    }
+
+    #[test]
     fn empty_and_comment_only_documents_have_no_root() {
         assert_eq!(parse("").unwrap(), None);
         assert_eq!(parse("---\n# Source: x\n# HIDDEN\n").unwrap(), None);
