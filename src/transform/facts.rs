@@ -10,6 +10,9 @@
 use serde_json::Value as Json;
 
 use super::components::GENERATED_LABEL;
+use super::plan::{NAMESPACE_REFRESH_VAR, TOKEN_REFRESH_VAR};
+use super::refresher::{is_hephy_image, is_refresher_image};
+use super::targets::PREFIX_VAR;
 use crate::manifest::{InputError, Summary};
 use crate::yaml::tree::Node;
 use crate::yaml::yaml11;
@@ -20,8 +23,13 @@ pub fn check_identity(doc: &Summary<'_>) -> Result<(), InputError> {
     check(doc, false)
 }
 
-/// Check the identity and the containers (name, image, env names and
-/// values) of a document the transform may change.
+/// Check the identity and the containers of a document the transform may
+/// change: what decides which containers are configured and with what
+/// (names, env names, the values of the variables read from the chart, and
+/// what the image says: a refresher's image itself, else whether it is
+/// Hephy's). Other merged fields (a sidecar's image, a merged `value` of a
+/// variable that is overwritten) decide nothing here, and every edit is
+/// checked against the decoded document by the editor anyway.
 pub fn check_containers(doc: &Summary<'_>) -> Result<(), InputError> {
     check(doc, true)
 }
@@ -148,15 +156,33 @@ fn tree_container(c: &Node<'_>) -> Json {
             seq.items
                 .iter()
                 .filter(|i| i.as_mapping().is_some())
-                .map(|i| Json::Array(vec![tree_value(i, &["name"]), tree_value(i, &["value"])]))
+                .map(|i| env_fact(tree_value(i, &["name"]), tree_value(i, &["value"])))
                 .collect()
         })
         .unwrap_or_default();
     Json::Array(vec![
         tree_value(c, &["name"]),
-        tree_value(c, &["image"]),
+        image_fact(&tree_value(c, &["image"])),
         Json::Array(env),
     ])
+}
+
+/// What the transform reads in an image: a refresher's image is used as it
+/// is; any other only tells whether the platform runs Hephy's images.
+fn image_fact(image: &Json) -> Json {
+    match image.as_str() {
+        Some(i) if is_refresher_image(i) => Json::String(i.to_owned()),
+        Some(i) => Json::Bool(is_hephy_image(i)),
+        None => Json::Bool(false),
+    }
+}
+
+/// An env item's facts: its name, and its value when the transform reads it.
+fn env_fact(name: Json, value: Json) -> Json {
+    let read = name
+        .as_str()
+        .is_some_and(|n| [PREFIX_VAR, TOKEN_REFRESH_VAR, NAMESPACE_REFRESH_VAR].contains(&n));
+    Json::Array(vec![name, if read { value } else { Json::Null }])
 }
 
 fn decoded_container(c: &Json) -> Json {
@@ -168,17 +194,17 @@ fn decoded_container(c: &Json) -> Json {
                 .iter()
                 .filter(|i| i.is_object())
                 .map(|i| {
-                    Json::Array(vec![
+                    env_fact(
                         decoded_value(i, &["name"]).clone(),
                         decoded_value(i, &["value"]).clone(),
-                    ])
+                    )
                 })
                 .collect()
         })
         .unwrap_or_default();
     Json::Array(vec![
         decoded_value(c, &["name"]).clone(),
-        decoded_value(c, &["image"]).clone(),
+        image_fact(decoded_value(c, &["image"])),
         Json::Array(env),
     ])
 }
@@ -246,6 +272,10 @@ mod tests {
     #[test]
     fn aliases_off_the_read_paths_are_fine() {
         let text = format!("{DEP}      - name: deis-builder\n        resources: &r {{limits: {{cpu: 1}}}}\n        securityContext: *r\n");
+        check_text(&text).unwrap();
+        // A merge key that supplies what decides nothing (a sidecar's image,
+        // an overwritten variable's value) is left to the editor's check.
+        let text = format!("{DEP}      - &b {{name: sidecar, image: x, env: [&l {{name: L, value: a}}]}}\n      - <<: *b\n        name: deis-builder\n        env:\n        - <<: *l\n          name: DEIS_REGISTRY_LOCATION\n");
         check_text(&text).unwrap();
         let text = "kind: ConfigMap\nmetadata: {name: a}\ndata:\n  <<: {b: c}\n";
         check_text(text).unwrap();
