@@ -632,3 +632,79 @@ fn the_plan_lists_one_step_per_document_and_only_real_changes() {
     assert!(again.plan.steps.iter().all(|s| *s == Step::Keep), "{}", again.plan);
     assert!(again.plan.additions.is_empty());
 }
+
+// ---- Meaning through aliases, duplicates and YAML 1.1 types (wave 2) ----
+
+/// The transform's refusal, as the exit status the binary ends with.
+fn refusal(input: &str, location: &str, options: &Options) -> (i32, String) {
+    match transform::run(input, &settings(location), options) {
+        Ok(out) => panic!("{location}: configured, but must refuse:\n{}", out.text()),
+        Err(e @ Error::Input(_)) => (1, e.to_string()),
+        Err(e @ Error::Config(_)) => (2, e.to_string()),
+    }
+}
+
+#[test]
+fn a_container_named_through_an_alias_is_configured() {
+    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: &n deis-builder\nspec:\n  template:\n    spec:\n      containers:\n      - name: *n\n        image: hephy/builder:v2.13.7\n";
+    let out = ok(input, "off-cluster", &Options::default());
+    assert!(out.contains("DEIS_REGISTRY_LOCATION"), "{out}");
+    let Some(k) = k8sjson() else { return };
+    let docs = decoded(&k, &out);
+    let builder = get(&docs, "Deployment//deis-builder").expect("the builder");
+    assert_eq!(
+        var(builder, "deis-builder", "DEIS_REGISTRY_LOCATION"),
+        Some("off-cluster".into())
+    );
+}
+
+#[test]
+fn a_container_or_env_list_behind_a_collection_alias_or_merge_key_is_refused_located() {
+    let head =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\nspec:\n  template:\n    spec:\n";
+    for body in [
+        "      initContainers: [&c {name: deis-builder, image: x}]\n      containers: [*c]\n",
+        "      containers:\n      - <<: {name: deis-builder}\n        image: x\n",
+        "      containers:\n      - name: a\n        env: &e [{name: X, value: y}]\n      - name: deis-builder\n        env: *e\n",
+    ] {
+        let (code, message) = refusal(&format!("{head}{body}"), "off-cluster", &Options::default());
+        assert_eq!(code, 1, "{body}: {message}");
+        assert!(message.contains("document 0") && message.contains("line"), "{message}");
+    }
+}
+
+#[test]
+fn a_workload_without_namespace_next_to_one_with_a_namespace_is_exit_1() {
+    let input =
+        workload("deis-builder", None, "x/builder:v1", "p") + &workload("deis-controller", Some("deis"), "x/c:v1", "p");
+    let (code, message) = refusal(&input, "off-cluster", &Options::default());
+    assert_eq!(code, 1, "{message}");
+}
+
+#[test]
+fn a_namespace_no_workload_stands_in_is_exit_2() {
+    let (code, message) = refusal(&workflow(Some("deis")), "off-cluster", &ns("other"));
+    assert_eq!(code, 2, "{message}");
+    assert!(message.contains("\"other\""), "{message}");
+}
+
+#[test]
+fn the_charts_prefix_counts_only_when_it_decodes_as_a_string() {
+    // `value: 0644` is the number 420 to Kubernetes: no prefix of the chart's.
+    let input = workload("deis-builder", None, "x/builder:v1", "p").replace("value: \"p\"", "value: 0644");
+    let out = ok(&input, "off-cluster", &Options::default());
+    assert!(
+        out.contains("value: private-registry") || out.contains("value: \"private-registry\""),
+        "{out}"
+    );
+    let input = workload("deis-builder", None, "x/builder:v1", "p").replace("value: \"p\"", "value: '0644'");
+    let out = ok(&input, "off-cluster", &Options::default());
+    assert!(!out.contains("private-registry"), "{out}");
+}
+
+#[test]
+fn an_ambiguous_refresher_is_exit_1_even_while_the_namespace_is_unknown() {
+    let containers = "      - {name: a, image: x/a:v1}\n      - {name: b, image: x/b:v1}\n";
+    let (code, message) = refusal(&refresher(None, containers), "ecr", &Options::default());
+    assert_eq!(code, 1, "{message}");
+}

@@ -1,6 +1,7 @@
 //! Where the containers of each workload kind live.
 
 use crate::yaml::tree::{Mapping, Node};
+use crate::yaml::yaml11;
 
 use super::Document;
 
@@ -45,16 +46,14 @@ impl<'d, 'a> Container<'d, 'a> {
             .iter()
             .rev()
             .find(|item| item.str_at(&["name"]) == Some(name))?;
-        let value = item.path(&["value"])?;
-        if value.is_null() {
-            return None;
-        }
-        value.as_str()
+        // Only what Kubernetes decodes as a string counts: `value: 0644` is
+        // the number 420 (which Kubernetes refuses), not the text "0644".
+        yaml11::decoded_str(item.path(&["value"])?)
     }
 
-    /// The container's image, when written as a string.
+    /// The container's image, when it decodes as a string.
     pub fn image(&self) -> Option<&'d str> {
-        self.node.get("image")?.as_str()
+        yaml11::decoded_str(self.node.get("image")?)
     }
 }
 
@@ -99,5 +98,19 @@ mod tests {
         }
         let docs = parse_stream("kind: ConfigMap\nspec: {containers: [{name: a}]}\n").unwrap();
         assert!(containers(&docs[0]).is_empty());
+    }
+
+    #[test]
+    fn values_and_images_count_only_when_they_decode_as_strings() {
+        let text = "kind: Pod\nspec:\n  containers:\n  - name: a\n    image: &i 'x:1'\n    env:\n    \
+            - {name: P, value: 0644}\n    - {name: Q, value: '0644'}\n    - {name: R, value: true}\n    \
+            - {name: S, value: !!str 5}\n    - {name: T, value: ~}\n  - name: b\n    image: *i\n  \
+            - name: c\n    image: 12\n";
+        let docs = parse_stream(text).unwrap();
+        let all = containers(&docs[0]);
+        let values: Vec<Option<&str>> = ["P", "Q", "R", "S", "T"].map(|n| all[0].env_value(n)).to_vec();
+        assert_eq!(values, [None, Some("0644"), None, Some("5"), None]);
+        let images: Vec<Option<&str>> = all.iter().map(|c| c.image()).collect();
+        assert_eq!(images, [Some("x:1"), Some("x:1"), None]);
     }
 }

@@ -14,6 +14,7 @@
 mod apply;
 mod classify;
 mod components;
+mod facts;
 mod generate;
 mod inject;
 pub mod namespace;
@@ -93,8 +94,16 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
         name: name.clone(),
         origin: options.namespace_origin.clone().unwrap_or_else(|| "--namespace".into()),
     });
+    // Aliases and merge keys must not make the tree read another document
+    // than Kubernetes decodes: its identity for every document, its
+    // containers for every document the transform may change.
+    docs.iter().try_for_each(|d| facts::check_identity(d))?;
     let namespace = namespace::discover(given.as_ref(), &docs)?;
     let classes = classify::classify_all(&docs, namespace.name.as_deref(), targeting);
+    docs.iter()
+        .zip(&classes)
+        .filter(|(_, class)| class.owner != classify::Owner::Foreign)
+        .try_for_each(|(d, _)| facts::check_containers(d))?;
     let mut plan = plan::plan(&scan, &docs, &classes, settings, options, namespace)?;
     // Documents are told apart by `\n---` (here and in Kubernetes' stream
     // reader): generated ones never use a lone `\r`.

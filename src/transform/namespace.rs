@@ -77,16 +77,20 @@ pub fn discover(given: Option<&Given>, docs: &[&Summary<'_>]) -> Result<Namespac
                 given.name, given.origin
             )));
         }
+        refuse_mismatch(given, docs)?;
         return Ok(Namespace {
             name: Some(given.name.clone()),
             source: Source::Operator(given.origin.clone()),
         });
     }
+    // "No namespace" (the release namespace) is a namespace of its own here:
+    // a workload without one next to one with an explicit namespace is two
+    // Workflows (or a lookalike), as much as two explicit namespaces are.
     let workloads = docs
         .iter()
-        .filter(|d| Role::of(d.kind(), d.name()) == Role::Workload)
-        .filter_map(|d| Some((d.namespace()?.to_owned(), *d)));
-    if let Some(name) = agreed("Workflow's workloads (deis-builder, deis-controller)", workloads)? {
+        .filter(|d| is_workload(d))
+        .map(|d| (d.namespace().map(str::to_owned), *d));
+    if let Some(Some(name)) = agreed("Workflow's workloads (deis-builder, deis-controller)", workloads)? {
         return Ok(Namespace {
             name: Some(name),
             source: Source::Workloads,
@@ -95,9 +99,9 @@ pub fn discover(given: Option<&Given>, docs: &[&Summary<'_>]) -> Result<Namespac
     let subjects = docs.iter().flat_map(|d| {
         binding_subject_namespaces(d)
             .into_iter()
-            .map(move |ns| (ns.to_owned(), *d))
+            .map(move |ns| (Some(ns.to_owned()), *d))
     });
-    if let Some(name) = agreed("the subjects of Workflow's RoleBindings", subjects)? {
+    if let Some(Some(name)) = agreed("the subjects of Workflow's RoleBindings", subjects)? {
         return Ok(Namespace {
             name: Some(name),
             source: Source::Bindings,
@@ -112,8 +116,8 @@ pub fn discover(given: Option<&Given>, docs: &[&Summary<'_>]) -> Result<Namespac
                 .and_then(|r| r.str_at(&["metadata", "labels", GENERATED_LABEL]))
                 == Some(GENERATED_VALUE)
         })
-        .filter_map(|d| Some((d.namespace()?.to_owned(), *d)));
-    if let Some(name) = agreed("the documents workflow-registry generated", generated)? {
+        .filter_map(|d| Some((Some(d.namespace()?.to_owned()), *d)));
+    if let Some(Some(name)) = agreed("the documents workflow-registry generated", generated)? {
         return Ok(Namespace {
             name: Some(name),
             source: Source::Generated,
@@ -125,19 +129,56 @@ pub fn discover(given: Option<&Given>, docs: &[&Summary<'_>]) -> Result<Namespac
     })
 }
 
-/// The one namespace all `found` agree on; several are an input error that
-/// names two documents that disagree, whatever their order.
+/// A deis-builder or deis-controller Deployment: where Workflow runs.
+fn is_workload(doc: &Summary<'_>) -> bool {
+    Role::of(doc.kind(), doc.name()) == Role::Workload
+}
+
+/// The operator named a namespace, and every Workflow workload stands in
+/// another explicit one: nothing would be configured, which is never what
+/// the operator meant (a configuration error, exit 2).
+fn refuse_mismatch(given: &Given, docs: &[&Summary<'_>]) -> Result<(), Error> {
+    let workloads: Vec<&Summary<'_>> = docs.iter().copied().filter(|d| is_workload(d)).collect();
+    let elsewhere = |d: &&Summary<'_>| d.namespace().is_some_and(|own| own != given.name);
+    let Some(first) = workloads.first() else {
+        return Ok(());
+    };
+    if !workloads.iter().all(elsewhere) {
+        return Ok(());
+    }
+    Err(Error::Config(format!(
+        "the namespace {:?} (from {}) is not Workflow's: its workloads stand in {:?} ({}){}; nothing would be \
+         configured: pass the namespace Workflow is rendered into",
+        given.name,
+        given.origin,
+        first.namespace().unwrap_or_default(),
+        first.describe(),
+        if workloads.len() > 1 { " and others" } else { "" },
+    )))
+}
+
+/// How a namespace reads in a message: "no namespace" for the release's own.
+fn shown(ns: &Option<String>) -> String {
+    match ns {
+        Some(ns) => format!("{ns:?}"),
+        None => "no namespace (the release's)".to_owned(),
+    }
+}
+
+/// The one namespace all `found` agree on (`Some(None)`: they all have none);
+/// several are an input error that names two documents that disagree,
+/// whatever their order.
 fn agreed<'s, 'a: 's>(
     what: &str,
-    found: impl Iterator<Item = (String, &'s Summary<'a>)>,
-) -> Result<Option<String>, Error> {
-    let mut all: Vec<(String, &Summary<'_>)> = found.collect();
+    found: impl Iterator<Item = (Option<String>, &'s Summary<'a>)>,
+) -> Result<Option<Option<String>>, Error> {
+    let mut all: Vec<(Option<String>, &Summary<'_>)> = found.collect();
     all.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.index.cmp(&b.1.index)));
     let (Some(first), Some(last)) = (all.first(), all.last()) else {
         return Ok(None);
     };
     if first.0 != last.0 {
-        let namespace = |(ns, d): &(String, &Summary<'_>)| format!("{ns:?} ({})", d.describe());
+        let namespace = |(ns, d): &(Option<String>, &Summary<'_>)| format!("{} ({})", shown(ns), d.describe());
         let tree = &last.1.doc;
         let line = tree.root.as_ref().map_or(1, |r| r.loc().line);
         return Err(Error::Input(InputError::at(
@@ -222,6 +263,39 @@ mod tests {
             find(&format!("{a}---\n{b}"), Some("b")).unwrap().name.as_deref(),
             Some("b")
         );
+    }
+
+    #[test]
+    fn a_workload_without_namespace_next_to_an_explicit_one_conflicts() {
+        let a = "kind: Deployment\nmetadata: {name: deis-builder}\n";
+        let b = "kind: Deployment\nmetadata: {name: deis-controller, namespace: deis}\n";
+        for text in [format!("{a}---\n{b}"), format!("{b}---\n{a}")] {
+            let e = find(&text, None).unwrap_err();
+            assert!(matches!(e, Error::Input(_)), "{e}");
+            assert!(
+                e.to_string().contains("\"deis\"") && e.to_string().contains("no namespace"),
+                "{e}"
+            );
+        }
+        // `namespace: ""` and `namespace: ~` are no namespace too: no conflict.
+        let c = "kind: Deployment\nmetadata: {name: deis-controller, namespace: \"\"}\n";
+        assert_eq!(find(&format!("{a}---\n{c}"), None).unwrap().source, Source::Unknown);
+    }
+
+    #[test]
+    fn an_operator_namespace_that_no_workload_stands_in_is_a_config_error() {
+        let a = "kind: Deployment\nmetadata: {name: deis-builder, namespace: deis}\n";
+        let b = "kind: Deployment\nmetadata: {name: deis-controller, namespace: hephy}\n";
+        let both = format!("{a}---\n{b}");
+        let e = find(&both, Some("other")).unwrap_err();
+        assert!(matches!(e, Error::Config(_)), "{e}");
+        assert!(e.to_string().contains("\"other\""), "{e}");
+        // One of them in the given namespace, or one without any: configured.
+        assert_eq!(find(&both, Some("hephy")).unwrap().name.as_deref(), Some("hephy"));
+        let c = "kind: Deployment\nmetadata: {name: deis-controller}\n";
+        assert!(find(&format!("{a}---\n{c}"), Some("other")).is_ok());
+        // No workload at all: the operator's word stands.
+        assert!(find("kind: Service\nmetadata: {name: x, namespace: y}\n", Some("other")).is_ok());
     }
 
     #[test]

@@ -184,6 +184,14 @@ pub fn plan(
 
     // The refresher the input has (if any), and the image the output runs.
     let by_index = |i: usize| docs.iter().find(|d| d.index == i).copied();
+    // A refresher whose container cannot be told is a bad manifest (exit 1),
+    // reported before any configuration error it would otherwise hide
+    // (the namespace the refresher needs, for one).
+    let kept_refresher = stream.refresher_at.filter(|_| location.needs_token_refresher());
+    if let Some(d) = kept_refresher.and_then(by_index) {
+        refresher::container(&containers(&d.doc))
+            .map_err(|m| crate::manifest::InputError::at(&d.doc, d.doc.root.as_ref().map_or(1, |r| r.loc().line), m))?;
+    }
     let input_refresher = stream.refresher_at.and_then(|i| {
         let all = containers(&by_index(i)?.doc);
         let index = refresher::container(&all).ok().flatten()?;

@@ -533,11 +533,17 @@ impl<'a> Editor<'a> {
     /// at `pos`: on the same line, or on an earlier line holding only the dash
     /// (and perhaps properties and a comment).
     fn dash_col(&self, pos: usize) -> Option<usize> {
+        self.dash_at(pos).map(|(_, col)| col)
+    }
+
+    /// The start of the line holding the `-` of the block sequence item whose
+    /// content starts at `pos`, and the dash's column.
+    fn dash_at(&self, pos: usize) -> Option<(usize, usize)> {
         let (mut start, mut end) = (self.line_start(pos), pos);
         loop {
             let line = without_comment(self.slice(start, end));
             match scan_item_line(line) {
-                ItemLine::Dash(i) => return Some(line[..i].chars().count()),
+                ItemLine::Dash(i) => return Some((start, line[..i].chars().count())),
                 ItemLine::Other => return None,
                 ItemLine::Properties if start == 0 => return None,
                 ItemLine::Properties => {
@@ -558,7 +564,11 @@ impl<'a> Editor<'a> {
             self.remove_flow_element(close, item.start);
             return;
         }
-        let start = self.line_start(item.start);
+        // From the line of its dash, which may be an earlier line than the
+        // one its content starts on (`- # comment`, then the content).
+        let start = self
+            .dash_at(item.start)
+            .map_or_else(|| self.line_start(item.start), |(line, _)| line);
         let end = self.after_line(item.end).0;
         self.replace(start, end, String::new());
     }
@@ -734,14 +744,9 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
 }
 
 /// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.
+/// An alias of such a scalar reads as it too (`name: *loc`).
 pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
-    match node {
-        Node::Scalar(s) => match s.tag.as_deref() {
-            None => s.value == value && (s.style != ScalarStyle::Plain || yaml11::plain_is_string(value)),
-            Some(tag) => s.value == value && tag_reads_as_string(tag),
-        },
-        _ => false,
-    }
+    yaml11::decoded_str(node) == Some(value)
 }
 
 /// Whether a scalar with this (resolved) tag reads as its text: `!!str`,
@@ -1049,6 +1054,23 @@ mod tests {
         ] {
             assert_eq!(upsert_root(text, Layout::default()), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_duplicate_whose_content_starts_after_its_dash_is_removed_with_its_dash() {
+        let text = "env:\n- name: B\n  value: v\n- # item\n  name: B\n  value: stale\nx: 1\n";
+        assert_eq!(
+            upsert_root(text, Layout::default()),
+            "env:\n- name: B\n  value: v\nx: 1\n"
+        );
+        let text = "env:\n- name: B\n  value: v\n-\n  # two lines down\n  name: B\n  value: stale\n";
+        assert_eq!(upsert_root(text, Layout::default()), "env:\n- name: B\n  value: v\n");
+    }
+
+    #[test]
+    fn a_duplicate_named_through_an_alias_is_removed() {
+        let text = "env:\n- name: &n B\n  value: v\n- name: *n\n  value: stale\n";
+        assert_eq!(upsert_root(text, Layout::default()), "env:\n- name: &n B\n  value: v\n");
     }
 
     #[test]

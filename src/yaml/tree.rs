@@ -63,10 +63,14 @@ pub struct Sequence<'a> {
 
 /// An alias (`*name`): where it stands and the id of the anchor it names
 /// (0 when the anchor is not defined before it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Alias {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias<'a> {
     pub loc: Loc,
     pub id: usize,
+    /// The scalar the anchor names, when it names a scalar: an alias of a
+    /// scalar reads as that scalar (`name: *builder` is a name), as it does
+    /// to Kubernetes. Aliases of collections are never expanded here.
+    pub scalar: Option<Box<Scalar<'a>>>,
 }
 
 /// A YAML node. Aliases are kept as references, never expanded, so hostile
@@ -76,7 +80,7 @@ pub enum Node<'a> {
     Scalar(Scalar<'a>),
     Mapping(Mapping<'a>),
     Sequence(Sequence<'a>),
-    Alias(Alias),
+    Alias(Alias<'a>),
 }
 
 impl<'a> Node<'a> {
@@ -93,10 +97,17 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// The text of a scalar node, whatever its style.
+    /// The text of a scalar node (or of the scalar an alias names),
+    /// whatever its style.
     pub fn as_str(&self) -> Option<&str> {
+        self.as_scalar().map(|s| &*s.value)
+    }
+
+    /// The scalar this node is, or the scalar its alias names.
+    pub fn as_scalar(&self) -> Option<&Scalar<'a>> {
         match self {
-            Node::Scalar(s) => Some(&s.value),
+            Node::Scalar(s) => Some(s),
+            Node::Alias(a) => a.scalar.as_deref(),
             _ => None,
         }
     }
@@ -117,7 +128,7 @@ impl<'a> Node<'a> {
 
     /// A plain, untagged scalar that YAML 1.1 reads as null (`~`, `null`, empty).
     pub fn is_null(&self) -> bool {
-        matches!(self, Node::Scalar(s) if s.style == ScalarStyle::Plain && !s.tagged
+        matches!(self.as_scalar(), Some(s) if s.style == ScalarStyle::Plain && !s.tagged
             && matches!(&*s.value, "" | "~" | "null" | "Null" | "NULL"))
     }
 
@@ -164,6 +175,7 @@ pub fn parse(text: &str) -> Result<Option<Node<'_>>, SyntaxError> {
         stack: Vec::new(),
         root: None,
         documents: 0,
+        scalars: std::collections::HashMap::new(),
     };
     for_each_event(text, |event, span| builder.push(event, span))?;
     // `---` with nothing after it reads as a null node: no content either way.
@@ -239,6 +251,8 @@ struct Builder<'a> {
     stack: Vec<Open<'a>>,
     root: Option<Node<'a>>,
     documents: usize,
+    /// Anchored scalars by anchor id, for the aliases that name them.
+    scalars: std::collections::HashMap<usize, Scalar<'a>>,
 }
 
 impl<'a> Builder<'a> {
@@ -265,21 +279,28 @@ impl<'a> Builder<'a> {
                 if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
                     loc.end = block_scalar_end(self.text, loc.end);
                 }
-                self.attach(Node::Scalar(Scalar {
+                let scalar = Scalar {
                     value,
                     style,
                     tagged: tag.is_some(),
                     tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix())),
                     anchor,
                     loc,
-                }));
+                };
+                if anchor != 0 {
+                    self.scalars.insert(anchor, scalar.clone());
+                }
+                self.attach(Node::Scalar(scalar));
             }
             Event::Alias(id) => {
                 let loc = self.loc(&span);
-                self.attach(Node::Alias(Alias { loc, id }));
+                let scalar = self.scalars.get(&id).cloned().map(Box::new);
+                self.attach(Node::Alias(Alias { loc, id, scalar }));
             }
             Event::MappingStart(style, anchor, _) => {
                 let loc = self.loc(&span);
+                // A collection anchor redefining a scalar's name.
+                self.scalars.remove(&anchor);
                 let node = Mapping {
                     entries: Vec::new(),
                     flow: style == StructureStyle::Flow,
@@ -290,6 +311,8 @@ impl<'a> Builder<'a> {
             }
             Event::SequenceStart(style, anchor, _) => {
                 let loc = self.loc(&span);
+                // A collection anchor redefining a scalar's name.
+                self.scalars.remove(&anchor);
                 let node = Sequence {
                     items: Vec::new(),
                     flow: style == StructureStyle::Flow,
@@ -385,6 +408,18 @@ mod tests {
         let r = root("a: 1\na: 2\nb: &x {c: 1}\nd: *x\n");
         assert_eq!(r.str_at(&["a"]), Some("2"));
         assert!(matches!(r.path(&["d"]), Some(Node::Alias(_))));
+    }
+
+    #[test]
+    fn an_alias_of_a_scalar_reads_as_that_scalar() {
+        let r = root("a: &n deis-builder\nb: *n\nc: &z ~\nd: *z\ne: &n {f: 1}\ng: *n\n*n : 2\n");
+        assert_eq!(r.str_at(&["b"]), Some("deis-builder"));
+        assert!(r.path(&["d"]).is_some_and(Node::is_null));
+        assert_eq!(r.str_at(&["d"]), None);
+        // A collection anchor of the same name hides the scalar one.
+        assert_eq!(r.str_at(&["g"]), None);
+        let r = root("a: &k name\n*k : deis-builder\n");
+        assert_eq!(r.str_at(&["name"]), Some("deis-builder"));
     }
 
     #[test]

@@ -94,6 +94,19 @@ pub fn plain_is_string(s: &str) -> bool {
     resolve_plain(s).is_string()
 }
 
+/// The text of a scalar (or of the scalar an alias names) when a YAML 1.1
+/// reader takes it for a string: quoted, plain text that resolves to no
+/// other type, `!!str`, or a local tag; `None` for `0644` (the number 420),
+/// `true`, `~`, `!!int "5"` and collections.
+pub fn decoded_str<'n>(node: &'n Node<'_>) -> Option<&'n str> {
+    let s = node.as_scalar()?;
+    let is_string = match s.tag.as_deref() {
+        None => s.style != ScalarStyle::Plain || plain_is_string(&s.value),
+        Some(tag) => tag.strip_prefix(CORE).is_none_or(|core| core == "str"),
+    };
+    is_string.then_some(&*s.value)
+}
+
 /// Why a document cannot be decoded the way Kubernetes decodes it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{message}")]

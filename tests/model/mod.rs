@@ -214,11 +214,16 @@ fn declares(container: &Json, var: &str) -> bool {
     env_names(container).contains(&var)
 }
 
+/// The entry that defines `var` in the container's environment: with
+/// duplicate names the last one wins, as in the kubelet (which builds the
+/// environment in list order, a later entry overriding an earlier one; the
+/// API server warns that it "hides previous definition").
 fn env_value<'j>(container: &'j Json, var: &str) -> Option<&'j Json> {
     container
         .get("env")?
         .as_array()?
         .iter()
+        .rev()
         .find(|e| e.get("name").and_then(Json::as_str) == Some(var))
 }
 
@@ -678,6 +683,7 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
 
     let mut out = Vec::new();
     let mut seen_secret = false;
+    let mut seen_refresher = false;
     let mut seen = Vec::new();
     for (index, doc) in docs.iter().enumerate() {
         if !is_workflows(doc, ns) {
@@ -697,7 +703,16 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
                 Some(keep(rewrite_secret(doc.clone(), config)))
             }
             Role::Refresher | Role::RefresherAccess if !config.needs_refresher() => None,
-            Role::Refresher => Some(keep(configure_refresher(doc.clone(), config, &prefix, &image)?)),
+            // A second copy of a component the release holds once is removed,
+            // the first in stream order kept (docs/semantics.md, "Components
+            // per location"): as for the secret, so for the refresher and
+            // each of its access documents.
+            Role::Refresher if seen_refresher => None,
+            Role::Refresher => {
+                seen_refresher = true;
+                Some(keep(configure_refresher(doc.clone(), config, &prefix, &image)?))
+            }
+            Role::RefresherAccess if seen.iter().any(|k| k == kind(doc)) => None,
             Role::RefresherAccess => {
                 // Brought to what the location and namespace need, where it stands.
                 seen.push(kind(doc).to_owned());
