@@ -134,6 +134,8 @@ pub enum Refusal {
     NamespaceMismatch,
     /// on-cluster, but the input holds Workflow without its registry (exit 2).
     OnClusterWithoutRegistry,
+    /// A refresh time with a stock refresher image, which fails on one (exit 2).
+    RefreshTimeWithStockRefresher,
     /// A refresher Deployment with several containers, none of which is the
     /// refresher by image, variables or name (exit 1, a bad manifest).
     RefresherAmbiguous,
@@ -414,11 +416,14 @@ fn refresher_image(docs: &[&Json], config: &Config) -> String {
     if let Some(image) = own {
         return image.to_owned();
     }
+    // The platform is Hephy's when its builder or controller runs Hephy's
+    // images (`hephy/...`, `quay.io/hephy/...`).
     let hephy = docs
         .iter()
+        .filter(|d| kind(d) == "Deployment" && ["deis-builder", "deis-controller"].contains(&name(d)))
         .flat_map(|d| containers(d))
         .filter_map(|(_, c)| c.get("image")?.as_str())
-        .any(|i| i.starts_with("hephy/"));
+        .any(|i| repository(i).rsplit('/').nth(1) == Some("hephy"));
     if hephy {
         HEPHY_REFRESHER_IMAGE
     } else {
@@ -578,10 +583,59 @@ pub fn rule_tuples(doc: &Json) -> Vec<(String, String, String, String)> {
     out
 }
 
-fn refresher_env(config: &Config, prefix: &str) -> Vec<(&'static str, String)> {
+/// A non-empty string value of `var` in a container (its last entry, as
+/// the kubelet reads duplicates).
+fn own_value<'j>(container: &'j Json, var: &str) -> Option<&'j str> {
+    env_value(container, var)?
+        .get("value")?
+        .as_str()
+        .filter(|v| !v.is_empty())
+}
+
+/// The refresh time the refresher gets: the operator's, else the one the
+/// input's refresher already carries, else none (the provider default).
+fn refresh_time(docs: &[&Json], config: &Config) -> String {
+    if !config.token_refresh_time.is_empty() {
+        return config.token_refresh_time.clone();
+    }
+    docs.iter()
+        .find(|d| role(d) == Role::Refresher)
+        .and_then(|d| d.pointer(&refresher_container(d).ok()??))
+        .and_then(|c| own_value(c, "DEIS_TOKEN_REFRESH_TIME"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A published Deis or Hephy refresher, v1.0.0 to v1.2.2: each fails with a
+/// non-empty refresh time (v1.0.0 ignores it, the later ones panic on it).
+fn is_stock_refresher(image: &str) -> bool {
+    let stock = [
+        "quay.io/deis/registry-token-refresher",
+        "deis/registry-token-refresher",
+        "docker.io/deis/registry-token-refresher",
+        "hephy/registry-token-refresher",
+        "docker.io/hephy/registry-token-refresher",
+    ];
+    let tag = image
+        .split('@')
+        .next()
+        .unwrap_or(image)
+        .rsplit_once(':')
+        .map(|(_, t)| t);
+    let version: Option<Vec<u32>> = tag
+        .and_then(|t| t.strip_prefix('v'))
+        .and_then(|t| t.split('.').map(|p| p.parse().ok()).collect());
+    stock.contains(&repository(image))
+        && matches!(version.as_deref(), Some([1, minor, patch]) if (*minor, *patch) <= (2, 2))
+}
+
+/// The refresher's own variables: the namespace scan interval is the one its
+/// chart rendered (else Workflow's 5 seconds), the token refresh time the
+/// effective one.
+fn refresher_env(config: &Config, prefix: &str, namespace_refresh: &str, refresh: &str) -> Vec<(&'static str, String)> {
     let mut vars = registry_vars(&config.location, prefix);
-    vars.push(("DEIS_NAMESPACE_REFRESH_TIME", "5".into()));
-    vars.push(("DEIS_TOKEN_REFRESH_TIME", config.token_refresh_time.clone()));
+    vars.push(("DEIS_NAMESPACE_REFRESH_TIME", namespace_refresh.to_owned()));
+    vars.push(("DEIS_TOKEN_REFRESH_TIME", refresh.to_owned()));
     vars
 }
 
@@ -594,7 +648,13 @@ fn volume() -> Json {
 }
 
 /// Configure an existing refresher Deployment.
-fn configure_refresher(mut doc: Json, config: &Config, prefix: &str, image: &str) -> Result<Json, Refusal> {
+fn configure_refresher(
+    mut doc: Json,
+    config: &Config,
+    prefix: &str,
+    image: &str,
+    refresh: &str,
+) -> Result<Json, Refusal> {
     let spec_path = pod_spec_path("Deployment").expect("a workload");
     let chosen = refresher_container(&doc)?;
     // Other registry-consuming containers of the pod get the ordinary variables.
@@ -611,7 +671,8 @@ fn configure_refresher(mut doc: Json, config: &Config, prefix: &str, image: &str
     }
     if let Some(p) = chosen {
         let c = doc.pointer_mut(&p).expect("found above");
-        upsert_env(c, &refresher_env(config, prefix));
+        let namespace_refresh = own_value(c, "DEIS_NAMESPACE_REFRESH_TIME").unwrap_or("5").to_owned();
+        upsert_env(c, &refresher_env(config, prefix, &namespace_refresh, refresh));
         upsert_named(c, "volumeMounts", &mount());
         c.as_object_mut()
             .expect("a mapping")
@@ -626,8 +687,8 @@ fn configure_refresher(mut doc: Json, config: &Config, prefix: &str, image: &str
     Ok(doc)
 }
 
-fn new_refresher(config: &Config, prefix: &str, image: &str, ns: Option<&str>) -> Json {
-    let env: Vec<Json> = refresher_env(config, prefix)
+fn new_refresher(config: &Config, prefix: &str, image: &str, refresh: &str, ns: Option<&str>) -> Json {
+    let env: Vec<Json> = refresher_env(config, prefix, "5", refresh)
         .into_iter()
         .map(|(n, v)| json!({"name": n, "value": v}))
         .collect();
@@ -667,6 +728,7 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
     let ours: Vec<&Json> = docs.iter().filter(|d| is_workflows(d, ns)).collect();
     let prefix = secret_prefix(&ours, config);
     let image = refresher_image(&ours, config);
+    let refresh = refresh_time(&ours, config);
     let loc = config.location.as_str();
     let remove_registry = loc != "on-cluster" && !config.keep_on_cluster_registry;
     // Workflow's workloads: the builder and controller Deployments.
@@ -710,7 +772,13 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
             Role::Refresher if seen_refresher => None,
             Role::Refresher => {
                 seen_refresher = true;
-                Some(keep(configure_refresher(doc.clone(), config, &prefix, &image)?))
+                Some(keep(configure_refresher(
+                    doc.clone(),
+                    config,
+                    &prefix,
+                    &image,
+                    &refresh,
+                )?))
             }
             Role::RefresherAccess if seen.iter().any(|k| k == kind(doc)) => None,
             Role::RefresherAccess => {
@@ -748,6 +816,9 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
         });
     }
     if config.needs_refresher() && additions {
+        if !refresh.is_empty() && is_stock_refresher(&image) {
+            return Err(Refusal::RefreshTimeWithStockRefresher);
+        }
         let ns_required = ns.ok_or(Refusal::NamespaceUnknown)?;
         let has_refresher = ours.iter().any(|d| role(d) == Role::Refresher);
         let missing = |k: &str| !seen.iter().any(|s| s == k);
@@ -768,7 +839,7 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
         }
         if !has_refresher {
             out.push(Expected::Added {
-                doc: new_refresher(config, &prefix, &image, ns),
+                doc: new_refresher(config, &prefix, &image, &refresh, ns),
             });
         }
     }
