@@ -632,3 +632,16 @@ fn the_plan_lists_one_step_per_document_and_only_real_changes() {
     assert!(again.plan.steps.iter().all(|s| *s == Step::Keep), "{}", again.plan);
     assert!(again.plan.additions.is_empty());
 }
+
+// ---- Found by cargo mutants (docs/mutation-testing.md) ----
+
+#[test]
+fn on_cluster_removes_an_input_registry_secret_of_workflow() {
+    // On-cluster needs no registry credentials (SPEC 2): Workflow's own
+    // registry-secret in the input is dropped, not kept or rewritten.
+    let secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: deis\ntype: Opaque\ndata:\n  hostname: eA==\n";
+    let input = format!("{}{}{secret}", workflow(Some("deis")), registry(Some("deis")));
+    let out = ok(&input, "on-cluster", &Options::default());
+    assert!(!out.contains("kind: Secret"), "{out}");
+    assert!(out.contains("name: deis-registry\n"), "the registry stays:\n{out}");
+}
