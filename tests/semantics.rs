@@ -645,3 +645,21 @@ fn on_cluster_removes_an_input_registry_secret_of_workflow() {
     assert!(!out.contains("kind: Secret"), "{out}");
     assert!(out.contains("name: deis-registry\n"), "the registry stays:\n{out}");
 }
+
+#[test]
+fn a_foreign_documents_secret_prefix_does_not_change_workflows_output() {
+    // Another namespace's deis-builder is not Workflow's (SPEC 2): its
+    // DEIS_REGISTRY_SECRET_PREFIX must not take part in choosing the prefix.
+    let foreign = workload("deis-builder", Some("team-a"), "hephy/builder:v2.13.7", "other-prefix");
+    let mine = workload("deis-builder", Some("deis"), "hephy/builder:v2.13.7", "mine")
+        + &workload("deis-controller", Some("deis"), "hephy/controller:v2.22.0", "mine");
+    for location in ["off-cluster", "gcr", "ecr"] {
+        let alone = ok(&mine, location, &ns("deis"));
+        let with_foreign = ok(&(mine.clone() + &foreign), location, &ns("deis"));
+        assert!(
+            with_foreign.contains(&foreign),
+            "the foreign document is kept as it was:\n{with_foreign}"
+        );
+        assert_eq!(with_foreign.replace(&foreign, ""), alone, "{location}");
+    }
+}
