@@ -663,3 +663,14 @@ fn a_foreign_documents_secret_prefix_does_not_change_workflows_output() {
         assert_eq!(with_foreign.replace(&foreign, ""), alone, "{location}");
     }
 }
+
+#[test]
+fn the_refreshers_registry_secret_mount_is_made_read_only() {
+    // The refresher mounts registry-secret read-only (SPEC 2): an input
+    // mount of it with `readOnly: false` is corrected, not taken as done.
+    let containers = "      - name: deis-registry-token-refresher\n        image: x\n        volumeMounts:\n        - name: registry-secret\n          mountPath: /var/run/secrets/deis/registry/creds\n          readOnly: false\n";
+    let input = workflow(Some("deis")) + &refresher(Some("deis"), containers);
+    let out = ok(&input, "ecr", &Options::default());
+    assert!(!out.contains("readOnly: false"), "{out}");
+    assert!(out.contains("readOnly: true"), "{out}");
+}
