@@ -674,3 +674,21 @@ fn the_refreshers_registry_secret_mount_is_made_read_only() {
     assert!(!out.contains("readOnly: false"), "{out}");
     assert!(out.contains("readOnly: true"), "{out}");
 }
+
+#[test]
+fn a_block_scalar_location_under_crlf_line_ends_is_replaced() {
+    // The editor finds a block scalar's `|` header across CRLF line ends.
+    let Some(k) = k8sjson() else { return };
+    let input = workflow(Some("deis"))
+        .replace("value: \"on-cluster\"\n", "value: |\n            on-cluster\n")
+        .replace('\n', "\r\n");
+    let out = decoded(&k, &ok(&input, "gcr", &Options::default()));
+    for name in ["deis-builder", "deis-controller"] {
+        let doc = get(&out, &format!("Deployment/deis/{name}")).expect(name);
+        assert_eq!(
+            var(doc, name, "DEIS_REGISTRY_LOCATION"),
+            Some(Json::from("gcr")),
+            "{out:?}"
+        );
+    }
+}
