@@ -708,3 +708,63 @@ fn an_ambiguous_refresher_is_exit_1_even_while_the_namespace_is_unknown() {
     let (code, message) = refusal(&refresher(None, containers), "ecr", &Options::default());
     assert_eq!(code, 1, "{message}");
 }
+
+// ---- Found by cargo mutants (docs/mutation-testing.md) ----
+
+#[test]
+fn on_cluster_removes_an_input_registry_secret_of_workflow() {
+    // On-cluster needs no registry credentials (SPEC 2): Workflow's own
+    // registry-secret in the input is dropped, not kept or rewritten.
+    let secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: deis\ntype: Opaque\ndata:\n  hostname: eA==\n";
+    let input = format!("{}{}{secret}", workflow(Some("deis")), registry(Some("deis")));
+    let out = ok(&input, "on-cluster", &Options::default());
+    assert!(!out.contains("kind: Secret"), "{out}");
+    assert!(out.contains("name: deis-registry\n"), "the registry stays:\n{out}");
+}
+
+#[test]
+fn a_foreign_documents_secret_prefix_does_not_change_workflows_output() {
+    // Another namespace's deis-builder is not Workflow's (SPEC 2): its
+    // DEIS_REGISTRY_SECRET_PREFIX must not take part in choosing the prefix.
+    let foreign = workload("deis-builder", Some("team-a"), "hephy/builder:v2.13.7", "other-prefix");
+    let mine = workload("deis-builder", Some("deis"), "hephy/builder:v2.13.7", "mine")
+        + &workload("deis-controller", Some("deis"), "hephy/controller:v2.22.0", "mine");
+    for location in ["off-cluster", "gcr", "ecr"] {
+        let alone = ok(&mine, location, &ns("deis"));
+        let with_foreign = ok(&(mine.clone() + &foreign), location, &ns("deis"));
+        assert!(
+            with_foreign.contains(&foreign),
+            "the foreign document is kept as it was:\n{with_foreign}"
+        );
+        assert_eq!(with_foreign.replace(&foreign, ""), alone, "{location}");
+    }
+}
+
+#[test]
+fn the_refreshers_registry_secret_mount_is_made_read_only() {
+    // The refresher mounts registry-secret read-only (SPEC 2): an input
+    // mount of it with `readOnly: false` is corrected, not taken as done.
+    let containers = "      - name: deis-registry-token-refresher\n        image: x\n        volumeMounts:\n        - name: registry-secret\n          mountPath: /var/run/secrets/deis/registry/creds\n          readOnly: false\n";
+    let input = workflow(Some("deis")) + &refresher(Some("deis"), containers);
+    let out = ok(&input, "ecr", &Options::default());
+    assert!(!out.contains("readOnly: false"), "{out}");
+    assert!(out.contains("readOnly: true"), "{out}");
+}
+
+#[test]
+fn a_block_scalar_location_under_crlf_line_ends_is_replaced() {
+    // The editor finds a block scalar's `|` header across CRLF line ends.
+    let Some(k) = k8sjson() else { return };
+    let input = workflow(Some("deis"))
+        .replace("value: \"on-cluster\"\n", "value: |\n            on-cluster\n")
+        .replace('\n', "\r\n");
+    let out = decoded(&k, &ok(&input, "gcr", &Options::default()));
+    for name in ["deis-builder", "deis-controller"] {
+        let doc = get(&out, &format!("Deployment/deis/{name}")).expect(name);
+        assert_eq!(
+            var(doc, name, "DEIS_REGISTRY_LOCATION"),
+            Some(Json::from("gcr")),
+            "{out:?}"
+        );
+    }
+}
