@@ -358,20 +358,44 @@ pub fn workflow_namespace(docs: &[Json], config: &Config) -> Result<Option<Strin
         [] | [None] => {}
         _ => return Err(Refusal::NamespaceConflict),
     }
-    let from_rbac = docs
+    // The chart's own bindings (named `deis-*` or `deis:*`; the refresher's
+    // is this tool's) give Workflow's service accounts (`deis-*`) the release
+    // namespace; they must agree.
+    let mut from_rbac: Vec<&str> = docs
         .iter()
         .filter(|d| matches!(kind(d), "RoleBinding" | "ClusterRoleBinding"))
+        .filter(|d| (name(d).starts_with("deis-") || name(d).starts_with("deis:")) && name(d) != REFRESHER_RBAC)
         .filter_map(|d| d.get("subjects")?.as_array())
         .flatten()
-        .find(|s| {
+        .filter(|s| {
             s.get("kind").and_then(Json::as_str) == Some("ServiceAccount")
                 && s.get("name")
                     .and_then(Json::as_str)
-                    .is_some_and(|n| ["deis-builder", "deis-controller"].contains(&n))
+                    .is_some_and(|n| n.starts_with("deis-"))
         })
-        .and_then(|s| s.get("namespace")?.as_str())
-        .filter(|ns| !ns.is_empty());
-    Ok(from_rbac.map(str::to_owned))
+        .filter_map(|s| s.get("namespace")?.as_str())
+        .filter(|ns| !ns.is_empty())
+        .collect();
+    from_rbac.sort_unstable();
+    from_rbac.dedup();
+    match from_rbac.as_slice() {
+        [one] => return Ok(Some((*one).to_owned())),
+        [] => {}
+        _ => return Err(Refusal::NamespaceConflict),
+    }
+    // Last: the namespace of what this tool generated on an earlier run.
+    let mut generated: Vec<&str> = docs
+        .iter()
+        .filter(|d| d.pointer("/metadata/labels/registry.deis.io~1generated-by") == Some(&json!("workflow-registry")))
+        .filter_map(|d| namespace(d))
+        .collect();
+    generated.sort_unstable();
+    generated.dedup();
+    match generated.as_slice() {
+        [one] => Ok(Some((*one).to_owned())),
+        [] => Ok(None),
+        _ => Err(Refusal::NamespaceConflict),
+    }
 }
 
 fn is_workflows(doc: &Json, ns: Option<&str>) -> bool {
