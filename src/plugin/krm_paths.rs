@@ -13,6 +13,7 @@
 use std::collections::HashSet;
 
 use crate::manifest::{parse_stream, Document};
+use crate::transform::GENERATED_LABEL;
 use crate::yaml::edit::Editor;
 use crate::yaml::emit::{Layout, Value};
 
@@ -24,7 +25,8 @@ const LEGACY_INDEX: &str = "config.kubernetes.io/index";
 /// Workflow's own components: their file is where Workflow's manifests live.
 const ANCHORS: [&str; 2] = ["deis-builder", "deis-controller"];
 
-/// `stream` with a path annotation on every document that lacks one. A
+/// `stream` with a path annotation on every document this tool added (its
+/// `registry.deis.io/generated-by` label) that lacks one. A
 /// stream that does not parse is returned as it is (the transform wrote it;
 /// it never happens, and annotations are not worth failing a run over).
 pub fn annotate(stream: &str) -> String {
@@ -39,7 +41,10 @@ pub fn annotate(stream: &str) -> String {
         let Some(root) = doc.root.as_ref().and_then(|r| r.as_mapping()) else {
             continue;
         };
-        if path_of(doc).is_some() || doc.kind().is_none() {
+        // Only what this tool added: an input item without a path is
+        // someone else's document, and is never touched.
+        let added = doc.str_at(&["metadata", "labels", GENERATED_LABEL]).is_some();
+        if !added || path_of(doc).is_some() || doc.kind().is_none() {
             continue;
         }
         let path = unused(
@@ -175,7 +180,7 @@ mod tests {
     #[test]
     fn added_documents_go_next_to_workflows_own_file() {
         let stream = format!(
-            "---\n{WORKFLOW}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: deis\n  labels:\n    heritage: deis\ntype: Opaque\n"
+            "---\n{WORKFLOW}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: deis\n  labels:\n    heritage: deis\n    {GENERATED_LABEL}: workflow-registry\ntype: Opaque\n"
         );
         let out = annotate(&stream);
         let docs = parse_stream(&out).unwrap();
@@ -198,10 +203,17 @@ mod tests {
 
     #[test]
     fn without_a_path_on_workflows_files_the_namespace_directory_is_used() {
-        let stream = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: deis-controller, namespace: deis}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: deis:deis-registry-token-refresher\n";
-        let out = annotate(stream);
+        let stream = format!("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: deis-controller, namespace: deis}}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: deis:deis-registry-token-refresher\n  labels: {{{GENERATED_LABEL}: workflow-registry}}\n");
+        let out = annotate(&stream);
         let docs = parse_stream(&out).unwrap();
-        assert_eq!(path_of(&docs[0]), Some("deis/deis-controller-deployment.yaml"), "{out}");
+        // An input item without a path is someone else's: untouched.
+        assert_eq!(path_of(&docs[0]), None, "{out}");
+        assert!(
+            out.starts_with(
+                "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: deis-controller, namespace: deis}\n---\n"
+            ),
+            "{out}"
+        );
         assert_eq!(
             path_of(&docs[1]),
             Some("deis/deis-registry-token-refresher-clusterrole.yaml"),
@@ -211,7 +223,7 @@ mod tests {
 
     #[test]
     fn a_taken_name_gets_a_number() {
-        let stream = format!("---\n{WORKFLOW}---\nkind: Secret\nmetadata:\n  name: registry-secret\n  annotations:\n    config.kubernetes.io/path: manifests/deis-registry-secret.yaml\n---\nkind: Secret\nmetadata:\n  name: registry-secret\n");
+        let stream = format!("---\n{WORKFLOW}---\nkind: Secret\nmetadata:\n  name: registry-secret\n  annotations:\n    config.kubernetes.io/path: manifests/deis-registry-secret.yaml\n---\nkind: Secret\nmetadata:\n  name: registry-secret\n  labels: {{{GENERATED_LABEL}: workflow-registry}}\n");
         let docs_out = annotate(&stream);
         let docs = parse_stream(&docs_out).unwrap();
         assert_eq!(
