@@ -681,6 +681,11 @@ fn configure_refresher(
 ) -> Result<Json, Refusal> {
     let spec_path = pod_spec_path("Deployment").expect("a workload");
     let chosen = refresher_container(&doc)?;
+    // No container at all (a pod Kubernetes would refuse anyway): nothing to
+    // configure, the document stays as it is.
+    if chosen.is_none() {
+        return Ok(doc);
+    }
     // Other registry-consuming containers of the pod get the ordinary variables.
     let others: Vec<String> = target_containers(&doc)
         .into_iter()
