@@ -197,15 +197,6 @@ impl<'a> Editor<'a> {
         self.replace(at, at, text);
     }
 
-    /// Set a scalar node to the string `value`, unless it already reads as it.
-    pub fn set_scalar(&mut self, node: &Node<'_>, value: &str) {
-        self.journal.push(Op::SetScalar {
-            node: At::of(node),
-            value: value.to_owned(),
-        });
-        self.scalar_splice(node, value);
-    }
-
     fn scalar_splice(&mut self, node: &Node<'_>, value: &str) {
         if reads_as_string(node, value) {
             return;

@@ -58,8 +58,6 @@ impl At {
 /// One edit, as meaning.
 #[derive(Debug, Clone)]
 pub enum Op {
-    /// The scalar at `node` becomes the string `value`.
-    SetScalar { node: At, value: String },
     /// `map[key]` becomes `value`; mappings merge key by key.
     SetEntry { map: At, key: String, value: Value },
     /// The key at `key` (a key node of `map`) is removed.
@@ -353,12 +351,6 @@ fn item_name(item: &[(String, Value)]) -> Option<&str> {
 /// do faithfully (an edit through a merge key or an alias).
 fn apply_op(json: &mut Json, root: &Node<'_>, index: &Index, op: &Op) -> Result<(), Refusal> {
     match op {
-        Op::SetScalar { node, value } => {
-            let place = index.place(*node)?;
-            let line = place.line;
-            let slot = get_mut(json, &place.path).ok_or_else(|| refuse(line, "the value is not where it was read"))?;
-            *slot = Json::String(value.clone());
-        }
         Op::SetEntry { map, key, value } => {
             let place = index.place(*map)?;
             let object = object_at(json, place)?;
@@ -617,7 +609,7 @@ pub fn check_tree(root: &Node<'_>, edited: &str, journal: &[Op]) -> Result<(), R
     let mut key_targets = HashSet::new();
     for op in journal {
         match op {
-            Op::SetScalar { node: at, .. } | Op::SetEntry { map: at, .. } | Op::UpsertNamed { parent: at, .. } => {
+            Op::SetEntry { map: at, .. } | Op::UpsertNamed { parent: at, .. } => {
                 targets.insert(*at);
             }
             Op::RemoveEntry { map, key } => {
