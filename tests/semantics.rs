@@ -768,3 +768,37 @@ fn a_block_scalar_location_under_crlf_line_ends_is_replaced() {
         );
     }
 }
+
+#[test]
+fn a_chart_prefix_written_with_an_unresolved_or_binary_tag_reads_as_kubernetes_reads_it() {
+    // go-yaml leaves a core tag it cannot resolve (`!!pt`) as the text, and
+    // decodes `!!binary` to its bytes: both prefixes below are "acme" to
+    // Kubernetes, so "acme" is the chart's prefix that stands (found by the
+    // filter fuzz target, 2026-11-30).
+    let Some(k) = k8sjson() else { return };
+    let input = workload("deis-builder", Some("deis"), "hephy/builder:v2.13.7", "acme")
+        .replace("value: \"acme\"", "value: !!pt acme")
+        + &workload("deis-controller", Some("deis"), "hephy/controller:v2.22.0", "acme")
+            .replace("value: \"acme\"", "value: !!binary YWNtZQ==");
+    let before = decoded(&k, &input);
+    for name in ["deis-builder", "deis-controller"] {
+        let doc = get(&before, &format!("Deployment/deis/{name}")).expect(name);
+        assert_eq!(
+            var(doc, name, "DEIS_REGISTRY_SECRET_PREFIX"),
+            Some(Json::from("acme")),
+            "input {name}"
+        );
+    }
+    for location in ["off-cluster", "gcr", "ecr"] {
+        let out = decoded(&k, &ok(&input, location, &Options::default()));
+        for name in ["deis-builder", "deis-controller"] {
+            let doc = get(&out, &format!("Deployment/deis/{name}")).expect(name);
+            assert_eq!(
+                var(doc, name, "DEIS_REGISTRY_SECRET_PREFIX"),
+                Some(Json::from("acme")),
+                "{location} {name}"
+            );
+        }
+        assert!(get(&out, "Secret/deis/registry-secret").is_some(), "{location}");
+    }
+}

@@ -1,5 +1,7 @@
 //! Where the containers of each workload kind live.
 
+use std::borrow::Cow;
+
 use crate::yaml::tree::{Mapping, Node};
 use crate::yaml::yaml11;
 
@@ -39,7 +41,7 @@ impl<'d, 'a> Container<'d, 'a> {
 
 impl<'d, 'a> Container<'d, 'a> {
     /// The literal `value` of env var `name` (not `valueFrom`, not null).
-    pub fn env_value(&self, name: &str) -> Option<&'d str> {
+    pub fn env_value(&self, name: &str) -> Option<Cow<'d, str>> {
         let env = self.node.get("env")?.as_sequence()?;
         let item = env
             .items
@@ -52,7 +54,7 @@ impl<'d, 'a> Container<'d, 'a> {
     }
 
     /// The container's image, when it decodes as a string.
-    pub fn image(&self) -> Option<&'d str> {
+    pub fn image(&self) -> Option<Cow<'d, str>> {
         yaml11::decoded_str(self.node.get("image")?)
     }
 }
@@ -104,13 +106,31 @@ mod tests {
     fn values_and_images_count_only_when_they_decode_as_strings() {
         let text = "kind: Pod\nspec:\n  containers:\n  - name: a\n    image: &i 'x:1'\n    env:\n    \
             - {name: P, value: 0644}\n    - {name: Q, value: '0644'}\n    - {name: R, value: true}\n    \
-            - {name: S, value: !!str 5}\n    - {name: T, value: ~}\n  - name: b\n    image: *i\n  \
+            - {name: S, value: !!str 5}\n    - {name: T, value: ~}\n    - {name: U, value: !!pt 'a'}\n    \
+            - {name: V, value: !!binary cHJpdmF0ZQ==}\n    - {name: W, value: !!int 5}\n  - name: b\n    image: *i\n  \
             - name: c\n    image: 12\n";
         let docs = parse_stream(text).unwrap();
         let all = containers(&docs[0]);
-        let values: Vec<Option<&str>> = ["P", "Q", "R", "S", "T"].map(|n| all[0].env_value(n)).to_vec();
-        assert_eq!(values, [None, Some("0644"), None, Some("5"), None]);
-        let images: Vec<Option<&str>> = all.iter().map(|c| c.image()).collect();
+        // A core tag go-yaml does not resolve (`!!pt`) reads as its text; `!!binary` as its bytes.
+        let values: Vec<Option<Cow<str>>> = ["P", "Q", "R", "S", "T", "U", "V", "W"]
+            .map(|n| all[0].env_value(n))
+            .to_vec();
+        let values: Vec<Option<&str>> = values.iter().map(Option::as_deref).collect();
+        assert_eq!(
+            values,
+            [
+                None,
+                Some("0644"),
+                None,
+                Some("5"),
+                None,
+                Some("a"),
+                Some("private"),
+                None
+            ]
+        );
+        let images: Vec<Option<Cow<str>>> = all.iter().map(|c| c.image()).collect();
+        let images: Vec<Option<&str>> = images.iter().map(Option::as_deref).collect();
         assert_eq!(images, [Some("x:1"), Some("x:1"), None]);
     }
 }

@@ -2,6 +2,7 @@
 //! (keep, drop, remove, or rewrite with these edits), and the documents to
 //! add. `--verbose` prints it; tests compare it. Nothing here edits text.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -197,14 +198,14 @@ pub fn plan(
         let index = refresher::container(&all).ok().flatten()?;
         let c = all.get(index)?;
         Some((
-            c.image().map(str::to_owned),
-            c.env_value(TOKEN_REFRESH_VAR).map(str::to_owned),
+            c.image().map(Cow::into_owned),
+            c.env_value(TOKEN_REFRESH_VAR).map(Cow::into_owned),
         ))
     });
     let hephy = owned(Role::Workload).any(|(d, _)| {
         containers(&d.doc)
             .iter()
-            .any(|c| c.image().is_some_and(refresher::is_hephy_image))
+            .any(|c| c.image().is_some_and(|i| refresher::is_hephy_image(&i)))
     });
     let (refresher_image, image_origin) = match (&settings.refresher_image, &input_refresher) {
         (Some(image), _) => (image.clone(), "the configuration"),
@@ -331,7 +332,7 @@ fn chart_prefix(
             .iter()
             .filter_map(|&i| all.get(i)?.env_value(PREFIX_VAR))
             .filter(|p| !p.is_empty())
-            .map(str::to_owned)
+            .map(Cow::into_owned)
             .collect()
     };
     let chart_prefixes: BTreeSet<String> =
@@ -483,7 +484,7 @@ impl Stream<'_> {
                     let namespace_refresh = c
                         .env_value(NAMESPACE_REFRESH_VAR)
                         .filter(|v| !v.is_empty())
-                        .unwrap_or(NAMESPACE_REFRESH_SECONDS);
+                        .unwrap_or(Cow::Borrowed(NAMESPACE_REFRESH_SECONDS));
                     let mut vars = self.registry_vars(effective);
                     vars.push((NAMESPACE_REFRESH_VAR.into(), namespace_refresh.into()));
                     vars.push((TOKEN_REFRESH_VAR.into(), effective.refresh_time.clone()));
@@ -496,7 +497,7 @@ impl Stream<'_> {
                     edits.push(Edit::Refresher {
                         index,
                         container: c.name.to_owned(),
-                        image: (c.image() != Some(effective.refresher_image.as_str()))
+                        image: (c.image().as_deref() != Some(effective.refresher_image.as_str()))
                             .then(|| effective.refresher_image.clone()),
                     });
                 }

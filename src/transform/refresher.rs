@@ -58,7 +58,7 @@ pub fn is_stock_image(image: &str) -> bool {
 pub fn container(all: &[Container<'_, '_>]) -> Result<Option<usize>, String> {
     let main: Vec<(usize, &Container<'_, '_>)> = all.iter().enumerate().filter(|(_, c)| !c.init).collect();
     let by = |pred: &dyn Fn(&Container<'_, '_>) -> bool| main.iter().find(|(_, c)| pred(c)).map(|(i, _)| *i);
-    Ok(by(&|c| c.image().is_some_and(is_refresher_image))
+    Ok(by(&|c| c.image().is_some_and(|i| is_refresher_image(&i)))
         .or_else(|| by(&|c| OWN_VARS.iter().any(|v| c.declares(v))))
         .or_else(|| by(&|c| c.name == super::REFRESHER)))
     .and_then(|found| match (found, main.as_slice()) {

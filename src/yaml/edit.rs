@@ -737,7 +737,7 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
 /// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.
 /// An alias of such a scalar reads as it too (`name: *loc`).
 pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
-    yaml11::decoded_str(node) == Some(value)
+    yaml11::decoded_str(node).is_some_and(|s| s == value)
 }
 
 /// Whether a scalar with this (resolved) tag reads as its text: `!!str`,

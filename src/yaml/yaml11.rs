@@ -2,6 +2,7 @@
 //! resolves plain scalars, and a conversion of a tree to the JSON that
 //! Kubernetes would see.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use base64::Engine;
@@ -94,17 +95,25 @@ pub fn plain_is_string(s: &str) -> bool {
     resolve_plain(s).is_string()
 }
 
-/// The text of a scalar (or of the scalar an alias names) when a YAML 1.1
-/// reader takes it for a string: quoted, plain text that resolves to no
-/// other type, `!!str`, or a local tag; `None` for `0644` (the number 420),
-/// `true`, `~`, `!!int "5"` and collections.
-pub fn decoded_str<'n>(node: &'n Node<'_>) -> Option<&'n str> {
+/// The string a YAML 1.1 reader (Kubernetes) makes of a scalar, or of the
+/// scalar an alias names: quoted or plain text that resolves to no other
+/// type, `!!str`, a local tag or a core tag go-yaml does not resolve
+/// (`!!timestamp`, `!!pt`: the text), or the decoded bytes of `!!binary`.
+/// `None` for `0644` (the number 420), `true`, `~`, `!!int "5"`, what
+/// Kubernetes cannot decode, and collections. The same rule as [`decode`]:
+/// reading a value and checking an edit must never disagree.
+pub fn decoded_str<'n>(node: &'n Node<'_>) -> Option<Cow<'n, str>> {
     let s = node.as_scalar()?;
-    let is_string = match s.tag.as_deref() {
-        None => s.style != ScalarStyle::Plain || plain_is_string(&s.value),
-        Some(tag) => tag.strip_prefix(CORE).is_none_or(|core| core == "str"),
+    let decoder = Decoder {
+        anchors: HashMap::new(),
+        budget: 0,
+        lenient: false,
     };
-    is_string.then_some(&*s.value)
+    match decoder.scalar(node, s) {
+        Ok(Json::String(text)) if text == *s.value => Some(Cow::Borrowed(&*s.value)),
+        Ok(Json::String(text)) => Some(Cow::Owned(text)),
+        _ => None,
+    }
 }
 
 /// Why a document cannot be decoded the way Kubernetes decodes it.
