@@ -36,6 +36,12 @@ const SCALARS: &[&str] = &[
     "x",
     "1:20",
     "true",
+    // go-yaml tries numbers only after a digit, a sign or a dot.
+    "_1",
+    "_0x1F",
+    "._5",
+    "-_1",
+    "1__0",
 ];
 const TAGS: &[&str] = &[
     "",

@@ -22,10 +22,24 @@ fn resolve_plain(s: &str) -> Json {
         }
         _ => {}
     }
-    if let Some(i) = parse_int(s) {
-        return Json::Number(i);
-    }
-    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    // go-yaml v2 tries numbers only for a plain scalar that starts with a
+    // digit, a sign or a dot (its resolve table): `_1` is a string. After a
+    // dot it parses the text as it is (`._5` is a string); after a digit or
+    // sign it removes every `_` first (`1_0` is 10).
+    let plain: Cow<'_, str> = match s.as_bytes().first() {
+        Some(b'0'..=b'9' | b'+' | b'-') => {
+            if let Some(i) = parse_int(s) {
+                return Json::Number(i);
+            }
+            if s.contains('_') {
+                Cow::Owned(s.replace('_', ""))
+            } else {
+                Cow::Borrowed(s)
+            }
+        }
+        Some(b'.') => Cow::Borrowed(s),
+        _ => return Json::String(s.to_owned()),
+    };
     if is_float(&plain) {
         if let Some(n) = plain.parse::<f64>().ok().and_then(Number::from_f64) {
             return Json::Number(n);
@@ -41,7 +55,11 @@ fn resolve_plain(s: &str) -> Json {
 
 /// Go's `strconv.ParseInt(s, 0, 64)` (then `ParseUint`) after removing `_`.
 fn parse_int(s: &str) -> Option<Number> {
-    let plain: String = s.chars().filter(|&c| c != '_').collect();
+    let plain: Cow<'_, str> = if s.contains('_') {
+        Cow::Owned(s.replace('_', ""))
+    } else {
+        Cow::Borrowed(s)
+    };
     let (negative, digits) = match plain.as_bytes().first()? {
         b'-' => (true, &plain[1..]),
         b'+' => (false, &plain[1..]),
@@ -405,7 +423,21 @@ mod tests {
         assert_eq!(resolve_plain("-12"), json!(-12));
         assert_eq!(resolve_plain("1e3"), json!(1000.0));
         assert_eq!(resolve_plain("~"), json!(null));
-        for s in ["1:20", "2001-12-14", "0.0.1", "v1", "e3", "1e", "0x", "abc"] {
+        // Kubernetes' decoder (k8sjson) reads these as strings too.
+        for s in [
+            "1:20",
+            "2001-12-14",
+            "0.0.1",
+            "v1",
+            "e3",
+            "1e",
+            "0x",
+            "abc",
+            "_1",
+            "__",
+            "._5",
+            "_0x1F",
+        ] {
             assert!(plain_is_string(s), "{s}");
         }
         assert!(!plain_is_string(".inf"));
