@@ -31,6 +31,8 @@ pub use targets::{Selector, Target, Targeting, LOCATION_VAR, PREFIX_VAR};
 
 use std::borrow::Cow;
 
+use rayon::prelude::*;
+
 use crate::config::Settings;
 use crate::manifest::{scan, InputError, Summary};
 
@@ -81,6 +83,17 @@ impl Output<'_> {
     }
 }
 
+/// Run a check on every document, in parallel (each walks a whole tree, and
+/// on one thread they would leave the second core idle); the first failure
+/// in stream order is the one reported, as it would be one after another.
+fn check_each<'d, 'a: 'd>(
+    docs: &[&'d Summary<'a>],
+    check: impl Fn(&Summary<'a>) -> Result<(), InputError> + Sync,
+) -> Result<(), InputError> {
+    let results: Vec<Result<(), InputError>> = docs.par_iter().map(|d| check(d)).collect();
+    results.into_iter().collect()
+}
+
 /// Apply `settings` to a manifest stream.
 pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Result<Output<'a>, Error> {
     let targeting = &options.targeting;
@@ -97,13 +110,16 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     // Aliases and merge keys must not make the tree read another document
     // than Kubernetes decodes: its identity for every document, its
     // containers for every document the transform may change.
-    docs.iter().try_for_each(|d| facts::check_identity(d))?;
+    check_each(&docs, |d| facts::check_identity(d))?;
     let namespace = namespace::discover(given.as_ref(), &docs)?;
     let classes = classify::classify_all(&docs, namespace.name.as_deref(), targeting);
-    docs.iter()
+    let owned: Vec<&Summary<'a>> = docs
+        .iter()
         .zip(&classes)
         .filter(|(_, class)| class.owner != classify::Owner::Foreign)
-        .try_for_each(|(d, _)| facts::check_containers(d))?;
+        .map(|(d, _)| *d)
+        .collect();
+    check_each(&owned, |d| facts::check_containers(d))?;
     let mut plan = plan::plan(&scan, &docs, &classes, settings, options, namespace)?;
     // Documents are told apart by `\n---` (here and in Kubernetes' stream
     // reader): generated ones never use a lone `\r`.
