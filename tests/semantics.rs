@@ -802,3 +802,28 @@ fn a_chart_prefix_written_with_an_unresolved_or_binary_tag_reads_as_kubernetes_r
         assert!(get(&out, "Secret/deis/registry-secret").is_some(), "{location}");
     }
 }
+
+#[test]
+fn a_duplicate_refreshers_image_is_not_taken_when_the_first_refresher_has_none() {
+    // The first refresher in stream order is the input's refresher (a later
+    // one is a duplicate and goes): when it names no image, the image follows
+    // the platform (Deis images here), never the duplicate's (found by the
+    // filter fuzz target, where the reference model had it the other way).
+    let Some(k) = k8sjson() else { return };
+    let first = refresher(Some("deis"), "      - name: deis-registry-token-refresher\n");
+    let second = refresher(
+        Some("deis"),
+        "      - name: deis-registry-token-refresher\n        image: hephy/registry-token-refresher:v1.2.2\n",
+    );
+    let input = deis_workflow(Some("deis")) + &first + &second;
+    let out = decoded(&k, &ok(&input, "gcr", &Options::default()));
+    assert_eq!(count(&out, ("Deployment", "deis-registry-token-refresher")), 1);
+    let doc = get(&out, "Deployment/deis/deis-registry-token-refresher").expect("the refresher");
+    let images: Vec<&Json> = doc["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .expect("containers")
+        .iter()
+        .map(|c| &c["image"])
+        .collect();
+    assert_eq!(images, [&Json::from("quay.io/deis/registry-token-refresher:v1.1.3")]);
+}

@@ -432,11 +432,13 @@ fn refresher_image(docs: &[&Json], config: &Config) -> String {
     if let Some(image) = &config.refresher_image {
         return image.clone();
     }
+    // The input's refresher is the first (a later one is a duplicate, removed):
+    // its image, if it has one; another duplicate's image never counts.
     let own = docs
         .iter()
-        .filter(|d| role(d) == Role::Refresher)
-        .filter_map(|d| d.pointer(&refresher_container(d).ok()??))
-        .find_map(|c| c.get("image")?.as_str());
+        .find(|d| role(d) == Role::Refresher)
+        .and_then(|d| d.pointer(&refresher_container(d).ok()??))
+        .and_then(|c| c.get("image")?.as_str());
     if let Some(image) = own {
         return image.to_owned();
     }
