@@ -768,3 +768,17 @@ fn a_block_scalar_location_under_crlf_line_ends_is_replaced() {
         );
     }
 }
+
+// ---- Found by cargo mutants, campaign of 30 November (docs/mutants-1130.md) ----
+
+#[test]
+fn a_document_with_lists_directly_in_lists_is_passed_through() {
+    // No alias and no merge key anywhere: nothing to check, nothing refused,
+    // however the lists nest (facts.rs counts the depth of lists too).
+    let grid = "---\napiVersion: example.com/v1\nkind: Grid\nmetadata:\n  name: deis-grid\n  namespace: deis\ncells: [[1, 2], [3, [4, [5]]]]\nrows:\n- - a\n  - - b\n    - - c\n";
+    let input = workflow(Some("deis")) + grid;
+    for location in ["off-cluster", "gcr"] {
+        let out = ok(&input, location, &Options::default());
+        assert!(out.contains(grid), "{location}: the document is kept as it was:\n{out}");
+    }
+}
