@@ -782,3 +782,22 @@ fn a_document_with_lists_directly_in_lists_is_passed_through() {
         assert!(out.contains(grid), "{location}: the document is kept as it was:\n{out}");
     }
 }
+
+#[test]
+fn a_target_with_an_empty_kind_or_name_is_a_usage_error() {
+    // `--target KIND/NAME[/CONTAINER]`: KIND and NAME are required (exit 2, nothing written).
+    for target in [
+        "Deployment/",
+        "/deis-builder",
+        "/",
+        "//deis-builder",
+        "Deployment//deis-builder",
+    ] {
+        let out = run(
+            binary(&location_env("off-cluster")).args(["--target", target]),
+            &workflow(Some("deis")),
+        );
+        assert_eq!(out.status.code(), Some(2), "{target}: {}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "{target}");
+    }
+}
