@@ -801,3 +801,34 @@ fn a_target_with_an_empty_kind_or_name_is_a_usage_error() {
         assert!(out.stdout.is_empty(), "{target}");
     }
 }
+
+#[test]
+fn a_key_written_with_a_space_before_its_colon_gets_its_value_after_the_colon() {
+    // `env :` is the key `env` with an empty value; `rules :` is the key
+    // `rules`. The new values go after the colon.
+    let Some(k) = k8sjson() else { return };
+    let input = workflow(Some("deis")).replace(
+        "        env:\n        - name: DEIS_REGISTRY_LOCATION\n          value: \"on-cluster\"\n        - name: DEIS_REGISTRY_SECRET_PREFIX\n          value: \"private-registry\"\n",
+        "        env :\n",
+    );
+    assert_eq!(input.matches("env :\n").count(), 2);
+    let role = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: \"deis:deis-registry-token-refresher\"\nrules :\n- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [get]\n";
+    let docs = decoded(&k, &ok(&format!("{input}{role}"), "ecr", &Options::default()));
+    for name in ["deis-builder", "deis-controller"] {
+        let doc = get(&docs, &format!("Deployment/deis/{name}")).expect(name);
+        assert_eq!(
+            var(doc, name, "DEIS_REGISTRY_LOCATION"),
+            Some(Json::from("ecr")),
+            "{docs:?}"
+        );
+    }
+    let role = get(&docs, "ClusterRole//deis:deis-registry-token-refresher").expect("the role");
+    assert_eq!(
+        role["rules"],
+        serde_json::json!([
+            {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]},
+            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+            {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["private-registry-ecr"], "verbs": ["update"]},
+        ])
+    );
+}
