@@ -832,3 +832,25 @@ fn a_key_written_with_a_space_before_its_colon_gets_its_value_after_the_colon() 
         ])
     );
 }
+
+#[test]
+fn a_variable_with_both_value_and_value_from_gets_the_value_alone() {
+    // An env item may hold only one of `value` and `valueFrom`: setting the
+    // value drops the `valueFrom` next to it.
+    let Some(k) = k8sjson() else { return };
+    let input = workflow(Some("deis")).replace(
+        "          value: \"on-cluster\"\n",
+        "          value: \"on-cluster\"\n          valueFrom:\n            configMapKeyRef: {name: registry, key: location}\n",
+    );
+    assert_eq!(input.matches("valueFrom:").count(), 2);
+    let docs = decoded(&k, &ok(&input, "gcr", &Options::default()));
+    for name in ["deis-builder", "deis-controller"] {
+        let doc = get(&docs, &format!("Deployment/deis/{name}")).expect(name);
+        let env = &doc["spec"]["template"]["spec"]["containers"][0]["env"];
+        assert_eq!(
+            env[0],
+            serde_json::json!({"name": "DEIS_REGISTRY_LOCATION", "value": "gcr"}),
+            "{docs:?}"
+        );
+    }
+}
