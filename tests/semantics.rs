@@ -854,3 +854,20 @@ fn a_variable_with_both_value_and_value_from_gets_the_value_alone() {
         );
     }
 }
+
+#[test]
+fn an_image_that_only_a_merge_key_gives_is_refused_when_it_decides_the_platform() {
+    // The image says whether the platform runs Hephy's images (and so which
+    // refresher image is used): read through a merge key, the tree would not
+    // see it, so the run is refused, located. A merged image that decides
+    // nothing is no reason to refuse.
+    let head = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - <<: {image: ";
+    let tail = "}\n        name: deis-builder\n";
+    let hephy = format!("{head}hephy/builder:v2.13.7{tail}");
+    let (code, message) = refusal(&hephy, "ecr", &Options::default());
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("document 0") && message.contains("line"), "{message}");
+    let deis = format!("{head}quay.io/deis/builder:v2.13.4{tail}");
+    let out = ok(&deis, "ecr", &Options::default());
+    assert!(out.contains("quay.io/deis/registry-token-refresher:v1.1.3"), "{out}");
+}
