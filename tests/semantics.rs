@@ -871,3 +871,32 @@ fn an_image_that_only_a_merge_key_gives_is_refused_when_it_decides_the_platform(
     let out = ok(&deis, "ecr", &Options::default());
     assert!(out.contains("quay.io/deis/registry-token-refresher:v1.1.3"), "{out}");
 }
+
+#[test]
+fn an_empty_block_scalar_at_the_end_of_a_document_is_replaced() {
+    // `value: |` with no content is the empty string; when it ends the
+    // document, the line above the header is another entry, not a header.
+    let Some(k) = k8sjson() else { return };
+    let builder = |value: &str| {
+        format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-builder\n        image: hephy/builder:v2.13.7\n        env:\n        - name: DEIS_REGISTRY_SECRET_PREFIX\n          value: \"private-registry\"\n        - name: DEIS_REGISTRY_LOCATION\n          value: {value}\n"
+        )
+    };
+    let controller = workload(
+        "deis-controller",
+        Some("deis"),
+        "hephy/controller:v2.22.0",
+        "private-registry",
+    );
+    for header in ["|", ">-", "|- # the chart's"] {
+        for input in [builder(header) + &controller, controller.clone() + &builder(header)] {
+            let docs = decoded(&k, &ok(&input, "gcr", &Options::default()));
+            let doc = get(&docs, "Deployment/deis/deis-builder").expect("the builder");
+            assert_eq!(
+                var(doc, "deis-builder", "DEIS_REGISTRY_LOCATION"),
+                Some(Json::from("gcr")),
+                "{header}: {docs:?}"
+            );
+        }
+    }
+}
