@@ -900,3 +900,22 @@ fn an_empty_block_scalar_at_the_end_of_a_document_is_replaced() {
         }
     }
 }
+
+#[test]
+fn a_refresher_image_that_a_merge_key_overrides_is_refused() {
+    // The refresher's image is used as it is (is it stock? may it get a
+    // refresh time?). A merge key after `image:` overrides it for
+    // Kubernetes: the pod runs Deis' stock refresher, not the one the tree
+    // reads, and neither image is Hephy's, so only the image itself tells.
+    let input = refresher(
+        Some("deis"),
+        "      - name: deis-registry-token-refresher\n        image: example.com/ops/registry-token-refresher:v9\n        <<: {image: \"quay.io/deis/registry-token-refresher:v1.1.3\"}\n",
+    );
+    let (code, message) = refusal(
+        &format!("{}{input}", deis_workflow(Some("deis"))),
+        "ecr",
+        &Options::default(),
+    );
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+}
