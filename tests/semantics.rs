@@ -919,3 +919,34 @@ fn a_refresher_image_that_a_merge_key_overrides_is_refused() {
     assert_eq!(code, 1, "{message}");
     assert!(message.contains("merge key") && message.contains("line"), "{message}");
 }
+
+#[test]
+fn a_hook_of_another_chart_keeps_the_hooks_only_pass_hooks_only() {
+    // Helm 4 `separate`: the hooks pass may also carry another chart's hooks
+    // (a database migration Job that names nothing of Workflow's). They are
+    // hooks too: Workflow's hook copies still go, and the release ends up
+    // with one secret and one refresher.
+    let Some(k) = k8sjson() else { return };
+    let hook = "  annotations:\n    helm.sh/hook: pre-install\n";
+    let secret = format!(
+        "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n{hook}type: Opaque\ndata:\n  hostname: \"\"\n"
+    );
+    let migrate = format!(
+        "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: db-migrate\n{hook}spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: migrate\n        image: example.com/migrate:v1\n"
+    );
+    for location in ["off-cluster", "ecr"] {
+        let hooks_out = ok(&format!("{secret}{migrate}"), location, &ns("deis"));
+        assert!(
+            hooks_out.contains(&migrate),
+            "{location}: the other hook stays:\n{hooks_out}"
+        );
+        let manifests_out = ok(&workflow(None), location, &ns("deis"));
+        let release = decoded(&k, &format!("{hooks_out}{manifests_out}"));
+        assert_eq!(count(&release, ("Secret", "registry-secret")), 1, "{location}");
+        assert_eq!(
+            count(&release, ("Deployment", "deis-registry-token-refresher")),
+            usize::from(location == "ecr"),
+            "{location}"
+        );
+    }
+}
