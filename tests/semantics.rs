@@ -950,3 +950,22 @@ fn a_hook_of_another_chart_keeps_the_hooks_only_pass_hooks_only() {
         );
     }
 }
+
+#[test]
+fn an_empty_block_scalar_after_a_one_character_value_is_replaced() {
+    // The line above an empty block scalar's header ends with `~`, a token
+    // of one character: not a block scalar header.
+    let Some(k) = k8sjson() else { return };
+    let secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: ~\ntype: |\n";
+    for input in [
+        workflow(Some("deis")) + secret,
+        secret.to_owned() + &workflow(Some("deis")),
+    ] {
+        let docs = decoded(&k, &ok(&input, "gcr", &Options::default()));
+        let secret = get(&docs, "Secret/deis/registry-secret")
+            .or_else(|| get(&docs, "Secret//registry-secret"))
+            .expect("the secret");
+        assert_eq!(secret["type"], "Opaque", "{docs:?}");
+        assert_eq!(count(&docs, ("Secret", "registry-secret")), 1, "{docs:?}");
+    }
+}
