@@ -969,3 +969,22 @@ fn an_empty_block_scalar_after_a_one_character_value_is_replaced() {
         assert_eq!(count(&docs, ("Secret", "registry-secret")), 1, "{docs:?}");
     }
 }
+
+#[test]
+fn an_image_whose_only_slash_comes_first_is_read_without_failing() {
+    // `/builder:v1` is no valid reference, but reading it (is it Hephy's? a
+    // refresher?) must not stop the run: the builder is configured.
+    let Some(k) = k8sjson() else { return };
+    let input = workload("deis-builder", Some("deis"), "/builder:v2.13.7", "private-registry")
+        + &workload(
+            "deis-controller",
+            Some("deis"),
+            "/controller:v2.22.0",
+            "private-registry",
+        );
+    let docs = decoded(&k, &ok(&input, "gcr", &Options::default()));
+    for name in ["deis-builder", "deis-controller"] {
+        let doc = get(&docs, &format!("Deployment/deis/{name}")).expect(name);
+        assert_eq!(var(doc, name, "DEIS_REGISTRY_LOCATION"), Some(Json::from("gcr")));
+    }
+}
