@@ -988,3 +988,14 @@ fn an_image_whose_only_slash_comes_first_is_read_without_failing() {
         assert_eq!(var(doc, name, "DEIS_REGISTRY_LOCATION"), Some(Json::from("gcr")));
     }
 }
+
+#[test]
+fn a_registry_variable_named_only_through_a_merge_key_is_refused() {
+    // A container is registry-consuming when it declares DEIS_REGISTRY_LOCATION;
+    // declared through a merge key, the tree would not see it and the
+    // container would silently stay unconfigured: refused, located.
+    let app = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: my-app\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: example.com/app:v1\n        env:\n        - <<: {name: DEIS_REGISTRY_LOCATION, value: on-cluster}\n";
+    let (code, message) = refusal(&(workflow(Some("deis")) + app), "gcr", &Options::default());
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+}
