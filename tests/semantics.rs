@@ -999,3 +999,21 @@ fn a_registry_variable_named_only_through_a_merge_key_is_refused() {
     assert_eq!(code, 1, "{message}");
     assert!(message.contains("merge key") && message.contains("line"), "{message}");
 }
+
+#[test]
+fn only_registry_components_with_the_generated_label_are_orphans() {
+    // A document in another namespace that carries this tool's label but is
+    // none of the registry components (a user copied the label) is not an
+    // orphan of an earlier run: it stays.
+    let mine = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deis-notes\n  namespace: team-a\n  labels:\n    registry.deis.io/generated-by: workflow-registry\ndata:\n  a: b\n";
+    let orphan = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: deis-registry-token-refresher\n  namespace: team-a\n  labels:\n    registry.deis.io/generated-by: workflow-registry\n";
+    for location in ["off-cluster", "ecr"] {
+        let out = ok(
+            &format!("{}{mine}{orphan}", workflow(Some("deis"))),
+            location,
+            &Options::default(),
+        );
+        assert!(out.contains(mine), "{location}: kept as it was:\n{out}");
+        assert!(!out.contains(orphan), "{location}: the orphan goes:\n{out}");
+    }
+}
