@@ -1017,3 +1017,24 @@ fn only_registry_components_with_the_generated_label_are_orphans() {
         assert!(!out.contains(orphan), "{location}: the orphan goes:\n{out}");
     }
 }
+
+#[test]
+fn the_refreshers_own_namespace_refresh_time_stands() {
+    // DEIS_NAMESPACE_REFRESH_TIME of the input's refresher is the chart's
+    // setting: it stays; only a missing or empty one becomes the chart's
+    // default of 5.
+    let Some(k) = k8sjson() else { return };
+    for (given, expected) in [("\"10\"", "10"), ("\"\"", "5")] {
+        let containers = format!(
+            "      - name: deis-registry-token-refresher\n        image: hephy/registry-token-refresher:v1.2.2\n        env:\n        - name: DEIS_NAMESPACE_REFRESH_TIME\n          value: {given}\n"
+        );
+        let input = workflow(Some("deis")) + &refresher(Some("deis"), &containers);
+        let docs = decoded(&k, &ok(&input, "ecr", &Options::default()));
+        let r = get(&docs, "Deployment/deis/deis-registry-token-refresher").expect("the refresher");
+        assert_eq!(
+            var(r, "deis-registry-token-refresher", "DEIS_NAMESPACE_REFRESH_TIME"),
+            Some(Json::from(expected)),
+            "{given}"
+        );
+    }
+}
