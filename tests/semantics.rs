@@ -1038,3 +1038,30 @@ fn the_refreshers_own_namespace_refresh_time_stands() {
         );
     }
 }
+
+#[test]
+fn in_one_stream_with_the_manifests_the_charts_hook_secret_is_the_one_configured() {
+    // Helm 4 `combined` (and Helm 3): hooks and manifests come in one stream.
+    // The chart's registry-secret hook is Workflow's secret: it is brought up
+    // to date where it stands and stays a hook, not replaced by a new one.
+    let Some(k) = k8sjson() else { return };
+    let secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  annotations:\n    helm.sh/hook: pre-install\ntype: Opaque\ndata:\n  hostname: \"\"\n";
+    for location in ["off-cluster", "ecr"] {
+        let out = ok(&format!("{secret}{}", workflow(None)), location, &ns("deis"));
+        let docs = decoded(&k, &out);
+        let secrets: Vec<&Json> = docs
+            .iter()
+            .map(|(_, v)| v)
+            .filter(|v| v["kind"] == "Secret" && v["metadata"]["name"] == "registry-secret")
+            .collect();
+        assert_eq!(secrets.len(), 1, "{location}: {out}");
+        assert_eq!(
+            secrets[0]["metadata"]["annotations"]["helm.sh/hook"], "pre-install",
+            "{location}: {out}"
+        );
+        assert!(
+            out.starts_with("---\napiVersion: v1\nkind: Secret\n"),
+            "{location}: where it stands:\n{out}"
+        );
+    }
+}
