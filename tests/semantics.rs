@@ -1065,3 +1065,28 @@ fn in_one_stream_with_the_manifests_the_charts_hook_secret_is_the_one_configured
         );
     }
 }
+
+#[test]
+fn a_key_is_added_after_a_block_scalar_that_ends_its_mapping_under_lone_carriage_returns() {
+    // A block scalar's span ends at the start of the next line (here after a
+    // lone `\r`): the new `env` goes right there, not one character into the
+    // next container.
+    let Some(k) = k8sjson() else { return };
+    let builder = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-builder\n        image: hephy/builder:v2.13.7\n        workingDir: >\n          /app\n      - name: sidecar\n        image: envoyproxy/envoy:v1.30\n";
+    for input in [builder.to_owned(), builder.replace('\n', "\r")] {
+        let docs = decoded(&k, &ok(&input, "gcr", &Options::default()));
+        let builder = get(&docs, "Deployment/deis/deis-builder").expect("the builder");
+        let containers = &builder["spec"]["template"]["spec"]["containers"];
+        assert_eq!(containers[0]["workingDir"], "/app\n", "{input:?}");
+        assert_eq!(
+            var(builder, "deis-builder", "DEIS_REGISTRY_LOCATION"),
+            Some(Json::from("gcr")),
+            "{input:?}"
+        );
+        assert_eq!(
+            containers[1],
+            serde_json::json!({"name": "sidecar", "image": "envoyproxy/envoy:v1.30"}),
+            "{input:?}"
+        );
+    }
+}
