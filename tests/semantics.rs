@@ -1090,3 +1090,20 @@ fn a_key_is_added_after_a_block_scalar_that_ends_its_mapping_under_lone_carriage
         );
     }
 }
+
+#[test]
+fn a_block_scalar_whose_header_is_followed_by_a_lone_carriage_return_is_replaced() {
+    // `|`, a line break, an empty line ended by a lone `\r`, then the content:
+    // the header is still the one on the line above.
+    let Some(k) = k8sjson() else { return };
+    let input = workflow(Some("deis")).replace("value: \"on-cluster\"\n", "value: |\n\r            on-cluster\n");
+    let docs = decoded(&k, &ok(&input, "gcr", &Options::default()));
+    for name in ["deis-builder", "deis-controller"] {
+        let doc = get(&docs, &format!("Deployment/deis/{name}")).expect(name);
+        assert_eq!(
+            var(doc, name, "DEIS_REGISTRY_LOCATION"),
+            Some(Json::from("gcr")),
+            "{docs:?}"
+        );
+    }
+}
