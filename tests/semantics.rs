@@ -1107,3 +1107,14 @@ fn a_block_scalar_whose_header_is_followed_by_a_lone_carriage_return_is_replaced
         );
     }
 }
+
+#[test]
+fn a_namespace_that_a_merge_key_overrides_is_refused_also_on_a_foreign_looking_document() {
+    // The tree reads `team-a` (another namespace: not Workflow's), but the
+    // merge key after it puts the secret in `deis` for Kubernetes, where it
+    // would be a second, stale registry-secret of Workflow's: refused.
+    let secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: team-a\n  <<: {namespace: deis}\ntype: Opaque\ndata:\n  hostname: \"\"\n";
+    let (code, message) = refusal(&(workflow(Some("deis")) + secret), "gcr", &Options::default());
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+}
