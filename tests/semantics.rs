@@ -1118,3 +1118,13 @@ fn a_namespace_that_a_merge_key_overrides_is_refused_also_on_a_foreign_looking_d
     assert_eq!(code, 1, "{message}");
     assert!(message.contains("merge key") && message.contains("line"), "{message}");
 }
+
+#[test]
+fn a_pods_registry_variable_named_only_through_a_merge_key_is_refused() {
+    // As for a Deployment: in a Pod (containers under `spec`), a variable
+    // the tree does not see would leave the container unconfigured.
+    let pod = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: my-app\n  namespace: deis\nspec:\n  containers:\n  - name: app\n    image: example.com/app:v1\n    env:\n    - <<: {name: DEIS_REGISTRY_LOCATION, value: on-cluster}\n";
+    let (code, message) = refusal(&(workflow(Some("deis")) + pod), "gcr", &Options::default());
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+}
