@@ -1128,3 +1128,16 @@ fn a_pods_registry_variable_named_only_through_a_merge_key_is_refused() {
     assert_eq!(code, 1, "{message}");
     assert!(message.contains("merge key") && message.contains("line"), "{message}");
 }
+
+#[test]
+fn a_workflow_document_that_needs_no_change_is_copied_as_it_is() {
+    // On-cluster, the chart's own settings already hold: nothing to change,
+    // so the documents are copied byte for byte, also one holding a key that
+    // Kubernetes cannot decode (a list as a key), which only an edit would
+    // have to check.
+    let input = workflow(Some("deis")).replacen("spec:\n  template:", "? [x]\n: y\nspec:\n  template:", 1)
+        + &registry(Some("deis"));
+    assert!(input.contains("? [x]"));
+    let out = ok(&input, "on-cluster", &Options::default());
+    assert_eq!(out, input);
+}
