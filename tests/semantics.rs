@@ -1141,3 +1141,14 @@ fn a_workflow_document_that_needs_no_change_is_copied_as_it_is() {
     let out = ok(&input, "on-cluster", &Options::default());
     assert_eq!(out, input);
 }
+
+#[test]
+fn a_cronjobs_registry_variable_named_only_through_a_merge_key_is_refused() {
+    // As for a Deployment: in a CronJob (containers under
+    // `spec.jobTemplate.spec.template.spec`), a variable the tree does not
+    // see would leave the container unconfigured.
+    let cron = "---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: my-job\n  namespace: deis\nspec:\n  schedule: \"@daily\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n          - name: app\n            image: example.com/app:v1\n            env:\n            - <<: {name: DEIS_REGISTRY_LOCATION, value: on-cluster}\n";
+    let (code, message) = refusal(&(workflow(Some("deis")) + cron), "gcr", &Options::default());
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+}
