@@ -1152,3 +1152,23 @@ fn a_cronjobs_registry_variable_named_only_through_a_merge_key_is_refused() {
     assert_eq!(code, 1, "{message}");
     assert!(message.contains("merge key") && message.contains("line"), "{message}");
 }
+
+#[test]
+fn a_second_refresher_of_workflows_is_removed() {
+    // Workflow has one token refresher: a second copy in its namespace (a
+    // refresher the chart renders next to one an earlier run generated) goes.
+    let Some(k) = k8sjson() else { return };
+    let one = refresher(
+        Some("deis"),
+        "      - name: deis-registry-token-refresher\n        image: hephy/registry-token-refresher:v1.2.2\n",
+    );
+    let input = format!("{}{one}{one}", workflow(Some("deis")));
+    for location in ["ecr", "gcr"] {
+        let docs = decoded(&k, &ok(&input, location, &Options::default()));
+        assert_eq!(
+            count(&docs, ("Deployment", "deis-registry-token-refresher")),
+            1,
+            "{location}: {docs:?}"
+        );
+    }
+}
