@@ -827,3 +827,407 @@ fn a_duplicate_refreshers_image_is_not_taken_when_the_first_refresher_has_none()
         .collect();
     assert_eq!(images, [&Json::from("quay.io/deis/registry-token-refresher:v1.1.3")]);
 }
+
+// ---- Found by cargo mutants, campaign of 30 November (docs/mutants-1130.md) ----
+
+#[test]
+fn a_document_with_lists_directly_in_lists_is_passed_through() {
+    // No alias and no merge key anywhere: nothing to check, nothing refused,
+    // however the lists nest (facts.rs counts the depth of lists too).
+    let grid = "---\napiVersion: example.com/v1\nkind: Grid\nmetadata:\n  name: deis-grid\n  namespace: deis\ncells: [[1, 2], [3, [4, [5]]]]\nrows:\n- - a\n  - - b\n    - - c\n";
+    let input = workflow(Some("deis")) + grid;
+    for location in ["off-cluster", "gcr"] {
+        let out = ok(&input, location, &Options::default());
+        assert!(out.contains(grid), "{location}: the document is kept as it was:\n{out}");
+    }
+}
+
+#[test]
+fn a_target_with_an_empty_kind_or_name_is_a_usage_error() {
+    // `--target KIND/NAME[/CONTAINER]`: KIND and NAME are required (exit 2, nothing written).
+    for target in [
+        "Deployment/",
+        "/deis-builder",
+        "/",
+        "//deis-builder",
+        "Deployment//deis-builder",
+    ] {
+        let out = run(
+            binary(&location_env("off-cluster")).args(["--target", target]),
+            &workflow(Some("deis")),
+        );
+        assert_eq!(out.status.code(), Some(2), "{target}: {}", text(&out.stderr));
+        assert!(out.stdout.is_empty(), "{target}");
+    }
+}
+
+#[test]
+fn a_key_written_with_a_space_before_its_colon_gets_its_value_after_the_colon() {
+    // `env :` is the key `env` with an empty value; `rules :` is the key
+    // `rules`. The new values go after the colon.
+    let Some(k) = k8sjson() else { return };
+    let input = workflow(Some("deis")).replace(
+        "        env:\n        - name: DEIS_REGISTRY_LOCATION\n          value: \"on-cluster\"\n        - name: DEIS_REGISTRY_SECRET_PREFIX\n          value: \"private-registry\"\n",
+        "        env :\n",
+    );
+    assert_eq!(input.matches("env :\n").count(), 2);
+    let role = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: \"deis:deis-registry-token-refresher\"\nrules :\n- apiGroups: [\"\"]\n  resources: [pods]\n  verbs: [get]\n";
+    let docs = decoded(&k, &ok(&format!("{input}{role}"), "ecr", &Options::default()));
+    for name in ["deis-builder", "deis-controller"] {
+        let doc = get(&docs, &format!("Deployment/deis/{name}")).expect(name);
+        assert_eq!(
+            var(doc, name, "DEIS_REGISTRY_LOCATION"),
+            Some(Json::from("ecr")),
+            "{docs:?}"
+        );
+    }
+    let role = get(&docs, "ClusterRole//deis:deis-registry-token-refresher").expect("the role");
+    assert_eq!(
+        role["rules"],
+        serde_json::json!([
+            {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]},
+            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+            {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["private-registry-ecr"], "verbs": ["update"]},
+        ])
+    );
+}
+
+#[test]
+fn a_variable_with_both_value_and_value_from_gets_the_value_alone() {
+    // An env item may hold only one of `value` and `valueFrom`: setting the
+    // value drops the `valueFrom` next to it.
+    let Some(k) = k8sjson() else { return };
+    let input = workflow(Some("deis")).replace(
+        "          value: \"on-cluster\"\n",
+        "          value: \"on-cluster\"\n          valueFrom:\n            configMapKeyRef: {name: registry, key: location}\n",
+    );
+    assert_eq!(input.matches("valueFrom:").count(), 2);
+    let docs = decoded(&k, &ok(&input, "gcr", &Options::default()));
+    for name in ["deis-builder", "deis-controller"] {
+        let doc = get(&docs, &format!("Deployment/deis/{name}")).expect(name);
+        let env = &doc["spec"]["template"]["spec"]["containers"][0]["env"];
+        assert_eq!(
+            env[0],
+            serde_json::json!({"name": "DEIS_REGISTRY_LOCATION", "value": "gcr"}),
+            "{docs:?}"
+        );
+    }
+}
+
+#[test]
+fn an_image_that_only_a_merge_key_gives_is_refused_when_it_decides_the_platform() {
+    // The image says whether the platform runs Hephy's images (and so which
+    // refresher image is used): read through a merge key, the tree would not
+    // see it, so the run is refused, located. A merged image that decides
+    // nothing is no reason to refuse.
+    let head = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - <<: {image: ";
+    let tail = "}\n        name: deis-builder\n";
+    let hephy = format!("{head}hephy/builder:v2.13.7{tail}");
+    let (code, message) = refusal(&hephy, "ecr", &Options::default());
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("document 0") && message.contains("line"), "{message}");
+    let deis = format!("{head}quay.io/deis/builder:v2.13.4{tail}");
+    let out = ok(&deis, "ecr", &Options::default());
+    assert!(out.contains("quay.io/deis/registry-token-refresher:v1.1.3"), "{out}");
+}
+
+#[test]
+fn an_empty_block_scalar_at_the_end_of_a_document_is_replaced() {
+    // `value: |` with no content is the empty string; when it ends the
+    // document, the line above the header is another entry, not a header.
+    let Some(k) = k8sjson() else { return };
+    let builder = |value: &str| {
+        format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-builder\n        image: hephy/builder:v2.13.7\n        env:\n        - name: DEIS_REGISTRY_SECRET_PREFIX\n          value: \"private-registry\"\n        - name: DEIS_REGISTRY_LOCATION\n          value: {value}\n"
+        )
+    };
+    let controller = workload(
+        "deis-controller",
+        Some("deis"),
+        "hephy/controller:v2.22.0",
+        "private-registry",
+    );
+    for header in ["|", ">-", "|- # the chart's"] {
+        for input in [builder(header) + &controller, controller.clone() + &builder(header)] {
+            let docs = decoded(&k, &ok(&input, "gcr", &Options::default()));
+            let doc = get(&docs, "Deployment/deis/deis-builder").expect("the builder");
+            assert_eq!(
+                var(doc, "deis-builder", "DEIS_REGISTRY_LOCATION"),
+                Some(Json::from("gcr")),
+                "{header}: {docs:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_refresher_image_that_a_merge_key_overrides_is_refused() {
+    // The refresher's image is used as it is (is it stock? may it get a
+    // refresh time?). A merge key after `image:` overrides it for
+    // Kubernetes: the pod runs Deis' stock refresher, not the one the tree
+    // reads, and neither image is Hephy's, so only the image itself tells.
+    let input = refresher(
+        Some("deis"),
+        "      - name: deis-registry-token-refresher\n        image: example.com/ops/registry-token-refresher:v9\n        <<: {image: \"quay.io/deis/registry-token-refresher:v1.1.3\"}\n",
+    );
+    let (code, message) = refusal(
+        &format!("{}{input}", deis_workflow(Some("deis"))),
+        "ecr",
+        &Options::default(),
+    );
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+}
+
+#[test]
+fn a_hook_of_another_chart_keeps_the_hooks_only_pass_hooks_only() {
+    // Helm 4 `separate`: the hooks pass may also carry another chart's hooks
+    // (a database migration Job that names nothing of Workflow's). They are
+    // hooks too: Workflow's hook copies still go, and the release ends up
+    // with one secret and one refresher.
+    let Some(k) = k8sjson() else { return };
+    let hook = "  annotations:\n    helm.sh/hook: pre-install\n";
+    let secret = format!(
+        "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n{hook}type: Opaque\ndata:\n  hostname: \"\"\n"
+    );
+    let migrate = format!(
+        "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: db-migrate\n{hook}spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: migrate\n        image: example.com/migrate:v1\n"
+    );
+    for location in ["off-cluster", "ecr"] {
+        let hooks_out = ok(&format!("{secret}{migrate}"), location, &ns("deis"));
+        assert!(
+            hooks_out.contains(&migrate),
+            "{location}: the other hook stays:\n{hooks_out}"
+        );
+        let manifests_out = ok(&workflow(None), location, &ns("deis"));
+        let release = decoded(&k, &format!("{hooks_out}{manifests_out}"));
+        assert_eq!(count(&release, ("Secret", "registry-secret")), 1, "{location}");
+        assert_eq!(
+            count(&release, ("Deployment", "deis-registry-token-refresher")),
+            usize::from(location == "ecr"),
+            "{location}"
+        );
+    }
+}
+
+#[test]
+fn an_empty_block_scalar_after_a_one_character_value_is_replaced() {
+    // The line above an empty block scalar's header ends with `~`, a token
+    // of one character: not a block scalar header.
+    let Some(k) = k8sjson() else { return };
+    let secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: ~\ntype: |\n";
+    for input in [
+        workflow(Some("deis")) + secret,
+        secret.to_owned() + &workflow(Some("deis")),
+    ] {
+        let docs = decoded(&k, &ok(&input, "gcr", &Options::default()));
+        let secret = get(&docs, "Secret/deis/registry-secret")
+            .or_else(|| get(&docs, "Secret//registry-secret"))
+            .expect("the secret");
+        assert_eq!(secret["type"], "Opaque", "{docs:?}");
+        assert_eq!(count(&docs, ("Secret", "registry-secret")), 1, "{docs:?}");
+    }
+}
+
+#[test]
+fn an_image_whose_only_slash_comes_first_is_read_without_failing() {
+    // `/builder:v1` is no valid reference, but reading it (is it Hephy's? a
+    // refresher?) must not stop the run: the builder is configured.
+    let Some(k) = k8sjson() else { return };
+    let input = workload("deis-builder", Some("deis"), "/builder:v2.13.7", "private-registry")
+        + &workload(
+            "deis-controller",
+            Some("deis"),
+            "/controller:v2.22.0",
+            "private-registry",
+        );
+    let docs = decoded(&k, &ok(&input, "gcr", &Options::default()));
+    for name in ["deis-builder", "deis-controller"] {
+        let doc = get(&docs, &format!("Deployment/deis/{name}")).expect(name);
+        assert_eq!(var(doc, name, "DEIS_REGISTRY_LOCATION"), Some(Json::from("gcr")));
+    }
+}
+
+#[test]
+fn a_registry_variable_named_only_through_a_merge_key_is_refused() {
+    // A container is registry-consuming when it declares DEIS_REGISTRY_LOCATION;
+    // declared through a merge key, the tree would not see it and the
+    // container would silently stay unconfigured: refused, located.
+    let app = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: my-app\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: example.com/app:v1\n        env:\n        - <<: {name: DEIS_REGISTRY_LOCATION, value: on-cluster}\n";
+    let (code, message) = refusal(&(workflow(Some("deis")) + app), "gcr", &Options::default());
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+}
+
+#[test]
+fn only_registry_components_with_the_generated_label_are_orphans() {
+    // A document in another namespace that carries this tool's label but is
+    // none of the registry components (a user copied the label) is not an
+    // orphan of an earlier run: it stays.
+    let mine = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deis-notes\n  namespace: team-a\n  labels:\n    registry.deis.io/generated-by: workflow-registry\ndata:\n  a: b\n";
+    let orphan = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: deis-registry-token-refresher\n  namespace: team-a\n  labels:\n    registry.deis.io/generated-by: workflow-registry\n";
+    for location in ["off-cluster", "ecr"] {
+        let out = ok(
+            &format!("{}{mine}{orphan}", workflow(Some("deis"))),
+            location,
+            &Options::default(),
+        );
+        assert!(out.contains(mine), "{location}: kept as it was:\n{out}");
+        assert!(!out.contains(orphan), "{location}: the orphan goes:\n{out}");
+    }
+}
+
+#[test]
+fn the_refreshers_own_namespace_refresh_time_stands() {
+    // DEIS_NAMESPACE_REFRESH_TIME of the input's refresher is the chart's
+    // setting: it stays; only a missing or empty one becomes the chart's
+    // default of 5.
+    let Some(k) = k8sjson() else { return };
+    for (given, expected) in [("\"10\"", "10"), ("\"\"", "5")] {
+        let containers = format!(
+            "      - name: deis-registry-token-refresher\n        image: hephy/registry-token-refresher:v1.2.2\n        env:\n        - name: DEIS_NAMESPACE_REFRESH_TIME\n          value: {given}\n"
+        );
+        let input = workflow(Some("deis")) + &refresher(Some("deis"), &containers);
+        let docs = decoded(&k, &ok(&input, "ecr", &Options::default()));
+        let r = get(&docs, "Deployment/deis/deis-registry-token-refresher").expect("the refresher");
+        assert_eq!(
+            var(r, "deis-registry-token-refresher", "DEIS_NAMESPACE_REFRESH_TIME"),
+            Some(Json::from(expected)),
+            "{given}"
+        );
+    }
+}
+
+#[test]
+fn in_one_stream_with_the_manifests_the_charts_hook_secret_is_the_one_configured() {
+    // Helm 4 `combined` (and Helm 3): hooks and manifests come in one stream.
+    // The chart's registry-secret hook is Workflow's secret: it is brought up
+    // to date where it stands and stays a hook, not replaced by a new one.
+    let Some(k) = k8sjson() else { return };
+    let secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  annotations:\n    helm.sh/hook: pre-install\ntype: Opaque\ndata:\n  hostname: \"\"\n";
+    for location in ["off-cluster", "ecr"] {
+        let out = ok(&format!("{secret}{}", workflow(None)), location, &ns("deis"));
+        let docs = decoded(&k, &out);
+        let secrets: Vec<&Json> = docs
+            .iter()
+            .map(|(_, v)| v)
+            .filter(|v| v["kind"] == "Secret" && v["metadata"]["name"] == "registry-secret")
+            .collect();
+        assert_eq!(secrets.len(), 1, "{location}: {out}");
+        assert_eq!(
+            secrets[0]["metadata"]["annotations"]["helm.sh/hook"], "pre-install",
+            "{location}: {out}"
+        );
+        assert!(
+            out.starts_with("---\napiVersion: v1\nkind: Secret\n"),
+            "{location}: where it stands:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn a_key_is_added_after_a_block_scalar_that_ends_its_mapping_under_lone_carriage_returns() {
+    // A block scalar's span ends at the start of the next line (here after a
+    // lone `\r`): the new `env` goes right there, not one character into the
+    // next container.
+    let Some(k) = k8sjson() else { return };
+    let builder = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-builder\n        image: hephy/builder:v2.13.7\n        workingDir: >\n          /app\n      - name: sidecar\n        image: envoyproxy/envoy:v1.30\n";
+    for input in [builder.to_owned(), builder.replace('\n', "\r")] {
+        let docs = decoded(&k, &ok(&input, "gcr", &Options::default()));
+        let builder = get(&docs, "Deployment/deis/deis-builder").expect("the builder");
+        let containers = &builder["spec"]["template"]["spec"]["containers"];
+        assert_eq!(containers[0]["workingDir"], "/app\n", "{input:?}");
+        assert_eq!(
+            var(builder, "deis-builder", "DEIS_REGISTRY_LOCATION"),
+            Some(Json::from("gcr")),
+            "{input:?}"
+        );
+        assert_eq!(
+            containers[1],
+            serde_json::json!({"name": "sidecar", "image": "envoyproxy/envoy:v1.30"}),
+            "{input:?}"
+        );
+    }
+}
+
+#[test]
+fn a_block_scalar_whose_header_is_followed_by_a_lone_carriage_return_is_replaced() {
+    // `|`, a line break, an empty line ended by a lone `\r`, then the content:
+    // the header is still the one on the line above.
+    let Some(k) = k8sjson() else { return };
+    let input = workflow(Some("deis")).replace("value: \"on-cluster\"\n", "value: |\n\r            on-cluster\n");
+    let docs = decoded(&k, &ok(&input, "gcr", &Options::default()));
+    for name in ["deis-builder", "deis-controller"] {
+        let doc = get(&docs, &format!("Deployment/deis/{name}")).expect(name);
+        assert_eq!(
+            var(doc, name, "DEIS_REGISTRY_LOCATION"),
+            Some(Json::from("gcr")),
+            "{docs:?}"
+        );
+    }
+}
+
+#[test]
+fn a_namespace_that_a_merge_key_overrides_is_refused_also_on_a_foreign_looking_document() {
+    // The tree reads `team-a` (another namespace: not Workflow's), but the
+    // merge key after it puts the secret in `deis` for Kubernetes, where it
+    // would be a second, stale registry-secret of Workflow's: refused.
+    let secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: team-a\n  <<: {namespace: deis}\ntype: Opaque\ndata:\n  hostname: \"\"\n";
+    let (code, message) = refusal(&(workflow(Some("deis")) + secret), "gcr", &Options::default());
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+}
+
+#[test]
+fn a_pods_registry_variable_named_only_through_a_merge_key_is_refused() {
+    // As for a Deployment: in a Pod (containers under `spec`), a variable
+    // the tree does not see would leave the container unconfigured.
+    let pod = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: my-app\n  namespace: deis\nspec:\n  containers:\n  - name: app\n    image: example.com/app:v1\n    env:\n    - <<: {name: DEIS_REGISTRY_LOCATION, value: on-cluster}\n";
+    let (code, message) = refusal(&(workflow(Some("deis")) + pod), "gcr", &Options::default());
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+}
+
+#[test]
+fn a_workflow_document_that_needs_no_change_is_copied_as_it_is() {
+    // On-cluster, the chart's own settings already hold: nothing to change,
+    // so the documents are copied byte for byte, also one holding a key that
+    // Kubernetes cannot decode (a list as a key), which only an edit would
+    // have to check.
+    let input = workflow(Some("deis")).replacen("spec:\n  template:", "? [x]\n: y\nspec:\n  template:", 1)
+        + &registry(Some("deis"));
+    assert!(input.contains("? [x]"));
+    let out = ok(&input, "on-cluster", &Options::default());
+    assert_eq!(out, input);
+}
+
+#[test]
+fn a_cronjobs_registry_variable_named_only_through_a_merge_key_is_refused() {
+    // As for a Deployment: in a CronJob (containers under
+    // `spec.jobTemplate.spec.template.spec`), a variable the tree does not
+    // see would leave the container unconfigured.
+    let cron = "---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: my-job\n  namespace: deis\nspec:\n  schedule: \"@daily\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n          - name: app\n            image: example.com/app:v1\n            env:\n            - <<: {name: DEIS_REGISTRY_LOCATION, value: on-cluster}\n";
+    let (code, message) = refusal(&(workflow(Some("deis")) + cron), "gcr", &Options::default());
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+}
+
+#[test]
+fn a_second_refresher_of_workflows_is_removed() {
+    // Workflow has one token refresher: a second copy in its namespace (a
+    // refresher the chart renders next to one an earlier run generated) goes.
+    let Some(k) = k8sjson() else { return };
+    let one = refresher(
+        Some("deis"),
+        "      - name: deis-registry-token-refresher\n        image: hephy/registry-token-refresher:v1.2.2\n",
+    );
+    let input = format!("{}{one}{one}", workflow(Some("deis")));
+    for location in ["ecr", "gcr"] {
+        let docs = decoded(&k, &ok(&input, location, &Options::default()));
+        assert_eq!(
+            count(&docs, ("Deployment", "deis-registry-token-refresher")),
+            1,
+            "{location}: {docs:?}"
+        );
+    }
+}
