@@ -1027,6 +1027,13 @@ mod tests {
         assert_eq!(item_dash("  - !!str &a-b "), Some(2));
         assert_eq!(item_dash("- - "), Some(2));
         assert_eq!(item_dash("  "), None);
+        // Anything else before the content (a key, a plain word) means the
+        // content is not the item's first node: no dash is taken from
+        // further left (it would be another item's, and the splice would
+        // land in the wrong place; kills the mutant edit.rs:710:18).
+        assert_eq!(item_dash("- a "), None);
+        assert_eq!(item_dash("- key: "), None);
+        assert_eq!(item_dash("- &a b "), None);
         let expected = "env:\n- &x:- on\n   off\n- name: B\n  value: v\n";
         assert_eq!(upsert_root("env:\n- &x:- on\n   off\n", Layout::default()), expected);
     }
