@@ -1231,3 +1231,56 @@ fn a_second_refresher_of_workflows_is_removed() {
         );
     }
 }
+
+#[test]
+fn a_quoted_read_only_flag_on_the_refreshers_mount_becomes_a_boolean() {
+    // `readOnly: "true"` is the string "true" to Kubernetes, not the boolean
+    // the mount needs: it is replaced, not taken as already done (kills
+    // edit.rs:754:54, `==` to `!=` on the plain style in scalar_matches).
+    let Some(k) = k8sjson() else { return };
+    let containers = "      - name: deis-registry-token-refresher\n        image: x\n        volumeMounts:\n        - name: registry-secret\n          mountPath: /var/run/secrets/deis/registry/creds\n          readOnly: \"true\"\n";
+    let input = workflow(Some("deis")) + &refresher(Some("deis"), containers);
+    let out = decoded(&k, &ok(&input, "ecr", &Options::default()));
+    let doc = get(&out, "Deployment/deis/deis-registry-token-refresher").expect("the refresher");
+    let mounts = doc["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+        .as_array()
+        .expect("mounts");
+    let secret: Vec<&Json> = mounts.iter().filter(|m| m["name"] == "registry-secret").collect();
+    assert_eq!(secret.len(), 1, "{mounts:?}");
+    assert_eq!(secret[0]["readOnly"], Json::Bool(true), "{mounts:?}");
+}
+
+#[test]
+fn a_second_copy_of_the_refreshers_access_documents_is_removed() {
+    // One ServiceAccount, ClusterRole and ClusterRoleBinding for the
+    // refresher: a second copy of each (in Workflow's namespace, or
+    // cluster-scoped) goes, the first is kept (kills plan.rs:471:41, the
+    // duplicate guard replaced by false).
+    let Some(k) = k8sjson() else { return };
+    let access = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: deis-registry-token-refresher\n  namespace: deis\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: \"deis:deis-registry-token-refresher\"\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: \"deis:deis-registry-token-refresher\"\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: \"deis:deis-registry-token-refresher\"}\nsubjects: []\n";
+    let containers = "      - name: deis-registry-token-refresher\n        image: x\n";
+    let input = workflow(Some("deis")) + access + access + &refresher(Some("deis"), containers);
+    let out = decoded(&k, &ok(&input, "ecr", &Options::default()));
+    for (kind, name) in [
+        ("ServiceAccount", "deis-registry-token-refresher"),
+        ("ClusterRole", "deis:deis-registry-token-refresher"),
+        ("ClusterRoleBinding", "deis:deis-registry-token-refresher"),
+    ] {
+        assert_eq!(count(&out, (kind, name)), 1, "{kind}/{name}");
+    }
+}
+
+#[test]
+fn another_teams_document_read_through_an_alias_is_passed_through() {
+    // A document that names nothing of Workflow's is never read beyond the
+    // text search, so an alias of a mapping in it (which would make its
+    // identity unreadable without decoding) cannot refuse the run (kills
+    // targets.rs:110:9, Targeting::may_match replaced by true).
+    let theirs =
+        "---\napiVersion: v1\nkind: ConfigMap\ndata: &m {name: team-config, namespace: team-a}\nmetadata: *m\n";
+    let input = workflow(Some("deis")) + theirs;
+    for location in ["off-cluster", "gcr", "ecr"] {
+        let out = ok(&input, location, &ns("deis"));
+        assert!(out.contains(theirs), "{location}: kept as it was:\n{out}");
+    }
+}
