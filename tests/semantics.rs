@@ -644,6 +644,14 @@ fn refusal(input: &str, location: &str, options: &Options) -> (i32, String) {
     }
 }
 
+/// Workflow plus `extra`, configured for gcr: refused with exit 1, at a
+/// line, naming the merge key that hides what the tree would read.
+fn assert_refused_for_a_merge_key(extra: &str) {
+    let (code, message) = refusal(&(workflow(Some("deis")) + extra), "gcr", &Options::default());
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+}
+
 #[test]
 fn a_container_named_through_an_alias_is_configured() {
     let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: &n deis-builder\nspec:\n  template:\n    spec:\n      containers:\n      - name: *n\n        image: hephy/builder:v2.13.7\n";
@@ -1054,9 +1062,7 @@ fn a_registry_variable_named_only_through_a_merge_key_is_refused() {
     // declared through a merge key, the tree would not see it and the
     // container would silently stay unconfigured: refused, located.
     let app = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: my-app\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: example.com/app:v1\n        env:\n        - <<: {name: DEIS_REGISTRY_LOCATION, value: on-cluster}\n";
-    let (code, message) = refusal(&(workflow(Some("deis")) + app), "gcr", &Options::default());
-    assert_eq!(code, 1, "{message}");
-    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+    assert_refused_for_a_merge_key(app);
 }
 
 #[test]
@@ -1173,9 +1179,7 @@ fn a_namespace_that_a_merge_key_overrides_is_refused_also_on_a_foreign_looking_d
     // merge key after it puts the secret in `deis` for Kubernetes, where it
     // would be a second, stale registry-secret of Workflow's: refused.
     let secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: team-a\n  <<: {namespace: deis}\ntype: Opaque\ndata:\n  hostname: \"\"\n";
-    let (code, message) = refusal(&(workflow(Some("deis")) + secret), "gcr", &Options::default());
-    assert_eq!(code, 1, "{message}");
-    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+    assert_refused_for_a_merge_key(secret);
 }
 
 #[test]
@@ -1183,9 +1187,7 @@ fn a_pods_registry_variable_named_only_through_a_merge_key_is_refused() {
     // As for a Deployment: in a Pod (containers under `spec`), a variable
     // the tree does not see would leave the container unconfigured.
     let pod = "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: my-app\n  namespace: deis\nspec:\n  containers:\n  - name: app\n    image: example.com/app:v1\n    env:\n    - <<: {name: DEIS_REGISTRY_LOCATION, value: on-cluster}\n";
-    let (code, message) = refusal(&(workflow(Some("deis")) + pod), "gcr", &Options::default());
-    assert_eq!(code, 1, "{message}");
-    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+    assert_refused_for_a_merge_key(pod);
 }
 
 #[test]
@@ -1207,9 +1209,7 @@ fn a_cronjobs_registry_variable_named_only_through_a_merge_key_is_refused() {
     // `spec.jobTemplate.spec.template.spec`), a variable the tree does not
     // see would leave the container unconfigured.
     let cron = "---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: my-job\n  namespace: deis\nspec:\n  schedule: \"@daily\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n          - name: app\n            image: example.com/app:v1\n            env:\n            - <<: {name: DEIS_REGISTRY_LOCATION, value: on-cluster}\n";
-    let (code, message) = refusal(&(workflow(Some("deis")) + cron), "gcr", &Options::default());
-    assert_eq!(code, 1, "{message}");
-    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+    assert_refused_for_a_merge_key(cron);
 }
 
 #[test]
