@@ -5,7 +5,7 @@ use std::fmt;
 use rayon::prelude::*;
 
 use crate::yaml::split::{self, Chunk};
-use crate::yaml::tree::{self, Node};
+use crate::yaml::tree::{self, Features, Node};
 
 /// One document of the input stream.
 #[derive(Debug)]
@@ -15,6 +15,8 @@ pub struct Document<'a> {
     pub chunk: Chunk<'a>,
     /// `None` for documents with no content (empty, comments only).
     pub root: Option<Node<'a>>,
+    /// What the tree uses (aliases, merge keys...), from the parse.
+    pub features: Features,
 }
 
 /// Documents this small are not worth a thread hand-off.
@@ -32,8 +34,16 @@ pub fn parse_stream(stream: &str) -> Result<Vec<Document<'_>>, InputError> {
 }
 
 pub(super) fn parse_chunk((index, chunk): (usize, Chunk<'_>)) -> Result<Document<'_>, InputError> {
-    tree::parse(chunk.text)
-        .map(|root| Document { index, chunk, root })
+    tree::parse_document(chunk.text)
+        .map(|parsed| {
+            let (root, features) = parsed.map_or((None, Features::default()), |(root, f)| (Some(root), f));
+            Document {
+                index,
+                chunk,
+                root,
+                features,
+            }
+        })
         .map_err(|e| InputError::syntax(index, chunk, e))
 }
 
@@ -159,6 +169,7 @@ impl InputError {
             index,
             chunk,
             root: None,
+            features: Features::default(),
         };
         let (kind, name) = identity_from_text(chunk.text);
         InputError {

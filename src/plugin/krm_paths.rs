@@ -75,7 +75,7 @@ pub fn annotate(stream: &str) -> String {
         out.push_str(before);
         // An annotation the meaning check would not vouch for is left out,
         // never written wrong: the document keeps kpt's default file.
-        match editor.apply_with(doc.root.as_ref()) {
+        match editor.apply_with(doc.root.as_ref().map(|r| (r, doc.features))) {
             Ok(text) => out.push_str(&text),
             Err(_) => out.push_str(doc.chunk.text),
         }

@@ -118,7 +118,9 @@ fn rewrite(
     for edit in edits {
         one_edit(&mut editor, doc, &all, edit, settings, effective).map_err(located)?;
     }
-    let text = editor.apply_with(doc.root.as_ref()).map_err(located)?;
+    let text = editor
+        .apply_with(doc.root.as_ref().map(|r| (r, doc.features)))
+        .map_err(located)?;
     // An edit may splice in what is already there: only real changes count.
     let changed = if text == doc.chunk.text {
         vec![false; edits.len()]
@@ -130,7 +132,9 @@ fn rewrite(
             .map(|edit| {
                 let mut alone = Editor::new(doc.chunk.text, layout);
                 one_edit(&mut alone, doc, &all, edit, settings, effective).is_ok()
-                    && alone.apply_with(doc.root.as_ref()).is_ok_and(|t| t != doc.chunk.text)
+                    && alone
+                        .apply_with(doc.root.as_ref().map(|r| (r, doc.features)))
+                        .is_ok_and(|t| t != doc.chunk.text)
             })
             .collect()
     };

@@ -71,7 +71,7 @@ fn classify(doc: &Document<'_>, namespace: Option<&str>, targeting: &Targeting) 
     let targets = all
         .iter()
         .enumerate()
-        .filter(|(_, c)| chosen.iter().any(|t| t.node.loc == c.node.loc))
+        .filter(|(_, c)| chosen.iter().any(|t| t.node.loc() == c.node.loc()))
         .map(|(i, _)| i)
         .collect();
     Class {

@@ -38,6 +38,10 @@ fn check(doc: &Summary<'_>, containers: bool) -> Result<(), InputError> {
     let Some(root) = doc.doc.root.as_ref() else {
         return Ok(());
     };
+    if doc.doc.features.is_local() {
+        // No alias, no merge key: the tree reads what Kubernetes decodes.
+        return Ok(());
+    }
     let Some(first) = first_alias_or_merge(root, 0) else {
         return Ok(());
     };
@@ -215,7 +219,7 @@ fn first_alias_or_merge(node: &Node<'_>, depth: usize) -> Option<usize> {
         return Some(node.loc().line);
     }
     match node {
-        Node::Alias(a) => Some(a.loc.line),
+        Node::Alias(a) => Some(a.loc().line),
         Node::Scalar(_) => None,
         Node::Sequence(s) => s.items.iter().find_map(|i| first_alias_or_merge(i, depth + 1)),
         Node::Mapping(m) => m.entries.iter().find_map(|e| {

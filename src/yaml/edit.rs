@@ -10,7 +10,7 @@ use thiserror::Error;
 
 use super::emit::{self, Layout, Value};
 use super::journal::{self, At, Op};
-use super::tree::{Entry, Mapping, Node, Sequence};
+use super::tree::{Entry, Features, Mapping, Node, Sequence};
 use super::yaml11;
 use granit_parser::ScalarStyle;
 
@@ -94,7 +94,7 @@ impl<'a> Editor<'a> {
 
     /// [`Editor::apply`], given the tree the caller already parsed from the
     /// same text (the check then parses only the edited text).
-    pub fn apply_with(mut self, tree: Option<&Node<'_>>) -> Result<String, EditError> {
+    pub fn apply_with(mut self, tree: Option<(&Node<'_>, Features)>) -> Result<String, EditError> {
         if self.is_empty() {
             return Ok(self.text.to_owned());
         }
@@ -106,7 +106,7 @@ impl<'a> Editor<'a> {
             line: r.line,
         };
         match tree {
-            Some(root) => journal::check_tree(root, &edited, &journal).map_err(refused)?,
+            Some((root, features)) => journal::check_tree(root, features, &edited, &journal).map_err(refused)?,
             None => journal::check(text, &edited, &journal).map_err(refused)?,
         }
         Ok(edited)
@@ -210,9 +210,10 @@ impl<'a> Editor<'a> {
         let block = matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded);
         // A block scalar's span starts at its content, after its header line.
         let content_start = if block {
-            self.block_header_start(scalar.loc.start).unwrap_or(scalar.loc.start)
+            self.block_header_start(scalar.loc().start)
+                .unwrap_or(scalar.loc().start)
         } else {
-            scalar.loc.start
+            scalar.loc().start
         };
         // Properties before the value: an anchor stays, a tag stays only when
         // it agrees with a string (`!!str`, a local `!tag`).
@@ -221,9 +222,9 @@ impl<'a> Editor<'a> {
         let text = format!("{kept}{}", emit::scalar_like(value, scalar.style));
         // A block scalar's span ends at the next line: keep that line break.
         let end = if block {
-            self.trim_block_end(scalar.loc.end)
+            self.trim_block_end(scalar.loc().end)
         } else {
-            scalar.loc.end
+            scalar.loc().end
         };
         self.replace(start, end.max(start), text);
     }
@@ -409,9 +410,9 @@ impl<'a> Editor<'a> {
             return;
         }
         // The mapping's own column: a first key behind `? `, an anchor or a tag starts further right.
-        let indent = map.loc.col;
+        let indent = map.loc().col;
         let lines = emit::block_entry(key, value, indent, self.layout);
-        self.insert_lines_after(map.loc.end, lines);
+        self.insert_lines_after(map.loc().end, lines);
     }
 
     /// Add `text` as the last element of a flow collection that ends at `end`
@@ -424,7 +425,7 @@ impl<'a> Editor<'a> {
 
     /// Record the elements of a flow mapping; returns its closing bracket's position.
     fn map_elements(&mut self, map: &Mapping<'_>) -> usize {
-        let close = map.loc.end.saturating_sub(1);
+        let close = map.loc().end.saturating_sub(1);
         self.flow_elements.entry(close).or_insert_with(|| {
             map.entries
                 .iter()
@@ -436,7 +437,7 @@ impl<'a> Editor<'a> {
 
     /// Record the elements of a flow sequence; returns its closing bracket's position.
     fn seq_elements(&mut self, seq: &Sequence<'_>) -> usize {
-        let close = seq.loc.end.saturating_sub(1);
+        let close = seq.loc().end.saturating_sub(1);
         self.flow_elements
             .entry(close)
             .or_insert_with(|| seq.items.iter().map(|i| (i.loc().start, i.loc().end)).collect());
@@ -501,7 +502,7 @@ impl<'a> Editor<'a> {
             self.insert_before_closing(close, text);
             return;
         }
-        let first = seq.items.first().map_or(seq.loc, Node::loc);
+        let first = seq.items.first().map_or(seq.loc(), Node::loc);
         // Every dash of a block sequence stands in one column: any item's will do.
         let dash_col = seq
             .items
@@ -517,7 +518,7 @@ impl<'a> Editor<'a> {
             .iter()
             .map(|item| emit::block_item(item, dash_col, item_col, self.layout))
             .collect();
-        self.insert_lines_after(seq.loc.end, lines);
+        self.insert_lines_after(seq.loc().end, lines);
     }
 
     /// The column of the `-` of the block sequence item whose content starts
@@ -608,7 +609,7 @@ impl<'a> Editor<'a> {
                 _ => {
                     return Err(EditError {
                         message: format!("an item for `{list_key}` has no leading `name` (a bug in the caller)"),
-                        line: parent.loc.line,
+                        line: parent.loc().line,
                     })
                 }
             };
@@ -1121,12 +1122,12 @@ mod tests {
     #[test]
     fn a_block_list_replaced_by_a_whole_list_goes_on_the_keys_line() {
         let t = "kind: ClusterRole\nrules: # old\n- apiGroups: [\"\"]\n  verbs: [get]\nz: 1\n";
-        let root = parse(t).unwrap().unwrap();
+        let (root, features) = crate::yaml::tree::parse_document(t).unwrap().unwrap();
         let mut ed = Editor::new(t, Layout::default());
         let rule = Value::map([("verbs", Value::Seq(vec![Value::str("list")]))]);
         ed.set_entry(root.as_mapping().unwrap(), "rules", &Value::Seq(vec![rule]));
         assert_eq!(
-            ed.apply_with(Some(&root)).unwrap(),
+            ed.apply_with(Some((&root, features))).unwrap(),
             "kind: ClusterRole\nrules: [{verbs: [list]}]\nz: 1\n"
         );
     }

@@ -14,13 +14,13 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Map, Value as Json};
 
 use super::emit::Value;
-use super::tree::{self, Mapping, Node};
+use super::tree::{self, AnchorId, Features, Mapping, Node};
 use super::yaml11;
 
 /// A node named by where it stands: the check re-reads the document and
 /// finds it again. Spans are unique up to the kind of node (a block mapping
 /// starts where its first key does).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct At {
     start: usize,
     end: usize,
@@ -47,10 +47,10 @@ impl At {
 
     pub fn of_mapping(map: &Mapping<'_>) -> At {
         At {
-            start: map.loc.start,
-            end: map.loc.end,
+            start: map.loc().start,
+            end: map.loc().end,
             kind: 1,
-            line: map.loc.line,
+            line: map.loc().line,
         }
     }
 }
@@ -140,9 +140,11 @@ enum Step<'n, 'a> {
 impl Index {
     /// Where the nodes named by `targets` (and the key nodes named by
     /// `key_targets`) are. Only targets cost allocations.
-    fn build(root: &Node<'_>, targets: &HashSet<At>, key_targets: &HashSet<At>) -> Index {
+    fn build(root: &Node<'_>, features: Features, targets: &Targets, key_targets: &Targets) -> Index {
         let mut aliased = HashSet::new();
-        collect_aliases(root, &mut aliased, 0);
+        if features.aliases || features.deep {
+            collect_aliases(root, &mut aliased, 0);
+        }
         let mut index = Index {
             places: HashMap::new(),
             keys: HashMap::new(),
@@ -159,15 +161,37 @@ impl Index {
 
     /// The index of every node (for reading a few items' meaning).
     fn of_node(root: &Node<'_>, target: At) -> Index {
-        Index::build(root, &HashSet::from([target]), &HashSet::new())
+        // Features unknown here: assume aliases, so that shared nodes are found.
+        let unknown = Features {
+            aliases: true,
+            ..Features::default()
+        };
+        Index::build(root, unknown, &Targets::new(vec![target]), &Targets::new(Vec::new()))
+    }
+}
+
+/// The nodes a journal names, sorted: asked about for every node of the
+/// tree, so a binary search, not a hash (a DoS-safe hash costs more than the
+/// whole walk would).
+struct Targets(Vec<At>);
+
+impl Targets {
+    fn new(mut ats: Vec<At>) -> Targets {
+        ats.sort_unstable();
+        ats.dedup();
+        Targets(ats)
+    }
+
+    fn contains(&self, at: &At) -> bool {
+        self.0.binary_search(at).is_ok()
     }
 }
 
 struct Walk<'i, 's> {
     index: &'i mut Index,
-    targets: &'s HashSet<At>,
-    key_targets: &'s HashSet<At>,
-    aliased: &'s HashSet<usize>,
+    targets: &'s Targets,
+    key_targets: &'s Targets,
+    aliased: &'s HashSet<AnchorId>,
 }
 
 impl Walk<'_, '_> {
@@ -264,7 +288,7 @@ impl Index {
     }
 }
 
-fn collect_aliases(node: &Node<'_>, out: &mut HashSet<usize>, depth: usize) {
+fn collect_aliases(node: &Node<'_>, out: &mut HashSet<AnchorId>, depth: usize) {
     if depth > 256 {
         return;
     }
@@ -590,42 +614,43 @@ fn line_on_path(root: &Node<'_>, path: &[Seg]) -> usize {
 /// Check that `edited` means `original` with `journal` applied. Values are
 /// never quoted in a refusal: they may be credentials.
 pub fn check(original: &str, edited: &str, journal: &[Op]) -> Result<(), Refusal> {
-    match tree::parse(original) {
-        Ok(Some(root)) => check_tree(&root, edited, journal),
+    match tree::parse_document(original) {
+        Ok(Some((root, features))) => check_tree(&root, features, edited, journal),
         Ok(None) => Err(refuse(1, "the document has no content to edit")),
         Err(e) => Err(refuse(e.line, format!("the document does not parse: {}", e.message))),
     }
 }
 
-/// [`check`] with the original document's tree (parsed from `original`).
-pub fn check_tree(root: &Node<'_>, edited: &str, journal: &[Op]) -> Result<(), Refusal> {
-    let mut want = yaml11::decode(root).map_err(|e| {
+/// [`check`] with the original document's tree and its features (parsed
+/// from `original`).
+pub fn check_tree(root: &Node<'_>, features: Features, edited: &str, journal: &[Op]) -> Result<(), Refusal> {
+    let mut want = yaml11::decode_with(root, features).map_err(|e| {
         refuse(
             e.line,
             format!("Kubernetes cannot read this document ({}); fix it first", e.message),
         )
     })?;
-    let mut targets = HashSet::new();
-    let mut key_targets = HashSet::new();
+    let mut targets = Vec::new();
+    let mut key_targets = Vec::new();
     for op in journal {
         match op {
             Op::SetEntry { map: at, .. } | Op::UpsertNamed { parent: at, .. } => {
-                targets.insert(*at);
+                targets.push(*at);
             }
             Op::RemoveEntry { map, key } => {
-                targets.insert(*map);
-                key_targets.insert(*key);
+                targets.push(*map);
+                key_targets.push(*key);
             }
         }
     }
-    let index = Index::build(root, &targets, &key_targets);
+    let index = Index::build(root, features, &Targets::new(targets), &Targets::new(key_targets));
     for op in journal {
         apply_op(&mut want, root, &index, op)?;
     }
     let first_line = root.loc().line;
     drop(index);
-    let got = match tree::parse(edited) {
-        Ok(Some(node)) => yaml11::decode(&node).ok(),
+    let got = match tree::parse_document(edited) {
+        Ok(Some((node, features))) => yaml11::decode_with(&node, features).ok(),
         _ => None,
     };
     let Some(got) = got else {

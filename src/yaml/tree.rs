@@ -21,6 +21,38 @@ pub struct Loc {
     pub col: usize,
 }
 
+/// A [`Loc`] as nodes store it: 32-bit fields halve its size, and trees are
+/// kept from parse to splice (a document is at most 4 GiB: [`parse`]
+/// refuses larger ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Span {
+    start: u32,
+    end: u32,
+    line: u32,
+    col: u32,
+}
+
+impl Span {
+    fn of(loc: Loc) -> Span {
+        // Lossless: every offset, line and column is below the text's length.
+        Span {
+            start: loc.start as u32,
+            end: loc.end as u32,
+            line: loc.line as u32,
+            col: loc.col as u32,
+        }
+    }
+
+    fn loc(self) -> Loc {
+        Loc {
+            start: self.start as usize,
+            end: self.end as usize,
+            line: self.line as usize,
+            col: self.col as usize,
+        }
+    }
+}
+
 /// A scalar with its resolved text and how it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scalar<'a> {
@@ -28,10 +60,10 @@ pub struct Scalar<'a> {
     pub style: ScalarStyle,
     pub tagged: bool,
     /// The resolved tag (`tag:yaml.org,2002:str`, `!local`), if any.
-    pub tag: Option<String>,
+    pub tag: Option<Box<str>>,
     /// The parser's id of the anchor defined on this node, 0 for none.
-    pub anchor: usize,
-    pub loc: Loc,
+    pub anchor: AnchorId,
+    span: Span,
 }
 
 /// A mapping entry.
@@ -47,8 +79,8 @@ pub struct Mapping<'a> {
     pub entries: Vec<Entry<'a>>,
     pub flow: bool,
     /// The parser's id of the anchor defined on this node, 0 for none.
-    pub anchor: usize,
-    pub loc: Loc,
+    pub anchor: AnchorId,
+    span: Span,
 }
 
 /// A block or flow sequence.
@@ -57,16 +89,16 @@ pub struct Sequence<'a> {
     pub items: Vec<Node<'a>>,
     pub flow: bool,
     /// The parser's id of the anchor defined on this node, 0 for none.
-    pub anchor: usize,
-    pub loc: Loc,
+    pub anchor: AnchorId,
+    span: Span,
 }
 
 /// An alias (`*name`): where it stands and the id of the anchor it names
 /// (0 when the anchor is not defined before it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alias<'a> {
-    pub loc: Loc,
-    pub id: usize,
+    span: Span,
+    pub id: AnchorId,
     /// The scalar the anchor names, when it names a scalar: an alias of a
     /// scalar reads as that scalar (`name: *builder` is a name), as it does
     /// to Kubernetes. Aliases of collections are never expanded here.
@@ -83,6 +115,22 @@ pub enum Node<'a> {
     Alias(Alias<'a>),
 }
 
+/// The parser's id of an anchor. 32 bits: a document holds fewer than 2^31
+/// anchors (each takes two bytes at least, and documents are below 4 GiB).
+pub type AnchorId = u32;
+
+/// Each node's [`Loc`] (see [`Node::loc`]).
+macro_rules! located {
+    ($($node:ident),*) => {$(
+        impl $node<'_> {
+            pub fn loc(&self) -> Loc {
+                self.span.loc()
+            }
+        }
+    )*};
+}
+located!(Scalar, Mapping, Sequence, Alias);
+
 impl<'a> Node<'a> {
     /// The node's location. For block collections `end` is the end of their
     /// last child; for block scalars it is the start of the line after their
@@ -90,10 +138,10 @@ impl<'a> Node<'a> {
     /// just past the node's last character.
     pub fn loc(&self) -> Loc {
         match self {
-            Node::Scalar(s) => s.loc,
-            Node::Mapping(m) => m.loc,
-            Node::Sequence(s) => s.loc,
-            Node::Alias(a) => a.loc,
+            Node::Scalar(s) => s.loc(),
+            Node::Mapping(m) => m.loc(),
+            Node::Sequence(s) => s.loc(),
+            Node::Alias(a) => a.loc(),
         }
     }
 
@@ -167,19 +215,61 @@ pub struct SyntaxError {
     pub col: usize,
 }
 
+/// What a document uses that makes a node's meaning depend on other nodes,
+/// noted while parsing: readers skip whole-tree walks for what is absent.
+/// Conservative: `merge_keys` is any scalar `<<`, key or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Features {
+    /// A node with an anchor (`&name`).
+    pub anchors: bool,
+    /// An alias (`*name`).
+    pub aliases: bool,
+    /// A scalar `<<`, however written or tagged.
+    pub merge_keys: bool,
+    /// Nesting deeper than [`MAX_WALK_DEPTH`].
+    pub deep: bool,
+}
+
+impl Features {
+    /// Whether every node means what it says where it stands (no alias to
+    /// follow, no merge key to apply, nothing too deep to walk).
+    pub fn is_local(self) -> bool {
+        !(self.aliases || self.merge_keys || self.deep)
+    }
+}
+
+/// How deep the walks over a tree go before they stop (or refuse).
+pub const MAX_WALK_DEPTH: usize = 256;
+
 /// Parse one document (a chunk from [`super::split`]). Returns `Ok(None)` when
 /// the text holds no node (empty, or only comments and markers).
 pub fn parse(text: &str) -> Result<Option<Node<'_>>, SyntaxError> {
+    parse_document(text).map(|parsed| parsed.map(|(root, _)| root))
+}
+
+/// [`parse`], with the document's [`Features`].
+pub fn parse_document(text: &str) -> Result<Option<(Node<'_>, Features)>, SyntaxError> {
+    if u32::try_from(text.len()).is_err() {
+        return Err(SyntaxError {
+            message: "a single document larger than 4 GiB".into(),
+            line: 1,
+            col: 1,
+        });
+    }
     let mut builder = Builder {
         text,
         stack: Vec::new(),
+        entries: Vec::new(),
+        items: Vec::new(),
         root: None,
         documents: 0,
         scalars: std::collections::HashMap::new(),
+        features: Features::default(),
     };
     for_each_event(text, |event, span| builder.push(event, span))?;
     // `---` with nothing after it reads as a null node: no content either way.
-    Ok(builder.root.filter(|root| !root.is_null()))
+    let features = builder.features;
+    Ok(builder.root.filter(|root| !root.is_null()).map(|root| (root, features)))
 }
 
 /// Check one document's syntax without building anything; returns whether
@@ -241,18 +331,34 @@ fn second_document(span: &ParserSpan) -> SyntaxError {
     }
 }
 
+/// A collection still open. Its finished children wait on the builder's
+/// scratch stacks, from `base` on, until it ends.
 enum Open<'a> {
-    Mapping { node: Mapping<'a>, key: Option<Node<'a>> },
-    Sequence(Sequence<'a>),
+    Mapping {
+        node: Mapping<'a>,
+        key: Option<Node<'a>>,
+        base: usize,
+    },
+    Sequence {
+        node: Sequence<'a>,
+        base: usize,
+    },
 }
 
 struct Builder<'a> {
     text: &'a str,
     stack: Vec<Open<'a>>,
+    /// Entries and items of the open collections, innermost last: each
+    /// collection is allocated once, at its exact size, when it ends (a
+    /// growing `Vec` per collection left a third of the tree's memory unused,
+    /// and trees are kept from parse to splice).
+    entries: Vec<Entry<'a>>,
+    items: Vec<Node<'a>>,
     root: Option<Node<'a>>,
     documents: usize,
     /// Anchored scalars by anchor id, for the aliases that name them.
     scalars: std::collections::HashMap<usize, Scalar<'a>>,
+    features: Features,
 }
 
 impl<'a> Builder<'a> {
@@ -279,13 +385,15 @@ impl<'a> Builder<'a> {
                 if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
                     loc.end = block_scalar_end(self.text, loc.end);
                 }
+                self.features.anchors |= anchor != 0;
+                self.features.merge_keys |= value == "<<";
                 let scalar = Scalar {
                     value,
                     style,
                     tagged: tag.is_some(),
-                    tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix())),
-                    anchor,
-                    loc,
+                    tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix()).into_boxed_str()),
+                    anchor: anchor as AnchorId,
+                    span: Span::of(loc),
                 };
                 if anchor != 0 {
                     self.scalars.insert(anchor, scalar.clone());
@@ -293,51 +401,69 @@ impl<'a> Builder<'a> {
                 self.attach(Node::Scalar(scalar));
             }
             Event::Alias(id) => {
+                self.features.aliases = true;
                 let loc = self.loc(&span);
                 let scalar = self.scalars.get(&id).cloned().map(Box::new);
-                self.attach(Node::Alias(Alias { loc, id, scalar }));
+                self.attach(Node::Alias(Alias {
+                    span: Span::of(loc),
+                    id: id as AnchorId,
+                    scalar,
+                }));
             }
             Event::MappingStart(style, anchor, _) => {
+                self.opened(anchor);
                 let loc = self.loc(&span);
                 // A collection anchor redefining a scalar's name.
                 self.scalars.remove(&anchor);
                 let node = Mapping {
                     entries: Vec::new(),
                     flow: style == StructureStyle::Flow,
-                    anchor,
-                    loc,
+                    anchor: anchor as AnchorId,
+                    span: Span::of(loc),
                 };
-                self.stack.push(Open::Mapping { node, key: None });
+                self.stack.push(Open::Mapping {
+                    node,
+                    key: None,
+                    base: self.entries.len(),
+                });
             }
             Event::SequenceStart(style, anchor, _) => {
+                self.opened(anchor);
                 let loc = self.loc(&span);
                 // A collection anchor redefining a scalar's name.
                 self.scalars.remove(&anchor);
                 let node = Sequence {
                     items: Vec::new(),
                     flow: style == StructureStyle::Flow,
-                    anchor,
-                    loc,
+                    anchor: anchor as AnchorId,
+                    span: Span::of(loc),
                 };
-                self.stack.push(Open::Sequence(node));
+                self.stack.push(Open::Sequence {
+                    node,
+                    base: self.items.len(),
+                });
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 let end = self.loc(&span).end;
                 let node = match self.stack.pop() {
-                    Some(Open::Mapping { mut node, .. }) => {
-                        node.loc.end = if node.flow {
+                    Some(Open::Mapping { mut node, base, .. }) => {
+                        node.entries = self.entries.drain(base..).collect();
+                        let own = node.loc();
+                        node.span.end = if node.flow {
                             end
                         } else {
-                            last_end(node.entries.last().map(|e| &e.value), node.loc)
-                        };
+                            last_end(node.entries.last().map(|e| &e.value), own)
+                        } as u32;
                         Node::Mapping(node)
                     }
-                    Some(Open::Sequence(mut node)) => {
-                        node.loc.end = if node.flow {
+                    Some(Open::Sequence { mut node, base }) => {
+                        node.items = self.items.drain(base..).collect();
+                        let own = node.loc();
+                        node.span.end = if node.flow {
                             end
                         } else {
-                            last_end(node.items.last(), node.loc)
-                        };
+                            last_end(node.items.last(), own)
+                        } as u32;
                         Node::Sequence(node)
                     }
                     None => return Ok(()),
@@ -349,13 +475,19 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// A collection opens (inside those on the stack).
+    fn opened(&mut self, anchor: usize) {
+        self.features.anchors |= anchor != 0;
+        self.features.deep |= self.stack.len() >= MAX_WALK_DEPTH;
+    }
+
     fn attach(&mut self, node: Node<'a>) {
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Open::Sequence(seq)) => seq.items.push(node),
-            Some(Open::Mapping { node: map, key }) => match key.take() {
+            Some(Open::Sequence { .. }) => self.items.push(node),
+            Some(Open::Mapping { key, .. }) => match key.take() {
                 None => *key = Some(node),
-                Some(k) => map.entries.push(Entry { key: k, value: node }),
+                Some(k) => self.entries.push(Entry { key: k, value: node }),
             },
         }
     }

@@ -10,7 +10,7 @@ use granit_parser::ScalarStyle;
 use serde_json::{Map, Number, Value as Json};
 use thiserror::Error;
 
-use super::tree::{Node, Scalar};
+use super::tree::{AnchorId, Features, Node, Scalar};
 
 /// What a plain scalar resolves to under go-yaml v2's rules.
 fn resolve_plain(s: &str) -> Json {
@@ -171,6 +171,21 @@ pub fn decode(root: &Node<'_>) -> Result<Json, DecodeError> {
     decoder.node(root, 0)
 }
 
+/// [`decode`] for a document parsed with these [`Features`]: one without
+/// anchors or aliases needs no walk to find them first.
+pub fn decode_with(root: &Node<'_>, features: Features) -> Result<Json, DecodeError> {
+    if features.anchors || features.aliases {
+        return decode(root);
+    }
+    // Nothing to expand: each node is decoded once, so no budget can run out.
+    let mut decoder = Decoder {
+        anchors: HashMap::new(),
+        budget: usize::MAX,
+        lenient: false,
+    };
+    decoder.node(root, 0)
+}
+
 /// The JSON a YAML 1.1 reader makes of a node, for reading a part of a
 /// document: like [`decode`], but an alias to an anchor outside `node` reads
 /// as null, and what Kubernetes would reject reads as null too.
@@ -197,7 +212,7 @@ fn go_json_string(bytes: &[u8]) -> String {
 }
 
 /// Record every anchored node by its id; returns the number of nodes.
-fn collect_anchors<'n, 'a>(node: &'n Node<'a>, anchors: &mut HashMap<usize, &'n Node<'a>>, depth: usize) -> usize {
+fn collect_anchors<'n, 'a>(node: &'n Node<'a>, anchors: &mut HashMap<AnchorId, &'n Node<'a>>, depth: usize) -> usize {
     let anchor = match node {
         Node::Scalar(s) => s.anchor,
         Node::Mapping(m) => m.anchor,
@@ -237,7 +252,7 @@ pub fn is_merge_key(node: &Node<'_>) -> bool {
 }
 
 struct Decoder<'n, 'a> {
-    anchors: HashMap<usize, &'n Node<'a>>,
+    anchors: HashMap<AnchorId, &'n Node<'a>>,
     budget: usize,
     lenient: bool,
 }
@@ -281,14 +296,15 @@ impl<'n, 'a> Decoder<'n, 'a> {
                 None if self.lenient => Ok(Json::Null),
                 None => Err(error(node, "an alias names an anchor that is not defined before it")),
             },
-            Node::Sequence(seq) => seq
-                .items
-                .iter()
-                .map(|i| self.node(i, depth + 1))
-                .collect::<Result<_, _>>()
-                .map(Json::Array),
+            Node::Sequence(seq) => {
+                let mut items = Vec::with_capacity(seq.items.len());
+                for item in &seq.items {
+                    items.push(self.node(item, depth + 1)?);
+                }
+                Ok(Json::Array(items))
+            }
             Node::Mapping(map) => {
-                let mut out = Map::new();
+                let mut out = Map::with_capacity(map.entries.len());
                 self.mapping_into(map, &mut out, depth)?;
                 Ok(Json::Object(out))
             }
