@@ -115,6 +115,10 @@ impl Reporter {
     /// The change summary and the plan it carried out: in the log always,
     /// on standard error with `--verbose`.
     pub fn summary(&self, report: &Report, plan: &Plan) {
+        if !self.verbosity.verbose && self.log.is_none() {
+            // Nobody reads it: a large plan takes a while to format.
+            return;
+        }
         let mut lines = summary_lines(report);
         // Document names in the plan are escaped where they are made
         // (`describe`), so its lines cannot be forged by the input.

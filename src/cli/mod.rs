@@ -208,7 +208,9 @@ fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) ->
                 reporter.warning(&w);
             }
             reporter.summary(&output.report, &output.plan);
-            output::write_stdout(reporter, |out| output.write_to(out))
+            let status = output::write_stdout(reporter, |out| output.write_to(out));
+            output.leak();
+            status
         }
         Err(failure) => fail(reporter, &failure),
     }

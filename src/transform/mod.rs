@@ -34,7 +34,7 @@ use std::borrow::Cow;
 use rayon::prelude::*;
 
 use crate::config::Settings;
-use crate::manifest::{scan, InputError, Summary};
+use crate::manifest::{scan, InputError, Scan, Summary};
 
 /// How the transform runs, beyond the registry settings.
 #[derive(Debug, Clone, Default)]
@@ -64,17 +64,27 @@ pub enum Error {
 /// The transformed stream, as pieces: untouched documents are slices of the
 /// input (never copied), edited and generated ones are owned. Write them in
 /// order, or join them with [`Output::text`].
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Output<'a> {
     pub pieces: Vec<Cow<'a, str>>,
     pub plan: Plan,
     pub report: Report,
+    /// The parsed documents, freed with the output: a caller about to exit
+    /// can skip freeing them (see [`Output::leak`]).
+    _parsed: Scan<'a>,
 }
 
 impl Output<'_> {
     /// The whole output stream.
     pub fn text(&self) -> String {
         self.pieces.concat()
+    }
+
+    /// Forget the output without freeing it: for a process about to exit,
+    /// where freeing thousands of trees one node at a time, on one thread,
+    /// is time the operator waits for and the exit does anyway.
+    pub fn leak(self) {
+        std::mem::forget(self);
     }
 
     /// Write the output stream.
@@ -126,5 +136,11 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     let newline = if stream.contains("\r\n") { "\r\n" } else { "\n" };
     let pieces = apply::apply(&scan, &docs, &classes, &mut plan, settings, newline)?;
     let report = Report::of(&docs, &plan, settings.location.name());
-    Ok(Output { pieces, plan, report })
+    drop(docs);
+    Ok(Output {
+        pieces,
+        plan,
+        report,
+        _parsed: scan,
+    })
 }

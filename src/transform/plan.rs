@@ -202,11 +202,16 @@ pub fn plan(
             c.env_value(TOKEN_REFRESH_VAR).map(Cow::into_owned),
         ))
     });
-    let hephy = owned(Role::Workload).any(|(d, _)| {
-        containers(&d.doc)
-            .iter()
-            .any(|c| c.image().is_some_and(|i| refresher::is_hephy_image(&i)))
-    });
+    // Every workload's containers: on both cores.
+    let hephy = docs
+        .par_iter()
+        .zip(classes)
+        .filter(|(_, c)| c.owner == Owner::Workflow && c.role == Role::Workload)
+        .any(|(d, _)| {
+            containers(&d.doc)
+                .iter()
+                .any(|c| c.image().is_some_and(|i| refresher::is_hephy_image(&i)))
+        });
     let (refresher_image, image_origin) = match (&settings.refresher_image, &input_refresher) {
         (Some(image), _) => (image.clone(), "the configuration"),
         (None, Some((Some(image), _))) => (image.clone(), "the input's refresher"),
