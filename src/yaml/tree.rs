@@ -593,6 +593,33 @@ mod tests {
     }
 
     #[test]
+    fn features_note_what_makes_meaning_depend_on_other_nodes() {
+        let features = |t: &str| parse_document(t).unwrap().unwrap().1;
+        assert_eq!(features("a: 1\nb: [x, {c: d}]\n"), Features::default());
+        let anchored = features("a: &x 1\n");
+        assert!(anchored.anchors && anchored.is_local(), "{anchored:?}");
+        assert!(features("a: &x [1]\n").anchors);
+        assert!(features("- &x {a: 1}\n").anchors);
+        let aliased = features("a: &x 1\nb: *x\n");
+        assert!(aliased.aliases && !aliased.is_local(), "{aliased:?}");
+        for merge in [
+            "a: {<<: {b: 1}}\n",
+            "a: {!!merge \"\\x3c<\": {b: 1}}\n",
+            "'<<': 1\n",
+            "a: <<\n",
+        ] {
+            let f = features(merge);
+            assert!(f.merge_keys && !f.is_local(), "{merge:?}: {f:?}");
+        }
+        // The parser allows 255 block and 255 flow levels: together, deeper
+        // than the walks go.
+        let nested =
+            |block: usize, flow: usize| format!("{}{}{}\n", "- ".repeat(block), "[".repeat(flow), "]".repeat(flow));
+        assert!(!features(&nested(200, 56)).deep);
+        assert!(features(&nested(200, 57)).deep);
+    }
+
+    #[test]
     fn null_values() {
         let r = root("a:\nb: ~\nc: \"\"\n");
         assert!(r.path(&["a"]).unwrap().is_null());

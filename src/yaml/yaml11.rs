@@ -430,6 +430,22 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn decode_with_the_parse_features_is_decode() {
+        for text in [
+            "a: 1\nb: [on, '0644', {c: ~}]\n",
+            "a: &x {b: 1}\nc: *x\n",
+            "a: &x 1\n",
+            "base: &b {x: 1}\nm: {<<: *b, y: 2}\n",
+            "m: {<<: {x: 1}, y: 2}\n",
+            "a: !!int 5\nb: !!binary aGk=\n",
+            "? [x]\n: 1\n",
+        ] {
+            let (root, features) = crate::yaml::tree::parse_document(text).unwrap().unwrap();
+            assert_eq!(decode_with(&root, features), decode(&root), "{text:?}");
+        }
+    }
+
+    #[test]
     fn resolves_like_go_yaml_v2() {
         assert_eq!(resolve_plain("on"), json!(true));
         assert_eq!(resolve_plain("N"), json!(false));
