@@ -459,7 +459,8 @@ printf '%s\n' "${{COMPREPLY[@]}}""#,
 fn bash_completion_completes_subcommands_and_their_flags_in_a_real_bash() {
     let out = run(binary(&[]).args(["completions", "bash"]), "");
     assert!(out.status.success());
-    let script = common::scratch("completion").join("workflow-registry.bash");
+    let dir = common::scratch("completion");
+    let script = dir.join("workflow-registry.bash");
     std::fs::write(&script, &out.stdout).unwrap();
 
     assert_eq!(bash_completes(&script, &["workflow-registry", "ch"]), ["check"]);
@@ -489,6 +490,7 @@ fn bash_completion_completes_subcommands_and_their_flags_in_a_real_bash() {
         bash_completes(&script, &["workflow-registry", "--keep"]),
         ["--keep-on-cluster-registry"]
     );
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -516,6 +518,7 @@ fn options_before_the_subcommand_work() {
         "{}",
         text(&before.stdout)
     );
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]

@@ -443,7 +443,9 @@ fn chart_renders() -> Vec<String> {
             })
         })
         .collect();
-    renders.into_iter().map(|h| h.join().expect("render")).collect()
+    let rendered = renders.into_iter().map(|h| h.join().expect("render")).collect();
+    std::fs::remove_dir_all(plugins).unwrap();
+    rendered
 }
 
 fn cases(palette: Palette, count: u64, salt: u64) -> Vec<Case> {

@@ -153,9 +153,10 @@ fn a_100_mb_scalar_passes_with_bounded_memory() {
         input.push_str(&line);
         input.push('\n');
     }
-    let path = common::scratch("huge").join("huge.yaml");
+    let (huge, time) = (common::scratch("huge"), common::scratch("huge-time"));
+    let path = huge.join("huge.yaml");
     std::fs::write(&path, &input).unwrap();
-    let measured = common::scratch("huge-time").join("rss");
+    let measured = time.join("rss");
     let out = std::process::Command::new("/usr/bin/time")
         .args(["-f", "%M", "-o"])
         .arg(&measured)
@@ -177,4 +178,7 @@ fn a_100_mb_scalar_passes_with_bounded_memory() {
         .unwrap();
     let ratio = kib * 1024.0 / input.len() as f64;
     assert!(ratio < 3.0, "peak memory {ratio:.2}x the input");
+    // 100 MB: not left behind in the temporary directory.
+    std::fs::remove_dir_all(huge).unwrap();
+    std::fs::remove_dir_all(time).unwrap();
 }
