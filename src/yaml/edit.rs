@@ -387,7 +387,13 @@ impl<'a> Editor<'a> {
     /// turn `valueFrom: {...}` into `value: "..."` where it stands.
     fn replace_entry(&mut self, entry: &Entry<'_>, key: &str, value: &Value) {
         let start = entry.key.loc().start;
-        let end = entry.value.loc().end.max(entry.key.loc().end);
+        let key_end = entry.key.loc().end;
+        let mut end = entry.value.loc().end.max(key_end);
+        if end == key_end {
+            // A bare empty value (`valueFrom:`) is a zero-width node before
+            // its `:`: the indicator goes with the entry it ends.
+            end = self.colon_after(key_end).unwrap_or(end);
+        }
         let end = self.trim_block_end(end);
         self.replace(start, end, format!("{}: {}", emit::scalar(key), emit::flow(value)));
     }
@@ -837,6 +843,23 @@ mod tests {
         assert_eq!(
             upsert(t, &["c"], "B", "0777"),
             "c:\n  env:\n  - value: \"0777\" # c\n    name: B\n"
+        );
+        // An empty `valueFrom:` (null) before another key, and at the end
+        // (found by the filter fuzz target: the `:` was left behind).
+        let t = "c:\n  env:\n  - name: B\n    valueFrom:\n      # c\n    other: 1\n";
+        assert_eq!(
+            upsert(t, &["c"], "B", "v"),
+            "c:\n  env:\n  - name: B\n    value: v\n      # c\n    other: 1\n"
+        );
+        let t = "c:\n  env:\n  - name: B\n    valueFrom: # c\n";
+        assert_eq!(
+            upsert(t, &["c"], "B", "v"),
+            "c:\n  env:\n  - name: B\n    value: v # c\n"
+        );
+        let t = "c:\n  env:\n  - {name: B, valueFrom: , x: 1}\n";
+        assert_eq!(
+            upsert(t, &["c"], "B", "v"),
+            "c:\n  env:\n  - {name: B, value: v , x: 1}\n"
         );
     }
 
