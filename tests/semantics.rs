@@ -1284,3 +1284,23 @@ fn another_teams_document_read_through_an_alias_is_passed_through() {
         assert!(out.contains(theirs), "{location}: kept as it was:\n{out}");
     }
 }
+
+#[test]
+fn the_first_refused_document_in_the_stream_is_the_one_reported_whichever_thread_meets_one_first() {
+    // 64 documents that are each refused while being edited (their `env` is
+    // used again through an alias): the refusals are met on both cores, and
+    // the error must still name the first, every time.
+    let doc = |i: usize| {
+        format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{i}\n  namespace: deis\nspec:\n  \
+             template:\n    spec:\n      containers:\n      - name: app-{i}\n        env: &e\n        - name: \
+             DEIS_REGISTRY_LOCATION\n          value: on-cluster\n  copy: *e\n"
+        )
+    };
+    let input: String = (0..64).map(doc).collect();
+    for _ in 0..20 {
+        let (code, message) = refusal(&input, "off-cluster", &ns("deis"));
+        assert_eq!(code, 1, "{message}");
+        assert!(message.starts_with("document 0 (Deployment/app-0)"), "{message}");
+    }
+}

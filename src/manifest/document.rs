@@ -29,7 +29,11 @@ pub fn parse_stream(stream: &str) -> Result<Vec<Document<'_>>, InputError> {
     if chunks.len() < PARALLEL_THRESHOLD {
         chunks.into_iter().enumerate().map(parse_chunk).collect()
     } else {
-        chunks.into_par_iter().enumerate().map(parse_chunk).collect()
+        // All results first: collecting into a `Result` would stop at
+        // whichever error a thread met first, not the first in the stream.
+        let parsed: Vec<Result<Document<'_>, InputError>> =
+            chunks.into_par_iter().enumerate().map(parse_chunk).collect();
+        parsed.into_iter().collect()
     }
 }
 

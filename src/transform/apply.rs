@@ -52,10 +52,13 @@ pub fn apply<'a>(
     let rewritten: Vec<Option<Rewritten>> = if docs.len() < 8 {
         work.map(rewrite).collect::<Result<_, _>>()?
     } else {
-        docs.par_iter()
+        // The first error in stream order, whichever thread met one first.
+        let rewritten: Vec<Result<Option<Rewritten>, InputError>> = docs
+            .par_iter()
             .zip(classes.par_iter().zip(plan.steps.par_iter()))
             .map(rewrite)
-            .collect::<Result<_, _>>()?
+            .collect();
+        rewritten.into_iter().collect::<Result<_, _>>()?
     };
 
     for (step, r) in plan.steps.iter_mut().zip(&rewritten) {

@@ -294,7 +294,9 @@ pub fn plan(
     let planned: Vec<(Step, Option<(usize, String)>)> = if docs.len() < 8 {
         docs.iter().zip(classes).map(step_of).collect::<Result<_, _>>()?
     } else {
-        docs.par_iter().zip(classes).map(step_of).collect::<Result<_, _>>()?
+        // The first error in stream order, whichever thread met one first.
+        let planned: Vec<Result<_, Error>> = docs.par_iter().zip(classes).map(step_of).collect();
+        planned.into_iter().collect::<Result<_, _>>()?
     };
     let mut described = Vec::new();
     let steps: Vec<Step> = planned
