@@ -1304,3 +1304,47 @@ fn the_first_refused_document_in_the_stream_is_the_one_reported_whichever_thread
         assert!(message.starts_with("document 0 (Deployment/app-0)"), "{message}");
     }
 }
+
+#[test]
+fn a_tag_that_changes_how_kind_name_or_namespace_read_is_refused_not_passed_through() {
+    // Kubernetes reads `!!binary RGVwbG95bWVudA==` as Deployment; the
+    // classifier reads names as written, so this builder would have passed
+    // through unconfigured (exit 0).
+    let builder = |kind: &str, name: &str, namespace: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  template:\n    \
+             spec:\n      containers:\n      - name: deis-builder\n        image: quay.io/deis/builder:v2.18.0\n"
+        )
+    };
+    for (input, line, what) in [
+        (
+            builder("!!binary RGVwbG95bWVudA==", "deis-builder", "deis"),
+            2,
+            "`kind`",
+        ),
+        (
+            builder("Deployment", "!!binary ZGVpcy1idWlsZGVy", "deis"),
+            4,
+            "`metadata.name`",
+        ),
+        (
+            builder("Deployment", "deis-builder", "!!null ~"),
+            5,
+            "`metadata.namespace`",
+        ),
+    ] {
+        let (code, message) = refusal(&input, "off-cluster", &Options::default());
+        assert_eq!(code, 1, "{message}");
+        assert!(
+            message.contains(&format!("line {line}")) && message.contains(what),
+            "{message}"
+        );
+    }
+    // Tags that read as the text written stay fine.
+    let out = ok(
+        &builder("!!str Deployment", "!!str deis-builder", "!!str deis"),
+        "off-cluster",
+        &Options::default(),
+    );
+    assert!(out.contains("DEIS_REGISTRY_LOCATION"), "{out}");
+}

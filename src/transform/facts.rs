@@ -20,7 +20,37 @@ use crate::yaml::yaml11;
 /// Check the document's identity (kind, name, namespace, generated label,
 /// hook annotation): what decides whose a document is and what it is.
 pub fn check_identity(doc: &Summary<'_>) -> Result<(), InputError> {
+    check_tagged_identity(doc)?;
     check(doc, false)
+}
+
+/// The classifier reads kind, name and namespace as written. A tag that makes
+/// Kubernetes read other text there (`kind: !!binary RGVwbG95bWVudA==` is a
+/// Deployment) would let a Workflow document pass through unconfigured: it
+/// is refused instead, at its line.
+fn check_tagged_identity(doc: &Summary<'_>) -> Result<(), InputError> {
+    let Some(root) = doc.doc.root.as_ref() else {
+        return Ok(());
+    };
+    for path in [&["kind"][..], &["metadata", "name"], &["metadata", "namespace"]] {
+        let Some(node) = root.path(path) else { continue };
+        let Some(scalar) = node.as_scalar().filter(|s| s.tagged) else {
+            continue;
+        };
+        if yaml11::decoded_str(node).as_deref() != Some(&*scalar.value) {
+            return Err(InputError::at(
+                &doc.doc,
+                node.loc().line,
+                format!(
+                    "`{}` has a tag ({}) that makes Kubernetes read it other than as written, and this tool \
+                     reads it as written: write it as plain text without the tag",
+                    path.join("."),
+                    crate::escape::escape_controls(scalar.tag.as_deref().unwrap_or("!"))
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Check the identity and the containers of a document the transform may
