@@ -1306,7 +1306,7 @@ fn the_first_refused_document_in_the_stream_is_the_one_reported_whichever_thread
 }
 
 #[test]
-fn a_tag_that_changes_how_kind_name_or_namespace_read_is_refused_not_passed_through() {
+fn a_tag_that_changes_how_a_name_the_classifier_reads_is_refused_not_passed_through() {
     // Kubernetes reads `!!binary RGVwbG95bWVudA==` as Deployment; the
     // classifier reads names as written, so this builder would have passed
     // through unconfigured (exit 0).
@@ -1340,6 +1340,33 @@ fn a_tag_that_changes_how_kind_name_or_namespace_read_is_refused_not_passed_thro
             "{message}"
         );
     }
+    // Container and variable names are read as written too.
+    let named = |container: &str, var: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  \
+             template:\n    spec:\n      containers:\n      - name: {container}\n        image: \
+             quay.io/deis/builder:v2.18.0\n        env:\n        - name: {var}\n          value: on-cluster\n"
+        )
+    };
+    for (input, line, what) in [
+        (
+            named("!!binary ZGVpcy1idWlsZGVy", "DEIS_REGISTRY_LOCATION"),
+            10,
+            "a container's `name`",
+        ),
+        (
+            named("deis-builder", "!!binary REVJU19SRUdJU1RSWV9MT0NBVElPTg=="),
+            13,
+            "an env variable's `name`",
+        ),
+    ] {
+        let (code, message) = refusal(&input, "off-cluster", &Options::default());
+        assert_eq!(code, 1, "{message}");
+        assert!(
+            message.contains(&format!("line {line}")) && message.contains(what),
+            "{message}"
+        );
+    }
     // Tags that read as the text written stay fine.
     let out = ok(
         &builder("!!str Deployment", "!!str deis-builder", "!!str deis"),
@@ -1347,4 +1374,13 @@ fn a_tag_that_changes_how_kind_name_or_namespace_read_is_refused_not_passed_thro
         &Options::default(),
     );
     assert!(out.contains("DEIS_REGISTRY_LOCATION"), "{out}");
+    let out = ok(
+        &named("!!str deis-builder", "!mine DEIS_REGISTRY_LOCATION"),
+        "off-cluster",
+        &Options::default(),
+    );
+    assert!(
+        out.contains("value: \"off-cluster\"") || out.contains("value: off-cluster"),
+        "{out}"
+    );
 }

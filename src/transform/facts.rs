@@ -13,7 +13,7 @@ use super::components::GENERATED_LABEL;
 use super::plan::{NAMESPACE_REFRESH_VAR, TOKEN_REFRESH_VAR};
 use super::refresher::{is_hephy_image, is_refresher_image};
 use super::targets::PREFIX_VAR;
-use crate::manifest::{InputError, Summary};
+use crate::manifest::{containers, InputError, Summary};
 use crate::yaml::tree::Node;
 use crate::yaml::yaml11;
 
@@ -33,24 +33,40 @@ fn check_tagged_identity(doc: &Summary<'_>) -> Result<(), InputError> {
         return Ok(());
     };
     for path in [&["kind"][..], &["metadata", "name"], &["metadata", "namespace"]] {
-        let Some(node) = root.path(path) else { continue };
-        let Some(scalar) = node.as_scalar().filter(|s| s.tagged) else {
-            continue;
-        };
-        if yaml11::decoded_str(node).as_deref() != Some(&*scalar.value) {
-            return Err(InputError::at(
-                &doc.doc,
-                node.loc().line,
-                format!(
-                    "`{}` has a tag ({}) that makes Kubernetes read it other than as written, and this tool \
-                     reads it as written: write it as plain text without the tag",
-                    path.join("."),
-                    crate::escape::escape_controls(scalar.tag.as_deref().unwrap_or("!"))
-                ),
-            ));
+        check_tagged(doc, root.path(path), &format!("`{}`", path.join(".")))?;
+    }
+    Ok(())
+}
+
+/// Container names and env variable names are read as written too.
+fn check_tagged_names(doc: &Summary<'_>) -> Result<(), InputError> {
+    for container in containers(&doc.doc) {
+        check_tagged(doc, container.node.get("name"), "a container's `name`")?;
+        let env = container.node.get("env").and_then(Node::as_sequence);
+        for item in env.iter().flat_map(|env| &env.items) {
+            check_tagged(doc, item.path(&["name"]), "an env variable's `name`")?;
         }
     }
     Ok(())
+}
+
+/// Refuse a tagged scalar that Kubernetes reads other than as written.
+fn check_tagged(doc: &Summary<'_>, node: Option<&Node<'_>>, what: &str) -> Result<(), InputError> {
+    let Some((node, scalar)) = node.and_then(|n| Some((n, n.as_scalar().filter(|s| s.tagged)?))) else {
+        return Ok(());
+    };
+    if yaml11::decoded_str(node).as_deref() == Some(&*scalar.value) {
+        return Ok(());
+    }
+    Err(InputError::at(
+        &doc.doc,
+        node.loc().line,
+        format!(
+            "{what} has a tag ({}) that makes Kubernetes read it other than as written, and this tool reads it \
+             as written: write it as plain text without the tag",
+            crate::escape::escape_controls(scalar.tag.as_deref().unwrap_or("!"))
+        ),
+    ))
 }
 
 /// Check the identity and the containers of a document the transform may
@@ -61,6 +77,7 @@ fn check_tagged_identity(doc: &Summary<'_>) -> Result<(), InputError> {
 /// variable that is overwritten) decide nothing here, and every edit is
 /// checked against the decoded document by the editor anyway.
 pub fn check_containers(doc: &Summary<'_>) -> Result<(), InputError> {
+    check_tagged_names(doc)?;
     check(doc, true)
 }
 
