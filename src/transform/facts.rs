@@ -29,7 +29,7 @@ pub fn check_identity(doc: &Summary<'_>) -> Result<(), InputError> {
 /// Deployment) would let a Workflow document pass through unconfigured: it
 /// is refused instead, at its line.
 fn check_tagged_identity(doc: &Summary<'_>) -> Result<(), InputError> {
-    let Some(root) = doc.doc.root.as_ref() else {
+    let Some(root) = doc.doc.root.as_ref().filter(|_| doc.doc.features.tagged_scalars) else {
         return Ok(());
     };
     for path in [&["kind"][..], &["metadata", "name"], &["metadata", "namespace"]] {
@@ -40,6 +40,9 @@ fn check_tagged_identity(doc: &Summary<'_>) -> Result<(), InputError> {
 
 /// Container names and env variable names are read as written too.
 fn check_tagged_names(doc: &Summary<'_>) -> Result<(), InputError> {
+    if !doc.doc.features.tagged_scalars {
+        return Ok(());
+    }
     for container in containers(&doc.doc) {
         check_tagged(doc, container.node.get("name"), "a container's `name`")?;
         let env = container.node.get("env").and_then(Node::as_sequence);

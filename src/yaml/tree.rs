@@ -228,6 +228,8 @@ pub struct Features {
     pub merge_keys: bool,
     /// Nesting deeper than [`MAX_WALK_DEPTH`].
     pub deep: bool,
+    /// A scalar with a tag (`!!binary`, `!!str`, `!local`...).
+    pub tagged_scalars: bool,
 }
 
 impl Features {
@@ -387,6 +389,7 @@ impl<'a> Builder<'a> {
                 }
                 self.features.anchors |= anchor != 0;
                 self.features.merge_keys |= value == "<<";
+                self.features.tagged_scalars |= tag.is_some();
                 let scalar = Scalar {
                     value,
                     style,
@@ -600,6 +603,9 @@ mod tests {
         assert!(anchored.anchors && anchored.is_local(), "{anchored:?}");
         assert!(features("a: &x [1]\n").anchors);
         assert!(features("- &x {a: 1}\n").anchors);
+        let tagged = features("a: !!str 1\n");
+        assert!(tagged.tagged_scalars && tagged.is_local(), "{tagged:?}");
+        assert!(!features("a: !!map {b: 1}\n").tagged_scalars);
         let aliased = features("a: &x 1\nb: *x\n");
         assert!(aliased.aliases && !aliased.is_local(), "{aliased:?}");
         for merge in [
