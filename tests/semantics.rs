@@ -365,19 +365,22 @@ fn refresher_image_follows_the_platform() {
     );
 }
 
+/// The refresher's ClusterRole rules, as it calls the API: list namespaces,
+/// create secrets, update only its own.
+fn refresher_rules(own_secret: &str) -> Json {
+    serde_json::json!([
+        {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": ["secrets"], "resourceNames": [own_secret], "verbs": ["update"]},
+    ])
+}
+
 #[test]
 fn cluster_role_grants_exactly_what_the_refresher_calls() {
     let Some(k) = k8sjson() else { return };
     let docs = decoded(&k, &ok(&workflow(None), "ecr", &ns("deis")));
     let role = get(&docs, "ClusterRole//deis:deis-registry-token-refresher").unwrap();
-    assert_eq!(
-        role["rules"],
-        serde_json::json!([
-            {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]},
-            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
-            {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["private-registry-ecr"], "verbs": ["update"]},
-        ])
-    );
+    assert_eq!(role["rules"], refresher_rules("private-registry-ecr"));
 }
 
 #[test]
@@ -890,14 +893,7 @@ fn a_key_written_with_a_space_before_its_colon_gets_its_value_after_the_colon() 
         );
     }
     let role = get(&docs, "ClusterRole//deis:deis-registry-token-refresher").expect("the role");
-    assert_eq!(
-        role["rules"],
-        serde_json::json!([
-            {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]},
-            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
-            {"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["private-registry-ecr"], "verbs": ["update"]},
-        ])
-    );
+    assert_eq!(role["rules"], refresher_rules("private-registry-ecr"));
 }
 
 #[test]
