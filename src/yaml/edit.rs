@@ -98,31 +98,38 @@ impl<'a> Editor<'a> {
         if self.is_empty() {
             return Ok(self.text.to_owned());
         }
-        let text = self.text;
+        let original = self.text;
         let journal = std::mem::take(&mut self.journal);
-        let edited = self.splice();
+        let (text, changed) = self.splice();
+        let edited = journal::Edited {
+            original,
+            changed,
+            text: &text,
+        };
         let refused = |r: journal::Refusal| EditError {
             message: r.message,
             line: r.line,
         };
         match tree {
-            Some((root, features)) => journal::check_tree(root, features, &edited, &journal).map_err(refused)?,
-            None => journal::check(text, &edited, &journal).map_err(refused)?,
+            Some((root, features)) => journal::check_tree(root, features, edited, &journal).map_err(refused)?,
+            None => journal::check(edited, &journal).map_err(refused)?,
         }
-        Ok(edited)
+        Ok(text)
     }
 
     /// The edited text without the check. Splices never overlap by
     /// construction (each edits a distinct node). Inserts at one position go
     /// deepest indentation first: lines for an inner list must come before a
     /// key of an outer mapping, which would otherwise close the inner block.
-    /// Equal depths keep the order they were made in.
-    fn splice(mut self) -> String {
+    /// Equal depths keep the order they were made in. Also returns the range
+    /// of the original text that changed (the union of the splices).
+    fn splice(mut self) -> (String, (usize, usize)) {
         self.place_flow_inserts();
         self.splices
             .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
         let mut out = String::with_capacity(self.text.len() + self.splices.iter().map(|s| s.text.len()).sum::<usize>());
         let mut at = 0;
+        let first = self.splices.first().map_or(0, |s| s.start);
         for s in &self.splices {
             // Deletions may overlap (neighbours in a flow collection each
             // take a separator): their union is deleted.
@@ -132,7 +139,7 @@ impl<'a> Editor<'a> {
             at = s.end.max(start);
         }
         out.push_str(self.slice(at, self.text.len()));
-        out
+        (out, (first, at))
     }
 
     /// The start of the line holding `pos`. YAML breaks lines at `\n`,

@@ -7,6 +7,7 @@
 pub mod edit;
 pub mod emit;
 pub mod journal;
+pub mod region;
 pub mod split;
 pub mod tree;
 pub mod yaml11;

@@ -200,6 +200,26 @@ pub fn to_json(node: &Node<'_>) -> Json {
     decoder.node(node, 0).unwrap_or(Json::Null)
 }
 
+/// A step of a path in a decoded document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// A mapping key as Kubernetes names it in JSON; `None` for a collection.
+pub fn key_name(key: &Node<'_>) -> Option<String> {
+    match key {
+        Node::Scalar(_) => match to_json(key) {
+            Json::String(s) => Some(s),
+            Json::Bool(b) => Some(b.to_string()),
+            Json::Number(n) => Some(n.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Bytes as Go's JSON encoder writes them: each byte of an invalid UTF-8
 /// sequence becomes one U+FFFD.
 fn go_json_string(bytes: &[u8]) -> String {
