@@ -339,8 +339,8 @@ fn set_key(object: &mut Map<String, Json>, key: &str, value: &Value) {
     }
 }
 
-fn object_at<'j>(json: &'j mut Json, place: &Place) -> Result<&'j mut Map<String, Json>, Refusal> {
-    match get_mut(json, &place.path) {
+fn object_at<'j>(json: &'j mut Json, place: &Place, base: usize) -> Result<&'j mut Map<String, Json>, Refusal> {
+    match get_mut(json, place.path.get(base..).unwrap_or(&[])) {
         Some(Json::Object(o)) => Ok(o),
         _ => Err(refuse(place.line, format!("{} is not a mapping", show(&place.path)))),
     }
@@ -354,12 +354,13 @@ fn item_name(item: &[(String, Value)]) -> Option<&str> {
 }
 
 /// Apply `op` to the decoded document, refusing what the text editor cannot
-/// do faithfully (an edit through a merge key or an alias).
-fn apply_op(json: &mut Json, root: &Node<'_>, index: &Index, op: &Op) -> Result<(), Refusal> {
+/// do faithfully (an edit through a merge key or an alias). `json` is the
+/// decoded node at the first `base` steps of every op's path.
+fn apply_op(json: &mut Json, root: &Node<'_>, index: &Index, op: &Op, base: usize) -> Result<(), Refusal> {
     match op {
         Op::SetEntry { map, key, value } => {
             let place = index.place(*map)?;
-            let object = object_at(json, place)?;
+            let object = object_at(json, place, base)?;
             refuse_merged_key(root, *map, key, place, object)?;
             set_key(object, key, value);
         }
@@ -370,7 +371,7 @@ fn apply_op(json: &mut Json, root: &Node<'_>, index: &Index, op: &Op) -> Result<
                 .get(key)
                 .ok_or_else(|| refuse(place.line, "a key to remove is not a plain key"))?;
             // Order does not matter to the comparison; swap_remove is O(1).
-            object_at(json, place)?.swap_remove(name);
+            object_at(json, place, base)?.swap_remove(name);
         }
         Op::UpsertNamed {
             parent,
@@ -379,7 +380,7 @@ fn apply_op(json: &mut Json, root: &Node<'_>, index: &Index, op: &Op) -> Result<
             exclusive,
         } => {
             let place = index.place(*parent)?;
-            let object = object_at(json, place)?;
+            let object = object_at(json, place, base)?;
             refuse_merged_key(root, *parent, list_key, place, object)?;
             refuse_merged_items(root, *parent, list_key, items)?;
             let all = || Json::Array(items.iter().map(|i| value_json(&Value::Map(i.clone()))).collect());
@@ -615,12 +616,6 @@ pub fn check(edited: Edited<'_>, journal: &[Op]) -> Result<(), Refusal> {
 /// [`check`] with the original document's tree and its features (parsed
 /// from `edited.original`).
 pub fn check_tree(root: &Node<'_>, features: Features, edited: Edited<'_>, journal: &[Op]) -> Result<(), Refusal> {
-    let mut want = yaml11::decode_with(root, features).map_err(|e| {
-        refuse(
-            e.line,
-            format!("Kubernetes cannot read this document ({}); fix it first", e.message),
-        )
-    })?;
     let mut targets = Vec::new();
     let mut key_targets = Vec::new();
     for op in journal {
@@ -635,23 +630,39 @@ pub fn check_tree(root: &Node<'_>, features: Features, edited: Edited<'_>, journ
         }
     }
     let index = Index::build(root, features, &Targets::new(targets), &Targets::new(key_targets));
-    for op in journal {
-        apply_op(&mut want, root, &index, op)?;
-    }
-    if reads_as_wanted_in_part(root, features, edited, journal, &index, &want) {
+    if reads_as_wanted_in_part(root, features, edited, journal, &index) {
         // Whether the whole document reads the same is checked where a
         // failure costs nothing but time.
         #[cfg(any(debug_assertions, fuzzing))]
         assert_eq!(
-            reads_as(edited.text),
-            Some(want),
+            check_whole(root, features, edited.text, journal, &index),
+            Ok(()),
             "the region check accepted an edit the whole-document check refuses"
         );
         return Ok(());
     }
+    check_whole(root, features, edited.text, journal, &index)
+}
+
+/// [`check_tree`] by reading the whole edited document.
+fn check_whole(
+    root: &Node<'_>,
+    features: Features,
+    edited: &str,
+    journal: &[Op],
+    index: &Index,
+) -> Result<(), Refusal> {
+    let mut want = yaml11::decode_with(root, features).map_err(|e| {
+        refuse(
+            e.line,
+            format!("Kubernetes cannot read this document ({}); fix it first", e.message),
+        )
+    })?;
+    for op in journal {
+        apply_op(&mut want, root, index, op, 0)?;
+    }
     let first_line = root.loc().line;
-    drop(index);
-    let Some(got) = reads_as(edited.text) else {
+    let Some(got) = reads_as(edited) else {
         return Err(refuse(
             first_line,
             "the edited document would not read back (an editor bug this check caught); write the document in \
@@ -686,27 +697,35 @@ fn reads_as(text: &str) -> Option<Json> {
     }
 }
 
-/// Whether the edited document provably means `want`, reading back only the
-/// collection whose lines hold the splices ([`region`]). `false` says only
-/// that the whole document must be read.
+/// Whether the edited document provably means the original with the journal
+/// applied, reading back only the collection N whose lines hold the splices
+/// ([`region`]) and decoding only the part of the original the journal and
+/// N touch. `false` says only that the whole document must be read (which
+/// also gives any refusal).
 ///
-/// The journal changes `want` only at its ops' places (a mapping's key, or
-/// the list under it), and the splices change only that collection, N. So
-/// both agree everywhere outside the deepest path `scope` that holds N and
-/// every op's place, and the check compares them there: `want` against the
-/// original's node at `scope`, decoded, with N's part replaced by what its
-/// edited lines mean.
+/// The journal changes the decoded document only at its ops' places (a
+/// mapping's key, or the list under it), and the splices change only N. So
+/// the wanted and the edited document agree outside the deepest path `scope`
+/// that holds N and every op's place, and are compared there: the journal
+/// applied to the original's node at `op_scope` (the deepest path holding N
+/// and every op's mapping), against the original's node at `scope` with N
+/// replaced by what its edited lines mean. That the whole original decodes
+/// is checked by a walk that builds nothing ([`yaml11::decodes`]).
 fn reads_as_wanted_in_part(
     root: &Node<'_>,
     features: Features,
     edited: Edited<'_>,
     journal: &[Op],
     index: &Index,
-    want: &Json,
 ) -> bool {
+    if !matches!(yaml11::decodes(root, features), Some(Ok(()))) {
+        return false;
+    }
     let Some(part) = region::reread(edited.original, root, features, edited.changed, edited.text) else {
         return false;
     };
+    let common = |path: &mut dyn Iterator<Item = &Seg>| part.path.iter().zip(path).take_while(|(a, b)| a == b).count();
+    let mut op_scope = part.path.len();
     let mut scope = part.path.len();
     for op in journal {
         let (at, key) = match op {
@@ -714,18 +733,25 @@ fn reads_as_wanted_in_part(
             Op::UpsertNamed { parent, list_key, .. } => (*parent, Some(list_key.as_str())),
             Op::RemoveEntry { map, key } => (*map, index.keys.get(key).map(String::as_str)),
         };
-        let Some(place) = index.places.get(&at) else {
+        let (Some(place), Some(key)) = (index.places.get(&at), key) else {
             return false;
         };
-        let Some(key) = key else { return false };
         let key = Seg::Key(key.to_owned());
-        let place_path = place.path.iter().chain(std::iter::once(&key));
-        let common = part.path.iter().zip(place_path).take_while(|(a, b)| a == b).count();
-        scope = scope.min(common);
+        op_scope = op_scope.min(common(&mut place.path.iter()));
+        scope = scope.min(common(&mut place.path.iter().chain(std::iter::once(&key))));
     }
-    let (Some(node), Some(wanted)) = (part.chain.get(scope), get(want, &part.path[..scope])) else {
+    let (Some(op_node), Some(node)) = (part.chain.get(op_scope), part.chain.get(scope)) else {
         return false;
     };
+    let Ok(mut want) = yaml11::decode_with(op_node, features) else {
+        return false;
+    };
+    if journal
+        .iter()
+        .any(|op| apply_op(&mut want, root, index, op, op_scope).is_err())
+    {
+        return false;
+    }
     let Ok(mut got) = yaml11::decode_with(node, features) else {
         return false;
     };
@@ -733,7 +759,7 @@ fn reads_as_wanted_in_part(
         Some(slot) => *slot = part.value,
         None => return false,
     }
-    *wanted == got
+    get(&want, &part.path[op_scope..scope]) == Some(&got)
 }
 
 fn get<'j>(json: &'j Json, path: &[Seg]) -> Option<&'j Json> {
