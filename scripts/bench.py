@@ -4,7 +4,7 @@ otherwise run, in one invocation, on the same files.
 
 usage: scripts/bench.py [--rounds N] [--sizes 50,5000,50000] [--timeout S]
                         [--slow-max-docs N] [--out FILE] [--binary PATH]
-       scripts/bench.py --edit-heavy [--rounds N] [--binary PATH]
+       scripts/bench.py --edit-heavy [--rounds N] [--binary PATH] [--before PATH]
 
 Commands per stream (Workflow-shaped, from scripts/gen-stream.py):
   cat              the I/O floor
@@ -20,10 +20,12 @@ The slow tools run only up to --slow-max-docs documents (and stop at --timeout).
 --edit-heavy: the edit-heavy stream (gen-stream.py 51200 --edit-heavy, ~32 MiB,
 the builder and controller of 3,200 Workflow copies configured) against the
 parser floor and the check floor (the parser floor plus a second parse of each
-document the filter edits: the least a filter pays that reads back every edit,
-as this one does), with 1 and 2 threads (RAYON_NUM_THREADS), and the peak
-memory on a 4 MB stream of bare `---` lines. --binary measures another build
-(e.g. main's).
+document the filter edits: the least a filter pays that reads back every edited
+document whole; this one reads back only the edited lines where it can prove
+that equivalent, see docs/editing.md), with 1 and 2 threads (RAYON_NUM_THREADS),
+and the peak memory on a 4 MB stream of bare `---` lines. --binary measures
+another build (e.g. main's); --before adds one more to the same interleaved
+rounds, for before-and-after figures.
 Wall time is the median of the rounds after one warm-up; peak memory is the
 child's max RSS (wait4). Ratios are taken between medians of the same run.
 """
@@ -142,6 +144,7 @@ def main():
     ap.add_argument("--files", help="comma-separated manifests: time only cat and workflow-registry on them")
     ap.add_argument("--edit-heavy", action="store_true", help="the edit-heavy stream and the `---`-only stream")
     ap.add_argument("--binary", help="the workflow-registry binary to measure (default: build target/release)")
+    ap.add_argument("--before", help="with --edit-heavy: another build to measure in the same rounds (e.g. an older commit's)")
     a = ap.parse_args()
     if a.files:
         return compare_files(a)
@@ -258,6 +261,9 @@ def edit_heavy(a):
         walls = {"parser floor": [], "check floor": [], "workflow-registry": []}
         argv = {"parser floor": [floor, "--scan"], "check floor": [floor, "--scan", "--reread", edited],
                 "workflow-registry": [wr]}
+        if a.before:
+            walls["before"] = []
+            argv["before"] = [a.before]
         for name in walls:
             run_once(argv[name], path, a.timeout)  # warm-up
         for _ in range(a.rounds):  # interleaved, so that load on a shared machine hits both alike

@@ -30,6 +30,11 @@
 //!   node is a block scalar, which would take in the indented comments or
 //!   blank lines after it, gets no answer. Nor can it end the document: no
 //!   line of the part may be a `---` or `...` marker.
+//! - Neither the original part nor the edited one holds an explicit key
+//!   (`? `): the parser places the empty value of a `? key` without a `:`
+//!   line at the next token, which may be on an ancestor's line, so N's span
+//!   would reach past N's own lines; and the original part's lines, too,
+//!   must be indented `c` spaces at least.
 //! - The part has no tag (no `!` anywhere in it), so `%TAG` directives
 //!   cannot read it differently in place; the document has no alias or
 //!   merge key and the part has none either, so what a node means depends on
@@ -39,7 +44,8 @@
 //!
 //! [`super::journal`] checks in debug builds and under the fuzzer that the
 //! whole-document check agrees whenever this one accepts, and
-//! `tests/region.rs` tries hostile splices against the lemma itself.
+//! `tests/region.rs` tries hostile splices against the lemma itself (it holds
+//! the counterexamples a review found with explicit keys).
 
 use serde_json::Value as Json;
 
@@ -102,12 +108,18 @@ pub fn reread<'n, 'a>(
             continue;
         }
         let edited_end = usize::try_from(end as isize + delta).ok()?;
-        let Some(part) = edited.get(start..edited_end) else {
+        let (Some(part), Some(was)) = (edited.get(start..edited_end), original.get(start..end)) else {
             continue;
         };
         // A part that lost its last line break would join the line after it.
         let joins = edited_end < edited.len() && !part.ends_with(['\n', '\r']);
-        if joins || !fits_column(part, column) {
+        // The original's lines must fit too: a span that ends past N's own
+        // lines (as after a valueless `? key`) would let a splice reach a
+        // line of an ancestor.
+        if joins || !fits_column(part, column) || !fits_column(was, column) {
+            continue;
+        }
+        if has_explicit_key(part) || has_explicit_key(was) {
             continue;
         }
         let standalone = format!("{:column$}{part}", "");
@@ -196,6 +208,17 @@ fn is_entry_indent(prefix: &str) -> bool {
         .iter()
         .enumerate()
         .all(|(i, b)| *b == b' ' || (*b == b'-' && bytes.get(i + 1) == Some(&b' ')))
+}
+
+/// Whether a `?` could be an explicit key's indicator (followed by white
+/// space, a line break or the end). The empty value of a `? key` without a
+/// `:` line is placed by the parser at the next token, possibly on a line of
+/// an ancestor, and a block scalar written as such a key is no collection's
+/// last value: rather than reason about either, a part with one is not read
+/// alone.
+fn has_explicit_key(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'?', bytes).any(|i| matches!(bytes.get(i + 1), None | Some(b' ' | b'\t' | b'\n' | b'\r')))
 }
 
 /// Whether every line of `part` after its first is blank (spaces only) or
