@@ -7,5 +7,5 @@ mod workload;
 
 use document::parse_chunk;
 pub use document::{describe, parse_stream, source_file, Document, InputError};
-pub use summary::{scan, Piece, Scan, Summary};
+pub use summary::{scan, scan_with, Piece, Scan, Summary};
 pub use workload::{containers, pod_spec, Container};

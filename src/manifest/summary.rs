@@ -69,6 +69,10 @@ pub struct Scan<'a> {
     pub pieces: Vec<Piece<'a>>,
     /// Whether any document has content (a node, not only comments).
     pub has_content: bool,
+    /// Whether the stream has a `\r\n` line break (noted chunk by chunk
+    /// while each is in the cache: the chunks cover the stream, and split only
+    /// after a `\n`).
+    pub crlf: bool,
 }
 
 impl<'a> Scan<'a> {
@@ -105,16 +109,29 @@ impl<'a> Scan<'a> {
 }
 
 /// What one chunk becomes.
-enum One<'a> {
+enum One<'a, X> {
     Blank,
     Piece(Piece<'a>),
+    Doc(Summary<'a>, X),
 }
 
 /// Parse every chunk of `stream`, keeping the trees of those for which
 /// `may_matter` (given the chunk's text) is true; the first syntax error (in
 /// stream order) wins.
 pub fn scan<'a>(stream: &'a str, may_matter: &(dyn Fn(&str) -> bool + Sync)) -> Result<Scan<'a>, InputError> {
-    let one = |(index, chunk): (usize, Chunk<'a>)| -> Result<One<'a>, InputError> {
+    scan_with(stream, may_matter, &|_| ()).map(|(scan, _)| scan)
+}
+
+/// [`scan`], also reading each kept document with `inspect` right after its
+/// parse, while its tree is still in the cache: one result per document of
+/// [`Scan::docs`], in the same order. A later pass over thousands of trees
+/// would find each of them evicted.
+pub fn scan_with<'a, X: Send>(
+    stream: &'a str,
+    may_matter: &(dyn Fn(&str) -> bool + Sync),
+    inspect: &(dyn Fn(&Document<'a>) -> X + Sync),
+) -> Result<(Scan<'a>, Vec<X>), InputError> {
+    let read_chunk = |(index, chunk): (usize, Chunk<'a>)| -> Result<One<'a, X>, InputError> {
         if is_blank(chunk.text) {
             // Markers and white space only: nothing to parse, nothing to keep.
             return Ok(One::Blank);
@@ -122,24 +139,31 @@ pub fn scan<'a>(stream: &'a str, may_matter: &(dyn Fn(&str) -> bool + Sync)) -> 
         if may_matter(chunk.text) {
             let doc = parse_chunk((index, chunk))?;
             if doc.root.is_some() {
-                return Ok(One::Piece(Piece::Doc(Summary { index, chunk, doc })));
+                let seen = inspect(&doc);
+                return Ok(One::Doc(Summary { index, chunk, doc }, seen));
             }
             return Ok(text_piece(chunk, false));
         }
         let has_content = crate::yaml::tree::validate(chunk.text).map_err(|e| InputError::syntax(index, chunk, e))?;
         Ok(text_piece(chunk, has_content))
     };
+    let one = |(index, chunk): (usize, Chunk<'a>)| -> Result<(One<'a, X>, bool), InputError> {
+        let one = read_chunk((index, chunk))?;
+        Ok((one, memchr::memmem::find(chunk.text.as_bytes(), b"\r\n").is_some()))
+    };
     let mut out = Scan {
         stream,
         pieces: Vec::new(),
         has_content: false,
+        crlf: false,
     };
+    let mut seen = Vec::new();
     let mut chunks = split::chunks(stream).enumerate().peekable();
     let mut batch = Vec::with_capacity(BATCH.min(1024));
     while chunks.peek().is_some() {
         batch.clear();
         batch.extend(chunks.by_ref().take(BATCH));
-        let results: Vec<One<'a>> = if batch.len() < PARALLEL_THRESHOLD {
+        let results: Vec<(One<'a, X>, bool)> = if batch.len() < PARALLEL_THRESHOLD {
             batch.iter().copied().map(one).collect::<Result<_, _>>()?
         } else {
             match batch.par_iter().copied().map(one).collect::<Result<_, _>>() {
@@ -148,17 +172,24 @@ pub fn scan<'a>(stream: &'a str, may_matter: &(dyn Fn(&str) -> bool + Sync)) -> 
                 Err(_) => batch.iter().copied().map(one).collect::<Result<_, _>>()?,
             }
         };
-        for r in results {
-            if let One::Piece(piece) = r {
-                out.has_content |= matches!(piece, Piece::Doc(_) | Piece::Text { has_content: true, .. });
-                out.push(piece);
-            }
+        for (r, crlf) in results {
+            out.crlf |= crlf;
+            let piece = match r {
+                One::Blank => continue,
+                One::Piece(piece) => piece,
+                One::Doc(summary, x) => {
+                    seen.push(x);
+                    Piece::Doc(summary)
+                }
+            };
+            out.has_content |= matches!(piece, Piece::Doc(_) | Piece::Text { has_content: true, .. });
+            out.push(piece);
         }
     }
-    Ok(out)
+    Ok((out, seen))
 }
 
-fn text_piece(chunk: Chunk<'_>, has_content: bool) -> One<'_> {
+fn text_piece<X>(chunk: Chunk<'_>, has_content: bool) -> One<'_, X> {
     if !has_content && is_blank(chunk.text) {
         One::Blank
     } else {
@@ -211,6 +242,23 @@ mod tests {
         for kept in ["--- # note\n", "---\n ---\n", "---\n...x\n", "# c\n"] {
             let s = super::scan(kept, &|_| true);
             assert!(s.map_or(true, |s| !s.pieces.is_empty()), "{kept:?}");
+        }
+    }
+
+    #[test]
+    fn a_crlf_anywhere_in_the_stream_is_noted() {
+        for s in [
+            "a: 1\n",
+            "a: 1\r\n",
+            "a: 1\n---\r\n---\nb: 2\n",
+            "%YAML 1.1\r\n---\na: 1\n",
+            "a: 1\n# c\r\n",
+            "a: \"x\r\ny\"\n",
+            "a: 1\rb: 2\r",
+            "a: 1\n---\n\r\n",
+        ] {
+            assert_eq!(scan(s, &|_| false).unwrap().crlf, s.contains("\r\n"), "{s:?}");
+            assert_eq!(scan(s, &|_| true).unwrap().crlf, s.contains("\r\n"), "{s:?}");
         }
     }
 

@@ -1,13 +1,18 @@
 //! Step 1: what each document is. Whose it is (Workflow's, or someone
 //! else's in another namespace, or this tool's own left behind there), its
 //! role among the registry components, and which of its containers consume
-//! the registry. Pure reads, one document at a time (so in parallel).
+//! the registry. Pure reads, one document at a time: [`read`] runs inside
+//! the parse ([`crate::manifest::scan_with`]), while the document's tree is
+//! still in the cache, and [`classify_all`] settles whose each document is
+//! once Workflow's namespace is known. Later steps read what they need of a
+//! document here rather than walking thousands of evicted trees again.
 
-use rayon::prelude::*;
+use std::borrow::Cow;
 
 use super::components::{Role, GENERATED_LABEL, GENERATED_VALUE};
-use super::targets::Targeting;
-use crate::manifest::{containers, Document, Summary};
+use super::refresher;
+use super::targets::{Targeting, PREFIX_VAR};
+use crate::manifest::{containers, Document};
 use crate::yaml::edit::detect_seq_indent;
 
 /// Whose a document is. See docs/semantics.md.
@@ -38,45 +43,63 @@ pub struct Class {
     pub generated: bool,
     /// Sequence indentation, when the document has a block sequence.
     pub seq_indent: Option<usize>,
+    /// The container names of `targets`, in the same order.
+    pub target_names: Vec<String>,
+    /// The non-empty `DEIS_REGISTRY_SECRET_PREFIX` values of `targets`.
+    pub prefixes: Vec<String>,
+    /// Whether a container runs one of Hephy's images.
+    pub hephy_image: bool,
+    /// "document 3 (Deployment/deis-builder, from ...)".
+    pub description: String,
+    /// The document's own namespace (none when absent, null or empty).
+    namespace: Option<String>,
 }
 
-/// Classify every document against the Workflow namespace (if known).
-pub fn classify_all(docs: &[&Summary<'_>], namespace: Option<&str>, targeting: &Targeting) -> Vec<Class> {
-    let one = |d: &&Summary<'_>| classify(&d.doc, namespace, targeting);
-    if docs.len() < 8 {
-        docs.iter().map(one).collect()
-    } else {
-        docs.par_iter().map(one).collect()
+/// Settle whose each document is, given Workflow's namespace (if known).
+pub fn classify_all(mut classes: Vec<Class>, namespace: Option<&str>) -> Vec<Class> {
+    for class in &mut classes {
+        let in_workflow_namespace = match class.namespace.as_deref() {
+            None => true,
+            Some(own) => namespace == Some(own),
+        };
+        class.owner = match (
+            in_workflow_namespace,
+            class.generated && class.role.is_registry_component(),
+        ) {
+            (true, _) => Owner::Workflow,
+            (false, true) => Owner::Orphan,
+            (false, false) => Owner::Foreign,
+        };
     }
+    classes
 }
 
-fn classify(doc: &Document<'_>, namespace: Option<&str>, targeting: &Targeting) -> Class {
+/// What a document is, all but whose (see [`classify_all`]).
+pub fn read(doc: &Document<'_>, targeting: &Targeting) -> Class {
     let role = Role::of(doc.kind(), doc.name());
     let generated = doc
         .root
         .as_ref()
         .and_then(|r| r.str_at(&["metadata", "labels", GENERATED_LABEL]))
         == Some(GENERATED_VALUE);
-    let in_workflow_namespace = match doc.namespace() {
-        None => true,
-        Some(own) => namespace == Some(own),
-    };
-    let owner = match (in_workflow_namespace, generated && role.is_registry_component()) {
-        (true, _) => Owner::Workflow,
-        (false, true) => Owner::Orphan,
-        (false, false) => Owner::Foreign,
-    };
     let all = containers(doc);
     let chosen = targeting.containers(doc);
-    let targets = all
+    let targets: Vec<usize> = all
         .iter()
         .enumerate()
         .filter(|(_, c)| chosen.iter().any(|t| t.node.loc() == c.node.loc()))
         .map(|(i, _)| i)
         .collect();
+    let target_containers = || targets.iter().filter_map(|&i| all.get(i));
     Class {
-        owner,
+        owner: Owner::Foreign,
         role,
+        target_names: target_containers().map(|c| c.name.to_owned()).collect(),
+        prefixes: target_containers()
+            .filter_map(|c| c.env_value(PREFIX_VAR))
+            .filter(|p| !p.is_empty())
+            .map(Cow::into_owned)
+            .collect(),
         targets,
         matched_targets: targeting
             .targets
@@ -89,5 +112,10 @@ fn classify(doc: &Document<'_>, namespace: Option<&str>, targeting: &Targeting) 
         is_hook: doc.is_hook(),
         generated,
         seq_indent: doc.root.as_ref().and_then(detect_seq_indent),
+        hephy_image: all
+            .iter()
+            .any(|c| c.image().is_some_and(|i| refresher::is_hephy_image(&i))),
+        description: doc.describe(),
+        namespace: doc.namespace().map(str::to_owned),
     }
 }

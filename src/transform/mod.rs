@@ -34,7 +34,7 @@ use std::borrow::Cow;
 use rayon::prelude::*;
 
 use crate::config::Settings;
-use crate::manifest::{scan, InputError, Scan, Summary};
+use crate::manifest::{scan_with, InputError, Scan, Summary};
 
 /// How the transform runs, beyond the registry settings.
 #[derive(Debug, Clone, Default)]
@@ -111,7 +111,8 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
         let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
         targeting.may_match(text) || has(REGISTRY_SECRET) || has("helm.sh/hook") || has("RoleBinding")
     };
-    let scan = scan(stream, &may_matter)?;
+    // What each document is, read as it is parsed (see `classify`).
+    let (scan, read) = scan_with(stream, &may_matter, &|doc| classify::read(doc, targeting))?;
     let docs: Vec<&Summary<'a>> = scan.docs().collect();
     let given = options.namespace.as_ref().map(|name| namespace::Given {
         name: name.clone(),
@@ -122,7 +123,7 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     // containers for every document the transform may change.
     check_each(&docs, |d| facts::check_identity(d))?;
     let namespace = namespace::discover(given.as_ref(), &docs)?;
-    let classes = classify::classify_all(&docs, namespace.name.as_deref(), targeting);
+    let classes = classify::classify_all(read, namespace.name.as_deref());
     let owned: Vec<&Summary<'a>> = docs
         .iter()
         .zip(&classes)
@@ -133,7 +134,7 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     let mut plan = plan::plan(&scan, &docs, &classes, settings, options, namespace)?;
     // Documents are told apart by `\n---` (here and in Kubernetes' stream
     // reader): generated ones never use a lone `\r`.
-    let newline = if stream.contains("\r\n") { "\r\n" } else { "\n" };
+    let newline = if scan.crlf { "\r\n" } else { "\n" };
     let pieces = apply::apply(&scan, &docs, &classes, &mut plan, settings, newline)?;
     let report = Report::of(&docs, &plan, settings.location.name());
     drop(docs);

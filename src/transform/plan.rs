@@ -175,13 +175,7 @@ pub fn plan(
     let location = &settings.location;
 
     // The chart's own settings stand where the operator set none.
-    let prefix = chart_prefix(
-        docs,
-        classes,
-        settings.secret_prefix.as_ref(),
-        &mut warnings,
-        &mut notes,
-    );
+    let prefix = chart_prefix(classes, settings.secret_prefix.as_ref(), &mut warnings, &mut notes);
 
     // The refresher the input has (if any), and the image the output runs.
     let by_index = |i: usize| docs.iter().find(|d| d.index == i).copied();
@@ -202,16 +196,9 @@ pub fn plan(
             c.env_value(TOKEN_REFRESH_VAR).map(Cow::into_owned),
         ))
     });
-    // Every workload's containers: on both cores.
-    let hephy = docs
-        .par_iter()
-        .zip(classes)
-        .filter(|(_, c)| c.owner == Owner::Workflow && c.role == Role::Workload)
-        .any(|(d, _)| {
-            containers(&d.doc)
-                .iter()
-                .any(|c| c.image().is_some_and(|i| refresher::is_hephy_image(&i)))
-        });
+    let hephy = classes
+        .iter()
+        .any(|c| c.owner == Owner::Workflow && c.role == Role::Workload && c.hephy_image);
     let (refresher_image, image_origin) = match (&settings.refresher_image, &input_refresher) {
         (Some(image), _) => (image.clone(), "the configuration"),
         (None, Some((Some(image), _))) => (image.clone(), "the input's refresher"),
@@ -287,7 +274,7 @@ pub fn plan(
     // made here in parallel rather than once per report line.
     let step_of = |(d, c): (&&Summary<'_>, &Class)| {
         stream.step(d, c, &effective).map(|step| {
-            let what = (step != Step::Keep).then(|| (d.index, d.describe()));
+            let what = (step != Step::Keep).then(|| (d.index, c.description.clone()));
             (step, what)
         })
     };
@@ -324,32 +311,16 @@ pub fn plan(
 /// The secret prefix: the configured one (noting a chart prefix it
 /// replaces), else the one Workflow's containers agree on, else the default.
 fn chart_prefix(
-    docs: &[&Summary<'_>],
     classes: &[Class],
     configured: Option<&String>,
     warnings: &mut Vec<String>,
     notes: &mut Vec<String>,
 ) -> String {
-    let prefixes_of = |(d, c): (&&Summary<'_>, &Class)| -> BTreeSet<String> {
-        if c.owner != Owner::Workflow || c.targets.is_empty() {
-            return BTreeSet::new();
-        }
-        let all = containers(&d.doc);
-        c.targets
-            .iter()
-            .filter_map(|&i| all.get(i)?.env_value(PREFIX_VAR))
-            .filter(|p| !p.is_empty())
-            .map(Cow::into_owned)
-            .collect()
-    };
-    let chart_prefixes: BTreeSet<String> =
-        docs.par_iter()
-            .zip(classes)
-            .map(prefixes_of)
-            .reduce(BTreeSet::new, |mut a, b| {
-                a.extend(b);
-                a
-            });
+    let chart_prefixes: BTreeSet<String> = classes
+        .iter()
+        .filter(|c| c.owner == Owner::Workflow)
+        .flat_map(|c| c.prefixes.iter().cloned())
+        .collect();
     match (configured, chart_prefixes.len()) {
         (Some(configured), _) => {
             let others: Vec<&str> = chart_prefixes
@@ -518,12 +489,11 @@ impl Stream<'_> {
                 _ => None,
             })
             .collect();
-        let all = containers(tree);
-        for &index in class.targets.iter().filter(|i| !taken.contains(i)) {
-            if let Some(c) = all.get(index) {
+        for (&index, name) in class.targets.iter().zip(&class.target_names) {
+            if !taken.contains(&index) {
                 edits.push(Edit::SetEnv {
                     index,
-                    container: c.name.to_owned(),
+                    container: name.clone(),
                     vars: self.registry_vars(effective),
                 });
             }
