@@ -108,11 +108,12 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// What one chunk becomes.
+/// What one chunk becomes. A kept document's reading is boxed: a batch holds
+/// one of these per chunk, and most chunks are not kept.
 enum One<'a, X> {
     Blank,
     Piece(Piece<'a>),
-    Doc(Summary<'a>, X),
+    Doc(Summary<'a>, Box<X>),
 }
 
 /// Parse every chunk of `stream`, keeping the trees of those for which
@@ -139,7 +140,7 @@ pub fn scan_with<'a, X: Send>(
         if may_matter(chunk.text) {
             let doc = parse_chunk((index, chunk))?;
             if doc.root.is_some() {
-                let seen = inspect(&doc);
+                let seen = Box::new(inspect(&doc));
                 return Ok(One::Doc(Summary { index, chunk, doc }, seen));
             }
             return Ok(text_piece(chunk, false));
@@ -178,7 +179,7 @@ pub fn scan_with<'a, X: Send>(
                 One::Blank => continue,
                 One::Piece(piece) => piece,
                 One::Doc(summary, x) => {
-                    seen.push(x);
+                    seen.push(*x);
                     Piece::Doc(summary)
                 }
             };
