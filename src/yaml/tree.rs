@@ -417,7 +417,9 @@ impl<'a> Builder<'a> {
                 self.opened(anchor);
                 let loc = self.loc(&span);
                 // A collection anchor redefining a scalar's name.
-                self.scalars.remove(&anchor);
+                if anchor != 0 {
+                    self.scalars.remove(&anchor);
+                }
                 let node = Mapping {
                     entries: Vec::new(),
                     flow: style == StructureStyle::Flow,
@@ -434,7 +436,9 @@ impl<'a> Builder<'a> {
                 self.opened(anchor);
                 let loc = self.loc(&span);
                 // A collection anchor redefining a scalar's name.
-                self.scalars.remove(&anchor);
+                if anchor != 0 {
+                    self.scalars.remove(&anchor);
+                }
                 let node = Sequence {
                     items: Vec::new(),
                     flow: style == StructureStyle::Flow,
