@@ -1271,7 +1271,8 @@ fn another_teams_document_read_through_an_alias_is_passed_through() {
     // A document that names nothing of Workflow's is never read beyond the
     // text search, so an alias of a mapping in it (which would make its
     // identity unreadable without decoding) cannot refuse the run (kills
-    // targets.rs:110:9, Targeting::may_match replaced by true).
+    // the text search that picks the documents that may matter, in
+    // transform/mod.rs and Targeting::words, answering yes for every one).
     let theirs =
         "---\napiVersion: v1\nkind: ConfigMap\ndata: &m {name: team-config, namespace: team-a}\nmetadata: *m\n";
     let input = workflow(Some("deis")) + theirs;

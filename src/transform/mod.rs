@@ -107,9 +107,21 @@ fn check_each<'d, 'a: 'd>(
 /// Apply `settings` to a manifest stream.
 pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Result<Output<'a>, Error> {
     let targeting = &options.targeting;
+    // A document may matter if it could hold a target, or names the secret,
+    // is a Helm hook, or may name Workflow's namespace in a RoleBinding. The
+    // searchers are built once: building one per document and word cost as
+    // much as the search.
+    let words: Option<Vec<memchr::memmem::Finder<'_>>> = targeting.words().map(|words| {
+        words
+            .into_iter()
+            .chain([REGISTRY_SECRET, "helm.sh/hook", "RoleBinding"])
+            .map(memchr::memmem::Finder::new)
+            .collect()
+    });
     let may_matter = |text: &str| {
-        let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
-        targeting.may_match(text) || has(REGISTRY_SECRET) || has("helm.sh/hook") || has("RoleBinding")
+        words
+            .as_ref()
+            .is_none_or(|words| words.iter().any(|w| w.find(text.as_bytes()).is_some()))
     };
     // What each document is, read as it is parsed (see `classify`).
     let (scan, read) = scan_with(stream, &may_matter, &|doc| classify::read(doc, targeting))?;

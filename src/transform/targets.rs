@@ -103,12 +103,20 @@ impl Targeting {
         }
     }
 
-    /// Whether a document with this text could hold a target: it names a
-    /// Workflow component, a registry variable or a `--target`, or a
-    /// `--select` query is given (which must see every document).
-    pub fn may_match(&self, text: &str) -> bool {
-        let has = |needle: &str| memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some();
-        !self.selectors.is_empty() || has("deis") || has("DEIS_REGISTRY") || self.targets.iter().any(|t| has(&t.name))
+    /// The words of which a document's text holds one if it could hold a
+    /// target: it names a Workflow component, a registry variable or a
+    /// `--target`. `None` when a `--select` query is given (which must see
+    /// every document).
+    pub fn words(&self) -> Option<Vec<&str>> {
+        if !self.selectors.is_empty() {
+            return None;
+        }
+        Some(
+            ["deis", "DEIS_REGISTRY"]
+                .into_iter()
+                .chain(self.targets.iter().map(|t| t.name.as_str()))
+                .collect(),
+        )
     }
 
     /// The containers of `doc` to configure.

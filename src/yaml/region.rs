@@ -14,10 +14,12 @@
 //! N on its first line (indentation and `- ` entry indicators) written as
 //! spaces, so that N still starts at column `c`.
 //! - Inside the document, N and every ancestor are block collections (no
-//!   flow context), and the text before N on its line is indentation and
-//!   `- ` only: the parser meets N's first line in block context, with no
-//!   key pending, opening a collection at column `c` as the standalone parse
-//!   does.
+//!   flow context), N's span starts at its own first token (its first key,
+//!   or its first `- `; an indentless sequence's starts at its first item's
+//!   content, so one is never N), and the text before N on its line is
+//!   indentation and `- ` only: the parser meets N's first line in block
+//!   context, with no key pending, opening a collection at column `c` as the
+//!   standalone parse does.
 //! - Every line of the edited part after the first is blank or indented by
 //!   `c` spaces at least. The block scanner closes a collection only on a
 //!   line indented less than it, so no line of the part closes an ancestor:
@@ -25,8 +27,9 @@
 //!   the standalone parse could not place is a syntax error there: no answer.
 //! - The part cannot reach past its end: a standalone parse that succeeds
 //!   has closed every quote, bracket and flow collection by then, a plain
-//!   scalar does not continue onto a line indented `c` or less (the original
-//!   line after N is one, or a comment, or the end), and a part whose last
+//!   scalar does not continue onto a line indented less than `c` (the first
+//!   line after the part is one, or a comment or blank line, or there is
+//!   none), and a part whose last
 //!   node is a block scalar, which would take in the indented comments or
 //!   blank lines after it, gets no answer. Nor can it end the document: no
 //!   line of the part may be a `---` or `...` marker.
@@ -45,7 +48,8 @@
 //! [`super::journal`] checks in debug builds and under the fuzzer that the
 //! whole-document check agrees whenever this one accepts, and
 //! `tests/region.rs` tries hostile splices against the lemma itself (it holds
-//! the counterexamples a review found with explicit keys).
+//! the counterexamples a first review found with explicit keys; a second
+//! review, 13 million generated splices, found none).
 
 use serde_json::Value as Json;
 
