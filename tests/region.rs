@@ -41,6 +41,12 @@ const BASES: &[&str] = &[
     // review: the empty value of a `? key` sits on the next token's line).
     "x:\n  a:\n    k: 1\n    ? z\n  c: 1\n  d:\n    - ? y\n  e: 2\n",
     "data:\n  a: 1\n  ? |\n    kb\n  stale: x\n    # note\n  ? q\n  : r\nz: 0\n",
+    // A tag or an anchor before a collection's first key, on its line: not
+    // indentation, so never turned into spaces.
+    "l:\n- !!binary aGk=: 1\n  b: 2\n- &a k: 1\n  m: 2\n",
+    // An anchor inside a collection, its alias outside: a change to the
+    // anchored value changes the alias too.
+    "b:\n  c: &x 1\n  d: 2\ne: *x\n",
 ];
 
 /// Pieces the random splice text is made of.

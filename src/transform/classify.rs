@@ -31,6 +31,8 @@ pub enum Owner {
 /// What the planner knows about one document.
 #[derive(Debug, Clone)]
 pub struct Class {
+    /// Whose the document is: settled by [`classify_all`] (a class fresh
+    /// from [`read`] says `Foreign` until then).
     pub owner: Owner,
     pub role: Role,
     /// Indices (in [`containers`] order) of the registry-consuming containers.
