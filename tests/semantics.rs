@@ -1381,3 +1381,53 @@ fn a_tag_that_changes_how_a_name_the_classifier_reads_is_refused_not_passed_thro
         "{out}"
     );
 }
+
+#[test]
+fn documents_generated_before_the_first_document_do_not_run_into_it() {
+    // The refresher's access documents go before an existing refresher. When
+    // that refresher is the stream's first document, written without `---`
+    // (or after a byte order mark, or after directives), the generated
+    // ClusterRoleBinding and the refresher used to become one document: a
+    // Deployment with `roleRef` and `subjects` (found by the filter fuzz
+    // target, 30 November).
+    let Some(k) = k8sjson() else { return };
+    let refresher = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-registry-token-refresher\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n        - name: deis-registry-token-refresher\n          image: quay.io/deis/registry-token-refresher:v1.1.3\n";
+    let builder = workload(
+        "deis-builder",
+        Some("deis"),
+        "quay.io/deis/builder:v2.1.0",
+        "private-registry",
+    );
+    for input in [
+        format!("{refresher}{builder}"),
+        format!("\u{feff}{refresher}{builder}"),
+        format!("# Source: refresher.yaml\n{refresher}{builder}"),
+        format!("{refresher}{builder}").replace('\n', "\r\n"),
+        format!("{builder}...\n%YAML 1.1\n---\n{refresher}"),
+    ] {
+        let text = ok(&input, "ecr", &Options::default());
+        let out = decoded(&k, &text);
+        let deployment = get(&out, "Deployment/deis/deis-registry-token-refresher")
+            .unwrap_or_else(|| panic!("the refresher is a document of its own:\n{text}"));
+        assert!(
+            deployment.get("roleRef").is_none() && deployment.get("subjects").is_none(),
+            "{text}"
+        );
+        for kind_name in [
+            ("ServiceAccount", "deis-registry-token-refresher"),
+            ("ClusterRole", "deis:deis-registry-token-refresher"),
+            ("ClusterRoleBinding", "deis:deis-registry-token-refresher"),
+            ("Deployment", "deis-registry-token-refresher"),
+            ("Deployment", "deis-builder"),
+            ("Secret", "registry-secret"),
+        ] {
+            assert_eq!(count(&out, kind_name), 1, "{kind_name:?} in\n{text}");
+        }
+        assert_eq!(out.len(), 6, "{text}");
+        assert_eq!(
+            text.starts_with('\u{feff}'),
+            input.starts_with('\u{feff}'),
+            "the byte order mark stays first"
+        );
+    }
+}

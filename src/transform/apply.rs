@@ -82,10 +82,19 @@ pub fn apply<'a>(
         pieces.push(Cow::Owned(text));
     };
     let mut planned = docs.iter().zip(&plan.steps).zip(rewritten);
+    // Whether the last piece is a generated document that the input goes on after.
+    let mut after_generated = false;
+    let push_input = |pieces: &mut Vec<Cow<'a, str>>, text: Cow<'a, str>, after_generated: &mut bool| {
+        if std::mem::take(after_generated) {
+            start_new_document(pieces, text, layout);
+        } else {
+            pieces.push(text);
+        }
+    };
     for piece in &scan.pieces {
         let Piece::Doc(_) = piece else {
             if let Piece::Text { text, .. } = piece {
-                pieces.push(Cow::Borrowed(*text));
+                push_input(&mut pieces, Cow::Borrowed(*text), &mut after_generated);
             }
             continue;
         };
@@ -94,11 +103,12 @@ pub fn apply<'a>(
         };
         for a in plan.additions.iter().filter(|a| a.before == Some(d.index)) {
             add(&mut pieces, a);
+            after_generated = true;
         }
         match (step, text) {
             (Step::Remove(_), _) => {}
-            (Step::Rewrite(_), Some(r)) => pieces.push(Cow::Owned(r.text)),
-            _ => pieces.push(Cow::Borrowed(d.chunk.text)),
+            (Step::Rewrite(_), Some(r)) => push_input(&mut pieces, Cow::Owned(r.text), &mut after_generated),
+            _ => push_input(&mut pieces, Cow::Borrowed(d.chunk.text), &mut after_generated),
         }
     }
     for a in plan.additions.iter().filter(|a| a.before.is_none()) {
@@ -220,6 +230,46 @@ fn refresher_vars(settings: &Settings, effective: &Effective) -> Vec<(String, St
 
 /// A generated document to follow `pieces`: its `---` line, preceded by a
 /// line break when what came before did not end with one.
+/// Push an input document's text after generated ones, as a document of its
+/// own. Only the stream's first document may lack a `---` line (and hold the
+/// stream's byte order mark), and a later one may open with directives, which
+/// must follow a `...` line: written as they are after a generated document,
+/// either would run into it and make one document of the two.
+fn start_new_document<'a>(pieces: &mut Vec<Cow<'a, str>>, text: Cow<'a, str>, layout: Layout) {
+    const BOM: char = '\u{feff}';
+    let (bom, rest) = match text.strip_prefix(BOM) {
+        Some(rest) => (true, rest),
+        None => (false, &*text),
+    };
+    let has_marker =
+        rest.starts_with("---") && matches!(rest.as_bytes().get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+    let lead = if has_marker {
+        ""
+    } else if rest.starts_with('%') {
+        "..."
+    } else {
+        "---"
+    };
+    if bom {
+        // The byte order mark belongs at the start of the stream.
+        match pieces.first_mut() {
+            Some(first) => first.to_mut().insert(0, BOM),
+            None => pieces.push(Cow::Owned(BOM.to_string())),
+        }
+    }
+    if lead.is_empty() && !bom {
+        pieces.push(text);
+        return;
+    }
+    let mut owned = String::with_capacity(rest.len() + lead.len() + 2);
+    if !lead.is_empty() {
+        owned.push_str(lead);
+        owned.push_str(layout.newline);
+    }
+    owned.push_str(rest);
+    pieces.push(Cow::Owned(owned));
+}
+
 fn generated_document(pieces: &[Cow<'_, str>], body: &str, layout: Layout) -> String {
     let open_line = pieces
         .iter()
