@@ -1431,3 +1431,41 @@ fn documents_generated_before_the_first_document_do_not_run_into_it() {
         );
     }
 }
+
+#[test]
+fn a_kind_name_or_namespace_written_as_a_number_or_boolean_is_refused_at_its_line() {
+    // Kubernetes reads no text there (and rejects the document), so whose
+    // the document is cannot be told (found by the filter fuzz target: a
+    // `namespace: 2` was read as the namespace "2" by the filter and as no
+    // namespace by the model).
+    let builder = workload(
+        "deis-builder",
+        Some("deis"),
+        "quay.io/deis/builder:v2.1.0",
+        "private-registry",
+    );
+    for (from, to, line) in [
+        ("  namespace: deis\n", "  namespace: 2\n", 6),
+        ("  name: deis-builder\n", "  name: yes\n", 5),
+        ("kind: Deployment\n", "kind: 1.5\n", 3),
+    ] {
+        let input = builder.replacen(from, to, 1);
+        let out = run(&mut binary(&location_env("off-cluster")), &input);
+        assert_eq!(out.status.code(), Some(1), "{input}\n{}", text(&out.stderr));
+        assert!(out.stdout.is_empty());
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("line {line}:")) && err.contains("quote it"),
+            "{err}"
+        );
+    }
+    // Quoted, null or empty, they are what they say.
+    for (from, to) in [
+        ("  namespace: deis\n", "  namespace: \"2\"\n"),
+        ("  namespace: deis\n", "  namespace: ~\n"),
+    ] {
+        let input = builder.replacen(from, to, 1);
+        let out = run(&mut binary(&location_env("off-cluster")), &input);
+        assert_ne!(out.status.code(), Some(1), "{input}\n{}", text(&out.stderr));
+    }
+}

@@ -20,8 +20,40 @@ use crate::yaml::yaml11;
 /// Check the document's identity (kind, name, namespace, generated label,
 /// hook annotation): what decides whose a document is and what it is.
 pub fn check_identity(doc: &Summary<'_>) -> Result<(), InputError> {
+    check_plain_identity(doc)?;
     check_tagged_identity(doc)?;
     check(doc, false)
+}
+
+/// The classifier reads kind, name and namespace as text. Written plain as a
+/// number or a boolean (`namespace: 2`, `name: yes`), Kubernetes reads no
+/// text there (and rejects the document), so whose the document is cannot be
+/// told: refused at its line rather than guessed.
+fn check_plain_identity(doc: &Summary<'_>) -> Result<(), InputError> {
+    let Some(root) = doc.doc.root.as_ref() else {
+        return Ok(());
+    };
+    for path in [&["kind"][..], &["metadata", "name"], &["metadata", "namespace"]] {
+        let Some(node) = root.path(path) else { continue };
+        let Some(scalar) = node
+            .as_scalar()
+            .filter(|s| !s.tagged && s.style == granit_parser::ScalarStyle::Plain)
+        else {
+            continue;
+        };
+        if node.is_null() || yaml11::plain_is_string(&scalar.value) {
+            continue;
+        }
+        return Err(InputError::at(
+            &doc.doc,
+            node.loc().line,
+            format!(
+                "`{}` is written as a number or a boolean, which Kubernetes does not read as text: quote it",
+                path.join(".")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The classifier reads kind, name and namespace as written. A tag that makes
