@@ -228,8 +228,6 @@ fn refresher_vars(settings: &Settings, effective: &Effective) -> Vec<(String, St
     ]
 }
 
-/// A generated document to follow `pieces`: its `---` line, preceded by a
-/// line break when what came before did not end with one.
 /// Push an input document's text after generated ones, as a document of its
 /// own. Only the stream's first document may lack a `---` line (and hold the
 /// stream's byte order mark), and a later one may open with directives, which
@@ -270,6 +268,8 @@ fn start_new_document<'a>(pieces: &mut Vec<Cow<'a, str>>, text: Cow<'a, str>, la
     pieces.push(Cow::Owned(owned));
 }
 
+/// A generated document to follow `pieces`: its `---` line, preceded by a
+/// line break when what came before did not end with one.
 fn generated_document(pieces: &[Cow<'_, str>], body: &str, layout: Layout) -> String {
     let open_line = pieces
         .iter()
