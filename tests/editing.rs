@@ -22,10 +22,7 @@ fn run(input: &str, location: &str) -> Result<String, String> {
 }
 
 fn run_in(input: &str, location: &str, namespace: Option<&str>) -> Result<String, String> {
-    let options = Options {
-        namespace: namespace.map(str::to_owned),
-        ..Options::default()
-    };
+    let options = namespace.map_or_else(Options::default, Options::in_namespace);
     transform::run(input, &common::settings(location), &options)
         .map(|o| o.text())
         .map_err(|e| e.to_string())

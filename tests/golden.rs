@@ -9,10 +9,7 @@ use workflow_registry::transform::{self, Options};
 /// The fixtures render Workflow in namespace `deis`, some without saying
 /// so (as `helm template -n deis` does): the operator passes it.
 fn options() -> Options {
-    Options {
-        namespace: Some("deis".into()),
-        ..Options::default()
-    }
+    Options::in_namespace("deis")
 }
 
 #[test]
@@ -55,9 +52,9 @@ fn every_fixture_through_every_location_matches_its_golden_file() {
                 "{stem} {location}: a second run changed the output"
             );
             assert!(
-                again.report.is_unchanged(),
-                "{stem} {location}: second run reported changes: {}",
-                again.report
+                again.report().is_unchanged(),
+                "{stem} {location}: second run reported changes: {:?}",
+                again.report()
             );
         }
     }
@@ -73,7 +70,7 @@ fn documents_not_reported_as_changed_are_written_verbatim() {
             let Ok(out) = transform::run(&input, &common::settings(location), &options()) else {
                 continue;
             };
-            let r = &out.report;
+            let r = &out.report();
             let out_text = out.text();
             let written: Vec<&str> = parse_stream(&out_text)
                 .unwrap()

@@ -427,15 +427,7 @@ fn kpt_fn_eval_exec_keeps_comments_and_quoting_and_fails_on_bad_config() {
     );
 
     let ours = package_yaml(&dir.join("workflow"));
-    let expected = transform::run(
-        &fixture,
-        &common::settings("gcr"),
-        &Options {
-            namespace: Some("deis".into()),
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let expected = transform::run(&fixture, &common::settings("gcr"), &Options::in_namespace("deis")).unwrap();
     assert_eq!(
         objects(&k8sjson, &ours),
         objects(&k8sjson, &expected.text()),
@@ -907,10 +899,7 @@ fn readme_pipe_recipe_reads_a_file_and_standard_input_alike() {
     ];
     let out = run_recipe("pipe", &dir, Some(&shim), &env);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let in_deis = Options {
-        namespace: Some("deis".into()),
-        ..Options::default()
-    };
+    let in_deis = Options::in_namespace("deis");
     let expected = transform::run(&fixture, &common::settings("gcr"), &in_deis).unwrap();
     assert_eq!(common::read(&dir.join("configured.yaml")), expected.text());
     let from_helm = common::read(&dir.join("from-helm.yaml"));

@@ -23,10 +23,7 @@ fn every_output_validates_against_the_kubernetes_schemas() {
     for fixture in common::fixtures() {
         let input = common::read(&fixture);
         for location in common::LOCATIONS {
-            let options = Options {
-                namespace: Some("deis".into()),
-                ..Options::default()
-            };
+            let options = Options::in_namespace("deis");
             let out = match transform::run(&input, &common::settings(location), &options) {
                 // The documented refusal: on-cluster on a render without the registry.
                 Err(transform::Error::Config(m)) if location == "on-cluster" && m.contains("without its registry") => {

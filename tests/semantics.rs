@@ -96,10 +96,7 @@ fn refresher(namespace: Option<&str>, containers: &str) -> String {
 }
 
 fn ns(namespace: &str) -> Options {
-    Options {
-        namespace: Some(namespace.into()),
-        ..Options::default()
-    }
+    Options::in_namespace(namespace)
 }
 
 fn ok(input: &str, location: &str, options: &Options) -> String {
@@ -275,7 +272,8 @@ fn documents_in_another_namespace_are_never_touched_known_or_unknown_namespace()
         ),
     ] {
         for location in ["on-cluster", "off-cluster", "gcr"] {
-            let options = if location == "gcr" && options.namespace.is_none() && !input.contains("namespace: deis") {
+            let options = if location == "gcr" && options.context.given.is_none() && !input.contains("namespace: deis")
+            {
                 ns("deis")
             } else {
                 options.clone()
@@ -507,7 +505,7 @@ fn the_image_that_counts_is_the_one_the_output_runs() {
     let out = transform::run(&input, &settings("gcr"), &ns("deis")).unwrap();
     assert!(out.text().contains("value: \"30\""), "the chart's refresh time stands");
     assert!(out
-        .report
+        .report()
         .warnings
         .iter()
         .any(|w| w.contains("DEIS_TOKEN_REFRESH_TIME=30")));
@@ -620,10 +618,9 @@ fn the_plan_lists_one_step_per_document_and_only_real_changes() {
     let out = transform::run(&input, &settings("off-cluster"), &Options::default()).unwrap();
     let kinds: Vec<&str> = out
         .plan
-        .steps
+        .changes
         .iter()
-        .map(|s| match s {
-            Step::Keep => "keep",
+        .map(|c| match c.step {
             Step::Remove(_) => "remove",
             Step::Rewrite(_) => "rewrite",
         })
@@ -632,7 +629,7 @@ fn the_plan_lists_one_step_per_document_and_only_real_changes() {
     assert_eq!(out.plan.additions.len(), 1);
     let first = out.text();
     let again = transform::run(&first, &settings("off-cluster"), &Options::default()).unwrap();
-    assert!(again.plan.steps.iter().all(|s| *s == Step::Keep), "{}", again.plan);
+    assert!(again.plan.changes.is_empty(), "{}", again.plan);
     assert!(again.plan.additions.is_empty());
 }
 

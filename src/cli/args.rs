@@ -177,6 +177,12 @@ pub struct FilterArgs {
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 
+    /// Which Workflow the manifest is, when its documents cannot tell (its
+    /// images and names renamed beyond recognition) or tell two: `deis` (Deis
+    /// Workflow or Hephy) or `drycc` [default: recognised from the manifest].
+    #[arg(long, value_enum, value_name = "PLATFORM")]
+    pub platform: Option<PlatformArg>,
+
     /// Also configure this workload's containers (or one container).
     /// Repeatable.
     #[arg(long = "target", value_name = "KIND/NAME[/CONTAINER]", value_parser = parse_target)]
@@ -223,6 +229,24 @@ pub struct FilterArgs {
 
     #[command(flatten)]
     pub probe: ProbeArgs,
+}
+
+/// `--platform`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    /// Deis Workflow or Hephy.
+    Deis,
+    /// Drycc Workflow.
+    Drycc,
+}
+
+impl PlatformArg {
+    pub fn platform(self) -> crate::platform::Platform {
+        match self {
+            PlatformArg::Deis => crate::platform::Platform::Deis,
+            PlatformArg::Drycc => crate::platform::Platform::Drycc,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]

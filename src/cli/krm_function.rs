@@ -49,13 +49,13 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
             let mut results: Vec<krm::KrmResult> = warnings
                 .iter()
                 .map(ToString::to_string)
-                .chain(output.report.warnings.iter().cloned())
+                .chain(output.report().warnings)
                 .map(|message| krm::KrmResult {
                     message,
                     severity: "warning",
                 })
                 .collect();
-            let r = &output.report;
+            let r = &output.report();
             for (what, items) in [
                 ("configured", &r.injected),
                 ("added", &r.added),
@@ -71,7 +71,7 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
             for r in results.iter().filter(|r| r.severity == "warning") {
                 reporter.warning_to_log(&r.message);
             }
-            reporter.summary(&output.report, &output.plan);
+            reporter.summary(&output.report(), &output.plan);
             write_stdout_text(
                 reporter,
                 &krm::write(&list.api_version, &krm_paths::annotate(&output.text()), &results),

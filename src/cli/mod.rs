@@ -200,17 +200,11 @@ fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) ->
     };
     match run_filter(args, env, &input, function_configs) {
         Ok((output, warnings)) => {
-            for w in warnings
-                .iter()
-                .map(ToString::to_string)
-                .chain(output.report.warnings.iter().cloned())
-            {
+            for w in warnings.iter().map(ToString::to_string).chain(output.report().warnings) {
                 reporter.warning(&w);
             }
-            reporter.summary(&output.report, &output.plan);
-            let status = output::write_stdout(reporter, |out| output.write_to(out));
-            output.leak();
-            status
+            reporter.summary(&output.report(), &output.plan);
+            output::write_stdout(reporter, |out| output.write_to(out))
         }
         Err(failure) => fail(reporter, &failure),
     }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::{args, ConfigArgs, Failure, FilterArgs};
 use crate::config::{self, params, Problem, Problems, Setting, Settings, Warning};
+use crate::platform::{Context, Given};
 use crate::plugin::{function_config, FunctionConfig};
 use crate::transform::{Options, Targeting};
 
@@ -37,15 +38,21 @@ pub(super) fn options(
         }
         found => found.first().cloned(),
     };
-    let (namespace, namespace_origin) = namespace_given(args, env)
+    let given = namespace_given(args, env)
         .or_else(|| from_function_configs.map(|n| (n, "the function config's namespace".to_owned())))
-        .map_or((None, None), |(n, origin)| (Some(n), Some(origin)));
+        .map(|(name, origin)| Given { name, origin });
     targets.extend(args.targets.iter().cloned());
     selectors.extend(args.selectors.iter().cloned());
     let options = Options {
-        namespace,
-        namespace_origin,
-        targeting: Targeting { targets, selectors },
+        context: Context {
+            given,
+            platform: args.platform.map(|p| p.platform()),
+            targeting: Targeting {
+                targets,
+                selecting: false,
+            },
+        },
+        selectors,
         keep_on_cluster_registry,
     };
     Ok((options, files))

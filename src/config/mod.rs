@@ -31,6 +31,15 @@ pub struct Settings {
     /// `None`: the operator set none, so the image follows the platform (the
     /// input's own refresher, else Hephy's or Deis's).
     pub refresher_image: Option<String>,
+    /// Where each explicitly set value came from, for messages.
+    pub sources: std::collections::BTreeMap<Setting, Source>,
+}
+
+impl Settings {
+    /// Where `setting`'s value came from.
+    pub fn source(&self, setting: Setting) -> Source {
+        self.sources.get(&setting).cloned().unwrap_or(Source::Default)
+    }
 }
 
 /// Where the platform's images live, with what each location needs.

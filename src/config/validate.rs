@@ -19,6 +19,12 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
         secret_prefix: v.secret_prefix(),
         refresher_image: v.refresher_image(),
         location: location.unwrap_or(Location::OnCluster),
+        sources: resolved
+            .values
+            .iter()
+            .filter(|(_, (_, source))| source.is_explicit())
+            .map(|(setting, (_, source))| (*setting, source.clone()))
+            .collect(),
     };
     if !v.problems.is_empty() {
         return Err(Problems {

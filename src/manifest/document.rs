@@ -1,13 +1,14 @@
-//! Documents of a stream, parsed in parallel.
+//! Documents of a stream as spanned trees, for the front ends that edit a
+//! whole stream themselves (the KRM wrapper), and the errors that locate a
+//! problem in the input.
 
 use std::fmt;
 
-use rayon::prelude::*;
-
+use crate::par;
 use crate::yaml::split::{self, Chunk};
 use crate::yaml::tree::{self, Features, Node};
 
-/// One document of the input stream.
+/// One document of the input stream, as a spanned tree.
 #[derive(Debug)]
 pub struct Document<'a> {
     /// 0-based position in the stream (as in error messages: "document 3").
@@ -19,39 +20,26 @@ pub struct Document<'a> {
     pub features: Features,
 }
 
-/// Documents this small are not worth a thread hand-off.
-pub(super) const PARALLEL_THRESHOLD: usize = 8;
-
 /// Split and parse a whole stream. The first syntax error (in stream order)
 /// is reported, located in the stream.
 pub fn parse_stream(stream: &str) -> Result<Vec<Document<'_>>, InputError> {
-    let chunks = split::split(stream);
-    if chunks.len() < PARALLEL_THRESHOLD {
-        chunks.into_iter().enumerate().map(parse_chunk).collect()
-    } else {
-        // All results first: collecting into a `Result` would stop at
-        // whichever error a thread met first, not the first in the stream.
-        let parsed: Vec<Result<Document<'_>, InputError>> =
-            chunks.into_par_iter().enumerate().map(parse_chunk).collect();
-        parsed.into_iter().collect()
-    }
-}
-
-pub(super) fn parse_chunk((index, chunk): (usize, Chunk<'_>)) -> Result<Document<'_>, InputError> {
-    tree::parse_document(chunk.text)
-        .map(|parsed| {
-            let (root, features) = parsed.map_or((None, Features::default()), |(root, f)| (Some(root), f));
-            Document {
-                index,
-                chunk,
-                root,
-                features,
-            }
+    let chunks: Vec<(usize, Chunk<'_>)> = split::split(stream).into_iter().enumerate().collect();
+    par::try_map(&chunks, |&(index, chunk)| {
+        let (root, features) =
+            match tree::parse_document(chunk.text).map_err(|e| InputError::syntax(index, chunk, e))? {
+                Some((root, features)) => (Some(root), features),
+                None => (None, Features::default()),
+            };
+        Ok(Document {
+            index,
+            chunk,
+            root,
+            features,
         })
-        .map_err(|e| InputError::syntax(index, chunk, e))
+    })
 }
 
-impl<'a> Document<'a> {
+impl Document<'_> {
     pub fn str_at(&self, path: &[&str]) -> Option<&str> {
         self.root.as_ref()?.str_at(path)
     }
@@ -64,41 +52,14 @@ impl<'a> Document<'a> {
         self.str_at(&["metadata", "name"])
     }
 
-    /// The namespace the document names. `namespace: ~`, `namespace:` and
-    /// `namespace: ""` all mean "no namespace", as they do to the API server.
+    /// The namespace the document names; `None` when absent, null or empty.
     pub fn namespace(&self) -> Option<&str> {
-        let node = self.root.as_ref()?.path(&["metadata", "namespace"])?;
-        if node.is_null() {
-            return None;
-        }
-        node.as_str().filter(|ns| !ns.is_empty())
-    }
-
-    /// A Helm hook (`helm.sh/hook` annotation): Helm 4 post-renders these too.
-    pub fn is_hook(&self) -> bool {
-        self.root
-            .as_ref()
-            .and_then(|r| r.path(&["metadata", "annotations", "helm.sh/hook"]))
-            .is_some()
-    }
-
-    /// The file named by Helm 3's `# Source:` comment, if any.
-    pub fn source_file(&self) -> Option<&'a str> {
-        self.chunk
-            .text
-            .lines()
-            .take_while(|l| l.starts_with('#') || l.starts_with("---") || l.trim().is_empty())
-            .find_map(|l| l.strip_prefix("# Source: ").map(str::trim))
+        self.str_at(&["metadata", "namespace"]).filter(|ns| !ns.is_empty())
     }
 
     /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
     pub fn describe(&self) -> String {
         describe(self.index, self.kind(), self.name(), self.chunk)
-    }
-
-    /// The stream line of a document-relative line.
-    pub fn stream_line(&self, line: usize) -> usize {
-        self.chunk.first_line + line.saturating_sub(1)
     }
 }
 
@@ -169,16 +130,10 @@ pub struct InputError {
 
 impl InputError {
     pub(crate) fn syntax(index: usize, chunk: Chunk<'_>, e: tree::SyntaxError) -> Self {
-        let partial = Document {
-            index,
-            chunk,
-            root: None,
-            features: Features::default(),
-        };
         let (kind, name) = identity_from_text(chunk.text);
         InputError {
             document: describe(index, kind, name, chunk),
-            line: partial.stream_line(e.line),
+            line: chunk.first_line + e.line.saturating_sub(1),
             col: Some(e.col),
             message: format!("invalid YAML: {}", e.message),
         }
@@ -188,7 +143,7 @@ impl InputError {
     pub fn at(doc: &Document<'_>, line: usize, message: impl Into<String>) -> Self {
         InputError {
             document: doc.describe(),
-            line: doc.stream_line(line),
+            line: doc.chunk.first_line + line.saturating_sub(1),
             col: None,
             message: message.into(),
         }
@@ -233,9 +188,6 @@ mod tests {
         let docs = parse_stream(s).unwrap();
         let d = &docs[0];
         assert_eq!(d.describe(), "document 0 (Secret/s, from wf/x.yaml)");
-        assert!(d.is_hook());
-        let scan = crate::manifest::scan(s, &|_| true).unwrap();
-        assert_eq!(scan.docs().next().and_then(|d| d.name()), Some("s"));
     }
 
     #[test]

@@ -1,11 +1,302 @@
-//! The manifest as a list of documents, each remembering its exact source
-//! text, its position in the stream and its parsed tree.
+//! The manifest: the stream split into documents, each read once as
+//! Kubernetes decodes it into the [`Resource`]s it holds. Documents keep
+//! their exact text (a slice of the input); their trees and decoded values
+//! are dropped after reading, so memory stays a small multiple of the facts
+//! that matter. A document is parsed again only to splice an edit into it.
 
 mod document;
-mod summary;
-mod workload;
+pub mod resource;
 
-use document::parse_chunk;
 pub use document::{describe, parse_stream, source_file, Document, InputError};
-pub use summary::{scan, scan_with, Piece, Scan, Summary};
-pub use workload::{containers, pod_spec, Container};
+pub use resource::{Body, Container, EnvValue, EnvVar, Pod, Resource};
+
+use serde_json::Value as Json;
+
+use crate::par;
+use crate::yaml::edit::{detect_seq_indent, line_of};
+use crate::yaml::split::{self, Chunk};
+use crate::yaml::{tree, yaml11};
+
+/// Chunks read per parallel batch: enough to keep every core busy, few
+/// enough that a stream of tiny documents never holds one entry per chunk.
+const BATCH: usize = 16 * 1024;
+
+/// A document that holds objects the registry configuration may involve.
+#[derive(Debug)]
+pub struct Doc<'a> {
+    /// Position in the stream (as in messages: "document 3").
+    pub index: usize,
+    pub chunk: Chunk<'a>,
+    pub resources: Vec<Resource>,
+    /// The document's block sequence indentation, when it has one.
+    pub seq_indent: Option<usize>,
+}
+
+impl Doc<'_> {
+    /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
+    pub fn describe(&self) -> String {
+        let first = self.resources.first().filter(|r| r.path.is_empty());
+        describe(
+            self.index,
+            first.map(|r| r.kind.as_str()).filter(|k| !k.is_empty()),
+            first.map(|r| r.name.as_str()).filter(|n| !n.is_empty()),
+            self.chunk,
+        )
+    }
+
+    /// An error about this document at the node `path` leads to.
+    pub fn error_at(&self, path: &[yaml11::Seg], message: impl Into<String>) -> InputError {
+        let line = match tree::parse(self.chunk.text) {
+            Ok(Some(root)) => line_of(&root, path),
+            _ => 1,
+        };
+        self.error_at_line(line, message)
+    }
+
+    /// An error about this document at its (document-relative) `line`.
+    pub fn error_at_line(&self, line: usize, message: impl Into<String>) -> InputError {
+        InputError {
+            document: self.describe(),
+            line: self.chunk.first_line + line.saturating_sub(1),
+            col: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// A piece of the stream, in order.
+#[derive(Debug)]
+pub enum Piece<'a> {
+    /// Consecutive documents that involve nothing of the registry
+    /// configuration, as one slice of the input.
+    Text {
+        text: &'a str,
+        offset: usize,
+        /// Whether a document here has content that is not a Helm hook.
+        plain_content: bool,
+    },
+    Doc(Doc<'a>),
+}
+
+/// The stream, read.
+#[derive(Debug)]
+pub struct Manifest<'a> {
+    pub pieces: Vec<Piece<'a>>,
+    /// Whether any document has content (a node, not only comments).
+    pub has_content: bool,
+    /// Whether any document has content that is not a Helm hook (the
+    /// hooks-only pass of Helm 4's `separate` strategy has none).
+    pub plain_content: bool,
+    /// Whether the stream has a `\r\n` line break.
+    pub crlf: bool,
+    /// The first block sequence indentation of the stream.
+    pub seq_indent: Option<usize>,
+}
+
+impl<'a> Manifest<'a> {
+    /// Read `stream`; `selects` is the operator's `--select` over each
+    /// object as decoded. The first error in stream order is reported.
+    pub fn read(stream: &'a str, selects: &(dyn Fn(&Json) -> bool + Sync)) -> Result<Manifest<'a>, InputError> {
+        let mut manifest = Manifest {
+            pieces: Vec::new(),
+            has_content: false,
+            plain_content: false,
+            crlf: false,
+            seq_indent: None,
+        };
+        let mut chunks = split::chunks(stream).enumerate().peekable();
+        let mut batch = Vec::with_capacity(BATCH.min(1024));
+        while chunks.peek().is_some() {
+            batch.clear();
+            batch.extend(chunks.by_ref().take(BATCH));
+            for read in par::try_map(&batch, |&(index, chunk)| read_chunk(index, chunk, selects))? {
+                manifest.push(read, stream);
+            }
+        }
+        Ok(manifest)
+    }
+
+    /// The documents that may matter, in order.
+    pub fn docs(&self) -> impl Iterator<Item = &Doc<'a>> {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Doc(d) => Some(d),
+            Piece::Text { .. } => None,
+        })
+    }
+
+    fn push(&mut self, read: Read<'a>, stream: &'a str) {
+        self.crlf |= read.crlf;
+        self.has_content |= read.content;
+        self.plain_content |= read.plain_content;
+        match read.doc {
+            Some(doc) => {
+                self.seq_indent = self.seq_indent.or(doc.seq_indent);
+                self.pieces.push(Piece::Doc(doc));
+            }
+            None if read.blank => {}
+            None => {
+                let (text, offset) = (read.chunk.text, read.chunk.offset);
+                if let Some(Piece::Text {
+                    text: run,
+                    offset: start,
+                    plain_content,
+                }) = self.pieces.last_mut()
+                {
+                    if *start + run.len() == offset {
+                        *run = stream.get(*start..offset + text.len()).unwrap_or(run);
+                        *plain_content |= read.plain_content;
+                        return;
+                    }
+                }
+                self.pieces.push(Piece::Text {
+                    text,
+                    offset,
+                    plain_content: read.plain_content,
+                });
+            }
+        }
+    }
+}
+
+/// One chunk, read.
+struct Read<'a> {
+    chunk: Chunk<'a>,
+    doc: Option<Doc<'a>>,
+    /// Markers and white space only: not written at all (it would be a
+    /// `null` document).
+    blank: bool,
+    content: bool,
+    plain_content: bool,
+    crlf: bool,
+}
+
+fn read_chunk<'a>(
+    index: usize,
+    chunk: Chunk<'a>,
+    selects: &(dyn Fn(&Json) -> bool + Sync),
+) -> Result<Read<'a>, InputError> {
+    let mut read = Read {
+        chunk,
+        doc: None,
+        blank: is_blank(chunk.text),
+        content: false,
+        plain_content: false,
+        crlf: memchr::memmem::find(chunk.text.as_bytes(), b"\r\n").is_some(),
+    };
+    if read.blank {
+        return Ok(read);
+    }
+    let Some((root, features)) = tree::parse_document(chunk.text).map_err(|e| InputError::syntax(index, chunk, e))?
+    else {
+        return Ok(read);
+    };
+    let unreadable = |line: usize, message: String| {
+        let (kind, name) = (root.str_at(&["kind"]), root.str_at(&["metadata", "name"]));
+        InputError {
+            document: describe(index, kind, name, chunk),
+            line: chunk.first_line + line.saturating_sub(1),
+            col: None,
+            message,
+        }
+    };
+    let decoded = yaml11::decode_with(&root, features)
+        .map_err(|e| unreadable(e.line, format!("Kubernetes cannot read this document: {}", e.message)))?;
+    let resources =
+        Resource::read_all(&decoded, selects).map_err(|e| unreadable(line_of(&root, &e.path), e.message))?;
+    read.content = true;
+    read.plain_content = resources.is_empty() || resources.iter().any(|r| !r.is_hook());
+    if resources.iter().any(Resource::may_matter) {
+        read.doc = Some(Doc {
+            index,
+            chunk,
+            resources,
+            seq_indent: detect_seq_indent(&root),
+        });
+    }
+    Ok(read)
+}
+
+/// A document with neither content nor comments (`---` alone, `...`).
+/// Exact on purpose: it decides before parsing, so ` ---` (a scalar) or
+/// `--- # note` (a comment to keep) are not blank.
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim_start_matches('\u{feff}').trim_end();
+        l.trim_start().is_empty() || l == "---" || l == "..."
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(s: &str) -> Manifest<'_> {
+        Manifest::read(s, &|_| false).unwrap()
+    }
+
+    #[test]
+    fn merges_runs_of_documents_that_matter_not_and_drops_blank_ones() {
+        let s = "---\na: 1\n---\nkind: ConfigMap\n---\n---\nkind: Secret\n---\n# note\nc: 3\n";
+        let m = read(s);
+        let shapes: Vec<String> = m
+            .pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text { text, .. } => format!("text {text:?}"),
+                Piece::Doc(d) => format!("doc {}", d.index),
+            })
+            .collect();
+        assert_eq!(
+            shapes,
+            [
+                "text \"---\\na: 1\\n---\\nkind: ConfigMap\\n\"",
+                "doc 3",
+                "text \"---\\n# note\\nc: 3\\n\""
+            ]
+        );
+        assert!(m.has_content && m.plain_content);
+        let blank = read("---\n---\n\n...\n\u{feff}---\r\n  \t\n");
+        assert!(blank.pieces.is_empty() && !blank.has_content);
+    }
+
+    #[test]
+    fn names_are_read_as_kubernetes_reads_them_whatever_the_spelling() {
+        for s in [
+            "kind: \"Sec\\x72et\"\nmetadata: {name: \"registry-\\\nsecret\"}\n",
+            "kind: !!str Secret\nmetadata: {name: !!binary cmVnaXN0cnktc2VjcmV0}\n",
+            "a: &k Secret\nkind: *k\nmetadata: {<<: {name: registry-secret}}\n",
+        ] {
+            let m = read(s);
+            let r = &m.docs().next().unwrap_or_else(|| panic!("{s}")).resources[0];
+            assert_eq!((r.kind.as_str(), r.name.as_str()), ("Secret", "registry-secret"), "{s}");
+        }
+    }
+
+    #[test]
+    fn documents_kubernetes_cannot_read_are_refused_at_their_line() {
+        let e = Manifest::read("a: 1\n---\nkind: A\nmetadata:\n  namespace: 2\n", &|_| false).unwrap_err();
+        assert_eq!((e.document.as_str(), e.line), ("document 1 (A)", 5), "{e}");
+        let e = Manifest::read("kind: A\n? [x]\n: 1\n", &|_| false).unwrap_err();
+        assert!(e.message.contains("Kubernetes cannot read"), "{e}");
+    }
+
+    #[test]
+    fn hooks_only_streams_have_no_plain_content() {
+        let hook = "kind: Job\nmetadata: {name: j, annotations: {helm.sh/hook: pre-install}}\n";
+        assert!(!read(hook).plain_content);
+        assert!(read(&format!("{hook}---\nkind: ConfigMap\n")).plain_content);
+    }
+
+    #[test]
+    fn a_crlf_anywhere_in_the_stream_is_noted() {
+        for s in [
+            "a: 1\n",
+            "a: 1\r\n",
+            "a: 1\n---\r\n---\nb: 2\n",
+            "a: 1\n# c\r\n",
+            "a: 1\rb: 2\r",
+        ] {
+            assert_eq!(read(s).crlf, s.contains("\r\n"), "{s:?}");
+        }
+    }
+}

@@ -13,7 +13,7 @@
 use std::collections::HashSet;
 
 use crate::manifest::{parse_stream, Document};
-use crate::transform::GENERATED_LABEL;
+use crate::platform::contract::GENERATED_LABEL;
 use crate::yaml::edit::Editor;
 use crate::yaml::emit::{Layout, Value};
 
@@ -43,7 +43,7 @@ pub fn annotate(stream: &str) -> String {
         };
         // Only what this tool added: an input item without a path is
         // someone else's document, and is never touched.
-        let added = doc.str_at(&["metadata", "labels", GENERATED_LABEL]).is_some();
+        let added = doc.str_at(&["metadata", "labels", GENERATED_LABEL.0]).is_some();
         if !added || path_of(doc).is_some() || doc.kind().is_none() {
             continue;
         }
@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn added_documents_go_next_to_workflows_own_file() {
         let stream = format!(
-            "---\n{WORKFLOW}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: deis\n  labels:\n    heritage: deis\n    {GENERATED_LABEL}: workflow-registry\ntype: Opaque\n"
+            "---\n{WORKFLOW}---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: deis\n  labels:\n    heritage: deis\n    {}: workflow-registry\ntype: Opaque\n", GENERATED_LABEL.0
         );
         let out = annotate(&stream);
         let docs = parse_stream(&out).unwrap();
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn without_a_path_on_workflows_files_the_namespace_directory_is_used() {
-        let stream = format!("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: deis-controller, namespace: deis}}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: deis:deis-registry-token-refresher\n  labels: {{{GENERATED_LABEL}: workflow-registry}}\n");
+        let stream = format!("---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: deis-controller, namespace: deis}}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: deis:deis-registry-token-refresher\n  labels: {{{}: workflow-registry}}\n", GENERATED_LABEL.0);
         let out = annotate(&stream);
         let docs = parse_stream(&out).unwrap();
         // An input item without a path is someone else's: untouched.
@@ -223,7 +223,7 @@ mod tests {
 
     #[test]
     fn a_taken_name_gets_a_number() {
-        let stream = format!("---\n{WORKFLOW}---\nkind: Secret\nmetadata:\n  name: registry-secret\n  annotations:\n    config.kubernetes.io/path: manifests/deis-registry-secret.yaml\n---\nkind: Secret\nmetadata:\n  name: registry-secret\n  labels: {{{GENERATED_LABEL}: workflow-registry}}\n");
+        let stream = format!("---\n{WORKFLOW}---\nkind: Secret\nmetadata:\n  name: registry-secret\n  annotations:\n    config.kubernetes.io/path: manifests/deis-registry-secret.yaml\n---\nkind: Secret\nmetadata:\n  name: registry-secret\n  labels: {{{}: workflow-registry}}\n", GENERATED_LABEL.0);
         let docs_out = annotate(&stream);
         let docs = parse_stream(&docs_out).unwrap();
         assert_eq!(

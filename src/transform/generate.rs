@@ -1,138 +1,178 @@
-//! Documents the transform adds: `registry-secret`, and the token refresher
-//! with its ServiceAccount and least-privilege RBAC.
+//! Documents the transform adds, rendered in the stream's layout with YAML
+//! 1.1-safe quoting: `registry-secret`, the token refresher with its
+//! ServiceAccount and least-privilege RBAC, and for Drycc `builder-secret`
+//! and imagebuilder's egress to a private registry.
 
-use base64::Engine;
-
-use super::components::{Access, GENERATED_LABEL, GENERATED_VALUE, REFRESHER, REGISTRY_SECRET};
-use super::inject::{access_entries, env_items, CREDS_PATH};
-use super::plan::Effective;
-use crate::config::Settings;
+use super::plan::{Effective, Generated};
+use super::{deis, refresher};
+use crate::config::{Location, Settings};
+use crate::platform::contract::{self as k, DEIS};
 use crate::yaml::emit::{self, Layout, Value};
 
-pub const LOCATION_ANNOTATION: &str = "deis.io/registry-location";
-
-fn metadata(name: &str, namespace: Option<&str>) -> Vec<(String, Value)> {
-    let mut meta = vec![("name".to_string(), Value::str(name))];
-    if let Some(ns) = namespace {
-        meta.push(("namespace".into(), Value::str(ns)));
+/// The body of a generated document (without its `---` line).
+pub fn document(what: Generated, settings: &Settings, effective: &Effective, layout: Layout) -> String {
+    let namespace = effective.namespace.name.as_deref();
+    let location = settings.location.name();
+    let (api_version, namespaced, rest, heritage) = match what {
+        Generated::RegistrySecret => (
+            "v1",
+            true,
+            secret(deis::secret_data(settings)),
+            Some((k::LOCATION_ANNOTATION, location)),
+        ),
+        Generated::BuilderSecret => {
+            let Location::OffCluster {
+                hostname,
+                organization,
+                username,
+                password,
+            } = &settings.location
+            else {
+                return String::new();
+            };
+            let values = [hostname.as_str(), username, password.expose(), organization];
+            let b64 = |v: &str| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, v);
+            let data = k::DRYCC_BUILDER_VARS
+                .iter()
+                .zip(values)
+                .map(|((_, key), v)| ((*key).to_owned(), b64(v)))
+                .collect();
+            ("v1", true, secret(data), None)
+        }
+        Generated::RefresherAccount => ("v1", true, vec![], None),
+        Generated::RefresherRole => (
+            "rbac.authorization.k8s.io/v1",
+            false,
+            vec![("rules".into(), refresher::rules(location, &effective.prefix))],
+            None,
+        ),
+        Generated::RefresherBinding => {
+            let (role_ref, subjects) = refresher::binding(namespace.unwrap_or_default());
+            (
+                "rbac.authorization.k8s.io/v1",
+                false,
+                vec![("roleRef".into(), role_ref), ("subjects".into(), subjects)],
+                None,
+            )
+        }
+        Generated::Refresher => (
+            "apps/v1",
+            true,
+            vec![("spec".into(), refresher_spec(settings, effective))],
+            None,
+        ),
+        Generated::ImagebuilderEgress => {
+            let (cidr, port) = effective.egress.clone().unwrap_or_default();
+            let rule = Value::map([
+                (
+                    "to",
+                    Value::Seq(vec![Value::map([(
+                        "ipBlock",
+                        Value::map([("cidr", Value::Str(cidr))]),
+                    )])]),
+                ),
+                (
+                    "ports",
+                    Value::Seq(vec![Value::map([
+                        ("protocol", Value::str("TCP")),
+                        ("port", Value::Int(port.into())),
+                    ])]),
+                ),
+            ]);
+            let spec = Value::map([
+                (
+                    "podSelector",
+                    Value::map([(
+                        "matchLabels",
+                        Value::map([("app", Value::str(k::DRYCC_IMAGEBUILDER_APP))]),
+                    )]),
+                ),
+                ("policyTypes", Value::Seq(vec![Value::str("Egress")])),
+                ("egress", Value::Seq(vec![rule])),
+            ]);
+            ("networking.k8s.io/v1", true, vec![("spec".into(), spec)], None)
+        }
+    };
+    let mut metadata = vec![("name".to_string(), Value::str(what.name()))];
+    if let (true, Some(ns)) = (namespaced, namespace) {
+        metadata.push(("namespace".into(), Value::str(ns)));
     }
-    meta.push((
+    let heritage_value = match what {
+        Generated::BuilderSecret | Generated::ImagebuilderEgress => "drycc",
+        _ => k::HERITAGE.1,
+    };
+    metadata.push((
         "labels".into(),
         Value::map([
-            ("heritage", Value::str("deis")),
-            (GENERATED_LABEL, Value::str(GENERATED_VALUE)),
+            (k::HERITAGE.0, Value::str(heritage_value)),
+            (k::GENERATED_LABEL.0, Value::str(k::GENERATED_LABEL.1)),
         ]),
     ));
-    meta
-}
-
-fn document(
-    api_version: &str,
-    kind: &str,
-    metadata: Vec<(String, Value)>,
-    rest: Vec<(String, Value)>,
-    layout: Layout,
-) -> String {
+    if let Some((key, value)) = heritage {
+        metadata.push(("annotations".into(), Value::map([(key, Value::str(value))])));
+    }
     let mut entries = vec![
         ("apiVersion".to_string(), Value::str(api_version)),
-        ("kind".into(), Value::str(kind)),
+        ("kind".into(), Value::str(what.kind())),
         ("metadata".into(), Value::Map(metadata)),
     ];
     entries.extend(rest);
     emit::block_entries(&entries, 0, layout)
 }
 
-/// A new `registry-secret` document body (without `---`).
-pub fn registry_secret(settings: &Settings, namespace: Option<&str>, layout: Layout) -> String {
-    let mut meta = metadata(REGISTRY_SECRET, namespace);
-    meta.push((
-        "annotations".into(),
-        Value::map([(LOCATION_ANNOTATION, Value::str(settings.location.name()))]),
-    ));
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let data = settings
-        .location
-        .secret_data()
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), Value::Str(b64.encode(v))))
-        .collect();
-    document(
-        "v1",
-        "Secret",
-        meta,
-        vec![("type".into(), Value::str("Opaque")), ("data".into(), Value::Map(data))],
-        layout,
-    )
+fn secret(data: Vec<(String, String)>) -> Vec<(String, Value)> {
+    vec![
+        ("type".into(), Value::str("Opaque")),
+        (
+            "data".into(),
+            Value::Map(data.into_iter().map(|(key, v)| (key, Value::Str(v))).collect()),
+        ),
+    ]
 }
 
-/// One of the refresher's access documents (ServiceAccount, ClusterRole,
-/// ClusterRoleBinding), which Workflow's chart never shipped: without them,
-/// under RBAC, the refresher could neither list namespaces nor write secrets.
-pub fn refresher_access(access: Access, settings: &Settings, effective: &Effective, layout: Layout) -> String {
-    let namespace = effective.namespace.name.as_deref();
-    let (api_version, own_namespace) = match access {
-        Access::ServiceAccount => ("v1", namespace),
-        Access::ClusterRole | Access::ClusterRoleBinding => ("rbac.authorization.k8s.io/v1", None),
-    };
-    // The planner refuses to get here without a namespace (the binding needs one).
-    let subject_namespace = namespace.unwrap_or_default();
-    let rest = access_entries(access, &settings.location, &effective.prefix, subject_namespace)
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-    document(
-        api_version,
-        access.kind(),
-        metadata(access.name(), own_namespace),
-        rest,
-        layout,
-    )
-}
-
-/// The token refresher Deployment, as Workflow's chart rendered it plus a
-/// service account.
-pub fn refresher_deployment(vars: &[(String, String)], effective: &Effective, layout: Layout) -> String {
-    let namespace = effective.namespace.name.as_deref();
-    let app = || Value::map([("app", Value::str(REFRESHER))]);
-    let env = env_items(vars).into_iter().map(Value::Map).collect();
+/// The refresher as Workflow's chart rendered it, plus its account.
+fn refresher_spec(settings: &Settings, effective: &Effective) -> Value {
+    let app = || Value::map([("app", Value::str(k::REFRESHER))]);
+    let env = [
+        (DEIS.location_var, settings.location.name()),
+        (DEIS.prefix_var, effective.prefix.as_str()),
+        (k::NAMESPACE_REFRESH_VAR, k::NAMESPACE_REFRESH_SECONDS),
+        (k::TOKEN_REFRESH_VAR, effective.refresh_time.as_str()),
+    ]
+    .into_iter()
+    .map(|(name, value)| Value::map([("name", Value::str(name)), ("value", Value::str(value))]))
+    .collect();
     let container = Value::map([
-        ("name", Value::str(REFRESHER)),
+        ("name", Value::str(k::REFRESHER)),
         ("image", Value::str(&effective.refresher_image)),
         ("imagePullPolicy", Value::str("IfNotPresent")),
         ("env", Value::Seq(env)),
         (
             "volumeMounts",
             Value::Seq(vec![Value::map([
-                ("name", Value::str(REGISTRY_SECRET)),
-                ("mountPath", Value::str(CREDS_PATH)),
+                ("name", Value::str(k::REGISTRY_SECRET)),
+                ("mountPath", Value::str(k::CREDS_PATH)),
                 ("readOnly", Value::Bool(true)),
             ])]),
         ),
     ]);
     let pod = Value::map([
-        ("serviceAccountName", Value::str(REFRESHER)),
+        ("serviceAccountName", Value::str(k::REFRESHER)),
         ("containers", Value::Seq(vec![container])),
         (
             "volumes",
             Value::Seq(vec![Value::map([
-                ("name", Value::str(REGISTRY_SECRET)),
-                ("secret", Value::map([("secretName", Value::str(REGISTRY_SECRET))])),
+                ("name", Value::str(k::REGISTRY_SECRET)),
+                ("secret", Value::map([("secretName", Value::str(k::REGISTRY_SECRET))])),
             ])]),
         ),
     ]);
-    let spec = Value::map([
+    Value::map([
         ("replicas", Value::Int(1)),
         ("selector", Value::map([("matchLabels", app())])),
         (
             "template",
             Value::map([("metadata", Value::map([("labels", app())])), ("spec", pod)]),
         ),
-    ]);
-    document(
-        "apps/v1",
-        "Deployment",
-        metadata(REFRESHER, namespace),
-        vec![("spec".into(), spec)],
-        layout,
-    )
+    ])
 }

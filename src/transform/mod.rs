@@ -1,77 +1,98 @@
 //! The transform: a pure function from (input stream, settings, options) to
-//! (output stream, plan, report), in three steps:
+//! the output stream and the plan it carried out:
 //!
-//! 1. classify (`classify`): each document's owner (Workflow's or not), its
-//!    role among the registry components, its registry-consuming containers;
-//! 2. plan (`plan`): a plain list of steps (keep, remove, rewrite with these
-//!    edits) and the documents to add, with the values they use;
-//! 3. apply (here): splice each rewrite into its document, in parallel, and
-//!    write untouched documents as the slices of the input they are.
-//!
-//! Every document is parsed once; the trees of those that may matter are kept
-//! for the planner and the editor.
+//! 1. read (`manifest`): every document decoded once, as Kubernetes decodes
+//!    it, into the objects it holds;
+//! 2. model (`platform`): which platform, where it runs, whose each object
+//!    is and what role it plays;
+//! 3. plan (`plan`, with `deis` and `drycc`): what to change, on the model;
+//! 4. apply (`apply`): the edits spliced into each document's own text;
+//! 5. check (`check`): the output, read again, as a platform that can start.
 
 mod apply;
-mod classify;
-mod components;
-mod facts;
+mod check;
+mod deis;
+mod drycc;
 mod generate;
-mod inject;
-pub mod namespace;
 pub mod plan;
 mod refresher;
 mod report;
-mod secret;
-mod targets;
 
-pub use components::{GENERATED_LABEL, REFRESHER, REGISTRY_SECRET};
-pub use plan::{Edit, Plan, Step};
+pub use plan::{Change, Plan, Step};
 pub use report::Report;
-pub use targets::{Selector, Target, Targeting, LOCATION_VAR, PREFIX_VAR};
+
+pub use crate::platform::{Error, Target, Targeting};
 
 use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
 
-use rayon::prelude::*;
+use jsonpath_rust::JsonPath;
+use serde_json::Value as Json;
 
 use crate::config::Settings;
-use crate::manifest::{scan_with, InputError, Scan, Summary};
+use crate::manifest::Manifest;
+use crate::platform::{Context, Given, Model, Platform};
+
+/// `--select JSONPATH`: every container of each object the query selects.
+/// The query runs against a one-element array holding the object as
+/// Kubernetes decodes it, so `$[?@.metadata.labels.app == 'my-builder']`
+/// selects whole objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selector(String);
+
+impl FromStr for Selector {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        jsonpath_rust::parser::parse_json_path(s)
+            .map_err(|e| format!("{s:?} is not a JSONPath query (RFC 9535): {e}"))?;
+        Ok(Selector(s.to_owned()))
+    }
+}
+
+impl fmt::Display for Selector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Selector {
+    fn selects(&self, doc: &Json) -> bool {
+        let wrapped = Json::Array(vec![doc.clone()]);
+        wrapped.query(&self.0).is_ok_and(|hits| !hits.is_empty())
+    }
+}
 
 /// How the transform runs, beyond the registry settings.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// The Workflow namespace as the operator gave it; overrides the one
-    /// found in the documents.
-    pub namespace: Option<String>,
-    /// Where `namespace` came from, for messages ("--namespace" when unset).
-    pub namespace_origin: Option<String>,
-    pub targeting: Targeting,
+    /// The namespace the operator gave, `--platform`, `--target`.
+    pub context: Context,
+    pub selectors: Vec<Selector>,
     /// `--keep-on-cluster-registry`: never remove the on-cluster registry.
     pub keep_on_cluster_registry: bool,
 }
 
-/// Why the transform refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Error {
-    /// The input manifest is at fault (exit 1).
-    #[error(transparent)]
-    Input(#[from] InputError),
-    /// The configuration (settings, namespace, or the chart's own values
-    /// that stand for them) cannot give a working platform (exit 2).
-    #[error("{0}")]
-    Config(String),
+impl Options {
+    /// Options naming Workflow's namespace as `--namespace` does.
+    pub fn in_namespace(name: &str) -> Options {
+        let mut options = Options::default();
+        options.context.given = Some(Given {
+            name: name.to_owned(),
+            origin: "--namespace".into(),
+        });
+        options
+    }
 }
 
 /// The transformed stream, as pieces: untouched documents are slices of the
-/// input (never copied), edited and generated ones are owned. Write them in
-/// order, or join them with [`Output::text`].
+/// input, edited and generated ones are owned.
 #[derive(Debug)]
 pub struct Output<'a> {
     pub pieces: Vec<Cow<'a, str>>,
     pub plan: Plan,
-    pub report: Report,
-    /// The parsed documents, freed with the output: a caller about to exit
-    /// can skip freeing them (see [`Output::leak`]).
-    _parsed: Scan<'a>,
+    pub location: &'static str,
 }
 
 impl Output<'_> {
@@ -80,80 +101,86 @@ impl Output<'_> {
         self.pieces.concat()
     }
 
-    /// Forget the output without freeing it: for a process about to exit,
-    /// where freeing thousands of trees one node at a time, on one thread,
-    /// is time the operator waits for and the exit does anyway.
-    pub fn leak(self) {
-        std::mem::forget(self);
+    pub fn report(&self) -> Report {
+        Report::of(&self.plan, self.location)
     }
 
-    /// Write the output stream.
     pub fn write_to<W: std::io::Write + ?Sized>(&self, out: &mut W) -> std::io::Result<()> {
         self.pieces.iter().try_for_each(|p| out.write_all(p.as_bytes()))
     }
 }
 
-/// Run a check on every document, in parallel (each walks a whole tree, and
-/// on one thread they would leave the second core idle); the first failure
-/// in stream order is the one reported, as it would be one after another.
-fn check_each<'d, 'a: 'd>(
-    docs: &[&'d Summary<'a>],
-    check: impl Fn(&Summary<'a>) -> Result<(), InputError> + Sync,
-) -> Result<(), InputError> {
-    let results: Vec<Result<(), InputError>> = docs.par_iter().map(|d| check(d)).collect();
-    results.into_iter().collect()
-}
-
 /// Apply `settings` to a manifest stream.
 pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Result<Output<'a>, Error> {
-    let targeting = &options.targeting;
-    // A document may matter if it could hold a target, or names the secret,
-    // is a Helm hook, or may name Workflow's namespace in a RoleBinding. The
-    // searchers are built once: building one per document and word cost as
-    // much as the search.
-    let words: Option<Vec<memchr::memmem::Finder<'_>>> = targeting.words().map(|words| {
-        words
-            .into_iter()
-            .chain([REGISTRY_SECRET, "helm.sh/hook", "RoleBinding"])
-            .map(memchr::memmem::Finder::new)
-            .collect()
-    });
-    let may_matter = |text: &str| {
-        words
-            .as_ref()
-            .is_none_or(|words| words.iter().any(|w| w.find(text.as_bytes()).is_some()))
+    let selects = |doc: &Json| options.selectors.iter().any(|s| s.selects(doc));
+    let mut context = options.context.clone();
+    context.targeting.selecting = !options.selectors.is_empty();
+    let options = &Options {
+        context,
+        ..options.clone()
     };
-    // What each document is, read as it is parsed (see `classify`).
-    let (scan, read) = scan_with(stream, &may_matter, &|doc| classify::read(doc, targeting))?;
-    let docs: Vec<&Summary<'a>> = scan.docs().collect();
-    let given = options.namespace.as_ref().map(|name| namespace::Given {
-        name: name.clone(),
-        origin: options.namespace_origin.clone().unwrap_or_else(|| "--namespace".into()),
-    });
-    // Aliases and merge keys must not make the tree read another document
-    // than Kubernetes decodes: its identity for every document, its
-    // containers for every document the transform may change.
-    check_each(&docs, |d| facts::check_identity(d))?;
-    let namespace = namespace::discover(given.as_ref(), &docs)?;
-    let classes = classify::classify_all(read, namespace.name.as_deref());
-    let owned: Vec<&Summary<'a>> = docs
-        .iter()
-        .zip(&classes)
-        .filter(|(_, class)| class.owner != classify::Owner::Foreign)
-        .map(|(d, _)| *d)
-        .collect();
-    check_each(&owned, |d| facts::check_containers(d))?;
-    let mut plan = plan::plan(&scan, &docs, &classes, settings, options, namespace)?;
-    // Documents are told apart by `\n---` (here and in Kubernetes' stream
-    // reader): generated ones never use a lone `\r`.
-    let newline = if scan.crlf { "\r\n" } else { "\n" };
-    let pieces = apply::apply(&scan, &docs, &classes, &mut plan, settings, newline)?;
-    let report = Report::of(&docs, &plan, settings.location.name());
-    drop(docs);
+    let manifest = Manifest::read(stream, &selects)?;
+    let docs: Vec<_> = manifest.docs().collect();
+    let model = Model::build(&docs, &options.context)?;
+    let mut planner = plan::Planner::new(
+        &model,
+        settings,
+        options,
+        (manifest.has_content, manifest.plain_content),
+    );
+    let effective = match model.contract.map(|k| k.platform) {
+        Some(Platform::Deis) => deis::plan(&mut planner)?,
+        Some(Platform::Drycc) => drycc::plan(&mut planner)?,
+        None => plan::Effective {
+            namespace: model.namespace.clone(),
+            prefix: String::new(),
+            refresh_time: String::new(),
+            refresher_image: String::new(),
+            egress: None,
+        },
+    };
+    warn(&mut planner, &manifest);
+    let plan = planner.finish(effective);
+    let applied = apply::apply(&manifest, &plan, settings)?;
+    if let Some(k) = model.contract {
+        check::check(&manifest, &plan, &applied, settings, options, k.platform)?;
+    }
     Ok(Output {
-        pieces,
+        pieces: applied.pieces,
         plan,
-        report,
-        _parsed: scan,
+        location: settings.location.name(),
     })
+}
+
+/// What the operator should know about the input as a whole.
+fn warn(p: &mut plan::Planner<'_, '_, '_>, manifest: &Manifest<'_>) {
+    let model = p.model;
+    if !manifest.has_content {
+        p.warnings
+            .push("the input was empty (no document with content): nothing to configure, nothing added".into());
+    } else if !model.has_workflow() && p.additions_allowed {
+        p.warnings.push(
+            "the input holds no platform this tool knows (no Deis, Hephy or Drycc Workflow builder, controller, \
+             registry or refresher in Workflow's namespace): nothing was changed or added; is this the rendered \
+             Workflow chart? (--platform names it when its documents cannot)"
+                .into(),
+        );
+    }
+    let targeting = &p.options.context.targeting;
+    for target in &targeting.targets {
+        let matched = model.objects.iter().filter(|o| o.is_workflows()).any(|o| {
+            o.resource
+                .pod()
+                .is_some_and(|pod| pod.containers.iter().any(|c| target.matches(o.resource, c)))
+        });
+        if !matched {
+            p.warnings.push(format!(
+                "--target {target} matched no container in Workflow's namespace"
+            ));
+        }
+    }
+    if targeting.selecting && !model.objects.iter().any(|o| o.is_workflows() && o.resource.selected) {
+        p.warnings
+            .push("--select matched no object in Workflow's namespace".into());
+    }
 }

@@ -1,33 +1,27 @@
-//! Step 2: the plan, as plain data. For each input document one [`Step`]
-//! (keep, drop, remove, or rewrite with these edits), and the documents to
-//! add. `--verbose` prints it; tests compare it. Nothing here edits text.
+//! The plan, as plain data: what happens to each document that changes
+//! (removed, or rewritten with these edits at these places of its decoded
+//! form) and the documents to add. It is decided on the platform model
+//! alone; nothing here touches text. Edits are planned only where the
+//! document does not already mean what they would write, so the plan (and
+//! the report derived from it) names real changes only.
 
-use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fmt;
 
-use rayon::prelude::*;
+use super::Options;
+use crate::config::Settings;
+use crate::manifest::{Container, EnvValue};
+use crate::platform::{Model, Namespace, Object, Role};
+use crate::yaml::emit::Value;
+use crate::yaml::journal::Items;
+use crate::yaml::yaml11::Seg;
 
-use super::classify::{Class, Owner};
-use super::components::{Access, Role, REFRESHER};
-use super::namespace::{self, Namespace};
-use super::targets::{LOCATION_VAR, PREFIX_VAR};
-use super::{refresher, Error, Options};
-use crate::config::{Location, Settings};
-use crate::manifest::{containers, Piece, Scan, Summary};
-
-pub const DEFAULT_SECRET_PREFIX: &str = "private-registry";
-pub const NAMESPACE_REFRESH_VAR: &str = "DEIS_NAMESPACE_REFRESH_TIME";
-pub const TOKEN_REFRESH_VAR: &str = "DEIS_TOKEN_REFRESH_TIME";
-/// Seconds between scans for new app namespaces, as Workflow's chart set it.
-const NAMESPACE_REFRESH_SECONDS: &str = "5";
-
-/// Why a document is removed.
+/// Why a document (or an item of a list) is removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     /// The location does not use this component.
     NotNeeded,
-    /// A second copy of a component the release holds once.
+    /// A second copy of a component the platform holds once.
     Duplicate,
     /// A Helm hook copy on the hooks-only pass of Helm 4's `separate`
     /// strategy: the manifest pass adds the release's own.
@@ -47,469 +41,430 @@ impl fmt::Display for Reason {
     }
 }
 
-/// One change to a document.
+/// One change to a document, at a place of its decoded form.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Edit {
-    /// Set env vars (literal values) on the container at `index`.
-    SetEnv {
-        index: usize,
-        container: String,
-        vars: Vec<(String, String)>,
+pub enum Op {
+    /// `at[key]` becomes `value` (mappings merge key by key).
+    Set { at: Vec<Seg>, key: String, value: Value },
+    /// `at[key]` is removed.
+    Unset { at: Vec<Seg>, key: String },
+    /// The list `at[list]` holds one item per `items` entry, matched by
+    /// `name`, with its fields set; `exclusive` pairs are alternatives (an
+    /// existing `valueFrom` goes when `value` is set).
+    Upsert {
+        at: Vec<Seg>,
+        list: String,
+        items: Vec<Vec<(String, Value)>>,
+        exclusive: Vec<(&'static str, &'static str)>,
     },
-    /// The refresher container at `index`: its credentials mount, and its
-    /// image when the output must run another one; its pod's volume and
-    /// service account.
-    Refresher {
-        index: usize,
-        container: String,
-        image: Option<String>,
-    },
-    /// Bring `registry-secret` to the location's keys and values.
-    RegistrySecret,
-    /// Bring the refresher's ClusterRole or ClusterRoleBinding to what it needs.
-    Access(Access),
+    /// The items of `at[list]` that `which` names are removed.
+    Remove { at: Vec<Seg>, list: String, which: Items },
 }
 
-/// What happens to one input document.
+/// What an edit changes, for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum About {
+    /// The registry settings of a container (named) of an object (described).
+    Container { object: String, container: String },
+    /// The content of an object: a secret's data, a role's rules.
+    Object(String),
+    /// An item of a list removed.
+    Removed(String, Reason),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub about: About,
+    pub op: Op,
+}
+
+/// What happens to a document that changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    Keep,
     Remove(Reason),
     Rewrite(Vec<Edit>),
 }
 
-/// A generated document.
+/// A planned change to one input document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The document's position in the stream.
+    pub index: usize,
+    /// "document 3 (Deployment/deis-builder, from ...)".
+    pub document: String,
+    pub step: Step,
+}
+
+/// A document the tool adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generated {
+    RegistrySecret,
+    RefresherAccount,
+    RefresherRole,
+    RefresherBinding,
+    Refresher,
+    /// Drycc's `builder-secret`, when the input has none.
+    BuilderSecret,
+    /// A NetworkPolicy that lets Drycc's imagebuilder reach a registry at a
+    /// private address.
+    ImagebuilderEgress,
+}
+
+impl Generated {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Generated::RegistrySecret | Generated::BuilderSecret => "Secret",
+            Generated::RefresherAccount => "ServiceAccount",
+            Generated::RefresherRole => "ClusterRole",
+            Generated::RefresherBinding => "ClusterRoleBinding",
+            Generated::Refresher => "Deployment",
+            Generated::ImagebuilderEgress => "NetworkPolicy",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        use crate::platform::contract as k;
+        match self {
+            Generated::RegistrySecret => k::REGISTRY_SECRET,
+            Generated::RefresherAccount | Generated::Refresher => k::REFRESHER,
+            Generated::RefresherRole | Generated::RefresherBinding => k::REFRESHER_RBAC,
+            Generated::BuilderSecret => k::DRYCC_BUILDER_SECRET,
+            Generated::ImagebuilderEgress => "drycc-imagebuilder-registry",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Addition {
-    pub kind: &'static str,
-    pub name: &'static str,
+    pub what: Generated,
     /// Inserted before this input document; `None`: after the last one.
     pub before: Option<usize>,
 }
 
-/// The values the output uses, each with where it came from.
+/// The values the output uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Effective {
     pub namespace: Namespace,
     pub prefix: String,
     pub refresh_time: String,
     pub refresher_image: String,
-    pub layout_seq_indent: usize,
+    /// The CIDR of a private registry address Drycc's imagebuilder must reach.
+    pub egress: Option<(String, u16)>,
 }
 
 /// The whole plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// One per document that may matter (the others are kept), in order.
-    pub steps: Vec<Step>,
-    /// The stream index of the document of each step.
-    pub indices: Vec<usize>,
+    /// The documents that change, in stream order; the others are kept.
+    pub changes: Vec<Change>,
     pub additions: Vec<Addition>,
     pub effective: Effective,
-    /// Descriptions of the documents the steps act on (index, description).
-    pub described: Vec<(usize, String)>,
     pub warnings: Vec<String>,
-    /// What `--verbose` should say beyond the steps (a setting of the chart replaced, ...).
+    /// What `--verbose` says beyond the changes (a chart setting replaced...).
     pub notes: Vec<String>,
 }
 
-/// Facts about the whole stream that single documents cannot tell.
-struct Stream<'p> {
-    settings: &'p Settings,
-    options: &'p Options,
-    /// The filter may add documents: the input has non-hook content (on the
-    /// hooks-only pass of Helm 4's `separate` strategy it has not).
-    additions_allowed: bool,
-    hooks_only: bool,
-    /// First Workflow registry-secret, refresher, and access documents.
-    secret_at: Option<usize>,
-    refresher_at: Option<usize>,
-    access_at: Vec<(Access, usize)>,
+impl Plan {
+    /// The step planned for document `index`, if it changes.
+    pub fn step(&self, index: usize) -> Option<&Step> {
+        self.changes.iter().find(|c| c.index == index).map(|c| &c.step)
+    }
+
+    pub fn is_unchanged(&self) -> bool {
+        self.changes.is_empty() && self.additions.is_empty()
+    }
 }
 
-/// Decide what to do with every document.
-pub fn plan(
-    scan: &Scan<'_>,
-    docs: &[&Summary<'_>],
-    classes: &[Class],
-    settings: &Settings,
-    options: &Options,
-    namespace: Namespace,
-) -> Result<Plan, Error> {
-    let owned = |role: Role| {
-        docs.iter()
-            .zip(classes)
-            .filter(move |(_, c)| c.owner == Owner::Workflow && c.role == role)
-            .map(|(d, c)| (*d, c))
-    };
-    let has_content = scan.has_content;
-    let non_hook_content = classes.iter().any(|c| !c.is_hook)
-        || scan
-            .pieces
-            .iter()
-            .any(|p| matches!(p, Piece::Text { has_content: true, .. }));
-    let hooks_only = has_content && !non_hook_content;
-    let first_kept = |role: Role| {
-        owned(role)
-            .find(|(_, c)| !(hooks_only && c.is_hook))
-            .map(|(d, _)| d.index)
-    };
-    let stream = Stream {
-        settings,
-        options,
-        additions_allowed: non_hook_content,
-        hooks_only,
-        secret_at: first_kept(Role::RegistrySecret),
-        refresher_at: first_kept(Role::Refresher),
-        access_at: Access::ALL
-            .into_iter()
-            .filter_map(|a| Some((a, first_kept(Role::RefresherAccess(a))?)))
-            .collect(),
-    };
-    let workflow_present = docs
-        .iter()
-        .zip(classes)
-        .any(|(_, c)| c.owner == Owner::Workflow && c.role != Role::Other);
-    let mut warnings = Vec::new();
-    let mut notes = Vec::new();
-    let location = &settings.location;
+/// A variable's wanted value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    Text(String),
+    SecretKey(&'static str, &'static str),
+    Absent,
+}
 
-    // The chart's own settings stand where the operator set none.
-    let prefix = chart_prefix(classes, settings.secret_prefix.as_ref(), &mut warnings, &mut notes);
-
-    // The refresher the input has (if any), and the image the output runs.
-    let by_index = |i: usize| docs.iter().find(|d| d.index == i).copied();
-    // A refresher whose container cannot be told is a bad manifest (exit 1),
-    // reported before any configuration error it would otherwise hide
-    // (the namespace the refresher needs, for one).
-    let kept_refresher = stream.refresher_at.filter(|_| location.needs_token_refresher());
-    if let Some(d) = kept_refresher.and_then(by_index) {
-        refresher::container(&containers(&d.doc))
-            .map_err(|m| crate::manifest::InputError::at(&d.doc, d.doc.root.as_ref().map_or(1, |r| r.loc().line), m))?;
-    }
-    let input_refresher = stream.refresher_at.and_then(|i| {
-        let all = containers(&by_index(i)?.doc);
-        let index = refresher::container(&all).ok().flatten()?;
-        let c = all.get(index)?;
-        Some((
-            c.image().map(Cow::into_owned),
-            c.env_value(TOKEN_REFRESH_VAR).map(Cow::into_owned),
-        ))
-    });
-    let hephy = classes
-        .iter()
-        .any(|c| c.owner == Owner::Workflow && c.role == Role::Workload && c.hephy_image);
-    let (refresher_image, image_origin) = match (&settings.refresher_image, &input_refresher) {
-        (Some(image), _) => (image.clone(), "the configuration"),
-        (None, Some((Some(image), _))) => (image.clone(), "the input's refresher"),
-        (None, _) if hephy => (refresher::HEPHY_IMAGE.to_owned(), "Hephy's images in the input"),
-        (None, _) => (refresher::DEIS_IMAGE.to_owned(), "the default"),
-    };
-    let (refresh_time, time_origin) = match (&settings.token_refresh_time, &input_refresher) {
-        (t, _) if !t.is_empty() => (t.clone(), "DEIS_TOKEN_REFRESH_TIME".to_owned()),
-        (_, Some((_, Some(t)))) if !t.is_empty() => (
-            t.clone(),
-            format!(
-                "the input's refresher, {}",
-                stream
-                    .refresher_at
-                    .and_then(by_index)
-                    .map(|d| d.describe())
-                    .unwrap_or_default()
+impl Wanted {
+    fn holds(&self, c: &Container, name: &str) -> bool {
+        match self {
+            Wanted::Text(t) => c.env_is(name, &EnvValue::Text(t.clone())),
+            Wanted::SecretKey(secret, key) => c.env_is(
+                name,
+                &EnvValue::SecretKey {
+                    secret: (*secret).to_owned(),
+                    key: (*key).to_owned(),
+                },
             ),
-        ),
-        _ => (String::new(), String::new()),
-    };
-
-    let needs_refresher_output = location.needs_token_refresher() && workflow_present && !hooks_only;
-    if needs_refresher_output {
-        if let Some(warning) =
-            refresher::check_refresh_time(&refresher_image, &refresh_time, &time_origin).map_err(Error::Config)?
-        {
-            warnings.push(warning);
-        }
-        if namespace.name.is_none() {
-            return Err(Error::Config(format!(
-                "the Workflow namespace is unknown (no namespace on the deis-builder/deis-controller Deployments, \
-                 and no RoleBinding of the chart names it), and location {} needs it: the refresher's \
-                 ClusterRoleBinding must name the namespace of its ServiceAccount; {}",
-                location.name(),
-                namespace::HOW_TO_PASS
-            )));
-        }
-        if image_origin != "the configuration" {
-            notes.push(format!("refresher image {refresher_image} (from {image_origin})"));
+            Wanted::Absent => !c.declares(name),
         }
     }
-    let has_registry = owned(Role::OnClusterRegistry).next().is_some();
-    let has_workloads = owned(Role::Workload).next().is_some();
-    if *location == Location::OnCluster && has_workloads && !has_registry && stream.additions_allowed {
-        return Err(Error::Config(
-            "location on-cluster, but the input holds Workflow without its registry (no deis-registry or \
-             deis-registry-proxy): this tool cannot create them, and every `git push` would fail; render the chart \
-             with global.registry_location set to on-cluster (the chart then renders the registry), or choose \
-             another location"
-                .into(),
-        ));
+
+    /// The env item that says this.
+    pub fn item(&self, name: &str) -> Vec<(String, Value)> {
+        let name = ("name".to_owned(), Value::str(name));
+        match self {
+            Wanted::Text(t) => vec![name, ("value".into(), Value::str(t))],
+            Wanted::SecretKey(secret, key) => vec![
+                name,
+                (
+                    "valueFrom".into(),
+                    Value::map([(
+                        "secretKeyRef",
+                        Value::map([("name", Value::str(*secret)), ("key", Value::str(*key))]),
+                    )]),
+                ),
+            ],
+            Wanted::Absent => vec![name],
+        }
     }
-    if !has_content {
-        warnings.push("the input was empty (no document with content): nothing to configure, nothing added".into());
-    } else if !workflow_present && stream.additions_allowed {
-        warnings.push(
-            "the input holds no Workflow component (no deis-builder/deis-controller Deployment, registry, \
-             registry-secret or refresher in Workflow's namespace): no registry-secret or refresher was added; \
-             is this the rendered Workflow chart?"
-                .into(),
-        );
-    }
-
-    let effective = Effective {
-        namespace,
-        prefix,
-        refresh_time,
-        refresher_image,
-        layout_seq_indent: classes.iter().find_map(|c| c.seq_indent).unwrap_or(2),
-    };
-    // Each step with the description of its document when it acts on it,
-    // made here in parallel rather than once per report line.
-    let step_of = |(d, c): (&&Summary<'_>, &Class)| {
-        stream.step(d, c, &effective).map(|step| {
-            let what = (step != Step::Keep).then(|| (d.index, c.description.clone()));
-            (step, what)
-        })
-    };
-    let planned: Vec<(Step, Option<(usize, String)>)> = if docs.len() < 8 {
-        docs.iter().zip(classes).map(step_of).collect::<Result<_, _>>()?
-    } else {
-        // The first error in stream order, whichever thread met one first.
-        let planned: Vec<Result<_, Error>> = docs.par_iter().zip(classes).map(step_of).collect();
-        planned.into_iter().collect::<Result<_, _>>()?
-    };
-    let mut described = Vec::new();
-    let steps: Vec<Step> = planned
-        .into_iter()
-        .map(|(step, what)| {
-            described.extend(what);
-            step
-        })
-        .collect();
-
-    let additions = stream.additions(workflow_present);
-    selection_warnings(docs, classes, options, &mut warnings);
-
-    Ok(Plan {
-        indices: docs.iter().map(|d| d.index).collect(),
-        steps,
-        additions,
-        effective,
-        described,
-        warnings,
-        notes,
-    })
 }
 
-/// The secret prefix: the configured one (noting a chart prefix it
-/// replaces), else the one Workflow's containers agree on, else the default.
-fn chart_prefix(
-    classes: &[Class],
-    configured: Option<&String>,
-    warnings: &mut Vec<String>,
-    notes: &mut Vec<String>,
-) -> String {
-    let chart_prefixes: BTreeSet<String> = classes
-        .iter()
-        .filter(|c| c.owner == Owner::Workflow)
-        .flat_map(|c| c.prefixes.iter().cloned())
-        .collect();
-    match (configured, chart_prefixes.len()) {
-        (Some(configured), _) => {
-            let others: Vec<&str> = chart_prefixes
-                .iter()
-                .map(String::as_str)
-                .filter(|p| p != configured)
-                .collect();
-            if !others.is_empty() {
-                notes.push(format!(
-                    "the configured secret prefix {configured:?} replaced the chart's {}",
-                    others.join(", ")
-                ));
+/// The variables wanted of one container: its object's description, its
+/// name, and each variable's wanted value.
+type WantedEnv = (String, String, Vec<(String, Wanted)>);
+
+/// Builds the plan: the edits asked for so far, per document.
+pub struct Planner<'p, 'm, 'a> {
+    pub model: &'p Model<'m, 'a>,
+    pub settings: &'p Settings,
+    pub options: &'p Options,
+    /// Whether the input has content that is not a Helm hook: only then may
+    /// documents be added (the hooks-only pass of Helm 4's `separate`
+    /// strategy adds nothing; the manifest pass does).
+    pub additions_allowed: bool,
+    pub hooks_only: bool,
+    removed: BTreeMap<(usize, Vec<Seg>), Reason>,
+    edits: BTreeMap<usize, Vec<Edit>>,
+    /// Variables wanted per container, applied as one edit each.
+    env: BTreeMap<(usize, Vec<Seg>), WantedEnv>,
+    pub additions: Vec<Addition>,
+    pub warnings: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
+    pub fn new(model: &'p Model<'m, 'a>, settings: &'p Settings, options: &'p Options, content: (bool, bool)) -> Self {
+        let (has_content, plain_content) = content;
+        Planner {
+            model,
+            settings,
+            options,
+            additions_allowed: plain_content,
+            hooks_only: has_content && !plain_content,
+            removed: BTreeMap::new(),
+            edits: BTreeMap::new(),
+            env: BTreeMap::new(),
+            additions: Vec::new(),
+            warnings: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn location(&self) -> &'static str {
+        self.settings.location.name()
+    }
+
+    /// Remove an object (the document, or its item of a list).
+    pub fn remove(&mut self, o: &Object<'_, '_>, reason: Reason) {
+        self.removed
+            .entry((o.doc.index, o.resource.path.clone()))
+            .or_insert(reason);
+    }
+
+    pub fn is_removed(&self, o: &Object<'_, '_>) -> bool {
+        self.removed.contains_key(&(o.doc.index, o.resource.path.clone()))
+    }
+
+    /// An edit of `o` at `at` (relative to the object).
+    pub fn edit(&mut self, o: &Object<'_, '_>, op: Op) {
+        let about = About::Object(o.describe());
+        self.edits.entry(o.doc.index).or_default().push(Edit { about, op });
+    }
+
+    /// `o`'s place `rel` (relative to the object) in its document.
+    pub fn at(o: &Object<'_, '_>, rel: &[&str]) -> Vec<Seg> {
+        let mut at = o.resource.path.clone();
+        at.extend(rel.iter().map(|k| Seg::Key((*k).into())));
+        at
+    }
+
+    /// Want variable `name` of container `c` of `o` to be `value`.
+    pub fn want_env(&mut self, o: &Object<'_, '_>, c: &Container, name: &str, value: Wanted) {
+        let slot = self
+            .env
+            .entry((o.doc.index, c.path.clone()))
+            .or_insert_with(|| (o.describe(), c.name.clone(), Vec::new()));
+        match slot.2.iter_mut().find(|(n, _)| n == name) {
+            Some(existing) => existing.1 = value,
+            None => slot.2.push((name.to_owned(), value)),
+        }
+    }
+
+    /// The container `c` of `o` as the model read it, to compare wanted
+    /// variables against.
+    fn container(&self, index: usize, path: &[Seg]) -> Option<&'m Container> {
+        self.model
+            .objects
+            .iter()
+            .filter(|o| o.doc.index == index)
+            .filter_map(|o| o.resource.pod())
+            .flat_map(|p| p.containers.iter())
+            .find(|c| c.path == path)
+    }
+
+    pub fn add(&mut self, what: Generated, before: Option<usize>) {
+        self.additions.push(Addition { what, before });
+    }
+
+    /// The copy of a component the platform holds once that belongs: in
+    /// Workflow's namespace as its workloads state it, not a hook copy,
+    /// named as the contract names it, then the first. The others are
+    /// removed; on the hooks-only pass every hook copy is.
+    pub fn keep_one(&mut self, role: Role, name: &str) -> Option<&'p Object<'m, 'a>> {
+        let model = self.model;
+        let mut all: Vec<&Object<'m, 'a>> = model.workflows(role).filter(|o| !self.is_removed(o)).collect();
+        if self.hooks_only {
+            for o in all.iter().filter(|o| o.resource.is_hook()) {
+                self.remove(o, Reason::HookCopy);
             }
-            configured.clone()
+            all.retain(|o| !o.resource.is_hook());
         }
-        (None, 1) => chart_prefixes
-            .iter()
-            .next()
-            .map_or(DEFAULT_SECRET_PREFIX, String::as_str)
-            .to_owned(),
-        (None, 0) => DEFAULT_SECRET_PREFIX.to_owned(),
-        (None, _) => {
-            warnings.push(format!(
-                "Workflow's containers disagree on {PREFIX_VAR} ({}): all now get {DEFAULT_SECRET_PREFIX:?}; set the \
-                 prefix (registry_token_refresher.secretPrefix or --secret-prefix) to choose another",
-                chart_prefixes.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
-            ));
-            DEFAULT_SECRET_PREFIX.to_owned()
+        let namespace = &model.namespace;
+        all.sort_by_key(|o| {
+            (
+                !namespace.holds(o.resource.namespace.as_deref()),
+                o.resource.is_hook(),
+                o.resource.name != name,
+                o.doc.index,
+            )
+        });
+        let keep = all.first().copied();
+        for o in all.iter().skip(1) {
+            self.remove(o, Reason::Duplicate);
         }
+        keep
     }
-}
 
-/// Selections that chose nothing, and lists whose items stay untouched.
-fn selection_warnings(docs: &[&Summary<'_>], classes: &[Class], options: &Options, warnings: &mut Vec<String>) {
-    for (i, target) in options.targeting.targets.iter().enumerate() {
-        if !classes
-            .iter()
-            .any(|c| c.owner == Owner::Workflow && c.matched_targets.contains(&i))
-        {
-            warnings.push(format!(
-                "--target {target} matched no container in Workflow's namespace"
-            ));
+    /// Put `o` in Workflow's namespace when its workloads state one and `o`
+    /// states none (it would land in the release namespace, which need not be
+    /// theirs).
+    pub fn place(&mut self, o: &Object<'_, '_>) {
+        if let (true, None, Some(ns)) = (
+            self.model.namespace.explicit,
+            &o.resource.namespace,
+            self.model.namespace.name.clone(),
+        ) {
+            self.edit(
+                o,
+                Op::Set {
+                    at: o.resource.path.clone(),
+                    key: "metadata".into(),
+                    value: Value::map([("namespace", Value::Str(ns))]),
+                },
+            );
         }
     }
-    if !options.targeting.selectors.is_empty() && !classes.iter().any(|c| c.owner == Owner::Workflow && c.selected) {
-        warnings.push("--select matched no document in Workflow's namespace".into());
-    }
-    for (d, c) in docs.iter().zip(classes) {
-        if d.kind() == Some("List") && c.owner == Owner::Workflow {
-            warnings.push(format!(
-                "{} is a kind: List: its items are passed through unchanged; render them as separate documents to configure them",
-                d.describe()
-            ));
-        }
-    }
-}
 
-impl Stream<'_> {
-    /// The documents to add: the secret and the refresher's parts that the
-    /// location needs and Workflow's documents lack.
-    fn additions(&self, workflow_present: bool) -> Vec<Addition> {
-        let mut additions = Vec::new();
-        let location = &self.settings.location;
-        if !(self.additions_allowed && workflow_present) {
-            return additions;
+    /// The plan: removals and edits per document, in stream order.
+    pub fn finish(mut self, effective: Effective) -> Plan {
+        for ((index, path), (object, container, wanted)) in std::mem::take(&mut self.env) {
+            let Some(c) = self.container(index, &path) else {
+                continue;
+            };
+            let about = || About::Container {
+                object: object.clone(),
+                container: container.clone(),
+            };
+            let set: Vec<Vec<(String, Value)>> = wanted
+                .iter()
+                .filter(|(n, w)| *w != Wanted::Absent && !w.holds(c, n))
+                .map(|(n, w)| w.item(n))
+                .collect();
+            let gone: Vec<String> = wanted
+                .iter()
+                .filter(|(n, w)| *w == Wanted::Absent && !w.holds(c, n))
+                .map(|(n, _)| n.clone())
+                .collect();
+            let edits = self.edits.entry(index).or_default();
+            if !set.is_empty() {
+                edits.push(Edit {
+                    about: about(),
+                    op: Op::Upsert {
+                        at: path.clone(),
+                        list: "env".into(),
+                        items: set,
+                        exclusive: vec![("value", "valueFrom"), ("valueFrom", "value")],
+                    },
+                });
+            }
+            if !gone.is_empty() {
+                edits.push(Edit {
+                    about: about(),
+                    op: Op::Remove {
+                        at: path,
+                        list: "env".into(),
+                        which: Items::Named(gone),
+                    },
+                });
+            }
         }
-        if *location != Location::OnCluster && self.secret_at.is_none() {
-            additions.push(Addition {
-                kind: "Secret",
-                name: super::REGISTRY_SECRET,
-                before: None,
+        // Items of lists go with an edit of the list, after every other edit
+        // of it (earlier removals would move the places later edits name).
+        let mut whole: BTreeMap<usize, Reason> = BTreeMap::new();
+        for ((index, path), reason) in std::mem::take(&mut self.removed) {
+            let Some((Seg::Index(i), parent)) = path.split_last().and_then(|(i, rest)| Some((i, rest.split_last()?.1)))
+            else {
+                whole.insert(index, reason);
+                continue;
+            };
+            let object = self
+                .model
+                .objects
+                .iter()
+                .find(|o| o.doc.index == index && o.resource.path == path)
+                .map(Object::describe)
+                .unwrap_or_default();
+            self.edits.entry(index).or_default().push(Edit {
+                about: About::Removed(object, reason),
+                op: Op::Remove {
+                    at: parent.to_vec(),
+                    list: "items".into(),
+                    which: Items::At(vec![*i]),
+                },
             });
         }
-        if location.needs_token_refresher() {
-            // The refresher's access goes before an existing refresher, so that
-            // an apply creates the ServiceAccount before the pod needs it.
-            for access in Access::ALL {
-                if !self.access_at.iter().any(|(a, _)| *a == access) {
-                    additions.push(Addition {
-                        kind: access.kind(),
-                        name: access.name(),
-                        before: self.refresher_at,
-                    });
-                }
-            }
-            if self.refresher_at.is_none() {
-                additions.push(Addition {
-                    kind: "Deployment",
-                    name: REFRESHER,
-                    before: None,
-                });
-            }
-        }
-        additions
-    }
-
-    fn removes_on_cluster_registry(&self) -> bool {
-        self.settings.location != Location::OnCluster && !self.options.keep_on_cluster_registry
-    }
-
-    /// The step for one document.
-    fn step(&self, doc: &Summary<'_>, class: &Class, effective: &Effective) -> Result<Step, Error> {
-        let tree = &doc.doc;
-        match class.owner {
-            Owner::Foreign => return Ok(Step::Keep),
-            Owner::Orphan => return Ok(Step::Remove(Reason::Orphan)),
-            Owner::Workflow => {}
-        }
-        let location = &self.settings.location;
-        let needs_refresher = location.needs_token_refresher();
-        let hook_copy = self.hooks_only && class.is_hook;
-        let first = |at: Option<usize>| at == Some(doc.index);
-        let mut edits = Vec::new();
-        match class.role {
-            Role::OnClusterRegistry if self.removes_on_cluster_registry() => {
-                return Ok(Step::Remove(Reason::NotNeeded))
-            }
-            Role::RegistrySecret if *location == Location::OnCluster => return Ok(Step::Remove(Reason::NotNeeded)),
-            Role::Refresher | Role::RefresherAccess(_) if !needs_refresher => {
-                return Ok(Step::Remove(Reason::NotNeeded))
-            }
-            Role::RegistrySecret | Role::Refresher | Role::RefresherAccess(_) if hook_copy => {
-                return Ok(Step::Remove(Reason::HookCopy))
-            }
-            Role::RegistrySecret if !first(self.secret_at) => return Ok(Step::Remove(Reason::Duplicate)),
-            Role::Refresher if !first(self.refresher_at) => return Ok(Step::Remove(Reason::Duplicate)),
-            Role::RefresherAccess(a) if !self.access_at.contains(&(a, doc.index)) => {
-                return Ok(Step::Remove(Reason::Duplicate))
-            }
-            Role::RegistrySecret => edits.push(Edit::RegistrySecret),
-            Role::RefresherAccess(Access::ServiceAccount) => {}
-            Role::RefresherAccess(access) => edits.push(Edit::Access(access)),
-            Role::Refresher => {
-                let all = containers(tree);
-                let index = refresher::container(&all).map_err(|m| {
-                    crate::manifest::InputError::at(tree, tree.root.as_ref().map_or(1, |r| r.loc().line), m)
-                })?;
-                if let Some(c) = index.and_then(|i| all.get(i)) {
-                    let namespace_refresh = c
-                        .env_value(NAMESPACE_REFRESH_VAR)
-                        .filter(|v| !v.is_empty())
-                        .unwrap_or(Cow::Borrowed(NAMESPACE_REFRESH_SECONDS));
-                    let mut vars = self.registry_vars(effective);
-                    vars.push((NAMESPACE_REFRESH_VAR.into(), namespace_refresh.into()));
-                    vars.push((TOKEN_REFRESH_VAR.into(), effective.refresh_time.clone()));
-                    let index = index.unwrap_or(0);
-                    edits.push(Edit::SetEnv {
-                        index,
-                        container: c.name.to_owned(),
-                        vars,
-                    });
-                    edits.push(Edit::Refresher {
-                        index,
-                        container: c.name.to_owned(),
-                        image: (c.image().as_deref() != Some(effective.refresher_image.as_str()))
-                            .then(|| effective.refresher_image.clone()),
-                    });
-                }
-            }
-            Role::OnClusterRegistry | Role::Workload | Role::Other => {}
-        }
-        let taken: Vec<usize> = edits
+        let docs: BTreeMap<usize, String> = self
+            .model
+            .objects
             .iter()
-            .filter_map(|e| match e {
-                Edit::SetEnv { index, .. } => Some(*index),
-                _ => None,
-            })
+            .map(|o| (o.doc.index, o.doc.describe()))
             .collect();
-        for (&index, name) in class.targets.iter().zip(&class.target_names) {
-            if !taken.contains(&index) {
-                edits.push(Edit::SetEnv {
-                    index,
-                    container: name.clone(),
-                    vars: self.registry_vars(effective),
-                });
-            }
+        let mut changes = Vec::new();
+        let mut indices: Vec<usize> = whole.keys().chain(self.edits.keys()).copied().collect();
+        indices.sort_unstable();
+        indices.dedup();
+        for index in indices {
+            let mut edits = self.edits.remove(&index).unwrap_or_default();
+            let step = match whole.get(&index) {
+                Some(reason) => Step::Remove(*reason),
+                None if edits.is_empty() => continue,
+                None => {
+                    edits.sort_by_key(|e| matches!(e.op, Op::Remove { .. } if matches!(e.about, About::Removed(..))));
+                    Step::Rewrite(edits)
+                }
+            };
+            changes.push(Change {
+                index,
+                document: docs.get(&index).cloned().unwrap_or_default(),
+                step,
+            });
         }
-        Ok(if edits.is_empty() {
-            Step::Keep
-        } else {
-            Step::Rewrite(edits)
-        })
-    }
-
-    fn registry_vars(&self, effective: &Effective) -> Vec<(String, String)> {
-        vec![
-            (LOCATION_VAR.into(), self.settings.location.name().into()),
-            (PREFIX_VAR.into(), effective.prefix.clone()),
-        ]
+        Plan {
+            changes,
+            additions: self.additions,
+            effective,
+            warnings: self.warnings,
+            notes: self.notes,
+        }
     }
 }
 
@@ -523,50 +478,59 @@ impl fmt::Display for Plan {
         for note in &self.notes {
             writeln!(f, "  note: {note}")?;
         }
-        let described = |i: usize| {
-            self.described
-                .iter()
-                .find(|(j, _)| *j == i)
-                .map_or_else(|| format!("document {i}"), |(_, d)| d.clone())
-        };
-        for (step, i) in self.steps.iter().zip(&self.indices) {
-            let i = *i;
-            match step {
-                Step::Keep => {}
-                Step::Remove(reason) => writeln!(f, "  remove {} ({reason})", described(i))?,
+        for c in &self.changes {
+            match &c.step {
+                Step::Remove(reason) => writeln!(f, "  remove {} ({reason})", c.document)?,
                 Step::Rewrite(edits) => {
-                    writeln!(f, "  rewrite {}:", described(i))?;
+                    writeln!(f, "  rewrite {}:", c.document)?;
                     for edit in edits {
-                        match edit {
-                            Edit::SetEnv { container, vars, .. } => {
-                                let vars: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-                                writeln!(f, "    container {container}: set {}", vars.join(", "))?
+                        let place = match &edit.op {
+                            Op::Set { at, key, .. } => format!("set {}", show(at, key)),
+                            Op::Unset { at, key } => format!("remove {}", show(at, key)),
+                            Op::Upsert { at, list, items, .. } => {
+                                let names: Vec<String> = items
+                                    .iter()
+                                    .filter_map(|i| match i.first() {
+                                        Some((_, Value::Str(n))) => Some(n.clone()),
+                                        _ => None,
+                                    })
+                                    .collect();
+                                format!("set {} {}", show(at, list), names.join(", "))
                             }
-                            Edit::Refresher { container, image, .. } => {
-                                write!(
-                                    f,
-                                    "    container {container}: mount registry-secret, service account {REFRESHER}"
-                                )?;
-                                match image {
-                                    Some(image) => writeln!(f, ", image {image}")?,
-                                    None => writeln!(f)?,
-                                }
-                            }
-                            Edit::RegistrySecret => {
-                                writeln!(f, "    registry-secret data for the location (values masked)")?
-                            }
-                            Edit::Access(a) => writeln!(f, "    {} rules and subjects", a.kind())?,
-                        }
+                            Op::Remove { at, list, .. } => format!("remove from {}", show(at, list)),
+                        };
+                        writeln!(f, "    {place}")?;
                     }
                 }
             }
         }
         for a in &self.additions {
             match a.before {
-                Some(i) => writeln!(f, "  add {}/{} before {}", a.kind, a.name, described(i))?,
-                None => writeln!(f, "  add {}/{} at the end", a.kind, a.name)?,
+                Some(i) => writeln!(f, "  add {}/{} before document {i}", a.what.kind(), a.what.name())?,
+                None => writeln!(f, "  add {}/{} at the end", a.what.kind(), a.what.name())?,
             }
         }
         Ok(())
     }
+}
+
+/// A place as `spec.template.spec.containers[0].env`.
+fn show(at: &[Seg], key: &str) -> String {
+    let mut out = String::new();
+    for seg in at {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    if !out.is_empty() {
+        out.push('.');
+    }
+    out.push_str(key);
+    crate::escape::escape_controls(&out).into_owned()
 }

@@ -1,144 +1,221 @@
-//! The token refresher: which container of its pod it is, which image the
-//! output runs, and whether that image can start with the refresh time.
+//! The token refresher's decisions: which container of its pod it is, the
+//! image the output runs, the intervals that image can parse, and exactly
+//! the access its calls need (`boot.go`, `pkg/secrets.go`, `pkg/config.go`
+//! of deis/registry-token-refresher and its Hephy fork).
 
-use crate::manifest::Container;
+use super::plan::Planner;
+use crate::config::Setting;
+use crate::manifest::{Container, Pod};
+use crate::platform::contract::{self as k, Role};
+use crate::platform::image::Image;
+use crate::platform::{Error, Object};
+use crate::yaml::emit::Value;
 
-pub const DEIS_IMAGE: &str = "quay.io/deis/registry-token-refresher:v1.1.3";
-pub const HEPHY_IMAGE: &str = "hephy/registry-token-refresher:v1.2.2";
-const REPOSITORY: &str = "registry-token-refresher";
-/// Variables only the refresher declares.
-const OWN_VARS: [&str; 2] = ["DEIS_TOKEN_REFRESH_TIME", "DEIS_NAMESPACE_REFRESH_TIME"];
-
-/// `registry/org/name:tag` (or `@digest`) as (path components, tag).
-fn parts(image: &str) -> (Vec<&str>, Option<&str>) {
-    let without_digest = image.split('@').next().unwrap_or(image);
-    // A `:` after the last `/` is a tag; one before it belongs to a registry port.
-    let slash = without_digest.rfind('/').map_or(0, |i| i + 1);
-    let (path, tag) = match without_digest[slash..].split_once(':') {
-        Some((name, tag)) => (&without_digest[..slash + name.len()], Some(tag)),
-        None => (without_digest, None),
-    };
-    (path.split('/').collect(), tag)
-}
-
-/// Whether an image is a registry-token-refresher, from any registry or org.
-pub fn is_refresher_image(image: &str) -> bool {
-    parts(image).0.last() == Some(&REPOSITORY)
-}
-
-/// Whether an image comes from Hephy (`hephy/...`, `quay.io/hephy/...`).
-pub fn is_hephy_image(image: &str) -> bool {
-    let (path, _) = parts(image);
-    path.len() >= 2 && path.get(path.len() - 2) == Some(&"hephy")
-}
-
-/// A published Deis or Hephy refresher, v1.0.0 to v1.2.2: every one of them
-/// fails with a non-empty `DEIS_TOKEN_REFRESH_TIME`.
-pub fn is_stock_image(image: &str) -> bool {
-    let (path, tag) = parts(image);
-    let repository = path.join("/");
-    let stock_repository = [
-        "quay.io/deis/registry-token-refresher",
-        "deis/registry-token-refresher",
-        "docker.io/deis/registry-token-refresher",
-        "hephy/registry-token-refresher",
-        "docker.io/hephy/registry-token-refresher",
-    ]
-    .contains(&repository.as_str());
-    let version = tag
-        .and_then(|t| t.strip_prefix('v'))
-        .map(|t| t.split('.').map(str::parse::<u32>).collect::<Result<Vec<_>, _>>());
-    stock_repository
-        && matches!(version, Some(Ok(v)) if matches!(v.as_slice(), [1, minor, patch] if (*minor, *patch) <= (2, 2)))
-}
-
-/// The refresher container of a refresher Deployment: by image, else by the
-/// variables only it declares, else by its name, else the only container.
-/// `Err` when the pod has several candidates and none of these tells.
-pub fn container(all: &[Container<'_, '_>]) -> Result<Option<usize>, String> {
-    let main: Vec<(usize, &Container<'_, '_>)> = all.iter().enumerate().filter(|(_, c)| !c.init).collect();
-    let by = |pred: &dyn Fn(&Container<'_, '_>) -> bool| main.iter().find(|(_, c)| pred(c)).map(|(i, _)| *i);
-    Ok(by(&|c| c.image().is_some_and(|i| is_refresher_image(&i)))
-        .or_else(|| by(&|c| OWN_VARS.iter().any(|v| c.declares(v))))
-        .or_else(|| by(&|c| c.name == super::REFRESHER)))
-    .and_then(|found| match (found, main.as_slice()) {
-        (Some(i), _) => Ok(Some(i)),
-        (None, []) => Ok(None),
-        (None, [(i, _)]) => Ok(Some(*i)),
-        (None, _) => Err(format!(
-            "cannot tell which container is the token refresher: none runs a */{REPOSITORY} image, declares \
-             DEIS_TOKEN_REFRESH_TIME or is named {}",
-            super::REFRESHER
-        )),
+/// The refresher container of its pod: by image, else by the variables
+/// only it declares, else by its name, else the only container. `Err` when
+/// several could be and none of these tells.
+pub fn container(pod: &Pod) -> Result<Option<&Container>, String> {
+    let main: Vec<&Container> = pod.containers.iter().filter(|c| !c.init).collect();
+    let by = |pred: &dyn Fn(&Container) -> bool| main.iter().copied().find(|c| pred(c));
+    let found = by(&|c| {
+        c.image
+            .as_deref()
+            .is_some_and(|i| Image::parse(i).name() == k::REFRESHER_IMAGE_NAME)
     })
+    .or_else(|| by(&|c| c.declares(k::TOKEN_REFRESH_VAR) || c.declares(k::NAMESPACE_REFRESH_VAR)))
+    .or_else(|| by(&|c| c.name == k::REFRESHER));
+    match (found, main.as_slice()) {
+        (Some(c), _) => Ok(Some(c)),
+        (None, []) => Ok(None),
+        (None, [only]) => Ok(Some(only)),
+        (None, _) => Err(format!(
+            "cannot tell which container is the token refresher: none runs a */{} image, declares {} or is named {}",
+            k::REFRESHER_IMAGE_NAME,
+            k::TOKEN_REFRESH_VAR,
+            k::REFRESHER
+        )),
+    }
 }
 
-/// The refresh-time rule of SPEC 1.2, for the image the output runs:
-/// `Err` (a configuration error) with a stock image, a warning with another.
-pub fn check_refresh_time(image: &str, minutes: &str, origin: &str) -> Result<Option<String>, String> {
-    if minutes.is_empty() {
-        return Ok(None);
+/// The image the output's refresher runs: the configured one, else the
+/// input refresher's, else the published refresher of the organisation
+/// (and registry, or mirror) Workflow's own images come from, else Deis's.
+pub fn image(p: &mut Planner<'_, '_, '_>, input: Option<&str>) -> String {
+    if let Some(image) = &p.settings.refresher_image {
+        return image.clone();
     }
-    if is_stock_image(image) {
-        return Err(format!(
-            "DEIS_TOKEN_REFRESH_TIME={minutes} (from {origin}) cannot work with {image}: registry-token-refresher \
-             v1.0.1 to v1.2.2 reads it with strconv.ParseInt into an int64 (pkg/config.go) and then asserts .(int) \
-             in GetRefreshTime (pkg/credentials/ecr.go, gcr.go), so the refresher panics at start, and v1.0.0 \
-             ignores it; leave DEIS_TOKEN_REFRESH_TIME empty (tokens are refreshed at the provider's default), or \
-             set REGISTRY_TOKEN_REFRESHER_IMAGE to an image that has fixed this"
-        ));
+    if let Some(image) = input {
+        return image.to_owned();
     }
-    Ok(Some(format!(
-        "DEIS_TOKEN_REFRESH_TIME={minutes} is set for {image}: every published refresher (v1.0.0 to v1.2.2) fails \
-         with it (pkg/config.go int64 vs .(int) in pkg/credentials); make sure this image has fixed that"
-    )))
+    let model = p.model;
+    let derived = [Role::Builder, Role::Controller]
+        .into_iter()
+        .flat_map(|role| model.workflows(role))
+        .filter_map(|o| o.resource.pod())
+        .flat_map(|pod| pod.containers.iter())
+        .filter_map(|c| c.image.as_deref().map(Image::parse))
+        .find_map(|i| {
+            let org = i.org()?;
+            let (_, _, tag) = k::STOCK_REFRESHERS.iter().find(|(o, _, _)| *o == org)?;
+            i.is(&[org], i.name())
+                .then(|| (i.sibling(k::REFRESHER_IMAGE_NAME, tag), i))
+        });
+    match derived {
+        Some((image, from)) => {
+            p.notes.push(format!(
+                "refresher image {image} (the published refresher beside Workflow's {})",
+                from.repository()
+            ));
+            image
+        }
+        None => {
+            let (_, image, _) = k::STOCK_REFRESHERS[0];
+            p.notes.push(format!("refresher image {image} (the default)"));
+            image.to_owned()
+        }
+    }
+}
+
+/// A whole number as Go's `strconv.ParseInt(s, 10, 32)` reads it, above 0.
+fn positive(s: &str) -> Option<u32> {
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse::<i32>().ok())
+        .flatten()
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n > 0)
+}
+
+/// The refresh time (minutes) the output's refresher gets: the configured
+/// one, else the input refresher's. It must be empty for a published image
+/// (every one of them fails with one), else a positive whole number below
+/// the token's lifetime. A bad configured value is exit 2 naming its
+/// source, a bad value of the input exit 1 at its line.
+pub fn refresh_time(
+    p: &mut Planner<'_, '_, '_>,
+    input: Option<(&Object<'_, '_>, &Pod, &Container)>,
+    image: &str,
+) -> Result<String, Error> {
+    let configured = p.settings.token_refresh_time.clone();
+    let (value, refuse): (String, Box<dyn Fn(String) -> Error>) = if !configured.is_empty() {
+        let source = p.settings.source(Setting::TokenRefreshTime);
+        (
+            configured,
+            Box::new(move |m| Error::Config(format!("{} (from {source}): {m}", k::TOKEN_REFRESH_VAR))),
+        )
+    } else {
+        match input.and_then(|(o, _, c)| Some((o, c, c.env_text(k::TOKEN_REFRESH_VAR)?))) {
+            Some((o, c, value)) if !value.is_empty() => {
+                let (o, path) = (*o, c.path.clone());
+                (
+                    value.to_owned(),
+                    Box::new(move |m| o.error(&path, format!("{}: {m}", k::TOKEN_REFRESH_VAR))),
+                )
+            }
+            _ => return Ok(String::new()),
+        }
+    };
+    let lifetime = k::token_lifetime_minutes(p.location()).unwrap_or(u32::MAX);
+    if k::is_stock_refresher(image) {
+        return Err(refuse(format!(
+            "{value:?} cannot work with {image}: registry-token-refresher v1.0.1 to v1.2.2 reads it with \
+             strconv.ParseInt into an int64 (pkg/config.go) and then asserts .(int) in GetRefreshTime \
+             (pkg/credentials/ecr.go, gcr.go), so the refresher panics at start, and v1.0.0 ignores it; leave it \
+             empty (tokens are refreshed at the provider's default), or set REGISTRY_TOKEN_REFRESHER_IMAGE to an \
+             image that has fixed this"
+        )));
+    }
+    match positive(&value) {
+        Some(minutes) if minutes < lifetime => {
+            p.warnings.push(format!(
+                "{}={value} is set for {image}: every published refresher (v1.0.0 to v1.2.2) fails with it \
+                 (pkg/config.go int64 vs .(int) in pkg/credentials); make sure this image has fixed that",
+                k::TOKEN_REFRESH_VAR
+            ));
+            Ok(value)
+        }
+        Some(minutes) => Err(refuse(format!(
+            "{minutes} minutes is not below the lifetime of a {} token ({lifetime} minutes): apps would pull with \
+             expired tokens",
+            p.location()
+        ))),
+        None => Err(refuse(format!(
+            "{value:?} is not a positive whole number of minutes (the refresher's ticker panics on 0)"
+        ))),
+    }
+}
+
+/// Seconds between the refresher's scans for app namespaces: the input's
+/// value when set, else Workflow's `5`. `boot.go` parses it with
+/// `strconv.ParseInt` and sleeps that long: `5s` stops it at start, `0` or
+/// less makes it list namespaces in a busy loop.
+pub fn namespace_refresh(o: &Object<'_, '_>, c: &Container) -> Result<String, Error> {
+    match c.env_text(k::NAMESPACE_REFRESH_VAR).filter(|v| !v.is_empty()) {
+        None => Ok(k::NAMESPACE_REFRESH_SECONDS.to_owned()),
+        Some(v) if positive(v).is_some() => Ok(v.to_owned()),
+        Some(v) => Err(o.error(
+            &c.path,
+            format!(
+                "{}={v:?} is not a positive whole number of seconds: the refresher stops at start on text and \
+                 lists namespaces without pause on 0; write {}",
+                k::NAMESPACE_REFRESH_VAR,
+                k::NAMESPACE_REFRESH_SECONDS
+            ),
+        )),
+    }
+}
+
+/// Exactly the calls the refresher makes: it lists namespaces, creates its
+/// pull secret in each, and updates it by name.
+pub fn rules(location: &str, prefix: &str) -> Value {
+    let rule = |resources: &str, verb: &str, names: Option<String>| {
+        let mut fields = vec![
+            ("apiGroups".to_owned(), Value::Seq(vec![Value::str("")])),
+            ("resources".to_owned(), Value::Seq(vec![Value::str(resources)])),
+        ];
+        if let Some(name) = names {
+            fields.push(("resourceNames".to_owned(), Value::Seq(vec![Value::Str(name)])));
+        }
+        fields.push(("verbs".to_owned(), Value::Seq(vec![Value::str(verb)])));
+        Value::Map(fields)
+    };
+    Value::Seq(vec![
+        rule("namespaces", "list", None),
+        rule("secrets", "create", None),
+        rule("secrets", "update", Some(format!("{prefix}-{location}"))),
+    ])
+}
+
+/// The binding's role reference and its one subject.
+pub fn binding(namespace: &str) -> (Value, Value) {
+    (
+        Value::map([
+            ("apiGroup", Value::str("rbac.authorization.k8s.io")),
+            ("kind", Value::str("ClusterRole")),
+            ("name", Value::str(k::REFRESHER_RBAC)),
+        ]),
+        Value::Seq(vec![Value::map([
+            ("kind", Value::str("ServiceAccount")),
+            ("name", Value::str(k::REFRESHER)),
+            ("namespace", Value::str(namespace)),
+        ])]),
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
-    fn stock_images_are_every_published_deis_and_hephy_tag() {
-        for image in [
-            "quay.io/deis/registry-token-refresher:v1.0.0",
-            "quay.io/deis/registry-token-refresher:v1.1.3",
-            "deis/registry-token-refresher:v1.0.4",
-            "hephy/registry-token-refresher:v1.2.2",
-            "hephy/registry-token-refresher:v1.2.0",
+    fn positive_whole_numbers_as_go_parses_them() {
+        for (s, n) in [
+            ("5", Some(5)),
+            ("+5", Some(5)),
+            ("05", Some(5)),
+            ("0", None),
+            ("-5", None),
+            ("5s", None),
         ] {
-            assert!(is_stock_image(image), "{image}");
+            assert_eq!(super::positive(s), n, "{s}");
         }
-        for image in [
-            "hephy/registry-token-refresher:v1.2.3",
-            "hephy/registry-token-refresher:v2.0.0",
-            "example.com/me/registry-token-refresher:v1.1.3",
-            "hephy/registry-token-refresher:canary",
-            "hephy/registry-token-refresher",
-        ] {
-            assert!(!is_stock_image(image), "{image}");
-        }
-    }
-
-    #[test]
-    fn image_names() {
-        assert!(is_refresher_image(
-            "localhost:5000/x/registry-token-refresher:v1@sha256:ab"
-        ));
-        assert!(!is_refresher_image("hephy/registry-token-refresher-x:v1"));
-        assert!(is_hephy_image("hephy/builder:v2.13.7"));
-        assert!(is_hephy_image("quay.io/hephy/controller:v2.22.0"));
-        assert!(!is_hephy_image("quay.io/deis/builder:v2.13.7"));
-        assert!(!is_hephy_image("hephy:5000/deis/builder"));
-    }
-
-    #[test]
-    fn refresh_time_is_an_error_with_stock_images_only() {
-        assert_eq!(check_refresh_time(DEIS_IMAGE, "", "x"), Ok(None));
-        let e = check_refresh_time(HEPHY_IMAGE, "30", "DEIS_TOKEN_REFRESH_TIME").unwrap_err();
-        assert!(e.contains("pkg/config.go") && e.contains("GetRefreshTime"), "{e}");
-        assert!(check_refresh_time("me/registry-token-refresher:fixed", "30", "x")
-            .unwrap()
-            .is_some());
+        assert_eq!(super::positive("2147483648"), None);
     }
 }

@@ -6,12 +6,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde_json::Value as Json;
 use thiserror::Error;
 
 use super::emit::{self, Layout, Value};
-use super::journal::{self, At, Op};
+use super::journal::{self, At, Items, Op};
 use super::tree::{Entry, Features, Mapping, Node, Sequence};
-use super::yaml11;
+use super::yaml11::{self, Seg};
 use granit_parser::ScalarStyle;
 
 /// An edit that cannot be made to this document, with the 1-based line (in
@@ -94,42 +95,42 @@ impl<'a> Editor<'a> {
 
     /// [`Editor::apply`], given the tree the caller already parsed from the
     /// same text (the check then parses only the edited text).
-    pub fn apply_with(mut self, tree: Option<(&Node<'_>, Features)>) -> Result<String, EditError> {
+    pub fn apply_with(self, tree: Option<(&Node<'_>, Features)>) -> Result<String, EditError> {
+        self.apply_decoded(tree).map(|(text, _)| text)
+    }
+
+    /// [`Editor::apply_with`], also returning what the edited text decodes
+    /// to (`None` when there was nothing to edit).
+    pub fn apply_decoded(mut self, tree: Option<(&Node<'_>, Features)>) -> Result<(String, Option<Json>), EditError> {
         if self.is_empty() {
-            return Ok(self.text.to_owned());
+            return Ok((self.text.to_owned(), None));
         }
         let original = self.text;
         let journal = std::mem::take(&mut self.journal);
-        let (text, changed) = self.splice();
-        let edited = journal::Edited {
-            original,
-            changed,
-            text: &text,
-        };
+        let text = self.splice();
+        let edited = journal::Edited { original, text: &text };
         let refused = |r: journal::Refusal| EditError {
             message: r.message,
             line: r.line,
         };
-        match tree {
+        let decoded = match tree {
             Some((root, features)) => journal::check_tree(root, features, edited, &journal).map_err(refused)?,
             None => journal::check(edited, &journal).map_err(refused)?,
-        }
-        Ok(text)
+        };
+        Ok((text, Some(decoded)))
     }
 
     /// The edited text without the check. Splices never overlap by
     /// construction (each edits a distinct node). Inserts at one position go
     /// deepest indentation first: lines for an inner list must come before a
     /// key of an outer mapping, which would otherwise close the inner block.
-    /// Equal depths keep the order they were made in. Also returns the range
-    /// of the original text that changed (the union of the splices).
-    fn splice(mut self) -> (String, (usize, usize)) {
+    /// Equal depths keep the order they were made in.
+    fn splice(mut self) -> String {
         self.place_flow_inserts();
         self.splices
             .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
         let mut out = String::with_capacity(self.text.len() + self.splices.iter().map(|s| s.text.len()).sum::<usize>());
         let mut at = 0;
-        let first = self.splices.first().map_or(0, |s| s.start);
         for s in &self.splices {
             // Deletions may overlap (neighbours in a flow collection each
             // take a separator): their union is deleted.
@@ -139,7 +140,7 @@ impl<'a> Editor<'a> {
             at = s.end.max(start);
         }
         out.push_str(self.slice(at, self.text.len()));
-        (out, (first, at))
+        out
     }
 
     /// The start of the line holding `pos`. YAML breaks lines at `\n`,
@@ -662,6 +663,42 @@ impl<'a> Editor<'a> {
         }
     }
 
+    /// Remove the items of the list at `parent[list_key]` that `which` names
+    /// (by position, or by the `name` they read as). A list left with no
+    /// item becomes `[]`, which Kubernetes reads as the same empty list.
+    pub fn remove_items(&mut self, parent: &Mapping<'_>, list_key: &str, which: &Items) -> Result<(), EditError> {
+        self.journal.push(Op::RemoveItems {
+            parent: At::of_mapping(parent),
+            list_key: list_key.to_owned(),
+            which: which.clone(),
+        });
+        let Some(entry) = parent.entry(list_key) else {
+            return Ok(());
+        };
+        let seq = match &entry.value {
+            Node::Sequence(seq) => seq,
+            node if node.is_null() => return Ok(()),
+            other => {
+                return Err(EditError {
+                    message: format!("`{list_key}` is not a list (aliases and scalars cannot be edited in place)"),
+                    line: other.loc().line,
+                })
+            }
+        };
+        let doomed: Vec<usize> = (0..seq.items.len()).filter(|&i| which.names_item(seq, i)).collect();
+        if doomed.is_empty() {
+            return Ok(());
+        }
+        if doomed.len() == seq.items.len() && !seq.flow {
+            self.set_value(entry, &Value::Seq(Vec::new()), parent.flow);
+            return Ok(());
+        }
+        for i in doomed {
+            self.remove_item(seq, i);
+        }
+        Ok(())
+    }
+
     /// Remove an entry from a mapping, with its lines in block style.
     pub fn remove_entry(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
         self.journal.push(Op::RemoveEntry {
@@ -746,6 +783,55 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
     let text = s.text.trim_start_matches(['\r', '\n']);
     let content = text.trim_start_matches(' ');
     (text.len() - content.len(), content.starts_with('-'))
+}
+
+/// The node at a path of the decoded document, found in the tree: the last
+/// explicit entry of each key (as the decoder reads duplicates), items by
+/// position. What the path cannot reach in the text (through an alias, or a
+/// key that only a merge key supplies) is refused at the nearest line: an
+/// edit there would change other copies, or nothing. The meaning check of
+/// [`Editor::apply_decoded`] verifies whatever is then spliced.
+pub fn locate<'n, 'a>(root: &'n Node<'a>, path: &[Seg]) -> Result<&'n Node<'a>, EditError> {
+    let mut node = root;
+    for seg in path {
+        let next = match (node, seg) {
+            (Node::Mapping(m), Seg::Key(k)) => m
+                .entries
+                .iter()
+                .rev()
+                .find(|e| yaml11::key_name(&e.key).as_deref() == Some(k))
+                .map(|e| &e.value),
+            (Node::Sequence(s), Seg::Index(i)) => s.items.get(*i),
+            _ => None,
+        };
+        node = next.ok_or_else(|| EditError {
+            message: match node {
+                Node::Alias(_) => "the place to edit is reached through an alias (*): an edit there would change \
+                                   every copy; write the aliased part out in full instead"
+                    .to_owned(),
+                _ => "the place to edit comes from a merge key (<<) or an alias; write that part out in full instead"
+                    .to_owned(),
+            },
+            line: node.loc().line,
+        })?;
+    }
+    match node {
+        Node::Alias(a) => Err(EditError {
+            message: "the place to edit is an alias (*): an edit there would change every copy; write the aliased \
+                      part out in full instead"
+                .to_owned(),
+            line: a.loc().line,
+        }),
+        node => Ok(node),
+    }
+}
+
+/// The line of the deepest node on `path` that the text holds.
+pub fn line_of(root: &Node<'_>, path: &[Seg]) -> usize {
+    (0..=path.len())
+        .rev()
+        .find_map(|n| path.get(..n).and_then(|p| locate(root, p).ok()))
+        .map_or(1, |n| n.loc().line)
 }
 
 /// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.

@@ -7,7 +7,6 @@
 pub mod edit;
 pub mod emit;
 pub mod journal;
-pub mod region;
 pub mod split;
 pub mod tree;
 pub mod yaml11;

@@ -242,7 +242,7 @@ pub fn to_json(node: &Node<'_>) -> Json {
 }
 
 /// A step of a path in a decoded document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Seg {
     Key(String),
     Index(usize),

@@ -1,0 +1,472 @@
+//! What a document is, read from the document as Kubernetes decodes it
+//! (never from how it is spelled): its identity, and the few facts of each
+//! kind that the registry configuration depends on. The decoded document
+//! itself is dropped after reading; these facts are all later steps see.
+
+use serde_json::Value as Json;
+
+use crate::yaml::yaml11::Seg;
+
+/// Kinds that run pods, and where each keeps its pod spec.
+const WORKLOADS: [(&str, &[&str]); 8] = [
+    ("Pod", &["spec"]),
+    ("Deployment", &["spec", "template", "spec"]),
+    ("DaemonSet", &["spec", "template", "spec"]),
+    ("StatefulSet", &["spec", "template", "spec"]),
+    ("ReplicaSet", &["spec", "template", "spec"]),
+    ("ReplicationController", &["spec", "template", "spec"]),
+    ("Job", &["spec", "template", "spec"]),
+    ("CronJob", &["spec", "jobTemplate", "spec", "template", "spec"]),
+];
+
+/// Helm's mark of a hook.
+pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
+
+/// A Kubernetes object of the manifest: a document, or an item of a
+/// `kind: List` document (kubectl applies the items).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// Where the object stands in its document: empty for the document
+    /// itself, `items[i]` (and deeper, for lists in lists) for an item.
+    pub path: Vec<Seg>,
+    pub kind: String,
+    pub name: String,
+    /// `None` when absent, null or empty.
+    pub namespace: Option<String>,
+    /// The labels whose values are strings.
+    pub labels: Vec<(String, String)>,
+    /// The annotations whose values are strings.
+    pub annotations: Vec<(String, String)>,
+    /// Whether a `--select` query selects the object.
+    pub selected: bool,
+    pub body: Body,
+}
+
+/// What the registry configuration reads of each kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Workload(Pod),
+    Secret(Secret),
+    ServiceAccount {
+        /// `automountServiceAccountToken`, when it is a boolean.
+        automount: Option<bool>,
+    },
+    ClusterRole {
+        rules: Json,
+        aggregated: bool,
+    },
+    /// A RoleBinding or ClusterRoleBinding.
+    Binding {
+        role_ref: Option<(String, String)>,
+        subjects: Vec<Subject>,
+    },
+    Service {
+        selector: Vec<(String, String)>,
+    },
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret {
+    pub secret_type: String,
+    /// `data`, values as written (base64), in document order.
+    pub data: Vec<(String, String)>,
+    /// Whether a non-empty `stringData` is present (merged over `data`).
+    pub string_data: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pod {
+    /// Where the pod spec stands in the document.
+    pub path: Vec<Seg>,
+    /// `serviceAccountName`, else the deprecated `serviceAccount`.
+    pub service_account: Option<String>,
+    pub automount: Option<bool>,
+    /// `spec.replicas` of the workload is 0.
+    pub scaled_to_zero: bool,
+    /// Init containers first, then containers.
+    pub containers: Vec<Container>,
+    pub volumes: Vec<Volume>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Container {
+    /// Where the container stands in the document.
+    pub path: Vec<Seg>,
+    pub name: String,
+    pub init: bool,
+    pub image: Option<String>,
+    pub env: Vec<EnvVar>,
+    pub mounts: Vec<Mount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: EnvValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvValue {
+    /// `value` (absent or null: empty).
+    Text(String),
+    /// `valueFrom.secretKeyRef`.
+    SecretKey { secret: String, key: String },
+    /// Another `valueFrom`, or a value Kubernetes rejects.
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub volume: String,
+    pub path: String,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Volume {
+    pub name: String,
+    /// `secret.secretName`.
+    pub secret: Option<String>,
+    /// How many volume sources it names (Kubernetes accepts exactly one).
+    pub sources: usize,
+}
+
+/// Why a document cannot be read: where (a path in it) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub path: Vec<Seg>,
+    pub message: String,
+}
+
+/// How deep lists of lists are read.
+const MAX_LIST_DEPTH: usize = 8;
+
+impl Resource {
+    /// The objects of a decoded document: itself, or the items of a list.
+    /// A kind, name or namespace that Kubernetes cannot read as text is
+    /// refused: whose the document is could not be told.
+    pub fn read_all(doc: &Json, selects: &dyn Fn(&Json) -> bool) -> Result<Vec<Resource>, Unreadable> {
+        let mut out = Vec::new();
+        read_into(doc, Vec::new(), selects, &mut out, 0)?;
+        Ok(out)
+    }
+
+    pub fn pod(&self) -> Option<&Pod> {
+        match &self.body {
+            Body::Workload(pod) => Some(pod),
+            _ => None,
+        }
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        lookup(&self.labels, key)
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        lookup(&self.annotations, key)
+    }
+
+    pub fn is_hook(&self) -> bool {
+        self.annotation(HOOK_ANNOTATION).is_some()
+    }
+
+    /// "Deployment/deis-builder".
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.kind, self.name)
+    }
+
+    /// Whether the object is a workload, secret, account, role, binding,
+    /// service or network policy: the kinds a registry configuration can
+    /// involve.
+    pub fn may_matter(&self) -> bool {
+        self.selected || !matches!(self.body, Body::Other) || self.kind == "NetworkPolicy"
+    }
+}
+
+fn lookup<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn read_into(
+    doc: &Json,
+    path: Vec<Seg>,
+    selects: &dyn Fn(&Json) -> bool,
+    out: &mut Vec<Resource>,
+    depth: usize,
+) -> Result<(), Unreadable> {
+    let kind = text_at(doc, &path, &["kind"])?.unwrap_or_default();
+    if let (true, Some(Json::Array(items))) = (kind.ends_with("List"), doc.get("items")) {
+        if depth >= MAX_LIST_DEPTH {
+            return Err(Unreadable {
+                path,
+                message: format!("lists nested deeper than {MAX_LIST_DEPTH} levels"),
+            });
+        }
+        for (i, item) in items.iter().enumerate() {
+            let mut item_path = path.clone();
+            item_path.extend([Seg::Key("items".into()), Seg::Index(i)]);
+            read_into(item, item_path, selects, out, depth + 1)?;
+        }
+        return Ok(());
+    }
+    if !doc.is_object() {
+        return Ok(());
+    }
+    let name = text_at(doc, &path, &["metadata", "name"])?.unwrap_or_default();
+    let namespace = text_at(doc, &path, &["metadata", "namespace"])?.filter(|ns| !ns.is_empty());
+    let metadata = |key: &str| string_pairs(doc.get("metadata").and_then(|m| m.get(key)));
+    let body = read_body(&kind, doc, &path);
+    out.push(Resource {
+        labels: metadata("labels"),
+        annotations: metadata("annotations"),
+        selected: selects(doc),
+        body,
+        kind,
+        name,
+        namespace,
+        path,
+    });
+    Ok(())
+}
+
+/// The text at `keys`: `None` when absent or null, refused when it is not text.
+fn text_at(doc: &Json, path: &[Seg], keys: &[&str]) -> Result<Option<String>, Unreadable> {
+    match keys.iter().try_fold(doc, |v, k| v.get(k)) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s.clone())),
+        Some(other) => {
+            let mut at = path.to_vec();
+            at.extend(keys.iter().map(|k| Seg::Key((*k).into())));
+            Err(Unreadable {
+                path: at,
+                message: format!(
+                    "`{}` is {}, not text: Kubernetes rejects the document, and whose it is cannot be told; quote it",
+                    keys.join("."),
+                    type_name(other)
+                ),
+            })
+        }
+    }
+}
+
+fn type_name(v: &Json) -> &'static str {
+    match v {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "text",
+        Json::Array(_) => "a list",
+        Json::Object(_) => "a mapping",
+    }
+}
+
+fn str_of<'j>(v: &'j Json, keys: &[&str]) -> Option<&'j str> {
+    keys.iter().try_fold(v, |v, k| v.get(k))?.as_str()
+}
+
+fn array<'j>(v: &'j Json, key: &str) -> &'j [Json] {
+    v.get(key).and_then(Json::as_array).map_or(&[], Vec::as_slice)
+}
+
+fn string_pairs(v: Option<&Json>) -> Vec<(String, String)> {
+    v.and_then(Json::as_object).map_or_else(Vec::new, |m| {
+        m.iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect()
+    })
+}
+
+fn read_body(kind: &str, doc: &Json, path: &[Seg]) -> Body {
+    if let Some((_, pod_path)) = WORKLOADS.iter().find(|(k, _)| *k == kind) {
+        let Some(spec) = pod_path.iter().try_fold(doc, |v, k| v.get(k)).filter(|s| s.is_object()) else {
+            return Body::Other;
+        };
+        let mut at = path.to_vec();
+        at.extend(pod_path.iter().map(|k| Seg::Key((*k).into())));
+        let replicas = doc.get("spec").and_then(|s| s.get("replicas"));
+        return Body::Workload(read_pod(spec, at, replicas.and_then(Json::as_i64) == Some(0)));
+    }
+    match kind {
+        "Secret" => Body::Secret(Secret {
+            secret_type: str_of(doc, &["type"]).unwrap_or("Opaque").to_owned(),
+            data: string_pairs(doc.get("data")),
+            string_data: doc
+                .get("stringData")
+                .and_then(Json::as_object)
+                .is_some_and(|m| !m.is_empty()),
+        }),
+        "ServiceAccount" => Body::ServiceAccount {
+            automount: doc.get("automountServiceAccountToken").and_then(Json::as_bool),
+        },
+        "ClusterRole" => Body::ClusterRole {
+            rules: doc.get("rules").cloned().unwrap_or(Json::Null),
+            aggregated: doc.get("aggregationRule").is_some_and(|a| !a.is_null()),
+        },
+        "RoleBinding" | "ClusterRoleBinding" => Body::Binding {
+            role_ref: doc
+                .get("roleRef")
+                .and_then(|r| Some((str_of(r, &["kind"])?.to_owned(), str_of(r, &["name"])?.to_owned()))),
+            subjects: array(doc, "subjects")
+                .iter()
+                .map(|s| Subject {
+                    kind: str_of(s, &["kind"]).unwrap_or_default().to_owned(),
+                    name: str_of(s, &["name"]).unwrap_or_default().to_owned(),
+                    namespace: str_of(s, &["namespace"]).filter(|n| !n.is_empty()).map(str::to_owned),
+                })
+                .collect(),
+        },
+        "Service" => Body::Service {
+            selector: string_pairs(doc.get("spec").and_then(|s| s.get("selector"))),
+        },
+        _ => Body::Other,
+    }
+}
+
+fn read_pod(spec: &Json, path: Vec<Seg>, scaled_to_zero: bool) -> Pod {
+    let mut containers = Vec::new();
+    for (list, init) in [("initContainers", true), ("containers", false)] {
+        for (i, c) in array(spec, list).iter().enumerate() {
+            let mut at = path.clone();
+            at.extend([Seg::Key(list.into()), Seg::Index(i)]);
+            containers.push(Container {
+                path: at,
+                name: str_of(c, &["name"]).unwrap_or_default().to_owned(),
+                init,
+                image: str_of(c, &["image"]).map(str::to_owned),
+                env: array(c, "env").iter().filter_map(read_env).collect(),
+                mounts: array(c, "volumeMounts")
+                    .iter()
+                    .map(|m| Mount {
+                        volume: str_of(m, &["name"]).unwrap_or_default().to_owned(),
+                        path: str_of(m, &["mountPath"]).unwrap_or_default().to_owned(),
+                        read_only: m.get("readOnly").and_then(Json::as_bool) == Some(true),
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let volumes = array(spec, "volumes")
+        .iter()
+        .map(|v| Volume {
+            name: str_of(v, &["name"]).unwrap_or_default().to_owned(),
+            secret: str_of(v, &["secret", "secretName"]).map(str::to_owned),
+            sources: v
+                .as_object()
+                .map_or(0, |m| m.iter().filter(|(k, v)| *k != "name" && !v.is_null()).count()),
+        })
+        .collect();
+    let account = |key: &str| str_of(spec, &[key]).filter(|s| !s.is_empty());
+    Pod {
+        path,
+        service_account: account("serviceAccountName")
+            .or_else(|| account("serviceAccount"))
+            .map(str::to_owned),
+        automount: spec.get("automountServiceAccountToken").and_then(Json::as_bool),
+        scaled_to_zero,
+        containers,
+        volumes,
+    }
+}
+
+fn read_env(item: &Json) -> Option<EnvVar> {
+    let name = str_of(item, &["name"])?.to_owned();
+    let value = match (item.get("value"), item.get("valueFrom")) {
+        (_, Some(from)) if !from.is_null() => match from.get("secretKeyRef") {
+            Some(r) => match (str_of(r, &["name"]), str_of(r, &["key"])) {
+                (Some(secret), Some(key)) => EnvValue::SecretKey {
+                    secret: secret.to_owned(),
+                    key: key.to_owned(),
+                },
+                _ => EnvValue::Other,
+            },
+            None => EnvValue::Other,
+        },
+        (None | Some(Json::Null), _) => EnvValue::Text(String::new()),
+        (Some(Json::String(s)), _) => EnvValue::Text(s.clone()),
+        (Some(_), _) => EnvValue::Other,
+    };
+    Some(EnvVar { name, value })
+}
+
+impl Container {
+    /// The entries named `name` (the last one is the one the kubelet uses).
+    pub fn env_entries<'c>(&'c self, name: &'c str) -> impl Iterator<Item = &'c EnvVar> + 'c {
+        self.env.iter().filter(move |e| e.name == name)
+    }
+
+    fn last_entry(&self, name: &str) -> Option<&EnvVar> {
+        self.env.iter().rev().find(|e| e.name == name)
+    }
+
+    pub fn declares(&self, name: &str) -> bool {
+        self.last_entry(name).is_some()
+    }
+
+    /// The literal value of `name` as the kubelet reads it (the last entry).
+    pub fn env_text(&self, name: &str) -> Option<&str> {
+        match self.last_entry(name).map(|e| &e.value) {
+            Some(EnvValue::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Whether `name` is set exactly once, to `value`.
+    pub fn env_is(&self, name: &str, value: &EnvValue) -> bool {
+        let mut entries = self.env_entries(name);
+        entries.next().is_some_and(|e| e.value == *value) && entries.next().is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_workloads_in_lists_and_refuses_identities_that_are_not_text() {
+        let doc = json!({"kind": "List", "items": [
+            {"kind": "CronJob", "metadata": {"name": "c", "namespace": "", "labels": {"a": "b", "n": 1}},
+             "spec": {"jobTemplate": {"spec": {"template": {"spec": {
+                "serviceAccount": "old",
+                "initContainers": [{"name": "i"}],
+                "containers": [{"name": "m", "image": "x", "env": [
+                    {"name": "A", "value": "1"}, {"name": "B"}, {"name": "C", "value": 5},
+                    {"name": "D", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]}]}}}}}},
+            {"kind": "ConfigMap", "metadata": {"name": "m"}}]});
+        let all = Resource::read_all(&doc, &|_| false).unwrap();
+        assert_eq!(all.len(), 2);
+        let pod = all[0].pod().unwrap();
+        assert_eq!(all[0].namespace, None);
+        assert_eq!(all[0].labels, [("a".to_owned(), "b".to_owned())]);
+        assert_eq!(pod.service_account.as_deref(), Some("old"));
+        let names: Vec<(&str, bool)> = pod.containers.iter().map(|c| (c.name.as_str(), c.init)).collect();
+        assert_eq!(names, [("i", true), ("m", false)]);
+        let m = &pod.containers[1];
+        assert_eq!(m.path.len(), 9);
+        assert_eq!(m.env_text("A"), Some("1"));
+        assert_eq!(m.env_text("B"), Some(""));
+        assert_eq!(m.env_text("C"), None);
+        assert!(m.env_is(
+            "D",
+            &EnvValue::SecretKey {
+                secret: "s".into(),
+                key: "k".into()
+            }
+        ));
+        assert!(!all[1].may_matter());
+        for bad in [
+            json!({"kind": 1}),
+            json!({"kind": "A", "metadata": {"namespace": true}}),
+        ] {
+            assert!(Resource::read_all(&bad, &|_| false).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! Workflow's registry contract: the names each platform's components use
+//! and read, stated once (the sources are in docs/contract.md and the Drycc
+//! chart's README). Deis Workflow and Hephy share one table; Drycc Workflow
+//! is a second one. Nothing else in the program spells these names.
+
+use super::image::Image;
+
+/// The platforms the tool knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// Deis Workflow and its fork Hephy: one set of names.
+    Deis,
+    /// Drycc Workflow, the living fork: other names, off-cluster only.
+    Drycc,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 2] = [Platform::Deis, Platform::Drycc];
+
+    pub fn contract(self) -> &'static Contract {
+        match self {
+            Platform::Deis => &DEIS,
+            Platform::Drycc => &DRYCC,
+        }
+    }
+
+    /// The value of `--platform`.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Platform::Deis => "deis",
+            Platform::Drycc => "drycc",
+        }
+    }
+}
+
+/// What a Kubernetes object is to the registry configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A workload of the builder (it builds and pushes images).
+    Builder,
+    /// A workload of the controller (it deploys them).
+    Controller,
+    /// A part of the on-cluster registry: only for location on-cluster.
+    Registry,
+    /// The Secret with the registry credentials the components read.
+    Credentials,
+    /// Drycc's `controller-creds`, which also carries the credentials.
+    ControllerCredentials,
+    Refresher,
+    RefresherAccount,
+    RefresherRole,
+    RefresherBinding,
+    Other,
+}
+
+/// How an object of a role is recognised: by kind and one of its name,
+/// its containers' names, or its containers' images.
+#[derive(Debug)]
+pub struct Rule {
+    pub role: Role,
+    /// Empty: any kind that runs pods.
+    pub kinds: &'static [&'static str],
+    pub names: &'static [&'static str],
+    pub containers: &'static [&'static str],
+    /// Image repository names under the platform's image organisations.
+    pub images: &'static [&'static str],
+}
+
+/// One platform's names.
+#[derive(Debug)]
+pub struct Contract {
+    pub platform: Platform,
+    /// "Deis Workflow (or Hephy)".
+    pub title: &'static str,
+    /// The variable each consumer reads its location from.
+    pub location_var: &'static str,
+    pub prefix_var: &'static str,
+    /// The locations the platform has.
+    pub locations: &'static [&'static str],
+    /// The organisations its images are published under.
+    pub image_orgs: &'static [&'static str],
+    /// First match wins.
+    pub rules: &'static [Rule],
+    /// The Secret with the credentials, by the name the components read.
+    pub credentials_secret: &'static str,
+    /// Whether the builder's and controller's own containers consume the
+    /// registry settings even when they do not declare the variables (Deis
+    /// reads them from code defaults; Drycc declares them everywhere).
+    pub component_containers_consume: bool,
+}
+
+pub const WORKLOAD_KINDS: [&str; 8] = [
+    "Pod",
+    "Deployment",
+    "DaemonSet",
+    "StatefulSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
+
+// ---- Deis Workflow and Hephy ----------------------------------------------
+
+pub const REGISTRY_SECRET: &str = "registry-secret";
+pub const REFRESHER: &str = "deis-registry-token-refresher";
+/// Cluster-scoped RBAC names follow Workflow's `deis:<component>` pattern.
+pub const REFRESHER_RBAC: &str = "deis:deis-registry-token-refresher";
+pub const REFRESHER_IMAGE_NAME: &str = "registry-token-refresher";
+/// Where the refresher reads `registry-secret`, one file per key.
+pub const CREDS_PATH: &str = "/var/run/secrets/deis/registry/creds";
+pub const LOCATION_ANNOTATION: &str = "deis.io/registry-location";
+pub const HERITAGE: (&str, &str) = ("heritage", "deis");
+pub const NAMESPACE_REFRESH_VAR: &str = "DEIS_NAMESPACE_REFRESH_TIME";
+pub const TOKEN_REFRESH_VAR: &str = "DEIS_TOKEN_REFRESH_TIME";
+/// Seconds between the refresher's scans for new app namespaces, as
+/// Workflow's chart sets it.
+pub const NAMESPACE_REFRESH_SECONDS: &str = "5";
+pub const DEFAULT_SECRET_PREFIX: &str = "private-registry";
+/// Label on every document this tool generates, so that a later run can
+/// tell its own documents (for example, left in an old namespace).
+pub const GENERATED_LABEL: (&str, &str) = ("registry.deis.io/generated-by", "workflow-registry");
+
+/// The published refreshers: the image and tag each organisation's chart
+/// runs. Every build of these repositories panics on a non-empty
+/// `DEIS_TOKEN_REFRESH_TIME` (v1.0.0 ignores it): `pkg/config.go` stores an
+/// `int64`, `pkg/credentials/{ecr,gcr}.go` asserts `.(int)`.
+pub const STOCK_REFRESHERS: [(&str, &str, &str); 2] = [
+    ("deis", "quay.io/deis/registry-token-refresher:v1.1.3", "v1.1.3"),
+    ("hephy", "hephy/registry-token-refresher:v1.2.2", "v1.2.2"),
+];
+const STOCK_REGISTRIES: [&str; 2] = ["quay.io", "docker.io"];
+
+/// Whether `image` is a build of a published refresher (any tag).
+pub fn is_stock_refresher(image: &str) -> bool {
+    let image = Image::parse(image);
+    STOCK_REGISTRIES.contains(&image.registry().as_str())
+        && image.is(&["deis", "hephy"], REFRESHER_IMAGE_NAME)
+        && image.repository().matches('/').count() == 2
+}
+
+/// Minutes a token stays valid: a refresh must come sooner.
+pub fn token_lifetime_minutes(location: &str) -> Option<u32> {
+    match location {
+        "ecr" => Some(720),
+        "gcr" => Some(60),
+        _ => None,
+    }
+}
+
+pub const DEIS: Contract = Contract {
+    platform: Platform::Deis,
+    title: "Deis Workflow (or Hephy)",
+    location_var: "DEIS_REGISTRY_LOCATION",
+    prefix_var: "DEIS_REGISTRY_SECRET_PREFIX",
+    locations: &["on-cluster", "off-cluster", "ecr", "gcr"],
+    image_orgs: &["deis", "hephy"],
+    credentials_secret: REGISTRY_SECRET,
+    component_containers_consume: true,
+    rules: &[
+        Rule {
+            role: Role::Refresher,
+            kinds: &[],
+            names: &[REFRESHER],
+            containers: &[REFRESHER],
+            images: &[REFRESHER_IMAGE_NAME],
+        },
+        Rule {
+            role: Role::Registry,
+            kinds: &[],
+            names: &["deis-registry", "deis-registry-proxy"],
+            containers: &["deis-registry", "deis-registry-proxy"],
+            images: &["registry", "registry-proxy"],
+        },
+        Rule {
+            role: Role::Registry,
+            kinds: &["Service", "ServiceAccount"],
+            names: &["deis-registry"],
+            containers: &[],
+            images: &[],
+        },
+        Rule {
+            role: Role::Builder,
+            kinds: &[],
+            names: &["deis-builder"],
+            containers: &["deis-builder"],
+            images: &["builder"],
+        },
+        Rule {
+            role: Role::Controller,
+            kinds: &[],
+            names: &["deis-controller"],
+            containers: &["deis-controller"],
+            images: &["controller"],
+        },
+        Rule {
+            role: Role::Credentials,
+            kinds: &["Secret"],
+            names: &[REGISTRY_SECRET],
+            containers: &[],
+            images: &[],
+        },
+        Rule {
+            role: Role::RefresherAccount,
+            kinds: &["ServiceAccount"],
+            names: &[REFRESHER],
+            containers: &[],
+            images: &[],
+        },
+        Rule {
+            role: Role::RefresherRole,
+            kinds: &["ClusterRole"],
+            names: &[REFRESHER_RBAC],
+            containers: &[],
+            images: &[],
+        },
+        Rule {
+            role: Role::RefresherBinding,
+            kinds: &["ClusterRoleBinding"],
+            names: &[REFRESHER_RBAC],
+            containers: &[],
+            images: &[],
+        },
+    ],
+};
+
+// ---- Drycc Workflow ---------------------------------------------------------
+
+pub const DRYCC_BUILDER_SECRET: &str = "builder-secret";
+pub const DRYCC_CONTROLLER_CREDS: &str = "controller-creds";
+/// The builder's credential variables and the `builder-secret` key each
+/// reads; `registry-organization` is the builder's alone.
+pub const DRYCC_BUILDER_VARS: [(&str, &str); 4] = [
+    ("DRYCC_REGISTRY_HOST", "registry-host"),
+    ("DRYCC_REGISTRY_USERNAME", "registry-username"),
+    ("DRYCC_REGISTRY_PASSWORD", "registry-password"),
+    ("DRYCC_REGISTRY_ORGANIZATION", "registry-organization"),
+];
+/// The node proxy the builder pushes through on-cluster.
+pub const DRYCC_PROXY_VAR: &str = "DRYCC_REGISTRY_PROXY_HOST";
+/// imagebuilder's NetworkPolicy lets its pods reach public addresses only.
+pub const DRYCC_IMAGEBUILDER_POLICY: &str = "drycc-imagebuilder";
+pub const DRYCC_IMAGEBUILDER_APP: &str = "drycc-imagebuilder";
+
+pub const DRYCC: Contract = Contract {
+    platform: Platform::Drycc,
+    title: "Drycc Workflow",
+    location_var: "DRYCC_REGISTRY_LOCATION",
+    prefix_var: "DRYCC_REGISTRY_SECRET_PREFIX",
+    locations: &["on-cluster", "off-cluster"],
+    image_orgs: &["drycc"],
+    credentials_secret: DRYCC_BUILDER_SECRET,
+    component_containers_consume: false,
+    rules: &[
+        Rule {
+            role: Role::Registry,
+            kinds: &[],
+            names: &["drycc-registry", "drycc-registry-proxy", "drycc-registry-cronjob-daily"],
+            containers: &["drycc-registry", "drycc-registry-proxy"],
+            images: &["registry"],
+        },
+        Rule {
+            role: Role::Registry,
+            kinds: &["Service", "ServiceAccount"],
+            names: &["drycc-registry"],
+            containers: &[],
+            images: &[],
+        },
+        Rule {
+            role: Role::Registry,
+            kinds: &["Secret"],
+            names: &[REGISTRY_SECRET],
+            containers: &[],
+            images: &[],
+        },
+        Rule {
+            role: Role::Builder,
+            kinds: &[],
+            names: &["drycc-builder"],
+            containers: &["drycc-builder"],
+            images: &["builder"],
+        },
+        Rule {
+            role: Role::Controller,
+            kinds: &[],
+            names: &[],
+            containers: &[],
+            images: &["controller"],
+        },
+        Rule {
+            role: Role::Credentials,
+            kinds: &["Secret"],
+            names: &[DRYCC_BUILDER_SECRET],
+            containers: &[],
+            images: &[],
+        },
+        Rule {
+            role: Role::ControllerCredentials,
+            kinds: &["Secret"],
+            names: &[DRYCC_CONTROLLER_CREDS],
+            containers: &[],
+            images: &[],
+        },
+    ],
+};
+
+impl Contract {
+    /// The role of an object of this platform, from its kind, its name and
+    /// its containers' names and images.
+    pub fn role_of(&self, r: &crate::manifest::Resource) -> Role {
+        let containers = r.pod().map_or(&[][..], |p| &p.containers[..]);
+        self.rules
+            .iter()
+            .find(|rule| {
+                let kind_fits = if rule.kinds.is_empty() {
+                    r.pod().is_some()
+                } else {
+                    rule.kinds.contains(&r.kind.as_str())
+                };
+                kind_fits
+                    && (rule.names.contains(&r.name.as_str())
+                        || containers.iter().any(|c| {
+                            rule.containers.contains(&c.name.as_str())
+                                || c.image.as_deref().is_some_and(|i| {
+                                    let image = Image::parse(i);
+                                    rule.images.iter().any(|name| self.is_own_image(&image, name))
+                                })
+                        }))
+            })
+            .map_or(Role::Other, |rule| rule.role)
+    }
+
+    /// Whether `image` is this platform's `name` image. The refresher runs
+    /// from any organisation's build (operators rebuild it to fix its bugs).
+    fn is_own_image(&self, image: &Image<'_>, name: &str) -> bool {
+        if name == REFRESHER_IMAGE_NAME {
+            image.name() == name
+        } else {
+            image.is(self.image_orgs, name)
+        }
+    }
+
+    pub fn has_location(&self, location: &str) -> bool {
+        self.locations.contains(&location)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stock_refreshers_are_every_tag_of_the_published_repositories() {
+        for image in [
+            "quay.io/deis/registry-token-refresher:v1.0.0",
+            "quay.io/deis/registry-token-refresher:canary",
+            "deis/registry-token-refresher:v1.0.4",
+            "index.docker.io/hephy/registry-token-refresher:v1.2.2",
+            "DOCKER.IO/hephy/registry-token-refresher:latest",
+            "hephy/registry-token-refresher",
+            "quay.io/hephy/registry-token-refresher@sha256:ab",
+        ] {
+            assert!(is_stock_refresher(image), "{image}");
+        }
+        for image in [
+            "example.com/me/registry-token-refresher:v1.1.3",
+            "quay.io/mirror/hephy/registry-token-refresher:v1.2.2",
+            "hephy/registry-token-refresher-x:v1",
+        ] {
+            assert!(!is_stock_refresher(image), "{image}");
+        }
+    }
+}

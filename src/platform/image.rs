@@ -1,0 +1,120 @@
+//! Container image references, known by what they name rather than how
+//! they are spelled: Docker Hub with or without `docker.io`,
+//! `index.docker.io` or `registry-1.docker.io`, hosts in any case.
+
+/// A parsed image reference, borrowing the text it was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Image<'a> {
+    text: &'a str,
+    /// The registry host as written (`None`: Docker Hub, implied).
+    host: Option<&'a str>,
+    /// The repository path as written, without host, tag or digest.
+    path: &'a str,
+    /// Where the last path component starts in `text`.
+    name_at: usize,
+}
+
+const DOCKER_HUB: &str = "docker.io";
+
+impl<'a> Image<'a> {
+    pub fn parse(text: &'a str) -> Image<'a> {
+        let without_digest = text.split('@').next().unwrap_or(text);
+        // A `:` after the last `/` is a tag; one before it belongs to a port.
+        let slash = without_digest.rfind('/').map_or(0, |i| i + 1);
+        let end = without_digest[slash..]
+            .find(':')
+            .map_or(without_digest.len(), |i| slash + i);
+        let named = &without_digest[..end];
+        // Docker's rule: the first component is a host when it has a `.` or
+        // a `:`, or is `localhost`.
+        let (host, path) = match named.split_once('/') {
+            Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => (Some(first), rest),
+            _ => (None, named),
+        };
+        Image {
+            text,
+            host,
+            path,
+            name_at: slash,
+        }
+    }
+
+    /// The registry, lowercased, with Docker Hub's aliases as `docker.io`.
+    pub fn registry(&self) -> String {
+        match self.host.map(str::to_ascii_lowercase) {
+            None => DOCKER_HUB.to_owned(),
+            Some(h) if matches!(h.as_str(), "index.docker.io" | "registry-1.docker.io") => DOCKER_HUB.to_owned(),
+            Some(h) => h,
+        }
+    }
+
+    /// The repository's last component (`builder` in `quay.io/deis/builder:v2`).
+    pub fn name(&self) -> &'a str {
+        self.path.rsplit('/').next().unwrap_or(self.path)
+    }
+
+    /// The component before the name (`deis` in `quay.io/deis/builder:v2`).
+    pub fn org(&self) -> Option<&'a str> {
+        let mut parts = self.path.rsplit('/');
+        parts.next();
+        parts.next()
+    }
+
+    /// `registry/org/name` as one comparable string.
+    pub fn repository(&self) -> String {
+        format!("{}/{}", self.registry(), self.path)
+    }
+
+    /// Whether the image is `org/name` of one of `orgs`, from any registry
+    /// or mirror path (`mirror.example.com/hub/hephy/builder`).
+    pub fn is(&self, orgs: &[&str], name: &str) -> bool {
+        self.name() == name && self.org().is_some_and(|o| orgs.contains(&o))
+    }
+
+    /// Another repository beside this one: the same registry and path
+    /// prefix as written, with `name:tag`.
+    pub fn sibling(&self, name: &str, tag: &str) -> String {
+        format!("{}{name}:{tag}", &self.text[..self.name_at])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_hub_however_written_and_hosts_in_any_case() {
+        for text in [
+            "hephy/registry-token-refresher:v1.2.2",
+            "docker.io/hephy/registry-token-refresher:canary",
+            "DOCKER.IO/hephy/registry-token-refresher",
+            "index.docker.io/hephy/registry-token-refresher:latest",
+            "registry-1.docker.io/hephy/registry-token-refresher@sha256:ab",
+        ] {
+            assert_eq!(
+                Image::parse(text).repository(),
+                "docker.io/hephy/registry-token-refresher",
+                "{text}"
+            );
+        }
+        assert_eq!(Image::parse("Quay.IO/deis/builder:v1").registry(), "quay.io");
+        assert_eq!(Image::parse("localhost:5000/x/builder:v1").registry(), "localhost:5000");
+        assert_eq!(Image::parse("hephy:5000/deis/builder").org(), Some("deis"));
+    }
+
+    #[test]
+    fn names_orgs_and_siblings() {
+        let i = Image::parse("mirror.example.com/hub/hephy/builder:v2.23.0@sha256:ab");
+        assert!(i.is(&["deis", "hephy"], "builder"));
+        assert!(!i.is(&["deis"], "builder"));
+        assert_eq!(
+            i.sibling("registry-token-refresher", "v1.2.2"),
+            "mirror.example.com/hub/hephy/registry-token-refresher:v1.2.2"
+        );
+        assert_eq!(Image::parse("builder").org(), None);
+        assert_eq!(
+            Image::parse("quay.io/deis/builder").sibling("x", "t"),
+            "quay.io/deis/x:t"
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! The platform a manifest holds, as a model: which Workflow it is (by what
+//! its documents are, never by how they are spelled), where it runs, whose
+//! each object is, what role each plays, and which containers consume the
+//! registry. The plan reads this model to decide, and the post-condition
+//! builds it again from the output to check the whole.
+
+pub mod contract;
+pub mod image;
+mod namespace;
+
+use std::fmt;
+
+pub use contract::{Contract, Platform, Role};
+pub use namespace::{is_dns_label, Given, Namespace, Source, HOW_TO_PASS};
+
+use crate::manifest::{Container, Doc, InputError, Resource};
+
+/// Why a run is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The input manifest is at fault (exit 1).
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The configuration (settings, namespace, or the chart's own values
+    /// that stand for them) cannot give a working platform (exit 2).
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Whose an object is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// Without a namespace, or in Workflow's namespace.
+    Workflow,
+    /// In an explicit namespace other than Workflow's (or any explicit
+    /// namespace while Workflow's is unknown), or of no platform the tool
+    /// knows: never touched.
+    Foreign,
+    /// A registry component this tool generated, in a namespace that is no
+    /// longer Workflow's: removed.
+    Orphan,
+}
+
+/// An object of the manifest, with what it is to the platform.
+#[derive(Debug, Clone, Copy)]
+pub struct Object<'m, 'a> {
+    pub doc: &'m Doc<'a>,
+    pub resource: &'m Resource,
+    pub role: Role,
+    pub owner: Owner,
+}
+
+impl Object<'_, '_> {
+    pub fn is_workflows(&self) -> bool {
+        self.owner == Owner::Workflow
+    }
+
+    /// "document 3 (Deployment/deis-builder, from ...)", naming the list
+    /// item when the object is one.
+    pub fn describe(&self) -> String {
+        let doc = self.doc.describe();
+        if self.resource.path.is_empty() {
+            doc
+        } else {
+            format!("{} in {doc}", crate::escape::escape_controls(&self.resource.id()))
+        }
+    }
+
+    pub fn error(&self, path: &[crate::yaml::yaml11::Seg], message: impl Into<String>) -> Error {
+        Error::Input(
+            self.doc
+                .error_at(path, format!("{}: {}", self.resource.id(), message.into())),
+        )
+    }
+}
+
+/// Which containers the operator adds to the registry's consumers.
+#[derive(Debug, Clone, Default)]
+pub struct Targeting {
+    pub targets: Vec<Target>,
+    /// Whether `--select` was given (its queries ran as the manifest was read).
+    pub selecting: bool,
+}
+
+/// `--target KIND/NAME[/CONTAINER]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub kind: String,
+    pub name: String,
+    pub container: Option<String>,
+}
+
+impl std::str::FromStr for Target {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = s.split('/').collect();
+        match parts.as_slice() {
+            [kind, name] | [kind, name, _] if !kind.is_empty() && !name.is_empty() => Ok(Target {
+                kind: (*kind).to_owned(),
+                name: (*name).to_owned(),
+                container: parts.get(2).filter(|c| !c.is_empty()).map(|c| (*c).to_owned()),
+            }),
+            _ => Err(format!(
+                "{s:?} is not KIND/NAME or KIND/NAME/CONTAINER (e.g. Deployment/my-builder/builder)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.kind, self.name)?;
+        if let Some(c) = &self.container {
+            write!(f, "/{c}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Target {
+    pub fn matches(&self, r: &Resource, c: &Container) -> bool {
+        r.kind.eq_ignore_ascii_case(&self.kind)
+            && r.name == self.name
+            && self.container.as_ref().is_none_or(|n| *n == c.name)
+    }
+}
+
+/// The platform in a manifest.
+#[derive(Debug)]
+pub struct Model<'m, 'a> {
+    /// `None`: no platform the tool knows (nothing is Workflow's).
+    pub contract: Option<&'static Contract>,
+    pub namespace: Namespace,
+    /// Every object, in stream order.
+    pub objects: Vec<Object<'m, 'a>>,
+}
+
+/// What the model is built from besides the documents.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub given: Option<Given>,
+    /// `--platform`: which platform the manifest is, when its documents
+    /// cannot tell (or tell two).
+    pub platform: Option<Platform>,
+    pub targeting: Targeting,
+}
+
+impl<'m, 'a> Model<'m, 'a> {
+    pub fn build(docs: &[&'m Doc<'a>], context: &Context) -> Result<Model<'m, 'a>, Error> {
+        let all = || docs.iter().flat_map(|d| d.resources.iter().map(move |r| (*d, r)));
+        let contract = recognise(docs, context.platform)?;
+        let Some(contract) = contract else {
+            let objects = all()
+                .map(|(doc, resource)| Object {
+                    doc,
+                    resource,
+                    role: Role::Other,
+                    owner: Owner::Foreign,
+                })
+                .collect();
+            return Ok(Model {
+                contract: None,
+                namespace: Namespace::unknown(context.given.as_ref()),
+                objects,
+            });
+        };
+        let mut objects: Vec<Object<'m, 'a>> = all()
+            .map(|(doc, resource)| Object {
+                doc,
+                resource,
+                role: contract.role_of(resource),
+                owner: Owner::Foreign,
+            })
+            .collect();
+        let namespace = namespace::discover(context.given.as_ref(), &objects, contract)?;
+        for o in &mut objects {
+            let in_namespace = match &o.resource.namespace {
+                None => true,
+                Some(own) => namespace.name.as_ref() == Some(own),
+            };
+            let generated = o.resource.label(contract::GENERATED_LABEL.0) == Some(contract::GENERATED_LABEL.1);
+            o.owner = match (in_namespace, generated && o.role != Role::Other) {
+                (true, _) => Owner::Workflow,
+                (false, true) => Owner::Orphan,
+                (false, false) => Owner::Foreign,
+            };
+        }
+        Ok(Model {
+            contract: Some(contract),
+            namespace,
+            objects,
+        })
+    }
+
+    /// Workflow's objects of `role`.
+    pub fn workflows(&self, role: Role) -> impl Iterator<Item = &Object<'m, 'a>> + '_ {
+        self.objects.iter().filter(move |o| o.is_workflows() && o.role == role)
+    }
+
+    /// Whether the manifest holds Workflow: an object of Workflow's with a role.
+    pub fn has_workflow(&self) -> bool {
+        self.objects.iter().any(|o| o.is_workflows() && o.role != Role::Other)
+    }
+
+    /// The containers of Workflow's objects that consume the registry
+    /// settings: those that declare the platform's variables, Workflow's own
+    /// component containers, and those the operator selects; not a
+    /// scaled-down legacy ReplicationController that carries no variables.
+    pub fn consumers<'s>(
+        &'s self,
+        targeting: &'s Targeting,
+    ) -> impl Iterator<Item = (&'s Object<'m, 'a>, &'m Container)> + 's {
+        let contract = self.contract;
+        let carries =
+            move |c: &Container| contract.is_some_and(|k| c.declares(k.location_var) || c.declares(k.prefix_var));
+        let component = move |c: &Container| {
+            contract.is_some_and(|k| k.component_containers_consume && k.is_component_container(c))
+        };
+        self.objects
+            .iter()
+            .filter(|o| o.is_workflows())
+            .filter_map(|o| Some((o, o.resource.pod()?)))
+            .flat_map(move |(o, pod)| {
+                let legacy = o.resource.kind == "ReplicationController"
+                    && pod.scaled_to_zero
+                    && !pod.containers.iter().any(carries);
+                pod.containers
+                    .iter()
+                    .filter(move |c| {
+                        o.resource.selected
+                            || targeting.targets.iter().any(|t| t.matches(o.resource, c))
+                            || (!legacy && (carries(c) || component(c)))
+                    })
+                    .map(move |c| (o, c))
+            })
+    }
+}
+
+/// The platform the documents are: the one whose components they hold.
+fn recognise(docs: &[&Doc<'_>], forced: Option<Platform>) -> Result<Option<&'static Contract>, Error> {
+    if let Some(p) = forced {
+        return Ok(Some(p.contract()));
+    }
+    let evidence = |k: &Contract| {
+        docs.iter()
+            .flat_map(|d| d.resources.iter().map(move |r| (*d, r)))
+            .find(|(_, r)| k.is_evidence(r))
+    };
+    let found: Vec<(&Contract, &Doc<'_>, &Resource)> = Platform::ALL
+        .iter()
+        .filter_map(|p| evidence(p.contract()).map(|(d, r)| (p.contract(), d, r)))
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [(k, _, _)] => Ok(Some(k)),
+        [(a, da, ra), (b, db, rb), ..] => Err(Error::Input(db.error_at(
+            &rb.path,
+            format!(
+                "the manifest holds {} ({} in {}) and {} ({}): render one platform at a time, or pass \
+                 --platform {} or --platform {}",
+                a.title,
+                ra.id(),
+                da.describe(),
+                b.title,
+                rb.id(),
+                a.platform.flag(),
+                b.platform.flag()
+            ),
+        ))),
+    }
+}
+
+impl Contract {
+    /// Whether an object shows the manifest is this platform: a workload of
+    /// one of its components, a container that reads its variables, or a
+    /// registry secret that carries its location annotation.
+    fn is_evidence(&self, r: &Resource) -> bool {
+        let role = self.role_of(r);
+        match r.pod() {
+            Some(pod) => {
+                matches!(
+                    role,
+                    Role::Builder | Role::Controller | Role::Registry | Role::Refresher
+                ) || pod.containers.iter().any(|c| c.declares(self.location_var))
+            }
+            None => {
+                (role == Role::Credentials
+                    && self.platform == Platform::Deis
+                    && r.annotation(contract::LOCATION_ANNOTATION).is_some())
+                    || matches!(role, Role::RefresherRole | Role::RefresherBinding)
+            }
+        }
+    }
+
+    /// Whether a container is one of the platform's own consumers (the
+    /// builder, the controller, the refresher), by its name: the name the
+    /// chart gives it, which kustomize's name transformers leave alone.
+    pub fn is_component_container(&self, c: &Container) -> bool {
+        self.rules
+            .iter()
+            .filter(|r| matches!(r.role, Role::Builder | Role::Controller | Role::Refresher))
+            .any(|r| r.containers.contains(&c.name.as_str()))
+    }
+}

@@ -1,0 +1,230 @@
+//! Where Workflow runs, only from evidence that is Workflow's: the namespace
+//! the operator gave, else the one Workflow's builder and controller
+//! Deployments state, else the one the chart's own bindings give the
+//! ServiceAccounts those Deployments run as, else the one this tool wrote
+//! on its own documents in an earlier run; else unknown. Never a guess.
+
+use std::fmt;
+
+use super::{contract, Contract, Error, Object, Role};
+use crate::manifest::resource::Body;
+
+/// The namespace as the operator gave it, and where (for messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Given {
+    pub name: String,
+    /// "--namespace", "WORKFLOW_REGISTRY_NAMESPACE", ...
+    pub origin: String,
+}
+
+/// How the Workflow namespace was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Operator(String),
+    Workloads,
+    Bindings,
+    Generated,
+    Unknown,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Operator(origin) => write!(f, "from {origin}"),
+            Source::Workloads => f.write_str("from Workflow's builder and controller Deployments"),
+            Source::Bindings => f.write_str("from the subjects of the chart's bindings of Workflow's ServiceAccounts"),
+            Source::Generated => f.write_str("from the documents an earlier run of workflow-registry generated"),
+            Source::Unknown => f.write_str("unknown: pass --namespace or set WORKFLOW_REGISTRY_NAMESPACE"),
+        }
+    }
+}
+
+/// The Workflow namespace (when known), how it was found, and whether
+/// Workflow's workloads state it (then every registry component must too:
+/// a component without a namespace would land in the release's, which need
+/// not be theirs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Namespace {
+    pub name: Option<String>,
+    pub source: Source,
+    pub explicit: bool,
+}
+
+impl Namespace {
+    pub(super) fn unknown(given: Option<&Given>) -> Namespace {
+        Namespace {
+            name: given.map(|g| g.name.clone()),
+            source: given.map_or(Source::Unknown, |g| Source::Operator(g.origin.clone())),
+            explicit: false,
+        }
+    }
+
+    /// Whether an object with namespace `ns` stands where Workflow runs:
+    /// its namespace, or none while Workflow's workloads state none (both
+    /// are the release namespace then).
+    pub fn holds(&self, ns: Option<&str>) -> bool {
+        match ns {
+            None => !self.explicit,
+            Some(ns) => self.name.as_deref() == Some(ns),
+        }
+    }
+}
+
+/// How to pass the namespace, for messages.
+pub const HOW_TO_PASS: &str = "pass it with --namespace NAMESPACE, or set WORKFLOW_REGISTRY_NAMESPACE=NAMESPACE \
+     in the environment (Helm 4 runs the plugin in its own environment: export it before `helm install`, or use \
+     --post-renderer-args=--namespace=NAMESPACE)";
+
+/// Whether `name` is a Kubernetes namespace name (an RFC 1123 DNS label).
+pub fn is_dns_label(name: &str) -> bool {
+    let b = name.as_bytes();
+    let ok = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.first().is_some_and(ok)
+        && b.last().is_some_and(ok)
+        && b.iter().all(|c| ok(c) || *c == b'-')
+}
+
+/// Workflow's builder and controller Deployments: where Workflow runs.
+fn workloads<'o, 'm, 'a>(objects: &'o [Object<'m, 'a>]) -> impl Iterator<Item = &'o Object<'m, 'a>> {
+    objects
+        .iter()
+        .filter(|o| matches!(o.role, Role::Builder | Role::Controller) && o.resource.kind == "Deployment")
+}
+
+pub(super) fn discover(
+    given: Option<&Given>,
+    objects: &[Object<'_, '_>],
+    contract: &Contract,
+) -> Result<Namespace, Error> {
+    let explicit_workloads = |name: &str| workloads(objects).any(|o| o.resource.namespace.as_deref() == Some(name));
+    if let Some(given) = given {
+        if !is_dns_label(&given.name) {
+            return Err(Error::Config(format!(
+                "the namespace {:?} (from {}) is not a Kubernetes namespace name: lowercase letters, digits and `-`, \
+                 starting and ending with a letter or digit, at most 63 characters",
+                given.name, given.origin
+            )));
+        }
+        refuse_mismatch(given, objects)?;
+        return Ok(Namespace {
+            name: Some(given.name.clone()),
+            source: Source::Operator(given.origin.clone()),
+            explicit: explicit_workloads(&given.name),
+        });
+    }
+    // "No namespace" (the release namespace) is a namespace of its own here:
+    // a workload without one next to one with an explicit namespace is two
+    // Workflows (or a lookalike), as much as two explicit namespaces are.
+    let stated = workloads(objects).map(|o| (o.resource.namespace.clone(), o));
+    if let Some(Some(name)) = agreed("Workflow's builder and controller Deployments", stated)? {
+        return Ok(Namespace {
+            name: Some(name),
+            source: Source::Workloads,
+            explicit: true,
+        });
+    }
+    // The chart's own bindings (without a namespace of their own: one in
+    // another namespace is not Workflow's) of the ServiceAccounts Workflow's
+    // builder and controller run as (the ones their pods name, or the chart
+    // names them). The refresher's binding is this tool's, and does not bind
+    // those accounts.
+    let named = contract
+        .rules
+        .iter()
+        .filter(|r| matches!(r.role, Role::Builder | Role::Controller))
+        .flat_map(|r| r.names.iter().copied());
+    let accounts: Vec<&str> = workloads(objects)
+        .filter_map(|o| o.resource.pod()?.service_account.as_deref())
+        .chain(named)
+        .collect();
+    let subjects = objects
+        .iter()
+        .filter(|o| o.resource.namespace.is_none())
+        .flat_map(|o| match &o.resource.body {
+            Body::Binding { subjects, .. } => subjects
+                .iter()
+                .filter(|s| s.kind == "ServiceAccount" && accounts.contains(&s.name.as_str()))
+                .filter_map(|s| Some((Some(s.namespace.clone()?), o)))
+                .collect(),
+            _ => Vec::new(),
+        });
+    if let Some(Some(name)) = agreed(
+        "the subjects of the chart's bindings of Workflow's ServiceAccounts",
+        subjects,
+    )? {
+        return Ok(Namespace {
+            name: Some(name),
+            source: Source::Bindings,
+            explicit: false,
+        });
+    }
+    let generated = objects
+        .iter()
+        .filter(|o| o.resource.label(contract::GENERATED_LABEL.0) == Some(contract::GENERATED_LABEL.1))
+        .filter_map(|o| Some((Some(o.resource.namespace.clone()?), o)));
+    if let Some(Some(name)) = agreed("the documents workflow-registry generated", generated)? {
+        return Ok(Namespace {
+            explicit: explicit_workloads(&name),
+            name: Some(name),
+            source: Source::Generated,
+        });
+    }
+    Ok(Namespace::unknown(None))
+}
+
+/// The operator named a namespace, and every Workflow workload stands in
+/// another explicit one: nothing would be configured, which is never what
+/// the operator meant (a configuration error, exit 2).
+fn refuse_mismatch(given: &Given, objects: &[Object<'_, '_>]) -> Result<(), Error> {
+    let all: Vec<&Object<'_, '_>> = workloads(objects).collect();
+    let elsewhere = |o: &&Object<'_, '_>| o.resource.namespace.as_ref().is_some_and(|own| *own != given.name);
+    match all.first() {
+        Some(first) if all.iter().all(elsewhere) => Err(Error::Config(format!(
+            "the namespace {:?} (from {}) is not Workflow's: its workloads stand in {:?} ({}){}; nothing would be \
+             configured: pass the namespace Workflow is rendered into",
+            given.name,
+            given.origin,
+            first.resource.namespace.as_deref().unwrap_or_default(),
+            first.describe(),
+            if all.len() > 1 { " and others" } else { "" },
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// How a namespace reads in a message: "no namespace" for the release's own.
+fn shown(ns: &Option<String>) -> String {
+    match ns {
+        Some(ns) => format!("{ns:?}"),
+        None => "no namespace (the release's)".to_owned(),
+    }
+}
+
+/// The one namespace all `found` agree on (`Some(None)`: they all have none);
+/// several are an input error that names two objects that disagree,
+/// whatever their order.
+fn agreed<'o, 'm: 'o, 'a: 'm>(
+    what: &str,
+    found: impl Iterator<Item = (Option<String>, &'o Object<'m, 'a>)>,
+) -> Result<Option<Option<String>>, Error> {
+    let mut all: Vec<(Option<String>, &Object<'_, '_>)> = found.collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.doc.index.cmp(&b.1.doc.index)));
+    let (Some(first), Some(last)) = (all.first(), all.last()) else {
+        return Ok(None);
+    };
+    if first.0 != last.0 {
+        let namespace = |(ns, o): &(Option<String>, &Object<'_, '_>)| format!("{} ({})", shown(ns), o.describe());
+        return Err(last.1.error(
+            &last.1.resource.path,
+            format!(
+                "{what} are in different namespaces: {} and {}; a manifest holds one Workflow: render one release at \
+                 a time, or pass --namespace to configure one of them",
+                namespace(first),
+                namespace(last)
+            ),
+        ));
+    }
+    Ok(Some(first.0.clone()))
+}

@@ -1,0 +1,338 @@
+//! The post-condition: before anything is written, the output is read
+//! again (the documents that changed as the editor's check decoded them,
+//! the generated ones from their text, the rest as read from the input) and
+//! checked as the platform that will run: every consumer agrees on the
+//! location and prefix, one credentials Secret where its readers are, and
+//! for ecr and gcr one refresher that can start. It reads the output, not
+//! the plan, so that a planning mistake cannot hide from it.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value as Json;
+
+use super::apply::Applied;
+use super::plan::{Effective, Plan};
+use super::{deis, refresher, Error, Options};
+use crate::config::Settings;
+use crate::manifest::{Body, Doc, EnvValue, Manifest, Resource};
+use crate::platform::contract::{self as k, Platform, Role, DEIS, DRYCC};
+use crate::platform::{Context, Model, Object};
+use crate::yaml::journal::value_json;
+use crate::yaml::split::Chunk;
+use crate::yaml::{tree, yaml11};
+
+/// Check the output `applied` of `plan` on `manifest`.
+pub fn check(
+    manifest: &Manifest<'_>,
+    plan: &Plan,
+    applied: &Applied<'_>,
+    settings: &Settings,
+    options: &Options,
+    platform: Platform,
+) -> Result<(), Error> {
+    let mut docs: Vec<Doc<'_>> = Vec::new();
+    let read = |json: &Json| Resource::read_all(json, &|_| false).unwrap_or_default();
+    for d in manifest.docs() {
+        match plan.step(d.index) {
+            None => docs.push(copy(d, d.resources.clone())),
+            Some(super::plan::Step::Remove(_)) => {}
+            Some(super::plan::Step::Rewrite(_)) => {
+                let resources = applied
+                    .rewritten
+                    .iter()
+                    .find(|(i, _)| *i == d.index)
+                    .map_or_else(|| d.resources.clone(), |(_, json)| read(json));
+                docs.push(copy(d, resources));
+            }
+        }
+    }
+    for text in &applied.generated {
+        let json = tree::parse(text)
+            .ok()
+            .flatten()
+            .and_then(|root| yaml11::decode(&root).ok())
+            .unwrap_or(Json::Null);
+        docs.push(Doc {
+            index: usize::MAX,
+            chunk: Chunk {
+                text: "",
+                offset: 0,
+                first_line: 1,
+            },
+            resources: read(&json),
+            seq_indent: None,
+        });
+    }
+    let refs: Vec<&Doc<'_>> = docs.iter().collect();
+    let context = Context {
+        platform: Some(platform),
+        ..options.context.clone()
+    };
+    let model = Model::build(&refs, &context)?;
+    let hooks_only = manifest.has_content && !manifest.plain_content;
+    let c = Checker {
+        model: &model,
+        settings,
+        options,
+        effective: &plan.effective,
+        wants_components: model.has_workflow() && !hooks_only,
+    };
+    match platform {
+        Platform::Deis => c.deis(),
+        Platform::Drycc => c.drycc(),
+    }
+}
+
+fn copy<'a>(d: &Doc<'a>, resources: Vec<Resource>) -> Doc<'a> {
+    Doc {
+        index: d.index,
+        chunk: d.chunk,
+        resources,
+        seq_indent: None,
+    }
+}
+
+struct Checker<'c, 'm, 'a> {
+    model: &'c Model<'m, 'a>,
+    settings: &'c Settings,
+    options: &'c Options,
+    effective: &'c Effective,
+    wants_components: bool,
+}
+
+/// A violation: which object, and what is wrong with it.
+fn violated(o: Option<&Object<'_, '_>>, message: String) -> Error {
+    let what = o.map_or_else(|| "the output".to_owned(), |o| o.describe());
+    Error::Config(format!(
+        "the configured platform would not start: {what}: {message}; nothing was written (fix the manifest or the \
+         configuration as this says, or report it if the input is a plain render of the chart)"
+    ))
+}
+
+impl Checker<'_, '_, '_> {
+    fn location(&self) -> &'static str {
+        self.settings.location.name()
+    }
+
+    /// Exactly one of Workflow's objects of `role` when `wanted`, else none.
+    fn one(&self, role: Role, wanted: bool) -> Result<Option<&Object<'_, '_>>, Error> {
+        let all: Vec<&Object<'_, '_>> = self.model.workflows(role).collect();
+        match (wanted, all.as_slice()) {
+            (true, [one]) => Ok(Some(one)),
+            (false, []) => Ok(None),
+            (true, []) => Err(violated(None, format!("it has no {role:?} object"))),
+            (_, [first, ..]) => Err(violated(
+                Some(first),
+                format!(
+                    "it has {} {role:?} objects where it needs {}",
+                    all.len(),
+                    u8::from(wanted)
+                ),
+            )),
+        }
+    }
+
+    fn placed(&self, o: &Object<'_, '_>) -> Result<(), Error> {
+        if self.model.namespace.holds(o.resource.namespace.as_deref()) {
+            Ok(())
+        } else {
+            Err(violated(
+                Some(o),
+                "it does not stand in Workflow's namespace, where its readers are".into(),
+            ))
+        }
+    }
+
+    fn consumers(&self, vars: &[(&str, &str)]) -> Result<(), Error> {
+        for (o, c) in self.model.consumers(&self.options.context.targeting) {
+            for (name, value) in vars {
+                if !c.env_is(name, &EnvValue::Text((*value).to_owned())) {
+                    return Err(violated(
+                        Some(o),
+                        format!("container {:?} does not say {name}={value:?}", c.name),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn registry(&self) -> Result<(), Error> {
+        let removed = self.location() != "on-cluster" && !self.options.keep_on_cluster_registry;
+        match self.model.workflows(Role::Registry).next() {
+            Some(o) if removed => Err(violated(
+                Some(o),
+                "the on-cluster registry is not used by this location".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn deis(&self) -> Result<(), Error> {
+        let location = self.location();
+        self.consumers(&[(DEIS.location_var, location), (DEIS.prefix_var, &self.effective.prefix)])?;
+        self.registry()?;
+        if let Some(o) = self.one(Role::Credentials, location != "on-cluster" && self.wants_components)? {
+            self.placed(o)?;
+            let right = match &o.resource.body {
+                Body::Secret(s) => {
+                    let have: BTreeSet<&(String, String)> = s.data.iter().collect();
+                    let want = deis::secret_data(self.settings);
+                    s.secret_type == "Opaque" && !s.string_data && have == want.iter().collect()
+                }
+                _ => false,
+            };
+            if !right {
+                return Err(violated(
+                    Some(o),
+                    "it is not an Opaque Secret with exactly the location's keys".into(),
+                ));
+            }
+        }
+        let refresher = k::token_lifetime_minutes(location).is_some() && self.wants_components;
+        for role in [
+            Role::Refresher,
+            Role::RefresherAccount,
+            Role::RefresherRole,
+            Role::RefresherBinding,
+        ] {
+            self.one(role, refresher)?;
+        }
+        if refresher {
+            self.refresher()?;
+        }
+        Ok(())
+    }
+
+    /// The refresher can start and do exactly its job.
+    fn refresher(&self) -> Result<(), Error> {
+        let o = self
+            .one(Role::Refresher, true)?
+            .ok_or_else(|| violated(None, "no refresher".into()))?;
+        let account = self
+            .one(Role::RefresherAccount, true)?
+            .ok_or_else(|| violated(None, "no account".into()))?;
+        let role = self
+            .one(Role::RefresherRole, true)?
+            .ok_or_else(|| violated(None, "no role".into()))?;
+        let binding = self
+            .one(Role::RefresherBinding, true)?
+            .ok_or_else(|| violated(None, "no binding".into()))?;
+        let fail = |o: &Object<'_, '_>, m: &str| Err(violated(Some(o), m.to_owned()));
+        self.placed(o)?;
+        self.placed(account)?;
+        let pod = o
+            .resource
+            .pod()
+            .ok_or_else(|| violated(Some(o), "not a workload".into()))?;
+        let Ok(Some(c)) = refresher::container(pod) else {
+            return fail(o, "its container cannot be told");
+        };
+        if pod.service_account.as_deref() != Some(account.resource.name.as_str()) {
+            return fail(o, "it does not run as its ServiceAccount");
+        }
+        let account_automount = match account.resource.body {
+            Body::ServiceAccount { automount } => automount,
+            _ => None,
+        };
+        if pod.automount.or(account_automount) == Some(false) {
+            return fail(o, "it gets no ServiceAccount token, so it cannot reach the API");
+        }
+        let paths: BTreeSet<&str> = c.mounts.iter().map(|m| m.path.as_str()).collect();
+        let volumes: BTreeSet<&str> = pod.volumes.iter().map(|v| v.name.as_str()).collect();
+        let creds = c.mounts.iter().find(|m| m.path == k::CREDS_PATH);
+        let volume = creds.and_then(|m| pod.volumes.iter().find(|v| v.name == m.volume));
+        if paths.len() != c.mounts.len() || volumes.len() != pod.volumes.len() {
+            return fail(o, "two mounts share a path, or two volumes a name");
+        }
+        if !(creds.is_some_and(|m| m.read_only)
+            && volume.is_some_and(|v| v.sources == 1 && v.secret.as_deref() == Some(k::REGISTRY_SECRET)))
+        {
+            return fail(
+                o,
+                "it does not read registry-secret, read-only, where it looks for its credentials",
+            );
+        }
+        let image = c.image.as_deref().unwrap_or_default();
+        let minutes = c.env_text(k::TOKEN_REFRESH_VAR).unwrap_or_default();
+        let seconds = c.env_text(k::NAMESPACE_REFRESH_VAR).unwrap_or_default();
+        let lifetime = k::token_lifetime_minutes(self.location()).unwrap_or(0);
+        let minutes_ok = minutes.is_empty()
+            || (!k::is_stock_refresher(image) && minutes.parse::<u32>().is_ok_and(|m| m > 0 && m < lifetime));
+        if !minutes_ok || !seconds.parse::<u32>().is_ok_and(|s| s > 0) {
+            return fail(o, "its refresh intervals are not ones its image can run with");
+        }
+        match &role.resource.body {
+            Body::ClusterRole {
+                rules,
+                aggregated: false,
+            } if *rules == value_json(&refresher::rules(self.location(), &self.effective.prefix)) => {}
+            _ => {
+                return fail(
+                    role,
+                    "its rules are not exactly the refresher's calls, or it aggregates others",
+                )
+            }
+        }
+        let ns = self.model.namespace.name.as_deref();
+        match &binding.resource.body {
+            Body::Binding {
+                role_ref: Some((kind, name)),
+                subjects,
+            } if kind == "ClusterRole"
+                && *name == role.resource.name
+                && matches!(subjects.as_slice(), [s] if s.kind == "ServiceAccount"
+                        && s.name == account.resource.name && s.namespace.as_deref() == ns) => {}
+            _ => {
+                return fail(
+                    binding,
+                    "it does not bind the refresher's role to its ServiceAccount in its namespace",
+                )
+            }
+        }
+        Ok(())
+    }
+
+    fn drycc(&self) -> Result<(), Error> {
+        let location = self.location();
+        self.consumers(&[(DRYCC.location_var, location)])?;
+        self.registry()?;
+        let crate::config::Location::OffCluster { .. } = &self.settings.location else {
+            return Ok(());
+        };
+        for o in self.model.workflows(Role::Builder) {
+            let Some(pod) = o.resource.pod() else { continue };
+            for c in pod.containers.iter().filter(|c| c.declares(DRYCC.location_var)) {
+                let reads = k::DRYCC_BUILDER_VARS.iter().all(|(var, key)| {
+                    c.env_is(
+                        var,
+                        &EnvValue::SecretKey {
+                            secret: k::DRYCC_BUILDER_SECRET.into(),
+                            key: (*key).into(),
+                        },
+                    )
+                });
+                if !reads || c.declares(k::DRYCC_PROXY_VAR) {
+                    return Err(violated(
+                        Some(o),
+                        format!(
+                            "container {:?} does not read the registry login from builder-secret",
+                            c.name
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(o) = self.one(Role::Credentials, self.wants_components)? {
+            self.placed(o)?;
+            let keys: BTreeSet<&str> = match &o.resource.body {
+                Body::Secret(s) => s.data.iter().map(|(key, _)| key.as_str()).collect(),
+                _ => BTreeSet::new(),
+            };
+            if !k::DRYCC_BUILDER_VARS.iter().all(|(_, key)| keys.contains(key)) {
+                return Err(violated(Some(o), "it lacks a registry key the builder reads".into()));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,465 @@
+//! The plan for Deis Workflow and Hephy: the location on every consumer,
+//! `registry-secret`, the on-cluster registry, and the token refresher with
+//! its account and least-privilege RBAC (docs/semantics.md, "Deis Workflow
+//! and Hephy").
+
+use std::collections::BTreeSet;
+
+use base64::Engine;
+
+use super::plan::{Effective, Generated, Op, Planner, Reason, Wanted};
+use super::refresher;
+use crate::manifest::{Body, Container, Pod};
+use crate::platform::contract::{self as k, Role, DEIS};
+use crate::platform::{Error, Object, Owner, HOW_TO_PASS};
+use crate::yaml::emit::Value;
+use crate::yaml::journal::value_json;
+
+pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
+    let model = p.model;
+    let location = p.location();
+    let needs_refresher = k::token_lifetime_minutes(location).is_some();
+    let workflow = model.has_workflow();
+
+    for o in model.objects.iter().filter(|o| o.owner == Owner::Orphan) {
+        p.remove(o, Reason::Orphan);
+    }
+    let registry: Vec<&Object<'_, '_>> = model.workflows(Role::Registry).collect();
+    if location != "on-cluster" && !p.options.keep_on_cluster_registry {
+        for o in &registry {
+            p.remove(o, Reason::NotNeeded);
+        }
+    }
+    let workloads = model
+        .workflows(Role::Builder)
+        .chain(model.workflows(Role::Controller))
+        .next()
+        .is_some();
+    if location == "on-cluster" && workloads && registry.is_empty() && p.additions_allowed {
+        return Err(Error::Config(
+            "location on-cluster, but the input holds Workflow without its registry (no deis-registry or \
+             deis-registry-proxy): this tool cannot create them, and every `git push` would fail; render the chart \
+             with global.registry_location set to on-cluster (the chart then renders the registry), or choose \
+             another location"
+                .into(),
+        ));
+    }
+    if !needs_refresher {
+        for role in [
+            Role::Refresher,
+            Role::RefresherAccount,
+            Role::RefresherRole,
+            Role::RefresherBinding,
+        ] {
+            for o in model.workflows(role) {
+                p.remove(o, Reason::NotNeeded);
+            }
+        }
+    }
+    registry_secret(p, workflow);
+    let prefix = prefix(p);
+    let mut effective = Effective {
+        namespace: model.namespace.clone(),
+        prefix: prefix.clone(),
+        refresh_time: String::new(),
+        refresher_image: String::new(),
+        egress: None,
+    };
+    if needs_refresher && workflow {
+        refresher(p, &mut effective)?;
+    }
+    let consumers: Vec<_> = model
+        .consumers(&p.options.context.targeting)
+        .filter(|(o, _)| !p.is_removed(o))
+        .collect();
+    for (o, c) in consumers {
+        p.want_env(o, c, DEIS.location_var, Wanted::Text(location.into()));
+        p.want_env(o, c, DEIS.prefix_var, Wanted::Text(prefix.clone()));
+    }
+    Ok(effective)
+}
+
+/// `registry-secret` with exactly the location's keys, or none on-cluster.
+fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
+    let location = p.location();
+    if location == "on-cluster" {
+        for o in p.model.workflows(Role::Credentials) {
+            p.remove(o, Reason::NotNeeded);
+        }
+        return;
+    }
+    let Some(o) = p.keep_one(Role::Credentials, k::REGISTRY_SECRET) else {
+        if workflow && p.additions_allowed {
+            p.add(Generated::RegistrySecret, None);
+        }
+        return;
+    };
+    let Body::Secret(secret) = &o.resource.body else { return };
+    let wanted = secret_data(p.settings);
+    let data = Planner::at(o, &["data"]);
+    if secret.data.is_empty() {
+        p.edit(
+            o,
+            Op::Set {
+                at: o.resource.path.clone(),
+                key: "data".into(),
+                value: Value::Map(wanted.into_iter().map(|(key, v)| (key, Value::Str(v))).collect()),
+            },
+        );
+    } else {
+        for (key, _) in secret
+            .data
+            .iter()
+            .filter(|(key, _)| !wanted.iter().any(|(w, _)| w == key))
+        {
+            p.edit(
+                o,
+                Op::Unset {
+                    at: data.clone(),
+                    key: key.clone(),
+                },
+            );
+        }
+        for (key, value) in wanted.into_iter().filter(|w| !secret.data.contains(w)) {
+            p.edit(
+                o,
+                Op::Set {
+                    at: data.clone(),
+                    key,
+                    value: Value::Str(value),
+                },
+            );
+        }
+    }
+    if secret.secret_type != "Opaque" {
+        p.edit(
+            o,
+            Op::Set {
+                at: o.resource.path.clone(),
+                key: "type".into(),
+                value: Value::str("Opaque"),
+            },
+        );
+    }
+    if secret.string_data {
+        p.edit(
+            o,
+            Op::Unset {
+                at: o.resource.path.clone(),
+                key: "stringData".into(),
+            },
+        );
+    }
+    if o.resource.label(k::HERITAGE.0) != Some(k::HERITAGE.1)
+        || o.resource.annotation(k::LOCATION_ANNOTATION) != Some(location)
+    {
+        p.edit(
+            o,
+            Op::Set {
+                at: o.resource.path.clone(),
+                key: "metadata".into(),
+                value: Value::map([
+                    ("labels", Value::map([(k::HERITAGE.0, Value::str(k::HERITAGE.1))])),
+                    (
+                        "annotations",
+                        Value::map([(k::LOCATION_ANNOTATION, Value::str(location))]),
+                    ),
+                ]),
+            },
+        );
+    }
+    p.place(o);
+}
+
+/// The secret's data: each key of the location, base64 of its value.
+pub fn secret_data(settings: &crate::config::Settings) -> Vec<(String, String)> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    settings
+        .location
+        .secret_data()
+        .into_iter()
+        .map(|(key, v)| (key.to_owned(), b64.encode(v)))
+        .collect()
+}
+
+/// The secret prefix: the configured one (noting a chart prefix it
+/// replaces), else the one Workflow's consumers agree on, else the default.
+fn prefix(p: &mut Planner<'_, '_, '_>) -> String {
+    let chart: BTreeSet<String> = p
+        .model
+        .consumers(&p.options.context.targeting)
+        .filter_map(|(_, c)| c.env_text(DEIS.prefix_var))
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect();
+    match (p.settings.secret_prefix.clone(), chart.len()) {
+        (Some(configured), _) => {
+            let others: Vec<&str> = chart.iter().map(String::as_str).filter(|c| *c != configured).collect();
+            if !others.is_empty() {
+                p.notes.push(format!(
+                    "the configured secret prefix {configured:?} replaced the chart's {}",
+                    others.join(", ")
+                ));
+            }
+            configured
+        }
+        (None, 1) => chart.into_iter().next().unwrap_or_default(),
+        (None, 0) => k::DEFAULT_SECRET_PREFIX.to_owned(),
+        (None, _) => {
+            p.warnings.push(format!(
+                "Workflow's containers disagree on {} ({}): all now get {:?}; set the prefix \
+                 (registry_token_refresher.secretPrefix or --secret-prefix) to choose another",
+                DEIS.prefix_var,
+                chart.iter().map(String::as_str).collect::<Vec<_>>().join(", "),
+                k::DEFAULT_SECRET_PREFIX
+            ));
+            k::DEFAULT_SECRET_PREFIX.to_owned()
+        }
+    }
+}
+
+/// The token refresher, its ServiceAccount, ClusterRole and binding: one of
+/// each, reused where the input has them and made able to run.
+fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(), Error> {
+    let kept = p.keep_one(Role::Refresher, k::REFRESHER);
+    let account = p.keep_one(Role::RefresherAccount, k::REFRESHER);
+    let role = p.keep_one(Role::RefresherRole, k::REFRESHER_RBAC);
+    let binding = p.keep_one(Role::RefresherBinding, k::REFRESHER_RBAC);
+    // A refresher whose container cannot be told is a bad manifest (exit 1),
+    // reported before any configuration error it would otherwise hide.
+    let found = match kept {
+        Some(o) => {
+            let pod = o
+                .resource
+                .pod()
+                .ok_or_else(|| o.error(&o.resource.path, "not a workload"))?;
+            let c = refresher::container(pod).map_err(|m| o.error(&pod.path, m))?;
+            c.map(|c| (o, pod, c))
+        }
+        None => None,
+    };
+    if p.hooks_only {
+        return Ok(());
+    }
+    let location = p.location();
+    let Some(namespace) = p.model.namespace.name.clone() else {
+        return Err(Error::Config(format!(
+            "the Workflow namespace is unknown (Workflow's builder and controller Deployments state none, and no \
+             binding of the chart names it), and location {location} needs it: the refresher's ClusterRoleBinding \
+             must name the namespace of its ServiceAccount; {HOW_TO_PASS}"
+        )));
+    };
+    let image = refresher::image(p, found.and_then(|(_, _, c)| c.image.as_deref()));
+    effective.refresher_image = image.clone();
+    effective.refresh_time = refresher::refresh_time(p, found, &image)?;
+    let prefix = effective.prefix.clone();
+    if let Some((o, pod, c)) = found {
+        let namespace_refresh = refresher::namespace_refresh(o, c)?;
+        for (name, value) in [
+            (DEIS.location_var, location.to_owned()),
+            (DEIS.prefix_var, prefix.clone()),
+            (k::NAMESPACE_REFRESH_VAR, namespace_refresh),
+            (k::TOKEN_REFRESH_VAR, effective.refresh_time.clone()),
+        ] {
+            p.want_env(o, c, name, Wanted::Text(value));
+        }
+        let account_automount = account.and_then(|a| match a.resource.body {
+            Body::ServiceAccount { automount } => automount,
+            _ => None,
+        });
+        can_run(p, o, pod, c, &image, account_automount)?;
+    }
+    let before = kept.map(|o| o.doc.index);
+    match account {
+        Some(o) => p.place(o),
+        None => p.add(Generated::RefresherAccount, before),
+    }
+    let rules = value_json(&refresher::rules(location, &prefix));
+    match role {
+        Some(o) => {
+            if let Body::ClusterRole {
+                rules: have,
+                aggregated,
+            } = &o.resource.body
+            {
+                if *have != rules {
+                    p.edit(
+                        o,
+                        Op::Set {
+                            at: o.resource.path.clone(),
+                            key: "rules".into(),
+                            value: refresher::rules(location, &prefix),
+                        },
+                    );
+                }
+                if *aggregated {
+                    // The aggregation controller would replace the rules with
+                    // those of every role its selectors match.
+                    p.edit(
+                        o,
+                        Op::Unset {
+                            at: o.resource.path.clone(),
+                            key: "aggregationRule".into(),
+                        },
+                    );
+                }
+            }
+        }
+        None => p.add(Generated::RefresherRole, before),
+    }
+    match binding {
+        Some(o) => {
+            let (role_ref, subjects) = refresher::binding(&namespace);
+            if let Body::Binding {
+                role_ref: have_ref,
+                subjects: have,
+            } = &o.resource.body
+            {
+                let wanted_ref = Some(("ClusterRole".to_owned(), k::REFRESHER_RBAC.to_owned()));
+                if *have_ref != wanted_ref {
+                    p.edit(
+                        o,
+                        Op::Set {
+                            at: o.resource.path.clone(),
+                            key: "roleRef".into(),
+                            value: role_ref,
+                        },
+                    );
+                }
+                let right = matches!(have.as_slice(), [s] if s.kind == "ServiceAccount" && s.name == k::REFRESHER
+                    && s.namespace.as_deref() == Some(namespace.as_str()));
+                if !right {
+                    p.edit(
+                        o,
+                        Op::Set {
+                            at: o.resource.path.clone(),
+                            key: "subjects".into(),
+                            value: subjects,
+                        },
+                    );
+                }
+            }
+        }
+        None => p.add(Generated::RefresherBinding, before),
+    }
+    if found.is_none() {
+        p.add(Generated::Refresher, None);
+    }
+    Ok(())
+}
+
+/// What the kept refresher needs to start: its credentials mounted where it
+/// reads them (and nothing else there), the image, its own ServiceAccount
+/// with a token, and Workflow's namespace.
+fn can_run(
+    p: &mut Planner<'_, '_, '_>,
+    o: &Object<'_, '_>,
+    pod: &Pod,
+    c: &Container,
+    image: &str,
+    account_automount: Option<bool>,
+) -> Result<(), Error> {
+    if let Some(m) = c
+        .mounts
+        .iter()
+        .find(|m| m.path == k::CREDS_PATH && m.volume != k::REGISTRY_SECRET)
+    {
+        return Err(o.error(
+            &c.path,
+            format!(
+                "the refresher container {:?} mounts volume {:?} at {}, where it must read registry-secret: remove \
+                 that mount (the API server refuses two volumes at one path)",
+                c.name,
+                m.volume,
+                k::CREDS_PATH
+            ),
+        ));
+    }
+    if let Some(v) = pod.volumes.iter().find(|v| v.name == k::REGISTRY_SECRET) {
+        if v.sources != 1 || v.secret.as_deref().is_some_and(|s| s != k::REGISTRY_SECRET) || v.secret.is_none() {
+            return Err(o.error(
+                &pod.path,
+                format!(
+                    "the refresher pod's volume {:?} is not the secret {}: rename that volume",
+                    k::REGISTRY_SECRET,
+                    k::REGISTRY_SECRET
+                ),
+            ));
+        }
+    }
+    let mount_right = c
+        .mounts
+        .iter()
+        .filter(|m| m.path == k::CREDS_PATH || m.volume == k::REGISTRY_SECRET)
+        .count()
+        == 1
+        && c.mounts
+            .iter()
+            .any(|m| m.volume == k::REGISTRY_SECRET && m.path == k::CREDS_PATH && m.read_only);
+    if !mount_right {
+        p.edit(
+            o,
+            Op::Upsert {
+                at: c.path.clone(),
+                list: "volumeMounts".into(),
+                items: vec![vec![
+                    ("name".into(), Value::str(k::REGISTRY_SECRET)),
+                    ("mountPath".into(), Value::str(k::CREDS_PATH)),
+                    ("readOnly".into(), Value::Bool(true)),
+                ]],
+                exclusive: vec![],
+            },
+        );
+    }
+    if !pod.volumes.iter().any(|v| v.name == k::REGISTRY_SECRET) {
+        p.edit(
+            o,
+            Op::Upsert {
+                at: pod.path.clone(),
+                list: "volumes".into(),
+                items: vec![vec![
+                    ("name".into(), Value::str(k::REGISTRY_SECRET)),
+                    (
+                        "secret".into(),
+                        Value::map([("secretName", Value::str(k::REGISTRY_SECRET))]),
+                    ),
+                ]],
+                exclusive: vec![],
+            },
+        );
+    }
+    if c.image.as_deref() != Some(image) {
+        p.edit(
+            o,
+            Op::Set {
+                at: c.path.clone(),
+                key: "image".into(),
+                value: Value::str(image),
+            },
+        );
+    }
+    if pod.service_account.as_deref() != Some(k::REFRESHER) {
+        p.edit(
+            o,
+            Op::Set {
+                at: pod.path.clone(),
+                key: "serviceAccountName".into(),
+                value: Value::str(k::REFRESHER),
+            },
+        );
+    }
+    // Without a token it cannot reach the API: the pod's setting wins over
+    // its account's.
+    if pod.automount.or(account_automount) == Some(false) {
+        p.edit(
+            o,
+            Op::Set {
+                at: pod.path.clone(),
+                key: "automountServiceAccountToken".into(),
+                value: Value::Bool(true),
+            },
+        );
+    }
+    p.place(o);
+    Ok(())
+}
