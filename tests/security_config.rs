@@ -117,8 +117,9 @@ fn a_krm_function_config_is_confined_to_the_current_directory() {
     let l = Layout::new("confined-krm");
     let list = |key: &str| {
         format!(
-            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  \
-             metadata: {{name: x, namespace: deis}}\nfunctionConfig:\n  apiVersion: registry.deis.io/v1alpha1\n  \
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  \
+             metadata: {{name: deis-builder, namespace: deis}}\n  spec: {{template: {{spec: {{containers: \
+             [{{name: deis-builder}}]}}}}}}\nfunctionConfig:\n  apiVersion: registry.deis.io/v1alpha1\n  \
              kind: WorkflowRegistry\n  metadata: {{name: r}}\n  spec:\n    registry_location: gcr\n    \
              namespace: deis\n    gcr: {{key_json: \"@{key}\"}}\n"
         )

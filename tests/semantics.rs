@@ -515,7 +515,7 @@ fn the_image_that_counts_is_the_one_the_output_runs() {
         "hephy/registry-token-refresher:v1.2.2",
     );
     let e = transform::run(&format!("{}{stock}", workflow(None)), &settings("gcr"), &ns("deis")).unwrap_err();
-    assert!(matches!(e, Error::Config(_)), "{e}");
+    assert!(matches!(e, Error::Input(_)) && e.to_string().contains("line"), "{e}");
 }
 
 // ---- Presence of Workflow ----
@@ -543,7 +543,7 @@ fn input_without_workflow_warns_and_gets_no_secret_and_empty_input_writes_nothin
     assert!(out.status.success());
     assert_eq!(text(&out.stdout), app);
     assert!(
-        text(&out.stderr).contains("holds no Workflow component"),
+        text(&out.stderr).contains("holds no platform this tool knows"),
         "{}",
         text(&out.stderr)
     );
@@ -588,7 +588,8 @@ fn the_charts_secret_prefix_stands_unless_the_operator_sets_one() {
     assert!(
         text(&out.stderr).contains("replaced the chart's acme")
             && text(&out.stderr).contains("workflow-registry: plan")
-            && text(&out.stderr).contains("container deis-builder: set DEIS_REGISTRY_LOCATION=\"off-cluster\", DEIS_REGISTRY_SECRET_PREFIX=\"corp\""),
+            && text(&out.stderr)
+                .contains("env DEIS_REGISTRY_LOCATION=\"off-cluster\", DEIS_REGISTRY_SECRET_PREFIX=\"corp\""),
         "{}",
         text(&out.stderr)
     );
@@ -604,7 +605,7 @@ fn a_select_that_matches_nothing_warns() {
     );
     assert!(out.status.success());
     assert!(
-        text(&out.stderr).contains("--select matched no document"),
+        text(&out.stderr).contains("--select matched no object"),
         "{}",
         text(&out.stderr)
     );
@@ -672,13 +673,23 @@ fn a_container_or_env_list_behind_a_collection_alias_or_merge_key_is_refused_loc
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\nspec:\n  template:\n    spec:\n";
     for body in [
         "      initContainers: [&c {name: deis-builder, image: x}]\n      containers: [*c]\n",
-        "      containers:\n      - <<: {name: deis-builder}\n        image: x\n",
         "      containers:\n      - name: a\n        env: &e [{name: X, value: y}]\n      - name: deis-builder\n        env: *e\n",
     ] {
         let (code, message) = refusal(&format!("{head}{body}"), "off-cluster", &Options::default());
         assert_eq!(code, 1, "{body}: {message}");
         assert!(message.contains("document 0") && message.contains("line"), "{message}");
     }
+    // A container whose name a merge key gives is read as Kubernetes reads
+    // it, and its own `env` can be written beside the merge key.
+    let merged = format!("{head}      containers:\n      - <<: {{name: deis-builder}}\n        image: x\n");
+    let out = ok(&merged, "off-cluster", &Options::default());
+    let Some(k) = k8sjson() else { return };
+    let docs = decoded(&k, &out);
+    let builder = get(&docs, "Deployment//deis-builder").expect("the builder");
+    assert_eq!(
+        var(builder, "deis-builder", "DEIS_REGISTRY_LOCATION"),
+        Some("off-cluster".into())
+    );
 }
 
 #[test]
@@ -916,20 +927,23 @@ fn a_variable_with_both_value_and_value_from_gets_the_value_alone() {
 }
 
 #[test]
-fn an_image_that_only_a_merge_key_gives_is_refused_when_it_decides_the_platform() {
-    // The image says whether the platform runs Hephy's images (and so which
-    // refresher image is used): read through a merge key, the tree would not
-    // see it, so the run is refused, located. A merged image that decides
-    // nothing is no reason to refuse.
+fn an_image_that_only_a_merge_key_gives_decides_the_refresher_image() {
+    // The builder's image says which organisation's refresher to run; a
+    // merge key that gives it is read as Kubernetes reads it.
     let head = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  template:\n    spec:\n      containers:\n      - <<: {image: ";
     let tail = "}\n        name: deis-builder\n";
-    let hephy = format!("{head}hephy/builder:v2.13.7{tail}");
-    let (code, message) = refusal(&hephy, "ecr", &Options::default());
-    assert_eq!(code, 1, "{message}");
-    assert!(message.contains("document 0") && message.contains("line"), "{message}");
-    let deis = format!("{head}quay.io/deis/builder:v2.13.4{tail}");
-    let out = ok(&deis, "ecr", &Options::default());
-    assert!(out.contains("quay.io/deis/registry-token-refresher:v1.1.3"), "{out}");
+    let hephy = ok(
+        &format!("{head}hephy/builder:v2.13.7{tail}"),
+        "ecr",
+        &Options::default(),
+    );
+    assert!(hephy.contains("hephy/registry-token-refresher:v1.2.2"), "{hephy}");
+    let deis = ok(
+        &format!("{head}quay.io/deis/builder:v2.13.4{tail}"),
+        "ecr",
+        &Options::default(),
+    );
+    assert!(deis.contains("quay.io/deis/registry-token-refresher:v1.1.3"), "{deis}");
 }
 
 #[test]
@@ -962,7 +976,7 @@ fn an_empty_block_scalar_at_the_end_of_a_document_is_replaced() {
 }
 
 #[test]
-fn a_refresher_image_that_a_merge_key_overrides_is_refused() {
+fn a_refresher_image_that_a_merge_key_overrides_is_the_one_that_counts() {
     // The refresher's image is used as it is (is it stock? may it get a
     // refresh time?). A merge key after `image:` overrides it for
     // Kubernetes: the pod runs Deis' stock refresher, not the one the tree
@@ -971,13 +985,24 @@ fn a_refresher_image_that_a_merge_key_overrides_is_refused() {
         Some("deis"),
         "      - name: deis-registry-token-refresher\n        image: example.com/ops/registry-token-refresher:v9\n        <<: {image: \"quay.io/deis/registry-token-refresher:v1.1.3\"}\n",
     );
-    let (code, message) = refusal(
-        &format!("{}{input}", deis_workflow(Some("deis"))),
-        "ecr",
-        &Options::default(),
+    // Kubernetes runs the image the merge key gives: Deis's stock refresher,
+    // which the output keeps (and which may not get a refresh time).
+    let input = format!("{}{input}", deis_workflow(Some("deis")));
+    let out = ok(&input, "ecr", &Options::default());
+    let Some(k) = k8sjson() else { return };
+    let docs = decoded(&k, &out);
+    let r = get(&docs, "Deployment/deis/deis-registry-token-refresher").expect("the refresher");
+    assert_eq!(
+        r["spec"]["template"]["spec"]["containers"][0]["image"],
+        "quay.io/deis/registry-token-refresher:v1.1.3"
     );
-    assert_eq!(code, 1, "{message}");
-    assert!(message.contains("merge key") && message.contains("line"), "{message}");
+    let mut settings = settings("ecr");
+    settings.token_refresh_time = "30".into();
+    let e = transform::run(&input, &settings, &Options::default()).unwrap_err();
+    assert!(
+        matches!(e, Error::Config(_)) && e.to_string().contains("cannot work with quay.io/deis"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -989,7 +1014,7 @@ fn a_hook_of_another_chart_keeps_the_hooks_only_pass_hooks_only() {
     let Some(k) = k8sjson() else { return };
     let hook = "  annotations:\n    helm.sh/hook: pre-install\n";
     let secret = format!(
-        "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n{hook}type: Opaque\ndata:\n  hostname: \"\"\n"
+        "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n{hook}    deis.io/registry-location: off-cluster\ntype: Opaque\ndata:\n  hostname: \"\"\n"
     );
     let migrate = format!(
         "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: db-migrate\n{hook}spec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: migrate\n        image: example.com/migrate:v1\n"
@@ -1167,12 +1192,15 @@ fn a_block_scalar_whose_header_is_followed_by_a_lone_carriage_return_is_replaced
 }
 
 #[test]
-fn a_namespace_that_a_merge_key_overrides_is_refused_also_on_a_foreign_looking_document() {
-    // The tree reads `team-a` (another namespace: not Workflow's), but the
-    // merge key after it puts the secret in `deis` for Kubernetes, where it
-    // would be a second, stale registry-secret of Workflow's: refused.
+fn a_namespace_that_a_merge_key_overrides_is_read_as_kubernetes_reads_it() {
+    // Written `team-a`, but the merge key after it puts the secret in `deis`
+    // for Kubernetes: it is Workflow's registry-secret, and is configured.
+    let Some(k) = k8sjson() else { return };
     let secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: team-a\n  <<: {namespace: deis}\ntype: Opaque\ndata:\n  hostname: \"\"\n";
-    assert_refused_for_a_merge_key(secret);
+    let docs = decoded(&k, &ok(&(workflow(Some("deis")) + secret), "gcr", &Options::default()));
+    assert_eq!(count(&docs, ("Secret", "registry-secret")), 1);
+    let secret = get(&docs, "Secret/deis/registry-secret").expect("the secret, in deis");
+    assert!(secret["data"].get("key.json").is_some(), "{secret}");
 }
 
 #[test]
@@ -1186,14 +1214,18 @@ fn a_pods_registry_variable_named_only_through_a_merge_key_is_refused() {
 #[test]
 fn a_workflow_document_that_needs_no_change_is_copied_as_it_is() {
     // On-cluster, the chart's own settings already hold: nothing to change,
-    // so the documents are copied byte for byte, also one holding a key that
-    // Kubernetes cannot decode (a list as a key), which only an edit would
-    // have to check.
-    let input = workflow(Some("deis")).replacen("spec:\n  template:", "? [x]\n: y\nspec:\n  template:", 1)
-        + &registry(Some("deis"));
-    assert!(input.contains("? [x]"));
-    let out = ok(&input, "on-cluster", &Options::default());
-    assert_eq!(out, input);
+    // so the documents are copied byte for byte.
+    let input = workflow(Some("deis")) + &registry(Some("deis"));
+    assert_eq!(ok(&input, "on-cluster", &Options::default()), input);
+    // A document Kubernetes cannot decode (a list as a key) cannot be told
+    // to be Workflow's or not: refused at its line, whatever the location.
+    let bad = workflow(Some("deis")).replacen("spec:\n  template:", "? [x]\n: y\nspec:\n  template:", 1);
+    let (code, message) = refusal(&bad, "on-cluster", &Options::default());
+    assert_eq!(code, 1, "{message}");
+    assert!(
+        message.contains("line 7") && message.contains("Kubernetes cannot read"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -1300,83 +1332,59 @@ fn the_first_refused_document_in_the_stream_is_the_one_reported_whichever_thread
 }
 
 #[test]
-fn a_tag_that_changes_how_a_name_the_classifier_reads_is_refused_not_passed_through() {
-    // Kubernetes reads `!!binary RGVwbG95bWVudA==` as Deployment; the
-    // classifier reads names as written, so this builder would have passed
-    // through unconfigured (exit 0).
-    let builder = |kind: &str, name: &str, namespace: &str| {
+fn names_written_with_tags_are_read_as_kubernetes_reads_them() {
+    // Kubernetes reads `!!binary RGVwbG95bWVudA==` as Deployment, `!!null ~`
+    // as no namespace: the builder is configured as if written plainly.
+    let Some(k) = k8sjson() else { return };
+    let builder = |kind: &str, name: &str, namespace: &str, container: &str, var: &str| {
         format!(
             "apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  template:\n    \
-             spec:\n      containers:\n      - name: deis-builder\n        image: quay.io/deis/builder:v2.18.0\n"
+             spec:\n      containers:\n      - name: {container}\n        image: quay.io/deis/builder:v2.18.0\n        env:\n        \
+             - name: {var}\n          value: on-cluster\n"
         )
     };
-    for (input, line, what) in [
-        (
-            builder("!!binary RGVwbG95bWVudA==", "deis-builder", "deis"),
-            2,
-            "`kind`",
-        ),
-        (
-            builder("Deployment", "!!binary ZGVpcy1idWlsZGVy", "deis"),
-            4,
-            "`metadata.name`",
-        ),
-        (
-            builder("Deployment", "deis-builder", "!!null ~"),
-            5,
-            "`metadata.namespace`",
-        ),
-    ] {
-        let (code, message) = refusal(&input, "off-cluster", &Options::default());
-        assert_eq!(code, 1, "{message}");
-        assert!(
-            message.contains(&format!("line {line}")) && message.contains(what),
-            "{message}"
+    let plain = [
+        "Deployment",
+        "deis-builder",
+        "deis",
+        "deis-builder",
+        "DEIS_REGISTRY_LOCATION",
+    ];
+    let spelled = [
+        "!!binary RGVwbG95bWVudA==",
+        "!!binary ZGVpcy1idWlsZGVy",
+        "!!str deis",
+        "!!binary ZGVpcy1idWlsZGVy",
+        "!mine DEIS_REGISTRY_LOCATION",
+    ];
+    for i in 0..plain.len() {
+        let mut names = plain;
+        names[i] = spelled[i];
+        let input = builder(names[0], names[1], names[2], names[3], names[4]);
+        let docs = decoded(&k, &ok(&input, "off-cluster", &Options::default()));
+        let b = get(&docs, "Deployment/deis/deis-builder").unwrap_or_else(|| panic!("{input}"));
+        let env = env_of(b, "deis-builder");
+        assert_eq!(
+            env.iter().filter(|(n, _)| n == "DEIS_REGISTRY_LOCATION").count(),
+            1,
+            "{input}"
         );
-    }
-    // Container and variable names are read as written too.
-    let named = |container: &str, var: &str| {
-        format!(
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: deis-builder\n  namespace: deis\nspec:\n  \
-             template:\n    spec:\n      containers:\n      - name: {container}\n        image: \
-             quay.io/deis/builder:v2.18.0\n        env:\n        - name: {var}\n          value: on-cluster\n"
-        )
-    };
-    for (input, line, what) in [
-        (
-            named("!!binary ZGVpcy1idWlsZGVy", "DEIS_REGISTRY_LOCATION"),
-            10,
-            "a container's `name`",
-        ),
-        (
-            named("deis-builder", "!!binary REVJU19SRUdJU1RSWV9MT0NBVElPTg=="),
-            13,
-            "an env variable's `name`",
-        ),
-    ] {
-        let (code, message) = refusal(&input, "off-cluster", &Options::default());
-        assert_eq!(code, 1, "{message}");
-        assert!(
-            message.contains(&format!("line {line}")) && message.contains(what),
-            "{message}"
+        assert_eq!(
+            var(b, "deis-builder", "DEIS_REGISTRY_LOCATION"),
+            Some("off-cluster".into()),
+            "{input}"
         );
+        assert!(get(&docs, "Secret/deis/registry-secret").is_some(), "{input}");
     }
-    // Tags that read as the text written stay fine.
-    let out = ok(
-        &builder("!!str Deployment", "!!str deis-builder", "!!str deis"),
-        "off-cluster",
-        &Options::default(),
+    let none = builder(
+        "Deployment",
+        "deis-builder",
+        "!!null ~",
+        "deis-builder",
+        "DEIS_REGISTRY_LOCATION",
     );
-    assert!(out.contains("DEIS_REGISTRY_LOCATION"), "{out}");
-    let out = ok(
-        &named("!!str deis-builder", "!mine DEIS_REGISTRY_LOCATION"),
-        "off-cluster",
-        &Options::default(),
-    );
-    assert!(
-        out.contains("value: \"off-cluster\"") || out.contains("value: off-cluster"),
-        "{out}"
-    );
+    let docs = decoded(&k, &ok(&none, "off-cluster", &Options::default()));
+    assert!(get(&docs, "Deployment//deis-builder").is_some());
 }
 
 #[test]

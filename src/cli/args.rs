@@ -172,8 +172,9 @@ pub struct FilterArgs {
     pub file: Option<PathBuf>,
 
     /// The Workflow namespace [env: WORKFLOW_REGISTRY_NAMESPACE, then
-    /// HELM_NAMESPACE; default: the namespace of the deis-builder/deis-controller
-    /// Deployments, else of the chart's RoleBinding subjects, else unknown].
+    /// HELM_NAMESPACE; default: the namespace of Workflow's builder and
+    /// controller Deployments, else of the subjects of the chart's bindings of
+    /// their ServiceAccounts, else unknown].
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 

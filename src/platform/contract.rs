@@ -89,16 +89,22 @@ pub struct Contract {
     pub component_containers_consume: bool,
 }
 
-pub const WORKLOAD_KINDS: [&str; 8] = [
-    "Pod",
-    "Deployment",
-    "DaemonSet",
-    "StatefulSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-];
+/// A [`Rule`], in a table row.
+const fn rule(
+    role: Role,
+    kinds: &'static [&'static str],
+    names: &'static [&'static str],
+    containers: &'static [&'static str],
+    images: &'static [&'static str],
+) -> Rule {
+    Rule {
+        role,
+        kinds,
+        names,
+        containers,
+        images,
+    }
+}
 
 // ---- Deis Workflow and Hephy ----------------------------------------------
 
@@ -158,69 +164,45 @@ pub const DEIS: Contract = Contract {
     credentials_secret: REGISTRY_SECRET,
     component_containers_consume: true,
     rules: &[
-        Rule {
-            role: Role::Refresher,
-            kinds: &[],
-            names: &[REFRESHER],
-            containers: &[REFRESHER],
-            images: &[REFRESHER_IMAGE_NAME],
-        },
-        Rule {
-            role: Role::Registry,
-            kinds: &[],
-            names: &["deis-registry", "deis-registry-proxy"],
-            containers: &["deis-registry", "deis-registry-proxy"],
-            images: &["registry", "registry-proxy"],
-        },
-        Rule {
-            role: Role::Registry,
-            kinds: &["Service", "ServiceAccount"],
-            names: &["deis-registry"],
-            containers: &[],
-            images: &[],
-        },
-        Rule {
-            role: Role::Builder,
-            kinds: &[],
-            names: &["deis-builder"],
-            containers: &["deis-builder"],
-            images: &["builder"],
-        },
-        Rule {
-            role: Role::Controller,
-            kinds: &[],
-            names: &["deis-controller"],
-            containers: &["deis-controller"],
-            images: &["controller"],
-        },
-        Rule {
-            role: Role::Credentials,
-            kinds: &["Secret"],
-            names: &[REGISTRY_SECRET],
-            containers: &[],
-            images: &[],
-        },
-        Rule {
-            role: Role::RefresherAccount,
-            kinds: &["ServiceAccount"],
-            names: &[REFRESHER],
-            containers: &[],
-            images: &[],
-        },
-        Rule {
-            role: Role::RefresherRole,
-            kinds: &["ClusterRole"],
-            names: &[REFRESHER_RBAC],
-            containers: &[],
-            images: &[],
-        },
-        Rule {
-            role: Role::RefresherBinding,
-            kinds: &["ClusterRoleBinding"],
-            names: &[REFRESHER_RBAC],
-            containers: &[],
-            images: &[],
-        },
+        rule(
+            Role::Refresher,
+            &[],
+            &[REFRESHER],
+            &[REFRESHER],
+            &[REFRESHER_IMAGE_NAME],
+        ),
+        rule(
+            Role::Registry,
+            &[],
+            &["deis-registry", "deis-registry-proxy"],
+            &["deis-registry", "deis-registry-proxy"],
+            &["registry", "registry-proxy"],
+        ),
+        rule(
+            Role::Registry,
+            &["Service", "ServiceAccount"],
+            &["deis-registry"],
+            &[],
+            &[],
+        ),
+        rule(Role::Builder, &[], &["deis-builder"], &["deis-builder"], &["builder"]),
+        rule(
+            Role::Controller,
+            &[],
+            &["deis-controller"],
+            &["deis-controller"],
+            &["controller"],
+        ),
+        rule(Role::Credentials, &["Secret"], &[REGISTRY_SECRET], &[], &[]),
+        rule(Role::RefresherAccount, &["ServiceAccount"], &[REFRESHER], &[], &[]),
+        rule(Role::RefresherRole, &["ClusterRole"], &[REFRESHER_RBAC], &[], &[]),
+        rule(
+            Role::RefresherBinding,
+            &["ClusterRoleBinding"],
+            &[REFRESHER_RBAC],
+            &[],
+            &[],
+        ),
     ],
 };
 
@@ -252,55 +234,31 @@ pub const DRYCC: Contract = Contract {
     credentials_secret: DRYCC_BUILDER_SECRET,
     component_containers_consume: false,
     rules: &[
-        Rule {
-            role: Role::Registry,
-            kinds: &[],
-            names: &["drycc-registry", "drycc-registry-proxy", "drycc-registry-cronjob-daily"],
-            containers: &["drycc-registry", "drycc-registry-proxy"],
-            images: &["registry"],
-        },
-        Rule {
-            role: Role::Registry,
-            kinds: &["Service", "ServiceAccount"],
-            names: &["drycc-registry"],
-            containers: &[],
-            images: &[],
-        },
-        Rule {
-            role: Role::Registry,
-            kinds: &["Secret"],
-            names: &[REGISTRY_SECRET],
-            containers: &[],
-            images: &[],
-        },
-        Rule {
-            role: Role::Builder,
-            kinds: &[],
-            names: &["drycc-builder"],
-            containers: &["drycc-builder"],
-            images: &["builder"],
-        },
-        Rule {
-            role: Role::Controller,
-            kinds: &[],
-            names: &[],
-            containers: &[],
-            images: &["controller"],
-        },
-        Rule {
-            role: Role::Credentials,
-            kinds: &["Secret"],
-            names: &[DRYCC_BUILDER_SECRET],
-            containers: &[],
-            images: &[],
-        },
-        Rule {
-            role: Role::ControllerCredentials,
-            kinds: &["Secret"],
-            names: &[DRYCC_CONTROLLER_CREDS],
-            containers: &[],
-            images: &[],
-        },
+        rule(
+            Role::Registry,
+            &[],
+            &["drycc-registry", "drycc-registry-proxy", "drycc-registry-cronjob-daily"],
+            &["drycc-registry", "drycc-registry-proxy"],
+            &["registry"],
+        ),
+        rule(
+            Role::Registry,
+            &["Service", "ServiceAccount"],
+            &["drycc-registry"],
+            &[],
+            &[],
+        ),
+        rule(Role::Registry, &["Secret"], &[REGISTRY_SECRET], &[], &[]),
+        rule(Role::Builder, &[], &["drycc-builder"], &["drycc-builder"], &["builder"]),
+        rule(Role::Controller, &[], &[], &[], &["controller"]),
+        rule(Role::Credentials, &["Secret"], &[DRYCC_BUILDER_SECRET], &[], &[]),
+        rule(
+            Role::ControllerCredentials,
+            &["Secret"],
+            &[DRYCC_CONTROLLER_CREDS],
+            &[],
+            &[],
+        ),
     ],
 };
 

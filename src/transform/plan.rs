@@ -488,14 +488,8 @@ impl fmt::Display for Plan {
                             Op::Set { at, key, .. } => format!("set {}", show(at, key)),
                             Op::Unset { at, key } => format!("remove {}", show(at, key)),
                             Op::Upsert { at, list, items, .. } => {
-                                let names: Vec<String> = items
-                                    .iter()
-                                    .filter_map(|i| match i.first() {
-                                        Some((_, Value::Str(n))) => Some(n.clone()),
-                                        _ => None,
-                                    })
-                                    .collect();
-                                format!("set {} {}", show(at, list), names.join(", "))
+                                let items: Vec<String> = items.iter().map(|i| shown_item(i)).collect();
+                                format!("set {} {}", show(at, list), items.join(", "))
                             }
                             Op::Remove { at, list, .. } => format!("remove from {}", show(at, list)),
                         };
@@ -511,6 +505,31 @@ impl fmt::Display for Plan {
             }
         }
         Ok(())
+    }
+}
+
+/// A list item as `--verbose` shows it: `NAME="value"` for a variable (the
+/// variables this tool sets hold no secret), `NAME from secret/key` for a
+/// reference, else its name.
+fn shown_item(item: &[(String, Value)]) -> String {
+    let field = |key: &str| item.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+    let name = match field("name") {
+        Some(Value::Str(n)) => crate::escape::escape_controls(n).into_owned(),
+        _ => String::new(),
+    };
+    match (field("value"), field("valueFrom")) {
+        (Some(Value::Str(v)), _) => format!("{name}={v:?}"),
+        (_, Some(Value::Map(from))) => match from.first() {
+            Some((_, Value::Map(r))) => {
+                let text = |k: &str| match r.iter().find(|(key, _)| key == k) {
+                    Some((_, Value::Str(v))) => v.as_str(),
+                    _ => "",
+                };
+                format!("{name} from {}/{}", text("name"), text("key"))
+            }
+            _ => name,
+        },
+        _ => name,
     }
 }
 

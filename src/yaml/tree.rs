@@ -217,27 +217,14 @@ pub struct SyntaxError {
 
 /// What a document uses that makes a node's meaning depend on other nodes,
 /// noted while parsing: readers skip whole-tree walks for what is absent.
-/// Conservative: `merge_keys` is any scalar `<<`, key or not.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Features {
     /// A node with an anchor (`&name`).
     pub anchors: bool,
     /// An alias (`*name`).
     pub aliases: bool,
-    /// A scalar `<<`, however written or tagged.
-    pub merge_keys: bool,
     /// Nesting deeper than [`MAX_WALK_DEPTH`].
     pub deep: bool,
-    /// A scalar with a tag (`!!binary`, `!!str`, `!local`...).
-    pub tagged_scalars: bool,
-}
-
-impl Features {
-    /// Whether every node means what it says where it stands (no alias to
-    /// follow, no merge key to apply, nothing too deep to walk).
-    pub fn is_local(self) -> bool {
-        !(self.aliases || self.merge_keys || self.deep)
-    }
 }
 
 /// How deep the walks over a tree go before they stop (or refuse).
@@ -272,39 +259,6 @@ pub fn parse_document(text: &str) -> Result<Option<(Node<'_>, Features)>, Syntax
     // `---` with nothing after it reads as a null node: no content either way.
     let features = builder.features;
     Ok(builder.root.filter(|root| !root.is_null()).map(|root| (root, features)))
-}
-
-/// Check one document's syntax without building anything; returns whether
-/// it has content (as [`parse`] would return `Some`).
-pub fn validate(text: &str) -> Result<bool, SyntaxError> {
-    let mut documents = 0;
-    let mut depth = 0usize;
-    let mut content = false;
-    for_each_event(text, |event, span| {
-        match event {
-            Event::DocumentStart(..) => {
-                documents += 1;
-                if documents > 1 {
-                    return Err(second_document(&span));
-                }
-            }
-            Event::MappingStart(..) | Event::SequenceStart(..) => {
-                content = true;
-                depth += 1;
-            }
-            Event::MappingEnd | Event::SequenceEnd => depth -= 1,
-            Event::Scalar(value, style, _, tag) if depth == 0 => {
-                let null = style == ScalarStyle::Plain
-                    && tag.is_none()
-                    && matches!(&*value, "" | "~" | "null" | "Null" | "NULL");
-                content |= !null;
-            }
-            Event::Alias(_) => content = true,
-            _ => {}
-        }
-        Ok(())
-    })?;
-    Ok(content)
 }
 
 fn for_each_event<'a>(
@@ -388,8 +342,6 @@ impl<'a> Builder<'a> {
                     loc.end = block_scalar_end(self.text, loc.end);
                 }
                 self.features.anchors |= anchor != 0;
-                self.features.merge_keys |= value == "<<";
-                self.features.tagged_scalars |= tag.is_some();
                 let scalar = Scalar {
                     value,
                     style,
@@ -577,50 +529,13 @@ mod tests {
     }
 
     #[test]
-    fn validate_agrees_with_parse() {
-        for text in [
-            "",
-            "---\n# c\n",
-            "--- ~\n",
-            "a: 1\n",
-            "- x\n",
-            "\"\"\n",
-            "*a\n",
-            "--- null\n",
-            "x\n",
-            "a: [1\n",
-            "a: 1\n...\nb: 2\n",
-        ] {
-            match (parse(text), validate(text)) {
-                (Ok(root), Ok(content)) => assert_eq!(root.is_some(), content, "{text:?}"),
-                (Err(a), Err(b)) => assert_eq!((a.line, a.col), (b.line, b.col), "{text:?}"),
-                (a, b) => panic!("{text:?}: parse {a:?} but validate {b:?}"),
-            }
-        }
-    }
-
-    #[test]
     fn features_note_what_makes_meaning_depend_on_other_nodes() {
         let features = |t: &str| parse_document(t).unwrap().unwrap().1;
         assert_eq!(features("a: 1\nb: [x, {c: d}]\n"), Features::default());
-        let anchored = features("a: &x 1\n");
-        assert!(anchored.anchors && anchored.is_local(), "{anchored:?}");
+        assert!(features("a: &x 1\n").anchors);
         assert!(features("a: &x [1]\n").anchors);
         assert!(features("- &x {a: 1}\n").anchors);
-        let tagged = features("a: !!str 1\n");
-        assert!(tagged.tagged_scalars && tagged.is_local(), "{tagged:?}");
-        assert!(!features("a: !!map {b: 1}\n").tagged_scalars);
-        let aliased = features("a: &x 1\nb: *x\n");
-        assert!(aliased.aliases && !aliased.is_local(), "{aliased:?}");
-        for merge in [
-            "a: {<<: {b: 1}}\n",
-            "a: {!!merge \"\\x3c<\": {b: 1}}\n",
-            "'<<': 1\n",
-            "a: <<\n",
-        ] {
-            let f = features(merge);
-            assert!(f.merge_keys && !f.is_local(), "{merge:?}: {f:?}");
-        }
+        assert!(features("a: &x 1\nb: *x\n").aliases);
         // The parser allows 255 block and 255 flow levels: together, deeper
         // than the walks go.
         let nested =

@@ -186,42 +186,6 @@ pub fn decode_with(root: &Node<'_>, features: Features) -> Result<Json, DecodeEr
     decoder.node(root, 0)
 }
 
-/// Whether [`decode_with`] would succeed, without building the JSON: `None`
-/// when these [`Features`] allow errors it does not look for. With no alias,
-/// merge key, tag or excessive depth, the decoder can only fail on a key (a
-/// null, a list or a mapping) or on nesting deeper than it reads, and this
-/// walk visits the nodes in the decoder's order: the same first error.
-pub fn decodes(root: &Node<'_>, features: Features) -> Option<Result<(), DecodeError>> {
-    if !features.is_local() || features.tagged_scalars || features.anchors {
-        return None;
-    }
-    fn walk(node: &Node<'_>, depth: usize) -> Result<(), DecodeError> {
-        if depth > MAX_DEPTH {
-            return Err(error(node, format!("nesting deeper than {MAX_DEPTH} levels")));
-        }
-        match node {
-            Node::Scalar(_) | Node::Alias(_) => Ok(()),
-            Node::Sequence(seq) => seq.items.iter().try_for_each(|item| walk(item, depth + 1)),
-            Node::Mapping(map) => map.entries.iter().try_for_each(|entry| {
-                walk(&entry.key, depth + 1)?;
-                match &entry.key {
-                    Node::Scalar(s) if s.style == ScalarStyle::Plain && resolve_plain_is_null(&s.value) => Err(error(
-                        &entry.key,
-                        "a mapping key is null, which Kubernetes cannot decode",
-                    )),
-                    Node::Mapping(_) | Node::Sequence(_) => Err(error(
-                        &entry.key,
-                        "a mapping key is a list or mapping, which Kubernetes cannot decode",
-                    )),
-                    _ => Ok(()),
-                }?;
-                walk(&entry.value, depth + 1)
-            }),
-        }
-    }
-    Some(walk(root, 0))
-}
-
 /// Whether [`resolve_plain`] reads this plain scalar as null.
 fn resolve_plain_is_null(s: &str) -> bool {
     matches!(s, "" | "~" | "null" | "Null" | "NULL")
@@ -489,43 +453,6 @@ impl<'n, 'a> Decoder<'n, 'a> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn the_walk_that_builds_nothing_fails_where_and_only_where_decoding_fails() {
-        let deep = format!("{}x{}", "[".repeat(250), "]".repeat(250));
-        let deep_block: String = (0..250).map(|i| format!("{:i$}k{i}:\n", "")).collect();
-        for text in [
-            "a: 1\nb: [x, {c: d}]\n",
-            "a:\n  ~: 1\n",
-            "a:\n  null: 1\n  b: 2\n",
-            "a: {\"\": 1}\n",
-            "a: {'null': 1, \"~\": 2}\n",
-            "? [a, b]\n: 1\n",
-            "? {a: 1}\n: 2\n",
-            "? [{~: 1}]\n: 2\n",
-            "- {: x}\n",
-            "- {a: , : b}\n",
-            "yes: 1\n1: 2\n0x10: 3\n.inf: 4\n",
-            "a:\n  b:\n    - Null: x\n",
-            deep.as_str(),
-            deep_block.as_str(),
-        ] {
-            let (root, features) = super::super::tree::parse_document(text).unwrap().unwrap();
-            let decoded = decode_with(&root, features).map(|_| ());
-            match decodes(&root, features) {
-                Some(walked) => assert_eq!(walked, decoded, "{text}"),
-                None => assert!(
-                    features.deep,
-                    "{text}: only depth past the walks is left to the decoder"
-                ),
-            }
-        }
-        // What the walk does not look for is left to the decoder.
-        for text in ["a: !!int x\n", "a: &x 1\nb: *x\n", "<<: {a: 1}\n"] {
-            let (root, features) = super::super::tree::parse_document(text).unwrap().unwrap();
-            assert!(decodes(&root, features).is_none(), "{text}");
-        }
-    }
 
     #[test]
     fn decode_with_the_parse_features_is_decode() {
