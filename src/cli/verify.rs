@@ -85,6 +85,15 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
             }
         }
     }
+    let token_realm = match probe.token_realm.as_deref().map(|url| (url, verify::Origin::of(url))) {
+        Some((url, None)) => {
+            return Err(format!(
+                "--token-realm {url:?}: expected an http(s) URL such as https://gitlab.example.com"
+            ))
+        }
+        Some((_, origin)) => origin,
+        None => None,
+    };
     // `Default` (not clap) gives 0: keep the documented default then.
     let seconds = if probe.timeout == 0 { 10 } else { probe.timeout };
     Ok(Options {
@@ -94,6 +103,7 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
         },
         insecure_registry: probe.insecure_registry,
         push_check,
+        token_realm,
         ecr_endpoint: probe
             .test_ecr_endpoint
             .clone()
