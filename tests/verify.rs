@@ -1026,3 +1026,64 @@ fn platform_warnings_name_what_every_node_needs() {
     let info = detail(&json, "information");
     assert!(info.contains("every node") && info.contains("CA"), "{info}");
 }
+
+/// `check`'s standard error for this configuration, and its exit status.
+fn check(env: &[(&str, String)]) -> (Option<i32>, String) {
+    let out = common::binary(env).arg("check").output().unwrap();
+    (out.status.code(), common::text(&out.stderr))
+}
+
+#[test]
+fn check_points_registries_of_2026_at_what_reaches_them() {
+    // Artifact Registry with location gcr: valid, but the builder's image
+    // names cannot reach it; the warning gives the off-cluster recipe.
+    let mut gcr = common::location_env("gcr");
+    gcr.push(("GCR_HOSTNAME", "europe-west1-docker.pkg.dev".into()));
+    let (status, stderr) = check(&gcr);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("GCR_HOSTNAME") && stderr.contains("off-cluster") && stderr.contains("_json_key"),
+        "{stderr}"
+    );
+
+    // The off-cluster recipe itself: the organization must be <project>/<repository>.
+    let ar = |organization: &str, password: &str| {
+        let mut env = off_cluster("europe-west1-docker.pkg.dev", "_json_key", password);
+        env.retain(|(k, _)| *k != "REGISTRY_ORGANIZATION");
+        env.push(("REGISTRY_ORGANIZATION", organization.into()));
+        check(&env)
+    };
+    let (status, stderr) = ar("my-project/workflow", r#"{"type": "service_account"}"#);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(!stderr.contains("REGISTRY_ORGANIZATION"), "{stderr}");
+    let (status, stderr) = ar("my-project", r#"{"type": "service_account"}"#);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("REGISTRY_ORGANIZATION") && stderr.contains("<project>/<repository>"),
+        "{stderr}"
+    );
+    // A key pasted as it is stored (several lines): refused with the way out.
+    let (status, stderr) = ar("my-project/workflow", "{\n  \"type\": \"service_account\"\n}");
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("REGISTRY_PASSWORD") && stderr.contains("jq -c"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("service_account"), "{stderr}");
+
+    // A GitLab group/project: one level deeper than a namespace.
+    let mut gitlab = off_cluster("registry.gitlab.com", "gitlab+deploy-token-1", "testpass-9f2c");
+    gitlab.retain(|(k, _)| *k != "REGISTRY_ORGANIZATION");
+    gitlab.push(("REGISTRY_ORGANIZATION", "group/project".into()));
+    let (status, stderr) = check(&gitlab);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("REGISTRY_ORGANIZATION") && stderr.contains("--push-check"),
+        "{stderr}"
+    );
+    // A Harbor robot account's `$` is an ordinary character.
+    let harbor = off_cluster("harbor.example.com", "robot$workflow+deis", "testpass-9f2c");
+    let (status, stderr) = check(&harbor);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(!stderr.contains("REGISTRY_USERNAME"), "{stderr}");
+}
