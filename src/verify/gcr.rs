@@ -3,7 +3,8 @@
 //! assertion for its scope, POSTed to the key's `token_uri`, then the
 //! registry login as `oauth2accesstoken` with the access token. When the
 //! registry refuses that token, a `cloud-platform` token is tried as well,
-//! only to tell the operator which path works (docs/verify.md, "gcr").
+//! only to tell the operator which path works (docs/verify.md, "gcr: the
+//! refresher's scope").
 //!
 //! RS256 is done with ring (already in the tree through rustls), so no JWT
 //! crate is needed for one fixed header and claim set.
