@@ -909,6 +909,27 @@ fn credentials_go_to_no_host_that_a_location_redirect_or_realm_names() {
 }
 
 #[test]
+fn an_upload_location_on_another_host_is_not_contacted_even_without_credentials() {
+    let dir = common::scratch("verify-open");
+    let Some((_collector, other, collected)) = hostile(&dir, "collector", 0, 0) else {
+        return;
+    };
+    let Some((_registry, port, _)) = hostile(&dir, "open", other, 0) else {
+        return;
+    };
+    let env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "testpass-9f2c");
+    let (out, json) = verify(&env, &["--insecure-registry", "--push-check"]);
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    assert_eq!(results(&json), ["anonymous_access", "push_allowed"], "{json:#}");
+    assert!(detail(&json, "push_allowed").contains("not cancelled"), "{json:#}");
+    assert_eq!(
+        std::fs::read_to_string(&collected).unwrap(),
+        "",
+        "the other host was contacted"
+    );
+}
+
+#[test]
 fn a_token_realm_on_another_host_gets_the_credentials_only_when_the_operator_names_it() {
     let dir = common::scratch("verify-realm");
     let Some((_collector, other, collected)) = hostile(&dir, "collector", 0, 0) else {

@@ -386,13 +386,18 @@ impl Probe<'_, '_> {
         }
     }
 
-    /// Cancel the upload `started` opened at its `Location`, which may
-    /// receive the credentials only on the registry's origin.
+    /// Cancel the upload `started` opened at its `Location`, only on the
+    /// registry's origin: another host gets no credentials, and without
+    /// them no request at all (a registry must not aim this machine at
+    /// whatever host it likes).
     fn cancel(&mut self, url: &str, started: &Reply, auth: Option<&str>) {
         let location = resolve(url, started.header("location").unwrap_or_default());
         let request = match auth {
             Some(auth) => self.authorized(Step::PushCheck, Method::DELETE, &location, auth),
-            None => Some(Request::new(Method::DELETE, &location).plain_http_ok(self.target.plain_http_ok)),
+            None if Origin::of(&location).as_ref() == Some(&self.registry) => {
+                Some(Request::new(Method::DELETE, &location).plain_http_ok(self.target.plain_http_ok))
+            }
+            None => None,
         };
         let outcome = match request.map(|r| self.transport.send(r)) {
             None => "it was not cancelled: the registry named another host for it",

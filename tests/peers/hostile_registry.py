@@ -6,6 +6,7 @@ User testuser / testpass-9f2c (Basic). Every request appends one line
 127.0.0.1 (a `collector`) that must never receive the credentials. Modes:
   collector    records requests; answers a token to GET, 204 to DELETE
   location     a good login, then a blob upload whose Location names OTHER_PORT
+  open         the same without any login (anonymous reads and writes)
   redirect     the authenticated GET /v2/ answers 307 to OTHER_PORT
   realm        a Bearer challenge whose token realm is on OTHER_PORT
   echo         the authenticated GET /v2/ and the upload answer STATUS (401)
@@ -80,13 +81,13 @@ class Handler(BaseHTTPRequestHandler):
             if auth != GOOD:
                 return self.reply(401, b'{"details":"incorrect username or password"}')
             return self.reply(200, json.dumps({"token": TOKEN}).encode(), [("Content-Type", "application/json")])
-        if not auth:
+        if not auth and MODE != "open":
             return self.challenge()
         if MODE == "realm":
             return self.reply(200, b"{}") if auth.startswith("Bearer ") else self.challenge()
         if MODE.startswith("echo"):
             return self.echo(STATUS)
-        if auth != GOOD:
+        if auth != GOOD and MODE != "open":
             return self.challenge()
         if MODE == "redirect" and path == "/v2/":
             return self.reply(307, b"", [("Location", f"{ELSEWHERE}/v2/")])
