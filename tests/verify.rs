@@ -3,8 +3,12 @@
 //! htpasswd, with token auth (tests/peers/token_server.py) and with TLS from a
 //! private CA; moto_server with signature checking on for ECR; and a Google
 //! token endpoint built on google-auth's own JWT verifier
-//! (tests/peers/google_token.py). Peers come from scripts/setup-peers.sh; a
-//! missing one is a loud skip, and a failure under CI=true.
+//! (tests/peers/google_token.py), which records the scope it is asked for;
+//! and a registry that misbehaves on purpose (tests/peers/hostile_registry.py):
+//! it names a second listener in its upload Location, a redirect or its token
+//! realm, and echoes the credentials it receives in its error bodies. Peers
+//! come from scripts/setup-peers.sh; a missing one is a loud skip, and a
+//! failure under CI.
 //!
 //! Expectations come from how each peer is set up here (which user it knows,
 //! which CA signed it), never from the code under test.

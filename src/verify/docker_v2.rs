@@ -11,11 +11,10 @@
 //! `credentials_withheld` and not followed with them.
 
 use base64::Engine;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use ureq::http::Method;
 
 use super::report::{Class, Report, Step};
-use super::transport::{Origin, Reply, Request, Transport, TransportError};
+use super::transport::{encode_query, Origin, Reply, Request, Transport, TransportError};
 
 /// Where to log in, and as whom.
 pub struct Target<'a> {
@@ -90,14 +89,6 @@ fn parse_params(s: &str) -> Vec<(String, String)> {
         }
         out.push((key.trim().to_owned(), value.trim().to_owned()));
     }
-}
-
-/// RFC 3986's unreserved characters stay; everything else is encoded.
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-/// Percent-encode a query value.
-pub fn encode_query(s: &str) -> String {
-    utf8_percent_encode(s, QUERY).to_string()
 }
 
 fn basic(user: &str, password: &str) -> String {
@@ -514,15 +505,6 @@ mod tests {
         assert_eq!(parse_challenge(""), Challenge::Other(String::new()));
         assert!(matches!(parse_challenge("Bearer service=x"), Challenge::Other(_)));
         assert!(matches!(parse_challenge("Negotiate"), Challenge::Other(_)));
-    }
-
-    #[test]
-    fn query_encoding() {
-        assert_eq!(
-            encode_query("repository:deis/probe:pull,push"),
-            "repository%3Adeis%2Fprobe%3Apull%2Cpush"
-        );
-        assert_eq!(encode_query("a-b.c_d~é"), "a-b.c_d~%C3%A9");
     }
 
     #[test]

@@ -217,7 +217,7 @@ impl Scrubber {
             STANDARD_NO_PAD.encode(secret),
             URL_SAFE.encode(secret),
             URL_SAFE_NO_PAD.encode(secret),
-            super::docker_v2::encode_query(secret),
+            super::transport::encode_query(secret),
             json.trim_matches('"').to_owned(),
         ];
         forms.retain(|f| !self.forms.contains(f));

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use rustls::pki_types::CertificateDer;
 use ureq::http::{self, Method};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
@@ -85,6 +86,14 @@ impl std::fmt::Display for Origin {
         }
         Ok(())
     }
+}
+
+/// RFC 3986's unreserved characters stay; everything else is encoded.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encode a query value.
+pub fn encode_query(s: &str) -> String {
+    utf8_percent_encode(s, QUERY).to_string()
 }
 
 /// An HTTP answer, whatever its status.
@@ -399,6 +408,15 @@ mod tests {
             let junk: Vec<u8> = (0..n).map(|i| (i * 37 % 256) as u8).collect();
             let _ = issuer_name(&junk);
         }
+    }
+
+    #[test]
+    fn query_encoding() {
+        assert_eq!(
+            encode_query("repository:deis/probe:pull,push"),
+            "repository%3Adeis%2Fprobe%3Apull%2Cpush"
+        );
+        assert_eq!(encode_query("a-b.c_d~é"), "a-b.c_d~%C3%A9");
     }
 
     #[test]
