@@ -963,6 +963,21 @@ fn a_token_realm_on_another_host_gets_the_credentials_only_when_the_operator_nam
     assert_eq!(out.status.code(), Some(4), "{json:#}");
     assert_eq!(results(&json), ["reachable", "credentials_withheld"], "{json:#}");
     assert_eq!(authorized_requests(&collected).len(), 1);
+
+    // Not a URL: a usage error naming the flag and the variable, nothing contacted.
+    let mut bad = env.clone();
+    bad.push(("WORKFLOW_REGISTRY_TOKEN_REALM", "gitlab.example.com".into()));
+    let out = common::binary(&bad)
+        .args(["verify", "--insecure-registry"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = common::text(&out.stderr);
+    assert!(
+        stderr.contains("WORKFLOW_REGISTRY_TOKEN_REALM") && stderr.contains("--token-realm"),
+        "{stderr}"
+    );
+    assert_eq!(authorized_requests(&collected).len(), 1);
 }
 
 #[test]

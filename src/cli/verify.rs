@@ -85,15 +85,12 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
             }
         }
     }
-    let token_realm = match probe.token_realm.as_deref().map(|url| (url, verify::Origin::of(url))) {
-        Some((url, None)) => {
-            return Err(format!(
-                "--token-realm {url:?}: expected an http(s) URL such as https://gitlab.example.com"
-            ))
-        }
-        Some((_, origin)) => origin,
-        None => None,
+    let realm = |url: &String| {
+        verify::Origin::of(url).ok_or_else(|| {
+            format!("--token-realm (WORKFLOW_REGISTRY_TOKEN_REALM) {url:?}: expected an http(s) URL such as https://gitlab.example.com")
+        })
     };
+    let token_realm = probe.token_realm.as_ref().map(realm).transpose()?;
     // `Default` (not clap) gives 0: keep the documented default then.
     let seconds = if probe.timeout == 0 { 10 } else { probe.timeout };
     Ok(Options {
