@@ -139,9 +139,11 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "PREFIX")]
     pub secret_prefix: Option<String>,
 
-    /// Read settings from a Workflow v2.5+ / Hephy chart values file
+    /// Read settings from a chart's values file: Workflow v2.5+ / Hephy's
     /// (global.registry_location, global.secret_prefix and the
-    /// registry-token-refresher values); same precedence as --params.
+    /// registry-token-refresher values) or Drycc's (the registry.enabled
+    /// flags, builder.registry* and controller.registry*), told by its keys;
+    /// same precedence as --params.
     #[arg(long, value_name = "FILE")]
     pub values: Option<PathBuf>,
 

@@ -23,7 +23,7 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
     let table = try_write_stdout(|out| out.write_all(settings_table(&resolved).as_bytes()));
     match config::validate(&resolved) {
         Ok((settings, warnings)) => {
-            for w in &warnings {
+            for w in warnings.iter().chain(&config::check_warnings(&settings)) {
                 reporter.warning(&w.to_string());
             }
             let valid = format!("configuration is valid for {}\n", settings.location.name());
@@ -63,7 +63,7 @@ pub fn settings_table(resolved: &config::Resolved) -> String {
             Source::Default if d.setting == Setting::EcrRegion => {
                 "default (not set: the registry must be in this region)".to_owned()
             }
-            Source::Default if !d.default_note.is_empty() => format!("default ({})", d.default_note),
+            Source::Default if !d.note.is_empty() => format!("default ({})", d.note),
             Source::Default => "default".to_owned(),
             other => other.to_string(),
         };

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{args, ConfigArgs, Failure, FilterArgs};
-use crate::config::{self, params, Problem, Problems, Setting, Settings, Warning};
+use crate::config::{self, file, File, FileKind, Problem, Problems, Setting, Settings, Warning};
 use crate::platform::{Context, Given};
 use crate::plugin::{function_config, FunctionConfig};
 use crate::transform::{Options, Targeting};
@@ -16,7 +16,7 @@ pub(super) fn options(
     args: &FilterArgs,
     env: config::EnvLookup<'_>,
     function_configs: Vec<FunctionConfig>,
-) -> Result<(Options, Vec<params::Params>), Failure> {
+) -> Result<(Options, Vec<File>), Failure> {
     let mut targets = Vec::new();
     let mut selectors = Vec::new();
     let mut keep_on_cluster_registry = args.keep_on_cluster_registry;
@@ -97,7 +97,7 @@ pub(super) fn function_configs(
 pub(super) fn load_settings_with(
     args: &ConfigArgs,
     env: config::EnvLookup<'_>,
-    function_configs: Vec<params::Params>,
+    function_configs: Vec<File>,
 ) -> Result<(Settings, Vec<Warning>), Failure> {
     let resolved = resolve(args, env, function_configs)?;
     config::validate(&resolved).map_err(Failure::Config)
@@ -108,18 +108,18 @@ pub(super) fn load_settings_with(
 pub(super) fn resolve(
     args: &ConfigArgs,
     env: config::EnvLookup<'_>,
-    function_configs: Vec<params::Params>,
+    function_configs: Vec<File>,
 ) -> Result<config::Resolved, Failure> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     if let Some(path) = &args.params {
-        match params::load(path) {
+        match file::load(FileKind::Params, path) {
             Ok(p) => files.push(p),
             Err(p) => problems.extend(p),
         }
     }
     if let Some(path) = &args.values {
-        match config::values::load(path) {
+        match file::load(FileKind::Values, path) {
             Ok(p) => files.push(p),
             Err(p) => problems.extend(p),
         }

@@ -6,13 +6,25 @@
 
 use std::collections::BTreeMap;
 
-use super::params::Params;
+use super::file::File;
 use super::setting::{Setting, Source, DEFINITIONS};
 use super::Warning;
 use crate::files::Base;
 
-/// Reads one environment variable (a closure, so tests need no process env).
+/// Reads one environment variable: [`process_env`] in the binary, a fixed
+/// set in tests. Every variable the tool reads is read through one.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The process's environment (a value that is not UTF-8 counts as unset).
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// A variable's value when it is set and not blank, trimmed: blank counts
+/// as unset everywhere, as an empty value did in Workflow.
+pub fn env_value(env: EnvLookup<'_>, name: &str) -> Option<String> {
+    env(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
 
 /// The raw sources to resolve from.
 #[derive(Default)]
@@ -21,7 +33,7 @@ pub struct Inputs<'a> {
     pub env: Option<EnvLookup<'a>>,
     /// Every config file given (params, values, function configs), in the
     /// order given. They share one level of precedence.
-    pub files: Vec<Params>,
+    pub files: Vec<File>,
     /// `--load-restrictor none`: `@path` values in config files may leave
     /// the file's directory.
     pub unrestricted_files: bool,
@@ -82,6 +94,7 @@ struct Candidate {
 pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
     let mut resolved = Resolved::default();
     let env = |name: &str| inputs.env.and_then(|get| get(name));
+    resolved.warnings = inputs.files.iter().flat_map(|f| f.warnings.iter().cloned()).collect();
     for def in DEFINITIONS {
         let mut candidates: Vec<Candidate> = Vec::new();
         if let Some((_, v)) = inputs.flags.iter().find(|(s, _)| *s == def.setting) {
@@ -109,7 +122,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
                 };
                 candidates.push(Candidate {
                     raw: v.to_owned(),
-                    source: file.kind.source(key),
+                    source: Source::File(file.kind, key.to_owned()),
                     level: 3,
                     base,
                 });
@@ -158,14 +171,14 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
             .values
             .insert(def.setting, (trimmed.to_owned(), chosen.source.clone()));
     }
-    resolved.deis_registry_location = env("DEIS_REGISTRY_LOCATION").filter(|v| !v.trim().is_empty());
+    resolved.deis_registry_location = inputs.env.and_then(|env| env_value(env, "DEIS_REGISTRY_LOCATION"));
     resolved
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::params;
+    use crate::config::{file, FileKind};
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
@@ -178,7 +191,11 @@ mod tests {
             ("ECR_REGION", ""),
             ("REGISTRY_HOSTNAME", " quay.io\n"),
         ]);
-        let params = params::parse("registry_location = \"gcr\"\n[ecr]\nregion = \"eu-west-1\"\n").unwrap();
+        let params = file::parse(
+            FileKind::Params,
+            "registry_location = \"gcr\"\n[ecr]\nregion = \"eu-west-1\"\n",
+        )
+        .unwrap();
         let inputs = Inputs {
             env: Some(&env),
             files: vec![params],
