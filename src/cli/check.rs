@@ -13,7 +13,7 @@ use crate::escape::escape_controls;
 /// Validate and report; exit 0 when valid, 2 otherwise, 3 when the table
 /// could not be written.
 pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -> ExitCode {
-    let resolved = function_configs(args, None)
+    let resolved = function_configs(args, None, env)
         .map(|fcs| fcs.into_iter().map(|fc| fc.params).collect())
         .and_then(|files| resolve(args, env, files));
     let resolved = match resolved {

@@ -21,8 +21,8 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-pub use args::{Cli, Command, ConfigArgs, FilterArgs, Mode, Output, ProbeArgs, Shell};
-use sources::{function_configs, load_settings_with, resolve};
+pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode, Output, ProbeArgs, Shell};
+use sources::{function_configs, load_settings_with, resolve, KUSTOMIZE_ROOT};
 
 use crate::config::{self, Problems, Warning};
 use crate::manifest::InputError;
@@ -98,12 +98,14 @@ impl From<transform::Error> for Failure {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     mask_panics();
-    let env_log = log::log_path_from_env();
-    let args = match legacy_exec_args(std::env::args_os().collect()) {
+    // Every environment variable the tool reads is read through this one lookup.
+    let env: config::EnvLookup<'_> = &config::process_env;
+    let env_log = config::env_value(env, log::LOG_ENV).map(std::path::PathBuf::from);
+    let args = match legacy_exec_args(std::env::args_os().collect(), env) {
         Ok(args) => args,
         Err(failure) => return fail(&Reporter::open(env_log.as_deref(), Verbosity::default()), &failure),
     };
-    let cli = match args::parse(args, std::io::stdin().is_terminal()) {
+    let cli = match args::parse(args, std::io::stdin().is_terminal(), env) {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e, env_log.as_deref()),
     };
@@ -113,17 +115,16 @@ pub fn main() -> ExitCode {
         verbose: cli.filter.verbose,
     };
     let reporter = Reporter::open(log_path.as_deref(), verbosity);
-    let env = |name: &str| std::env::var(name).ok();
     match cli.command {
         Some(Command::Completions { shell }) => output::write_stdout_text(&reporter, &completions::script(shell)),
-        Some(Command::Check { config }) => check::run(&reporter, &config, &env),
+        Some(Command::Check { config }) => check::run(&reporter, &config, env),
         Some(Command::Verify {
             config,
             probe,
             push_check,
             output,
-        }) => verify::run(&reporter, &config, &probe, push_check, output, &env),
-        None => filter(&reporter, &cli.filter, &env),
+        }) => verify::run(&reporter, &config, &probe, push_check, output, env),
+        None => filter(&reporter, &cli.filter, env),
     }
 }
 
@@ -156,8 +157,8 @@ fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
 /// `--legacy-exec-config CONFIG_FILE [ARGS...]`. The probe reads `argv[1]` only
 /// if it is a small regular file (a FIFO or device there must neither hang
 /// nor flood the run); such a file is refused at once, naming its path.
-fn legacy_exec_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, Failure> {
-    if std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").is_none() {
+fn legacy_exec_args(mut args: Vec<OsString>, env: config::EnvLookup<'_>) -> Result<Vec<OsString>, Failure> {
+    if env(KUSTOMIZE_ROOT).is_none() {
         return Ok(args);
     }
     let Some(first) = args.get(1) else {
@@ -194,7 +195,7 @@ fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) ->
     if krm {
         return krm_function::run(reporter, args, env, &input);
     }
-    let function_configs = match function_configs(&args.config, None) {
+    let function_configs = match function_configs(&args.config, None, env) {
         Ok(fcs) => fcs,
         Err(failure) => return fail(reporter, &failure),
     };

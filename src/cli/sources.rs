@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use super::{args, ConfigArgs, Failure, FilterArgs};
+use clap::ValueEnum;
+
+use super::{ConfigArgs, Failure, FilterArgs, LoadRestrictor};
 use crate::config::{self, file, File, FileKind, Problem, Problems, Setting, Settings, Warning};
 use crate::platform::{Context, Given};
 use crate::plugin::{function_config, FunctionConfig};
@@ -62,11 +64,7 @@ pub(super) fn options(
 /// then `WORKFLOW_REGISTRY_NAMESPACE`, then `HELM_NAMESPACE` (which Helm sets
 /// for plugins). Empty counts as unset.
 fn namespace_given(args: &FilterArgs, env: config::EnvLookup<'_>) -> Option<(String, String)> {
-    let from_env = |name: &str| {
-        env(name)
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| (v.trim().to_owned(), name.to_owned()))
-    };
+    let from_env = |name: &str| config::env_value(env, name).map(|v| (v, name.to_owned()));
     args.namespace
         .clone()
         .map(|n| (n, "--namespace".to_owned()))
@@ -80,6 +78,7 @@ fn namespace_given(args: &FilterArgs, env: config::EnvLookup<'_>) -> Option<(Str
 pub(super) fn function_configs(
     args: &ConfigArgs,
     from_stdin: Option<FunctionConfig>,
+    env: config::EnvLookup<'_>,
 ) -> Result<Vec<FunctionConfig>, Failure> {
     let mut all: Vec<FunctionConfig> = from_stdin.into_iter().collect();
     let failed = |p| Failure::Config(Problems::new(p));
@@ -87,7 +86,7 @@ pub(super) fn function_configs(
         all.push(function_config::from_file(path).map_err(failed)?);
     }
     if let Some(path) = &args.legacy_exec_config {
-        let root = std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").filter(|r| !r.is_empty());
+        let root = config::env_value(env, KUSTOMIZE_ROOT);
         all.push(function_config::from_legacy_exec_file(path, root.as_deref().map(Path::new)).map_err(failed)?);
     }
     Ok(all)
@@ -147,13 +146,18 @@ pub(super) fn resolve(
 /// unset): whether `@path` in a config file may leave its directory.
 fn files_unrestricted(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<bool, Failure> {
     const VAR: &str = "WORKFLOW_REGISTRY_LOAD_RESTRICTOR";
-    let from_env = env(VAR).filter(|v| !v.trim().is_empty());
-    match args.load_restrictor.as_deref().or(from_env.as_deref()).map(str::trim) {
-        None | Some("rootOnly" | "LoadRestrictionsRootOnly") => Ok(false),
-        Some("none" | "LoadRestrictionsNone") => Ok(true),
-        Some(other) => Err(Failure::Usage(format!(
-            "{VAR}={other:?}: expected one of {}",
-            args::LOAD_RESTRICTORS.join(", ")
-        ))),
-    }
+    let restrictor = match (args.load_restrictor, config::env_value(env, VAR)) {
+        (Some(flag), _) => flag,
+        (None, None) => LoadRestrictor::RootOnly,
+        (None, Some(text)) => LoadRestrictor::from_str(&text, false).map_err(|_| {
+            Failure::Usage(format!(
+                "{VAR}={text:?}: expected one of rootOnly, none (or kustomize's LoadRestrictionsRootOnly, \
+                 LoadRestrictionsNone)"
+            ))
+        })?,
+    };
+    Ok(restrictor == LoadRestrictor::None)
 }
+
+/// Set by kustomize when it runs a legacy exec plugin: the kustomization root.
+pub(super) const KUSTOMIZE_ROOT: &str = "KUSTOMIZE_PLUGIN_CONFIG_ROOT";
