@@ -49,7 +49,7 @@ pub fn absolute_display(path: &Path) -> String {
 /// Read a regular file of at most `limit` bytes (the one bounded read of
 /// [`files::read_regular_file`], worded for the manifest and `argv[1]`).
 pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-    files::read_regular_file(path, limit, false).map_err(|refused| worded(refused, absolute_display(path), limit))
+    files::read_regular_file(path, limit).map_err(|refused| worded(refused, absolute_display(path), limit))
 }
 
 /// Read standard input, at most `limit` bytes.
