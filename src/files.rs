@@ -22,22 +22,31 @@ use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-/// How large each kind of file may be. A service-account key is about
-/// 2.3 KiB; a chart's values file some tens of KiB.
+/// What is read, and so how large it may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// A key file named by `@path` (`GCR_KEY_JSON=@key.json`).
+    /// A key file named by `@path` (`GCR_KEY_JSON=@key.json`): about 2.3 KiB.
     KeyFile,
-    /// A params file, values file or config object.
+    /// A params file, values file or config object: some tens of KiB.
     ConfigFile,
+    /// What kustomize passes a legacy exec plugin as `argv[1]`, probed for
+    /// our config object: a handful of settings.
+    PluginArgument,
+    /// The manifest stream: 15 times the 50,000-document benchmark stream,
+    /// far beyond any rendered chart (Helm keeps a release in one Secret of
+    /// at most 1 MiB, compressed). Memory use is a small multiple of the
+    /// input, so a bound keeps `cat /dev/zero |` from exhausting the machine.
+    Manifest,
 }
 
 impl Kind {
     /// The size limit in bytes.
     pub fn limit(self) -> u64 {
         match self {
-            Kind::KeyFile => 64 * 1024,
-            Kind::ConfigFile => 4 * 1024 * 1024,
+            Kind::KeyFile => 64 << 10,
+            Kind::ConfigFile => 4 << 20,
+            Kind::PluginArgument => 1 << 20,
+            Kind::Manifest => 512 << 20,
         }
     }
 
@@ -45,6 +54,8 @@ impl Kind {
         match self {
             Kind::KeyFile => "key file",
             Kind::ConfigFile => "config file",
+            Kind::PluginArgument => "plugin config",
+            Kind::Manifest => "manifest",
         }
     }
 }
@@ -104,12 +115,8 @@ pub enum FileError {
     Unreadable { path: PathBuf, why: String },
     #[error("cannot read {path}: it is {what}, not a regular file")]
     NotRegular { path: PathBuf, what: &'static str },
-    #[error("cannot read {path}: larger than the {limit_kib} KiB allowed for a {what}")]
-    TooLarge {
-        path: PathBuf,
-        limit_kib: u64,
-        what: &'static str,
-    },
+    #[error("cannot read {path}: it is larger than the limit of {} for a {}", size(kind.limit()), kind.what())]
+    TooLarge { path: PathBuf, kind: Kind },
     #[error("cannot read {path}: it is not UTF-8 text")]
     NotText { path: PathBuf },
     #[error(
@@ -141,9 +148,7 @@ pub fn read(written: &str, base: &Base, kind: Kind) -> Result<String, FileError>
             match open_beneath(root, written) {
                 // cap-std's own refusal, not one of the operating system's.
                 Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && e.raw_os_error().is_none() => {
-                    return Err(escapes(
-                        "it, or a symbolic link on the way, leaves that directory",
-                    ))
+                    return Err(escapes("it, or a symbolic link on the way, leaves that directory"))
                 }
                 opened => (root.join(written), Some(opened)),
             }
@@ -168,6 +173,36 @@ pub fn read_operator_file(path: &Path, kind: Kind) -> Result<String, FileError> 
     read_text(&path, kind, open(&path))
 }
 
+/// The bytes of a regular file the operator named, bounded.
+pub fn read_bytes(path: &Path, kind: Kind) -> Result<Vec<u8>, FileError> {
+    let path = absolute(path);
+    let file = open(&path).map_err(Refused::Io);
+    file.and_then(|f| read_open(f, kind.limit()))
+        .map_err(|r| r.at(&path, kind))
+}
+
+/// Standard input, bounded.
+pub fn read_stdin(kind: Kind) -> Result<Vec<u8>, FileError> {
+    let stdin = std::io::stdin();
+    // A redirected file has a size: read it into one exact allocation.
+    let size = {
+        use std::os::fd::AsFd;
+        let fd = stdin.as_fd().try_clone_to_owned().ok();
+        let meta = fd.and_then(|fd| File::from(fd).metadata().ok());
+        meta.filter(std::fs::Metadata::is_file).map_or(0, |m| m.len())
+    };
+    read_at_most(stdin.lock(), kind.limit(), size).map_err(|r| r.at(Path::new("standard input"), kind))
+}
+
+/// `1 MiB`, `64 KiB`.
+fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{} KiB", bytes >> 10)
+    }
+}
+
 /// `path` made absolute against the current directory (not canonicalised:
 /// this is the path as the operator would recognise it; under kustomize the
 /// current directory is the kustomization root, which the operator may not
@@ -182,33 +217,15 @@ fn current_dir() -> PathBuf {
 
 fn read_text(path: &Path, kind: Kind, file: std::io::Result<File>) -> Result<String, FileError> {
     let bytes = file.map_err(Refused::Io).and_then(|f| read_open(f, kind.limit()));
-    let bytes = bytes.map_err(|refused| match refused {
-        Refused::Io(e) => FileError::Unreadable {
-            path: path.to_path_buf(),
-            why: e.to_string(),
-        },
-        Refused::NotRegular(what) => FileError::NotRegular {
-            path: path.to_path_buf(),
-            what,
-        },
-        Refused::TooLarge => FileError::TooLarge {
-            path: path.to_path_buf(),
-            limit_kib: kind.limit() / 1024,
-            what: kind.what(),
-        },
-    })?;
+    let bytes = bytes.map_err(|r| r.at(path, kind))?;
     String::from_utf8(bytes).map_err(|_| FileError::NotText {
         path: path.to_path_buf(),
     })
 }
 
-/// Why a bounded read was refused, before the caller words it: each caller
-/// names the path its own way and says what its limit is for. This module
-/// is the only implementation of the bounded regular-file read; the
-/// manifest (`-f`, standard input) and the legacy exec `argv[1]` probe in
-/// `cli::input` use it too.
+/// Why a bounded read was refused, before it is worded for a path.
 #[derive(Debug)]
-pub enum Refused {
+enum Refused {
     /// Opening, inspecting or reading failed.
     Io(std::io::Error),
     /// Not a regular file: what it is instead, in words.
@@ -217,17 +234,26 @@ pub enum Refused {
     TooLarge,
 }
 
+impl Refused {
+    fn at(self, path: &Path, kind: Kind) -> FileError {
+        let path = path.to_path_buf();
+        match self {
+            Refused::Io(e) => FileError::Unreadable {
+                path,
+                why: e.to_string(),
+            },
+            Refused::NotRegular(what) => FileError::NotRegular { path, what },
+            Refused::TooLarge => FileError::TooLarge { path, kind },
+        }
+    }
+}
+
 /// Opened non-blocking (a FIFO must not wait for a writer) and without
 /// becoming the controlling terminal.
 const FLAGS: i32 = libc::O_NONBLOCK | libc::O_NOCTTY;
 
 fn open(path: &Path) -> std::io::Result<File> {
     std::fs::OpenOptions::new().read(true).custom_flags(FLAGS).open(path)
-}
-
-/// Read a regular file of at most `limit` bytes (see [`read_open`]).
-pub fn read_regular_file(path: &Path, limit: u64) -> Result<Vec<u8>, Refused> {
-    read_open(open(path).map_err(Refused::Io)?, limit)
 }
 
 /// Read an open file: the type and size are checked on the open descriptor
@@ -244,7 +270,7 @@ fn read_open(file: File, limit: u64) -> Result<Vec<u8>, Refused> {
 /// Read `reader` to its end, refusing more than `limit` bytes. `expected`
 /// is the size the reader claims (0 when unknown): one exact allocation
 /// instead of growing a buffer by doubling, and an early refusal.
-pub fn read_at_most(reader: impl Read, limit: u64, expected: u64) -> Result<Vec<u8>, Refused> {
+fn read_at_most(reader: impl Read, limit: u64, expected: u64) -> Result<Vec<u8>, Refused> {
     if expected > limit {
         return Err(Refused::TooLarge);
     }
@@ -380,8 +406,11 @@ mod tests {
         // SAFETY: a valid NUL-terminated path; mkfifo only creates a node.
         assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
         // Without O_NONBLOCK this open would wait for a writer forever.
-        let e = read_regular_file(&fifo, 1024).unwrap_err();
-        assert!(matches!(e, Refused::NotRegular("a FIFO (named pipe)")), "{e:?}");
+        let e = read_bytes(&fifo, Kind::KeyFile).unwrap_err();
+        assert!(
+            e.to_string().ends_with("it is a FIFO (named pipe), not a regular file"),
+            "{e:?}"
+        );
         // A source that claims nothing and never ends is cut at the limit.
         assert!(matches!(
             read_at_most(std::io::repeat(b'x'), 1000, 0),
@@ -403,7 +432,10 @@ mod tests {
         let big = root.join("big");
         std::fs::write(&big, vec![b'x'; 64 * 1024 + 1]).unwrap();
         let e = read_operator_file(&big, Kind::KeyFile).unwrap_err();
-        assert!(e.to_string().contains("larger than the 64 KiB"), "{e}");
+        assert!(
+            e.to_string().contains("larger than the limit of 64 KiB for a key file"),
+            "{e}"
+        );
         let e = read_operator_file(Path::new("relative-missing"), Kind::KeyFile).unwrap_err();
         assert!(
             e.to_string()

@@ -10,7 +10,6 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::input::absolute_display;
 use crate::files::file_kind;
 
 /// Why the log file was not used.
@@ -38,7 +37,7 @@ pub struct LogFile {
 
 impl LogFile {
     pub fn open(path: &Path) -> Result<LogFile, LogFileError> {
-        let shown = absolute_display(path);
+        let shown = crate::files::absolute(path).display().to_string();
         let file = open_append_no_follow(path).map_err(|e| {
             // Name what is there rather than the errno it caused (EISDIR,
             // ENXIO for a FIFO without a reader, ELOOP for a symlink).

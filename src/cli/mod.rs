@@ -6,7 +6,6 @@ mod args;
 mod check;
 mod completions;
 mod help;
-mod input;
 mod krm_function;
 mod log;
 mod log_file;
@@ -25,6 +24,7 @@ pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode, Outpu
 use sources::{function_configs, load_settings_with, resolve, KUSTOMIZE_ROOT};
 
 use crate::config::{self, Problems, Warning};
+use crate::files::{self, FileError};
 use crate::manifest::InputError;
 use crate::plugin::{function_config, krm, FunctionConfig};
 use crate::transform;
@@ -53,10 +53,7 @@ impl Failure {
     }
 
     fn message(&self) -> String {
-        match self {
-            Failure::Input(m) | Failure::Usage(m) | Failure::Verify(m) => m.clone(),
-            Failure::Config(problems) => problems.to_string().trim_end().to_owned(),
-        }
+        self.lines().join("\n")
     }
 
     /// The message as the lines the program lays out: a headline, then one
@@ -66,11 +63,7 @@ impl Failure {
         match self {
             Failure::Input(m) | Failure::Usage(m) | Failure::Verify(m) => vec![m.clone()],
             Failure::Config(problems) => {
-                let n = problems.problems.len();
-                let mut lines = vec![format!(
-                    "invalid configuration ({n} problem{}):",
-                    if n == 1 { "" } else { "s" }
-                )];
+                let mut lines = vec![problems.headline()];
                 lines.extend(problems.problems.iter().map(|p| format!("  - {p}")));
                 lines
             }
@@ -170,10 +163,12 @@ fn legacy_exec_args(mut args: Vec<OsString>, env: config::EnvLookup<'_>) -> Resu
     if !looks_like_a_path {
         return Ok(args);
     }
-    let is_config = match input::read_regular_file(Path::new(first), input::CONFIG_PROBE_LIMIT) {
+    // Not there: not a config file; clap reports the stray argument.
+    if std::fs::symlink_metadata(first).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(args);
+    }
+    let is_config = match files::read_bytes(Path::new(first), files::Kind::PluginArgument) {
         Ok(bytes) => String::from_utf8(bytes).is_ok_and(|text| function_config::text_is_config(&text)),
-        // Not there: not a config file; clap reports the stray argument.
-        Err(input::ReadError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(Failure::Usage(format!("kustomize plugin config: {e}"))),
     };
     if is_config {
@@ -183,7 +178,7 @@ fn legacy_exec_args(mut args: Vec<OsString>, env: config::EnvLookup<'_>) -> Resu
 }
 
 fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
-    let input = match read_input(args.file.as_deref()) {
+    let input = match read_input(args.input_file()) {
         Ok(input) => input,
         Err(failure) => return fail(reporter, &failure),
     };
@@ -240,18 +235,18 @@ pub fn run_filter<'a>(
 }
 
 /// The manifest: `-f FILE` (a regular file; `-f -` is standard input) or
-/// standard input, at most [`input::MANIFEST_LIMIT`] bytes, UTF-8.
+/// standard input, bounded ([`files::Kind::Manifest`]), UTF-8.
 fn read_input(file: Option<&Path>) -> Result<String, Failure> {
-    let bytes = match file.filter(|p| *p != Path::new("-")) {
-        Some(path) => input::read_regular_file(path, input::MANIFEST_LIMIT).map_err(|e| match e {
+    let bytes = match file {
+        Some(path) => files::read_bytes(path, files::Kind::Manifest).map_err(|e| match e {
             // `-f /dev/stdin` or `-f <(helm template ...)` name a pipe.
-            input::ReadError::NotRegular { .. } => Failure::Usage(format!(
+            FileError::NotRegular { .. } => Failure::Usage(format!(
                 "{e} (to read a pipe or standard input, pass -f - or leave out -f)"
             )),
-            e if e.is_about_the_path() => Failure::Usage(e.to_string()),
-            e => Failure::Input(e.to_string()),
+            FileError::TooLarge { .. } => Failure::Input(e.to_string()),
+            e => Failure::Usage(e.to_string()),
         })?,
-        None => input::read_stdin(input::MANIFEST_LIMIT).map_err(|e| Failure::Input(e.to_string()))?,
+        None => files::read_stdin(files::Kind::Manifest).map_err(|e| Failure::Input(e.to_string()))?,
     };
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();

@@ -212,18 +212,18 @@ impl Problems {
     }
 }
 
+impl Problems {
+    /// `invalid configuration (N problems):`
+    pub fn headline(&self) -> String {
+        let n = self.problems.len();
+        format!("invalid configuration ({n} problem{}):", if n == 1 { "" } else { "s" })
+    }
+}
+
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
-        writeln!(
-            f,
-            "invalid configuration ({n} problem{}):",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for p in &self.problems {
-            writeln!(f, "  - {p}")?;
-        }
-        Ok(())
+        writeln!(f, "{}", self.headline())?;
+        self.problems.iter().try_for_each(|p| writeln!(f, "  - {p}"))
     }
 }
 

@@ -64,169 +64,73 @@ const NONE: Definition = Definition {
     help: "",
 };
 
+/// Every setting, in the order `--help` and `check` show them.
+#[rustfmt::skip]
 pub const DEFINITIONS: &[Definition] = &[
-    Definition {
-        setting: Setting::Location,
-        flag: Some("--location"),
-        env: Some("REGISTRY_LOCATION"),
-        params: &["registry_location"],
-        values: &["global.registry_location"],
-        drycc: &[
-            "registry.enabled",
-            "builder.registry.enabled",
-            "controller.registry.enabled",
-        ],
+    Definition { setting: Setting::Location, flag: Some("--location"), env: Some("REGISTRY_LOCATION"),
+        params: &["registry_location"], values: &["global.registry_location"],
+        drycc: &["registry.enabled", "builder.registry.enabled", "controller.registry.enabled"],
         default: "on-cluster",
-        help: "on-cluster, off-cluster, ecr or gcr (Drycc: all three registry.enabled false is off-cluster)",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::Hostname,
-        env: Some("REGISTRY_HOSTNAME"),
+        help: "on-cluster, off-cluster, ecr or gcr (Drycc: all three registry.enabled false is off-cluster)", ..NONE },
+    Definition { setting: Setting::Hostname, env: Some("REGISTRY_HOSTNAME"),
         params: &["off_cluster_registry.hostname"],
         values: &["registry-token-refresher.off_cluster_registry.hostname"],
-        drycc: &["builder.registryHost", "controller.registryHost"],
-        note: "empty = Docker Hub",
-        help: "off-cluster registry host[:port], no scheme",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::Organization,
-        env: Some("REGISTRY_ORGANIZATION"),
+        drycc: &["builder.registryHost", "controller.registryHost"], note: "empty = Docker Hub",
+        help: "off-cluster registry host[:port], no scheme", ..NONE },
+    Definition { setting: Setting::Organization, env: Some("REGISTRY_ORGANIZATION"),
         params: &["off_cluster_registry.organization"],
         values: &["registry-token-refresher.off_cluster_registry.organization"],
-        drycc: &["builder.registryOrganization"],
-        note: "empty",
-        help: "off-cluster namespace (required for Docker Hub)",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::Username,
-        env: Some("REGISTRY_USERNAME"),
+        drycc: &["builder.registryOrganization"], note: "empty",
+        help: "off-cluster namespace (required for Docker Hub)", ..NONE },
+    Definition { setting: Setting::Username, env: Some("REGISTRY_USERNAME"),
         params: &["off_cluster_registry.username"],
         values: &["registry-token-refresher.off_cluster_registry.username"],
-        drycc: &["builder.registryUsername", "controller.registryUsername"],
-        note: "required",
-        help: "off-cluster registry user",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::Password,
-        env: Some("REGISTRY_PASSWORD"),
+        drycc: &["builder.registryUsername", "controller.registryUsername"], note: "required",
+        help: "off-cluster registry user", ..NONE },
+    Definition { setting: Setting::Password, env: Some("REGISTRY_PASSWORD"),
         params: &["off_cluster_registry.password"],
         values: &["registry-token-refresher.off_cluster_registry.password"],
-        drycc: &["builder.registryPassword", "controller.registryPassword"],
-        note: "required",
-        secret: true,
-        help: "off-cluster registry password or token",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::EcrAccessKey,
-        env: Some("ECR_ACCESS_KEY"),
-        params: &["ecr.accesskey"],
-        values: &["registry-token-refresher.ecr.accesskey"],
-        note: "empty = IAM role",
-        secret: true,
-        help: "AWS access key id (long-lived, AKIA...)",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::EcrSecretKey,
-        env: Some("ECR_SECRET_KEY"),
-        params: &["ecr.secretkey"],
-        values: &["registry-token-refresher.ecr.secretkey"],
-        note: "empty = IAM role",
-        secret: true,
-        help: "AWS secret access key",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::EcrRegion,
-        env: Some("ECR_REGION"),
-        params: &["ecr.region"],
-        values: &["registry-token-refresher.ecr.region"],
-        default: "us-west-2",
-        help: "AWS region of the registry",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::EcrRegistryId,
-        env: Some("ECR_REGISTRY_ID"),
-        params: &["ecr.registryid"],
-        values: &["registry-token-refresher.ecr.registryid"],
-        note: "empty = account default",
-        help: "12-digit AWS account id",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::EcrHostname,
-        env: Some("ECR_HOSTNAME"),
-        params: &["ecr.hostname"],
-        values: &["registry-token-refresher.ecr.hostname"],
-        note: "empty (recommended)",
-        help: "ECR host; Workflow's docs say leave it empty",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::GcrKeyJson,
-        env: Some("GCR_KEY_JSON"),
-        params: &["gcr.key_json"],
-        values: &["registry-token-refresher.gcr.key_json"],
-        note: "required",
-        secret: true,
-        help: "service-account key: raw JSON, base64 of it, or @path",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::GcrHostname,
-        env: Some("GCR_HOSTNAME"),
-        params: &["gcr.hostname"],
-        values: &["registry-token-refresher.gcr.hostname"],
-        note: "empty = gcr.io",
-        help: "gcr.io host or <location>-docker.pkg.dev",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::TokenRefreshTime,
-        env: Some("DEIS_TOKEN_REFRESH_TIME"),
-        params: &[
-            "registry_token_refresher.tokenRefreshTime",
-            "registry_token_refresher.token_refresh_time",
-        ],
-        values: &["registry-token-refresher.token_refresh_time"],
-        note: "empty = provider default",
+        drycc: &["builder.registryPassword", "controller.registryPassword"], note: "required", secret: true,
+        help: "off-cluster registry password or token", ..NONE },
+    Definition { setting: Setting::EcrAccessKey, env: Some("ECR_ACCESS_KEY"), params: &["ecr.accesskey"],
+        values: &["registry-token-refresher.ecr.accesskey"], note: "empty = IAM role", secret: true,
+        help: "AWS access key id (long-lived, AKIA...)", ..NONE },
+    Definition { setting: Setting::EcrSecretKey, env: Some("ECR_SECRET_KEY"), params: &["ecr.secretkey"],
+        values: &["registry-token-refresher.ecr.secretkey"], note: "empty = IAM role", secret: true,
+        help: "AWS secret access key", ..NONE },
+    Definition { setting: Setting::EcrRegion, env: Some("ECR_REGION"), params: &["ecr.region"],
+        values: &["registry-token-refresher.ecr.region"], default: "us-west-2",
+        help: "AWS region of the registry", ..NONE },
+    Definition { setting: Setting::EcrRegistryId, env: Some("ECR_REGISTRY_ID"), params: &["ecr.registryid"],
+        values: &["registry-token-refresher.ecr.registryid"], note: "empty = account default",
+        help: "12-digit AWS account id", ..NONE },
+    Definition { setting: Setting::EcrHostname, env: Some("ECR_HOSTNAME"), params: &["ecr.hostname"],
+        values: &["registry-token-refresher.ecr.hostname"], note: "empty (recommended)",
+        help: "ECR host; Workflow's docs say leave it empty", ..NONE },
+    Definition { setting: Setting::GcrKeyJson, env: Some("GCR_KEY_JSON"), params: &["gcr.key_json"],
+        values: &["registry-token-refresher.gcr.key_json"], note: "required", secret: true,
+        help: "service-account key: raw JSON, base64 of it, or @path", ..NONE },
+    Definition { setting: Setting::GcrHostname, env: Some("GCR_HOSTNAME"), params: &["gcr.hostname"],
+        values: &["registry-token-refresher.gcr.hostname"], note: "empty = gcr.io",
+        help: "gcr.io host or <location>-docker.pkg.dev", ..NONE },
+    Definition { setting: Setting::TokenRefreshTime, env: Some("DEIS_TOKEN_REFRESH_TIME"),
+        params: &["registry_token_refresher.tokenRefreshTime", "registry_token_refresher.token_refresh_time"],
+        values: &["registry-token-refresher.token_refresh_time"], note: "empty = provider default",
         help: "minutes between token refreshes (ecr, gcr), below the token's lifetime; leave empty with stock \
-               refresher images (Deis v1.0.0-v1.1.3, Hephy v1.2.0-v1.2.2 panic on it)",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::SecretPrefix,
-        flag: Some("--secret-prefix"),
-        params: &[
-            "registry_token_refresher.secretPrefix",
-            "registry_token_refresher.secret_prefix",
-        ],
-        values: &["global.secret_prefix"],
-        drycc: &["controller.registrySecretPrefix"],
+               refresher images (Deis v1.0.0-v1.1.3, Hephy v1.2.0-v1.2.2 panic on it)", ..NONE },
+    Definition { setting: Setting::SecretPrefix, flag: Some("--secret-prefix"),
+        params: &["registry_token_refresher.secretPrefix", "registry_token_refresher.secret_prefix"],
+        values: &["global.secret_prefix"], drycc: &["controller.registrySecretPrefix"],
         default: contract::DEFAULT_SECRET_PREFIX,
-        help: "prefix of the pull secrets in app namespaces; unset, the chart's own stands",
-        ..NONE
-    },
-    Definition {
-        setting: Setting::RefresherImage,
-        env: Some("REGISTRY_TOKEN_REFRESHER_IMAGE"),
-        params: &[
-            "registry_token_refresher.org",
-            "registry_token_refresher.dockerTag",
-            "registry_token_refresher.docker_tag",
-        ],
+        help: "prefix of the pull secrets in app namespaces; unset, the chart's own stands", ..NONE },
+    Definition { setting: Setting::RefresherImage, env: Some("REGISTRY_TOKEN_REFRESHER_IMAGE"),
+        params: &["registry_token_refresher.org", "registry_token_refresher.dockerTag",
+            "registry_token_refresher.docker_tag"],
         values: &["registry-token-refresher.org", "registry-token-refresher.docker_tag"],
         note: "the input's own refresher, else the published one beside Workflow's images",
-        help: "token refresher image; params: quay.io/{org}/registry-token-refresher:{dockerTag}, both keys set; a \
-               values file's org and docker_tag are left to the chart (Deis's prefixes quay.io/, Hephy's does not)",
-        ..NONE
-    },
+        help: "token refresher image; params: quay.io/{org}/registry-token-refresher:{dockerTag}, both keys set; \
+               a values file's org and docker_tag are left to the chart (Deis's prefixes quay.io/, Hephy's does \
+               not)", ..NONE },
 ];
 
 /// Keys Workflow's files carry in the tables this tool reads, which it has

@@ -118,35 +118,8 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
             problems.extend(p.into_iter().map(|p| p.prefixed(&format!("{KIND}: "))));
             file::File::default()
         });
-    let strings = |key: &str, problems: &mut Vec<Problem>| -> Vec<String> {
-        match fields.get(key) {
-            None | Some(Json::Null) => vec![],
-            Some(Json::Array(items)) if items.iter().all(Json::is_string) => {
-                items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect()
-            }
-            Some(Json::String(one)) => vec![one.clone()],
-            Some(_) => {
-                problems.push(Problem::general(format!("{KIND}: `{key}` must be a list of strings")));
-                vec![]
-            }
-        }
-    };
-    let targets = strings("targets", &mut problems);
-    let selects = strings("select", &mut problems);
-    let parsed = |text: &str, problems: &mut Vec<Problem>| {
-        text.parse()
-            .map_err(|e: String| problems.push(Problem::general(format!("{KIND}: {e}"))))
-            .ok()
-    };
-    let targets = targets.iter().filter_map(|t| parsed(t, &mut problems)).collect();
-    let selectors = selects
-        .iter()
-        .filter_map(|s| {
-            s.parse::<Selector>()
-                .map_err(|e| problems.push(Problem::general(format!("{KIND}: {e}"))))
-                .ok()
-        })
-        .collect();
+    let targets = parsed_list(&fields, "targets", &mut problems);
+    let selectors = parsed_list(&fields, "select", &mut problems);
     let keep = match fields.get("keepOnClusterRegistry") {
         None | Some(Json::Null) => false,
         Some(Json::Bool(b)) => *b,
@@ -180,6 +153,24 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
     } else {
         Err(problems)
     }
+}
+
+/// A string or list of strings at `key`, each parsed.
+fn parsed_list<T: std::str::FromStr<Err = String>>(fields: &Json, key: &str, problems: &mut Vec<Problem>) -> Vec<T> {
+    let items: Vec<&Json> = match fields.get(key) {
+        None | Some(Json::Null) => vec![],
+        Some(Json::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+    };
+    let mut parsed = Vec::new();
+    for item in items {
+        match item.as_str().map(str::parse) {
+            Some(Ok(value)) => parsed.push(value),
+            Some(Err(e)) => problems.push(Problem::general(format!("{KIND}: {e}"))),
+            None => problems.push(Problem::general(format!("{KIND}: `{key}` must be a list of strings"))),
+        }
+    }
+    parsed
 }
 
 /// Read a config object from a file: bounded, a regular file; `@path`s in
