@@ -191,12 +191,9 @@ impl Reader<'_> {
             containers.extend(key.match_indices('.').map(|(i, _)| &key[..i]));
         }
         for container in containers {
-            let node = if container.is_empty() {
-                Some(self.root)
-            } else {
-                lookup(self.root, container)
+            let Some(node) = lookup(self.root, container) else {
+                continue;
             };
-            let Some(node) = node else { continue };
             let Json::Object(map) = node else {
                 self.problems.push(Problem::general(format!(
                     "`{container}` must be a mapping, found {}",
@@ -368,10 +365,11 @@ impl Reader<'_> {
     }
 }
 
-/// The value at a dotted key, unless absent or null.
+/// The value at a dotted key (`""` is the top), unless absent or null.
 fn lookup<'j>(root: &'j Json, dotted: &str) -> Option<&'j Json> {
     dotted
         .split('.')
+        .filter(|key| !key.is_empty())
         .try_fold(root, |value, key| value.as_object()?.get(key))
         .filter(|v| !v.is_null())
 }
