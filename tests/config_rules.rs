@@ -1291,3 +1291,18 @@ fn the_real_drycc_values_file_reads_as_on_cluster() {
         drycc(&text.unwrap_or_default()).unwrap();
     }
 }
+
+#[test]
+fn check_refuses_a_namespace_the_filter_refuses() {
+    for var in ["WORKFLOW_REGISTRY_NAMESPACE", "HELM_NAMESPACE"] {
+        let out = common::run(common::binary(&[(var, "Deis_NS".into())]).arg("check"), "");
+        let stderr = common::text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("  - {var}: found \"Deis_NS\", expected a namespace name")),
+            "{stderr}"
+        );
+    }
+    let out = common::run(common::binary(&[("HELM_NAMESPACE", "deis".into())]).arg("check"), "");
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
+}

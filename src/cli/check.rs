@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use super::log::Reporter;
 use super::output::{lost, try_write_stdout};
+use super::sources::namespace_given;
 use super::{fail, function_configs, resolve, ConfigArgs, Failure};
-use crate::config::{self, Secret, Setting, Source, DEFINITIONS};
+use crate::config::{self, Problem, Problems, Secret, Setting, Source, DEFINITIONS};
 use crate::escape::escape_controls;
 
 /// Validate and report; exit 0 when valid, 2 otherwise, 3 when the table
@@ -21,8 +22,17 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
         Err(failure) => return fail(reporter, &failure),
     };
     let table = try_write_stdout(|out| out.write_all(settings_table(&resolved).as_bytes()));
-    match config::validate(&resolved) {
-        Ok((settings, warnings)) => {
+    // The filter's refusal of a namespace the environment gives (the flag
+    // and config object are the filter's and checked where they are read).
+    let namespace = namespace_given(None, env).filter(|(ns, _)| !crate::names::is_dns_label(ns));
+    let namespace = namespace.map(|(ns, var)| {
+        Problem::general(format!(
+            "{var}: found {ns:?}, expected a namespace name (lowercase letters, digits and `-`, starting and \
+             ending with a letter or digit, at most 63 characters)"
+        ))
+    });
+    match (config::validate(&resolved), namespace) {
+        (Ok((settings, warnings)), None) => {
             for w in warnings.iter().chain(&config::check_warnings(&settings)) {
                 reporter.warning(&w.to_string());
             }
@@ -34,7 +44,17 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
         }
         // Invalid configuration is what the operator must learn: exit 2
         // even when the table was lost too.
-        Err(problems) => fail(reporter, &Failure::Config(problems)),
+        (Ok((_, warnings)), Some(namespace)) => {
+            let problems = Problems {
+                problems: vec![namespace],
+                warnings,
+            };
+            fail(reporter, &Failure::Config(problems))
+        }
+        (Err(mut problems), namespace) => {
+            problems.problems.extend(namespace);
+            fail(reporter, &Failure::Config(problems))
+        }
     }
 }
 

@@ -33,14 +33,14 @@ pub(super) fn options(
     }
     namespaces.dedup();
     let from_function_configs = match namespaces.as_slice() {
-        [one, other, ..] if namespace_given(args, env).is_none() => {
+        [one, other, ..] if namespace_given(args.namespace.as_ref(), env).is_none() => {
             return Err(Failure::Config(Problems::new(vec![Problem::general(format!(
                 "the function configs name two namespaces, {one:?} and {other:?}: keep one (or pass --namespace)"
             ))])))
         }
         found => found.first().cloned(),
     };
-    let given = namespace_given(args, env)
+    let given = namespace_given(args.namespace.as_ref(), env)
         .or_else(|| from_function_configs.map(|n| (n, "the function config's namespace".to_owned())))
         .map(|(name, origin)| Given { name, origin });
     targets.extend(args.targets.iter().cloned());
@@ -63,11 +63,9 @@ pub(super) fn options(
 /// The Workflow namespace as the operator gave it, and where: `--namespace`,
 /// then `WORKFLOW_REGISTRY_NAMESPACE`, then `HELM_NAMESPACE` (which Helm sets
 /// for plugins). Empty counts as unset.
-fn namespace_given(args: &FilterArgs, env: config::EnvLookup<'_>) -> Option<(String, String)> {
+pub(super) fn namespace_given(flag: Option<&String>, env: config::EnvLookup<'_>) -> Option<(String, String)> {
     let from_env = |name: &str| config::env_value(env, name).map(|v| (v, name.to_owned()));
-    args.namespace
-        .clone()
-        .map(|n| (n, "--namespace".to_owned()))
+    flag.map(|n| (n.clone(), "--namespace".to_owned()))
         .or_else(|| from_env("WORKFLOW_REGISTRY_NAMESPACE"))
         .or_else(|| from_env("HELM_NAMESPACE"))
 }
