@@ -174,6 +174,9 @@ pub struct Reading<'r> {
     /// The mounts (by path) and volumes (by name) kept.
     pub mount_paths: &'static [&'static str],
     pub volumes: &'static [&'static str],
+    /// Whether an object (read) may matter: a document none of whose
+    /// objects may is kept as text only.
+    pub matters: &'r (dyn Fn(&Resource) -> bool + Sync),
 }
 
 impl Reading<'_> {
@@ -186,6 +189,7 @@ impl Reading<'_> {
         contents: &[],
         mount_paths: &[],
         volumes: &[],
+        matters: &|r| r.pod().is_some(),
     };
 }
 
@@ -242,13 +246,6 @@ impl Resource {
     /// "Deployment/deis-builder".
     pub fn id(&self) -> String {
         format!("{}/{}", self.kind, self.name)
-    }
-
-    /// Whether the object is a workload, secret, account, role, binding,
-    /// service or network policy: the kinds a registry configuration can
-    /// involve.
-    pub fn may_matter(&self) -> bool {
-        self.selected || !matches!(self.body, Body::Other) || self.kind == "NetworkPolicy"
     }
 }
 
@@ -561,7 +558,7 @@ mod tests {
                 key: "k".into()
             }
         ));
-        assert!(!all[1].may_matter());
+        assert!(!(reading.matters)(&all[1]));
         for bad in [
             json!({"kind": 1}),
             json!({"kind": "A", "metadata": {"namespace": true}}),

@@ -237,6 +237,22 @@ impl<'m, 'a> Model<'m, 'a> {
     }
 }
 
+/// Whether an object may matter to any platform's rules: a workload (its
+/// containers may consume the registry), one the operator selects, one this
+/// tool generated, an object that has a role (by its kind and name, as
+/// decoded), a binding of ServiceAccounts without a namespace of its own
+/// (where Workflow runs may come from it), imagebuilder's NetworkPolicy.
+/// The others are kept as text only: a real render has many of them.
+pub fn may_matter(r: &Resource) -> bool {
+    r.pod().is_some()
+        || r.selected
+        || r.label(contract::GENERATED_LABEL.0).is_some()
+        || Platform::ALL.iter().any(|p| p.contract().role_of(r) != Role::Other)
+        || matches!(&r.body, crate::manifest::Body::Binding(b)
+            if r.namespace.is_none() && b.subjects.iter().any(|s| s.kind == "ServiceAccount"))
+        || (r.kind == "NetworkPolicy" && r.name == contract::DRYCC_IMAGEBUILDER_POLICY)
+}
+
 /// The platform the documents are: the one whose components they hold.
 fn recognise(docs: &[&Doc<'_>], forced: Option<Platform>) -> Result<Option<&'static Contract>, Error> {
     if let Some(p) = forced {

@@ -127,6 +127,7 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
         contents: &contract::CONTENTS_READ,
         mount_paths: &contract::MOUNT_PATHS_READ,
         volumes: &contract::VOLUMES_READ,
+        matters: &crate::platform::may_matter,
     };
     let manifest = Manifest::read(stream, reading)?;
     let docs: Vec<_> = manifest.docs().collect();
@@ -150,10 +151,13 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     };
     warn(&mut planner, &manifest);
     let plan = planner.finish(effective);
+    let platform = model.contract.map(|k| k.platform);
+    // The model is the input's: the check builds the output's own.
+    drop((model, docs));
     let mut applied = apply::apply(&manifest, &plan, settings, reading)?;
     let pieces = std::mem::take(&mut applied.pieces);
-    if let Some(k) = model.contract {
-        check::check(&manifest, &plan, applied, settings, options, k.platform, reading)?;
+    if let Some(platform) = platform {
+        check::check(&manifest, &plan, applied, settings, options, platform, reading)?;
     }
     Ok(Output {
         pieces,

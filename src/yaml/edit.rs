@@ -4,6 +4,7 @@
 //! tree. Inserted lines copy the indentation of their neighbours, flow
 //! collections get flow text, and nothing outside the edited ranges moves.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value as Json;
@@ -96,18 +97,23 @@ impl<'a> Editor<'a> {
     /// [`Editor::apply`], given the tree the caller already parsed from the
     /// same text (the check then parses only the edited text).
     pub fn apply_with(self, tree: Option<(&Node<'_>, Features)>) -> Result<String, EditError> {
-        self.apply_decoded(tree).map(|(text, _)| text)
+        self.apply_decoded(tree).map(|(pieces, _)| pieces.concat())
     }
 
-    /// [`Editor::apply_with`], also returning what the edited text decodes
-    /// to (`None` when there was nothing to edit).
-    pub fn apply_decoded(mut self, tree: Option<(&Node<'_>, Features)>) -> Result<(String, Option<Json>), EditError> {
+    /// [`Editor::apply_with`], as pieces (the unchanged parts borrowed from
+    /// the text), and what the edited text decodes to (`None` when there was
+    /// nothing to edit).
+    pub fn apply_decoded(
+        mut self,
+        tree: Option<(&Node<'_>, Features)>,
+    ) -> Result<(Vec<Cow<'a, str>>, Option<Json>), EditError> {
         if self.is_empty() {
-            return Ok((self.text.to_owned(), None));
+            return Ok((vec![Cow::Borrowed(self.text)], None));
         }
         let original = self.text;
         let journal = std::mem::take(&mut self.journal);
-        let text = self.splice();
+        let pieces = self.splice();
+        let text = pieces.concat();
         let edited = journal::Edited { original, text: &text };
         let refused = |r: journal::Refusal| EditError {
             message: r.message,
@@ -117,29 +123,30 @@ impl<'a> Editor<'a> {
             Some((root, features)) => journal::check_tree(root, features, edited, &journal).map_err(refused)?,
             None => journal::check(edited, &journal).map_err(refused)?,
         };
-        Ok((text, Some(decoded)))
+        Ok((pieces, Some(decoded)))
     }
 
-    /// The edited text without the check. Splices never overlap by
-    /// construction (each edits a distinct node). Inserts at one position go
-    /// deepest indentation first: lines for an inner list must come before a
-    /// key of an outer mapping, which would otherwise close the inner block.
-    /// Equal depths keep the order they were made in.
-    fn splice(mut self) -> String {
+    /// The edited text without the check, as pieces. Splices never overlap
+    /// by construction (each edits a distinct node). Inserts at one position
+    /// go deepest indentation first: lines for an inner list must come
+    /// before a key of an outer mapping, which would otherwise close the
+    /// inner block. Equal depths keep the order they were made in.
+    fn splice(mut self) -> Vec<Cow<'a, str>> {
         self.place_flow_inserts();
         self.splices
             .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
-        let mut out = String::with_capacity(self.text.len() + self.splices.iter().map(|s| s.text.len()).sum::<usize>());
+        let mut out = Vec::with_capacity(2 * self.splices.len() + 1);
         let mut at = 0;
-        for s in &self.splices {
+        for s in std::mem::take(&mut self.splices) {
             // Deletions may overlap (neighbours in a flow collection each
             // take a separator): their union is deleted.
             let start = s.start.max(at);
-            out.push_str(self.slice(at, start));
-            out.push_str(&s.text);
+            out.push(Cow::Borrowed(self.slice(at, start)));
+            out.push(Cow::Owned(s.text));
             at = s.end.max(start);
         }
-        out.push_str(self.slice(at, self.text.len()));
+        out.push(Cow::Borrowed(self.slice(at, self.text.len())));
+        out.retain(|p| !p.is_empty());
         out
     }
 
