@@ -110,6 +110,20 @@ impl Output<'_> {
     }
 }
 
+/// How the transform reads documents: what the platforms' rules read.
+fn reading<'r>(selects: &'r (dyn Fn(&Json) -> bool + Sync)) -> Reading<'r> {
+    Reading {
+        selects,
+        labels: &contract::LABELS_READ,
+        annotations: &contract::ANNOTATIONS_READ,
+        env: &contract::ENV_READ,
+        contents: &contract::CONTENTS_READ,
+        mount_paths: &contract::MOUNT_PATHS_READ,
+        volumes: &contract::VOLUMES_READ,
+        matters: &crate::platform::may_matter,
+    }
+}
+
 /// Apply `settings` to a manifest stream.
 pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Result<Output<'a>, Error> {
     let selects = |doc: &Json| options.selectors.iter().any(|s| s.selects(doc));
@@ -119,16 +133,7 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
         context,
         ..options.clone()
     };
-    let reading = Reading {
-        selects: &selects,
-        labels: &contract::LABELS_READ,
-        annotations: &contract::ANNOTATIONS_READ,
-        env: &contract::ENV_READ,
-        contents: &contract::CONTENTS_READ,
-        mount_paths: &contract::MOUNT_PATHS_READ,
-        volumes: &contract::VOLUMES_READ,
-        matters: &crate::platform::may_matter,
-    };
+    let reading = reading(&selects);
     let manifest = Manifest::read(stream, reading)?;
     let docs: Vec<_> = manifest.docs().collect();
     let model = Model::build(&docs, &options.context)?;

@@ -476,7 +476,9 @@ impl fmt::Display for Plan {
         let ns = e.namespace.name.as_deref().unwrap_or("(none: the release namespace)");
         writeln!(f, "workflow-registry: plan")?;
         writeln!(f, "  namespace {ns} ({})", e.namespace.source)?;
-        writeln!(f, "  secret prefix {:?}", e.prefix)?;
+        if !e.prefix.is_empty() {
+            writeln!(f, "  secret prefix {:?}", e.prefix)?;
+        }
         for note in &self.notes {
             writeln!(f, "  note: {note}")?;
         }
@@ -493,7 +495,10 @@ impl fmt::Display for Plan {
                                 let items: Vec<String> = items.iter().map(|i| shown_item(i)).collect();
                                 format!("set {} {}", show(at, list), items.join(", "))
                             }
-                            Op::Remove { at, list, .. } => format!("remove from {}", show(at, list)),
+                            Op::Remove { at, list, which } => match which {
+                                Items::Named(names) => format!("remove from {} {}", show(at, list), names.join(", ")),
+                                Items::At(at_) => format!("remove {}{at_:?}", show(at, list)),
+                            },
                         };
                         writeln!(f, "    {place}")?;
                     }
