@@ -687,6 +687,15 @@ fn check(k8sjson: &Path, input: &str, texts: &[String], decoded: &[Json], config
         ))
     })?;
     model::compare(&actual, &expected).map_err(|e| differs(format!("{e}\n--- output ---\n{output}\n{}", context())))?;
+    let twice = duplicate_keys(&output);
+    if !twice.is_empty() && duplicate_keys(input).is_empty() {
+        return Err(differs(format!(
+            "the output holds a mapping with two keys Kubernetes reads as one ({}): go-yaml v2 keeps the last, \
+             strict readers (yaml.v3, sigs.k8s.io/yaml's strict mode) refuse the document\n--- output ---\n{output}\n{}",
+            twice.trim(),
+            context()
+        )));
+    }
     check_untouched_bytes(texts, &output, &expected, decoded)
         .map_err(|e| differs(format!("{e}\n--- output ---\n{output}\n{}", context())))?;
     let again = common::run(&mut binary_for(config), &output);
@@ -699,6 +708,18 @@ fn check(k8sjson: &Path, input: &str, texts: &[String], decoded: &[Json], config
         )));
     }
     Ok(())
+}
+
+/// Mappings of `stream` with two keys that decode to one (tests/model/duplicate_keys.py).
+fn duplicate_keys(stream: &str) -> String {
+    let Some(python) = common::peer("venv/bin/python") else {
+        return String::new();
+    };
+    let mut cmd = Command::new(python);
+    cmd.arg(common::root().join("tests/model/duplicate_keys.py"));
+    let out = common::run(&mut cmd, stream);
+    assert!(out.status.success(), "duplicate_keys.py: {}", common::text(&out.stderr));
+    common::text(&out.stdout)
 }
 
 /// The whole documents of a stream's text that hold content, without their
@@ -878,7 +899,17 @@ fn run_all(cases: Vec<Case>, allow_refusals: bool) {
     eprintln!("{total} cases, {} failed, {refused} refused", failures.len());
     if std::env::var_os("WR_DIFF_SUMMARY").is_some() {
         for f in &failures {
-            eprintln!("  {}", f.lines().next().unwrap_or(""));
+            let mut lines = f.lines();
+            let first = lines.next().unwrap_or("");
+            let stderr = lines.skip_while(|l| *l != "--- stderr ---").nth(1).unwrap_or("");
+            eprintln!(
+                "  {first} {}",
+                if first.contains("exited") || first.contains("refused") {
+                    stderr
+                } else {
+                    ""
+                }
+            );
         }
     }
     assert!(allow_refusals || refused == 0);
@@ -937,6 +968,21 @@ fn plain_block_style_means_what_the_model_says() {
         ..Palette::default()
     };
     run_all(cases(block, 100, 50_000), false);
+}
+
+/// Issue 20: every name that matters (kinds, names, namespaces, containers,
+/// variables, secrets, the keys the edits extend) spelled as only a YAML
+/// reader sees through, in documents with no other hint: the output means
+/// what the plain spelling would.
+#[test]
+fn escaped_and_tagged_names_mean_what_the_model_says() {
+    let spelled = Palette {
+        spellings: true,
+        flow: true,
+        comments: true,
+        ..Palette::default()
+    };
+    run_all(cases(spelled, 200, 70_000), false);
 }
 
 #[test]
@@ -1075,4 +1121,37 @@ fn finding_9_a_refresher_known_by_its_image_runs_the_configured_image() {
         ..location("ecr")
     };
     hand_case(&input, &config);
+}
+
+#[test]
+fn finding_10_a_value_replaced_at_the_end_of_a_document_keeps_its_line_break() {
+    let input = format!(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: deis:deis-registry-token-refresher\n\
+         rules:\n- apiGroups: ['']\n  resources: [secrets]\n  verbs:\n  - |-\n    get\n---\n{DEIS_BUILDER}"
+    );
+    hand_case(&input, &location("ecr"));
+}
+
+#[test]
+fn finding_11a_stale_secret_keys_written_with_a_tag_are_removed() {
+    let input = format!(
+        "kind: Secret\nmetadata: {{name: registry-secret, namespace: deis}}\ndata:\n    !!str \"acc\": \"\"\n    \
+         !!str \"host\": \"\"\n---\n{DEIS_BUILDER}"
+    );
+    hand_case(&input, &off_cluster());
+}
+
+#[test]
+fn finding_11b_an_env_list_whose_key_is_written_as_binary_is_configured() {
+    let input = "kind: Deployment\nmetadata: {name: deis-builder, namespace: deis}\nspec:\n  template:\n    spec:\n      \
+                 containers:\n      - name: deis-builder\n        !!binary ZW52:\n        - name: A\n          value: b\n";
+    hand_case(input, &off_cluster());
+}
+
+#[test]
+fn finding_12_a_value_key_written_as_binary_is_replaced_not_doubled() {
+    let input = "kind: Deployment\nmetadata: {name: deis-builder, namespace: deis}\nspec:\n  template:\n    spec:\n      \
+                 containers:\n      - name: deis-builder\n        env:\n        - name: DEIS_REGISTRY_LOCATION\n          \
+                 !!binary dmFsdWU=: on-cluster\n";
+    hand_case(input, &off_cluster());
 }

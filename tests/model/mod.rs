@@ -1548,6 +1548,31 @@ fn normalise(v: &Json) -> Json {
     v
 }
 
+/// Where two values first differ (a JSON pointer), and how.
+fn difference(a: &Json, e: &Json) -> String {
+    match (a, e) {
+        (Json::Object(x), Json::Object(y)) => {
+            let keys = x.keys().chain(y.keys().filter(|k| !x.contains_key(*k)));
+            for k in keys {
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) if u == v => {}
+                    (Some(u), Some(v)) => return format!("/{k}{}", difference(u, v)),
+                    (Some(_), None) => return format!("/{k} (not expected)"),
+                    _ => return format!("/{k} (missing)"),
+                }
+            }
+            String::new()
+        }
+        (Json::Array(x), Json::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .position(|(u, v)| u != v)
+            .map_or_else(String::new, |i| format!("/{i}{}", difference(&x[i], &y[i]))),
+        (Json::Array(x), Json::Array(y)) => format!(" ({} items, not {})", x.len(), y.len()),
+        _ => format!(" ({a} not {e})").chars().take(200).collect(),
+    }
+}
+
 /// The identity of a document: kind/namespace/name.
 pub fn key(doc: &Json) -> String {
     format!("{}/{}/{}", kind(doc), namespace(doc).unwrap_or(""), name(doc))
@@ -1575,8 +1600,9 @@ pub fn compare(actual: &[Json], expected: &[Expected]) -> Result<(), String> {
             };
             if normalise(&actual[i]) != normalise(doc) {
                 return Err(format!(
-                    "input document {index} ({}) decodes to\n{}\nbut must decode to\n{}",
+                    "input document {index} ({}) differs at {}; it decodes to\n{}\nbut must decode to\n{}",
                     key(doc),
+                    difference(&normalise(&actual[i]), &normalise(doc)),
                     pretty(&actual[i]),
                     pretty(doc)
                 ));
