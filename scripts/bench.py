@@ -5,6 +5,7 @@ otherwise run, in one invocation, on the same files.
 usage: scripts/bench.py [--rounds N] [--sizes 50,5000,50000] [--timeout S]
                         [--slow-max-docs N] [--out FILE] [--binary PATH]
        scripts/bench.py --edit-heavy [--rounds N] [--binary PATH] [--before PATH]
+       scripts/bench.py --realistic [--render FILE] [--rounds N] [--binary PATH] [--before PATH]
 
 Commands per stream (Workflow-shaped, from scripts/gen-stream.py):
   cat              the I/O floor
@@ -26,6 +27,11 @@ that equivalent, see docs/editing.md), with 1 and 2 threads (RAYON_NUM_THREADS),
 and the peak memory on a 4 MB stream of bare `---` lines. --binary measures
 another build (e.g. main's); --before adds one more to the same interleaved
 rounds, for before-and-after figures.
+--realistic: a real chart's render (Hephy v2.23 from ../shared/charts, rendered
+with `helm template`, or --render FILE) repeated with suffixed names to 51,200
+documents (gen-stream.py --realistic), every copy configured for ecr, against
+cat and the parser floor with 1 and 2 threads, peak memory against the input's
+size; and one render (one Workflow install) against cat.
 Wall time is the median of the rounds after one warm-up; peak memory is the
 child's max RSS (wait4). Ratios are taken between medians of the same run.
 """
@@ -143,11 +149,15 @@ def main():
     ap.add_argument("--readme", action="store_true", help="also write the table into docs/benchmarks.md")
     ap.add_argument("--files", help="comma-separated manifests: time only cat and workflow-registry on them")
     ap.add_argument("--edit-heavy", action="store_true", help="the edit-heavy stream and the `---`-only stream")
+    ap.add_argument("--realistic", action="store_true", help="a real render repeated to 51,200 documents")
+    ap.add_argument("--render", help="with --realistic: the render to repeat (default: helm template of Hephy's chart)")
     ap.add_argument("--binary", help="the workflow-registry binary to measure (default: build target/release)")
     ap.add_argument("--before", help="with --edit-heavy: another build to measure in the same rounds (e.g. an older commit's)")
     a = ap.parse_args()
     if a.files:
         return compare_files(a)
+    if a.realistic:
+        return realistic(a)
     if a.edit_heavy:
         return edit_heavy(a)
 
@@ -281,6 +291,59 @@ def edit_heavy(a):
     lines.append("")
     lines.append(f"4 MiB of `---` lines (1,048,576 empty documents): peak RSS {rss:.1f} MiB "
                  f"({rss / 4:.1f}× the input)")
+    print("\n".join(lines))
+
+
+def hephy_render(path):
+    """Hephy v2.23's chart as `helm template` renders it in namespace deis."""
+    chart = os.path.join(ROOT, "..", "shared", "charts", "hephy-workflow-v2.23.0", "workflow")
+    helm = shutil.which("helm") or sys.exit("--realistic needs `helm` on PATH (scripts/setup-peers.sh), or --render FILE")
+    with open(path, "w") as f:
+        subprocess.run([helm, "template", "workflow", chart, "--namespace", "deis"], stdout=f, check=True)
+
+
+def realistic(a):
+    """A real render repeated to 51,200 documents, against cat and the parser floor."""
+    subprocess.run(["cargo", "build", "--profile", PROFILE, "--quiet", "--example", "split_floor"]
+                   + ([] if a.binary else ["--bin", "workflow-registry"]), cwd=ROOT, check=True)
+    wr = a.binary or os.path.join(ROOT, f"target/{PROFILE}/workflow-registry")
+    floor = os.path.join(ROOT, f"target/{PROFILE}/examples/split_floor")
+    bench = os.path.join(ROOT, "target/bench")
+    os.makedirs(bench, exist_ok=True)
+    render = a.render or os.path.join(bench, "hephy-render.yaml")
+    if not a.render and not os.path.exists(render):
+        hephy_render(render)
+    path = os.path.join(bench, "stream-51200-realistic.yaml")
+    with open(path, "w") as f:
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts/gen-stream.py"), "51200", "--realistic", render],
+                       stdout=f, check=True)
+    size = os.path.getsize(path) / 2**20
+    print(f"realistic stream: {size:.1f} MiB from {render}; binary {wr}", file=sys.stderr)
+    ENV["WORKFLOW_REGISTRY_NAMESPACE"] = "deis"
+    lines = ["| stream | threads | command | wall (median) | × cat | × parser floor | peak RSS | × input |",
+             "|---|---:|---|---:|---:|---:|---:|---:|"]
+    for label, stream, input_mib in (("51,200 documents", path, size),
+                                     ("one install", render, os.path.getsize(render) / 2**20)):
+        for threads in ("1", "2") if stream == path else ("2",):
+            ENV["RAYON_NUM_THREADS"] = threads
+            argv = {"cat": ["cat"], "parser floor": [floor, "--scan"], "workflow-registry": [wr]}
+            if a.before:
+                argv["before"] = [a.before]
+            walls = {name: [] for name in argv}
+            for name in argv:
+                run_once(argv[name], stream, a.timeout)  # warm-up
+            for _ in range(a.rounds):  # interleaved: load on a shared machine hits all alike
+                for name in argv:
+                    walls[name].append(run_once(argv[name], stream, a.timeout))
+            cat_med = statistics.median(walls["cat"])
+            floor_med = statistics.median(walls["parser floor"])
+            for name in argv:
+                med = statistics.median(walls[name])
+                rss = peak_rss_kib(argv[name], stream) / 1024
+                lines.append(f"| {label} | {threads} | {name} | {med * 1000:.1f} ms | {med / cat_med:.2f} | "
+                             f"{med / floor_med:.2f} | {rss:.1f} MiB | {rss / input_mib:.1f} |")
+    ENV.pop("RAYON_NUM_THREADS", None)
+    ENV.pop("WORKFLOW_REGISTRY_NAMESPACE", None)
     print("\n".join(lines))
 
 

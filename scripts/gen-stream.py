@@ -2,6 +2,7 @@
 """Write a Workflow-shaped manifest stream of about N documents to stdout.
 
 usage: gen-stream.py N [--seed S] [--edit-heavy]
+       gen-stream.py N --realistic RENDER
 
 Each block of 16 documents has the mix of testdata/: the Workflow builder and
 controller (with the registry variables), the on-cluster registry and proxy,
@@ -11,8 +12,15 @@ document starts with `---` and a `# Source:` line. Deterministic for a seed.
 
 --edit-heavy: every block of 16 starts with its own Workflow builder and
 controller (all in namespace deis), so that 2 documents in 16 are edited:
-51,200 documents are 3,200 Workflow copies, about 32 MiB (issue 8, point 7).
+51,200 documents are 3,200 Workflow copies, about 32 MiB.
+
+--realistic RENDER: the documents of RENDER (a real chart's render, e.g.
+Hephy's `helm template` output), repeated until about N documents, each copy's
+object names suffixed (`deis-builder-17`) so that copies are distinct objects.
+Container names and images stay: the filter recognises and configures every
+copy, as it would a real render (almost every document names `deis`).
 """
+import re
 import random
 import sys
 
@@ -195,8 +203,27 @@ spec:
 """
 
 
+NAME = re.compile(r"^(metadata:\n(?:(?:  .*)?\n)*?  name: )(\S+)$", re.M)
+
+
+def realistic(n, render, out):
+    """`render`'s documents, repeated with suffixed object names."""
+    docs = [d for d in re.split(r"^---[ \t]*$\n?", open(render).read(), flags=re.M) if d.strip()]
+    copy = 0
+    written = 0
+    while written < n:
+        for doc in docs:
+            if written >= n:
+                break
+            out.write("---\n" + NAME.sub(lambda m: f"{m.group(1)}{m.group(2)}-{copy}", doc, count=1))
+            written += 1
+        copy += 1
+
+
 def main():
     n = int(sys.argv[1])
+    if "--realistic" in sys.argv:
+        return realistic(n, sys.argv[sys.argv.index("--realistic") + 1], sys.stdout)
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 1
     rnd = random.Random(seed)
     edit_heavy = "--edit-heavy" in sys.argv

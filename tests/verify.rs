@@ -3,8 +3,12 @@
 //! htpasswd, with token auth (tests/peers/token_server.py) and with TLS from a
 //! private CA; moto_server with signature checking on for ECR; and a Google
 //! token endpoint built on google-auth's own JWT verifier
-//! (tests/peers/google_token.py). Peers come from scripts/setup-peers.sh; a
-//! missing one is a loud skip, and a failure under CI=true.
+//! (tests/peers/google_token.py), which records the scope it is asked for;
+//! and a registry that misbehaves on purpose (tests/peers/hostile_registry.py):
+//! it names a second listener in its upload Location, a redirect or its token
+//! realm, and echoes the credentials it receives in its error bodies. Peers
+//! come from scripts/setup-peers.sh; a missing one is a loud skip, and a
+//! failure under CI.
 //!
 //! Expectations come from how each peer is set up here (which user it knows,
 //! which CA signed it), never from the code under test.
@@ -67,10 +71,11 @@ fn python() -> Option<PathBuf> {
     if ok {
         return Some(python);
     }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("target/peers/venv lacks moto/google-auth/PyJWT/cryptography (CI=true: a failure); run scripts/setup-peers.sh");
-    }
-    eprintln!("SKIPPED: target/peers/venv lacks moto/google-auth/PyJWT/cryptography; run scripts/setup-peers.sh");
+    common::skip(
+        &common::test_name(),
+        "target/peers/venv lacks moto, google-auth, PyJWT, cryptography or boto3",
+        "run scripts/setup-peers.sh",
+    );
     None
 }
 
@@ -88,6 +93,9 @@ fn htpasswd(dir: &Path, users: &[(&str, &str)]) -> PathBuf {
     let path = dir.join("htpasswd");
     let mut text = String::new();
     for (user, password) in users {
+        // bcrypt reads 72 bytes, and so does the registry when it compares
+        // (htpasswd refuses longer passwords, such as a key JSON).
+        let password = &password[..password.len().min(72)];
         let out = Command::new("htpasswd")
             .args(["-Bbn", user, password])
             .output()
@@ -135,28 +143,67 @@ const SECRETS: &[&str] = &[
     "pullpass",
     "123456789012-auth-token",
     "ya29.fake-access-token-5d1e",
+    "tok-Zq8vR2mLx7TgW4pN",
+    "collected-Zq8vR2mLx7TgW4pN",
     "PRIVATE KEY",
 ];
+
+/// The `user:password` pairs sent as Basic credentials here.
+const PAIRS: &[(&str, &str)] = &[
+    ("testuser", "testpass-9f2c"),
+    ("testuser", "wrongpass-77ab"),
+    ("tokuser", "tokpass"),
+    ("pullonly", "pullpass"),
+    ("AWS", "123456789012-auth-token"),
+    ("oauth2accesstoken", "ya29.fake-access-token-5d1e-rw"),
+    ("oauth2accesstoken", "ya29.fake-access-token-5d1e-cp"),
+];
+
+/// Every form a secret takes on the wire or in an echo: itself, base64
+/// (standard and URL-safe, padded or not) and percent-encoded.
+fn forms(secret: &str) -> Vec<String> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    let percent: String = secret
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    vec![
+        secret.to_owned(),
+        STANDARD.encode(secret),
+        STANDARD_NO_PAD.encode(secret),
+        URL_SAFE_NO_PAD.encode(secret),
+        percent,
+    ]
+}
+
+/// Fail when `text` holds any form of any secret or credential pair used here.
+fn assert_no_secret(text: &str, context: &str) {
+    let extra = EXTRA_SECRETS.lock().unwrap().clone();
+    let secrets = SECRETS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .chain(PAIRS.iter().map(|(u, p)| format!("{u}:{p}")))
+        .chain(extra);
+    for secret in secrets {
+        for form in forms(&secret) {
+            assert!(
+                !text.contains(&form),
+                "a secret leaked, as {form:?}, into {context}:\n{text}"
+            );
+        }
+    }
+}
 
 fn verify(env: &[(&str, String)], args: &[&str]) -> (Output, Value) {
     let mut all = vec!["verify", "--output", "json"];
     all.extend_from_slice(args);
     let out = common::binary(env).args(&all).output().unwrap();
     let (stdout, stderr) = (common::text(&out.stdout), common::text(&out.stderr));
-    for secret in SECRETS.iter().chain(
-        EXTRA_SECRETS
-            .lock()
-            .unwrap()
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .iter(),
-    ) {
-        assert!(
-            !stdout.contains(secret) && !stderr.contains(secret),
-            "a secret leaked into the output of verify {args:?}:\n{stdout}\n{stderr}"
-        );
-    }
+    assert_no_secret(&format!("{stdout}\n{stderr}"), &format!("verify {args:?}"));
     let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
     (out, json)
 }
@@ -213,7 +260,7 @@ fn off_cluster_basic_good_wrong_and_missing_credentials() {
     assert_eq!(out.status.code(), Some(0), "{json:#}");
     assert_eq!(
         results(&json),
-        ["reachable", "credentials_accepted", "push_allowed"],
+        ["reachable", "credentials_accepted", "push_allowed", "information"],
         "{json:#}"
     );
     assert_eq!(json["passed"], true);
@@ -277,8 +324,10 @@ fn off_cluster_unreachable_and_anonymous_registries() {
     assert!(json["verdict"].as_str().unwrap().contains("not proven"));
 }
 
-/// A token-auth registry and its token server, sharing a signing key.
-fn token_registry(dir: &Path, python: &Path) -> (Peer, Peer, u16) {
+/// A token-auth registry and its token server (on another port: another
+/// host to `verify`), sharing a signing key; the registry's port and the
+/// token server's origin.
+fn token_registry(dir: &Path, python: &Path) -> (Peer, Peer, u16, String) {
     sh(
         "openssl req -x509 -newkey rsa:2048 -nodes -keyout token.key -out token.crt -days 2 -subj /CN=test-token-issuer 2>/dev/null",
         dir,
@@ -295,7 +344,7 @@ fn token_registry(dir: &Path, python: &Path) -> (Peer, Peer, u16) {
         dir.join("token.crt").display()
     );
     let (registry, port) = registry(dir, &auth, "");
-    (registry, token_server, port)
+    (registry, token_server, port, format!("http://127.0.0.1:{token_port}"))
 }
 
 #[test]
@@ -305,17 +354,29 @@ fn off_cluster_bearer_token_flow_and_push_scope() {
     }
     let Some(python) = python() else { return };
     let dir = common::scratch("verify-bearer");
-    let (_registry, _tokens, port) = token_registry(&dir, &python);
+    let (_registry, _tokens, port, realm) = token_registry(&dir, &python);
     let host = format!("127.0.0.1:{port}");
+
+    // The token service is on another host: it gets the credentials only
+    // when the operator names it.
+    let (out, json) = verify(&off_cluster(&host, "tokuser", "tokpass"), &["--insecure-registry"]);
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    assert_eq!(results(&json), ["reachable", "credentials_withheld"], "{json:#}");
 
     let (out, json) = verify(
         &off_cluster(&host, "tokuser", "tokpass"),
-        &["--insecure-registry", "--push-check"],
+        &["--insecure-registry", "--push-check", "--token-realm", &realm],
     );
     assert_eq!(out.status.code(), Some(0), "{json:#}");
     assert_eq!(
         results(&json),
-        ["reachable", "token_issued", "credentials_accepted", "push_allowed"],
+        [
+            "reachable",
+            "token_issued",
+            "credentials_accepted",
+            "push_allowed",
+            "information"
+        ],
         "{json:#}"
     );
     assert!(detail(&json, "reachable").contains("Bearer"));
@@ -323,7 +384,7 @@ fn off_cluster_bearer_token_flow_and_push_scope() {
     // A user the token server grants only `pull`: logs in, may not push.
     let (out, json) = verify(
         &off_cluster(&host, "pullonly", "pullpass"),
-        &["--insecure-registry", "--push-check"],
+        &["--insecure-registry", "--push-check", "--token-realm", &realm],
     );
     assert_eq!(out.status.code(), Some(4), "{json:#}");
     assert!(
@@ -333,7 +394,7 @@ fn off_cluster_bearer_token_flow_and_push_scope() {
 
     let (out, json) = verify(
         &off_cluster(&host, "tokuser", "wrongpass-77ab"),
-        &["--insecure-registry"],
+        &["--insecure-registry", "--token-realm", &realm],
     );
     assert_eq!(out.status.code(), Some(4));
     assert!(has(&json, "credentials_rejected"), "{json:#}");
@@ -525,8 +586,17 @@ fn ecr_against_moto_with_signature_checking() {
     // Empty keys (IAM role): says what could not be checked, proves nothing.
     let (out, json) = verify(&ecr_env("", ""), &test_args);
     assert_eq!(out.status.code(), Some(4));
-    assert_eq!(results(&json), ["not_checked"]);
-    assert!(detail(&json, "not_checked").contains("IAM role"));
+    assert_eq!(results(&json), ["not_checked", "information"], "{json:#}");
+    let why = detail(&json, "not_checked");
+    assert!(
+        why.contains("instance role") && why.contains("IRSA") && why.contains("Pod Identity"),
+        "{why}"
+    );
+    let how = detail(&json, "information");
+    assert!(
+        how.contains("169.254.169.254") && how.contains("HttpTokens") && how.contains("hop limit"),
+        "{how}"
+    );
 
     // The endpoint override is for loopback only.
     let out = common::binary(&ecr_env(&key("ok", 0), &key("ok", 1)))
@@ -588,8 +658,10 @@ fn gcr_jwt_bearer_against_a_google_auth_verifier() {
         good.replace(placeholder, &token_uri),
         other.replace(placeholder, &token_uri),
     );
-    // `other` signs with a different private key under the same key id.
-    let (_registry, reg_port) = basic_registry(&dir, &[("oauth2accesstoken", "ya29.fake-access-token-5d1e")]);
+    EXTRA_SECRETS.lock().unwrap().extend([good.clone(), other.clone()]);
+    // `other` signs with a different private key under the same key id. The
+    // registry takes tokens of the stock refresher's scope only.
+    let (_registry, reg_port) = basic_registry(&dir, &[("oauth2accesstoken", "ya29.fake-access-token-5d1e-rw")]);
     let registry_url = format!("http://127.0.0.1:{reg_port}");
     let args = [
         "--allow-token-uri",
@@ -606,6 +678,15 @@ fn gcr_jwt_bearer_against_a_google_auth_verifier() {
         "{json:#}"
     );
     assert!(detail(&json, "credentials_accepted").contains("oauth2accesstoken"));
+    // The token proven is one of the refresher's own scope, and no other was asked for.
+    assert_eq!(
+        scopes(&requests),
+        ["https://www.googleapis.com/auth/devstorage.read_write"]
+    );
+    assert!(
+        detail(&json, "token_issued").contains("devstorage.read_write"),
+        "{json:#}"
+    );
 
     let (out, json) = verify(&gcr_env(&other), &args);
     assert_eq!(out.status.code(), Some(4));
@@ -632,7 +713,62 @@ fn gcr_jwt_bearer_against_a_google_auth_verifier() {
     assert_eq!(out.status.code(), Some(4));
     assert!(has(&json, "clock_skew"), "{json:#}");
     assert!(detail(&json, "clock_skew").contains("7200s behind"), "{json:#}");
-    EXTRA_SECRETS.lock().unwrap().push(good.clone());
+}
+
+/// The scopes the Google token endpoint was asked for, in order.
+fn scopes(requests: &Path) -> Vec<String> {
+    std::fs::read_to_string(requests)
+        .unwrap()
+        .lines()
+        .map(|l| l.split_once(' ').map_or("", |(_, scope)| scope).to_owned())
+        .collect()
+}
+
+#[test]
+fn gcr_proves_the_refreshers_scope_and_names_cloud_platform_only_as_information() {
+    if !tools(&["docker-registry", "htpasswd", "openssl"]) {
+        return;
+    }
+    let Some(python) = python() else { return };
+    let dir = common::scratch("verify-gcr-scope");
+    let placeholder = "http://127.0.0.1:1/token";
+    let key = gcr_key(&dir, "good", placeholder);
+    let (_google, token_uri, requests) = google_endpoint(&python, &dir, &dir.join("good.pub"), 0);
+    let key = key.replace(placeholder, &token_uri);
+    EXTRA_SECRETS.lock().unwrap().push(key.clone());
+    // A registry that takes cloud-platform tokens only: what a verification
+    // of cloud-platform would call verified, while the refresher's tokens
+    // (devstorage.read_write) are refused.
+    let (_registry, reg_port) = basic_registry(&dir, &[("oauth2accesstoken", "ya29.fake-access-token-5d1e-cp")]);
+    let registry_url = format!("http://127.0.0.1:{reg_port}");
+    let (out, json) = verify(
+        &gcr_env(&key),
+        &[
+            "--allow-token-uri",
+            &token_uri,
+            "--test-registry-endpoint",
+            &registry_url,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    assert_eq!(
+        results(&json),
+        ["token_issued", "reachable", "credentials_rejected", "information"],
+        "{json:#}"
+    );
+    assert_eq!(json["passed"], false);
+    let info = detail(&json, "information");
+    assert!(
+        info.contains("cloud-platform") && info.contains("accepted") && info.contains("_json_key"),
+        "{info}"
+    );
+    assert_eq!(
+        scopes(&requests),
+        [
+            "https://www.googleapis.com/auth/devstorage.read_write",
+            "https://www.googleapis.com/auth/cloud-platform"
+        ]
+    );
 }
 
 /// A Workflow manifest the filter configures.
@@ -658,8 +794,11 @@ fn pipeline_opt_in_verifies_before_writing() {
     let run = |env: &[(&'static str, String)], args: &[&str]| {
         let out = common::run(common::binary(env).args(args), &input);
         let (stdout, stderr) = (common::text(&out.stdout), common::text(&out.stderr));
+        // Standard output holds the registry Secret, whose data is base64 of
+        // the credentials by design: only the raw values are checked there.
+        assert_no_secret(&stderr, "the pipeline's standard error");
         for secret in SECRETS {
-            assert!(!stdout.contains(secret) && !stderr.contains(secret), "{stderr}");
+            assert!(!stdout.contains(secret), "{secret} in the pipeline's output");
         }
         out
     };
@@ -715,4 +854,276 @@ fn pipeline_opt_in_verifies_before_writing() {
         "{stdout}"
     );
     assert!(!stdout.contains("registry-secret"), "{stdout}");
+}
+
+/// A misbehaving registry (tests/peers/hostile_registry.py) in `mode`, with
+/// its request log; `other` is the port of the listener it points at.
+fn hostile(dir: &Path, mode: &str, other: u16, status: u16) -> Option<(Peer, u16, PathBuf)> {
+    let python = common::tool_on_path("python3")?;
+    let port = free_port();
+    let log = dir.join(format!("{mode}-{port}.log"));
+    std::fs::write(&log, "").unwrap();
+    let mut cmd = Command::new(python);
+    cmd.arg(common::root().join("tests/peers/hostile_registry.py"))
+        .args([port.to_string(), mode.to_owned()])
+        .arg(&log)
+        .args([other.to_string(), status.to_string()]);
+    Some((start(cmd, port), port, log))
+}
+
+/// The requests a peer logged that carried an `Authorization` header.
+fn authorized_requests(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .filter(|l| l.split(' ').nth(2).is_some_and(|auth| !auth.is_empty()))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn credentials_go_to_no_host_that_a_location_redirect_or_realm_names() {
+    let dir = common::scratch("verify-elsewhere");
+    for mode in ["location", "redirect", "realm"] {
+        let Some((_collector, other, collected)) = hostile(&dir, "collector", 0, 0) else {
+            return;
+        };
+        let Some((_registry, port, _)) = hostile(&dir, mode, other, 0) else {
+            return;
+        };
+        let env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "testpass-9f2c");
+        let (out, json) = verify(&env, &["--insecure-registry", "--push-check"]);
+        assert_eq!(out.status.code(), Some(4), "{mode}: {json:#}");
+        assert!(has(&json, "credentials_withheld"), "{mode}: {json:#}");
+        let why = detail(&json, "credentials_withheld");
+        assert!(why.contains(&format!("http://127.0.0.1:{other}")), "{mode}: {why}");
+        assert_eq!(
+            authorized_requests(&collected),
+            Vec::<String>::new(),
+            "{mode}: the other host received credentials"
+        );
+        if mode == "location" {
+            // The login and the upload were proven; only the cancel was not sent.
+            assert!(
+                has(&json, "credentials_accepted") && has(&json, "push_allowed"),
+                "{json:#}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_upload_location_on_another_host_is_not_contacted_even_without_credentials() {
+    let dir = common::scratch("verify-open");
+    let Some((_collector, other, collected)) = hostile(&dir, "collector", 0, 0) else {
+        return;
+    };
+    let Some((_registry, port, _)) = hostile(&dir, "open", other, 0) else {
+        return;
+    };
+    let env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "testpass-9f2c");
+    let (out, json) = verify(&env, &["--insecure-registry", "--push-check"]);
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    assert_eq!(results(&json), ["anonymous_access", "push_allowed"], "{json:#}");
+    assert!(detail(&json, "push_allowed").contains("not cancelled"), "{json:#}");
+    assert_eq!(
+        std::fs::read_to_string(&collected).unwrap(),
+        "",
+        "the other host was contacted"
+    );
+}
+
+#[test]
+fn a_token_realm_on_another_host_gets_the_credentials_only_when_the_operator_names_it() {
+    let dir = common::scratch("verify-realm");
+    let Some((_collector, other, collected)) = hostile(&dir, "collector", 0, 0) else {
+        return;
+    };
+    let Some((_registry, port, _)) = hostile(&dir, "realm", other, 0) else {
+        return;
+    };
+    let env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "testpass-9f2c");
+    let realm = format!("http://127.0.0.1:{other}");
+    let (out, json) = verify(&env, &["--insecure-registry", "--token-realm", &realm]);
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    assert_eq!(
+        results(&json),
+        ["reachable", "token_issued", "credentials_accepted", "information"],
+        "{json:#}"
+    );
+    assert_eq!(authorized_requests(&collected).len(), 1);
+
+    // The same through the environment; another port is still another host.
+    let mut with_env = env.clone();
+    with_env.push((
+        "WORKFLOW_REGISTRY_TOKEN_REALM",
+        format!("http://127.0.0.1:{}", free_port()),
+    ));
+    let (out, json) = verify(&with_env, &["--insecure-registry"]);
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    assert_eq!(results(&json), ["reachable", "credentials_withheld"], "{json:#}");
+    assert_eq!(authorized_requests(&collected).len(), 1);
+
+    // Not a URL: a usage error naming the flag and the variable, nothing contacted.
+    let mut bad = env.clone();
+    bad.push(("WORKFLOW_REGISTRY_TOKEN_REALM", "gitlab.example.com".into()));
+    let out = common::binary(&bad)
+        .args(["verify", "--insecure-registry"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = common::text(&out.stderr);
+    assert!(
+        stderr.contains("WORKFLOW_REGISTRY_TOKEN_REALM") && stderr.contains("--token-realm"),
+        "{stderr}"
+    );
+    assert_eq!(authorized_requests(&collected).len(), 1);
+}
+
+#[test]
+fn credentials_a_registry_echoes_are_printed_in_no_form() {
+    let dir = common::scratch("verify-echo");
+    for (mode, status) in [
+        ("echo", 401),
+        ("echo", 403),
+        ("echo", 404),
+        ("echo", 500),
+        ("echo-bearer", 401),
+    ] {
+        let Some((_registry, port, log)) = hostile(&dir, mode, 0, status) else {
+            return;
+        };
+        let host = format!("127.0.0.1:{port}");
+        let mut env = off_cluster(&host, "testuser", "testpass-9f2c");
+        // JSON (checked by `verify`), the table, and the pipeline's report on
+        // standard error and in the log file.
+        let (out, json) = verify(&env, &["--insecure-registry", "--push-check"]);
+        assert_eq!(out.status.code(), Some(4), "{mode} {status}: {json:#}");
+        assert!(
+            authorized_requests(&log).iter().any(|r| r.contains("GET /v2/")),
+            "{mode}: the echo was never provoked"
+        );
+        let table = common::binary(&env)
+            .args(["verify", "--insecure-registry", "--push-check"])
+            .output()
+            .unwrap();
+        assert_no_secret(&common::text(&table.stdout), "the table");
+        assert_no_secret(&common::text(&table.stderr), "standard error");
+        let log_file = dir.join(format!("pipeline-{port}.log"));
+        env.extend([
+            ("WORKFLOW_REGISTRY_VERIFY", "1".to_owned()),
+            ("WORKFLOW_REGISTRY_INSECURE_REGISTRY", "1".to_owned()),
+            ("WORKFLOW_REGISTRY_LOG", log_file.display().to_string()),
+        ]);
+        let piped = common::run(&mut common::binary(&env), &manifest());
+        assert_eq!(piped.status.code(), Some(4));
+        assert_no_secret(&common::text(&piped.stderr), "the pipeline's standard error");
+        assert_no_secret(&std::fs::read_to_string(&log_file).unwrap(), "the log file");
+    }
+}
+
+#[test]
+fn artifact_registry_off_cluster_recipe_is_verified_like_any_registry() {
+    if !tools(&["docker-registry", "htpasswd", "openssl"]) {
+        return;
+    }
+    let dir = common::scratch("verify-ar");
+    let key = gcr_key(&dir, "ar", "https://oauth2.googleapis.com/token");
+    EXTRA_SECRETS.lock().unwrap().push(key.clone());
+    let (_registry, port) = basic_registry(&dir, &[("_json_key", &key)]);
+    let mut env = off_cluster(&format!("127.0.0.1:{port}"), "_json_key", &key);
+    env.retain(|(k, _)| *k != "REGISTRY_ORGANIZATION");
+    env.push(("REGISTRY_ORGANIZATION", "verify-tests/workflow".into()));
+    let (out, json) = verify(&env, &["--insecure-registry", "--push-check"]);
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    assert!(
+        has(&json, "credentials_accepted") && has(&json, "push_allowed"),
+        "{json:#}"
+    );
+    assert!(
+        detail(&json, "push_allowed").contains("verify-tests/workflow/"),
+        "{json:#}"
+    );
+}
+
+#[test]
+fn platform_warnings_name_what_every_node_needs() {
+    if !tools(&["docker-registry", "htpasswd", "openssl"]) {
+        return;
+    }
+    let dir = common::scratch("verify-platform");
+    let (_plain, port) = basic_registry(&dir, &[("testuser", "testpass-9f2c")]);
+    let env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "testpass-9f2c");
+    let (out, json) = verify(&env, &["--insecure-registry"]);
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    assert!(detail(&json, "information").contains("insecure-registries"), "{json:#}");
+
+    let tls_dir = common::scratch("verify-platform-tls");
+    let (_tls, port, ca) = tls_registry(&tls_dir);
+    let env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "testpass-9f2c");
+    let (out, json) = verify(&env, &["--ca-file", &ca]);
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    let info = detail(&json, "information");
+    assert!(info.contains("every node") && info.contains("CA"), "{info}");
+}
+
+/// `check`'s standard error for this configuration, and its exit status.
+fn check(env: &[(&str, String)]) -> (Option<i32>, String) {
+    let out = common::binary(env).arg("check").output().unwrap();
+    (out.status.code(), common::text(&out.stderr))
+}
+
+#[test]
+fn check_points_registries_of_2026_at_what_reaches_them() {
+    // Artifact Registry with location gcr: valid, but the builder's image
+    // names cannot reach it; the warning gives the off-cluster recipe.
+    let mut gcr = common::location_env("gcr");
+    gcr.push(("GCR_HOSTNAME", "europe-west1-docker.pkg.dev".into()));
+    let (status, stderr) = check(&gcr);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("GCR_HOSTNAME") && stderr.contains("off-cluster") && stderr.contains("_json_key"),
+        "{stderr}"
+    );
+
+    // The off-cluster recipe itself: the organization must be <project>/<repository>.
+    let ar = |organization: &str, password: &str| {
+        let mut env = off_cluster("europe-west1-docker.pkg.dev", "_json_key", password);
+        env.retain(|(k, _)| *k != "REGISTRY_ORGANIZATION");
+        env.push(("REGISTRY_ORGANIZATION", organization.into()));
+        check(&env)
+    };
+    let (status, stderr) = ar("my-project/workflow", r#"{"type": "service_account"}"#);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(!stderr.contains("REGISTRY_ORGANIZATION"), "{stderr}");
+    let (status, stderr) = ar("my-project", r#"{"type": "service_account"}"#);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("REGISTRY_ORGANIZATION") && stderr.contains("<project>/<repository>"),
+        "{stderr}"
+    );
+    // A key pasted as it is stored (several lines): refused with the way out.
+    let (status, stderr) = ar("my-project/workflow", "{\n  \"type\": \"service_account\"\n}");
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("REGISTRY_PASSWORD") && stderr.contains("jq -c"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("service_account"), "{stderr}");
+
+    // A GitLab group/project: one level deeper than a namespace.
+    let mut gitlab = off_cluster("registry.gitlab.com", "gitlab+deploy-token-1", "testpass-9f2c");
+    gitlab.retain(|(k, _)| *k != "REGISTRY_ORGANIZATION");
+    gitlab.push(("REGISTRY_ORGANIZATION", "group/project".into()));
+    let (status, stderr) = check(&gitlab);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("REGISTRY_ORGANIZATION") && stderr.contains("--push-check"),
+        "{stderr}"
+    );
+    // A Harbor robot account's `$` is an ordinary character.
+    let harbor = off_cluster("harbor.example.com", "robot$workflow+deis", "testpass-9f2c");
+    let (status, stderr) = check(&harbor);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert!(!stderr.contains("REGISTRY_USERNAME"), "{stderr}");
 }

@@ -79,6 +79,12 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub timeout: u64,
 
+    /// The off-cluster registry's token service, when its challenge names one
+    /// on another host (self-managed GitLab: https://gitlab.example.com): the
+    /// only host besides the registry that receives the credentials.
+    #[arg(long, value_name = "URL", env = "WORKFLOW_REGISTRY_TOKEN_REALM")]
+    pub token_realm: Option<String>,
+
     /// For testing only: send ECR's GetAuthorizationToken to this loopback
     /// URL instead of api.ecr.<region>.amazonaws.com.
     #[arg(

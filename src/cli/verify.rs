@@ -85,6 +85,12 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
             }
         }
     }
+    let realm = |url: &String| {
+        verify::Origin::of(url).ok_or_else(|| {
+            format!("--token-realm (WORKFLOW_REGISTRY_TOKEN_REALM) {url:?}: expected an http(s) URL such as https://gitlab.example.com")
+        })
+    };
+    let token_realm = probe.token_realm.as_ref().map(realm).transpose()?;
     // `Default` (not clap) gives 0: keep the documented default then.
     let seconds = if probe.timeout == 0 { 10 } else { probe.timeout };
     Ok(Options {
@@ -94,6 +100,7 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
         },
         insecure_registry: probe.insecure_registry,
         push_check,
+        token_realm,
         ecr_endpoint: probe
             .test_ecr_endpoint
             .clone()

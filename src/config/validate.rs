@@ -202,11 +202,20 @@ impl Validator<'_> {
                 Setting::Organization,
                 "a Docker repository path: lowercase letters and digits, separated by `.`, `_`, `-` or `/`",
             );
+        } else {
+            self.nested_organization(&hostname, &organization);
         }
         self.require(Setting::Username, "for off-cluster");
         self.require(Setting::Password, "for off-cluster");
-        self.no_control_characters(Setting::Password);
         let username = self.value(Setting::Username).to_owned();
+        if username == "_json_key" && self.value(Setting::Password).contains(char::is_control) {
+            self.problem(
+                Setting::Password,
+                "contains a line break: with _json_key, give the service-account key JSON on one line (jq -c . key.json)",
+            );
+        } else {
+            self.no_control_characters(Setting::Password);
+        }
         if username.contains(|c: char| c.is_control() || c == ':') {
             self.expected(Setting::Username, "a user name without control characters or `:`");
         }
@@ -225,6 +234,22 @@ impl Validator<'_> {
             username,
             password: Secret::new(self.value(Setting::Password)),
         })
+    }
+
+    /// An organization of more than one level (the README's registry
+    /// recipes): the builder pushes `<host>/<organization>/<app>`, which only
+    /// some registries nest; Artifact Registry needs exactly
+    /// `<project>/<repository>`.
+    fn nested_organization(&mut self, hostname: &str, organization: &str) {
+        let levels = organization.split('/').count();
+        let message = if hostname.ends_with("-docker.pkg.dev") && levels != 2 {
+            format!("found {organization:?}: Artifact Registry stores images at {hostname}/<project>/<repository>/<image>, so the organization must be <project>/<repository>")
+        } else if levels > 1 && !hostname.ends_with("-docker.pkg.dev") {
+            format!("{organization:?} has {levels} levels: apps are pushed as <host>/{organization}/<app>, which GitLab (group/project) accepts and Docker Hub refuses; `workflow-registry verify --push-check` proves whether this registry does")
+        } else {
+            return;
+        };
+        self.warnings.push(Warning::about(Setting::Organization, message));
     }
 
     fn ecr(&mut self) -> Option<Location> {
@@ -307,6 +332,11 @@ impl Validator<'_> {
         let hostname = self.hostname(Setting::GcrHostname);
         if !hostname.is_empty() && !is_gcr_host(&hostname) {
             self.problem(Setting::GcrHostname, format!("found {hostname:?}, expected gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io or <location>-docker.pkg.dev"));
+        } else if hostname.ends_with("-docker.pkg.dev") {
+            self.warnings.push(Warning::about(
+                Setting::GcrHostname,
+                format!("{hostname:?} is Artifact Registry, which location gcr cannot push to: the builder names images {hostname}/<project_id>/<app>, and Artifact Registry needs {hostname}/<project>/<repository>/<image>. Use location off-cluster: REGISTRY_HOSTNAME={hostname} REGISTRY_ORGANIZATION=<project>/<repository> REGISTRY_USERNAME=_json_key REGISTRY_PASSWORD=\"$(jq -c . key.json)\" (the README's registry recipes)"),
+            ));
         }
         if !self.is_set(Setting::GcrKeyJson) {
             self.problem(

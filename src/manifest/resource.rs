@@ -156,6 +156,8 @@ impl Resource {
     pub fn read_all(doc: &Json, selects: &dyn Fn(&Json) -> bool) -> Result<Vec<Resource>, Unreadable> {
         let mut out = Vec::new();
         read_into(doc, Vec::new(), selects, &mut out, 0)?;
+        // Kept for the whole run, one per document: no spare capacity.
+        out.shrink_to_fit();
         Ok(out)
     }
 
@@ -353,6 +355,7 @@ fn read_pod(spec: &Json, path: Vec<Seg>, scaled_to_zero: bool) -> Pod {
             });
         }
     }
+    containers.shrink_to_fit();
     let volumes = array(spec, "volumes")
         .iter()
         .map(|v| Volume {

@@ -30,20 +30,19 @@ pub fn check(
     options: &Options,
     platform: Platform,
 ) -> Result<(), Error> {
-    let mut docs: Vec<Doc<'_>> = Vec::new();
+    // The documents the plan left alone are read as they were; the others
+    // are read from what the editor's check decoded, or from their text.
     let read = |json: &Json| Resource::read_all(json, &|_| false).unwrap_or_default();
+    let rewritten: std::collections::BTreeMap<usize, &Json> = applied.rewritten.iter().map(|(i, j)| (*i, j)).collect();
+    let mut changed: Vec<Doc<'_>> = Vec::new();
     for d in manifest.docs() {
-        match plan.step(d.index) {
-            None => docs.push(copy(d, d.resources.clone())),
-            Some(super::plan::Step::Remove(_)) => {}
-            Some(super::plan::Step::Rewrite(_)) => {
-                let resources = applied
-                    .rewritten
-                    .iter()
-                    .find(|(i, _)| *i == d.index)
-                    .map_or_else(|| d.resources.clone(), |(_, json)| read(json));
-                docs.push(copy(d, resources));
-            }
+        if let Some(json) = rewritten.get(&d.index) {
+            changed.push(Doc {
+                index: d.index,
+                chunk: d.chunk,
+                resources: read(json),
+                seq_indent: None,
+            });
         }
     }
     for text in &applied.generated {
@@ -52,7 +51,7 @@ pub fn check(
             .flatten()
             .and_then(|root| yaml11::decode(&root).ok())
             .unwrap_or(Json::Null);
-        docs.push(Doc {
+        changed.push(Doc {
             index: usize::MAX,
             chunk: Chunk {
                 text: "",
@@ -63,7 +62,11 @@ pub fn check(
             seq_indent: None,
         });
     }
-    let refs: Vec<&Doc<'_>> = docs.iter().collect();
+    let refs: Vec<&Doc<'_>> = manifest
+        .docs()
+        .filter(|d| plan.step(d.index).is_none())
+        .chain(&changed)
+        .collect();
     let context = Context {
         platform: Some(platform),
         ..options.context.clone()
@@ -80,15 +83,6 @@ pub fn check(
     match platform {
         Platform::Deis => c.deis(),
         Platform::Drycc => c.drycc(),
-    }
-}
-
-fn copy<'a>(d: &Doc<'a>, resources: Vec<Resource>) -> Doc<'a> {
-    Doc {
-        index: d.index,
-        chunk: d.chunk,
-        resources,
-        seq_indent: None,
     }
 }
 

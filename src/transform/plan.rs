@@ -299,18 +299,6 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
         }
     }
 
-    /// The container `c` of `o` as the model read it, to compare wanted
-    /// variables against.
-    fn container(&self, index: usize, path: &[Seg]) -> Option<&'m Container> {
-        self.model
-            .objects
-            .iter()
-            .filter(|o| o.doc.index == index)
-            .filter_map(|o| o.resource.pod())
-            .flat_map(|p| p.containers.iter())
-            .find(|c| c.path == path)
-    }
-
     pub fn add(&mut self, what: Generated, before: Option<usize>) {
         self.additions.push(Addition { what, before });
     }
@@ -366,8 +354,18 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
 
     /// The plan: removals and edits per document, in stream order.
     pub fn finish(mut self, effective: Effective) -> Plan {
-        for ((index, path), (object, container, wanted)) in std::mem::take(&mut self.env) {
-            let Some(c) = self.container(index, &path) else {
+        let wanted_env = std::mem::take(&mut self.env);
+        let docs: std::collections::BTreeSet<usize> = wanted_env.keys().map(|(i, _)| *i).collect();
+        let containers: BTreeMap<(usize, &[Seg]), &Container> = self
+            .model
+            .objects
+            .iter()
+            .filter(|o| docs.contains(&o.doc.index))
+            .filter_map(|o| Some((o.doc.index, o.resource.pod()?)))
+            .flat_map(|(i, pod)| pod.containers.iter().map(move |c| ((i, c.path.as_slice()), c)))
+            .collect();
+        for ((index, path), (object, container, wanted)) in wanted_env {
+            let Some(c) = containers.get(&(index, path.as_slice())).copied() else {
                 continue;
             };
             let about = || About::Container {

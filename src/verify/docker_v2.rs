@@ -3,11 +3,18 @@
 //! `Bearer` through the token realm) and try again; optionally start a blob
 //! upload and cancel it to prove push access without leaving anything behind.
 //! Every registry location ends here (ECR and GCR with their minted tokens).
+//!
+//! Credentials go only to the registry's origin, and to a token realm on
+//! another origin only when it is named (docs/verify.md, "Where credentials
+//! go"), as Docker's own client binds them to the endpoint that challenged:
+//! an upload `Location`, a redirect or a realm elsewhere is reported as
+//! `credentials_withheld` and not followed with them.
 
 use base64::Engine;
+use ureq::http::Method;
 
-use super::report::{Class, Report};
-use super::transport::{Reply, Request, Transport, TransportError};
+use super::report::{Class, Report, Step};
+use super::transport::{encode_query, Origin, Reply, Request, Transport, TransportError};
 
 /// Where to log in, and as whom.
 pub struct Target<'a> {
@@ -20,6 +27,8 @@ pub struct Target<'a> {
     /// used by the push check.
     pub repository: String,
     pub push_check: bool,
+    /// Token services on another origin that may receive the credentials.
+    pub realms: Vec<Origin>,
 }
 
 /// A parsed `WWW-Authenticate` challenge.
@@ -43,13 +52,10 @@ pub fn parse_challenge(header: &str) -> Challenge {
     };
     if scheme.eq_ignore_ascii_case("basic") {
         Challenge::Basic
-    } else if scheme.eq_ignore_ascii_case("bearer") {
-        match get("realm") {
-            Some(realm) => Challenge::Bearer {
-                realm,
-                service: get("service"),
-            },
-            None => Challenge::Other(header.to_owned()),
+    } else if let (true, Some(realm)) = (scheme.eq_ignore_ascii_case("bearer"), get("realm")) {
+        Challenge::Bearer {
+            realm,
+            service: get("service"),
         }
     } else {
         Challenge::Other(scheme.to_owned())
@@ -85,21 +91,9 @@ fn parse_params(s: &str) -> Vec<(String, String)> {
     }
 }
 
-/// Percent-encode a query value (RFC 3986 unreserved characters kept).
-pub fn encode_query(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 fn basic(user: &str, password: &str) -> String {
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
-    )
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    format!("Basic {encoded}")
 }
 
 /// The class of a transport failure.
@@ -117,14 +111,23 @@ fn transport_class(e: &TransportError) -> Class {
 pub fn send_or_report(
     transport: &Transport,
     report: &mut Report,
-    step: &str,
+    step: Step,
     request: Request<'_>,
     peer: Option<&str>,
 ) -> Option<Reply> {
     match transport.send(request) {
         Ok(reply) => {
-            if let Some(who) = peer {
-                note_skew(report, &reply, who);
+            if let Some(diff) = peer.and(reply.skew()) {
+                let direction = if diff > 0 { "ahead of" } else { "behind" };
+                report.add(
+                    Step::Clock,
+                    Class::ClockSkew,
+                    format!(
+                        "this machine's clock is {}s {direction} {}'s (Date header): signed requests and tokens are refused beyond a few minutes",
+                        diff.abs(),
+                        peer.unwrap_or_default()
+                    ),
+                );
             }
             Some(reply)
         }
@@ -135,333 +138,320 @@ pub fn send_or_report(
     }
 }
 
-/// Report a clock far from the server's (signatures and tokens are time-bound).
-fn note_skew(report: &mut Report, reply: &Reply, who: &str) {
-    if let Some(diff) = reply.skew() {
-        let direction = if diff > 0 { "ahead of" } else { "behind" };
-        report.add(
-            "clock",
-            Class::ClockSkew,
-            format!(
-                "this machine's clock is {}s {direction} {who}'s (Date header): signed requests and tokens are refused beyond a few minutes",
-                diff.abs()
-            ),
-        );
-    }
-}
-
 /// Run the login probe (and the push check) against `target`.
 pub fn probe(transport: &Transport, report: &mut Report, target: &Target<'_>) {
-    let v2 = format!("{}/v2/", target.base);
-    let request = Request::new("GET", &v2).plain_http_ok(target.plain_http_ok);
-    let Some(anonymous) = send_or_report(transport, report, "registry", request, Some("the registry")) else {
+    let Some(registry) = Origin::of(&target.base) else {
+        report.add(
+            Step::Registry,
+            Class::Refused,
+            format!("{} is not an http(s) URL", target.base),
+        );
         return;
     };
-    let auth = match anonymous.status {
-        200 => {
-            report.add(
-                "registry login",
-                Class::AnonymousAccess,
-                format!(
-                    "{v2} answered 200 without credentials: this proves nothing about them{}",
-                    if target.push_check {
-                        ""
-                    } else {
-                        " (add --push-check to test them through a write)"
-                    }
-                ),
-            );
-            None
+    report.credentials(target.username, target.password);
+    Probe {
+        transport,
+        report,
+        target,
+        registry,
+    }
+    .run();
+}
+
+/// One login probe: where it may send the credentials, and what it found.
+struct Probe<'p, 'a> {
+    transport: &'p Transport,
+    report: &'p mut Report,
+    target: &'p Target<'a>,
+    registry: Origin,
+}
+
+impl Probe<'_, '_> {
+    fn run(&mut self) {
+        let v2 = format!("{}/v2/", self.target.base);
+        let request = Request::new(Method::GET, &v2).plain_http_ok(self.target.plain_http_ok);
+        let Some(anonymous) = self.send(Step::Registry, request, Some("the registry")) else {
+            return;
+        };
+        let auth = match anonymous.status {
+            200 => {
+                let hint = if self.target.push_check {
+                    ""
+                } else {
+                    " (add --push-check to test them through a write)"
+                };
+                self.report.add(
+                    Step::RegistryLogin,
+                    Class::AnonymousAccess,
+                    format!("{v2} answered 200 without credentials: this proves nothing about them{hint}"),
+                );
+                None
+            }
+            401 => {
+                let challenge = parse_challenge(anonymous.header("www-authenticate").unwrap_or(""));
+                let scheme = match &challenge {
+                    Challenge::Basic => "Basic".into(),
+                    Challenge::Bearer { .. } => "Bearer (token)".into(),
+                    Challenge::Other(s) if s.is_empty() => "missing".into(),
+                    Challenge::Other(s) => format!("{s:?}"),
+                };
+                let detail = format!("{v2} answered 401 with a {scheme} challenge");
+                self.report.add(Step::Registry, Class::Reachable, detail);
+                match self.login(&challenge, &v2) {
+                    Some(auth) => Some(auth),
+                    None => return,
+                }
+            }
+            _ => return self.unexpected(Step::Registry, &v2, &anonymous, false),
+        };
+        if self.target.push_check {
+            self.push_check(auth);
         }
-        401 => {
-            let challenge = parse_challenge(anonymous.header("www-authenticate").unwrap_or(""));
-            report.add(
-                "registry",
-                Class::Reachable,
-                format!("{v2} answered 401 with a {} challenge", scheme_name(&challenge)),
-            );
-            match login(transport, report, target, &challenge, &v2) {
-                Some(auth) => Some(auth),
-                None => return,
+    }
+
+    /// A request carrying `auth`, if `url` may receive it: the registry's
+    /// origin, or a named token realm's for the token step. This is the only
+    /// place an `Authorization` header is attached; elsewhere the step is
+    /// reported as withheld and nothing is sent.
+    fn authorized<'u>(&mut self, step: Step, method: Method, url: &'u str, auth: &str) -> Option<Request<'u>> {
+        let origin = Origin::of(url);
+        let realm_ok = step == Step::Token && origin.as_ref().is_some_and(|o| self.target.realms.contains(o));
+        if origin.as_ref() == Some(&self.registry) || realm_ok {
+            let request = Request::new(method, url).plain_http_ok(self.target.plain_http_ok);
+            return Some(request.header("authorization", auth));
+        }
+        let shown = shown(origin);
+        let hint = match step {
+            Step::Token => format!("; if it is the registry's own token service, name it with --token-realm {shown}"),
+            _ => String::new(),
+        };
+        let registry = &self.registry;
+        let detail = format!("{shown} is not the registry ({registry}): the credentials were not sent there{hint}");
+        self.report.add(step, Class::CredentialsWithheld, detail);
+        None
+    }
+
+    fn send(&mut self, step: Step, request: Request<'_>, peer: Option<&str>) -> Option<Reply> {
+        send_or_report(self.transport, self.report, step, request, peer)
+    }
+
+    /// The `Authorization` value that answers `challenge`, or `None` after
+    /// reporting why there is none.
+    fn answer(&mut self, step: Step, challenge: &Challenge) -> Option<String> {
+        match challenge {
+            Challenge::Basic => Some(basic(self.target.username, self.target.password)),
+            Challenge::Bearer { realm, service } => self.bearer_token(realm, service.as_deref()),
+            Challenge::Other(scheme) => {
+                let detail =
+                    format!("the registry asks for an authentication scheme this tool does not speak: {scheme:?}");
+                self.report.add(step, Class::UnexpectedResponse, detail);
+                None
             }
         }
-        404 => {
-            report.add(
-                "registry",
-                Class::UnexpectedResponse,
-                format!("{v2} answered 404: not a Docker Registry v2 API (is the hostname right?)"),
-            );
-            return;
-        }
-        status => {
-            report.add(
-                "registry",
-                Class::UnexpectedResponse,
-                format!("{v2} answered {status}{}", error_summary(&anonymous.body)),
-            );
-            return;
-        }
-    };
-    if target.push_check {
-        push_check(transport, report, target, auth);
     }
-}
 
-fn scheme_name(c: &Challenge) -> String {
-    match c {
-        Challenge::Basic => "Basic".into(),
-        Challenge::Bearer { .. } => "Bearer (token)".into(),
-        Challenge::Other(s) if s.is_empty() => "missing".into(),
-        Challenge::Other(s) => format!("{s:?}"),
-    }
-}
-
-/// Answer a challenge with the credentials and try `url` again with `GET`;
-/// the `Authorization` value that worked, or `None` after reporting why not.
-fn login(
-    transport: &Transport,
-    report: &mut Report,
-    target: &Target<'_>,
-    challenge: &Challenge,
-    url: &str,
-) -> Option<String> {
-    let auth = match challenge {
-        Challenge::Basic => basic(target.username, target.password),
-        Challenge::Bearer { realm, service } => bearer_token(transport, report, target, realm, service.as_deref())?,
-        Challenge::Other(scheme) => {
-            report.add(
-                "registry login",
-                Class::UnexpectedResponse,
-                format!("the registry asks for an authentication scheme this tool does not speak: {scheme:?}"),
-            );
-            return None;
-        }
-    };
-    let request = Request::new("GET", url)
-        .header("authorization", auth.clone())
-        .plain_http_ok(target.plain_http_ok);
-    let reply = send_or_report(transport, report, "registry login", request, None)?;
-    let user = target.username;
-    match reply.status {
-        200 => {
-            report.add(
-                "registry login",
+    /// Answer a challenge and try `url` again; the `Authorization` value
+    /// that worked, or `None` after reporting why not.
+    fn login(&mut self, challenge: &Challenge, url: &str) -> Option<String> {
+        let auth = self.answer(Step::RegistryLogin, challenge)?;
+        let request = self.authorized(Step::RegistryLogin, Method::GET, url, &auth)?;
+        let reply = self.send(Step::RegistryLogin, request, None)?;
+        let user = self.target.username;
+        let (class, detail) = match reply.status {
+            200 => (
                 Class::CredentialsAccepted,
                 format!("{url} answered 200 to user {user:?}"),
-            );
-            Some(auth)
-        }
-        401 | 403 if reply.body.to_ascii_lowercase().contains("token has expired") => {
-            report.add(
-                "registry login",
+            ),
+            401 | 403 if reply.body.to_ascii_lowercase().contains("token has expired") => (
                 Class::TokenExpired,
                 format!("{url} answered {}: the authorization token has expired", reply.status),
-            );
-            None
-        }
-        401 | 403 => {
-            report.add(
-                "registry login",
+            ),
+            401 | 403 => (
                 Class::CredentialsRejected,
                 format!(
                     "{url} answered {} to user {user:?}{}",
                     reply.status,
                     error_summary(&reply.body)
                 ),
+            ),
+            _ => {
+                self.unexpected(Step::RegistryLogin, url, &reply, true);
+                return None;
+            }
+        };
+        let accepted = class == Class::CredentialsAccepted;
+        self.report.add(Step::RegistryLogin, class, detail);
+        accepted.then_some(auth)
+    }
+
+    /// `GET <realm>?service=…&scope=repository:<repo>:pull,push` with the
+    /// credentials; `Bearer <token>`, or `None` after reporting why not.
+    fn bearer_token(&mut self, realm: &str, service: Option<&str>) -> Option<String> {
+        let scope = format!("repository:{}:pull,push", self.target.repository);
+        let service = service
+            .map(|s| format!("service={}&", encode_query(s)))
+            .unwrap_or_default();
+        let separator = if realm.contains('?') { '&' } else { '?' };
+        let url = format!("{realm}{separator}{service}scope={}", encode_query(&scope));
+        let auth = basic(self.target.username, self.target.password);
+        let request = self.authorized(Step::Token, Method::GET, &url, &auth)?;
+        let reply = self.send(Step::Token, request, Some("the token server"))?;
+        let user = self.target.username;
+        if reply.status == 401 || reply.status == 403 {
+            let detail = format!(
+                "{realm} answered {} to user {user:?}{}",
+                reply.status,
+                error_summary(&reply.body)
             );
-            None
+            self.report.add(Step::Token, Class::CredentialsRejected, detail);
+            return None;
         }
-        status => {
-            report.add(
-                "registry login",
+        if reply.status != 200 {
+            self.unexpected(Step::Token, realm, &reply, true);
+            return None;
+        }
+        let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
+        let token = ["token", "access_token"]
+            .iter()
+            .find_map(|k| json.get(k).and_then(|t| t.as_str()).filter(|t| !t.is_empty()));
+        let Some(token) = token else {
+            let detail = format!("{realm} answered 200 without a token");
+            self.report.add(Step::Token, Class::UnexpectedResponse, detail);
+            return None;
+        };
+        self.report.secret(token);
+        let detail = format!("{realm} issued a token for user {user:?}");
+        self.report.add(Step::Token, Class::TokenIssued, detail);
+        Some(format!("Bearer {token}"))
+    }
+
+    /// `POST /v2/<repo>/blobs/uploads/`, then `DELETE` the upload it opened.
+    fn push_check(&mut self, mut auth: Option<String>) {
+        let url = format!("{}/v2/{}/blobs/uploads/", self.target.base, self.target.repository);
+        let post = |probe: &mut Self, auth: Option<&str>| {
+            let request = match auth {
+                Some(auth) => probe.authorized(Step::PushCheck, Method::POST, &url, auth)?,
+                None => Request::new(Method::POST, &url).plain_http_ok(probe.target.plain_http_ok),
+            };
+            probe.send(Step::PushCheck, request, None)
+        };
+        let Some(mut reply) = post(self, auth.as_deref()) else {
+            return;
+        };
+        if auth.is_none() && reply.status == 401 {
+            // Anonymous reads, authenticated writes: the credentials meet the challenge here.
+            let challenge = parse_challenge(reply.header("www-authenticate").unwrap_or(""));
+            let Some(answer) = self.answer(Step::PushCheck, &challenge) else {
+                return;
+            };
+            let Some(retried) = post(self, Some(&answer)) else {
+                return;
+            };
+            let user = self.target.username;
+            match (retried.status, &challenge) {
+                (401, Challenge::Basic) => {
+                    let detail = format!("{url} answered 401 to user {user:?}");
+                    return self.report.add(Step::RegistryLogin, Class::CredentialsRejected, detail);
+                }
+                (202, _) => {
+                    let detail = format!("{url} accepted user {user:?}");
+                    self.report.add(Step::RegistryLogin, Class::CredentialsAccepted, detail);
+                }
+                _ => {}
+            }
+            (reply, auth) = (retried, Some(answer));
+        }
+        let repository = &self.target.repository;
+        match reply.status {
+            202 => self.cancel(&url, &reply, auth.as_deref()),
+            401 | 403 => {
+                let detail = format!(
+                    "{url} answered {}: user {:?} may not push to {repository}{}",
+                    reply.status,
+                    self.target.username,
+                    error_summary(&reply.body)
+                );
+                self.report.add(Step::PushCheck, Class::NoPushPermission, detail);
+            }
+            _ => self.unexpected(Step::PushCheck, &url, &reply, auth.is_some()),
+        }
+    }
+
+    /// Cancel the upload `started` opened at its `Location`, only on the
+    /// registry's origin: another host gets no credentials, and without
+    /// them no request at all (a registry must not aim this machine at
+    /// whatever host it likes).
+    fn cancel(&mut self, url: &str, started: &Reply, auth: Option<&str>) {
+        let location = resolve(url, started.header("location").unwrap_or_default());
+        let request = match auth {
+            Some(auth) => self.authorized(Step::PushCheck, Method::DELETE, &location, auth),
+            None if Origin::of(&location).as_ref() == Some(&self.registry) => {
+                Some(Request::new(Method::DELETE, &location).plain_http_ok(self.target.plain_http_ok))
+            }
+            None => None,
+        };
+        let outcome = match request.map(|r| self.transport.send(r)) {
+            None => "it was not cancelled: the registry named another host for it",
+            Some(Ok(r)) if (200..300).contains(&r.status) => "cancelled it (nothing left behind)",
+            Some(_) => "cancelling it failed, the registry discards it when it expires",
+        };
+        let detail = format!("started a blob upload in {}; {outcome}", self.target.repository);
+        self.report.add(Step::PushCheck, Class::PushAllowed, detail);
+    }
+
+    /// Report an answer the flow does not expect. Redirects are never
+    /// followed; one that carried credentials and points elsewhere says so.
+    fn unexpected(&mut self, step: Step, url: &str, reply: &Reply, carried_credentials: bool) {
+        let status = reply.status;
+        let (class, detail) = match reply.header("location").filter(|_| (300..400).contains(&status)) {
+            Some(to) => {
+                let origin = Origin::of(&resolve(url, to));
+                let elsewhere = carried_credentials && origin.as_ref() != Some(&self.registry);
+                let class = if elsewhere {
+                    Class::CredentialsWithheld
+                } else {
+                    Class::UnexpectedResponse
+                };
+                let (to, registry) = (shown(origin), &self.registry);
+                let why = format!("redirects are not followed, and credentials go only to the registry, {registry}");
+                (
+                    class,
+                    format!("{url} answered {status}, a redirect to {to}: not followed ({why})"),
+                )
+            }
+            None if status == 404 && step == Step::Registry => (
+                Class::UnexpectedResponse,
+                format!("{url} answered 404: not a Docker Registry v2 API (is the hostname right?)"),
+            ),
+            None => (
                 Class::UnexpectedResponse,
                 format!("{url} answered {status}{}", error_summary(&reply.body)),
-            );
-            None
-        }
-    }
-}
-
-/// `GET <realm>?service=…&scope=repository:<repo>:pull,push` with the
-/// credentials; `Bearer <token>`, or `None` after reporting why not.
-fn bearer_token(
-    transport: &Transport,
-    report: &mut Report,
-    target: &Target<'_>,
-    realm: &str,
-    service: Option<&str>,
-) -> Option<String> {
-    let mut url = realm.to_owned();
-    let mut sep = if realm.contains('?') { '&' } else { '?' };
-    if let Some(service) = service {
-        url.push_str(&format!("{sep}service={}", encode_query(service)));
-        sep = '&';
-    }
-    url.push_str(&format!(
-        "{sep}scope={}",
-        encode_query(&format!("repository:{}:pull,push", target.repository))
-    ));
-    let request = Request::new("GET", &url)
-        .header("authorization", basic(target.username, target.password))
-        .plain_http_ok(target.plain_http_ok);
-    let reply = send_or_report(transport, report, "token", request, Some("the token server"))?;
-    match reply.status {
-        200 => {
-            let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
-            let token = json
-                .get("token")
-                .or_else(|| json.get("access_token"))
-                .and_then(|t| t.as_str())
-                .filter(|t| !t.is_empty());
-            match token {
-                Some(token) => {
-                    report.add_secret(token);
-                    report.add(
-                        "token",
-                        Class::TokenIssued,
-                        format!("{realm} issued a token for user {:?}", target.username),
-                    );
-                    Some(format!("Bearer {token}"))
-                }
-                None => {
-                    report.add(
-                        "token",
-                        Class::UnexpectedResponse,
-                        format!("{realm} answered 200 without a token"),
-                    );
-                    None
-                }
-            }
-        }
-        401 | 403 => {
-            report.add(
-                "token",
-                Class::CredentialsRejected,
-                format!(
-                    "{realm} answered {} to user {:?}{}",
-                    reply.status,
-                    target.username,
-                    error_summary(&reply.body)
-                ),
-            );
-            None
-        }
-        status => {
-            report.add(
-                "token",
-                Class::UnexpectedResponse,
-                format!("{realm} answered {status}{}", error_summary(&reply.body)),
-            );
-            None
-        }
-    }
-}
-
-/// `POST /v2/<repo>/blobs/uploads/`, then `DELETE` the upload it opened.
-fn push_check(transport: &Transport, report: &mut Report, target: &Target<'_>, auth: Option<String>) {
-    let url = format!("{}/v2/{}/blobs/uploads/", target.base, target.repository);
-    let post = |auth: Option<&String>| {
-        let mut req = Request::new("POST", &url).plain_http_ok(target.plain_http_ok);
-        if let Some(a) = auth {
-            req = req.header("authorization", a.clone());
-        }
-        transport.send(req)
-    };
-    let mut reply = match post(auth.as_ref()) {
-        Ok(r) => r,
-        Err(e) => {
-            report.add("push check", transport_class(&e), e.to_string());
-            return;
-        }
-    };
-    if auth.is_none() && reply.status == 401 {
-        // Anonymous reads, authenticated writes: the credentials meet the challenge here.
-        let challenge = parse_challenge(reply.header("www-authenticate").unwrap_or(""));
-        let auth = match &challenge {
-            Challenge::Basic => basic(target.username, target.password),
-            Challenge::Bearer { realm, service } => {
-                match bearer_token(transport, report, target, realm, service.as_deref()) {
-                    Some(a) => a,
-                    None => return,
-                }
-            }
-            Challenge::Other(s) => {
-                report.add(
-                    "push check",
-                    Class::UnexpectedResponse,
-                    format!("unknown challenge {s:?}"),
-                );
-                return;
-            }
-        };
-        reply = match post(Some(&auth)) {
-            Ok(r) => r,
-            Err(e) => {
-                report.add("push check", transport_class(&e), e.to_string());
-                return;
-            }
-        };
-        if reply.status == 401 && matches!(challenge, Challenge::Basic) {
-            report.add(
-                "registry login",
-                Class::CredentialsRejected,
-                format!("{url} answered 401 to user {:?}", target.username),
-            );
-            return;
-        }
-        if reply.status == 202 {
-            report.add(
-                "registry login",
-                Class::CredentialsAccepted,
-                format!("{url} accepted user {:?}", target.username),
-            );
-        }
-    }
-    match reply.status {
-        202 => {
-            let location = reply.header("location").unwrap_or_default().to_owned();
-            let cancel = if location.starts_with("http://") || location.starts_with("https://") {
-                location
-            } else {
-                format!("{}{location}", target.base)
-            };
-            let mut req = Request::new("DELETE", &cancel).plain_http_ok(target.plain_http_ok);
-            if let Some(a) = &auth {
-                req = req.header("authorization", a.clone());
-            }
-            let cancelled = matches!(transport.send(req), Ok(r) if (200..300).contains(&r.status));
-            report.add(
-                "push check",
-                Class::PushAllowed,
-                if cancelled {
-                    format!(
-                        "started a blob upload in {} and cancelled it (nothing left behind)",
-                        target.repository
-                    )
-                } else {
-                    format!(
-                        "started a blob upload in {}; cancelling it failed, the registry discards it when it expires",
-                        target.repository
-                    )
-                },
-            );
-        }
-        401 | 403 => report.add(
-            "push check",
-            Class::NoPushPermission,
-            format!(
-                "{url} answered {}: user {:?} may not push to {}{}",
-                reply.status,
-                target.username,
-                target.repository,
-                error_summary(&reply.body)
             ),
-        ),
-        status => report.add(
-            "push check",
-            Class::UnexpectedResponse,
-            format!("{url} answered {status}{}", error_summary(&reply.body)),
-        ),
+        };
+        self.report.add(step, class, detail);
+    }
+}
+
+/// An origin as the report shows it.
+fn shown(origin: Option<Origin>) -> String {
+    origin.map_or_else(|| "a URL that is not plain http(s)".into(), |o| o.to_string())
+}
+
+/// `reference` (a `Location`) resolved against the URL it answered.
+fn resolve(url: &str, reference: &str) -> String {
+    let origin_end = url.find("://").map_or(0, |i| i + 3);
+    let path_start = url[origin_end..].find('/').map_or(url.len(), |i| origin_end + i);
+    if Origin::of(reference).is_some() || reference.contains("://") {
+        reference.to_owned()
+    } else if let Some(network_path) = reference.strip_prefix("//") {
+        format!("{}{network_path}", &url[..origin_end])
+    } else if reference.starts_with('/') {
+        format!("{}{reference}", &url[..path_start])
+    } else {
+        match url.rfind('/').filter(|i| *i >= path_start) {
+            Some(i) => format!("{}{reference}", &url[..=i]),
+            None => format!("{url}/{reference}"),
+        }
     }
 }
 
@@ -469,20 +459,19 @@ fn push_check(transport: &Transport, report: &mut Report, target: &Target<'_>, a
 /// the raw body (which could echo anything).
 pub fn error_summary(body: &str) -> String {
     let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    let codes: Vec<String> = json
+    let errors = json
         .get("errors")
         .and_then(|e| e.as_array())
-        .map(|errors| {
-            errors
-                .iter()
-                .filter_map(|e| {
-                    let code = e.get("code")?.as_str()?;
-                    let message = e.get("message").and_then(|m| m.as_str()).unwrap_or("");
-                    Some(format!("{code} {message}").trim().chars().take(200).collect())
-                })
-                .collect()
-        })
+        .map(Vec::as_slice)
         .unwrap_or_default();
+    let codes: Vec<String> = errors
+        .iter()
+        .filter_map(|e| {
+            let code = e.get("code")?.as_str()?;
+            let message = e.get("message").and_then(|m| m.as_str()).unwrap_or("");
+            Some(format!("{code} {message}").trim().chars().take(200).collect())
+        })
+        .collect();
     if codes.is_empty() {
         String::new()
     } else {
@@ -519,10 +508,19 @@ mod tests {
     }
 
     #[test]
-    fn query_encoding() {
+    fn locations_resolve_against_the_url_they_answered() {
+        let url = "https://r.example:5000/v2/deis/p/blobs/uploads/";
+        assert_eq!(resolve(url, "/v2/x/uploads/1"), "https://r.example:5000/v2/x/uploads/1");
+        assert_eq!(resolve(url, "https://elsewhere/u"), "https://elsewhere/u");
+        assert_eq!(resolve(url, "//elsewhere:1/u"), "https://elsewhere:1/u");
         assert_eq!(
-            encode_query("repository:deis/probe:pull,push"),
-            "repository%3Adeis%2Fprobe%3Apull%2Cpush"
+            resolve(url, "1?_state=x"),
+            "https://r.example:5000/v2/deis/p/blobs/uploads/1?_state=x"
+        );
+        assert_eq!(resolve("https://r.example", "u"), "https://r.example/u");
+        assert_eq!(
+            Origin::of(&resolve(url, "//evil.example/u")),
+            Origin::of("https://evil.example")
         );
     }
 

@@ -1,6 +1,8 @@
 //! ECR: `GetAuthorizationToken` signed with AWS Signature Version 4 for the
 //! configured region, the token decoded from `AWS:<password>`, its expiry
-//! checked, then the registry login probe with it.
+//! checked, then the registry login probe with it. Without keys, what the
+//! refresher will use instead and how to check it (docs/verify.md, "ecr with
+//! the node's role").
 //!
 //! SigV4 is written here on ring's HMAC-SHA256 and SHA-256 (ring is already
 //! in the tree through rustls): one fixed JSON POST needs about 40 lines, while
@@ -8,10 +10,11 @@
 
 use base64::Engine;
 use ring::{digest, hmac};
+use ureq::http::Method;
 
 use super::docker_v2;
-use super::report::{Class, Report};
-use super::transport::{Request, Transport};
+use super::report::{Class, Report, Step};
+use super::transport::{Reply, Request, Transport};
 use super::{clock, Options};
 
 const TARGET: &str = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken";
@@ -24,6 +27,177 @@ pub struct Ecr<'a> {
     pub region: &'a str,
     pub registry_id: &'a str,
     pub hostname: &'a str,
+}
+
+/// What `GetAuthorizationToken` returned.
+struct Minted {
+    user: String,
+    password: String,
+    proxy_endpoint: Option<String>,
+    expires_at: Option<i64>,
+}
+
+/// Verify ECR credentials: mint a token, check its expiry, log in with it.
+pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options: &Options) {
+    if ecr.access_key.is_empty() {
+        return node_role(report);
+    }
+    let endpoint = options.ecr_endpoint.clone().unwrap_or_else(|| api_endpoint(ecr.region));
+    let Some(reply) = request_token(transport, report, ecr, &endpoint, options.ecr_endpoint.is_some()) else {
+        return;
+    };
+    if reply.status != 200 {
+        return refused(report, &endpoint, &reply);
+    }
+    let Some(minted) = decode(&reply.body) else {
+        let detail = format!("{endpoint} answered 200 without a token of the form base64(AWS:<password>)");
+        return report.add(Step::EcrToken, Class::UnexpectedResponse, detail);
+    };
+    report.credentials(&minted.user, &minted.password);
+    let detail = format!(
+        "GetAuthorizationToken in {} returned a token for user {:?}",
+        ecr.region, minted.user
+    );
+    report.add(Step::EcrToken, Class::TokenIssued, detail);
+    check_expiry(report, minted.expires_at);
+    let base = match (&options.registry_endpoint, ecr.hostname, &minted.proxy_endpoint) {
+        (Some(test), _, _) => test.clone(),
+        (None, host, _) if !host.is_empty() => format!("https://{host}"),
+        (None, _, Some(proxy)) => proxy.trim_end_matches('/').to_owned(),
+        (None, _, None) => {
+            let detail = "the answer has no proxyEndpoint to log in to";
+            return report.add(Step::Registry, Class::UnexpectedResponse, detail);
+        }
+    };
+    let target = docker_v2::Target {
+        plain_http_ok: base.starts_with("http://") && options.registry_endpoint.is_some(),
+        base,
+        username: &minted.user,
+        password: &minted.password,
+        repository: super::PROBE_REPOSITORY.into(),
+        push_check: false,
+        realms: Vec::new(),
+    };
+    docker_v2::probe(transport, report, &target);
+}
+
+/// Empty keys: the stock refresher's credential chain (pkg/credentials/ecr.go:
+/// static keys, environment, shared file, EC2 role, on aws-sdk-go v1.0.7 in
+/// Deis's and v1.0.8 in Hephy's releases) then ends at the node's instance
+/// role, read from the metadata service with IMDSv1 only.
+fn node_role(report: &mut Report) {
+    report.add(
+        Step::EcrToken,
+        Class::NotChecked,
+        "no access keys: the token refresher will use the node's instance role, read from the EC2 metadata service; it cannot use IRSA (web identity) or EKS Pod Identity: its fixed credential chain (keys, environment, shared file, instance role; aws-sdk-go v1.0.x) has neither; the role exists only on the nodes, so neither its permission (ecr:GetAuthorizationToken) nor the login can be checked from here",
+    );
+    report.add(
+        Step::Platform,
+        Class::Information,
+        "check that pods reach the node role as the refresher does (IMDSv1, no token): kubectl run imds-check --rm -i --restart=Never --image=curlimages/curl -- curl -s -m 5 http://169.254.169.254/latest/meta-data/iam/security-credentials/ ; a role name: reachable; 401: the nodes require IMDSv2 (HttpTokens=required), which this SDK does not speak: allow HttpTokens=optional or set keys; a timeout: the metadata service is blocked for pods. The hop limit (HttpPutResponseHopLimit, 2 or more for pods) governs IMDSv2 only; aws ec2 describe-instances --query 'Reservations[].Instances[].MetadataOptions' shows both",
+    );
+}
+
+/// The SigV4-signed `GetAuthorizationToken` POST, sent.
+fn request_token(
+    transport: &Transport,
+    report: &mut Report,
+    ecr: &Ecr<'_>,
+    endpoint: &str,
+    test: bool,
+) -> Option<Reply> {
+    let host = endpoint
+        .split_once("://")
+        .map_or("", |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let body = if ecr.registry_id.is_empty() {
+        b"{}".to_vec()
+    } else {
+        serde_json::json!({ "registryIds": [ecr.registry_id] })
+            .to_string()
+            .into_bytes()
+    };
+    let amz_date = clock::amz_date(clock::now());
+    let signature = authorization(ecr, host, &amz_date, &body);
+    let request = Request::new(Method::POST, endpoint)
+        .header("x-amz-date", amz_date)
+        .header("x-amz-target", TARGET)
+        .header("authorization", signature)
+        .body(CONTENT_TYPE, body)
+        .plain_http_ok(test);
+    docker_v2::send_or_report(transport, report, Step::EcrToken, request, Some("the ECR API"))
+}
+
+/// Report why the ECR API refused: JSON `__type` (real ECR) or XML `<Code>`
+/// (moto) names the error.
+fn refused(report: &mut Report, endpoint: &str, reply: &Reply) {
+    let (code, message) = aws_error(&reply.body);
+    let message: String = message.chars().take(200).collect();
+    let (class, why) = match code.as_str() {
+        "InvalidClientTokenId" | "UnrecognizedClientException" => {
+            (Class::CredentialsRejected, "AWS does not know this access key id")
+        }
+        "SignatureDoesNotMatch" | "InvalidSignatureException"
+            if message.contains("expired") || message.contains("not yet current") =>
+        {
+            (
+                Class::ClockSkew,
+                "the signature's time is too far from AWS's: fix this machine's clock",
+            )
+        }
+        "SignatureDoesNotMatch" | "InvalidSignatureException" => (
+            Class::CredentialsRejected,
+            "the secret key does not match the access key",
+        ),
+        "AccessDenied" | "AccessDeniedException" => (
+            Class::PermissionDenied,
+            "the key is valid but its policy does not allow ecr:GetAuthorizationToken",
+        ),
+        _ => (Class::UnexpectedResponse, "unexpected answer"),
+    };
+    let message = Some(message).filter(|m| !m.is_empty()).map(|m| format!(" ({m})"));
+    let message = message.unwrap_or_default();
+    let detail = format!("{endpoint} answered {} {code}: {why}{message}", reply.status);
+    report.add(Step::EcrToken, class, detail);
+}
+
+/// The token in a `GetAuthorizationToken` answer.
+fn decode(body: &str) -> Option<Minted> {
+    let json: serde_json::Value = serde_json::from_str(body).ok()?;
+    let data = json.get("authorizationData")?.get(0)?;
+    let token = data.get("authorizationToken")?.as_str()?;
+    let decoded = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(token).ok()?).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some(Minted {
+        user: user.to_owned(),
+        password: password.to_owned(),
+        proxy_endpoint: data.get("proxyEndpoint").and_then(|p| p.as_str()).map(str::to_owned),
+        // Real ECR sends fractional epoch seconds.
+        expires_at: data
+            .get("expiresAt")
+            .and_then(serde_json::Value::as_f64)
+            .map(|e| e as i64),
+    })
+}
+
+fn check_expiry(report: &mut Report, expires_at: Option<i64>) {
+    let (class, detail) = match expires_at {
+        Some(t) if t <= clock::now() => (
+            Class::TokenExpired,
+            format!("the token expired at {} (before it could be used)", clock::human(t)),
+        ),
+        Some(t) => (
+            Class::TokenIssued,
+            format!(
+                "valid until {} (ECR tokens last 12 hours; the refresher renews them)",
+                clock::human(t)
+            ),
+        ),
+        None => (Class::UnexpectedResponse, "the answer has no expiresAt".into()),
+    };
+    report.add(Step::TokenExpiry, class, detail);
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -50,23 +224,24 @@ fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8>
 
 /// The `Authorization` header of a `POST /` to `host` with these headers
 /// (content-type, host, x-amz-date, x-amz-target are signed).
-fn authorization(access: &str, secret: &str, region: &str, host: &str, amz_date: &str, body: &[u8]) -> String {
+fn authorization(ecr: &Ecr<'_>, host: &str, amz_date: &str, body: &[u8]) -> String {
     let date = amz_date.get(..8).unwrap_or_default();
     let signed_headers = "content-type;host;x-amz-date;x-amz-target";
     let canonical = format!(
         "POST\n/\n\ncontent-type:{CONTENT_TYPE}\nhost:{host}\nx-amz-date:{amz_date}\nx-amz-target:{TARGET}\n\n{signed_headers}\n{}",
         sha256_hex(body)
     );
-    let scope = format!("{date}/{region}/ecr/aws4_request");
+    let scope = format!("{date}/{}/ecr/aws4_request", ecr.region);
     let to_sign = format!(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         sha256_hex(canonical.as_bytes())
     );
-    let signature = hex(&hmac_sha256(
-        &signing_key(secret, date, region, "ecr"),
-        to_sign.as_bytes(),
-    ));
-    format!("AWS4-HMAC-SHA256 Credential={access}/{scope}, SignedHeaders={signed_headers}, Signature={signature}")
+    let key = signing_key(ecr.secret_key, date, ecr.region, "ecr");
+    let signature = hex(&hmac_sha256(&key, to_sign.as_bytes()));
+    format!(
+        "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
+        ecr.access_key
+    )
 }
 
 /// The ECR API endpoint of a region.
@@ -79,18 +254,13 @@ fn api_endpoint(region: &str) -> String {
     format!("https://api.ecr.{region}.{suffix}")
 }
 
-/// The error code in an AWS error body: JSON `__type` (real ECR) or XML
-/// `<Code>` (moto), and its message.
+/// The error code in an AWS error body and its message.
 fn aws_error(body: &str) -> (String, String) {
     if let Ok(json) = serde_json::from_str::<serde_json::Value>(body) {
-        let code = json.get("__type").and_then(|t| t.as_str()).unwrap_or("");
-        let code = code.rsplit('#').next().unwrap_or(code);
-        let message = json
-            .get("message")
-            .or_else(|| json.get("Message"))
-            .and_then(|m| m.as_str())
-            .unwrap_or("");
-        return (code.to_owned(), message.to_owned());
+        let text = |keys: &[&str]| keys.iter().find_map(|k| json.get(k)?.as_str()).unwrap_or("").to_owned();
+        let code = text(&["__type"]);
+        let code = code.rsplit('#').next().unwrap_or_default().to_owned();
+        return (code, text(&["message", "Message"]));
     }
     let tag = |name: &str| {
         let open = format!("<{name}>");
@@ -99,158 +269,6 @@ fn aws_error(body: &str) -> (String, String) {
         body.get(start..end).map(str::to_owned)
     };
     (tag("Code").unwrap_or_default(), tag("Message").unwrap_or_default())
-}
-
-/// Verify ECR credentials.
-pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options: &Options) {
-    if ecr.access_key.is_empty() {
-        report.add(
-            "ECR token",
-            Class::NotChecked,
-            "no access keys are configured: the token refresher will use the node's IAM role, which exists only inside the cluster; neither the role's permission (ecr:GetAuthorizationToken) nor the registry login can be checked from here",
-        );
-        return;
-    }
-    let endpoint = options.ecr_endpoint.clone().unwrap_or_else(|| api_endpoint(ecr.region));
-    let host = endpoint
-        .split_once("://")
-        .map_or("", |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let body = if ecr.registry_id.is_empty() {
-        b"{}".to_vec()
-    } else {
-        format!("{{\"registryIds\":[\"{}\"]}}", ecr.registry_id).into_bytes()
-    };
-    let amz_date = clock::amz_date(clock::now());
-    let request = Request::new("POST", &endpoint)
-        .header("x-amz-date", amz_date.clone())
-        .header("x-amz-target", TARGET)
-        .header(
-            "authorization",
-            authorization(ecr.access_key, ecr.secret_key, ecr.region, &host, &amz_date, &body),
-        )
-        .body(CONTENT_TYPE, body)
-        .plain_http_ok(options.ecr_endpoint.is_some());
-    let Some(reply) = docker_v2::send_or_report(transport, report, "ECR token", request, Some("the ECR API")) else {
-        return;
-    };
-    if reply.status != 200 {
-        let (code, message) = aws_error(&reply.body);
-        let message: String = message.chars().take(200).collect();
-        let (class, why) = match code.as_str() {
-            "InvalidClientTokenId" | "UnrecognizedClientException" => {
-                (Class::CredentialsRejected, "AWS does not know this access key id")
-            }
-            "SignatureDoesNotMatch" | "InvalidSignatureException"
-                if message.contains("expired") || message.contains("not yet current") =>
-            {
-                (
-                    Class::ClockSkew,
-                    "the signature's time is too far from AWS's: fix this machine's clock",
-                )
-            }
-            "SignatureDoesNotMatch" | "InvalidSignatureException" => (
-                Class::CredentialsRejected,
-                "the secret key does not match the access key",
-            ),
-            "AccessDenied" | "AccessDeniedException" => (
-                Class::PermissionDenied,
-                "the key is valid but its policy does not allow ecr:GetAuthorizationToken",
-            ),
-            _ => (Class::UnexpectedResponse, "unexpected answer"),
-        };
-        report.add(
-            "ECR token",
-            class,
-            format!(
-                "{endpoint} answered {} {code}: {why}{}",
-                reply.status,
-                if message.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({message})")
-                }
-            ),
-        );
-        return;
-    }
-    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
-    let data = json.get("authorizationData").and_then(|d| d.get(0));
-    let token = data.and_then(|d| d.get("authorizationToken")).and_then(|t| t.as_str());
-    let proxy = data.and_then(|d| d.get("proxyEndpoint")).and_then(|t| t.as_str());
-    let decoded = token
-        .and_then(|t| base64::engine::general_purpose::STANDARD.decode(t).ok())
-        .and_then(|b| String::from_utf8(b).ok());
-    let Some((user, password)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
-        report.add(
-            "ECR token",
-            Class::UnexpectedResponse,
-            format!("{endpoint} answered 200 without a token of the form base64(AWS:<password>)"),
-        );
-        return;
-    };
-    report.add_secret(password);
-    if let Some(t) = token {
-        report.add_secret(t);
-    }
-    report.add(
-        "ECR token",
-        Class::TokenIssued,
-        format!(
-            "GetAuthorizationToken in {} returned a token for user {user:?}",
-            ecr.region
-        ),
-    );
-    match data
-        .and_then(|d| d.get("expiresAt"))
-        .and_then(serde_json::Value::as_f64)
-    {
-        Some(expires) if (expires as i64) <= clock::now() => report.add(
-            "token expiry",
-            Class::TokenExpired,
-            format!(
-                "the token expired at {} (before it could be used)",
-                clock::human(expires as i64)
-            ),
-        ),
-        Some(expires) => report.add(
-            "token expiry",
-            Class::TokenIssued,
-            format!(
-                "valid until {} (ECR tokens last 12 hours; the refresher renews them)",
-                clock::human(expires as i64)
-            ),
-        ),
-        None => report.add("token expiry", Class::UnexpectedResponse, "the answer has no expiresAt"),
-    }
-    let base = match (&options.registry_endpoint, ecr.hostname, proxy) {
-        (Some(test), _, _) => test.clone(),
-        (None, host, _) if !host.is_empty() => format!("https://{host}"),
-        (None, _, Some(proxy)) => proxy.trim_end_matches('/').to_owned(),
-        (None, _, None) => {
-            report.add(
-                "registry",
-                Class::UnexpectedResponse,
-                "the answer has no proxyEndpoint to log in to",
-            );
-            return;
-        }
-    };
-    docker_v2::probe(
-        transport,
-        report,
-        &docker_v2::Target {
-            plain_http_ok: base.starts_with("http://") && options.registry_endpoint.is_some(),
-            base,
-            username: user,
-            password,
-            repository: super::PROBE_REPOSITORY.into(),
-            push_check: false,
-        },
-    );
 }
 
 #[cfg(test)]
@@ -287,5 +305,19 @@ mod tests {
             api_endpoint("cn-north-1"),
             "https://api.ecr.cn-north-1.amazonaws.com.cn"
         );
+    }
+
+    #[test]
+    fn tokens_decode_from_base64_of_aws_and_password() {
+        let body = r#"{"authorizationData":[{"authorizationToken":"QVdTOjEyMzQ1Njc4OTAxMi1hdXRoLXRva2Vu",
+            "expiresAt":1420070400.5,"proxyEndpoint":"https://123456789012.dkr.ecr.us-west-2.amazonaws.com"}]}"#;
+        let minted = decode(body).unwrap();
+        assert_eq!(
+            (minted.user.as_str(), minted.password.as_str()),
+            ("AWS", "123456789012-auth-token")
+        );
+        assert_eq!(minted.expires_at, Some(1_420_070_400));
+        assert!(decode(r#"{"authorizationData":[{"authorizationToken":"bm9jb2xvbg=="}]}"#).is_none());
+        assert!(decode("[]").is_none());
     }
 }

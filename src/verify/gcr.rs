@@ -1,6 +1,10 @@
-//! GCR / Artifact Registry: the service-account JWT-bearer flow (RFC 7523):
-//! an RS256 assertion signed with the key, POSTed to the key's `token_uri`,
-//! then the registry login probe as `oauth2accesstoken` with the access token.
+//! GCR / Artifact Registry: the service-account JWT-bearer flow (RFC 7523)
+//! as the stock refresher runs it (pkg/credentials/gcr.go): an RS256
+//! assertion for its scope, POSTed to the key's `token_uri`, then the
+//! registry login as `oauth2accesstoken` with the access token. When the
+//! registry refuses that token, a `cloud-platform` token is tried as well,
+//! only to tell the operator which path works (docs/verify.md, "gcr: the
+//! refresher's scope").
 //!
 //! RS256 is done with ring (already in the tree through rustls), so no JWT
 //! crate is needed for one fixed header and claim set.
@@ -8,19 +12,20 @@
 use base64::Engine;
 use ring::rand::SystemRandom;
 use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
+use ureq::http::Method;
 
 use super::docker_v2;
-use super::report::{Class, Report};
+use super::report::{Class, Report, Step};
 use super::transport::{Request, Transport};
 use super::{clock, Options};
 
-/// The OAuth scope requested. Container Registry was shut down on
-/// 2025-03-18 and gcr.io is now served by Artifact Registry, which authorises
-/// with IAM on `cloud-platform` tokens; the old `devstorage.read_write` scope
-/// (what Deis's refresher asked for, right for GCS-backed GCR) is not among
-/// the scopes Artifact Registry documents. docker-credential-gcr and
-/// registry-creds ask for `cloud-platform` too.
-pub const SCOPE: &str = "https://www.googleapis.com/auth/cloud-platform";
+/// The scope the stock refresher (Deis's and Hephy's) mints its tokens
+/// with: the one the platform's pulls and pushes will carry.
+pub const REFRESHER_SCOPE: &str = "https://www.googleapis.com/auth/devstorage.read_write";
+
+/// The scope Artifact Registry documents; asked for only to explain a
+/// refusal of the refresher's token.
+const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
 
 /// The token endpoints Google's keys name. Any other `token_uri` would make
 /// this tool send a signed assertion to whoever the key file points at.
@@ -68,14 +73,14 @@ fn pkcs8_der(pem: &str) -> Option<Vec<u8>> {
 }
 
 /// The signed assertion `header.claims.signature`.
-fn assertion(key: &Key, audience: &str, now: i64) -> Result<String, String> {
+fn assertion(key: &Key, audience: &str, scope: &str, now: i64) -> Result<String, String> {
     let der = pkcs8_der(&key.private_key)
         .ok_or_else(|| "the private_key is not a PKCS#8 PEM block (-----BEGIN PRIVATE KEY-----)".to_string())?;
     let pair = RsaKeyPair::from_pkcs8(&der).map_err(|e| format!("the private_key is not a usable RSA key ({e})"))?;
     let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": key.private_key_id});
     let claims = serde_json::json!({
         "iss": key.client_email,
-        "scope": SCOPE,
+        "scope": scope,
         "aud": audience,
         "iat": now,
         "exp": now + 3600,
@@ -100,111 +105,152 @@ fn assertion(key: &Key, audience: &str, now: i64) -> Result<String, String> {
 pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostname: &str, options: &Options) {
     let key = match parse_key(key_json) {
         Ok(k) => k,
-        Err(why) => {
-            report.add("access token", Class::Refused, why);
-            return;
-        }
+        Err(why) => return report.add(Step::AccessToken, Class::Refused, why),
     };
-    let token_uri = if key.token_uri.is_empty() {
-        GOOGLE_TOKEN_URIS[0].to_owned()
-    } else {
-        key.token_uri.clone()
-    };
-    let allowed = GOOGLE_TOKEN_URIS.contains(&token_uri.as_str())
-        || options.allow_token_uri.as_deref() == Some(token_uri.as_str());
-    if !allowed {
-        report.add(
-            "access token",
-            Class::Refused,
-            format!("the key's token_uri {token_uri:?} is not Google's: refused before sending anything (a key file must not make this tool send signed assertions elsewhere; --allow-token-uri allows one, for testing)"),
-        );
-        return;
+    report.secret(&key.private_key);
+    let token_uri = Some(key.token_uri.as_str())
+        .filter(|u| !u.is_empty())
+        .unwrap_or(GOOGLE_TOKEN_URIS[0]);
+    let test_uri = options.allow_token_uri.as_deref() == Some(token_uri);
+    if !GOOGLE_TOKEN_URIS.contains(&token_uri) && !test_uri {
+        let detail = format!("the key's token_uri {token_uri:?} is not Google's: refused before sending anything (a key file must not make this tool send signed assertions elsewhere; --allow-token-uri allows one, for testing)");
+        return report.add(Step::AccessToken, Class::Refused, detail);
     }
-    let assertion = match assertion(&key, &token_uri, clock::now()) {
-        Ok(a) => a,
-        Err(why) => {
-            report.add("access token", Class::Refused, why);
-            return;
-        }
-    };
-    report.add_secret(&assertion);
-    let form = format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={assertion}");
-    let request = Request::new("POST", &token_uri)
-        .body("application/x-www-form-urlencoded", form.into_bytes())
-        .plain_http_ok(options.allow_token_uri.as_deref() == Some(token_uri.as_str()));
-    let Some(reply) = docker_v2::send_or_report(transport, report, "access token", request, Some("the token endpoint"))
-    else {
-        return;
-    };
-    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
-    let text = |k: &str| json.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
-    if reply.status != 200 {
-        let (error, description) = (text("error"), text("error_description"));
-        let description: String = description.chars().take(200).collect();
-        let lower = description.to_ascii_lowercase();
-        let class = if lower.contains("reasonable timeframe") || lower.contains("iat") || lower.contains("too early") {
-            Class::ClockSkew
-        } else if matches!(
-            error.as_str(),
-            "invalid_grant" | "unauthorized_client" | "invalid_client"
-        ) {
-            Class::CredentialsRejected
-        } else if error == "invalid_scope" {
-            Class::PermissionDenied
-        } else {
-            Class::UnexpectedResponse
-        };
-        report.add(
-            "access token",
-            class,
-            format!(
-                "{token_uri} answered {} {error}: {description} (service account {})",
-                reply.status, key.client_email
-            ),
-        );
-        return;
-    }
-    let access_token = text("access_token");
-    if access_token.is_empty() {
-        report.add(
-            "access token",
-            Class::UnexpectedResponse,
-            format!("{token_uri} answered 200 without an access_token"),
-        );
-        return;
-    }
-    report.add_secret(&access_token);
-    report.add(
-        "access token",
-        Class::TokenIssued,
-        format!(
-            "{token_uri} issued an access token for {} (scope cloud-platform, expires in {}s)",
-            key.client_email,
-            json.get("expires_in").and_then(serde_json::Value::as_i64).unwrap_or(0)
-        ),
-    );
-    let host = if hostname.is_empty() { "gcr.io" } else { hostname };
-    let base = options
-        .registry_endpoint
-        .clone()
-        .unwrap_or_else(|| format!("https://{host}"));
-    let project = if key.project_id.is_empty() {
-        "project"
-    } else {
-        key.project_id.as_str()
-    };
-    docker_v2::probe(
+    let flow = Flow {
         transport,
-        report,
-        &docker_v2::Target {
-            plain_http_ok: base.starts_with("http://") && options.registry_endpoint.is_some(),
+        key: &key,
+        token_uri,
+        test_uri,
+        hostname,
+        options,
+    };
+    let Some(token) = flow.mint(report, REFRESHER_SCOPE) else {
+        return;
+    };
+    docker_v2::probe(transport, report, &flow.target(&token));
+    if report
+        .steps
+        .last()
+        .is_some_and(|s| s.result == Class::CredentialsRejected)
+    {
+        flow.cloud_platform_note(report);
+    }
+}
+
+/// One key's token flow and the registry it logs in to.
+struct Flow<'f> {
+    transport: &'f Transport,
+    key: &'f Key,
+    token_uri: &'f str,
+    test_uri: bool,
+    hostname: &'f str,
+    options: &'f Options,
+}
+
+impl Flow<'_> {
+    /// Mint an access token for `scope`; `None` after reporting why not.
+    fn mint(&self, report: &mut Report, scope: &str) -> Option<String> {
+        let assertion = match assertion(self.key, self.token_uri, scope, clock::now()) {
+            Ok(a) => a,
+            Err(why) => {
+                report.add(Step::AccessToken, Class::Refused, why);
+                return None;
+            }
+        };
+        report.secret(&assertion);
+        let form = format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={assertion}");
+        let request = Request::new(Method::POST, self.token_uri)
+            .body("application/x-www-form-urlencoded", form.into_bytes())
+            .plain_http_ok(self.test_uri);
+        let peer = Some("the token endpoint");
+        let reply = docker_v2::send_or_report(self.transport, report, Step::AccessToken, request, peer)?;
+        let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
+        let text = |k: &str| json.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+        let (token_uri, email) = (self.token_uri, &self.key.client_email);
+        if reply.status != 200 {
+            let (error, description) = (text("error"), text("error_description"));
+            let description: String = description.chars().take(200).collect();
+            let lower = description.to_ascii_lowercase();
+            let class =
+                if lower.contains("reasonable timeframe") || lower.contains("iat") || lower.contains("too early") {
+                    Class::ClockSkew
+                } else if matches!(
+                    error.as_str(),
+                    "invalid_grant" | "unauthorized_client" | "invalid_client"
+                ) {
+                    Class::CredentialsRejected
+                } else if error == "invalid_scope" {
+                    Class::PermissionDenied
+                } else {
+                    Class::UnexpectedResponse
+                };
+            let detail = format!(
+                "{token_uri} answered {} {error}: {description} (service account {email})",
+                reply.status
+            );
+            report.add(Step::AccessToken, class, detail);
+            return None;
+        }
+        let access_token = text("access_token");
+        if access_token.is_empty() {
+            let detail = format!("{token_uri} answered 200 without an access_token");
+            report.add(Step::AccessToken, Class::UnexpectedResponse, detail);
+            return None;
+        }
+        report.credentials("oauth2accesstoken", &access_token);
+        let scope = match scope {
+            REFRESHER_SCOPE => "devstorage.read_write, the stock refresher's",
+            _ => "cloud-platform",
+        };
+        let detail = format!(
+            "{token_uri} issued an access token for {email} (scope {scope}; expires in {}s)",
+            json.get("expires_in").and_then(serde_json::Value::as_i64).unwrap_or(0)
+        );
+        report.add(Step::AccessToken, Class::TokenIssued, detail);
+        Some(access_token)
+    }
+
+    /// The registry login as `oauth2accesstoken`, in `<project>/` as the
+    /// builder names images.
+    fn target<'t>(&self, access_token: &'t str) -> docker_v2::Target<'t> {
+        let host = Some(self.hostname).filter(|h| !h.is_empty()).unwrap_or("gcr.io");
+        let project = Some(self.key.project_id.as_str())
+            .filter(|p| !p.is_empty())
+            .unwrap_or("project");
+        let base = self
+            .options
+            .registry_endpoint
+            .clone()
+            .unwrap_or_else(|| format!("https://{host}"));
+        docker_v2::Target {
+            plain_http_ok: base.starts_with("http://") && self.options.registry_endpoint.is_some(),
             base,
             username: "oauth2accesstoken",
-            password: &access_token,
+            password: access_token,
             repository: format!("{project}/{}", super::PROBE_REPOSITORY),
             push_check: false,
-        },
-    );
+            realms: Vec::new(),
+        }
+    }
+
+    /// The registry refused the refresher's token: would a `cloud-platform`
+    /// one pass? Only the verdict is reported; the trial's steps are not.
+    fn cloud_platform_note(&self, report: &mut Report) {
+        let mut trial = Report::new("gcr");
+        let accepted = match self.mint(&mut trial, CLOUD_PLATFORM) {
+            Some(token) => {
+                docker_v2::probe(self.transport, &mut trial, &self.target(&token));
+                trial.passed
+            }
+            None => false,
+        };
+        let detail = if accepted {
+            "a cloud-platform token for the same key is accepted where the refresher's devstorage.read_write token is refused: the stock refresher cannot serve this registry; use location off-cluster with username _json_key and the key as password (README, \"Artifact Registry\")"
+        } else {
+            "a cloud-platform token for the same key is refused too: the service account may not use this registry (Artifact Registry: roles/artifactregistry.writer on the repository)"
+        };
+        report.add(Step::AccessToken, Class::Information, detail);
+    }
 }
 
 #[cfg(test)]
@@ -220,7 +266,9 @@ mod tests {
             token_uri: String::new(),
             project_id: String::new(),
         };
-        assert!(assertion(&key, "aud", 0).unwrap_err().contains("PKCS#8"));
+        assert!(assertion(&key, "aud", REFRESHER_SCOPE, 0)
+            .unwrap_err()
+            .contains("PKCS#8"));
         assert!(parse_key("{}").is_err() && parse_key("nope").is_err());
     }
 }

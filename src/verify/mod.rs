@@ -1,9 +1,11 @@
 //! `verify`: contact the configured registry and prove, step by step, that
-//! the credentials work, before Workflow is installed with them.
+//! the credentials work the way the platform will use them, before Workflow
+//! is installed with them.
 //!
 //! `transport` is the only module that talks to the network; `docker_v2` is
-//! the registry login every location ends with; `ecr` and `gcr` first mint
-//! the short-lived token their refresher would; `report` renders the result.
+//! the registry login every location ends with, and decides where
+//! credentials may go; `ecr` and `gcr` first mint the short-lived token their
+//! refresher would; `report` renders the result and scrubs every secret.
 //! Arrows point one way: location modules -> docker_v2 -> transport.
 
 mod clock;
@@ -14,7 +16,7 @@ mod report;
 mod transport;
 
 pub use report::{Class, Report, Step};
-pub use transport::TransportOptions;
+pub use transport::{Origin, TransportOptions};
 
 use crate::config::Location;
 
@@ -26,6 +28,13 @@ pub const PROBE_REPOSITORY: &str = "workflow-registry-probe";
 /// Docker Hub's registry API host, used when the hostname is empty.
 pub const DOCKER_HUB: &str = "https://registry-1.docker.io";
 
+/// Registries whose token service is on another host, as their challenges
+/// name it: (registry host, token service origin).
+const KNOWN_REALMS: &[(&str, &str)] = &[
+    ("registry-1.docker.io", "https://auth.docker.io"),
+    ("registry.gitlab.com", "https://gitlab.com"),
+];
+
 /// How to verify.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -34,6 +43,9 @@ pub struct Options {
     pub insecure_registry: bool,
     /// Prove push access (off-cluster): start a blob upload and cancel it.
     pub push_check: bool,
+    /// The off-cluster registry's token service, when it is on another
+    /// host: the only other origin the credentials may go to.
+    pub token_realm: Option<Origin>,
     /// For testing only: the ECR API endpoint (a loopback URL).
     pub ecr_endpoint: Option<String>,
     /// For testing only: the registry to log in to for ecr and gcr (a loopback URL).
@@ -45,34 +57,17 @@ pub struct Options {
 /// Whether `url` is `http(s)://` to a loopback address: the only place the
 /// test overrides may point.
 pub fn is_loopback_url(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://")) else {
-        return false;
-    };
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.contains('@') {
-        return false;
-    }
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    Origin::of(url).is_some_and(|o| o.is_loopback())
 }
 
 /// Verify the credentials of `location`. An error (exit 2) when the
 /// transport cannot be set up (an unreadable CA file).
 pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
     let transport = transport::Transport::new(&options.transport)?;
-    let secrets: Vec<String> = location
-        .secret_data()
-        .iter()
-        .filter(|(k, _)| matches!(*k, "password" | "accesskey" | "secretkey" | "key.json"))
-        .map(|(_, v)| (*v).to_owned())
-        .collect();
-    let mut report = Report::new(location.name(), secrets);
+    let mut report = Report::new(location.name());
     match location {
         Location::OnCluster => report.add(
-            "registry",
+            Step::Registry,
             Class::NotApplicable,
             "on-cluster: Workflow runs its own registry in the cluster; there are no credentials to verify",
         ),
@@ -82,30 +77,35 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
             username,
             password,
         } => {
-            let base = if hostname.is_empty() {
-                DOCKER_HUB.to_owned()
-            } else if options.insecure_registry {
-                format!("http://{hostname}")
-            } else {
-                format!("https://{hostname}")
+            report.credentials(username, password.expose());
+            let base = match (hostname.is_empty(), options.insecure_registry) {
+                (true, _) => DOCKER_HUB.to_owned(),
+                (false, true) => format!("http://{hostname}"),
+                (false, false) => format!("https://{hostname}"),
             };
-            let repository = if organization.is_empty() {
-                PROBE_REPOSITORY.to_owned()
-            } else {
-                format!("{organization}/{PROBE_REPOSITORY}")
+            let host = base.split_once("://").map_or("", |(_, host)| host);
+            let known = KNOWN_REALMS
+                .iter()
+                .filter(|(h, _)| *h == host)
+                .map(|(_, realm)| Origin::of(realm));
+            let target = docker_v2::Target {
+                realms: known.chain([options.token_realm.clone()]).flatten().collect(),
+                plain_http_ok: options.insecure_registry && !hostname.is_empty(),
+                base,
+                username,
+                password: password.expose(),
+                repository: [organization.as_str(), PROBE_REPOSITORY]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("/"),
+                push_check: options.push_check,
             };
-            docker_v2::probe(
-                &transport,
-                &mut report,
-                &docker_v2::Target {
-                    base,
-                    plain_http_ok: options.insecure_registry && !hostname.is_empty(),
-                    username,
-                    password: password.expose(),
-                    repository,
-                    push_check: options.push_check,
-                },
-            );
+            docker_v2::probe(&transport, &mut report, &target);
+            if report.passed {
+                platform_notes(&mut report, hostname, options);
+            }
         }
         Location::Ecr {
             access_key,
@@ -114,21 +114,20 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
             registry_id,
             hostname,
         } => {
-            ecr::verify(
-                &transport,
-                &mut report,
-                &ecr::Ecr {
-                    access_key: access_key.expose(),
-                    secret_key: secret_key.expose(),
-                    region,
-                    registry_id,
-                    hostname,
-                },
-                options,
-            );
+            report.secret(access_key.expose());
+            report.secret(secret_key.expose());
+            let ecr = ecr::Ecr {
+                access_key: access_key.expose(),
+                secret_key: secret_key.expose(),
+                region,
+                registry_id,
+                hostname,
+            };
+            ecr::verify(&transport, &mut report, &ecr, options);
             push_check_not_run(&mut report, options);
         }
         Location::Gcr { key_json, hostname } => {
+            report.secret(key_json.expose());
             gcr::verify(&transport, &mut report, key_json.expose(), hostname, options);
             push_check_not_run(&mut report, options);
         }
@@ -136,10 +135,34 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
     Ok(report)
 }
 
+/// What every node needs for a registry `verify` reached only with the
+/// operator's help (docs/verify.md, "What the nodes need"): this machine's
+/// success does not carry over to the cluster.
+fn platform_notes(report: &mut Report, host: &str, options: &Options) {
+    if options.insecure_registry {
+        report.add(
+            Step::Platform,
+            Class::Information,
+            format!(
+                "{host} speaks plain http: every node's container runtime must allow it (insecure-registries in Docker's daemon.json; containerd: a certs.d/{host}/hosts.toml whose server is http://{host}), or pulls fail"
+            ),
+        );
+    }
+    if options.transport.ca_file.is_some() {
+        report.add(
+            Step::Platform,
+            Class::Information,
+            format!(
+                "verified with --ca-file: if {host}'s certificate needs that CA, every node's container runtime must trust it too (Docker: /etc/docker/certs.d/{host}/ca.crt; containerd: certs.d/{host}/hosts.toml), or pulls fail with \"x509: certificate signed by unknown authority\""
+            ),
+        );
+    }
+}
+
 fn push_check_not_run(report: &mut Report, options: &Options) {
     if options.push_check {
         report.add(
-            "push check",
+            Step::PushCheck,
             Class::NotApplicable,
             "not run for ecr and gcr: their repositories are per app and created on first push",
         );

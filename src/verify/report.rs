@@ -1,10 +1,35 @@
 //! What `verify` found, step by step: a table for people, JSON for scripts,
 //! and the verdict (exit 0 only when the credentials were proven and nothing
-//! failed). Every text that leaves this module is scrubbed of the secrets.
+//! failed). Every text that enters a report is scrubbed of every form the
+//! secrets take (docs/verify.md, "What is never printed").
 
 use std::fmt::Write as _;
 
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use base64::Engine;
 use serde::Serialize;
+
+/// What was tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Registry,
+    RegistryLogin,
+    Token,
+    PushCheck,
+    EcrToken,
+    TokenExpiry,
+    AccessToken,
+    Clock,
+    /// What the cluster needs besides the credentials.
+    Platform,
+}
+
+/// The name JSON gives a step or class, with spaces for the table.
+fn label(value: impl Serialize) -> String {
+    let json = serde_json::to_value(value).unwrap_or_default();
+    json.as_str().unwrap_or_default().replace('_', " ")
+}
 
 /// The result classes an operator must be able to tell apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -12,11 +37,11 @@ use serde::Serialize;
 pub enum Class {
     /// The server answered (any HTTP status).
     Reachable,
-    /// A token was obtained from ECR or Google.
+    /// A token was obtained from ECR, Google or the registry's token service.
     TokenIssued,
-    /// The registry (or token endpoint) accepted the credentials.
+    /// The registry (or token service) accepted the credentials.
     CredentialsAccepted,
-    /// A blob upload was started and cancelled.
+    /// A blob upload was started.
     PushAllowed,
     /// Nothing to do here (on-cluster, or a step that does not apply).
     NotApplicable,
@@ -24,12 +49,17 @@ pub enum Class {
     AnonymousAccess,
     /// Could not be checked from here (e.g. an IAM role).
     NotChecked,
+    /// Worth knowing; neither proves nor fails anything.
+    Information,
     Unreachable,
     /// The server's certificate chain is not trusted.
     TlsUntrusted,
     /// Another TLS failure (name mismatch, expired certificate, protocol).
     TlsFailed,
     CredentialsRejected,
+    /// A server named another host (upload location, redirect, token
+    /// realm): the credentials were not sent there.
+    CredentialsWithheld,
     /// The credentials are valid but may not do what Workflow needs.
     PermissionDenied,
     NoPushPermission,
@@ -42,28 +72,6 @@ pub enum Class {
 }
 
 impl Class {
-    pub fn name(self) -> &'static str {
-        match self {
-            Class::Reachable => "reachable",
-            Class::TokenIssued => "token issued",
-            Class::CredentialsAccepted => "credentials accepted",
-            Class::PushAllowed => "push allowed",
-            Class::NotApplicable => "not applicable",
-            Class::AnonymousAccess => "anonymous access allowed",
-            Class::NotChecked => "not checked",
-            Class::Unreachable => "unreachable",
-            Class::TlsUntrusted => "TLS untrusted",
-            Class::TlsFailed => "TLS failed",
-            Class::CredentialsRejected => "credentials rejected",
-            Class::PermissionDenied => "permission denied",
-            Class::NoPushPermission => "no push permission",
-            Class::TokenExpired => "token expired",
-            Class::ClockSkew => "clock skew",
-            Class::Refused => "refused",
-            Class::UnexpectedResponse => "unexpected response",
-        }
-    }
-
     /// Whether the step counts as passed.
     pub fn passed(self) -> bool {
         matches!(
@@ -78,14 +86,14 @@ impl Class {
 
     /// Neither passed nor failed: it proves nothing either way.
     fn inconclusive(self) -> bool {
-        matches!(self, Class::AnonymousAccess | Class::NotChecked)
+        matches!(self, Class::AnonymousAccess | Class::NotChecked | Class::Information)
     }
 }
 
 /// One step: what was tried, what came of it, and the evidence.
 #[derive(Debug, Clone, Serialize)]
-pub struct Step {
-    pub step: String,
+pub struct Entry {
+    pub step: Step,
     pub result: Class,
     pub passed: bool,
     pub detail: String,
@@ -96,48 +104,56 @@ pub struct Step {
 pub struct Report {
     pub location: &'static str,
     pub passed: bool,
-    pub steps: Vec<Step>,
+    pub steps: Vec<Entry>,
     /// Why `passed` is false when no single step failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<String>,
     #[serde(skip)]
-    secrets: Vec<String>,
+    scrubber: Scrubber,
 }
 
 impl Report {
-    /// A report for `location`; `secrets` are scrubbed from every text.
-    pub fn new(location: &'static str, secrets: Vec<String>) -> Self {
+    pub fn new(location: &'static str) -> Self {
         Report {
             location,
             passed: false,
             steps: Vec::new(),
             verdict: None,
-            // Short values would scrub ordinary words; none of ours is that short.
-            secrets: secrets.into_iter().filter(|s| s.len() >= 4).collect(),
+            scrubber: Scrubber::default(),
         }
     }
 
-    pub fn add(&mut self, step: &str, result: Class, detail: impl Into<String>) {
-        let detail = self.scrub(&detail.into());
-        self.steps.push(Step {
-            step: step.to_owned(),
+    pub fn add(&mut self, step: Step, result: Class, detail: impl Into<String>) {
+        let detail = self.scrubber.scrub(&detail.into());
+        let passed = result.passed();
+        self.steps.push(Entry {
+            step,
             result,
-            passed: result.passed(),
+            passed,
             detail,
         });
-        self.conclude();
+        let proven = self
+            .steps
+            .iter()
+            .any(|s| matches!(s.result, Class::CredentialsAccepted | Class::NotApplicable));
+        self.passed = !self.failed() && proven;
+        self.verdict = (!self.failed() && !self.passed)
+            .then(|| "the credentials were not proven (nothing failed, but nothing showed they work)".into());
     }
 
-    /// Remember one more secret (e.g. a token minted during the run).
-    pub fn add_secret(&mut self, secret: &str) {
-        if secret.len() >= 4 {
-            self.secrets.push(secret.to_owned());
+    /// Remember a secret (a configured credential, or a token minted during
+    /// the run); every step, earlier ones too, is scrubbed of its forms.
+    pub fn secret(&mut self, secret: &str) {
+        self.scrubber.learn(secret);
+        for s in &mut self.steps {
+            s.detail = self.scrubber.scrub(&s.detail);
         }
-        let steps: Vec<Step> = self.steps.drain(..).collect();
-        for mut s in steps {
-            s.detail = self.scrub(&s.detail);
-            self.steps.push(s);
-        }
+    }
+
+    /// Remember a `user:password` pair: what Basic authentication encodes.
+    pub fn credentials(&mut self, user: &str, password: &str) {
+        self.secret(password);
+        self.secret(&format!("{user}:{password}"));
     }
 
     /// Whether anything failed outright (a later step cannot help then).
@@ -145,45 +161,20 @@ impl Report {
         self.steps.iter().any(|s| !s.passed && !s.result.inconclusive())
     }
 
-    fn conclude(&mut self) {
-        let proven = self
-            .steps
-            .iter()
-            .any(|s| matches!(s.result, Class::CredentialsAccepted | Class::NotApplicable));
-        self.passed = !self.failed() && proven;
-        self.verdict = if self.failed() || self.passed {
-            None
-        } else {
-            Some("the credentials were not proven (nothing failed, but nothing showed they work)".into())
-        };
-    }
-
-    fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for s in &self.secrets {
-            out = out.replace(s.as_str(), "(redacted)");
-        }
-        out
-    }
-
     /// The steps as an aligned table, then the verdict.
     pub fn table(&self) -> String {
-        let width =
-            |f: &dyn Fn(&Step) -> usize, title: &str| self.steps.iter().map(f).max().unwrap_or(0).max(title.len());
-        let w_step = width(&|s| s.step.len(), "STEP");
-        let w_result = width(&|s| s.result.name().len() + 5, "RESULT");
-        let mut out = String::new();
-        let _ = writeln!(out, "{:<w_step$}  {:<w_result$}  DETAIL", "STEP", "RESULT");
+        let width = |f: fn(&Entry) -> String, min| self.steps.iter().map(|s| f(s).len()).max().unwrap_or(0).max(min);
+        let (w_step, w_result) = (width(|s| label(s.step), 4), width(|s| label(s.result), 1) + 5);
+        let mut out = format!("{:<w_step$}  {:<w_result$}  DETAIL\n", "STEP", "RESULT");
         for s in &self.steps {
-            let mark = if s.passed {
-                "ok"
-            } else if s.result.inconclusive() {
-                "??"
-            } else {
-                "FAIL"
+            let mark = match (s.passed, s.result) {
+                (true, _) => "ok",
+                (false, Class::Information) => "note",
+                (false, r) if r.inconclusive() => "??",
+                _ => "FAIL",
             };
-            let result = format!("{mark:<4} {}", s.result.name());
-            let _ = writeln!(out, "{:<w_step$}  {result:<w_result$}  {}", s.step, s.detail);
+            let result = format!("{mark:<4} {}", label(s.result));
+            let _ = writeln!(out, "{:<w_step$}  {result:<w_result$}  {}", label(s.step), s.detail);
         }
         let _ = match (&self.verdict, self.passed) {
             (_, true) => writeln!(out, "verified: the {} registry credentials work", self.location),
@@ -200,17 +191,71 @@ impl Report {
 
     /// One line per failed or inconclusive step, for the pipeline's error.
     pub fn failures(&self) -> String {
-        let mut lines: Vec<String> = self
-            .steps
-            .iter()
-            .filter(|s| !s.passed)
-            .map(|s| format!("{}: {}: {}", s.step, s.result.name(), s.detail))
-            .collect();
-        if let Some(v) = &self.verdict {
-            lines.push(v.clone());
-        }
-        lines.join("; ")
+        let steps = self.steps.iter().filter(|s| !s.passed);
+        let lines = steps.map(|s| format!("{}: {}: {}", label(s.step), label(s.result), s.detail));
+        lines.chain(self.verdict.clone()).collect::<Vec<_>>().join("; ")
     }
+}
+
+/// Replaces every known form of a secret, then masks what looks like an
+/// unknown encoding of one: a server may echo what it was sent in any form.
+#[derive(Debug, Clone, Default)]
+struct Scrubber {
+    forms: Vec<String>,
+}
+
+impl Scrubber {
+    fn learn(&mut self, secret: &str) {
+        // Shorter values would scrub ordinary words; none of ours is that short.
+        if secret.len() < 4 {
+            return;
+        }
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let mut forms = vec![
+            secret.to_owned(),
+            STANDARD.encode(secret),
+            STANDARD_NO_PAD.encode(secret),
+            URL_SAFE.encode(secret),
+            URL_SAFE_NO_PAD.encode(secret),
+            super::transport::encode_query(secret),
+            json.trim_matches('"').to_owned(),
+        ];
+        forms.retain(|f| !self.forms.contains(f));
+        forms.dedup();
+        self.forms.extend(forms);
+        // Longest first, so that no shorter form leaves part of a longer one.
+        self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        let known = self
+            .forms
+            .iter()
+            .fold(text.to_owned(), |t, f| t.replace(f.as_str(), "(redacted)"));
+        mask_opaque(&known)
+    }
+}
+
+/// Runs of 20 or more base64, hex or percent-encoding characters that mix
+/// upper case, lower case and digits: tokens, keys and encoded credentials
+/// look like that; the words, codes and names a report needs do not.
+fn mask_opaque(text: &str) -> String {
+    let opaque = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '=' | '_' | '-' | '%');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(opaque) {
+        out.push_str(&rest[..start]);
+        let run = &rest[start..];
+        let end = run.find(|c: char| !opaque(c)).unwrap_or(run.len());
+        let word = &run[..end];
+        let mixed = [char::is_ascii_uppercase, char::is_ascii_lowercase, char::is_ascii_digit]
+            .iter()
+            .all(|class| word.chars().any(|c| class(&c)));
+        out.push_str(if word.len() >= 20 && mixed { "(redacted)" } else { word });
+        rest = &run[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -219,23 +264,57 @@ mod tests {
 
     #[test]
     fn verdict_needs_proof_and_no_failure() {
-        let mut r = Report::new("off-cluster", vec!["hunter2-pass".into()]);
-        r.add("registry", Class::Reachable, "answered 401");
+        let mut r = Report::new("off-cluster");
+        r.secret("hunter2-pass");
+        r.add(Step::Registry, Class::Reachable, "answered 401");
         assert!(!r.passed && r.verdict.is_some());
-        r.add("login", Class::AnonymousAccess, "200 without credentials");
+        r.add(Step::RegistryLogin, Class::AnonymousAccess, "200 without credentials");
+        r.add(Step::Platform, Class::Information, "a note");
         assert!(!r.passed);
-        r.add("push", Class::CredentialsAccepted, "the token hunter2-pass worked");
+        r.add(
+            Step::PushCheck,
+            Class::CredentialsAccepted,
+            "the token hunter2-pass worked",
+        );
         assert!(r.passed, "{}", r.table());
         assert!(!r.json().contains("hunter2") && !r.table().contains("hunter2"));
-        r.add("push", Class::NoPushPermission, "401");
-        assert!(!r.passed && r.failures().contains("no push permission"));
+        r.add(Step::PushCheck, Class::CredentialsWithheld, "another host");
+        assert!(!r.passed && r.failures().contains("credentials withheld"));
     }
 
     #[test]
-    fn secrets_learned_later_are_scrubbed_from_earlier_steps() {
-        let mut r = Report::new("ecr", vec![]);
-        r.add("token", Class::TokenIssued, "got tok-123456");
-        r.add_secret("tok-123456");
-        assert!(!r.table().contains("tok-123456"));
+    fn every_form_of_a_secret_is_scrubbed_also_from_earlier_steps() {
+        let mut r = Report::new("off-cluster");
+        let echoed = format!(
+            "Basic {} | {} | {} | user%3Apass%2Fword%3F | \"pass\\\"word\"",
+            STANDARD.encode("user:pass/word?"),
+            URL_SAFE_NO_PAD.encode("user:pass/word?"),
+            STANDARD_NO_PAD.encode("tok-123456")
+        );
+        r.add(Step::RegistryLogin, Class::CredentialsRejected, echoed);
+        r.credentials("user", "pass/word?");
+        r.secret("tok-123456");
+        r.secret("pass\"word");
+        let table = r.table();
+        assert!(!table.contains("dXNlcjpwYXNzL3dvcmQ"), "{table}");
+        assert!(!table.contains("%3Apass") && !table.contains("pass\\\"word"), "{table}");
+        assert!(!table.contains("dG9rLTEyMzQ1Ng"), "{table}");
+    }
+
+    #[test]
+    fn opaque_runs_are_masked_and_words_kept() {
+        let text = "InvalidClientTokenId SignatureDoesNotMatch us-west-2 arn:aws:iam::123456789012:user/ecr-none \
+                    workflow-registry-probe ya29.c0AfH6SMBx9qZ3kLmN0pQrStUv 2015-01-01";
+        let masked = mask_opaque(text);
+        assert!(
+            masked.contains("InvalidClientTokenId SignatureDoesNotMatch us-west-2"),
+            "{masked}"
+        );
+        assert!(
+            masked.contains("123456789012:user/ecr-none workflow-registry-probe"),
+            "{masked}"
+        );
+        assert!(masked.contains("ya29.(redacted) 2015-01-01"), "{masked}");
+        assert_eq!(mask_opaque("é ünï ✓"), "é ünï ✓");
     }
 }

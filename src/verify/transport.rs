@@ -3,7 +3,7 @@
 //! bounded timeouts, no redirects and no retries (a retried login can lock an
 //! account), plain `http://` only where the caller says the operator allowed
 //! it. Failures are classified for the report; an untrusted chain is named
-//! by its issuer.
+//! by its issuer. [`Origin`] is what decides where credentials may go.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -11,6 +11,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use rustls::pki_types::CertificateDer;
+use ureq::http::{self, Method};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 
 use super::clock;
@@ -33,7 +36,7 @@ pub struct TransportOptions {
 pub enum TransportError {
     #[error("cannot reach {url}: {why}")]
     Unreachable { url: String, why: String },
-    #[error("{url} presents a certificate chain issued by {issuer}, which this machine does not trust (give its CA with --ca-file)")]
+    #[error("{url} presents a certificate chain issued by {issuer}, which this machine does not trust (give its CA with --ca-file; every node's container runtime must trust it too)")]
     Untrusted { url: String, issuer: String },
     #[error("TLS with {url} failed: {why}")]
     Tls { url: String, why: String },
@@ -41,45 +44,91 @@ pub enum TransportError {
     PlainHttp { url: String },
 }
 
+/// The scheme, host and port of a URL: the unit credentials are bound to
+/// (docs/verify.md, "Where credentials go").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    https: bool,
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    /// The origin of an absolute `http(s)://` URL; `None` for anything else,
+    /// and for a URL with user information (`https://user@host`).
+    pub fn of(url: &str) -> Option<Origin> {
+        let uri: http::Uri = url.parse().ok()?;
+        let https = match uri.scheme_str()? {
+            "https" => true,
+            "http" => false,
+            _ => return None,
+        };
+        if uri.authority()?.as_str().contains('@') {
+            return None;
+        }
+        let host = uri.host()?.to_ascii_lowercase();
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        Some(Origin { https, host, port })
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        let host = self.host.trim_start_matches('[').trim_end_matches(']');
+        host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (scheme, default) = if self.https { ("https", 443) } else { ("http", 80) };
+        write!(f, "{scheme}://{}", self.host)?;
+        if self.port != default {
+            write!(f, ":{}", self.port)?;
+        }
+        Ok(())
+    }
+}
+
+/// RFC 3986's unreserved characters stay; everything else is encoded.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encode a query value.
+pub fn encode_query(s: &str) -> String {
+    utf8_percent_encode(s, QUERY).to_string()
+}
+
 /// An HTTP answer, whatever its status.
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub status: u16,
-    headers: Vec<(String, String)>,
+    headers: http::HeaderMap,
     pub body: String,
-    /// The server's `Date`, epoch seconds.
-    pub date: Option<i64>,
 }
 
 impl Reply {
     /// The first value of a header (names are case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// How far the local clock is from the server's, when it is beyond what
-    /// signatures tolerate.
+    /// How far the local clock is from the server's (its `Date`), when it is
+    /// beyond what signatures tolerate.
     pub fn skew(&self) -> Option<i64> {
-        let diff = clock::now() - self.date?;
+        let diff = clock::now() - clock::parse_http_date(self.header("date")?)?;
         (diff.abs() > clock::MAX_SKEW_SECONDS).then_some(diff)
     }
 }
 
 /// A request: method, URL, headers, optional body with its content type.
 pub struct Request<'a> {
-    pub method: &'a str,
-    pub url: &'a str,
-    pub headers: Vec<(&'a str, String)>,
-    pub body: Option<(&'a str, Vec<u8>)>,
-    /// The operator allowed plain http for this URL.
-    pub plain_http_ok: bool,
+    method: Method,
+    url: &'a str,
+    headers: Vec<(&'static str, String)>,
+    body: Option<(&'static str, Vec<u8>)>,
+    plain_http_ok: bool,
 }
 
 impl<'a> Request<'a> {
-    pub fn new(method: &'a str, url: &'a str) -> Self {
+    pub fn new(method: Method, url: &'a str) -> Self {
         Request {
             method,
             url,
@@ -89,16 +138,17 @@ impl<'a> Request<'a> {
         }
     }
 
-    pub fn header(mut self, name: &'a str, value: impl Into<String>) -> Self {
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
     }
 
-    pub fn body(mut self, content_type: &'a str, body: Vec<u8>) -> Self {
+    pub fn body(mut self, content_type: &'static str, body: Vec<u8>) -> Self {
         self.body = Some((content_type, body));
         self
     }
 
+    /// The operator allowed plain http for this URL.
     pub fn plain_http_ok(mut self, ok: bool) -> Self {
         self.plain_http_ok = ok;
         self
@@ -122,10 +172,9 @@ impl Transport {
         if let Some(path) = &options.ca_file {
             roots.extend(read_ca_file(path)?);
         }
-        let roots = Arc::new(roots);
         let tls = TlsConfig::builder()
             .provider(TlsProvider::Rustls)
-            .root_certs(RootCerts::Specific(roots))
+            .root_certs(RootCerts::Specific(Arc::new(roots)))
             .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .build();
         let t = Some(options.timeout);
@@ -150,73 +199,39 @@ impl Transport {
     /// Send one request, once.
     pub fn send(&self, req: Request<'_>) -> Result<Reply, TransportError> {
         let url = req.url;
-        if url.starts_with("http://") && !req.plain_http_ok {
-            return Err(TransportError::PlainHttp { url: url.into() });
+        let unreachable = |why: String| TransportError::Unreachable { url: url.into(), why };
+        match Origin::of(url) {
+            None => return Err(unreachable("not an http(s) URL".into())),
+            Some(o) if !o.https && !req.plain_http_ok => return Err(TransportError::PlainHttp { url: url.into() }),
+            Some(_) => {}
         }
-        if !url.starts_with("https://") && !url.starts_with("http://") {
-            return Err(TransportError::Unreachable {
-                url: url.into(),
-                why: "not an http(s) URL".into(),
-            });
+        let mut builder = http::Request::builder().method(req.method).uri(url);
+        for (name, value) in &req.headers {
+            builder = builder.header(*name, value.as_str());
         }
-        let result = match (req.method, req.body) {
-            ("GET", _) => {
-                let mut b = self.agent.get(url);
-                for (n, v) in &req.headers {
-                    b = b.header(*n, v.as_str());
-                }
-                b.call()
-            }
-            ("DELETE", _) => {
-                let mut b = self.agent.delete(url);
-                for (n, v) in &req.headers {
-                    b = b.header(*n, v.as_str());
-                }
-                b.call()
-            }
-            (_, body) => {
-                let mut b = self.agent.post(url);
-                for (n, v) in &req.headers {
-                    b = b.header(*n, v.as_str());
-                }
-                match body {
-                    Some((content_type, bytes)) => b.header("content-type", content_type).send(&bytes[..]),
-                    None => b.send_empty(),
-                }
-            }
+        let sent = match req.body {
+            Some((content_type, bytes)) => builder
+                .header("content-type", content_type)
+                .body(bytes)
+                .map(|r| self.agent.run(r)),
+            None => builder.body(()).map(|r| self.agent.run(r)),
         };
-        match result {
-            Ok(mut response) => {
-                let status = response.status().as_u16();
-                let headers: Vec<(String, String)> = response
-                    .headers()
-                    .iter()
-                    .map(|(n, v)| {
-                        (
-                            n.as_str().to_owned(),
-                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                        )
-                    })
-                    .collect();
-                let body = response
-                    .body_mut()
-                    .with_config()
-                    .limit(BODY_LIMIT)
-                    .read_to_string()
-                    .unwrap_or_default();
-                let date = headers
-                    .iter()
-                    .find(|(n, _)| n.eq_ignore_ascii_case("date"))
-                    .and_then(|(_, v)| clock::parse_http_date(v));
-                Ok(Reply {
-                    status,
-                    headers,
-                    body,
-                    date,
-                })
-            }
-            Err(e) => Err(self.classify(url, e)),
-        }
+        let mut response = match sent {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) => return Err(self.classify(url, e)),
+            Err(e) => return Err(unreachable(e.to_string())),
+        };
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(BODY_LIMIT)
+            .read_to_string()
+            .unwrap_or_default();
+        Ok(Reply {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body,
+        })
     }
 
     fn classify(&self, url: &str, e: ureq::Error) -> TransportError {
@@ -247,17 +262,10 @@ impl Transport {
     /// Connect once more, without a proxy, only to read who issued the
     /// server's certificate: the handshake is abandoned at the certificate.
     fn issuer_of(&self, url: &str) -> Option<String> {
-        let proxied = ureq::Proxy::try_from_env()
-            .is_some_and(|p| url.parse::<ureq::http::Uri>().is_ok_and(|uri| !p.is_no_proxy(&uri)));
-        if proxied {
-            return None;
-        }
-        let authority = url.strip_prefix("https://")?.split('/').next()?;
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, p.parse().ok()?),
-            _ => (authority, 443u16),
-        };
-        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let proxied =
+            ureq::Proxy::try_from_env().is_some_and(|p| url.parse::<http::Uri>().is_ok_and(|uri| !p.is_no_proxy(&uri)));
+        let origin = Origin::of(url).filter(|o| o.https && !proxied)?;
+        let host = origin.host.trim_start_matches('[').trim_end_matches(']');
         let seen = Arc::new(Mutex::new(None));
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ClientConfig::builder_with_provider(provider)
@@ -268,7 +276,7 @@ impl Transport {
             .with_no_client_auth();
         let name = rustls::pki_types::ServerName::try_from(host.to_owned()).ok()?;
         let mut conn = rustls::ClientConnection::new(Arc::new(config), name).ok()?;
-        let addr = (host, port).to_socket_addrs().ok()?.next()?;
+        let addr = (host, origin.port).to_socket_addrs().ok()?.next()?;
         let mut sock = TcpStream::connect_timeout(&addr, self.timeout).ok()?;
         sock.set_read_timeout(Some(self.timeout)).ok()?;
         sock.set_write_timeout(Some(self.timeout)).ok()?;
@@ -304,8 +312,8 @@ struct RecordIssuer {
 impl rustls::client::danger::ServerCertVerifier for RecordIssuer {
     fn verify_server_cert(
         &self,
-        end_entity: &rustls::pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
         _server_name: &rustls::pki_types::ServerName<'_>,
         _ocsp: &[u8],
         _now: rustls::pki_types::UnixTime,
@@ -321,7 +329,7 @@ impl rustls::client::danger::ServerCertVerifier for RecordIssuer {
     fn verify_tls12_signature(
         &self,
         _message: &[u8],
-        _cert: &rustls::pki_types::CertificateDer<'_>,
+        _cert: &CertificateDer<'_>,
         _dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
         Err(rustls::Error::General("issuer probe only".into()))
@@ -330,7 +338,7 @@ impl rustls::client::danger::ServerCertVerifier for RecordIssuer {
     fn verify_tls13_signature(
         &self,
         _message: &[u8],
-        _cert: &rustls::pki_types::CertificateDer<'_>,
+        _cert: &CertificateDer<'_>,
         _dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
         Err(rustls::Error::General("issuer probe only".into()))
@@ -347,35 +355,28 @@ impl rustls::client::danger::ServerCertVerifier for RecordIssuer {
 fn tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = der.split_first()?;
     let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
+    let (len, rest) = match first {
+        0..=0x7f => (usize::from(first), rest),
+        0x81..=0x84 => {
+            let (bytes, rest) = rest.split_at_checked(usize::from(first & 0x7f))?;
+            (bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b)), rest)
         }
-        let len = rest
-            .get(..n)?
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        (len, rest.get(n..)?)
+        _ => return None,
     };
-    Some((tag, rest.get(..len)?, rest.get(len..)?))
+    let (content, rest) = rest.split_at_checked(len)?;
+    Some((tag, content, rest))
 }
 
-/// The issuer of a DER certificate as `CN=…, O=…` (the attributes people read).
+/// The issuer of a DER certificate as `CN=…, O=…` (the attributes people
+/// read). webpki parses the certificate; its issuer Name is a sequence of
+/// SETs of (OID, value) that this walks.
 pub fn issuer_name(cert: &[u8]) -> Option<String> {
-    let (_, certificate, _) = tlv(cert)?;
-    let (_, tbs, _) = tlv(certificate)?;
-    let (tag, _, mut rest) = tlv(tbs)?;
-    if tag == 0xa0 {
-        rest = tlv(rest)?.2; // the version was explicit: skip the serial too
-    }
-    let (_, _, rest) = tlv(rest)?; // signature algorithm
-    let (_, mut issuer, _) = tlv(rest)?;
+    let der = CertificateDer::from(cert);
+    let cert = webpki::EndEntityCert::try_from(&der).ok()?;
+    let mut names = cert.issuer();
     let mut parts = Vec::new();
-    while let Some((_, set, next)) = tlv(issuer) {
-        issuer = next;
+    while let Some((_, set, next)) = tlv(names) {
+        names = next;
         let (_, attribute, _) = tlv(set)?;
         let (_, oid, value) = tlv(attribute)?;
         let (_, value, _) = tlv(value)?;
@@ -407,5 +408,36 @@ mod tests {
             let junk: Vec<u8> = (0..n).map(|i| (i * 37 % 256) as u8).collect();
             let _ = issuer_name(&junk);
         }
+    }
+
+    #[test]
+    fn query_encoding() {
+        assert_eq!(
+            encode_query("repository:deis/probe:pull,push"),
+            "repository%3Adeis%2Fprobe%3Apull%2Cpush"
+        );
+        assert_eq!(encode_query("a-b.c_d~é"), "a-b.c_d~%C3%A9");
+    }
+
+    #[test]
+    fn origins_bind_scheme_host_and_port() {
+        let o = |u: &str| Origin::of(u).map(|o| o.to_string());
+        assert_eq!(o("https://Quay.IO/v2/"), Some("https://quay.io".into()));
+        assert_eq!(Origin::of("https://quay.io:443/x"), Origin::of("https://quay.io"));
+        assert_ne!(Origin::of("http://quay.io"), Origin::of("https://quay.io"));
+        assert_ne!(Origin::of("https://quay.io:8443"), Origin::of("https://quay.io"));
+        assert_eq!(o("http://127.0.0.1:5000/v2/"), Some("http://127.0.0.1:5000".into()));
+        assert_eq!(o("http://[::1]:80/x"), Some("http://[::1]".into()));
+        for bad in [
+            "ftp://quay.io",
+            "quay.io/v2/",
+            "/v2/",
+            "https://user@quay.io",
+            "https://u:p@quay.io/",
+        ] {
+            assert_eq!(Origin::of(bad), None, "{bad}");
+        }
+        assert!(Origin::of("http://[::1]:80").unwrap().is_loopback());
+        assert!(!Origin::of("http://127.0.0.1.evil.com").unwrap().is_loopback());
     }
 }

@@ -4,10 +4,14 @@ usage: google_token.py PORT PUBLIC_KEY.pem ACCESS_TOKEN REQUEST_LOG [SKEW_SECOND
 The assertion is checked with google-auth's own verifier (google.auth.jwt.decode:
 RS256 signature against the key, `aud`, `iat`/`exp`). Answers are shaped like
 Google's: 200 {"access_token","expires_in","token_type"} or 400 invalid_grant
-with Google's wording. Every request appends one line to REQUEST_LOG (so a test
-can prove that nothing was sent). SKEW_SECONDS shifts this peer's clock (and
-its Date header), to stand for a machine whose clock is off. 127.0.0.1 only.
+with Google's wording. The access token names the scope it was minted for:
+ACCESS_TOKEN-rw for devstorage.read_write (the stock refresher's), -cp for
+cloud-platform, -other for anything else. Every request appends one line
+"PATH SCOPE" to REQUEST_LOG (so a test can prove what was asked for, or that
+nothing was sent). SKEW_SECONDS shifts this peer's clock (and its Date header),
+to stand for a machine whose clock is off. 127.0.0.1 only.
 """
+import base64
 import datetime
 import email.utils
 import json
@@ -24,6 +28,8 @@ PUBLIC_KEY = open(sys.argv[2]).read()
 ACCESS_TOKEN = sys.argv[3]
 REQUEST_LOG = sys.argv[4]
 SKEW = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+SCOPE_SUFFIX = {"https://www.googleapis.com/auth/devstorage.read_write": "rw",
+                "https://www.googleapis.com/auth/cloud-platform": "cp"}
 AUDIENCES = [f"http://127.0.0.1:{PORT}/token", "https://oauth2.googleapis.com/token"]
 
 if SKEW:
@@ -45,13 +51,17 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(json.dumps(body).encode())
 
     def do_POST(self):
-        with open(REQUEST_LOG, "a") as log:
-            log.write(self.path + "\n")
         length = int(self.headers.get("Content-Length", "0"))
         form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        assertion = form.get("assertion", [""])[0]
+        try:
+            asked = json.loads(base64.urlsafe_b64decode(assertion.split(".")[1] + "==")).get("scope", "")
+        except (ValueError, IndexError):
+            asked = ""
+        with open(REQUEST_LOG, "a") as log:
+            log.write(f"{self.path} {asked}\n")
         if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"]:
             return self.reply(400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type"})
-        assertion = form.get("assertion", [""])[0]
         try:
             claims = jwt.decode(assertion, certs=PUBLIC_KEY, audience=AUDIENCES)
         except ValueError as e:
@@ -66,7 +76,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(400, {"error": "invalid_grant", "error_description": "Invalid JWT: " + text[:80]})
         if not claims.get("scope"):
             return self.reply(400, {"error": "invalid_scope", "error_description": "Empty or missing scope not allowed."})
-        self.reply(200, {"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"})
+        suffix = SCOPE_SUFFIX.get(claims["scope"], "other")
+        self.reply(200, {"access_token": f"{ACCESS_TOKEN}-{suffix}", "expires_in": 3599, "token_type": "Bearer"})
 
 
 HTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
