@@ -385,6 +385,48 @@ fn vary(fixture: &Fixture, rng: &mut Rng) -> (Vec<Json>, Config) {
                        "env": [{"name": var, "value": "on-cluster"}]}], "restartPolicy": "Never"}}}}),
         );
     }
+    if rng.chance(6) {
+        // A registry component an earlier run generated in a namespace that
+        // is no longer Workflow's: an orphan, removed; or, when nothing else
+        // says where Workflow runs, the evidence of it.
+        docs.push(json!({"apiVersion": "v1", "kind": "ServiceAccount",
+            "metadata": {"name": if fixture.drycc { "drycc-registry" } else { "deis-registry-token-refresher" },
+                         "namespace": "old-workflow",
+                         "labels": {"registry.deis.io/generated-by": "workflow-registry"}}}));
+    }
+    match rng.below(40) {
+        0 => {
+            // The other platform's builder beside: two platforms (exit 1)
+            // unless --platform says which.
+            let (name, image) = if fixture.drycc {
+                ("deis-builder", "hephy/builder:v2.23.0")
+            } else {
+                ("drycc-builder", "registry.drycc.cc/drycc/builder:canary")
+            };
+            docs.push(
+                json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+                "spec": {"template": {"spec": {"containers": [{"name": name, "image": image}]}}}}),
+            );
+        }
+        1 => {
+            // No platform the tool knows: nothing changes, whatever the Secrets' names.
+            docs.retain(|d| {
+                d["kind"] == "ConfigMap"
+                    || d["kind"] == "Service" && !d["metadata"]["name"].as_str().unwrap_or("").contains("registry")
+            });
+            docs.push(
+                json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "registry-secret"},
+                             "data": {"password": "eA=="}}),
+            );
+        }
+        2 | 3 => {
+            // Helm 4's `separate` strategy: the hooks pass holds hooks only.
+            for d in docs.iter_mut().filter(|d| d.is_object()) {
+                d["metadata"]["annotations"]["helm.sh/hook"] = json!("pre-install");
+            }
+        }
+        _ => {}
+    }
     for _ in 0..rng.below(3) {
         if rng.chance(35) {
             wrap_in_list(rng, &mut docs);
@@ -978,6 +1020,7 @@ fn plain_block_style_means_what_the_model_says() {
 fn escaped_and_tagged_names_mean_what_the_model_says() {
     let spelled = Palette {
         spellings: true,
+        tagged_keys: true,
         flow: true,
         comments: true,
         ..Palette::default()
@@ -1154,4 +1197,14 @@ fn finding_12_a_value_key_written_as_binary_is_replaced_not_doubled() {
                  containers:\n      - name: deis-builder\n        env:\n        - name: DEIS_REGISTRY_LOCATION\n          \
                  !!binary dmFsdWU=: on-cluster\n";
     hand_case(input, &off_cluster());
+}
+
+#[test]
+fn finding_10b_a_value_replaced_before_a_document_end_marker_is_configured() {
+    let input = format!(
+        "kind: ClusterRoleBinding\nmetadata: {{name: \"deis:deis-registry-token-refresher\"}}\n\
+         roleRef: {{kind: ClusterRole, name: \"deis:deis-registry-token-refresher\"}}\nsubjects:\n  - kind: ServiceAccount\n    \
+         name: deis-registry-token-refresher\n    namespace: >2-\n      elsewhere\n...\n---\n{DEIS_BUILDER}"
+    );
+    hand_case(&input, &location("ecr"));
 }

@@ -1415,6 +1415,15 @@ fn merge_keys(plan: &mut Plan<'_>, i: usize, keys: &[(&str, String)]) {
 
 /// What the output must decode to, or the refusals one of which must end the run.
 pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusals> {
+    // SPEC 1.2: a configured refresh time is validated before any manifest is read.
+    let token = config.token_refresh_time.as_str();
+    if !token.is_empty()
+        && config
+            .lifetime()
+            .is_some_and(|l| positive(token).is_none_or(|m| m >= l))
+    {
+        return Err(vec![Refusal::TokenRefreshTime { configured: true }]);
+    }
     if docs.iter().any(unreadable) {
         return Err(vec![Refusal::Unreadable]);
     }

@@ -57,6 +57,8 @@ pub struct Palette {
     pub trailing_commas: bool,
     /// Strings and keys spelled with escapes, escaped line breaks, `!!binary`.
     pub spellings: bool,
+    /// Keys too spelled with `!!binary` and `!!str` tags (not only escapes).
+    pub tagged_keys: bool,
 }
 
 impl Palette {
@@ -71,6 +73,7 @@ impl Palette {
             crlf: true,
             trailing_commas: true,
             spellings: true,
+            tagged_keys: false,
         }
     }
 }
@@ -225,7 +228,12 @@ impl Writer<'_> {
             return None;
         }
         let engine = base64::engine::general_purpose::STANDARD;
-        Some(match self.rng.below(if key { 3 } else { 4 }) {
+        let choices = match (key, self.palette.tagged_keys) {
+            (true, true) => 3,
+            (true, false) => 1,
+            (false, _) => 4,
+        };
+        Some(match self.rng.below(choices) {
             0 => escaped(s, self.rng),
             1 => format!("!!binary {}", base64::Engine::encode(&engine, s)),
             2 => format!("!!str {}", escaped(s, self.rng)),
