@@ -1208,3 +1208,20 @@ fn finding_10b_a_value_replaced_before_a_document_end_marker_is_configured() {
     );
     hand_case(&input, &location("ecr"));
 }
+
+#[test]
+fn finding_13_drycc_without_its_builder_gets_a_builder_secret() {
+    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: drycc-controller-api, namespace: drycc}\n\
+                 spec: {template: {spec: {containers: [{name: drycc-controller-api, image: registry.drycc.cc/drycc/controller:canary, \
+                 env: [{name: DRYCC_REGISTRY_LOCATION, value: on-cluster}]}]}}}\n";
+    hand_case(input, &off_cluster());
+}
+
+#[test]
+fn finding_14_the_only_item_of_a_list_ending_with_an_empty_value_is_removed() {
+    let input = format!(
+        "{DEIS_BUILDER}---\nkind: Service\nmetadata: {{name: deis-registry, namespace: deis}}\n---\napiVersion: v1\nkind: List\n\
+         items:\n- kind: ServiceAccount\n  metadata: {{name: deis-registry-token-refresher}}\n  x:\n"
+    );
+    hand_case(&input, &location("on-cluster"));
+}

@@ -1038,8 +1038,12 @@ fn deis(plan: &mut Plan<'_>) {
         plan.ours(Role::Credentials).into_iter().for_each(|i| plan.remove(i));
     } else if let Some(i) = plan.keep_one(Role::Credentials, REGISTRY_SECRET) {
         let doc = plan.edit(i, "");
-        merge(doc, &json!({"metadata": secret_meta(config), "type": "Opaque"}));
+        merge(doc, &json!({"metadata": secret_meta(config)}));
         let obj = doc.as_object_mut().expect("a Secret");
+        // No type is Opaque (the API server's default).
+        if obj.get("type").and_then(Json::as_str).is_some_and(|t| t != "Opaque") {
+            obj.insert("type".into(), json!("Opaque"));
+        }
         obj.insert("data".into(), deis_secret_data(config));
         obj.remove("stringData");
         plan.place(i);
@@ -1297,9 +1301,12 @@ fn drycc(plan: &mut Plan<'_>) {
             plan.remove(i);
         }
     }
+    // "on-cluster on a render without the registry": read as a render with
+    // the builder (the registry's client) and without the registry
+    // (model-findings.md, D1).
     let registry = plan.ours(Role::Registry);
-    let workloads = !plan.ours(Role::Builder).is_empty() || !plan.ours(Role::Controller).is_empty();
-    if location == "on-cluster" && workloads && registry.is_empty() && plan.additions_allowed {
+    let builder = !plan.ours(Role::Builder).is_empty();
+    if location == "on-cluster" && builder && registry.is_empty() && plan.additions_allowed {
         plan.refuse(Refusal::OnClusterWithoutRegistry);
     }
     let host = config.value("hostname");
