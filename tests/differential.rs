@@ -385,6 +385,34 @@ fn vary(fixture: &Fixture, rng: &mut Rng) -> (Vec<Json>, Config) {
                        "env": [{"name": var, "value": "on-cluster"}]}], "restartPolicy": "Never"}}}}),
         );
     }
+    if rng.chance(8) {
+        // --target: a workload of the input (any of its containers, or one),
+        // or one that is not there (a warning).
+        let workloads: Vec<(String, String, String)> = docs
+            .iter()
+            .filter(|d| d["kind"] == "Deployment" || d["kind"] == "StatefulSet")
+            .filter_map(|d| {
+                let c = d.pointer("/spec/template/spec/containers/0/name")?.as_str()?;
+                Some((
+                    d["kind"].as_str()?.to_owned(),
+                    d["metadata"]["name"].as_str()?.to_owned(),
+                    c.to_owned(),
+                ))
+            })
+            .collect();
+        let target = match (rng.below(3), workloads.is_empty()) {
+            (0, _) | (_, true) => "Deployment/nowhere".to_owned(),
+            (1, false) => {
+                let (k, n, _) = rng.pick(&workloads);
+                format!("{}/{n}", k.to_lowercase())
+            }
+            _ => {
+                let (k, n, c) = rng.pick(&workloads);
+                format!("{k}/{n}/{c}")
+            }
+        };
+        config.targets.push(target);
+    }
     if rng.chance(6) {
         // A registry component an earlier run generated in a namespace that
         // is no longer Workflow's: an orphan, removed; or, when nothing else
@@ -532,6 +560,25 @@ fn vary_deis(docs: &mut Vec<Json>, config: &mut Config, rng: &mut Rng) {
             }
         }
     }
+    if rng.chance(10) {
+        // The chart's prefix: the controller's own (they disagree, or agree on another).
+        let prefix = *rng.pick(&["team", "private-registry"]);
+        for d in docs.iter_mut().filter(|d| is(d, "Deployment", "deis-controller")) {
+            for c in containers_mut(d) {
+                for e in c["env"].as_array_mut().into_iter().flatten() {
+                    if e["name"] == "DEIS_REGISTRY_SECRET_PREFIX" {
+                        *e = json!({"name": "DEIS_REGISTRY_SECRET_PREFIX", "value": prefix});
+                    }
+                }
+            }
+        }
+    }
+    if rng.chance(8) {
+        // The chart's registry-secret as a Helm hook, the only copy.
+        for d in docs.iter_mut().filter(|d| is(d, "Secret", "registry-secret")) {
+            d["metadata"]["annotations"]["helm.sh/hook"] = json!("pre-install,pre-upgrade");
+        }
+    }
     // The builder's env: by valueFrom, duplicated, missing.
     let variant = rng.below(5);
     for d in docs.iter_mut() {
@@ -552,7 +599,7 @@ fn vary_deis(docs: &mut Vec<Json>, config: &mut Config, rng: &mut Rng) {
 
 fn vary_drycc(docs: &mut Vec<Json>, config: &mut Config, rng: &mut Rng) {
     if config.location == "off-cluster" && rng.chance(15) {
-        let host = *rng.pick(&["10.1.2.3:5000", "192.168.10.4", "registry.drycc.svc", "docker.io"]);
+        let host = *rng.pick(&["10.1.2.3:5000", "192.168.10.4", "registry.drycc.svc", "docker.io", ""]);
         config.secret_data[0].1 = host.to_owned();
     }
     let is_builder = |d: &Json| is(d, "Deployment", "drycc-builder");
@@ -1224,4 +1271,11 @@ fn finding_14_the_only_item_of_a_list_ending_with_an_empty_value_is_removed() {
          items:\n- kind: ServiceAccount\n  metadata: {{name: deis-registry-token-refresher}}\n  x:\n"
     );
     hand_case(&input, &location("on-cluster"));
+}
+
+#[test]
+fn finding_15_drycc_off_cluster_to_docker_hub_as_docker_io() {
+    let mut config = off_cluster();
+    config.secret_data[0].1 = "docker.io".into();
+    hand_case(DRYCC, &config);
 }

@@ -50,6 +50,8 @@ pub struct Config {
     pub keep_on_cluster_registry: bool,
     /// `--platform deis|drycc`.
     pub platform: Option<&'static str>,
+    /// `--target KIND/NAME[/CONTAINER]`.
+    pub targets: Vec<String>,
 }
 
 impl Config {
@@ -129,6 +131,9 @@ impl Config {
         }
         if let Some(p) = self.platform {
             args.extend(["--platform".to_owned(), p.to_owned()]);
+        }
+        for t in &self.targets {
+            args.extend(["--target".to_owned(), t.clone()]);
         }
         args
     }
@@ -697,6 +702,14 @@ impl Plan<'_> {
         self.objects.iter().any(|o| o.ours && o.role != Role::Other)
     }
 
+    /// Whether `--target` chooses container `c` of object `v`.
+    fn targeted(&self, v: &Json, c: &Json) -> bool {
+        self.config.targets.iter().any(|t| {
+            let parts: Vec<&str> = t.split('/').collect();
+            parts[0].eq_ignore_ascii_case(kind(v)) && parts[1] == name(v) && parts.get(2).is_none_or(|n| *n == cname(c))
+        })
+    }
+
     /// "Registry consumers": (object, container pointer) of Workflow's
     /// objects, removed ones included.
     fn consumers(&self) -> Vec<(usize, String)> {
@@ -714,13 +727,11 @@ impl Plan<'_> {
             let legacy = kind(&o.v) == "ReplicationController"
                 && at(&o.v, &["spec", "replicas"]) == Some(&json!(0))
                 && !all.iter().any(|(_, c, _)| carries(c));
-            if !legacy {
-                out.extend(
-                    all.iter()
-                        .filter(|(_, c, _)| carries(c) || component(c))
-                        .map(|(p, _, _)| (i, p.clone())),
-                );
-            }
+            out.extend(
+                all.iter()
+                    .filter(|(_, c, _)| self.targeted(&o.v, c) || (!legacy && (carries(c) || component(c))))
+                    .map(|(p, _, _)| (i, p.clone())),
+            );
         }
         out
     }
