@@ -8,9 +8,7 @@ mod document;
 pub mod resource;
 
 pub use document::{describe, parse_stream, source_file, Document, InputError};
-pub use resource::{Body, Container, EnvValue, EnvVar, Pod, Resource};
-
-use serde_json::Value as Json;
+pub use resource::{Body, Container, EnvValue, EnvVar, Pod, Reading, Resource};
 
 use crate::par;
 use crate::yaml::edit::{detect_seq_indent, line_of};
@@ -94,9 +92,8 @@ pub struct Manifest<'a> {
 }
 
 impl<'a> Manifest<'a> {
-    /// Read `stream`; `selects` is the operator's `--select` over each
-    /// object as decoded. The first error in stream order is reported.
-    pub fn read(stream: &'a str, selects: &(dyn Fn(&Json) -> bool + Sync)) -> Result<Manifest<'a>, InputError> {
+    /// Read `stream`. The first error in stream order is reported.
+    pub fn read(stream: &'a str, reading: Reading<'_>) -> Result<Manifest<'a>, InputError> {
         let mut manifest = Manifest {
             pieces: Vec::new(),
             has_content: false,
@@ -109,7 +106,7 @@ impl<'a> Manifest<'a> {
         while chunks.peek().is_some() {
             batch.clear();
             batch.extend(chunks.by_ref().take(BATCH));
-            for read in par::try_map(&batch, |&(index, chunk)| read_chunk(index, chunk, selects))? {
+            for read in par::try_map(&batch, |&(index, chunk)| read_chunk(index, chunk, reading))? {
                 manifest.push(read, stream);
             }
         }
@@ -170,11 +167,7 @@ struct Read<'a> {
     crlf: bool,
 }
 
-fn read_chunk<'a>(
-    index: usize,
-    chunk: Chunk<'a>,
-    selects: &(dyn Fn(&Json) -> bool + Sync),
-) -> Result<Read<'a>, InputError> {
+fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Result<Read<'a>, InputError> {
     let mut read = Read {
         chunk,
         doc: None,
@@ -202,7 +195,7 @@ fn read_chunk<'a>(
     let decoded = yaml11::decode_with(&root, features)
         .map_err(|e| unreadable(e.line, format!("Kubernetes cannot read this document: {}", e.message)))?;
     let resources =
-        Resource::read_all(&decoded, selects).map_err(|e| unreadable(line_of(&root, &e.path), e.message))?;
+        Resource::read_all(&decoded, reading).map_err(|e| unreadable(line_of(&root, &e.path), e.message))?;
     read.content = true;
     read.plain_content = resources.is_empty() || resources.iter().any(|r| !r.is_hook());
     if resources.iter().any(Resource::may_matter) {
@@ -231,7 +224,7 @@ mod tests {
     use super::*;
 
     fn read(s: &str) -> Manifest<'_> {
-        Manifest::read(s, &|_| false).unwrap()
+        Manifest::read(s, Reading::PLAIN).unwrap()
     }
 
     #[test]
@@ -274,9 +267,9 @@ mod tests {
 
     #[test]
     fn documents_kubernetes_cannot_read_are_refused_at_their_line() {
-        let e = Manifest::read("a: 1\n---\nkind: A\nmetadata:\n  namespace: 2\n", &|_| false).unwrap_err();
+        let e = Manifest::read("a: 1\n---\nkind: A\nmetadata:\n  namespace: 2\n", Reading::PLAIN).unwrap_err();
         assert_eq!((e.document.as_str(), e.line), ("document 1 (A)", 5), "{e}");
-        let e = Manifest::read("kind: A\n? [x]\n: 1\n", &|_| false).unwrap_err();
+        let e = Manifest::read("kind: A\n? [x]\n: 1\n", Reading::PLAIN).unwrap_err();
         assert!(e.message.contains("Kubernetes cannot read"), "{e}");
     }
 

@@ -33,10 +33,10 @@ pub struct Resource {
     pub name: String,
     /// `None` when absent, null or empty.
     pub namespace: Option<String>,
-    /// The labels whose values are strings.
-    pub labels: Vec<(String, String)>,
-    /// The annotations whose values are strings.
-    pub annotations: Vec<(String, String)>,
+    /// The labels the tool reads (see [`Reading`]), when they are strings.
+    pub labels: Vec<(&'static str, String)>,
+    /// The annotations the tool reads, when they are strings.
+    pub annotations: Vec<(&'static str, String)>,
     /// Whether a `--select` query selects the object.
     pub selected: bool,
     pub body: Body,
@@ -45,25 +45,30 @@ pub struct Resource {
 /// What the registry configuration reads of each kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
-    Workload(Pod),
-    Secret(Secret),
+    Workload(Box<Pod>),
+    Secret(Box<Secret>),
     ServiceAccount {
         /// `automountServiceAccountToken`, when it is a boolean.
         automount: Option<bool>,
     },
-    ClusterRole {
-        rules: Json,
-        aggregated: bool,
-    },
+    ClusterRole(Box<ClusterRole>),
     /// A RoleBinding or ClusterRoleBinding.
-    Binding {
-        role_ref: Option<(String, String)>,
-        subjects: Vec<Subject>,
-    },
-    Service {
-        selector: Vec<(String, String)>,
-    },
+    Binding(Box<Binding>),
+    Service,
     Other,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterRole {
+    /// `rules`, of a role whose content the tool reads (see [`Reading`]).
+    pub rules: Json,
+    pub aggregated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub role_ref: Option<(String, String)>,
+    pub subjects: Vec<Subject>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +81,8 @@ pub struct Subject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secret {
     pub secret_type: String,
-    /// `data`, values as written (base64), in document order.
+    /// `data`, values as written (base64), in document order; values empty
+    /// for a Secret whose content the tool does not read (see [`Reading`]).
     pub data: Vec<(String, String)>,
     /// Whether a non-empty `stringData` is present (merged over `data`).
     pub string_data: bool,
@@ -84,8 +90,8 @@ pub struct Secret {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pod {
-    /// Where the pod spec stands in the document.
-    pub path: Vec<Seg>,
+    /// Where the pod spec stands in the object.
+    pub spec: &'static [&'static str],
     /// `serviceAccountName`, else the deprecated `serviceAccount`.
     pub service_account: Option<String>,
     pub automount: Option<bool>,
@@ -93,18 +99,25 @@ pub struct Pod {
     pub scaled_to_zero: bool,
     /// Init containers first, then containers.
     pub containers: Vec<Container>,
+    /// The volumes the tool reads (see [`Reading`]).
     pub volumes: Vec<Volume>,
+    /// Whether no two volumes of the pod share a name.
+    pub volume_names_unique: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Container {
-    /// Where the container stands in the document.
-    pub path: Vec<Seg>,
-    pub name: String,
     pub init: bool,
+    /// Its position in `initContainers` or `containers`.
+    pub index: usize,
+    pub name: String,
     pub image: Option<String>,
+    /// The variables the tool reads (see [`Reading`]).
     pub env: Vec<EnvVar>,
+    /// The mounts the tool reads: at the paths it reads, or of the volumes.
     pub mounts: Vec<Mount>,
+    /// Whether no two mounts of the container share a path.
+    pub mount_paths_unique: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +159,36 @@ pub struct Unreadable {
     pub message: String,
 }
 
+/// What the reader keeps besides each kind's facts: the operator's
+/// `--select` over each object, and the labels and annotations read later.
+#[derive(Clone, Copy)]
+pub struct Reading<'r> {
+    pub selects: &'r (dyn Fn(&Json) -> bool + Sync),
+    pub labels: &'static [&'static str],
+    pub annotations: &'static [&'static str],
+    /// The environment variables whose entries are kept.
+    pub env: &'static [&'static str],
+    /// The Secrets and ClusterRoles (by name) whose content (data values,
+    /// rules) is kept.
+    pub contents: &'r [&'r str],
+    /// The mounts (by path) and volumes (by name) kept.
+    pub mount_paths: &'static [&'static str],
+    pub volumes: &'static [&'static str],
+}
+
+impl Reading<'_> {
+    /// Nothing selected, only Helm's hook annotation kept.
+    pub const PLAIN: Reading<'static> = Reading {
+        selects: &|_| false,
+        labels: &[],
+        annotations: &[HOOK_ANNOTATION],
+        env: &[],
+        contents: &[],
+        mount_paths: &[],
+        volumes: &[],
+    };
+}
+
 /// How deep lists of lists are read.
 const MAX_LIST_DEPTH: usize = 8;
 
@@ -153,9 +196,9 @@ impl Resource {
     /// The objects of a decoded document: itself, or the items of a list.
     /// A kind, name or namespace that Kubernetes cannot read as text is
     /// refused: whose the document is could not be told.
-    pub fn read_all(doc: &Json, selects: &dyn Fn(&Json) -> bool) -> Result<Vec<Resource>, Unreadable> {
+    pub fn read_all(doc: &Json, reading: Reading<'_>) -> Result<Vec<Resource>, Unreadable> {
         let mut out = Vec::new();
-        read_into(doc, Vec::new(), selects, &mut out, 0)?;
+        read_into(doc, Vec::new(), reading, &mut out, 0)?;
         // Kept for the whole run, one per document: no spare capacity.
         out.shrink_to_fit();
         Ok(out)
@@ -166,6 +209,22 @@ impl Resource {
             Body::Workload(pod) => Some(pod),
             _ => None,
         }
+    }
+
+    /// Where its pod spec stands in the document (`spec.template.spec`).
+    pub fn pod_path(&self) -> Vec<Seg> {
+        let spec = self.pod().map_or(&[][..], |p| p.spec);
+        let mut at = self.path.clone();
+        at.extend(spec.iter().map(|k| Seg::Key((*k).into())));
+        at
+    }
+
+    /// Where container `c` of its pod stands in the document.
+    pub fn container_path(&self, c: &Container) -> Vec<Seg> {
+        let mut at = self.pod_path();
+        let list = if c.init { "initContainers" } else { "containers" };
+        at.extend([Seg::Key(list.into()), Seg::Index(c.index)]);
+        at
     }
 
     pub fn label(&self, key: &str) -> Option<&str> {
@@ -193,14 +252,14 @@ impl Resource {
     }
 }
 
-fn lookup<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+fn lookup<'a>(pairs: &'a [(&'static str, String)], key: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
 }
 
 fn read_into(
     doc: &Json,
     path: Vec<Seg>,
-    selects: &dyn Fn(&Json) -> bool,
+    reading: Reading<'_>,
     out: &mut Vec<Resource>,
     depth: usize,
 ) -> Result<(), Unreadable> {
@@ -215,7 +274,7 @@ fn read_into(
         for (i, item) in items.iter().enumerate() {
             let mut item_path = path.clone();
             item_path.extend([Seg::Key("items".into()), Seg::Index(i)]);
-            read_into(item, item_path, selects, out, depth + 1)?;
+            read_into(item, item_path, reading, out, depth + 1)?;
         }
         return Ok(());
     }
@@ -224,12 +283,17 @@ fn read_into(
     }
     let name = text_at(doc, &path, &["metadata", "name"])?.unwrap_or_default();
     let namespace = text_at(doc, &path, &["metadata", "namespace"])?.filter(|ns| !ns.is_empty());
-    let metadata = |key: &str| string_pairs(doc.get("metadata").and_then(|m| m.get(key)));
-    let body = read_body(&kind, doc, &path);
+    let metadata = |key: &str, read: &'static [&'static str]| -> Vec<(&'static str, String)> {
+        let map = doc.get("metadata").and_then(|m| m.get(key));
+        read.iter()
+            .filter_map(|k| Some((*k, map?.get(*k)?.as_str()?.to_owned())))
+            .collect()
+    };
+    let body = read_body(&kind, &name, doc, reading);
     out.push(Resource {
-        labels: metadata("labels"),
-        annotations: metadata("annotations"),
-        selected: selects(doc),
+        labels: metadata("labels", reading.labels),
+        annotations: metadata("annotations", reading.annotations),
+        selected: (reading.selects)(doc),
         body,
         kind,
         name,
@@ -286,33 +350,45 @@ fn string_pairs(v: Option<&Json>) -> Vec<(String, String)> {
     })
 }
 
-fn read_body(kind: &str, doc: &Json, path: &[Seg]) -> Body {
+fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
     if let Some((_, pod_path)) = WORKLOADS.iter().find(|(k, _)| *k == kind) {
         let Some(spec) = pod_path.iter().try_fold(doc, |v, k| v.get(k)).filter(|s| s.is_object()) else {
             return Body::Other;
         };
-        let mut at = path.to_vec();
-        at.extend(pod_path.iter().map(|k| Seg::Key((*k).into())));
         let replicas = doc.get("spec").and_then(|s| s.get("replicas"));
-        return Body::Workload(read_pod(spec, at, replicas.and_then(Json::as_i64) == Some(0)));
+        return Body::Workload(Box::new(read_pod(
+            spec,
+            pod_path,
+            replicas.and_then(Json::as_i64) == Some(0),
+            reading,
+        )));
     }
     match kind {
-        "Secret" => Body::Secret(Secret {
+        "Secret" => Body::Secret(Box::new(Secret {
             secret_type: str_of(doc, &["type"]).unwrap_or("Opaque").to_owned(),
-            data: string_pairs(doc.get("data")),
+            data: {
+                let mut data = string_pairs(doc.get("data"));
+                if !reading.contents.contains(&name) {
+                    data.iter_mut().for_each(|(_, v)| *v = String::new());
+                }
+                data
+            },
             string_data: doc
                 .get("stringData")
                 .and_then(Json::as_object)
                 .is_some_and(|m| !m.is_empty()),
-        }),
+        })),
         "ServiceAccount" => Body::ServiceAccount {
             automount: doc.get("automountServiceAccountToken").and_then(Json::as_bool),
         },
-        "ClusterRole" => Body::ClusterRole {
-            rules: doc.get("rules").cloned().unwrap_or(Json::Null),
+        "ClusterRole" => Body::ClusterRole(Box::new(ClusterRole {
+            rules: match reading.contents.contains(&name) {
+                true => doc.get("rules").cloned().unwrap_or(Json::Null),
+                false => Json::Null,
+            },
             aggregated: doc.get("aggregationRule").is_some_and(|a| !a.is_null()),
-        },
-        "RoleBinding" | "ClusterRoleBinding" => Body::Binding {
+        })),
+        "RoleBinding" | "ClusterRoleBinding" => Body::Binding(Box::new(Binding {
             role_ref: doc
                 .get("roleRef")
                 .and_then(|r| Some((str_of(r, &["kind"])?.to_owned(), str_of(r, &["name"])?.to_owned()))),
@@ -324,40 +400,46 @@ fn read_body(kind: &str, doc: &Json, path: &[Seg]) -> Body {
                     namespace: str_of(s, &["namespace"]).filter(|n| !n.is_empty()).map(str::to_owned),
                 })
                 .collect(),
-        },
-        "Service" => Body::Service {
-            selector: string_pairs(doc.get("spec").and_then(|s| s.get("selector"))),
-        },
+        })),
+        "Service" => Body::Service,
         _ => Body::Other,
     }
 }
 
-fn read_pod(spec: &Json, path: Vec<Seg>, scaled_to_zero: bool) -> Pod {
+fn read_pod(spec: &Json, at: &'static [&'static str], scaled_to_zero: bool, reading: Reading<'_>) -> Pod {
     let mut containers = Vec::new();
     for (list, init) in [("initContainers", true), ("containers", false)] {
-        for (i, c) in array(spec, list).iter().enumerate() {
-            let mut at = path.clone();
-            at.extend([Seg::Key(list.into()), Seg::Index(i)]);
+        for (index, c) in array(spec, list).iter().enumerate() {
             containers.push(Container {
-                path: at,
-                name: str_of(c, &["name"]).unwrap_or_default().to_owned(),
                 init,
+                index,
+                name: str_of(c, &["name"]).unwrap_or_default().to_owned(),
                 image: str_of(c, &["image"]).map(str::to_owned),
-                env: array(c, "env").iter().filter_map(read_env).collect(),
+                env: array(c, "env")
+                    .iter()
+                    .filter_map(read_env)
+                    .filter(|e| reading.env.contains(&e.name.as_str()))
+                    .collect(),
                 mounts: array(c, "volumeMounts")
                     .iter()
+                    .filter(|m| {
+                        str_of(m, &["mountPath"]).is_some_and(|p| reading.mount_paths.contains(&p))
+                            || str_of(m, &["name"]).is_some_and(|v| reading.volumes.contains(&v))
+                    })
                     .map(|m| Mount {
                         volume: str_of(m, &["name"]).unwrap_or_default().to_owned(),
                         path: str_of(m, &["mountPath"]).unwrap_or_default().to_owned(),
                         read_only: m.get("readOnly").and_then(Json::as_bool) == Some(true),
                     })
                     .collect(),
+                mount_paths_unique: unique(array(c, "volumeMounts"), "mountPath"),
             });
         }
     }
     containers.shrink_to_fit();
     let volumes = array(spec, "volumes")
         .iter()
+        .filter(|v| str_of(v, &["name"]).is_some_and(|n| reading.volumes.contains(&n)))
         .map(|v| Volume {
             name: str_of(v, &["name"]).unwrap_or_default().to_owned(),
             secret: str_of(v, &["secret", "secretName"]).map(str::to_owned),
@@ -368,7 +450,7 @@ fn read_pod(spec: &Json, path: Vec<Seg>, scaled_to_zero: bool) -> Pod {
         .collect();
     let account = |key: &str| str_of(spec, &[key]).filter(|s| !s.is_empty());
     Pod {
-        path,
+        spec: at,
         service_account: account("serviceAccountName")
             .or_else(|| account("serviceAccount"))
             .map(str::to_owned),
@@ -376,7 +458,17 @@ fn read_pod(spec: &Json, path: Vec<Seg>, scaled_to_zero: bool) -> Pod {
         scaled_to_zero,
         containers,
         volumes,
+        volume_names_unique: unique(array(spec, "volumes"), "name"),
     }
+}
+
+/// Whether no two items of `list` have the same text at `key`.
+fn unique(list: &[Json], key: &str) -> bool {
+    let mut seen: Vec<&str> = list.iter().filter_map(|i| str_of(i, &[key])).collect();
+    let all = seen.len();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.len() == all
 }
 
 fn read_env(item: &Json) -> Option<EnvVar> {
@@ -444,16 +536,21 @@ mod tests {
                     {"name": "A", "value": "1"}, {"name": "B"}, {"name": "C", "value": 5},
                     {"name": "D", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]}]}}}}}},
             {"kind": "ConfigMap", "metadata": {"name": "m"}}]});
-        let all = Resource::read_all(&doc, &|_| false).unwrap();
+        let reading = Reading {
+            labels: &["a", "n"],
+            env: &["A", "B", "C", "D"],
+            ..Reading::PLAIN
+        };
+        let all = Resource::read_all(&doc, reading).unwrap();
         assert_eq!(all.len(), 2);
         let pod = all[0].pod().unwrap();
         assert_eq!(all[0].namespace, None);
-        assert_eq!(all[0].labels, [("a".to_owned(), "b".to_owned())]);
+        assert_eq!(all[0].labels, [("a", "b".to_owned())]);
         assert_eq!(pod.service_account.as_deref(), Some("old"));
         let names: Vec<(&str, bool)> = pod.containers.iter().map(|c| (c.name.as_str(), c.init)).collect();
         assert_eq!(names, [("i", true), ("m", false)]);
         let m = &pod.containers[1];
-        assert_eq!(m.path.len(), 9);
+        assert_eq!(all[0].container_path(m).len(), 9);
         assert_eq!(m.env_text("A"), Some("1"));
         assert_eq!(m.env_text("B"), Some(""));
         assert_eq!(m.env_text("C"), None);
@@ -469,7 +566,7 @@ mod tests {
             json!({"kind": 1}),
             json!({"kind": "A", "metadata": {"namespace": true}}),
         ] {
-            assert!(Resource::read_all(&bad, &|_| false).is_err(), "{bad}");
+            assert!(Resource::read_all(&bad, Reading::PLAIN).is_err(), "{bad}");
         }
     }
 }

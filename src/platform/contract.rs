@@ -262,6 +262,34 @@ pub const DRYCC: Contract = Contract {
     ],
 };
 
+/// What the platforms' rules read of a document, besides identities and
+/// images: these labels, annotations and variables, and these objects'
+/// contents (Secret data values, ClusterRole rules; of others, a Secret's
+/// keys only).
+pub const LABELS_READ: [&str; 2] = [HERITAGE.0, GENERATED_LABEL.0];
+pub const ANNOTATIONS_READ: [&str; 2] = [crate::manifest::resource::HOOK_ANNOTATION, LOCATION_ANNOTATION];
+pub const ENV_READ: [&str; 11] = [
+    DEIS.location_var,
+    DEIS.prefix_var,
+    NAMESPACE_REFRESH_VAR,
+    TOKEN_REFRESH_VAR,
+    DRYCC.location_var,
+    DRYCC.prefix_var,
+    DRYCC_BUILDER_VARS[0].0,
+    DRYCC_BUILDER_VARS[1].0,
+    DRYCC_BUILDER_VARS[2].0,
+    DRYCC_BUILDER_VARS[3].0,
+    DRYCC_PROXY_VAR,
+];
+pub const MOUNT_PATHS_READ: [&str; 1] = [CREDS_PATH];
+pub const VOLUMES_READ: [&str; 1] = [REGISTRY_SECRET];
+pub const CONTENTS_READ: [&str; 4] = [
+    REGISTRY_SECRET,
+    REFRESHER_RBAC,
+    DRYCC_BUILDER_SECRET,
+    DRYCC_CONTROLLER_CREDS,
+];
+
 impl Contract {
     /// The role of an object of this platform, from its kind, its name and
     /// its containers' names and images.

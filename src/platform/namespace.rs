@@ -143,7 +143,8 @@ pub(super) fn discover(
         .iter()
         .filter(|o| o.resource.namespace.is_none())
         .flat_map(|o| match &o.resource.body {
-            Body::Binding { subjects, .. } => subjects
+            Body::Binding(b) => b
+                .subjects
                 .iter()
                 .filter(|s| s.kind == "ServiceAccount" && accounts.contains(&s.name.as_str()))
                 .filter_map(|s| Some((Some(s.namespace.clone()?), o)))

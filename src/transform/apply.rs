@@ -6,28 +6,32 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value as Json;
-
 use super::plan::{Edit, Op, Plan, Step};
 use super::{generate, Error};
 use crate::config::Settings;
-use crate::manifest::{Doc, InputError, Manifest, Piece};
+use crate::manifest::{Doc, InputError, Manifest, Piece, Reading, Resource};
 use crate::par;
 use crate::yaml::edit::{locate, EditError, Editor};
 use crate::yaml::emit::{self, Layout};
 use crate::yaml::tree::{self, Node};
 
 /// The output stream as pieces, and what each rewritten or generated
-/// document decodes to (for the post-condition), in output order.
+/// document holds (for the post-condition).
 pub struct Applied<'a> {
     pub pieces: Vec<Cow<'a, str>>,
-    /// Per input document that was rewritten: its index and decoded form.
-    pub rewritten: Vec<(usize, Json)>,
+    /// Per input document that was rewritten: its index and the objects its
+    /// edited text decodes to.
+    pub rewritten: Vec<(usize, Vec<Resource>)>,
     /// The texts of the generated documents.
     pub generated: Vec<String>,
 }
 
-pub fn apply<'a>(manifest: &Manifest<'a>, plan: &Plan, settings: &Settings) -> Result<Applied<'a>, Error> {
+pub fn apply<'a>(
+    manifest: &Manifest<'a>,
+    plan: &Plan,
+    settings: &Settings,
+    reading: Reading<'_>,
+) -> Result<Applied<'a>, Error> {
     let layout_of = |d: &Doc<'_>| Layout {
         seq_indent: d.seq_indent.or(manifest.seq_indent).unwrap_or(2),
         newline: emit::detect_newline(d.chunk.text),
@@ -41,11 +45,10 @@ pub fn apply<'a>(manifest: &Manifest<'a>, plan: &Plan, settings: &Settings) -> R
         .collect();
     let mut texts = std::collections::BTreeMap::new();
     let mut rewritten = Vec::with_capacity(rewrites.len());
-    for ((d, _), (text, json)) in rewrites
-        .iter()
-        .zip(par::try_map(&rewrites, |(d, edits)| rewrite(d, edits, layout_of(d)))?)
-    {
-        rewritten.extend(json.map(|json| (d.index, json)));
+    for ((d, _), (text, json)) in rewrites.iter().zip(par::try_map(&rewrites, |(d, edits)| {
+        rewrite(d, edits, layout_of(d), reading)
+    })?) {
+        rewritten.extend(json.map(|resources| (d.index, resources)));
         texts.insert(d.index, text);
     }
     let layout = Layout {
@@ -88,8 +91,15 @@ pub fn apply<'a>(manifest: &Manifest<'a>, plan: &Plan, settings: &Settings) -> R
     })
 }
 
-/// A document's edited text, and what it decodes to (`None`: unchanged).
-fn rewrite(doc: &Doc<'_>, edits: &[Edit], layout: Layout) -> Result<(String, Option<Json>), InputError> {
+/// A document's edited text, and the objects it decodes to (`None`:
+/// unchanged). The decoded value is read at once: thousands of them would
+/// outweigh the stream.
+fn rewrite(
+    doc: &Doc<'_>,
+    edits: &[Edit],
+    layout: Layout,
+    reading: Reading<'_>,
+) -> Result<(String, Option<Vec<Resource>>), InputError> {
     let located = |e: EditError| doc.error_at_line(e.line, format!("cannot configure it: {}", e.message));
     let (root, features) = match tree::parse_document(doc.chunk.text) {
         Ok(Some(parsed)) => parsed,
@@ -99,7 +109,17 @@ fn rewrite(doc: &Doc<'_>, edits: &[Edit], layout: Layout) -> Result<(String, Opt
     for edit in edits {
         one(&mut editor, &root, &edit.op).map_err(located)?;
     }
-    editor.apply_decoded(Some((&root, features))).map_err(located)
+    let (text, decoded) = editor.apply_decoded(Some((&root, features))).map_err(located)?;
+    let resources = decoded
+        .map(|json| Resource::read_all(&json, reading))
+        .transpose()
+        .map_err(|e| {
+            located(EditError {
+                message: e.message,
+                line: 1,
+            })
+        })?;
+    Ok((text, resources))
 }
 
 /// Record one edit's splices.

@@ -14,33 +14,35 @@ use super::apply::Applied;
 use super::plan::{Effective, Plan};
 use super::{deis, refresher, Error, Options};
 use crate::config::Settings;
-use crate::manifest::{Body, Doc, EnvValue, Manifest, Resource};
+use crate::manifest::{Body, Doc, EnvValue, Manifest, Reading, Resource};
 use crate::platform::contract::{self as k, Platform, Role, DEIS, DRYCC};
 use crate::platform::{Context, Model, Object};
 use crate::yaml::journal::value_json;
 use crate::yaml::split::Chunk;
 use crate::yaml::{tree, yaml11};
 
-/// Check the output `applied` of `plan` on `manifest`.
+/// Check the output of `plan` on `manifest` (the rewritten documents'
+/// objects, the generated documents' texts).
 pub fn check(
     manifest: &Manifest<'_>,
     plan: &Plan,
-    applied: &Applied<'_>,
+    applied: Applied<'_>,
     settings: &Settings,
     options: &Options,
     platform: Platform,
+    reading: Reading<'_>,
 ) -> Result<(), Error> {
     // The documents the plan left alone are read as they were; the others
     // are read from what the editor's check decoded, or from their text.
-    let read = |json: &Json| Resource::read_all(json, &|_| false).unwrap_or_default();
-    let rewritten: std::collections::BTreeMap<usize, &Json> = applied.rewritten.iter().map(|(i, j)| (*i, j)).collect();
+    let read = |json: &Json| Resource::read_all(json, reading).unwrap_or_default();
+    let mut rewritten: std::collections::BTreeMap<usize, Vec<Resource>> = applied.rewritten.into_iter().collect();
     let mut changed: Vec<Doc<'_>> = Vec::new();
     for d in manifest.docs() {
-        if let Some(json) = rewritten.get(&d.index) {
+        if let Some(resources) = rewritten.remove(&d.index) {
             changed.push(Doc {
                 index: d.index,
                 chunk: d.chunk,
-                resources: read(json),
+                resources,
                 seq_indent: None,
             });
         }
@@ -232,11 +234,9 @@ impl Checker<'_, '_, '_> {
         if pod.automount.or(account_automount) == Some(false) {
             return fail(o, "it gets no ServiceAccount token, so it cannot reach the API");
         }
-        let paths: BTreeSet<&str> = c.mounts.iter().map(|m| m.path.as_str()).collect();
-        let volumes: BTreeSet<&str> = pod.volumes.iter().map(|v| v.name.as_str()).collect();
         let creds = c.mounts.iter().find(|m| m.path == k::CREDS_PATH);
         let volume = creds.and_then(|m| pod.volumes.iter().find(|v| v.name == m.volume));
-        if paths.len() != c.mounts.len() || volumes.len() != pod.volumes.len() {
+        if !c.mount_paths_unique || !pod.volume_names_unique {
             return fail(o, "two mounts share a path, or two volumes a name");
         }
         if !(creds.is_some_and(|m| m.read_only)
@@ -257,10 +257,9 @@ impl Checker<'_, '_, '_> {
             return fail(o, "its refresh intervals are not ones its image can run with");
         }
         match &role.resource.body {
-            Body::ClusterRole {
-                rules,
-                aggregated: false,
-            } if *rules == value_json(&refresher::rules(self.location(), &self.effective.prefix)) => {}
+            Body::ClusterRole(r)
+                if !r.aggregated
+                    && r.rules == value_json(&refresher::rules(self.location(), &self.effective.prefix)) => {}
             _ => {
                 return fail(
                     role,
@@ -270,12 +269,9 @@ impl Checker<'_, '_, '_> {
         }
         let ns = self.model.namespace.name.as_deref();
         match &binding.resource.body {
-            Body::Binding {
-                role_ref: Some((kind, name)),
-                subjects,
-            } if kind == "ClusterRole"
-                && *name == role.resource.name
-                && matches!(subjects.as_slice(), [s] if s.kind == "ServiceAccount"
+            Body::Binding(b)
+                if b.role_ref == Some(("ClusterRole".into(), role.resource.name.clone()))
+                    && matches!(b.subjects.as_slice(), [s] if s.kind == "ServiceAccount"
                         && s.name == account.resource.name && s.namespace.as_deref() == ns) => {}
             _ => {
                 return fail(

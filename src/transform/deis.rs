@@ -233,7 +233,7 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
                 .resource
                 .pod()
                 .ok_or_else(|| o.error(&o.resource.path, "not a workload"))?;
-            let c = refresher::container(pod).map_err(|m| o.error(&pod.path, m))?;
+            let c = refresher::container(pod).map_err(|m| o.error(&o.resource.pod_path(), m))?;
             c.map(|c| (o, pod, c))
         }
         None => None,
@@ -277,11 +277,8 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
     let rules = value_json(&refresher::rules(location, &prefix));
     match role {
         Some(o) => {
-            if let Body::ClusterRole {
-                rules: have,
-                aggregated,
-            } = &o.resource.body
-            {
+            if let Body::ClusterRole(have) = &o.resource.body {
+                let (have, aggregated) = (&have.rules, &have.aggregated);
                 if *have != rules {
                     p.edit(
                         o,
@@ -310,11 +307,8 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
     match binding {
         Some(o) => {
             let (role_ref, subjects) = refresher::binding(&namespace);
-            if let Body::Binding {
-                role_ref: have_ref,
-                subjects: have,
-            } = &o.resource.body
-            {
+            if let Body::Binding(b) = &o.resource.body {
+                let (have_ref, have) = (&b.role_ref, &b.subjects);
                 let wanted_ref = Some(("ClusterRole".to_owned(), k::REFRESHER_RBAC.to_owned()));
                 if *have_ref != wanted_ref {
                     p.edit(
@@ -365,7 +359,7 @@ fn can_run(
         .find(|m| m.path == k::CREDS_PATH && m.volume != k::REGISTRY_SECRET)
     {
         return Err(o.error(
-            &c.path,
+            &o.resource.container_path(c),
             format!(
                 "the refresher container {:?} mounts volume {:?} at {}, where it must read registry-secret: remove \
                  that mount (the API server refuses two volumes at one path)",
@@ -378,7 +372,7 @@ fn can_run(
     if let Some(v) = pod.volumes.iter().find(|v| v.name == k::REGISTRY_SECRET) {
         if v.sources != 1 || v.secret.as_deref().is_some_and(|s| s != k::REGISTRY_SECRET) || v.secret.is_none() {
             return Err(o.error(
-                &pod.path,
+                &o.resource.pod_path(),
                 format!(
                     "the refresher pod's volume {:?} is not the secret {}: rename that volume",
                     k::REGISTRY_SECRET,
@@ -400,7 +394,7 @@ fn can_run(
         p.edit(
             o,
             Op::Upsert {
-                at: c.path.clone(),
+                at: o.resource.container_path(c),
                 list: "volumeMounts".into(),
                 items: vec![vec![
                     ("name".into(), Value::str(k::REGISTRY_SECRET)),
@@ -415,7 +409,7 @@ fn can_run(
         p.edit(
             o,
             Op::Upsert {
-                at: pod.path.clone(),
+                at: o.resource.pod_path(),
                 list: "volumes".into(),
                 items: vec![vec![
                     ("name".into(), Value::str(k::REGISTRY_SECRET)),
@@ -432,7 +426,7 @@ fn can_run(
         p.edit(
             o,
             Op::Set {
-                at: c.path.clone(),
+                at: o.resource.container_path(c),
                 key: "image".into(),
                 value: Value::str(image),
             },
@@ -442,7 +436,7 @@ fn can_run(
         p.edit(
             o,
             Op::Set {
-                at: pod.path.clone(),
+                at: o.resource.pod_path(),
                 key: "serviceAccountName".into(),
                 value: Value::str(k::REFRESHER),
             },
@@ -454,7 +448,7 @@ fn can_run(
         p.edit(
             o,
             Op::Set {
-                at: pod.path.clone(),
+                at: o.resource.pod_path(),
                 key: "automountServiceAccountToken".into(),
                 value: Value::Bool(true),
             },

@@ -31,8 +31,8 @@ use jsonpath_rust::JsonPath;
 use serde_json::Value as Json;
 
 use crate::config::Settings;
-use crate::manifest::Manifest;
-use crate::platform::{Context, Given, Model, Platform};
+use crate::manifest::{Manifest, Reading};
+use crate::platform::{contract, Context, Given, Model, Platform};
 
 /// `--select JSONPATH`: every container of each object the query selects.
 /// The query runs against a one-element array holding the object as
@@ -119,7 +119,16 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
         context,
         ..options.clone()
     };
-    let manifest = Manifest::read(stream, &selects)?;
+    let reading = Reading {
+        selects: &selects,
+        labels: &contract::LABELS_READ,
+        annotations: &contract::ANNOTATIONS_READ,
+        env: &contract::ENV_READ,
+        contents: &contract::CONTENTS_READ,
+        mount_paths: &contract::MOUNT_PATHS_READ,
+        volumes: &contract::VOLUMES_READ,
+    };
+    let manifest = Manifest::read(stream, reading)?;
     let docs: Vec<_> = manifest.docs().collect();
     let model = Model::build(&docs, &options.context)?;
     let mut planner = plan::Planner::new(
@@ -141,12 +150,13 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     };
     warn(&mut planner, &manifest);
     let plan = planner.finish(effective);
-    let applied = apply::apply(&manifest, &plan, settings)?;
+    let mut applied = apply::apply(&manifest, &plan, settings, reading)?;
+    let pieces = std::mem::take(&mut applied.pieces);
     if let Some(k) = model.contract {
-        check::check(&manifest, &plan, &applied, settings, options, k.platform)?;
+        check::check(&manifest, &plan, applied, settings, options, k.platform, reading)?;
     }
     Ok(Output {
-        pieces: applied.pieces,
+        pieces,
         plan,
         location: settings.location.name(),
     })

@@ -291,7 +291,7 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     pub fn want_env(&mut self, o: &Object<'_, '_>, c: &Container, name: &str, value: Wanted) {
         let slot = self
             .env
-            .entry((o.doc.index, c.path.clone()))
+            .entry((o.doc.index, o.resource.container_path(c)))
             .or_insert_with(|| (o.describe(), c.name.clone(), Vec::new()));
         match slot.2.iter_mut().find(|(n, _)| n == name) {
             Some(existing) => existing.1 = value,
@@ -356,16 +356,20 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     pub fn finish(mut self, effective: Effective) -> Plan {
         let wanted_env = std::mem::take(&mut self.env);
         let docs: std::collections::BTreeSet<usize> = wanted_env.keys().map(|(i, _)| *i).collect();
-        let containers: BTreeMap<(usize, &[Seg]), &Container> = self
+        let containers: BTreeMap<(usize, Vec<Seg>), &Container> = self
             .model
             .objects
             .iter()
             .filter(|o| docs.contains(&o.doc.index))
-            .filter_map(|o| Some((o.doc.index, o.resource.pod()?)))
-            .flat_map(|(i, pod)| pod.containers.iter().map(move |c| ((i, c.path.as_slice()), c)))
+            .filter_map(|o| Some((o, o.resource.pod()?)))
+            .flat_map(|(o, pod)| {
+                pod.containers
+                    .iter()
+                    .map(move |c| ((o.doc.index, o.resource.container_path(c)), c))
+            })
             .collect();
         for ((index, path), (object, container, wanted)) in wanted_env {
-            let Some(c) = containers.get(&(index, path.as_slice())).copied() else {
+            let Some(c) = containers.get(&(index, path.clone())).copied() else {
                 continue;
             };
             let about = || About::Container {

@@ -106,7 +106,7 @@ pub fn refresh_time(
     } else {
         match input.and_then(|(o, _, c)| Some((o, c, c.env_text(k::TOKEN_REFRESH_VAR)?))) {
             Some((o, c, value)) if !value.is_empty() => {
-                let (o, path) = (*o, c.path.clone());
+                let (o, path) = (*o, o.resource.container_path(c));
                 (
                     value.to_owned(),
                     Box::new(move |m| o.error(&path, format!("{}: {m}", k::TOKEN_REFRESH_VAR))),
@@ -154,7 +154,7 @@ pub fn namespace_refresh(o: &Object<'_, '_>, c: &Container) -> Result<String, Er
         None => Ok(k::NAMESPACE_REFRESH_SECONDS.to_owned()),
         Some(v) if positive(v).is_some() => Ok(v.to_owned()),
         Some(v) => Err(o.error(
-            &c.path,
+            &o.resource.container_path(c),
             format!(
                 "{}={v:?} is not a positive whole number of seconds: the refresher stops at start on text and \
                  lists namespaces without pause on 0; write {}",
