@@ -52,6 +52,8 @@ pub enum Body {
         automount: Option<bool>,
     },
     ClusterRole(Box<ClusterRole>),
+    /// A NetworkPolicy: its `spec`, of one whose content the tool reads.
+    NetworkPolicy(Box<Json>),
     /// A RoleBinding or ClusterRoleBinding.
     Binding(Box<Binding>),
     Service,
@@ -81,11 +83,12 @@ pub struct Subject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secret {
     pub secret_type: String,
-    /// `data`, values as written (base64), in document order; values empty
-    /// for a Secret whose content the tool does not read (see [`Reading`]).
-    pub data: Vec<(String, String)>,
-    /// Whether a non-empty `stringData` is present (merged over `data`).
-    pub string_data: bool,
+    /// `data`, values as written (base64; `None`: not text, null included,
+    /// which the tool writes as `""`), in document order; values empty for a
+    /// Secret whose content the tool does not read (see [`Reading`]).
+    pub data: Vec<(String, Option<String>)>,
+    /// The keys of `stringData` (the API server merges it over `data`).
+    pub string_data: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,6 +209,16 @@ impl Resource {
         // Kept for the whole run, one per document: no spare capacity.
         out.shrink_to_fit();
         Ok(out)
+    }
+
+    /// The content read of an object whose content the tool reads (see
+    /// [`Reading`]): a ClusterRole's rules, a NetworkPolicy's spec.
+    pub fn content(&self) -> Option<&Json> {
+        match &self.body {
+            Body::ClusterRole(r) => Some(&r.rules),
+            Body::NetworkPolicy(spec) => Some(spec),
+            _ => None,
+        }
     }
 
     pub fn pod(&self) -> Option<&Pod> {
@@ -339,14 +352,6 @@ fn array<'j>(v: &'j Json, key: &str) -> &'j [Json] {
     v.get(key).and_then(Json::as_array).map_or(&[], Vec::as_slice)
 }
 
-fn string_pairs(v: Option<&Json>) -> Vec<(String, String)> {
-    v.and_then(Json::as_object).map_or_else(Vec::new, |m| {
-        m.iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-            .collect()
-    })
-}
-
 fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
     if let Some((_, pod_path)) = WORKLOADS.iter().find(|(k, _)| *k == kind) {
         let Some(spec) = pod_path.iter().try_fold(doc, |v, k| v.get(k)).filter(|s| s.is_object()) else {
@@ -364,16 +369,18 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
         "Secret" => Body::Secret(Box::new(Secret {
             secret_type: str_of(doc, &["type"]).unwrap_or("Opaque").to_owned(),
             data: {
-                let mut data = string_pairs(doc.get("data"));
-                if !reading.contents.contains(&name) {
-                    data.iter_mut().for_each(|(_, v)| *v = String::new());
-                }
-                data
+                let read = reading.contents.contains(&name);
+                let value = |v: &Json| match v {
+                    _ if !read => Some(String::new()),
+                    v => v.as_str().map(str::to_owned),
+                };
+                let data = doc.get("data").and_then(Json::as_object);
+                data.map_or_else(Vec::new, |m| m.iter().map(|(k, v)| (k.clone(), value(v))).collect())
             },
             string_data: doc
                 .get("stringData")
                 .and_then(Json::as_object)
-                .is_some_and(|m| !m.is_empty()),
+                .map_or_else(Vec::new, |m| m.keys().cloned().collect()),
         })),
         "ServiceAccount" => Body::ServiceAccount {
             automount: doc.get("automountServiceAccountToken").and_then(Json::as_bool),
@@ -399,6 +406,10 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
                 .collect(),
         })),
         "Service" => Body::Service,
+        "NetworkPolicy" => Body::NetworkPolicy(Box::new(match reading.contents.contains(&name) {
+            true => doc.get("spec").cloned().unwrap_or(Json::Null),
+            false => Json::Null,
+        })),
         _ => Body::Other,
     }
 }

@@ -172,9 +172,12 @@ impl Checker<'_, '_, '_> {
             self.placed(o)?;
             let right = match &o.resource.body {
                 Body::Secret(s) => {
-                    let have: BTreeSet<&(String, String)> = s.data.iter().collect();
-                    let want = deis::secret_data(self.settings);
-                    s.secret_type == "Opaque" && !s.string_data && have == want.iter().collect()
+                    let have: BTreeSet<(String, Option<String>)> = s.data.iter().cloned().collect();
+                    let want = deis::secret_data(self.settings)
+                        .into_iter()
+                        .map(|(k, v)| (k, Some(v)))
+                        .collect();
+                    s.secret_type == "Opaque" && s.string_data.is_empty() && have == want
                 }
                 _ => false,
             };
@@ -313,7 +316,12 @@ impl Checker<'_, '_, '_> {
                 }
             }
         }
-        if let Some(o) = self.one(Role::Credentials, self.wants_components)? {
+        // builder-secret is the builder's: a render without it needs none.
+        let builder = self.model.workflows(Role::Builder).next().is_some();
+        if !(self.wants_components && builder) {
+            return Ok(());
+        }
+        if let Some(o) = self.one(Role::Credentials, true)? {
             self.placed(o)?;
             let keys: BTreeSet<&str> = match &o.resource.body {
                 Body::Secret(s) => s.data.iter().map(|(key, _)| key.as_str()).collect(),

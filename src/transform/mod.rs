@@ -129,6 +129,7 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     let selects = |doc: &Json| options.selectors.iter().any(|s| s.selects(doc));
     let mut context = options.context.clone();
     context.targeting.selecting = !options.selectors.is_empty();
+    context.refresher_image = settings.refresher_image.clone();
     let options = &Options {
         context,
         ..options.clone()

@@ -310,7 +310,7 @@ impl<'a> Editor<'a> {
     }
 
     fn entry_splice(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
-        match map.entry(key) {
+        match entry_of(map, key) {
             None => self.insert_entry(map, key, value),
             Some(entry) => self.set_value(entry, value, map.flow),
         }
@@ -337,10 +337,15 @@ impl<'a> Editor<'a> {
                     // A block collection stands on the lines below its key: a
                     // flow replacement goes on the key's line, after the colon
                     // (a flow collection there at the key's column would not
-                    // be the key's value).
-                    self.replace(colon, loc.end, format!(" {}", emit::flow(value)));
+                    // be the key's value). One that ends with a block scalar
+                    // ends at the next line: that line break stays.
+                    // Its last line goes whole: an empty last value ends
+                    // before its own `:`.
+                    let end = self.trim_block_end(loc.end);
+                    let end = end + self.from(end).find(['\n', '\r']).unwrap_or(self.from(end).len());
+                    self.replace(colon, end, format!(" {}", emit::flow(value)));
                 } else {
-                    self.replace(loc.start, loc.end, emit::flow(value));
+                    self.replace(loc.start, self.trim_block_end(loc.end), emit::flow(value));
                 }
             }
         }
@@ -605,7 +610,7 @@ impl<'a> Editor<'a> {
             exclusive: exclusive.iter().map(|&(a, b)| (a.to_owned(), b.to_owned())).collect(),
         });
         let all = || Value::Seq(items.iter().map(|i| Value::Map(i.clone())).collect());
-        let Some(entry) = parent.entry(list_key) else {
+        let Some(entry) = entry_of(parent, list_key) else {
             self.insert_entry(parent, list_key, &all());
             return Ok(());
         };
@@ -636,7 +641,8 @@ impl<'a> Editor<'a> {
             };
             let mut matches = seq.items.iter().enumerate().filter(|(_, n)| {
                 n.as_mapping()
-                    .and_then(|m| m.get("name"))
+                    .and_then(|m| entry_of(m, "name"))
+                    .map(|e| &e.value)
                     .is_some_and(|v| reads_as_string(v, name))
             });
             let Some((_, Node::Mapping(existing))) = matches.next() else {
@@ -655,11 +661,19 @@ impl<'a> Editor<'a> {
 
     fn merge_item(&mut self, existing: &Mapping<'_>, fields: &[(String, Value)], exclusive: &[(&str, &str)]) {
         for (key, value) in fields {
-            let alternative = exclusive
+            let own = entry_of(existing, key);
+            let mut alternatives = exclusive
                 .iter()
-                .find(|(field, _)| field == key)
-                .and_then(|(_, alt)| existing.entry(alt));
-            match (existing.entry(key), alternative) {
+                .filter(|(field, alt)| field == key && alt != key)
+                .filter_map(|(_, alt)| entry_of(existing, alt));
+            // A field that is its own alternative is replaced whole, not
+            // merged (`valueFrom` of another source).
+            let whole = exclusive.contains(&(key.as_str(), key.as_str()));
+            match (own, alternatives.next()) {
+                (Some(e), alt) if whole => {
+                    self.replace_entry(e, key, value);
+                    alt.into_iter().for_each(|a| self.entry_removal(existing, a));
+                }
                 (None, Some(alt)) => self.replace_entry(alt, key, value),
                 (Some(_), Some(alt)) => {
                     self.entry_splice(existing, key, value);
@@ -667,6 +681,7 @@ impl<'a> Editor<'a> {
                 }
                 _ => self.entry_splice(existing, key, value),
             }
+            alternatives.for_each(|a| self.entry_removal(existing, a));
         }
     }
 
@@ -679,7 +694,7 @@ impl<'a> Editor<'a> {
             list_key: list_key.to_owned(),
             which: which.clone(),
         });
-        let Some(entry) = parent.entry(list_key) else {
+        let Some(entry) = entry_of(parent, list_key) else {
             return Ok(());
         };
         let seq = match &entry.value {
@@ -716,7 +731,8 @@ impl<'a> Editor<'a> {
     }
 
     fn entry_removal(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
-        let start = entry.key.loc().start;
+        // With the key's own properties (`!!str key:`, `&a key:`).
+        let start = self.properties_before(entry.key.loc().start, false).0;
         let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {
             let close = self.map_elements(map);
@@ -790,6 +806,16 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
     let text = s.text.trim_start_matches(['\r', '\n']);
     let content = text.trim_start_matches(' ');
     (text.len() - content.len(), content.starts_with('-'))
+}
+
+/// The entry of `map` whose key decodes to `key` (the last, as the decoder
+/// reads duplicates): however the key is written (`!!binary dmFsdWU=` is
+/// `value`).
+fn entry_of<'m, 'n>(map: &'m Mapping<'n>, key: &str) -> Option<&'m Entry<'n>> {
+    map.entries
+        .iter()
+        .rev()
+        .find(|e| yaml11::key_name(&e.key).as_deref() == Some(key))
 }
 
 /// The node at a path of the decoded document, found in the tree: the last
