@@ -3,7 +3,8 @@
 //! configuration chosen by the first byte. Invariants:
 //! - no panic, no hang;
 //! - when the model says the run must fail (namespace unknown, conflicting,
-//!   on-cluster without a registry), the filter fails too;
+//!   on-cluster without a registry, a refresher that cannot start...), the
+//!   filter fails too;
 //! - when the filter succeeds, its output decodes (YAML 1.1, merge keys, tags,
 //!   aliases: `yaml11::decode`, itself checked against Kubernetes' decoder by
 //!   the test suite) to exactly what the model says the input must become,
@@ -14,7 +15,8 @@
 //!
 //! Input layout: `[config, manifest...]`: location (bits 0-1), `--namespace`
 //! (bits 2-3: none, deis, hephy, workflow), `--secret-prefix acme` (bit 4),
-//! `--keep-on-cluster-registry` (bit 5), an explicit refresher image (bit 6).
+//! `--keep-on-cluster-registry` (bit 5), an explicit refresher image (bit 6),
+//! a configured token refresh time of 30 minutes (bit 7).
 //! fuzz/seed.sh writes seeds in every shape from the differential test.
 #![no_main]
 
@@ -26,6 +28,7 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value as Json;
 use workflow_registry::config::{self, Setting};
 use workflow_registry::manifest::parse_stream;
+use workflow_registry::platform::Given;
 use workflow_registry::transform::{self, Options};
 use workflow_registry::yaml::yaml11;
 
@@ -56,6 +59,9 @@ fn model_config(choice: u8) -> model::Config {
     c.secret_prefix = (choice & 16 != 0).then(|| "acme".to_owned());
     c.keep_on_cluster_registry = choice & 32 != 0;
     c.refresher_image = (choice & 64 != 0).then(|| IMAGE.to_owned());
+    if choice & 128 != 0 {
+        c.token_refresh_time = "30".to_owned();
+    }
     c
 }
 
@@ -82,11 +88,14 @@ fuzz_target!(|data: &[u8]| {
     let Some(settings) = settings(&c) else {
         panic!("the fuzz configuration is invalid: {:?}", c.env());
     };
-    let options = Options {
-        namespace: c.namespace.clone(),
+    let mut options = Options {
         keep_on_cluster_registry: c.keep_on_cluster_registry,
         ..Options::default()
     };
+    options.context.given = c.namespace.clone().map(|name| Given {
+        name,
+        origin: "--namespace".into(),
+    });
     let result = transform::run(stream, &settings, &options);
     // Documents the filter passes through untouched need not decode (an
     // alias bomb in an unrelated document is copied byte for byte): no
@@ -95,15 +104,14 @@ fuzz_target!(|data: &[u8]| {
     let expected = model::transform(&input, &c);
     let out = match (result, expected) {
         (Err(_), _) => return,
-        (Ok(_), Err(refusal)) => panic!("the model refuses ({refusal:?}) but the filter succeeded\n--- input\n{stream}"),
+        (Ok(_), Err(refusals)) => panic!("the model refuses ({refusals:?}) but the filter succeeded\n--- input\n{stream}"),
         (Ok(out), Ok(expected)) => (out.text(), expected),
     };
     let (text, expected) = out;
     let Some(actual) = decode(&text) else {
         panic!("the output does not decode\n--- input\n{stream}\n--- output\n{text}");
     };
-    let prefix = model::prefix_for(&input, &c);
-    if let Err(e) = model::compare(&actual, &expected, &c, &prefix) {
+    if let Err(e) = model::compare(&actual, &expected) {
         panic!("{e}\n--- input\n{stream}\n--- output\n{text}");
     }
     match transform::run(&text, &settings, &options) {

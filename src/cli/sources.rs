@@ -53,6 +53,7 @@ pub(super) fn options(
                 targets,
                 selecting: false,
             },
+            refresher_image: None,
         },
         selectors,
         keep_on_cluster_registry,

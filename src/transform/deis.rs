@@ -120,7 +120,8 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
                 },
             );
         }
-        for (key, value) in wanted.into_iter().filter(|w| !secret.data.contains(w)) {
+        let have = |(key, value): &(String, String)| secret.data.contains(&(key.clone(), Some(value.clone())));
+        for (key, value) in wanted.into_iter().filter(|w| !have(w)) {
             p.edit(
                 o,
                 Op::Set {
@@ -141,7 +142,7 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
             },
         );
     }
-    if secret.string_data {
+    if !secret.string_data.is_empty() {
         p.edit(
             o,
             Op::Unset {

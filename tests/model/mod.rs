@@ -1,12 +1,10 @@
-//! The reference model of the transform (SPEC section 2), written on decoded
-//! data and nothing else: given the input documents as Kubernetes decodes
-//! them and the operator's settings, it says what every output document must
-//! decode to. It shares no code with the product: it is a test oracle, and
-//! the plainest statement of the semantics we could write.
-//!
-//! What counts as Workflow's (SPEC 2 and docs/semantics.md): a document is
-//! Workflow's when it has no namespace, or the Workflow namespace when that
-//! is known. A document in any other explicit namespace is never touched.
+//! The reference model of the transform (docs/semantics.md), written on
+//! decoded data and nothing else: given the input documents as Kubernetes
+//! decodes them and the operator's settings, it says what every output
+//! document must decode to, or why the run must fail. It shares no code with
+//! the product: it is a test oracle, and the plainest statement of the
+//! semantics we could write. Each section below names the section of
+//! docs/semantics.md it states.
 #![allow(dead_code)]
 
 pub mod shapes;
@@ -20,19 +18,18 @@ pub const REGISTRY_SECRET: &str = "registry-secret";
 pub const CREDS_PATH: &str = "/var/run/secrets/deis/registry/creds";
 pub const DEIS_REFRESHER_IMAGE: &str = "quay.io/deis/registry-token-refresher:v1.1.3";
 pub const HEPHY_REFRESHER_IMAGE: &str = "hephy/registry-token-refresher:v1.2.2";
-const LOCATION_VAR: &str = "DEIS_REGISTRY_LOCATION";
-const PREFIX_VAR: &str = "DEIS_REGISTRY_SECRET_PREFIX";
-const KNOWN_CONTAINERS: [&str; 3] = ["deis-builder", "deis-controller", REFRESHER];
-const WORKLOADS: [&str; 8] = [
-    "Deployment",
-    "DaemonSet",
-    "StatefulSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-    "Pod",
+pub const GENERATED_BY: &str = "registry.deis.io/generated-by";
+const TOKEN_VAR: &str = "DEIS_TOKEN_REFRESH_TIME";
+const SCAN_VAR: &str = "DEIS_NAMESPACE_REFRESH_TIME";
+const DRYCC_BUILDER_VARS: [(&str, &str); 4] = [
+    ("DRYCC_REGISTRY_HOST", "registry-host"),
+    ("DRYCC_REGISTRY_USERNAME", "registry-username"),
+    ("DRYCC_REGISTRY_PASSWORD", "registry-password"),
+    ("DRYCC_REGISTRY_ORGANIZATION", "registry-organization"),
 ];
+const DRYCC_PROXY_VAR: &str = "DRYCC_REGISTRY_PROXY_HOST";
+
+// ---- Configuration -----------------------------------------------------------
 
 /// What the operator configured, as plain values (never validated here: the
 /// model is only asked about valid configurations).
@@ -51,6 +48,10 @@ pub struct Config {
     /// `--namespace` (or its environment variables).
     pub namespace: Option<String>,
     pub keep_on_cluster_registry: bool,
+    /// `--platform deis|drycc`.
+    pub platform: Option<&'static str>,
+    /// `--target KIND/NAME[/CONTAINER]`.
+    pub targets: Vec<String>,
 }
 
 impl Config {
@@ -116,397 +117,725 @@ impl Config {
         env
     }
 
-    fn needs_refresher(&self) -> bool {
-        matches!(self.location.as_str(), "ecr" | "gcr")
+    /// The command-line flags that go with [`Config::env`].
+    pub fn args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(ns) = &self.namespace {
+            args.extend(["--namespace".to_owned(), ns.clone()]);
+        }
+        if let Some(prefix) = &self.secret_prefix {
+            args.extend(["--secret-prefix".to_owned(), prefix.clone()]);
+        }
+        if self.keep_on_cluster_registry {
+            args.push("--keep-on-cluster-registry".to_owned());
+        }
+        if let Some(p) = self.platform {
+            args.extend(["--platform".to_owned(), p.to_owned()]);
+        }
+        for t in &self.targets {
+            args.extend(["--target".to_owned(), t.clone()]);
+        }
+        args
+    }
+
+    fn value(&self, key: &str) -> &str {
+        self.secret_data
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    fn lifetime(&self) -> Option<u64> {
+        match self.location.as_str() {
+            "ecr" => Some(720),
+            "gcr" => Some(60),
+            _ => None,
+        }
     }
 }
 
 /// Why the model says the run must fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// The refresher's ClusterRoleBinding needs the namespace, and nothing says it (exit 2).
-    NamespaceUnknown,
-    /// Workflow's own workloads disagree about their namespace: the manifest
-    /// holds more than one Workflow, or a lookalike (exit 1, a bad manifest).
+    /// A kind, name or namespace that decodes to something other than text (exit 1).
+    Unreadable,
+    /// Evidence of two platforms and no `--platform` (exit 1).
+    TwoPlatforms,
+    /// Workflow's builder and controller Deployments, or the evidence after
+    /// them, disagree about the namespace (exit 1).
     NamespaceConflict,
-    /// The operator named a namespace, and Workflow's workloads all stand in
-    /// other explicit namespaces: nothing would be configured (exit 2).
+    /// The operator named a namespace, and Workflow's builder and controller
+    /// Deployments all stand in other explicit namespaces (exit 2).
     NamespaceMismatch,
-    /// on-cluster, but the input holds Workflow without its registry (exit 2).
+    /// on-cluster, but Workflow's workloads come without the registry (exit 2).
     OnClusterWithoutRegistry,
-    /// A refresh time with a stock refresher image, which fails on one (exit 2).
-    RefreshTimeWithStockRefresher,
-    /// A refresher Deployment with several containers, none of which is the
-    /// refresher by image, variables or name (exit 1, a bad manifest).
+    /// A refresher with several containers, none of which is the refresher by
+    /// image, variables or name (exit 1, reported before configuration errors).
     RefresherAmbiguous,
+    /// ecr or gcr, and nothing says Workflow's namespace (exit 2).
+    NamespaceUnknown,
+    /// A token refresh time its image cannot run with: configured (exit 2)
+    /// or the input refresher's (exit 1).
+    TokenRefreshTime { configured: bool },
+    /// The input refresher's namespace scan interval is not a positive whole number (exit 1).
+    NamespaceRefreshTime,
+    /// Another volume mounted at the refresher's credentials path, or a volume
+    /// `registry-secret` of another source (exit 1).
+    CredentialsMount,
+    /// Drycc has no ecr or gcr (exit 2).
+    DryccLocation,
+    /// Drycc off-cluster without a registry host (exit 2).
+    DryccNoHost,
+    /// The output would not be a platform that can start: the post-condition
+    /// refuses it (exit 2).
+    PostCondition(&'static str),
 }
 
 impl Refusal {
     /// The exit status the tool must end with.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Refusal::NamespaceConflict | Refusal::RefresherAmbiguous => 1,
+            Refusal::Unreadable
+            | Refusal::TwoPlatforms
+            | Refusal::NamespaceConflict
+            | Refusal::RefresherAmbiguous
+            | Refusal::TokenRefreshTime { configured: false }
+            | Refusal::NamespaceRefreshTime
+            | Refusal::CredentialsMount => 1,
             _ => 2,
         }
     }
 }
 
+/// Every refusal that applies to one stage of the pipeline (read, model,
+/// plan, post-condition): the tool must end with the exit status of one of
+/// them. docs/semantics.md orders the stages, not the refusals within the
+/// plan (except that an ambiguous refresher comes first).
+pub type Refusals = Vec<Refusal>;
+
 /// One expected output document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expected {
-    /// An input document (by input index) that must decode to exactly this.
+    /// An input document (by input index) that must decode to exactly this
+    /// (a ClusterRole's rules compare as the calls they allow).
     Input { index: usize, doc: Json },
     /// A document the tool adds; `doc` holds what it must contain at least
-    /// (see [`contains`]): generated documents may carry more labels.
-    Added { doc: Json },
-    /// An input document (by input index) the tool brings up to date where
-    /// it stands (the refresher's access documents): it must contain at
-    /// least `doc`; a ClusterRole's rules compare as the calls they allow.
-    Reconciled { index: usize, key: String, doc: Json },
+    /// (see [`contains`]), its namespace and a Secret's `data` exactly.
+    /// `before`: it stands before that input document; None: after them all.
+    Added { doc: Json, before: Option<usize> },
 }
 
 impl Expected {
     pub fn doc(&self) -> &Json {
         match self {
-            Expected::Input { doc, .. } | Expected::Added { doc } | Expected::Reconciled { doc, .. } => doc,
+            Expected::Input { doc, .. } | Expected::Added { doc, .. } => doc,
         }
     }
 }
 
-fn str_at<'j>(doc: &'j Json, path: &[&str]) -> Option<&'j str> {
-    path.iter().try_fold(doc, |v, k| v.get(k))?.as_str()
+// ---- Reading (the pipeline, step 1) ------------------------------------------
+
+fn at<'j>(v: &'j Json, path: &[&str]) -> Option<&'j Json> {
+    path.iter().try_fold(v, |v, k| v.get(k))
 }
 
-fn kind(doc: &Json) -> &str {
-    str_at(doc, &["kind"]).unwrap_or("")
+fn str_at<'j>(v: &'j Json, path: &[&str]) -> Option<&'j str> {
+    at(v, path)?.as_str()
 }
 
-fn name(doc: &Json) -> &str {
-    str_at(doc, &["metadata", "name"]).unwrap_or("")
+fn kind(v: &Json) -> &str {
+    str_at(v, &["kind"]).unwrap_or("")
 }
 
-/// The explicit namespace of a document: null and "" mean none.
-fn namespace(doc: &Json) -> Option<&str> {
-    str_at(doc, &["metadata", "namespace"]).filter(|ns| !ns.is_empty())
+fn name(v: &Json) -> &str {
+    str_at(v, &["metadata", "name"]).unwrap_or("")
 }
 
-fn is_hook(doc: &Json) -> bool {
-    doc.pointer("/metadata/annotations/helm.sh~1hook").is_some()
+/// The explicit namespace of an object: null and "" mean none.
+fn namespace(v: &Json) -> Option<&str> {
+    str_at(v, &["metadata", "namespace"]).filter(|ns| !ns.is_empty())
+}
+
+fn label<'j>(v: &'j Json, key: &str) -> Option<&'j str> {
+    at(v, &["metadata", "labels", key])?.as_str()
+}
+
+fn annotation<'j>(v: &'j Json, key: &str) -> Option<&'j str> {
+    at(v, &["metadata", "annotations", key])?.as_str()
+}
+
+fn is_hook(v: &Json) -> bool {
+    annotation(v, "helm.sh/hook").is_some()
+}
+
+/// The objects a document holds (pointer in the document, object): itself,
+/// or for `kind: List` and every `*List` kind with `items`, its items.
+fn objects_in(v: &Json, ptr: String, out: &mut Vec<(String, Json)>) {
+    if let (true, Some(Json::Array(items))) = (kind(v).ends_with("List"), v.get("items")) {
+        for (i, item) in items.iter().enumerate() {
+            objects_in(item, format!("{ptr}/items/{i}"), out);
+        }
+    } else if v.is_object() {
+        out.push((ptr, v.clone()));
+    }
+}
+
+/// Kubernetes reads no text in a kind, name or namespace that is not a string.
+fn unreadable(v: &Json) -> bool {
+    let not_text = |p: &[&str]| at(v, p).is_some_and(|x| !x.is_null() && !x.is_string());
+    if let (Some(k), Some(Json::Array(items))) = (v.get("kind").and_then(Json::as_str), v.get("items")) {
+        if k.ends_with("List") {
+            return items.iter().any(unreadable);
+        }
+    }
+    v.is_object() && (not_text(&["kind"]) || not_text(&["metadata", "name"]) || not_text(&["metadata", "namespace"]))
 }
 
 /// Where a workload keeps its pod spec.
-fn pod_spec_path(kind: &str) -> Option<&'static str> {
+fn pod_path(kind: &str) -> Option<&'static str> {
     match kind {
         "Pod" => Some("/spec"),
         "CronJob" => Some("/spec/jobTemplate/spec/template/spec"),
-        k if WORKLOADS.contains(&k) => Some("/spec/template/spec"),
+        "Deployment" | "DaemonSet" | "StatefulSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
+            Some("/spec/template/spec")
+        }
         _ => None,
     }
 }
 
-fn env_names(container: &Json) -> Vec<&str> {
-    container
-        .get("env")
-        .and_then(Json::as_array)
-        .map(|env| env.iter().filter_map(|e| e.get("name")?.as_str()).collect())
-        .unwrap_or_default()
+/// The pod spec of a workload (relative pointer, spec), when it has one.
+fn pod(v: &Json) -> Option<(&'static str, &Json)> {
+    let p = pod_path(kind(v))?;
+    v.pointer(p).filter(|s| s.is_object()).map(|s| (p, s))
 }
 
-fn declares(container: &Json, var: &str) -> bool {
-    env_names(container).contains(&var)
-}
-
-/// The entry that defines `var` in the container's environment: with
-/// duplicate names the last one wins, as in the kubelet (which builds the
-/// environment in list order, a later entry overriding an earlier one; the
-/// API server warns that it "hides previous definition").
-fn env_value<'j>(container: &'j Json, var: &str) -> Option<&'j Json> {
-    container
-        .get("env")?
-        .as_array()?
-        .iter()
-        .rev()
-        .find(|e| e.get("name").and_then(Json::as_str) == Some(var))
-}
-
-/// Every container and init container of a workload (pointer, container).
-fn containers(doc: &Json) -> Vec<(String, &Json)> {
-    let Some(spec_path) = pod_spec_path(kind(doc)) else {
-        return vec![];
-    };
+/// Init containers, then containers: (relative pointer, container, is init).
+fn containers(v: &Json) -> Vec<(String, &Json, bool)> {
+    let Some((p, spec)) = pod(v) else { return vec![] };
     let mut out = Vec::new();
-    for list in ["initContainers", "containers"] {
-        let pointer = format!("{spec_path}/{list}");
-        if let Some(items) = doc.pointer(&pointer).and_then(Json::as_array) {
-            for (i, c) in items.iter().enumerate() {
-                if c.is_object() {
-                    out.push((format!("{pointer}/{i}"), c));
-                }
-            }
+    for (list, init) in [("initContainers", true), ("containers", false)] {
+        for (i, c) in spec
+            .get(list)
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            out.push((format!("{p}/{list}/{i}"), c, init));
         }
     }
     out
 }
 
-fn is_legacy_rc(doc: &Json) -> bool {
-    kind(doc) == "ReplicationController"
-        && doc.pointer("/spec/replicas") == Some(&json!(0))
-        && !containers(doc)
-            .iter()
-            .any(|(_, c)| declares(c, LOCATION_VAR) || declares(c, PREFIX_VAR))
+fn cname(c: &Json) -> &str {
+    str_at(c, &["name"]).unwrap_or("")
 }
 
-/// The containers of a Workflow document that get the registry variables.
-fn target_containers(doc: &Json) -> Vec<(String, &Json)> {
-    if is_legacy_rc(doc) {
-        return vec![];
-    }
-    containers(doc)
+fn env_entries<'j>(c: &'j Json, var: &'j str) -> impl Iterator<Item = &'j Json> + 'j {
+    c.get("env")
+        .and_then(Json::as_array)
         .into_iter()
-        .filter(|(_, c)| {
-            let name = c.get("name").and_then(Json::as_str).unwrap_or("");
-            KNOWN_CONTAINERS.contains(&name) || declares(c, LOCATION_VAR) || declares(c, PREFIX_VAR)
-        })
-        .collect()
+        .flatten()
+        .filter(move |e| str_at(e, &["name"]) == Some(var))
 }
 
-/// The repository path of an image reference, without tag or digest.
-fn repository(image: &str) -> &str {
+fn declares(c: &Json, var: &str) -> bool {
+    env_entries(c, var).next().is_some()
+}
+
+/// The literal value the kubelet gives `var` (the last entry wins; no
+/// `value` is ""), or None when it is absent or comes from `valueFrom`.
+fn env_text<'j>(c: &'j Json, var: &'j str) -> Option<&'j str> {
+    let e = env_entries(c, var).last()?;
+    if e.get("valueFrom").is_some_and(|f| !f.is_null()) {
+        return None;
+    }
+    match e.get("value") {
+        None | Some(Json::Null) => Some(""),
+        Some(v) => v.as_str(),
+    }
+}
+
+/// The account a pod runs as: `serviceAccountName`, else the deprecated `serviceAccount`.
+fn account(spec: &Json) -> Option<&str> {
+    ["serviceAccountName", "serviceAccount"]
+        .iter()
+        .find_map(|k| spec.get(*k)?.as_str().filter(|s| !s.is_empty()))
+}
+
+// ---- Images, by reference --------------------------------------------------
+
+/// An image reference normalised: (registry, repository path); Docker Hub
+/// however written is `docker.io`, hosts in any case.
+fn reference(image: &str) -> (String, String) {
     let image = image.split('@').next().unwrap_or(image);
-    match image.rfind(':') {
-        Some(colon) if !image[colon..].contains('/') => &image[..colon],
-        _ => image,
+    let slash = image.rfind('/').map_or(0, |i| i + 1);
+    let image = match image[slash..].find(':') {
+        Some(colon) => &image[..slash + colon],
+        None => image,
+    };
+    let (host, path) = match image.split_once('/') {
+        Some((h, rest)) if h.contains(['.', ':']) || h == "localhost" => (Some(h.to_ascii_lowercase()), rest),
+        _ => (None, image),
+    };
+    match host.as_deref() {
+        None | Some("docker.io" | "index.docker.io" | "registry-1.docker.io") => (
+            "docker.io".into(),
+            if path.contains('/') {
+                path.into()
+            } else {
+                format!("library/{path}")
+            },
+        ),
+        Some(h) => (h.into(), path.into()),
     }
 }
 
-/// A refresher image, from any registry or organisation.
-fn is_refresher_image(c: &Json) -> bool {
-    c.get("image")
-        .and_then(Json::as_str)
-        .is_some_and(|i| repository(i).rsplit('/').next() == Some("registry-token-refresher"))
+/// The image's organisation and name: `deis` and `builder` in any
+/// `*/deis/builder:tag`.
+fn org_and_name(image: &str) -> (Option<String>, String) {
+    let (_, path) = reference(image);
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or("").to_owned();
+    (parts.next().map(str::to_owned), name)
 }
 
-fn declares_refresher_vars(c: &Json) -> bool {
-    declares(c, "DEIS_TOKEN_REFRESH_TIME") || declares(c, "DEIS_NAMESPACE_REFRESH_TIME")
+/// Any tag of the published refreshers: `deis/` and `hephy/registry-token-refresher`
+/// on quay.io or Docker Hub.
+fn is_stock_refresher(image: &str) -> bool {
+    let (registry, path) = reference(image);
+    ["quay.io", "docker.io"].contains(&registry.as_str())
+        && ["deis/registry-token-refresher", "hephy/registry-token-refresher"].contains(&path.as_str())
 }
 
-/// The refresher container of a refresher Deployment (pointer): by its image,
-/// else by the variables only it declares, else by its name, else the only
-/// container; several candidates and none of these: the run must fail.
-fn refresher_container(doc: &Json) -> Result<Option<String>, Refusal> {
-    let main: Vec<(String, &Json)> = containers(doc)
-        .into_iter()
-        .filter(|(p, _)| p.contains("/containers/"))
-        .collect();
-    let by = |pred: &dyn Fn(&Json) -> bool| main.iter().find(|(_, c)| pred(c)).map(|(p, _)| p.clone());
-    let named = |c: &Json| c.get("name").and_then(Json::as_str) == Some(REFRESHER);
-    match by(&is_refresher_image)
-        .or_else(|| by(&declares_refresher_vars))
-        .or_else(|| by(&named))
-    {
-        Some(p) => Ok(Some(p)),
-        None if main.len() <= 1 => Ok(main.first().map(|(p, _)| p.clone())),
-        None => Err(Refusal::RefresherAmbiguous),
-    }
+// ---- Platforms and roles ---------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Deis,
+    Drycc,
 }
 
-/// The role a Workflow document plays for the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
-    OnClusterRegistry,
-    RegistrySecret,
+    Builder,
+    Controller,
+    Registry,
+    Credentials,
+    ControllerCredentials,
     Refresher,
-    RefresherAccess,
+    RefresherAccount,
+    RefresherRules,
+    RefresherBinding,
     Other,
 }
 
-fn role(doc: &Json) -> Role {
-    match (kind(doc), name(doc)) {
-        ("Deployment" | "Service" | "ServiceAccount" | "ReplicationController", "deis-registry")
-        | ("DaemonSet", "deis-registry-proxy") => Role::OnClusterRegistry,
-        ("Secret", REGISTRY_SECRET) => Role::RegistrySecret,
-        ("Deployment", REFRESHER) => Role::Refresher,
-        ("ServiceAccount", REFRESHER) | ("ClusterRole" | "ClusterRoleBinding", REFRESHER_RBAC) => Role::RefresherAccess,
-        _ => Role::Other,
+/// A workload that runs `component`: by the workload's name, a container's
+/// name, or an image of the platform's organisations.
+fn runs(v: &Json, names: &[&str], orgs: &[&str], images: &[&str]) -> bool {
+    pod(v).is_some()
+        && (names.contains(&name(v))
+            || containers(v).iter().any(|(_, c, _)| {
+                names.contains(&cname(c))
+                    || str_at(c, &["image"]).is_some_and(|i| {
+                        let (org, n) = org_and_name(i);
+                        images.contains(&n.as_str()) && org.is_some_and(|o| orgs.contains(&o.as_str()))
+                    })
+            }))
+}
+
+fn role(platform: Platform, v: &Json) -> Role {
+    let (k, n) = (kind(v), name(v));
+    match platform {
+        Platform::Deis => {
+            let deis = ["deis", "hephy"];
+            let refresher_image = containers(v).iter().any(|(_, c, _)| {
+                str_at(c, &["image"]).is_some_and(|i| org_and_name(i).1 == "registry-token-refresher")
+            });
+            if pod(v).is_some() && (refresher_image || runs(v, &[REFRESHER], &[], &[])) {
+                Role::Refresher
+            } else if runs(
+                v,
+                &["deis-registry", "deis-registry-proxy"],
+                &deis,
+                &["registry", "registry-proxy"],
+            ) || (matches!(k, "Service" | "ServiceAccount") && n == "deis-registry")
+            {
+                Role::Registry
+            } else if runs(v, &["deis-builder"], &deis, &["builder"]) {
+                Role::Builder
+            } else if runs(v, &["deis-controller"], &deis, &["controller"]) {
+                Role::Controller
+            } else {
+                match (k, n) {
+                    ("Secret", REGISTRY_SECRET) => Role::Credentials,
+                    ("ServiceAccount", REFRESHER) => Role::RefresherAccount,
+                    ("ClusterRole", REFRESHER_RBAC) => Role::RefresherRules,
+                    ("ClusterRoleBinding", REFRESHER_RBAC) => Role::RefresherBinding,
+                    _ => Role::Other,
+                }
+            }
+        }
+        Platform::Drycc => {
+            let registry = ["drycc-registry", "drycc-registry-proxy", "drycc-registry-cronjob-daily"];
+            if runs(v, &registry, &["drycc"], &["registry"])
+                || (matches!(k, "Service" | "ServiceAccount") && n == "drycc-registry")
+                || (k, n) == ("Secret", REGISTRY_SECRET)
+            {
+                Role::Registry
+            } else if runs(v, &["drycc-builder"], &["drycc"], &["builder"]) {
+                Role::Builder
+            } else if runs(v, &[], &["drycc"], &["controller"]) {
+                Role::Controller
+            } else {
+                match (k, n) {
+                    ("Secret", "builder-secret") => Role::Credentials,
+                    ("Secret", "controller-creds") => Role::ControllerCredentials,
+                    _ => Role::Other,
+                }
+            }
+        }
     }
 }
 
-/// The Workflow namespace: the operator's word, else the namespace of
-/// Workflow's own workloads, else the one the chart's RBAC subjects give
-/// Workflow's service accounts.
-pub fn workflow_namespace(docs: &[Json], config: &Config) -> Result<Option<String>, Refusal> {
-    if let Some(ns) = &config.namespace {
-        let workloads: Vec<&Json> = docs
-            .iter()
-            .filter(|d| kind(d) == "Deployment" && ["deis-builder", "deis-controller"].contains(&name(d)))
-            .collect();
-        if !workloads.is_empty() && workloads.iter().all(|d| namespace(d).is_some_and(|own| own != ns)) {
-            return Err(Refusal::NamespaceMismatch);
-        }
-        return Ok(Some(ns.clone()));
+fn location_var(p: Platform) -> &'static str {
+    match p {
+        Platform::Deis => "DEIS_REGISTRY_LOCATION",
+        Platform::Drycc => "DRYCC_REGISTRY_LOCATION",
     }
-    // "No namespace" (the release namespace) counts as a namespace of its own here.
-    let mut found: Vec<Option<&str>> = docs
-        .iter()
-        .filter(|d| kind(d) == "Deployment" && ["deis-builder", "deis-controller"].contains(&name(d)))
-        .map(|d| namespace(d))
-        .collect();
-    found.sort_unstable();
+}
+
+fn prefix_var(p: Platform) -> &'static str {
+    match p {
+        Platform::Deis => "DEIS_REGISTRY_SECRET_PREFIX",
+        Platform::Drycc => "DRYCC_REGISTRY_SECRET_PREFIX",
+    }
+}
+
+/// Whether an object shows the manifest is `p` (docs/semantics.md, "Platforms").
+fn is_evidence(p: Platform, v: &Json) -> bool {
+    let r = role(p, v);
+    if pod(v).is_some() {
+        matches!(r, Role::Builder | Role::Controller | Role::Registry | Role::Refresher)
+            || containers(v).iter().any(|(_, c, _)| declares(c, location_var(p)))
+    } else {
+        p == Platform::Deis
+            && ((r == Role::Credentials && annotation(v, "deis.io/registry-location").is_some())
+                || matches!(r, Role::RefresherRules | Role::RefresherBinding))
+    }
+}
+
+// ---- The Workflow namespace ----------------------------------------------------
+
+/// Workflow's namespace, and whether its builder and controller state it.
+#[derive(Debug, Clone, Default)]
+struct Namespace {
+    name: Option<String>,
+    explicit: bool,
+}
+
+impl Namespace {
+    /// Whether an object with namespace `ns` stands where Workflow runs.
+    fn holds(&self, ns: Option<&str>) -> bool {
+        match ns {
+            None => !self.explicit,
+            Some(ns) => self.name.as_deref() == Some(ns),
+        }
+    }
+}
+
+/// The one value all `found` agree on; several are a conflict.
+fn agreed<T: Ord + Clone>(mut found: Vec<T>) -> Result<Option<T>, Refusals> {
+    found.sort();
     found.dedup();
     match found.as_slice() {
-        [Some(one)] => return Ok(Some((*one).to_owned())),
-        [] | [None] => {}
-        _ => return Err(Refusal::NamespaceConflict),
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        _ => Err(vec![Refusal::NamespaceConflict]),
     }
-    // The chart's own bindings (named `deis-*` or `deis:*`; the refresher's
-    // is this tool's) give Workflow's service accounts (`deis-*`) the release
-    // namespace; they must agree.
-    let mut from_rbac: Vec<&str> = docs
+}
+
+fn discover(p: Platform, all: &[(usize, String, Json)], config: &Config) -> Result<Namespace, Refusals> {
+    let workloads: Vec<&Json> = all
         .iter()
-        .filter(|d| matches!(kind(d), "RoleBinding" | "ClusterRoleBinding"))
-        .filter(|d| (name(d).starts_with("deis-") || name(d).starts_with("deis:")) && name(d) != REFRESHER_RBAC)
-        .filter_map(|d| d.get("subjects")?.as_array())
+        .map(|(_, _, v)| v)
+        .filter(|v| kind(v) == "Deployment" && matches!(role(p, v), Role::Builder | Role::Controller))
+        .collect();
+    let explicit = |ns: &str| workloads.iter().any(|w| namespace(w) == Some(ns));
+    if let Some(given) = &config.namespace {
+        if !workloads.is_empty() && workloads.iter().all(|w| namespace(w).is_some_and(|n| n != given)) {
+            return Err(vec![Refusal::NamespaceMismatch]);
+        }
+        return Ok(Namespace {
+            name: Some(given.clone()),
+            explicit: explicit(given),
+        });
+    }
+    if let Some(Some(ns)) = agreed(workloads.iter().map(|w| namespace(w)).collect())? {
+        return Ok(Namespace {
+            name: Some(ns.to_owned()),
+            explicit: true,
+        });
+    }
+    let mut accounts: Vec<&str> = workloads.iter().filter_map(|w| account(pod(w)?.1)).collect();
+    accounts.extend(match p {
+        Platform::Deis => &["deis-builder", "deis-controller"][..],
+        Platform::Drycc => &["drycc-builder"][..],
+    });
+    let subjects = all
+        .iter()
+        .map(|(_, _, v)| v)
+        .filter(|v| matches!(kind(v), "RoleBinding" | "ClusterRoleBinding") && namespace(v).is_none())
+        .filter_map(|v| v.get("subjects")?.as_array())
         .flatten()
         .filter(|s| {
-            s.get("kind").and_then(Json::as_str) == Some("ServiceAccount")
-                && s.get("name")
-                    .and_then(Json::as_str)
-                    .is_some_and(|n| n.starts_with("deis-"))
+            str_at(s, &["kind"]) == Some("ServiceAccount")
+                && str_at(s, &["name"]).is_some_and(|n| accounts.contains(&n))
         })
-        .filter_map(|s| s.get("namespace")?.as_str())
-        .filter(|ns| !ns.is_empty())
+        .filter_map(|s| str_at(s, &["namespace"]).filter(|n| !n.is_empty()))
         .collect();
-    from_rbac.sort_unstable();
-    from_rbac.dedup();
-    match from_rbac.as_slice() {
-        [one] => return Ok(Some((*one).to_owned())),
-        [] => {}
-        _ => return Err(Refusal::NamespaceConflict),
-    }
-    // Last: the namespace of what this tool generated on an earlier run.
-    let mut generated: Vec<&str> = docs
-        .iter()
-        .filter(|d| d.pointer("/metadata/labels/registry.deis.io~1generated-by") == Some(&json!("workflow-registry")))
-        .filter_map(|d| namespace(d))
-        .collect();
-    generated.sort_unstable();
-    generated.dedup();
-    match generated.as_slice() {
-        [one] => Ok(Some((*one).to_owned())),
-        [] => Ok(None),
-        _ => Err(Refusal::NamespaceConflict),
-    }
-}
-
-fn is_workflows(doc: &Json, ns: Option<&str>) -> bool {
-    match (namespace(doc), ns) {
-        (None, _) => true,
-        (Some(own), Some(wanted)) => own == wanted,
-        (Some(_), None) => false,
-    }
-}
-
-/// The secret prefix: the operator's, else the one the chart rendered on
-/// every registry-consuming container (when they agree), else the default.
-fn secret_prefix(docs: &[&Json], config: &Config) -> String {
-    if let Some(p) = &config.secret_prefix {
-        return p.clone();
-    }
-    let mut seen: Vec<&str> = docs
-        .iter()
-        .flat_map(|d| target_containers(d))
-        .filter_map(|(_, c)| env_value(c, PREFIX_VAR)?.get("value")?.as_str())
-        .filter(|p| !p.is_empty())
-        .collect();
-    seen.sort_unstable();
-    seen.dedup();
-    match seen.as_slice() {
-        [one] => (*one).to_owned(),
-        _ => "private-registry".to_owned(),
-    }
-}
-
-/// The refresher image: the operator's, else the input's own refresher, else
-/// Hephy's when the platform's images are Hephy's, else Deis's.
-fn refresher_image(docs: &[&Json], config: &Config) -> String {
-    if let Some(image) = &config.refresher_image {
-        return image.clone();
-    }
-    // The input's refresher is the first (a later one is a duplicate, removed):
-    // its image, if it has one; another duplicate's image never counts.
-    let own = docs
-        .iter()
-        .find(|d| role(d) == Role::Refresher)
-        .and_then(|d| d.pointer(&refresher_container(d).ok()??))
-        .and_then(|c| c.get("image")?.as_str());
-    if let Some(image) = own {
-        return image.to_owned();
-    }
-    // The platform is Hephy's when its builder or controller runs Hephy's
-    // images (`hephy/...`, `quay.io/hephy/...`).
-    let hephy = docs
-        .iter()
-        .filter(|d| kind(d) == "Deployment" && ["deis-builder", "deis-controller"].contains(&name(d)))
-        .flat_map(|d| containers(d))
-        .filter_map(|(_, c)| c.get("image")?.as_str())
-        .any(|i| repository(i).rsplit('/').nth(1) == Some("hephy"));
-    if hephy {
-        HEPHY_REFRESHER_IMAGE
-    } else {
-        DEIS_REFRESHER_IMAGE
-    }
-    .to_owned()
-}
-
-/// Set `vars` on a container's env: an existing entry (the first of that
-/// name) becomes a literal value where it stands, later duplicates go, new
-/// variables are appended in order.
-fn upsert_env(container: &mut Json, vars: &[(&str, String)]) {
-    let obj = container.as_object_mut().expect("containers are mappings");
-    let env = obj.entry("env").or_insert(Json::Null);
-    if !env.is_array() {
-        *env = Json::Array(vec![]);
-    }
-    let list = env.as_array_mut().expect("made a list above");
-    for (var, value) in vars {
-        let mut first = None;
-        let mut i = 0;
-        list.retain(|item| {
-            let same = item.get("name").and_then(Json::as_str) == Some(var);
-            let keep = !same || first.is_none();
-            if same && first.is_none() {
-                first = Some(i);
-            }
-            i += usize::from(keep);
-            keep
+    if let Some(ns) = agreed(subjects)? {
+        return Ok(Namespace {
+            name: Some(ns.to_owned()),
+            explicit: false,
         });
-        match first {
-            Some(at) => {
-                let item = list[at].as_object_mut().expect("env items are mappings");
-                item.remove("valueFrom");
-                item.insert("value".into(), Json::String(value.clone()));
+    }
+    let generated = all
+        .iter()
+        .map(|(_, _, v)| v)
+        .filter(|v| label(v, GENERATED_BY) == Some("workflow-registry"))
+        .filter_map(|v| namespace(v))
+        .collect();
+    Ok(match agreed(generated)? {
+        Some(ns) => Namespace {
+            explicit: explicit(ns),
+            name: Some(ns.to_owned()),
+        },
+        None => Namespace::default(),
+    })
+}
+
+// ---- The plan, on the model --------------------------------------------------
+
+/// An object of the manifest, with what it is to the platform.
+#[derive(Debug, Clone)]
+struct Obj {
+    doc: usize,
+    /// Where it stands in its document ("" for the document itself).
+    ptr: String,
+    v: Json,
+    role: Role,
+    ours: bool,
+    orphan: bool,
+}
+
+/// The output being built: the input documents, edited in place, with the
+/// objects to remove and the documents to add.
+struct Plan<'c> {
+    config: &'c Config,
+    platform: Platform,
+    ns: Namespace,
+    objects: Vec<Obj>,
+    out: Vec<Json>,
+    removed: Vec<(usize, String)>,
+    added: Vec<(Json, Option<usize>)>,
+    additions_allowed: bool,
+    hooks_only: bool,
+    refusals: Refusals,
+}
+
+impl Plan<'_> {
+    fn ours(&self, role: Role) -> Vec<usize> {
+        (0..self.objects.len())
+            .filter(|&i| self.objects[i].ours && self.objects[i].role == role)
+            .collect()
+    }
+
+    fn is_removed(&self, i: usize) -> bool {
+        let o = &self.objects[i];
+        self.removed.iter().any(|(d, p)| *d == o.doc && *p == o.ptr)
+    }
+
+    fn remove(&mut self, i: usize) {
+        if !self.is_removed(i) {
+            let o = &self.objects[i];
+            self.removed.push((o.doc, o.ptr.clone()));
+        }
+    }
+
+    /// The object `i` as the output holds it, to edit.
+    fn edit(&mut self, i: usize, rel: &str) -> &mut Json {
+        let o = &self.objects[i];
+        let ptr = format!("{}{rel}", o.ptr);
+        self.out[o.doc].pointer_mut(&ptr).expect("an object of the input")
+    }
+
+    /// Whether Workflow's workloads state their namespace and `i` states none:
+    /// then it gets theirs ("Placement").
+    fn place(&mut self, i: usize) {
+        if let (true, None, Some(ns)) = (self.ns.explicit, namespace(&self.objects[i].v), self.ns.name.clone()) {
+            merge(self.edit(i, ""), &json!({"metadata": {"namespace": ns}}));
+        }
+    }
+
+    /// "One of each, where it belongs": the copy kept, every other removed
+    /// (and on the hooks-only pass, every hook copy).
+    fn keep_one(&mut self, role: Role, contract_name: &str) -> Option<usize> {
+        let mut all: Vec<usize> = self.ours(role).into_iter().filter(|&i| !self.is_removed(i)).collect();
+        if self.hooks_only {
+            for &i in all.iter().filter(|&&i| is_hook(&self.objects[i].v)) {
+                self.removed.push((self.objects[i].doc, self.objects[i].ptr.clone()));
             }
-            None => list.push(json!({"name": var, "value": value})),
+            all.retain(|&i| !is_hook(&self.objects[i].v));
+        }
+        all.sort_by_key(|&i| {
+            let v = &self.objects[i].v;
+            (!self.ns.holds(namespace(v)), is_hook(v), name(v) != contract_name, i)
+        });
+        for &i in all.iter().skip(1) {
+            self.remove(i);
+        }
+        all.first().copied()
+    }
+
+    fn has_workflow(&self) -> bool {
+        self.objects.iter().any(|o| o.ours && o.role != Role::Other)
+    }
+
+    /// Whether `--target` chooses container `c` of object `v`.
+    fn targeted(&self, v: &Json, c: &Json) -> bool {
+        self.config.targets.iter().any(|t| {
+            let parts: Vec<&str> = t.split('/').collect();
+            parts[0].eq_ignore_ascii_case(kind(v)) && parts[1] == name(v) && parts.get(2).is_none_or(|n| *n == cname(c))
+        })
+    }
+
+    /// "Registry consumers": (object, container pointer) of Workflow's
+    /// objects, removed ones included.
+    fn consumers(&self) -> Vec<(usize, String)> {
+        let (loc, prefix) = (location_var(self.platform), prefix_var(self.platform));
+        let carries = |c: &Json| match self.platform {
+            Platform::Deis => declares(c, loc) || declares(c, prefix),
+            Platform::Drycc => declares(c, loc),
+        };
+        let component = |c: &Json| {
+            self.platform == Platform::Deis && ["deis-builder", "deis-controller", REFRESHER].contains(&cname(c))
+        };
+        let mut out = Vec::new();
+        for (i, o) in self.objects.iter().enumerate().filter(|(_, o)| o.ours) {
+            let all = containers(&o.v);
+            let legacy = kind(&o.v) == "ReplicationController"
+                && at(&o.v, &["spec", "replicas"]) == Some(&json!(0))
+                && !all.iter().any(|(_, c, _)| carries(c));
+            out.extend(
+                all.iter()
+                    .filter(|(_, c, _)| self.targeted(&o.v, c) || (!legacy && (carries(c) || component(c))))
+                    .map(|(p, _, _)| (i, p.clone())),
+            );
+        }
+        out
+    }
+
+    /// Set the wanted variables of container `c` of object `i`.
+    fn want_env(&mut self, i: usize, c: &str, vars: &[(&str, Wanted)]) {
+        upsert_env(self.edit(i, c), vars);
+    }
+
+    fn refuse(&mut self, r: Refusal) {
+        self.refusals.push(r);
+    }
+}
+
+/// A variable's wanted value.
+#[derive(Debug, Clone, PartialEq)]
+enum Wanted {
+    Text(String),
+    SecretKey(&'static str, &'static str),
+    Absent,
+}
+
+impl Wanted {
+    fn text(s: &str) -> Wanted {
+        Wanted::Text(s.to_owned())
+    }
+
+    /// Whether the entry says this value.
+    fn said_by(&self, e: &Json) -> bool {
+        let from = e.get("valueFrom").filter(|f| !f.is_null());
+        match self {
+            Wanted::Text(t) => {
+                from.is_none()
+                    && match e.get("value") {
+                        None | Some(Json::Null) => t.is_empty(),
+                        Some(v) => v.as_str() == Some(t),
+                    }
+            }
+            Wanted::SecretKey(s, k) => {
+                e.get("value").is_none_or(Json::is_null)
+                    && from
+                        .and_then(|f| f.get("secretKeyRef"))
+                        .is_some_and(|r| str_at(r, &["name"]) == Some(s) && str_at(r, &["key"]) == Some(k))
+            }
+            Wanted::Absent => false,
         }
     }
 }
 
-/// Merge `fields` into the item named `name` of the list at `key` (added at
-/// the end when missing); nested mappings merge key by key.
-fn upsert_named(parent: &mut Json, key: &str, fields: &Json) {
-    let obj = parent.as_object_mut().expect("a mapping");
-    let list = obj.entry(key).or_insert(Json::Null);
-    if !list.is_array() {
-        *list = Json::Array(vec![]);
-    }
-    let list = list.as_array_mut().expect("made a list above");
-    let name = &fields["name"];
-    match list.iter_mut().find(|i| i.get("name") == Some(name)) {
-        Some(item) => merge(item, fields),
-        None => list.push(fields.clone()),
+/// "Registry consumers": each variable set where the container does not
+/// already say it once: the first entry of the name becomes the value in
+/// place (a `valueFrom` replaced by a `value`, and the reverse), later
+/// duplicates go, a missing one is appended; `Absent` removes every entry.
+fn upsert_env(container: &mut Json, vars: &[(&str, Wanted)]) {
+    for (var, wanted) in vars {
+        let entries: Vec<&Json> = env_entries(container, var).collect();
+        let says = match wanted {
+            Wanted::Absent => entries.is_empty(),
+            w => matches!(entries.as_slice(), [one] if w.said_by(one)),
+        };
+        if says {
+            continue;
+        }
+        let obj = container.as_object_mut().expect("containers are mappings");
+        let env = obj.entry("env").or_insert(Json::Null);
+        if !env.is_array() {
+            *env = json!([]);
+        }
+        let list = env.as_array_mut().expect("made a list above");
+        let named = |e: &Json| str_at(e, &["name"]) == Some(var);
+        let first = list.iter().position(named);
+        let mut i = 0;
+        list.retain(|e| {
+            i += 1;
+            !named(e) || (Some(i - 1) == first && *wanted != Wanted::Absent)
+        });
+        let item = match wanted {
+            Wanted::Text(t) => json!({"name": var, "value": t}),
+            Wanted::SecretKey(s, k) => json!({"name": var, "valueFrom": {"secretKeyRef": {"name": s, "key": k}}}),
+            Wanted::Absent => continue,
+        };
+        match first.and_then(|f| list.get_mut(f)).and_then(Json::as_object_mut) {
+            Some(existing) => match wanted {
+                Wanted::Text(t) => {
+                    existing.remove("valueFrom");
+                    existing.insert("value".into(), json!(t));
+                }
+                _ => {
+                    existing.remove("value");
+                    // A secretKeyRef of another secret is redirected (its
+                    // other fields stay); any other source is replaced.
+                    let from = existing.entry("valueFrom").or_insert(Json::Null);
+                    match from.get_mut("secretKeyRef").filter(|r| r.is_object()) {
+                        Some(r) => merge(r, &item["valueFrom"]["secretKeyRef"]),
+                        None => *from = item["valueFrom"].clone(),
+                    }
+                }
+            },
+            None => list.push(item),
+        }
     }
 }
 
+/// Merge `fields` into `target`: mappings key by key, anything else replaced.
 fn merge(target: &mut Json, fields: &Json) {
     match (target, fields) {
         (Json::Object(t), Json::Object(f)) => {
@@ -523,33 +852,30 @@ fn merge(target: &mut Json, fields: &Json) {
     }
 }
 
-fn registry_vars(location: &str, prefix: &str) -> Vec<(&'static str, String)> {
-    vec![(LOCATION_VAR, location.to_owned()), (PREFIX_VAR, prefix.to_owned())]
+/// Merge `fields` into the item named `fields.name` of the list at `key`
+/// (the first of that name; later ones go; appended when missing).
+fn upsert_named(parent: &mut Json, key: &str, fields: &Json) {
+    let obj = parent.as_object_mut().expect("a mapping");
+    let list = obj.entry(key).or_insert(Json::Null);
+    if !list.is_array() {
+        *list = json!([]);
+    }
+    let list = list.as_array_mut().expect("made a list above");
+    let named = |i: &Json| i.get("name") == fields.get("name");
+    let first = list.iter().position(named);
+    let mut i = 0;
+    list.retain(|item| {
+        i += 1;
+        !named(item) || Some(i - 1) == first
+    });
+    match first {
+        Some(at) => merge(&mut list[at], fields),
+        None => list.push(fields.clone()),
+    }
 }
 
-fn secret_data(config: &Config) -> Json {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    Json::Object(
-        config
-            .secret_data
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), Json::String(b64.encode(v))))
-            .collect(),
-    )
-}
-
-/// An existing registry-secret made Workflow's for `config`.
-fn rewrite_secret(mut doc: Json, config: &Config) -> Json {
-    let obj = doc.as_object_mut().expect("a mapping");
-    let meta = obj.entry("metadata").or_insert(json!({}));
-    merge(
-        meta,
-        &json!({"labels": {"heritage": "deis"}, "annotations": {"deis.io/registry-location": config.location}}),
-    );
-    obj.insert("type".into(), json!("Opaque"));
-    obj.insert("data".into(), secret_data(config));
-    obj.remove("stringData");
-    doc
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
 }
 
 fn metadata(name: &str, ns: Option<&str>) -> Json {
@@ -561,44 +887,56 @@ fn metadata(name: &str, ns: Option<&str>) -> Json {
     Json::Object(meta)
 }
 
-fn new_secret(config: &Config, ns: Option<&str>) -> Json {
-    let mut meta = metadata(REGISTRY_SECRET, ns);
-    merge(
-        &mut meta,
-        &json!({"labels": {"heritage": "deis"}, "annotations": {"deis.io/registry-location": config.location}}),
-    );
-    json!({"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": "Opaque", "data": secret_data(config)})
+// ---- Deis Workflow and Hephy ------------------------------------------------------
+
+fn registry_vars(config: &Config, prefix: &str) -> Vec<(&'static str, Wanted)> {
+    vec![
+        ("DEIS_REGISTRY_LOCATION", Wanted::text(&config.location)),
+        ("DEIS_REGISTRY_SECRET_PREFIX", Wanted::text(prefix)),
+    ]
 }
 
-/// The refresher's rules, as (apiGroup, resource, verb, resourceName or "*")
-/// tuples: exactly the calls it makes.
-pub fn refresher_rules(prefix: &str, location: &str) -> Vec<(String, String, String, String)> {
-    let t = |r: &str, v: &str, n: &str| (String::new(), r.to_owned(), v.to_owned(), n.to_owned());
-    let mut rules = vec![
-        t("namespaces", "list", "*"),
-        t("secrets", "create", "*"),
-        t("secrets", "update", &format!("{prefix}-{location}")),
-    ];
-    rules.sort();
-    rules
+fn deis_secret_data(config: &Config) -> Json {
+    Json::Object(
+        config
+            .secret_data
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(b64(v))))
+            .collect(),
+    )
 }
 
-/// The rules of a ClusterRole as sorted tuples (see [`refresher_rules`]).
-pub fn rule_tuples(doc: &Json) -> Vec<(String, String, String, String)> {
-    let mut out = Vec::new();
-    let strings = |v: Option<&Json>| -> Vec<String> {
-        v.and_then(Json::as_array)
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+fn secret_meta(config: &Config) -> Json {
+    json!({"labels": {"heritage": "deis"}, "annotations": {"deis.io/registry-location": config.location}})
+}
+
+/// The refresher's rules as (apiGroup, resource, verb, resourceName or "*",
+/// nonResourceURL or "") tuples: what a ClusterRole allows.
+pub fn rule_tuples(rules: &Json) -> Vec<[String; 5]> {
+    let strings = |r: &Json, k: &str| -> Vec<String> {
+        r.get(k)
+            .and_then(Json::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
-    for rule in doc.get("rules").and_then(Json::as_array).into_iter().flatten() {
-        let names = strings(rule.get("resourceNames"));
+    let mut out = Vec::new();
+    for rule in rules.as_array().into_iter().flatten() {
+        let names = strings(rule, "resourceNames");
         let names = if names.is_empty() { vec!["*".to_owned()] } else { names };
-        for group in strings(rule.get("apiGroups")) {
-            for resource in strings(rule.get("resources")) {
-                for verb in strings(rule.get("verbs")) {
+        for url in strings(rule, "nonResourceURLs") {
+            for verb in strings(rule, "verbs") {
+                out.push([String::new(), String::new(), verb, String::new(), url.clone()]);
+            }
+        }
+        for group in strings(rule, "apiGroups") {
+            for resource in strings(rule, "resources") {
+                for verb in strings(rule, "verbs") {
                     for n in &names {
-                        out.push((group.clone(), resource.clone(), verb.clone(), n.clone()));
+                        out.push([group.clone(), resource.clone(), verb.clone(), n.clone(), String::new()]);
                     }
                 }
             }
@@ -609,60 +947,269 @@ pub fn rule_tuples(doc: &Json) -> Vec<(String, String, String, String)> {
     out
 }
 
-/// A non-empty string value of `var` in a container (its last entry, as
-/// the kubelet reads duplicates).
-fn own_value<'j>(container: &'j Json, var: &str) -> Option<&'j str> {
-    env_value(container, var)?
-        .get("value")?
-        .as_str()
-        .filter(|v| !v.is_empty())
+/// Exactly the calls the refresher makes.
+fn refresher_rules(prefix: &str, location: &str) -> Json {
+    json!([
+        {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": ["secrets"], "resourceNames": [format!("{prefix}-{location}")], "verbs": ["update"]},
+    ])
 }
 
-/// The refresh time the refresher gets: the operator's, else the one the
-/// input's refresher already carries, else none (the provider default).
-fn refresh_time(docs: &[&Json], config: &Config) -> String {
-    if !config.token_refresh_time.is_empty() {
-        return config.token_refresh_time.clone();
+/// A positive whole number as Go's `strconv.ParseInt` reads it.
+fn positive(s: &str) -> Option<u64> {
+    let digits = s.strip_prefix('+').unwrap_or(s);
+    (!digits.is_empty() && digits.len() < 10 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+        .filter(|n| *n > 0)
+}
+
+/// The refresher container (pointer) of a refresher: by image, else by the
+/// variables only it declares, else by name, else the only container.
+fn refresher_container(v: &Json) -> Result<Option<String>, Refusal> {
+    let main: Vec<(String, &Json)> = containers(v)
+        .into_iter()
+        .filter(|(_, _, init)| !init)
+        .map(|(p, c, _)| (p, c))
+        .collect();
+    let by = |pred: &dyn Fn(&Json) -> bool| main.iter().find(|(_, c)| pred(c)).map(|(p, _)| p.clone());
+    let image = |c: &Json| str_at(c, &["image"]).is_some_and(|i| org_and_name(i).1 == "registry-token-refresher");
+    match by(&image)
+        .or_else(|| by(&|c| declares(c, TOKEN_VAR) || declares(c, SCAN_VAR)))
+        .or_else(|| by(&|c| cname(c) == REFRESHER))
+    {
+        Some(p) => Ok(Some(p)),
+        None if main.len() <= 1 => Ok(main.first().map(|(p, _)| p.clone())),
+        None => Err(Refusal::RefresherAmbiguous),
     }
-    docs.iter()
-        .find(|d| role(d) == Role::Refresher)
-        .and_then(|d| d.pointer(&refresher_container(d).ok()??))
-        .and_then(|c| own_value(c, "DEIS_TOKEN_REFRESH_TIME"))
-        .unwrap_or_default()
-        .to_owned()
 }
 
-/// A published Deis or Hephy refresher, v1.0.0 to v1.2.2: each fails with a
-/// non-empty refresh time (v1.0.0 ignores it, the later ones panic on it).
-fn is_stock_refresher(image: &str) -> bool {
-    let stock = [
-        "quay.io/deis/registry-token-refresher",
-        "deis/registry-token-refresher",
-        "docker.io/deis/registry-token-refresher",
-        "hephy/registry-token-refresher",
-        "docker.io/hephy/registry-token-refresher",
-    ];
-    let tag = image
-        .split('@')
-        .next()
-        .unwrap_or(image)
-        .rsplit_once(':')
-        .map(|(_, t)| t);
-    let version: Option<Vec<u32>> = tag
-        .and_then(|t| t.strip_prefix('v'))
-        .and_then(|t| t.split('.').map(|p| p.parse().ok()).collect());
-    stock.contains(&repository(image))
-        && matches!(version.as_deref(), Some([1, minor, patch]) if (*minor, *patch) <= (2, 2))
+/// "Its image": configured, else the input refresher's, else the published
+/// refresher beside Workflow's builder or controller image, else Deis's.
+fn refresher_image(plan: &Plan<'_>, input: Option<&str>) -> String {
+    if let Some(image) = plan.config.refresher_image.clone().or_else(|| input.map(str::to_owned)) {
+        return image;
+    }
+    let roles = [Role::Builder, Role::Controller];
+    let images = roles
+        .iter()
+        .flat_map(|&r| plan.ours(r))
+        .flat_map(|i| {
+            containers(&plan.objects[i].v)
+                .into_iter()
+                .map(|(_, c, _)| c.clone())
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|c| str_at(&c, &["image"]).map(str::to_owned));
+    for image in images {
+        let tag = match org_and_name(&image) {
+            (Some(org), n) if org == "deis" && ["builder", "controller"].contains(&n.as_str()) => "v1.1.3",
+            (Some(org), n) if org == "hephy" && ["builder", "controller"].contains(&n.as_str()) => "v1.2.2",
+            _ => continue,
+        };
+        let bare = image.split('@').next().unwrap_or(&image);
+        let beside = &bare[..bare.rfind('/').expect("an organisation") + 1];
+        return format!("{beside}registry-token-refresher:{tag}");
+    }
+    DEIS_REFRESHER_IMAGE.to_owned()
 }
 
-/// The refresher's own variables: the namespace scan interval is the one its
-/// chart rendered (else Workflow's 5 seconds), the token refresh time the
-/// effective one.
-fn refresher_env(config: &Config, prefix: &str, namespace_refresh: &str, refresh: &str) -> Vec<(&'static str, String)> {
-    let mut vars = registry_vars(&config.location, prefix);
-    vars.push(("DEIS_NAMESPACE_REFRESH_TIME", namespace_refresh.to_owned()));
-    vars.push(("DEIS_TOKEN_REFRESH_TIME", refresh.to_owned()));
-    vars
+fn deis(plan: &mut Plan<'_>) {
+    let config = plan.config;
+    let location = config.location.as_str();
+    let needs_refresher = config.lifetime().is_some();
+    let workflow = plan.has_workflow();
+    for i in 0..plan.objects.len() {
+        if plan.objects[i].orphan {
+            plan.remove(i);
+        }
+    }
+    // "Components per location".
+    let registry = plan.ours(Role::Registry);
+    if location != "on-cluster" && !config.keep_on_cluster_registry {
+        registry.iter().for_each(|&i| plan.remove(i));
+    }
+    let workloads = !plan.ours(Role::Builder).is_empty() || !plan.ours(Role::Controller).is_empty();
+    if location == "on-cluster" && workloads && registry.is_empty() && plan.additions_allowed {
+        plan.refuse(Refusal::OnClusterWithoutRegistry);
+    }
+    if !needs_refresher {
+        for role in [
+            Role::Refresher,
+            Role::RefresherAccount,
+            Role::RefresherRules,
+            Role::RefresherBinding,
+        ] {
+            plan.ours(role).into_iter().for_each(|i| plan.remove(i));
+        }
+    }
+    // "registry-secret".
+    if location == "on-cluster" {
+        plan.ours(Role::Credentials).into_iter().for_each(|i| plan.remove(i));
+    } else if let Some(i) = plan.keep_one(Role::Credentials, REGISTRY_SECRET) {
+        let doc = plan.edit(i, "");
+        merge(doc, &json!({"metadata": secret_meta(config)}));
+        let obj = doc.as_object_mut().expect("a Secret");
+        // No type is Opaque (the API server's default).
+        if obj.get("type").and_then(Json::as_str).is_some_and(|t| t != "Opaque") {
+            obj.insert("type".into(), json!("Opaque"));
+        }
+        obj.insert("data".into(), deis_secret_data(config));
+        obj.remove("stringData");
+        plan.place(i);
+    } else if workflow && plan.additions_allowed {
+        let mut meta = metadata(REGISTRY_SECRET, plan.ns.name.as_deref());
+        merge(&mut meta, &secret_meta(config));
+        let doc = json!({"apiVersion": "v1", "kind": "Secret", "metadata": meta, "type": "Opaque",
+                         "data": deis_secret_data(config)});
+        plan.added.push((doc, None));
+    }
+    // "The chart's settings stand": the prefix the consumers agree on.
+    let prefix = config.secret_prefix.clone().unwrap_or_else(|| {
+        let found: Vec<String> = plan
+            .consumers()
+            .iter()
+            .filter_map(|(i, c)| env_text(plan.objects[*i].v.pointer(c)?, prefix_var(Platform::Deis)))
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect();
+        match agreed(found) {
+            Ok(Some(p)) => p,
+            _ => "private-registry".to_owned(),
+        }
+    });
+    if needs_refresher && workflow {
+        refresher(plan, &prefix);
+    }
+    for (i, c) in plan.consumers() {
+        if !plan.is_removed(i) {
+            plan.want_env(i, &c, &registry_vars(config, &prefix));
+        }
+    }
+}
+
+/// "The refresher": one of it and of each of its access documents, able to start.
+fn refresher(plan: &mut Plan<'_>, prefix: &str) {
+    let config = plan.config;
+    let kept = plan.keep_one(Role::Refresher, REFRESHER);
+    let account = plan.keep_one(Role::RefresherAccount, REFRESHER);
+    let role = plan.keep_one(Role::RefresherRules, REFRESHER_RBAC);
+    let binding = plan.keep_one(Role::RefresherBinding, REFRESHER_RBAC);
+    let found = match kept.map(|i| refresher_container(&plan.objects[i].v)) {
+        Some(Err(r)) => {
+            plan.refusals = vec![r];
+            return;
+        }
+        Some(Ok(Some(c))) => kept.map(|i| (i, c)),
+        _ => None,
+    };
+    if plan.hooks_only {
+        return;
+    }
+    // Unknown, the run fails; the other refusals that apply are collected too.
+    let ns = plan.ns.name.clone().unwrap_or_else(|| {
+        plan.refuse(Refusal::NamespaceUnknown);
+        String::new()
+    });
+    let input = found.as_ref().and_then(|(i, c)| plan.objects[*i].v.pointer(c)).cloned();
+    let image = refresher_image(plan, input.as_ref().and_then(|c| str_at(c, &["image"])));
+    // "Intervals it can parse".
+    let own_token = input.as_ref().and_then(|c| env_text(c, TOKEN_VAR)).unwrap_or("");
+    let (token, configured) = match config.token_refresh_time.as_str() {
+        "" => (own_token.to_owned(), false),
+        t => (t.to_owned(), true),
+    };
+    let lifetime = config.lifetime().expect("ecr or gcr");
+    if !token.is_empty() && (is_stock_refresher(&image) || positive(&token).is_none_or(|m| m >= lifetime)) {
+        plan.refuse(Refusal::TokenRefreshTime { configured });
+    }
+    if let (Some((i, c)), Some(input)) = (found.clone(), input) {
+        let scan = match env_text(&input, SCAN_VAR).filter(|s| !s.is_empty()) {
+            None => "5".to_owned(),
+            Some(s) if positive(s).is_some() => s.to_owned(),
+            Some(_) => {
+                plan.refuse(Refusal::NamespaceRefreshTime);
+                "5".to_owned()
+            }
+        };
+        let mut vars = registry_vars(config, prefix);
+        vars.push((SCAN_VAR, Wanted::Text(scan)));
+        vars.push((TOKEN_VAR, Wanted::Text(token.clone())));
+        plan.want_env(i, &c, &vars);
+        let account_automount = account.and_then(|a| plan.objects[a].v.get("automountServiceAccountToken").cloned());
+        can_start(plan, i, &c, &input, &image, account_automount);
+    }
+    match account {
+        Some(a) => plan.place(a),
+        None => plan.added.push((
+            json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata(REFRESHER, Some(&ns))}),
+            kept.map(|k| plan.objects[k].doc),
+        )),
+    }
+    let rules = refresher_rules(prefix, &config.location);
+    match role {
+        Some(r) => {
+            let doc = plan.edit(r, "");
+            let obj = doc.as_object_mut().expect("a ClusterRole");
+            if rule_tuples(obj.get("rules").unwrap_or(&Json::Null)) != rule_tuples(&rules) {
+                obj.insert("rules".into(), rules);
+            }
+            if obj.get("aggregationRule").is_some_and(|a| !a.is_null()) {
+                obj.remove("aggregationRule");
+            }
+        }
+        None => plan.added.push((
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                   "metadata": metadata(REFRESHER_RBAC, None), "rules": rules}),
+            kept.map(|k| plan.objects[k].doc),
+        )),
+    }
+    let role_ref = json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": REFRESHER_RBAC});
+    let subjects = json!([{"kind": "ServiceAccount", "name": REFRESHER, "namespace": ns}]);
+    match binding {
+        Some(b) => {
+            let doc = plan.edit(b, "");
+            let have_ref = doc.get("roleRef").cloned().unwrap_or(Json::Null);
+            if str_at(&have_ref, &["kind"]) != Some("ClusterRole")
+                || str_at(&have_ref, &["name"]) != Some(REFRESHER_RBAC)
+            {
+                merge(doc, &json!({"roleRef": role_ref}));
+            }
+            let right = matches!(doc.get("subjects").and_then(Json::as_array).map(Vec::as_slice), Some([s])
+                if str_at(s, &["kind"]) == Some("ServiceAccount") && str_at(s, &["name"]) == Some(REFRESHER)
+                    && str_at(s, &["namespace"]) == Some(ns.as_str()));
+            if !right {
+                doc.as_object_mut()
+                    .expect("a binding")
+                    .insert("subjects".into(), subjects);
+            }
+        }
+        None => plan.added.push((
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                   "metadata": metadata(REFRESHER_RBAC, None), "roleRef": role_ref, "subjects": subjects}),
+            kept.map(|k| plan.objects[k].doc),
+        )),
+    }
+    if found.is_none() {
+        let env: Vec<Json> = registry_vars(config, prefix)
+            .into_iter()
+            .chain([(SCAN_VAR, Wanted::text("5")), (TOKEN_VAR, Wanted::Text(token))])
+            .map(|(n, w)| match w {
+                Wanted::Text(t) => json!({"name": n, "value": t}),
+                _ => unreachable!(),
+            })
+            .collect();
+        let mut meta = metadata(REFRESHER, Some(&ns));
+        merge(&mut meta, &json!({"labels": {"heritage": "deis"}}));
+        plan.added.push((
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
+                   "spec": {"template": {"spec": {"serviceAccountName": REFRESHER,
+                       "containers": [{"name": REFRESHER, "image": image, "env": env, "volumeMounts": [mount()]}],
+                       "volumes": [volume()]}}}}),
+            None,
+        ));
+    }
 }
 
 fn mount() -> Json {
@@ -673,213 +1220,337 @@ fn volume() -> Json {
     json!({"name": REGISTRY_SECRET, "secret": {"secretName": REGISTRY_SECRET}})
 }
 
-/// Configure an existing refresher Deployment.
-fn configure_refresher(
-    mut doc: Json,
-    config: &Config,
-    prefix: &str,
-    image: &str,
-    refresh: &str,
-) -> Result<Json, Refusal> {
-    let spec_path = pod_spec_path("Deployment").expect("a workload");
-    let chosen = refresher_container(&doc)?;
-    // No container at all (a pod Kubernetes would refuse anyway): nothing to
-    // configure, the document stays as it is.
-    if chosen.is_none() {
-        return Ok(doc);
+/// "What it must have to start", for the refresher kept (object `i`,
+/// container `c` as read from the input).
+fn can_start(plan: &mut Plan<'_>, i: usize, c: &str, input: &Json, image: &str, account_automount: Option<Json>) {
+    let (spec_path, spec) = pod(&plan.objects[i].v)
+        .map(|(p, s)| (p, s.clone()))
+        .expect("a workload");
+    let mounts: Vec<Json> = input
+        .get("volumeMounts")
+        .and_then(Json::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let volumes: Vec<Json> = spec
+        .get("volumes")
+        .and_then(Json::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let is_secret_volume = |v: &Json| {
+        let sources = v
+            .as_object()
+            .map_or(0, |m| m.iter().filter(|(k, x)| *k != "name" && !x.is_null()).count());
+        sources == 1 && str_at(v, &["secret", "secretName"]) == Some(REGISTRY_SECRET)
+    };
+    let other_at_path = mounts
+        .iter()
+        .any(|m| str_at(m, &["mountPath"]) == Some(CREDS_PATH) && str_at(m, &["name"]) != Some(REGISTRY_SECRET));
+    let own_volume = volumes.iter().find(|v| str_at(v, &["name"]) == Some(REGISTRY_SECRET));
+    if other_at_path || own_volume.is_some_and(|v| !is_secret_volume(v)) {
+        plan.refuse(Refusal::CredentialsMount);
     }
-    // Other registry-consuming containers of the pod get the ordinary variables.
-    let others: Vec<String> = target_containers(&doc)
-        .into_iter()
-        .map(|(p, _)| p)
-        .filter(|p| Some(p) != chosen.as_ref())
-        .collect();
-    for p in others {
-        upsert_env(
-            doc.pointer_mut(&p).expect("found above"),
-            &registry_vars(&config.location, prefix),
-        );
+    let container = plan.edit(i, c);
+    let right = mounts
+        .iter()
+        .filter(|m| str_at(m, &["mountPath"]) == Some(CREDS_PATH) || str_at(m, &["name"]) == Some(REGISTRY_SECRET))
+        .collect::<Vec<_>>();
+    if !matches!(right.as_slice(), [m] if contains(m, &mount())) {
+        upsert_named(container, "volumeMounts", &mount());
     }
-    if let Some(p) = chosen {
-        let c = doc.pointer_mut(&p).expect("found above");
-        let namespace_refresh = own_value(c, "DEIS_NAMESPACE_REFRESH_TIME").unwrap_or("5").to_owned();
-        upsert_env(c, &refresher_env(config, prefix, &namespace_refresh, refresh));
-        upsert_named(c, "volumeMounts", &mount());
-        c.as_object_mut()
-            .expect("a mapping")
+    if str_at(container, &["image"]) != Some(image) {
+        container
+            .as_object_mut()
+            .expect("a container")
             .insert("image".into(), json!(image));
     }
-    if let Some(spec) = doc.pointer_mut(spec_path).filter(|s| s.is_object()) {
+    let spec = plan.edit(i, spec_path);
+    if own_volume.is_none() {
         upsert_named(spec, "volumes", &volume());
+    }
+    if account(spec) != Some(REFRESHER) {
         spec.as_object_mut()
-            .expect("a mapping")
+            .expect("a pod spec")
             .insert("serviceAccountName".into(), json!(REFRESHER));
     }
-    Ok(doc)
-}
-
-fn new_refresher(config: &Config, prefix: &str, image: &str, refresh: &str, ns: Option<&str>) -> Json {
-    let env: Vec<Json> = refresher_env(config, prefix, "5", refresh)
-        .into_iter()
-        .map(|(n, v)| json!({"name": n, "value": v}))
-        .collect();
-    let mut meta = metadata(REFRESHER, ns);
-    merge(&mut meta, &json!({"labels": {"heritage": "deis"}}));
-    json!({
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta,
-        "spec": {"template": {"spec": {
-            "serviceAccountName": REFRESHER,
-            "containers": [{"name": REFRESHER, "image": image, "env": env, "volumeMounts": [mount()]}],
-            "volumes": [volume()],
-        }}}
-    })
-}
-
-fn new_service_account(ns: Option<&str>) -> Json {
-    json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata(REFRESHER, ns)})
-}
-
-fn new_cluster_role() -> Json {
-    json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": metadata(REFRESHER_RBAC, None)})
-}
-
-fn new_binding(ns: &str) -> Json {
-    json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-        "metadata": metadata(REFRESHER_RBAC, None),
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": REFRESHER_RBAC},
-        "subjects": [{"kind": "ServiceAccount", "name": REFRESHER, "namespace": ns}],
-    })
-}
-
-/// The whole model: what the output must decode to, or why the run must fail.
-pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusal> {
-    let ns = workflow_namespace(docs, config)?;
-    let ns = ns.as_deref();
-    let ours: Vec<&Json> = docs.iter().filter(|d| is_workflows(d, ns)).collect();
-    let prefix = secret_prefix(&ours, config);
-    let image = refresher_image(&ours, config);
-    let refresh = refresh_time(&ours, config);
-    let loc = config.location.as_str();
-    let remove_registry = loc != "on-cluster" && !config.keep_on_cluster_registry;
-    // Workflow's workloads: the builder and controller Deployments.
-    let is_workload = |d: &&Json| kind(d) == "Deployment" && ["deis-builder", "deis-controller"].contains(&name(d));
-    let has_workloads = ours.iter().any(is_workload);
-    // A Workflow component: a workload, or any registry component of SPEC 2's table.
-    let holds_workflow = ours.iter().any(|d| is_workload(d) || role(d) != Role::Other);
-    // Helm 4's `separate` strategy post-renders the hooks on their own.
-    let hooks_only = !docs.iter().any(|d| !is_hook(d));
-    let has_registry = ours.iter().any(|d| role(d) == Role::OnClusterRegistry);
-    if loc == "on-cluster" && has_workloads && !has_registry && !hooks_only {
-        return Err(Refusal::OnClusterWithoutRegistry);
+    let pod_automount = spec.get("automountServiceAccountToken").and_then(Json::as_bool);
+    if pod_automount.or(account_automount.as_ref().and_then(Json::as_bool)) == Some(false) {
+        spec.as_object_mut()
+            .expect("a pod spec")
+            .insert("automountServiceAccountToken".into(), json!(true));
     }
+    // "The post-condition": unique mount paths and volume names.
+    let (container, spec) = (plan.edit(i, c).clone(), plan.edit(i, spec_path).clone());
+    let unique = |list: Option<&Json>, key: &str| {
+        let mut keys: Vec<String> = list
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .map(|m| m.get(key).map(Json::to_string).unwrap_or_default())
+            .collect();
+        let n = keys.len();
+        keys.sort();
+        keys.dedup();
+        keys.len() == n
+    };
+    if !unique(container.get("volumeMounts"), "mountPath") || !unique(spec.get("volumes"), "name") {
+        plan.refuse(Refusal::PostCondition("two mounts share a path, or two volumes a name"));
+    }
+    plan.place(i);
+}
 
-    let mut out = Vec::new();
-    let mut seen_secret = false;
-    let mut seen_refresher = false;
-    let mut seen = Vec::new();
-    for (index, doc) in docs.iter().enumerate() {
-        if !is_workflows(doc, ns) {
-            out.push(Expected::Input {
-                index,
-                doc: doc.clone(),
-            });
+// ---- Drycc Workflow ------------------------------------------------------------
+
+fn drycc(plan: &mut Plan<'_>) {
+    let config = plan.config;
+    let location = config.location.as_str();
+    if !["on-cluster", "off-cluster"].contains(&location) {
+        plan.refuse(Refusal::DryccLocation);
+        return;
+    }
+    for i in 0..plan.objects.len() {
+        if plan.objects[i].orphan {
+            plan.remove(i);
+        }
+    }
+    // "on-cluster on a render without the registry": read as a render with
+    // the builder (the registry's client) and without the registry
+    // (model-findings.md, D1).
+    let registry = plan.ours(Role::Registry);
+    let builder = !plan.ours(Role::Builder).is_empty();
+    if location == "on-cluster" && builder && registry.is_empty() && plan.additions_allowed {
+        plan.refuse(Refusal::OnClusterWithoutRegistry);
+    }
+    let host = config.value("hostname");
+    if location == "off-cluster" {
+        if host.is_empty() {
+            plan.refuse(Refusal::DryccNoHost);
+            return;
+        }
+        if !config.keep_on_cluster_registry {
+            registry.iter().for_each(|&i| plan.remove(i));
+        }
+    }
+    let prefix_var = prefix_var(Platform::Drycc);
+    for (i, c) in plan.consumers() {
+        if plan.is_removed(i) {
             continue;
         }
-        let keep = |doc: Json| Expected::Input { index, doc };
-        let r = role(doc);
-        let expected = match r {
-            Role::OnClusterRegistry if remove_registry => None,
-            Role::RegistrySecret if loc == "on-cluster" || seen_secret => None,
-            Role::RegistrySecret => {
-                seen_secret = true;
-                Some(keep(rewrite_secret(doc.clone(), config)))
-            }
-            Role::Refresher | Role::RefresherAccess if !config.needs_refresher() => None,
-            // A second copy of a component the release holds once is removed,
-            // the first in stream order kept (docs/semantics.md, "Components
-            // per location"): as for the secret, so for the refresher and
-            // each of its access documents.
-            Role::Refresher if seen_refresher => None,
-            Role::Refresher => {
-                seen_refresher = true;
-                Some(keep(configure_refresher(
-                    doc.clone(),
-                    config,
-                    &prefix,
-                    &image,
-                    &refresh,
-                )?))
-            }
-            Role::RefresherAccess if seen.iter().any(|k| k == kind(doc)) => None,
-            Role::RefresherAccess => {
-                // Brought to what the location and namespace need, where it stands.
-                seen.push(kind(doc).to_owned());
-                let wanted = match kind(doc) {
-                    "ClusterRoleBinding" => {
-                        let binding = new_binding(ns.ok_or(Refusal::NamespaceUnknown)?);
-                        json!({"roleRef": binding["roleRef"], "subjects": binding["subjects"]})
-                    }
-                    "ClusterRole" => new_cluster_role(),
-                    _ => doc.clone(),
-                };
-                Some(Expected::Reconciled {
-                    index,
-                    key: key(doc),
-                    doc: wanted,
-                })
-            }
-            Role::OnClusterRegistry | Role::Other => {
-                let mut d = doc.clone();
-                for (p, _) in target_containers(doc) {
-                    upsert_env(d.pointer_mut(&p).expect("found above"), &registry_vars(loc, &prefix));
-                }
-                Some(keep(d))
-            }
-        };
-        out.extend(expected);
+        let container = plan.objects[i].v.pointer(&c).expect("a container").clone();
+        let mut vars = vec![(location_var(Platform::Drycc), Wanted::text(location))];
+        if let (Some(p), true) = (&config.secret_prefix, declares(&container, prefix_var)) {
+            vars.push((prefix_var, Wanted::text(p)));
+        }
+        if location == "off-cluster" && plan.objects[i].role == Role::Builder {
+            vars.extend(DRYCC_BUILDER_VARS.map(|(var, key)| (var, Wanted::SecretKey("builder-secret", key))));
+            vars.push((DRYCC_PROXY_VAR, Wanted::Absent));
+        }
+        plan.want_env(i, &c, &vars);
     }
+    if location != "off-cluster" {
+        return;
+    }
+    let values = [
+        host,
+        config.value("username"),
+        config.value("password"),
+        config.value("organization"),
+    ];
+    let keys: Vec<(&str, String)> = DRYCC_BUILDER_VARS
+        .iter()
+        .map(|(_, k)| *k)
+        .zip(values.map(b64))
+        .collect();
+    match plan.keep_one(Role::Credentials, "builder-secret") {
+        Some(i) => merge_keys(plan, i, &keys),
+        None if plan.has_workflow() && plan.additions_allowed => {
+            let data: Map<String, Json> = keys.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+            plan.added.push((
+                json!({"apiVersion": "v1", "kind": "Secret", "metadata": metadata("builder-secret", plan.ns.name.as_deref()),
+                       "type": "Opaque", "data": data}),
+                None,
+            ));
+        }
+        None => {}
+    }
+    if let Some(i) = plan.keep_one(Role::ControllerCredentials, "controller-creds") {
+        merge_keys(plan, i, &keys[..3]);
+    }
+    // "imagebuilder's NetworkPolicy": a registry at a private IP address.
+    let policy = plan
+        .objects
+        .iter()
+        .any(|o| o.ours && kind(&o.v) == "NetworkPolicy" && name(&o.v) == "drycc-imagebuilder");
+    let (addr, port) = match host.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse().unwrap_or(443)),
+        None => (host, 443),
+    };
+    let private = addr
+        .parse::<std::net::Ipv4Addr>()
+        .is_ok_and(|ip| ip.is_private() || ip.is_loopback() || ip.is_link_local());
+    // Once: a later run finds the one it added (SPEC 3, idempotent).
+    let added_before = plan
+        .objects
+        .iter()
+        .any(|o| o.ours && kind(&o.v) == "NetworkPolicy" && name(&o.v) == "drycc-imagebuilder-registry");
+    if policy && private && !added_before && plan.additions_allowed {
+        plan.added.push((
+            json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                   "metadata": metadata("drycc-imagebuilder-registry", plan.ns.name.as_deref()),
+                   "spec": {"podSelector": {"matchLabels": {"app": "drycc-imagebuilder"}},
+                            "egress": [{"to": [{"ipBlock": {"cidr": format!("{addr}/32")}}],
+                                        "ports": [{"port": port}]}]}}),
+            None,
+        ));
+    }
+}
 
-    let additions = !hooks_only && holds_workflow;
-    if additions && loc != "on-cluster" && !seen_secret {
-        out.push(Expected::Added {
-            doc: new_secret(config, ns),
+/// Drycc's credentials Secrets: `keys` merged into their keys, the others
+/// stay (a `stringData` key of the same name, which would win, goes).
+fn merge_keys(plan: &mut Plan<'_>, i: usize, keys: &[(&str, String)]) {
+    let doc = plan.edit(i, "").as_object_mut().expect("a Secret");
+    let data = doc.entry("data").or_insert(Json::Null);
+    if !data.is_object() {
+        *data = json!({});
+    }
+    for (k, v) in keys {
+        data[*k] = json!(v);
+    }
+    if let Some(Json::Object(string_data)) = doc.get_mut("stringData") {
+        keys.iter().for_each(|(k, _)| {
+            string_data.remove(*k);
         });
     }
-    if config.needs_refresher() && additions {
-        if !refresh.is_empty() && is_stock_refresher(&image) {
-            return Err(Refusal::RefreshTimeWithStockRefresher);
+    if doc
+        .get("stringData")
+        .is_some_and(|s| s.as_object().is_some_and(Map::is_empty))
+    {
+        doc.remove("stringData");
+    }
+    plan.place(i);
+}
+
+// ---- The whole model ------------------------------------------------------------
+
+/// What the output must decode to, or the refusals one of which must end the run.
+pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusals> {
+    // SPEC 1.2: a configured refresh time is validated before any manifest is read.
+    let token = config.token_refresh_time.as_str();
+    if !token.is_empty()
+        && config
+            .lifetime()
+            .is_some_and(|l| positive(token).is_none_or(|m| m >= l))
+    {
+        return Err(vec![Refusal::TokenRefreshTime { configured: true }]);
+    }
+    if docs.iter().any(unreadable) {
+        return Err(vec![Refusal::Unreadable]);
+    }
+    let mut all: Vec<(usize, String, Json)> = Vec::new();
+    let mut plain_content = false;
+    for (d, doc) in docs.iter().enumerate() {
+        let mut found = Vec::new();
+        objects_in(doc, String::new(), &mut found);
+        plain_content |= found.is_empty() || found.iter().any(|(_, v)| !is_hook(v));
+        all.extend(found.into_iter().map(|(p, v)| (d, p, v)));
+    }
+    let unchanged = || {
+        docs.iter()
+            .enumerate()
+            .map(|(index, doc)| Expected::Input {
+                index,
+                doc: doc.clone(),
+            })
+            .collect()
+    };
+    let platform = match config.platform {
+        Some("deis") => Platform::Deis,
+        Some(_) => Platform::Drycc,
+        None => {
+            let found: Vec<Platform> = [Platform::Deis, Platform::Drycc]
+                .into_iter()
+                .filter(|&p| all.iter().any(|(_, _, v)| is_evidence(p, v)))
+                .collect();
+            match found.as_slice() {
+                [] => return Ok(unchanged()),
+                [one] => *one,
+                _ => return Err(vec![Refusal::TwoPlatforms]),
+            }
         }
-        let ns_required = ns.ok_or(Refusal::NamespaceUnknown)?;
-        let has_refresher = ours.iter().any(|d| role(d) == Role::Refresher);
-        let missing = |k: &str| !seen.iter().any(|s| s == k);
-        if missing("ServiceAccount") {
-            out.push(Expected::Added {
-                doc: new_service_account(ns),
-            });
-        }
-        if missing("ClusterRole") {
-            out.push(Expected::Added {
-                doc: new_cluster_role(),
-            });
-        }
-        if missing("ClusterRoleBinding") {
-            out.push(Expected::Added {
-                doc: new_binding(ns_required),
-            });
-        }
-        if !has_refresher {
-            out.push(Expected::Added {
-                doc: new_refresher(config, &prefix, &image, &refresh, ns),
-            });
+    };
+    let ns = discover(platform, &all, config)?;
+    let objects = all
+        .into_iter()
+        .map(|(doc, ptr, v)| {
+            let role = role(platform, &v);
+            let ours = match namespace(&v) {
+                None => true,
+                Some(own) => ns.name.as_deref() == Some(own),
+            };
+            let generated = label(&v, GENERATED_BY) == Some("workflow-registry");
+            Obj {
+                doc,
+                ptr,
+                orphan: !ours && generated && role != Role::Other,
+                v,
+                role,
+                ours,
+            }
+        })
+        .collect();
+    let mut plan = Plan {
+        config,
+        platform,
+        ns,
+        objects,
+        out: docs.to_vec(),
+        removed: Vec::new(),
+        added: Vec::new(),
+        additions_allowed: plain_content,
+        hooks_only: !docs.is_empty() && !plain_content,
+        refusals: Vec::new(),
+    };
+    match platform {
+        Platform::Deis => deis(&mut plan),
+        Platform::Drycc => drycc(&mut plan),
+    }
+    if !plan.refusals.is_empty() {
+        return Err(plan.refusals);
+    }
+    // Removals: whole documents, and items of lists from the last.
+    let mut items: Vec<(usize, String, usize)> = Vec::new();
+    let mut gone = vec![false; docs.len()];
+    for (d, p) in &plan.removed {
+        match p.rsplit_once('/') {
+            None => gone[*d] = true,
+            Some((parent, i)) => items.push((*d, parent.to_owned(), i.parse().expect("an item index"))),
         }
     }
-    Ok(out)
+    items.sort_by_key(|item| std::cmp::Reverse(item.2));
+    for (d, parent, i) in items {
+        if let Some(Json::Array(list)) = plan.out[d].pointer_mut(&parent) {
+            list.remove(i);
+        }
+    }
+    let mut expected: Vec<Expected> = plan
+        .out
+        .into_iter()
+        .enumerate()
+        .filter(|(d, _)| !gone[*d])
+        .map(|(index, doc)| Expected::Input { index, doc })
+        .collect();
+    expected.extend(
+        plan.added
+            .into_iter()
+            .map(|(doc, before)| Expected::Added { doc, before }),
+    );
+    Ok(expected)
 }
+
+// ---- Comparing an output with the model ------------------------------------------
 
 /// Whether `actual` holds everything `expected` says: every key of an
 /// expected mapping with an equal value (recursively), lists equal item by
-/// item. A ClusterRole's rules compare as the calls they allow.
+/// item.
 pub fn contains(actual: &Json, expected: &Json) -> bool {
     match (actual, expected) {
         (Json::Object(a), Json::Object(e)) => e.iter().all(|(k, ev)| a.get(k).is_some_and(|av| contains(av, ev))),
@@ -888,13 +1559,44 @@ pub fn contains(actual: &Json, expected: &Json) -> bool {
     }
 }
 
-/// Whether `actual` holds what an added or reconciled document must: a
-/// ClusterRole exactly the refresher's calls, anything else [`contains`].
-fn holds(actual: &Json, expected: &Json, config: &Config, prefix: &str) -> bool {
-    if kind(actual) == "ClusterRole" {
-        rule_tuples(actual) == refresher_rules(prefix, &config.location)
-    } else {
-        contains(actual, expected)
+/// A ClusterRole's rules as the calls they allow, wherever one stands.
+fn normalise(v: &Json) -> Json {
+    let mut v = v.clone();
+    let list = kind(&v).ends_with("List");
+    if let (true, Some(Json::Array(items))) = (list, v.get_mut("items")) {
+        for item in items.iter_mut() {
+            *item = normalise(item);
+        }
+    } else if kind(&v) == "ClusterRole" {
+        if let Some(rules) = v.get_mut("rules") {
+            *rules = json!(rule_tuples(rules));
+        }
+    }
+    v
+}
+
+/// Where two values first differ (a JSON pointer), and how.
+fn difference(a: &Json, e: &Json) -> String {
+    match (a, e) {
+        (Json::Object(x), Json::Object(y)) => {
+            let keys = x.keys().chain(y.keys().filter(|k| !x.contains_key(*k)));
+            for k in keys {
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) if u == v => {}
+                    (Some(u), Some(v)) => return format!("/{k}{}", difference(u, v)),
+                    (Some(_), None) => return format!("/{k} (not expected)"),
+                    _ => return format!("/{k} (missing)"),
+                }
+            }
+            String::new()
+        }
+        (Json::Array(x), Json::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .position(|(u, v)| u != v)
+            .map_or_else(String::new, |i| format!("/{i}{}", difference(&x[i], &y[i]))),
+        (Json::Array(x), Json::Array(y)) => format!(" ({} items, not {})", x.len(), y.len()),
+        _ => format!(" ({a} not {e})").chars().take(200).collect(),
     }
 }
 
@@ -903,86 +1605,76 @@ pub fn key(doc: &Json) -> String {
     format!("{}/{}/{}", kind(doc), namespace(doc).unwrap_or(""), name(doc))
 }
 
+fn pretty(v: &Json) -> String {
+    serde_json::to_string_pretty(v).expect("JSON")
+}
+
 /// Compare an output (decoded) with the model's expectation. Input documents
-/// must come out in input order and decode exactly as expected; added ones
-/// may stand anywhere and must contain what the model says. Returns a
-/// description of the first difference.
-pub fn compare(actual: &[Json], expected: &[Expected], config: &Config, prefix: &str) -> Result<(), String> {
-    let mut used = vec![false; actual.len()];
+/// must come out in input order and decode as expected; added ones stand
+/// where the model says and contain what it says. Returns a description of
+/// the first difference.
+pub fn compare(actual: &[Json], expected: &[Expected]) -> Result<(), String> {
+    let mut used = vec![None; actual.len()];
     let mut cursor = 0;
     for e in expected {
-        if let Expected::Reconciled {
-            index,
-            key: wanted,
-            doc,
-        } = e
-        {
-            let found = (cursor..actual.len()).find(|&i| !used[i] && &key(&actual[i]) == wanted);
-            let Some(i) = found else {
-                return Err(format!(
-                    "input document {index} ({wanted}) is missing from the output (or out of order)"
-                ));
-            };
-            if !holds(&actual[i], doc, config, prefix) {
-                return Err(format!(
-                    "input document {index} ({wanted}) is\n{}\nbut must hold\n{}",
-                    serde_json::to_string_pretty(&actual[i]).unwrap(),
-                    serde_json::to_string_pretty(doc).unwrap()
-                ));
-            }
-            used[i] = true;
-            cursor = i + 1;
-        }
         if let Expected::Input { index, doc } = e {
-            let found = (cursor..actual.len()).find(|&i| !used[i] && key(&actual[i]) == key(doc));
+            let found = (cursor..actual.len()).find(|&i| used[i].is_none() && key(&actual[i]) == key(doc));
             let Some(i) = found else {
                 return Err(format!(
                     "input document {index} ({}) is missing from the output (or out of order)",
                     key(doc)
                 ));
             };
-            if &actual[i] != doc {
+            if normalise(&actual[i]) != normalise(doc) {
                 return Err(format!(
-                    "input document {index} ({}) decodes to\n{}\nbut must decode to\n{}",
+                    "input document {index} ({}) differs at {}; it decodes to\n{}\nbut must decode to\n{}",
                     key(doc),
-                    serde_json::to_string_pretty(&actual[i]).unwrap(),
-                    serde_json::to_string_pretty(doc).unwrap()
+                    difference(&normalise(&actual[i]), &normalise(doc)),
+                    pretty(&actual[i]),
+                    pretty(doc)
                 ));
             }
-            used[i] = true;
+            used[i] = Some(*index);
             cursor = i + 1;
         }
     }
+    let last_input = used.iter().rposition(Option::is_some);
     for e in expected {
-        if let Expected::Added { doc } = e {
-            let found = (0..actual.len()).find(|&i| !used[i] && key(&actual[i]) == key(doc));
-            let Some(i) = found else {
-                return Err(format!("the added document {} is missing", key(doc)));
-            };
-            let a = &actual[i];
-            if !holds(a, doc, config, prefix) {
-                return Err(format!(
-                    "the added document {} is\n{}\nbut must hold\n{}",
-                    key(doc),
-                    serde_json::to_string_pretty(a).unwrap(),
-                    serde_json::to_string_pretty(doc).unwrap()
-                ));
-            }
-            used[i] = true;
+        let Expected::Added { doc, before } = e else { continue };
+        let found = (0..actual.len()).find(|&i| used[i].is_none() && key(&actual[i]) == key(doc));
+        let Some(i) = found else {
+            return Err(format!("the added document {} is missing", key(doc)));
+        };
+        let a = &actual[i];
+        let exact = |p: &str| a.pointer(p) == doc.pointer(p);
+        if !contains(&normalise(a), &normalise(doc)) || !exact("/metadata/namespace") || !exact("/data") {
+            return Err(format!(
+                "the added document {} is\n{}\nbut must hold\n{}",
+                key(doc),
+                pretty(a),
+                pretty(doc)
+            ));
         }
+        let placed = match before {
+            Some(b) => used.iter().position(|u| *u == Some(*b)).is_none_or(|at| i < at),
+            None => last_input.is_none_or(|last| i > last),
+        };
+        if !placed {
+            return Err(format!(
+                "the added document {} stands at {i}, not {}",
+                key(doc),
+                before.map_or("after the input's documents".to_owned(), |b| format!(
+                    "before input document {b}"
+                ))
+            ));
+        }
+        used[i] = Some(usize::MAX);
     }
-    if let Some(i) = used.iter().position(|u| !u) {
+    if let Some(i) = used.iter().position(Option::is_none) {
         return Err(format!(
             "the output holds a document the model does not expect: {}",
             key(&actual[i])
         ));
     }
     Ok(())
-}
-
-/// The prefix the model uses for `docs` (for [`compare`]).
-pub fn prefix_for(docs: &[Json], config: &Config) -> String {
-    let ns = workflow_namespace(docs, config).ok().flatten();
-    let ours: Vec<&Json> = docs.iter().filter(|d| is_workflows(d, ns.as_deref())).collect();
-    secret_prefix(&ours, config)
 }

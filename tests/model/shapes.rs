@@ -3,7 +3,9 @@
 //! collections (with trailing commas), JSON, plain / single / double-quoted
 //! scalars, literal and folded block scalars (with chomping and indentation
 //! indicators), `!!str` tags, anchors and aliases, comments everywhere,
-//! CRLF or LF. Every shape must decode (as Kubernetes decodes YAML) to the
+//! CRLF or LF; and names spelled as only a YAML reader sees through: `\x52`
+//! and `\u0052` escapes, escaped line breaks inside double quotes, `!!binary`
+//! and `!!str` tags, on keys and values alike. Every shape must decode (as Kubernetes decodes YAML) to the
 //! same JSON: the differential test checks that of the generator itself.
 
 use serde_json::Value as Json;
@@ -53,6 +55,10 @@ pub struct Palette {
     pub aliases: bool,
     pub crlf: bool,
     pub trailing_commas: bool,
+    /// Strings and keys spelled with escapes, escaped line breaks, `!!binary`.
+    pub spellings: bool,
+    /// Keys too spelled with `!!binary` and `!!str` tags (not only escapes).
+    pub tagged_keys: bool,
 }
 
 impl Palette {
@@ -66,6 +72,8 @@ impl Palette {
             aliases: false,
             crlf: true,
             trailing_commas: true,
+            spellings: true,
+            tagged_keys: false,
         }
     }
 }
@@ -173,6 +181,22 @@ fn key_text(k: &str) -> String {
     }
 }
 
+/// `s` in double quotes with some characters as `\xNN` or `\uNNNN` escapes.
+fn escaped(s: &str, rng: &mut Rng) -> String {
+    let mut out = String::from('"');
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => out.push_str(&format!("\\{c}")),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c if c.is_ascii() && rng.chance(30) => out.push_str(&format!("\\x{:02X}", u32::from(c))),
+            c if !c.is_ascii() && u32::from(c) <= 0xFFFF => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 impl Writer<'_> {
     fn pad(out: &mut String, n: usize) {
         out.extend(std::iter::repeat_n(' ', n));
@@ -189,6 +213,45 @@ impl Writer<'_> {
         } else {
             ""
         }
+    }
+
+    /// A key, plain or quoted, or spelled as only a YAML reader sees through
+    /// (never over two lines: an implicit key is one line).
+    fn key(&mut self, k: &str) -> String {
+        self.spelled(k, true).unwrap_or_else(|| key_text(k))
+    }
+
+    /// `s` spelled with escapes, an escaped line break, `!!binary` or `!!str`,
+    /// when the palette allows it and the dice say so.
+    fn spelled(&mut self, s: &str, key: bool) -> Option<String> {
+        if !self.palette.spellings || s.is_empty() || !self.rng.chance(30) {
+            return None;
+        }
+        let engine = base64::engine::general_purpose::STANDARD;
+        let choices = match (key, self.palette.tagged_keys) {
+            (true, true) => 3,
+            (true, false) => 1,
+            (false, _) => 4,
+        };
+        Some(match self.rng.below(choices) {
+            0 => escaped(s, self.rng),
+            1 => format!("!!binary {}", base64::Engine::encode(&engine, s)),
+            2 => format!("!!str {}", escaped(s, self.rng)),
+            _ => {
+                // `\` at the end of a line: the line break and the next line's
+                // leading blanks are not part of the string.
+                let cut = s.char_indices().map(|(i, _)| i).nth(s.chars().count() / 2).unwrap_or(0);
+                let (a, b) = s.split_at(cut);
+                let a = escaped(a, self.rng);
+                let b = escaped(b, self.rng);
+                let b = b.strip_prefix('"').unwrap_or(&b);
+                let b = match b.chars().next() {
+                    Some(c @ (' ' | '\t')) => format!("\\x{:02X}{}", u32::from(c), &b[1..]),
+                    _ => b.to_owned(),
+                };
+                format!("{}\\\n{}{b}", a.strip_suffix('"').unwrap_or(&a), " ".repeat(40))
+            }
+        })
     }
 
     /// An anchor to put before a string, or an alias that stands for it.
@@ -244,6 +307,9 @@ impl Writer<'_> {
                 let (anchor, alias) = self.alias_or_anchor(s);
                 if let Some(alias) = alias {
                     return alias;
+                }
+                if let Some(spelled) = self.spelled(s, false) {
+                    return format!("{}{spelled}", anchor.unwrap_or_default());
                 }
                 let tag = if self.palette.tags && self.rng.chance(10) {
                     "!!str "
@@ -317,7 +383,8 @@ impl Writer<'_> {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    out.push_str(&key_text(k));
+                    let key = self.key(k);
+                    out.push_str(&key);
                     out.push_str(": ");
                     self.flow(out, val);
                 }
@@ -357,7 +424,8 @@ impl Writer<'_> {
                 }
                 Self::pad(out, col);
             }
-            out.push_str(&key_text(k));
+            let key = self.key(k);
+            out.push_str(&key);
             out.push(':');
             self.block_value(out, v, col);
         }
