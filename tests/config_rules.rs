@@ -1306,3 +1306,25 @@ fn check_refuses_a_namespace_the_filter_refuses() {
     let out = common::run(common::binary(&[("HELM_NAMESPACE", "deis".into())]).arg("check"), "");
     assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
 }
+
+/// docs/configuration.md shows the settings table as it is: every
+/// variable, flag and key of every setting.
+#[test]
+fn the_configuration_doc_names_every_key_of_the_table() {
+    let doc = common::read(&common::root().join("docs/configuration.md"));
+    for d in config::DEFINITIONS {
+        for name in d
+            .env
+            .iter()
+            .chain(&d.flag)
+            .chain(d.params)
+            .chain(d.values)
+            .chain(d.drycc)
+        {
+            assert!(
+                doc.contains(&format!("`{name}`")),
+                "{name} is not in docs/configuration.md"
+            );
+        }
+    }
+}
