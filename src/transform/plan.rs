@@ -219,6 +219,9 @@ impl Wanted {
     }
 }
 
+/// Items removed from one list: their positions, descriptions and reasons.
+type ListRemoval = (Vec<usize>, Vec<(String, Reason)>);
+
 /// The variables wanted of one container: its object's description, its
 /// name, and each variable's wanted value.
 type WantedEnv = (String, String, Vec<(String, Wanted)>);
@@ -418,7 +421,7 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
         // edit of the document, the deepest lists first: earlier removals
         // would move the places that later edits name.
         let mut whole: BTreeMap<usize, Reason> = BTreeMap::new();
-        let mut from_lists: BTreeMap<(usize, Vec<Seg>), (Vec<usize>, Vec<(String, Reason)>)> = BTreeMap::new();
+        let mut from_lists: BTreeMap<(usize, Vec<Seg>), ListRemoval> = BTreeMap::new();
         for ((index, path), reason) in std::mem::take(&mut self.removed) {
             let Some((Seg::Index(i), parent)) = path.split_last().and_then(|(i, rest)| Some((i, rest.split_last()?.1)))
             else {
