@@ -226,30 +226,21 @@ fn top_level_fields(json: &Json) -> Map<String, Json> {
 fn dotted_to_nested(data: &Map<String, Json>) -> Map<String, Json> {
     let mut out = Map::new();
     for (key, value) in data {
-        let parts: Vec<&str> = key.split('.').collect();
-        insert_at(&mut out, &parts, value.clone());
-    }
-    out
-}
-
-fn insert_at(map: &mut Map<String, Json>, parts: &[&str], value: Json) {
-    match parts {
-        [] => {}
-        [last] => {
-            map.insert((*last).to_owned(), value);
-        }
-        [first, rest @ ..] => {
-            let entry = map
-                .entry((*first).to_owned())
-                .or_insert_with(|| Json::Object(Map::new()));
+        let (mut map, mut parts) = (&mut out, key.split('.').peekable());
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                map.insert(part.to_owned(), value.clone());
+                break;
+            }
+            let entry = map.entry(part.to_owned()).or_insert_with(|| Json::Object(Map::new()));
             if !entry.is_object() {
                 *entry = Json::Object(Map::new());
             }
-            if let Json::Object(inner) = entry {
-                insert_at(inner, rest, value);
-            }
+            let Json::Object(inner) = entry else { break };
+            map = inner;
         }
     }
+    out
 }
 
 #[cfg(test)]
