@@ -121,7 +121,7 @@ fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, 
     }
     // A `stringData` key would win over the one set in `data`; its others stay.
     for key in secret.string_data.iter().filter(|k| keys.iter().any(|(w, _)| w == k)) {
-        p.unset(o, Planner::at(o, &["stringData"]), &key);
+        p.unset(o, Planner::at(o, &["stringData"]), key);
     }
     p.place(o);
 }
