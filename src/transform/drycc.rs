@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use base64::Engine;
 
 use super::generate;
-use super::plan::{Effective, Generated, Op, Planner, Reason, Wanted};
+use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use crate::config::Location;
 use crate::manifest::Body;
 use crate::platform::contract::{self as k, Role, DRYCC};
@@ -117,24 +117,11 @@ fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, 
         .map(|(key, v)| (key, Value::Str(v)))
         .collect();
     if !missing.is_empty() {
-        p.edit(
-            o,
-            Op::Set {
-                at: o.resource.path.clone(),
-                key: "data".into(),
-                value: Value::Map(missing),
-            },
-        );
+        p.set(o, o.resource.path.clone(), "data", Value::Map(missing));
     }
     // A `stringData` key would win over the one set in `data`; its others stay.
     for key in secret.string_data.iter().filter(|k| keys.iter().any(|(w, _)| w == k)) {
-        p.edit(
-            o,
-            Op::Unset {
-                at: Planner::at(o, &["stringData"]),
-                key: key.clone(),
-            },
-        );
+        p.unset(o, Planner::at(o, &["stringData"]), key);
     }
     p.place(o);
 }
@@ -177,14 +164,7 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String
         (Some(o), Some((cidr, port))) => {
             let spec = generate::egress_spec(cidr, *port);
             if o.resource.content() != Some(&value_json(&spec)) {
-                p.edit(
-                    o,
-                    Op::Set {
-                        at: o.resource.path.clone(),
-                        key: "spec".into(),
-                        value: spec,
-                    },
-                );
+                p.set(o, o.resource.path.clone(), "spec", spec);
             }
             p.place(o);
         }

@@ -284,6 +284,23 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
         self.edits.entry(o.doc.index).or_default().push(Edit { about, op });
     }
 
+    /// Set `at[key]` in `o`'s document.
+    pub fn set(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, key: &str, value: Value) {
+        self.edit(
+            o,
+            Op::Set {
+                at,
+                key: key.into(),
+                value,
+            },
+        );
+    }
+
+    /// Remove `at[key]` in `o`'s document.
+    pub fn unset(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, key: &str) {
+        self.edit(o, Op::Unset { at, key: key.into() });
+    }
+
     /// `o`'s place `rel` (relative to the object) in its document.
     pub fn at(o: &Object<'_, '_>, rel: &[&str]) -> Vec<Seg> {
         let mut at = o.resource.path.clone();
