@@ -180,7 +180,11 @@ fn whitespace_and_newlines_are_trimmed_with_a_warning() {
 
 #[test]
 fn off_cluster_warnings() {
-    let w = warnings(&OFF);
+    let settings = validate(&OFF).unwrap().0;
+    let w: String = config::check_warnings(&settings)
+        .iter()
+        .map(|w| format!("{w}\n"))
+        .collect();
     assert_has(
         &w,
         &[
@@ -411,18 +415,26 @@ fn a_refresh_time_with_a_configured_stock_refresher_is_refused() {
     ];
     let (settings, _) = validate(&fixed).unwrap();
     assert_has(
-        &config::check_warnings(&settings)[0].to_string(),
+        &config::check_warnings(&settings)
+            .iter()
+            .map(|w| format!("{w}\n"))
+            .collect::<String>(),
         &["30 is set for registry.example.com/me/registry-token-refresher:fixed: every published refresher"],
     );
     let (settings, _) = validate(&fixed[..2]).unwrap();
     assert_has(
-        &config::check_warnings(&settings)[0].to_string(),
+        &config::check_warnings(&settings)
+            .iter()
+            .map(|w| format!("{w}\n"))
+            .collect::<String>(),
         &[
             "no refresher image is configured",
             "unless the manifest's own refresher is a build that has fixed that",
         ],
     );
-    assert!(config::check_warnings(&validate(&fixed[..1]).unwrap().0).is_empty());
+    assert!(!config::check_warnings(&validate(&fixed[..1]).unwrap().0)
+        .iter()
+        .any(|w| w.to_string().contains("refresh")));
 }
 
 /// `check` runs the rules the filter runs without a manifest, and names the

@@ -35,13 +35,6 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
             warnings: v.warnings,
         });
     }
-    if settings.location != Location::OnCluster {
-        v.warnings.push(Warning::general(format!(
-            "with location {} the controller cannot read an image's exposed port: every app needs \
-             `deis config:set PORT=<port>` before its first deploy",
-            settings.location.name()
-        )));
-    }
     Ok((settings, v.warnings))
 }
 
@@ -49,9 +42,14 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
 /// only with a refresher that has fixed the published ones' bug, which the
 /// filter decides on the manifest's refresher when none is configured.
 pub fn check_warnings(settings: &Settings) -> Vec<Warning> {
+    let mut warnings: Vec<Warning> = crate::platform::contract::DEIS
+        .location_advice(settings.location.name())
+        .into_iter()
+        .map(Warning::general)
+        .collect();
     let time = &settings.token_refresh_time;
     if time.is_empty() || !settings.location.needs_token_refresher() {
-        return Vec::new();
+        return warnings;
     }
     let why = "every published refresher (v1.0.0 to v1.2.2) fails with it";
     let message = match &settings.refresher_image {
@@ -61,7 +59,8 @@ pub fn check_warnings(settings: &Settings) -> Vec<Warning> {
              manifest's own refresher is a build that has fixed that"
         ),
     };
-    vec![Warning::about(Setting::TokenRefreshTime, message)]
+    warnings.push(Warning::about(Setting::TokenRefreshTime, message));
+    warnings
 }
 
 struct Validator<'r> {
@@ -247,9 +246,6 @@ impl Validator<'_> {
                 format!("{username:?} is the user of a short-lived token (ECR/GCR): an off-cluster credential is never refreshed, so pushes and pulls fail when it expires; use REGISTRY_LOCATION=ecr or gcr"),
             ));
         }
-        self.warnings.push(Warning::general(
-            "off-cluster copies the long-lived registry credentials into every app namespace (the controller writes <prefix>-off-cluster); prefer ecr or gcr where apps should only see short-lived tokens",
-        ));
         Some(Location::OffCluster {
             hostname,
             organization,

@@ -21,6 +21,9 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let needs_refresher = k::token_lifetime_minutes(location).is_some();
     let workflow = model.has_workflow();
 
+    if workflow {
+        p.warnings.extend(DEIS.location_advice(location));
+    }
     for o in model.objects.iter().filter(|o| o.owner == Owner::Orphan) {
         p.remove(o, Reason::Orphan);
     }
