@@ -100,7 +100,7 @@ pub struct Entry {
 }
 
 /// Every step of one verification.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     pub location: &'static str,
     pub passed: bool,
@@ -108,23 +108,22 @@ pub struct Report {
     /// Why `passed` is false when no single step failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<String>,
+    /// Every known form of every secret, longest first: a server may echo
+    /// what it was sent in any form.
     #[serde(skip)]
-    scrubber: Scrubber,
+    forms: Vec<String>,
 }
 
 impl Report {
     pub fn new(location: &'static str) -> Self {
         Report {
             location,
-            passed: false,
-            steps: Vec::new(),
-            verdict: None,
-            scrubber: Scrubber::default(),
+            ..Report::default()
         }
     }
 
     pub fn add(&mut self, step: Step, result: Class, detail: impl Into<String>) {
-        let detail = self.scrubber.scrub(&detail.into());
+        let detail = scrub(&self.forms, &detail.into());
         let passed = result.passed();
         self.steps.push(Entry {
             step,
@@ -144,9 +143,29 @@ impl Report {
     /// Remember a secret (a configured credential, or a token minted during
     /// the run); every step, earlier ones too, is scrubbed of its forms.
     pub fn secret(&mut self, secret: &str) {
-        self.scrubber.learn(secret);
+        // Shorter values would scrub ordinary words; none of ours is that short.
+        if secret.len() < 4 {
+            return;
+        }
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let forms = [
+            secret.to_owned(),
+            STANDARD.encode(secret),
+            STANDARD_NO_PAD.encode(secret),
+            URL_SAFE.encode(secret),
+            URL_SAFE_NO_PAD.encode(secret),
+            super::transport::encode_query(secret),
+            json.trim_matches('"').to_owned(),
+        ];
+        for form in forms {
+            if !self.forms.contains(&form) {
+                self.forms.push(form);
+            }
+        }
+        // Longest first, so that no shorter form leaves part of a longer one.
+        self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
         for s in &mut self.steps {
-            s.detail = self.scrubber.scrub(&s.detail);
+            s.detail = scrub(&self.forms, &s.detail);
         }
     }
 
@@ -197,43 +216,13 @@ impl Report {
     }
 }
 
-/// Replaces every known form of a secret, then masks what looks like an
-/// unknown encoding of one: a server may echo what it was sent in any form.
-#[derive(Debug, Clone, Default)]
-struct Scrubber {
-    forms: Vec<String>,
-}
-
-impl Scrubber {
-    fn learn(&mut self, secret: &str) {
-        // Shorter values would scrub ordinary words; none of ours is that short.
-        if secret.len() < 4 {
-            return;
-        }
-        let json = serde_json::to_string(secret).unwrap_or_default();
-        let mut forms = vec![
-            secret.to_owned(),
-            STANDARD.encode(secret),
-            STANDARD_NO_PAD.encode(secret),
-            URL_SAFE.encode(secret),
-            URL_SAFE_NO_PAD.encode(secret),
-            super::transport::encode_query(secret),
-            json.trim_matches('"').to_owned(),
-        ];
-        forms.retain(|f| !self.forms.contains(f));
-        forms.dedup();
-        self.forms.extend(forms);
-        // Longest first, so that no shorter form leaves part of a longer one.
-        self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-    }
-
-    fn scrub(&self, text: &str) -> String {
-        let known = self
-            .forms
-            .iter()
-            .fold(text.to_owned(), |t, f| t.replace(f.as_str(), "(redacted)"));
-        mask_opaque(&known)
-    }
+/// `text` with every known form of a secret replaced, then what looks like
+/// an unknown encoding of one masked.
+fn scrub(forms: &[String], text: &str) -> String {
+    let known = forms
+        .iter()
+        .fold(text.to_owned(), |t, f| t.replace(f.as_str(), "(redacted)"));
+    mask_opaque(&known)
 }
 
 /// Runs of 20 or more base64, hex or percent-encoding characters that mix
