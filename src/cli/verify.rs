@@ -10,7 +10,7 @@ use super::log::{write_stderr, Reporter};
 use super::output::write_stdout_text;
 use super::{fail, function_configs, load_settings_with, ConfigArgs, Failure};
 use crate::config::{self, Location};
-use crate::verify::{self, Options, TransportOptions};
+use crate::verify::{self, Options};
 
 /// The exit status when a verification step failed (or proved nothing).
 pub const EXIT_NOT_VERIFIED: u8 = 4;
@@ -94,10 +94,8 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
     // `Default` (not clap) gives 0: keep the documented default then.
     let seconds = if probe.timeout == 0 { 10 } else { probe.timeout };
     Ok(Options {
-        transport: TransportOptions {
-            ca_file: probe.ca_file.clone(),
-            timeout: Duration::from_secs(seconds),
-        },
+        ca_file: probe.ca_file.clone(),
+        timeout: Duration::from_secs(seconds),
         insecure_registry: probe.insecure_registry,
         push_check,
         token_realm,

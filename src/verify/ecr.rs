@@ -106,27 +106,27 @@ fn request_token(
     endpoint: &str,
     test: bool,
 ) -> Option<Reply> {
-    let host = endpoint
-        .split_once("://")
-        .map_or("", |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    let body = if ecr.registry_id.is_empty() {
-        b"{}".to_vec()
-    } else {
-        serde_json::json!({ "registryIds": [ecr.registry_id] })
-            .to_string()
-            .into_bytes()
+    let host = endpoint.split_once("://").map_or("", |(_, rest)| rest);
+    let host = host.split('/').next().unwrap_or_default();
+    let body = match ecr.registry_id {
+        "" => serde_json::json!({}),
+        id => serde_json::json!({ "registryIds": [id] }),
     };
+    let body = body.to_string().into_bytes();
     let amz_date = clock::amz_date(clock::now());
     let signature = authorization(ecr, host, &amz_date, &body);
-    let request = Request::new(Method::POST, endpoint)
-        .header("x-amz-date", amz_date)
-        .header("x-amz-target", TARGET)
-        .header("authorization", signature)
-        .body(CONTENT_TYPE, body)
-        .plain_http_ok(test);
+    let request = Request {
+        method: Method::POST,
+        url: endpoint,
+        headers: vec![
+            ("x-amz-date", amz_date),
+            ("x-amz-target", TARGET.into()),
+            ("authorization", signature),
+            ("content-type", CONTENT_TYPE.into()),
+        ],
+        body: Some(body),
+        plain_http_ok: test,
+    };
     docker_v2::send_or_report(transport, report, Step::EcrToken, request, Some("the ECR API"))
 }
 
@@ -166,19 +166,16 @@ fn refused(report: &mut Report, endpoint: &str, reply: &Reply) {
 /// The token in a `GetAuthorizationToken` answer.
 fn decode(body: &str) -> Option<Minted> {
     let json: serde_json::Value = serde_json::from_str(body).ok()?;
-    let data = json.get("authorizationData")?.get(0)?;
-    let token = data.get("authorizationToken")?.as_str()?;
-    let decoded = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(token).ok()?).ok()?;
+    let data = &json["authorizationData"][0];
+    let token = base64::engine::general_purpose::STANDARD.decode(data["authorizationToken"].as_str()?);
+    let decoded = String::from_utf8(token.ok()?).ok()?;
     let (user, password) = decoded.split_once(':')?;
     Some(Minted {
         user: user.to_owned(),
         password: password.to_owned(),
-        proxy_endpoint: data.get("proxyEndpoint").and_then(|p| p.as_str()).map(str::to_owned),
+        proxy_endpoint: data["proxyEndpoint"].as_str().map(str::to_owned),
         // Real ECR sends fractional epoch seconds.
-        expires_at: data
-            .get("expiresAt")
-            .and_then(serde_json::Value::as_f64)
-            .map(|e| e as i64),
+        expires_at: data["expiresAt"].as_f64().map(|e| e as i64),
     })
 }
 
@@ -257,10 +254,11 @@ fn api_endpoint(region: &str) -> String {
 /// The error code in an AWS error body and its message.
 fn aws_error(body: &str) -> (String, String) {
     if let Ok(json) = serde_json::from_str::<serde_json::Value>(body) {
-        let text = |keys: &[&str]| keys.iter().find_map(|k| json.get(k)?.as_str()).unwrap_or("").to_owned();
-        let code = text(&["__type"]);
-        let code = code.rsplit('#').next().unwrap_or_default().to_owned();
-        return (code, text(&["message", "Message"]));
+        let text = |k: &str| json[k].as_str();
+        let code = text("__type").unwrap_or_default();
+        let code = code.rsplit('#').next().unwrap_or_default();
+        let message = text("message").or(text("Message")).unwrap_or_default();
+        return (code.to_owned(), message.to_owned());
     }
     let tag = |name: &str| {
         let open = format!("<{name}>");

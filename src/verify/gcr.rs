@@ -12,6 +12,7 @@
 use base64::Engine;
 use ring::rand::SystemRandom;
 use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
+use rustls::pki_types::{pem::PemObject, PrivatePkcs8KeyDer};
 use ureq::http::Method;
 
 use super::docker_v2;
@@ -41,14 +42,15 @@ struct Key {
     client_email: String,
     private_key: String,
     private_key_id: String,
+    /// Google's when the key names none.
     token_uri: String,
     project_id: String,
 }
 
 fn parse_key(json: &str) -> Result<Key, String> {
     let v: serde_json::Value = serde_json::from_str(json).map_err(|_| "the key is not valid JSON".to_string())?;
-    let field = |name: &str| v.get(name).and_then(|s| s.as_str()).unwrap_or("").to_owned();
-    let key = Key {
+    let field = |name: &str| v[name].as_str().unwrap_or("").to_owned();
+    let mut key = Key {
         client_email: field("client_email"),
         private_key: field("private_key"),
         private_key_id: field("private_key_id"),
@@ -58,30 +60,23 @@ fn parse_key(json: &str) -> Result<Key, String> {
     if key.client_email.is_empty() || key.private_key.is_empty() {
         return Err("the key lacks client_email or private_key".into());
     }
+    if key.token_uri.is_empty() {
+        key.token_uri = GOOGLE_TOKEN_URIS[0].into();
+    }
     Ok(key)
 }
 
-/// The DER inside a `-----BEGIN PRIVATE KEY-----` PEM block.
-fn pkcs8_der(pem: &str) -> Option<Vec<u8>> {
-    let body = pem
-        .split("-----BEGIN PRIVATE KEY-----")
-        .nth(1)?
-        .split("-----END PRIVATE KEY-----")
-        .next()?;
-    let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD.decode(compact).ok()
-}
-
-/// The signed assertion `header.claims.signature`.
-fn assertion(key: &Key, audience: &str, scope: &str, now: i64) -> Result<String, String> {
-    let der = pkcs8_der(&key.private_key)
-        .ok_or_else(|| "the private_key is not a PKCS#8 PEM block (-----BEGIN PRIVATE KEY-----)".to_string())?;
-    let pair = RsaKeyPair::from_pkcs8(&der).map_err(|e| format!("the private_key is not a usable RSA key ({e})"))?;
+/// The signed assertion `header.claims.signature`, for the key's `token_uri`.
+fn assertion(key: &Key, scope: &str, now: i64) -> Result<String, String> {
+    let der = PrivatePkcs8KeyDer::from_pem_slice(key.private_key.as_bytes())
+        .map_err(|_| "the private_key is not a PKCS#8 PEM block (-----BEGIN PRIVATE KEY-----)".to_string())?;
+    let pair = RsaKeyPair::from_pkcs8(der.secret_pkcs8_der())
+        .map_err(|e| format!("the private_key is not a usable RSA key ({e})"))?;
     let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": key.private_key_id});
     let claims = serde_json::json!({
         "iss": key.client_email,
         "scope": scope,
-        "aud": audience,
+        "aud": key.token_uri,
         "iat": now,
         "exp": now + 3600,
     });
@@ -108,9 +103,7 @@ pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostna
         Err(why) => return report.add(Step::AccessToken, Class::Refused, why),
     };
     report.secret(&key.private_key);
-    let token_uri = Some(key.token_uri.as_str())
-        .filter(|u| !u.is_empty())
-        .unwrap_or(GOOGLE_TOKEN_URIS[0]);
+    let token_uri = key.token_uri.as_str();
     let test_uri = options.allow_token_uri.as_deref() == Some(token_uri);
     if !GOOGLE_TOKEN_URIS.contains(&token_uri) && !test_uri {
         let detail = format!("the key's token_uri {token_uri:?} is not Google's: refused before sending anything (a key file must not make this tool send signed assertions elsewhere; --allow-token-uri allows one, for testing)");
@@ -119,7 +112,6 @@ pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostna
     let flow = Flow {
         transport,
         key: &key,
-        token_uri,
         test_uri,
         hostname,
         options,
@@ -128,11 +120,8 @@ pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostna
         return;
     };
     docker_v2::probe(transport, report, &flow.target(&token));
-    if report
-        .steps
-        .last()
-        .is_some_and(|s| s.result == Class::CredentialsRejected)
-    {
+    let last = report.steps.last().map(|s| s.result);
+    if last == Some(Class::CredentialsRejected) {
         flow.cloud_platform_note(report);
     }
 }
@@ -141,7 +130,7 @@ pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostna
 struct Flow<'f> {
     transport: &'f Transport,
     key: &'f Key,
-    token_uri: &'f str,
+    /// The key's `token_uri` is the one `--allow-token-uri` allows (plain http is allowed there).
     test_uri: bool,
     hostname: &'f str,
     options: &'f Options,
@@ -150,7 +139,8 @@ struct Flow<'f> {
 impl Flow<'_> {
     /// Mint an access token for `scope`; `None` after reporting why not.
     fn mint(&self, report: &mut Report, scope: &str) -> Option<String> {
-        let assertion = match assertion(self.key, self.token_uri, scope, clock::now()) {
+        let token_uri = self.key.token_uri.as_str();
+        let assertion = match assertion(self.key, scope, clock::now()) {
             Ok(a) => a,
             Err(why) => {
                 report.add(Step::AccessToken, Class::Refused, why);
@@ -159,14 +149,18 @@ impl Flow<'_> {
         };
         report.secret(&assertion);
         let form = format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={assertion}");
-        let request = Request::new(Method::POST, self.token_uri)
-            .body("application/x-www-form-urlencoded", form.into_bytes())
-            .plain_http_ok(self.test_uri);
+        let request = Request {
+            method: Method::POST,
+            url: token_uri,
+            headers: vec![("content-type", "application/x-www-form-urlencoded".into())],
+            body: Some(form.into_bytes()),
+            plain_http_ok: self.test_uri,
+        };
         let peer = Some("the token endpoint");
         let reply = docker_v2::send_or_report(self.transport, report, Step::AccessToken, request, peer)?;
         let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
-        let text = |k: &str| json.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
-        let (token_uri, email) = (self.token_uri, &self.key.client_email);
+        let text = |k: &str| json[k].as_str().unwrap_or("").to_owned();
+        let email = &self.key.client_email;
         if reply.status != 200 {
             let (error, description) = (text("error"), text("error_description"));
             let description: String = description.chars().take(200).collect();
@@ -204,7 +198,7 @@ impl Flow<'_> {
         };
         let detail = format!(
             "{token_uri} issued an access token for {email} (scope {scope}; expires in {}s)",
-            json.get("expires_in").and_then(serde_json::Value::as_i64).unwrap_or(0)
+            json["expires_in"].as_i64().unwrap_or(0)
         );
         report.add(Step::AccessToken, Class::TokenIssued, detail);
         Some(access_token)
@@ -266,9 +260,7 @@ mod tests {
             token_uri: String::new(),
             project_id: String::new(),
         };
-        assert!(assertion(&key, "aud", REFRESHER_SCOPE, 0)
-            .unwrap_err()
-            .contains("PKCS#8"));
+        assert!(assertion(&key, REFRESHER_SCOPE, 0).unwrap_err().contains("PKCS#8"));
         assert!(parse_key("{}").is_err() && parse_key("nope").is_err());
     }
 }

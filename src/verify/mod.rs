@@ -16,7 +16,7 @@ mod report;
 mod transport;
 
 pub use report::{Class, Report, Step};
-pub use transport::{Origin, TransportOptions};
+pub use transport::Origin;
 
 use crate::config::Location;
 
@@ -38,7 +38,10 @@ const KNOWN_REALMS: &[(&str, &str)] = &[
 /// How to verify.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub transport: TransportOptions,
+    /// PEM file of extra CA certificates (a private registry's CA).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Connect and read timeout of each request.
+    pub timeout: std::time::Duration,
     /// The operator marked the off-cluster registry as plain http.
     pub insecure_registry: bool,
     /// Prove push access (off-cluster): start a blob upload and cancel it.
@@ -63,7 +66,7 @@ pub fn is_loopback_url(url: &str) -> bool {
 /// Verify the credentials of `location`. An error (exit 2) when the
 /// transport cannot be set up (an unreadable CA file).
 pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
-    let transport = transport::Transport::new(&options.transport)?;
+    let transport = transport::Transport::new(options.ca_file.as_deref(), options.timeout)?;
     let mut report = Report::new(location.name());
     match location {
         Location::OnCluster => report.add(
@@ -148,7 +151,7 @@ fn platform_notes(report: &mut Report, host: &str, options: &Options) {
             ),
         );
     }
-    if options.transport.ca_file.is_some() {
+    if options.ca_file.is_some() {
         report.add(
             Step::Platform,
             Class::Information,
