@@ -114,17 +114,10 @@ pub fn send_or_report(
 ) -> Option<Reply> {
     match transport.send(request) {
         Ok(reply) => {
-            if let Some(diff) = peer.and(reply.skew()) {
+            if let (Some(peer), Some(diff)) = (peer, reply.skew()) {
                 let direction = if diff > 0 { "ahead of" } else { "behind" };
-                report.add(
-                    Step::Clock,
-                    Class::ClockSkew,
-                    format!(
-                        "this machine's clock is {}s {direction} {}'s (Date header): signed requests and tokens are refused beyond a few minutes",
-                        diff.abs(),
-                        peer.unwrap_or_default()
-                    ),
-                );
+                let detail = format!("this machine's clock is {}s {direction} {peer}'s (Date header): signed requests and tokens are refused beyond a few minutes", diff.abs());
+                report.add(Step::Clock, Class::ClockSkew, detail);
             }
             Some(reply)
         }
@@ -137,11 +130,11 @@ pub fn send_or_report(
 
 /// Run the login probe (and the push check) against `target`.
 pub fn probe(transport: &Transport, report: &mut Report, target: &Target<'_>) {
+    report.credentials(target.username, target.password);
     let Some(registry) = Origin::of(&target.base) else {
         let detail = format!("{} is not an http(s) URL", target.base);
         return report.add(Step::Registry, Class::Refused, detail);
     };
-    report.credentials(target.username, target.password);
     let mut probe = Probe {
         transport,
         report,

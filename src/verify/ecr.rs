@@ -60,8 +60,9 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
     );
     report.add(Step::EcrToken, Class::TokenIssued, detail);
     check_expiry(report, minted.expires_at);
-    let base = match (&options.registry_endpoint, ecr.hostname, &minted.proxy_endpoint) {
-        (Some(test), _, _) => test.clone(),
+    let test = options.registry_endpoint.as_deref();
+    let base = match (test, ecr.hostname, &minted.proxy_endpoint) {
+        (Some(test), _, _) => test.to_owned(),
         (None, host, _) if !host.is_empty() => format!("https://{host}"),
         (None, _, Some(proxy)) => proxy.trim_end_matches('/').to_owned(),
         (None, _, None) => {
@@ -70,7 +71,7 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
         }
     };
     let target = docker_v2::Target {
-        plain_http_ok: base.starts_with("http://") && options.registry_endpoint.is_some(),
+        plain_http_ok: test.is_some_and(|t| t.starts_with("http://")),
         base,
         username: &minted.user,
         password: &minted.password,

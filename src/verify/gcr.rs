@@ -112,7 +112,6 @@ pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostna
     let flow = Flow {
         transport,
         key: &key,
-        test_uri,
         hostname,
         options,
     };
@@ -130,8 +129,6 @@ pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostna
 struct Flow<'f> {
     transport: &'f Transport,
     key: &'f Key,
-    /// The key's `token_uri` is the one `--allow-token-uri` allows (plain http is allowed there).
-    test_uri: bool,
     hostname: &'f str,
     options: &'f Options,
 }
@@ -154,7 +151,8 @@ impl Flow<'_> {
             url: token_uri,
             headers: vec![("content-type", "application/x-www-form-urlencoded".into())],
             body: Some(form.into_bytes()),
-            plain_http_ok: self.test_uri,
+            // Only a token_uri that --allow-token-uri names may be plain http.
+            plain_http_ok: self.options.allow_token_uri.as_deref() == Some(token_uri),
         };
         let peer = Some("the token endpoint");
         let reply = docker_v2::send_or_report(self.transport, report, Step::AccessToken, request, peer)?;
@@ -165,23 +163,17 @@ impl Flow<'_> {
             let (error, description) = (text("error"), text("error_description"));
             let description: String = description.chars().take(200).collect();
             let lower = description.to_ascii_lowercase();
-            let class =
-                if lower.contains("reasonable timeframe") || lower.contains("iat") || lower.contains("too early") {
-                    Class::ClockSkew
-                } else if matches!(
-                    error.as_str(),
-                    "invalid_grant" | "unauthorized_client" | "invalid_client"
-                ) {
-                    Class::CredentialsRejected
-                } else if error == "invalid_scope" {
-                    Class::PermissionDenied
-                } else {
-                    Class::UnexpectedResponse
-                };
-            let detail = format!(
-                "{token_uri} answered {} {error}: {description} (service account {email})",
-                reply.status
-            );
+            let clock = ["reasonable timeframe", "iat", "too early"]
+                .iter()
+                .any(|s| lower.contains(s));
+            let class = match error.as_str() {
+                _ if clock => Class::ClockSkew,
+                "invalid_grant" | "unauthorized_client" | "invalid_client" => Class::CredentialsRejected,
+                "invalid_scope" => Class::PermissionDenied,
+                _ => Class::UnexpectedResponse,
+            };
+            let status = reply.status;
+            let detail = format!("{token_uri} answered {status} {error}: {description} (service account {email})");
             report.add(Step::AccessToken, class, detail);
             return None;
         }
@@ -211,14 +203,10 @@ impl Flow<'_> {
         let project = Some(self.key.project_id.as_str())
             .filter(|p| !p.is_empty())
             .unwrap_or("project");
-        let base = self
-            .options
-            .registry_endpoint
-            .clone()
-            .unwrap_or_else(|| format!("https://{host}"));
+        let test = self.options.registry_endpoint.as_deref();
         docker_v2::Target {
-            plain_http_ok: base.starts_with("http://") && self.options.registry_endpoint.is_some(),
-            base,
+            plain_http_ok: test.is_some_and(|t| t.starts_with("http://")),
+            base: test.map_or_else(|| format!("https://{host}"), str::to_owned),
             username: "oauth2accesstoken",
             password: access_token,
             repository: format!("{project}/{}", super::PROBE_REPOSITORY),
@@ -231,13 +219,10 @@ impl Flow<'_> {
     /// one pass? Only the verdict is reported; the trial's steps are not.
     fn cloud_platform_note(&self, report: &mut Report) {
         let mut trial = Report::new("gcr");
-        let accepted = match self.mint(&mut trial, CLOUD_PLATFORM) {
-            Some(token) => {
-                docker_v2::probe(self.transport, &mut trial, &self.target(&token));
-                trial.passed
-            }
-            None => false,
-        };
+        let accepted = self.mint(&mut trial, CLOUD_PLATFORM).is_some_and(|token| {
+            docker_v2::probe(self.transport, &mut trial, &self.target(&token));
+            trial.passed
+        });
         let detail = if accepted {
             "a cloud-platform token for the same key is accepted where the refresher's devstorage.read_write token is refused: the stock refresher cannot serve this registry; use location off-cluster with username _json_key and the key as password (README, \"Artifact Registry\")"
         } else {

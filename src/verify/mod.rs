@@ -80,7 +80,6 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
             username,
             password,
         } => {
-            report.credentials(username, password.expose());
             let base = match (hostname.is_empty(), options.insecure_registry) {
                 (true, _) => DOCKER_HUB.to_owned(),
                 (false, true) => format!("http://{hostname}"),
