@@ -230,21 +230,18 @@ fn scrub(forms: &[String], text: &str) -> String {
 /// look like that; the words, codes and names a report needs do not.
 fn mask_opaque(text: &str) -> String {
     let opaque = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '=' | '_' | '-' | '%');
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find(opaque) {
-        out.push_str(&rest[..start]);
-        let run = &rest[start..];
-        let end = run.find(|c: char| !opaque(c)).unwrap_or(run.len());
-        let word = &run[..end];
-        let mixed = [char::is_ascii_uppercase, char::is_ascii_lowercase, char::is_ascii_digit]
-            .iter()
-            .all(|class| word.chars().any(|c| class(&c)));
-        out.push_str(if word.len() >= 20 && mixed { "(redacted)" } else { word });
-        rest = &run[end..];
-    }
-    out.push_str(rest);
-    out
+    let classes = [char::is_ascii_uppercase, char::is_ascii_lowercase, char::is_ascii_digit];
+    // Each piece is one run (maybe empty) and the character that ends it.
+    let pieces = text.split_inclusive(|c| !opaque(c)).map(|piece| {
+        let word = piece.trim_end_matches(|c| !opaque(c));
+        let mixed = classes.iter().all(|class| word.chars().any(|c| class(&c)));
+        if word.len() >= 20 && mixed {
+            format!("(redacted){}", &piece[word.len()..])
+        } else {
+            piece.to_owned()
+        }
+    });
+    pieces.collect()
 }
 
 #[cfg(test)]

@@ -8,11 +8,11 @@
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use rustls::pki_types::CertificateDer;
+use rustls::pki_types::{pem::PemObject, CertificateDer};
 use ureq::http::{self, Method};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 
@@ -117,14 +117,11 @@ impl Transport {
     /// Build the client, trusting the system's roots and `ca_file`'s
     /// certificates; a CA file that cannot be read is an error (exit 2).
     pub fn new(ca_file: Option<&Path>, timeout: Duration) -> Result<Self, String> {
-        let mut roots: Vec<Certificate<'static>> = rustls_native_certs::load_native_certs()
-            .certs
-            .iter()
-            .map(|der| Certificate::from_der(der.as_ref()).to_owned())
-            .collect();
+        let mut roots = rustls_native_certs::load_native_certs().certs;
         if let Some(path) = ca_file {
             roots.extend(read_ca_file(path)?);
         }
+        let roots = roots.iter().map(|der| Certificate::from_der(der).to_owned()).collect();
         let tls = TlsConfig::builder()
             .provider(TlsProvider::Rustls)
             .root_certs(RootCerts::Specific(Arc::new(roots)))
@@ -213,7 +210,7 @@ impl Transport {
             ureq::Proxy::try_from_env().is_some_and(|p| url.parse::<http::Uri>().is_ok_and(|uri| !p.is_no_proxy(&uri)));
         let origin = Origin::of(url).filter(|o| o.https && !proxied)?;
         let host = origin.host.trim_start_matches('[').trim_end_matches(']');
-        let seen = Arc::new(Mutex::new(None));
+        let seen = Arc::new(OnceLock::new());
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -231,8 +228,7 @@ impl Transport {
         let mut tls = rustls::Stream::new(&mut conn, &mut sock);
         let _ = tls.write_all(b"");
         let _ = tls.read(&mut [0u8; 1]);
-        let der = seen.lock().ok()?.take()?;
-        issuer_name(&der)
+        issuer_name(seen.get()?)
     }
 }
 
@@ -240,14 +236,9 @@ fn unreachable(url: &str, why: impl std::fmt::Display) -> (Class, String) {
     (Class::Unreachable, format!("cannot reach {url}: {why}"))
 }
 
-fn read_ca_file(path: &Path) -> Result<Vec<Certificate<'static>>, String> {
+fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     let pem = std::fs::read(path).map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
-    let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
-        .filter_map(|item| match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-            _ => None,
-        })
-        .collect();
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(&pem).flatten().collect();
     if certs.is_empty() {
         return Err(format!("the CA file {} holds no PEM certificate", path.display()));
     }
@@ -257,7 +248,7 @@ fn read_ca_file(path: &Path) -> Result<Vec<Certificate<'static>>, String> {
 /// A verifier that trusts nothing and remembers the end-entity certificate.
 #[derive(Debug)]
 struct RecordIssuer {
-    seen: Arc<Mutex<Option<Vec<u8>>>>,
+    seen: Arc<OnceLock<Vec<u8>>>,
 }
 
 impl rustls::client::danger::ServerCertVerifier for RecordIssuer {
@@ -269,9 +260,7 @@ impl rustls::client::danger::ServerCertVerifier for RecordIssuer {
         _ocsp: &[u8],
         _now: rustls::pki_types::UnixTime,
     ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        if let Ok(mut seen) = self.seen.lock() {
-            *seen = Some(end_entity.as_ref().to_vec());
-        }
+        let _ = self.seen.set(end_entity.to_vec());
         Err(rustls::Error::InvalidCertificate(
             rustls::CertificateError::UnknownIssuer,
         ))
