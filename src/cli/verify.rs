@@ -73,18 +73,14 @@ pub fn before_writing(probe: &ProbeArgs, location: &Location) -> Result<(), Fail
 
 /// Flags to options; the test overrides may only point at loopback.
 fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
-    for (flag, value) in [
-        ("--test-ecr-endpoint", &probe.test_ecr_endpoint),
-        ("--test-registry-endpoint", &probe.test_registry_endpoint),
-    ] {
-        if let Some(url) = value {
-            if !verify::is_loopback_url(url) {
-                return Err(format!(
-                    "{flag} {url:?}: only a loopback http(s) URL is accepted (it exists for tests)"
-                ));
-            }
-        }
-    }
+    let test_endpoint = |flag: &str, value: &Option<String>| match value {
+        Some(url) if !verify::is_loopback_url(url) => Err(format!(
+            "{flag} {url:?}: only a loopback http(s) URL is accepted (it exists for tests)"
+        )),
+        _ => Ok(value.as_ref().map(|u| u.trim_end_matches('/').to_owned())),
+    };
+    let ecr_endpoint = test_endpoint("--test-ecr-endpoint", &probe.test_ecr_endpoint)?;
+    let registry_endpoint = test_endpoint("--test-registry-endpoint", &probe.test_registry_endpoint)?;
     let realm = |url: &String| {
         verify::Origin::of(url).ok_or_else(|| {
             format!("--token-realm (WORKFLOW_REGISTRY_TOKEN_REALM) {url:?}: expected an http(s) URL such as https://gitlab.example.com")
@@ -99,14 +95,8 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
         insecure_registry: probe.insecure_registry,
         push_check,
         token_realm,
-        ecr_endpoint: probe
-            .test_ecr_endpoint
-            .clone()
-            .map(|u| u.trim_end_matches('/').to_owned()),
-        registry_endpoint: probe
-            .test_registry_endpoint
-            .clone()
-            .map(|u| u.trim_end_matches('/').to_owned()),
+        ecr_endpoint,
+        registry_endpoint,
         allow_token_uri: probe.allow_token_uri.clone(),
     })
 }

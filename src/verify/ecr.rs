@@ -54,10 +54,8 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
         return report.add(Step::EcrToken, Class::UnexpectedResponse, detail);
     };
     report.credentials(&minted.user, &minted.password);
-    let detail = format!(
-        "GetAuthorizationToken in {} returned a token for user {:?}",
-        ecr.region, minted.user
-    );
+    let (region, user) = (ecr.region, &minted.user);
+    let detail = format!("GetAuthorizationToken in {region} returned a token for user {user:?}");
     report.add(Step::EcrToken, Class::TokenIssued, detail);
     check_expiry(report, minted.expires_at);
     let test = options.registry_endpoint.as_deref();
@@ -225,21 +223,14 @@ fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8>
 fn authorization(ecr: &Ecr<'_>, host: &str, amz_date: &str, body: &[u8]) -> String {
     let date = amz_date.get(..8).unwrap_or_default();
     let signed_headers = "content-type;host;x-amz-date;x-amz-target";
-    let canonical = format!(
-        "POST\n/\n\ncontent-type:{CONTENT_TYPE}\nhost:{host}\nx-amz-date:{amz_date}\nx-amz-target:{TARGET}\n\n{signed_headers}\n{}",
-        sha256_hex(body)
-    );
-    let scope = format!("{date}/{}/ecr/aws4_request", ecr.region);
-    let to_sign = format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-        sha256_hex(canonical.as_bytes())
-    );
-    let key = signing_key(ecr.secret_key, date, ecr.region, "ecr");
+    let (access_key, region, body_hash) = (ecr.access_key, ecr.region, sha256_hex(body));
+    let canonical = format!("POST\n/\n\ncontent-type:{CONTENT_TYPE}\nhost:{host}\nx-amz-date:{amz_date}\nx-amz-target:{TARGET}\n\n{signed_headers}\n{body_hash}");
+    let scope = format!("{date}/{region}/ecr/aws4_request");
+    let canonical_hash = sha256_hex(canonical.as_bytes());
+    let to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{canonical_hash}");
+    let key = signing_key(ecr.secret_key, date, region, "ecr");
     let signature = hex(&hmac_sha256(&key, to_sign.as_bytes()));
-    format!(
-        "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-        ecr.access_key
-    )
+    format!("AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={signed_headers}, Signature={signature}")
 }
 
 /// The ECR API endpoint of a region.

@@ -80,11 +80,8 @@ fn assertion(key: &Key, scope: &str, now: i64) -> Result<String, String> {
         "iat": now,
         "exp": now + 3600,
     });
-    let signing_input = format!(
-        "{}.{}",
-        B64URL.encode(header.to_string()),
-        B64URL.encode(claims.to_string())
-    );
+    let (header, claims) = (B64URL.encode(header.to_string()), B64URL.encode(claims.to_string()));
+    let signing_input = format!("{header}.{claims}");
     let mut signature = vec![0u8; pair.public().modulus_len()];
     pair.sign(
         &RSA_PKCS1_SHA256,
@@ -188,10 +185,9 @@ impl Flow<'_> {
             REFRESHER_SCOPE => "devstorage.read_write, the stock refresher's",
             _ => "cloud-platform",
         };
-        let detail = format!(
-            "{token_uri} issued an access token for {email} (scope {scope}; expires in {}s)",
-            json["expires_in"].as_i64().unwrap_or(0)
-        );
+        let expires_in = json["expires_in"].as_i64().unwrap_or(0);
+        let detail =
+            format!("{token_uri} issued an access token for {email} (scope {scope}; expires in {expires_in}s)");
         report.add(Step::AccessToken, Class::TokenIssued, detail);
         Some(access_token)
     }

@@ -69,11 +69,10 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
     let transport = transport::Transport::new(options.ca_file.as_deref(), options.timeout)?;
     let mut report = Report::new(location.name());
     match location {
-        Location::OnCluster => report.add(
-            Step::Registry,
-            Class::NotApplicable,
-            "on-cluster: Workflow runs its own registry in the cluster; there are no credentials to verify",
-        ),
+        Location::OnCluster => {
+            let why = "on-cluster: Workflow runs its own registry in the cluster; there are no credentials to verify";
+            report.add(Step::Registry, Class::NotApplicable, why);
+        }
         Location::OffCluster {
             hostname,
             organization,
@@ -96,12 +95,10 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
                 base,
                 username,
                 password: password.expose(),
-                repository: [organization.as_str(), PROBE_REPOSITORY]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join("/"),
+                repository: match organization.as_str() {
+                    "" => PROBE_REPOSITORY.to_owned(),
+                    organization => format!("{organization}/{PROBE_REPOSITORY}"),
+                },
                 push_check: options.push_check,
             };
             docker_v2::probe(&transport, &mut report, &target);
@@ -126,13 +123,15 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
                 hostname,
             };
             ecr::verify(&transport, &mut report, &ecr, options);
-            push_check_not_run(&mut report, options);
         }
         Location::Gcr { key_json, hostname } => {
             report.secret(key_json.expose());
             gcr::verify(&transport, &mut report, key_json.expose(), hostname, options);
-            push_check_not_run(&mut report, options);
         }
+    }
+    if options.push_check && matches!(location, Location::Ecr { .. } | Location::Gcr { .. }) {
+        let why = "not run for ecr and gcr: their repositories are per app and created on first push";
+        report.add(Step::PushCheck, Class::NotApplicable, why);
     }
     Ok(report)
 }
@@ -142,32 +141,12 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
 /// success does not carry over to the cluster.
 fn platform_notes(report: &mut Report, host: &str, options: &Options) {
     if options.insecure_registry {
-        report.add(
-            Step::Platform,
-            Class::Information,
-            format!(
-                "{host} speaks plain http: every node's container runtime must allow it (insecure-registries in Docker's daemon.json; containerd: a certs.d/{host}/hosts.toml whose server is http://{host}), or pulls fail"
-            ),
-        );
+        let detail = format!("{host} speaks plain http: every node's container runtime must allow it (insecure-registries in Docker's daemon.json; containerd: a certs.d/{host}/hosts.toml whose server is http://{host}), or pulls fail");
+        report.add(Step::Platform, Class::Information, detail);
     }
     if options.ca_file.is_some() {
-        report.add(
-            Step::Platform,
-            Class::Information,
-            format!(
-                "verified with --ca-file: if {host}'s certificate needs that CA, every node's container runtime must trust it too (Docker: /etc/docker/certs.d/{host}/ca.crt; containerd: certs.d/{host}/hosts.toml), or pulls fail with \"x509: certificate signed by unknown authority\""
-            ),
-        );
-    }
-}
-
-fn push_check_not_run(report: &mut Report, options: &Options) {
-    if options.push_check {
-        report.add(
-            Step::PushCheck,
-            Class::NotApplicable,
-            "not run for ecr and gcr: their repositories are per app and created on first push",
-        );
+        let detail = format!("verified with --ca-file: if {host}'s certificate needs that CA, every node's container runtime must trust it too (Docker: /etc/docker/certs.d/{host}/ca.crt; containerd: certs.d/{host}/hosts.toml), or pulls fail with \"x509: certificate signed by unknown authority\"");
+        report.add(Step::Platform, Class::Information, detail);
     }
 }
 
