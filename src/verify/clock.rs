@@ -31,14 +31,8 @@ pub(crate) fn civil(epoch: i64) -> (i64, u32, u32, u32, u32, u32) {
     let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        (secs / 3600) as u32,
-        ((secs % 3600) / 60) as u32,
-        (secs % 60) as u32,
-    )
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    (year, month, day, h as u32, m as u32, s as u32)
 }
 
 /// Epoch seconds of a UTC date and time.

@@ -39,13 +39,6 @@ pub enum Challenge {
     Other(String),
 }
 
-impl Challenge {
-    /// The challenge in a reply's `WWW-Authenticate` header.
-    fn of(reply: &Reply) -> Challenge {
-        parse_challenge(reply.header("www-authenticate").unwrap_or(""))
-    }
-}
-
 /// Parse `Basic realm="x"` or `Bearer realm="…",service="…",scope="a,b"`.
 pub fn parse_challenge(header: &str) -> Challenge {
     let header = header.trim();
@@ -104,14 +97,16 @@ fn basic(user: &str, password: &str) -> String {
 }
 
 /// Send `request`. A transport failure is reported as `step` and gives
-/// `None`; with `peer`, a clock far from that peer's is reported too.
-pub fn send_or_report(
-    transport: &Transport,
-    report: &mut Report,
-    step: Step,
-    request: Request<'_>,
-    peer: Option<&str>,
-) -> Option<Reply> {
+/// `None`; a clock far from the server's that the step's signature or token
+/// depends on is reported too.
+pub fn send_or_report(transport: &Transport, report: &mut Report, step: Step, request: Request<'_>) -> Option<Reply> {
+    let peer = match step {
+        Step::Registry => Some("the registry"),
+        Step::Token => Some("the token server"),
+        Step::EcrToken => Some("the ECR API"),
+        Step::AccessToken => Some("the token endpoint"),
+        _ => None,
+    };
     match transport.send(request) {
         Ok(reply) => {
             if let (Some(peer), Some(diff)) = (peer, reply.skew()) {
@@ -177,7 +172,7 @@ impl Probe<'_, '_> {
             401 => {}
             _ => return self.unexpected(Step::Registry, &v2, &anonymous, false),
         }
-        let challenge = Challenge::of(&anonymous);
+        let challenge = parse_challenge(anonymous.header("www-authenticate").unwrap_or(""));
         let scheme = match &challenge {
             Challenge::Basic => "Basic".into(),
             Challenge::Bearer { .. } => "Bearer (token)".into(),
@@ -224,15 +219,11 @@ impl Probe<'_, '_> {
             });
         }
         if auth.is_some() {
-            let shown = shown(origin);
-            let hint = match step {
-                Step::Token => {
-                    format!("; if it is the registry's own token service, name it with --token-realm {shown}")
-                }
-                _ => String::new(),
-            };
-            let registry = &self.registry;
-            let detail = format!("{shown} is not the registry ({registry}): the credentials were not sent there{hint}");
+            let (shown, registry) = (shown(origin), &self.registry);
+            let mut detail = format!("{shown} is not the registry ({registry}): the credentials were not sent there");
+            if step == Step::Token {
+                detail += &format!("; if it is the registry's own token service, name it with --token-realm {shown}");
+            }
             self.report.add(step, Class::CredentialsWithheld, detail);
         }
         None
@@ -241,12 +232,7 @@ impl Probe<'_, '_> {
     /// [`Probe::request`], sent; a transport failure is reported as `step`.
     fn send(&mut self, step: Step, method: Method, url: &str, auth: Option<&str>) -> Option<Reply> {
         let request = self.request(step, method, url, auth)?;
-        let peer = match step {
-            Step::Registry => Some("the registry"),
-            Step::Token => Some("the token server"),
-            _ => None,
-        };
-        send_or_report(self.transport, self.report, step, request, peer)
+        send_or_report(self.transport, self.report, step, request)
     }
 
     /// The `Authorization` value that answers `challenge`, or `None` after
@@ -302,7 +288,7 @@ impl Probe<'_, '_> {
         let user = self.target.username;
         if auth.is_none() && reply.status == 401 {
             // Anonymous reads, authenticated writes: the credentials meet the challenge here.
-            let challenge = Challenge::of(&reply);
+            let challenge = parse_challenge(reply.header("www-authenticate").unwrap_or(""));
             let answer = self.answer(Step::PushCheck, &challenge)?;
             reply = self.send(Step::PushCheck, Method::POST, &url, Some(&answer))?;
             match (reply.status, &challenge) {

@@ -43,7 +43,8 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
         return node_role(report);
     }
     let endpoint = options.ecr_endpoint.clone().unwrap_or_else(|| api_endpoint(ecr.region));
-    let Some(reply) = request_token(transport, report, ecr, &endpoint, options.ecr_endpoint.is_some()) else {
+    let request = signed_request(ecr, &endpoint, options.ecr_endpoint.is_some());
+    let Some(reply) = docker_v2::send_or_report(transport, report, Step::EcrToken, request) else {
         return;
     };
     if reply.status != 200 {
@@ -97,14 +98,8 @@ fn node_role(report: &mut Report) {
     );
 }
 
-/// The SigV4-signed `GetAuthorizationToken` POST, sent.
-fn request_token(
-    transport: &Transport,
-    report: &mut Report,
-    ecr: &Ecr<'_>,
-    endpoint: &str,
-    test: bool,
-) -> Option<Reply> {
+/// The SigV4-signed `GetAuthorizationToken` POST (plain http only to a test endpoint).
+fn signed_request<'e>(ecr: &Ecr<'_>, endpoint: &'e str, test: bool) -> Request<'e> {
     let host = endpoint.split_once("://").map_or("", |(_, rest)| rest);
     let host = host.split('/').next().unwrap_or_default();
     let body = match ecr.registry_id {
@@ -114,7 +109,7 @@ fn request_token(
     let body = body.to_string().into_bytes();
     let amz_date = clock::amz_date(clock::now());
     let signature = authorization(ecr, host, &amz_date, &body);
-    let request = Request {
+    Request {
         method: Method::POST,
         url: endpoint,
         headers: vec![
@@ -125,8 +120,7 @@ fn request_token(
         ],
         body: Some(body),
         plain_http_ok: test,
-    };
-    docker_v2::send_or_report(transport, report, Step::EcrToken, request, Some("the ECR API"))
+    }
 }
 
 /// Report why the ECR API refused: JSON `__type` (real ECR) or XML `<Code>`
@@ -134,18 +128,15 @@ fn request_token(
 fn refused(report: &mut Report, endpoint: &str, reply: &Reply) {
     let (code, message) = aws_error(&reply.body);
     let message: String = message.chars().take(200).collect();
+    let skew = message.contains("expired") || message.contains("not yet current");
     let (class, why) = match code.as_str() {
         "InvalidClientTokenId" | "UnrecognizedClientException" => {
             (Class::CredentialsRejected, "AWS does not know this access key id")
         }
-        "SignatureDoesNotMatch" | "InvalidSignatureException"
-            if message.contains("expired") || message.contains("not yet current") =>
-        {
-            (
-                Class::ClockSkew,
-                "the signature's time is too far from AWS's: fix this machine's clock",
-            )
-        }
+        "SignatureDoesNotMatch" | "InvalidSignatureException" if skew => (
+            Class::ClockSkew,
+            "the signature's time is too far from AWS's: fix this machine's clock",
+        ),
         "SignatureDoesNotMatch" | "InvalidSignatureException" => (
             Class::CredentialsRejected,
             "the secret key does not match the access key",

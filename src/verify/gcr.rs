@@ -151,8 +151,7 @@ impl Flow<'_> {
             // Only a token_uri that --allow-token-uri names may be plain http.
             plain_http_ok: self.options.allow_token_uri.as_deref() == Some(token_uri),
         };
-        let peer = Some("the token endpoint");
-        let reply = docker_v2::send_or_report(self.transport, report, Step::AccessToken, request, peer)?;
+        let reply = docker_v2::send_or_report(self.transport, report, Step::AccessToken, request)?;
         let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
         let text = |k: &str| json[k].as_str().unwrap_or("").to_owned();
         let email = &self.key.client_email;

@@ -157,13 +157,10 @@ impl Report {
             super::transport::encode_query(secret),
             json.trim_matches('"').to_owned(),
         ];
-        for form in forms {
-            if !self.forms.contains(&form) {
-                self.forms.push(form);
-            }
-        }
+        self.forms.extend(forms);
         // Longest first, so that no shorter form leaves part of a longer one.
-        self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        self.forms.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        self.forms.dedup();
         for s in &mut self.steps {
             s.detail = scrub(&self.forms, &s.detail);
         }

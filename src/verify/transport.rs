@@ -5,7 +5,6 @@
 //! it. Failures are classified for the report; an untrusted chain is named
 //! by its issuer. [`Origin`] is what decides where credentials may go.
 
-use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -224,10 +223,8 @@ impl Transport {
         let mut sock = TcpStream::connect_timeout(&addr, self.timeout).ok()?;
         sock.set_read_timeout(Some(self.timeout)).ok()?;
         sock.set_write_timeout(Some(self.timeout)).ok()?;
-        // The verifier always refuses, so this ends in an error by design.
-        let mut tls = rustls::Stream::new(&mut conn, &mut sock);
-        let _ = tls.write_all(b"");
-        let _ = tls.read(&mut [0u8; 1]);
+        // The verifier always refuses, so the handshake ends in an error by design.
+        let _ = conn.complete_io(&mut sock);
         issuer_name(seen.get()?)
     }
 }
