@@ -43,14 +43,10 @@ pub fn run(
         Output::Table => report.table(),
         Output::Json => report.json(),
     };
-    let written = write_stdout_text(reporter, &text);
-    if written != ExitCode::SUCCESS {
-        return written;
-    }
-    if report.passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_NOT_VERIFIED)
+    match write_stdout_text(reporter, &text) {
+        written if written != ExitCode::SUCCESS => written,
+        _ if report.passed => ExitCode::SUCCESS,
+        _ => ExitCode::from(EXIT_NOT_VERIFIED),
     }
 }
 
