@@ -44,12 +44,7 @@ pub fn parse_challenge(header: &str) -> Challenge {
     let header = header.trim();
     let (scheme, params) = header.split_once(' ').unwrap_or((header, ""));
     let params = parse_params(params);
-    let get = |k: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(k))
-            .map(|(_, v)| v.clone())
-    };
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     if scheme.eq_ignore_ascii_case("basic") {
         Challenge::Basic
     } else if let (true, Some(realm)) = (scheme.eq_ignore_ascii_case("bearer"), get("realm")) {
@@ -62,7 +57,7 @@ pub fn parse_challenge(header: &str) -> Challenge {
     }
 }
 
-/// `k="v", k2=v2` with commas allowed inside quotes.
+/// `k="v", k2=v2` with commas allowed inside quotes; keys in lower case.
 fn parse_params(s: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut chars = s.chars().peekable();
@@ -87,7 +82,7 @@ fn parse_params(s: &str) -> Vec<(String, String)> {
         } else {
             value = chars.by_ref().take_while(|c| *c != ',').collect();
         }
-        out.push((key.trim().to_owned(), value.trim().to_owned()));
+        out.push((key.trim().to_ascii_lowercase(), value.trim().to_owned()));
     }
 }
 
@@ -345,28 +340,21 @@ impl Probe<'_, '_> {
     /// says so.
     fn unexpected<T>(&mut self, step: Step, url: &str, reply: &Reply, carried_credentials: bool) -> Option<T> {
         let status = reply.status;
-        let (class, detail) = match reply.header("location").filter(|_| (300..400).contains(&status)) {
+        let mut class = Class::UnexpectedResponse;
+        let detail = match reply.header("location").filter(|_| (300..400).contains(&status)) {
             Some(to) => {
                 let origin = Origin::of(&resolve(url, to));
-                let elsewhere = carried_credentials && origin.as_ref() != Some(&self.registry);
-                let class = if elsewhere {
-                    Class::CredentialsWithheld
-                } else {
-                    Class::UnexpectedResponse
-                };
+                if carried_credentials && origin.as_ref() != Some(&self.registry) {
+                    class = Class::CredentialsWithheld;
+                }
                 let (to, registry) = (shown(origin), &self.registry);
                 let why = format!("redirects are not followed, and credentials go only to the registry, {registry}");
-                let detail = format!("{url} answered {status}, a redirect to {to}: not followed ({why})");
-                (class, detail)
+                format!("{url} answered {status}, a redirect to {to}: not followed ({why})")
             }
-            None if status == 404 && step == Step::Registry => (
-                Class::UnexpectedResponse,
-                format!("{url} answered 404: not a Docker Registry v2 API (is the hostname right?)"),
-            ),
-            None => (
-                Class::UnexpectedResponse,
-                format!("{url} answered {status}{}", error_summary(&reply.body)),
-            ),
+            None if status == 404 && step == Step::Registry => {
+                format!("{url} answered 404: not a Docker Registry v2 API (is the hostname right?)")
+            }
+            None => format!("{url} answered {status}{}", error_summary(&reply.body)),
         };
         self.report.add(step, class, detail);
         None

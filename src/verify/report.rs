@@ -124,18 +124,14 @@ impl Report {
 
     pub fn add(&mut self, step: Step, result: Class, detail: impl Into<String>) {
         let detail = scrub(&self.forms, &detail.into());
-        let passed = result.passed();
         self.steps.push(Entry {
             step,
             result,
-            passed,
+            passed: result.passed(),
             detail,
         });
-        let proven = self
-            .steps
-            .iter()
-            .any(|s| matches!(s.result, Class::CredentialsAccepted | Class::NotApplicable));
-        self.passed = !self.failed() && proven;
+        let proven = |s: &Entry| matches!(s.result, Class::CredentialsAccepted | Class::NotApplicable);
+        self.passed = !self.failed() && self.steps.iter().any(proven);
         self.verdict = (!self.failed() && !self.passed)
             .then(|| "the credentials were not proven (nothing failed, but nothing showed they work)".into());
     }
