@@ -106,124 +106,103 @@ pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostna
         let detail = format!("the key's token_uri {token_uri:?} is not Google's: refused before sending anything (a key file must not make this tool send signed assertions elsewhere; --allow-token-uri allows one, for testing)");
         return report.add(Step::AccessToken, Class::Refused, detail);
     }
-    let flow = Flow {
-        transport,
-        key: &key,
-        hostname,
-        options,
-    };
-    let Some(token) = flow.mint(report, REFRESHER_SCOPE) else {
+    let Some(token) = mint(transport, report, &key, options, REFRESHER_SCOPE) else {
         return;
     };
-    docker_v2::probe(transport, report, &flow.target(&token));
-    let last = report.steps.last().map(|s| s.result);
-    if last == Some(Class::CredentialsRejected) {
-        flow.cloud_platform_note(report);
+    docker_v2::probe(transport, report, &target(&key, hostname, options, &token));
+    if report.steps.last().map(|s| s.result) != Some(Class::CredentialsRejected) {
+        return;
     }
+    // The registry refused the refresher's token: would a `cloud-platform`
+    // one pass? Only the verdict is reported; the trial's steps are not.
+    let mut trial = Report::new("gcr");
+    let accepted = mint(transport, &mut trial, &key, options, CLOUD_PLATFORM).is_some_and(|token| {
+        docker_v2::probe(transport, &mut trial, &target(&key, hostname, options, &token));
+        trial.passed
+    });
+    let detail = if accepted {
+        "a cloud-platform token for the same key is accepted where the refresher's devstorage.read_write token is refused: the stock refresher cannot serve this registry; use location off-cluster with username _json_key and the key as password (README, \"Artifact Registry\")"
+    } else {
+        "a cloud-platform token for the same key is refused too: the service account may not use this registry (Artifact Registry: roles/artifactregistry.writer on the repository)"
+    };
+    report.add(Step::AccessToken, Class::Information, detail);
 }
 
-/// One key's token flow and the registry it logs in to.
-struct Flow<'f> {
-    transport: &'f Transport,
-    key: &'f Key,
-    hostname: &'f str,
-    options: &'f Options,
+/// Mint an access token for `scope`; `None` after reporting why not.
+fn mint(transport: &Transport, report: &mut Report, key: &Key, options: &Options, scope: &str) -> Option<String> {
+    let token_uri = key.token_uri.as_str();
+    let assertion = match assertion(key, scope, clock::now()) {
+        Ok(a) => a,
+        Err(why) => {
+            report.add(Step::AccessToken, Class::Refused, why);
+            return None;
+        }
+    };
+    report.secret(&assertion);
+    let form = format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={assertion}");
+    let request = Request {
+        method: Method::POST,
+        url: token_uri,
+        headers: vec![("content-type", "application/x-www-form-urlencoded".into())],
+        body: Some(form.into_bytes()),
+        // Only a token_uri that --allow-token-uri names may be plain http.
+        plain_http_ok: options.allow_token_uri.as_deref() == Some(token_uri),
+    };
+    let reply = docker_v2::send_or_report(transport, report, Step::AccessToken, request)?;
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
+    let text = |k: &str| json[k].as_str().unwrap_or("").to_owned();
+    let email = &key.client_email;
+    if reply.status != 200 {
+        let (error, description) = (text("error"), text("error_description"));
+        let description: String = description.chars().take(200).collect();
+        let lower = description.to_ascii_lowercase();
+        let clock = ["reasonable timeframe", "iat", "too early"]
+            .iter()
+            .any(|s| lower.contains(s));
+        let class = match error.as_str() {
+            _ if clock => Class::ClockSkew,
+            "invalid_grant" | "unauthorized_client" | "invalid_client" => Class::CredentialsRejected,
+            "invalid_scope" => Class::PermissionDenied,
+            _ => Class::UnexpectedResponse,
+        };
+        let status = reply.status;
+        let detail = format!("{token_uri} answered {status} {error}: {description} (service account {email})");
+        report.add(Step::AccessToken, class, detail);
+        return None;
+    }
+    let access_token = text("access_token");
+    if access_token.is_empty() {
+        let detail = format!("{token_uri} answered 200 without an access_token");
+        report.add(Step::AccessToken, Class::UnexpectedResponse, detail);
+        return None;
+    }
+    report.credentials("oauth2accesstoken", &access_token);
+    let scope = match scope {
+        REFRESHER_SCOPE => "devstorage.read_write, the stock refresher's",
+        _ => "cloud-platform",
+    };
+    let expires_in = json["expires_in"].as_i64().unwrap_or(0);
+    let detail = format!("{token_uri} issued an access token for {email} (scope {scope}; expires in {expires_in}s)");
+    report.add(Step::AccessToken, Class::TokenIssued, detail);
+    Some(access_token)
 }
 
-impl Flow<'_> {
-    /// Mint an access token for `scope`; `None` after reporting why not.
-    fn mint(&self, report: &mut Report, scope: &str) -> Option<String> {
-        let token_uri = self.key.token_uri.as_str();
-        let assertion = match assertion(self.key, scope, clock::now()) {
-            Ok(a) => a,
-            Err(why) => {
-                report.add(Step::AccessToken, Class::Refused, why);
-                return None;
-            }
-        };
-        report.secret(&assertion);
-        let form = format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={assertion}");
-        let request = Request {
-            method: Method::POST,
-            url: token_uri,
-            headers: vec![("content-type", "application/x-www-form-urlencoded".into())],
-            body: Some(form.into_bytes()),
-            // Only a token_uri that --allow-token-uri names may be plain http.
-            plain_http_ok: self.options.allow_token_uri.as_deref() == Some(token_uri),
-        };
-        let reply = docker_v2::send_or_report(self.transport, report, Step::AccessToken, request)?;
-        let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
-        let text = |k: &str| json[k].as_str().unwrap_or("").to_owned();
-        let email = &self.key.client_email;
-        if reply.status != 200 {
-            let (error, description) = (text("error"), text("error_description"));
-            let description: String = description.chars().take(200).collect();
-            let lower = description.to_ascii_lowercase();
-            let clock = ["reasonable timeframe", "iat", "too early"]
-                .iter()
-                .any(|s| lower.contains(s));
-            let class = match error.as_str() {
-                _ if clock => Class::ClockSkew,
-                "invalid_grant" | "unauthorized_client" | "invalid_client" => Class::CredentialsRejected,
-                "invalid_scope" => Class::PermissionDenied,
-                _ => Class::UnexpectedResponse,
-            };
-            let status = reply.status;
-            let detail = format!("{token_uri} answered {status} {error}: {description} (service account {email})");
-            report.add(Step::AccessToken, class, detail);
-            return None;
-        }
-        let access_token = text("access_token");
-        if access_token.is_empty() {
-            let detail = format!("{token_uri} answered 200 without an access_token");
-            report.add(Step::AccessToken, Class::UnexpectedResponse, detail);
-            return None;
-        }
-        report.credentials("oauth2accesstoken", &access_token);
-        let scope = match scope {
-            REFRESHER_SCOPE => "devstorage.read_write, the stock refresher's",
-            _ => "cloud-platform",
-        };
-        let expires_in = json["expires_in"].as_i64().unwrap_or(0);
-        let detail =
-            format!("{token_uri} issued an access token for {email} (scope {scope}; expires in {expires_in}s)");
-        report.add(Step::AccessToken, Class::TokenIssued, detail);
-        Some(access_token)
-    }
-
-    /// The registry login as `oauth2accesstoken`, in `<project>/` as the
-    /// builder names images.
-    fn target<'t>(&self, access_token: &'t str) -> docker_v2::Target<'t> {
-        let host = Some(self.hostname).filter(|h| !h.is_empty()).unwrap_or("gcr.io");
-        let project = Some(self.key.project_id.as_str())
-            .filter(|p| !p.is_empty())
-            .unwrap_or("project");
-        let test = self.options.registry_endpoint.as_deref();
-        docker_v2::Target {
-            plain_http_ok: test.is_some_and(|t| t.starts_with("http://")),
-            base: test.map_or_else(|| format!("https://{host}"), str::to_owned),
-            username: "oauth2accesstoken",
-            password: access_token,
-            repository: format!("{project}/{}", super::PROBE_REPOSITORY),
-            push_check: false,
-            realms: Vec::new(),
-        }
-    }
-
-    /// The registry refused the refresher's token: would a `cloud-platform`
-    /// one pass? Only the verdict is reported; the trial's steps are not.
-    fn cloud_platform_note(&self, report: &mut Report) {
-        let mut trial = Report::new("gcr");
-        let accepted = self.mint(&mut trial, CLOUD_PLATFORM).is_some_and(|token| {
-            docker_v2::probe(self.transport, &mut trial, &self.target(&token));
-            trial.passed
-        });
-        let detail = if accepted {
-            "a cloud-platform token for the same key is accepted where the refresher's devstorage.read_write token is refused: the stock refresher cannot serve this registry; use location off-cluster with username _json_key and the key as password (README, \"Artifact Registry\")"
-        } else {
-            "a cloud-platform token for the same key is refused too: the service account may not use this registry (Artifact Registry: roles/artifactregistry.writer on the repository)"
-        };
-        report.add(Step::AccessToken, Class::Information, detail);
+/// The registry login as `oauth2accesstoken`, in `<project>/` as the
+/// builder names images.
+fn target<'t>(key: &Key, hostname: &str, options: &Options, access_token: &'t str) -> docker_v2::Target<'t> {
+    let host = Some(hostname).filter(|h| !h.is_empty()).unwrap_or("gcr.io");
+    let project = Some(key.project_id.as_str())
+        .filter(|p| !p.is_empty())
+        .unwrap_or("project");
+    let test = options.registry_endpoint.as_deref();
+    docker_v2::Target {
+        plain_http_ok: test.is_some_and(|t| t.starts_with("http://")),
+        base: test.map_or_else(|| format!("https://{host}"), str::to_owned),
+        username: "oauth2accesstoken",
+        password: access_token,
+        repository: format!("{project}/{}", super::PROBE_REPOSITORY),
+        push_check: false,
+        realms: Vec::new(),
     }
 }
 
