@@ -96,7 +96,7 @@ impl Reply {
     }
 }
 
-/// A request. The body, if any, is sent with its `content-type` header.
+/// One request; a body goes with a `content-type` among the headers.
 pub struct Request<'a> {
     pub method: Method,
     pub url: &'a str,
