@@ -19,4 +19,5 @@ mod common;
 
 mod goldens;
 mod helm;
+mod recipes;
 mod refresher;

@@ -481,6 +481,68 @@ impl ControlPlane {
     }
 }
 
+/// While alive, plays the kubelet for Jobs' pods: every pod that a Job owns
+/// is marked Succeeded. Helm waits for a hook Job to complete, and without a
+/// node no pod ever runs; the chart's own Jobs are not what the tests check.
+pub struct JobsSucceed {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ControlPlane {
+    /// Mark every Job's pod Succeeded until the returned guard is dropped.
+    pub fn jobs_succeed(&'static self) -> JobsSucceed {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                let pods = self
+                    .run(&["get", "pods", "--all-namespaces", "-o", "json"])
+                    .ok()
+                    .and_then(|o| serde_json::from_str::<serde_json::Value>(&o).ok());
+                for pod in pods
+                    .iter()
+                    .flat_map(|p| p["items"].as_array().cloned().unwrap_or_default())
+                {
+                    let owned_by_job = pod["metadata"]["ownerReferences"]
+                        .as_array()
+                        .is_some_and(|r| r.iter().any(|o| o["kind"] == "Job"));
+                    if owned_by_job && pod["status"]["phase"] == "Pending" {
+                        let ns = pod["metadata"]["namespace"].as_str().unwrap_or_default();
+                        let name = pod["metadata"]["name"].as_str().unwrap_or_default();
+                        let _ = self.run(&[
+                            "patch",
+                            "pod",
+                            name,
+                            "--namespace",
+                            ns,
+                            "--subresource=status",
+                            "--type=merge",
+                            "-p",
+                            r#"{"status": {"phase": "Succeeded"}}"#,
+                        ]);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        });
+        JobsSucceed {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for JobsSucceed {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// stdout of a successful run; otherwise stderr (and stdout) as the error.
 pub fn checked(out: std::io::Result<Output>) -> Result<String, String> {
     let out = out.map_err(|e| e.to_string())?;

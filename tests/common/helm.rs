@@ -14,7 +14,9 @@ pub struct Helm {
     pub bin: PathBuf,
     /// HOME, and the root of HELM_{CONFIG,DATA,CACHE}_HOME.
     pub home: PathBuf,
-    /// HELM_PLUGINS.
+    /// Where plugins are: `$HELM_DATA_HOME/plugins`, Helm's default (HELM_PLUGINS
+    /// is not set: Helm 4 installs local and http plugins into the data home
+    /// whatever it says, helm/helm#32646).
     pub plugins: PathBuf,
     /// The cluster to talk to; None: a kubeconfig that does not exist.
     pub kubeconfig: Option<PathBuf>,
@@ -32,11 +34,11 @@ impl Helm {
     }
 
     fn new(bin: PathBuf, home: &Path) -> Helm {
-        std::fs::create_dir_all(home.join("plugins")).unwrap();
+        std::fs::create_dir_all(home.join("data/plugins")).unwrap();
         Helm {
             bin,
             home: home.to_path_buf(),
-            plugins: home.join("plugins"),
+            plugins: home.join("data/plugins"),
             kubeconfig: None,
         }
     }
@@ -61,7 +63,6 @@ impl Helm {
             ("HELM_CONFIG_HOME".into(), format!("{home}/config")),
             ("HELM_DATA_HOME".into(), format!("{home}/data")),
             ("HELM_CACHE_HOME".into(), format!("{home}/cache")),
-            ("HELM_PLUGINS".into(), self.plugins.display().to_string()),
             ("KUBECONFIG".into(), kubeconfig.display().to_string()),
         ]
     }

@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod cluster;
 pub mod helm;
+pub mod readme;
 pub mod served;
 
 use std::path::{Path, PathBuf};
