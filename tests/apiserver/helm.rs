@@ -18,32 +18,10 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use crate::common;
-use common::charts::{self, Chart, IMPROVEMENTS};
+use common::charts::{self, Chart};
 use common::cluster::{self, ControlPlane};
 use common::helm::Helm;
 use common::served;
-
-/// The refresher and its access: present exactly for these locations.
-const REFRESHER_LOCATIONS: [&str; 2] = ["ecr", "gcr"];
-
-/// A walk through the four locations that takes each of the 12 switches
-/// between two of them exactly once (an Euler circuit of the complete
-/// directed graph), starting and ending on-cluster.
-const TOUR: [&str; 13] = [
-    "on-cluster",
-    "off-cluster",
-    "ecr",
-    "gcr",
-    "on-cluster",
-    "ecr",
-    "off-cluster",
-    "gcr",
-    "ecr",
-    "on-cluster",
-    "gcr",
-    "off-cluster",
-    "on-cluster",
-];
 
 /// One Helm client and how it names our post-renderer.
 struct Client {
@@ -159,11 +137,11 @@ impl Setup {
 fn release_objects(plane: &ControlPlane, setup: &Setup, namespace: &str) -> BTreeMap<String, Json> {
     static KINDS: OnceLock<String> = OnceLock::new();
     let kinds = KINDS.get_or_init(|| {
-        let mut kinds: BTreeSet<String> = IMPROVEMENTS
-            .iter()
-            .map(|k| k.split('/').next().unwrap().to_lowercase())
-            .collect();
+        let mut kinds = BTreeSet::new();
         for location in setup.chart.locations {
+            for added in (setup.chart.added)(location) {
+                kinds.insert(added.split('/').next().unwrap().to_lowercase());
+            }
             for doc in setup.oracle(location, setup.chart.namespace).values() {
                 kinds.insert(doc["kind"].as_str().unwrap().to_lowercase());
             }
@@ -190,13 +168,12 @@ fn release_objects(plane: &ControlPlane, setup: &Setup, namespace: &str) -> BTre
 fn assert_release_is(plane: &ControlPlane, setup: &Setup, namespace: &str, location: &str, step: &str) {
     let oracle = setup.oracle(location, namespace);
     let ours = release_objects(plane, setup, namespace);
-    let refresher = REFRESHER_LOCATIONS.contains(&location);
+    let deployment = "Deployment/deis-registry-token-refresher";
+    let refresher = oracle.contains_key(deployment);
 
-    // Exactly the chart's objects for this location, plus the refresher's access.
+    // Exactly the chart's objects for this location, plus what the tool adds.
     let mut expected: BTreeSet<String> = oracle.keys().cloned().collect();
-    if refresher {
-        expected.extend(IMPROVEMENTS.iter().map(|k| (*k).to_owned()));
-    }
+    expected.extend((setup.chart.added)(location).iter().map(|k| (*k).to_owned()));
     let held: BTreeSet<String> = ours.keys().cloned().collect();
     let missing: Vec<&String> = expected.difference(&held).collect();
     let left_over: Vec<&String> = held.difference(&expected).collect();
@@ -222,7 +199,6 @@ fn assert_release_is(plane: &ControlPlane, setup: &Setup, namespace: &str, locat
             stored.keys().collect::<Vec<_>>()
         );
     }
-    let deployment = "Deployment/deis-registry-token-refresher";
     if let Some(theirs) = oracle.get(deployment) {
         assert_eq!(
             charts::refresher_meaning(theirs),
@@ -335,9 +311,9 @@ fn install_each_location(which: &str) {
     }
 }
 
-/// One release through every switch of [`TOUR`], then rolled back: to a
-/// refresher location, then from it to one without (the rollback applies
-/// the stored manifest of that revision, without the post-renderer).
+/// One release through every switch of the chart's tour, then rolled back
+/// twice (the rollback applies the stored manifest of that revision, without
+/// the post-renderer).
 fn tour_every_switch_and_roll_back(which: &str) {
     let Some((setup, plane)) = setup(&format!("tour-{which}")) else {
         return;
@@ -352,13 +328,14 @@ fn tour_every_switch_and_roll_back(which: &str) {
         setup: &setup,
         namespace: namespace.clone(),
     };
-    for (i, location) in TOUR.iter().enumerate() {
+    let tour = setup.chart.tour;
+    for (i, location) in tour.iter().enumerate() {
         let (verb, step) = if i == 0 {
             ("install", format!("{} install {location}", client.name))
         } else {
             (
                 "upgrade",
-                format!("{} upgrade {} -> {location}", client.name, TOUR[i - 1]),
+                format!("{} upgrade {} -> {location}", client.name, tour[i - 1]),
             )
         };
         client
@@ -366,11 +343,10 @@ fn tour_every_switch_and_roll_back(which: &str) {
             .unwrap_or_else(|e| panic!("{step}: {e}"));
         assert_release_is(plane, &setup, &namespace, location, &step);
     }
-    // Revision n is TOUR[n - 1]; Helm keeps the last 10 (--history-max).
-    // From on-cluster back to gcr (the refresher and its access return),
-    // then from gcr to off-cluster (they go).
-    for revision in [11, 12] {
-        let location = TOUR[revision - 1];
+    // Revision n is tour[n - 1]; Helm keeps the last 10 (--history-max).
+    let last = tour.len();
+    for revision in [last - 2, last - 1] {
+        let location = tour[revision - 1];
         let step = format!("{} rollback to revision {revision} ({location})", client.name);
         client
             .run(
@@ -415,14 +391,16 @@ fn helm3_upgrades_through_every_location_switch_and_rolls_back() {
 
 #[test]
 fn the_tour_takes_every_switch_exactly_once() {
-    let switches: Vec<(&str, &str)> = TOUR.windows(2).map(|w| (w[0], w[1])).collect();
+    let Some(chart) = charts::hephy() else { return };
+    let switches: Vec<(&str, &str)> = chart.tour.windows(2).map(|w| (w[0], w[1])).collect();
     let distinct: BTreeSet<&(&str, &str)> = switches.iter().collect();
     assert_eq!(distinct.len(), switches.len(), "a switch is taken twice");
-    for from in common::LOCATIONS {
-        for to in common::LOCATIONS {
-            assert_eq!(from != to, switches.contains(&(from, to)), "{from} -> {to}");
+    for from in chart.locations {
+        for to in chart.locations {
+            assert_eq!(from != to, switches.contains(&(*from, *to)), "{from} -> {to}");
         }
     }
+    assert_eq!(chart.tour.first(), chart.tour.last(), "the tour ends where it began");
 }
 
 /// The checks above, on a release whose manifest is wrong: a post-renderer

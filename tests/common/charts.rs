@@ -25,6 +25,12 @@ pub struct Chart {
     pub locations: &'static [&'static str],
     /// The chart's values that configure a location as the test configuration does.
     pub values: fn(&str) -> Json,
+    /// The documents the tool adds to the chart's own for a location.
+    pub added: fn(&str) -> Vec<&'static str>,
+    /// A walk through [`Chart::locations`] that takes every switch between
+    /// two of them exactly once (an Euler circuit of the complete directed
+    /// graph), for the upgrade tests. Its last three steps are rolled back to.
+    pub tour: &'static [&'static str],
     /// Text replacements (file under the chart, from, to) without which the
     /// chart does not install on a current Kubernetes at all (an API the
     /// chart was written for was removed), whatever the registry: applied to
@@ -72,6 +78,30 @@ pub fn hephy() -> Option<Chart> {
         namespace: "hephy",
         locations: &super::LOCATIONS,
         values: hephy_values,
+        added: |location| {
+            if ["ecr", "gcr"].contains(&location) {
+                IMPROVEMENTS.to_vec()
+            } else {
+                vec![]
+            }
+        },
+        // Ending on-cluster after off-cluster and gcr: rolling back to gcr
+        // brings the refresher and its access back, to off-cluster removes them.
+        tour: &[
+            "on-cluster",
+            "off-cluster",
+            "ecr",
+            "gcr",
+            "on-cluster",
+            "ecr",
+            "off-cluster",
+            "gcr",
+            "ecr",
+            "on-cluster",
+            "gcr",
+            "off-cluster",
+            "on-cluster",
+        ],
         // nsqd v2.5.1's PodDisruptionBudget is written for policy/v1beta1,
         // removed in Kubernetes 1.25; policy/v1 has the same fields.
         for_current_kubernetes: &[("charts/nsqd/templates/nsqd-pdb.yaml", "policy/v1beta1", "policy/v1")],
