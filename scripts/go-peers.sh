@@ -33,10 +33,12 @@ go_build_env=(env -u GOOS -u GOARCH -u GOBIN
 mkdir -p "$peers/bin" "$peers/logs"
 
 # reports BINARY EXPECTED ARGS...: the binary exists and its version output contains EXPECTED.
+# (The output is read whole first: `| grep -q` would stop reading at the match,
+# and under pipefail the binary's SIGPIPE on its next line would fail the check.)
 reports() {
-  local bin="$1" expected="$2"
+  local bin="$1" expected="$2" said
   shift 2
-  [ -x "$bin" ] && "$bin" "$@" 2>/dev/null | grep -qF -- "$expected"
+  [ -x "$bin" ] && said="$("$bin" "$@" 2>/dev/null)" && [[ "$said" == *"$expected"* ]]
 }
 
 # go_peer NAME EXPECTED "VERSION ARGS" BUILD...: run BUILD (which writes the
@@ -58,7 +60,7 @@ go_peer() {
   else
     rm -f "$out"
     tail -n 20 "$log" | sed 's/^/  | /' >&2
-    missing+=("$name $expected (Go build failed: see target/peers/logs/$name.log)")
+    missing+=("$name $expected (the Go build failed, or its binary does not report that version: see target/peers/logs/$name.log)")
   fi
 }
 
