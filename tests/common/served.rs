@@ -205,34 +205,45 @@ pub fn workloads(docs: &[Json], namespace: &str) -> Vec<Workload> {
 /// (`Kind/name`, a Deployment through its current ReplicaSet).
 pub type PodsByOwner = BTreeMap<String, Vec<Json>>;
 
+/// How long a refusal to create a pod may last before it fails the check:
+/// the controllers retry, and a refusal can be a moment's (a ServiceAccount
+/// that a namespace's controller is about to create).
+const REFUSAL_GRACE: Duration = Duration::from_secs(5);
+
 /// Wait until the controllers have created the pods of every workload in
 /// its current version; Err names each workload whose pods could not be
 /// created, with the reason the server gave (a FailedCreate event, a
-/// ReplicaFailure condition), or that was still short of pods at the deadline.
+/// ReplicaFailure condition) once that has stood for [`REFUSAL_GRACE`] with
+/// pods still missing, or that was still short of pods at the deadline.
 pub fn wait_for_pods(plane: &ControlPlane, workloads: &[Workload], limit: Duration) -> Result<PodsByOwner, String> {
     let namespaces: BTreeSet<&str> = workloads.iter().map(|w| w.namespace.as_str()).collect();
     let start = Instant::now();
+    let mut first_refusal: Option<Instant> = None;
     loop {
         let mut missing = Vec::new();
-        let mut failures = Vec::new();
+        let mut refusals = Vec::new();
         let mut found = PodsByOwner::new();
         for ns in &namespaces {
             let state = ns_state(plane, ns)?;
             for w in workloads.iter().filter(|w| w.namespace == *ns) {
                 let owner = format!("{}/{}", w.kind, w.name);
-                let (pods, failed) = state.pods_of(w);
-                failures.extend(failed.into_iter().map(|f| format!("{ns}/{owner}: {f}")));
+                let (pods, refused) = state.pods_of(w);
                 if (pods.len() as u64) < w.pods {
                     missing.push(format!("{ns}/{owner}: {} of {} pods", pods.len(), w.pods));
+                    refusals.extend(refused.into_iter().map(|f| format!("{ns}/{owner}: {f}")));
                 }
                 found.insert(owner, pods);
             }
         }
-        if !failures.is_empty() {
-            return Err(format!("pods could not be created:\n  {}", failures.join("\n  ")));
-        }
         if missing.is_empty() {
             return Ok(found);
+        }
+        if !refusals.is_empty() {
+            let since = *first_refusal.get_or_insert_with(Instant::now);
+            if since.elapsed() > REFUSAL_GRACE {
+                refusals.dedup();
+                return Err(format!("pods could not be created:\n  {}", refusals.join("\n  ")));
+            }
         }
         if start.elapsed() > limit {
             return Err(format!(
