@@ -1056,7 +1056,13 @@ fn deis(plan: &mut Plan<'_>) {
             obj.insert("type".into(), json!("Opaque"));
         }
         obj.insert("data".into(), deis_secret_data(config));
-        obj.remove("stringData");
+        // A `stringData` of nothing (null, `{}`) merges nothing over `data`.
+        if obj
+            .get("stringData")
+            .is_some_and(|s| s.as_object().is_none_or(|m| !m.is_empty()) && !s.is_null())
+        {
+            obj.remove("stringData");
+        }
         plan.place(i);
     } else if workflow && plan.additions_allowed {
         let mut meta = metadata(REGISTRY_SECRET, plan.ns.name.as_deref());
@@ -1281,11 +1287,11 @@ fn can_start(plan: &mut Plan<'_>, i: usize, c: &str, input: &Json, image: &str, 
     // "The post-condition": unique mount paths and volume names.
     let (container, spec) = (plan.edit(i, c).clone(), plan.edit(i, spec_path).clone());
     let unique = |list: Option<&Json>, key: &str| {
-        let mut keys: Vec<String> = list
+        let mut keys: Vec<&str> = list
             .and_then(Json::as_array)
             .into_iter()
             .flatten()
-            .map(|m| m.get(key).map(Json::to_string).unwrap_or_default())
+            .filter_map(|m| m.get(key)?.as_str())
             .collect();
         let n = keys.len();
         keys.sort();
