@@ -1,16 +1,31 @@
-//! The differential test of issue 8: Workflow manifests in every shape YAML
-//! allows go through the binary; Kubernetes' own decoder (the k8sjson peer)
-//! reads the input and the output; the reference model (tests/model) says,
-//! from the decoded input alone, what the output must decode to. Nothing of
-//! the expectation comes from the code under test.
+//! The differential test: Workflow manifests in every shape YAML allows go
+//! through the binary; Kubernetes' own decoder (the k8sjson peer) reads the
+//! input and the output; the reference model (tests/model) says, from the
+//! decoded input alone, what the output must decode to, or why the run must
+//! fail. Nothing of the expectation comes from the code under test.
 //!
-//! Inputs: every fixture, decoded, varied (namespaces present, absent, null,
-//! empty, foreign; registry-secrets fresh, stale, foreign, duplicated; env
-//! entries by valueFrom, duplicated, missing; user documents that only look
-//! like Workflow's) and written back in random shapes (block with indented and
+//! Inputs: every fixture, Drycc's chart trimmed (tests/model/drycc-v1.8.3.yaml)
+//! and the real Hephy and Drycc charts rendered by Helm 4, decoded and varied:
+//! namespaces present, absent, null, empty, foreign, or only said by the
+//! chart's bindings (and a binding standing in another namespace);
+//! registry-secrets fresh, stale, foreign, duplicated in other placements, a
+//! hook; the refresher and its access as this tool writes them, under other
+//! names and images, with bad intervals, `automountServiceAccountToken:
+//! false`, an `aggregationRule`, conflicting mounts, sidecars, duplicates;
+//! Workflow's images from mirrors; Drycc without its builder or secrets, with
+//! `stringData`, `valueFrom` of another source, private and Docker Hub hosts;
+//! env entries by valueFrom, duplicated, missing; `--target`; orphans of an
+//! earlier run; two platforms, none, a hooks-only pass; documents inside
+//! `kind: List` (and Lists in Lists); user documents that only look like
+//! Workflow's. They are written back in random shapes (block with indented and
 //! indentless sequences, flow, JSON, block scalars, quotes, tags, comments,
-//! CRLF, `...` ends), for all four locations. A failure prints its seed; set
-//! WR_DIFF_SEED to run that case alone, WR_DIFF_CASES to run more.
+//! CRLF, `...` ends, names spelled with escapes, escaped line breaks,
+//! `!!binary` and `!!str`), for all four locations. Every output is also
+//! checked for mappings with two keys that decode to one, and run again (a
+//! fixed point). A failure prints its seed; set WR_DIFF_SEED to run that case
+//! alone, WR_DIFF_CASES to run more, WR_DIFF_SUMMARY=1 for a line per
+//! failure. The `finding_*` tests at the end are the minimal reproducers of
+//! the tool defects the model found (/work/notes/model-findings.md).
 
 mod common;
 mod model;
@@ -455,12 +470,53 @@ fn vary(fixture: &Fixture, rng: &mut Rng) -> (Vec<Json>, Config) {
         }
         _ => {}
     }
+    if rng.chance(5) {
+        name_prefix(&mut docs, "prod-");
+    }
     for _ in 0..rng.below(3) {
         if rng.chance(35) {
             wrap_in_list(rng, &mut docs);
         }
     }
     (docs, config)
+}
+
+/// What kustomize's `namePrefix` does: every object renamed, and the
+/// references it knows renamed with them (Secrets and ConfigMaps a pod
+/// mounts or reads, the account it runs as, bindings' roles and subjects).
+/// Workflow is then known by what its documents are (images, containers).
+fn name_prefix(docs: &mut [Json], prefix: &str) {
+    fn rename(v: Option<&mut Json>, prefix: &str) {
+        if let Some(v) = v.filter(|v| v.is_string()) {
+            *v = json!(format!("{prefix}{}", v.as_str().unwrap_or_default()));
+        }
+    }
+    for d in docs.iter_mut().filter(|d| d.is_object()) {
+        if d["kind"] != "Namespace" {
+            rename(d.pointer_mut("/metadata/name"), prefix);
+        }
+        if let Some(subjects) = d.get_mut("subjects").and_then(Json::as_array_mut) {
+            subjects.iter_mut().for_each(|s| rename(s.get_mut("name"), prefix));
+        }
+        rename(d.pointer_mut("/roleRef/name"), prefix);
+        let Some(spec) = pod_mut(d) else { continue };
+        rename(spec.get_mut("serviceAccountName"), prefix);
+        rename(spec.get_mut("serviceAccount"), prefix);
+        if let Some(volumes) = spec.get_mut("volumes").and_then(Json::as_array_mut) {
+            for v in volumes {
+                rename(v.pointer_mut("/secret/secretName"), prefix);
+                rename(v.pointer_mut("/configMap/name"), prefix);
+            }
+        }
+        for c in containers_mut(d) {
+            if let Some(env) = c.get_mut("env").and_then(Json::as_array_mut) {
+                for e in env {
+                    rename(e.pointer_mut("/valueFrom/secretKeyRef/name"), prefix);
+                    rename(e.pointer_mut("/valueFrom/configMapKeyRef/name"), prefix);
+                }
+            }
+        }
+    }
 }
 
 fn vary_deis(docs: &mut Vec<Json>, config: &mut Config, rng: &mut Rng) {
