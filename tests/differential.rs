@@ -1335,3 +1335,84 @@ fn finding_15_drycc_off_cluster_to_docker_hub_as_docker_io() {
     config.secret_data[0].1 = "docker.io".into();
     hand_case(DRYCC, &config);
 }
+
+/// The model checked against the chart it models (issue 22's oracle): Drycc's
+/// default (on-cluster) render taken off-cluster by the model is what the
+/// chart itself renders off-cluster (all three `registry.enabled` flags off,
+/// the seven host and login keys set): the same documents, every container's
+/// environment alike, `builder-secret` with the same data, `controller-creds`
+/// with the same keys. The chart's random values (passwords, generated keys,
+/// worker names) are not compared.
+#[test]
+fn the_model_takes_drycc_off_cluster_as_the_chart_renders_it() {
+    let Some(k8sjson) = common::peer("k8sjson") else { return };
+    let renders: Vec<Vec<Json>> = fixtures(&k8sjson)
+        .iter()
+        .filter(|f| f.drycc && f.docs.len() > 50)
+        .map(|f| f.docs.clone())
+        .collect();
+    let [on, off] = renders.as_slice() else {
+        return; // the charts are missing: chart_renders() said so
+    };
+    let config = off_cluster();
+    let expected = model::transform(on, &config).expect("the model configures Drycc off-cluster");
+    let model_docs: Vec<&Json> = expected.iter().map(Expected::doc).collect();
+    let keys = |docs: &[&Json]| {
+        let mut k: Vec<String> = docs.iter().map(|d| model::key(d)).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&model_docs),
+        keys(&off.iter().collect::<Vec<_>>()),
+        "the documents differ"
+    );
+    let env = |doc: &Json| -> Vec<(String, Json)> {
+        ["/spec/template/spec", "/spec/jobTemplate/spec/template/spec"]
+            .iter()
+            .filter_map(|p| doc.pointer(p))
+            .flat_map(|spec| ["initContainers", "containers"].map(|l| spec.get(l).cloned()))
+            .flatten()
+            .flat_map(|list| list.as_array().cloned().unwrap_or_default())
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap_or("").to_owned(),
+                    c.get("env").cloned().unwrap_or(Json::Null),
+                )
+            })
+            .collect()
+    };
+    let mut compared = 0;
+    for m in &model_docs {
+        let chart = off
+            .iter()
+            .find(|d| model::key(d) == model::key(m))
+            .expect("matched above");
+        match (m["kind"].as_str(), m["metadata"]["name"].as_str()) {
+            (Some("Secret"), Some("builder-secret")) => assert_eq!(m["data"], chart["data"], "builder-secret"),
+            (Some("Secret"), Some("controller-creds")) => {
+                let names = |d: &Json| {
+                    let mut k: Vec<String> = d["data"]
+                        .as_object()
+                        .map(|o| o.keys().cloned().collect())
+                        .unwrap_or_default();
+                    k.sort();
+                    k
+                };
+                assert_eq!(names(m), names(chart), "controller-creds' keys");
+            }
+            _ => {
+                let (a, b) = (env(m), env(chart));
+                let registry = |e: &[(String, Json)]| format!("{e:?}").contains("REGISTRY");
+                if registry(&a) || registry(&b) {
+                    assert_eq!(a, b, "{}: the containers' environment", model::key(m));
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        compared >= 7,
+        "only {compared} workloads with registry variables compared"
+    );
+}
