@@ -321,7 +321,10 @@ fn containers(v: &Json) -> Vec<(String, &Json, bool)> {
             .flatten()
             .enumerate()
         {
-            out.push((format!("{p}/{list}/{i}"), c, init));
+            // An item that is not a mapping is no container (the API server refuses it).
+            if c.is_object() {
+                out.push((format!("{p}/{list}/{i}"), c, init));
+            }
         }
     }
     out
