@@ -110,6 +110,8 @@ impl<'a> Manifest<'a> {
                 manifest.push(read, stream);
             }
         }
+        // Kept for the whole run: no spare capacity.
+        manifest.pieces.shrink_to_fit();
         Ok(manifest)
     }
 
@@ -125,11 +127,9 @@ impl<'a> Manifest<'a> {
         self.crlf |= read.crlf;
         self.has_content |= read.content;
         self.plain_content |= read.plain_content;
+        self.seq_indent = self.seq_indent.or(read.seq_indent);
         match read.doc {
-            Some(doc) => {
-                self.seq_indent = self.seq_indent.or(doc.seq_indent);
-                self.pieces.push(Piece::Doc(doc));
-            }
+            Some(doc) => self.pieces.push(Piece::Doc(doc)),
             None if read.blank => {}
             None => {
                 let (text, offset) = (read.chunk.text, read.chunk.offset);
@@ -165,6 +165,7 @@ struct Read<'a> {
     content: bool,
     plain_content: bool,
     crlf: bool,
+    seq_indent: Option<usize>,
 }
 
 fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Result<Read<'a>, InputError> {
@@ -175,6 +176,7 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
         content: false,
         plain_content: false,
         crlf: memchr::memmem::find(chunk.text.as_bytes(), b"\r\n").is_some(),
+        seq_indent: None,
     };
     if read.blank {
         return Ok(read);
@@ -198,12 +200,13 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
         Resource::read_all(&decoded, reading).map_err(|e| unreadable(line_of(&root, &e.path), e.message))?;
     read.content = true;
     read.plain_content = resources.is_empty() || resources.iter().any(|r| !r.is_hook());
-    if resources.iter().any(Resource::may_matter) {
+    read.seq_indent = detect_seq_indent(&root);
+    if resources.iter().any(reading.matters) {
         read.doc = Some(Doc {
             index,
             chunk,
             resources,
-            seq_indent: detect_seq_indent(&root),
+            seq_indent: read.seq_indent,
         });
     }
     Ok(read)
@@ -224,7 +227,11 @@ mod tests {
     use super::*;
 
     fn read(s: &str) -> Manifest<'_> {
-        Manifest::read(s, Reading::PLAIN).unwrap()
+        let reading = Reading {
+            matters: &|r| r.kind == "Secret",
+            ..Reading::PLAIN
+        };
+        Manifest::read(s, reading).unwrap()
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub enum Body {
         automount: Option<bool>,
     },
     ClusterRole(Box<ClusterRole>),
+    /// A NetworkPolicy: its `spec`, of one whose content the tool reads.
+    NetworkPolicy(Box<Json>),
     /// A RoleBinding or ClusterRoleBinding.
     Binding(Box<Binding>),
     Service,
@@ -81,11 +83,12 @@ pub struct Subject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secret {
     pub secret_type: String,
-    /// `data`, values as written (base64), in document order; values empty
-    /// for a Secret whose content the tool does not read (see [`Reading`]).
-    pub data: Vec<(String, String)>,
-    /// Whether a non-empty `stringData` is present (merged over `data`).
-    pub string_data: bool,
+    /// `data`, values as written (base64; `None`: not text, null included,
+    /// which the tool writes as `""`), in document order; values empty for a
+    /// Secret whose content the tool does not read (see [`Reading`]).
+    pub data: Vec<(String, Option<String>)>,
+    /// The keys of `stringData` (the API server merges it over `data`).
+    pub string_data: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,6 +177,9 @@ pub struct Reading<'r> {
     /// The mounts (by path) and volumes (by name) kept.
     pub mount_paths: &'static [&'static str],
     pub volumes: &'static [&'static str],
+    /// Whether an object (read) may matter: a document none of whose
+    /// objects may is kept as text only.
+    pub matters: &'r (dyn Fn(&Resource) -> bool + Sync),
 }
 
 impl Reading<'_> {
@@ -186,6 +192,7 @@ impl Reading<'_> {
         contents: &[],
         mount_paths: &[],
         volumes: &[],
+        matters: &|r| r.pod().is_some(),
     };
 }
 
@@ -202,6 +209,16 @@ impl Resource {
         // Kept for the whole run, one per document: no spare capacity.
         out.shrink_to_fit();
         Ok(out)
+    }
+
+    /// The content read of an object whose content the tool reads (see
+    /// [`Reading`]): a ClusterRole's rules, a NetworkPolicy's spec.
+    pub fn content(&self) -> Option<&Json> {
+        match &self.body {
+            Body::ClusterRole(r) => Some(&r.rules),
+            Body::NetworkPolicy(spec) => Some(spec),
+            _ => None,
+        }
     }
 
     pub fn pod(&self) -> Option<&Pod> {
@@ -242,13 +259,6 @@ impl Resource {
     /// "Deployment/deis-builder".
     pub fn id(&self) -> String {
         format!("{}/{}", self.kind, self.name)
-    }
-
-    /// Whether the object is a workload, secret, account, role, binding,
-    /// service or network policy: the kinds a registry configuration can
-    /// involve.
-    pub fn may_matter(&self) -> bool {
-        self.selected || !matches!(self.body, Body::Other) || self.kind == "NetworkPolicy"
     }
 }
 
@@ -342,14 +352,6 @@ fn array<'j>(v: &'j Json, key: &str) -> &'j [Json] {
     v.get(key).and_then(Json::as_array).map_or(&[], Vec::as_slice)
 }
 
-fn string_pairs(v: Option<&Json>) -> Vec<(String, String)> {
-    v.and_then(Json::as_object).map_or_else(Vec::new, |m| {
-        m.iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-            .collect()
-    })
-}
-
 fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
     if let Some((_, pod_path)) = WORKLOADS.iter().find(|(k, _)| *k == kind) {
         let Some(spec) = pod_path.iter().try_fold(doc, |v, k| v.get(k)).filter(|s| s.is_object()) else {
@@ -367,16 +369,18 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
         "Secret" => Body::Secret(Box::new(Secret {
             secret_type: str_of(doc, &["type"]).unwrap_or("Opaque").to_owned(),
             data: {
-                let mut data = string_pairs(doc.get("data"));
-                if !reading.contents.contains(&name) {
-                    data.iter_mut().for_each(|(_, v)| *v = String::new());
-                }
-                data
+                let read = reading.contents.contains(&name);
+                let value = |v: &Json| match v {
+                    _ if !read => Some(String::new()),
+                    v => v.as_str().map(str::to_owned),
+                };
+                let data = doc.get("data").and_then(Json::as_object);
+                data.map_or_else(Vec::new, |m| m.iter().map(|(k, v)| (k.clone(), value(v))).collect())
             },
             string_data: doc
                 .get("stringData")
                 .and_then(Json::as_object)
-                .is_some_and(|m| !m.is_empty()),
+                .map_or_else(Vec::new, |m| m.keys().cloned().collect()),
         })),
         "ServiceAccount" => Body::ServiceAccount {
             automount: doc.get("automountServiceAccountToken").and_then(Json::as_bool),
@@ -402,6 +406,10 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
                 .collect(),
         })),
         "Service" => Body::Service,
+        "NetworkPolicy" => Body::NetworkPolicy(Box::new(match reading.contents.contains(&name) {
+            true => doc.get("spec").cloned().unwrap_or(Json::Null),
+            false => Json::Null,
+        })),
         _ => Body::Other,
     }
 }
@@ -561,7 +569,7 @@ mod tests {
                 key: "k".into()
             }
         ));
-        assert!(!all[1].may_matter());
+        assert!(!(reading.matters)(&all[1]));
         for bad in [
             json!({"kind": 1}),
             json!({"kind": "A", "metadata": {"namespace": true}}),

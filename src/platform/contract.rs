@@ -50,6 +50,8 @@ pub enum Role {
     RefresherAccount,
     RefresherRole,
     RefresherBinding,
+    /// Drycc: the NetworkPolicy that lets imagebuilder reach a private registry.
+    ImagebuilderEgress,
     Other,
 }
 
@@ -87,6 +89,8 @@ pub struct Contract {
     /// registry settings even when they do not declare the variables (Deis
     /// reads them from code defaults; Drycc declares them everywhere).
     pub component_containers_consume: bool,
+    /// A container that declares one of these consumes the settings.
+    pub consumer_vars: &'static [&'static str],
 }
 
 /// A [`Rule`], in a table row.
@@ -108,6 +112,8 @@ const fn rule(
 
 // ---- Deis Workflow and Hephy ----------------------------------------------
 
+const DEIS_LOCATION_VAR: &str = "DEIS_REGISTRY_LOCATION";
+const DEIS_PREFIX_VAR: &str = "DEIS_REGISTRY_SECRET_PREFIX";
 pub const REGISTRY_SECRET: &str = "registry-secret";
 pub const REFRESHER: &str = "deis-registry-token-refresher";
 /// Cluster-scoped RBAC names follow Workflow's `deis:<component>` pattern.
@@ -157,12 +163,13 @@ pub fn token_lifetime_minutes(location: &str) -> Option<u32> {
 pub const DEIS: Contract = Contract {
     platform: Platform::Deis,
     title: "Deis Workflow (or Hephy)",
-    location_var: "DEIS_REGISTRY_LOCATION",
-    prefix_var: "DEIS_REGISTRY_SECRET_PREFIX",
+    location_var: DEIS_LOCATION_VAR,
+    prefix_var: DEIS_PREFIX_VAR,
     locations: &["on-cluster", "off-cluster", "ecr", "gcr"],
     image_orgs: &["deis", "hephy"],
     credentials_secret: REGISTRY_SECRET,
     component_containers_consume: true,
+    consumer_vars: &[DEIS_LOCATION_VAR, DEIS_PREFIX_VAR],
     rules: &[
         rule(
             Role::Refresher,
@@ -208,6 +215,7 @@ pub const DEIS: Contract = Contract {
 
 // ---- Drycc Workflow ---------------------------------------------------------
 
+const DRYCC_LOCATION_VAR: &str = "DRYCC_REGISTRY_LOCATION";
 pub const DRYCC_BUILDER_SECRET: &str = "builder-secret";
 pub const DRYCC_CONTROLLER_CREDS: &str = "controller-creds";
 /// The builder's credential variables and the `builder-secret` key each
@@ -223,16 +231,19 @@ pub const DRYCC_PROXY_VAR: &str = "DRYCC_REGISTRY_PROXY_HOST";
 /// imagebuilder's NetworkPolicy lets its pods reach public addresses only.
 pub const DRYCC_IMAGEBUILDER_POLICY: &str = "drycc-imagebuilder";
 pub const DRYCC_IMAGEBUILDER_APP: &str = "drycc-imagebuilder";
+/// This tool's policy beside it, for a registry at a private address.
+pub const DRYCC_IMAGEBUILDER_EGRESS: &str = "drycc-imagebuilder-registry";
 
 pub const DRYCC: Contract = Contract {
     platform: Platform::Drycc,
     title: "Drycc Workflow",
-    location_var: "DRYCC_REGISTRY_LOCATION",
+    location_var: DRYCC_LOCATION_VAR,
     prefix_var: "DRYCC_REGISTRY_SECRET_PREFIX",
     locations: &["on-cluster", "off-cluster"],
     image_orgs: &["drycc"],
     credentials_secret: DRYCC_BUILDER_SECRET,
     component_containers_consume: false,
+    consumer_vars: &[DRYCC_LOCATION_VAR],
     rules: &[
         rule(
             Role::Registry,
@@ -252,6 +263,13 @@ pub const DRYCC: Contract = Contract {
         rule(Role::Builder, &[], &["drycc-builder"], &["drycc-builder"], &["builder"]),
         rule(Role::Controller, &[], &[], &[], &["controller"]),
         rule(Role::Credentials, &["Secret"], &[DRYCC_BUILDER_SECRET], &[], &[]),
+        rule(
+            Role::ImagebuilderEgress,
+            &["NetworkPolicy"],
+            &[DRYCC_IMAGEBUILDER_EGRESS],
+            &[],
+            &[],
+        ),
         rule(
             Role::ControllerCredentials,
             &["Secret"],
@@ -283,11 +301,12 @@ pub const ENV_READ: [&str; 11] = [
 ];
 pub const MOUNT_PATHS_READ: [&str; 1] = [CREDS_PATH];
 pub const VOLUMES_READ: [&str; 1] = [REGISTRY_SECRET];
-pub const CONTENTS_READ: [&str; 4] = [
+pub const CONTENTS_READ: [&str; 5] = [
     REGISTRY_SECRET,
     REFRESHER_RBAC,
     DRYCC_BUILDER_SECRET,
     DRYCC_CONTROLLER_CREDS,
+    DRYCC_IMAGEBUILDER_EGRESS,
 ];
 
 impl Contract {
@@ -328,6 +347,28 @@ impl Contract {
 
     pub fn has_location(&self, location: &str) -> bool {
         self.locations.contains(&location)
+    }
+
+    /// What an operator must know about a location on this platform (from
+    /// its components' sources: docs/contract.md, "The PORT rule" and
+    /// "Credentials that end up in app namespaces").
+    pub fn location_advice(&self, location: &str) -> Vec<String> {
+        let mut advice = Vec::new();
+        if self.platform != Platform::Deis || location == "on-cluster" {
+            return advice;
+        }
+        advice.push(format!(
+            "with location {location} the controller cannot read an image's exposed port: every app needs \
+             `deis config:set PORT=<port>` before its first deploy"
+        ));
+        if location == "off-cluster" {
+            advice.push(
+                "off-cluster copies the long-lived registry credentials into every app namespace (the controller \
+                 writes <prefix>-off-cluster); prefer ecr or gcr where apps should only see short-lived tokens"
+                    .into(),
+            );
+        }
+        advice
     }
 }
 

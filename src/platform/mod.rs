@@ -144,6 +144,9 @@ pub struct Context {
     /// cannot tell (or tell two).
     pub platform: Option<Platform>,
     pub targeting: Targeting,
+    /// The refresher image the operator configured: a workload that runs it
+    /// is the refresher, whatever its names (a second run must find it).
+    pub refresher_image: Option<String>,
 }
 
 impl<'m, 'a> Model<'m, 'a> {
@@ -169,7 +172,10 @@ impl<'m, 'a> Model<'m, 'a> {
             .map(|(doc, resource)| Object {
                 doc,
                 resource,
-                role: contract.role_of(resource),
+                role: match contract.role_of(resource) {
+                    Role::Other if runs(resource, context.refresher_image.as_deref()) => Role::Refresher,
+                    role => role,
+                },
                 owner: Owner::Foreign,
             })
             .collect();
@@ -212,8 +218,7 @@ impl<'m, 'a> Model<'m, 'a> {
         targeting: &'s Targeting,
     ) -> impl Iterator<Item = (&'s Object<'m, 'a>, &'m Container)> + 's {
         let contract = self.contract;
-        let carries =
-            move |c: &Container| contract.is_some_and(|k| c.declares(k.location_var) || c.declares(k.prefix_var));
+        let carries = move |c: &Container| contract.is_some_and(|k| k.consumer_vars.iter().any(|v| c.declares(v)));
         let component = move |c: &Container| {
             contract.is_some_and(|k| k.component_containers_consume && k.is_component_container(c))
         };
@@ -235,6 +240,31 @@ impl<'m, 'a> Model<'m, 'a> {
                     .map(move |c| (o, c))
             })
     }
+}
+
+/// Whether an object may matter to any platform's rules: a workload (its
+/// containers may consume the registry), one the operator selects, one this
+/// tool generated, an object that has a role (by its kind and name, as
+/// decoded), a binding of ServiceAccounts without a namespace of its own
+/// (where Workflow runs may come from it), imagebuilder's NetworkPolicy.
+/// The others are kept as text only: a real render has many of them.
+pub fn may_matter(r: &Resource) -> bool {
+    r.pod().is_some()
+        || r.selected
+        || r.label(contract::GENERATED_LABEL.0).is_some()
+        || Platform::ALL.iter().any(|p| p.contract().role_of(r) != Role::Other)
+        || matches!(&r.body, crate::manifest::Body::Binding(b)
+            if r.namespace.is_none() && b.subjects.iter().any(|s| s.kind == "ServiceAccount"))
+        || (r.kind == "NetworkPolicy" && r.name == contract::DRYCC_IMAGEBUILDER_POLICY)
+}
+
+/// Whether a workload runs `image`.
+fn runs(r: &Resource, image: Option<&str>) -> bool {
+    r.pod().is_some_and(|p| {
+        p.containers
+            .iter()
+            .any(|c| c.image.is_some() && c.image.as_deref() == image)
+    })
 }
 
 /// The platform the documents are: the one whose components they hold.

@@ -75,7 +75,7 @@ pub fn apply<'a>(
         match plan.step(d.index) {
             Some(Step::Remove(_)) => {}
             Some(Step::Rewrite(_)) => match texts.remove(&d.index) {
-                Some(text) => out.push_input(Cow::Owned(text)),
+                Some(pieces) => out.push_pieces(pieces),
                 None => out.push_input(Cow::Borrowed(d.chunk.text)),
             },
             None => out.push_input(Cow::Borrowed(d.chunk.text)),
@@ -91,15 +91,19 @@ pub fn apply<'a>(
     })
 }
 
+/// An edited document: its text as pieces, and the objects it decodes to
+/// (`None`: unchanged).
+type Rewritten<'a> = (Vec<Cow<'a, str>>, Option<Vec<Resource>>);
+
 /// A document's edited text, and the objects it decodes to (`None`:
 /// unchanged). The decoded value is read at once: thousands of them would
 /// outweigh the stream.
-fn rewrite(
-    doc: &Doc<'_>,
+fn rewrite<'a>(
+    doc: &Doc<'a>,
     edits: &[Edit],
     layout: Layout,
     reading: Reading<'_>,
-) -> Result<(String, Option<Vec<Resource>>), InputError> {
+) -> Result<Rewritten<'a>, InputError> {
     let located = |e: EditError| doc.error_at_line(e.line, format!("cannot configure it: {}", e.message));
     let (root, features) = match tree::parse_document(doc.chunk.text) {
         Ok(Some(parsed)) => parsed,
@@ -177,6 +181,16 @@ impl<'a> Output<'a> {
             .push(Cow::Owned(format!("{lead}---{}{body}", self.layout.newline)));
         self.generated.push(body);
         self.after_generated = true;
+    }
+
+    /// Push an edited input document, as pieces (its unchanged parts
+    /// borrowed from the input).
+    fn push_pieces(&mut self, pieces: Vec<Cow<'a, str>>) {
+        if self.after_generated {
+            self.push_input(Cow::Owned(pieces.concat()));
+        } else {
+            self.pieces.extend(pieces);
+        }
     }
 
     /// Push an input document's text. After a generated document it must

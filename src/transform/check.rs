@@ -172,9 +172,12 @@ impl Checker<'_, '_, '_> {
             self.placed(o)?;
             let right = match &o.resource.body {
                 Body::Secret(s) => {
-                    let have: BTreeSet<&(String, String)> = s.data.iter().collect();
-                    let want = deis::secret_data(self.settings);
-                    s.secret_type == "Opaque" && !s.string_data && have == want.iter().collect()
+                    let have: BTreeSet<(String, Option<String>)> = s.data.iter().cloned().collect();
+                    let want = deis::secret_data(self.settings)
+                        .into_iter()
+                        .map(|(k, v)| (k, Some(v)))
+                        .collect();
+                    s.secret_type == "Opaque" && s.string_data.is_empty() && have == want
                 }
                 _ => false,
             };
@@ -313,7 +316,12 @@ impl Checker<'_, '_, '_> {
                 }
             }
         }
-        if let Some(o) = self.one(Role::Credentials, self.wants_components)? {
+        // builder-secret is the builder's: a render without it needs none.
+        let builder = self.model.workflows(Role::Builder).next().is_some();
+        if !(self.wants_components && builder) {
+            return Ok(());
+        }
+        if let Some(o) = self.one(Role::Credentials, true)? {
             self.placed(o)?;
             let keys: BTreeSet<&str> = match &o.resource.body {
                 Body::Secret(s) => s.data.iter().map(|(key, _)| key.as_str()).collect(),
@@ -324,5 +332,199 @@ impl Checker<'_, '_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Location, Secret};
+
+    /// What the post-condition says of `output` (read as if the transform
+    /// had written it, planning nothing) for location `location`.
+    fn violation(output: &str, location: &str) -> Option<String> {
+        let settings = Settings {
+            location: match location {
+                "off-cluster" => Location::OffCluster {
+                    hostname: "quay.io".into(),
+                    organization: "o".into(),
+                    username: "u".into(),
+                    password: Secret::new("p"),
+                },
+                "ecr" => Location::Ecr {
+                    access_key: Secret::new(""),
+                    secret_key: Secret::new(""),
+                    region: "eu-west-1".into(),
+                    registry_id: String::new(),
+                    hostname: String::new(),
+                },
+                _ => Location::OnCluster,
+            },
+            secret_prefix: None,
+            token_refresh_time: String::new(),
+            refresher_image: None,
+            sources: Default::default(),
+        };
+        let reading = super::super::reading(&|_| false);
+        let manifest = Manifest::read(output, reading).ok()?;
+        let options = Options::in_namespace("deis");
+        let docs: Vec<&Doc<'_>> = manifest.docs().collect();
+        let model = Model::build(&docs, &options.context).ok()?;
+        let plan = Plan {
+            changes: vec![],
+            additions: vec![],
+            effective: Effective {
+                namespace: model.namespace.clone(),
+                prefix: "private-registry".into(),
+                refresh_time: String::new(),
+                refresher_image: String::new(),
+                egress: None,
+            },
+            warnings: vec![],
+            notes: vec![],
+        };
+        let applied = Applied {
+            pieces: vec![],
+            rewritten: vec![],
+            generated: vec![],
+        };
+        check(&manifest, &plan, applied, &settings, &options, Platform::Deis, reading)
+            .err()
+            .map(|e| e.to_string())
+    }
+
+    const BUILDER: &str = "kind: Deployment\nmetadata: {name: deis-builder, namespace: deis}\nspec: {template: {spec: \
+        {containers: [{name: deis-builder, env: [{name: DEIS_REGISTRY_LOCATION, value: @LOCATION@}, \
+        {name: DEIS_REGISTRY_SECRET_PREFIX, value: private-registry}]}]}}}\n";
+    const SECRET: &str = "---\nkind: Secret\nmetadata: {name: registry-secret, namespace: deis}\ntype: Opaque\n\
+        data: {hostname: cXVheS5pbw==, organization: bw==, username: dQ==, password: cA==}\n";
+
+    fn builder(location: &str) -> String {
+        BUILDER.replace("@LOCATION@", location)
+    }
+
+    #[test]
+    fn a_right_output_passes_and_each_broken_rule_is_named() {
+        assert_eq!(violation(&(builder("off-cluster") + SECRET), "off-cluster"), None);
+        for (output, rule) in [
+            (builder("on-cluster") + SECRET, "does not say DEIS_REGISTRY_LOCATION"),
+            (builder("off-cluster"), "no Credentials"),
+            (builder("off-cluster") + SECRET + SECRET, "2 Credentials"),
+            (
+                builder("off-cluster") + &SECRET.replace("cA==", "eA=="),
+                "exactly the location's keys",
+            ),
+            (
+                builder("off-cluster") + &SECRET.replace("Opaque", "kubernetes.io/basic-auth"),
+                "Opaque",
+            ),
+            (
+                builder("off-cluster")
+                    + SECRET
+                    + "---\nkind: Service\nmetadata: {name: deis-registry, namespace: deis}\n",
+                "not used by this location",
+            ),
+            (builder("on-cluster") + SECRET, "on-cluster"),
+        ] {
+            let location = if rule == "on-cluster" {
+                "on-cluster"
+            } else {
+                "off-cluster"
+            };
+            let found = violation(&output, location).unwrap_or_else(|| panic!("{rule}: passed\n{output}"));
+            let rule = if rule == "on-cluster" { "Credentials" } else { rule };
+            assert!(found.contains(rule), "{rule}: {found}");
+        }
+    }
+
+    #[test]
+    fn a_refresher_that_cannot_start_is_named() {
+        let refresher = |pod: &str, container: &str| {
+            format!(
+                "---\nkind: Deployment\nmetadata: {{name: deis-registry-token-refresher, namespace: deis}}\nspec: {{template: \
+                 {{spec: {{serviceAccountName: deis-registry-token-refresher, {pod}containers: [{{name: \
+                 deis-registry-token-refresher, image: quay.io/deis/registry-token-refresher:v1.1.3, env: [\
+                 {{name: DEIS_REGISTRY_LOCATION, value: ecr}}, {{name: DEIS_REGISTRY_SECRET_PREFIX, value: private-registry}}, \
+                 {{name: DEIS_NAMESPACE_REFRESH_TIME, value: \"5\"}}, {{name: DEIS_TOKEN_REFRESH_TIME, value: \"\"}}], \
+                 {container}}}]}}}}}}\n"
+            )
+        };
+        let mounts =
+            "volumeMounts: [{name: registry-secret, mountPath: /var/run/secrets/deis/registry/creds, readOnly: true}]";
+        let volumes = "volumes: [{name: registry-secret, secret: {secretName: registry-secret}}], ";
+        let access = "---\nkind: ServiceAccount\nmetadata: {name: deis-registry-token-refresher, namespace: deis}\n---\n\
+            kind: ClusterRole\nmetadata: {name: \"deis:deis-registry-token-refresher\"}\nrules: [\
+            {apiGroups: [\"\"], resources: [namespaces], verbs: [list]}, {apiGroups: [\"\"], resources: [secrets], verbs: [create]}, \
+            {apiGroups: [\"\"], resources: [secrets], resourceNames: [private-registry-ecr], verbs: [update]}]\n---\n\
+            kind: ClusterRoleBinding\nmetadata: {name: \"deis:deis-registry-token-refresher\"}\nroleRef: {apiGroup: \
+            rbac.authorization.k8s.io, kind: ClusterRole, name: \"deis:deis-registry-token-refresher\"}\nsubjects: [\
+            {kind: ServiceAccount, name: deis-registry-token-refresher, namespace: deis}]\n";
+        let secret = "---\nkind: Secret\nmetadata: {name: registry-secret, namespace: deis}\ntype: Opaque\n\
+            data: {accesskey: \"\", secretkey: \"\", region: ZXUtd2VzdC0x, registryid: \"\", hostname: \"\"}\n";
+        let platform =
+            |pod: &str, container: &str, access: &str| builder("ecr") + &refresher(pod, container) + access + secret;
+        assert_eq!(violation(&platform(volumes, mounts, access), "ecr"), None);
+        for (output, rule) in [
+            (platform(volumes, "", access), "does not read registry-secret"),
+            (platform("", mounts, access), "does not read registry-secret"),
+            (
+                platform(
+                    volumes,
+                    &format!("{mounts}, volumeMounts: [{{name: x, mountPath: /a}}, {{name: y, mountPath: /a}}]"),
+                    access,
+                ),
+                "two mounts share a path",
+            ),
+            (
+                platform(
+                    &format!("automountServiceAccountToken: false, {volumes}"),
+                    mounts,
+                    access,
+                ),
+                "no ServiceAccount token",
+            ),
+            (
+                platform(
+                    volumes,
+                    mounts,
+                    &access.replace("namespace: deis}]", "namespace: other}]"),
+                ),
+                "does not bind",
+            ),
+            (
+                platform(volumes, mounts, &access.replace("verbs: [list]", "verbs: [list, get]")),
+                "its rules",
+            ),
+            (
+                platform(
+                    volumes,
+                    mounts,
+                    &access.replace("rules: [", "aggregationRule: {}\nrules: ["),
+                ),
+                "its rules",
+            ),
+            (
+                platform(volumes, mounts, access).replace("value: \"5\"", "value: \"5s\""),
+                "intervals",
+            ),
+            (
+                platform(volumes, mounts, access).replace(
+                    "DEIS_TOKEN_REFRESH_TIME, value: \"\"",
+                    "DEIS_TOKEN_REFRESH_TIME, value: \"30\"",
+                ),
+                "intervals",
+            ),
+            (
+                platform(
+                    volumes,
+                    mounts,
+                    &access.replace("kind: ServiceAccount\nmetadata", "kind: ConfigMap\nmetadata"),
+                ),
+                "RefresherAccount",
+            ),
+        ] {
+            let found = violation(&output, "ecr").unwrap_or_else(|| panic!("{rule}: passed\n{output}"));
+            assert!(found.contains(rule), "{rule}: {found}");
+        }
     }
 }

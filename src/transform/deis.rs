@@ -21,6 +21,9 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let needs_refresher = k::token_lifetime_minutes(location).is_some();
     let workflow = model.has_workflow();
 
+    if workflow {
+        p.warnings.extend(DEIS.location_advice(location));
+    }
     for o in model.objects.iter().filter(|o| o.owner == Owner::Orphan) {
         p.remove(o, Reason::Orphan);
     }
@@ -98,13 +101,11 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     let wanted = secret_data(p.settings);
     let data = Planner::at(o, &["data"]);
     if secret.data.is_empty() {
-        p.edit(
+        p.set(
             o,
-            Op::Set {
-                at: o.resource.path.clone(),
-                key: "data".into(),
-                value: Value::Map(wanted.into_iter().map(|(key, v)| (key, Value::Str(v))).collect()),
-            },
+            o.resource.path.clone(),
+            "data",
+            Value::Map(wanted.into_iter().map(|(key, v)| (key, Value::Str(v))).collect()),
         );
     } else {
         for (key, _) in secret
@@ -112,60 +113,33 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
             .iter()
             .filter(|(key, _)| !wanted.iter().any(|(w, _)| w == key))
         {
-            p.edit(
-                o,
-                Op::Unset {
-                    at: data.clone(),
-                    key: key.clone(),
-                },
-            );
+            p.unset(o, data.clone(), key);
         }
-        for (key, value) in wanted.into_iter().filter(|w| !secret.data.contains(w)) {
-            p.edit(
-                o,
-                Op::Set {
-                    at: data.clone(),
-                    key,
-                    value: Value::Str(value),
-                },
-            );
+        let have = |(key, value): &(String, String)| secret.data.contains(&(key.clone(), Some(value.clone())));
+        for (key, value) in wanted.into_iter().filter(|w| !have(w)) {
+            p.set(o, data.clone(), &key, Value::Str(value));
         }
     }
     if secret.secret_type != "Opaque" {
-        p.edit(
-            o,
-            Op::Set {
-                at: o.resource.path.clone(),
-                key: "type".into(),
-                value: Value::str("Opaque"),
-            },
-        );
+        p.set(o, o.resource.path.clone(), "type", Value::str("Opaque"));
     }
-    if secret.string_data {
-        p.edit(
-            o,
-            Op::Unset {
-                at: o.resource.path.clone(),
-                key: "stringData".into(),
-            },
-        );
+    if !secret.string_data.is_empty() {
+        p.unset(o, o.resource.path.clone(), "stringData");
     }
     if o.resource.label(k::HERITAGE.0) != Some(k::HERITAGE.1)
         || o.resource.annotation(k::LOCATION_ANNOTATION) != Some(location)
     {
-        p.edit(
+        p.set(
             o,
-            Op::Set {
-                at: o.resource.path.clone(),
-                key: "metadata".into(),
-                value: Value::map([
-                    ("labels", Value::map([(k::HERITAGE.0, Value::str(k::HERITAGE.1))])),
-                    (
-                        "annotations",
-                        Value::map([(k::LOCATION_ANNOTATION, Value::str(location))]),
-                    ),
-                ]),
-            },
+            o.resource.path.clone(),
+            "metadata",
+            Value::map([
+                ("labels", Value::map([(k::HERITAGE.0, Value::str(k::HERITAGE.1))])),
+                (
+                    "annotations",
+                    Value::map([(k::LOCATION_ANNOTATION, Value::str(location))]),
+                ),
+            ]),
         );
     }
     p.place(o);
@@ -280,25 +254,12 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
             if let Body::ClusterRole(have) = &o.resource.body {
                 let (have, aggregated) = (&have.rules, &have.aggregated);
                 if *have != rules {
-                    p.edit(
-                        o,
-                        Op::Set {
-                            at: o.resource.path.clone(),
-                            key: "rules".into(),
-                            value: refresher::rules(location, &prefix),
-                        },
-                    );
+                    p.set(o, o.resource.path.clone(), "rules", refresher::rules(location, &prefix));
                 }
                 if *aggregated {
                     // The aggregation controller would replace the rules with
                     // those of every role its selectors match.
-                    p.edit(
-                        o,
-                        Op::Unset {
-                            at: o.resource.path.clone(),
-                            key: "aggregationRule".into(),
-                        },
-                    );
+                    p.unset(o, o.resource.path.clone(), "aggregationRule");
                 }
             }
         }
@@ -311,26 +272,12 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
                 let (have_ref, have) = (&b.role_ref, &b.subjects);
                 let wanted_ref = Some(("ClusterRole".to_owned(), k::REFRESHER_RBAC.to_owned()));
                 if *have_ref != wanted_ref {
-                    p.edit(
-                        o,
-                        Op::Set {
-                            at: o.resource.path.clone(),
-                            key: "roleRef".into(),
-                            value: role_ref,
-                        },
-                    );
+                    p.set(o, o.resource.path.clone(), "roleRef", role_ref);
                 }
                 let right = matches!(have.as_slice(), [s] if s.kind == "ServiceAccount" && s.name == k::REFRESHER
                     && s.namespace.as_deref() == Some(namespace.as_str()));
                 if !right {
-                    p.edit(
-                        o,
-                        Op::Set {
-                            at: o.resource.path.clone(),
-                            key: "subjects".into(),
-                            value: subjects,
-                        },
-                    );
+                    p.set(o, o.resource.path.clone(), "subjects", subjects);
                 }
             }
         }
@@ -423,35 +370,19 @@ fn can_run(
         );
     }
     if c.image.as_deref() != Some(image) {
-        p.edit(
-            o,
-            Op::Set {
-                at: o.resource.container_path(c),
-                key: "image".into(),
-                value: Value::str(image),
-            },
-        );
+        p.set(o, o.resource.container_path(c), "image", Value::str(image));
     }
     if pod.service_account.as_deref() != Some(k::REFRESHER) {
-        p.edit(
-            o,
-            Op::Set {
-                at: o.resource.pod_path(),
-                key: "serviceAccountName".into(),
-                value: Value::str(k::REFRESHER),
-            },
-        );
+        p.set(o, o.resource.pod_path(), "serviceAccountName", Value::str(k::REFRESHER));
     }
     // Without a token it cannot reach the API: the pod's setting wins over
     // its account's.
     if pod.automount.or(account_automount) == Some(false) {
-        p.edit(
+        p.set(
             o,
-            Op::Set {
-                at: o.resource.pod_path(),
-                key: "automountServiceAccountToken".into(),
-                value: Value::Bool(true),
-            },
+            o.resource.pod_path(),
+            "automountServiceAccountToken",
+            Value::Bool(true),
         );
     }
     p.place(o);

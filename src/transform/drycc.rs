@@ -7,12 +7,14 @@ use std::net::IpAddr;
 
 use base64::Engine;
 
-use super::plan::{Effective, Generated, Op, Planner, Reason, Wanted};
+use super::generate;
+use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use crate::config::Location;
 use crate::manifest::Body;
 use crate::platform::contract::{self as k, Role, DRYCC};
 use crate::platform::{Error, Owner};
 use crate::yaml::emit::Value;
+use crate::yaml::journal::value_json;
 
 pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
@@ -44,7 +46,28 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
                 .into(),
         ));
     }
-    let consumers: Vec<_> = model.consumers(&p.options.context.targeting).collect();
+    let off_cluster = matches!(p.settings.location, Location::OffCluster { .. });
+    if off_cluster && !p.options.keep_on_cluster_registry {
+        for o in &registry {
+            p.remove(o, Reason::NotNeeded);
+        }
+    }
+    let consumers: Vec<_> = model
+        .consumers(&p.options.context.targeting)
+        .filter(|(o, _)| !p.is_removed(o))
+        .collect();
+    for (o, c) in consumers {
+        p.want_env(o, c, DRYCC.location_var, Wanted::Text(location.into()));
+        if !effective.prefix.is_empty() && c.declares(DRYCC.prefix_var) {
+            p.want_env(o, c, DRYCC.prefix_var, Wanted::Text(effective.prefix.clone()));
+        }
+        if off_cluster && o.role == Role::Builder {
+            for (var, key) in k::DRYCC_BUILDER_VARS {
+                p.want_env(o, c, var, Wanted::SecretKey(k::DRYCC_BUILDER_SECRET, key));
+            }
+            p.want_env(o, c, k::DRYCC_PROXY_VAR, Wanted::Absent);
+        }
+    }
     let Location::OffCluster {
         hostname,
         organization,
@@ -52,37 +75,17 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         password,
     } = &p.settings.location
     else {
-        for (o, c) in consumers {
-            p.want_env(o, c, DRYCC.location_var, Wanted::Text(location.into()));
-        }
+        egress(p, None);
         return Ok(effective);
     };
-    if hostname.is_empty() {
-        return Err(Error::Config(
-            "REGISTRY_HOSTNAME is empty: Drycc's builder pushes to the host in builder-secret, and has no default; \
-             for Docker Hub set it to docker.io"
-                .into(),
-        ));
-    }
-    if !p.options.keep_on_cluster_registry {
-        for o in &registry {
-            p.remove(o, Reason::NotNeeded);
-        }
-    }
-    let consumers: Vec<_> = consumers.into_iter().filter(|(o, _)| !p.is_removed(o)).collect();
-    for (o, c) in consumers {
-        p.want_env(o, c, DRYCC.location_var, Wanted::Text(location.into()));
-        if !effective.prefix.is_empty() && c.declares(DRYCC.prefix_var) {
-            p.want_env(o, c, DRYCC.prefix_var, Wanted::Text(effective.prefix.clone()));
-        }
-        if o.role == Role::Builder && c.declares(DRYCC.location_var) {
-            for (var, key) in k::DRYCC_BUILDER_VARS {
-                p.want_env(o, c, var, Wanted::SecretKey(k::DRYCC_BUILDER_SECRET, key));
-            }
-            p.want_env(o, c, k::DRYCC_PROXY_VAR, Wanted::Absent);
-        }
-    }
-    let values = [hostname.as_str(), username, password.expose(), organization];
+    // The configuration reads Docker Hub however written as no host (Deis's
+    // "empty = Docker Hub"); Drycc's builder has no default: it gets its name.
+    let hostname = if hostname.is_empty() {
+        "docker.io"
+    } else {
+        hostname.as_str()
+    };
+    let values = [hostname, username, password.expose(), organization];
     let keys: Vec<(&str, &str)> = k::DRYCC_BUILDER_VARS.iter().map(|(_, key)| *key).zip(values).collect();
     match p.keep_one(Role::Credentials, k::DRYCC_BUILDER_SECRET) {
         Some(o) => merge_keys(p, o, &keys),
@@ -99,7 +102,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         )),
         None => {}
     }
-    effective.egress = imagebuilder_egress(p, hostname);
+    effective.egress = egress(p, Some(hostname));
     Ok(effective)
 }
 
@@ -110,27 +113,15 @@ fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, 
     let wanted: Vec<(String, String)> = keys.iter().map(|(key, v)| ((*key).to_owned(), b64.encode(v))).collect();
     let missing: Vec<(String, Value)> = wanted
         .into_iter()
-        .filter(|w| !secret.data.contains(w))
+        .filter(|(key, v)| !secret.data.contains(&(key.clone(), Some(v.clone()))))
         .map(|(key, v)| (key, Value::Str(v)))
         .collect();
     if !missing.is_empty() {
-        p.edit(
-            o,
-            Op::Set {
-                at: o.resource.path.clone(),
-                key: "data".into(),
-                value: Value::Map(missing),
-            },
-        );
+        p.set(o, o.resource.path.clone(), "data", Value::Map(missing));
     }
-    if secret.string_data {
-        p.edit(
-            o,
-            Op::Unset {
-                at: o.resource.path.clone(),
-                key: "stringData".into(),
-            },
-        );
+    // A `stringData` key would win over the one set in `data`; its others stay.
+    for key in secret.string_data.iter().filter(|k| keys.iter().any(|(w, _)| w == k)) {
+        p.unset(o, Planner::at(o, &["stringData"]), key);
     }
     p.place(o);
 }
@@ -138,44 +129,49 @@ fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, 
 /// Drycc's imagebuilder may reach only public addresses (its NetworkPolicy
 /// excepts 10/8, 172.16/12, 192.168/16 and fc00::/7): a registry at a private
 /// address gets a NetworkPolicy of its own that lets imagebuilder reach it
-/// (policies add up); a cluster-local name cannot be allowed by address,
+/// (policies add up), kept in step with the host on later runs and removed
+/// when no longer needed; a cluster-local name cannot be allowed by address,
 /// and is a warning naming the policy.
-fn imagebuilder_egress(p: &mut Planner<'_, '_, '_>, hostname: &str) -> Option<(String, u16)> {
+fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String, u16)> {
     let policy = p.model.objects.iter().any(|o| {
         o.is_workflows() && o.resource.kind == "NetworkPolicy" && o.resource.name == k::DRYCC_IMAGEBUILDER_POLICY
     });
-    if !policy {
-        return None;
-    }
-    let (host, port) = split_port(hostname);
-    match host.parse::<IpAddr>() {
-        Ok(ip) if is_private(ip) => {
-            let cidr = match ip {
-                IpAddr::V4(_) => format!("{ip}/32"),
-                IpAddr::V6(_) => format!("{ip}/128"),
-            };
-            if p.additions_allowed {
-                p.add(Generated::ImagebuilderEgress, None);
+    let wanted = hostname.filter(|_| policy).and_then(|hostname| {
+        let (host, port) = split_port(hostname);
+        match host.parse::<IpAddr>() {
+            Ok(ip) if is_private(ip) => Some((format!("{ip}/{}", if ip.is_ipv4() { 32 } else { 128 }), port)),
+            Ok(_) => None,
+            Err(_) => {
+                let local = !host.contains('.')
+                    || [".svc", ".cluster.local", ".local", ".internal"]
+                        .iter()
+                        .any(|s| host.ends_with(s));
+                if local {
+                    p.warnings.push(format!(
+                        "NetworkPolicy {}: imagebuilder may reach public addresses only, and {host} looks \
+                         cluster-local or private: pushes will time out unless the policy allows it (add an egress \
+                         rule for the registry's pods or addresses)",
+                        k::DRYCC_IMAGEBUILDER_POLICY
+                    ));
+                }
+                None
             }
-            Some((cidr, port))
         }
-        Ok(_) => None,
-        Err(_) => {
-            let local = !host.contains('.')
-                || [".svc", ".cluster.local", ".local", ".internal"]
-                    .iter()
-                    .any(|s| host.ends_with(s));
-            if local {
-                p.warnings.push(format!(
-                    "NetworkPolicy {}: imagebuilder may reach public addresses only, and {host} looks cluster-local \
-                     or private: pushes will time out unless the policy allows it (add an egress rule for the \
-                     registry's pods or addresses)",
-                    k::DRYCC_IMAGEBUILDER_POLICY
-                ));
+    });
+    let kept = p.keep_one(Role::ImagebuilderEgress, Generated::ImagebuilderEgress.name());
+    match (kept, &wanted) {
+        (Some(o), None) => p.remove(o, Reason::NotNeeded),
+        (Some(o), Some((cidr, port))) => {
+            let spec = generate::egress_spec(cidr, *port);
+            if o.resource.content() != Some(&value_json(&spec)) {
+                p.set(o, o.resource.path.clone(), "spec", spec);
             }
-            None
+            p.place(o);
         }
+        (None, Some(_)) if p.additions_allowed => p.add(Generated::ImagebuilderEgress, None),
+        (None, _) => {}
     }
+    wanted
 }
 
 /// `host[:port]` (IPv6 in brackets); the port defaults to HTTPS's.

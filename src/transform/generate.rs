@@ -63,33 +63,7 @@ pub fn document(what: Generated, settings: &Settings, effective: &Effective, lay
         ),
         Generated::ImagebuilderEgress => {
             let (cidr, port) = effective.egress.clone().unwrap_or_default();
-            let rule = Value::map([
-                (
-                    "to",
-                    Value::Seq(vec![Value::map([(
-                        "ipBlock",
-                        Value::map([("cidr", Value::Str(cidr))]),
-                    )])]),
-                ),
-                (
-                    "ports",
-                    Value::Seq(vec![Value::map([
-                        ("protocol", Value::str("TCP")),
-                        ("port", Value::Int(port.into())),
-                    ])]),
-                ),
-            ]);
-            let spec = Value::map([
-                (
-                    "podSelector",
-                    Value::map([(
-                        "matchLabels",
-                        Value::map([("app", Value::str(k::DRYCC_IMAGEBUILDER_APP))]),
-                    )]),
-                ),
-                ("policyTypes", Value::Seq(vec![Value::str("Egress")])),
-                ("egress", Value::Seq(vec![rule])),
-            ]);
+            let spec = egress_spec(&cidr, port);
             ("networking.k8s.io/v1", true, vec![("spec".into(), spec)], None)
         }
     };
@@ -118,6 +92,38 @@ pub fn document(what: Generated, settings: &Settings, effective: &Effective, lay
     ];
     entries.extend(rest);
     emit::block_entries(&entries, 0, layout)
+}
+
+/// The spec of the NetworkPolicy that lets Drycc's imagebuilder reach a
+/// registry at `cidr`, on `port`.
+pub fn egress_spec(cidr: &str, port: u16) -> Value {
+    let rule = Value::map([
+        (
+            "to",
+            Value::Seq(vec![Value::map([(
+                "ipBlock",
+                Value::map([("cidr", Value::str(cidr))]),
+            )])]),
+        ),
+        (
+            "ports",
+            Value::Seq(vec![Value::map([
+                ("protocol", Value::str("TCP")),
+                ("port", Value::Int(port.into())),
+            ])]),
+        ),
+    ]);
+    Value::map([
+        (
+            "podSelector",
+            Value::map([(
+                "matchLabels",
+                Value::map([("app", Value::str(k::DRYCC_IMAGEBUILDER_APP))]),
+            )]),
+        ),
+        ("policyTypes", Value::Seq(vec![Value::str("Egress")])),
+        ("egress", Value::Seq(vec![rule])),
+    ])
 }
 
 fn secret(data: Vec<(String, String)>) -> Vec<(String, Value)> {

@@ -110,24 +110,31 @@ impl Output<'_> {
     }
 }
 
-/// Apply `settings` to a manifest stream.
-pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Result<Output<'a>, Error> {
-    let selects = |doc: &Json| options.selectors.iter().any(|s| s.selects(doc));
-    let mut context = options.context.clone();
-    context.targeting.selecting = !options.selectors.is_empty();
-    let options = &Options {
-        context,
-        ..options.clone()
-    };
-    let reading = Reading {
-        selects: &selects,
+/// How the transform reads documents: what the platforms' rules read.
+fn reading<'r>(selects: &'r (dyn Fn(&Json) -> bool + Sync)) -> Reading<'r> {
+    Reading {
+        selects,
         labels: &contract::LABELS_READ,
         annotations: &contract::ANNOTATIONS_READ,
         env: &contract::ENV_READ,
         contents: &contract::CONTENTS_READ,
         mount_paths: &contract::MOUNT_PATHS_READ,
         volumes: &contract::VOLUMES_READ,
+        matters: &crate::platform::may_matter,
+    }
+}
+
+/// Apply `settings` to a manifest stream.
+pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Result<Output<'a>, Error> {
+    let selects = |doc: &Json| options.selectors.iter().any(|s| s.selects(doc));
+    let mut context = options.context.clone();
+    context.targeting.selecting = !options.selectors.is_empty();
+    context.refresher_image = settings.refresher_image.clone();
+    let options = &Options {
+        context,
+        ..options.clone()
     };
+    let reading = reading(&selects);
     let manifest = Manifest::read(stream, reading)?;
     let docs: Vec<_> = manifest.docs().collect();
     let model = Model::build(&docs, &options.context)?;
@@ -150,10 +157,13 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     };
     warn(&mut planner, &manifest);
     let plan = planner.finish(effective);
+    let platform = model.contract.map(|k| k.platform);
+    // The model is the input's: the check builds the output's own.
+    drop((model, docs));
     let mut applied = apply::apply(&manifest, &plan, settings, reading)?;
     let pieces = std::mem::take(&mut applied.pieces);
-    if let Some(k) = model.contract {
-        check::check(&manifest, &plan, applied, settings, options, k.platform, reading)?;
+    if let Some(platform) = platform {
+        check::check(&manifest, &plan, applied, settings, options, platform, reading)?;
     }
     Ok(Output {
         pieces,

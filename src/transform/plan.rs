@@ -50,7 +50,8 @@ pub enum Op {
     Unset { at: Vec<Seg>, key: String },
     /// The list `at[list]` holds one item per `items` entry, matched by
     /// `name`, with its fields set; `exclusive` pairs are alternatives (an
-    /// existing `valueFrom` goes when `value` is set).
+    /// existing `valueFrom` goes when `value` is set; a field paired with
+    /// itself is replaced whole, not merged).
     Upsert {
         at: Vec<Seg>,
         list: String,
@@ -68,8 +69,8 @@ pub enum About {
     Container { object: String, container: String },
     /// The content of an object: a secret's data, a role's rules.
     Object(String),
-    /// An item of a list removed.
-    Removed(String, Reason),
+    /// Items of a list removed (each described, and why).
+    Removed(Vec<(String, Reason)>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,7 +130,7 @@ impl Generated {
             Generated::RefresherAccount | Generated::Refresher => k::REFRESHER,
             Generated::RefresherRole | Generated::RefresherBinding => k::REFRESHER_RBAC,
             Generated::BuilderSecret => k::DRYCC_BUILDER_SECRET,
-            Generated::ImagebuilderEgress => "drycc-imagebuilder-registry",
+            Generated::ImagebuilderEgress => k::DRYCC_IMAGEBUILDER_EGRESS,
         }
     }
 }
@@ -218,6 +219,9 @@ impl Wanted {
     }
 }
 
+/// Items removed from one list: their positions, descriptions and reasons.
+type ListRemoval = (Vec<usize>, Vec<(String, Reason)>);
+
 /// The variables wanted of one container: its object's description, its
 /// name, and each variable's wanted value.
 type WantedEnv = (String, String, Vec<(String, Wanted)>);
@@ -278,6 +282,23 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     pub fn edit(&mut self, o: &Object<'_, '_>, op: Op) {
         let about = About::Object(o.describe());
         self.edits.entry(o.doc.index).or_default().push(Edit { about, op });
+    }
+
+    /// Set `at[key]` in `o`'s document.
+    pub fn set(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, key: &str, value: Value) {
+        self.edit(
+            o,
+            Op::Set {
+                at,
+                key: key.into(),
+                value,
+            },
+        );
+    }
+
+    /// Remove `at[key]` in `o`'s document.
+    pub fn unset(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, key: &str) {
+        self.edit(o, Op::Unset { at, key: key.into() });
     }
 
     /// `o`'s place `rel` (relative to the object) in its document.
@@ -394,7 +415,11 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
                         at: path.clone(),
                         list: "env".into(),
                         items: set,
-                        exclusive: vec![("value", "valueFrom"), ("valueFrom", "value")],
+                        exclusive: vec![
+                            ("value", "valueFrom"),
+                            ("valueFrom", "value"),
+                            ("valueFrom", "valueFrom"),
+                        ],
                     },
                 });
             }
@@ -409,9 +434,11 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
                 });
             }
         }
-        // Items of lists go with an edit of the list, after every other edit
-        // of it (earlier removals would move the places later edits name).
+        // Items of lists go with one edit of their list, after every other
+        // edit of the document, the deepest lists first: earlier removals
+        // would move the places that later edits name.
         let mut whole: BTreeMap<usize, Reason> = BTreeMap::new();
+        let mut from_lists: BTreeMap<(usize, Vec<Seg>), ListRemoval> = BTreeMap::new();
         for ((index, path), reason) in std::mem::take(&mut self.removed) {
             let Some((Seg::Index(i), parent)) = path.split_last().and_then(|(i, rest)| Some((i, rest.split_last()?.1)))
             else {
@@ -425,21 +452,24 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
                 .find(|o| o.doc.index == index && o.resource.path == path)
                 .map(Object::describe)
                 .unwrap_or_default();
+            let list = from_lists.entry((index, parent.to_vec())).or_default();
+            list.0.push(*i);
+            list.1.push((object, reason));
+        }
+        let mut by_depth: Vec<_> = from_lists.into_iter().collect();
+        by_depth.sort_by_key(|((_, at), _)| std::cmp::Reverse(at.len()));
+        for ((index, at), (positions, objects)) in by_depth {
             self.edits.entry(index).or_default().push(Edit {
-                about: About::Removed(object, reason),
+                about: About::Removed(objects),
                 op: Op::Remove {
-                    at: parent.to_vec(),
+                    at,
                     list: "items".into(),
-                    which: Items::At(vec![*i]),
+                    which: Items::At(positions),
                 },
             });
         }
-        let docs: BTreeMap<usize, String> = self
-            .model
-            .objects
-            .iter()
-            .map(|o| (o.doc.index, o.doc.describe()))
-            .collect();
+        let docs: BTreeMap<usize, &crate::manifest::Doc<'_>> =
+            self.model.objects.iter().map(|o| (o.doc.index, o.doc)).collect();
         let mut changes = Vec::new();
         let mut indices: Vec<usize> = whole.keys().chain(self.edits.keys()).copied().collect();
         indices.sort_unstable();
@@ -450,13 +480,13 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
                 Some(reason) => Step::Remove(*reason),
                 None if edits.is_empty() => continue,
                 None => {
-                    edits.sort_by_key(|e| matches!(e.op, Op::Remove { .. } if matches!(e.about, About::Removed(..))));
+                    edits.sort_by_key(|e| matches!(e.about, About::Removed(..)));
                     Step::Rewrite(edits)
                 }
             };
             changes.push(Change {
                 index,
-                document: docs.get(&index).cloned().unwrap_or_default(),
+                document: docs.get(&index).map(|d| d.describe()).unwrap_or_default(),
                 step,
             });
         }
@@ -476,7 +506,9 @@ impl fmt::Display for Plan {
         let ns = e.namespace.name.as_deref().unwrap_or("(none: the release namespace)");
         writeln!(f, "workflow-registry: plan")?;
         writeln!(f, "  namespace {ns} ({})", e.namespace.source)?;
-        writeln!(f, "  secret prefix {:?}", e.prefix)?;
+        if !e.prefix.is_empty() {
+            writeln!(f, "  secret prefix {:?}", e.prefix)?;
+        }
         for note in &self.notes {
             writeln!(f, "  note: {note}")?;
         }
@@ -493,7 +525,10 @@ impl fmt::Display for Plan {
                                 let items: Vec<String> = items.iter().map(|i| shown_item(i)).collect();
                                 format!("set {} {}", show(at, list), items.join(", "))
                             }
-                            Op::Remove { at, list, .. } => format!("remove from {}", show(at, list)),
+                            Op::Remove { at, list, which } => match which {
+                                Items::Named(names) => format!("remove from {} {}", show(at, list), names.join(", ")),
+                                Items::At(at_) => format!("remove {}{at_:?}", show(at, list)),
+                            },
                         };
                         writeln!(f, "    {place}")?;
                     }

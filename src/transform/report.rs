@@ -48,7 +48,11 @@ impl Report {
                                 push(&mut r.injected, format!("{object} container {container}"))
                             }
                             About::Object(object) => push(&mut r.replaced, object.clone()),
-                            About::Removed(object, _) => push(&mut r.removed, object.clone()),
+                            About::Removed(objects) => {
+                                for (object, _) in objects {
+                                    push(&mut r.removed, object.clone());
+                                }
+                            }
                         }
                     }
                 }

@@ -4,6 +4,7 @@
 //! tree. Inserted lines copy the indentation of their neighbours, flow
 //! collections get flow text, and nothing outside the edited ranges moves.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value as Json;
@@ -96,18 +97,23 @@ impl<'a> Editor<'a> {
     /// [`Editor::apply`], given the tree the caller already parsed from the
     /// same text (the check then parses only the edited text).
     pub fn apply_with(self, tree: Option<(&Node<'_>, Features)>) -> Result<String, EditError> {
-        self.apply_decoded(tree).map(|(text, _)| text)
+        self.apply_decoded(tree).map(|(pieces, _)| pieces.concat())
     }
 
-    /// [`Editor::apply_with`], also returning what the edited text decodes
-    /// to (`None` when there was nothing to edit).
-    pub fn apply_decoded(mut self, tree: Option<(&Node<'_>, Features)>) -> Result<(String, Option<Json>), EditError> {
+    /// [`Editor::apply_with`], as pieces (the unchanged parts borrowed from
+    /// the text), and what the edited text decodes to (`None` when there was
+    /// nothing to edit).
+    pub fn apply_decoded(
+        mut self,
+        tree: Option<(&Node<'_>, Features)>,
+    ) -> Result<(Vec<Cow<'a, str>>, Option<Json>), EditError> {
         if self.is_empty() {
-            return Ok((self.text.to_owned(), None));
+            return Ok((vec![Cow::Borrowed(self.text)], None));
         }
         let original = self.text;
         let journal = std::mem::take(&mut self.journal);
-        let text = self.splice();
+        let pieces = self.splice();
+        let text = pieces.concat();
         let edited = journal::Edited { original, text: &text };
         let refused = |r: journal::Refusal| EditError {
             message: r.message,
@@ -117,29 +123,30 @@ impl<'a> Editor<'a> {
             Some((root, features)) => journal::check_tree(root, features, edited, &journal).map_err(refused)?,
             None => journal::check(edited, &journal).map_err(refused)?,
         };
-        Ok((text, Some(decoded)))
+        Ok((pieces, Some(decoded)))
     }
 
-    /// The edited text without the check. Splices never overlap by
-    /// construction (each edits a distinct node). Inserts at one position go
-    /// deepest indentation first: lines for an inner list must come before a
-    /// key of an outer mapping, which would otherwise close the inner block.
-    /// Equal depths keep the order they were made in.
-    fn splice(mut self) -> String {
+    /// The edited text without the check, as pieces. Splices never overlap
+    /// by construction (each edits a distinct node). Inserts at one position
+    /// go deepest indentation first: lines for an inner list must come
+    /// before a key of an outer mapping, which would otherwise close the
+    /// inner block. Equal depths keep the order they were made in.
+    fn splice(mut self) -> Vec<Cow<'a, str>> {
         self.place_flow_inserts();
         self.splices
             .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
-        let mut out = String::with_capacity(self.text.len() + self.splices.iter().map(|s| s.text.len()).sum::<usize>());
+        let mut out = Vec::with_capacity(2 * self.splices.len() + 1);
         let mut at = 0;
-        for s in &self.splices {
+        for s in std::mem::take(&mut self.splices) {
             // Deletions may overlap (neighbours in a flow collection each
             // take a separator): their union is deleted.
             let start = s.start.max(at);
-            out.push_str(self.slice(at, start));
-            out.push_str(&s.text);
+            out.push(Cow::Borrowed(self.slice(at, start)));
+            out.push(Cow::Owned(s.text));
             at = s.end.max(start);
         }
-        out.push_str(self.slice(at, self.text.len()));
+        out.push(Cow::Borrowed(self.slice(at, self.text.len())));
+        out.retain(|p| !p.is_empty());
         out
     }
 
@@ -303,7 +310,7 @@ impl<'a> Editor<'a> {
     }
 
     fn entry_splice(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
-        match map.entry(key) {
+        match entry_of(map, key) {
             None => self.insert_entry(map, key, value),
             Some(entry) => self.set_value(entry, value, map.flow),
         }
@@ -330,10 +337,15 @@ impl<'a> Editor<'a> {
                     // A block collection stands on the lines below its key: a
                     // flow replacement goes on the key's line, after the colon
                     // (a flow collection there at the key's column would not
-                    // be the key's value).
-                    self.replace(colon, loc.end, format!(" {}", emit::flow(value)));
+                    // be the key's value). One that ends with a block scalar
+                    // ends at the next line: that line break stays.
+                    // Its last line goes whole: an empty last value ends
+                    // before its own `:`.
+                    let end = self.trim_block_end(loc.end);
+                    let end = end + self.from(end).find(['\n', '\r']).unwrap_or(self.from(end).len());
+                    self.replace(colon, end, format!(" {}", emit::flow(value)));
                 } else {
-                    self.replace(loc.start, loc.end, emit::flow(value));
+                    self.replace(loc.start, self.trim_block_end(loc.end), emit::flow(value));
                 }
             }
         }
@@ -598,7 +610,7 @@ impl<'a> Editor<'a> {
             exclusive: exclusive.iter().map(|&(a, b)| (a.to_owned(), b.to_owned())).collect(),
         });
         let all = || Value::Seq(items.iter().map(|i| Value::Map(i.clone())).collect());
-        let Some(entry) = parent.entry(list_key) else {
+        let Some(entry) = entry_of(parent, list_key) else {
             self.insert_entry(parent, list_key, &all());
             return Ok(());
         };
@@ -629,7 +641,8 @@ impl<'a> Editor<'a> {
             };
             let mut matches = seq.items.iter().enumerate().filter(|(_, n)| {
                 n.as_mapping()
-                    .and_then(|m| m.get("name"))
+                    .and_then(|m| entry_of(m, "name"))
+                    .map(|e| &e.value)
                     .is_some_and(|v| reads_as_string(v, name))
             });
             let Some((_, Node::Mapping(existing))) = matches.next() else {
@@ -648,11 +661,19 @@ impl<'a> Editor<'a> {
 
     fn merge_item(&mut self, existing: &Mapping<'_>, fields: &[(String, Value)], exclusive: &[(&str, &str)]) {
         for (key, value) in fields {
-            let alternative = exclusive
+            let own = entry_of(existing, key);
+            let mut alternatives = exclusive
                 .iter()
-                .find(|(field, _)| field == key)
-                .and_then(|(_, alt)| existing.entry(alt));
-            match (existing.entry(key), alternative) {
+                .filter(|(field, alt)| field == key && alt != key)
+                .filter_map(|(_, alt)| entry_of(existing, alt));
+            // A field that is its own alternative is replaced whole, not
+            // merged (`valueFrom` of another source).
+            let whole = exclusive.contains(&(key.as_str(), key.as_str()));
+            match (own, alternatives.next()) {
+                (Some(e), alt) if whole => {
+                    self.replace_entry(e, key, value);
+                    alt.into_iter().for_each(|a| self.entry_removal(existing, a));
+                }
                 (None, Some(alt)) => self.replace_entry(alt, key, value),
                 (Some(_), Some(alt)) => {
                     self.entry_splice(existing, key, value);
@@ -660,6 +681,7 @@ impl<'a> Editor<'a> {
                 }
                 _ => self.entry_splice(existing, key, value),
             }
+            alternatives.for_each(|a| self.entry_removal(existing, a));
         }
     }
 
@@ -672,7 +694,7 @@ impl<'a> Editor<'a> {
             list_key: list_key.to_owned(),
             which: which.clone(),
         });
-        let Some(entry) = parent.entry(list_key) else {
+        let Some(entry) = entry_of(parent, list_key) else {
             return Ok(());
         };
         let seq = match &entry.value {
@@ -709,7 +731,8 @@ impl<'a> Editor<'a> {
     }
 
     fn entry_removal(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
-        let start = entry.key.loc().start;
+        // With the key's own properties (`!!str key:`, `&a key:`).
+        let start = self.properties_before(entry.key.loc().start, false).0;
         let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {
             let close = self.map_elements(map);
@@ -783,6 +806,16 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
     let text = s.text.trim_start_matches(['\r', '\n']);
     let content = text.trim_start_matches(' ');
     (text.len() - content.len(), content.starts_with('-'))
+}
+
+/// The entry of `map` whose key decodes to `key` (the last, as the decoder
+/// reads duplicates): however the key is written (`!!binary dmFsdWU=` is
+/// `value`).
+fn entry_of<'m, 'n>(map: &'m Mapping<'n>, key: &str) -> Option<&'m Entry<'n>> {
+    map.entries
+        .iter()
+        .rev()
+        .find(|e| yaml11::key_name(&e.key).as_deref() == Some(key))
 }
 
 /// The node at a path of the decoded document, found in the tree: the last

@@ -64,7 +64,8 @@ pub enum Op {
     RemoveEntry { map: At, key: At },
     /// `parent[list_key]` holds exactly one mapping per item, matched by
     /// `name`, with the item's fields set on it; an `exclusive` alternative
-    /// of a field (`valueFrom` for `value`) is removed.
+    /// of a field (`valueFrom` for `value`; the field itself: replaced whole)
+    /// is removed first.
     UpsertNamed {
         parent: At,
         list_key: String,
@@ -690,13 +691,30 @@ pub fn check_tree(root: &Node<'_>, features: Features, edited: Edited<'_>, journ
         apply_op(&mut want, root, &index, op, 0)?;
     }
     let first_line = root.loc().line;
-    let Some(got) = reads_as(edited.text) else {
+    let Some((got, doubled)) = reads_as(edited.text) else {
         return Err(refuse(
             first_line,
             "the edited document would not read back (an editor bug this check caught); write the document in \
              block style instead",
         ));
     };
+    // Kubernetes keeps the last of two keys that decode to one, stricter
+    // readers refuse the document: an edit must never add one.
+    if doubled > doubled_keys(root, 0) {
+        return Err(refuse(
+            first_line,
+            "an edit would write a key a second time, beside one written another way (a tag or escape); write \
+             that key plainly instead",
+        ));
+    }
+    // The line break that ends the document must stay: the next document
+    // of the stream starts after it.
+    if edited.original.ends_with(['\n', '\r']) && !edited.text.ends_with(['\n', '\r']) {
+        return Err(refuse(
+            first_line,
+            "the edited document would lose its final line break (an editor bug this check caught)",
+        ));
+    }
     // Equal is the rule: only a refusal needs the path of the difference
     // (whose walk clones every key on the way).
     if want == got {
@@ -715,10 +733,35 @@ pub fn check_tree(root: &Node<'_>, features: Features, edited: Edited<'_>, journ
     ))
 }
 
-/// What a whole document means, read the way Kubernetes reads it.
-fn reads_as(text: &str) -> Option<Json> {
+/// What a whole document means, read the way Kubernetes reads it, and how
+/// many of its mapping keys decode to an earlier key of their mapping.
+fn reads_as(text: &str) -> Option<(Json, usize)> {
     match tree::parse_document(text) {
-        Ok(Some((node, features))) => yaml11::decode_with(&node, features).ok(),
+        Ok(Some((node, features))) => Some((yaml11::decode_with(&node, features).ok()?, doubled_keys(&node, 0))),
         _ => None,
+    }
+}
+
+/// How many mapping keys of `node` decode to an earlier key of their mapping.
+fn doubled_keys(node: &Node<'_>, depth: usize) -> usize {
+    if depth > tree::MAX_WALK_DEPTH {
+        return 0;
+    }
+    match node {
+        Node::Mapping(m) => {
+            let mut seen = HashSet::new();
+            let own = m
+                .entries
+                .iter()
+                .filter(|e| key_name(&e.key).is_some_and(|k| !seen.insert(k)))
+                .count();
+            own + m
+                .entries
+                .iter()
+                .map(|e| doubled_keys(&e.value, depth + 1))
+                .sum::<usize>()
+        }
+        Node::Sequence(s) => s.items.iter().map(|i| doubled_keys(i, depth + 1)).sum(),
+        _ => 0,
     }
 }

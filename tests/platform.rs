@@ -1,0 +1,485 @@
+//! The output as a platform that can start (docs/semantics.md): each class
+//! of defect a hostile operator found in the planning, in several shapes.
+//! Expectations are read through Kubernetes' own decoder (the k8sjson peer)
+//! from the output, never from the tool's plan.
+
+mod common;
+
+use serde_json::Value as Json;
+use workflow_registry::platform::Platform;
+use workflow_registry::transform::{self, Error, Options};
+
+// ---- A tiny DSL: documents, runs, and what the output holds ----
+
+fn deployment(name: &str, namespace: Option<&str>, containers: &str, pod: &str) -> String {
+    let ns = namespace.map_or(String::new(), |n| format!("  namespace: {n}\n"));
+    format!(
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n{ns}spec:\n  template:\n    spec:\n{pod}      containers:\n{containers}"
+    )
+}
+
+fn container(name: &str, image: &str, env: &[(&str, &str)]) -> String {
+    let mut c = format!("      - name: {name}\n        image: {image}\n");
+    if !env.is_empty() {
+        c.push_str("        env:\n");
+        for (k, v) in env {
+            c.push_str(&format!("        - name: {k}\n          value: \"{v}\"\n"));
+        }
+    }
+    c
+}
+
+/// Workflow's builder and controller (Hephy's images, the chart's names).
+fn workflow(namespace: Option<&str>) -> String {
+    deployment(
+        "deis-builder",
+        namespace,
+        &container("deis-builder", "hephy/builder:v2.13.7", &[]),
+        "",
+    ) + &deployment(
+        "deis-controller",
+        namespace,
+        &container("deis-controller", "hephy/controller:v2.22.0", &[]),
+        "",
+    )
+}
+
+fn refresher(name: &str, namespace: Option<&str>, image: &str, env: &[(&str, &str)], pod: &str) -> String {
+    deployment(
+        name,
+        namespace,
+        &container("deis-registry-token-refresher", image, env),
+        pod,
+    )
+}
+
+fn secret(name: &str, namespace: Option<&str>) -> String {
+    let ns = namespace.map_or(String::new(), |n| format!("  namespace: {n}\n"));
+    format!("---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n{ns}type: Opaque\ndata:\n  hostname: \"\"\n")
+}
+
+fn run(input: &str, location: &str, options: &Options) -> Result<String, Error> {
+    transform::run(input, &common::settings(location), options).map(|o| o.text())
+}
+
+fn ok(input: &str, location: &str, options: &Options) -> String {
+    run(input, location, options).unwrap_or_else(|e| panic!("{location}: {e}\n{input}"))
+}
+
+/// The exit status a refusal ends with, and its message.
+fn refused(input: &str, location: &str, options: &Options) -> (i32, String) {
+    match run(input, location, options) {
+        Ok(out) => panic!("{location}: configured, but must refuse:\n{out}"),
+        Err(e @ Error::Input(_)) => (1, e.to_string()),
+        Err(e @ Error::Config(_)) => (2, e.to_string()),
+    }
+}
+
+/// The output's objects as Kubernetes decodes them; `None` without the peer.
+fn decoded(yaml: &str) -> Option<Vec<Json>> {
+    let k = common::peer("k8sjson")?;
+    Some(common::k8s_decode(&k, yaml).into_iter().map(|(_, v)| v).collect())
+}
+
+fn all<'j>(docs: &'j [Json], kind: &str, name: &str) -> Vec<&'j Json> {
+    docs.iter()
+        .filter(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+        .collect()
+}
+
+fn one<'j>(docs: &'j [Json], kind: &str, name: &str) -> &'j Json {
+    match all(docs, kind, name).as_slice() {
+        [d] => d,
+        found => panic!("{} {kind}/{name}, expected one", found.len()),
+    }
+}
+
+fn pod(d: &Json) -> &Json {
+    &d["spec"]["template"]["spec"]
+}
+
+fn env(d: &Json, container: &str, var: &str) -> Vec<Json> {
+    pod(d)["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["name"] == container)
+        .flat_map(|c| c["env"].as_array().cloned().unwrap_or_default())
+        .filter(|e| e["name"] == var)
+        .map(|e| e["value"].clone())
+        .collect()
+}
+
+fn ns(name: &str) -> Options {
+    Options::in_namespace(name)
+}
+
+const DEIS_STOCK: &str = "quay.io/deis/registry-token-refresher:v1.1.3";
+const CUSTOM: &str = "registry.example.com/ops/registry-token-refresher:fixed";
+
+// ---- Namespace: only from evidence that is Workflow's ----
+
+#[test]
+fn a_binding_in_another_namespace_never_decides_workflows() {
+    for kind in ["RoleBinding", "ClusterRoleBinding"] {
+        let binding = format!(
+            "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata:\n  name: deis-monitoring\n  \
+             namespace: monitoring\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}}\n\
+             subjects:\n- {{kind: ServiceAccount, name: deis-builder, namespace: monitoring}}\n"
+        );
+        let input = workflow(None) + &binding;
+        // ecr needs the namespace, and nothing of Workflow's says it.
+        let (code, message) = refused(&input, "ecr", &Options::default());
+        assert_eq!(code, 2, "{kind}: {message}");
+        let out = ok(&input, "off-cluster", &Options::default());
+        assert!(out.contains(&binding), "{kind}: the binding is untouched");
+        let Some(docs) = decoded(&out) else { continue };
+        assert_eq!(
+            one(&docs, "Secret", "registry-secret")["metadata"]["namespace"],
+            Json::Null,
+            "{kind}"
+        );
+    }
+}
+
+#[test]
+fn the_charts_own_binding_of_workflows_account_names_the_namespace() {
+    let builder = deployment(
+        "deis-builder",
+        None,
+        &container("deis-builder", "hephy/builder:v2.13.7", &[]),
+        "      serviceAccountName: builder-sa\n",
+    );
+    let binding =
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: any-name\n\
+                   roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: x}\n\
+                   subjects:\n- {kind: ServiceAccount, name: builder-sa, namespace: wf}\n";
+    let Some(docs) = decoded(&ok(&(builder + binding), "gcr", &Options::default())) else {
+        return;
+    };
+    let b = one(&docs, "ClusterRoleBinding", "deis:deis-registry-token-refresher");
+    assert_eq!(b["subjects"][0]["namespace"], "wf");
+}
+
+#[test]
+fn components_follow_the_namespace_the_workloads_state() {
+    // The chart's namespace-less refresher, account and secret would land in
+    // the release namespace while the builder runs in `deis`.
+    let parts = [
+        refresher("deis-registry-token-refresher", None, DEIS_STOCK, &[], ""),
+        "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: deis-registry-token-refresher\n".to_owned(),
+        secret("registry-secret", None),
+    ];
+    for order in [[0, 1, 2], [2, 0, 1], [1, 2, 0]] {
+        let input = workflow(Some("deis")) + &order.map(|i| parts[i].clone()).concat();
+        let Some(docs) = decoded(&ok(&input, "ecr", &Options::default())) else {
+            return;
+        };
+        for (kind, name) in [
+            ("Deployment", "deis-registry-token-refresher"),
+            ("ServiceAccount", "deis-registry-token-refresher"),
+            ("Secret", "registry-secret"),
+        ] {
+            assert_eq!(
+                one(&docs, kind, name)["metadata"]["namespace"],
+                "deis",
+                "{kind}/{name} {order:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn of_two_registry_secrets_the_one_where_the_readers_are_stays_whatever_the_order() {
+    for input in [
+        workflow(Some("deis")) + &secret("registry-secret", None) + &secret("registry-secret", Some("deis")),
+        workflow(Some("deis")) + &secret("registry-secret", Some("deis")) + &secret("registry-secret", None),
+        secret("registry-secret", None) + &workflow(Some("deis")) + &secret("registry-secret", Some("deis")),
+    ] {
+        let Some(docs) = decoded(&ok(&input, "off-cluster", &Options::default())) else {
+            return;
+        };
+        let kept = one(&docs, "Secret", "registry-secret");
+        assert_eq!(kept["metadata"]["namespace"], "deis");
+        assert!(kept["data"].get("username").is_some());
+    }
+}
+
+// ---- The refresher is reused only if it can run ----
+
+#[test]
+fn a_second_volume_at_the_credentials_path_is_refused_at_its_line() {
+    let mount = "        volumeMounts:\n        - {name: creds, mountPath: /var/run/secrets/deis/registry/creds}\n";
+    for (pod, where_) in [
+        (
+            "      volumes: [{name: creds, secret: {secretName: objectstorage-keyfile}}]\n",
+            "flow",
+        ),
+        ("      volumes:\n      - name: creds\n        emptyDir: {}\n", "block"),
+    ] {
+        let r = refresher("deis-registry-token-refresher", Some("deis"), DEIS_STOCK, &[], pod) + mount;
+        let (code, message) = refused(&(workflow(Some("deis")) + &r), "ecr", &Options::default());
+        assert_eq!(code, 1, "{where_}: {message}");
+        assert!(message.contains("line") && message.contains("\"creds\""), "{message}");
+    }
+}
+
+#[test]
+fn a_refresher_without_a_token_gets_one() {
+    let account = |automount: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: deis-registry-token-refresher\n  \
+             namespace: deis\nautomountServiceAccountToken: {automount}\n"
+        )
+    };
+    for (spec, sa) in [
+        ("      automountServiceAccountToken: false\n", account("true")),
+        ("", account("false")),
+        ("      automountServiceAccountToken: false\n", account("false")),
+    ] {
+        let r = refresher("deis-registry-token-refresher", Some("deis"), DEIS_STOCK, &[], spec);
+        let out = ok(&(workflow(Some("deis")) + &r + &sa), "ecr", &Options::default());
+        let Some(docs) = decoded(&out) else { return };
+        let d = one(&docs, "Deployment", "deis-registry-token-refresher");
+        assert_eq!(pod(d)["automountServiceAccountToken"], true, "{spec}{sa}");
+    }
+}
+
+#[test]
+fn an_aggregated_role_loses_its_aggregation() {
+    let role = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: deis:deis-registry-token-refresher\n\
+                aggregationRule:\n  clusterRoleSelectors:\n  - matchLabels: {rbac.example.com/aggregate-to-admin: \"true\"}\nrules: []\n";
+    let Some(docs) = decoded(&ok(&(workflow(Some("deis")) + role), "gcr", &Options::default())) else {
+        return;
+    };
+    let r = one(&docs, "ClusterRole", "deis:deis-registry-token-refresher");
+    assert!(r.get("aggregationRule").is_none(), "{r}");
+    assert_eq!(r["rules"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn intervals_the_refresher_cannot_run_with_are_refused() {
+    for (var, value, image) in [
+        ("DEIS_NAMESPACE_REFRESH_TIME", "5s", DEIS_STOCK),
+        ("DEIS_NAMESPACE_REFRESH_TIME", "0", DEIS_STOCK),
+        ("DEIS_NAMESPACE_REFRESH_TIME", "-1", CUSTOM),
+        ("DEIS_TOKEN_REFRESH_TIME", "0", CUSTOM),
+        ("DEIS_TOKEN_REFRESH_TIME", "720", CUSTOM),
+        ("DEIS_TOKEN_REFRESH_TIME", "30", DEIS_STOCK),
+    ] {
+        let r = refresher(
+            "deis-registry-token-refresher",
+            Some("deis"),
+            image,
+            &[(var, value)],
+            "",
+        );
+        let (code, message) = refused(&(workflow(Some("deis")) + &r), "ecr", &Options::default());
+        assert_eq!(code, 1, "{var}={value} with {image}: {message}");
+        assert!(message.contains(var) && message.contains("line"), "{message}");
+    }
+    // The same values configured are the configuration's fault, named by source.
+    for (value, location) in [("0", "ecr"), ("720", "ecr"), ("60", "gcr")] {
+        let mut settings = common::settings(location);
+        settings.token_refresh_time = value.into();
+        settings.refresher_image = Some(CUSTOM.into());
+        let e = transform::run(&workflow(Some("deis")), &settings, &Options::default()).unwrap_err();
+        assert!(matches!(e, Error::Config(_)), "{value} {location}: {e}");
+    }
+    // Below the lifetime, with an image that is not a published one: it runs.
+    let mut settings = common::settings("gcr");
+    settings.token_refresh_time = "59".into();
+    settings.refresher_image = Some(CUSTOM.into());
+    assert!(transform::run(&workflow(Some("deis")), &settings, &Options::default()).is_ok());
+}
+
+#[test]
+fn a_refresher_under_another_name_is_still_the_refresher() {
+    let theirs = refresher("my-token-refresher", Some("deis"), CUSTOM, &[], "");
+    let input = workflow(Some("deis")) + &theirs;
+    let Some(docs) = decoded(&ok(&input, "off-cluster", &Options::default())) else {
+        return;
+    };
+    assert!(
+        all(&docs, "Deployment", "my-token-refresher").is_empty(),
+        "removed for off-cluster"
+    );
+    for location in ["ecr", "gcr"] {
+        let Some(docs) = decoded(&ok(&input, location, &Options::default())) else {
+            return;
+        };
+        let refreshers: Vec<&Json> = docs
+            .iter()
+            .filter(|d| d["kind"] == "Deployment" && d["metadata"]["name"].as_str().unwrap_or("").contains("refresher"))
+            .collect();
+        assert_eq!(refreshers.len(), 1, "{location}: one refresher, reused");
+        assert_eq!(refreshers[0]["metadata"]["name"], "my-token-refresher");
+        assert_eq!(
+            pod(refreshers[0])["serviceAccountName"],
+            "deis-registry-token-refresher"
+        );
+    }
+}
+
+// ---- Images known by what they are ----
+
+#[test]
+fn stock_refreshers_however_their_reference_is_written() {
+    for image in [
+        "index.docker.io/hephy/registry-token-refresher:v1.2.2",
+        "DOCKER.IO/hephy/registry-token-refresher:v1.2.2",
+        "registry-1.docker.io/hephy/registry-token-refresher:canary",
+        "quay.io/deis/registry-token-refresher:latest",
+        "deis/registry-token-refresher",
+    ] {
+        let mut settings = common::settings("ecr");
+        settings.token_refresh_time = "30".into();
+        settings.refresher_image = Some(image.into());
+        let e = transform::run(&workflow(Some("deis")), &settings, &Options::default()).unwrap_err();
+        assert!(
+            matches!(e, Error::Config(_)) && e.to_string().contains("panics"),
+            "{image}: {e}"
+        );
+    }
+}
+
+#[test]
+fn the_refresher_comes_from_where_workflows_images_come_from() {
+    for (builder, expected) in [
+        (
+            "quay.io/deis/builder:v2.13.4",
+            "quay.io/deis/registry-token-refresher:v1.1.3",
+        ),
+        ("hephy/builder:v2.13.7", "hephy/registry-token-refresher:v1.2.2"),
+        (
+            "docker.io/hephy/builder:v2.13.7",
+            "docker.io/hephy/registry-token-refresher:v1.2.2",
+        ),
+        (
+            "mirror.example.com/hub/hephy/builder:v2.23.0",
+            "mirror.example.com/hub/hephy/registry-token-refresher:v1.2.2",
+        ),
+        (
+            "registry.corp:5000/deis/builder:v2.18.0",
+            "registry.corp:5000/deis/registry-token-refresher:v1.1.3",
+        ),
+    ] {
+        let input = deployment(
+            "deis-builder",
+            Some("deis"),
+            &container("deis-builder", builder, &[]),
+            "",
+        );
+        let Some(docs) = decoded(&ok(&input, "ecr", &Options::default())) else {
+            return;
+        };
+        let r = one(&docs, "Deployment", "deis-registry-token-refresher");
+        assert_eq!(pod(r)["containers"][0]["image"], expected, "{builder}");
+    }
+}
+
+// ---- Workflow in shapes that are still Workflow ----
+
+#[test]
+fn workflow_inside_lists_is_configured_never_half() {
+    for list in ["List", "DeploymentList"] {
+        let items = workflow(Some("deis"))
+            .split("---\n")
+            .filter(|d| !d.is_empty())
+            .map(|d| {
+                d.lines()
+                    .map(|l| format!("  {l}\n"))
+                    .collect::<String>()
+                    .replacen("  ", "- ", 1)
+            })
+            .collect::<String>();
+        let registry = "- apiVersion: v1\n  kind: Service\n  metadata: {name: deis-registry, namespace: deis}\n";
+        let input = format!("---\napiVersion: v1\nkind: {list}\nitems:\n{items}{registry}");
+        for location in ["off-cluster", "ecr"] {
+            let out = ok(&input, location, &Options::default());
+            let Some(docs) = decoded(&out) else { return };
+            let list_doc = docs.iter().find(|d| d["kind"] == list).expect("the list");
+            let items = list_doc["items"].as_array().unwrap();
+            assert_eq!(
+                items.len(),
+                2,
+                "{list} {location}: the registry goes, the workloads stay"
+            );
+            for item in items {
+                let c = &item["spec"]["template"]["spec"]["containers"][0];
+                let loc = c["env"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|e| e["name"] == "DEIS_REGISTRY_LOCATION")
+                    .unwrap();
+                assert_eq!(loc["value"], location, "{list}");
+            }
+            assert_eq!(all(&docs, "Secret", "registry-secret").len(), 1, "{list} {location}");
+        }
+    }
+}
+
+#[test]
+fn names_changed_by_kustomize_are_recognised_by_what_the_documents_are() {
+    for (prefix, suffix) in [("prod-", ""), ("", "-v2"), ("prod-", "-v2")] {
+        let input = workflow(Some("deis"))
+            .replace(
+                "name: deis-builder\n  namespace",
+                &format!("name: {prefix}deis-builder{suffix}\n  namespace"),
+            )
+            .replace(
+                "name: deis-controller\n  namespace",
+                &format!("name: {prefix}deis-controller{suffix}\n  namespace"),
+            );
+        assert!(input.contains(&format!("{prefix}deis-builder{suffix}")));
+        for location in ["off-cluster", "gcr"] {
+            let Some(docs) = decoded(&ok(&input, location, &Options::default())) else {
+                return;
+            };
+            let b = one(&docs, "Deployment", &format!("{prefix}deis-builder{suffix}"));
+            assert_eq!(env(b, "deis-builder", "DEIS_REGISTRY_LOCATION"), [Json::from(location)]);
+            assert_eq!(one(&docs, "Secret", "registry-secret")["metadata"]["namespace"], "deis");
+        }
+    }
+}
+
+// ---- Platforms the tool knows, and those it does not ----
+
+#[test]
+fn a_platform_the_tool_does_not_know_is_never_edited() {
+    let foreign =
+        secret("registry-secret", None) + &deployment("app", None, &container("app", "example.com/app:v1", &[]), "");
+    for location in ["on-cluster", "off-cluster", "ecr"] {
+        assert_eq!(ok(&foreign, location, &Options::default()), foreign, "{location}");
+    }
+    // Named, it is edited.
+    let mut deis = Options::default();
+    deis.context.platform = Some(Platform::Deis);
+    assert_ne!(ok(&foreign, "off-cluster", &deis), foreign);
+}
+
+#[test]
+fn two_platforms_in_one_manifest_are_refused_unless_one_is_named() {
+    let drycc = deployment(
+        "drycc-builder",
+        None,
+        &container(
+            "drycc-builder",
+            "registry.drycc.cc/drycc/builder:canary",
+            &[("DRYCC_REGISTRY_LOCATION", "on-cluster")],
+        ),
+        "",
+    );
+    let input = workflow(None) + &drycc;
+    let (code, message) = refused(&input, "off-cluster", &ns("deis"));
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("--platform"), "{message}");
+    let mut deis = ns("deis");
+    deis.context.platform = Some(Platform::Deis);
+    let out = ok(&input, "off-cluster", &deis);
+    assert!(
+        out.contains("value: \"on-cluster\""),
+        "the Drycc builder is not Deis's: untouched"
+    );
+}
