@@ -1313,7 +1313,7 @@ fn finding_10b_a_value_replaced_before_a_document_end_marker_is_configured() {
 }
 
 #[test]
-fn finding_13_drycc_without_its_builder_gets_a_builder_secret() {
+fn finding_13_drycc_without_its_builder_is_configured_without_a_builder_secret() {
     let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: drycc-controller-api, namespace: drycc}\n\
                  spec: {template: {spec: {containers: [{name: drycc-controller-api, image: registry.drycc.cc/drycc/controller:canary, \
                  env: [{name: DRYCC_REGISTRY_LOCATION, value: on-cluster}]}]}}}\n";
@@ -1415,4 +1415,34 @@ fn the_model_takes_drycc_off_cluster_as_the_chart_renders_it() {
         compared >= 7,
         "only {compared} workloads with registry variables compared"
     );
+}
+
+#[test]
+fn finding_16_drycc_docker_hub_without_a_host_is_written_docker_io_in_a_new_builder_secret() {
+    let mut config = off_cluster();
+    config.secret_data[0].1 = String::new();
+    let without_secret = DRYCC.replace(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: builder-secret, namespace: drycc}\ntype: Opaque\n",
+        "",
+    );
+    assert_ne!(without_secret, DRYCC);
+    hand_case(&without_secret, &config);
+    hand_case(DRYCC, &config);
+}
+
+#[test]
+fn finding_17_keys_written_as_binary_in_flow_mappings_are_found_by_what_they_decode_to() {
+    let flow = |data: &str| {
+        format!("kind: Secret\nmetadata: {{name: registry-secret, namespace: deis}}\ndata: {data}\n---\n{DEIS_BUILDER}")
+    };
+    hand_case(&flow("{a: \"\", !!binary Zm9v: \"YmFy\"}"), &location("ecr"));
+    hand_case(&flow("{!!binary Zm9v: \"YmFy\", zz: \"YmFy\"}"), &location("ecr"));
+}
+
+#[test]
+fn finding_18_a_hooks_pass_that_empties_a_list_stays_a_hooks_pass() {
+    let input = "kind: Deployment\nmetadata: {name: deis-builder, namespace: deis, annotations: {helm.sh/hook: pre-install}}\n\
+                 spec: {template: {spec: {containers: [{name: deis-builder}]}}}\n---\nkind: List\nitems:\n\
+                 - kind: ServiceAccount\n  metadata: {name: deis-registry-token-refresher, annotations: {helm.sh/hook: pre-install}}\n";
+    hand_case(input, &location("on-cluster"));
 }
