@@ -1446,3 +1446,13 @@ fn finding_18_a_hooks_pass_that_empties_a_list_stays_a_hooks_pass() {
                  - kind: ServiceAccount\n  metadata: {name: deis-registry-token-refresher, annotations: {helm.sh/hook: pre-install}}\n";
     hand_case(input, &location("on-cluster"));
 }
+
+#[test]
+fn finding_19_a_refresher_scaled_to_zero_is_no_legacy_copy() {
+    let input = format!(
+        "{DEIS_BUILDER}---\napiVersion: v1\nkind: ReplicationController\nmetadata: {{name: deis-registry-token-refresher, namespace: deis}}\n\
+         spec:\n  replicas: 0\n  template:\n    spec:\n      initContainers:\n      - {{name: deis-builder, image: example/deis-builder:v1}}\n      \
+         containers:\n      - {{name: refresher, image: example/refresher:v1}}\n"
+    );
+    hand_case(&input, &location("ecr"));
+}

@@ -725,7 +725,10 @@ impl Plan<'_> {
         let mut out = Vec::new();
         for (i, o) in self.objects.iter().enumerate().filter(|(_, o)| o.ours) {
             let all = containers(&o.v);
+            // Helm Classic's legacy copies; never the refresher, which the
+            // plan gives the variables (model-findings.md, F19).
             let legacy = kind(&o.v) == "ReplicationController"
+                && o.role != Role::Refresher
                 && at(&o.v, &["spec", "replicas"]) == Some(&json!(0))
                 && !all.iter().any(|(_, c, _)| carries(c));
             out.extend(
