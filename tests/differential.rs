@@ -1456,3 +1456,12 @@ fn finding_19_a_refresher_scaled_to_zero_is_no_legacy_copy() {
     );
     hand_case(&input, &location("ecr"));
 }
+
+#[test]
+fn finding_1b_a_string_data_that_is_not_a_mapping_is_removed() {
+    let input = format!(
+        "{DEIS_BUILDER}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: registry-secret, namespace: deis}}\n\
+         type: Opaque\nstringData: password\n"
+    );
+    hand_case(&input, &off_cluster());
+}

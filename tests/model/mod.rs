@@ -985,7 +985,8 @@ fn refresher_container(v: &Json) -> Result<Option<String>, Refusal> {
 }
 
 /// "Its image": configured, else the input refresher's, else the published
-/// refresher beside Workflow's builder or controller image, else Deis's.
+/// refresher beside the first image of Workflow's builder and controller
+/// pods that comes from Deis's or Hephy's organisation, else Deis's.
 fn refresher_image(plan: &Plan<'_>, input: Option<&str>) -> String {
     if let Some(image) = plan.config.refresher_image.clone().or_else(|| input.map(str::to_owned)) {
         return image;
@@ -1002,9 +1003,10 @@ fn refresher_image(plan: &Plan<'_>, input: Option<&str>) -> String {
         })
         .filter_map(|c| str_at(&c, &["image"]).map(str::to_owned));
     for image in images {
-        let tag = match org_and_name(&image) {
-            (Some(org), n) if org == "deis" && ["builder", "controller"].contains(&n.as_str()) => "v1.1.3",
-            (Some(org), n) if org == "hephy" && ["builder", "controller"].contains(&n.as_str()) => "v1.2.2",
+        // Any image of their pods from one of the organisations (model-findings.md, D2).
+        let tag = match org_and_name(&image).0.as_deref() {
+            Some("deis") => "v1.1.3",
+            Some("hephy") => "v1.2.2",
             _ => continue,
         };
         let bare = image.split('@').next().unwrap_or(&image);
