@@ -25,7 +25,7 @@
 //! fixed point). A failure prints its seed; set WR_DIFF_SEED to run that case
 //! alone, WR_DIFF_CASES to run more, WR_DIFF_SUMMARY=1 for a line per
 //! failure. The `finding_*` tests at the end are the minimal reproducers of
-//! the tool defects the model found (/work/notes/model-findings.md).
+//! the tool defects the model found, one per finding.
 
 mod common;
 mod model;
@@ -1162,7 +1162,7 @@ fn off_cluster() -> Config {
 const DEIS_BUILDER: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: deis-builder, namespace: deis}\n\
 spec: {template: {spec: {containers: [{name: deis-builder, image: quay.io/deis/builder:v2.18.0}]}}}\n";
 
-// ---- Tool defects found by the model (/work/notes/model-findings.md) ----------
+// ---- Tool defects found by the model, one reproducer each -------------------------
 
 #[test]
 fn finding_1_null_secret_data_keys_are_removed() {

@@ -725,8 +725,8 @@ impl Plan<'_> {
         let mut out = Vec::new();
         for (i, o) in self.objects.iter().enumerate().filter(|(_, o)| o.ours) {
             let all = containers(&o.v);
-            // Helm Classic's legacy copies; never the refresher, which the
-            // plan gives the variables (model-findings.md, F19).
+            // Helm Classic's legacy copies; never the refresher: the plan
+            // gives it the variables, and the output must be a fixed point.
             let legacy = kind(&o.v) == "ReplicationController"
                 && o.role != Role::Refresher
                 && at(&o.v, &["spec", "replicas"]) == Some(&json!(0))
@@ -1003,7 +1003,8 @@ fn refresher_image(plan: &Plan<'_>, input: Option<&str>) -> String {
         })
         .filter_map(|c| str_at(&c, &["image"]).map(str::to_owned));
     for image in images {
-        // Any image of their pods from one of the organisations (model-findings.md, D2).
+        // Any image of their pods from one of the organisations (the tool's
+        // reading of "the organisation Workflow's builder or controller image comes from").
         let tag = match org_and_name(&image).0.as_deref() {
             Some("deis") => "v1.1.3",
             Some("hephy") => "v1.2.2",
@@ -1319,9 +1320,7 @@ fn drycc(plan: &mut Plan<'_>) {
             plan.remove(i);
         }
     }
-    // "on-cluster on a render without the registry": read as a render with
-    // the builder (the registry's client) and without the registry
-    // (model-findings.md, D1).
+    // "on-cluster on a render with the builder and without the registry is exit 2".
     let registry = plan.ours(Role::Registry);
     let builder = !plan.ours(Role::Builder).is_empty();
     if location == "on-cluster" && builder && registry.is_empty() && plan.additions_allowed {
