@@ -8,7 +8,6 @@ mod completions;
 mod help;
 mod krm_function;
 mod log;
-mod log_file;
 mod output;
 mod sources;
 mod verify;
