@@ -27,35 +27,29 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
     let items = krm::stream(&list.items);
     // The functionConfig and every source the command line names: none is
     // silently dropped because standard input is a ResourceList.
-    let function_configs = list
+    let run = list
         .function_config
         .as_ref()
         .map(|node| function_config::from_node(node, None))
         .transpose()
         .map_err(|problems| Failure::Config(Problems::new(problems)))
-        .and_then(|from_stdin| function_configs(&args.config, from_stdin, env));
-    let function_configs = match function_configs {
-        Ok(fcs) => fcs,
-        Err(failure) => {
-            let results = vec![KrmResult::new(Severity::Error, failure.message())];
-            let _ = write_stdout_text(reporter, &krm::write(&list.api_version, &items, &results));
-            return fail(reporter, &failure);
-        }
-    };
-    match run_filter(args, env, &items, function_configs) {
-        Ok((output, warnings)) => {
+        .and_then(|from_stdin| function_configs(&args.config, from_stdin, env))
+        .and_then(|fcs| run_filter(args, env, &items, fcs));
+    match run {
+        Ok((output, report, warnings)) => {
+            // Warnings travel as `results`; the log gets them too, timestamped.
+            for w in &warnings {
+                reporter.warning_to_log(w);
+            }
             let mut results: Vec<KrmResult> = warnings
-                .iter()
-                .map(ToString::to_string)
-                .chain(output.report().warnings)
+                .into_iter()
                 .map(|message| KrmResult::new(Severity::Warning, message))
                 .collect();
-            let r = &output.report();
             for (what, items) in [
-                ("configured", &r.injected),
-                ("added", &r.added),
-                ("replaced", &r.replaced),
-                ("removed", &r.removed),
+                ("configured", &report.injected),
+                ("added", &report.added),
+                ("replaced", &report.replaced),
+                ("removed", &report.removed),
             ] {
                 results.extend(
                     items
@@ -63,11 +57,7 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
                         .map(|i| KrmResult::new(Severity::Info, format!("{what} {i}"))),
                 );
             }
-            // Warnings travel as `results`; the log gets them too, timestamped.
-            for r in results.iter().filter(|r| r.severity == Severity::Warning) {
-                reporter.warning_to_log(&r.message);
-            }
-            reporter.summary(&output.report(), &output.plan);
+            reporter.summary(&report, &output.plan);
             write_stdout_text(
                 reporter,
                 &krm::write(&list.api_version, &krm_paths::annotate(&output.text()), &results),

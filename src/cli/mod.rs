@@ -22,11 +22,11 @@ use clap::CommandFactory;
 pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode, Output, ProbeArgs, Shell};
 use sources::{function_configs, load_settings_with, resolve, KUSTOMIZE_ROOT};
 
-use crate::config::{self, Problems, Warning};
+use crate::config::{self, Problems};
 use crate::files::{self, FileError};
 use crate::manifest::InputError;
 use crate::plugin::{function_config, krm, FunctionConfig};
-use crate::transform;
+use crate::transform::{self, Report};
 use log::{Reporter, Verbosity};
 
 /// Why a run failed, and so which exit status it ends with.
@@ -189,16 +189,12 @@ fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) ->
     if krm {
         return krm_function::run(reporter, args, env, &input);
     }
-    let function_configs = match function_configs(&args.config, None, env) {
-        Ok(fcs) => fcs,
-        Err(failure) => return fail(reporter, &failure),
-    };
-    match run_filter(args, env, &input, function_configs) {
-        Ok((output, warnings)) => {
-            for w in warnings.iter().map(ToString::to_string).chain(output.report().warnings) {
-                reporter.warning(&w);
+    match function_configs(&args.config, None, env).and_then(|fcs| run_filter(args, env, &input, fcs)) {
+        Ok((output, report, warnings)) => {
+            for w in &warnings {
+                reporter.warning(w);
             }
-            reporter.summary(&output.report(), &output.plan);
+            reporter.summary(&report, &output.plan);
             output::write_stdout(reporter, |out| output.write_to(out))
         }
         Err(failure) => fail(reporter, &failure),
@@ -217,20 +213,27 @@ fn fail(reporter: &Reporter, failure: &Failure) -> ExitCode {
     ExitCode::from(failure.exit_code())
 }
 
-/// Configuration, then the transform. Nothing is written here.
+/// Configuration, then the transform. Nothing is written here. Returns the
+/// output, its report, and every warning: the configuration's, then the transform's.
 pub fn run_filter<'a>(
     args: &FilterArgs,
     env: config::EnvLookup<'_>,
     input: &'a str,
     function_configs: Vec<FunctionConfig>,
-) -> Result<(transform::Output<'a>, Vec<Warning>), Failure> {
+) -> Result<(transform::Output<'a>, Report, Vec<String>), Failure> {
     let (options, files) = sources::options(args, env, function_configs)?;
     let (settings, warnings) = load_settings_with(&args.config, env, files)?;
     let output = transform::run(input, &settings, &options)?;
     if args.verify {
         verify::before_writing(&args.probe, &settings.location)?;
     }
-    Ok((output, warnings))
+    let report = output.report();
+    let warnings = warnings
+        .iter()
+        .map(ToString::to_string)
+        .chain(report.warnings.clone())
+        .collect();
+    Ok((output, report, warnings))
 }
 
 /// The manifest: `-f FILE` (a regular file; `-f -` is standard input) or
