@@ -2,7 +2,7 @@
 //! every config file given (`--params`, `--values`, `--function-config`,
 //! kustomize's `argv[1]`, a KRM `functionConfig`), all read in every mode.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use clap::ValueEnum;
 
@@ -82,11 +82,15 @@ pub(super) fn function_configs(
     let mut all: Vec<FunctionConfig> = from_stdin.into_iter().collect();
     let failed = |p| Failure::Config(Problems::new(p));
     if let Some(path) = &args.function_config {
-        all.push(function_config::from_file(path).map_err(failed)?);
+        all.push(function_config::from_file(path, None).map_err(failed)?);
     }
+    // kustomize writes a legacy exec plugin's config to a temporary file:
+    // its `@path`s resolve in the kustomization root it names (also the
+    // working directory it runs the plugin in), never next to that file.
     if let Some(path) = &args.legacy_exec_config {
-        let root = config::env_value(env, KUSTOMIZE_ROOT);
-        all.push(function_config::from_legacy_exec_file(path, root.as_deref().map(Path::new)).map_err(failed)?);
+        let root = config::env_value(env, KUSTOMIZE_ROOT).map(PathBuf::from);
+        let root = root.or_else(|| std::env::current_dir().ok());
+        all.push(function_config::from_file(path, root.as_deref()).map_err(failed)?);
     }
     Ok(all)
 }
@@ -110,29 +114,24 @@ pub(super) fn resolve(
 ) -> Result<config::Resolved, Failure> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
-    if let Some(path) = &args.params {
-        match file::load(FileKind::Params, path) {
-            Ok(p) => files.push(p),
-            Err(p) => problems.extend(p),
-        }
-    }
-    if let Some(path) = &args.values {
-        match file::load(FileKind::Values, path) {
-            Ok(p) => files.push(p),
-            Err(p) => problems.extend(p),
+    for (kind, path) in [(FileKind::Params, &args.params), (FileKind::Values, &args.values)] {
+        match path.as_deref().map(|path| file::load(kind, path)) {
+            Some(Ok(f)) => files.push(f),
+            Some(Err(p)) => problems.extend(p),
+            None => {}
         }
     }
     if !problems.is_empty() {
         return Err(Failure::Config(Problems::new(problems)));
     }
     files.extend(function_configs);
-    let mut flags = Vec::new();
-    if let Some(location) = &args.location {
-        flags.push((Setting::Location, location.clone()));
-    }
-    if let Some(prefix) = &args.secret_prefix {
-        flags.push((Setting::SecretPrefix, prefix.clone()));
-    }
+    let flags = [
+        (Setting::Location, &args.location),
+        (Setting::SecretPrefix, &args.secret_prefix),
+    ]
+    .into_iter()
+    .filter_map(|(setting, value)| Some((setting, value.clone()?)))
+    .collect();
     Ok(config::resolve(&config::Inputs {
         flags,
         env: Some(env),

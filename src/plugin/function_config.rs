@@ -57,11 +57,6 @@ pub struct FunctionConfig {
     pub keep_on_cluster_registry: bool,
 }
 
-/// Whether a parsed document is our config object.
-pub fn is_config(node: &Node<'_>) -> bool {
-    node.str_at(&["kind"]) == Some(KIND)
-}
-
 /// Read a config object (already parsed). `file` is where it was read
 /// from; `None` for a KRM `functionConfig` on standard input.
 pub fn from_node(node: &Node<'_>, file: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
@@ -83,16 +78,16 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
                         .filter(|k| *k != "spec" && !KUSTOMIZE_FIELDS.contains(k))
                         .collect();
                     if !mixed.is_empty() {
-                        problems.push(Problem::general(format!(
-                            "{KIND}: `{}` is at the top level next to `spec`: put every field under `spec` \
-                             (or none; half of the config would otherwise be ignored)",
+                        problems.push(problem(format!(
+                            "`{}` is at the top level next to `spec`: put every field under `spec` (or none; half \
+                             of the config would otherwise be ignored)",
                             mixed.join("`, `")
                         )));
                     }
                     spec.clone()
                 }
                 Some(Json::Null) | None => top,
-                Some(_) => return Err(vec![Problem::general(format!("{KIND}: `spec` must be a mapping"))]),
+                Some(_) => return Err(vec![problem("`spec` must be a mapping")]),
             }
         }
         Some("ConfigMap") => match json.get("data") {
@@ -125,9 +120,7 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
         Some(Json::Bool(b)) => *b,
         Some(Json::String(s)) if s == "true" || s == "false" => s == "true",
         Some(_) => {
-            problems.push(Problem::general(format!(
-                "{KIND}: `keepOnClusterRegistry` must be true or false"
-            )));
+            problems.push(problem("`keepOnClusterRegistry` must be true or false"));
             false
         }
     };
@@ -136,9 +129,9 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
         Some(Json::String(ns)) if ns.trim().is_empty() => None,
         Some(Json::String(ns)) if is_dns_label(ns) => Some(ns.clone()),
         Some(_) => {
-            problems.push(Problem::general(format!(
-                "{KIND}: `namespace` must be a namespace name (lowercase letters, digits and `-`, at most 63)"
-            )));
+            problems.push(problem(
+                "`namespace` must be a namespace name (lowercase letters, digits and `-`, at most 63)",
+            ));
             None
         }
     };
@@ -155,6 +148,11 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
     }
 }
 
+/// A problem with the config object's fields.
+fn problem(message: impl std::fmt::Display) -> Problem {
+    Problem::general(format!("{KIND}: {message}"))
+}
+
 /// A string or list of strings at `key`, each parsed.
 fn parsed_list<T: std::str::FromStr<Err = String>>(fields: &Json, key: &str, problems: &mut Vec<Problem>) -> Vec<T> {
     let items: Vec<&Json> = match fields.get(key) {
@@ -166,30 +164,16 @@ fn parsed_list<T: std::str::FromStr<Err = String>>(fields: &Json, key: &str, pro
     for item in items {
         match item.as_str().map(str::parse) {
             Some(Ok(value)) => parsed.push(value),
-            Some(Err(e)) => problems.push(Problem::general(format!("{KIND}: {e}"))),
-            None => problems.push(Problem::general(format!("{KIND}: `{key}` must be a list of strings"))),
+            Some(Err(e)) => problems.push(problem(e)),
+            None => problems.push(problem(format!("`{key}` must be a list of strings"))),
         }
     }
     parsed
 }
 
 /// Read a config object from a file: bounded, a regular file; `@path`s in
-/// it resolve next to it.
-pub fn from_file(path: &Path) -> Result<FunctionConfig, Vec<Problem>> {
-    read_file(path, None)
-}
-
-/// Read the config file of a kustomize legacy exec plugin (`argv[1]`).
-/// kustomize writes it to a temporary file, so `@path`s in it resolve in
-/// the kustomization root it names (`KUSTOMIZE_PLUGIN_CONFIG_ROOT`, also
-/// the working directory it runs the plugin in), never in the temporary
-/// directory.
-pub fn from_legacy_exec_file(path: &Path, root: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
-    let cwd = std::env::current_dir().ok();
-    read_file(path, root.or(cwd.as_deref()))
-}
-
-fn read_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
+/// it resolve in `dir`, else next to it.
+pub fn from_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
     let text = files::read_operator_file(path, files::Kind::ConfigFile)
         .map_err(|e| vec![Problem::general(format!("plugin config: {e}"))])?;
     let root = crate::yaml::tree::parse(text.strip_prefix("---\n").unwrap_or(&text))
@@ -211,7 +195,7 @@ pub fn text_is_config(text: &str) -> bool {
     crate::yaml::tree::parse(text.trim_start_matches("---\n"))
         .ok()
         .flatten()
-        .is_some_and(|r| is_config(&r))
+        .is_some_and(|root| root.str_at(&["kind"]) == Some(KIND))
 }
 
 fn top_level_fields(json: &Json) -> Map<String, Json> {
