@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode, Output, ProbeArgs, Shell};
+pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode, Shell};
 use sources::{function_configs, load_settings_with, resolve, KUSTOMIZE_ROOT};
 
 use crate::config::{self, Problems};
