@@ -60,22 +60,15 @@ pub fn annotate(stream: &str) -> String {
             &file_name(doc.kind().unwrap_or(""), doc.name().unwrap_or("")),
         );
         let mut editor = Editor::new(doc.chunk.text, Layout::default());
-        let annotations = [PATH, LEGACY_PATH, INDEX, LEGACY_INDEX]
-            .iter()
-            .map(|key| {
-                let value = if key.ends_with("path") {
-                    path.clone()
-                } else {
-                    "0".to_owned()
-                };
-                ((*key).to_owned(), Value::Str(value))
-            })
-            .collect();
-        editor.set_entry(
-            root,
-            "metadata",
-            &Value::Map(vec![("annotations".to_owned(), Value::Map(annotations))]),
-        );
+        let annotations = [
+            (PATH, path.as_str()),
+            (LEGACY_PATH, &path),
+            (INDEX, "0"),
+            (LEGACY_INDEX, "0"),
+        ];
+        let annotations = annotations.map(|(key, value)| (key.to_owned(), Value::Str(value.to_owned())));
+        let metadata = Value::Map(vec![("annotations".to_owned(), Value::Map(annotations.into()))]);
+        editor.set_entry(root, "metadata", &metadata);
         let Some(before) = stream.get(at..doc.chunk.offset) else {
             return stream.to_owned();
         };
