@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use super::log::Reporter;
+use super::log::{Level, Reporter};
 use super::output::write_stdout_text;
 use super::{fail, function_configs, run_filter, Failure, FilterArgs};
 use crate::config::{self, Problems};
@@ -39,7 +39,7 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
         Ok((output, report, warnings)) => {
             // Warnings travel as `results`; the log gets them too, timestamped.
             for w in &warnings {
-                reporter.warning_to_log(w);
+                reporter.to_log(Level::Warning, &[w]);
             }
             let mut results: Vec<KrmResult> = warnings
                 .into_iter()
@@ -72,7 +72,7 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
                     .collect(),
                 _ => vec![],
             };
-            results.push(KrmResult::new(Severity::Error, failure.message()));
+            results.push(KrmResult::new(Severity::Error, failure.lines().join("\n")));
             let _ = write_stdout_text(reporter, &krm::write(&list.api_version, &items, &results));
             fail(reporter, &failure)
         }

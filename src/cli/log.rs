@@ -87,13 +87,8 @@ impl Reporter {
     /// An error: always on standard error, and in the log. `lines[0]` is the
     /// headline, the rest are detail lines the program laid out (each one
     /// escaped on its own, so that input cannot add a line).
-    pub fn error(&self, lines: &[&str]) {
+    pub fn error(&self, lines: &[impl AsRef<str>]) {
         self.record(Level::Error, lines, true);
-    }
-
-    /// An error for the log only (clap has already printed it in its own layout).
-    pub fn error_to_log(&self, lines: &[&str]) {
-        self.record(Level::Error, lines, false);
     }
 
     /// A warning: on standard error unless `--quiet`, always in the log.
@@ -101,14 +96,10 @@ impl Reporter {
         self.record(Level::Warning, &[message], !self.verbosity.quiet);
     }
 
-    /// A warning for the log only (KRM mode, where warnings are `results`).
-    pub fn warning_to_log(&self, message: &str) {
-        self.record(Level::Warning, &[message], false);
-    }
-
-    /// A fact for the log only.
-    pub fn info_to_log(&self, message: &str) {
-        self.record(Level::Info, &[message], false);
+    /// A record for the log only: an error clap has already printed in its
+    /// own layout, a KRM warning that travels as a `result`, a fact.
+    pub fn to_log(&self, level: Level, lines: &[impl AsRef<str>]) {
+        self.record(level, lines, false);
     }
 
     /// The change summary and the plan it carried out: in the log always,
@@ -122,12 +113,11 @@ impl Reporter {
         // Document names in the plan are escaped where they are made
         // (`describe`), so its lines cannot be forged by the input.
         lines.extend(plan.to_string().lines().map(str::to_owned));
-        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        self.record(Level::Summary, &refs, self.verbosity.verbose);
+        self.record(Level::Summary, &lines, self.verbosity.verbose);
     }
 
-    fn record(&self, level: Level, lines: &[&str], to_stderr: bool) {
-        let escaped: Vec<Cow<'_, str>> = lines.iter().map(|l| escape_controls(l.trim_end())).collect();
+    fn record(&self, level: Level, lines: &[impl AsRef<str>], to_stderr: bool) {
+        let escaped: Vec<Cow<'_, str>> = lines.iter().map(|l| escape_controls(l.as_ref().trim_end())).collect();
         if to_stderr {
             write_stderr(&stderr_text(level, &escaped));
         }

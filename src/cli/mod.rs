@@ -27,7 +27,7 @@ use crate::files::{self, FileError};
 use crate::manifest::InputError;
 use crate::plugin::{function_config, krm, FunctionConfig};
 use crate::transform::{self, Report};
-use log::{Reporter, Verbosity};
+use log::{Level, Reporter, Verbosity};
 
 /// Why a run failed, and so which exit status it ends with.
 #[derive(Debug)]
@@ -49,10 +49,6 @@ impl Failure {
             Failure::Config(_) | Failure::Usage(_) => 2,
             Failure::Verify(_) => verify::EXIT_NOT_VERIFIED,
         }
-    }
-
-    fn message(&self) -> String {
-        self.lines().join("\n")
     }
 
     /// The message as the lines the program lays out: a headline, then one
@@ -140,7 +136,7 @@ fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
         .enumerate()
         .map(|(i, l)| if i == 0 { l.trim_start_matches("error: ") } else { l })
         .collect();
-    reporter.error_to_log(&lines);
+    reporter.to_log(Level::Error, &lines);
     ExitCode::from(u8::try_from(code).unwrap_or(2))
 }
 
@@ -208,8 +204,7 @@ fn fail(reporter: &Reporter, failure: &Failure) -> ExitCode {
             reporter.warning(&w.to_string());
         }
     }
-    let lines = failure.lines();
-    reporter.error(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    reporter.error(&failure.lines());
     ExitCode::from(failure.exit_code())
 }
 
