@@ -32,17 +32,18 @@ pub(super) fn options(
         files.push(fc.params);
     }
     namespaces.dedup();
-    let from_function_configs = match namespaces.as_slice() {
-        [one, other, ..] if namespace_given(args.namespace.as_ref(), env).is_none() => {
+    let given = match (namespace_given(args.namespace.as_ref(), env), namespaces.as_slice()) {
+        (Some(given), _) => Some(given),
+        (None, [one, other, ..]) => {
             return Err(Failure::Config(Problems::new(vec![Problem::general(format!(
                 "the function configs name two namespaces, {one:?} and {other:?}: keep one (or pass --namespace)"
             ))])))
         }
-        found => found.first().cloned(),
+        (None, found) => found
+            .first()
+            .map(|n| (n.clone(), "the function config's namespace".to_owned())),
     };
-    let given = namespace_given(args.namespace.as_ref(), env)
-        .or_else(|| from_function_configs.map(|n| (n, "the function config's namespace".to_owned())))
-        .map(|(name, origin)| Given { name, origin });
+    let given = given.map(|(name, origin)| Given { name, origin });
     targets.extend(args.targets.iter().cloned());
     selectors.extend(args.selectors.iter().cloned());
     let options = Options {
