@@ -1,5 +1,5 @@
 //! Every validation rule, suggestion, normalisation and warning of the
-//! configuration (SPEC 1.2, issue 3), one case each.
+//! configuration (docs/configuration.md), one case each.
 
 mod common;
 
@@ -550,7 +550,7 @@ fn every_problem_is_reported_at_once() {
     assert_eq!(e.problems.len(), 3, "{e}");
 }
 
-// ---- issue 10: configuration that means what it says ----
+// ---- Configuration that means what it says ----
 
 use workflow_registry::plugin::function_config;
 

@@ -1,4 +1,4 @@
-//! Hostile configuration and a hostile filesystem (issue 11, config side):
+//! Hostile configuration and a hostile filesystem (docs/security.md):
 //! each test runs the attack itself against the built binary.
 
 mod common;

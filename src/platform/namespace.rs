@@ -18,12 +18,13 @@ pub struct Given {
 }
 
 /// How the Workflow namespace was found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Source {
     Operator(String),
     Workloads,
     Bindings,
     Generated,
+    #[default]
     Unknown,
 }
 
@@ -43,7 +44,7 @@ impl fmt::Display for Source {
 /// Workflow's workloads state it (then every registry component must too:
 /// a component without a namespace would land in the release's, which need
 /// not be theirs).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Namespace {
     pub name: Option<String>,
     pub source: Source,

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use base64::Engine;
 
-use super::plan::{Effective, Generated, Op, Planner, Reason, Wanted};
+use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use super::refresher;
 use crate::manifest::{Body, Container, Pod};
 use crate::platform::contract::{self as k, Role, DEIS};
@@ -64,9 +64,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let mut effective = Effective {
         namespace: model.namespace.clone(),
         prefix: prefix.clone(),
-        refresh_time: String::new(),
-        refresher_image: String::new(),
-        egress: None,
+        ..Effective::default()
     };
     if needs_refresher && workflow {
         refresher(p, &mut effective)?;
@@ -338,36 +336,20 @@ fn can_run(
             .iter()
             .any(|m| m.volume == k::REGISTRY_SECRET && m.path == k::CREDS_PATH && m.read_only);
     if !mount_right {
-        p.edit(
-            o,
-            Op::Upsert {
-                at: o.resource.container_path(c),
-                list: "volumeMounts".into(),
-                items: vec![vec![
-                    ("name".into(), Value::str(k::REGISTRY_SECRET)),
-                    ("mountPath".into(), Value::str(k::CREDS_PATH)),
-                    ("readOnly".into(), Value::Bool(true)),
-                ]],
-                exclusive: vec![],
-            },
-        );
+        let mount = vec![
+            ("name".into(), Value::str(k::REGISTRY_SECRET)),
+            ("mountPath".into(), Value::str(k::CREDS_PATH)),
+            ("readOnly".into(), Value::Bool(true)),
+        ];
+        p.upsert(o, o.resource.container_path(c), "volumeMounts", mount);
     }
     if !pod.volumes.iter().any(|v| v.name == k::REGISTRY_SECRET) {
-        p.edit(
-            o,
-            Op::Upsert {
-                at: o.resource.pod_path(),
-                list: "volumes".into(),
-                items: vec![vec![
-                    ("name".into(), Value::str(k::REGISTRY_SECRET)),
-                    (
-                        "secret".into(),
-                        Value::map([("secretName", Value::str(k::REGISTRY_SECRET))]),
-                    ),
-                ]],
-                exclusive: vec![],
-            },
-        );
+        let secret = Value::map([("secretName", Value::str(k::REGISTRY_SECRET))]);
+        let volume = vec![
+            ("name".into(), Value::str(k::REGISTRY_SECRET)),
+            ("secret".into(), secret),
+        ];
+        p.upsert(o, o.resource.pod_path(), "volumes", volume);
     }
     if c.image.as_deref() != Some(image) {
         p.set(o, o.resource.container_path(c), "image", Value::str(image));

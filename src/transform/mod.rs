@@ -149,10 +149,7 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
         Some(Platform::Drycc) => drycc::plan(&mut planner)?,
         None => plan::Effective {
             namespace: model.namespace.clone(),
-            prefix: String::new(),
-            refresh_time: String::new(),
-            refresher_image: String::new(),
-            egress: None,
+            ..plan::Effective::default()
         },
     };
     warn(&mut planner, &manifest);

@@ -143,7 +143,7 @@ pub struct Addition {
 }
 
 /// The values the output uses.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Effective {
     pub namespace: Namespace,
     pub prefix: String,
@@ -299,6 +299,20 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     /// Remove `at[key]` in `o`'s document.
     pub fn unset(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, key: &str) {
         self.edit(o, Op::Unset { at, key: key.into() });
+    }
+
+    /// One item of the list `at[list]` (matched by name) holds `item`'s fields.
+    pub fn upsert(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, list: &str, item: Vec<(String, Value)>) {
+        let (list, items, exclusive) = (list.into(), vec![item], vec![]);
+        self.edit(
+            o,
+            Op::Upsert {
+                at,
+                list,
+                items,
+                exclusive,
+            },
+        );
     }
 
     /// `o`'s place `rel` (relative to the object) in its document.
