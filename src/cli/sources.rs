@@ -8,9 +8,9 @@ use clap::ValueEnum;
 
 use super::{ConfigArgs, Failure, FilterArgs, LoadRestrictor};
 use crate::config::{self, file, File, FileKind, Problem, Problems, Setting, Settings, Warning};
-use crate::platform::{Context, Given};
+use crate::platform::Given;
 use crate::plugin::{function_config, FunctionConfig};
-use crate::transform::{Options, Targeting};
+use crate::transform::Options;
 
 /// The transform's options from the flags and the function configs, and
 /// the config files' settings for [`resolve`].
@@ -19,18 +19,19 @@ pub(super) fn options(
     env: config::EnvLookup<'_>,
     function_configs: Vec<FunctionConfig>,
 ) -> Result<(Options, Vec<File>), Failure> {
-    let mut targets = Vec::new();
-    let mut selectors = Vec::new();
-    let mut keep_on_cluster_registry = args.keep_on_cluster_registry;
-    let mut files = Vec::new();
-    let mut namespaces: Vec<String> = Vec::new();
+    let mut options = Options::default();
+    let (mut files, mut namespaces) = (Vec::new(), Vec::new());
     for fc in function_configs {
-        targets.extend(fc.targets);
-        selectors.extend(fc.selectors);
-        keep_on_cluster_registry |= fc.keep_on_cluster_registry;
+        options.context.targeting.targets.extend(fc.targets);
+        options.selectors.extend(fc.selectors);
+        options.keep_on_cluster_registry |= fc.keep_on_cluster_registry;
         namespaces.extend(fc.namespace);
         files.push(fc.params);
     }
+    options.context.targeting.targets.extend(args.targets.iter().cloned());
+    options.selectors.extend(args.selectors.iter().cloned());
+    options.keep_on_cluster_registry |= args.keep_on_cluster_registry;
+    options.context.platform = args.platform.map(|p| p.platform());
     namespaces.dedup();
     let given = match (namespace_given(args.namespace.as_ref(), env), namespaces.as_slice()) {
         (Some(given), _) => Some(given),
@@ -43,22 +44,7 @@ pub(super) fn options(
             .first()
             .map(|n| (n.clone(), "the function config's namespace".to_owned())),
     };
-    let given = given.map(|(name, origin)| Given { name, origin });
-    targets.extend(args.targets.iter().cloned());
-    selectors.extend(args.selectors.iter().cloned());
-    let options = Options {
-        context: Context {
-            given,
-            platform: args.platform.map(|p| p.platform()),
-            targeting: Targeting {
-                targets,
-                selecting: false,
-            },
-            refresher_image: None,
-        },
-        selectors,
-        keep_on_cluster_registry,
-    };
+    options.context.given = given.map(|(name, origin)| Given { name, origin });
     Ok((options, files))
 }
 
