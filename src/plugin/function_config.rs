@@ -1,31 +1,15 @@
-//! The config object of the kustomize plugin and KRM function:
-//!
-//! ```yaml
-//! apiVersion: registry.deis.io/v1alpha1
-//! kind: WorkflowRegistry
-//! metadata: {name: registry}
-//! spec:                        # or the same fields at the top level
-//!   registry_location: ecr     # the params file's keys and tables
-//!   ecr: {region: eu-west-1}
-//!   namespace: deis            # and the filter's options
-//!   targets: [Deployment/my-builder]
-//!   select: ["$[?@.metadata.labels.app == 'x']"]
-//!   keepOnClusterRegistry: false
-//! ```
-//!
-//! kpt's `-- key=value` form (a ConfigMap whose `data` keys are dotted params
-//! keys, such as `ecr.region`) is read too.
+//! The config object of the kustomize plugin and KRM function (`kind:
+//! WorkflowRegistry`, or kpt's `-- key=value` ConfigMap of dotted params
+//! keys): the params file's keys plus the filter's options, as
+//! docs/configuration.md describes it.
 //!
 //! Fields go either all under `spec:` or all at the top level: a mix is
 //! refused (half of it would otherwise be ignored). Every key, at every
-//! depth, must be known; the fields kustomize itself adds to a plugin's
-//! config (`argsOneLiner`, `argsFromFile`) are accepted in both places and
-//! ignored, as are `metadata` and its annotations.
-//!
-//! `@path` values resolve against the directory of the config file and must
-//! stay inside it. A KRM `functionConfig` on standard input has no file: it
-//! resolves in the current directory, which kustomize sets to the
-//! kustomization root and kpt leaves where kpt was run.
+//! depth, must be known, except what kustomize adds for itself. `@path`
+//! values resolve against the config file's directory and must stay inside
+//! it; a KRM `functionConfig` on standard input has no file: it resolves in
+//! the current directory, which kustomize sets to the kustomization root and
+//! kpt leaves where kpt was run.
 
 use std::path::Path;
 
@@ -69,7 +53,10 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
     let mut problems = Vec::new();
     let fields = match json["kind"].as_str() {
         Some(KIND) => {
-            let top = top_level_fields(&json);
+            let mut top = json.as_object().cloned().unwrap_or_default();
+            for envelope in ["apiVersion", "kind", "metadata"] {
+                top.remove(envelope);
+            }
             match json.get("spec") {
                 Some(Json::Object(spec)) => {
                     let mixed: Vec<&str> = top
@@ -196,14 +183,6 @@ pub fn text_is_config(text: &str) -> bool {
         .ok()
         .flatten()
         .is_some_and(|root| root.str_at(&["kind"]) == Some(KIND))
-}
-
-fn top_level_fields(json: &Json) -> Map<String, Json> {
-    let mut fields = json.as_object().cloned().unwrap_or_default();
-    for envelope in ["apiVersion", "kind", "metadata"] {
-        fields.remove(envelope);
-    }
-    fields
 }
 
 /// `{"ecr.region": "x"}` → `{"ecr": {"region": "x"}}`.
