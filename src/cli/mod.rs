@@ -103,17 +103,18 @@ pub fn main() -> ExitCode {
         verbose: cli.filter.verbose,
     };
     let reporter = Reporter::open(log_path.as_deref(), verbosity);
-    match cli.command {
-        Some(Command::Completions { shell }) => output::write_stdout_text(&reporter, &completions::script(shell)),
+    let run = match cli.command {
+        Some(Command::Completions { shell }) => Ok(output::write_stdout_text(&reporter, &completions::script(shell))),
         Some(Command::Check { config }) => check::run(&reporter, &config, env),
         Some(Command::Verify {
             config,
             probe,
             push_check,
             output,
-        }) => verify::run(&reporter, &config, &probe, push_check, output, env),
+        }) => Ok(verify::run(&reporter, &config, &probe, push_check, output, env)),
         None => filter(&reporter, &cli.filter, env),
-    }
+    };
+    run.unwrap_or_else(|failure| fail(&reporter, &failure))
 }
 
 /// `--help` and `--version` (clap's exit status 0) print what was asked on
@@ -172,29 +173,23 @@ fn legacy_exec_args(mut args: Vec<OsString>, env: config::EnvLookup<'_>) -> Resu
     Ok(args)
 }
 
-fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
-    let input = match read_input(args.input_file()) {
-        Ok(input) => input,
-        Err(failure) => return fail(reporter, &failure),
-    };
+/// The manifest in, the manifest (or a KRM `ResourceList`) out.
+fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) -> Result<ExitCode, Failure> {
+    let input = read_input(args.input_file())?;
     let krm = match args.mode {
         Mode::Krm => true,
         Mode::Filter => false,
         Mode::Auto => krm::is_resource_list(&input),
     };
     if krm {
-        return krm_function::run(reporter, args, env, &input);
+        return Ok(krm_function::run(reporter, args, env, &input));
     }
-    match function_configs(&args.config, None, env).and_then(|fcs| run_filter(args, env, &input, fcs)) {
-        Ok((output, report, warnings)) => {
-            for w in &warnings {
-                reporter.warning(w);
-            }
-            reporter.summary(&report, &output.plan);
-            output::write_stdout(reporter, |out| output.write_to(out))
-        }
-        Err(failure) => fail(reporter, &failure),
+    let (output, report, warnings) = run_filter(args, env, &input, function_configs(&args.config, None, env)?)?;
+    for w in &warnings {
+        reporter.warning(w);
     }
+    reporter.summary(&report, &output.plan);
+    Ok(output::write_stdout(reporter, |out| output.write_to(out)))
 }
 
 /// Report a failure (with the warnings that came with it) and pick the exit status.
