@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use super::log::{Level, Reporter};
 use super::output::write_stdout_text;
-use super::{fail, function_configs, run_filter, Failure, FilterArgs};
-use crate::config::{self, Problems};
+use super::{function_configs, run_filter, Failure, FilterArgs};
+use crate::config::{EnvLookup, Problems};
 use crate::manifest::parse_stream;
 use crate::plugin::krm::{KrmResult, Severity};
 use crate::plugin::{function_config, krm, krm_paths};
@@ -15,15 +15,9 @@ use crate::plugin::{function_config, krm, krm_paths};
 /// variables and flags still win), `results` for warnings and errors. On
 /// error the items go back unchanged with an error result and the exit status
 /// is non-zero, so that no tool mistakes a failure for "delete everything".
-pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCode {
-    let docs = match parse_stream(input) {
-        Ok(docs) => docs,
-        Err(e) => return fail(reporter, &Failure::from(e)),
-    };
-    let list = match krm::read(&docs) {
-        Ok(list) => list,
-        Err(e) => return fail(reporter, &Failure::from(e)),
-    };
+pub fn run(reporter: &Reporter, args: &FilterArgs, env: EnvLookup<'_>, input: &str) -> Result<ExitCode, Failure> {
+    let docs = parse_stream(input)?;
+    let list = krm::read(&docs)?;
     let items = krm::stream(&list.items);
     // The functionConfig and every source the command line names: none is
     // silently dropped because standard input is a ResourceList.
@@ -58,10 +52,8 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
                 );
             }
             reporter.summary(&report, &output.plan);
-            write_stdout_text(
-                reporter,
-                &krm::write(&list.api_version, &krm_paths::annotate(&output.text()), &results),
-            )
+            let text = krm::write(&list.api_version, &krm_paths::annotate(&output.text()), &results);
+            Ok(write_stdout_text(reporter, &text))
         }
         Err(failure) => {
             let mut results: Vec<KrmResult> = match &failure {
@@ -74,7 +66,7 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
             };
             results.push(KrmResult::new(Severity::Error, failure.lines().join("\n")));
             let _ = write_stdout_text(reporter, &krm::write(&list.api_version, &items, &results));
-            fail(reporter, &failure)
+            Err(failure)
         }
     }
 }

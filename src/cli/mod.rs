@@ -182,7 +182,7 @@ fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) ->
         Mode::Auto => krm::is_resource_list(&input),
     };
     if krm {
-        return Ok(krm_function::run(reporter, args, env, &input));
+        return krm_function::run(reporter, args, env, &input);
     }
     let (output, report, warnings) = run_filter(args, env, &input, function_configs(&args.config, None, env)?)?;
     for w in &warnings {
