@@ -71,16 +71,7 @@ impl Reporter {
     /// safely is refused with one message on standard error and the run goes
     /// on without a log: losing the log must not lose the operator's work.
     pub fn open(path: Option<&Path>, verbosity: Verbosity) -> Reporter {
-        let log = path.and_then(|path| match LogFile::open(path) {
-            Ok(log) => Some(log),
-            Err(e) => {
-                write_stderr(&format!(
-                    "workflow-registry: warning: {}\n",
-                    escape_controls(&e.to_string())
-                ));
-                None
-            }
-        });
+        let log = path.and_then(|path| LogFile::open(path).inspect_err(|e| log_warning(&e.to_string())).ok());
         Reporter { log, verbosity }
     }
 
@@ -123,10 +114,7 @@ impl Reporter {
         }
         if let Some(log) = &self.log {
             if let Err(e) = log.append(level.label(), &escaped) {
-                write_stderr(&format!(
-                    "workflow-registry: warning: cannot write the log file {}: {e}\n",
-                    escape_controls(&log.path)
-                ));
+                log_warning(&format!("cannot write the log file {}: {e}", log.path));
             }
         }
     }
@@ -164,6 +152,11 @@ fn stderr_text(level: Level, lines: &[Cow<'_, str>]) -> String {
         _ => format!("{}: ", level.label()),
     };
     format!("workflow-registry: {label}{}\n", lines.join("\n"))
+}
+
+/// A warning about the log file itself: standard error is all there is.
+fn log_warning(message: &str) {
+    write_stderr(&stderr_text(Level::Warning, &[escape_controls(message)]));
 }
 
 /// Write to standard error, ignoring failure: a closed, full or broken

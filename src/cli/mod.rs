@@ -123,10 +123,8 @@ pub fn main() -> ExitCode {
 fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
     let code = e.exit_code();
     if code == 0 {
-        return match output::try_write_stdout(|out| write!(out, "{}", e.render())) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(_) => ExitCode::from(output::OUTPUT_LOST),
-        };
+        let written = output::try_write_stdout(|out| write!(out, "{}", e.render()));
+        return written.map_or(ExitCode::from(output::OUTPUT_LOST), |()| ExitCode::SUCCESS);
     }
     let reporter = Reporter::open(log, Verbosity::default());
     let rendered = e.render().to_string();

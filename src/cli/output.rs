@@ -16,10 +16,7 @@ pub const OUTPUT_LOST: u8 = 3;
 /// broken pipe is the reader's choice (`| head`), so only the log hears of
 /// it; any other error is also reported on standard error.
 pub fn write_stdout(reporter: &Reporter, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
-    match try_write_stdout(write) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => lost(reporter, &e),
-    }
+    try_write_stdout(write).map_or_else(|e| lost(reporter, &e), |()| ExitCode::SUCCESS)
 }
 
 /// Write `text` to standard output.
