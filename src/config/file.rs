@@ -7,7 +7,7 @@
 //! typo never silently does nothing.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value as Json;
 
@@ -27,8 +27,6 @@ pub struct File {
     /// The directory relative `@path` values start from (and, unless the
     /// operator lifts the restriction, stay inside).
     pub base: Base,
-    /// The file itself (absolute), for messages; `None` on standard input.
-    pub path: Option<PathBuf>,
 }
 
 impl File {
@@ -44,7 +42,6 @@ impl File {
     /// the file's directory (see [`Base::for_config`]).
     pub fn located(mut self, file: Option<&Path>, dir: Option<&Path>) -> Result<Self, Problem> {
         self.base = Base::for_config(file, dir).map_err(|e| Problem::general(e.to_string()))?;
-        self.path = file.map(files::absolute);
         Ok(self)
     }
 }
