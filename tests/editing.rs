@@ -432,3 +432,35 @@ fn a_flow_refresher_with_trailing_commas_gets_its_mount_volume_and_account() {
         assert_eq!(env, expected, "{out}");
     }
 }
+
+// ---- Names spelled as only a YAML reader sees through (issue 20) ----------
+
+#[test]
+fn a_key_replaced_where_it_stands_loses_its_tag() {
+    // `valueFrom` written as `!!binary dmFsdWVGcm9t` became `!!binary value`.
+    assert_builder_configured(
+        "        - {name: DEIS_REGISTRY_LOCATION, !!binary dmFsdWVGcm9t: {configMapKeyRef: {name: c, key: k}}}\n",
+    );
+    assert_builder_configured(
+        "        - name: DEIS_REGISTRY_LOCATION\n          !!binary dmFsdWVGcm9t:\n            configMapKeyRef: {name: c, \
+         key: k}\n",
+    );
+}
+
+#[test]
+fn a_tagged_key_of_a_flow_mapping_is_removed_with_its_tag_and_keeps_its_neighbours() {
+    // Removing the key before a tagged key took that key's tag; a tagged
+    // stale key was not removed at all.
+    for data in [
+        "{foo: YmFy, !!binary aG9zdG5hbWU=: eA==}",
+        "{hostname: eA==, !!str foo: YmFy}",
+        "{!!binary Zm9v: YmFy, hostname: eA==}",
+        "{hostname: eA==,!!str \"f\\x6Fo\": YmFy, &a bar: YmF6}",
+    ] {
+        assert_secret_configured(&format!("{SECRET_HEAD}data: {data}\n"));
+    }
+    // A duplicate item of a flow list, written with a tag.
+    assert_builder_configured(
+        "          [!!map {name: DEIS_REGISTRY_LOCATION, value: a}, !!map {name: DEIS_REGISTRY_LOCATION, value: b}]\n",
+    );
+}

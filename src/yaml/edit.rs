@@ -270,29 +270,31 @@ impl<'a> Editor<'a> {
     }
 
     /// The properties (`&anchor`, `!tag`) written on the same line just
-    /// before `pos`: where the first starts, and the text of those to keep
-    /// (with a trailing space), the tag only when `keep_tag`.
+    /// before `pos`, each after white space or a flow indicator (`{!!str a`):
+    /// where the first starts, and the text of those to keep (with a
+    /// trailing space), the tag only when `keep_tag`.
     fn properties_before(&self, pos: usize, keep_tag: bool) -> (usize, String) {
-        let line_start = self.line_start(pos);
-        let Some(line) = self.text.get(line_start..pos) else {
-            return (pos, String::new());
-        };
+        let bytes = self.text.as_bytes();
+        let before = |i: usize| i.checked_sub(1).and_then(|i| bytes.get(i)).copied();
         let mut start = pos;
         let mut kept = Vec::new();
-        let mut end = line.len();
         loop {
-            let token_end = line[..end].trim_end_matches([' ', '\t']).len();
-            let token_start = line[..token_end].rfind([' ', '\t']).map_or(0, |i| i + 1);
-            let token = &line[token_start..token_end];
-            if token.starts_with(['&', '!']) {
-                if token.starts_with('&') || keep_tag {
-                    kept.push(token);
-                }
-                start = line_start + token_start;
-                end = token_start;
-            } else {
+            let mut end = start;
+            while matches!(before(end), Some(b' ' | b'\t')) {
+                end -= 1;
+            }
+            let mut token_start = end;
+            while before(token_start).is_some_and(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'[' | b',')) {
+                token_start -= 1;
+            }
+            let token = self.slice(token_start, end);
+            if !token.starts_with(['&', '!']) {
                 break;
             }
+            if token.starts_with('&') || keep_tag {
+                kept.push(token);
+            }
+            start = token_start;
         }
         let kept: String = kept.iter().rev().map(|t| format!("{t} ")).collect();
         (start, kept)
@@ -406,7 +408,8 @@ impl<'a> Editor<'a> {
     /// Replace a whole entry (key and value) by `key: value` in place: used to
     /// turn `valueFrom: {...}` into `value: "..."` where it stands.
     fn replace_entry(&mut self, entry: &Entry<'_>, key: &str, value: &Value) {
-        let start = entry.key.loc().start;
+        // The old key's tag goes with it (`!!binary dmFsdWVGcm9t:`); an anchor stays.
+        let (start, kept) = self.properties_before(entry.key.loc().start, false);
         let key_end = entry.key.loc().end;
         let mut end = entry.value.loc().end.max(key_end);
         if end == key_end {
@@ -415,7 +418,11 @@ impl<'a> Editor<'a> {
             end = self.colon_after(key_end).unwrap_or(end);
         }
         let end = self.trim_block_end(end);
-        self.replace(start, end, format!("{}: {}", emit::scalar(key), emit::flow(value)));
+        self.replace(
+            start,
+            end,
+            format!("{kept}{}: {}", emit::scalar(key), emit::flow(value)),
+        );
     }
 
     /// Block scalars end at the start of the next line; a replacement that
@@ -451,22 +458,26 @@ impl<'a> Editor<'a> {
 
     /// Record the elements of a flow mapping; returns its closing bracket's position.
     fn map_elements(&mut self, map: &Mapping<'_>) -> usize {
-        let close = map.loc().end.saturating_sub(1);
-        self.flow_elements.entry(close).or_insert_with(|| {
-            map.entries
-                .iter()
-                .map(|e| (e.key.loc().start, e.value.loc().end.max(e.key.loc().end)))
-                .collect()
-        });
-        close
+        let spans = map
+            .entries
+            .iter()
+            .map(|e| (e.key.loc().start, e.value.loc().end.max(e.key.loc().end)));
+        self.record_elements(map.loc().end, spans)
     }
 
     /// Record the elements of a flow sequence; returns its closing bracket's position.
     fn seq_elements(&mut self, seq: &Sequence<'_>) -> usize {
-        let close = seq.loc().end.saturating_sub(1);
-        self.flow_elements
-            .entry(close)
-            .or_insert_with(|| seq.items.iter().map(|i| (i.loc().start, i.loc().end)).collect());
+        self.record_elements(seq.loc().end, seq.items.iter().map(|i| (i.loc().start, i.loc().end)))
+    }
+
+    /// Record the elements (start, end) of the flow collection that ends at
+    /// `end`, each from its first node's properties (`!!str a: b`).
+    fn record_elements(&mut self, end: usize, spans: impl Iterator<Item = (usize, usize)>) -> usize {
+        let close = end.saturating_sub(1);
+        if !self.flow_elements.contains_key(&close) {
+            let elements = spans.map(|(s, e)| (self.properties_before(s, false).0, e)).collect();
+            self.flow_elements.insert(close, elements);
+        }
         close
     }
 
@@ -579,7 +590,7 @@ impl<'a> Editor<'a> {
         };
         if seq.flow {
             let close = self.seq_elements(seq);
-            self.remove_flow_element(close, item.start);
+            self.remove_flow_element(close, self.properties_before(item.start, false).0);
             return;
         }
         // From the line of its dash, which may be an earlier line than the
