@@ -435,6 +435,21 @@ fn a_flow_refresher_with_trailing_commas_gets_its_mount_volume_and_account() {
 
 // ---- Names spelled as only a YAML reader sees through (issue 20) ----------
 
+/// `spelled` (keys or names written with tags, escapes or quotes) configured
+/// for `location` means what `plain`, the same document spelled plainly,
+/// configured the same way means.
+fn assert_spelled_like_plain(plain: &str, spelled: &str, location: &str) {
+    let Some(k) = k8sjson() else { return };
+    assert_eq!(
+        objects(&k, plain),
+        objects(&k, spelled),
+        "the spellings differ:\n{spelled}"
+    );
+    let want = objects(&k, &run_in(plain, location, None).unwrap());
+    let out = run_in(spelled, location, None).unwrap_or_else(|e| panic!("{e}\n{spelled}"));
+    assert_eq!(objects(&k, &out), want, "{out}");
+}
+
 #[test]
 fn a_key_replaced_where_it_stands_loses_its_tag() {
     // `valueFrom` written as `!!binary dmFsdWVGcm9t` became `!!binary value`.
@@ -463,4 +478,24 @@ fn a_tagged_key_of_a_flow_mapping_is_removed_with_its_tag_and_keeps_its_neighbou
     assert_builder_configured(
         "          [!!map {name: DEIS_REGISTRY_LOCATION, value: a}, !!map {name: DEIS_REGISTRY_LOCATION, value: b}]\n",
     );
+}
+
+const DRYCC_BUILDER: &str =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: drycc-builder, namespace: drycc}\n\
+spec: {template: {spec: {containers: [{name: drycc-builder, image: registry.drycc.cc/drycc/builder:canary, env: [\
+{name: DRYCC_REGISTRY_LOCATION, value: on-cluster}, {name: DRYCC_REGISTRY_HOST, value: 'drycc-registry:5000'}, \
+{name: DRYCC_REGISTRY_PROXY_HOST, value: '127.0.0.1:5555'}]}]}}}\n---\n\
+apiVersion: v1\nkind: Secret\nmetadata: {name: builder-secret, namespace: drycc}\ntype: Opaque\n";
+
+#[test]
+fn an_item_named_through_a_tagged_key_is_removed() {
+    // Off-cluster removes DRYCC_REGISTRY_PROXY_HOST; its item was found by
+    // the key's text (`bmFtZQ==`), not by what it decodes to (`name`).
+    for name in ["!!binary bmFtZQ==", "\"n\\x61me\"", "!!str name"] {
+        let spelled = DRYCC_BUILDER.replace(
+            "{name: DRYCC_REGISTRY_PROXY_HOST",
+            &format!("{{{name}: DRYCC_REGISTRY_PROXY_HOST"),
+        );
+        assert_spelled_like_plain(DRYCC_BUILDER, &spelled, "off-cluster");
+    }
 }

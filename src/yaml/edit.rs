@@ -312,7 +312,7 @@ impl<'a> Editor<'a> {
     }
 
     fn entry_splice(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
-        match entry_of(map, key) {
+        match map.entry(key) {
             None => self.insert_entry(map, key, value),
             Some(entry) => self.set_value(entry, value, map.flow),
         }
@@ -621,7 +621,7 @@ impl<'a> Editor<'a> {
             exclusive: exclusive.iter().map(|&(a, b)| (a.to_owned(), b.to_owned())).collect(),
         });
         let all = || Value::Seq(items.iter().map(|i| Value::Map(i.clone())).collect());
-        let Some(entry) = entry_of(parent, list_key) else {
+        let Some(entry) = parent.entry(list_key) else {
             self.insert_entry(parent, list_key, &all());
             return Ok(());
         };
@@ -652,8 +652,7 @@ impl<'a> Editor<'a> {
             };
             let mut matches = seq.items.iter().enumerate().filter(|(_, n)| {
                 n.as_mapping()
-                    .and_then(|m| entry_of(m, "name"))
-                    .map(|e| &e.value)
+                    .and_then(|m| m.get("name"))
                     .is_some_and(|v| reads_as_string(v, name))
             });
             let Some((_, Node::Mapping(existing))) = matches.next() else {
@@ -672,11 +671,11 @@ impl<'a> Editor<'a> {
 
     fn merge_item(&mut self, existing: &Mapping<'_>, fields: &[(String, Value)], exclusive: &[(&str, &str)]) {
         for (key, value) in fields {
-            let own = entry_of(existing, key);
+            let own = existing.entry(key);
             let mut alternatives = exclusive
                 .iter()
                 .filter(|(field, alt)| field == key && alt != key)
-                .filter_map(|(_, alt)| entry_of(existing, alt));
+                .filter_map(|(_, alt)| existing.entry(alt));
             // A field that is its own alternative is replaced whole, not
             // merged (`valueFrom` of another source).
             let whole = exclusive.contains(&(key.as_str(), key.as_str()));
@@ -705,7 +704,7 @@ impl<'a> Editor<'a> {
             list_key: list_key.to_owned(),
             which: which.clone(),
         });
-        let Some(entry) = entry_of(parent, list_key) else {
+        let Some(entry) = parent.entry(list_key) else {
             return Ok(());
         };
         let seq = match &entry.value {
@@ -819,16 +818,6 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
     (text.len() - content.len(), content.starts_with('-'))
 }
 
-/// The entry of `map` whose key decodes to `key` (the last, as the decoder
-/// reads duplicates): however the key is written (`!!binary dmFsdWU=` is
-/// `value`).
-fn entry_of<'m, 'n>(map: &'m Mapping<'n>, key: &str) -> Option<&'m Entry<'n>> {
-    map.entries
-        .iter()
-        .rev()
-        .find(|e| yaml11::key_name(&e.key).as_deref() == Some(key))
-}
-
 /// The node at a path of the decoded document, found in the tree: the last
 /// explicit entry of each key (as the decoder reads duplicates), items by
 /// position. What the path cannot reach in the text (through an alias, or a
@@ -839,12 +828,7 @@ pub fn locate<'n, 'a>(root: &'n Node<'a>, path: &[Seg]) -> Result<&'n Node<'a>, 
     let mut node = root;
     for seg in path {
         let next = match (node, seg) {
-            (Node::Mapping(m), Seg::Key(k)) => m
-                .entries
-                .iter()
-                .rev()
-                .find(|e| yaml11::key_name(&e.key).as_deref() == Some(k))
-                .map(|e| &e.value),
+            (Node::Mapping(m), Seg::Key(k)) => m.get(k),
             (Node::Sequence(s), Seg::Index(i)) => s.items.get(*i),
             _ => None,
         };

@@ -512,7 +512,7 @@ fn refuse_merged_key(
         return Ok(());
     };
     let merges = map.entries.iter().find(|e| yaml11::is_merge_key(&e.key));
-    let explicit = map.entries.iter().any(|e| key_name(&e.key).as_deref() == Some(key));
+    let explicit = map.entry(key).is_some();
     match merges {
         Some(merge) if !explicit && decoded.contains_key(key) => Err(refuse(
             merge.key.loc().line,
@@ -544,10 +544,7 @@ fn refuse_merged_items(
         // out of the editor's reach.
         let built = match node {
             Node::Alias(_) => true,
-            Node::Mapping(m) => {
-                m.entries.iter().any(|e| yaml11::is_merge_key(&e.key))
-                    && !m.entries.iter().any(|e| key_name(&e.key).as_deref() == Some("name"))
-            }
+            Node::Mapping(m) => m.entries.iter().any(|e| yaml11::is_merge_key(&e.key)) && m.entry("name").is_none(),
             _ => false,
         };
         if !built {
@@ -627,12 +624,7 @@ fn line_on_path(root: &Node<'_>, path: &[Seg]) -> usize {
     let mut line = root.loc().line;
     for seg in path {
         let next = match (node, seg) {
-            (Node::Mapping(m), Seg::Key(k)) => m
-                .entries
-                .iter()
-                .rev()
-                .find(|e| key_name(&e.key).as_deref() == Some(k))
-                .map(|e| &e.value),
+            (Node::Mapping(m), Seg::Key(k)) => m.get(k),
             (Node::Sequence(s), Seg::Index(i)) => s.items.get(*i),
             _ => None,
         };

@@ -193,15 +193,19 @@ impl<'a> Node<'a> {
 }
 
 impl<'a> Mapping<'a> {
-    /// The value for `key`. With duplicate keys the last one wins, as in the
-    /// Kubernetes decoder.
+    /// The value for `key` (see [`Mapping::entry`]).
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         self.entry(key).map(|e| &e.value)
     }
 
-    /// The entry for `key` (the last one if the key is duplicated).
+    /// The entry whose key Kubernetes reads as `key`, however it is written
+    /// (`!!binary bmFtZQ==` and `"n\x61me"` are `name`); the last one if the
+    /// key is duplicated.
     pub fn entry(&self, key: &str) -> Option<&Entry<'a>> {
-        self.entries.iter().rev().find(|e| e.key.as_str() == Some(key))
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| super::yaml11::key_name(&e.key).as_deref() == Some(key))
     }
 }
 
@@ -511,6 +515,15 @@ mod tests {
         assert_eq!(r.str_at(&["g"]), None);
         let r = root("a: &k name\n*k : deis-builder\n");
         assert_eq!(r.str_at(&["name"]), Some("deis-builder"));
+    }
+
+    #[test]
+    fn keys_are_found_by_what_they_decode_to() {
+        let r = root("!!binary bmFtZQ==: a\n\"k\\x69nd\": b\n!!str yes: c\nyes: d\n");
+        assert_eq!(r.str_at(&["name"]), Some("a"));
+        assert_eq!(r.str_at(&["kind"]), Some("b"));
+        assert_eq!(r.str_at(&["yes"]), Some("c"));
+        assert_eq!(r.str_at(&["true"]), Some("d"));
     }
 
     #[test]

@@ -212,9 +212,11 @@ pub enum Seg {
     Index(usize),
 }
 
-/// A mapping key as Kubernetes names it in JSON; `None` for a collection.
+/// A mapping key as Kubernetes names it in JSON (an alias of a scalar as
+/// that scalar); `None` for a collection.
 pub fn key_name(key: &Node<'_>) -> Option<String> {
     match key {
+        Node::Alias(a) => key_name(&Node::Scalar(a.scalar.as_deref()?.clone())),
         Node::Scalar(_) => match to_json(key) {
             Json::String(s) => Some(s),
             Json::Bool(b) => Some(b.to_string()),
