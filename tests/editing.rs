@@ -460,6 +460,10 @@ fn a_key_replaced_where_it_stands_loses_its_tag() {
         "        - name: DEIS_REGISTRY_LOCATION\n          !!binary dmFsdWVGcm9t:\n            configMapKeyRef: {name: c, \
          key: k}\n",
     );
+    assert_builder_configured(
+        "        - {name: DEIS_REGISTRY_LOCATION, !<tag:yaml.org,2002:binary> dmFsdWVGcm9t: {configMapKeyRef: {name: \
+         c, key: k}}}\n",
+    );
 }
 
 #[test]
@@ -471,6 +475,9 @@ fn a_tagged_key_of_a_flow_mapping_is_removed_with_its_tag_and_keeps_its_neighbou
         "{hostname: eA==, !!str foo: YmFy}",
         "{!!binary Zm9v: YmFy, hostname: eA==}",
         "{hostname: eA==,!!str \"f\\x6Fo\": YmFy, &a bar: YmF6}",
+        // A verbatim tag may hold a comma.
+        "{hostname: eA==, !<tag:yaml.org,2002:str> foo: YmFy, bar: YmF6}",
+        "{!<tag:yaml.org,2002:binary> Zm9v: YmFy,!<tag:yaml.org,2002:str> hostname: eA==}",
     ] {
         assert_secret_configured(&format!("{SECRET_HEAD}data: {data}\n"));
     }

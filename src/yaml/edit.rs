@@ -283,8 +283,14 @@ impl<'a> Editor<'a> {
             while matches!(before(end), Some(b' ' | b'\t')) {
                 end -= 1;
             }
+            // A verbatim tag (`!<tag:yaml.org,2002:str>`) may hold flow indicators.
+            let verbatim = before(end) == Some(b'>');
             let mut token_start = end;
-            while before(token_start).is_some_and(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'[' | b',')) {
+            while !(verbatim && self.from(token_start).starts_with("!<"))
+                && before(token_start).is_some_and(|b| {
+                    !matches!(b, b' ' | b'\t' | b'\n' | b'\r') && (verbatim || !matches!(b, b'{' | b'[' | b','))
+                })
+            {
                 token_start -= 1;
             }
             let token = self.slice(token_start, end);
