@@ -506,3 +506,24 @@ fn an_item_named_through_a_tagged_key_is_removed() {
         assert_spelled_like_plain(DRYCC_BUILDER, &spelled, "off-cluster");
     }
 }
+
+#[test]
+fn removing_or_replacing_a_node_whose_anchor_is_used_again_is_refused_at_the_anchor() {
+    // A duplicate item removed, and a `valueFrom` replaced by `value`, took
+    // the anchor a later alias names: the output did not read back.
+    for (env, line) in [
+        (
+            "        - name: DEIS_REGISTRY_LOCATION\n          value: on-cluster\n        - name: DEIS_REGISTRY_LOCATION\n          \
+             value: &v stale\n        - name: OTHER\n          value: *v\n",
+            16,
+        ),
+        (
+            "        - name: DEIS_REGISTRY_LOCATION\n          valueFrom: &v {configMapKeyRef: {name: c, key: k}}\n        - \
+             name: OTHER\n          valueFrom: *v\n",
+            14,
+        ),
+    ] {
+        let e = run(&builder(env), "off-cluster").expect_err(env);
+        assert!(e.contains(&format!("line {line}:")) && e.contains("anchored (&) here"), "{e}");
+    }
+}

@@ -112,9 +112,19 @@ impl<'a> Editor<'a> {
         }
         let original = self.text;
         let journal = std::mem::take(&mut self.journal);
+        let cuts: Vec<(usize, usize)> = self
+            .splices
+            .iter()
+            .filter(|s| s.start < s.end)
+            .map(|s| (s.start, s.end))
+            .collect();
         let pieces = self.splice();
         let text = pieces.concat();
-        let edited = journal::Edited { original, text: &text };
+        let edited = journal::Edited {
+            original,
+            text: &text,
+            cuts: &cuts,
+        };
         let refused = |r: journal::Refusal| EditError {
             message: r.message,
             line: r.line,

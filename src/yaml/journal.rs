@@ -175,7 +175,11 @@ impl Index {
     fn build(root: &Node<'_>, features: Features, targets: &Targets, key_targets: &Targets) -> Index {
         let mut aliased = HashSet::new();
         if features.aliases || features.deep {
-            collect_aliases(root, &mut aliased, 0);
+            each_node(root, 0, &mut |node| {
+                if let Node::Alias(a) = node {
+                    aliased.insert(a.id);
+                }
+            });
         }
         let mut index = Index {
             places: HashMap::new(),
@@ -231,12 +235,7 @@ impl Walk<'_, '_> {
         if depth > 256 {
             return;
         }
-        let anchor = match node {
-            Node::Scalar(s) => s.anchor,
-            Node::Mapping(m) => m.anchor,
-            Node::Sequence(s) => s.anchor,
-            Node::Alias(_) => 0,
-        };
+        let anchor = node.anchor();
         let shared = shared.or((anchor != 0 && self.aliased.contains(&anchor)).then_some(node.loc().line));
         let at = At::of(node);
         if self.targets.contains(&at) {
@@ -320,21 +319,46 @@ impl Index {
     }
 }
 
-fn collect_aliases(node: &Node<'_>, out: &mut HashSet<AnchorId>, depth: usize) {
-    if depth > 256 {
+/// Each node of the tree at `node`, in the order of the text.
+fn each_node<'n, 'a>(node: &'n Node<'a>, depth: usize, f: &mut impl FnMut(&'n Node<'a>)) {
+    f(node);
+    if depth > tree::MAX_WALK_DEPTH {
         return;
     }
     match node {
-        Node::Alias(a) => {
-            out.insert(a.id);
-        }
         Node::Mapping(m) => m.entries.iter().for_each(|e| {
-            collect_aliases(&e.key, out, depth + 1);
-            collect_aliases(&e.value, out, depth + 1);
+            each_node(&e.key, depth + 1, f);
+            each_node(&e.value, depth + 1, f);
         }),
-        Node::Sequence(s) => s.items.iter().for_each(|i| collect_aliases(i, out, depth + 1)),
-        Node::Scalar(_) => {}
+        Node::Sequence(s) => s.items.iter().for_each(|i| each_node(i, depth + 1, f)),
+        _ => {}
     }
+}
+
+/// Where a splice that replaces or removes text (`cuts`, ranges of the
+/// original) takes away a node whose anchor (`&a`) an alias (`*a`) outside
+/// every cut still names: that alias would lose its node, or read the new one.
+fn cut_anchor(root: &Node<'_>, cuts: &[(usize, usize)]) -> Option<Refusal> {
+    let inside = |pos: usize| cuts.iter().any(|&(start, end)| start <= pos && pos < end);
+    // An alias names the latest node anchored with its name before it.
+    let mut latest = HashMap::new();
+    let mut found = None;
+    each_node(root, 0, &mut |node| match node {
+        Node::Alias(a) if found.is_none() && !inside(a.loc().start) => {
+            found = latest.get(&a.id).copied().filter(|loc: &tree::Loc| inside(loc.start));
+        }
+        node if node.anchor() != 0 => {
+            latest.insert(node.anchor(), node.loc());
+        }
+        _ => {}
+    });
+    found.map(|loc| {
+        refuse(
+            loc.line,
+            "an edit replaces or removes the node anchored (&) here, which an alias (*) after it still names; \
+             write the aliased copies out in full instead",
+        )
+    })
 }
 
 fn get_mut<'j>(json: &'j mut Json, path: &[Seg]) -> Option<&'j mut Json> {
@@ -639,11 +663,13 @@ fn line_on_path(root: &Node<'_>, path: &[Seg]) -> usize {
     line
 }
 
-/// A document's text before and after its splices.
+/// A document's text before and after its splices, and the ranges of the
+/// original that the splices replace or remove.
 #[derive(Debug, Clone, Copy)]
 pub struct Edited<'t> {
     pub original: &'t str,
     pub text: &'t str,
+    pub cuts: &'t [(usize, usize)],
 }
 
 /// Check that the edited text means `original` with `journal` applied.
@@ -682,6 +708,11 @@ pub fn check_tree(root: &Node<'_>, features: Features, edited: Edited<'_>, journ
     for op in journal {
         apply_op(&mut want, root, &index, op, 0)?;
     }
+    read_back(root, edited, &want).map_err(|refusal| cut_anchor(root, edited.cuts).unwrap_or(refusal))
+}
+
+/// What the edited text decodes to, if it is `want`.
+fn read_back(root: &Node<'_>, edited: Edited<'_>, want: &Json) -> Result<Json, Refusal> {
     let first_line = root.loc().line;
     let Some((got, doubled)) = reads_as(edited.text) else {
         return Err(refuse(
@@ -709,11 +740,11 @@ pub fn check_tree(root: &Node<'_>, features: Features, edited: Edited<'_>, journ
     }
     // Equal is the rule: only a refusal needs the path of the difference
     // (whose walk clones every key on the way).
-    if want == got {
+    if *want == got {
         return Ok(got);
     }
     let mut path = Vec::new();
-    first_difference(&want, &got, &mut path);
+    first_difference(want, &got, &mut path);
     Err(refuse(
         line_on_path(root, &path),
         format!(

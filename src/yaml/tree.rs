@@ -145,6 +145,16 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The parser's id of the anchor defined on this node, 0 for none.
+    pub fn anchor(&self) -> AnchorId {
+        match self {
+            Node::Scalar(s) => s.anchor,
+            Node::Mapping(m) => m.anchor,
+            Node::Sequence(s) => s.anchor,
+            Node::Alias(_) => 0,
+        }
+    }
+
     /// The text of a scalar node (or of the scalar an alias names),
     /// whatever its style.
     pub fn as_str(&self) -> Option<&str> {

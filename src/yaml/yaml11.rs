@@ -240,14 +240,8 @@ fn go_json_string(bytes: &[u8]) -> String {
 
 /// Record every anchored node by its id; returns the number of nodes.
 fn collect_anchors<'n, 'a>(node: &'n Node<'a>, anchors: &mut HashMap<AnchorId, &'n Node<'a>>, depth: usize) -> usize {
-    let anchor = match node {
-        Node::Scalar(s) => s.anchor,
-        Node::Mapping(m) => m.anchor,
-        Node::Sequence(s) => s.anchor,
-        Node::Alias(_) => 0,
-    };
-    if anchor != 0 {
-        anchors.insert(anchor, node);
+    if node.anchor() != 0 {
+        anchors.insert(node.anchor(), node);
     }
     if depth > MAX_DEPTH {
         return 1;
