@@ -508,6 +508,22 @@ fn an_item_named_through_a_tagged_key_is_removed() {
 }
 
 #[test]
+fn keys_written_as_aliases_of_scalars_are_the_keys_they_name() {
+    // `*d :` where `&d data` went unfound: the edit was refused as reaching
+    // through an alias.
+    assert_secret_configured(&format!(
+        "{SECRET_HEAD}  labels: {{x: &d data}}\n*d : {{foo: YmFy, hostname: eA==}}\n"
+    ));
+    let env = |name: &str, first: &str| {
+        builder(&format!(
+            "        - {first}: OTHER\n          value: x\n        - {name} : DEIS_REGISTRY_LOCATION\n          value: \
+             on-cluster\n"
+        ))
+    };
+    assert_spelled_like_plain(&env("name", "name"), &env("*n", "&n name"), "off-cluster");
+}
+
+#[test]
 fn removing_or_replacing_a_node_whose_anchor_is_used_again_is_refused_at_the_anchor() {
     // A duplicate item removed, and a `valueFrom` replaced by `value`, took
     // the anchor a later alias names: the output did not read back.

@@ -265,8 +265,8 @@ impl Walk<'_, '_> {
             Node::Mapping(map) => {
                 for entry in &map.entries {
                     // What a merge key brings in has no path of its own here;
-                    // neither has a key Kubernetes cannot name.
-                    if yaml11::is_merge_key(&entry.key) || !matches!(entry.key, Node::Scalar(_)) {
+                    // neither has a key Kubernetes cannot name (a collection).
+                    if yaml11::is_merge_key(&entry.key) || !matches!(entry.key, Node::Scalar(_) | Node::Alias(_)) {
                         continue;
                     }
                     let key_at = At::of(&entry.key);
