@@ -115,6 +115,25 @@ fn tags_that_do_not_fit_the_new_value_are_dropped() {
 }
 
 #[test]
+fn a_tag_on_a_line_before_its_value_is_dropped_with_it() {
+    // `!!binary` stayed, on `off-cluster`: the output did not read back.
+    for value in [
+        "&a !!binary\n            b24tY2x1c3Rlcg==",
+        "!!int # c\n\n            # d\n            5",
+    ] {
+        assert_builder_configured(&format!(
+            "        - name: DEIS_REGISTRY_LOCATION\n          value: {value}\n"
+        ));
+    }
+    assert_builder_configured(
+        "        - name: DEIS_REGISTRY_LOCATION\n          value:\n            !!binary b24tY2x1c3Rlcg==\n",
+    );
+    assert_builder_configured(
+        "        - ? name\n          : DEIS_REGISTRY_LOCATION\n          ? value\n          : !!int\n            5\n",
+    );
+}
+
+#[test]
 fn tags_that_agree_are_kept() {
     let input = builder("        - name: DEIS_REGISTRY_LOCATION\n          value: !!str on-cluster\n");
     let out = run(&input, "off-cluster").unwrap();

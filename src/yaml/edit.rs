@@ -222,36 +222,54 @@ impl<'a> Editor<'a> {
         self.replace(at, at, text);
     }
 
-    fn scalar_splice(&mut self, node: &Node<'_>, value: &str) {
-        if reads_as_string(node, value) {
-            return;
-        }
-        let Node::Scalar(scalar) = node else {
-            // An alias: the check refuses the edit (it would change the anchor).
-            let loc = node.loc();
-            self.replace(loc.start, loc.end, emit::scalar(value));
+    /// Make the scalar value of `entry` read as `value`, in its style where
+    /// that is safe. Its anchor stays; its tag stays only when it agrees with
+    /// a string (`!!str`, a local `!tag`).
+    fn scalar_splice(&mut self, entry: &Entry<'_>, value: &str) {
+        let Node::Scalar(scalar) = &entry.value else {
             return;
         };
+        if reads_as_string(&entry.value, value) {
+            return;
+        }
         let block = matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded);
         // A block scalar's span starts at its content, after its header line.
-        let content_start = if block {
+        let start = if block {
             self.block_header_start(scalar.loc().start)
                 .unwrap_or(scalar.loc().start)
         } else {
             scalar.loc().start
         };
-        // Properties before the value: an anchor stays, a tag stays only when
-        // it agrees with a string (`!!str`, a local `!tag`).
-        let keep_tag = scalar.tag.as_deref().is_none_or(tag_reads_as_string);
-        let (start, kept) = self.properties_before(content_start, keep_tag);
-        let text = format!("{kept}{}", emit::scalar_like(value, scalar.style));
+        if !scalar.tag.as_deref().is_none_or(tag_reads_as_string) {
+            self.drop_tags(entry.key.loc().end, start);
+        }
         // A block scalar's span ends at the next line: keep that line break.
         let end = if block {
             self.trim_block_end(scalar.loc().end)
         } else {
             scalar.loc().end
         };
-        self.replace(start, end.max(start), text);
+        self.replace(start, end.max(start), emit::scalar_like(value, scalar.style));
+    }
+
+    /// Remove the tags written between a key's end (`from`) and its value
+    /// (`to`), with the blanks after them: on the key's line or on lines of
+    /// their own (`value: !!int`, a comment, then `5`).
+    fn drop_tags(&mut self, from: usize, to: usize) {
+        let mut line_start = from;
+        for line in self.slice(from, to).split_inclusive(['\n', '\r']) {
+            let mut offset = 0;
+            for token in without_comment(line.trim_end_matches(['\n', '\r'])).split([' ', '\t']) {
+                let after = line.get(offset + token.len()..).unwrap_or("");
+                if token.starts_with('!') {
+                    let blanks = after.len() - after.trim_start_matches([' ', '\t']).len();
+                    let start = line_start + offset;
+                    self.replace(start, start + token.len() + blanks, String::new());
+                }
+                offset += token.len() + 1;
+            }
+            line_start += line.len();
+        }
     }
 
     /// The start of the `|`/`>` header of the block scalar whose content
@@ -281,9 +299,8 @@ impl<'a> Editor<'a> {
 
     /// The properties (`&anchor`, `!tag`) written on the same line just
     /// before `pos`, each after white space or a flow indicator (`{!!str a`):
-    /// where the first starts, and the text of those to keep (with a
-    /// trailing space), the tag only when `keep_tag`.
-    fn properties_before(&self, pos: usize, keep_tag: bool) -> (usize, String) {
+    /// where the first starts, and its anchor (with a trailing space).
+    fn properties_before(&self, pos: usize) -> (usize, String) {
         let bytes = self.text.as_bytes();
         let before = |i: usize| i.checked_sub(1).and_then(|i| bytes.get(i)).copied();
         let mut start = pos;
@@ -307,7 +324,7 @@ impl<'a> Editor<'a> {
             if !token.starts_with(['&', '!']) {
                 break;
             }
-            if token.starts_with('&') || keep_tag {
+            if token.starts_with('&') {
                 kept.push(token);
             }
             start = token_start;
@@ -336,7 +353,7 @@ impl<'a> Editor<'a> {
 
     fn set_value(&mut self, entry: &Entry<'_>, value: &Value, in_flow: bool) {
         match (value, &entry.value) {
-            (Value::Str(s), node @ Node::Scalar(_)) if !entry.value.is_null() => self.scalar_splice(node, s),
+            (Value::Str(s), Node::Scalar(_)) if !entry.value.is_null() => self.scalar_splice(entry, s),
             (Value::Map(fields), Node::Mapping(existing)) => {
                 for (k, v) in fields {
                     self.entry_splice(existing, k, v);
@@ -425,7 +442,7 @@ impl<'a> Editor<'a> {
     /// turn `valueFrom: {...}` into `value: "..."` where it stands.
     fn replace_entry(&mut self, entry: &Entry<'_>, key: &str, value: &Value) {
         // The old key's tag goes with it (`!!binary dmFsdWVGcm9t:`); an anchor stays.
-        let (start, kept) = self.properties_before(entry.key.loc().start, false);
+        let (start, kept) = self.properties_before(entry.key.loc().start);
         let key_end = entry.key.loc().end;
         let mut end = entry.value.loc().end.max(key_end);
         if end == key_end {
@@ -491,7 +508,7 @@ impl<'a> Editor<'a> {
     fn record_elements(&mut self, end: usize, spans: impl Iterator<Item = (usize, usize)>) -> usize {
         let close = end.saturating_sub(1);
         if !self.flow_elements.contains_key(&close) {
-            let elements = spans.map(|(s, e)| (self.properties_before(s, false).0, e)).collect();
+            let elements = spans.map(|(s, e)| (self.properties_before(s).0, e)).collect();
             self.flow_elements.insert(close, elements);
         }
         close
@@ -606,7 +623,7 @@ impl<'a> Editor<'a> {
         };
         if seq.flow {
             let close = self.seq_elements(seq);
-            self.remove_flow_element(close, self.properties_before(item.start, false).0);
+            self.remove_flow_element(close, self.properties_before(item.start).0);
             return;
         }
         // From the line of its dash, which may be an earlier line than the
@@ -758,7 +775,7 @@ impl<'a> Editor<'a> {
 
     fn entry_removal(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
         // With the key's own properties (`!!str key:`, `&a key:`).
-        let start = self.properties_before(entry.key.loc().start, false).0;
+        let start = self.properties_before(entry.key.loc().start).0;
         let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {
             let close = self.map_elements(map);
