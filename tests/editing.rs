@@ -527,6 +527,23 @@ fn an_item_named_through_a_tagged_key_is_removed() {
 }
 
 #[test]
+fn an_explicit_key_goes_with_its_question_mark_and_properties() {
+    // `? foo` removed left its `?` (a null key); `? !!binary` then the key
+    // on the next line left the tag.
+    for data in [
+        "\n  ? foo\n  : YmFy\n  hostname: eA==",
+        "\n  ? !!binary\n    Zm9v\n  : YmFy\n  hostname: eA==",
+        " {? foo : YmFy, ? !!str\n    bar : YmF6, hostname: eA==}",
+    ] {
+        assert_secret_configured(&format!("{SECRET_HEAD}data:{data}\n"));
+    }
+    assert_builder_configured(
+        "        - name: DEIS_REGISTRY_LOCATION\n          ? !!str valueFrom\n          : {configMapKeyRef: {name: c, key: \
+         k}}\n",
+    );
+}
+
+#[test]
 fn keys_written_as_aliases_of_scalars_are_the_keys_they_name() {
     // `*d :` where `&d data` went unfound: the edit was refused as reaching
     // through an alias.

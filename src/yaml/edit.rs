@@ -297,29 +297,37 @@ impl<'a> Editor<'a> {
         None
     }
 
-    /// The properties (`&anchor`, `!tag`) written on the same line just
-    /// before `pos`, each after white space or a flow indicator (`{!!str a`):
-    /// where the first starts, and its anchor (with a trailing space).
-    fn properties_before(&self, pos: usize) -> (usize, String) {
+    /// The token that ends before `pos`, blanks (and line breaks, with
+    /// `lines`) aside: its start and end. Tokens end at white space and at
+    /// flow indicators (`{!!str a`), except a verbatim tag's
+    /// (`!<tag:yaml.org,2002:str>`).
+    fn token_before(&self, pos: usize, lines: bool) -> (usize, usize) {
         let bytes = self.text.as_bytes();
         let before = |i: usize| i.checked_sub(1).and_then(|i| bytes.get(i)).copied();
+        let mut end = pos;
+        while matches!(before(end), Some(b' ' | b'\t')) || lines && matches!(before(end), Some(b'\n' | b'\r')) {
+            end -= 1;
+        }
+        let verbatim = before(end) == Some(b'>');
+        let mut start = end;
+        while !(verbatim && self.from(start).starts_with("!<"))
+            && before(start).is_some_and(|b| {
+                !matches!(b, b' ' | b'\t' | b'\n' | b'\r') && (verbatim || !matches!(b, b'{' | b'[' | b','))
+            })
+        {
+            start -= 1;
+        }
+        (start, end)
+    }
+
+    /// The properties (`&anchor`, `!tag`) written on the same line just
+    /// before `pos`: where the first starts, and its anchor (with a
+    /// trailing space).
+    fn properties_before(&self, pos: usize) -> (usize, String) {
         let mut start = pos;
         let mut kept = Vec::new();
         loop {
-            let mut end = start;
-            while matches!(before(end), Some(b' ' | b'\t')) {
-                end -= 1;
-            }
-            // A verbatim tag (`!<tag:yaml.org,2002:str>`) may hold flow indicators.
-            let verbatim = before(end) == Some(b'>');
-            let mut token_start = end;
-            while !(verbatim && self.from(token_start).starts_with("!<"))
-                && before(token_start).is_some_and(|b| {
-                    !matches!(b, b' ' | b'\t' | b'\n' | b'\r') && (verbatim || !matches!(b, b'{' | b'[' | b','))
-                })
-            {
-                token_start -= 1;
-            }
+            let (token_start, end) = self.token_before(start, false);
             let token = self.slice(token_start, end);
             if !token.starts_with(['&', '!']) {
                 break;
@@ -331,6 +339,22 @@ impl<'a> Editor<'a> {
         }
         let kept: String = kept.iter().rev().map(|t| format!("{t} ")).collect();
         (start, kept)
+    }
+
+    /// Where the entry whose key starts at `key` starts: at the key's
+    /// properties, or at the `?` of an explicit key (`? !!binary` then the
+    /// key on the next line: only properties stand between them).
+    fn entry_start(&self, key: usize) -> usize {
+        let properties = self.properties_before(key).0;
+        let mut at = properties;
+        loop {
+            let (start, end) = self.token_before(at, true);
+            match self.slice(start, end) {
+                "?" => return start,
+                token if token.starts_with(['&', '!']) => at = start,
+                _ => return properties,
+            }
+        }
     }
 
     /// Make `map[key]` be `value`. Mappings are merged key by key so that
@@ -441,8 +465,10 @@ impl<'a> Editor<'a> {
     /// Replace a whole entry (key and value) by `key: value` in place: used to
     /// turn `valueFrom: {...}` into `value: "..."` where it stands.
     fn replace_entry(&mut self, entry: &Entry<'_>, key: &str, value: &Value) {
-        // The old key's tag goes with it (`!!binary dmFsdWVGcm9t:`); an anchor stays.
-        let (start, kept) = self.properties_before(entry.key.loc().start);
+        // The old key's tag goes with it (`!!binary dmFsdWVGcm9t:`), and its
+        // `?`; an anchor on its line stays.
+        let kept = self.properties_before(entry.key.loc().start).1;
+        let start = self.entry_start(entry.key.loc().start);
         let key_end = entry.key.loc().end;
         let mut end = entry.value.loc().end.max(key_end);
         if end == key_end {
@@ -504,11 +530,11 @@ impl<'a> Editor<'a> {
     }
 
     /// Record the elements (start, end) of the flow collection that ends at
-    /// `end`, each from its first node's properties (`!!str a: b`).
+    /// `end`, each from its first node's properties (`!!str a: b`) or `?`.
     fn record_elements(&mut self, end: usize, spans: impl Iterator<Item = (usize, usize)>) -> usize {
         let close = end.saturating_sub(1);
         if !self.flow_elements.contains_key(&close) {
-            let elements = spans.map(|(s, e)| (self.properties_before(s).0, e)).collect();
+            let elements = spans.map(|(s, e)| (self.entry_start(s), e)).collect();
             self.flow_elements.insert(close, elements);
         }
         close
@@ -623,7 +649,7 @@ impl<'a> Editor<'a> {
         };
         if seq.flow {
             let close = self.seq_elements(seq);
-            self.remove_flow_element(close, self.properties_before(item.start).0);
+            self.remove_flow_element(close, self.entry_start(item.start));
             return;
         }
         // From the line of its dash, which may be an earlier line than the
@@ -774,8 +800,8 @@ impl<'a> Editor<'a> {
     }
 
     fn entry_removal(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
-        // With the key's own properties (`!!str key:`, `&a key:`).
-        let start = self.properties_before(entry.key.loc().start).0;
+        // With the key's own properties (`!!str key:`, `&a key:`) and `?`.
+        let start = self.entry_start(entry.key.loc().start);
         let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {
             let close = self.map_elements(map);
