@@ -877,21 +877,15 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
     (text.len() - content.len(), content.starts_with('-'))
 }
 
-/// The node at a path of the decoded document, found in the tree: the last
-/// explicit entry of each key (as the decoder reads duplicates), items by
-/// position. What the path cannot reach in the text (through an alias, or a
+/// The node at a path of the decoded document, found in the tree (see
+/// [`child`]). What the path cannot reach in the text (through an alias, or a
 /// key that only a merge key supplies) is refused at the nearest line: an
 /// edit there would change other copies, or nothing. The meaning check of
 /// [`Editor::apply_decoded`] verifies whatever is then spliced.
 pub fn locate<'n, 'a>(root: &'n Node<'a>, path: &[Seg]) -> Result<&'n Node<'a>, EditError> {
     let mut node = root;
     for seg in path {
-        let next = match (node, seg) {
-            (Node::Mapping(m), Seg::Key(k)) => m.get(k),
-            (Node::Sequence(s), Seg::Index(i)) => s.items.get(*i),
-            _ => None,
-        };
-        node = next.ok_or_else(|| EditError {
+        node = child(node, seg).ok_or_else(|| EditError {
             message: match node {
                 Node::Alias(_) => "the place to edit is reached through an alias (*): an edit there would change \
                                    every copy; write the aliased part out in full instead"
@@ -915,10 +909,22 @@ pub fn locate<'n, 'a>(root: &'n Node<'a>, path: &[Seg]) -> Result<&'n Node<'a>, 
 
 /// The line of the deepest node on `path` that the text holds.
 pub fn line_of(root: &Node<'_>, path: &[Seg]) -> usize {
-    (0..=path.len())
-        .rev()
-        .find_map(|n| path.get(..n).and_then(|p| locate(root, p).ok()))
-        .map_or(1, |n| n.loc().line)
+    let mut node = root;
+    for seg in path {
+        let Some(next) = child(node, seg) else { break };
+        node = next;
+    }
+    node.loc().line
+}
+
+/// The child of `node` at `seg` in the text: the last entry whose key
+/// decodes to it (as the decoder reads duplicates), or an item.
+fn child<'n, 'a>(node: &'n Node<'a>, seg: &Seg) -> Option<&'n Node<'a>> {
+    match (node, seg) {
+        (Node::Mapping(m), Seg::Key(k)) => m.get(k),
+        (Node::Sequence(s), Seg::Index(i)) => s.items.get(*i),
+        _ => None,
+    }
 }
 
 /// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.

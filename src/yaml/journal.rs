@@ -642,27 +642,6 @@ fn first_difference(want: &Json, got: &Json, path: &mut Vec<Seg>) -> bool {
     }
 }
 
-/// The line of the deepest node of the original document on `path`.
-fn line_on_path(root: &Node<'_>, path: &[Seg]) -> usize {
-    let mut node = root;
-    let mut line = root.loc().line;
-    for seg in path {
-        let next = match (node, seg) {
-            (Node::Mapping(m), Seg::Key(k)) => m.get(k),
-            (Node::Sequence(s), Seg::Index(i)) => s.items.get(*i),
-            _ => None,
-        };
-        match next {
-            Some(n) => {
-                node = n;
-                line = n.loc().line;
-            }
-            None => break,
-        }
-    }
-    line
-}
-
 /// A document's text before and after its splices, and the ranges of the
 /// original that the splices replace or remove.
 #[derive(Debug, Clone, Copy)]
@@ -746,7 +725,7 @@ fn read_back(root: &Node<'_>, edited: Edited<'_>, want: &Json) -> Result<Json, R
     let mut path = Vec::new();
     first_difference(want, &got, &mut path);
     Err(refuse(
-        line_on_path(root, &path),
+        super::edit::line_of(root, &path),
         format!(
             "cannot edit {} safely: the edited text would not mean what was intended there (an alias, merge \
              key, tag or unusual layout is in the way); write it in plain block style without anchors, merge \

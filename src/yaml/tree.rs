@@ -58,7 +58,6 @@ impl Span {
 pub struct Scalar<'a> {
     pub value: Cow<'a, str>,
     pub style: ScalarStyle,
-    pub tagged: bool,
     /// The resolved tag (`tag:yaml.org,2002:str`, `!local`), if any.
     pub tag: Option<Box<str>>,
     /// The parser's id of the anchor defined on this node, 0 for none.
@@ -186,7 +185,7 @@ impl<'a> Node<'a> {
 
     /// A plain, untagged scalar that YAML 1.1 reads as null (`~`, `null`, empty).
     pub fn is_null(&self) -> bool {
-        matches!(self.as_scalar(), Some(s) if s.style == ScalarStyle::Plain && !s.tagged
+        matches!(self.as_scalar(), Some(s) if s.style == ScalarStyle::Plain && s.tag.is_none()
             && matches!(&*s.value, "" | "~" | "null" | "Null" | "NULL"))
     }
 
@@ -359,7 +358,6 @@ impl<'a> Builder<'a> {
                 let scalar = Scalar {
                     value,
                     style,
-                    tagged: tag.is_some(),
                     tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix()).into_boxed_str()),
                     anchor: anchor as AnchorId,
                     span: Span::of(loc),
