@@ -500,10 +500,17 @@ fn a_tagged_key_of_a_flow_mapping_is_removed_with_its_tag_and_keeps_its_neighbou
     ] {
         assert_secret_configured(&format!("{SECRET_HEAD}data: {data}\n"));
     }
-    // A duplicate item of a flow list, written with a tag.
+    // A duplicate item of a flow list, written with a tag (on the line
+    // before it too), and keys whose tags stand on the line before them.
     assert_builder_configured(
         "          [!!map {name: DEIS_REGISTRY_LOCATION, value: a}, !!map {name: DEIS_REGISTRY_LOCATION, value: b}]\n",
     );
+    assert_builder_configured(
+        "          [{name: DEIS_REGISTRY_LOCATION, value: a}, &d !!map\n           {name: DEIS_REGISTRY_LOCATION}]\n",
+    );
+    assert_secret_configured(&format!(
+        "{SECRET_HEAD}data: {{hostname: eA==, !!binary\n  Zm9v: YmFy, &b\n  !!str bar: YmF6}}\n"
+    ));
 }
 
 const DRYCC_BUILDER: &str =

@@ -341,16 +341,18 @@ impl<'a> Editor<'a> {
         (start, kept)
     }
 
-    /// Where the entry whose key starts at `key` starts: at the key's
-    /// properties, or at the `?` of an explicit key (`? !!binary` then the
-    /// key on the next line: only properties stand between them).
-    fn entry_start(&self, key: usize) -> usize {
-        let properties = self.properties_before(key).0;
+    /// Where the entry or flow element whose first node starts at `node`
+    /// starts: at the node's properties, those on the lines above too after
+    /// an explicit key's `?` or a flow indicator (only properties stand
+    /// between them and the node), and at that `?`.
+    fn entry_start(&self, node: usize) -> usize {
+        let properties = self.properties_before(node).0;
         let mut at = properties;
         loop {
             let (start, end) = self.token_before(at, true);
             match self.slice(start, end) {
                 "?" => return start,
+                "" if self.slice(0, start).ends_with(['{', '[', ',']) => return at,
                 token if token.starts_with(['&', '!']) => at = start,
                 _ => return properties,
             }
