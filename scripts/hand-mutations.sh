@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Apply each hand-written mutation in tests/mutations/*.patch to a scratch copy
 # of the tree, run every test suite on it, and require that MORE THAN ONE suite
-# fails. These are the five mutations issue 8 named as caught by at most one
-# suite (a ClusterRoleBinding subject hard-coded to `deis`, a stale
-# `stringData` kept, ECR keys swapped, DEIS_REGISTRY_SECRET_PREFIX dropped, init
-# containers skipped). A suite is one test target: the unit tests (`--lib`) or
+# fails. These are five defects that one suite alone once caught (a
+# ClusterRoleBinding subject hard-coded to `deis`, a stale `stringData` kept,
+# ECR keys swapped, DEIS_REGISTRY_SECRET_PREFIX dropped, init containers
+# skipped). A suite is one test target: the unit tests (`--lib`) or
 # one file of tests/.
 #
 # The copy lives in target/hand-mutations/ (the checkout itself is never

@@ -21,7 +21,8 @@ fi
 if ! works "$built"; then
   if command -v cargo >/dev/null 2>&1 && [ -f "$dir/Cargo.toml" ]; then
     echo "workflow-registry: building with cargo (a minute or two)..."
-    (cd "$dir" && cargo build --release --locked)
+    # --target-dir: where $built is looked for, whatever CARGO_TARGET_DIR says.
+    (cd "$dir" && cargo build --release --locked --target-dir "$dir/target")
   else
     echo "workflow-registry: no prebuilt binary in $dir/bin and no cargo to build one." >&2
     echo "  Install a release archive for your platform, or install Rust (https://rustup.rs) and run" >&2

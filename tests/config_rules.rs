@@ -1,11 +1,11 @@
 //! Every validation rule, suggestion, normalisation and warning of the
-//! configuration (SPEC 1.2, issue 3), one case each.
+//! configuration (docs/configuration.md), one case each.
 
 mod common;
 
 use std::path::Path;
 
-use workflow_registry::config::{self, params, Location, Settings, Warning};
+use workflow_registry::config::{self, file, FileKind, Location, Settings, Warning};
 
 fn validate(env: &[(&str, &str)]) -> Result<(Settings, Vec<Warning>), config::Problems> {
     let lookup = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
@@ -60,10 +60,7 @@ fn with<'a>(base: &[(&'a str, &'a str)], more: &[(&'a str, &'a str)]) -> Vec<(&'
 fn location_must_be_known_with_suggestions() {
     assert_has(
         &problems(&[("REGISTRY_LOCATION", "gcs")]),
-        &[
-            "REGISTRY_LOCATION (params: registry_location), from env REGISTRY_LOCATION: found \"gcs\"",
-            "did you mean \"gcr\"?",
-        ],
+        &["env REGISTRY_LOCATION: found \"gcs\"", "did you mean \"gcr\"?"],
     );
     assert_has(&problems(&[("REGISTRY_LOCATION", "GCR")]), &["did you mean \"gcr\"?"]);
     assert_has(
@@ -133,7 +130,13 @@ fn hostnames_are_normalised_with_a_warning() {
         &w.iter().map(ToString::to_string).collect::<String>(),
         &["\"https://myregistry.azurecr.io/\" was normalised to \"myregistry.azurecr.io\""],
     );
-    for hub in ["docker.io", "index.docker.io", "https://index.docker.io/v1/"] {
+    for hub in [
+        "docker.io",
+        "index.docker.io",
+        "https://index.docker.io/v1/",
+        "DOCKER.IO",
+        "Registry-1.Docker.IO",
+    ] {
         let (s, w) = validate(&with(
             &OFF,
             &[("REGISTRY_HOSTNAME", hub), ("REGISTRY_ORGANIZATION", "myorg")],
@@ -177,7 +180,11 @@ fn whitespace_and_newlines_are_trimmed_with_a_warning() {
 
 #[test]
 fn off_cluster_warnings() {
-    let w = warnings(&OFF);
+    let settings = validate(&OFF).unwrap().0;
+    let w: String = config::check_warnings(&settings)
+        .iter()
+        .map(|w| format!("{w}\n"))
+        .collect();
     assert_has(
         &w,
         &[
@@ -204,7 +211,7 @@ fn ecr_rules() {
     );
     assert_has(
         &problems(&with(&ECR, &[("ECR_REGION", "us-west")])),
-        &["ECR_REGION (params: ecr.region), from env ECR_REGION: found \"us-west\", expected an AWS region"],
+        &["env ECR_REGION: found \"us-west\", expected an AWS region"],
     );
     assert_has(
         &problems(&with(&ECR, &[("ECR_ACCESS_KEY", "AKIAIOSFODNN7EXAMPLE")])),
@@ -331,28 +338,149 @@ fn token_refresh_time_rules_and_warnings() {
     assert_has(
         &problems(&ecr("0")),
         &[
-            "DEIS_TOKEN_REFRESH_TIME",
-            "expected a positive whole number of minutes (below 720)",
+            "env DEIS_TOKEN_REFRESH_TIME: found \"0\"",
+            "expected a positive whole number of minutes (below 720",
         ],
     );
     assert_has(&problems(&ecr("ten")), &["found \"ten\""]);
+    assert_has(&problems(&ecr("-5")), &["found \"-5\""]);
+    // At or above the token's lifetime: refused, as the filter refuses it.
     assert_has(
-        &warnings(&ecr("720")),
-        &["720 minutes is not below the token lifetime (720 minutes)"],
+        &problems(&ecr("720")),
+        &["720 minutes is not below the 720-minute lifetime of ecr tokens"],
     );
-    assert!(!warnings(&ecr("600")).contains("lifetime"));
-    let gcr = vec![
-        ("REGISTRY_LOCATION", "gcr"),
-        ("GCR_KEY_JSON", common::GCR_KEY),
-        ("DEIS_TOKEN_REFRESH_TIME", "90"),
-    ];
-    assert_has(&warnings(&gcr), &["not below the token lifetime (60 minutes)"]);
+    let gcr = |t: &'static str| {
+        vec![
+            ("REGISTRY_LOCATION", "gcr"),
+            ("GCR_KEY_JSON", common::GCR_KEY),
+            ("DEIS_TOKEN_REFRESH_TIME", t),
+        ]
+    };
+    assert_has(
+        &problems(&gcr("60")),
+        &["not below the 60-minute lifetime of gcr tokens"],
+    );
+    assert!(validate(&gcr("59")).is_ok());
+    assert!(validate(&ecr("600")).is_ok());
     assert_has(
         &warnings(&with(&OFF, &[("DEIS_TOKEN_REFRESH_TIME", "30")])),
         &["is ignored: off-cluster has no token refresher"],
     );
-    // A refresh time with a stock refresher image is refused by the transform,
-    // which knows the image the output runs (tests/chart.rs, transform::refresher).
+}
+
+/// A configured stock refresher image (any tag, Docker Hub however
+/// written, hosts in any case) panics on a refresh time: refused from
+/// every source, naming where the time was set.
+#[test]
+fn a_refresh_time_with_a_configured_stock_refresher_is_refused() {
+    for image in [
+        "quay.io/deis/registry-token-refresher:v1.1.3",
+        "Quay.IO/deis/registry-token-refresher:canary",
+        "index.docker.io/hephy/registry-token-refresher:v1.2.2",
+        "DOCKER.IO/hephy/registry-token-refresher:latest",
+        "hephy/registry-token-refresher",
+    ] {
+        let env = [
+            ("REGISTRY_LOCATION", "ecr"),
+            ("DEIS_TOKEN_REFRESH_TIME", "30"),
+            ("REGISTRY_TOKEN_REFRESHER_IMAGE", image),
+        ];
+        assert_has(
+            &problems(&env),
+            &[
+                "env DEIS_TOKEN_REFRESH_TIME: \"30\" cannot work with the configured refresher image",
+                "(from env REGISTRY_TOKEN_REFRESHER_IMAGE)",
+            ],
+        );
+    }
+    // From the params file, both the time and the image (Helm Classic's).
+    let p = file::parse(
+        FileKind::Params,
+        "registry_location = \"ecr\"\n[registry_token_refresher]\norg = \"deis\"\ndockerTag = \"v1.1.3\"\ntokenRefreshTime = 30\n",
+    )
+    .unwrap();
+    let e = config::validate(&resolve_files(&[], vec![p])).unwrap_err().to_string();
+    assert!(
+        e.contains("params file registry_token_refresher.tokenRefreshTime: \"30\" cannot work with the configured refresher image quay.io/deis/registry-token-refresher:v1.1.3 (from params file registry_token_refresher.org, registry_token_refresher.dockerTag)"),
+        "{e}"
+    );
+    // Another image: valid, and `check` says what the time needs.
+    let fixed = [
+        ("REGISTRY_LOCATION", "ecr"),
+        ("DEIS_TOKEN_REFRESH_TIME", "30"),
+        (
+            "REGISTRY_TOKEN_REFRESHER_IMAGE",
+            "registry.example.com/me/registry-token-refresher:fixed",
+        ),
+    ];
+    let (settings, _) = validate(&fixed).unwrap();
+    assert_has(
+        &config::check_warnings(&settings)
+            .iter()
+            .map(|w| format!("{w}\n"))
+            .collect::<String>(),
+        &["30 is set for registry.example.com/me/registry-token-refresher:fixed: every published refresher"],
+    );
+    let (settings, _) = validate(&fixed[..2]).unwrap();
+    assert_has(
+        &config::check_warnings(&settings)
+            .iter()
+            .map(|w| format!("{w}\n"))
+            .collect::<String>(),
+        &[
+            "no refresher image is configured",
+            "unless the manifest's own refresher is a build that has fixed that",
+        ],
+    );
+    assert!(!config::check_warnings(&validate(&fixed[..1]).unwrap().0)
+        .iter()
+        .any(|w| w.to_string().contains("refresh")));
+}
+
+/// `check` runs the rules the filter runs without a manifest, and names the
+/// key in the file that set a value, never a variable nobody set.
+#[test]
+fn check_refuses_what_the_filter_refuses_naming_the_values_key() {
+    let dir = common::scratch("check-refresh");
+    let values = dir.join("values.yaml");
+    let run = |refresh: &str, env: &[(&str, String)]| {
+        std::fs::write(
+            &values,
+            format!(
+                "global: {{registry_location: gcr}}\nregistry-token-refresher: {{token_refresh_time: \"{refresh}\"}}\n"
+            ),
+        )
+        .unwrap();
+        let mut env = env.to_vec();
+        env.push(("GCR_KEY_JSON", common::GCR_KEY.to_owned()));
+        common::run(common::binary(&env).arg("check").arg("--values").arg(&values), "")
+    };
+    let out = run("90", &[]);
+    let stderr = common::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("  - values file registry-token-refresher.token_refresh_time: 90 minutes is not below the 60-minute lifetime of gcr tokens"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("DEIS_TOKEN_REFRESH_TIME"), "{stderr}");
+    let out = run(
+        "30",
+        &[(
+            "REGISTRY_TOKEN_REFRESHER_IMAGE",
+            "hephy/registry-token-refresher:canary".into(),
+        )],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::text(&out.stderr)
+            .contains("values file registry-token-refresher.token_refresh_time: \"30\" cannot work"),
+        "{}",
+        common::text(&out.stderr)
+    );
+    let out = run("30", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
+    assert!(common::text(&out.stderr).contains("no refresher image is configured"));
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -364,7 +492,11 @@ fn prefix_and_image_rules() {
         ..Default::default()
     };
     let e = config::validate(&config::resolve(&inputs)).unwrap_err();
-    assert!(e.to_string().contains("--secret-prefix (params: registry_token_refresher.secretPrefix), from flag --secret-prefix: found \"Private_Registry\""), "{e}");
+    assert!(
+        e.to_string()
+            .contains("flag --secret-prefix: found \"Private_Registry\""),
+        "{e}"
+    );
     assert_has(
         &problems(&[("REGISTRY_TOKEN_REFRESHER_IMAGE", "quay.io/x:")]),
         &["expected an image reference"],
@@ -374,7 +506,7 @@ fn prefix_and_image_rules() {
 #[test]
 fn params_file_with_env_and_flag_precedence() {
     let path = common::root().join("testdata/params/generate_params.toml");
-    let p = params::load(&path).unwrap();
+    let p = file::load(FileKind::Params, &path).unwrap();
     let env = |name: &str| (name == "REGISTRY_PASSWORD").then(|| "from-env".to_string());
     let inputs = config::Inputs {
         env: Some(&env),
@@ -400,7 +532,7 @@ fn params_file_with_env_and_flag_precedence() {
         ..Default::default()
     };
     assert_eq!(config::resolve(&inputs).value(config::Setting::Location), "on-cluster");
-    let missing = params::load(std::path::Path::new("/nonexistent/params.toml")).unwrap_err();
+    let missing = file::load(FileKind::Params, std::path::Path::new("/nonexistent/params.toml")).unwrap_err();
     assert!(missing[0]
         .to_string()
         .contains("--params: cannot read /nonexistent/params.toml: No such file"));
@@ -418,14 +550,13 @@ fn every_problem_is_reported_at_once() {
     assert_eq!(e.problems.len(), 3, "{e}");
 }
 
-// ---- issue 10: configuration that means what it says ----
+// ---- Configuration that means what it says ----
 
-use workflow_registry::config::values;
 use workflow_registry::plugin::function_config;
 
-/// The real Hephy chart's values file, beside the clone (shared/ in CI).
-fn hephy_values() -> Option<String> {
-    let path = common::root().join("../shared/charts/hephy-workflow-v2.23.0/workflow/values.yaml");
+/// A file of the real charts beside the clone (shared/ in CI).
+fn shared_chart_file(path: &str) -> Option<String> {
+    let path = common::root().join("../shared/charts").join(path);
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(e) if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0") => {
@@ -438,7 +569,11 @@ fn hephy_values() -> Option<String> {
     }
 }
 
-fn resolve_files(env: &[(&str, &str)], files: Vec<params::Params>) -> config::Resolved {
+fn hephy_values() -> Option<String> {
+    shared_chart_file("hephy-workflow-v2.23.0/workflow/values.yaml")
+}
+
+fn resolve_files(env: &[(&str, &str)], files: Vec<config::File>) -> config::Resolved {
     let lookup = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
     config::resolve(&config::Inputs {
         env: Some(&lookup),
@@ -456,7 +591,7 @@ fn the_real_charts_values_file_with_a_location_set() {
     let edited = text.replacen("registry_location: \"on-cluster\"", "registry_location: \"ecr\"", 1);
     assert_ne!(edited, text, "the chart's values still carry the location line");
     std::fs::write(&path, &edited).unwrap();
-    let p = values::load(&path).unwrap_or_else(|e| panic!("{e:?}"));
+    let p = file::load(FileKind::Values, &path).unwrap_or_else(|e| panic!("{e:?}"));
     let r = resolve_files(&[], vec![p]);
     let (settings, warnings) = config::validate(&r).unwrap();
     // What the chart renders from the same values: location ecr, its
@@ -489,34 +624,74 @@ fn the_real_charts_values_file_with_a_location_set() {
         text.replacen("registry_location: \"on-cluster\"", "registry_location: gcr", 1),
     )
     .unwrap();
-    let r = resolve_files(&[], vec![values::load(&path).unwrap()]);
+    let r = resolve_files(&[], vec![file::load(FileKind::Values, &path).unwrap()]);
     let e = config::validate(&r).unwrap_err().to_string();
     assert!(e.contains("values file registry-token-refresher.gcr.key_json: is still Workflow's placeholder `<base64-encoded JSON data>`"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
-fn a_values_file_gives_the_gcr_key_in_base64_and_the_refresher_image() {
+fn a_values_file_gives_the_gcr_key_in_base64() {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(common::GCR_KEY);
-    let p = values::parse(&format!(
-        "global:\n  registry_location: gcr\nregistry-token-refresher:\n  org: myorg\n  docker_tag: v1.2.1\n  gcr:\n    key_json: {b64}\n"
-    ))
+    let p = file::parse(
+        FileKind::Values,
+        &format!("global:\n  registry_location: gcr\nregistry-token-refresher:\n  gcr:\n    key_json: {b64}\n"),
+    )
     .unwrap();
     let (settings, _) = config::validate(&resolve_files(&[], vec![p])).unwrap();
-    assert_eq!(
-        settings.refresher_image.as_deref(),
-        Some("myorg/registry-token-refresher:v1.2.1")
-    );
     match settings.location {
         Location::Gcr { key_json, .. } => assert_eq!(key_json.expose(), common::GCR_KEY),
         other => panic!("{other:?}"),
     }
 }
 
+/// Deis's chart runs `quay.io/{org}/registry-token-refresher:{docker_tag}`,
+/// Hephy's `{org}/registry-token-refresher:{docker_tag}`: a values file that
+/// does not say which chart it is for never determines the image, and no
+/// part of it is filled in from another platform.
+#[test]
+fn a_values_file_never_invents_the_refresher_image() {
+    for refresher in ["org: myorg\n  docker_tag: v1.2.1", "docker_tag: v1.1.3", "org: deis"] {
+        let p = file::parse(
+            FileKind::Values,
+            &format!("global: {{registry_location: ecr}}\nregistry-token-refresher:\n  {refresher}\n"),
+        )
+        .unwrap();
+        assert_eq!(p.get(config::Setting::RefresherImage), None, "{refresher}");
+        let (settings, warnings) = config::validate(&resolve_files(&[], vec![p])).unwrap();
+        assert_eq!(settings.refresher_image, None, "{refresher}");
+        let said: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        assert!(
+            said.iter()
+                .any(|w| w.contains("in the values file is not used: Deis's chart runs quay.io/{org}")),
+            "{said:?}"
+        );
+    }
+    // Helm Classic's template has one registry: both keys give the image,
+    // one alone gives none (with a warning), never a filled-in part.
+    let both = file::parse(
+        FileKind::Params,
+        "[registry_token_refresher]\norg = \"acme\"\ndocker_tag = \"v9\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        both.get(config::Setting::RefresherImage),
+        Some((
+            "quay.io/acme/registry-token-refresher:v9",
+            "registry_token_refresher.org, registry_token_refresher.docker_tag"
+        ))
+    );
+    let one = file::parse(FileKind::Params, "[registry_token_refresher]\ndockerTag = \"v9\"\n").unwrap();
+    assert_eq!(one.get(config::Setting::RefresherImage), None);
+    assert!(one.warnings[0]
+        .to_string()
+        .contains("registry_token_refresher.dockerTag is set without registry_token_refresher.org"));
+}
+
 #[test]
 fn a_blank_value_counts_as_unset_everywhere() {
-    let p = params::parse("[off_cluster_registry]\nhostname = \"quay.io\"\n").unwrap();
+    let p = file::parse(FileKind::Params, "[off_cluster_registry]\nhostname = \"quay.io\"\n").unwrap();
     let r = resolve_files(&[("REGISTRY_HOSTNAME", " \t"), ("REGISTRY_LOCATION", "\n")], vec![p]);
     assert_eq!(
         r.value(config::Setting::Hostname),
@@ -543,8 +718,12 @@ fn a_blank_value_counts_as_unset_everywhere() {
 
 #[test]
 fn config_files_that_disagree_are_reported() {
-    let toml = params::parse("registry_location = \"ecr\"\n[gcr]\nkey_json = \"x\"\n").unwrap();
-    let yaml = values::parse("global: {registry_location: gcr}\n").unwrap();
+    let toml = file::parse(
+        FileKind::Params,
+        "registry_location = \"ecr\"\n[gcr]\nkey_json = \"x\"\n",
+    )
+    .unwrap();
+    let yaml = file::parse(FileKind::Values, "global: {registry_location: gcr}\n").unwrap();
     let e = config::validate(&resolve_files(&[], vec![toml.clone(), yaml.clone()]))
         .unwrap_err()
         .to_string();
@@ -559,14 +738,19 @@ fn config_files_that_disagree_are_reported() {
     assert!(config::validate(&r).is_ok());
     // Agreeing files are fine; a disagreement about a setting the location
     // does not use is no problem.
-    let other =
-        values::parse("global: {registry_location: ecr}\nregistry-token-refresher: {gcr: {key_json: y}}\n").unwrap();
+    let other = file::parse(
+        FileKind::Values,
+        "global: {registry_location: ecr}\nregistry-token-refresher: {gcr: {key_json: y}}\n",
+    )
+    .unwrap();
     assert!(config::validate(&resolve_files(&[], vec![toml, other])).is_ok());
     // Secrets that disagree are named, never shown.
-    let a =
-        params::parse("registry_location = \"ecr\"\n[ecr]\naccesskey = \"AKIAAAAAAAAAAAAAAAAA\"\nsecretkey = \"s1\"\n")
-            .unwrap();
-    let b = values::parse("registry-token-refresher: {ecr: {secretkey: s2}}\n").unwrap();
+    let a = file::parse(
+        FileKind::Params,
+        "registry_location = \"ecr\"\n[ecr]\naccesskey = \"AKIAAAAAAAAAAAAAAAAA\"\nsecretkey = \"s1\"\n",
+    )
+    .unwrap();
+    let b = file::parse(FileKind::Values, "registry-token-refresher: {ecr: {secretkey: s2}}\n").unwrap();
     let e = config::validate(&resolve_files(&[], vec![a, b]))
         .unwrap_err()
         .to_string();
@@ -601,8 +785,11 @@ fn config_objects_are_strict_at_every_depth() {
         );
     }
     assert_has(
-        &function_config_problems(&format!("{WR}spec:\n  registry_locaton: gcr\n")),
-        &["unknown field `registry_locaton` (did you mean `registry_location`?)"],
+        &function_config_problems(&format!("{WR}spec:\n  registry_locaton: gcr\n  namespce: x\n")),
+        &[
+            "unknown key `registry_locaton`; did you mean `registry_location`?",
+            "unknown key `namespce`; did you mean `namespace`?",
+        ],
     );
     assert_has(
         &function_config_problems(&format!(
@@ -638,22 +825,22 @@ fn config_objects_are_strict_at_every_depth() {
 
 #[test]
 fn params_files_are_strict_inside_the_registry_tables() {
-    let e = params::parse("[ecr]\nregoin = \"x\"\n").unwrap_err();
+    let e = file::parse(FileKind::Params, "[ecr]\nregoin = \"x\"\n").unwrap_err();
     assert!(
         e[0].to_string()
             .contains("unknown key `ecr.regoin`; did you mean `region`?"),
         "{}",
         e[0]
     );
-    let e = params::parse("[registry-token-refresher]\ntokenRefreshTime = 30\n").unwrap_err();
+    let e = file::parse(FileKind::Params, "[registry-token-refresher]\ntokenRefreshTime = 30\n").unwrap_err();
     assert!(
         e[0].to_string().contains("did you mean `registry_token_refresher`?"),
         "{}",
         e[0]
     );
     // Workflow's other tables are none of our business.
-    assert!(params::parse("[gcs]\nkey_json = \"x\"\n[registry]\nx = 1\n").is_ok());
-    let e = params::parse("registry_location = 1979-05-27\n").unwrap_err();
+    assert!(file::parse(FileKind::Params, "[gcs]\nkey_json = \"x\"\n[registry]\nx = 1\n").is_ok());
+    let e = file::parse(FileKind::Params, "registry_location = 1979-05-27\n").unwrap_err();
     assert!(
         e[0].to_string().contains("found a date or time (quote the value"),
         "{}",
@@ -695,7 +882,7 @@ fn every_value_that_becomes_a_name_is_checked_as_one() {
         &[
             "REGISTRY_PASSWORD",
             "contains a control character",
-            "REGISTRY_USERNAME (params: off_cluster_registry.username), from env REGISTRY_USERNAME: found \"u\\tv\"",
+            "env REGISTRY_USERNAME: found \"u\\tv\"",
         ],
     );
     assert!(!shown.contains("hunter"), "{shown}");
@@ -963,7 +1150,11 @@ fn objects(k8sjson: &Path, yaml: &str) -> std::collections::BTreeMap<String, ser
 
 #[test]
 fn key_names_from_files_cannot_forge_lines() {
-    let e = params::parse("[ecr]\n\"regoin\\nworkflow-registry: forged\" = \"x\"\n").unwrap_err();
+    let e = file::parse(
+        FileKind::Params,
+        "[ecr]\n\"regoin\\nworkflow-registry: forged\" = \"x\"\n",
+    )
+    .unwrap_err();
     let shown = e[0].to_string();
     assert!(
         !shown.contains('\n') && shown.contains("regoin\\nworkflow-registry"),
@@ -973,11 +1164,179 @@ fn key_names_from_files_cannot_forge_lines() {
     assert!(!shown.contains('\u{1b}'), "{shown}");
 }
 
+// ---- Drycc Workflow's own values through --values ----
+
+fn drycc(yaml: &str) -> Result<config::File, String> {
+    file::parse(FileKind::Values, yaml).map_err(|p| p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+}
+
+const DRYCC_OFF: &str = "registry: {enabled: false}\nbuilder:\n  registry: {enabled: false}\n  registryHost: myregistry.azurecr.io\n  registryUsername: u\n  registryPassword: s3cr3t\n  registryOrganization: org\ncontroller:\n  registry: {enabled: false}\n  registryHost: myregistry.azurecr.io\n  registryUsername: u\n  registryPassword: s3cr3t\n  registrySecretPrefix: acme\n";
+
 #[test]
-fn help_names_the_values_file_key_of_every_setting() {
-    let help = common::text(&common::run(common::binary(&[]).arg("--help"), "").stdout);
-    for (_, key) in values::KEYS {
-        assert!(help.contains(&format!("values: {key}\n")), "{key} missing from --help");
+fn a_drycc_values_file_is_read_by_drycc_keys() {
+    // The README's fully off-cluster example: all three flags off, the seven keys.
+    let f = drycc(DRYCC_OFF).unwrap();
+    assert_eq!(f.kind, FileKind::DryccValues);
+    let (settings, _) = config::validate(&resolve_files(&[], vec![f])).unwrap();
+    match &settings.location {
+        Location::OffCluster {
+            hostname,
+            organization,
+            username,
+            password,
+        } => {
+            assert_eq!(
+                (
+                    hostname.as_str(),
+                    organization.as_str(),
+                    username.as_str(),
+                    password.expose()
+                ),
+                ("myregistry.azurecr.io", "org", "u", "s3cr3t")
+            );
+        }
+        other => panic!("{other:?}"),
     }
-    assert!(help.contains(values::IMAGE_KEY));
+    assert_eq!(settings.secret_prefix.as_deref(), Some("acme"));
+    assert_eq!(
+        settings.source(config::Setting::Location).to_string(),
+        "values file registry.enabled, builder.registry.enabled, controller.registry.enabled"
+    );
+    assert_eq!(
+        settings.source(config::Setting::Hostname).to_string(),
+        "values file builder.registryHost"
+    );
+    // The controller's keys alone do (Drycc's builder keys may be left empty).
+    let f = drycc("registry: {enabled: false}\nbuilder: {registry: {enabled: false}, registryHost: \"\"}\ncontroller: {registry: {enabled: false}, registryHost: h.example.com}\n").unwrap();
+    assert_eq!(
+        f.get(config::Setting::Hostname),
+        Some(("h.example.com", "controller.registryHost"))
+    );
+    // All true or left out is on-cluster; nothing said is nothing set.
+    let f = drycc("registry: {enabled: true}\n").unwrap();
+    assert_eq!(
+        f.get(config::Setting::Location),
+        Some(("on-cluster", "registry.enabled"))
+    );
+    let f = drycc("controller: {registrySecretPrefix: acme}\n").unwrap();
+    assert_eq!(
+        (f.kind, f.get(config::Setting::Location)),
+        (FileKind::DryccValues, None)
+    );
+}
+
+#[test]
+fn drycc_flags_that_disagree_are_refused_naming_them() {
+    // Drycc's documented example: the registry goes, builder and controller stay on-cluster.
+    let e = drycc("builder: {registryHost: h, registryUsername: u, registryPassword: p, registryOrganization: o}\nregistry: {enabled: false}\n").unwrap_err();
+    assert_has(
+        &e,
+        &[
+            "registry.enabled false but builder.registry.enabled, controller.registry.enabled true (or left at the default, true)",
+            "Drycc's documented example (registry.enabled: false with the builder's keys) leaves two of them true",
+        ],
+    );
+    let e = drycc(
+        "registry: {enabled: false}\nbuilder: {registry: {enabled: false}}\ncontroller: {registry: {enabled: true}}\n",
+    )
+    .unwrap_err();
+    assert_has(
+        &e,
+        &["registry.enabled, builder.registry.enabled false but controller.registry.enabled true"],
+    );
+    // The text "false" is true to the chart's templates.
+    let e = drycc("registry: {enabled: \"false\"}\n").unwrap_err();
+    assert_has(&e, &["registry.enabled must be true or false, found \"false\""]);
+}
+
+#[test]
+fn drycc_builder_and_controller_keys_must_agree() {
+    let e = drycc(&DRYCC_OFF.replacen(
+        "registryHost: myregistry.azurecr.io\n",
+        "registryHost: other.example.com\n",
+        1,
+    ))
+    .unwrap_err();
+    assert_has(
+        &e,
+        &["builder.registryHost and controller.registryHost are both set, to different values: they must agree"],
+    );
+    let e = drycc(&DRYCC_OFF.replacen("registryPassword: s3cr3t\n", "registryPassword: other\n", 1)).unwrap_err();
+    assert_has(
+        &e,
+        &["builder.registryPassword and controller.registryPassword are both set"],
+    );
+    assert!(!e.contains("s3cr3t") && !e.contains("other\n"), "{e}");
+}
+
+#[test]
+fn a_values_file_is_one_charts_and_near_misses_are_named() {
+    let e = drycc("global: {registry_location: ecr}\nregistry: {enabled: false}\n").unwrap_err();
+    assert_has(
+        &e,
+        &["such as `global.registry_location`, and of Drycc Workflow's, such as `registry.enabled`: a values file is for one chart"],
+    );
+    let e = drycc("builder: {registryHots: h}\n").unwrap_err();
+    assert_has(
+        &e,
+        &["unknown key `builder.registryHots`: did you mean `builder.registryHost`?"],
+    );
+    let e = drycc("controller: {registrySecretPrefx: acme}\nregistry: {enabled: true}\n").unwrap_err();
+    assert_has(&e, &["did you mean `controller.registrySecretPrefix`?"]);
+}
+
+/// The real Drycc chart's values file: its defaults are on-cluster, the
+/// rest of the file (many other keys in `builder`, `controller`,
+/// `registry`) is none of this tool's business.
+#[test]
+fn the_real_drycc_values_file_reads_as_on_cluster() {
+    let Some(text) = shared_chart_file("drycc-workflow-v1.8.3/workflow/values.yaml") else {
+        return;
+    };
+    let f = drycc(&text).unwrap();
+    assert_eq!(
+        f.get(config::Setting::Location),
+        Some(("on-cluster", "registry.enabled"))
+    );
+    for sub in ["builder", "controller"] {
+        let text = shared_chart_file(&format!("drycc-workflow-v1.8.3/workflow/charts/{sub}/values.yaml"));
+        drycc(&text.unwrap_or_default()).unwrap();
+    }
+}
+
+#[test]
+fn check_refuses_a_namespace_the_filter_refuses() {
+    for var in ["WORKFLOW_REGISTRY_NAMESPACE", "HELM_NAMESPACE"] {
+        let out = common::run(common::binary(&[(var, "Deis_NS".into())]).arg("check"), "");
+        let stderr = common::text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("  - {var}: found \"Deis_NS\", expected a namespace name")),
+            "{stderr}"
+        );
+    }
+    let out = common::run(common::binary(&[("HELM_NAMESPACE", "deis".into())]).arg("check"), "");
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out.stderr));
+}
+
+/// docs/configuration.md shows the settings table as it is: every
+/// variable, flag and key of every setting.
+#[test]
+fn the_configuration_doc_names_every_key_of_the_table() {
+    let doc = common::read(&common::root().join("docs/configuration.md"));
+    for d in config::DEFINITIONS {
+        for name in d
+            .env
+            .iter()
+            .chain(&d.flag)
+            .chain(d.params)
+            .chain(d.values)
+            .chain(d.drycc)
+        {
+            assert!(
+                doc.contains(&format!("`{name}`")),
+                "{name} is not in docs/configuration.md"
+            );
+        }
+    }
 }

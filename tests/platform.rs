@@ -483,3 +483,34 @@ fn two_platforms_in_one_manifest_are_refused_unless_one_is_named() {
         "the Drycc builder is not Deis's: untouched"
     );
 }
+
+#[test]
+fn drycc_gets_docker_hub_by_name_in_a_builder_secret_it_has_or_is_given() {
+    let builder = deployment(
+        "drycc-builder",
+        Some("drycc"),
+        &container(
+            "drycc-builder",
+            "registry.drycc.cc/drycc/builder:canary",
+            &[("DRYCC_REGISTRY_LOCATION", "on-cluster")],
+        ),
+        "",
+    );
+    let mut env = common::location_env("off-cluster");
+    env.retain(|(k, _)| *k != "REGISTRY_HOSTNAME");
+    env.push(("REGISTRY_HOSTNAME", String::new()));
+    let settings = common::settings_from(&env);
+    let host = |input: &str| {
+        let out = transform::run(input, &settings, &ns("drycc")).unwrap_or_else(|e| panic!("{e}\n{input}"));
+        let docs = decoded(&out.text())?;
+        Some(one(&docs, "Secret", "builder-secret")["data"]["registry-host"].clone())
+    };
+    // base64 of "docker.io", as the API server holds it.
+    for input in [
+        builder.clone(),
+        builder.clone() + &secret("builder-secret", Some("drycc")),
+    ] {
+        let Some(host) = host(&input) else { return };
+        assert_eq!(host, Json::from("ZG9ja2VyLmlv"), "{input}");
+    }
+}

@@ -1,4 +1,4 @@
-//! Hostile configuration and a hostile filesystem (issue 11, config side):
+//! Hostile configuration and a hostile filesystem (docs/security.md):
 //! each test runs the attack itself against the built binary.
 
 mod common;
@@ -209,7 +209,7 @@ fn fifos_devices_and_directories_fail_at_once() {
     ];
     let out = run_within(&mut binary(&env), BUILDER, 10);
     assert!(
-        text(&out.stderr).contains("larger than the 64 KiB"),
+        text(&out.stderr).contains("larger than the limit of 64 KiB"),
         "{}",
         text(&out.stderr)
     );

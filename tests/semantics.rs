@@ -1,4 +1,4 @@
-//! The rules of SPEC 2 and issue 9, one test each, on small manifests whose
+//! The rules of the transform, one test each, on small manifests whose
 //! expectations come from the manifests themselves (decoded by Kubernetes'
 //! own decoder, the k8sjson peer). docs/semantics.md states each rule.
 
@@ -732,7 +732,7 @@ fn an_ambiguous_refresher_is_exit_1_even_while_the_namespace_is_unknown() {
 
 #[test]
 fn on_cluster_removes_an_input_registry_secret_of_workflow() {
-    // On-cluster needs no registry credentials (SPEC 2): Workflow's own
+    // On-cluster needs no registry credentials: Workflow's own
     // registry-secret in the input is dropped, not kept or rewritten.
     let secret = "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n  namespace: deis\ntype: Opaque\ndata:\n  hostname: eA==\n";
     let input = format!("{}{}{secret}", workflow(Some("deis")), registry(Some("deis")));
@@ -743,7 +743,7 @@ fn on_cluster_removes_an_input_registry_secret_of_workflow() {
 
 #[test]
 fn a_foreign_documents_secret_prefix_does_not_change_workflows_output() {
-    // Another namespace's deis-builder is not Workflow's (SPEC 2): its
+    // Another namespace's deis-builder is not Workflow's: its
     // DEIS_REGISTRY_SECRET_PREFIX must not take part in choosing the prefix.
     let foreign = workload("deis-builder", Some("team-a"), "hephy/builder:v2.13.7", "other-prefix");
     let mine = workload("deis-builder", Some("deis"), "hephy/builder:v2.13.7", "mine")
@@ -761,7 +761,7 @@ fn a_foreign_documents_secret_prefix_does_not_change_workflows_output() {
 
 #[test]
 fn the_refreshers_registry_secret_mount_is_made_read_only() {
-    // The refresher mounts registry-secret read-only (SPEC 2): an input
+    // The refresher mounts registry-secret read-only: an input
     // mount of it with `readOnly: false` is corrected, not taken as done.
     let containers = "      - name: deis-registry-token-refresher\n        image: x\n        volumeMounts:\n        - name: registry-secret\n          mountPath: /var/run/secrets/deis/registry/creds\n          readOnly: false\n";
     let input = workflow(Some("deis")) + &refresher(Some("deis"), containers);

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::help;
+use crate::config::{env_value, EnvLookup, Location};
 use crate::transform::{Selector, Target};
 
 #[derive(Debug, Parser)]
@@ -66,13 +67,13 @@ pub enum Output {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ProbeArgs {
     /// Trust the CA certificates in this PEM file as well as the system's
-    /// (a private registry's CA).
-    #[arg(long, value_name = "FILE", env = "WORKFLOW_REGISTRY_CA_FILE")]
+    /// (a private registry's CA) [env: WORKFLOW_REGISTRY_CA_FILE].
+    #[arg(long, value_name = "FILE")]
     pub ca_file: Option<PathBuf>,
 
     /// The off-cluster registry speaks plain http (no TLS): only then is
-    /// http:// used.
-    #[arg(long, env = "WORKFLOW_REGISTRY_INSECURE_REGISTRY", value_parser = clap::builder::FalseyValueParser::new())]
+    /// http:// used [env: WORKFLOW_REGISTRY_INSECURE_REGISTRY].
+    #[arg(long)]
     pub insecure_registry: bool,
 
     /// Connect and read timeout of each verification request, in seconds.
@@ -81,38 +82,27 @@ pub struct ProbeArgs {
 
     /// The off-cluster registry's token service, when its challenge names one
     /// on another host (self-managed GitLab: https://gitlab.example.com): the
-    /// only host besides the registry that receives the credentials.
-    #[arg(long, value_name = "URL", env = "WORKFLOW_REGISTRY_TOKEN_REALM")]
+    /// only host besides the registry that receives the credentials
+    /// [env: WORKFLOW_REGISTRY_TOKEN_REALM].
+    #[arg(long, value_name = "URL")]
     pub token_realm: Option<String>,
 
     /// For testing only: send ECR's GetAuthorizationToken to this loopback
-    /// URL instead of api.ecr.<region>.amazonaws.com.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "WORKFLOW_REGISTRY_TEST_ECR_ENDPOINT",
-        hide_short_help = true
-    )]
+    /// URL instead of api.ecr.<region>.amazonaws.com
+    /// [env: WORKFLOW_REGISTRY_TEST_ECR_ENDPOINT].
+    #[arg(long, value_name = "URL", hide_short_help = true)]
     pub test_ecr_endpoint: Option<String>,
 
     /// For testing only: log in to this loopback registry URL instead of the
-    /// ECR proxy endpoint or the GCR host.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "WORKFLOW_REGISTRY_TEST_REGISTRY_ENDPOINT",
-        hide_short_help = true
-    )]
+    /// ECR proxy endpoint or the GCR host
+    /// [env: WORKFLOW_REGISTRY_TEST_REGISTRY_ENDPOINT].
+    #[arg(long, value_name = "URL", hide_short_help = true)]
     pub test_registry_endpoint: Option<String>,
 
     /// Allow the GCR key's token_uri to be this URL besides Google's own
-    /// (a test token endpoint); any other token_uri is refused.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "WORKFLOW_REGISTRY_ALLOW_TOKEN_URI",
-        hide_short_help = true
-    )]
+    /// (a test token endpoint); any other token_uri is refused
+    /// [env: WORKFLOW_REGISTRY_ALLOW_TOKEN_URI].
+    #[arg(long, value_name = "URL", hide_short_help = true)]
     pub allow_token_uri: Option<String>,
 }
 
@@ -132,16 +122,18 @@ pub struct ConfigArgs {
     pub params: Option<PathBuf>,
 
     /// The registry location, overriding REGISTRY_LOCATION and the params file.
-    #[arg(long, value_name = "LOCATION", value_parser = ["on-cluster", "off-cluster", "ecr", "gcr"])]
+    #[arg(long, value_name = "LOCATION", value_parser = Location::NAMES)]
     pub location: Option<String>,
 
     /// Prefix of the pull secrets in app namespaces [default: private-registry].
     #[arg(long, value_name = "PREFIX")]
     pub secret_prefix: Option<String>,
 
-    /// Read settings from a Workflow v2.5+ / Hephy chart values file
+    /// Read settings from a chart's values file: Workflow v2.5+ / Hephy's
     /// (global.registry_location, global.secret_prefix and the
-    /// registry-token-refresher values); same precedence as --params.
+    /// registry-token-refresher values) or Drycc's (the registry.enabled
+    /// flags, builder.registry* and controller.registry*), told by its keys;
+    /// same precedence as --params.
     #[arg(long, value_name = "FILE")]
     pub values: Option<PathBuf>,
 
@@ -158,14 +150,21 @@ pub struct ConfigArgs {
 
     /// Whether `@path` values in a config file (--params, --values, a
     /// function config) must stay inside that file's directory: `rootOnly`
-    /// (the default) or `none`, as kustomize's --load-restrictor
-    /// [env: WORKFLOW_REGISTRY_LOAD_RESTRICTOR].
-    #[arg(long, value_name = "RESTRICTOR", value_parser = LOAD_RESTRICTORS)]
-    pub load_restrictor: Option<String>,
+    /// (the default) or `none`, as kustomize's --load-restrictor (whose
+    /// spellings LoadRestrictionsRootOnly and LoadRestrictionsNone are read
+    /// too) [env: WORKFLOW_REGISTRY_LOAD_RESTRICTOR].
+    #[arg(long, value_name = "RESTRICTOR")]
+    pub load_restrictor: Option<LoadRestrictor>,
 }
 
-/// `--load-restrictor` values: ours and kustomize's spelling of each.
-pub const LOAD_RESTRICTORS: [&str; 4] = ["rootOnly", "none", "LoadRestrictionsRootOnly", "LoadRestrictionsNone"];
+/// `--load-restrictor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LoadRestrictor {
+    #[value(name = "rootOnly", alias = "LoadRestrictionsRootOnly")]
+    RootOnly,
+    #[value(name = "none", alias = "LoadRestrictionsNone")]
+    None,
+}
 
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct FilterArgs {
@@ -230,8 +229,9 @@ pub struct FilterArgs {
 
     /// Verify the registry credentials (as `workflow-registry verify` does)
     /// before writing anything; on failure nothing is written and the exit
-    /// status is 4. Off by default: many renderers run offline.
-    #[arg(long, env = "WORKFLOW_REGISTRY_VERIFY", value_parser = clap::builder::FalseyValueParser::new())]
+    /// status is 4. Off by default: many renderers run offline
+    /// [env: WORKFLOW_REGISTRY_VERIFY].
+    #[arg(long)]
     pub verify: bool,
 
     #[command(flatten)]
@@ -289,8 +289,8 @@ impl FilterArgs {
 ///   first and the line parsed again;
 /// - a bare run whose standard input is a terminal would wait silently for a
 ///   manifest nobody is going to type: it is a usage error with a hint.
-pub fn parse(argv: Vec<OsString>, stdin_is_terminal: bool) -> Result<Cli, clap::Error> {
-    let cli = Cli::try_parse_from(&argv).or_else(|error| match subcommand_first(&argv) {
+pub fn parse(argv: Vec<OsString>, stdin_is_terminal: bool, env: EnvLookup<'_>) -> Result<Cli, clap::Error> {
+    let mut cli = Cli::try_parse_from(&argv).or_else(|error| match subcommand_first(&argv) {
         Some(reordered) if error.exit_code() != 0 => Cli::try_parse_from(reordered).map_err(|_| error),
         _ => Err(error),
     })?;
@@ -303,7 +303,42 @@ pub fn parse(argv: Vec<OsString>, stdin_is_terminal: bool) -> Result<Cli, clap::
              Check a configuration without a manifest: workflow-registry check",
         ));
     }
+    // Options not given as flags, from their variables (read as every
+    // variable is, through `env`).
+    cli.filter.verify |= is_yes(env_value(env, "WORKFLOW_REGISTRY_VERIFY"));
+    cli.filter.probe.fill_from(env);
+    if let Some(Command::Verify { probe, .. }) = &mut cli.command {
+        probe.fill_from(env);
+    }
     Ok(cli)
+}
+
+impl ProbeArgs {
+    fn fill_from(&mut self, env: EnvLookup<'_>) {
+        let var = |name: &str| env_value(env, name);
+        self.ca_file = self
+            .ca_file
+            .take()
+            .or_else(|| var("WORKFLOW_REGISTRY_CA_FILE").map(PathBuf::from));
+        self.insecure_registry |= is_yes(var("WORKFLOW_REGISTRY_INSECURE_REGISTRY"));
+        for (value, name) in [
+            (&mut self.token_realm, "WORKFLOW_REGISTRY_TOKEN_REALM"),
+            (&mut self.test_ecr_endpoint, "WORKFLOW_REGISTRY_TEST_ECR_ENDPOINT"),
+            (
+                &mut self.test_registry_endpoint,
+                "WORKFLOW_REGISTRY_TEST_REGISTRY_ENDPOINT",
+            ),
+            (&mut self.allow_token_uri, "WORKFLOW_REGISTRY_ALLOW_TOKEN_URI"),
+        ] {
+            *value = value.take().or_else(|| var(name));
+        }
+    }
+}
+
+/// A yes/no variable, read as clap reads one: set, and none of `0`,
+/// `false`, `no`, `off`, `n`, `f` in any case.
+fn is_yes(value: Option<String>) -> bool {
+    value.is_some_and(|v| !["0", "false", "no", "off", "n", "f"].contains(&v.to_ascii_lowercase().as_str()))
 }
 
 /// `argv` with the first word that names a subcommand moved right after the
@@ -324,13 +359,17 @@ fn subcommand_first(argv: &[OsString]) -> Option<Vec<OsString>> {
 mod tests {
     use super::*;
 
+    fn parsed(argv: Vec<OsString>, terminal: bool) -> Result<Cli, clap::Error> {
+        parse(argv, terminal, &|_| None)
+    }
+
     fn argv(words: &[&str]) -> Vec<OsString> {
         words.iter().map(OsString::from).collect()
     }
 
     #[test]
     fn options_before_the_subcommand_are_read_as_its_options() {
-        let cli = parse(argv(&["wr", "--params", "p.toml", "--location", "gcr", "check"]), false).unwrap();
+        let cli = parsed(argv(&["wr", "--params", "p.toml", "--location", "gcr", "check"]), false).unwrap();
         match cli.command {
             Some(Command::Check { config }) => {
                 assert_eq!(config.params.as_deref(), Some(Path::new("p.toml")));
@@ -342,28 +381,28 @@ mod tests {
 
     #[test]
     fn a_value_that_spells_a_subcommand_stays_a_value() {
-        let cli = parse(argv(&["wr", "--namespace", "check"]), false).unwrap();
+        let cli = parsed(argv(&["wr", "--namespace", "check"]), false).unwrap();
         assert!(cli.command.is_none());
         assert_eq!(cli.filter.namespace.as_deref(), Some("check"));
     }
 
     #[test]
     fn a_filter_only_option_before_check_is_still_an_error() {
-        let err = parse(argv(&["wr", "--verbose", "check"]), false).unwrap_err();
+        let err = parsed(argv(&["wr", "--verbose", "check"]), false).unwrap_err();
         assert_eq!(err.exit_code(), 2);
     }
 
     #[test]
     fn dash_is_standard_input() {
-        let cli = parse(argv(&["wr", "-f", "-"]), false).unwrap();
+        let cli = parsed(argv(&["wr", "-f", "-"]), false).unwrap();
         assert_eq!(cli.filter.input_file(), None);
-        let cli = parse(argv(&["wr", "-f", "in.yaml"]), false).unwrap();
+        let cli = parsed(argv(&["wr", "-f", "in.yaml"]), false).unwrap();
         assert_eq!(cli.filter.input_file(), Some(Path::new("in.yaml")));
     }
 
     #[test]
     fn a_bare_run_at_a_terminal_is_a_usage_error_with_a_hint() {
-        let err = parse(argv(&["wr"]), true).unwrap_err();
+        let err = parsed(argv(&["wr"]), true).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("workflow-registry -f rendered.yaml"), "{err}");
         for ok in [
@@ -371,12 +410,12 @@ mod tests {
             &["wr", "check"],
             &["wr", "completions", "bash"],
         ] {
-            assert!(parse(argv(ok), true).is_ok(), "{ok:?}");
+            assert!(parsed(argv(ok), true).is_ok(), "{ok:?}");
         }
         assert!(
-            parse(argv(&["wr", "-f", "-"]), true).is_err(),
+            parsed(argv(&["wr", "-f", "-"]), true).is_err(),
             "-f - reads the terminal too"
         );
-        assert!(parse(argv(&["wr"]), false).is_ok(), "a pipe is read as usual");
+        assert!(parsed(argv(&["wr"]), false).is_ok(), "a pipe is read as usual");
     }
 }

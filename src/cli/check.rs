@@ -6,14 +6,15 @@ use std::process::ExitCode;
 
 use super::log::Reporter;
 use super::output::{lost, try_write_stdout};
+use super::sources::namespace_given;
 use super::{fail, function_configs, resolve, ConfigArgs, Failure};
-use crate::config::{self, Secret, Setting, Source, DEFINITIONS};
+use crate::config::{self, Problem, Problems, Secret, Setting, Source, DEFINITIONS};
 use crate::escape::escape_controls;
 
 /// Validate and report; exit 0 when valid, 2 otherwise, 3 when the table
 /// could not be written.
 pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -> ExitCode {
-    let resolved = function_configs(args, None)
+    let resolved = function_configs(args, None, env)
         .map(|fcs| fcs.into_iter().map(|fc| fc.params).collect())
         .and_then(|files| resolve(args, env, files));
     let resolved = match resolved {
@@ -21,9 +22,18 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
         Err(failure) => return fail(reporter, &failure),
     };
     let table = try_write_stdout(|out| out.write_all(settings_table(&resolved).as_bytes()));
-    match config::validate(&resolved) {
-        Ok((settings, warnings)) => {
-            for w in &warnings {
+    // The filter's refusal of a namespace the environment gives (the flag
+    // and config object are the filter's and checked where they are read).
+    let namespace = namespace_given(None, env).filter(|(ns, _)| !crate::names::is_dns_label(ns));
+    let namespace = namespace.map(|(ns, var)| {
+        Problem::general(format!(
+            "{var}: found {ns:?}, expected a namespace name (lowercase letters, digits and `-`, starting and \
+             ending with a letter or digit, at most 63 characters)"
+        ))
+    });
+    match (config::validate(&resolved), namespace) {
+        (Ok((settings, warnings)), None) => {
+            for w in warnings.iter().chain(&config::check_warnings(&settings)) {
                 reporter.warning(&w.to_string());
             }
             let valid = format!("configuration is valid for {}\n", settings.location.name());
@@ -34,7 +44,17 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
         }
         // Invalid configuration is what the operator must learn: exit 2
         // even when the table was lost too.
-        Err(problems) => fail(reporter, &Failure::Config(problems)),
+        (Ok((_, warnings)), Some(namespace)) => {
+            let problems = Problems {
+                problems: vec![namespace],
+                warnings,
+            };
+            fail(reporter, &Failure::Config(problems))
+        }
+        (Err(mut problems), namespace) => {
+            problems.problems.extend(namespace);
+            fail(reporter, &Failure::Config(problems))
+        }
     }
 }
 
@@ -63,7 +83,7 @@ pub fn settings_table(resolved: &config::Resolved) -> String {
             Source::Default if d.setting == Setting::EcrRegion => {
                 "default (not set: the registry must be in this region)".to_owned()
             }
-            Source::Default if !d.default_note.is_empty() => format!("default ({})", d.default_note),
+            Source::Default if !d.note.is_empty() => format!("default ({})", d.note),
             Source::Default => "default".to_owned(),
             other => other.to_string(),
         };

@@ -1,8 +1,7 @@
 //! Long help text: every setting from the settings table, and a worked
 //! example per location. Examples use placeholders, never real secrets.
 
-use crate::config::setting::DEFINITIONS;
-use crate::config::{values, Setting};
+use crate::config::DEFINITIONS;
 
 pub const LONG_ABOUT: &str = "\
 Point a rendered Deis Workflow (or Hephy) manifest at a container registry.
@@ -19,32 +18,29 @@ Use it as a Helm post-renderer, a kustomize/kpt plugin, or a plain pipe:
 
 /// The settings table and examples, built from the one definition of each setting.
 pub fn after_long_help() -> String {
-    let mut out =
-        String::from("Settings (first non-blank wins: flag, environment variable, config files (--params,\n--values, function config; they must agree), default):\n");
+    let mut out = String::from(
+        "Settings (first non-blank wins: flag, environment variable, config files (--params,\n--values, \
+         function config; they must agree), default). Keys: params (the params file and the\nconfig object; \
+         second spellings after the first), values (a Deis Workflow or Hephy\nvalues file), drycc (a Drycc \
+         values file; where several are set they must agree):\n",
+    );
     for d in DEFINITIONS {
-        let name = match (d.env, d.flag) {
-            (Some(env), Some(flag)) => format!("{env}, {flag}"),
-            (Some(env), None) => env.to_owned(),
-            (None, Some(flag)) => flag.to_owned(),
-            (None, None) => String::new(),
-        };
-        let default = match (d.default, d.default_note) {
-            ("", "") => "empty".to_owned(),
-            ("", note) => note.to_owned(),
-            (value, _) => value.to_owned(),
+        let name: Vec<&str> = d.env.iter().chain(&d.flag).copied().collect();
+        let default = match (d.default, d.note) {
+            ("", "") => "empty",
+            ("", note) => note,
+            (value, _) => value,
         };
         let secret = if d.secret { " Secret: never printed." } else { "" };
         out.push_str(&format!(
-            "\n  {name}\n      {}.{secret}\n      params: {}   default: {default}\n",
-            d.help, d.params_key
+            "\n  {}\n      {}.{secret}\n      default: {default}\n",
+            name.join(", "),
+            d.help
         ));
-        let values_key = values::KEYS
-            .iter()
-            .find(|(s, _)| *s == d.setting)
-            .map(|(_, k)| *k)
-            .or((d.setting == Setting::RefresherImage).then_some(values::IMAGE_KEY));
-        if let Some(key) = values_key {
-            out.push_str(&format!("      values: {key}\n"));
+        for (source, keys) in [("params", d.params), ("values", d.values), ("drycc", d.drycc)] {
+            if !keys.is_empty() {
+                out.push_str(&format!("      {source}: {}\n", keys.join(", ")));
+            }
         }
     }
     out.push_str(EXAMPLES);

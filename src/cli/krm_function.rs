@@ -8,6 +8,7 @@ use super::output::write_stdout_text;
 use super::{fail, function_configs, run_filter, Failure, FilterArgs};
 use crate::config::{self, Problems};
 use crate::manifest::parse_stream;
+use crate::plugin::krm::{KrmResult, Severity};
 use crate::plugin::{function_config, krm, krm_paths};
 
 /// A KRM function call: configuration from `functionConfig` (environment
@@ -32,28 +33,22 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
         .map(|node| function_config::from_node(node, None))
         .transpose()
         .map_err(|problems| Failure::Config(Problems::new(problems)))
-        .and_then(|from_stdin| function_configs(&args.config, from_stdin));
+        .and_then(|from_stdin| function_configs(&args.config, from_stdin, env));
     let function_configs = match function_configs {
         Ok(fcs) => fcs,
         Err(failure) => {
-            let results = vec![krm::KrmResult {
-                message: failure.message(),
-                severity: "error",
-            }];
+            let results = vec![KrmResult::new(Severity::Error, failure.message())];
             let _ = write_stdout_text(reporter, &krm::write(&list.api_version, &items, &results));
             return fail(reporter, &failure);
         }
     };
     match run_filter(args, env, &items, function_configs) {
         Ok((output, warnings)) => {
-            let mut results: Vec<krm::KrmResult> = warnings
+            let mut results: Vec<KrmResult> = warnings
                 .iter()
                 .map(ToString::to_string)
                 .chain(output.report().warnings)
-                .map(|message| krm::KrmResult {
-                    message,
-                    severity: "warning",
-                })
+                .map(|message| KrmResult::new(Severity::Warning, message))
                 .collect();
             let r = &output.report();
             for (what, items) in [
@@ -62,13 +57,14 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
                 ("replaced", &r.replaced),
                 ("removed", &r.removed),
             ] {
-                results.extend(items.iter().map(|i| krm::KrmResult {
-                    message: format!("{what} {i}"),
-                    severity: "info",
-                }));
+                results.extend(
+                    items
+                        .iter()
+                        .map(|i| KrmResult::new(Severity::Info, format!("{what} {i}"))),
+                );
             }
             // Warnings travel as `results`; the log gets them too, timestamped.
-            for r in results.iter().filter(|r| r.severity == "warning") {
+            for r in results.iter().filter(|r| r.severity == Severity::Warning) {
                 reporter.warning_to_log(&r.message);
             }
             reporter.summary(&output.report(), &output.plan);
@@ -78,21 +74,15 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
             )
         }
         Err(failure) => {
-            let mut results: Vec<krm::KrmResult> = match &failure {
+            let mut results: Vec<KrmResult> = match &failure {
                 Failure::Config(p) => p
                     .warnings
                     .iter()
-                    .map(|w| krm::KrmResult {
-                        message: w.to_string(),
-                        severity: "warning",
-                    })
+                    .map(|w| KrmResult::new(Severity::Warning, w.to_string()))
                     .collect(),
                 _ => vec![],
             };
-            results.push(krm::KrmResult {
-                message: failure.message(),
-                severity: "error",
-            });
+            results.push(KrmResult::new(Severity::Error, failure.message()));
             let _ = write_stdout_text(reporter, &krm::write(&list.api_version, &items, &results));
             fail(reporter, &failure)
         }

@@ -14,21 +14,16 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::log_file::LogFile;
 use crate::escape::escape_controls;
 use crate::transform::{Plan, Report};
 
-/// The environment variable naming the log file; set but empty means none.
+/// The environment variable naming the log file; set but blank means none
+/// (as everywhere: a pipeline that exports `WORKFLOW_REGISTRY_LOG=` must not
+/// make every run fail).
 pub const LOG_ENV: &str = "WORKFLOW_REGISTRY_LOG";
-
-/// The log file named by the environment, if it names one: an empty value
-/// counts as unset (as everywhere else in the tool), so that a pipeline that
-/// exports `WORKFLOW_REGISTRY_LOG=` does not make every run fail.
-pub fn log_path_from_env() -> Option<PathBuf> {
-    std::env::var_os(LOG_ENV).filter(|v| !v.is_empty()).map(PathBuf::from)
-}
 
 /// How a record is labelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,6 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::input::absolute_display;
 use crate::files::file_kind;
 
 /// Why the log file was not used.
@@ -38,7 +37,7 @@ pub struct LogFile {
 
 impl LogFile {
     pub fn open(path: &Path) -> Result<LogFile, LogFileError> {
-        let shown = absolute_display(path);
+        let shown = crate::files::absolute(path).display().to_string();
         let file = open_append_no_follow(path).map_err(|e| {
             // Name what is there rather than the errno it caused (EISDIR,
             // ENXIO for a FIFO without a reader, ELOOP for a symlink).
@@ -144,31 +143,11 @@ fn run_id() -> String {
 /// `2026-11-29T22:29:40.123Z`: RFC 3339 in UTC with milliseconds.
 pub fn rfc3339_utc(t: SystemTime) -> String {
     let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days);
+    let (y, mo, d, h, mi, s) = crate::verify::clock::civil(i64::try_from(since.as_secs()).unwrap_or(i64::MAX));
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
+        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
         since.subsec_millis()
     )
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian
-/// calendar (Howard Hinnant's `civil_from_days`, for non-negative days).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ mod args;
 mod check;
 mod completions;
 mod help;
-mod input;
 mod krm_function;
 mod log;
 mod log_file;
@@ -21,10 +20,11 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-pub use args::{Cli, Command, ConfigArgs, FilterArgs, Mode, Output, ProbeArgs, Shell};
-use sources::{function_configs, load_settings_with, resolve};
+pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode, Output, ProbeArgs, Shell};
+use sources::{function_configs, load_settings_with, resolve, KUSTOMIZE_ROOT};
 
 use crate::config::{self, Problems, Warning};
+use crate::files::{self, FileError};
 use crate::manifest::InputError;
 use crate::plugin::{function_config, krm, FunctionConfig};
 use crate::transform;
@@ -53,10 +53,7 @@ impl Failure {
     }
 
     fn message(&self) -> String {
-        match self {
-            Failure::Input(m) | Failure::Usage(m) | Failure::Verify(m) => m.clone(),
-            Failure::Config(problems) => problems.to_string().trim_end().to_owned(),
-        }
+        self.lines().join("\n")
     }
 
     /// The message as the lines the program lays out: a headline, then one
@@ -66,11 +63,7 @@ impl Failure {
         match self {
             Failure::Input(m) | Failure::Usage(m) | Failure::Verify(m) => vec![m.clone()],
             Failure::Config(problems) => {
-                let n = problems.problems.len();
-                let mut lines = vec![format!(
-                    "invalid configuration ({n} problem{}):",
-                    if n == 1 { "" } else { "s" }
-                )];
+                let mut lines = vec![problems.headline()];
                 lines.extend(problems.problems.iter().map(|p| format!("  - {p}")));
                 lines
             }
@@ -98,12 +91,14 @@ impl From<transform::Error> for Failure {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     mask_panics();
-    let env_log = log::log_path_from_env();
-    let args = match legacy_exec_args(std::env::args_os().collect()) {
+    // Every environment variable the tool reads is read through this one lookup.
+    let env: config::EnvLookup<'_> = &config::process_env;
+    let env_log = config::env_value(env, log::LOG_ENV).map(std::path::PathBuf::from);
+    let args = match legacy_exec_args(std::env::args_os().collect(), env) {
         Ok(args) => args,
         Err(failure) => return fail(&Reporter::open(env_log.as_deref(), Verbosity::default()), &failure),
     };
-    let cli = match args::parse(args, std::io::stdin().is_terminal()) {
+    let cli = match args::parse(args, std::io::stdin().is_terminal(), env) {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e, env_log.as_deref()),
     };
@@ -113,17 +108,16 @@ pub fn main() -> ExitCode {
         verbose: cli.filter.verbose,
     };
     let reporter = Reporter::open(log_path.as_deref(), verbosity);
-    let env = |name: &str| std::env::var(name).ok();
     match cli.command {
         Some(Command::Completions { shell }) => output::write_stdout_text(&reporter, &completions::script(shell)),
-        Some(Command::Check { config }) => check::run(&reporter, &config, &env),
+        Some(Command::Check { config }) => check::run(&reporter, &config, env),
         Some(Command::Verify {
             config,
             probe,
             push_check,
             output,
-        }) => verify::run(&reporter, &config, &probe, push_check, output, &env),
-        None => filter(&reporter, &cli.filter, &env),
+        }) => verify::run(&reporter, &config, &probe, push_check, output, env),
+        None => filter(&reporter, &cli.filter, env),
     }
 }
 
@@ -156,8 +150,8 @@ fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
 /// `--legacy-exec-config CONFIG_FILE [ARGS...]`. The probe reads `argv[1]` only
 /// if it is a small regular file (a FIFO or device there must neither hang
 /// nor flood the run); such a file is refused at once, naming its path.
-fn legacy_exec_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, Failure> {
-    if std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").is_none() {
+fn legacy_exec_args(mut args: Vec<OsString>, env: config::EnvLookup<'_>) -> Result<Vec<OsString>, Failure> {
+    if env(KUSTOMIZE_ROOT).is_none() {
         return Ok(args);
     }
     let Some(first) = args.get(1) else {
@@ -169,10 +163,12 @@ fn legacy_exec_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, Failure> {
     if !looks_like_a_path {
         return Ok(args);
     }
-    let is_config = match input::read_regular_file(Path::new(first), input::CONFIG_PROBE_LIMIT) {
+    // Not there: not a config file; clap reports the stray argument.
+    if std::fs::symlink_metadata(first).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(args);
+    }
+    let is_config = match files::read_bytes(Path::new(first), files::Kind::PluginArgument) {
         Ok(bytes) => String::from_utf8(bytes).is_ok_and(|text| function_config::text_is_config(&text)),
-        // Not there: not a config file; clap reports the stray argument.
-        Err(input::ReadError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(Failure::Usage(format!("kustomize plugin config: {e}"))),
     };
     if is_config {
@@ -182,7 +178,7 @@ fn legacy_exec_args(mut args: Vec<OsString>) -> Result<Vec<OsString>, Failure> {
 }
 
 fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
-    let input = match read_input(args.file.as_deref()) {
+    let input = match read_input(args.input_file()) {
         Ok(input) => input,
         Err(failure) => return fail(reporter, &failure),
     };
@@ -194,7 +190,7 @@ fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) ->
     if krm {
         return krm_function::run(reporter, args, env, &input);
     }
-    let function_configs = match function_configs(&args.config, None) {
+    let function_configs = match function_configs(&args.config, None, env) {
         Ok(fcs) => fcs,
         Err(failure) => return fail(reporter, &failure),
     };
@@ -239,18 +235,18 @@ pub fn run_filter<'a>(
 }
 
 /// The manifest: `-f FILE` (a regular file; `-f -` is standard input) or
-/// standard input, at most [`input::MANIFEST_LIMIT`] bytes, UTF-8.
+/// standard input, bounded ([`files::Kind::Manifest`]), UTF-8.
 fn read_input(file: Option<&Path>) -> Result<String, Failure> {
-    let bytes = match file.filter(|p| *p != Path::new("-")) {
-        Some(path) => input::read_regular_file(path, input::MANIFEST_LIMIT).map_err(|e| match e {
+    let bytes = match file {
+        Some(path) => files::read_bytes(path, files::Kind::Manifest).map_err(|e| match e {
             // `-f /dev/stdin` or `-f <(helm template ...)` name a pipe.
-            input::ReadError::NotRegular { .. } => Failure::Usage(format!(
+            FileError::NotRegular { .. } => Failure::Usage(format!(
                 "{e} (to read a pipe or standard input, pass -f - or leave out -f)"
             )),
-            e if e.is_about_the_path() => Failure::Usage(e.to_string()),
-            e => Failure::Input(e.to_string()),
+            FileError::TooLarge { .. } => Failure::Input(e.to_string()),
+            e => Failure::Usage(e.to_string()),
         })?,
-        None => input::read_stdin(input::MANIFEST_LIMIT).map_err(|e| Failure::Input(e.to_string()))?,
+        None => files::read_stdin(files::Kind::Manifest).map_err(|e| Failure::Input(e.to_string()))?,
     };
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();

@@ -4,8 +4,10 @@
 
 use std::path::Path;
 
-use super::{args, ConfigArgs, Failure, FilterArgs};
-use crate::config::{self, params, Problem, Problems, Setting, Settings, Warning};
+use clap::ValueEnum;
+
+use super::{ConfigArgs, Failure, FilterArgs, LoadRestrictor};
+use crate::config::{self, file, File, FileKind, Problem, Problems, Setting, Settings, Warning};
 use crate::platform::{Context, Given};
 use crate::plugin::{function_config, FunctionConfig};
 use crate::transform::{Options, Targeting};
@@ -16,7 +18,7 @@ pub(super) fn options(
     args: &FilterArgs,
     env: config::EnvLookup<'_>,
     function_configs: Vec<FunctionConfig>,
-) -> Result<(Options, Vec<params::Params>), Failure> {
+) -> Result<(Options, Vec<File>), Failure> {
     let mut targets = Vec::new();
     let mut selectors = Vec::new();
     let mut keep_on_cluster_registry = args.keep_on_cluster_registry;
@@ -31,14 +33,14 @@ pub(super) fn options(
     }
     namespaces.dedup();
     let from_function_configs = match namespaces.as_slice() {
-        [one, other, ..] if namespace_given(args, env).is_none() => {
+        [one, other, ..] if namespace_given(args.namespace.as_ref(), env).is_none() => {
             return Err(Failure::Config(Problems::new(vec![Problem::general(format!(
                 "the function configs name two namespaces, {one:?} and {other:?}: keep one (or pass --namespace)"
             ))])))
         }
         found => found.first().cloned(),
     };
-    let given = namespace_given(args, env)
+    let given = namespace_given(args.namespace.as_ref(), env)
         .or_else(|| from_function_configs.map(|n| (n, "the function config's namespace".to_owned())))
         .map(|(name, origin)| Given { name, origin });
     targets.extend(args.targets.iter().cloned());
@@ -62,15 +64,9 @@ pub(super) fn options(
 /// The Workflow namespace as the operator gave it, and where: `--namespace`,
 /// then `WORKFLOW_REGISTRY_NAMESPACE`, then `HELM_NAMESPACE` (which Helm sets
 /// for plugins). Empty counts as unset.
-fn namespace_given(args: &FilterArgs, env: config::EnvLookup<'_>) -> Option<(String, String)> {
-    let from_env = |name: &str| {
-        env(name)
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| (v.trim().to_owned(), name.to_owned()))
-    };
-    args.namespace
-        .clone()
-        .map(|n| (n, "--namespace".to_owned()))
+pub(super) fn namespace_given(flag: Option<&String>, env: config::EnvLookup<'_>) -> Option<(String, String)> {
+    let from_env = |name: &str| config::env_value(env, name).map(|v| (v, name.to_owned()));
+    flag.map(|n| (n.clone(), "--namespace".to_owned()))
         .or_else(|| from_env("WORKFLOW_REGISTRY_NAMESPACE"))
         .or_else(|| from_env("HELM_NAMESPACE"))
 }
@@ -81,6 +77,7 @@ fn namespace_given(args: &FilterArgs, env: config::EnvLookup<'_>) -> Option<(Str
 pub(super) fn function_configs(
     args: &ConfigArgs,
     from_stdin: Option<FunctionConfig>,
+    env: config::EnvLookup<'_>,
 ) -> Result<Vec<FunctionConfig>, Failure> {
     let mut all: Vec<FunctionConfig> = from_stdin.into_iter().collect();
     let failed = |p| Failure::Config(Problems::new(p));
@@ -88,7 +85,7 @@ pub(super) fn function_configs(
         all.push(function_config::from_file(path).map_err(failed)?);
     }
     if let Some(path) = &args.legacy_exec_config {
-        let root = std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT").filter(|r| !r.is_empty());
+        let root = config::env_value(env, KUSTOMIZE_ROOT);
         all.push(function_config::from_legacy_exec_file(path, root.as_deref().map(Path::new)).map_err(failed)?);
     }
     Ok(all)
@@ -98,7 +95,7 @@ pub(super) fn function_configs(
 pub(super) fn load_settings_with(
     args: &ConfigArgs,
     env: config::EnvLookup<'_>,
-    function_configs: Vec<params::Params>,
+    function_configs: Vec<File>,
 ) -> Result<(Settings, Vec<Warning>), Failure> {
     let resolved = resolve(args, env, function_configs)?;
     config::validate(&resolved).map_err(Failure::Config)
@@ -109,18 +106,18 @@ pub(super) fn load_settings_with(
 pub(super) fn resolve(
     args: &ConfigArgs,
     env: config::EnvLookup<'_>,
-    function_configs: Vec<params::Params>,
+    function_configs: Vec<File>,
 ) -> Result<config::Resolved, Failure> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     if let Some(path) = &args.params {
-        match params::load(path) {
+        match file::load(FileKind::Params, path) {
             Ok(p) => files.push(p),
             Err(p) => problems.extend(p),
         }
     }
     if let Some(path) = &args.values {
-        match config::values::load(path) {
+        match file::load(FileKind::Values, path) {
             Ok(p) => files.push(p),
             Err(p) => problems.extend(p),
         }
@@ -148,13 +145,18 @@ pub(super) fn resolve(
 /// unset): whether `@path` in a config file may leave its directory.
 fn files_unrestricted(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<bool, Failure> {
     const VAR: &str = "WORKFLOW_REGISTRY_LOAD_RESTRICTOR";
-    let from_env = env(VAR).filter(|v| !v.trim().is_empty());
-    match args.load_restrictor.as_deref().or(from_env.as_deref()).map(str::trim) {
-        None | Some("rootOnly" | "LoadRestrictionsRootOnly") => Ok(false),
-        Some("none" | "LoadRestrictionsNone") => Ok(true),
-        Some(other) => Err(Failure::Usage(format!(
-            "{VAR}={other:?}: expected one of {}",
-            args::LOAD_RESTRICTORS.join(", ")
-        ))),
-    }
+    let restrictor = match (args.load_restrictor, config::env_value(env, VAR)) {
+        (Some(flag), _) => flag,
+        (None, None) => LoadRestrictor::RootOnly,
+        (None, Some(text)) => LoadRestrictor::from_str(&text, false).map_err(|_| {
+            Failure::Usage(format!(
+                "{VAR}={text:?}: expected one of rootOnly, none (or kustomize's LoadRestrictionsRootOnly, \
+                 LoadRestrictionsNone)"
+            ))
+        })?,
+    };
+    Ok(restrictor == LoadRestrictor::None)
 }
+
+/// Set by kustomize when it runs a legacy exec plugin: the kustomization root.
+pub(super) const KUSTOMIZE_ROOT: &str = "KUSTOMIZE_PLUGIN_CONFIG_ROOT";

@@ -25,7 +25,7 @@ pub fn run(
     output: Output,
     env: config::EnvLookup<'_>,
 ) -> ExitCode {
-    let loaded = function_configs(config, None)
+    let loaded = function_configs(config, None, env)
         .map(|fcs| fcs.into_iter().map(|fc| fc.params).collect())
         .and_then(|files| load_settings_with(config, env, files));
     let (settings, warnings) = match loaded {

@@ -2,21 +2,21 @@
 //! file or function config, defaults), and the checks that turn those raw
 //! strings into [`Settings`] an operator can trust.
 
+pub mod file;
 mod gcr_key;
-pub mod params;
 mod resolve;
 mod secret;
 pub mod setting;
 pub mod suggest;
 mod validate;
-pub mod values;
 
 use std::fmt;
 
-pub use resolve::{resolve, Conflict, EnvLookup, Inputs, Resolved};
+pub use file::File;
+pub use resolve::{env_value, process_env, resolve, Conflict, EnvLookup, Inputs, Resolved};
 pub use secret::Secret;
-pub use setting::{Setting, Source, DEFINITIONS};
-pub use validate::{normalise_host, validate};
+pub use setting::{FileKind, Setting, Source, DEFINITIONS};
+pub use validate::{check_warnings, normalise_host, validate};
 
 /// Fully validated settings: everything the transform needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,8 +153,10 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A value is named by where it was set: the key in the file, never
+        // a variable nobody set.
         match (&self.setting, &self.source) {
-            (Some(s), Some(src)) => write!(f, "{s}, from {src}: {}", self.message),
+            (_, Some(src)) => write!(f, "{src}: {}", self.message),
             (Some(s), None) => write!(f, "{s}: {}", self.message),
             _ => f.write_str(&self.message),
         }
@@ -210,18 +212,18 @@ impl Problems {
     }
 }
 
+impl Problems {
+    /// `invalid configuration (N problems):`
+    pub fn headline(&self) -> String {
+        let n = self.problems.len();
+        format!("invalid configuration ({n} problem{}):", if n == 1 { "" } else { "s" })
+    }
+}
+
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
-        writeln!(
-            f,
-            "invalid configuration ({n} problem{}):",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for p in &self.problems {
-            writeln!(f, "  - {p}")?;
-        }
-        Ok(())
+        writeln!(f, "{}", self.headline())?;
+        self.problems.iter().try_for_each(|p| writeln!(f, "  - {p}"))
     }
 }
 

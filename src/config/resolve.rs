@@ -6,13 +6,25 @@
 
 use std::collections::BTreeMap;
 
-use super::params::Params;
+use super::file::File;
 use super::setting::{Setting, Source, DEFINITIONS};
 use super::Warning;
 use crate::files::Base;
 
-/// Reads one environment variable (a closure, so tests need no process env).
+/// Reads one environment variable: [`process_env`] in the binary, a fixed
+/// set in tests. Every variable the tool reads is read through one.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The process's environment (a value that is not UTF-8 counts as unset).
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// A variable's value when it is set and not blank, trimmed: blank counts
+/// as unset everywhere, as an empty value did in Workflow.
+pub fn env_value(env: EnvLookup<'_>, name: &str) -> Option<String> {
+    env(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
 
 /// The raw sources to resolve from.
 #[derive(Default)]
@@ -21,7 +33,7 @@ pub struct Inputs<'a> {
     pub env: Option<EnvLookup<'a>>,
     /// Every config file given (params, values, function configs), in the
     /// order given. They share one level of precedence.
-    pub files: Vec<Params>,
+    pub files: Vec<File>,
     /// `--load-restrictor none`: `@path` values in config files may leave
     /// the file's directory.
     pub unrestricted_files: bool,
@@ -70,62 +82,38 @@ impl Resolved {
     }
 }
 
-/// One candidate value: its text, source, level of precedence and base.
-struct Candidate {
-    raw: String,
-    source: Source,
-    level: u8,
-    base: Base,
-}
-
 /// Resolve every setting from its sources.
 pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
     let mut resolved = Resolved::default();
     let env = |name: &str| inputs.env.and_then(|get| get(name));
+    resolved.warnings = inputs.files.iter().flat_map(|f| f.warnings.iter().cloned()).collect();
     for def in DEFINITIONS {
-        let mut candidates: Vec<Candidate> = Vec::new();
-        if let Some((_, v)) = inputs.flags.iter().find(|(s, _)| *s == def.setting) {
-            candidates.push(Candidate {
-                raw: v.clone(),
-                source: Source::Flag(def.flag.unwrap_or("")),
-                level: 1,
-                base: Base::Anywhere,
-            });
-        }
-        if let Some((var, v)) = def.env.and_then(|var| env(var).map(|v| (var, v))) {
-            candidates.push(Candidate {
-                raw: v,
-                source: Source::Env(var),
-                level: 2,
-                base: Base::Anywhere,
-            });
-        }
-        for file in &inputs.files {
-            if let Some((v, key)) = file.get(def.setting) {
-                let base = if inputs.unrestricted_files {
-                    file.base.clone().unrestricted()
-                } else {
-                    file.base.clone()
-                };
-                candidates.push(Candidate {
-                    raw: v.to_owned(),
-                    source: file.kind.source(key),
-                    level: 3,
-                    base,
-                });
-            }
-        }
-        for blank in candidates
+        // Each candidate value: its text, source and where its `@path` resolves.
+        let flag = inputs.flags.iter().find(|(s, _)| *s == def.setting);
+        let flag = flag.map(|(_, v)| (v.clone(), Source::Flag(def.flag.unwrap_or("")), Base::Anywhere));
+        let var = def
+            .env
+            .and_then(|var| Some((env(var)?, Source::Env(var), Base::Anywhere)));
+        let files = inputs.files.iter().filter_map(|file| {
+            let (value, key) = file.get(def.setting)?;
+            let base = file.base.clone();
+            let base = if inputs.unrestricted_files {
+                base.unrestricted()
+            } else {
+                base
+            };
+            Some((value.to_owned(), Source::File(file.kind, key.to_owned()), base))
+        });
+        let mut candidates: Vec<(String, Source, Base)> = flag.into_iter().chain(var).chain(files).collect();
+        for (_, source, _) in candidates
             .iter()
-            .filter(|c| !c.raw.is_empty() && c.raw.trim().is_empty())
+            .filter(|(raw, ..)| !raw.is_empty() && raw.trim().is_empty())
         {
-            resolved.warnings.push(Warning::about(
-                def.setting,
-                format!("is only white space (from {}): counted as unset", blank.source),
-            ));
+            let message = format!("is only white space (from {source}): counted as unset");
+            resolved.warnings.push(Warning::about(def.setting, message));
         }
-        candidates.retain(|c| !c.raw.trim().is_empty());
-        let Some(chosen) = candidates.first() else {
+        candidates.retain(|(raw, ..)| !raw.trim().is_empty());
+        let Some((raw, source, base)) = candidates.first() else {
             if !def.default.is_empty() {
                 resolved
                     .values
@@ -133,39 +121,37 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
             }
             continue;
         };
-        if chosen.level == 3 {
-            if let Some(other) = candidates[1..].iter().find(|c| c.raw.trim() != chosen.raw.trim()) {
-                resolved.conflicts.push(Conflict {
-                    setting: def.setting,
-                    first: (chosen.raw.trim().to_owned(), chosen.source.clone()),
-                    second: (other.raw.trim().to_owned(), other.source.clone()),
-                });
-            }
+        let trimmed = raw.trim();
+        // Config files share a level: only they come after a file's value.
+        if let (Source::File(..), Some((other, other_source, _))) = (
+            source,
+            candidates[1..].iter().find(|(other, ..)| other.trim() != trimmed),
+        ) {
+            resolved.conflicts.push(Conflict {
+                setting: def.setting,
+                first: (trimmed.to_owned(), source.clone()),
+                second: (other.trim().to_owned(), other_source.clone()),
+            });
         }
-        let trimmed = chosen.raw.trim();
         // JSON ignores surrounding white space, and a TOML multi-line string always ends with a newline.
-        if trimmed.len() != chosen.raw.len() && def.setting != Setting::GcrKeyJson {
-            resolved.warnings.push(Warning::about(
-                def.setting,
-                format!(
-                    "leading or trailing white space (from {}) was trimmed; check for a paste error",
-                    chosen.source
-                ),
-            ));
+        if trimmed.len() != raw.len() && def.setting != Setting::GcrKeyJson {
+            let message =
+                format!("leading or trailing white space (from {source}) was trimmed; check for a paste error");
+            resolved.warnings.push(Warning::about(def.setting, message));
         }
-        resolved.bases.insert(def.setting, chosen.base.clone());
+        resolved.bases.insert(def.setting, base.clone());
         resolved
             .values
-            .insert(def.setting, (trimmed.to_owned(), chosen.source.clone()));
+            .insert(def.setting, (trimmed.to_owned(), source.clone()));
     }
-    resolved.deis_registry_location = env("DEIS_REGISTRY_LOCATION").filter(|v| !v.trim().is_empty());
+    resolved.deis_registry_location = inputs.env.and_then(|env| env_value(env, "DEIS_REGISTRY_LOCATION"));
     resolved
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::params;
+    use crate::config::{file, FileKind};
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
@@ -178,7 +164,11 @@ mod tests {
             ("ECR_REGION", ""),
             ("REGISTRY_HOSTNAME", " quay.io\n"),
         ]);
-        let params = params::parse("registry_location = \"gcr\"\n[ecr]\nregion = \"eu-west-1\"\n").unwrap();
+        let params = file::parse(
+            FileKind::Params,
+            "registry_location = \"gcr\"\n[ecr]\nregion = \"eu-west-1\"\n",
+        )
+        .unwrap();
         let inputs = Inputs {
             env: Some(&env),
             files: vec![params],

@@ -1,8 +1,11 @@
-//! Every configuration setting, defined once: its environment variable,
-//! params-file key, flag and default. `--help`, `check` and the resolver all
-//! read this table, so they cannot disagree.
+//! Every configuration setting, defined once: its flag, environment
+//! variable, key in each kind of config file, default, whether it is a
+//! secret, and its help. The file readers, `--help` and `check` all read
+//! this table; a setting or a chart's key is added here and nowhere else.
 
 use std::fmt;
+
+use crate::platform::contract;
 
 /// A configuration setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -24,175 +27,177 @@ pub enum Setting {
     RefresherImage,
 }
 
-/// How a setting is named in each source.
+/// How a setting is named in each source, and what it is when unset.
 #[derive(Debug)]
 pub struct Definition {
     pub setting: Setting,
-    pub env: Option<&'static str>,
-    /// Dotted key in Workflow's `tpl/generate_params.toml` layout.
-    pub params_key: &'static str,
     pub flag: Option<&'static str>,
+    pub env: Option<&'static str>,
+    /// Keys in Helm Classic's `generate_params.toml`, which the config
+    /// object (`kind: WorkflowRegistry`) mirrors: Workflow's key, then the
+    /// second spellings read too. The refresher image is built from two keys
+    /// as Helm Classic's template builds it.
+    pub params: &'static [&'static str],
+    /// Keys in a Deis Workflow v2.5+ or Hephy chart's values file.
+    pub values: &'static [&'static str],
+    /// Keys in a Drycc Workflow chart's values file: where several are set,
+    /// they must agree. The location comes from the three `registry.enabled`
+    /// flags together.
+    pub drycc: &'static [&'static str],
     pub default: &'static str,
-    /// What the default means, for `--help`.
-    pub default_note: &'static str,
+    /// What the default means, for `--help` and `check`.
+    pub note: &'static str,
     pub secret: bool,
     pub help: &'static str,
 }
 
-pub const DEFAULT_REFRESHER_IMAGE: &str = "quay.io/deis/registry-token-refresher:v1.1.3";
+const NONE: Definition = Definition {
+    setting: Setting::Location,
+    flag: None,
+    env: None,
+    params: &[],
+    values: &[],
+    drycc: &[],
+    default: "",
+    note: "",
+    secret: false,
+    help: "",
+};
 
+/// Every setting, in the order `--help` and `check` show them.
+#[rustfmt::skip]
 pub const DEFINITIONS: &[Definition] = &[
-    Definition {
-        setting: Setting::Location,
-        env: Some("REGISTRY_LOCATION"),
-        params_key: "registry_location",
-        flag: Some("--location"),
+    Definition { setting: Setting::Location, flag: Some("--location"), env: Some("REGISTRY_LOCATION"),
+        params: &["registry_location"], values: &["global.registry_location"],
+        drycc: &["registry.enabled", "builder.registry.enabled", "controller.registry.enabled"],
         default: "on-cluster",
-        default_note: "",
-        secret: false,
-        help: "on-cluster, off-cluster, ecr or gcr",
-    },
-    Definition {
-        setting: Setting::Hostname,
-        env: Some("REGISTRY_HOSTNAME"),
-        params_key: "off_cluster_registry.hostname",
-        flag: None,
-        default: "",
-        default_note: "empty = Docker Hub",
-        secret: false,
-        help: "off-cluster registry host[:port], no scheme",
-    },
-    Definition {
-        setting: Setting::Organization,
-        env: Some("REGISTRY_ORGANIZATION"),
-        params_key: "off_cluster_registry.organization",
-        flag: None,
-        default: "",
-        default_note: "empty",
-        secret: false,
-        help: "off-cluster namespace (required for Docker Hub)",
-    },
-    Definition {
-        setting: Setting::Username,
-        env: Some("REGISTRY_USERNAME"),
-        params_key: "off_cluster_registry.username",
-        flag: None,
-        default: "",
-        default_note: "required",
-        secret: false,
-        help: "off-cluster registry user",
-    },
-    Definition {
-        setting: Setting::Password,
-        env: Some("REGISTRY_PASSWORD"),
-        params_key: "off_cluster_registry.password",
-        flag: None,
-        default: "",
-        default_note: "required",
-        secret: true,
-        help: "off-cluster registry password or token",
-    },
-    Definition {
-        setting: Setting::EcrAccessKey,
-        env: Some("ECR_ACCESS_KEY"),
-        params_key: "ecr.accesskey",
-        flag: None,
-        default: "",
-        default_note: "empty = IAM role",
-        secret: true,
-        help: "AWS access key id (long-lived, AKIA...)",
-    },
-    Definition {
-        setting: Setting::EcrSecretKey,
-        env: Some("ECR_SECRET_KEY"),
-        params_key: "ecr.secretkey",
-        flag: None,
-        default: "",
-        default_note: "empty = IAM role",
-        secret: true,
-        help: "AWS secret access key",
-    },
-    Definition {
-        setting: Setting::EcrRegion,
-        env: Some("ECR_REGION"),
-        params_key: "ecr.region",
-        flag: None,
-        default: "us-west-2",
-        default_note: "",
-        secret: false,
-        help: "AWS region of the registry",
-    },
-    Definition {
-        setting: Setting::EcrRegistryId,
-        env: Some("ECR_REGISTRY_ID"),
-        params_key: "ecr.registryid",
-        flag: None,
-        default: "",
-        default_note: "empty = account default",
-        secret: false,
-        help: "12-digit AWS account id",
-    },
-    Definition {
-        setting: Setting::EcrHostname,
-        env: Some("ECR_HOSTNAME"),
-        params_key: "ecr.hostname",
-        flag: None,
-        default: "",
-        default_note: "empty (recommended)",
-        secret: false,
-        help: "ECR host; Workflow's docs say leave it empty",
-    },
-    Definition {
-        setting: Setting::GcrKeyJson,
-        env: Some("GCR_KEY_JSON"),
-        params_key: "gcr.key_json",
-        flag: None,
-        default: "",
-        default_note: "required",
-        secret: true,
-        help: "service-account key: raw JSON, base64 of it, or @path",
-    },
-    Definition {
-        setting: Setting::GcrHostname,
-        env: Some("GCR_HOSTNAME"),
-        params_key: "gcr.hostname",
-        flag: None,
-        default: "",
-        default_note: "empty = gcr.io",
-        secret: false,
-        help: "gcr.io host or <location>-docker.pkg.dev",
-    },
-    Definition {
-        setting: Setting::TokenRefreshTime,
-        env: Some("DEIS_TOKEN_REFRESH_TIME"),
-        params_key: "registry_token_refresher.tokenRefreshTime",
-        flag: None,
-        default: "",
-        default_note: "empty = provider default",
-        secret: false,
-        help: "minutes between token refreshes (ecr, gcr); leave empty with stock refresher images (Deis v1.0.0-v1.1.3, Hephy v1.2.0-v1.2.2 panic on it)",
-    },
-    Definition {
-        setting: Setting::SecretPrefix,
-        env: None,
-        params_key: "registry_token_refresher.secretPrefix",
-        flag: Some("--secret-prefix"),
-        default: "private-registry",
-        default_note: "",
-        secret: false,
-        help: "prefix of the pull secrets in app namespaces; unset, the chart's own stands",
-    },
-    Definition {
-        setting: Setting::RefresherImage,
-        env: Some("REGISTRY_TOKEN_REFRESHER_IMAGE"),
-        params_key: "registry_token_refresher.{org,dockerTag}",
-        flag: None,
-        default: DEFAULT_REFRESHER_IMAGE,
-        default_note: "",
-        secret: false,
-        help: "token refresher image; unset: the input's own, else hephy/registry-token-refresher:v1.2.2 when Workflow's images are Hephy's, else the default",
-    },
+        help: "on-cluster, off-cluster, ecr or gcr (Drycc: all three registry.enabled false is off-cluster)", ..NONE },
+    Definition { setting: Setting::Hostname, env: Some("REGISTRY_HOSTNAME"),
+        params: &["off_cluster_registry.hostname"],
+        values: &["registry-token-refresher.off_cluster_registry.hostname"],
+        drycc: &["builder.registryHost", "controller.registryHost"], note: "empty = Docker Hub",
+        help: "off-cluster registry host[:port], no scheme", ..NONE },
+    Definition { setting: Setting::Organization, env: Some("REGISTRY_ORGANIZATION"),
+        params: &["off_cluster_registry.organization"],
+        values: &["registry-token-refresher.off_cluster_registry.organization"],
+        drycc: &["builder.registryOrganization"], note: "empty",
+        help: "off-cluster namespace (required for Docker Hub)", ..NONE },
+    Definition { setting: Setting::Username, env: Some("REGISTRY_USERNAME"),
+        params: &["off_cluster_registry.username"],
+        values: &["registry-token-refresher.off_cluster_registry.username"],
+        drycc: &["builder.registryUsername", "controller.registryUsername"], note: "required",
+        help: "off-cluster registry user", ..NONE },
+    Definition { setting: Setting::Password, env: Some("REGISTRY_PASSWORD"),
+        params: &["off_cluster_registry.password"],
+        values: &["registry-token-refresher.off_cluster_registry.password"],
+        drycc: &["builder.registryPassword", "controller.registryPassword"], note: "required", secret: true,
+        help: "off-cluster registry password or token", ..NONE },
+    Definition { setting: Setting::EcrAccessKey, env: Some("ECR_ACCESS_KEY"), params: &["ecr.accesskey"],
+        values: &["registry-token-refresher.ecr.accesskey"], note: "empty = IAM role", secret: true,
+        help: "AWS access key id (long-lived, AKIA...)", ..NONE },
+    Definition { setting: Setting::EcrSecretKey, env: Some("ECR_SECRET_KEY"), params: &["ecr.secretkey"],
+        values: &["registry-token-refresher.ecr.secretkey"], note: "empty = IAM role", secret: true,
+        help: "AWS secret access key", ..NONE },
+    Definition { setting: Setting::EcrRegion, env: Some("ECR_REGION"), params: &["ecr.region"],
+        values: &["registry-token-refresher.ecr.region"], default: "us-west-2",
+        help: "AWS region of the registry", ..NONE },
+    Definition { setting: Setting::EcrRegistryId, env: Some("ECR_REGISTRY_ID"), params: &["ecr.registryid"],
+        values: &["registry-token-refresher.ecr.registryid"], note: "empty = account default",
+        help: "12-digit AWS account id", ..NONE },
+    Definition { setting: Setting::EcrHostname, env: Some("ECR_HOSTNAME"), params: &["ecr.hostname"],
+        values: &["registry-token-refresher.ecr.hostname"], note: "empty (recommended)",
+        help: "ECR host; Workflow's docs say leave it empty", ..NONE },
+    Definition { setting: Setting::GcrKeyJson, env: Some("GCR_KEY_JSON"), params: &["gcr.key_json"],
+        values: &["registry-token-refresher.gcr.key_json"], note: "required", secret: true,
+        help: "service-account key: raw JSON, base64 of it, or @path", ..NONE },
+    Definition { setting: Setting::GcrHostname, env: Some("GCR_HOSTNAME"), params: &["gcr.hostname"],
+        values: &["registry-token-refresher.gcr.hostname"], note: "empty = gcr.io",
+        help: "gcr.io host or <location>-docker.pkg.dev", ..NONE },
+    Definition { setting: Setting::TokenRefreshTime, env: Some("DEIS_TOKEN_REFRESH_TIME"),
+        params: &["registry_token_refresher.tokenRefreshTime", "registry_token_refresher.token_refresh_time"],
+        values: &["registry-token-refresher.token_refresh_time"], note: "empty = provider default",
+        help: "minutes between token refreshes (ecr, gcr), below the token's lifetime; leave empty with stock \
+               refresher images (Deis v1.0.0-v1.1.3, Hephy v1.2.0-v1.2.2 panic on it)", ..NONE },
+    Definition { setting: Setting::SecretPrefix, flag: Some("--secret-prefix"),
+        params: &["registry_token_refresher.secretPrefix", "registry_token_refresher.secret_prefix"],
+        values: &["global.secret_prefix"], drycc: &["controller.registrySecretPrefix"],
+        default: contract::DEFAULT_SECRET_PREFIX,
+        help: "prefix of the pull secrets in app namespaces; unset, the chart's own stands", ..NONE },
+    Definition { setting: Setting::RefresherImage, env: Some("REGISTRY_TOKEN_REFRESHER_IMAGE"),
+        params: &["registry_token_refresher.org", "registry_token_refresher.dockerTag",
+            "registry_token_refresher.docker_tag"],
+        values: &["registry-token-refresher.org", "registry-token-refresher.docker_tag"],
+        note: "the input's own refresher, else the published one beside Workflow's images",
+        help: "token refresher image; params: quay.io/{org}/registry-token-refresher:{dockerTag}, both keys set; \
+               a values file's org and docker_tag are left to the chart (Deis's prefixes quay.io/, Hephy's does \
+               not)", ..NONE },
 ];
+
+/// Keys Workflow's files carry in the tables this tool reads, which it has
+/// no use for: known, so that they are not reported as typos.
+pub const UNUSED_PARAMS: &[&str] = &[
+    "registry_token_refresher.pullPolicy",
+    "registry_token_refresher.pull_policy",
+    "registry_token_refresher.limits_cpu",
+    "registry_token_refresher.limits_memory",
+];
+pub const UNUSED_VALUES: &[&str] = &[
+    "registry-token-refresher.pull_policy",
+    "registry-token-refresher.limits_cpu",
+    "registry-token-refresher.limits_memory",
+];
+
+/// A kind of config file, and so which of a setting's keys it uses.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Helm Classic's `generate_params.toml` (`--params`).
+    #[default]
+    Params,
+    /// A kustomize/kpt config object: the params layout.
+    FunctionConfig,
+    /// A Deis Workflow v2.5+ / Hephy chart's values file (`--values`).
+    Values,
+    /// A Drycc Workflow chart's values file (`--values`, told by its keys).
+    DryccValues,
+}
+
+impl FileKind {
+    /// This kind's keys for `d`.
+    pub fn keys(self, d: &Definition) -> &'static [&'static str] {
+        match self {
+            FileKind::Params | FileKind::FunctionConfig => d.params,
+            FileKind::Values => d.values,
+            FileKind::DryccValues => d.drycc,
+        }
+    }
+
+    /// Whether every key in the mapping at `container` (dotted; `""` is the
+    /// top) must be one of this kind's: where the layout is this tool's own
+    /// or a sub-chart's it reads whole. Elsewhere only near misses of its
+    /// keys are reported (a chart's values hold much else).
+    pub fn strict(self, container: &str) -> bool {
+        match self {
+            FileKind::Params => !container.is_empty(),
+            FileKind::FunctionConfig => true,
+            FileKind::Values => container.split('.').next() == Some("registry-token-refresher"),
+            FileKind::DryccValues => false,
+        }
+    }
+
+    /// Every key of this kind: the settings', then the unused ones.
+    pub fn all_keys(self) -> impl Iterator<Item = &'static str> {
+        let unused = match self {
+            FileKind::Params | FileKind::FunctionConfig => UNUSED_PARAMS,
+            FileKind::Values => UNUSED_VALUES,
+            FileKind::DryccValues => &[],
+        };
+        DEFINITIONS
+            .iter()
+            .flat_map(move |d| self.keys(d))
+            .copied()
+            .chain(unused.iter().copied())
+    }
+}
 
 impl Setting {
     pub fn definition(self) -> &'static Definition {
@@ -206,7 +211,7 @@ impl Setting {
     /// is one, else the flag.
     pub fn name(self) -> &'static str {
         let d = self.definition();
-        d.env.or(d.flag).unwrap_or(d.params_key)
+        d.env.or(d.flag).unwrap_or(d.params[0])
     }
 
     pub fn is_secret(self) -> bool {
@@ -234,8 +239,13 @@ impl Setting {
 
 impl fmt::Display for Setting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.definition();
-        write!(f, "{} (params: {})", self.name(), d.params_key)
+        let params = self.definition().params;
+        let key = if *self == Setting::RefresherImage {
+            params[..2].join(" + ")
+        } else {
+            params[0].to_owned()
+        };
+        write!(f, "{} (params: {key})", self.name())
     }
 }
 
@@ -244,10 +254,8 @@ impl fmt::Display for Setting {
 pub enum Source {
     Flag(&'static str),
     Env(&'static str),
-    Params(String),
-    /// A chart values file (`--values`), with the key.
-    Values(String),
-    FunctionConfig(String),
+    /// A config file of a kind, with the key (or keys) that set it.
+    File(FileKind, String),
     Default,
 }
 
@@ -264,9 +272,9 @@ impl fmt::Display for Source {
         match self {
             Source::Flag(flag) => write!(f, "flag {flag}"),
             Source::Env(var) => write!(f, "env {var}"),
-            Source::Params(key) => write!(f, "params file {key}"),
-            Source::Values(key) => write!(f, "values file {key}"),
-            Source::FunctionConfig(key) => write!(f, "function config {key}"),
+            Source::File(FileKind::Params, key) => write!(f, "params file {key}"),
+            Source::File(FileKind::FunctionConfig, key) => write!(f, "function config {key}"),
+            Source::File(FileKind::Values | FileKind::DryccValues, key) => write!(f, "values file {key}"),
             Source::Default => f.write_str("default"),
         }
     }

@@ -7,7 +7,7 @@ pub fn closest<'c>(input: &str, candidates: &[&'c str]) -> Option<&'c str> {
     let wanted = norm(input);
     candidates
         .iter()
-        .map(|c| (distance(&wanted, &norm(c)), *c))
+        .map(|c| (strsim::levenshtein(&wanted, &norm(c)), *c))
         .filter(|(d, _)| *d <= 2.max(wanted.len() / 4))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -19,22 +19,6 @@ pub fn hint(input: &str, candidates: &[&str]) -> String {
     closest(input, candidates)
         .map(|m| format!("; did you mean `{m}`?"))
         .unwrap_or_else(|| format!(" (known: {})", candidates.join(", ")))
-}
-
-/// Levenshtein distance.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]

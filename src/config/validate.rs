@@ -1,9 +1,12 @@
-//! The checks of SPEC 1.2: every problem is collected, each names its
-//! setting and source, and no message ever contains a secret value.
+//! The checks of every setting that need no manifest (docs/configuration.md):
+//! every problem is collected, each names its setting and source, and no
+//! message ever contains a secret value.
 
 use super::resolve::Resolved;
 use super::setting::{Setting, Source};
 use super::{gcr_key, suggest, Location, Problem, Problems, Secret, Settings, Warning};
+use crate::names;
+use crate::platform::contract;
 
 /// Turn resolved values into settings, or report every problem at once.
 pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problems> {
@@ -32,14 +35,32 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
             warnings: v.warnings,
         });
     }
-    if settings.location != Location::OnCluster {
-        v.warnings.push(Warning::general(format!(
-            "with location {} the controller cannot read an image's exposed port: every app needs \
-             `deis config:set PORT=<port>` before its first deploy",
-            settings.location.name()
-        )));
-    }
     Ok((settings, v.warnings))
+}
+
+/// What `check` says besides [`validate`]'s warnings: a refresh time works
+/// only with a refresher that has fixed the published ones' bug, which the
+/// filter decides on the manifest's refresher when none is configured.
+pub fn check_warnings(settings: &Settings) -> Vec<Warning> {
+    let mut warnings: Vec<Warning> = crate::platform::contract::DEIS
+        .location_advice(settings.location.name())
+        .into_iter()
+        .map(Warning::general)
+        .collect();
+    let time = &settings.token_refresh_time;
+    if time.is_empty() || !settings.location.needs_token_refresher() {
+        return warnings;
+    }
+    let why = "every published refresher (v1.0.0 to v1.2.2) fails with it";
+    let message = match &settings.refresher_image {
+        Some(image) => format!("{time} is set for {image}: {why}; make sure this image has fixed that"),
+        None => format!(
+            "{time} is set and no refresher image is configured: {why}, so the filter refuses it unless the \
+             manifest's own refresher is a build that has fixed that"
+        ),
+    };
+    warnings.push(Warning::about(Setting::TokenRefreshTime, message));
+    warnings
 }
 
 struct Validator<'r> {
@@ -225,9 +246,6 @@ impl Validator<'_> {
                 format!("{username:?} is the user of a short-lived token (ECR/GCR): an off-cluster credential is never refreshed, so pushes and pulls fail when it expires; use REGISTRY_LOCATION=ecr or gcr"),
             ));
         }
-        self.warnings.push(Warning::general(
-            "off-cluster copies the long-lived registry credentials into every app namespace (the controller writes <prefix>-off-cluster); prefer ecr or gcr where apps should only see short-lived tokens",
-        ));
         Some(Location::OffCluster {
             hostname,
             organization,
@@ -357,37 +375,45 @@ impl Validator<'_> {
         }
     }
 
+    /// Minutes below the token's lifetime, and never with a stock refresher
+    /// image (every release panics on a value, v1.0.0 ignores it): the rules
+    /// the transform applies to the value it writes.
     fn token_refresh_time(&mut self, location: Option<&Location>) -> String {
         let value = self.value(Setting::TokenRefreshTime).to_owned();
-        if value.is_empty() {
+        let Some(location) = location.filter(|_| !value.is_empty()) else {
             return value;
-        }
-        let lifetime = match location {
-            Some(Location::Ecr { .. }) => 720,
-            Some(Location::Gcr { .. }) => 60,
-            Some(other) => {
-                let name = other.name();
-                self.warnings.push(Warning::about(
-                    Setting::TokenRefreshTime,
-                    format!("is ignored: {name} has no token refresher"),
-                ));
-                return value;
-            }
-            None => return value,
+        };
+        let Some(lifetime) = contract::token_lifetime_minutes(location.name()) else {
+            let message = format!("is ignored: {} has no token refresher", location.name());
+            self.warnings.push(Warning::about(Setting::TokenRefreshTime, message));
+            return value;
         };
         match value.parse::<u32>() {
-            Ok(minutes) if minutes > 0 => {
-                if minutes >= lifetime {
-                    self.warnings.push(Warning::about(
-                        Setting::TokenRefreshTime,
-                        format!("{minutes} minutes is not below the token lifetime ({lifetime} minutes): tokens will expire before they are refreshed"),
-                    ));
-                }
-            }
+            Ok(minutes) if minutes >= lifetime => self.problem(
+                Setting::TokenRefreshTime,
+                format!(
+                    "{minutes} minutes is not below the {lifetime}-minute lifetime of {} tokens: apps would pull \
+                     with expired tokens",
+                    location.name()
+                ),
+            ),
+            Ok(minutes) if minutes > 0 => {}
             _ => self.expected(
                 Setting::TokenRefreshTime,
-                &format!("a positive whole number of minutes (below {lifetime})"),
+                &format!("a positive whole number of minutes (below {lifetime}; the refresher's ticker panics on 0)"),
             ),
+        }
+        let image = self.value(Setting::RefresherImage).to_owned();
+        if self.r.is_explicit(Setting::RefresherImage) && contract::is_stock_refresher(&image) {
+            let message = format!(
+                "{value:?} cannot work with the configured refresher image {image} (from {}): \
+                 registry-token-refresher v1.0.1 to v1.2.2 reads it with strconv.ParseInt into an int64 \
+                 (pkg/config.go) and then asserts .(int) in GetRefreshTime (pkg/credentials/ecr.go, gcr.go), so it \
+                 panics at start, and v1.0.0 ignores it; leave it empty (tokens are refreshed at the provider's \
+                 default), or configure an image that has fixed this",
+                self.r.source(Setting::RefresherImage)
+            );
+            self.problem(Setting::TokenRefreshTime, message);
         }
         value
     }
@@ -403,7 +429,7 @@ impl Validator<'_> {
             _ => "off-cluster".to_owned(),
         };
         let name = format!("{prefix}-{location}");
-        if !is_dns1123_subdomain(&name) {
+        if !names::is_dns_subdomain(&name) {
             let message = format!(
                 "{}, which makes the pull secret name {name:?}: expected a prefix that makes it a Kubernetes \
                  name (lowercase letters, digits, `-` and `.`, each `.`-separated part starting and ending \
@@ -418,23 +444,27 @@ impl Validator<'_> {
     /// `None` when the operator set no image (the transform then follows the platform).
     fn refresher_image(&mut self) -> Option<String> {
         let image = self.value(Setting::RefresherImage).to_owned();
+        if image.is_empty() {
+            return None;
+        }
         if !is_image_reference(&image) {
             self.problem(
                 Setting::RefresherImage,
                 format!(
                     "{}, expected an image reference such as {}",
                     self.found(Setting::RefresherImage),
-                    super::setting::DEFAULT_REFRESHER_IMAGE
+                    contract::STOCK_REFRESHERS[0].1
                 ),
             );
         }
-        (self.r.source(Setting::RefresherImage) != Source::Default).then_some(image)
+        Some(image)
     }
 }
 
+/// Docker Hub however written, in any case.
 fn is_docker_hub(host: &str) -> bool {
     matches!(
-        host,
+        host.to_ascii_lowercase().as_str(),
         "" | "docker.io" | "index.docker.io" | "registry-1.docker.io" | "index.docker.io/v1"
     )
 }
@@ -461,14 +491,7 @@ fn is_host_port(s: &str) -> bool {
     let port_ok = port.is_none_or(|p| {
         !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n > 0)
     });
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    };
-    port_ok && host.len() <= 253 && host.split('.').all(label_ok)
+    port_ok && names::is_host_name(host)
 }
 
 /// Strip a scheme and trailing slashes from a registry host (what `check`
@@ -481,16 +504,6 @@ pub fn normalise_host(raw: &str) -> String {
         }
     }
     host.trim_end_matches('/').to_owned()
-}
-
-/// A DNS-1123 subdomain, the grammar of most Kubernetes object names.
-fn is_dns1123_subdomain(s: &str) -> bool {
-    s.len() <= 253
-        && s.split('.').all(|label| {
-            let b = label.as_bytes();
-            let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-            b.first().is_some_and(alnum) && b.last().is_some_and(alnum) && b.iter().all(|c| alnum(c) || *c == b'-')
-        })
 }
 
 /// A container image reference: `[host[:port]/]path[:tag][@digest]`, the
@@ -614,12 +627,6 @@ mod tests {
             "quay.io:",
         ] {
             assert!(!is_host_port(bad), "{bad}");
-        }
-        for ok in ["a-b", "a.b", "private-registry-ecr", "0abc.d"] {
-            assert!(is_dns1123_subdomain(ok), "{ok}");
-        }
-        for bad in ["a.-ecr", "A-ecr", "-a", "a..b", "a_b", ""] {
-            assert!(!is_dns1123_subdomain(bad), "{bad}");
         }
         for ok in [
             "quay.io/deis/registry-token-refresher:v1.1.3",

@@ -348,6 +348,28 @@ impl Contract {
     pub fn has_location(&self, location: &str) -> bool {
         self.locations.contains(&location)
     }
+
+    /// What an operator must know about a location on this platform (from
+    /// its components' sources: docs/contract.md, "The PORT rule" and
+    /// "Credentials that end up in app namespaces").
+    pub fn location_advice(&self, location: &str) -> Vec<String> {
+        let mut advice = Vec::new();
+        if self.platform != Platform::Deis || location == "on-cluster" {
+            return advice;
+        }
+        advice.push(format!(
+            "with location {location} the controller cannot read an image's exposed port: every app needs \
+             `deis config:set PORT=<port>` before its first deploy"
+        ));
+        if location == "off-cluster" {
+            advice.push(
+                "off-cluster copies the long-lived registry credentials into every app namespace (the controller \
+                 writes <prefix>-off-cluster); prefer ecr or gcr where apps should only see short-lived tokens"
+                    .into(),
+            );
+        }
+        advice
+    }
 }
 
 #[cfg(test)]

@@ -18,12 +18,13 @@ pub struct Given {
 }
 
 /// How the Workflow namespace was found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Source {
     Operator(String),
     Workloads,
     Bindings,
     Generated,
+    #[default]
     Unknown,
 }
 
@@ -43,7 +44,7 @@ impl fmt::Display for Source {
 /// Workflow's workloads state it (then every registry component must too:
 /// a component without a namespace would land in the release's, which need
 /// not be theirs).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Namespace {
     pub name: Option<String>,
     pub source: Source,
@@ -75,16 +76,7 @@ pub const HOW_TO_PASS: &str = "pass it with --namespace NAMESPACE, or set WORKFL
      in the environment (Helm 4 runs the plugin in its own environment: export it before `helm install`, or use \
      --post-renderer-args=--namespace=NAMESPACE)";
 
-/// Whether `name` is a Kubernetes namespace name (an RFC 1123 DNS label).
-pub fn is_dns_label(name: &str) -> bool {
-    let b = name.as_bytes();
-    let ok = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    !b.is_empty()
-        && b.len() <= 63
-        && b.first().is_some_and(ok)
-        && b.last().is_some_and(ok)
-        && b.iter().all(|c| ok(c) || *c == b'-')
-}
+pub use crate::names::is_dns_label;
 
 /// Workflow's builder and controller Deployments: where Workflow runs.
 fn workloads<'o, 'm, 'a>(objects: &'o [Object<'m, 'a>]) -> impl Iterator<Item = &'o Object<'m, 'a>> {

@@ -31,9 +31,9 @@ use std::path::Path;
 
 use serde_json::{Map, Value as Json};
 
-use crate::config::params::{self, FileKind, Params};
-use crate::config::{suggest, Problem};
+use crate::config::{file, FileKind, Problem};
 use crate::files;
+use crate::names::is_dns_label;
 use crate::transform::{Selector, Target};
 use crate::yaml::tree::Node;
 use crate::yaml::yaml11;
@@ -41,18 +41,8 @@ use crate::yaml::yaml11;
 pub const API_VERSION: &str = "registry.deis.io/v1alpha1";
 pub const KIND: &str = "WorkflowRegistry";
 
-/// Keys of the params layout, then the filter's options.
-const KNOWN_KEYS: &[&str] = &[
-    "registry_location",
-    "off_cluster_registry",
-    "ecr",
-    "gcr",
-    "registry_token_refresher",
-    "namespace",
-    "targets",
-    "select",
-    "keepOnClusterRegistry",
-];
+/// The filter's options, beside the settings (the params file's keys).
+const OPTIONS: &[&str] = &["namespace", "targets", "select", "keepOnClusterRegistry"];
 
 /// Fields kustomize puts into a plugin's config for its own use.
 const KUSTOMIZE_FIELDS: &[&str] = &["argsOneLiner", "argsFromFile"];
@@ -60,7 +50,7 @@ const KUSTOMIZE_FIELDS: &[&str] = &["argsOneLiner", "argsFromFile"];
 /// Settings and options from a function config.
 #[derive(Debug, Clone, Default)]
 pub struct FunctionConfig {
-    pub params: Params,
+    pub params: file::File,
     pub namespace: Option<String>,
     pub targets: Vec<Target>,
     pub selectors: Vec<Selector>,
@@ -121,48 +111,15 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
         .into_iter()
         .filter(|(k, _)| !KUSTOMIZE_FIELDS.contains(&k.as_str()))
         .collect();
-    problems.extend(fields.keys().filter(|k| !KNOWN_KEYS.contains(&k.as_str())).map(|k| {
-        let hint = suggest::closest(k, KNOWN_KEYS)
-            .map(|m| format!("did you mean `{m}`?"))
-            .unwrap_or_else(|| format!("known: {}", KNOWN_KEYS.join(", ")));
-        Problem::general(format!("{KIND}: unknown field `{}` ({hint})", k.escape_debug()))
-    }));
     let fields = Json::Object(fields);
-    let params = params::from_json(&fields)
-        .and_then(|p| p.located(FileKind::FunctionConfig, file, dir).map_err(|e| vec![e]))
+    let params = file::from_json(FileKind::FunctionConfig, &fields, OPTIONS)
+        .and_then(|p| p.located(file, dir).map_err(|e| vec![e]))
         .unwrap_or_else(|p| {
             problems.extend(p.into_iter().map(|p| p.prefixed(&format!("{KIND}: "))));
-            Params::default()
+            file::File::default()
         });
-    let strings = |key: &str, problems: &mut Vec<Problem>| -> Vec<String> {
-        match fields.get(key) {
-            None | Some(Json::Null) => vec![],
-            Some(Json::Array(items)) if items.iter().all(Json::is_string) => {
-                items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect()
-            }
-            Some(Json::String(one)) => vec![one.clone()],
-            Some(_) => {
-                problems.push(Problem::general(format!("{KIND}: `{key}` must be a list of strings")));
-                vec![]
-            }
-        }
-    };
-    let targets = strings("targets", &mut problems);
-    let selects = strings("select", &mut problems);
-    let parsed = |text: &str, problems: &mut Vec<Problem>| {
-        text.parse()
-            .map_err(|e: String| problems.push(Problem::general(format!("{KIND}: {e}"))))
-            .ok()
-    };
-    let targets = targets.iter().filter_map(|t| parsed(t, &mut problems)).collect();
-    let selectors = selects
-        .iter()
-        .filter_map(|s| {
-            s.parse::<Selector>()
-                .map_err(|e| problems.push(Problem::general(format!("{KIND}: {e}"))))
-                .ok()
-        })
-        .collect();
+    let targets = parsed_list(&fields, "targets", &mut problems);
+    let selectors = parsed_list(&fields, "select", &mut problems);
     let keep = match fields.get("keepOnClusterRegistry") {
         None | Some(Json::Null) => false,
         Some(Json::Bool(b)) => *b,
@@ -177,7 +134,7 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
     let namespace = match fields.get("namespace") {
         None | Some(Json::Null) => None,
         Some(Json::String(ns)) if ns.trim().is_empty() => None,
-        Some(Json::String(ns)) if is_dns1123_label(ns) => Some(ns.clone()),
+        Some(Json::String(ns)) if is_dns_label(ns) => Some(ns.clone()),
         Some(_) => {
             problems.push(Problem::general(format!(
                 "{KIND}: `namespace` must be a namespace name (lowercase letters, digits and `-`, at most 63)"
@@ -196,6 +153,24 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
     } else {
         Err(problems)
     }
+}
+
+/// A string or list of strings at `key`, each parsed.
+fn parsed_list<T: std::str::FromStr<Err = String>>(fields: &Json, key: &str, problems: &mut Vec<Problem>) -> Vec<T> {
+    let items: Vec<&Json> = match fields.get(key) {
+        None | Some(Json::Null) => vec![],
+        Some(Json::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+    };
+    let mut parsed = Vec::new();
+    for item in items {
+        match item.as_str().map(str::parse) {
+            Some(Ok(value)) => parsed.push(value),
+            Some(Err(e)) => problems.push(Problem::general(format!("{KIND}: {e}"))),
+            None => problems.push(Problem::general(format!("{KIND}: `{key}` must be a list of strings"))),
+        }
+    }
+    parsed
 }
 
 /// Read a config object from a file: bounded, a regular file; `@path`s in
@@ -239,15 +214,6 @@ pub fn text_is_config(text: &str) -> bool {
         .is_some_and(|r| is_config(&r))
 }
 
-fn is_dns1123_label(s: &str) -> bool {
-    let b = s.as_bytes();
-    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    b.len() <= 63
-        && b.first().is_some_and(alnum)
-        && b.last().is_some_and(alnum)
-        && b.iter().all(|c| alnum(c) || *c == b'-')
-}
-
 fn top_level_fields(json: &Json) -> Map<String, Json> {
     let mut fields = json.as_object().cloned().unwrap_or_default();
     for envelope in ["apiVersion", "kind", "metadata"] {
@@ -260,30 +226,21 @@ fn top_level_fields(json: &Json) -> Map<String, Json> {
 fn dotted_to_nested(data: &Map<String, Json>) -> Map<String, Json> {
     let mut out = Map::new();
     for (key, value) in data {
-        let parts: Vec<&str> = key.split('.').collect();
-        insert_at(&mut out, &parts, value.clone());
-    }
-    out
-}
-
-fn insert_at(map: &mut Map<String, Json>, parts: &[&str], value: Json) {
-    match parts {
-        [] => {}
-        [last] => {
-            map.insert((*last).to_owned(), value);
-        }
-        [first, rest @ ..] => {
-            let entry = map
-                .entry((*first).to_owned())
-                .or_insert_with(|| Json::Object(Map::new()));
+        let (mut map, mut parts) = (&mut out, key.split('.').peekable());
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                map.insert(part.to_owned(), value.clone());
+                break;
+            }
+            let entry = map.entry(part.to_owned()).or_insert_with(|| Json::Object(Map::new()));
             if !entry.is_object() {
                 *entry = Json::Object(Map::new());
             }
-            if let Json::Object(inner) = entry {
-                insert_at(inner, rest, value);
-            }
+            let Json::Object(inner) = entry else { break };
+            map = inner;
         }
     }
+    out
 }
 
 #[cfg(test)]
@@ -321,7 +278,7 @@ mod tests {
         let e = read("kind: WorkflowRegistry\nspec: {registry_locaton: gcr, targets: [nope]}\n").unwrap_err();
         let all: Vec<String> = e.iter().map(ToString::to_string).collect();
         assert!(
-            all.iter().any(|p| p.contains("unknown field `registry_locaton`")),
+            all.iter().any(|p| p.contains("unknown key `registry_locaton`")),
             "{all:?}"
         );
         assert!(all.iter().any(|p| p.contains("\"nope\" is not KIND/NAME")), "{all:?}");

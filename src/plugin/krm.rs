@@ -25,8 +25,34 @@ pub struct ResourceList<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KrmResult {
     pub message: String,
-    /// `error`, `warning` or `info`.
-    pub severity: &'static str,
+    pub severity: Severity,
+}
+
+/// How grave a `results` entry is, in the KRM functions specification's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+impl KrmResult {
+    pub fn new(severity: Severity, message: impl Into<String>) -> Self {
+        KrmResult {
+            message: message.into(),
+            severity,
+        }
+    }
+}
+
+impl Severity {
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
 }
 
 /// Whether the first document of the input is a `ResourceList`.
@@ -166,7 +192,7 @@ pub fn write(api_version: &str, stream: &str, results: &[KrmResult]) -> String {
             out.push_str(&format!(
                 "- message: {}\n  severity: {}\n",
                 emit::double_quoted(&r.message),
-                r.severity
+                r.severity.as_str()
             ));
         }
     }
@@ -272,10 +298,7 @@ mod tests {
         let out = write(
             "config.kubernetes.io/v1",
             "",
-            &[KrmResult {
-                message: "bad \"x\"".into(),
-                severity: "error",
-            }],
+            &[KrmResult::new(Severity::Error, "bad \"x\"")],
         );
         assert!(
             out.contains("items: []\nresults:\n- message: \"bad \\\"x\\\"\"\n  severity: error\n"),

@@ -22,8 +22,15 @@ const LEGACY_PATH: &str = "config.kubernetes.io/path";
 const INDEX: &str = "internal.config.kubernetes.io/index";
 const LEGACY_INDEX: &str = "config.kubernetes.io/index";
 
-/// Workflow's own components: their file is where Workflow's manifests live.
-const ANCHORS: [&str; 2] = ["deis-builder", "deis-controller"];
+/// Whether a document is one of Workflow's builder or controller
+/// Deployments (any platform's): their file is where Workflow's manifests live.
+fn is_anchor(doc: &Document<'_>) -> bool {
+    use crate::platform::{Platform, Role};
+    doc.kind() == Some("Deployment")
+        && Platform::ALL.iter().flat_map(|p| p.contract().rules).any(|r| {
+            matches!(r.role, Role::Builder | Role::Controller) && doc.name().is_some_and(|n| r.names.contains(&n))
+        })
+}
 
 /// `stream` with a path annotation on every document this tool added (its
 /// `registry.deis.io/generated-by` label) that lacks one. A
@@ -94,9 +101,7 @@ fn path_of<'a>(doc: &'a Document<'_>) -> Option<&'a str> {
 /// the file holding Workflow's builder or controller; else the namespace
 /// directory kpt itself would use; else the root.
 fn workflow_dir(docs: &[Document<'_>]) -> String {
-    let anchor = docs
-        .iter()
-        .find(|d| d.kind() == Some("Deployment") && d.name().is_some_and(|n| ANCHORS.contains(&n)));
+    let anchor = docs.iter().find(|d| is_anchor(d));
     if let Some(path) = anchor.and_then(|d| path_of(d)) {
         return path.rfind('/').map_or_else(String::new, |i| path[..=i].to_owned());
     }

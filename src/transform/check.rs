@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 
 use super::apply::Applied;
 use super::plan::{Effective, Plan};
-use super::{deis, refresher, Error, Options};
+use super::{deis, drycc, refresher, Error, Options};
 use crate::config::Settings;
 use crate::manifest::{Body, Doc, EnvValue, Manifest, Reading, Resource};
 use crate::platform::contract::{self as k, Platform, Role, DEIS, DRYCC};
@@ -74,7 +74,7 @@ pub fn check(
         ..options.context.clone()
     };
     let model = Model::build(&refs, &context)?;
-    let hooks_only = manifest.has_content && !manifest.plain_content;
+    let hooks_only = manifest.hooks_only;
     let c = Checker {
         model: &model,
         settings,
@@ -177,7 +177,7 @@ impl Checker<'_, '_, '_> {
                         .into_iter()
                         .map(|(k, v)| (k, Some(v)))
                         .collect();
-                    s.secret_type == "Opaque" && s.string_data.is_empty() && have == want
+                    s.secret_type == "Opaque" && s.string_data.is_none() && have == want
                 }
                 _ => false,
             };
@@ -188,35 +188,31 @@ impl Checker<'_, '_, '_> {
                 ));
             }
         }
-        let refresher = k::token_lifetime_minutes(location).is_some() && self.wants_components;
+        let wanted = k::token_lifetime_minutes(location).is_some() && self.wants_components;
+        let mut parts = Vec::new();
         for role in [
             Role::Refresher,
             Role::RefresherAccount,
             Role::RefresherRole,
             Role::RefresherBinding,
         ] {
-            self.one(role, refresher)?;
+            parts.extend(self.one(role, wanted)?);
         }
-        if refresher {
-            self.refresher()?;
+        match parts[..] {
+            [o, account, role, binding] => self.refresher(o, account, role, binding),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
-    /// The refresher can start and do exactly its job.
-    fn refresher(&self) -> Result<(), Error> {
-        let o = self
-            .one(Role::Refresher, true)?
-            .ok_or_else(|| violated(None, "no refresher".into()))?;
-        let account = self
-            .one(Role::RefresherAccount, true)?
-            .ok_or_else(|| violated(None, "no account".into()))?;
-        let role = self
-            .one(Role::RefresherRole, true)?
-            .ok_or_else(|| violated(None, "no role".into()))?;
-        let binding = self
-            .one(Role::RefresherBinding, true)?
-            .ok_or_else(|| violated(None, "no binding".into()))?;
+    /// The refresher (with its account, role and binding) can start and do
+    /// exactly its job.
+    fn refresher(
+        &self,
+        o: &Object<'_, '_>,
+        account: &Object<'_, '_>,
+        role: &Object<'_, '_>,
+        binding: &Object<'_, '_>,
+    ) -> Result<(), Error> {
         let fail = |o: &Object<'_, '_>, m: &str| Err(violated(Some(o), m.to_owned()));
         self.placed(o)?;
         self.placed(account)?;
@@ -323,12 +319,17 @@ impl Checker<'_, '_, '_> {
         }
         if let Some(o) = self.one(Role::Credentials, true)? {
             self.placed(o)?;
-            let keys: BTreeSet<&str> = match &o.resource.body {
-                Body::Secret(s) => s.data.iter().map(|(key, _)| key.as_str()).collect(),
-                _ => BTreeSet::new(),
+            let right = match &o.resource.body {
+                Body::Secret(s) => drycc::builder_data(self.settings).into_iter().all(|(key, value)| {
+                    !s.string_data.iter().flatten().any(|k| *k == key) && s.data.contains(&(key, Some(value)))
+                }),
+                _ => false,
             };
-            if !k::DRYCC_BUILDER_VARS.iter().all(|(_, key)| keys.contains(key)) {
-                return Err(violated(Some(o), "it lacks a registry key the builder reads".into()));
+            if !right {
+                return Err(violated(
+                    Some(o),
+                    "it does not hold the configured registry login under each key the builder reads".into(),
+                ));
             }
         }
         Ok(())
@@ -343,6 +344,10 @@ mod tests {
     /// What the post-condition says of `output` (read as if the transform
     /// had written it, planning nothing) for location `location`.
     fn violation(output: &str, location: &str) -> Option<String> {
+        violation_on(Platform::Deis, output, location)
+    }
+
+    fn violation_on(platform: Platform, output: &str, location: &str) -> Option<String> {
         let settings = Settings {
             location: match location {
                 "off-cluster" => Location::OffCluster {
@@ -376,9 +381,7 @@ mod tests {
             effective: Effective {
                 namespace: model.namespace.clone(),
                 prefix: "private-registry".into(),
-                refresh_time: String::new(),
-                refresher_image: String::new(),
-                egress: None,
+                ..Effective::default()
             },
             warnings: vec![],
             notes: vec![],
@@ -388,7 +391,7 @@ mod tests {
             rewritten: vec![],
             generated: vec![],
         };
-        check(&manifest, &plan, applied, &settings, &options, Platform::Deis, reading)
+        check(&manifest, &plan, applied, &settings, &options, platform, reading)
             .err()
             .map(|e| e.to_string())
     }
@@ -434,6 +437,30 @@ mod tests {
             let found = violation(&output, location).unwrap_or_else(|| panic!("{rule}: passed\n{output}"));
             let rule = if rule == "on-cluster" { "Credentials" } else { rule };
             assert!(found.contains(rule), "{rule}: {found}");
+        }
+    }
+
+    #[test]
+    fn a_drycc_builder_secret_without_the_configured_login_is_named() {
+        let builder = "kind: Deployment\nmetadata: {name: drycc-builder, namespace: drycc}\nspec: {template: {spec: \
+            {containers: [{name: drycc-builder, env: [{name: DRYCC_REGISTRY_LOCATION, value: off-cluster}, \
+            {name: DRYCC_REGISTRY_HOST, valueFrom: {secretKeyRef: {name: builder-secret, key: registry-host}}}, \
+            {name: DRYCC_REGISTRY_USERNAME, valueFrom: {secretKeyRef: {name: builder-secret, key: registry-username}}}, \
+            {name: DRYCC_REGISTRY_PASSWORD, valueFrom: {secretKeyRef: {name: builder-secret, key: registry-password}}}, \
+            {name: DRYCC_REGISTRY_ORGANIZATION, valueFrom: {secretKeyRef: {name: builder-secret, key: \
+            registry-organization}}}]}]}}}\n";
+        let secret = "---\nkind: Secret\nmetadata: {name: builder-secret, namespace: drycc}\ndata: {registry-host: \
+            cXVheS5pbw==, registry-username: dQ==, registry-password: cA==, registry-organization: bw==}\n";
+        let with = |s: &str| builder.replace("namespace: drycc", "namespace: deis") + &s.replace("drycc}", "deis}");
+        assert_eq!(violation_on(Platform::Drycc, &with(secret), "off-cluster"), None);
+        for broken in [
+            secret.replace("cXVheS5pbw==", "\"\""),
+            secret.replace("cA==", "eA=="),
+            secret.replace(", registry-organization: bw==", ""),
+            secret.to_owned() + "stringData: {registry-password: x}\n",
+        ] {
+            let found = violation_on(Platform::Drycc, &with(&broken), "off-cluster");
+            assert!(found.is_some_and(|f| f.contains("registry login")), "{broken}");
         }
     }
 

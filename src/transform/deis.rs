@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use base64::Engine;
 
-use super::plan::{Effective, Generated, Op, Planner, Reason, Wanted};
+use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use super::refresher;
 use crate::manifest::{Body, Container, Pod};
 use crate::platform::contract::{self as k, Role, DEIS};
@@ -21,6 +21,9 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let needs_refresher = k::token_lifetime_minutes(location).is_some();
     let workflow = model.has_workflow();
 
+    if workflow {
+        p.warnings.extend(DEIS.location_advice(location));
+    }
     for o in model.objects.iter().filter(|o| o.owner == Owner::Orphan) {
         p.remove(o, Reason::Orphan);
     }
@@ -61,9 +64,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let mut effective = Effective {
         namespace: model.namespace.clone(),
         prefix: prefix.clone(),
-        refresh_time: String::new(),
-        refresher_image: String::new(),
-        egress: None,
+        ..Effective::default()
     };
     if needs_refresher && workflow {
         refresher(p, &mut effective)?;
@@ -98,13 +99,11 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     let wanted = secret_data(p.settings);
     let data = Planner::at(o, &["data"]);
     if secret.data.is_empty() {
-        p.edit(
+        p.set(
             o,
-            Op::Set {
-                at: o.resource.path.clone(),
-                key: "data".into(),
-                value: Value::Map(wanted.into_iter().map(|(key, v)| (key, Value::Str(v))).collect()),
-            },
+            o.resource.path.clone(),
+            "data",
+            Value::Map(wanted.into_iter().map(|(key, v)| (key, Value::Str(v))).collect()),
         );
     } else {
         for (key, _) in secret
@@ -112,61 +111,33 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
             .iter()
             .filter(|(key, _)| !wanted.iter().any(|(w, _)| w == key))
         {
-            p.edit(
-                o,
-                Op::Unset {
-                    at: data.clone(),
-                    key: key.clone(),
-                },
-            );
+            p.unset(o, data.clone(), key);
         }
         let have = |(key, value): &(String, String)| secret.data.contains(&(key.clone(), Some(value.clone())));
         for (key, value) in wanted.into_iter().filter(|w| !have(w)) {
-            p.edit(
-                o,
-                Op::Set {
-                    at: data.clone(),
-                    key,
-                    value: Value::Str(value),
-                },
-            );
+            p.set(o, data.clone(), &key, Value::Str(value));
         }
     }
     if secret.secret_type != "Opaque" {
-        p.edit(
-            o,
-            Op::Set {
-                at: o.resource.path.clone(),
-                key: "type".into(),
-                value: Value::str("Opaque"),
-            },
-        );
+        p.set(o, o.resource.path.clone(), "type", Value::str("Opaque"));
     }
-    if !secret.string_data.is_empty() {
-        p.edit(
-            o,
-            Op::Unset {
-                at: o.resource.path.clone(),
-                key: "stringData".into(),
-            },
-        );
+    if secret.string_data.is_some() {
+        p.unset(o, o.resource.path.clone(), "stringData");
     }
     if o.resource.label(k::HERITAGE.0) != Some(k::HERITAGE.1)
         || o.resource.annotation(k::LOCATION_ANNOTATION) != Some(location)
     {
-        p.edit(
+        p.set(
             o,
-            Op::Set {
-                at: o.resource.path.clone(),
-                key: "metadata".into(),
-                value: Value::map([
-                    ("labels", Value::map([(k::HERITAGE.0, Value::str(k::HERITAGE.1))])),
-                    (
-                        "annotations",
-                        Value::map([(k::LOCATION_ANNOTATION, Value::str(location))]),
-                    ),
-                ]),
-            },
+            o.resource.path.clone(),
+            "metadata",
+            Value::map([
+                ("labels", Value::map([(k::HERITAGE.0, Value::str(k::HERITAGE.1))])),
+                (
+                    "annotations",
+                    Value::map([(k::LOCATION_ANNOTATION, Value::str(location))]),
+                ),
+            ]),
         );
     }
     p.place(o);
@@ -281,25 +252,12 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
             if let Body::ClusterRole(have) = &o.resource.body {
                 let (have, aggregated) = (&have.rules, &have.aggregated);
                 if *have != rules {
-                    p.edit(
-                        o,
-                        Op::Set {
-                            at: o.resource.path.clone(),
-                            key: "rules".into(),
-                            value: refresher::rules(location, &prefix),
-                        },
-                    );
+                    p.set(o, o.resource.path.clone(), "rules", refresher::rules(location, &prefix));
                 }
                 if *aggregated {
                     // The aggregation controller would replace the rules with
                     // those of every role its selectors match.
-                    p.edit(
-                        o,
-                        Op::Unset {
-                            at: o.resource.path.clone(),
-                            key: "aggregationRule".into(),
-                        },
-                    );
+                    p.unset(o, o.resource.path.clone(), "aggregationRule");
                 }
             }
         }
@@ -312,26 +270,12 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
                 let (have_ref, have) = (&b.role_ref, &b.subjects);
                 let wanted_ref = Some(("ClusterRole".to_owned(), k::REFRESHER_RBAC.to_owned()));
                 if *have_ref != wanted_ref {
-                    p.edit(
-                        o,
-                        Op::Set {
-                            at: o.resource.path.clone(),
-                            key: "roleRef".into(),
-                            value: role_ref,
-                        },
-                    );
+                    p.set(o, o.resource.path.clone(), "roleRef", role_ref);
                 }
                 let right = matches!(have.as_slice(), [s] if s.kind == "ServiceAccount" && s.name == k::REFRESHER
                     && s.namespace.as_deref() == Some(namespace.as_str()));
                 if !right {
-                    p.edit(
-                        o,
-                        Op::Set {
-                            at: o.resource.path.clone(),
-                            key: "subjects".into(),
-                            value: subjects,
-                        },
-                    );
+                    p.set(o, o.resource.path.clone(), "subjects", subjects);
                 }
             }
         }
@@ -392,67 +336,35 @@ fn can_run(
             .iter()
             .any(|m| m.volume == k::REGISTRY_SECRET && m.path == k::CREDS_PATH && m.read_only);
     if !mount_right {
-        p.edit(
-            o,
-            Op::Upsert {
-                at: o.resource.container_path(c),
-                list: "volumeMounts".into(),
-                items: vec![vec![
-                    ("name".into(), Value::str(k::REGISTRY_SECRET)),
-                    ("mountPath".into(), Value::str(k::CREDS_PATH)),
-                    ("readOnly".into(), Value::Bool(true)),
-                ]],
-                exclusive: vec![],
-            },
-        );
+        let mount = vec![
+            ("name".into(), Value::str(k::REGISTRY_SECRET)),
+            ("mountPath".into(), Value::str(k::CREDS_PATH)),
+            ("readOnly".into(), Value::Bool(true)),
+        ];
+        p.upsert(o, o.resource.container_path(c), "volumeMounts", mount);
     }
     if !pod.volumes.iter().any(|v| v.name == k::REGISTRY_SECRET) {
-        p.edit(
-            o,
-            Op::Upsert {
-                at: o.resource.pod_path(),
-                list: "volumes".into(),
-                items: vec![vec![
-                    ("name".into(), Value::str(k::REGISTRY_SECRET)),
-                    (
-                        "secret".into(),
-                        Value::map([("secretName", Value::str(k::REGISTRY_SECRET))]),
-                    ),
-                ]],
-                exclusive: vec![],
-            },
-        );
+        let secret = Value::map([("secretName", Value::str(k::REGISTRY_SECRET))]);
+        let volume = vec![
+            ("name".into(), Value::str(k::REGISTRY_SECRET)),
+            ("secret".into(), secret),
+        ];
+        p.upsert(o, o.resource.pod_path(), "volumes", volume);
     }
     if c.image.as_deref() != Some(image) {
-        p.edit(
-            o,
-            Op::Set {
-                at: o.resource.container_path(c),
-                key: "image".into(),
-                value: Value::str(image),
-            },
-        );
+        p.set(o, o.resource.container_path(c), "image", Value::str(image));
     }
     if pod.service_account.as_deref() != Some(k::REFRESHER) {
-        p.edit(
-            o,
-            Op::Set {
-                at: o.resource.pod_path(),
-                key: "serviceAccountName".into(),
-                value: Value::str(k::REFRESHER),
-            },
-        );
+        p.set(o, o.resource.pod_path(), "serviceAccountName", Value::str(k::REFRESHER));
     }
     // Without a token it cannot reach the API: the pod's setting wins over
     // its account's.
     if pod.automount.or(account_automount) == Some(false) {
-        p.edit(
+        p.set(
             o,
-            Op::Set {
-                at: o.resource.pod_path(),
-                key: "automountServiceAccountToken".into(),
-                value: Value::Bool(true),
-            },
+            o.resource.pod_path(),
+            "automountServiceAccountToken",
+            Value::Bool(true),
         );
     }
     p.place(o);

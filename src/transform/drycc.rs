@@ -8,8 +8,8 @@ use std::net::IpAddr;
 use base64::Engine;
 
 use super::generate;
-use super::plan::{Effective, Generated, Op, Planner, Reason, Wanted};
-use crate::config::Location;
+use super::plan::{Effective, Generated, Planner, Reason, Wanted};
+use crate::config::{Location, Settings};
 use crate::manifest::Body;
 use crate::platform::contract::{self as k, Role, DRYCC};
 use crate::platform::{Error, Owner};
@@ -29,9 +29,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let mut effective = Effective {
         namespace: model.namespace.clone(),
         prefix: p.settings.secret_prefix.clone().unwrap_or_default(),
-        refresh_time: String::new(),
-        refresher_image: String::new(),
-        egress: None,
+        ..Effective::default()
     };
     for o in model.objects.iter().filter(|o| o.owner == Owner::Orphan) {
         p.remove(o, Reason::Orphan);
@@ -68,25 +66,11 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
             p.want_env(o, c, k::DRYCC_PROXY_VAR, Wanted::Absent);
         }
     }
-    let Location::OffCluster {
-        hostname,
-        organization,
-        username,
-        password,
-    } = &p.settings.location
-    else {
+    let Some(hostname) = host(p.settings) else {
         egress(p, None);
         return Ok(effective);
     };
-    // The configuration reads Docker Hub however written as no host (Deis's
-    // "empty = Docker Hub"); Drycc's builder has no default: it gets its name.
-    let hostname = if hostname.is_empty() {
-        "docker.io"
-    } else {
-        hostname.as_str()
-    };
-    let values = [hostname, username, password.expose(), organization];
-    let keys: Vec<(&str, &str)> = k::DRYCC_BUILDER_VARS.iter().map(|(_, key)| *key).zip(values).collect();
+    let keys = builder_data(p.settings);
     match p.keep_one(Role::Credentials, k::DRYCC_BUILDER_SECRET) {
         Some(o) => merge_keys(p, o, &keys),
         None if p.additions_allowed && builder => p.add(Generated::BuilderSecret, None),
@@ -106,35 +90,57 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     Ok(effective)
 }
 
-/// Set `keys` (plain values) in a Secret's `data`, leaving its other keys.
-fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, keys: &[(&str, &str)]) {
-    let Body::Secret(secret) = &o.resource.body else { return };
+/// The off-cluster registry's host. The configuration reads Docker Hub
+/// however written as no host (Deis's "empty = Docker Hub"); Drycc's
+/// builder has no default: it gets its name.
+fn host(settings: &Settings) -> Option<&str> {
+    match &settings.location {
+        Location::OffCluster { hostname, .. } if hostname.is_empty() => Some("docker.io"),
+        Location::OffCluster { hostname, .. } => Some(hostname),
+        _ => None,
+    }
+}
+
+/// `builder-secret`'s data: each key the builder reads, base64 of its
+/// value (none unless off-cluster).
+pub fn builder_data(settings: &Settings) -> Vec<(String, String)> {
+    let (
+        Some(host),
+        Location::OffCluster {
+            organization,
+            username,
+            password,
+            ..
+        },
+    ) = (host(settings), &settings.location)
+    else {
+        return Vec::new();
+    };
     let b64 = base64::engine::general_purpose::STANDARD;
-    let wanted: Vec<(String, String)> = keys.iter().map(|(key, v)| ((*key).to_owned(), b64.encode(v))).collect();
-    let missing: Vec<(String, Value)> = wanted
-        .into_iter()
+    let values = [host, username, password.expose(), organization];
+    let keys = k::DRYCC_BUILDER_VARS.iter().map(|(_, key)| (*key).to_owned());
+    keys.zip(values.map(|v| b64.encode(v))).collect()
+}
+
+/// Set `keys` (base64 values) in a Secret's `data`, leaving its other keys.
+fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, keys: &[(String, String)]) {
+    let Body::Secret(secret) = &o.resource.body else { return };
+    let missing: Vec<(String, Value)> = keys
+        .iter()
         .filter(|(key, v)| !secret.data.contains(&(key.clone(), Some(v.clone()))))
-        .map(|(key, v)| (key, Value::Str(v)))
+        .map(|(key, v)| (key.clone(), Value::str(v)))
         .collect();
     if !missing.is_empty() {
-        p.edit(
-            o,
-            Op::Set {
-                at: o.resource.path.clone(),
-                key: "data".into(),
-                value: Value::Map(missing),
-            },
-        );
+        p.set(o, o.resource.path.clone(), "data", Value::Map(missing));
     }
     // A `stringData` key would win over the one set in `data`; its others stay.
-    for key in secret.string_data.iter().filter(|k| keys.iter().any(|(w, _)| w == k)) {
-        p.edit(
-            o,
-            Op::Unset {
-                at: Planner::at(o, &["stringData"]),
-                key: key.clone(),
-            },
-        );
+    for key in secret
+        .string_data
+        .iter()
+        .flatten()
+        .filter(|k| keys.iter().any(|(w, _)| w == *k))
+    {
+        p.unset(o, Planner::at(o, &["stringData"]), key);
     }
     p.place(o);
 }
@@ -177,14 +183,7 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String
         (Some(o), Some((cidr, port))) => {
             let spec = generate::egress_spec(cidr, *port);
             if o.resource.content() != Some(&value_json(&spec)) {
-                p.edit(
-                    o,
-                    Op::Set {
-                        at: o.resource.path.clone(),
-                        key: "spec".into(),
-                        value: spec,
-                    },
-                );
+                p.set(o, o.resource.path.clone(), "spec", spec);
             }
             p.place(o);
         }

@@ -4,8 +4,8 @@
 //! and imagebuilder's egress to a private registry.
 
 use super::plan::{Effective, Generated};
-use super::{deis, refresher};
-use crate::config::{Location, Settings};
+use super::{deis, drycc, refresher};
+use crate::config::Settings;
 use crate::platform::contract::{self as k, DEIS};
 use crate::yaml::emit::{self, Layout, Value};
 
@@ -20,25 +20,7 @@ pub fn document(what: Generated, settings: &Settings, effective: &Effective, lay
             secret(deis::secret_data(settings)),
             Some((k::LOCATION_ANNOTATION, location)),
         ),
-        Generated::BuilderSecret => {
-            let Location::OffCluster {
-                hostname,
-                organization,
-                username,
-                password,
-            } = &settings.location
-            else {
-                return String::new();
-            };
-            let values = [hostname.as_str(), username, password.expose(), organization];
-            let b64 = |v: &str| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, v);
-            let data = k::DRYCC_BUILDER_VARS
-                .iter()
-                .zip(values)
-                .map(|((_, key), v)| ((*key).to_owned(), b64(v)))
-                .collect();
-            ("v1", true, secret(data), None)
-        }
+        Generated::BuilderSecret => ("v1", true, secret(drycc::builder_data(settings)), None),
         Generated::RefresherAccount => ("v1", true, vec![], None),
         Generated::RefresherRole => (
             "rbac.authorization.k8s.io/v1",

@@ -18,7 +18,7 @@ pub fn now() -> i64 {
 }
 
 /// (year, month, day, hour, minute, second) of epoch seconds, UTC.
-fn civil(epoch: i64) -> (i64, u32, u32, u32, u32, u32) {
+pub(crate) fn civil(epoch: i64) -> (i64, u32, u32, u32, u32, u32) {
     let days = epoch.div_euclid(86_400);
     let secs = epoch.rem_euclid(86_400);
     // Howard Hinnant's days-to-civil algorithm.

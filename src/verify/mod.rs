@@ -8,7 +8,7 @@
 //! refresher would; `report` renders the result and scrubs every secret.
 //! Arrows point one way: location modules -> docker_v2 -> transport.
 
-mod clock;
+pub(crate) mod clock;
 mod docker_v2;
 mod ecr;
 mod gcr;

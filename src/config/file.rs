@@ -1,0 +1,423 @@
+//! Config files: Helm Classic's params file (`--params`), a chart's values
+//! file (`--values`: Deis Workflow and Hephy's, or Drycc's, told by its
+//! keys) and the fields of a config object. Each is turned into JSON and
+//! read by the keys of the settings table, and only those: where the layout
+//! is this tool's own or a sub-chart's it reads whole, every key must be
+//! known; elsewhere a near miss of a known key is reported. Either way a
+//! typo never silently does nothing.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value as Json;
+
+use super::setting::{FileKind, Setting, DEFINITIONS};
+use super::{suggest, Problem, Warning};
+use crate::files::{self, Base};
+use crate::platform::contract;
+use crate::yaml::{tree, yaml11};
+
+/// The settings a config file sets, and where `@path` values in it resolve.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct File {
+    pub kind: FileKind,
+    /// Each setting the file sets: its value and the key(s) it came from.
+    pub values: Vec<(Setting, String, String)>,
+    pub warnings: Vec<Warning>,
+    /// The directory relative `@path` values start from (and, unless the
+    /// operator lifts the restriction, stay inside).
+    pub base: Base,
+    /// The file itself (absolute), for messages; `None` on standard input.
+    pub path: Option<PathBuf>,
+}
+
+impl File {
+    /// The value and key for `setting`, if the file sets it.
+    pub fn get(&self, setting: Setting) -> Option<(&str, &str)> {
+        self.values
+            .iter()
+            .find(|(s, ..)| *s == setting)
+            .map(|(_, v, k)| (v.as_str(), k.as_str()))
+    }
+
+    /// This file as read from `file`: `@path`s resolve in `dir`, else in
+    /// the file's directory (see [`Base::for_config`]).
+    pub fn located(mut self, file: Option<&Path>, dir: Option<&Path>) -> Result<Self, Problem> {
+        self.base = Base::for_config(file, dir).map_err(|e| Problem::general(e.to_string()))?;
+        self.path = file.map(files::absolute);
+        Ok(self)
+    }
+}
+
+/// Read a params file (`FileKind::Params`, TOML) or a values file
+/// (`FileKind::Values`, YAML). Problems name the file and the key.
+pub fn load(kind: FileKind, path: &Path) -> Result<File, Vec<Problem>> {
+    let flag = if kind == FileKind::Params {
+        "--params"
+    } else {
+        "--values"
+    };
+    let text = files::read_operator_file(path, files::Kind::ConfigFile)
+        .map_err(|e| vec![Problem::general(format!("{flag}: {e}"))])?;
+    parse(kind, &text)
+        .and_then(|f| f.located(Some(path), None).map_err(|e| vec![e]))
+        .map_err(|problems| {
+            let prefix = format!("{flag} {}: ", path.display());
+            problems.into_iter().map(|p| p.prefixed(&prefix)).collect()
+        })
+}
+
+/// Parse a params file's TOML or a values file's YAML.
+pub fn parse(kind: FileKind, text: &str) -> Result<File, Vec<Problem>> {
+    let json = if kind == FileKind::Params {
+        toml(text)
+    } else {
+        yaml(text)
+    }
+    .map_err(|p| vec![p])?;
+    from_json(kind, &json, &[])
+}
+
+fn toml(text: &str) -> Result<Json, Problem> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        // toml's message quotes the offending line, which may hold a password.
+        let line = e
+            .span()
+            .map(|s| text.get(..s.start).unwrap_or(text).matches('\n').count() + 1);
+        Problem::general(match line {
+            Some(line) => format!("not valid TOML at line {line}: {}", e.message()),
+            None => format!("not valid TOML: {}", e.message()),
+        })
+    })?;
+    serde_json::to_value(&table).map_err(|e| Problem::general(format!("cannot read the TOML: {e}")))
+}
+
+/// One YAML document, read as Kubernetes and Helm read YAML 1.1 scalars.
+fn yaml(text: &str) -> Result<Json, Problem> {
+    let json = match tree::parse(text.strip_prefix("---\n").unwrap_or(text)) {
+        // The parser's message names a position, never the content.
+        Err(e) => {
+            return Err(Problem::general(format!(
+                "not valid YAML at line {}: {}",
+                e.line, e.message
+            )))
+        }
+        Ok(None) => Json::Object(Default::default()),
+        Ok(Some(root)) => yaml11::to_json(&root),
+    };
+    match json {
+        Json::Object(_) => Ok(json),
+        _ => Err(Problem::general("a values file must be a mapping")),
+    }
+}
+
+/// Read the settings from a file's content. A values file is Drycc's when
+/// it holds Drycc's keys, Deis Workflow's (or Hephy's) otherwise; `extra`
+/// are top-level fields the caller reads itself (a config object's options).
+pub fn from_json(kind: FileKind, root: &Json, extra: &[&str]) -> Result<File, Vec<Problem>> {
+    let (kind, undecided) = match kind {
+        FileKind::Values => chart(root)?,
+        other => (other, false),
+    };
+    let mut r = Reader {
+        root,
+        kind,
+        file: File {
+            kind,
+            ..File::default()
+        },
+        problems: Vec::new(),
+    };
+    r.unknown_keys(extra);
+    if undecided {
+        // Neither chart's keys: a Drycc operator's misspelt ones, maybe.
+        r.kind = FileKind::DryccValues;
+        r.unknown_keys(extra);
+        r.kind = kind;
+    }
+    for d in DEFINITIONS {
+        let keys = kind.keys(d);
+        match (d.setting, kind) {
+            (_, _) if keys.is_empty() => {}
+            (Setting::Location, FileKind::DryccValues) => r.drycc_location(keys),
+            (Setting::RefresherImage, FileKind::Params | FileKind::FunctionConfig) => r.helm_classic_image(keys),
+            (Setting::RefresherImage, _) => r.chart_image(keys),
+            (setting, _) => {
+                if let Some((value, key)) = r.text(keys) {
+                    r.file.values.push((setting, value, key.to_owned()));
+                }
+            }
+        }
+    }
+    if r.problems.is_empty() {
+        Ok(r.file)
+    } else {
+        Err(r.problems)
+    }
+}
+
+/// Whose chart a values file is for, by the keys it holds, and whether it
+/// holds keys of neither.
+fn chart(root: &Json) -> Result<(FileKind, bool), Vec<Problem>> {
+    let holds = |kind: FileKind| {
+        kind.all_keys()
+            .find(|k| lookup(root, k).is_some())
+            .or_else(|| root.as_object()?.keys().find(|k| kind.strict(k)).map(String::as_str))
+    };
+    match (holds(FileKind::Values), holds(FileKind::DryccValues)) {
+        (Some(deis), Some(drycc)) => Err(vec![Problem::general(format!(
+            "holds keys of Deis Workflow's (or Hephy's) chart, such as `{deis}`, and of Drycc Workflow's, such as \
+             `{drycc}`: a values file is for one chart"
+        ))]),
+        (None, Some(_)) => Ok((FileKind::DryccValues, false)),
+        (deis, None) => Ok((FileKind::Values, deis.is_none())),
+    }
+}
+
+struct Reader<'j> {
+    root: &'j Json,
+    kind: FileKind,
+    file: File,
+    problems: Vec<Problem>,
+}
+
+impl Reader<'_> {
+    /// Every mapping that holds a known key, checked for keys that are not
+    /// (all of them where the layout is ours, near misses elsewhere).
+    fn unknown_keys(&mut self, extra: &[&str]) {
+        let known: Vec<&str> = self.kind.all_keys().collect();
+        let mut containers = BTreeSet::from([""]);
+        for key in &known {
+            containers.extend(key.match_indices('.').map(|(i, _)| &key[..i]));
+        }
+        for container in containers {
+            let Some(node) = lookup(self.root, container) else {
+                continue;
+            };
+            let Json::Object(map) = node else {
+                self.problems.push(Problem::general(format!(
+                    "`{container}` must be a mapping, found {}",
+                    type_name(node)
+                )));
+                continue;
+            };
+            let prefix = if container.is_empty() {
+                String::new()
+            } else {
+                format!("{container}.")
+            };
+            let at = |key: &str| format!("{prefix}{key}");
+            let mut children: Vec<&str> = known
+                .iter()
+                .filter_map(|k| k.strip_prefix(prefix.as_str()))
+                .map(|rest| rest.split('.').next().unwrap_or(rest))
+                .chain(extra.iter().copied().filter(|_| container.is_empty()))
+                .collect();
+            children.sort_unstable();
+            children.dedup();
+            for key in map.keys().filter(|k| !children.contains(&k.as_str())) {
+                let shown = at(&key.escape_debug().to_string());
+                if self.kind.strict(container) {
+                    let hint = suggest::hint(key, &children);
+                    self.problems
+                        .push(Problem::general(format!("unknown key `{shown}`{hint}")));
+                } else {
+                    // Short names (`ecr`) are near misses of too much (`gcs`).
+                    let long: Vec<&str> = children.iter().copied().filter(|c| c.len() > 8).collect();
+                    if let Some(m) = suggest::closest(key, &long) {
+                        let meant = at(m);
+                        self.problems.push(Problem::general(format!(
+                            "unknown key `{shown}`: did you mean `{meant}`?"
+                        )));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The text at the first of `keys` that is set and not blank (else the
+    /// first set), and its key. Where several are set they must agree.
+    fn text<'k>(&mut self, keys: &[&'k str]) -> Option<(String, &'k str)> {
+        let mut found: Vec<(String, &str)> = Vec::new();
+        for key in keys {
+            let Some(value) = lookup(self.root, key) else { continue };
+            match scalar_text(value) {
+                Some(text) => found.push((text, key)),
+                None => self.problems.push(Problem::general(format!(
+                    "{key} must be a string, found {}",
+                    type_name(value)
+                ))),
+            }
+        }
+        let set: Vec<&(String, &str)> = found.iter().filter(|(v, _)| !v.trim().is_empty()).collect();
+        if let [(first, first_key), rest @ ..] = set.as_slice() {
+            if let Some((_, other_key)) = rest.iter().find(|(v, _)| v.trim() != first.trim()) {
+                self.problems.push(Problem::general(format!(
+                    "{first_key} and {other_key} are both set, to different values: they must agree (keep one)"
+                )));
+            }
+        }
+        set.first().copied().or(found.first()).map(|(v, k)| (v.clone(), *k))
+    }
+
+    /// Drycc has no location setting: each sub-chart runs on-cluster while
+    /// its own `registry.enabled` is true (the default). All three false is
+    /// off-cluster; a mix runs the builder and controller on-cluster
+    /// against a registry that is not there.
+    fn drycc_location(&mut self, keys: &[&str]) {
+        let mut flags = Vec::new();
+        for key in keys {
+            match lookup(self.root, key) {
+                None => {}
+                Some(Json::Bool(b)) => flags.push((*key, *b)),
+                Some(other) => {
+                    let found = scalar_text(other).map_or_else(|| type_name(other).to_owned(), |t| format!("{t:?}"));
+                    return self.problems.push(Problem::general(format!(
+                        "{key} must be true or false, found {found} (Helm's condition ignores anything else, and \
+                         the templates read the text \"false\" as true)"
+                    )));
+                }
+            }
+        }
+        let named = |on: bool| -> Vec<&str> {
+            let off: Vec<&str> = flags.iter().filter(|(_, b)| !b).map(|(k, _)| *k).collect();
+            keys.iter().copied().filter(|k| off.contains(k) != on).collect()
+        };
+        let (on, off) = (named(true), named(false));
+        let location = match (on.is_empty(), off.is_empty()) {
+            _ if flags.is_empty() => return,
+            (_, true) => "on-cluster",
+            (true, _) => "off-cluster",
+            _ => {
+                return self.problems.push(Problem::general(format!(
+                    "{} false but {} true (or left at the default, true): the registry goes while the builder and \
+                     controller stay on-cluster. Drycc's documented example (registry.enabled: false with the \
+                     builder's keys) leaves two of them true; set all three to false for off-cluster",
+                    off.join(", "),
+                    on.join(", ")
+                )))
+            }
+        };
+        let set: Vec<&str> = flags.iter().map(|(k, _)| *k).collect();
+        self.file
+            .values
+            .push((Setting::Location, location.into(), set.join(", ")));
+    }
+
+    /// Helm Classic's template: `quay.io/{org}/registry-token-refresher:{dockerTag}`,
+    /// when the file names both (the template needs both).
+    fn helm_classic_image(&mut self, keys: &[&str]) {
+        let org = self.text(&keys[..1]).filter(|(v, _)| !v.trim().is_empty());
+        let tag = self.text(&keys[1..]).filter(|(v, _)| !v.trim().is_empty());
+        match (org, tag) {
+            (Some((org, o)), Some((tag, t))) => {
+                let image = format!(
+                    "quay.io/{}/{}:{}",
+                    org.trim(),
+                    contract::REFRESHER_IMAGE_NAME,
+                    tag.trim()
+                );
+                self.file
+                    .values
+                    .push((Setting::RefresherImage, image, format!("{o}, {t}")));
+            }
+            (Some((_, set)), None) | (None, Some((_, set))) => {
+                let missing = if set == keys[0] { keys[1] } else { keys[0] };
+                self.file.warnings.push(Warning::about(
+                    Setting::RefresherImage,
+                    format!(
+                        "{set} is set without {missing}: Helm Classic's template needs both, so the refresher \
+                         image follows the manifest"
+                    ),
+                ));
+            }
+            (None, None) => {}
+        }
+    }
+
+    /// A chart's values name the refresher's org and tag but not its
+    /// registry: Deis's chart runs `quay.io/{org}/...`, Hephy's
+    /// `{org}/...` (Docker Hub), and a values file does not say which chart
+    /// it is for. The image is left to the manifest, with a warning.
+    fn chart_image(&mut self, keys: &[&str]) {
+        let set: Vec<&str> = keys
+            .iter()
+            .filter(|k| {
+                lookup(self.root, k)
+                    .and_then(scalar_text)
+                    .is_some_and(|v| !v.trim().is_empty())
+            })
+            .copied()
+            .collect();
+        if !set.is_empty() {
+            self.file.warnings.push(Warning::about(
+                Setting::RefresherImage,
+                format!(
+                    "{} in the values file is not used: Deis's chart runs quay.io/{{org}}/{name}:{{docker_tag}} and \
+                     Hephy's {{org}}/{name}:{{docker_tag}}, and the file does not say which it is for; the refresher \
+                     image follows the manifest (its own refresher, else the one beside Workflow's images), or set \
+                     REGISTRY_TOKEN_REFRESHER_IMAGE",
+                    set.join(" and "),
+                    name = contract::REFRESHER_IMAGE_NAME
+                ),
+            ));
+        }
+    }
+}
+
+/// The value at a dotted key (`""` is the top), unless absent or null.
+fn lookup<'j>(root: &'j Json, dotted: &str) -> Option<&'j Json> {
+    dotted
+        .split('.')
+        .filter(|key| !key.is_empty())
+        .try_fold(root, |value, key| value.as_object()?.get(key))
+        .filter(|v| !v.is_null())
+}
+
+/// Strings as they are; numbers and booleans as written (operators write
+/// `tokenRefreshTime = 30`).
+fn scalar_text(value: &Json) -> Option<String> {
+    match value {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        Json::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn type_name(value: &Json) -> &'static str {
+    match value {
+        Json::Array(_) => "a list",
+        // The toml crate hands a date or time to serde as this one-key table.
+        Json::Object(map) if map.len() == 1 && map.contains_key("$__toml_private_datetime") => {
+            "a date or time (quote the value to make it a string)"
+        }
+        Json::Object(_) => "a mapping",
+        _ => "another type",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_types_and_bad_toml_are_problems_without_the_value() {
+        let e = parse(FileKind::Params, "[ecr]\nregion = [\"us-east-1\"]\n").unwrap_err();
+        assert!(
+            e[0].to_string().contains("ecr.region must be a string, found a list"),
+            "{}",
+            e[0]
+        );
+        let e = parse(FileKind::Params, "ecr = 1\n").unwrap_err();
+        assert!(e[0].to_string().contains("`ecr` must be a mapping"), "{}", e[0]);
+        let e = parse(
+            FileKind::Params,
+            "[off_cluster_registry]\npassword = \"hunter2\nx = 1\n",
+        )
+        .unwrap_err();
+        let shown = e[0].to_string();
+        assert!(shown.contains("line 2") && !shown.contains("hunter2"), "{shown}");
+        assert!(parse(FileKind::Values, "- a list\n").is_err());
+    }
+}
