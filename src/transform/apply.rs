@@ -6,14 +6,14 @@
 
 use std::borrow::Cow;
 
-use super::plan::{Edit, Op, Plan, Step};
+use super::plan::{Edit, Plan, Step};
 use super::{generate, Error};
 use crate::config::Settings;
 use crate::manifest::{Doc, InputError, Manifest, Piece, Reading, Resource};
 use crate::par;
-use crate::yaml::edit::{locate, EditError, Editor};
+use crate::yaml::edit::{EditError, Editor};
 use crate::yaml::emit::{self, Layout};
-use crate::yaml::tree::{self, Node};
+use crate::yaml::tree;
 
 /// The output stream as pieces, and what each rewritten or generated
 /// document holds (for the post-condition).
@@ -111,9 +111,9 @@ fn rewrite<'a>(
     };
     let mut editor = Editor::new(doc.chunk.text, layout);
     for edit in edits {
-        one(&mut editor, &root, &edit.op).map_err(located)?;
+        editor.edit(&root, &edit.op).map_err(located)?;
     }
-    let (text, decoded) = editor.apply_decoded(Some((&root, features))).map_err(located)?;
+    let (text, decoded) = editor.apply_decoded(&root, features).map_err(located)?;
     let resources = decoded
         .map(|json| Resource::read_all(&json, reading))
         .transpose()
@@ -124,38 +124,6 @@ fn rewrite<'a>(
             })
         })?;
     Ok((text, resources))
-}
-
-/// Record one edit's splices.
-fn one(editor: &mut Editor<'_>, root: &Node<'_>, op: &Op) -> Result<(), EditError> {
-    let (at, what) = match op {
-        Op::Set { at, .. } | Op::Unset { at, .. } | Op::Upsert { at, .. } | Op::Remove { at, .. } => (at, op),
-    };
-    let node = locate(root, at)?;
-    let Node::Mapping(map) = node else {
-        return Err(EditError {
-            message: "the place to edit is not a mapping".into(),
-            line: node.loc().line,
-        });
-    };
-    match what {
-        Op::Set { key, value, .. } => editor.set_entry(map, key, value),
-        Op::Unset { key, .. } => {
-            if let Some(entry) = map
-                .entries
-                .iter()
-                .rev()
-                .find(|e| crate::yaml::yaml11::key_name(&e.key).as_deref() == Some(key))
-            {
-                editor.remove_entry(map, entry);
-            }
-        }
-        Op::Upsert {
-            list, items, exclusive, ..
-        } => editor.upsert_named(map, list, items, exclusive)?,
-        Op::Remove { list, which, .. } => editor.remove_items(map, list, which)?,
-    }
-    Ok(())
 }
 
 /// The output being assembled.

@@ -8,22 +8,13 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value as Json;
-use thiserror::Error;
 
 use super::emit::{self, Layout, Value};
-use super::journal::{self, At, Items, Op};
+use super::journal::{self, locate, Items, Op};
+pub use super::journal::{line_of, EditError};
 use super::tree::{Entry, Features, Mapping, Node, Sequence};
-use super::yaml11::{self, Seg};
+use super::yaml11;
 use granit_parser::ScalarStyle;
-
-/// An edit that cannot be made to this document, with the 1-based line (in
-/// the document) of the node in the way.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{message}")]
-pub struct EditError {
-    pub message: String,
-    pub line: usize,
-}
 
 #[derive(Debug)]
 struct Splice {
@@ -86,26 +77,61 @@ impl<'a> Editor<'a> {
         self.splices.push(Splice { start, end, text });
     }
 
+    /// Splice `op` into the text, at the mapping its path names in the tree
+    /// `root` (parsed from this editor's text), and journal it for the check.
+    pub fn edit(&mut self, root: &Node<'_>, op: &Op) -> Result<(), EditError> {
+        let node = locate(root, op.at())?;
+        let Node::Mapping(map) = node else {
+            return Err(journal::refuse(node.loc().line, "the place to edit is not a mapping"));
+        };
+        match op {
+            Op::Set { key, value, .. } => self.set_entry(map, key, value),
+            Op::Unset { key, .. } => {
+                // The entry the decoder reads: the last of those named `key`.
+                if let Some(entry) = map
+                    .entries
+                    .iter()
+                    .rev()
+                    .find(|e| yaml11::key_name(&e.key).as_deref() == Some(key))
+                {
+                    self.entry_removal(map, entry);
+                }
+            }
+            Op::Upsert {
+                list, items, exclusive, ..
+            } => self.upsert_named(map, list, items, exclusive)?,
+            Op::Remove { list, which, .. } => self.remove_items(map, list, which)?,
+        }
+        self.journal.push(op.clone());
+        Ok(())
+    }
+
     /// The edited text, checked: it must decode, the way Kubernetes decodes
     /// it, to the original document with the journaled edits applied.
     /// Anything else (an edit through an alias or merge key, a splice that
     /// changes more than it should) is an [`EditError`], never a wrong text.
     pub fn apply(self) -> Result<String, EditError> {
-        self.apply_with(None)
+        if self.is_empty() {
+            return Ok(self.text.to_owned());
+        }
+        match super::tree::parse_document(self.text) {
+            Ok(Some((root, features))) => self.apply_decoded(&root, features).map(|(pieces, _)| pieces.concat()),
+            Ok(None) => Err(journal::refuse(1, "the document has no content to edit")),
+            Err(e) => Err(journal::refuse(
+                e.line,
+                format!("the document does not parse: {}", e.message),
+            )),
+        }
     }
 
-    /// [`Editor::apply`], given the tree the caller already parsed from the
-    /// same text (the check then parses only the edited text).
-    pub fn apply_with(self, tree: Option<(&Node<'_>, Features)>) -> Result<String, EditError> {
-        self.apply_decoded(tree).map(|(pieces, _)| pieces.concat())
-    }
-
-    /// [`Editor::apply_with`], as pieces (the unchanged parts borrowed from
-    /// the text), and what the edited text decodes to (`None` when there was
-    /// nothing to edit).
+    /// [`Editor::apply`], given the tree `root` and `features` the caller
+    /// already parsed from the same text, as pieces (the unchanged parts
+    /// borrowed from the text), and what the edited text decodes to (`None`
+    /// when there was nothing to edit).
     pub fn apply_decoded(
         mut self,
-        tree: Option<(&Node<'_>, Features)>,
+        root: &Node<'_>,
+        features: Features,
     ) -> Result<(Vec<Cow<'a, str>>, Option<Json>), EditError> {
         if self.is_empty() {
             return Ok((vec![Cow::Borrowed(self.text)], None));
@@ -125,14 +151,7 @@ impl<'a> Editor<'a> {
             text: &text,
             cuts: &cuts,
         };
-        let refused = |r: journal::Refusal| EditError {
-            message: r.message,
-            line: r.line,
-        };
-        let decoded = match tree {
-            Some((root, features)) => journal::check_tree(root, features, edited, &journal).map_err(refused)?,
-            None => journal::check(edited, &journal).map_err(refused)?,
-        };
+        let decoded = journal::check(root, features, edited, &journal)?;
         Ok((pieces, Some(decoded)))
     }
 
@@ -361,12 +380,7 @@ impl<'a> Editor<'a> {
 
     /// Make `map[key]` be `value`. Mappings are merged key by key so that
     /// unrelated keys, comments and layout inside them stay as they are.
-    pub fn set_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
-        self.journal.push(Op::SetEntry {
-            map: At::of_mapping(map),
-            key: key.to_owned(),
-            value: value.clone(),
-        });
+    fn set_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         self.entry_splice(map, key, value);
     }
 
@@ -668,19 +682,13 @@ impl<'a> Editor<'a> {
     /// Keys listed in `exclusive` are alternatives to a field (as `valueFrom`
     /// is to `value`): an existing one is replaced in place by that field.
     /// Missing items are appended in the order given.
-    pub fn upsert_named(
+    fn upsert_named(
         &mut self,
         parent: &Mapping<'_>,
         list_key: &str,
         items: &[Vec<(String, Value)>],
         exclusive: &[(&str, &str)],
     ) -> Result<(), EditError> {
-        self.journal.push(Op::UpsertNamed {
-            parent: At::of_mapping(parent),
-            list_key: list_key.to_owned(),
-            items: items.to_vec(),
-            exclusive: exclusive.iter().map(|&(a, b)| (a.to_owned(), b.to_owned())).collect(),
-        });
         let all = || Value::Seq(items.iter().map(|i| Value::Map(i.clone())).collect());
         let Some(entry) = parent.entry(list_key) else {
             self.insert_entry(parent, list_key, &all());
@@ -759,12 +767,7 @@ impl<'a> Editor<'a> {
     /// Remove the items of the list at `parent[list_key]` that `which` names
     /// (by position, or by the `name` they read as). A list left with no
     /// item becomes `[]`, which Kubernetes reads as the same empty list.
-    pub fn remove_items(&mut self, parent: &Mapping<'_>, list_key: &str, which: &Items) -> Result<(), EditError> {
-        self.journal.push(Op::RemoveItems {
-            parent: At::of_mapping(parent),
-            list_key: list_key.to_owned(),
-            which: which.clone(),
-        });
+    fn remove_items(&mut self, parent: &Mapping<'_>, list_key: &str, which: &Items) -> Result<(), EditError> {
         let Some(entry) = parent.entry(list_key) else {
             return Ok(());
         };
@@ -793,14 +796,6 @@ impl<'a> Editor<'a> {
     }
 
     /// Remove an entry from a mapping, with its lines in block style.
-    pub fn remove_entry(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
-        self.journal.push(Op::RemoveEntry {
-            map: At::of_mapping(map),
-            key: At::of(&entry.key),
-        });
-        self.entry_removal(map, entry);
-    }
-
     fn entry_removal(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
         // With the key's own properties (`!!str key:`, `&a key:`) and `?`.
         let start = self.entry_start(entry.key.loc().start);
@@ -879,56 +874,6 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
     (text.len() - content.len(), content.starts_with('-'))
 }
 
-/// The node at a path of the decoded document, found in the tree (see
-/// [`child`]). What the path cannot reach in the text (through an alias, or a
-/// key that only a merge key supplies) is refused at the nearest line: an
-/// edit there would change other copies, or nothing. The meaning check of
-/// [`Editor::apply_decoded`] verifies whatever is then spliced.
-pub fn locate<'n, 'a>(root: &'n Node<'a>, path: &[Seg]) -> Result<&'n Node<'a>, EditError> {
-    let mut node = root;
-    for seg in path {
-        node = child(node, seg).ok_or_else(|| EditError {
-            message: match node {
-                Node::Alias(_) => "the place to edit is reached through an alias (*): an edit there would change \
-                                   every copy; write the aliased part out in full instead"
-                    .to_owned(),
-                _ => "the place to edit comes from a merge key (<<) or an alias; write that part out in full instead"
-                    .to_owned(),
-            },
-            line: node.loc().line,
-        })?;
-    }
-    match node {
-        Node::Alias(a) => Err(EditError {
-            message: "the place to edit is an alias (*): an edit there would change every copy; write the aliased \
-                      part out in full instead"
-                .to_owned(),
-            line: a.loc().line,
-        }),
-        node => Ok(node),
-    }
-}
-
-/// The line of the deepest node on `path` that the text holds.
-pub fn line_of(root: &Node<'_>, path: &[Seg]) -> usize {
-    let mut node = root;
-    for seg in path {
-        let Some(next) = child(node, seg) else { break };
-        node = next;
-    }
-    node.loc().line
-}
-
-/// The child of `node` at `seg` in the text: the last entry whose key
-/// decodes to it (as the decoder reads duplicates), or an item.
-fn child<'n, 'a>(node: &'n Node<'a>, seg: &Seg) -> Option<&'n Node<'a>> {
-    match (node, seg) {
-        (Node::Mapping(m), Seg::Key(k)) => m.get(k),
-        (Node::Sequence(s), Seg::Index(i)) => s.items.get(*i),
-        _ => None,
-    }
-}
-
 /// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.
 /// An alias of such a scalar reads as it too (`name: *loc`).
 pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
@@ -973,6 +918,21 @@ pub fn detect_seq_indent(root: &Node<'_>) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::yaml::tree::parse;
+    use crate::yaml::yaml11::Seg;
+
+    fn upsert_op(
+        at: &[&str],
+        list: &str,
+        items: Vec<Vec<(String, Value)>>,
+        exclusive: &[(&'static str, &'static str)],
+    ) -> Op {
+        Op::Upsert {
+            at: at.iter().map(|k| Seg::Key((*k).into())).collect(),
+            list: list.into(),
+            items,
+            exclusive: exclusive.to_vec(),
+        }
+    }
 
     fn env_item(name: &str, value: &str) -> Vec<(String, Value)> {
         vec![("name".into(), Value::str(name)), ("value".into(), Value::str(value))]
@@ -982,7 +942,7 @@ mod tests {
     fn upsert_root(text: &str, layout: Layout) -> String {
         let root = parse(text).unwrap().unwrap();
         let mut ed = Editor::new(text, layout);
-        ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
+        ed.edit(&root, &upsert_op(&[], "env", vec![env_item("B", "v")], &[]))
             .unwrap();
         let out = ed.apply().unwrap();
         let reparsed = parse(&out)
@@ -1000,9 +960,11 @@ mod tests {
             newline: "\n",
         };
         let mut ed = Editor::new(text, layout);
-        let parent = root.path(path).unwrap().as_mapping().unwrap();
-        ed.upsert_named(parent, "env", &[env_item(name, value)], &[("value", "valueFrom")])
-            .unwrap();
+        ed.edit(
+            &root,
+            &upsert_op(path, "env", vec![env_item(name, value)], &[("value", "valueFrom")]),
+        )
+        .unwrap();
         ed.apply().unwrap()
     }
 
@@ -1081,9 +1043,11 @@ mod tests {
         let t = "c: {env: []}\n";
         let root = parse(t).unwrap().unwrap();
         let mut ed = Editor::new(t, Layout::default());
-        let parent = root.path(&["c"]).unwrap().as_mapping().unwrap();
-        ed.upsert_named(parent, "env", &[env_item("A", "1"), env_item("B", "2")], &[])
-            .unwrap();
+        ed.edit(
+            &root,
+            &upsert_op(&["c"], "env", vec![env_item("A", "1"), env_item("B", "2")], &[]),
+        )
+        .unwrap();
         assert_eq!(
             ed.apply().unwrap(),
             "c: {env: [{name: A, value: \"1\"}, {name: B, value: \"2\"}]}\n"
@@ -1121,10 +1085,11 @@ mod tests {
                     newline: "\n",
                 },
             );
-            let c = root.path(&["spec", "containers"]).unwrap().as_sequence().unwrap().items[0]
-                .as_mapping()
-                .unwrap();
-            ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
+            let mut op = upsert_op(&["spec", "containers"], "env", vec![env_item("B", "v")], &[]);
+            if let Op::Upsert { at, .. } = &mut op {
+                at.push(Seg::Index(0));
+            }
+            ed.edit(&root, &op).unwrap();
             ed.apply().unwrap()
         };
         assert_eq!(out, "spec:\n  containers:\n    - name: c\n      image: |\n        x\n\n      env:\n        - name: B\n          value: v\n");
@@ -1153,12 +1118,7 @@ mod tests {
         let root = parse(&t2).unwrap().unwrap();
         let mut ed = Editor::new(&t2, Layout::default());
         let e = ed
-            .upsert_named(
-                root.path(&["c"]).unwrap().as_mapping().unwrap(),
-                "env",
-                &[env_item("B", "v")],
-                &[],
-            )
+            .edit(&root, &upsert_op(&["c"], "env", vec![env_item("B", "v")], &[]))
             .unwrap_err();
         assert_eq!(e.line, 3);
     }
@@ -1167,10 +1127,7 @@ mod tests {
     fn batches_items_and_orders_inserts_at_one_position_by_depth() {
         let t = "spec:\n  containers:\n  - name: c\n    volumeMounts:\n    - name: m\n";
         let root = parse(t).unwrap().unwrap();
-        let spec = root.path(&["spec"]).unwrap().as_mapping().unwrap();
-        let c = spec.get("containers").unwrap().as_sequence().unwrap().items[0]
-            .as_mapping()
-            .unwrap();
+        let c = vec![Seg::Key("spec".into()), Seg::Key("containers".into()), Seg::Index(0)];
         let mut ed = Editor::new(
             t,
             Layout {
@@ -1178,11 +1135,22 @@ mod tests {
                 newline: "\n",
             },
         );
-        ed.upsert_named(c, "env", &[env_item("A", "1"), env_item("B", "2")], &[])
+        let upsert = |list: &str, items| Op::Upsert {
+            at: c.clone(),
+            list: list.into(),
+            items,
+            exclusive: vec![],
+        };
+        ed.edit(&root, &upsert("env", vec![env_item("A", "1"), env_item("B", "2")]))
             .unwrap();
         let mount = vec![("name".to_string(), Value::str("mnt"))];
-        ed.upsert_named(c, "volumeMounts", &[mount], &[]).unwrap();
-        ed.set_entry(spec, "serviceAccountName", &Value::str("sa"));
+        ed.edit(&root, &upsert("volumeMounts", vec![mount])).unwrap();
+        let sa = Op::Set {
+            at: vec![Seg::Key("spec".into())],
+            key: "serviceAccountName".into(),
+            value: Value::str("sa"),
+        };
+        ed.edit(&root, &sa).unwrap();
         assert_eq!(
             ed.apply().unwrap(),
             "spec:\n  containers:\n  - name: c\n    volumeMounts:\n    - name: m\n    - name: mnt\n    env:\n    - name: A\n      value: \"1\"\n    - name: B\n      value: \"2\"\n  serviceAccountName: sa\n"
@@ -1336,9 +1304,14 @@ mod tests {
         let (root, features) = crate::yaml::tree::parse_document(t).unwrap().unwrap();
         let mut ed = Editor::new(t, Layout::default());
         let rule = Value::map([("verbs", Value::Seq(vec![Value::str("list")]))]);
-        ed.set_entry(root.as_mapping().unwrap(), "rules", &Value::Seq(vec![rule]));
+        let set = Op::Set {
+            at: vec![],
+            key: "rules".into(),
+            value: Value::Seq(vec![rule]),
+        };
+        ed.edit(&root, &set).unwrap();
         assert_eq!(
-            ed.apply_with(Some((&root, features))).unwrap(),
+            ed.apply_decoded(&root, features).unwrap().0.concat(),
             "kind: ClusterRole\nrules: [{verbs: [list]}]\nz: 1\n"
         );
     }
@@ -1355,7 +1328,7 @@ mod tests {
                 Value::map([("secretName", Value::str("registry-secret"))]),
             ),
         ];
-        ed.upsert_named(root.as_mapping().unwrap(), "v", &[item], &[]).unwrap();
+        ed.edit(&root, &upsert_op(&[], "v", vec![item], &[])).unwrap();
         assert_eq!(
             ed.apply().unwrap(),
             "v:\n  - name: s\n    secret:\n      secretName: registry-secret\n      defaultMode: 0644\n"
@@ -1366,9 +1339,9 @@ mod tests {
     fn a_splice_that_changes_more_than_the_journal_says_is_refused() {
         let t = "c:\n  env:\n  - name: B\n    value: a\n  other: secret-x\n";
         let root = parse(t).unwrap().unwrap();
-        let c = root.path(&["c"]).unwrap().as_mapping().unwrap();
         let mut ed = Editor::new(t, Layout::default());
-        ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
+        ed.edit(&root, &upsert_op(&["c"], "env", vec![env_item("B", "v")], &[]))
+            .unwrap();
         // A splice bug: it also changes `other`.
         let other = t.find("secret-x").unwrap();
         ed.replace(other, other + 8, "secret-y".into());
@@ -1382,9 +1355,9 @@ mod tests {
     fn a_splice_that_breaks_the_syntax_is_refused() {
         let t = "c: {env: []}\n";
         let root = parse(t).unwrap().unwrap();
-        let c = root.path(&["c"]).unwrap().as_mapping().unwrap();
         let mut ed = Editor::new(t, Layout::default());
-        ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
+        ed.edit(&root, &upsert_op(&["c"], "env", vec![env_item("B", "v")], &[]))
+            .unwrap();
         ed.replace(0, 0, "{".into());
         assert!(ed.apply().is_err());
     }
