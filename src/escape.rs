@@ -3,7 +3,6 @@
 //! control sequences to the operator.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 /// Escape what could forge a line or a terminal display: C0 and C1 control
 /// characters (line breaks, ESC, DEL), the Unicode line and paragraph
@@ -19,13 +18,9 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if needs_escape(c) && (c as u32) < 0x100 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if needs_escape(c) => {
-                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
-            }
-            c => out.push(c),
+            c if !needs_escape(c) => out.push(c),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
         }
     }
     Cow::Owned(out)

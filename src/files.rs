@@ -76,11 +76,10 @@ pub enum Base {
 }
 
 impl Base {
-    /// The confinement for paths named in a config file: `dir` when given
-    /// (kustomize's legacy exec plugins get their config as a temporary
-    /// file, and name the kustomization root apart), else the file's own
-    /// directory; for a config object on standard input the current
-    /// directory (kustomize: the kustomization root; kpt: where kpt runs).
+    /// The confinement for paths named in a config file: `dir` when given,
+    /// else the file's own directory; for a config object on standard input
+    /// the current directory (kustomize: the kustomization root; kpt: where
+    /// kpt runs).
     pub fn for_config(config_file: Option<&Path>, dir: Option<&Path>) -> Result<Base, FileError> {
         let dir = match (dir, config_file) {
             (Some(dir), _) => absolute(dir),
@@ -133,9 +132,9 @@ pub enum FileError {
 /// Read a text file named `written`, relative to `base`, within the size
 /// limit of `kind`.
 pub fn read(written: &str, base: &Base, kind: Kind) -> Result<String, FileError> {
-    let (path, file) = match base {
-        Base::Anywhere => (absolute(Path::new(written)), None),
-        Base::RelativeTo(dir) => (dir.join(written), None),
+    let path = match base {
+        Base::Anywhere => absolute(Path::new(written)),
+        Base::RelativeTo(dir) => dir.join(written),
         Base::Confined(root) => {
             let escapes = |why| FileError::Escapes {
                 written: written.to_owned(),
@@ -145,17 +144,16 @@ pub fn read(written: &str, base: &Base, kind: Kind) -> Result<String, FileError>
             if Path::new(written).is_absolute() {
                 return Err(escapes("an absolute path"));
             }
-            match open_beneath(root, written) {
+            return match open_beneath(root, written) {
                 // cap-std's own refusal, not one of the operating system's.
                 Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && e.raw_os_error().is_none() => {
-                    return Err(escapes("it, or a symbolic link on the way, leaves that directory"))
+                    Err(escapes("it, or a symbolic link on the way, leaves that directory"))
                 }
-                opened => (root.join(written), Some(opened)),
-            }
+                opened => read_text(&root.join(written), kind, opened),
+            };
         }
     };
-    let file = file.unwrap_or_else(|| open(&path));
-    read_text(&path, kind, file)
+    read_text(&path, kind, open(&path))
 }
 
 /// `written` opened below `root`, never outside it.
@@ -176,9 +174,7 @@ pub fn read_operator_file(path: &Path, kind: Kind) -> Result<String, FileError> 
 /// The bytes of a regular file the operator named, bounded.
 pub fn read_bytes(path: &Path, kind: Kind) -> Result<Vec<u8>, FileError> {
     let path = absolute(path);
-    let file = open(&path).map_err(Refused::Io);
-    file.and_then(|f| read_open(f, kind.limit()))
-        .map_err(|r| r.at(&path, kind))
+    read_open(open(&path), kind.limit()).map_err(|r| r.at(&path, kind))
 }
 
 /// Standard input, bounded.
@@ -216,8 +212,7 @@ fn current_dir() -> PathBuf {
 }
 
 fn read_text(path: &Path, kind: Kind, file: std::io::Result<File>) -> Result<String, FileError> {
-    let bytes = file.map_err(Refused::Io).and_then(|f| read_open(f, kind.limit()));
-    let bytes = bytes.map_err(|r| r.at(path, kind))?;
+    let bytes = read_open(file, kind.limit()).map_err(|r| r.at(path, kind))?;
     String::from_utf8(bytes).map_err(|_| FileError::NotText {
         path: path.to_path_buf(),
     })
@@ -256,10 +251,11 @@ fn open(path: &Path) -> std::io::Result<File> {
     std::fs::OpenOptions::new().read(true).custom_flags(FLAGS).open(path)
 }
 
-/// Read an open file: the type and size are checked on the open descriptor
-/// (no race between the check and the read), and the size again while
-/// reading (the file may grow meanwhile).
-fn read_open(file: File, limit: u64) -> Result<Vec<u8>, Refused> {
+/// Read an opened file: the type and size are checked on the open
+/// descriptor (no race between the check and the read), and the size again
+/// while reading (the file may grow meanwhile).
+fn read_open(file: std::io::Result<File>, limit: u64) -> Result<Vec<u8>, Refused> {
+    let file = file.map_err(Refused::Io)?;
     let meta = file.metadata().map_err(Refused::Io)?;
     if !meta.is_file() {
         return Err(Refused::NotRegular(file_kind(&meta.file_type())));

@@ -191,13 +191,13 @@ pub struct FilterArgs {
 
     /// Also configure this workload's containers (or one container).
     /// Repeatable.
-    #[arg(long = "target", value_name = "KIND/NAME[/CONTAINER]", value_parser = parse_target)]
+    #[arg(long = "target", value_name = "KIND/NAME[/CONTAINER]")]
     pub targets: Vec<Target>,
 
     /// Also configure every container of each document this JSONPath (RFC
     /// 9535) query selects; it runs on a one-element array holding the
     /// document, e.g. "$[?@.metadata.labels.app == 'my-builder']". Repeatable.
-    #[arg(long = "select", value_name = "JSONPATH", value_parser = parse_selector)]
+    #[arg(long = "select", value_name = "JSONPATH")]
     pub selectors: Vec<Selector>,
 
     /// Keep the on-cluster registry and its proxy even when the location is
@@ -264,14 +264,6 @@ pub enum Mode {
     Filter,
     /// A KRM `ResourceList`.
     Krm,
-}
-
-fn parse_target(s: &str) -> Result<Target, String> {
-    s.parse()
-}
-
-fn parse_selector(s: &str) -> Result<Selector, String> {
-    s.parse()
 }
 
 impl FilterArgs {

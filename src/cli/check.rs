@@ -7,20 +7,18 @@ use std::process::ExitCode;
 use super::log::Reporter;
 use super::output::{lost, try_write_stdout};
 use super::sources::namespace_given;
-use super::{fail, function_configs, resolve, ConfigArgs, Failure};
+use super::{function_configs, resolve, ConfigArgs, Failure};
 use crate::config::{self, Problem, Problems, Secret, Setting, Source, DEFINITIONS};
 use crate::escape::escape_controls;
 
 /// Validate and report; exit 0 when valid, 2 otherwise, 3 when the table
 /// could not be written.
-pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -> ExitCode {
-    let resolved = function_configs(args, None, env)
-        .map(|fcs| fcs.into_iter().map(|fc| fc.params).collect())
-        .and_then(|files| resolve(args, env, files));
-    let resolved = match resolved {
-        Ok(r) => r,
-        Err(failure) => return fail(reporter, &failure),
-    };
+pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<ExitCode, Failure> {
+    let files = function_configs(args, None, env)?
+        .into_iter()
+        .map(|fc| fc.params)
+        .collect();
+    let resolved = resolve(args, env, files)?;
     let table = try_write_stdout(|out| out.write_all(settings_table(&resolved).as_bytes()));
     // The filter's refusal of a namespace the environment gives (the flag
     // and config object are the filter's and checked where they are read).
@@ -37,10 +35,8 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
                 reporter.warning(&w.to_string());
             }
             let valid = format!("configuration is valid for {}\n", settings.location.name());
-            match table.and_then(|()| try_write_stdout(|out| out.write_all(valid.as_bytes()))) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => lost(reporter, &e),
-            }
+            let written = table.and_then(|()| try_write_stdout(|out| out.write_all(valid.as_bytes())));
+            Ok(written.map_or_else(|e| lost(reporter, &e), |()| ExitCode::SUCCESS))
         }
         // Invalid configuration is what the operator must learn: exit 2
         // even when the table was lost too.
@@ -49,11 +45,11 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
                 problems: vec![namespace],
                 warnings,
             };
-            fail(reporter, &Failure::Config(problems))
+            Err(Failure::Config(problems))
         }
         (Err(mut problems), namespace) => {
             problems.problems.extend(namespace);
-            fail(reporter, &Failure::Config(problems))
+            Err(Failure::Config(problems))
         }
     }
 }

@@ -3,10 +3,10 @@
 
 use std::process::ExitCode;
 
-use super::log::Reporter;
+use super::log::{Level, Reporter};
 use super::output::write_stdout_text;
-use super::{fail, function_configs, run_filter, Failure, FilterArgs};
-use crate::config::{self, Problems};
+use super::{function_configs, run_filter, Failure, FilterArgs};
+use crate::config::{EnvLookup, Problems};
 use crate::manifest::parse_stream;
 use crate::plugin::krm::{KrmResult, Severity};
 use crate::plugin::{function_config, krm, krm_paths};
@@ -15,47 +15,35 @@ use crate::plugin::{function_config, krm, krm_paths};
 /// variables and flags still win), `results` for warnings and errors. On
 /// error the items go back unchanged with an error result and the exit status
 /// is non-zero, so that no tool mistakes a failure for "delete everything".
-pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, input: &str) -> ExitCode {
-    let docs = match parse_stream(input) {
-        Ok(docs) => docs,
-        Err(e) => return fail(reporter, &Failure::from(e)),
-    };
-    let list = match krm::read(&docs) {
-        Ok(list) => list,
-        Err(e) => return fail(reporter, &Failure::from(e)),
-    };
+pub fn run(reporter: &Reporter, args: &FilterArgs, env: EnvLookup<'_>, input: &str) -> Result<ExitCode, Failure> {
+    let docs = parse_stream(input)?;
+    let list = krm::read(&docs)?;
     let items = krm::stream(&list.items);
     // The functionConfig and every source the command line names: none is
     // silently dropped because standard input is a ResourceList.
-    let function_configs = list
+    let run = list
         .function_config
         .as_ref()
         .map(|node| function_config::from_node(node, None))
         .transpose()
         .map_err(|problems| Failure::Config(Problems::new(problems)))
-        .and_then(|from_stdin| function_configs(&args.config, from_stdin, env));
-    let function_configs = match function_configs {
-        Ok(fcs) => fcs,
-        Err(failure) => {
-            let results = vec![KrmResult::new(Severity::Error, failure.message())];
-            let _ = write_stdout_text(reporter, &krm::write(&list.api_version, &items, &results));
-            return fail(reporter, &failure);
-        }
-    };
-    match run_filter(args, env, &items, function_configs) {
-        Ok((output, warnings)) => {
+        .and_then(|from_stdin| function_configs(&args.config, from_stdin, env))
+        .and_then(|fcs| run_filter(args, env, &items, fcs));
+    match run {
+        Ok((output, report, warnings)) => {
+            // Warnings travel as `results`; the log gets them too, timestamped.
+            for w in &warnings {
+                reporter.to_log(Level::Warning, &[w]);
+            }
             let mut results: Vec<KrmResult> = warnings
-                .iter()
-                .map(ToString::to_string)
-                .chain(output.report().warnings)
+                .into_iter()
                 .map(|message| KrmResult::new(Severity::Warning, message))
                 .collect();
-            let r = &output.report();
             for (what, items) in [
-                ("configured", &r.injected),
-                ("added", &r.added),
-                ("replaced", &r.replaced),
-                ("removed", &r.removed),
+                ("configured", &report.injected),
+                ("added", &report.added),
+                ("replaced", &report.replaced),
+                ("removed", &report.removed),
             ] {
                 results.extend(
                     items
@@ -63,15 +51,9 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
                         .map(|i| KrmResult::new(Severity::Info, format!("{what} {i}"))),
                 );
             }
-            // Warnings travel as `results`; the log gets them too, timestamped.
-            for r in results.iter().filter(|r| r.severity == Severity::Warning) {
-                reporter.warning_to_log(&r.message);
-            }
-            reporter.summary(&output.report(), &output.plan);
-            write_stdout_text(
-                reporter,
-                &krm::write(&list.api_version, &krm_paths::annotate(&output.text()), &results),
-            )
+            reporter.summary(&report, &output.plan);
+            let text = krm::write(&list.api_version, &krm_paths::annotate(&output.text()), &results);
+            Ok(write_stdout_text(reporter, &text))
         }
         Err(failure) => {
             let mut results: Vec<KrmResult> = match &failure {
@@ -82,9 +64,9 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>, i
                     .collect(),
                 _ => vec![],
             };
-            results.push(KrmResult::new(Severity::Error, failure.message()));
+            results.push(KrmResult::new(Severity::Error, failure.lines().join("\n")));
             let _ = write_stdout_text(reporter, &krm::write(&list.api_version, &items, &results));
-            fail(reporter, &failure)
+            Err(failure)
         }
     }
 }

@@ -9,15 +9,19 @@
 //! - writing it never panics and never changes the exit status: a closed or
 //!   full standard error, or a log file that cannot be written, loses only
 //!   the diagnostic (the log is the fallback for stderr, and the other way round);
-//! - the log file is opened safely (see `log_file`).
+//! - the log file is opened without following a symlink, only when it is a
+//!   regular file with one link, created with mode 0600, and appended to one
+//!   timestamped record per line.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
+use std::cell::Cell;
+use std::fs::File;
 use std::io::Write;
 use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::log_file::LogFile;
 use crate::escape::escape_controls;
+use crate::files::file_kind;
 use crate::transform::{Plan, Report};
 
 /// The environment variable naming the log file; set but blank means none
@@ -67,29 +71,15 @@ impl Reporter {
     /// safely is refused with one message on standard error and the run goes
     /// on without a log: losing the log must not lose the operator's work.
     pub fn open(path: Option<&Path>, verbosity: Verbosity) -> Reporter {
-        let log = path.and_then(|path| match LogFile::open(path) {
-            Ok(log) => Some(log),
-            Err(e) => {
-                write_stderr(&format!(
-                    "workflow-registry: warning: {}\n",
-                    escape_controls(&e.to_string())
-                ));
-                None
-            }
-        });
+        let log = path.and_then(|path| LogFile::open(path).inspect_err(|e| log_warning(&e.to_string())).ok());
         Reporter { log, verbosity }
     }
 
     /// An error: always on standard error, and in the log. `lines[0]` is the
     /// headline, the rest are detail lines the program laid out (each one
     /// escaped on its own, so that input cannot add a line).
-    pub fn error(&self, lines: &[&str]) {
+    pub fn error(&self, lines: &[impl AsRef<str>]) {
         self.record(Level::Error, lines, true);
-    }
-
-    /// An error for the log only (clap has already printed it in its own layout).
-    pub fn error_to_log(&self, lines: &[&str]) {
-        self.record(Level::Error, lines, false);
     }
 
     /// A warning: on standard error unless `--quiet`, always in the log.
@@ -97,14 +87,10 @@ impl Reporter {
         self.record(Level::Warning, &[message], !self.verbosity.quiet);
     }
 
-    /// A warning for the log only (KRM mode, where warnings are `results`).
-    pub fn warning_to_log(&self, message: &str) {
-        self.record(Level::Warning, &[message], false);
-    }
-
-    /// A fact for the log only.
-    pub fn info_to_log(&self, message: &str) {
-        self.record(Level::Info, &[message], false);
+    /// A record for the log only: an error clap has already printed in its
+    /// own layout, a KRM warning that travels as a `result`, a fact.
+    pub fn to_log(&self, level: Level, lines: &[impl AsRef<str>]) {
+        self.record(level, lines, false);
     }
 
     /// The change summary and the plan it carried out: in the log always,
@@ -118,21 +104,17 @@ impl Reporter {
         // Document names in the plan are escaped where they are made
         // (`describe`), so its lines cannot be forged by the input.
         lines.extend(plan.to_string().lines().map(str::to_owned));
-        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-        self.record(Level::Summary, &refs, self.verbosity.verbose);
+        self.record(Level::Summary, &lines, self.verbosity.verbose);
     }
 
-    fn record(&self, level: Level, lines: &[&str], to_stderr: bool) {
-        let escaped: Vec<Cow<'_, str>> = lines.iter().map(|l| escape_controls(l.trim_end())).collect();
+    fn record(&self, level: Level, lines: &[impl AsRef<str>], to_stderr: bool) {
+        let escaped: Vec<Cow<'_, str>> = lines.iter().map(|l| escape_controls(l.as_ref().trim_end())).collect();
         if to_stderr {
             write_stderr(&stderr_text(level, &escaped));
         }
         if let Some(log) = &self.log {
             if let Err(e) = log.append(level.label(), &escaped) {
-                write_stderr(&format!(
-                    "workflow-registry: warning: cannot write the log file {}: {e}\n",
-                    escape_controls(log.path())
-                ));
+                log_warning(&format!("cannot write the log file {}: {e}", log.path));
             }
         }
     }
@@ -165,21 +147,16 @@ fn summary_lines(report: &Report) -> Vec<String> {
 /// Standard error's layout: `workflow-registry: LEVEL: headline`, detail
 /// lines as they are. The summary keeps its historical headline without a level.
 fn stderr_text(level: Level, lines: &[Cow<'_, str>]) -> String {
-    let mut out = String::new();
-    for (i, line) in lines.iter().enumerate() {
-        match (i, level) {
-            (0, Level::Summary) => {
-                let _ = writeln!(out, "workflow-registry: {line}");
-            }
-            (0, _) => {
-                let _ = writeln!(out, "workflow-registry: {}: {line}", level.label());
-            }
-            _ => {
-                let _ = writeln!(out, "{line}");
-            }
-        }
-    }
-    out
+    let label = match level {
+        Level::Summary => String::new(),
+        _ => format!("{}: ", level.label()),
+    };
+    format!("workflow-registry: {label}{}\n", lines.join("\n"))
+}
+
+/// A warning about the log file itself: standard error is all there is.
+fn log_warning(message: &str) {
+    write_stderr(&stderr_text(Level::Warning, &[escape_controls(message)]));
 }
 
 /// Write to standard error, ignoring failure: a closed, full or broken
@@ -190,9 +167,124 @@ pub fn write_stderr(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
+/// Why the log file was not used.
+#[derive(Debug, thiserror::Error)]
+enum LogFileError {
+    #[error("not writing the log file {path}: it is a symbolic link (refused: a link planted at that path could redirect the log onto another file)")]
+    Symlink { path: String },
+    #[error("not writing the log file {path}: it is {kind}, not a regular file")]
+    NotRegular { path: String, kind: &'static str },
+    #[error("not writing the log file {path}: it has {links} hard links (refused: a planted link could redirect the log onto another file)")]
+    HardLinked { path: String, links: u64 },
+    #[error("cannot open the log file {path}: {source}")]
+    Open { path: String, source: std::io::Error },
+}
+
+/// The log file of this run, and the marker that tells its records from
+/// those of other runs (concurrent Helm releases append to the same file).
+struct LogFile {
+    file: File,
+    path: String,
+    marker: String,
+    /// After the first failed write the log is given up, with one message.
+    failed: Cell<bool>,
+}
+
+impl LogFile {
+    fn open(path: &Path) -> Result<LogFile, LogFileError> {
+        let shown = crate::files::absolute(path).display().to_string();
+        let file = open_append_no_follow(path).map_err(|e| {
+            // Name what is there rather than the errno it caused (EISDIR,
+            // ENXIO for a FIFO without a reader, ELOOP for a symlink).
+            match std::fs::symlink_metadata(path) {
+                Ok(m) if m.file_type().is_symlink() => LogFileError::Symlink { path: shown.clone() },
+                Ok(m) if !m.is_file() => LogFileError::NotRegular {
+                    path: shown.clone(),
+                    kind: file_kind(&m.file_type()),
+                },
+                _ => LogFileError::Open {
+                    path: shown.clone(),
+                    source: e,
+                },
+            }
+        })?;
+        let meta = file.metadata().map_err(|source| LogFileError::Open {
+            path: shown.clone(),
+            source,
+        })?;
+        if !meta.is_file() {
+            return Err(LogFileError::NotRegular {
+                path: shown,
+                kind: file_kind(&meta.file_type()),
+            });
+        }
+        let links = std::os::unix::fs::MetadataExt::nlink(&meta);
+        if links > 1 {
+            return Err(LogFileError::HardLinked { path: shown, links });
+        }
+        Ok(LogFile {
+            file,
+            path: shown,
+            marker: format!("workflow-registry[{}] run={}", std::process::id(), run_id()),
+            failed: Cell::new(false),
+        })
+    }
+
+    /// One line per record line, all written with a single `write` so that
+    /// O_APPEND keeps the lines of one record together when runs overlap.
+    /// `lines` are already escaped. Only the first failure is returned: after
+    /// it the log is given up for the rest of the run.
+    fn append(&self, label: &str, lines: &[Cow<'_, str>]) -> std::io::Result<()> {
+        if self.failed.get() {
+            return Ok(());
+        }
+        let stamp = rfc3339_utc(SystemTime::now());
+        let text: String = lines
+            .iter()
+            .map(|line| format!("{stamp} {} {label}: {line}\n", self.marker))
+            .collect();
+        (&self.file)
+            .write_all(text.as_bytes())
+            .inspect_err(|_| self.failed.set(true))
+    }
+}
+
+/// Append-only, created 0600, never through a symlink in the last
+/// component, and non-blocking so that a FIFO planted at the path cannot
+/// hang the run (it is refused after the open).
+fn open_append_no_follow(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// A short random id per run: the pid alone repeats across reboots and containers.
+fn run_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.write_u32(std::process::id());
+    format!("{:08x}", h.finish() as u32)
+}
+
+/// `2026-11-29T22:29:40.123Z`: RFC 3339 in UTC with milliseconds.
+fn rfc3339_utc(t: SystemTime) -> String {
+    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let (y, mo, d, h, mi, s) = crate::verify::clock::civil(i64::try_from(since.as_secs()).unwrap_or(i64::MAX));
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
+        since.subsec_millis()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn summary_items_cannot_add_lines() {
@@ -205,5 +297,17 @@ mod tests {
         let lines = summary_lines(&report);
         assert_eq!(lines.len(), 5, "{lines:?}");
         assert!(lines.iter().all(|l| !l.contains('\n')));
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_on_known_dates() {
+        let at = |secs: u64, millis: u64| rfc3339_utc(UNIX_EPOCH + Duration::from_millis(secs * 1000 + millis));
+        assert_eq!(at(0, 0), "1970-01-01T00:00:00.000Z");
+        // 2000-02-29 (a leap day of a century leap year), from `date -u -d @951782400`.
+        assert_eq!(at(951_782_400, 5), "2000-02-29T00:00:00.005Z");
+        // 2026-11-29T22:29:40Z, from `date -u -d @1795991380`.
+        assert_eq!(at(1_795_991_380, 999), "2026-11-29T22:29:40.999Z");
+        // 2100-03-01 (2100 is not a leap year), from `date -u -d @4107542400`.
+        assert_eq!(at(4_107_542_400, 0), "2100-03-01T00:00:00.000Z");
     }
 }

@@ -8,7 +8,6 @@ mod completions;
 mod help;
 mod krm_function;
 mod log;
-mod log_file;
 mod output;
 mod sources;
 mod verify;
@@ -20,15 +19,15 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode, Output, ProbeArgs, Shell};
+pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode, Shell};
 use sources::{function_configs, load_settings_with, resolve, KUSTOMIZE_ROOT};
 
-use crate::config::{self, Problems, Warning};
+use crate::config::{self, Problems};
 use crate::files::{self, FileError};
 use crate::manifest::InputError;
 use crate::plugin::{function_config, krm, FunctionConfig};
-use crate::transform;
-use log::{Reporter, Verbosity};
+use crate::transform::{self, Report};
+use log::{Level, Reporter, Verbosity};
 
 /// Why a run failed, and so which exit status it ends with.
 #[derive(Debug)]
@@ -50,10 +49,6 @@ impl Failure {
             Failure::Config(_) | Failure::Usage(_) => 2,
             Failure::Verify(_) => verify::EXIT_NOT_VERIFIED,
         }
-    }
-
-    fn message(&self) -> String {
-        self.lines().join("\n")
     }
 
     /// The message as the lines the program lays out: a headline, then one
@@ -108,17 +103,18 @@ pub fn main() -> ExitCode {
         verbose: cli.filter.verbose,
     };
     let reporter = Reporter::open(log_path.as_deref(), verbosity);
-    match cli.command {
-        Some(Command::Completions { shell }) => output::write_stdout_text(&reporter, &completions::script(shell)),
+    let run = match cli.command {
+        Some(Command::Completions { shell }) => Ok(output::write_stdout_text(&reporter, &completions::script(shell))),
         Some(Command::Check { config }) => check::run(&reporter, &config, env),
         Some(Command::Verify {
             config,
             probe,
             push_check,
             output,
-        }) => verify::run(&reporter, &config, &probe, push_check, output, env),
+        }) => Ok(verify::run(&reporter, &config, &probe, push_check, output, env)),
         None => filter(&reporter, &cli.filter, env),
-    }
+    };
+    run.unwrap_or_else(|failure| fail(&reporter, &failure))
 }
 
 /// `--help` and `--version` (clap's exit status 0) print what was asked on
@@ -127,10 +123,8 @@ pub fn main() -> ExitCode {
 fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
     let code = e.exit_code();
     if code == 0 {
-        return match output::try_write_stdout(|out| write!(out, "{}", e.render())) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(_) => ExitCode::from(output::OUTPUT_LOST),
-        };
+        let written = output::try_write_stdout(|out| write!(out, "{}", e.render()));
+        return written.map_or(ExitCode::from(output::OUTPUT_LOST), |()| ExitCode::SUCCESS);
     }
     let reporter = Reporter::open(log, Verbosity::default());
     let rendered = e.render().to_string();
@@ -141,7 +135,7 @@ fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
         .enumerate()
         .map(|(i, l)| if i == 0 { l.trim_start_matches("error: ") } else { l })
         .collect();
-    reporter.error_to_log(&lines);
+    reporter.to_log(Level::Error, &lines);
     ExitCode::from(u8::try_from(code).unwrap_or(2))
 }
 
@@ -177,11 +171,9 @@ fn legacy_exec_args(mut args: Vec<OsString>, env: config::EnvLookup<'_>) -> Resu
     Ok(args)
 }
 
-fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) -> ExitCode {
-    let input = match read_input(args.input_file()) {
-        Ok(input) => input,
-        Err(failure) => return fail(reporter, &failure),
-    };
+/// The manifest in, the manifest (or a KRM `ResourceList`) out.
+fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) -> Result<ExitCode, Failure> {
+    let input = read_input(args.input_file())?;
     let krm = match args.mode {
         Mode::Krm => true,
         Mode::Filter => false,
@@ -190,20 +182,12 @@ fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) ->
     if krm {
         return krm_function::run(reporter, args, env, &input);
     }
-    let function_configs = match function_configs(&args.config, None, env) {
-        Ok(fcs) => fcs,
-        Err(failure) => return fail(reporter, &failure),
-    };
-    match run_filter(args, env, &input, function_configs) {
-        Ok((output, warnings)) => {
-            for w in warnings.iter().map(ToString::to_string).chain(output.report().warnings) {
-                reporter.warning(&w);
-            }
-            reporter.summary(&output.report(), &output.plan);
-            output::write_stdout(reporter, |out| output.write_to(out))
-        }
-        Err(failure) => fail(reporter, &failure),
+    let (output, report, warnings) = run_filter(args, env, &input, function_configs(&args.config, None, env)?)?;
+    for w in &warnings {
+        reporter.warning(w);
     }
+    reporter.summary(&report, &output.plan);
+    Ok(output::write_stdout(reporter, |out| output.write_to(out)))
 }
 
 /// Report a failure (with the warnings that came with it) and pick the exit status.
@@ -213,25 +197,31 @@ fn fail(reporter: &Reporter, failure: &Failure) -> ExitCode {
             reporter.warning(&w.to_string());
         }
     }
-    let lines = failure.lines();
-    reporter.error(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    reporter.error(&failure.lines());
     ExitCode::from(failure.exit_code())
 }
 
-/// Configuration, then the transform. Nothing is written here.
+/// Configuration, then the transform. Nothing is written here. Returns the
+/// output, its report, and every warning: the configuration's, then the transform's.
 pub fn run_filter<'a>(
     args: &FilterArgs,
     env: config::EnvLookup<'_>,
     input: &'a str,
     function_configs: Vec<FunctionConfig>,
-) -> Result<(transform::Output<'a>, Vec<Warning>), Failure> {
+) -> Result<(transform::Output<'a>, Report, Vec<String>), Failure> {
     let (options, files) = sources::options(args, env, function_configs)?;
     let (settings, warnings) = load_settings_with(&args.config, env, files)?;
     let output = transform::run(input, &settings, &options)?;
     if args.verify {
         verify::before_writing(&args.probe, &settings.location)?;
     }
-    Ok((output, warnings))
+    let report = output.report();
+    let warnings = warnings
+        .iter()
+        .map(ToString::to_string)
+        .chain(report.warnings.clone())
+        .collect();
+    Ok((output, report, warnings))
 }
 
 /// The manifest: `-f FILE` (a regular file; `-f -` is standard input) or

@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use super::log::Reporter;
+use super::log::{Level, Reporter};
 
 /// Exit status when the output could not be written.
 pub const OUTPUT_LOST: u8 = 3;
@@ -16,10 +16,7 @@ pub const OUTPUT_LOST: u8 = 3;
 /// broken pipe is the reader's choice (`| head`), so only the log hears of
 /// it; any other error is also reported on standard error.
 pub fn write_stdout(reporter: &Reporter, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
-    match try_write_stdout(write) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => lost(reporter, &e),
-    }
+    try_write_stdout(write).map_or_else(|e| lost(reporter, &e), |()| ExitCode::SUCCESS)
 }
 
 /// Write `text` to standard output.
@@ -40,9 +37,12 @@ pub fn try_write_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()
 /// Report lost output and return exit status 3.
 pub fn lost(reporter: &Reporter, e: &std::io::Error) -> ExitCode {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
-        reporter.info_to_log("standard output was closed by its reader before the output was complete");
+        reporter.to_log(
+            Level::Info,
+            &["standard output was closed by its reader before the output was complete"],
+        );
     } else {
-        reporter.error(&[&format!("cannot write the output: {e}")]);
+        reporter.error(&[format!("cannot write the output: {e}")]);
     }
     ExitCode::from(OUTPUT_LOST)
 }

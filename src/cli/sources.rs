@@ -2,15 +2,15 @@
 //! every config file given (`--params`, `--values`, `--function-config`,
 //! kustomize's `argv[1]`, a KRM `functionConfig`), all read in every mode.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use clap::ValueEnum;
 
 use super::{ConfigArgs, Failure, FilterArgs, LoadRestrictor};
 use crate::config::{self, file, File, FileKind, Problem, Problems, Setting, Settings, Warning};
-use crate::platform::{Context, Given};
+use crate::platform::Given;
 use crate::plugin::{function_config, FunctionConfig};
-use crate::transform::{Options, Targeting};
+use crate::transform::Options;
 
 /// The transform's options from the flags and the function configs, and
 /// the config files' settings for [`resolve`].
@@ -19,45 +19,32 @@ pub(super) fn options(
     env: config::EnvLookup<'_>,
     function_configs: Vec<FunctionConfig>,
 ) -> Result<(Options, Vec<File>), Failure> {
-    let mut targets = Vec::new();
-    let mut selectors = Vec::new();
-    let mut keep_on_cluster_registry = args.keep_on_cluster_registry;
-    let mut files = Vec::new();
-    let mut namespaces: Vec<String> = Vec::new();
+    let mut options = Options::default();
+    let (mut files, mut namespaces) = (Vec::new(), Vec::new());
     for fc in function_configs {
-        targets.extend(fc.targets);
-        selectors.extend(fc.selectors);
-        keep_on_cluster_registry |= fc.keep_on_cluster_registry;
+        options.context.targeting.targets.extend(fc.targets);
+        options.selectors.extend(fc.selectors);
+        options.keep_on_cluster_registry |= fc.keep_on_cluster_registry;
         namespaces.extend(fc.namespace);
         files.push(fc.params);
     }
+    options.context.targeting.targets.extend(args.targets.iter().cloned());
+    options.selectors.extend(args.selectors.iter().cloned());
+    options.keep_on_cluster_registry |= args.keep_on_cluster_registry;
+    options.context.platform = args.platform.map(|p| p.platform());
     namespaces.dedup();
-    let from_function_configs = match namespaces.as_slice() {
-        [one, other, ..] if namespace_given(args.namespace.as_ref(), env).is_none() => {
+    let given = match (namespace_given(args.namespace.as_ref(), env), namespaces.as_slice()) {
+        (Some(given), _) => Some(given),
+        (None, [one, other, ..]) => {
             return Err(Failure::Config(Problems::new(vec![Problem::general(format!(
                 "the function configs name two namespaces, {one:?} and {other:?}: keep one (or pass --namespace)"
             ))])))
         }
-        found => found.first().cloned(),
+        (None, found) => found
+            .first()
+            .map(|n| (n.clone(), "the function config's namespace".to_owned())),
     };
-    let given = namespace_given(args.namespace.as_ref(), env)
-        .or_else(|| from_function_configs.map(|n| (n, "the function config's namespace".to_owned())))
-        .map(|(name, origin)| Given { name, origin });
-    targets.extend(args.targets.iter().cloned());
-    selectors.extend(args.selectors.iter().cloned());
-    let options = Options {
-        context: Context {
-            given,
-            platform: args.platform.map(|p| p.platform()),
-            targeting: Targeting {
-                targets,
-                selecting: false,
-            },
-            refresher_image: None,
-        },
-        selectors,
-        keep_on_cluster_registry,
-    };
+    options.context.given = given.map(|(name, origin)| Given { name, origin });
     Ok((options, files))
 }
 
@@ -82,11 +69,15 @@ pub(super) fn function_configs(
     let mut all: Vec<FunctionConfig> = from_stdin.into_iter().collect();
     let failed = |p| Failure::Config(Problems::new(p));
     if let Some(path) = &args.function_config {
-        all.push(function_config::from_file(path).map_err(failed)?);
+        all.push(function_config::from_file(path, None).map_err(failed)?);
     }
+    // kustomize writes a legacy exec plugin's config to a temporary file:
+    // its `@path`s resolve in the kustomization root it names (also the
+    // working directory it runs the plugin in), never next to that file.
     if let Some(path) = &args.legacy_exec_config {
-        let root = config::env_value(env, KUSTOMIZE_ROOT);
-        all.push(function_config::from_legacy_exec_file(path, root.as_deref().map(Path::new)).map_err(failed)?);
+        let root = config::env_value(env, KUSTOMIZE_ROOT).map(PathBuf::from);
+        let root = root.or_else(|| std::env::current_dir().ok());
+        all.push(function_config::from_file(path, root.as_deref()).map_err(failed)?);
     }
     Ok(all)
 }
@@ -110,29 +101,24 @@ pub(super) fn resolve(
 ) -> Result<config::Resolved, Failure> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
-    if let Some(path) = &args.params {
-        match file::load(FileKind::Params, path) {
-            Ok(p) => files.push(p),
-            Err(p) => problems.extend(p),
-        }
-    }
-    if let Some(path) = &args.values {
-        match file::load(FileKind::Values, path) {
-            Ok(p) => files.push(p),
-            Err(p) => problems.extend(p),
+    for (kind, path) in [(FileKind::Params, &args.params), (FileKind::Values, &args.values)] {
+        match path.as_deref().map(|path| file::load(kind, path)) {
+            Some(Ok(f)) => files.push(f),
+            Some(Err(p)) => problems.extend(p),
+            None => {}
         }
     }
     if !problems.is_empty() {
         return Err(Failure::Config(Problems::new(problems)));
     }
     files.extend(function_configs);
-    let mut flags = Vec::new();
-    if let Some(location) = &args.location {
-        flags.push((Setting::Location, location.clone()));
-    }
-    if let Some(prefix) = &args.secret_prefix {
-        flags.push((Setting::SecretPrefix, prefix.clone()));
-    }
+    let flags = [
+        (Setting::Location, &args.location),
+        (Setting::SecretPrefix, &args.secret_prefix),
+    ]
+    .into_iter()
+    .filter_map(|(setting, value)| Some((setting, value.clone()?)))
+    .collect();
     Ok(config::resolve(&config::Inputs {
         flags,
         env: Some(env),

@@ -10,7 +10,7 @@ use super::log::{write_stderr, Reporter};
 use super::output::write_stdout_text;
 use super::{fail, function_configs, load_settings_with, ConfigArgs, Failure};
 use crate::config::{self, Location};
-use crate::verify::{self, Options, TransportOptions};
+use crate::verify::{self, Options};
 
 /// The exit status when a verification step failed (or proved nothing).
 pub const EXIT_NOT_VERIFIED: u8 = 4;
@@ -43,14 +43,10 @@ pub fn run(
         Output::Table => report.table(),
         Output::Json => report.json(),
     };
-    let written = write_stdout_text(reporter, &text);
-    if written != ExitCode::SUCCESS {
-        return written;
-    }
-    if report.passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_NOT_VERIFIED)
+    match write_stdout_text(reporter, &text) {
+        written if written != ExitCode::SUCCESS => written,
+        _ if report.passed => ExitCode::SUCCESS,
+        _ => ExitCode::from(EXIT_NOT_VERIFIED),
     }
 }
 
@@ -73,18 +69,14 @@ pub fn before_writing(probe: &ProbeArgs, location: &Location) -> Result<(), Fail
 
 /// Flags to options; the test overrides may only point at loopback.
 fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
-    for (flag, value) in [
-        ("--test-ecr-endpoint", &probe.test_ecr_endpoint),
-        ("--test-registry-endpoint", &probe.test_registry_endpoint),
-    ] {
-        if let Some(url) = value {
-            if !verify::is_loopback_url(url) {
-                return Err(format!(
-                    "{flag} {url:?}: only a loopback http(s) URL is accepted (it exists for tests)"
-                ));
-            }
-        }
-    }
+    let test_endpoint = |flag: &str, value: &Option<String>| match value {
+        Some(url) if !verify::is_loopback_url(url) => Err(format!(
+            "{flag} {url:?}: only a loopback http(s) URL is accepted (it exists for tests)"
+        )),
+        _ => Ok(value.as_ref().map(|u| u.trim_end_matches('/').to_owned())),
+    };
+    let ecr_endpoint = test_endpoint("--test-ecr-endpoint", &probe.test_ecr_endpoint)?;
+    let registry_endpoint = test_endpoint("--test-registry-endpoint", &probe.test_registry_endpoint)?;
     let realm = |url: &String| {
         verify::Origin::of(url).ok_or_else(|| {
             format!("--token-realm (WORKFLOW_REGISTRY_TOKEN_REALM) {url:?}: expected an http(s) URL such as https://gitlab.example.com")
@@ -94,21 +86,13 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
     // `Default` (not clap) gives 0: keep the documented default then.
     let seconds = if probe.timeout == 0 { 10 } else { probe.timeout };
     Ok(Options {
-        transport: TransportOptions {
-            ca_file: probe.ca_file.clone(),
-            timeout: Duration::from_secs(seconds),
-        },
+        ca_file: probe.ca_file.clone(),
+        timeout: Duration::from_secs(seconds),
         insecure_registry: probe.insecure_registry,
         push_check,
         token_realm,
-        ecr_endpoint: probe
-            .test_ecr_endpoint
-            .clone()
-            .map(|u| u.trim_end_matches('/').to_owned()),
-        registry_endpoint: probe
-            .test_registry_endpoint
-            .clone()
-            .map(|u| u.trim_end_matches('/').to_owned()),
+        ecr_endpoint,
+        registry_endpoint,
         allow_token_uri: probe.allow_token_uri.clone(),
     })
 }

@@ -7,7 +7,7 @@
 //! typo never silently does nothing.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value as Json;
 
@@ -27,8 +27,6 @@ pub struct File {
     /// The directory relative `@path` values start from (and, unless the
     /// operator lifts the restriction, stay inside).
     pub base: Base,
-    /// The file itself (absolute), for messages; `None` on standard input.
-    pub path: Option<PathBuf>,
 }
 
 impl File {
@@ -44,7 +42,6 @@ impl File {
     /// the file's directory (see [`Base::for_config`]).
     pub fn located(mut self, file: Option<&Path>, dir: Option<&Path>) -> Result<Self, Problem> {
         self.base = Base::for_config(file, dir).map_err(|e| Problem::general(e.to_string()))?;
-        self.path = file.map(files::absolute);
         Ok(self)
     }
 }
@@ -121,19 +118,16 @@ pub fn from_json(kind: FileKind, root: &Json, extra: &[&str]) -> Result<File, Ve
     };
     let mut r = Reader {
         root,
-        kind,
         file: File {
             kind,
             ..File::default()
         },
         problems: Vec::new(),
     };
-    r.unknown_keys(extra);
+    r.unknown_keys(kind, extra);
     if undecided {
         // Neither chart's keys: a Drycc operator's misspelt ones, maybe.
-        r.kind = FileKind::DryccValues;
-        r.unknown_keys(extra);
-        r.kind = kind;
+        r.unknown_keys(FileKind::DryccValues, extra);
     }
     for d in DEFINITIONS {
         let keys = kind.keys(d);
@@ -176,16 +170,15 @@ fn chart(root: &Json) -> Result<(FileKind, bool), Vec<Problem>> {
 
 struct Reader<'j> {
     root: &'j Json,
-    kind: FileKind,
     file: File,
     problems: Vec<Problem>,
 }
 
 impl Reader<'_> {
-    /// Every mapping that holds a known key, checked for keys that are not
-    /// (all of them where the layout is ours, near misses elsewhere).
-    fn unknown_keys(&mut self, extra: &[&str]) {
-        let known: Vec<&str> = self.kind.all_keys().collect();
+    /// Every mapping that holds a known key of `kind`, checked for keys that
+    /// are not (all of them where the layout is ours, near misses elsewhere).
+    fn unknown_keys(&mut self, kind: FileKind, extra: &[&str]) {
+        let known: Vec<&str> = kind.all_keys().collect();
         let mut containers = BTreeSet::from([""]);
         for key in &known {
             containers.extend(key.match_indices('.').map(|(i, _)| &key[..i]));
@@ -217,7 +210,7 @@ impl Reader<'_> {
             children.dedup();
             for key in map.keys().filter(|k| !children.contains(&k.as_str())) {
                 let shown = at(&key.escape_debug().to_string());
-                if self.kind.strict(container) {
+                if kind.strict(container) {
                     let hint = suggest::hint(key, &children);
                     self.problems
                         .push(Problem::general(format!("unknown key `{shown}`{hint}")));
@@ -279,11 +272,7 @@ impl Reader<'_> {
                 }
             }
         }
-        let named = |on: bool| -> Vec<&str> {
-            let off: Vec<&str> = flags.iter().filter(|(_, b)| !b).map(|(k, _)| *k).collect();
-            keys.iter().copied().filter(|k| off.contains(k) != on).collect()
-        };
-        let (on, off) = (named(true), named(false));
+        let (off, on): (Vec<&str>, Vec<&str>) = keys.iter().partition(|k| flags.contains(&(**k, false)));
         let location = match (on.is_empty(), off.is_empty()) {
             _ if flags.is_empty() => return,
             (_, true) => "on-cluster",

@@ -31,7 +31,9 @@ pub fn decode(value: &str, base: &Base) -> Result<String, String> {
             let mut why = "is neither JSON nor base64 of JSON (expected a service-account key)".to_string();
             // `GCR_KEY_JSON=key.json` meant the file: say so (the name is
             // the operator's own, never the key).
-            if looks_like_a_file_name(raw) && files::read(raw, base, files::Kind::KeyFile).is_ok() {
+            let file_name =
+                raw.len() < 256 && !raw.contains(char::is_whitespace) && (raw.ends_with(".json") || raw.contains('/'));
+            if file_name && files::read(raw, base, files::Kind::KeyFile).is_ok() {
                 why.push_str(&format!("; {raw:?} is a file: did you mean @{raw}?"));
             }
             why
@@ -43,10 +45,6 @@ pub fn decode(value: &str, base: &Base) -> Result<String, String> {
     };
     check(&json)?;
     Ok(json)
-}
-
-fn looks_like_a_file_name(s: &str) -> bool {
-    s.len() < 256 && !s.contains(char::is_whitespace) && (s.ends_with(".json") || s.contains('/'))
 }
 
 fn check(json: &str) -> Result<(), String> {

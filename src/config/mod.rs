@@ -13,7 +13,7 @@ mod validate;
 use std::fmt;
 
 pub use file::File;
-pub use resolve::{env_value, process_env, resolve, Conflict, EnvLookup, Inputs, Resolved};
+pub use resolve::{env_value, process_env, resolve, EnvLookup, Inputs, Resolved};
 pub use secret::Secret;
 pub use setting::{FileKind, Setting, Source, DEFINITIONS};
 pub use validate::{check_warnings, normalise_host, validate};
@@ -210,9 +210,7 @@ impl Problems {
             warnings: Vec::new(),
         }
     }
-}
 
-impl Problems {
     /// `invalid configuration (N problems):`
     pub fn headline(&self) -> String {
         let n = self.problems.len();

@@ -42,7 +42,7 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
 /// only with a refresher that has fixed the published ones' bug, which the
 /// filter decides on the manifest's refresher when none is configured.
 pub fn check_warnings(settings: &Settings) -> Vec<Warning> {
-    let mut warnings: Vec<Warning> = crate::platform::contract::DEIS
+    let mut warnings: Vec<Warning> = contract::DEIS
         .location_advice(settings.location.name())
         .into_iter()
         .map(Warning::general)
@@ -79,11 +79,9 @@ impl Validator<'_> {
     }
 
     fn problem(&mut self, setting: Setting, message: impl Into<String>) {
-        let source = self.r.source(setting);
-        let source = (source != Source::Default).then_some(source);
         self.problems.push(Problem {
             setting: Some(setting),
-            source,
+            source: Some(self.r.source(setting)).filter(Source::is_explicit),
             message: message.into(),
         });
     }
@@ -115,8 +113,8 @@ impl Validator<'_> {
             self.problem(Setting::Location, "contains a control character (a line break?)");
             return None;
         }
-        if let Some(deis) = self.r.deis_registry_location.clone() {
-            if self.r.source(Setting::Location) == Source::Default && deis != name {
+        if let Some(deis) = self.r.deis_registry_location.clone().filter(|deis| *deis != name) {
+            if !self.r.is_explicit(Setting::Location) {
                 self.problem(
                     Setting::Location,
                     format!(
@@ -126,11 +124,9 @@ impl Validator<'_> {
                 );
                 return None;
             }
-            if deis != name {
-                self.warnings.push(Warning::general(format!(
-                    "DEIS_REGISTRY_LOCATION={deis:?} is ignored: REGISTRY_LOCATION ({name}) decides"
-                )));
-            }
+            self.warnings.push(Warning::general(format!(
+                "DEIS_REGISTRY_LOCATION={deis:?} is ignored: REGISTRY_LOCATION ({name}) decides"
+            )));
         }
         match name.as_str() {
             "on-cluster" => Some(Location::OnCluster),
@@ -438,7 +434,7 @@ impl Validator<'_> {
             );
             self.problem(Setting::SecretPrefix, message);
         }
-        (self.r.source(Setting::SecretPrefix) != Source::Default).then_some(prefix)
+        self.r.is_explicit(Setting::SecretPrefix).then_some(prefix)
     }
 
     /// `None` when the operator set no image (the transform then follows the platform).
@@ -472,13 +468,13 @@ fn is_docker_hub(host: &str) -> bool {
 /// `host` or `host:port`, host being a DNS name, IPv4 or `[IPv6]`.
 fn is_host_port(s: &str) -> bool {
     let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+        // After `]` only nothing or `:port` may follow.
         match rest.split_once(']') {
-            // After `]` only nothing or `:port` may follow.
-            Some((ip6, "")) if ip6.parse::<std::net::Ipv6Addr>().is_ok() => ("x", None),
-            Some((ip6, tail)) if ip6.parse::<std::net::Ipv6Addr>().is_ok() => match tail.strip_prefix(':') {
-                Some(port) => ("x", Some(port)),
-                None => return false,
-            },
+            Some((ip6, tail))
+                if ip6.parse::<std::net::Ipv6Addr>().is_ok() && (tail.is_empty() || tail.starts_with(':')) =>
+            {
+                ("x", tail.strip_prefix(':'))
+            }
             _ => return false,
         }
     } else {

@@ -1,31 +1,15 @@
-//! The config object of the kustomize plugin and KRM function:
-//!
-//! ```yaml
-//! apiVersion: registry.deis.io/v1alpha1
-//! kind: WorkflowRegistry
-//! metadata: {name: registry}
-//! spec:                        # or the same fields at the top level
-//!   registry_location: ecr     # the params file's keys and tables
-//!   ecr: {region: eu-west-1}
-//!   namespace: deis            # and the filter's options
-//!   targets: [Deployment/my-builder]
-//!   select: ["$[?@.metadata.labels.app == 'x']"]
-//!   keepOnClusterRegistry: false
-//! ```
-//!
-//! kpt's `-- key=value` form (a ConfigMap whose `data` keys are dotted params
-//! keys, such as `ecr.region`) is read too.
+//! The config object of the kustomize plugin and KRM function (`kind:
+//! WorkflowRegistry`, or kpt's `-- key=value` ConfigMap of dotted params
+//! keys): the params file's keys plus the filter's options, as
+//! docs/configuration.md describes it.
 //!
 //! Fields go either all under `spec:` or all at the top level: a mix is
 //! refused (half of it would otherwise be ignored). Every key, at every
-//! depth, must be known; the fields kustomize itself adds to a plugin's
-//! config (`argsOneLiner`, `argsFromFile`) are accepted in both places and
-//! ignored, as are `metadata` and its annotations.
-//!
-//! `@path` values resolve against the directory of the config file and must
-//! stay inside it. A KRM `functionConfig` on standard input has no file: it
-//! resolves in the current directory, which kustomize sets to the
-//! kustomization root and kpt leaves where kpt was run.
+//! depth, must be known, except what kustomize adds for itself. `@path`
+//! values resolve against the config file's directory and must stay inside
+//! it; a KRM `functionConfig` on standard input has no file: it resolves in
+//! the current directory, which kustomize sets to the kustomization root and
+//! kpt leaves where kpt was run.
 
 use std::path::Path;
 
@@ -57,11 +41,6 @@ pub struct FunctionConfig {
     pub keep_on_cluster_registry: bool,
 }
 
-/// Whether a parsed document is our config object.
-pub fn is_config(node: &Node<'_>) -> bool {
-    node.str_at(&["kind"]) == Some(KIND)
-}
-
 /// Read a config object (already parsed). `file` is where it was read
 /// from; `None` for a KRM `functionConfig` on standard input.
 pub fn from_node(node: &Node<'_>, file: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
@@ -74,7 +53,10 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
     let mut problems = Vec::new();
     let fields = match json["kind"].as_str() {
         Some(KIND) => {
-            let top = top_level_fields(&json);
+            let mut top = json.as_object().cloned().unwrap_or_default();
+            for envelope in ["apiVersion", "kind", "metadata"] {
+                top.remove(envelope);
+            }
             match json.get("spec") {
                 Some(Json::Object(spec)) => {
                     let mixed: Vec<&str> = top
@@ -83,16 +65,16 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
                         .filter(|k| *k != "spec" && !KUSTOMIZE_FIELDS.contains(k))
                         .collect();
                     if !mixed.is_empty() {
-                        problems.push(Problem::general(format!(
-                            "{KIND}: `{}` is at the top level next to `spec`: put every field under `spec` \
-                             (or none; half of the config would otherwise be ignored)",
+                        problems.push(problem(format!(
+                            "`{}` is at the top level next to `spec`: put every field under `spec` (or none; half \
+                             of the config would otherwise be ignored)",
                             mixed.join("`, `")
                         )));
                     }
                     spec.clone()
                 }
                 Some(Json::Null) | None => top,
-                Some(_) => return Err(vec![Problem::general(format!("{KIND}: `spec` must be a mapping"))]),
+                Some(_) => return Err(vec![problem("`spec` must be a mapping")]),
             }
         }
         Some("ConfigMap") => match json.get("data") {
@@ -125,9 +107,7 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
         Some(Json::Bool(b)) => *b,
         Some(Json::String(s)) if s == "true" || s == "false" => s == "true",
         Some(_) => {
-            problems.push(Problem::general(format!(
-                "{KIND}: `keepOnClusterRegistry` must be true or false"
-            )));
+            problems.push(problem("`keepOnClusterRegistry` must be true or false"));
             false
         }
     };
@@ -136,9 +116,9 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
         Some(Json::String(ns)) if ns.trim().is_empty() => None,
         Some(Json::String(ns)) if is_dns_label(ns) => Some(ns.clone()),
         Some(_) => {
-            problems.push(Problem::general(format!(
-                "{KIND}: `namespace` must be a namespace name (lowercase letters, digits and `-`, at most 63)"
-            )));
+            problems.push(problem(
+                "`namespace` must be a namespace name (lowercase letters, digits and `-`, at most 63)",
+            ));
             None
         }
     };
@@ -155,6 +135,11 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
     }
 }
 
+/// A problem with the config object's fields.
+fn problem(message: impl std::fmt::Display) -> Problem {
+    Problem::general(format!("{KIND}: {message}"))
+}
+
 /// A string or list of strings at `key`, each parsed.
 fn parsed_list<T: std::str::FromStr<Err = String>>(fields: &Json, key: &str, problems: &mut Vec<Problem>) -> Vec<T> {
     let items: Vec<&Json> = match fields.get(key) {
@@ -166,30 +151,16 @@ fn parsed_list<T: std::str::FromStr<Err = String>>(fields: &Json, key: &str, pro
     for item in items {
         match item.as_str().map(str::parse) {
             Some(Ok(value)) => parsed.push(value),
-            Some(Err(e)) => problems.push(Problem::general(format!("{KIND}: {e}"))),
-            None => problems.push(Problem::general(format!("{KIND}: `{key}` must be a list of strings"))),
+            Some(Err(e)) => problems.push(problem(e)),
+            None => problems.push(problem(format!("`{key}` must be a list of strings"))),
         }
     }
     parsed
 }
 
 /// Read a config object from a file: bounded, a regular file; `@path`s in
-/// it resolve next to it.
-pub fn from_file(path: &Path) -> Result<FunctionConfig, Vec<Problem>> {
-    read_file(path, None)
-}
-
-/// Read the config file of a kustomize legacy exec plugin (`argv[1]`).
-/// kustomize writes it to a temporary file, so `@path`s in it resolve in
-/// the kustomization root it names (`KUSTOMIZE_PLUGIN_CONFIG_ROOT`, also
-/// the working directory it runs the plugin in), never in the temporary
-/// directory.
-pub fn from_legacy_exec_file(path: &Path, root: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
-    let cwd = std::env::current_dir().ok();
-    read_file(path, root.or(cwd.as_deref()))
-}
-
-fn read_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
+/// it resolve in `dir`, else next to it.
+pub fn from_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
     let text = files::read_operator_file(path, files::Kind::ConfigFile)
         .map_err(|e| vec![Problem::general(format!("plugin config: {e}"))])?;
     let root = crate::yaml::tree::parse(text.strip_prefix("---\n").unwrap_or(&text))
@@ -211,15 +182,7 @@ pub fn text_is_config(text: &str) -> bool {
     crate::yaml::tree::parse(text.trim_start_matches("---\n"))
         .ok()
         .flatten()
-        .is_some_and(|r| is_config(&r))
-}
-
-fn top_level_fields(json: &Json) -> Map<String, Json> {
-    let mut fields = json.as_object().cloned().unwrap_or_default();
-    for envelope in ["apiVersion", "kind", "metadata"] {
-        fields.remove(envelope);
-    }
-    fields
+        .is_some_and(|root| root.str_at(&["kind"]) == Some(KIND))
 }
 
 /// `{"ecr.region": "x"}` → `{"ecr": {"region": "x"}}`.

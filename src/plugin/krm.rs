@@ -66,41 +66,27 @@ pub fn is_resource_list(input: &str) -> bool {
         .is_some_and(|root| root.str_at(&["kind"]) == Some("ResourceList"))
 }
 
-/// An error about the input as a whole (nothing in it to point at).
-fn whole_input(message: impl Into<String>) -> InputError {
-    InputError {
-        document: "the input".into(),
-        line: 1,
-        col: None,
-        message: message.into(),
-    }
-}
-
 /// Read a `ResourceList`: the first document with content, which must be
 /// one, and nothing after it. Items are cut out of the text by their node
 /// spans, so block, flow and JSON lists all work; messages never quote the
 /// input (functionConfig may hold credentials).
 pub fn read<'a>(docs: &'a [Document<'a>]) -> Result<ResourceList<'a>, InputError> {
+    let expected = |but: &str| format!("expected a KRM ResourceList (--mode krm), but {but}");
     let mut with_content = docs.iter().filter(|d| d.root.is_some());
     let Some(doc) = with_content.next() else {
-        return Err(whole_input(
-            "expected a KRM ResourceList (--mode krm), but the input is empty or holds only comments",
-        ));
+        return Err(InputError {
+            document: "the input".into(),
+            line: 1,
+            col: None,
+            message: expected("the input is empty or holds only comments"),
+        });
     };
     let Some(Node::Mapping(root)) = doc.root.as_ref() else {
-        return Err(InputError::at(
-            doc,
-            1,
-            "expected a KRM ResourceList (--mode krm), but the input is not a mapping",
-        ));
+        return Err(InputError::at(doc, 1, expected("the input is not a mapping")));
     };
     if root.get("kind").and_then(Node::as_str) != Some("ResourceList") {
-        return Err(InputError::at(
-            doc,
-            1,
-            "expected a KRM ResourceList (--mode krm), but the first document is not `kind: ResourceList`; use \
-             --mode filter for a plain manifest",
-        ));
+        let but = "the first document is not `kind: ResourceList`; use --mode filter for a plain manifest";
+        return Err(InputError::at(doc, 1, expected(but)));
     }
     if let Some(extra) = with_content.next() {
         return Err(InputError::at(
@@ -110,23 +96,20 @@ pub fn read<'a>(docs: &'a [Document<'a>]) -> Result<ResourceList<'a>, InputError
              into `items`",
         ));
     }
-    let text = doc.chunk.text;
-    let mut items = Vec::new();
-    match root.get("items") {
-        None => {}
-        Some(node) if node.is_null() => {}
-        Some(Node::Sequence(seq)) => {
-            for (i, item) in seq.items.iter().enumerate() {
+    let items = match root.get("items").filter(|n| !n.is_null()) {
+        None => Vec::new(),
+        Some(Node::Sequence(seq)) => seq
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
                 let next = seq.items.get(i + 1).map(|n| n.loc().start);
-                items.push(item_text(text, seq.flow, item, next).ok_or_else(|| {
-                    InputError::at(
-                        doc,
-                        item.loc().line,
-                        format!("ResourceList item {i} is not a mapping (a Kubernetes object)"),
-                    )
-                })?);
-            }
-        }
+                item_text(doc.chunk.text, seq.flow, item, next).ok_or_else(|| {
+                    let message = format!("ResourceList item {i} is not a mapping (a Kubernetes object)");
+                    InputError::at(doc, item.loc().line, message)
+                })
+            })
+            .collect::<Result<_, _>>()?,
         Some(other) => {
             return Err(InputError::at(
                 doc,
@@ -134,7 +117,7 @@ pub fn read<'a>(docs: &'a [Document<'a>]) -> Result<ResourceList<'a>, InputError
                 "ResourceList `items` must be a list",
             ))
         }
-    }
+    };
     Ok(ResourceList {
         api_version: root
             .get("apiVersion")

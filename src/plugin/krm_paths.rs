@@ -1,14 +1,10 @@
-//! Where kpt and kustomize write the documents this function adds.
-//!
-//! A KRM function's output items carry the file each came from in
-//! `internal.config.kubernetes.io/path` (and the legacy
-//! `config.kubernetes.io/path`); kpt writes every item back to that file. An
-//! item without one gets kpt's default, `<namespace>/<kind>_<name>.yaml`:
-//! `deis/secret_registry-secret.yaml`, and for the refresher's ClusterRole a
-//! file name with a colon in it. Operators follow Workflow's docs and look
-//! for `deis-registry-secret.yaml` next to their other manifests, so each
-//! added document is given such a name here, in the directory that holds
-//! Workflow's own components. Items that already have a path keep it.
+//! Where kpt and kustomize write the documents this function adds. kpt
+//! writes an item to the file its `internal.config.kubernetes.io/path`
+//! (legacy `config.kubernetes.io/path`) names, else to kpt's default,
+//! `<namespace>/<kind>_<name>.yaml`, a colon in the ClusterRole's. Operators
+//! follow Workflow's docs and look for `deis-registry-secret.yaml` next to
+//! Workflow's own manifests, so each added document gets such a name there
+//! (docs/design.md, "Files the KRM function adds"); items that have a path keep it.
 
 use std::collections::HashSet;
 
@@ -61,21 +57,18 @@ pub fn annotate(stream: &str) -> String {
             &file_name(doc.kind().unwrap_or(""), doc.name().unwrap_or("")),
         );
         let mut editor = Editor::new(doc.chunk.text, Layout::default());
-        let annotations = [PATH, LEGACY_PATH, INDEX, LEGACY_INDEX]
-            .iter()
-            .map(|key| {
-                let value = if key.ends_with("path") {
-                    path.clone()
-                } else {
-                    "0".to_owned()
-                };
-                ((*key).to_owned(), Value::Str(value))
-            })
-            .collect();
+        let annotations = [
+            (PATH, path.as_str()),
+            (LEGACY_PATH, &path),
+            (INDEX, "0"),
+            (LEGACY_INDEX, "0"),
+        ];
+        let annotations = annotations.map(|(key, value)| (key.to_owned(), Value::Str(value.to_owned())));
+        let metadata = Value::Map(vec![("annotations".to_owned(), Value::Map(annotations.into()))]);
         let op = Op::Set {
             at: Vec::new(),
             key: "metadata".to_owned(),
-            value: Value::Map(vec![("annotations".to_owned(), Value::Map(annotations))]),
+            value: metadata,
         };
         let Some(before) = stream.get(at..doc.chunk.offset) else {
             return stream.to_owned();

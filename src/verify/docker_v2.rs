@@ -14,7 +14,7 @@ use base64::Engine;
 use ureq::http::Method;
 
 use super::report::{Class, Report, Step};
-use super::transport::{encode_query, Origin, Reply, Request, Transport, TransportError};
+use super::transport::{encode_query, Origin, Reply, Request, Transport};
 
 /// Where to log in, and as whom.
 pub struct Target<'a> {
@@ -44,12 +44,7 @@ pub fn parse_challenge(header: &str) -> Challenge {
     let header = header.trim();
     let (scheme, params) = header.split_once(' ').unwrap_or((header, ""));
     let params = parse_params(params);
-    let get = |k: &str| {
-        params
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(k))
-            .map(|(_, v)| v.clone())
-    };
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     if scheme.eq_ignore_ascii_case("basic") {
         Challenge::Basic
     } else if let (true, Some(realm)) = (scheme.eq_ignore_ascii_case("bearer"), get("realm")) {
@@ -62,7 +57,7 @@ pub fn parse_challenge(header: &str) -> Challenge {
     }
 }
 
-/// `k="v", k2=v2` with commas allowed inside quotes.
+/// `k="v", k2=v2` with commas allowed inside quotes; keys in lower case.
 fn parse_params(s: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut chars = s.chars().peekable();
@@ -87,7 +82,7 @@ fn parse_params(s: &str) -> Vec<(String, String)> {
         } else {
             value = chars.by_ref().take_while(|c| *c != ',').collect();
         }
-        out.push((key.trim().to_owned(), value.trim().to_owned()));
+        out.push((key.trim().to_ascii_lowercase(), value.trim().to_owned()));
     }
 }
 
@@ -96,43 +91,28 @@ fn basic(user: &str, password: &str) -> String {
     format!("Basic {encoded}")
 }
 
-/// The class of a transport failure.
-fn transport_class(e: &TransportError) -> Class {
-    match e {
-        TransportError::Unreachable { .. } => Class::Unreachable,
-        TransportError::Untrusted { .. } => Class::TlsUntrusted,
-        TransportError::Tls { .. } => Class::TlsFailed,
-        TransportError::PlainHttp { .. } => Class::Refused,
-    }
-}
-
 /// Send `request`. A transport failure is reported as `step` and gives
-/// `None`; with `peer`, a clock far from that peer's is reported too.
-pub fn send_or_report(
-    transport: &Transport,
-    report: &mut Report,
-    step: Step,
-    request: Request<'_>,
-    peer: Option<&str>,
-) -> Option<Reply> {
+/// `None`; a clock far from the server's that the step's signature or token
+/// depends on is reported too.
+pub fn send_or_report(transport: &Transport, report: &mut Report, step: Step, request: Request<'_>) -> Option<Reply> {
+    let peer = match step {
+        Step::Registry => Some("the registry"),
+        Step::Token => Some("the token server"),
+        Step::EcrToken => Some("the ECR API"),
+        Step::AccessToken => Some("the token endpoint"),
+        _ => None,
+    };
     match transport.send(request) {
         Ok(reply) => {
-            if let Some(diff) = peer.and(reply.skew()) {
+            if let (Some(peer), Some(diff)) = (peer, reply.skew()) {
                 let direction = if diff > 0 { "ahead of" } else { "behind" };
-                report.add(
-                    Step::Clock,
-                    Class::ClockSkew,
-                    format!(
-                        "this machine's clock is {}s {direction} {}'s (Date header): signed requests and tokens are refused beyond a few minutes",
-                        diff.abs(),
-                        peer.unwrap_or_default()
-                    ),
-                );
+                let detail = format!("this machine's clock is {}s {direction} {peer}'s (Date header): signed requests and tokens are refused beyond a few minutes", diff.abs());
+                report.add(Step::Clock, Class::ClockSkew, detail);
             }
             Some(reply)
         }
-        Err(e) => {
-            report.add(step, transport_class(&e), e.to_string());
+        Err((class, detail)) => {
+            report.add(step, class, detail);
             None
         }
     }
@@ -140,22 +120,22 @@ pub fn send_or_report(
 
 /// Run the login probe (and the push check) against `target`.
 pub fn probe(transport: &Transport, report: &mut Report, target: &Target<'_>) {
-    let Some(registry) = Origin::of(&target.base) else {
-        report.add(
-            Step::Registry,
-            Class::Refused,
-            format!("{} is not an http(s) URL", target.base),
-        );
-        return;
-    };
     report.credentials(target.username, target.password);
-    Probe {
+    let Some(registry) = Origin::of(&target.base) else {
+        let detail = format!("{} is not an http(s) URL", target.base);
+        return report.add(Step::Registry, Class::Refused, detail);
+    };
+    let mut probe = Probe {
         transport,
         report,
         target,
         registry,
+    };
+    if let Some(auth) = probe.login() {
+        if target.push_check {
+            probe.push_check(auth);
+        }
     }
-    .run();
 }
 
 /// One login probe: where it may send the credentials, and what it found.
@@ -167,72 +147,87 @@ struct Probe<'p, 'a> {
 }
 
 impl Probe<'_, '_> {
-    fn run(&mut self) {
+    /// `GET /v2/`, then again with the answer to its challenge. `None` when
+    /// the probe ends here; else the `Authorization` value that worked, if
+    /// the registry asked for one.
+    fn login(&mut self) -> Option<Option<String>> {
         let v2 = format!("{}/v2/", self.target.base);
-        let request = Request::new(Method::GET, &v2).plain_http_ok(self.target.plain_http_ok);
-        let Some(anonymous) = self.send(Step::Registry, request, Some("the registry")) else {
-            return;
-        };
-        let auth = match anonymous.status {
+        let anonymous = self.send(Step::Registry, Method::GET, &v2, None)?;
+        match anonymous.status {
             200 => {
                 let hint = if self.target.push_check {
                     ""
                 } else {
                     " (add --push-check to test them through a write)"
                 };
-                self.report.add(
-                    Step::RegistryLogin,
-                    Class::AnonymousAccess,
-                    format!("{v2} answered 200 without credentials: this proves nothing about them{hint}"),
-                );
+                let detail = format!("{v2} answered 200 without credentials: this proves nothing about them{hint}");
+                self.report.add(Step::RegistryLogin, Class::AnonymousAccess, detail);
+                return Some(None);
+            }
+            401 => {}
+            _ => return self.unexpected(Step::Registry, &v2, &anonymous, false),
+        }
+        let challenge = parse_challenge(anonymous.header("www-authenticate").unwrap_or(""));
+        let scheme = match &challenge {
+            Challenge::Basic => "Basic".into(),
+            Challenge::Bearer { .. } => "Bearer (token)".into(),
+            Challenge::Other(s) if s.is_empty() => "missing".into(),
+            Challenge::Other(s) => format!("{s:?}"),
+        };
+        let detail = format!("{v2} answered 401 with a {scheme} challenge");
+        self.report.add(Step::Registry, Class::Reachable, detail);
+        let auth = self.answer(Step::RegistryLogin, &challenge)?;
+        let reply = self.send(Step::RegistryLogin, Method::GET, &v2, Some(&auth))?;
+        match reply.status {
+            200 => {
+                let detail = format!("{v2} answered 200 to user {:?}", self.target.username);
+                self.report.add(Step::RegistryLogin, Class::CredentialsAccepted, detail);
+                Some(Some(auth))
+            }
+            401 | 403 if reply.body.to_ascii_lowercase().contains("token has expired") => {
+                let detail = format!("{v2} answered {}: the authorization token has expired", reply.status);
+                self.report.add(Step::RegistryLogin, Class::TokenExpired, detail);
                 None
             }
-            401 => {
-                let challenge = parse_challenge(anonymous.header("www-authenticate").unwrap_or(""));
-                let scheme = match &challenge {
-                    Challenge::Basic => "Basic".into(),
-                    Challenge::Bearer { .. } => "Bearer (token)".into(),
-                    Challenge::Other(s) if s.is_empty() => "missing".into(),
-                    Challenge::Other(s) => format!("{s:?}"),
-                };
-                let detail = format!("{v2} answered 401 with a {scheme} challenge");
-                self.report.add(Step::Registry, Class::Reachable, detail);
-                match self.login(&challenge, &v2) {
-                    Some(auth) => Some(auth),
-                    None => return,
-                }
-            }
-            _ => return self.unexpected(Step::Registry, &v2, &anonymous, false),
-        };
-        if self.target.push_check {
-            self.push_check(auth);
+            401 | 403 => self.rejected(Step::RegistryLogin, &v2, &reply),
+            _ => self.unexpected(Step::RegistryLogin, &v2, &reply, true),
         }
     }
 
-    /// A request carrying `auth`, if `url` may receive it: the registry's
-    /// origin, or a named token realm's for the token step. This is the only
-    /// place an `Authorization` header is attached; elsewhere the step is
-    /// reported as withheld and nothing is sent.
-    fn authorized<'u>(&mut self, step: Step, method: Method, url: &'u str, auth: &str) -> Option<Request<'u>> {
+    /// A request to `url`, carrying `auth` if there is one. Only the
+    /// registry's origin is contacted, or for the token step a named realm's:
+    /// this is the only place an `Authorization` header is attached. A
+    /// request with credentials for elsewhere is reported as withheld; one
+    /// without is not made either (a registry must not aim this machine at
+    /// whatever host it likes).
+    fn request<'u>(&mut self, step: Step, method: Method, url: &'u str, auth: Option<&str>) -> Option<Request<'u>> {
         let origin = Origin::of(url);
         let realm_ok = step == Step::Token && origin.as_ref().is_some_and(|o| self.target.realms.contains(o));
         if origin.as_ref() == Some(&self.registry) || realm_ok {
-            let request = Request::new(method, url).plain_http_ok(self.target.plain_http_ok);
-            return Some(request.header("authorization", auth));
+            let headers = auth.map(|auth| ("authorization", auth.to_owned()));
+            return Some(Request {
+                method,
+                url,
+                headers: headers.into_iter().collect(),
+                body: None,
+                plain_http_ok: self.target.plain_http_ok,
+            });
         }
-        let shown = shown(origin);
-        let hint = match step {
-            Step::Token => format!("; if it is the registry's own token service, name it with --token-realm {shown}"),
-            _ => String::new(),
-        };
-        let registry = &self.registry;
-        let detail = format!("{shown} is not the registry ({registry}): the credentials were not sent there{hint}");
-        self.report.add(step, Class::CredentialsWithheld, detail);
+        if auth.is_some() {
+            let (shown, registry) = (shown(origin), &self.registry);
+            let mut detail = format!("{shown} is not the registry ({registry}): the credentials were not sent there");
+            if step == Step::Token {
+                detail += &format!("; if it is the registry's own token service, name it with --token-realm {shown}");
+            }
+            self.report.add(step, Class::CredentialsWithheld, detail);
+        }
         None
     }
 
-    fn send(&mut self, step: Step, request: Request<'_>, peer: Option<&str>) -> Option<Reply> {
-        send_or_report(self.transport, self.report, step, request, peer)
+    /// [`Probe::request`], sent; a transport failure is reported as `step`.
+    fn send(&mut self, step: Step, method: Method, url: &str, auth: Option<&str>) -> Option<Reply> {
+        let request = self.request(step, method, url, auth)?;
+        send_or_report(self.transport, self.report, step, request)
     }
 
     /// The `Authorization` value that answers `challenge`, or `None` after
@@ -250,40 +245,6 @@ impl Probe<'_, '_> {
         }
     }
 
-    /// Answer a challenge and try `url` again; the `Authorization` value
-    /// that worked, or `None` after reporting why not.
-    fn login(&mut self, challenge: &Challenge, url: &str) -> Option<String> {
-        let auth = self.answer(Step::RegistryLogin, challenge)?;
-        let request = self.authorized(Step::RegistryLogin, Method::GET, url, &auth)?;
-        let reply = self.send(Step::RegistryLogin, request, None)?;
-        let user = self.target.username;
-        let (class, detail) = match reply.status {
-            200 => (
-                Class::CredentialsAccepted,
-                format!("{url} answered 200 to user {user:?}"),
-            ),
-            401 | 403 if reply.body.to_ascii_lowercase().contains("token has expired") => (
-                Class::TokenExpired,
-                format!("{url} answered {}: the authorization token has expired", reply.status),
-            ),
-            401 | 403 => (
-                Class::CredentialsRejected,
-                format!(
-                    "{url} answered {} to user {user:?}{}",
-                    reply.status,
-                    error_summary(&reply.body)
-                ),
-            ),
-            _ => {
-                self.unexpected(Step::RegistryLogin, url, &reply, true);
-                return None;
-            }
-        };
-        let accepted = class == Class::CredentialsAccepted;
-        self.report.add(Step::RegistryLogin, class, detail);
-        accepted.then_some(auth)
-    }
-
     /// `GET <realm>?service=…&scope=repository:<repo>:pull,push` with the
     /// credentials; `Bearer <token>`, or `None` after reporting why not.
     fn bearer_token(&mut self, realm: &str, service: Option<&str>) -> Option<String> {
@@ -294,64 +255,42 @@ impl Probe<'_, '_> {
         let separator = if realm.contains('?') { '&' } else { '?' };
         let url = format!("{realm}{separator}{service}scope={}", encode_query(&scope));
         let auth = basic(self.target.username, self.target.password);
-        let request = self.authorized(Step::Token, Method::GET, &url, &auth)?;
-        let reply = self.send(Step::Token, request, Some("the token server"))?;
-        let user = self.target.username;
-        if reply.status == 401 || reply.status == 403 {
-            let detail = format!(
-                "{realm} answered {} to user {user:?}{}",
-                reply.status,
-                error_summary(&reply.body)
-            );
-            self.report.add(Step::Token, Class::CredentialsRejected, detail);
-            return None;
-        }
-        if reply.status != 200 {
-            self.unexpected(Step::Token, realm, &reply, true);
-            return None;
+        let reply = self.send(Step::Token, Method::GET, &url, Some(&auth))?;
+        match reply.status {
+            200 => {}
+            401 | 403 => return self.rejected(Step::Token, realm, &reply),
+            _ => return self.unexpected(Step::Token, realm, &reply, true),
         }
         let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
         let token = ["token", "access_token"]
             .iter()
-            .find_map(|k| json.get(k).and_then(|t| t.as_str()).filter(|t| !t.is_empty()));
+            .find_map(|k| json[k].as_str().filter(|t| !t.is_empty()));
         let Some(token) = token else {
             let detail = format!("{realm} answered 200 without a token");
             self.report.add(Step::Token, Class::UnexpectedResponse, detail);
             return None;
         };
         self.report.secret(token);
-        let detail = format!("{realm} issued a token for user {user:?}");
+        let detail = format!("{realm} issued a token for user {:?}", self.target.username);
         self.report.add(Step::Token, Class::TokenIssued, detail);
         Some(format!("Bearer {token}"))
     }
 
     /// `POST /v2/<repo>/blobs/uploads/`, then `DELETE` the upload it opened.
-    fn push_check(&mut self, mut auth: Option<String>) {
+    fn push_check(&mut self, mut auth: Option<String>) -> Option<()> {
         let url = format!("{}/v2/{}/blobs/uploads/", self.target.base, self.target.repository);
-        let post = |probe: &mut Self, auth: Option<&str>| {
-            let request = match auth {
-                Some(auth) => probe.authorized(Step::PushCheck, Method::POST, &url, auth)?,
-                None => Request::new(Method::POST, &url).plain_http_ok(probe.target.plain_http_ok),
-            };
-            probe.send(Step::PushCheck, request, None)
-        };
-        let Some(mut reply) = post(self, auth.as_deref()) else {
-            return;
-        };
+        let mut reply = self.send(Step::PushCheck, Method::POST, &url, auth.as_deref())?;
+        let user = self.target.username;
         if auth.is_none() && reply.status == 401 {
             // Anonymous reads, authenticated writes: the credentials meet the challenge here.
             let challenge = parse_challenge(reply.header("www-authenticate").unwrap_or(""));
-            let Some(answer) = self.answer(Step::PushCheck, &challenge) else {
-                return;
-            };
-            let Some(retried) = post(self, Some(&answer)) else {
-                return;
-            };
-            let user = self.target.username;
-            match (retried.status, &challenge) {
+            let answer = self.answer(Step::PushCheck, &challenge)?;
+            reply = self.send(Step::PushCheck, Method::POST, &url, Some(&answer))?;
+            match (reply.status, &challenge) {
                 (401, Challenge::Basic) => {
                     let detail = format!("{url} answered 401 to user {user:?}");
-                    return self.report.add(Step::RegistryLogin, Class::CredentialsRejected, detail);
+                    self.report.add(Step::RegistryLogin, Class::CredentialsRejected, detail);
+                    return None;
                 }
                 (202, _) => {
                     let detail = format!("{url} accepted user {user:?}");
@@ -359,37 +298,26 @@ impl Probe<'_, '_> {
                 }
                 _ => {}
             }
-            (reply, auth) = (retried, Some(answer));
+            auth = Some(answer);
         }
         let repository = &self.target.repository;
         match reply.status {
             202 => self.cancel(&url, &reply, auth.as_deref()),
             401 | 403 => {
-                let detail = format!(
-                    "{url} answered {}: user {:?} may not push to {repository}{}",
-                    reply.status,
-                    self.target.username,
-                    error_summary(&reply.body)
-                );
+                let (status, summary) = (reply.status, error_summary(&reply.body));
+                let detail = format!("{url} answered {status}: user {user:?} may not push to {repository}{summary}");
                 self.report.add(Step::PushCheck, Class::NoPushPermission, detail);
             }
-            _ => self.unexpected(Step::PushCheck, &url, &reply, auth.is_some()),
+            _ => return self.unexpected(Step::PushCheck, &url, &reply, auth.is_some()),
         }
+        Some(())
     }
 
     /// Cancel the upload `started` opened at its `Location`, only on the
-    /// registry's origin: another host gets no credentials, and without
-    /// them no request at all (a registry must not aim this machine at
-    /// whatever host it likes).
+    /// registry's origin (see [`Probe::request`]).
     fn cancel(&mut self, url: &str, started: &Reply, auth: Option<&str>) {
         let location = resolve(url, started.header("location").unwrap_or_default());
-        let request = match auth {
-            Some(auth) => self.authorized(Step::PushCheck, Method::DELETE, &location, auth),
-            None if Origin::of(&location).as_ref() == Some(&self.registry) => {
-                Some(Request::new(Method::DELETE, &location).plain_http_ok(self.target.plain_http_ok))
-            }
-            None => None,
-        };
+        let request = self.request(Step::PushCheck, Method::DELETE, &location, auth);
         let outcome = match request.map(|r| self.transport.send(r)) {
             None => "it was not cancelled: the registry named another host for it",
             Some(Ok(r)) if (200..300).contains(&r.status) => "cancelled it (nothing left behind)",
@@ -399,36 +327,37 @@ impl Probe<'_, '_> {
         self.report.add(Step::PushCheck, Class::PushAllowed, detail);
     }
 
-    /// Report an answer the flow does not expect. Redirects are never
-    /// followed; one that carried credentials and points elsewhere says so.
-    fn unexpected(&mut self, step: Step, url: &str, reply: &Reply, carried_credentials: bool) {
+    /// Report `url`'s refusal of the credentials; always `None`.
+    fn rejected<T>(&mut self, step: Step, url: &str, reply: &Reply) -> Option<T> {
+        let (status, summary) = (reply.status, error_summary(&reply.body));
+        let detail = format!("{url} answered {status} to user {:?}{summary}", self.target.username);
+        self.report.add(step, Class::CredentialsRejected, detail);
+        None
+    }
+
+    /// Report an answer the flow does not expect; always `None`. Redirects
+    /// are never followed; one that carried credentials and points elsewhere
+    /// says so.
+    fn unexpected<T>(&mut self, step: Step, url: &str, reply: &Reply, carried_credentials: bool) -> Option<T> {
         let status = reply.status;
-        let (class, detail) = match reply.header("location").filter(|_| (300..400).contains(&status)) {
+        let mut class = Class::UnexpectedResponse;
+        let detail = match reply.header("location").filter(|_| (300..400).contains(&status)) {
             Some(to) => {
                 let origin = Origin::of(&resolve(url, to));
-                let elsewhere = carried_credentials && origin.as_ref() != Some(&self.registry);
-                let class = if elsewhere {
-                    Class::CredentialsWithheld
-                } else {
-                    Class::UnexpectedResponse
-                };
+                if carried_credentials && origin.as_ref() != Some(&self.registry) {
+                    class = Class::CredentialsWithheld;
+                }
                 let (to, registry) = (shown(origin), &self.registry);
                 let why = format!("redirects are not followed, and credentials go only to the registry, {registry}");
-                (
-                    class,
-                    format!("{url} answered {status}, a redirect to {to}: not followed ({why})"),
-                )
+                format!("{url} answered {status}, a redirect to {to}: not followed ({why})")
             }
-            None if status == 404 && step == Step::Registry => (
-                Class::UnexpectedResponse,
-                format!("{url} answered 404: not a Docker Registry v2 API (is the hostname right?)"),
-            ),
-            None => (
-                Class::UnexpectedResponse,
-                format!("{url} answered {status}{}", error_summary(&reply.body)),
-            ),
+            None if status == 404 && step == Step::Registry => {
+                format!("{url} answered 404: not a Docker Registry v2 API (is the hostname right?)")
+            }
+            None => format!("{url} answered {status}{}", error_summary(&reply.body)),
         };
         self.report.add(step, class, detail);
+        None
     }
 }
 
@@ -459,17 +388,11 @@ fn resolve(url: &str, reference: &str) -> String {
 /// the raw body (which could echo anything).
 pub fn error_summary(body: &str) -> String {
     let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    let errors = json
-        .get("errors")
-        .and_then(|e| e.as_array())
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let errors = json["errors"].as_array().into_iter().flatten();
     let codes: Vec<String> = errors
-        .iter()
         .filter_map(|e| {
-            let code = e.get("code")?.as_str()?;
-            let message = e.get("message").and_then(|m| m.as_str()).unwrap_or("");
-            Some(format!("{code} {message}").trim().chars().take(200).collect())
+            let line = format!("{} {}", e["code"].as_str()?, e["message"].as_str().unwrap_or(""));
+            Some(line.trim().chars().take(200).collect())
         })
         .collect();
     if codes.is_empty() {

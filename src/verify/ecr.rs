@@ -43,7 +43,8 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
         return node_role(report);
     }
     let endpoint = options.ecr_endpoint.clone().unwrap_or_else(|| api_endpoint(ecr.region));
-    let Some(reply) = request_token(transport, report, ecr, &endpoint, options.ecr_endpoint.is_some()) else {
+    let request = signed_request(ecr, &endpoint, options.ecr_endpoint.is_some());
+    let Some(reply) = docker_v2::send_or_report(transport, report, Step::EcrToken, request) else {
         return;
     };
     if reply.status != 200 {
@@ -54,14 +55,13 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
         return report.add(Step::EcrToken, Class::UnexpectedResponse, detail);
     };
     report.credentials(&minted.user, &minted.password);
-    let detail = format!(
-        "GetAuthorizationToken in {} returned a token for user {:?}",
-        ecr.region, minted.user
-    );
+    let (region, user) = (ecr.region, &minted.user);
+    let detail = format!("GetAuthorizationToken in {region} returned a token for user {user:?}");
     report.add(Step::EcrToken, Class::TokenIssued, detail);
     check_expiry(report, minted.expires_at);
-    let base = match (&options.registry_endpoint, ecr.hostname, &minted.proxy_endpoint) {
-        (Some(test), _, _) => test.clone(),
+    let test = options.registry_endpoint.as_deref();
+    let base = match (test, ecr.hostname, &minted.proxy_endpoint) {
+        (Some(test), _, _) => test.to_owned(),
         (None, host, _) if !host.is_empty() => format!("https://{host}"),
         (None, _, Some(proxy)) => proxy.trim_end_matches('/').to_owned(),
         (None, _, None) => {
@@ -70,7 +70,7 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
         }
     };
     let target = docker_v2::Target {
-        plain_http_ok: base.starts_with("http://") && options.registry_endpoint.is_some(),
+        plain_http_ok: test.is_some_and(|t| t.starts_with("http://")),
         base,
         username: &minted.user,
         password: &minted.password,
@@ -98,36 +98,29 @@ fn node_role(report: &mut Report) {
     );
 }
 
-/// The SigV4-signed `GetAuthorizationToken` POST, sent.
-fn request_token(
-    transport: &Transport,
-    report: &mut Report,
-    ecr: &Ecr<'_>,
-    endpoint: &str,
-    test: bool,
-) -> Option<Reply> {
-    let host = endpoint
-        .split_once("://")
-        .map_or("", |(_, rest)| rest)
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    let body = if ecr.registry_id.is_empty() {
-        b"{}".to_vec()
-    } else {
-        serde_json::json!({ "registryIds": [ecr.registry_id] })
-            .to_string()
-            .into_bytes()
+/// The SigV4-signed `GetAuthorizationToken` POST (plain http only to a test endpoint).
+fn signed_request<'e>(ecr: &Ecr<'_>, endpoint: &'e str, test: bool) -> Request<'e> {
+    let host = endpoint.split_once("://").map_or("", |(_, rest)| rest);
+    let host = host.split('/').next().unwrap_or_default();
+    let body = match ecr.registry_id {
+        "" => serde_json::json!({}),
+        id => serde_json::json!({ "registryIds": [id] }),
     };
+    let body = body.to_string().into_bytes();
     let amz_date = clock::amz_date(clock::now());
     let signature = authorization(ecr, host, &amz_date, &body);
-    let request = Request::new(Method::POST, endpoint)
-        .header("x-amz-date", amz_date)
-        .header("x-amz-target", TARGET)
-        .header("authorization", signature)
-        .body(CONTENT_TYPE, body)
-        .plain_http_ok(test);
-    docker_v2::send_or_report(transport, report, Step::EcrToken, request, Some("the ECR API"))
+    Request {
+        method: Method::POST,
+        url: endpoint,
+        headers: vec![
+            ("x-amz-date", amz_date),
+            ("x-amz-target", TARGET.into()),
+            ("authorization", signature),
+            ("content-type", CONTENT_TYPE.into()),
+        ],
+        body: Some(body),
+        plain_http_ok: test,
+    }
 }
 
 /// Report why the ECR API refused: JSON `__type` (real ECR) or XML `<Code>`
@@ -135,18 +128,15 @@ fn request_token(
 fn refused(report: &mut Report, endpoint: &str, reply: &Reply) {
     let (code, message) = aws_error(&reply.body);
     let message: String = message.chars().take(200).collect();
+    let skew = message.contains("expired") || message.contains("not yet current");
     let (class, why) = match code.as_str() {
         "InvalidClientTokenId" | "UnrecognizedClientException" => {
             (Class::CredentialsRejected, "AWS does not know this access key id")
         }
-        "SignatureDoesNotMatch" | "InvalidSignatureException"
-            if message.contains("expired") || message.contains("not yet current") =>
-        {
-            (
-                Class::ClockSkew,
-                "the signature's time is too far from AWS's: fix this machine's clock",
-            )
-        }
+        "SignatureDoesNotMatch" | "InvalidSignatureException" if skew => (
+            Class::ClockSkew,
+            "the signature's time is too far from AWS's: fix this machine's clock",
+        ),
         "SignatureDoesNotMatch" | "InvalidSignatureException" => (
             Class::CredentialsRejected,
             "the secret key does not match the access key",
@@ -166,19 +156,16 @@ fn refused(report: &mut Report, endpoint: &str, reply: &Reply) {
 /// The token in a `GetAuthorizationToken` answer.
 fn decode(body: &str) -> Option<Minted> {
     let json: serde_json::Value = serde_json::from_str(body).ok()?;
-    let data = json.get("authorizationData")?.get(0)?;
-    let token = data.get("authorizationToken")?.as_str()?;
-    let decoded = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(token).ok()?).ok()?;
+    let data = &json["authorizationData"][0];
+    let token = base64::engine::general_purpose::STANDARD.decode(data["authorizationToken"].as_str()?);
+    let decoded = String::from_utf8(token.ok()?).ok()?;
     let (user, password) = decoded.split_once(':')?;
     Some(Minted {
         user: user.to_owned(),
         password: password.to_owned(),
-        proxy_endpoint: data.get("proxyEndpoint").and_then(|p| p.as_str()).map(str::to_owned),
+        proxy_endpoint: data["proxyEndpoint"].as_str().map(str::to_owned),
         // Real ECR sends fractional epoch seconds.
-        expires_at: data
-            .get("expiresAt")
-            .and_then(serde_json::Value::as_f64)
-            .map(|e| e as i64),
+        expires_at: data["expiresAt"].as_f64().map(|e| e as i64),
     })
 }
 
@@ -227,21 +214,14 @@ fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8>
 fn authorization(ecr: &Ecr<'_>, host: &str, amz_date: &str, body: &[u8]) -> String {
     let date = amz_date.get(..8).unwrap_or_default();
     let signed_headers = "content-type;host;x-amz-date;x-amz-target";
-    let canonical = format!(
-        "POST\n/\n\ncontent-type:{CONTENT_TYPE}\nhost:{host}\nx-amz-date:{amz_date}\nx-amz-target:{TARGET}\n\n{signed_headers}\n{}",
-        sha256_hex(body)
-    );
-    let scope = format!("{date}/{}/ecr/aws4_request", ecr.region);
-    let to_sign = format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-        sha256_hex(canonical.as_bytes())
-    );
-    let key = signing_key(ecr.secret_key, date, ecr.region, "ecr");
+    let (access_key, region, body_hash) = (ecr.access_key, ecr.region, sha256_hex(body));
+    let canonical = format!("POST\n/\n\ncontent-type:{CONTENT_TYPE}\nhost:{host}\nx-amz-date:{amz_date}\nx-amz-target:{TARGET}\n\n{signed_headers}\n{body_hash}");
+    let scope = format!("{date}/{region}/ecr/aws4_request");
+    let canonical_hash = sha256_hex(canonical.as_bytes());
+    let to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{canonical_hash}");
+    let key = signing_key(ecr.secret_key, date, region, "ecr");
     let signature = hex(&hmac_sha256(&key, to_sign.as_bytes()));
-    format!(
-        "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
-        ecr.access_key
-    )
+    format!("AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={signed_headers}, Signature={signature}")
 }
 
 /// The ECR API endpoint of a region.
@@ -257,10 +237,11 @@ fn api_endpoint(region: &str) -> String {
 /// The error code in an AWS error body and its message.
 fn aws_error(body: &str) -> (String, String) {
     if let Ok(json) = serde_json::from_str::<serde_json::Value>(body) {
-        let text = |keys: &[&str]| keys.iter().find_map(|k| json.get(k)?.as_str()).unwrap_or("").to_owned();
-        let code = text(&["__type"]);
-        let code = code.rsplit('#').next().unwrap_or_default().to_owned();
-        return (code, text(&["message", "Message"]));
+        let text = |k: &str| json[k].as_str();
+        let code = text("__type").unwrap_or_default();
+        let code = code.rsplit('#').next().unwrap_or_default();
+        let message = text("message").or(text("Message")).unwrap_or_default();
+        return (code.to_owned(), message.to_owned());
     }
     let tag = |name: &str| {
         let open = format!("<{name}>");

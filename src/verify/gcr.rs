@@ -12,6 +12,7 @@
 use base64::Engine;
 use ring::rand::SystemRandom;
 use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
+use rustls::pki_types::{pem::PemObject, PrivatePkcs8KeyDer};
 use ureq::http::Method;
 
 use super::docker_v2;
@@ -41,14 +42,15 @@ struct Key {
     client_email: String,
     private_key: String,
     private_key_id: String,
+    /// Google's when the key names none.
     token_uri: String,
     project_id: String,
 }
 
 fn parse_key(json: &str) -> Result<Key, String> {
     let v: serde_json::Value = serde_json::from_str(json).map_err(|_| "the key is not valid JSON".to_string())?;
-    let field = |name: &str| v.get(name).and_then(|s| s.as_str()).unwrap_or("").to_owned();
-    let key = Key {
+    let field = |name: &str| v[name].as_str().unwrap_or("").to_owned();
+    let mut key = Key {
         client_email: field("client_email"),
         private_key: field("private_key"),
         private_key_id: field("private_key_id"),
@@ -58,38 +60,28 @@ fn parse_key(json: &str) -> Result<Key, String> {
     if key.client_email.is_empty() || key.private_key.is_empty() {
         return Err("the key lacks client_email or private_key".into());
     }
+    if key.token_uri.is_empty() {
+        key.token_uri = GOOGLE_TOKEN_URIS[0].into();
+    }
     Ok(key)
 }
 
-/// The DER inside a `-----BEGIN PRIVATE KEY-----` PEM block.
-fn pkcs8_der(pem: &str) -> Option<Vec<u8>> {
-    let body = pem
-        .split("-----BEGIN PRIVATE KEY-----")
-        .nth(1)?
-        .split("-----END PRIVATE KEY-----")
-        .next()?;
-    let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD.decode(compact).ok()
-}
-
-/// The signed assertion `header.claims.signature`.
-fn assertion(key: &Key, audience: &str, scope: &str, now: i64) -> Result<String, String> {
-    let der = pkcs8_der(&key.private_key)
-        .ok_or_else(|| "the private_key is not a PKCS#8 PEM block (-----BEGIN PRIVATE KEY-----)".to_string())?;
-    let pair = RsaKeyPair::from_pkcs8(&der).map_err(|e| format!("the private_key is not a usable RSA key ({e})"))?;
+/// The signed assertion `header.claims.signature`, for the key's `token_uri`.
+fn assertion(key: &Key, scope: &str, now: i64) -> Result<String, String> {
+    let der = PrivatePkcs8KeyDer::from_pem_slice(key.private_key.as_bytes())
+        .map_err(|_| "the private_key is not a PKCS#8 PEM block (-----BEGIN PRIVATE KEY-----)".to_string())?;
+    let pair = RsaKeyPair::from_pkcs8(der.secret_pkcs8_der())
+        .map_err(|e| format!("the private_key is not a usable RSA key ({e})"))?;
     let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": key.private_key_id});
     let claims = serde_json::json!({
         "iss": key.client_email,
         "scope": scope,
-        "aud": audience,
+        "aud": key.token_uri,
         "iat": now,
         "exp": now + 3600,
     });
-    let signing_input = format!(
-        "{}.{}",
-        B64URL.encode(header.to_string()),
-        B64URL.encode(claims.to_string())
-    );
+    let (header, claims) = (B64URL.encode(header.to_string()), B64URL.encode(claims.to_string()));
+    let signing_input = format!("{header}.{claims}");
     let mut signature = vec![0u8; pair.public().modulus_len()];
     pair.sign(
         &RSA_PKCS1_SHA256,
@@ -108,148 +100,109 @@ pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostna
         Err(why) => return report.add(Step::AccessToken, Class::Refused, why),
     };
     report.secret(&key.private_key);
-    let token_uri = Some(key.token_uri.as_str())
-        .filter(|u| !u.is_empty())
-        .unwrap_or(GOOGLE_TOKEN_URIS[0]);
+    let token_uri = key.token_uri.as_str();
     let test_uri = options.allow_token_uri.as_deref() == Some(token_uri);
     if !GOOGLE_TOKEN_URIS.contains(&token_uri) && !test_uri {
         let detail = format!("the key's token_uri {token_uri:?} is not Google's: refused before sending anything (a key file must not make this tool send signed assertions elsewhere; --allow-token-uri allows one, for testing)");
         return report.add(Step::AccessToken, Class::Refused, detail);
     }
-    let flow = Flow {
-        transport,
-        key: &key,
-        token_uri,
-        test_uri,
-        hostname,
-        options,
-    };
-    let Some(token) = flow.mint(report, REFRESHER_SCOPE) else {
+    let Some(token) = mint(transport, report, &key, options, REFRESHER_SCOPE) else {
         return;
     };
-    docker_v2::probe(transport, report, &flow.target(&token));
-    if report
-        .steps
-        .last()
-        .is_some_and(|s| s.result == Class::CredentialsRejected)
-    {
-        flow.cloud_platform_note(report);
+    docker_v2::probe(transport, report, &target(&key, hostname, options, &token));
+    if report.steps.last().map(|s| s.result) != Some(Class::CredentialsRejected) {
+        return;
     }
+    // The registry refused the refresher's token: would a `cloud-platform`
+    // one pass? Only the verdict is reported; the trial's steps are not.
+    let mut trial = Report::new("gcr");
+    let accepted = mint(transport, &mut trial, &key, options, CLOUD_PLATFORM).is_some_and(|token| {
+        docker_v2::probe(transport, &mut trial, &target(&key, hostname, options, &token));
+        trial.passed
+    });
+    let detail = if accepted {
+        "a cloud-platform token for the same key is accepted where the refresher's devstorage.read_write token is refused: the stock refresher cannot serve this registry; use location off-cluster with username _json_key and the key as password (README, \"Artifact Registry\")"
+    } else {
+        "a cloud-platform token for the same key is refused too: the service account may not use this registry (Artifact Registry: roles/artifactregistry.writer on the repository)"
+    };
+    report.add(Step::AccessToken, Class::Information, detail);
 }
 
-/// One key's token flow and the registry it logs in to.
-struct Flow<'f> {
-    transport: &'f Transport,
-    key: &'f Key,
-    token_uri: &'f str,
-    test_uri: bool,
-    hostname: &'f str,
-    options: &'f Options,
+/// Mint an access token for `scope`; `None` after reporting why not.
+fn mint(transport: &Transport, report: &mut Report, key: &Key, options: &Options, scope: &str) -> Option<String> {
+    let token_uri = key.token_uri.as_str();
+    let assertion = match assertion(key, scope, clock::now()) {
+        Ok(a) => a,
+        Err(why) => {
+            report.add(Step::AccessToken, Class::Refused, why);
+            return None;
+        }
+    };
+    report.secret(&assertion);
+    let form = format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={assertion}");
+    let request = Request {
+        method: Method::POST,
+        url: token_uri,
+        headers: vec![("content-type", "application/x-www-form-urlencoded".into())],
+        body: Some(form.into_bytes()),
+        // Only a token_uri that --allow-token-uri names may be plain http.
+        plain_http_ok: options.allow_token_uri.as_deref() == Some(token_uri),
+    };
+    let reply = docker_v2::send_or_report(transport, report, Step::AccessToken, request)?;
+    let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
+    let text = |k: &str| json[k].as_str().unwrap_or("").to_owned();
+    let email = &key.client_email;
+    if reply.status != 200 {
+        let (error, description) = (text("error"), text("error_description"));
+        let description: String = description.chars().take(200).collect();
+        let lower = description.to_ascii_lowercase();
+        let clock = ["reasonable timeframe", "iat", "too early"]
+            .iter()
+            .any(|s| lower.contains(s));
+        let class = match error.as_str() {
+            _ if clock => Class::ClockSkew,
+            "invalid_grant" | "unauthorized_client" | "invalid_client" => Class::CredentialsRejected,
+            "invalid_scope" => Class::PermissionDenied,
+            _ => Class::UnexpectedResponse,
+        };
+        let status = reply.status;
+        let detail = format!("{token_uri} answered {status} {error}: {description} (service account {email})");
+        report.add(Step::AccessToken, class, detail);
+        return None;
+    }
+    let access_token = text("access_token");
+    if access_token.is_empty() {
+        let detail = format!("{token_uri} answered 200 without an access_token");
+        report.add(Step::AccessToken, Class::UnexpectedResponse, detail);
+        return None;
+    }
+    report.credentials("oauth2accesstoken", &access_token);
+    let scope = match scope {
+        REFRESHER_SCOPE => "devstorage.read_write, the stock refresher's",
+        _ => "cloud-platform",
+    };
+    let expires_in = json["expires_in"].as_i64().unwrap_or(0);
+    let detail = format!("{token_uri} issued an access token for {email} (scope {scope}; expires in {expires_in}s)");
+    report.add(Step::AccessToken, Class::TokenIssued, detail);
+    Some(access_token)
 }
 
-impl Flow<'_> {
-    /// Mint an access token for `scope`; `None` after reporting why not.
-    fn mint(&self, report: &mut Report, scope: &str) -> Option<String> {
-        let assertion = match assertion(self.key, self.token_uri, scope, clock::now()) {
-            Ok(a) => a,
-            Err(why) => {
-                report.add(Step::AccessToken, Class::Refused, why);
-                return None;
-            }
-        };
-        report.secret(&assertion);
-        let form = format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={assertion}");
-        let request = Request::new(Method::POST, self.token_uri)
-            .body("application/x-www-form-urlencoded", form.into_bytes())
-            .plain_http_ok(self.test_uri);
-        let peer = Some("the token endpoint");
-        let reply = docker_v2::send_or_report(self.transport, report, Step::AccessToken, request, peer)?;
-        let json: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
-        let text = |k: &str| json.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
-        let (token_uri, email) = (self.token_uri, &self.key.client_email);
-        if reply.status != 200 {
-            let (error, description) = (text("error"), text("error_description"));
-            let description: String = description.chars().take(200).collect();
-            let lower = description.to_ascii_lowercase();
-            let class =
-                if lower.contains("reasonable timeframe") || lower.contains("iat") || lower.contains("too early") {
-                    Class::ClockSkew
-                } else if matches!(
-                    error.as_str(),
-                    "invalid_grant" | "unauthorized_client" | "invalid_client"
-                ) {
-                    Class::CredentialsRejected
-                } else if error == "invalid_scope" {
-                    Class::PermissionDenied
-                } else {
-                    Class::UnexpectedResponse
-                };
-            let detail = format!(
-                "{token_uri} answered {} {error}: {description} (service account {email})",
-                reply.status
-            );
-            report.add(Step::AccessToken, class, detail);
-            return None;
-        }
-        let access_token = text("access_token");
-        if access_token.is_empty() {
-            let detail = format!("{token_uri} answered 200 without an access_token");
-            report.add(Step::AccessToken, Class::UnexpectedResponse, detail);
-            return None;
-        }
-        report.credentials("oauth2accesstoken", &access_token);
-        let scope = match scope {
-            REFRESHER_SCOPE => "devstorage.read_write, the stock refresher's",
-            _ => "cloud-platform",
-        };
-        let detail = format!(
-            "{token_uri} issued an access token for {email} (scope {scope}; expires in {}s)",
-            json.get("expires_in").and_then(serde_json::Value::as_i64).unwrap_or(0)
-        );
-        report.add(Step::AccessToken, Class::TokenIssued, detail);
-        Some(access_token)
-    }
-
-    /// The registry login as `oauth2accesstoken`, in `<project>/` as the
-    /// builder names images.
-    fn target<'t>(&self, access_token: &'t str) -> docker_v2::Target<'t> {
-        let host = Some(self.hostname).filter(|h| !h.is_empty()).unwrap_or("gcr.io");
-        let project = Some(self.key.project_id.as_str())
-            .filter(|p| !p.is_empty())
-            .unwrap_or("project");
-        let base = self
-            .options
-            .registry_endpoint
-            .clone()
-            .unwrap_or_else(|| format!("https://{host}"));
-        docker_v2::Target {
-            plain_http_ok: base.starts_with("http://") && self.options.registry_endpoint.is_some(),
-            base,
-            username: "oauth2accesstoken",
-            password: access_token,
-            repository: format!("{project}/{}", super::PROBE_REPOSITORY),
-            push_check: false,
-            realms: Vec::new(),
-        }
-    }
-
-    /// The registry refused the refresher's token: would a `cloud-platform`
-    /// one pass? Only the verdict is reported; the trial's steps are not.
-    fn cloud_platform_note(&self, report: &mut Report) {
-        let mut trial = Report::new("gcr");
-        let accepted = match self.mint(&mut trial, CLOUD_PLATFORM) {
-            Some(token) => {
-                docker_v2::probe(self.transport, &mut trial, &self.target(&token));
-                trial.passed
-            }
-            None => false,
-        };
-        let detail = if accepted {
-            "a cloud-platform token for the same key is accepted where the refresher's devstorage.read_write token is refused: the stock refresher cannot serve this registry; use location off-cluster with username _json_key and the key as password (README, \"Artifact Registry\")"
-        } else {
-            "a cloud-platform token for the same key is refused too: the service account may not use this registry (Artifact Registry: roles/artifactregistry.writer on the repository)"
-        };
-        report.add(Step::AccessToken, Class::Information, detail);
+/// The registry login as `oauth2accesstoken`, in `<project>/` as the
+/// builder names images.
+fn target<'t>(key: &Key, hostname: &str, options: &Options, access_token: &'t str) -> docker_v2::Target<'t> {
+    let host = Some(hostname).filter(|h| !h.is_empty()).unwrap_or("gcr.io");
+    let project = Some(key.project_id.as_str())
+        .filter(|p| !p.is_empty())
+        .unwrap_or("project");
+    let test = options.registry_endpoint.as_deref();
+    docker_v2::Target {
+        plain_http_ok: test.is_some_and(|t| t.starts_with("http://")),
+        base: test.map_or_else(|| format!("https://{host}"), str::to_owned),
+        username: "oauth2accesstoken",
+        password: access_token,
+        repository: format!("{project}/{}", super::PROBE_REPOSITORY),
+        push_check: false,
+        realms: Vec::new(),
     }
 }
 
@@ -266,9 +219,7 @@ mod tests {
             token_uri: String::new(),
             project_id: String::new(),
         };
-        assert!(assertion(&key, "aud", REFRESHER_SCOPE, 0)
-            .unwrap_err()
-            .contains("PKCS#8"));
+        assert!(assertion(&key, REFRESHER_SCOPE, 0).unwrap_err().contains("PKCS#8"));
         assert!(parse_key("{}").is_err() && parse_key("nope").is_err());
     }
 }

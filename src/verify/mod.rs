@@ -16,7 +16,7 @@ mod report;
 mod transport;
 
 pub use report::{Class, Report, Step};
-pub use transport::{Origin, TransportOptions};
+pub use transport::Origin;
 
 use crate::config::Location;
 
@@ -38,7 +38,10 @@ const KNOWN_REALMS: &[(&str, &str)] = &[
 /// How to verify.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub transport: TransportOptions,
+    /// PEM file of extra CA certificates (a private registry's CA).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Connect and read timeout of each request.
+    pub timeout: std::time::Duration,
     /// The operator marked the off-cluster registry as plain http.
     pub insecure_registry: bool,
     /// Prove push access (off-cluster): start a blob upload and cancel it.
@@ -63,21 +66,19 @@ pub fn is_loopback_url(url: &str) -> bool {
 /// Verify the credentials of `location`. An error (exit 2) when the
 /// transport cannot be set up (an unreadable CA file).
 pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
-    let transport = transport::Transport::new(&options.transport)?;
+    let transport = transport::Transport::new(options.ca_file.as_deref(), options.timeout)?;
     let mut report = Report::new(location.name());
     match location {
-        Location::OnCluster => report.add(
-            Step::Registry,
-            Class::NotApplicable,
-            "on-cluster: Workflow runs its own registry in the cluster; there are no credentials to verify",
-        ),
+        Location::OnCluster => {
+            let why = "on-cluster: Workflow runs its own registry in the cluster; there are no credentials to verify";
+            report.add(Step::Registry, Class::NotApplicable, why);
+        }
         Location::OffCluster {
             hostname,
             organization,
             username,
             password,
         } => {
-            report.credentials(username, password.expose());
             let base = match (hostname.is_empty(), options.insecure_registry) {
                 (true, _) => DOCKER_HUB.to_owned(),
                 (false, true) => format!("http://{hostname}"),
@@ -94,12 +95,10 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
                 base,
                 username,
                 password: password.expose(),
-                repository: [organization.as_str(), PROBE_REPOSITORY]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join("/"),
+                repository: match organization.as_str() {
+                    "" => PROBE_REPOSITORY.to_owned(),
+                    organization => format!("{organization}/{PROBE_REPOSITORY}"),
+                },
                 push_check: options.push_check,
             };
             docker_v2::probe(&transport, &mut report, &target);
@@ -124,13 +123,15 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
                 hostname,
             };
             ecr::verify(&transport, &mut report, &ecr, options);
-            push_check_not_run(&mut report, options);
         }
         Location::Gcr { key_json, hostname } => {
             report.secret(key_json.expose());
             gcr::verify(&transport, &mut report, key_json.expose(), hostname, options);
-            push_check_not_run(&mut report, options);
         }
+    }
+    if options.push_check && matches!(location, Location::Ecr { .. } | Location::Gcr { .. }) {
+        let why = "not run for ecr and gcr: their repositories are per app and created on first push";
+        report.add(Step::PushCheck, Class::NotApplicable, why);
     }
     Ok(report)
 }
@@ -140,32 +141,12 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
 /// success does not carry over to the cluster.
 fn platform_notes(report: &mut Report, host: &str, options: &Options) {
     if options.insecure_registry {
-        report.add(
-            Step::Platform,
-            Class::Information,
-            format!(
-                "{host} speaks plain http: every node's container runtime must allow it (insecure-registries in Docker's daemon.json; containerd: a certs.d/{host}/hosts.toml whose server is http://{host}), or pulls fail"
-            ),
-        );
+        let detail = format!("{host} speaks plain http: every node's container runtime must allow it (insecure-registries in Docker's daemon.json; containerd: a certs.d/{host}/hosts.toml whose server is http://{host}), or pulls fail");
+        report.add(Step::Platform, Class::Information, detail);
     }
-    if options.transport.ca_file.is_some() {
-        report.add(
-            Step::Platform,
-            Class::Information,
-            format!(
-                "verified with --ca-file: if {host}'s certificate needs that CA, every node's container runtime must trust it too (Docker: /etc/docker/certs.d/{host}/ca.crt; containerd: certs.d/{host}/hosts.toml), or pulls fail with \"x509: certificate signed by unknown authority\""
-            ),
-        );
-    }
-}
-
-fn push_check_not_run(report: &mut Report, options: &Options) {
-    if options.push_check {
-        report.add(
-            Step::PushCheck,
-            Class::NotApplicable,
-            "not run for ecr and gcr: their repositories are per app and created on first push",
-        );
+    if options.ca_file.is_some() {
+        let detail = format!("verified with --ca-file: if {host}'s certificate needs that CA, every node's container runtime must trust it too (Docker: /etc/docker/certs.d/{host}/ca.crt; containerd: certs.d/{host}/hosts.toml), or pulls fail with \"x509: certificate signed by unknown authority\"");
+        report.add(Step::Platform, Class::Information, detail);
     }
 }
 

@@ -100,7 +100,7 @@ pub struct Entry {
 }
 
 /// Every step of one verification.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     pub location: &'static str,
     pub passed: bool,
@@ -108,35 +108,30 @@ pub struct Report {
     /// Why `passed` is false when no single step failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<String>,
+    /// Every known form of every secret, longest first: a server may echo
+    /// what it was sent in any form.
     #[serde(skip)]
-    scrubber: Scrubber,
+    forms: Vec<String>,
 }
 
 impl Report {
     pub fn new(location: &'static str) -> Self {
         Report {
             location,
-            passed: false,
-            steps: Vec::new(),
-            verdict: None,
-            scrubber: Scrubber::default(),
+            ..Report::default()
         }
     }
 
     pub fn add(&mut self, step: Step, result: Class, detail: impl Into<String>) {
-        let detail = self.scrubber.scrub(&detail.into());
-        let passed = result.passed();
+        let detail = scrub(&self.forms, &detail.into());
         self.steps.push(Entry {
             step,
             result,
-            passed,
+            passed: result.passed(),
             detail,
         });
-        let proven = self
-            .steps
-            .iter()
-            .any(|s| matches!(s.result, Class::CredentialsAccepted | Class::NotApplicable));
-        self.passed = !self.failed() && proven;
+        let proven = |s: &Entry| matches!(s.result, Class::CredentialsAccepted | Class::NotApplicable);
+        self.passed = !self.failed() && self.steps.iter().any(proven);
         self.verdict = (!self.failed() && !self.passed)
             .then(|| "the credentials were not proven (nothing failed, but nothing showed they work)".into());
     }
@@ -144,9 +139,26 @@ impl Report {
     /// Remember a secret (a configured credential, or a token minted during
     /// the run); every step, earlier ones too, is scrubbed of its forms.
     pub fn secret(&mut self, secret: &str) {
-        self.scrubber.learn(secret);
+        // Shorter values would scrub ordinary words; none of ours is that short.
+        if secret.len() < 4 {
+            return;
+        }
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let forms = [
+            secret.to_owned(),
+            STANDARD.encode(secret),
+            STANDARD_NO_PAD.encode(secret),
+            URL_SAFE.encode(secret),
+            URL_SAFE_NO_PAD.encode(secret),
+            super::transport::encode_query(secret),
+            json.trim_matches('"').to_owned(),
+        ];
+        self.forms.extend(forms);
+        // Longest first, so that no shorter form leaves part of a longer one.
+        self.forms.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        self.forms.dedup();
         for s in &mut self.steps {
-            s.detail = self.scrubber.scrub(&s.detail);
+            s.detail = scrub(&self.forms, &s.detail);
         }
     }
 
@@ -197,43 +209,13 @@ impl Report {
     }
 }
 
-/// Replaces every known form of a secret, then masks what looks like an
-/// unknown encoding of one: a server may echo what it was sent in any form.
-#[derive(Debug, Clone, Default)]
-struct Scrubber {
-    forms: Vec<String>,
-}
-
-impl Scrubber {
-    fn learn(&mut self, secret: &str) {
-        // Shorter values would scrub ordinary words; none of ours is that short.
-        if secret.len() < 4 {
-            return;
-        }
-        let json = serde_json::to_string(secret).unwrap_or_default();
-        let mut forms = vec![
-            secret.to_owned(),
-            STANDARD.encode(secret),
-            STANDARD_NO_PAD.encode(secret),
-            URL_SAFE.encode(secret),
-            URL_SAFE_NO_PAD.encode(secret),
-            super::transport::encode_query(secret),
-            json.trim_matches('"').to_owned(),
-        ];
-        forms.retain(|f| !self.forms.contains(f));
-        forms.dedup();
-        self.forms.extend(forms);
-        // Longest first, so that no shorter form leaves part of a longer one.
-        self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-    }
-
-    fn scrub(&self, text: &str) -> String {
-        let known = self
-            .forms
-            .iter()
-            .fold(text.to_owned(), |t, f| t.replace(f.as_str(), "(redacted)"));
-        mask_opaque(&known)
-    }
+/// `text` with every known form of a secret replaced, then what looks like
+/// an unknown encoding of one masked.
+fn scrub(forms: &[String], text: &str) -> String {
+    let known = forms
+        .iter()
+        .fold(text.to_owned(), |t, f| t.replace(f.as_str(), "(redacted)"));
+    mask_opaque(&known)
 }
 
 /// Runs of 20 or more base64, hex or percent-encoding characters that mix
@@ -241,21 +223,18 @@ impl Scrubber {
 /// look like that; the words, codes and names a report needs do not.
 fn mask_opaque(text: &str) -> String {
     let opaque = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '=' | '_' | '-' | '%');
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find(opaque) {
-        out.push_str(&rest[..start]);
-        let run = &rest[start..];
-        let end = run.find(|c: char| !opaque(c)).unwrap_or(run.len());
-        let word = &run[..end];
-        let mixed = [char::is_ascii_uppercase, char::is_ascii_lowercase, char::is_ascii_digit]
-            .iter()
-            .all(|class| word.chars().any(|c| class(&c)));
-        out.push_str(if word.len() >= 20 && mixed { "(redacted)" } else { word });
-        rest = &run[end..];
-    }
-    out.push_str(rest);
-    out
+    let classes = [char::is_ascii_uppercase, char::is_ascii_lowercase, char::is_ascii_digit];
+    // Each piece is one run (maybe empty) and the character that ends it.
+    let pieces = text.split_inclusive(|c| !opaque(c)).map(|piece| {
+        let word = piece.trim_end_matches(|c| !opaque(c));
+        let mixed = classes.iter().all(|class| word.chars().any(|c| class(&c)));
+        if word.len() >= 20 && mixed {
+            format!("(redacted){}", &piece[word.len()..])
+        } else {
+            piece.to_owned()
+        }
+    });
+    pieces.collect()
 }
 
 #[cfg(test)]

@@ -5,44 +5,22 @@
 //! it. Failures are classified for the report; an untrusted chain is named
 //! by its issuer. [`Origin`] is what decides where credentials may go.
 
-use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use rustls::pki_types::CertificateDer;
+use rustls::pki_types::{pem::PemObject, CertificateDer};
 use ureq::http::{self, Method};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 
 use super::clock;
+use super::report::Class;
 
 /// The most of a response body read: registry and token answers are small,
 /// and a hostile server must not exhaust memory.
 const BODY_LIMIT: u64 = 256 * 1024;
-
-/// How `verify` talks to servers.
-#[derive(Debug, Clone)]
-pub struct TransportOptions {
-    /// PEM file of extra CA certificates (a private registry's CA).
-    pub ca_file: Option<std::path::PathBuf>,
-    /// Connect and read timeout.
-    pub timeout: Duration,
-}
-
-/// Why a request got no HTTP answer.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum TransportError {
-    #[error("cannot reach {url}: {why}")]
-    Unreachable { url: String, why: String },
-    #[error("{url} presents a certificate chain issued by {issuer}, which this machine does not trust (give its CA with --ca-file; every node's container runtime must trust it too)")]
-    Untrusted { url: String, issuer: String },
-    #[error("TLS with {url} failed: {why}")]
-    Tls { url: String, why: String },
-    #[error("{url} is plain http: refused (use https, or mark the registry insecure with --insecure-registry)")]
-    PlainHttp { url: String },
-}
 
 /// The scheme, host and port of a URL: the unit credentials are bound to
 /// (docs/verify.md, "Where credentials go").
@@ -118,41 +96,14 @@ impl Reply {
     }
 }
 
-/// A request: method, URL, headers, optional body with its content type.
+/// One request; a body goes with a `content-type` among the headers.
 pub struct Request<'a> {
-    method: Method,
-    url: &'a str,
-    headers: Vec<(&'static str, String)>,
-    body: Option<(&'static str, Vec<u8>)>,
-    plain_http_ok: bool,
-}
-
-impl<'a> Request<'a> {
-    pub fn new(method: Method, url: &'a str) -> Self {
-        Request {
-            method,
-            url,
-            headers: Vec::new(),
-            body: None,
-            plain_http_ok: false,
-        }
-    }
-
-    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
-        self
-    }
-
-    pub fn body(mut self, content_type: &'static str, body: Vec<u8>) -> Self {
-        self.body = Some((content_type, body));
-        self
-    }
-
+    pub method: Method,
+    pub url: &'a str,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<Vec<u8>>,
     /// The operator allowed plain http for this URL.
-    pub fn plain_http_ok(mut self, ok: bool) -> Self {
-        self.plain_http_ok = ok;
-        self
-    }
+    pub plain_http_ok: bool,
 }
 
 /// The configured HTTP client.
@@ -162,22 +113,20 @@ pub struct Transport {
 }
 
 impl Transport {
-    /// Build the client; a CA file that cannot be read is an error (exit 2).
-    pub fn new(options: &TransportOptions) -> Result<Self, String> {
-        let mut roots: Vec<Certificate<'static>> = rustls_native_certs::load_native_certs()
-            .certs
-            .iter()
-            .map(|der| Certificate::from_der(der.as_ref()).to_owned())
-            .collect();
-        if let Some(path) = &options.ca_file {
+    /// Build the client, trusting the system's roots and `ca_file`'s
+    /// certificates; a CA file that cannot be read is an error (exit 2).
+    pub fn new(ca_file: Option<&Path>, timeout: Duration) -> Result<Self, String> {
+        let mut roots = rustls_native_certs::load_native_certs().certs;
+        if let Some(path) = ca_file {
             roots.extend(read_ca_file(path)?);
         }
+        let roots = roots.iter().map(|der| Certificate::from_der(der).to_owned()).collect();
         let tls = TlsConfig::builder()
             .provider(TlsProvider::Rustls)
             .root_certs(RootCerts::Specific(Arc::new(roots)))
             .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .build();
-        let t = Some(options.timeout);
+        let t = Some(timeout);
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -186,23 +135,23 @@ impl Transport {
             .timeout_recv_response(t)
             .timeout_recv_body(t)
             .timeout_send_body(t)
-            .timeout_global(Some(options.timeout * 3))
+            .timeout_global(Some(timeout * 3))
             .user_agent(concat!("workflow-registry/", env!("CARGO_PKG_VERSION"), " (verify)"))
             .build()
             .into();
-        Ok(Transport {
-            agent,
-            timeout: options.timeout,
-        })
+        Ok(Transport { agent, timeout })
     }
 
-    /// Send one request, once.
-    pub fn send(&self, req: Request<'_>) -> Result<Reply, TransportError> {
+    /// Send one request, once. No HTTP answer is an error: the class the
+    /// report gives it, and what happened.
+    pub fn send(&self, req: Request<'_>) -> Result<Reply, (Class, String)> {
         let url = req.url;
-        let unreachable = |why: String| TransportError::Unreachable { url: url.into(), why };
         match Origin::of(url) {
-            None => return Err(unreachable("not an http(s) URL".into())),
-            Some(o) if !o.https && !req.plain_http_ok => return Err(TransportError::PlainHttp { url: url.into() }),
+            None => return Err(unreachable(url, "not an http(s) URL")),
+            Some(o) if !o.https && !req.plain_http_ok => {
+                let why = "refused (use https, or mark the registry insecure with --insecure-registry)";
+                return Err((Class::Refused, format!("{url} is plain http: {why}")));
+            }
             Some(_) => {}
         }
         let mut builder = http::Request::builder().method(req.method).uri(url);
@@ -210,16 +159,13 @@ impl Transport {
             builder = builder.header(*name, value.as_str());
         }
         let sent = match req.body {
-            Some((content_type, bytes)) => builder
-                .header("content-type", content_type)
-                .body(bytes)
-                .map(|r| self.agent.run(r)),
+            Some(bytes) => builder.body(bytes).map(|r| self.agent.run(r)),
             None => builder.body(()).map(|r| self.agent.run(r)),
         };
         let mut response = match sent {
             Ok(Ok(response)) => response,
             Ok(Err(e)) => return Err(self.classify(url, e)),
-            Err(e) => return Err(unreachable(e.to_string())),
+            Err(e) => return Err(unreachable(url, e)),
         };
         let body = response
             .body_mut()
@@ -234,28 +180,25 @@ impl Transport {
         })
     }
 
-    fn classify(&self, url: &str, e: ureq::Error) -> TransportError {
-        let unreachable = |why: String| TransportError::Unreachable { url: url.into(), why };
+    fn classify(&self, url: &str, e: ureq::Error) -> (Class, String) {
         let tls = |e: &rustls::Error| match e {
-            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => TransportError::Untrusted {
-                url: url.into(),
-                issuer: self.issuer_of(url).unwrap_or_else(|| "an unknown issuer".into()),
-            },
-            other => TransportError::Tls {
-                url: url.into(),
-                why: other.to_string(),
-            },
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
+                let issuer = self.issuer_of(url).unwrap_or_else(|| "an unknown issuer".into());
+                let detail = format!("{url} presents a certificate chain issued by {issuer}, which this machine does not trust (give its CA with --ca-file; every node's container runtime must trust it too)");
+                (Class::TlsUntrusted, detail)
+            }
+            other => (Class::TlsFailed, format!("TLS with {url} failed: {other}")),
         };
         match e {
             ureq::Error::Rustls(ref r) => tls(r),
             ureq::Error::Io(ref io) => match io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
                 Some(r) => tls(r),
-                None => unreachable(io.to_string()),
+                None => unreachable(url, io),
             },
-            ureq::Error::HostNotFound => unreachable("host not found".into()),
-            ureq::Error::ConnectionFailed => unreachable("connection failed".into()),
-            ureq::Error::Timeout(t) => unreachable(format!("timed out ({t})")),
-            other => unreachable(other.to_string()),
+            ureq::Error::HostNotFound => unreachable(url, "host not found"),
+            ureq::Error::ConnectionFailed => unreachable(url, "connection failed"),
+            ureq::Error::Timeout(t) => unreachable(url, format!("timed out ({t})")),
+            other => unreachable(url, other),
         }
     }
 
@@ -266,7 +209,7 @@ impl Transport {
             ureq::Proxy::try_from_env().is_some_and(|p| url.parse::<http::Uri>().is_ok_and(|uri| !p.is_no_proxy(&uri)));
         let origin = Origin::of(url).filter(|o| o.https && !proxied)?;
         let host = origin.host.trim_start_matches('[').trim_end_matches(']');
-        let seen = Arc::new(Mutex::new(None));
+        let seen = Arc::new(OnceLock::new());
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -280,23 +223,19 @@ impl Transport {
         let mut sock = TcpStream::connect_timeout(&addr, self.timeout).ok()?;
         sock.set_read_timeout(Some(self.timeout)).ok()?;
         sock.set_write_timeout(Some(self.timeout)).ok()?;
-        // The verifier always refuses, so this ends in an error by design.
-        let mut tls = rustls::Stream::new(&mut conn, &mut sock);
-        let _ = tls.write_all(b"");
-        let _ = tls.read(&mut [0u8; 1]);
-        let der = seen.lock().ok()?.take()?;
-        issuer_name(&der)
+        // The verifier always refuses, so the handshake ends in an error by design.
+        let _ = conn.complete_io(&mut sock);
+        issuer_name(seen.get()?)
     }
 }
 
-fn read_ca_file(path: &Path) -> Result<Vec<Certificate<'static>>, String> {
+fn unreachable(url: &str, why: impl std::fmt::Display) -> (Class, String) {
+    (Class::Unreachable, format!("cannot reach {url}: {why}"))
+}
+
+fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     let pem = std::fs::read(path).map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
-    let certs: Vec<Certificate<'static>> = ureq::tls::parse_pem(&pem)
-        .filter_map(|item| match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-            _ => None,
-        })
-        .collect();
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(&pem).flatten().collect();
     if certs.is_empty() {
         return Err(format!("the CA file {} holds no PEM certificate", path.display()));
     }
@@ -306,7 +245,7 @@ fn read_ca_file(path: &Path) -> Result<Vec<Certificate<'static>>, String> {
 /// A verifier that trusts nothing and remembers the end-entity certificate.
 #[derive(Debug)]
 struct RecordIssuer {
-    seen: Arc<Mutex<Option<Vec<u8>>>>,
+    seen: Arc<OnceLock<Vec<u8>>>,
 }
 
 impl rustls::client::danger::ServerCertVerifier for RecordIssuer {
@@ -318,9 +257,7 @@ impl rustls::client::danger::ServerCertVerifier for RecordIssuer {
         _ocsp: &[u8],
         _now: rustls::pki_types::UnixTime,
     ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        if let Ok(mut seen) = self.seen.lock() {
-            *seen = Some(end_entity.as_ref().to_vec());
-        }
+        let _ = self.seen.set(end_entity.to_vec());
         Err(rustls::Error::InvalidCertificate(
             rustls::CertificateError::UnknownIssuer,
         ))
