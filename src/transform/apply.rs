@@ -6,14 +6,16 @@
 
 use std::borrow::Cow;
 
-use super::plan::{Edit, Plan, Step};
+use super::plan::{Edit, Op, Plan, Step};
 use super::{generate, Error};
 use crate::config::Settings;
 use crate::manifest::{Doc, InputError, Manifest, Piece, Reading, Resource};
 use crate::par;
 use crate::yaml::edit::{EditError, Editor};
 use crate::yaml::emit::{self, Layout};
+use crate::yaml::journal::locate;
 use crate::yaml::tree;
+use crate::yaml::yaml11::key_name;
 
 /// The output stream as pieces, and what each rewritten or generated
 /// document holds (for the post-condition).
@@ -24,6 +26,8 @@ pub struct Applied<'a> {
     pub rewritten: Vec<(usize, Vec<Resource>)>,
     /// The texts of the generated documents.
     pub generated: Vec<String>,
+    /// What the operator should know about the edits made.
+    pub warnings: Vec<String>,
 }
 
 pub fn apply<'a>(
@@ -45,11 +49,13 @@ pub fn apply<'a>(
         .collect();
     let mut texts = std::collections::BTreeMap::new();
     let mut rewritten = Vec::with_capacity(rewrites.len());
-    for ((d, _), (text, json)) in rewrites.iter().zip(par::try_map(&rewrites, |(d, edits)| {
+    let mut warnings = Vec::new();
+    for ((d, _), (text, json, doubled)) in rewrites.iter().zip(par::try_map(&rewrites, |(d, edits)| {
         rewrite(d, edits, layout_of(d), reading)
     })?) {
         rewritten.extend(json.map(|resources| (d.index, resources)));
         texts.insert(d.index, text);
+        warnings.extend(doubled);
     }
     let layout = Layout {
         seq_indent: manifest.seq_indent.unwrap_or(2),
@@ -88,16 +94,17 @@ pub fn apply<'a>(
         pieces: out.pieces,
         rewritten,
         generated: out.generated,
+        warnings,
     })
 }
 
-/// An edited document: its text as pieces, and the objects it decodes to
-/// (`None`: unchanged).
-type Rewritten<'a> = (Vec<Cow<'a, str>>, Option<Vec<Resource>>);
+/// An edited document: its text as pieces, the objects it decodes to
+/// (`None`: unchanged), and a warning for each edited key written twice.
+type Rewritten<'a> = (Vec<Cow<'a, str>>, Option<Vec<Resource>>, Vec<String>);
 
-/// A document's edited text, and the objects it decodes to (`None`:
-/// unchanged). The decoded value is read at once: thousands of them would
-/// outweigh the stream.
+/// A document's edited text, the objects it decodes to (`None`:
+/// unchanged), and its doubled keys. The decoded value is read at once:
+/// thousands of them would outweigh the stream.
 fn rewrite<'a>(
     doc: &Doc<'a>,
     edits: &[Edit],
@@ -110,8 +117,19 @@ fn rewrite<'a>(
         _ => return Err(doc.error_at_line(1, "cannot configure it: the document no longer parses")),
     };
     let mut editor = Editor::new(doc.chunk.text, layout);
+    let mut doubled = Vec::new();
     for edit in edits {
         editor.edit(&root, &edit.op).map_err(located)?;
+        doubled.extend(doubled_key(&root, &edit.op).map(|(key, lines)| {
+            let message =
+                format!(
+                "`{key}` is written {} times in one mapping (lines {}); Kubernetes reads the last, which is the one \
+                 configured, and the others are left as written",
+                lines.len(),
+                lines.iter().map(|l| (doc.chunk.first_line + l - 1).to_string()).collect::<Vec<_>>().join(", ")
+            );
+            doc.error_at_line(lines[lines.len() - 1], message).to_string()
+        }));
     }
     let (text, decoded) = editor.apply_decoded(&root, features).map_err(located)?;
     let resources = decoded
@@ -123,7 +141,25 @@ fn rewrite<'a>(
                 line: 1,
             })
         })?;
-    Ok((text, resources))
+    Ok((text, resources, doubled))
+}
+
+/// The key `op` edits, when its mapping writes it more than once, and the
+/// (document) lines of each: charts render such keys (Drycc's CronJobs carry
+/// `env` twice), Kubernetes reads the last one, and so does the editor.
+fn doubled_key<'o>(root: &tree::Node<'_>, op: &'o Op) -> Option<(&'o str, Vec<usize>)> {
+    let key = match op {
+        Op::Set { key, .. } | Op::Unset { key, .. } => key,
+        Op::Upsert { list, .. } | Op::Remove { list, .. } => list,
+    };
+    let map = locate(root, op.at()).ok()?.as_mapping()?;
+    let lines: Vec<usize> = map
+        .entries
+        .iter()
+        .filter(|e| key_name(&e.key).as_deref() == Some(key))
+        .map(|e| e.key.loc().line)
+        .collect();
+    (lines.len() > 1).then_some((key.as_str(), lines))
 }
 
 /// The output being assembled.
