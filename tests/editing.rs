@@ -115,6 +115,25 @@ fn tags_that_do_not_fit_the_new_value_are_dropped() {
 }
 
 #[test]
+fn a_tag_on_a_line_before_its_value_is_dropped_with_it() {
+    // `!!binary` stayed, on `off-cluster`: the output did not read back.
+    for value in [
+        "&a !!binary\n            b24tY2x1c3Rlcg==",
+        "!!int # c\n\n            # d\n            5",
+    ] {
+        assert_builder_configured(&format!(
+            "        - name: DEIS_REGISTRY_LOCATION\n          value: {value}\n"
+        ));
+    }
+    assert_builder_configured(
+        "        - name: DEIS_REGISTRY_LOCATION\n          value:\n            !!binary b24tY2x1c3Rlcg==\n",
+    );
+    assert_builder_configured(
+        "        - ? name\n          : DEIS_REGISTRY_LOCATION\n          ? value\n          : !!int\n            5\n",
+    );
+}
+
+#[test]
 fn tags_that_agree_are_kept() {
     let input = builder("        - name: DEIS_REGISTRY_LOCATION\n          value: !!str on-cluster\n");
     let out = run(&input, "off-cluster").unwrap();
@@ -430,5 +449,140 @@ fn a_flow_refresher_with_trailing_commas_gets_its_mount_volume_and_account() {
         // The test configuration sets no refresh time (a stock refresher fails on one).
         expected.push(("DEIS_TOKEN_REFRESH_TIME".into(), json!("")));
         assert_eq!(env, expected, "{out}");
+    }
+}
+
+// ---- Names spelled as only a YAML reader sees through (issue 20) ----------
+
+/// `spelled` (keys or names written with tags, escapes or quotes) configured
+/// for `location` means what `plain`, the same document spelled plainly,
+/// configured the same way means.
+fn assert_spelled_like_plain(plain: &str, spelled: &str, location: &str) {
+    let Some(k) = k8sjson() else { return };
+    assert_eq!(
+        objects(&k, plain),
+        objects(&k, spelled),
+        "the spellings differ:\n{spelled}"
+    );
+    let want = objects(&k, &run_in(plain, location, None).unwrap());
+    let out = run_in(spelled, location, None).unwrap_or_else(|e| panic!("{e}\n{spelled}"));
+    assert_eq!(objects(&k, &out), want, "{out}");
+}
+
+#[test]
+fn a_key_replaced_where_it_stands_loses_its_tag() {
+    // `valueFrom` written as `!!binary dmFsdWVGcm9t` became `!!binary value`.
+    assert_builder_configured(
+        "        - {name: DEIS_REGISTRY_LOCATION, !!binary dmFsdWVGcm9t: {configMapKeyRef: {name: c, key: k}}}\n",
+    );
+    assert_builder_configured(
+        "        - name: DEIS_REGISTRY_LOCATION\n          !!binary dmFsdWVGcm9t:\n            configMapKeyRef: {name: c, \
+         key: k}\n",
+    );
+    assert_builder_configured(
+        "        - {name: DEIS_REGISTRY_LOCATION, !<tag:yaml.org,2002:binary> dmFsdWVGcm9t: {configMapKeyRef: {name: \
+         c, key: k}}}\n",
+    );
+}
+
+#[test]
+fn a_tagged_key_of_a_flow_mapping_is_removed_with_its_tag_and_keeps_its_neighbours() {
+    // Removing the key before a tagged key took that key's tag; a tagged
+    // stale key was not removed at all.
+    for data in [
+        "{foo: YmFy, !!binary aG9zdG5hbWU=: eA==}",
+        "{hostname: eA==, !!str foo: YmFy}",
+        "{!!binary Zm9v: YmFy, hostname: eA==}",
+        "{hostname: eA==,!!str \"f\\x6Fo\": YmFy, &a bar: YmF6}",
+        // A verbatim tag may hold a comma.
+        "{hostname: eA==, !<tag:yaml.org,2002:str> foo: YmFy, bar: YmF6}",
+        "{!<tag:yaml.org,2002:binary> Zm9v: YmFy,!<tag:yaml.org,2002:str> hostname: eA==}",
+    ] {
+        assert_secret_configured(&format!("{SECRET_HEAD}data: {data}\n"));
+    }
+    // A duplicate item of a flow list, written with a tag (on the line
+    // before it too), and keys whose tags stand on the line before them.
+    assert_builder_configured(
+        "          [!!map {name: DEIS_REGISTRY_LOCATION, value: a}, !!map {name: DEIS_REGISTRY_LOCATION, value: b}]\n",
+    );
+    assert_builder_configured(
+        "          [{name: DEIS_REGISTRY_LOCATION, value: a}, &d !!map\n           {name: DEIS_REGISTRY_LOCATION}]\n",
+    );
+    assert_secret_configured(&format!(
+        "{SECRET_HEAD}data: {{hostname: eA==, !!binary\n  Zm9v: YmFy, &b\n  !!str bar: YmF6}}\n"
+    ));
+}
+
+const DRYCC_BUILDER: &str =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: drycc-builder, namespace: drycc}\n\
+spec: {template: {spec: {containers: [{name: drycc-builder, image: registry.drycc.cc/drycc/builder:canary, env: [\
+{name: DRYCC_REGISTRY_LOCATION, value: on-cluster}, {name: DRYCC_REGISTRY_HOST, value: 'drycc-registry:5000'}, \
+{name: DRYCC_REGISTRY_PROXY_HOST, value: '127.0.0.1:5555'}]}]}}}\n---\n\
+apiVersion: v1\nkind: Secret\nmetadata: {name: builder-secret, namespace: drycc}\ntype: Opaque\n";
+
+#[test]
+fn an_item_named_through_a_tagged_key_is_removed() {
+    // Off-cluster removes DRYCC_REGISTRY_PROXY_HOST; its item was found by
+    // the key's text (`bmFtZQ==`), not by what it decodes to (`name`).
+    for name in ["!!binary bmFtZQ==", "\"n\\x61me\"", "!!str name"] {
+        let spelled = DRYCC_BUILDER.replace(
+            "{name: DRYCC_REGISTRY_PROXY_HOST",
+            &format!("{{{name}: DRYCC_REGISTRY_PROXY_HOST"),
+        );
+        assert_spelled_like_plain(DRYCC_BUILDER, &spelled, "off-cluster");
+    }
+}
+
+#[test]
+fn an_explicit_key_goes_with_its_question_mark_and_properties() {
+    // `? foo` removed left its `?` (a null key); `? !!binary` then the key
+    // on the next line left the tag.
+    for data in [
+        "\n  ? foo\n  : YmFy\n  hostname: eA==",
+        "\n  ? !!binary\n    Zm9v\n  : YmFy\n  hostname: eA==",
+        " {? foo : YmFy, ? !!str\n    bar : YmF6, hostname: eA==}",
+    ] {
+        assert_secret_configured(&format!("{SECRET_HEAD}data:{data}\n"));
+    }
+    assert_builder_configured(
+        "        - name: DEIS_REGISTRY_LOCATION\n          ? !!str valueFrom\n          : {configMapKeyRef: {name: c, key: \
+         k}}\n",
+    );
+}
+
+#[test]
+fn keys_written_as_aliases_of_scalars_are_the_keys_they_name() {
+    // `*d :` where `&d data` went unfound: the edit was refused as reaching
+    // through an alias.
+    assert_secret_configured(&format!(
+        "{SECRET_HEAD}  labels: {{x: &d data}}\n*d : {{foo: YmFy, hostname: eA==}}\n"
+    ));
+    let env = |name: &str, first: &str| {
+        builder(&format!(
+            "        - {first}: OTHER\n          value: x\n        - {name} : DEIS_REGISTRY_LOCATION\n          value: \
+             on-cluster\n"
+        ))
+    };
+    assert_spelled_like_plain(&env("name", "name"), &env("*n", "&n name"), "off-cluster");
+}
+
+#[test]
+fn removing_or_replacing_a_node_whose_anchor_is_used_again_is_refused_at_the_anchor() {
+    // A duplicate item removed, and a `valueFrom` replaced by `value`, took
+    // the anchor a later alias names: the output did not read back.
+    for (env, line) in [
+        (
+            "        - name: DEIS_REGISTRY_LOCATION\n          value: on-cluster\n        - name: DEIS_REGISTRY_LOCATION\n          \
+             value: &v stale\n        - name: OTHER\n          value: *v\n",
+            16,
+        ),
+        (
+            "        - name: DEIS_REGISTRY_LOCATION\n          valueFrom: &v {configMapKeyRef: {name: c, key: k}}\n        - \
+             name: OTHER\n          valueFrom: *v\n",
+            14,
+        ),
+    ] {
+        let e = run(&builder(env), "off-cluster").expect_err(env);
+        assert!(e.contains(&format!("line {line}:")) && e.contains("anchored (&) here"), "{e}");
     }
 }

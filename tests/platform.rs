@@ -514,3 +514,46 @@ fn drycc_gets_docker_hub_by_name_in_a_builder_secret_it_has_or_is_given() {
         assert_eq!(host, Json::from("ZG9ja2VyLmlv"), "{input}");
     }
 }
+
+/// A key a chart writes twice in one mapping (Drycc's CronJobs carry `env`
+/// twice): Kubernetes reads the last one, the tool configures that one, leaves
+/// the other as written, and warns naming the key and its lines.
+#[test]
+fn an_edited_key_written_twice_is_configured_where_kubernetes_reads_it_and_warned_about() {
+    let twice = "      - name: deis-builder\n        image: hephy/builder:v2.13.7\n        env:\n        - name: DEIS_REGISTRY_LOCATION\n          value: on-cluster\n        env:\n        - name: DEIS_REGISTRY_LOCATION\n          value: on-cluster\n";
+    let input = deployment("deis-builder", Some("deis"), twice, "")
+        + &deployment(
+            "deis-controller",
+            Some("deis"),
+            &container("deis-controller", "hephy/controller:v2.22.0", &[]),
+            "",
+        );
+    let out = transform::run(&input, &common::settings("off-cluster"), &ns("deis")).unwrap_or_else(|e| panic!("{e}"));
+    let text = out.text();
+    // The first `env` is left as written, the last one configured.
+    let first = text.find("value: on-cluster").expect("the first env is kept");
+    assert!(!text[first + 1..].contains("value: on-cluster"), "{text}");
+    assert!(text.contains("value: off-cluster"), "{text}");
+    let warned: Vec<&String> = out
+        .plan
+        .warnings
+        .iter()
+        .filter(|w| w.contains("`env` is written 2 times"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{:?}", out.plan.warnings);
+    assert!(
+        warned[0].contains("Deployment/deis-builder") && warned[0].contains("lines 13, 16"),
+        "{}",
+        warned[0]
+    );
+    if let Some(docs) = decoded(&text) {
+        assert_eq!(
+            env(
+                one(&docs, "Deployment", "deis-builder"),
+                "deis-builder",
+                "DEIS_REGISTRY_LOCATION"
+            )[0]["value"],
+            "off-cluster"
+        );
+    }
+}

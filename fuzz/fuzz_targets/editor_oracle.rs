@@ -12,6 +12,7 @@
 use serde_json::{Map, Value as Json};
 use workflow_registry::yaml::edit::{detect_seq_indent, Editor};
 use workflow_registry::yaml::emit::{Layout, Value};
+use workflow_registry::yaml::journal::Op;
 use workflow_registry::yaml::tree::{parse, Node};
 use workflow_registry::yaml::yaml11;
 
@@ -20,13 +21,19 @@ pub const VALUES: [&str; 4] = ["gcr", "0777", "", "a\nb"];
 
 fn upsert(text: &str, key: &str, items: &[Vec<(String, Value)>], layout: Layout) -> Option<String> {
     let root = parse(text).ok()??;
-    let Node::Mapping(map) = &root else { return None };
+    let Node::Mapping(_) = &root else { return None };
     let layout = Layout {
         seq_indent: detect_seq_indent(&root).unwrap_or(layout.seq_indent),
         ..layout
     };
     let mut editor = Editor::new(text, layout);
-    editor.upsert_named(map, key, items, &[("value", "valueFrom")]).ok()?;
+    let op = Op::Upsert {
+        at: Vec::new(),
+        list: key.to_owned(),
+        items: items.to_vec(),
+        exclusive: vec![("value", "valueFrom")],
+    };
+    editor.edit(&root, &op).ok()?;
     editor.apply().ok()
 }
 

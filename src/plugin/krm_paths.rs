@@ -12,6 +12,7 @@ use crate::manifest::{parse_stream, Document};
 use crate::platform::contract::GENERATED_LABEL;
 use crate::yaml::edit::Editor;
 use crate::yaml::emit::{Layout, Value};
+use crate::yaml::journal::Op;
 
 const PATH: &str = "internal.config.kubernetes.io/path";
 const LEGACY_PATH: &str = "config.kubernetes.io/path";
@@ -41,7 +42,7 @@ pub fn annotate(stream: &str) -> String {
     let mut out = String::with_capacity(stream.len() + 256);
     let mut at = 0;
     for doc in &docs {
-        let Some(root) = doc.root.as_ref().and_then(|r| r.as_mapping()) else {
+        let Some(root) = doc.root.as_ref().filter(|r| r.as_mapping().is_some()) else {
             continue;
         };
         // Only what this tool added: an input item without a path is
@@ -64,15 +65,22 @@ pub fn annotate(stream: &str) -> String {
         ];
         let annotations = annotations.map(|(key, value)| (key.to_owned(), Value::Str(value.to_owned())));
         let metadata = Value::Map(vec![("annotations".to_owned(), Value::Map(annotations.into()))]);
-        editor.set_entry(root, "metadata", &metadata);
+        let op = Op::Set {
+            at: Vec::new(),
+            key: "metadata".to_owned(),
+            value: metadata,
+        };
         let Some(before) = stream.get(at..doc.chunk.offset) else {
             return stream.to_owned();
         };
         out.push_str(before);
         // An annotation the meaning check would not vouch for is left out,
         // never written wrong: the document keeps kpt's default file.
-        match editor.apply_with(doc.root.as_ref().map(|r| (r, doc.features))) {
-            Ok(text) => out.push_str(&text),
+        match editor
+            .edit(root, &op)
+            .and_then(|()| editor.apply_decoded(root, doc.features))
+        {
+            Ok((pieces, _)) => pieces.iter().for_each(|p| out.push_str(p)),
             Err(_) => out.push_str(doc.chunk.text),
         }
         at = doc.chunk.offset + doc.chunk.text.len();

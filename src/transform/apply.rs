@@ -11,9 +11,11 @@ use super::{generate, Error};
 use crate::config::Settings;
 use crate::manifest::{Doc, InputError, Manifest, Piece, Reading, Resource};
 use crate::par;
-use crate::yaml::edit::{locate, EditError, Editor};
+use crate::yaml::edit::{EditError, Editor};
 use crate::yaml::emit::{self, Layout};
-use crate::yaml::tree::{self, Node};
+use crate::yaml::journal::locate;
+use crate::yaml::tree;
+use crate::yaml::yaml11::key_name;
 
 /// The output stream as pieces, and what each rewritten or generated
 /// document holds (for the post-condition).
@@ -24,6 +26,8 @@ pub struct Applied<'a> {
     pub rewritten: Vec<(usize, Vec<Resource>)>,
     /// The texts of the generated documents.
     pub generated: Vec<String>,
+    /// What the operator should know about the edits made.
+    pub warnings: Vec<String>,
 }
 
 pub fn apply<'a>(
@@ -45,11 +49,13 @@ pub fn apply<'a>(
         .collect();
     let mut texts = std::collections::BTreeMap::new();
     let mut rewritten = Vec::with_capacity(rewrites.len());
-    for ((d, _), (text, json)) in rewrites.iter().zip(par::try_map(&rewrites, |(d, edits)| {
+    let mut warnings = Vec::new();
+    for ((d, _), (text, json, doubled)) in rewrites.iter().zip(par::try_map(&rewrites, |(d, edits)| {
         rewrite(d, edits, layout_of(d), reading)
     })?) {
         rewritten.extend(json.map(|resources| (d.index, resources)));
         texts.insert(d.index, text);
+        warnings.extend(doubled);
     }
     let layout = Layout {
         seq_indent: manifest.seq_indent.unwrap_or(2),
@@ -88,16 +94,17 @@ pub fn apply<'a>(
         pieces: out.pieces,
         rewritten,
         generated: out.generated,
+        warnings,
     })
 }
 
-/// An edited document: its text as pieces, and the objects it decodes to
-/// (`None`: unchanged).
-type Rewritten<'a> = (Vec<Cow<'a, str>>, Option<Vec<Resource>>);
+/// An edited document: its text as pieces, the objects it decodes to
+/// (`None`: unchanged), and a warning for each edited key written twice.
+type Rewritten<'a> = (Vec<Cow<'a, str>>, Option<Vec<Resource>>, Vec<String>);
 
-/// A document's edited text, and the objects it decodes to (`None`:
-/// unchanged). The decoded value is read at once: thousands of them would
-/// outweigh the stream.
+/// A document's edited text, the objects it decodes to (`None`:
+/// unchanged), and its doubled keys. The decoded value is read at once:
+/// thousands of them would outweigh the stream.
 fn rewrite<'a>(
     doc: &Doc<'a>,
     edits: &[Edit],
@@ -110,10 +117,21 @@ fn rewrite<'a>(
         _ => return Err(doc.error_at_line(1, "cannot configure it: the document no longer parses")),
     };
     let mut editor = Editor::new(doc.chunk.text, layout);
+    let mut doubled = Vec::new();
     for edit in edits {
-        one(&mut editor, &root, &edit.op).map_err(located)?;
+        editor.edit(&root, &edit.op).map_err(located)?;
+        doubled.extend(doubled_key(&root, &edit.op).map(|(key, lines)| {
+            let message =
+                format!(
+                "`{key}` is written {} times in one mapping (lines {}); Kubernetes reads the last, which is the one \
+                 configured, and the others are left as written",
+                lines.len(),
+                lines.iter().map(|l| (doc.chunk.first_line + l - 1).to_string()).collect::<Vec<_>>().join(", ")
+            );
+            doc.error_at_line(lines[lines.len() - 1], message).to_string()
+        }));
     }
-    let (text, decoded) = editor.apply_decoded(Some((&root, features))).map_err(located)?;
+    let (text, decoded) = editor.apply_decoded(&root, features).map_err(located)?;
     let resources = decoded
         .map(|json| Resource::read_all(&json, reading))
         .transpose()
@@ -123,39 +141,25 @@ fn rewrite<'a>(
                 line: 1,
             })
         })?;
-    Ok((text, resources))
+    Ok((text, resources, doubled))
 }
 
-/// Record one edit's splices.
-fn one(editor: &mut Editor<'_>, root: &Node<'_>, op: &Op) -> Result<(), EditError> {
-    let (at, what) = match op {
-        Op::Set { at, .. } | Op::Unset { at, .. } | Op::Upsert { at, .. } | Op::Remove { at, .. } => (at, op),
+/// The key `op` edits, when its mapping writes it more than once, and the
+/// (document) lines of each: charts render such keys (Drycc's CronJobs carry
+/// `env` twice), Kubernetes reads the last one, and so does the editor.
+fn doubled_key<'o>(root: &tree::Node<'_>, op: &'o Op) -> Option<(&'o str, Vec<usize>)> {
+    let key = match op {
+        Op::Set { key, .. } | Op::Unset { key, .. } => key,
+        Op::Upsert { list, .. } | Op::Remove { list, .. } => list,
     };
-    let node = locate(root, at)?;
-    let Node::Mapping(map) = node else {
-        return Err(EditError {
-            message: "the place to edit is not a mapping".into(),
-            line: node.loc().line,
-        });
-    };
-    match what {
-        Op::Set { key, value, .. } => editor.set_entry(map, key, value),
-        Op::Unset { key, .. } => {
-            if let Some(entry) = map
-                .entries
-                .iter()
-                .rev()
-                .find(|e| crate::yaml::yaml11::key_name(&e.key).as_deref() == Some(key))
-            {
-                editor.remove_entry(map, entry);
-            }
-        }
-        Op::Upsert {
-            list, items, exclusive, ..
-        } => editor.upsert_named(map, list, items, exclusive)?,
-        Op::Remove { list, which, .. } => editor.remove_items(map, list, which)?,
-    }
-    Ok(())
+    let map = locate(root, op.at()).ok()?.as_mapping()?;
+    let lines: Vec<usize> = map
+        .entries
+        .iter()
+        .filter(|e| key_name(&e.key).as_deref() == Some(key))
+        .map(|e| e.key.loc().line)
+        .collect();
+    (lines.len() > 1).then_some((key.as_str(), lines))
 }
 
 /// The output being assembled.

@@ -390,6 +390,7 @@ mod tests {
             pieces: vec![],
             rewritten: vec![],
             generated: vec![],
+            warnings: vec![],
         };
         check(&manifest, &plan, applied, &settings, &options, platform, reading)
             .err()

@@ -148,11 +148,12 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
         },
     };
     warn(&mut planner, &manifest);
-    let plan = planner.finish(effective);
+    let mut plan = planner.finish(effective);
     let platform = model.contract.map(|k| k.platform);
     // The model is the input's: the check builds the output's own.
     drop((model, docs));
     let mut applied = apply::apply(&manifest, &plan, settings, reading)?;
+    plan.warnings.append(&mut applied.warnings);
     let pieces = std::mem::take(&mut applied.pieces);
     if let Some(platform) = platform {
         check::check(&manifest, &plan, applied, settings, options, platform, reading)?;

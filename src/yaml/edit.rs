@@ -8,22 +8,13 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value as Json;
-use thiserror::Error;
 
 use super::emit::{self, Layout, Value};
-use super::journal::{self, At, Items, Op};
+use super::journal::{self, locate, Items, Op};
+pub use super::journal::{line_of, EditError};
 use super::tree::{Entry, Features, Mapping, Node, Sequence};
-use super::yaml11::{self, Seg};
+use super::yaml11;
 use granit_parser::ScalarStyle;
-
-/// An edit that cannot be made to this document, with the 1-based line (in
-/// the document) of the node in the way.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("{message}")]
-pub struct EditError {
-    pub message: String,
-    pub line: usize,
-}
 
 #[derive(Debug)]
 struct Splice {
@@ -86,43 +77,81 @@ impl<'a> Editor<'a> {
         self.splices.push(Splice { start, end, text });
     }
 
+    /// Splice `op` into the text, at the mapping its path names in the tree
+    /// `root` (parsed from this editor's text), and journal it for the check.
+    pub fn edit(&mut self, root: &Node<'_>, op: &Op) -> Result<(), EditError> {
+        let node = locate(root, op.at())?;
+        let Node::Mapping(map) = node else {
+            return Err(journal::refuse(node.loc().line, "the place to edit is not a mapping"));
+        };
+        match op {
+            Op::Set { key, value, .. } => self.set_entry(map, key, value),
+            Op::Unset { key, .. } => {
+                // The entry the decoder reads: the last of those named `key`.
+                if let Some(entry) = map
+                    .entries
+                    .iter()
+                    .rev()
+                    .find(|e| yaml11::key_name(&e.key).as_deref() == Some(key))
+                {
+                    self.entry_removal(map, entry);
+                }
+            }
+            Op::Upsert {
+                list, items, exclusive, ..
+            } => self.upsert_named(map, list, items, exclusive)?,
+            Op::Remove { list, which, .. } => self.remove_items(map, list, which)?,
+        }
+        self.journal.push(op.clone());
+        Ok(())
+    }
+
     /// The edited text, checked: it must decode, the way Kubernetes decodes
     /// it, to the original document with the journaled edits applied.
     /// Anything else (an edit through an alias or merge key, a splice that
     /// changes more than it should) is an [`EditError`], never a wrong text.
     pub fn apply(self) -> Result<String, EditError> {
-        self.apply_with(None)
+        if self.is_empty() {
+            return Ok(self.text.to_owned());
+        }
+        match super::tree::parse_document(self.text) {
+            Ok(Some((root, features))) => self.apply_decoded(&root, features).map(|(pieces, _)| pieces.concat()),
+            Ok(None) => Err(journal::refuse(1, "the document has no content to edit")),
+            Err(e) => Err(journal::refuse(
+                e.line,
+                format!("the document does not parse: {}", e.message),
+            )),
+        }
     }
 
-    /// [`Editor::apply`], given the tree the caller already parsed from the
-    /// same text (the check then parses only the edited text).
-    pub fn apply_with(self, tree: Option<(&Node<'_>, Features)>) -> Result<String, EditError> {
-        self.apply_decoded(tree).map(|(pieces, _)| pieces.concat())
-    }
-
-    /// [`Editor::apply_with`], as pieces (the unchanged parts borrowed from
-    /// the text), and what the edited text decodes to (`None` when there was
-    /// nothing to edit).
+    /// [`Editor::apply`], given the tree `root` and `features` the caller
+    /// already parsed from the same text, as pieces (the unchanged parts
+    /// borrowed from the text), and what the edited text decodes to (`None`
+    /// when there was nothing to edit).
     pub fn apply_decoded(
         mut self,
-        tree: Option<(&Node<'_>, Features)>,
+        root: &Node<'_>,
+        features: Features,
     ) -> Result<(Vec<Cow<'a, str>>, Option<Json>), EditError> {
         if self.is_empty() {
             return Ok((vec![Cow::Borrowed(self.text)], None));
         }
         let original = self.text;
         let journal = std::mem::take(&mut self.journal);
+        let cuts: Vec<(usize, usize)> = self
+            .splices
+            .iter()
+            .filter(|s| s.start < s.end)
+            .map(|s| (s.start, s.end))
+            .collect();
         let pieces = self.splice();
         let text = pieces.concat();
-        let edited = journal::Edited { original, text: &text };
-        let refused = |r: journal::Refusal| EditError {
-            message: r.message,
-            line: r.line,
+        let edited = journal::Edited {
+            original,
+            text: &text,
+            cuts: &cuts,
         };
-        let decoded = match tree {
-            Some((root, features)) => journal::check_tree(root, features, edited, &journal).map_err(refused)?,
-            None => journal::check(edited, &journal).map_err(refused)?,
-        };
+        let decoded = journal::check(root, features, edited, &journal)?;
         Ok((pieces, Some(decoded)))
     }
 
@@ -212,36 +241,54 @@ impl<'a> Editor<'a> {
         self.replace(at, at, text);
     }
 
-    fn scalar_splice(&mut self, node: &Node<'_>, value: &str) {
-        if reads_as_string(node, value) {
-            return;
-        }
-        let Node::Scalar(scalar) = node else {
-            // An alias: the check refuses the edit (it would change the anchor).
-            let loc = node.loc();
-            self.replace(loc.start, loc.end, emit::scalar(value));
+    /// Make the scalar value of `entry` read as `value`, in its style where
+    /// that is safe. Its anchor stays; its tag stays only when it agrees with
+    /// a string (`!!str`, a local `!tag`).
+    fn scalar_splice(&mut self, entry: &Entry<'_>, value: &str) {
+        let Node::Scalar(scalar) = &entry.value else {
             return;
         };
+        if reads_as_string(&entry.value, value) {
+            return;
+        }
         let block = matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded);
         // A block scalar's span starts at its content, after its header line.
-        let content_start = if block {
+        let start = if block {
             self.block_header_start(scalar.loc().start)
                 .unwrap_or(scalar.loc().start)
         } else {
             scalar.loc().start
         };
-        // Properties before the value: an anchor stays, a tag stays only when
-        // it agrees with a string (`!!str`, a local `!tag`).
-        let keep_tag = scalar.tag.as_deref().is_none_or(tag_reads_as_string);
-        let (start, kept) = self.properties_before(content_start, keep_tag);
-        let text = format!("{kept}{}", emit::scalar_like(value, scalar.style));
+        if !scalar.tag.as_deref().is_none_or(tag_reads_as_string) {
+            self.drop_tags(entry.key.loc().end, start);
+        }
         // A block scalar's span ends at the next line: keep that line break.
         let end = if block {
             self.trim_block_end(scalar.loc().end)
         } else {
             scalar.loc().end
         };
-        self.replace(start, end.max(start), text);
+        self.replace(start, end.max(start), emit::scalar_like(value, scalar.style));
+    }
+
+    /// Remove the tags written between a key's end (`from`) and its value
+    /// (`to`), with the blanks after them: on the key's line or on lines of
+    /// their own (`value: !!int`, a comment, then `5`).
+    fn drop_tags(&mut self, from: usize, to: usize) {
+        let mut line_start = from;
+        for line in self.slice(from, to).split_inclusive(['\n', '\r']) {
+            let mut offset = 0;
+            for token in without_comment(line.trim_end_matches(['\n', '\r'])).split([' ', '\t']) {
+                let after = line.get(offset + token.len()..).unwrap_or("");
+                if token.starts_with('!') {
+                    let blanks = after.len() - after.trim_start_matches([' ', '\t']).len();
+                    let start = line_start + offset;
+                    self.replace(start, start + token.len() + blanks, String::new());
+                }
+                offset += token.len() + 1;
+            }
+            line_start += line.len();
+        }
     }
 
     /// The start of the `|`/`>` header of the block scalar whose content
@@ -269,48 +316,76 @@ impl<'a> Editor<'a> {
         None
     }
 
+    /// The token that ends before `pos`, blanks (and line breaks, with
+    /// `lines`) aside: its start and end. Tokens end at white space and at
+    /// flow indicators (`{!!str a`), except a verbatim tag's
+    /// (`!<tag:yaml.org,2002:str>`).
+    fn token_before(&self, pos: usize, lines: bool) -> (usize, usize) {
+        let bytes = self.text.as_bytes();
+        let before = |i: usize| i.checked_sub(1).and_then(|i| bytes.get(i)).copied();
+        let mut end = pos;
+        while matches!(before(end), Some(b' ' | b'\t')) || lines && matches!(before(end), Some(b'\n' | b'\r')) {
+            end -= 1;
+        }
+        let verbatim = before(end) == Some(b'>');
+        let mut start = end;
+        while !(verbatim && self.from(start).starts_with("!<"))
+            && before(start).is_some_and(|b| {
+                !matches!(b, b' ' | b'\t' | b'\n' | b'\r') && (verbatim || !matches!(b, b'{' | b'[' | b','))
+            })
+        {
+            start -= 1;
+        }
+        (start, end)
+    }
+
     /// The properties (`&anchor`, `!tag`) written on the same line just
-    /// before `pos`: where the first starts, and the text of those to keep
-    /// (with a trailing space), the tag only when `keep_tag`.
-    fn properties_before(&self, pos: usize, keep_tag: bool) -> (usize, String) {
-        let line_start = self.line_start(pos);
-        let Some(line) = self.text.get(line_start..pos) else {
-            return (pos, String::new());
-        };
+    /// before `pos`: where the first starts, and its anchor (with a
+    /// trailing space).
+    fn properties_before(&self, pos: usize) -> (usize, String) {
         let mut start = pos;
         let mut kept = Vec::new();
-        let mut end = line.len();
         loop {
-            let token_end = line[..end].trim_end_matches([' ', '\t']).len();
-            let token_start = line[..token_end].rfind([' ', '\t']).map_or(0, |i| i + 1);
-            let token = &line[token_start..token_end];
-            if token.starts_with(['&', '!']) {
-                if token.starts_with('&') || keep_tag {
-                    kept.push(token);
-                }
-                start = line_start + token_start;
-                end = token_start;
-            } else {
+            let (token_start, end) = self.token_before(start, false);
+            let token = self.slice(token_start, end);
+            if !token.starts_with(['&', '!']) {
                 break;
             }
+            if token.starts_with('&') {
+                kept.push(token);
+            }
+            start = token_start;
         }
         let kept: String = kept.iter().rev().map(|t| format!("{t} ")).collect();
         (start, kept)
     }
 
+    /// Where the entry or flow element whose first node starts at `node`
+    /// starts: at the node's properties, those on the lines above too after
+    /// an explicit key's `?` or a flow indicator (only properties stand
+    /// between them and the node), and at that `?`.
+    fn entry_start(&self, node: usize) -> usize {
+        let properties = self.properties_before(node).0;
+        let mut at = properties;
+        loop {
+            let (start, end) = self.token_before(at, true);
+            match self.slice(start, end) {
+                "?" => return start,
+                "" if self.slice(0, start).ends_with(['{', '[', ',']) => return at,
+                token if token.starts_with(['&', '!']) => at = start,
+                _ => return properties,
+            }
+        }
+    }
+
     /// Make `map[key]` be `value`. Mappings are merged key by key so that
     /// unrelated keys, comments and layout inside them stay as they are.
-    pub fn set_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
-        self.journal.push(Op::SetEntry {
-            map: At::of_mapping(map),
-            key: key.to_owned(),
-            value: value.clone(),
-        });
+    fn set_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         self.entry_splice(map, key, value);
     }
 
     fn entry_splice(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
-        match entry_of(map, key) {
+        match map.entry(key) {
             None => self.insert_entry(map, key, value),
             Some(entry) => self.set_value(entry, value, map.flow),
         }
@@ -318,7 +393,7 @@ impl<'a> Editor<'a> {
 
     fn set_value(&mut self, entry: &Entry<'_>, value: &Value, in_flow: bool) {
         match (value, &entry.value) {
-            (Value::Str(s), node @ Node::Scalar(_)) if !entry.value.is_null() => self.scalar_splice(node, s),
+            (Value::Str(s), Node::Scalar(_)) if !entry.value.is_null() => self.scalar_splice(entry, s),
             (Value::Map(fields), Node::Mapping(existing)) => {
                 for (k, v) in fields {
                     self.entry_splice(existing, k, v);
@@ -406,7 +481,10 @@ impl<'a> Editor<'a> {
     /// Replace a whole entry (key and value) by `key: value` in place: used to
     /// turn `valueFrom: {...}` into `value: "..."` where it stands.
     fn replace_entry(&mut self, entry: &Entry<'_>, key: &str, value: &Value) {
-        let start = entry.key.loc().start;
+        // The old key's tag goes with it (`!!binary dmFsdWVGcm9t:`), and its
+        // `?`; an anchor on its line stays.
+        let kept = self.properties_before(entry.key.loc().start).1;
+        let start = self.entry_start(entry.key.loc().start);
         let key_end = entry.key.loc().end;
         let mut end = entry.value.loc().end.max(key_end);
         if end == key_end {
@@ -415,7 +493,11 @@ impl<'a> Editor<'a> {
             end = self.colon_after(key_end).unwrap_or(end);
         }
         let end = self.trim_block_end(end);
-        self.replace(start, end, format!("{}: {}", emit::scalar(key), emit::flow(value)));
+        self.replace(
+            start,
+            end,
+            format!("{kept}{}: {}", emit::scalar(key), emit::flow(value)),
+        );
     }
 
     /// Block scalars end at the start of the next line; a replacement that
@@ -451,22 +533,26 @@ impl<'a> Editor<'a> {
 
     /// Record the elements of a flow mapping; returns its closing bracket's position.
     fn map_elements(&mut self, map: &Mapping<'_>) -> usize {
-        let close = map.loc().end.saturating_sub(1);
-        self.flow_elements.entry(close).or_insert_with(|| {
-            map.entries
-                .iter()
-                .map(|e| (e.key.loc().start, e.value.loc().end.max(e.key.loc().end)))
-                .collect()
-        });
-        close
+        let spans = map
+            .entries
+            .iter()
+            .map(|e| (e.key.loc().start, e.value.loc().end.max(e.key.loc().end)));
+        self.record_elements(map.loc().end, spans)
     }
 
     /// Record the elements of a flow sequence; returns its closing bracket's position.
     fn seq_elements(&mut self, seq: &Sequence<'_>) -> usize {
-        let close = seq.loc().end.saturating_sub(1);
-        self.flow_elements
-            .entry(close)
-            .or_insert_with(|| seq.items.iter().map(|i| (i.loc().start, i.loc().end)).collect());
+        self.record_elements(seq.loc().end, seq.items.iter().map(|i| (i.loc().start, i.loc().end)))
+    }
+
+    /// Record the elements (start, end) of the flow collection that ends at
+    /// `end`, each from its first node's properties (`!!str a: b`) or `?`.
+    fn record_elements(&mut self, end: usize, spans: impl Iterator<Item = (usize, usize)>) -> usize {
+        let close = end.saturating_sub(1);
+        if !self.flow_elements.contains_key(&close) {
+            let elements = spans.map(|(s, e)| (self.entry_start(s), e)).collect();
+            self.flow_elements.insert(close, elements);
+        }
         close
     }
 
@@ -579,7 +665,7 @@ impl<'a> Editor<'a> {
         };
         if seq.flow {
             let close = self.seq_elements(seq);
-            self.remove_flow_element(close, item.start);
+            self.remove_flow_element(close, self.entry_start(item.start));
             return;
         }
         // From the line of its dash, which may be an earlier line than the
@@ -596,21 +682,15 @@ impl<'a> Editor<'a> {
     /// Keys listed in `exclusive` are alternatives to a field (as `valueFrom`
     /// is to `value`): an existing one is replaced in place by that field.
     /// Missing items are appended in the order given.
-    pub fn upsert_named(
+    fn upsert_named(
         &mut self,
         parent: &Mapping<'_>,
         list_key: &str,
         items: &[Vec<(String, Value)>],
         exclusive: &[(&str, &str)],
     ) -> Result<(), EditError> {
-        self.journal.push(Op::UpsertNamed {
-            parent: At::of_mapping(parent),
-            list_key: list_key.to_owned(),
-            items: items.to_vec(),
-            exclusive: exclusive.iter().map(|&(a, b)| (a.to_owned(), b.to_owned())).collect(),
-        });
         let all = || Value::Seq(items.iter().map(|i| Value::Map(i.clone())).collect());
-        let Some(entry) = entry_of(parent, list_key) else {
+        let Some(entry) = parent.entry(list_key) else {
             self.insert_entry(parent, list_key, &all());
             return Ok(());
         };
@@ -641,8 +721,7 @@ impl<'a> Editor<'a> {
             };
             let mut matches = seq.items.iter().enumerate().filter(|(_, n)| {
                 n.as_mapping()
-                    .and_then(|m| entry_of(m, "name"))
-                    .map(|e| &e.value)
+                    .and_then(|m| m.get("name"))
                     .is_some_and(|v| reads_as_string(v, name))
             });
             let Some((_, Node::Mapping(existing))) = matches.next() else {
@@ -661,11 +740,11 @@ impl<'a> Editor<'a> {
 
     fn merge_item(&mut self, existing: &Mapping<'_>, fields: &[(String, Value)], exclusive: &[(&str, &str)]) {
         for (key, value) in fields {
-            let own = entry_of(existing, key);
+            let own = existing.entry(key);
             let mut alternatives = exclusive
                 .iter()
                 .filter(|(field, alt)| field == key && alt != key)
-                .filter_map(|(_, alt)| entry_of(existing, alt));
+                .filter_map(|(_, alt)| existing.entry(alt));
             // A field that is its own alternative is replaced whole, not
             // merged (`valueFrom` of another source).
             let whole = exclusive.contains(&(key.as_str(), key.as_str()));
@@ -688,13 +767,8 @@ impl<'a> Editor<'a> {
     /// Remove the items of the list at `parent[list_key]` that `which` names
     /// (by position, or by the `name` they read as). A list left with no
     /// item becomes `[]`, which Kubernetes reads as the same empty list.
-    pub fn remove_items(&mut self, parent: &Mapping<'_>, list_key: &str, which: &Items) -> Result<(), EditError> {
-        self.journal.push(Op::RemoveItems {
-            parent: At::of_mapping(parent),
-            list_key: list_key.to_owned(),
-            which: which.clone(),
-        });
-        let Some(entry) = entry_of(parent, list_key) else {
+    fn remove_items(&mut self, parent: &Mapping<'_>, list_key: &str, which: &Items) -> Result<(), EditError> {
+        let Some(entry) = parent.entry(list_key) else {
             return Ok(());
         };
         let seq = match &entry.value {
@@ -722,17 +796,9 @@ impl<'a> Editor<'a> {
     }
 
     /// Remove an entry from a mapping, with its lines in block style.
-    pub fn remove_entry(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
-        self.journal.push(Op::RemoveEntry {
-            map: At::of_mapping(map),
-            key: At::of(&entry.key),
-        });
-        self.entry_removal(map, entry);
-    }
-
     fn entry_removal(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
-        // With the key's own properties (`!!str key:`, `&a key:`).
-        let start = self.properties_before(entry.key.loc().start, false).0;
+        // With the key's own properties (`!!str key:`, `&a key:`) and `?`.
+        let start = self.entry_start(entry.key.loc().start);
         let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {
             let close = self.map_elements(map);
@@ -808,65 +874,6 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
     (text.len() - content.len(), content.starts_with('-'))
 }
 
-/// The entry of `map` whose key decodes to `key` (the last, as the decoder
-/// reads duplicates): however the key is written (`!!binary dmFsdWU=` is
-/// `value`).
-fn entry_of<'m, 'n>(map: &'m Mapping<'n>, key: &str) -> Option<&'m Entry<'n>> {
-    map.entries
-        .iter()
-        .rev()
-        .find(|e| yaml11::key_name(&e.key).as_deref() == Some(key))
-}
-
-/// The node at a path of the decoded document, found in the tree: the last
-/// explicit entry of each key (as the decoder reads duplicates), items by
-/// position. What the path cannot reach in the text (through an alias, or a
-/// key that only a merge key supplies) is refused at the nearest line: an
-/// edit there would change other copies, or nothing. The meaning check of
-/// [`Editor::apply_decoded`] verifies whatever is then spliced.
-pub fn locate<'n, 'a>(root: &'n Node<'a>, path: &[Seg]) -> Result<&'n Node<'a>, EditError> {
-    let mut node = root;
-    for seg in path {
-        let next = match (node, seg) {
-            (Node::Mapping(m), Seg::Key(k)) => m
-                .entries
-                .iter()
-                .rev()
-                .find(|e| yaml11::key_name(&e.key).as_deref() == Some(k))
-                .map(|e| &e.value),
-            (Node::Sequence(s), Seg::Index(i)) => s.items.get(*i),
-            _ => None,
-        };
-        node = next.ok_or_else(|| EditError {
-            message: match node {
-                Node::Alias(_) => "the place to edit is reached through an alias (*): an edit there would change \
-                                   every copy; write the aliased part out in full instead"
-                    .to_owned(),
-                _ => "the place to edit comes from a merge key (<<) or an alias; write that part out in full instead"
-                    .to_owned(),
-            },
-            line: node.loc().line,
-        })?;
-    }
-    match node {
-        Node::Alias(a) => Err(EditError {
-            message: "the place to edit is an alias (*): an edit there would change every copy; write the aliased \
-                      part out in full instead"
-                .to_owned(),
-            line: a.loc().line,
-        }),
-        node => Ok(node),
-    }
-}
-
-/// The line of the deepest node on `path` that the text holds.
-pub fn line_of(root: &Node<'_>, path: &[Seg]) -> usize {
-    (0..=path.len())
-        .rev()
-        .find_map(|n| path.get(..n).and_then(|p| locate(root, p).ok()))
-        .map_or(1, |n| n.loc().line)
-}
-
 /// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.
 /// An alias of such a scalar reads as it too (`name: *loc`).
 pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
@@ -911,6 +918,21 @@ pub fn detect_seq_indent(root: &Node<'_>) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::yaml::tree::parse;
+    use crate::yaml::yaml11::Seg;
+
+    fn upsert_op(
+        at: &[&str],
+        list: &str,
+        items: Vec<Vec<(String, Value)>>,
+        exclusive: &[(&'static str, &'static str)],
+    ) -> Op {
+        Op::Upsert {
+            at: at.iter().map(|k| Seg::Key((*k).into())).collect(),
+            list: list.into(),
+            items,
+            exclusive: exclusive.to_vec(),
+        }
+    }
 
     fn env_item(name: &str, value: &str) -> Vec<(String, Value)> {
         vec![("name".into(), Value::str(name)), ("value".into(), Value::str(value))]
@@ -920,7 +942,7 @@ mod tests {
     fn upsert_root(text: &str, layout: Layout) -> String {
         let root = parse(text).unwrap().unwrap();
         let mut ed = Editor::new(text, layout);
-        ed.upsert_named(root.as_mapping().unwrap(), "env", &[env_item("B", "v")], &[])
+        ed.edit(&root, &upsert_op(&[], "env", vec![env_item("B", "v")], &[]))
             .unwrap();
         let out = ed.apply().unwrap();
         let reparsed = parse(&out)
@@ -938,9 +960,11 @@ mod tests {
             newline: "\n",
         };
         let mut ed = Editor::new(text, layout);
-        let parent = root.path(path).unwrap().as_mapping().unwrap();
-        ed.upsert_named(parent, "env", &[env_item(name, value)], &[("value", "valueFrom")])
-            .unwrap();
+        ed.edit(
+            &root,
+            &upsert_op(path, "env", vec![env_item(name, value)], &[("value", "valueFrom")]),
+        )
+        .unwrap();
         ed.apply().unwrap()
     }
 
@@ -1019,9 +1043,11 @@ mod tests {
         let t = "c: {env: []}\n";
         let root = parse(t).unwrap().unwrap();
         let mut ed = Editor::new(t, Layout::default());
-        let parent = root.path(&["c"]).unwrap().as_mapping().unwrap();
-        ed.upsert_named(parent, "env", &[env_item("A", "1"), env_item("B", "2")], &[])
-            .unwrap();
+        ed.edit(
+            &root,
+            &upsert_op(&["c"], "env", vec![env_item("A", "1"), env_item("B", "2")], &[]),
+        )
+        .unwrap();
         assert_eq!(
             ed.apply().unwrap(),
             "c: {env: [{name: A, value: \"1\"}, {name: B, value: \"2\"}]}\n"
@@ -1059,10 +1085,11 @@ mod tests {
                     newline: "\n",
                 },
             );
-            let c = root.path(&["spec", "containers"]).unwrap().as_sequence().unwrap().items[0]
-                .as_mapping()
-                .unwrap();
-            ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
+            let mut op = upsert_op(&["spec", "containers"], "env", vec![env_item("B", "v")], &[]);
+            if let Op::Upsert { at, .. } = &mut op {
+                at.push(Seg::Index(0));
+            }
+            ed.edit(&root, &op).unwrap();
             ed.apply().unwrap()
         };
         assert_eq!(out, "spec:\n  containers:\n    - name: c\n      image: |\n        x\n\n      env:\n        - name: B\n          value: v\n");
@@ -1091,12 +1118,7 @@ mod tests {
         let root = parse(&t2).unwrap().unwrap();
         let mut ed = Editor::new(&t2, Layout::default());
         let e = ed
-            .upsert_named(
-                root.path(&["c"]).unwrap().as_mapping().unwrap(),
-                "env",
-                &[env_item("B", "v")],
-                &[],
-            )
+            .edit(&root, &upsert_op(&["c"], "env", vec![env_item("B", "v")], &[]))
             .unwrap_err();
         assert_eq!(e.line, 3);
     }
@@ -1105,10 +1127,7 @@ mod tests {
     fn batches_items_and_orders_inserts_at_one_position_by_depth() {
         let t = "spec:\n  containers:\n  - name: c\n    volumeMounts:\n    - name: m\n";
         let root = parse(t).unwrap().unwrap();
-        let spec = root.path(&["spec"]).unwrap().as_mapping().unwrap();
-        let c = spec.get("containers").unwrap().as_sequence().unwrap().items[0]
-            .as_mapping()
-            .unwrap();
+        let c = vec![Seg::Key("spec".into()), Seg::Key("containers".into()), Seg::Index(0)];
         let mut ed = Editor::new(
             t,
             Layout {
@@ -1116,11 +1135,22 @@ mod tests {
                 newline: "\n",
             },
         );
-        ed.upsert_named(c, "env", &[env_item("A", "1"), env_item("B", "2")], &[])
+        let upsert = |list: &str, items| Op::Upsert {
+            at: c.clone(),
+            list: list.into(),
+            items,
+            exclusive: vec![],
+        };
+        ed.edit(&root, &upsert("env", vec![env_item("A", "1"), env_item("B", "2")]))
             .unwrap();
         let mount = vec![("name".to_string(), Value::str("mnt"))];
-        ed.upsert_named(c, "volumeMounts", &[mount], &[]).unwrap();
-        ed.set_entry(spec, "serviceAccountName", &Value::str("sa"));
+        ed.edit(&root, &upsert("volumeMounts", vec![mount])).unwrap();
+        let sa = Op::Set {
+            at: vec![Seg::Key("spec".into())],
+            key: "serviceAccountName".into(),
+            value: Value::str("sa"),
+        };
+        ed.edit(&root, &sa).unwrap();
         assert_eq!(
             ed.apply().unwrap(),
             "spec:\n  containers:\n  - name: c\n    volumeMounts:\n    - name: m\n    - name: mnt\n    env:\n    - name: A\n      value: \"1\"\n    - name: B\n      value: \"2\"\n  serviceAccountName: sa\n"
@@ -1274,9 +1304,14 @@ mod tests {
         let (root, features) = crate::yaml::tree::parse_document(t).unwrap().unwrap();
         let mut ed = Editor::new(t, Layout::default());
         let rule = Value::map([("verbs", Value::Seq(vec![Value::str("list")]))]);
-        ed.set_entry(root.as_mapping().unwrap(), "rules", &Value::Seq(vec![rule]));
+        let set = Op::Set {
+            at: vec![],
+            key: "rules".into(),
+            value: Value::Seq(vec![rule]),
+        };
+        ed.edit(&root, &set).unwrap();
         assert_eq!(
-            ed.apply_with(Some((&root, features))).unwrap(),
+            ed.apply_decoded(&root, features).unwrap().0.concat(),
             "kind: ClusterRole\nrules: [{verbs: [list]}]\nz: 1\n"
         );
     }
@@ -1293,7 +1328,7 @@ mod tests {
                 Value::map([("secretName", Value::str("registry-secret"))]),
             ),
         ];
-        ed.upsert_named(root.as_mapping().unwrap(), "v", &[item], &[]).unwrap();
+        ed.edit(&root, &upsert_op(&[], "v", vec![item], &[])).unwrap();
         assert_eq!(
             ed.apply().unwrap(),
             "v:\n  - name: s\n    secret:\n      secretName: registry-secret\n      defaultMode: 0644\n"
@@ -1304,9 +1339,9 @@ mod tests {
     fn a_splice_that_changes_more_than_the_journal_says_is_refused() {
         let t = "c:\n  env:\n  - name: B\n    value: a\n  other: secret-x\n";
         let root = parse(t).unwrap().unwrap();
-        let c = root.path(&["c"]).unwrap().as_mapping().unwrap();
         let mut ed = Editor::new(t, Layout::default());
-        ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
+        ed.edit(&root, &upsert_op(&["c"], "env", vec![env_item("B", "v")], &[]))
+            .unwrap();
         // A splice bug: it also changes `other`.
         let other = t.find("secret-x").unwrap();
         ed.replace(other, other + 8, "secret-y".into());
@@ -1320,9 +1355,9 @@ mod tests {
     fn a_splice_that_breaks_the_syntax_is_refused() {
         let t = "c: {env: []}\n";
         let root = parse(t).unwrap().unwrap();
-        let c = root.path(&["c"]).unwrap().as_mapping().unwrap();
         let mut ed = Editor::new(t, Layout::default());
-        ed.upsert_named(c, "env", &[env_item("B", "v")], &[]).unwrap();
+        ed.edit(&root, &upsert_op(&["c"], "env", vec![env_item("B", "v")], &[]))
+            .unwrap();
         ed.replace(0, 0, "{".into());
         assert!(ed.apply().is_err());
     }

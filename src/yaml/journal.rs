@@ -12,68 +12,41 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value as Json};
+use thiserror::Error;
 
 use super::emit::Value;
 use super::tree::{self, AnchorId, Features, Mapping, Node};
 use super::yaml11::{self, key_name, Seg};
 
-/// A node named by where it stands: the check re-reads the document and
-/// finds it again. Spans are unique up to the kind of node (a block mapping
-/// starts where its first key does).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct At {
-    start: usize,
-    end: usize,
-    kind: u8,
-    line: usize,
-}
-
-impl At {
-    pub fn of(node: &Node<'_>) -> At {
-        let loc = node.loc();
-        let kind = match node {
-            Node::Scalar(_) => 0,
-            Node::Mapping(_) => 1,
-            Node::Sequence(_) => 2,
-            Node::Alias(_) => 3,
-        };
-        At {
-            start: loc.start,
-            end: loc.end,
-            kind,
-            line: loc.line,
-        }
-    }
-
-    pub fn of_mapping(map: &Mapping<'_>) -> At {
-        At {
-            start: map.loc().start,
-            end: map.loc().end,
-            kind: 1,
-            line: map.loc().line,
-        }
-    }
-}
-
-/// One edit, as meaning.
-#[derive(Debug, Clone)]
+/// One change to a document, at a path of what Kubernetes decodes it to:
+/// the plan's unit, and what the editor splices and the check verifies.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
-    /// `map[key]` becomes `value`; mappings merge key by key.
-    SetEntry { map: At, key: String, value: Value },
-    /// The key at `key` (a key node of `map`) is removed.
-    RemoveEntry { map: At, key: At },
-    /// `parent[list_key]` holds exactly one mapping per item, matched by
-    /// `name`, with the item's fields set on it; an `exclusive` alternative
-    /// of a field (`valueFrom` for `value`; the field itself: replaced whole)
-    /// is removed first.
-    UpsertNamed {
-        parent: At,
-        list_key: String,
+    /// `at[key]` becomes `value` (mappings merge key by key).
+    Set { at: Vec<Seg>, key: String, value: Value },
+    /// `at[key]` is removed.
+    Unset { at: Vec<Seg>, key: String },
+    /// The list `at[list]` holds one item per `items` entry, matched by
+    /// `name`, with its fields set; `exclusive` pairs are alternatives (an
+    /// existing `valueFrom` goes when `value` is set; a field paired with
+    /// itself is replaced whole, not merged).
+    Upsert {
+        at: Vec<Seg>,
+        list: String,
         items: Vec<Vec<(String, Value)>>,
-        exclusive: Vec<(String, String)>,
+        exclusive: Vec<(&'static str, &'static str)>,
     },
-    /// The items of `parent[list_key]` that `which` names are removed.
-    RemoveItems { parent: At, list_key: String, which: Items },
+    /// The items of `at[list]` that `which` names are removed.
+    Remove { at: Vec<Seg>, list: String, which: Items },
+}
+
+impl Op {
+    /// The mapping the op edits.
+    pub fn at(&self) -> &[Seg] {
+        match self {
+            Op::Set { at, .. } | Op::Unset { at, .. } | Op::Upsert { at, .. } | Op::Remove { at, .. } => at,
+        }
+    }
 }
 
 /// Which items of a list to remove.
@@ -111,16 +84,17 @@ impl Items {
     }
 }
 
-/// A refusal: what cannot be edited safely, where, and what to write instead.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
+/// An edit that cannot be made to this document, with the 1-based line (in
+/// the document) of the node in the way, and what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{message}")]
+pub struct EditError {
     pub message: String,
-    /// 1-based line in the document.
     pub line: usize,
 }
 
-fn refuse(line: usize, message: impl Into<String>) -> Refusal {
-    Refusal {
+pub(super) fn refuse(line: usize, message: impl Into<String>) -> EditError {
+    EditError {
         message: message.into(),
         line,
     }
@@ -145,196 +119,122 @@ fn show(path: &[Seg]) -> String {
     }
 }
 
-/// Where each addressable node of the original document is.
-struct Place {
-    path: Vec<Seg>,
-    line: usize,
-    /// Line of an ancestor (or the node itself) whose anchor an alias
-    /// uses again: an edit there would change every copy.
-    shared: Option<usize>,
-    /// The span is held by two nodes of the same kind: not addressable.
-    ambiguous: bool,
-}
-
-struct Index {
-    places: HashMap<At, Place>,
-    /// Each mapping key node, as Kubernetes names it.
-    keys: HashMap<At, String>,
-}
-
-/// A step of the path to a node while walking: keys stay nodes until a
-/// target needs its path (most nodes are not targets).
-enum Step<'n, 'a> {
-    Key(&'n Node<'a>),
-    Index(usize),
-}
-
-impl Index {
-    /// Where the nodes named by `targets` (and the key nodes named by
-    /// `key_targets`) are. Only targets cost allocations.
-    fn build(root: &Node<'_>, features: Features, targets: &Targets, key_targets: &Targets) -> Index {
-        let mut aliased = HashSet::new();
-        if features.aliases || features.deep {
-            collect_aliases(root, &mut aliased, 0);
-        }
-        let mut index = Index {
-            places: HashMap::new(),
-            keys: HashMap::new(),
-        };
-        let mut walk = Walk {
-            index: &mut index,
-            targets,
-            key_targets,
-            aliased: &aliased,
-        };
-        walk.node(root, &mut Vec::new(), None, 0);
-        index
-    }
-
-    /// The index of every node (for reading a few items' meaning).
-    fn of_node(root: &Node<'_>, target: At) -> Index {
-        // Features unknown here: assume aliases, so that shared nodes are found.
-        let unknown = Features {
-            aliases: true,
-            ..Features::default()
-        };
-        Index::build(root, unknown, &Targets::new(vec![target]), &Targets::new(Vec::new()))
-    }
-}
-
-/// The nodes a journal names, sorted: asked about for every node of the
-/// tree, so a binary search, not a hash (a DoS-safe hash costs more than the
-/// whole walk would).
-struct Targets(Vec<At>);
-
-impl Targets {
-    fn new(mut ats: Vec<At>) -> Targets {
-        ats.sort_unstable();
-        ats.dedup();
-        Targets(ats)
-    }
-
-    fn contains(&self, at: &At) -> bool {
-        self.0.binary_search(at).is_ok()
-    }
-}
-
-struct Walk<'i, 's> {
-    index: &'i mut Index,
-    targets: &'s Targets,
-    key_targets: &'s Targets,
-    aliased: &'s HashSet<AnchorId>,
-}
-
-impl Walk<'_, '_> {
-    fn node<'n, 'a>(&mut self, node: &'n Node<'a>, path: &mut Vec<Step<'n, 'a>>, shared: Option<usize>, depth: usize) {
-        if depth > 256 {
-            return;
-        }
-        let anchor = match node {
-            Node::Scalar(s) => s.anchor,
-            Node::Mapping(m) => m.anchor,
-            Node::Sequence(s) => s.anchor,
-            Node::Alias(_) => 0,
-        };
-        let shared = shared.or((anchor != 0 && self.aliased.contains(&anchor)).then_some(node.loc().line));
-        let at = At::of(node);
-        if self.targets.contains(&at) {
-            match self.index.places.get_mut(&at) {
-                Some(place) => place.ambiguous = true,
-                None => {
-                    let owned = path
-                        .iter()
-                        .map(|step| match step {
-                            Step::Key(key) => Seg::Key(key_name(key).unwrap_or_default()),
-                            Step::Index(i) => Seg::Index(*i),
-                        })
-                        .collect();
-                    self.index.places.insert(
-                        at,
-                        Place {
-                            path: owned,
-                            line: node.loc().line,
-                            shared,
-                            ambiguous: false,
-                        },
-                    );
+/// The node at a path of the decoded document, found in the tree (see
+/// [`child`]). What the path cannot reach in the text (through an alias, or a
+/// key that only a merge key supplies) is refused at the nearest line: an
+/// edit there would change other copies, or nothing.
+pub fn locate<'n, 'a>(root: &'n Node<'a>, path: &[Seg]) -> Result<&'n Node<'a>, EditError> {
+    let mut node = root;
+    for seg in path {
+        node = child(node, seg).ok_or_else(|| {
+            let message = match node {
+                Node::Alias(_) => {
+                    "the place to edit is reached through an alias (*): an edit there would change every copy; \
+                     write the aliased part out in full instead"
                 }
-            }
-        }
-        match node {
-            Node::Mapping(map) => {
-                for entry in &map.entries {
-                    // What a merge key brings in has no path of its own here;
-                    // neither has a key Kubernetes cannot name.
-                    if yaml11::is_merge_key(&entry.key) || !matches!(entry.key, Node::Scalar(_)) {
-                        continue;
-                    }
-                    let key_at = At::of(&entry.key);
-                    if self.key_targets.contains(&key_at) {
-                        if let Some(name) = key_name(&entry.key) {
-                            self.index.keys.insert(key_at, name);
-                        }
-                    }
-                    path.push(Step::Key(&entry.key));
-                    self.node(&entry.value, path, shared, depth + 1);
-                    path.pop();
-                }
-            }
-            Node::Sequence(seq) => {
-                for (i, item) in seq.items.iter().enumerate() {
-                    path.push(Step::Index(i));
-                    self.node(item, path, shared, depth + 1);
-                    path.pop();
-                }
-            }
-            _ => {}
-        }
+                _ => "the place to edit comes from a merge key (<<) or an alias; write that part out in full instead",
+            };
+            refuse(node.loc().line, message)
+        })?;
+    }
+    match node {
+        Node::Alias(a) => Err(refuse(
+            a.loc().line,
+            "the place to edit is an alias (*): an edit there would change every copy; write the aliased part out \
+             in full instead",
+        )),
+        node => Ok(node),
     }
 }
 
-impl Index {
-    fn place(&self, at: At) -> Result<&Place, Refusal> {
-        match self.places.get(&at) {
-            Some(place) if place.ambiguous => Err(refuse(
-                place.line,
-                "two nodes share this place in the text; write the mapping in block style instead",
-            )),
-            Some(place) => match place.shared {
-                Some(line) => Err(refuse(
-                    line,
-                    format!(
-                        "{} is inside a node whose anchor (&) is used again through an alias (*): an edit here \
-                         would change every copy; write the aliased copies out in full instead",
-                        show(&place.path)
-                    ),
-                )),
-                None => Ok(place),
-            },
-            None => Err(refuse(
-                at.line,
-                "the edit reaches into a part of the document that comes from a merge key or alias; write that part \
-                 out in full instead",
-            )),
-        }
+/// The line of the deepest node on `path` that the text holds.
+pub fn line_of(root: &Node<'_>, path: &[Seg]) -> usize {
+    let mut node = root;
+    for seg in path {
+        let Some(next) = child(node, seg) else { break };
+        node = next;
+    }
+    node.loc().line
+}
+
+/// The child of `node` at `seg` in the text: the last entry whose key
+/// decodes to it (as the decoder reads duplicates), or an item.
+fn child<'n, 'a>(node: &'n Node<'a>, seg: &Seg) -> Option<&'n Node<'a>> {
+    match (node, seg) {
+        (Node::Mapping(m), Seg::Key(k)) => m.get(k),
+        (Node::Sequence(s), Seg::Index(i)) => s.items.get(*i),
+        _ => None,
     }
 }
 
-fn collect_aliases(node: &Node<'_>, out: &mut HashSet<AnchorId>, depth: usize) {
-    if depth > 256 {
+/// The mapping `path` names, refused where an edit of it would also change
+/// what an alias copies: `path` passes through (or ends at) a node whose
+/// anchor an alias names.
+fn located_mapping<'n, 'a>(
+    root: &'n Node<'a>,
+    path: &[Seg],
+    aliased: &HashSet<AnchorId>,
+) -> Result<&'n Mapping<'a>, EditError> {
+    let mut node = root;
+    for depth in 0..=path.len() {
+        if node.anchor() != 0 && aliased.contains(&node.anchor()) {
+            return Err(refuse(
+                node.loc().line,
+                format!(
+                    "{} is inside a node whose anchor (&) is used again through an alias (*): an edit here would \
+                     change every copy; write the aliased copies out in full instead",
+                    show(path)
+                ),
+            ));
+        }
+        if let Some(seg) = path.get(depth) {
+            node = locate(node, std::slice::from_ref(seg))?;
+        }
+    }
+    node.as_mapping()
+        .ok_or_else(|| refuse(node.loc().line, format!("{} is not a mapping", show(path))))
+}
+
+/// Each node of the tree at `node`, in the order of the text.
+fn each_node<'n, 'a>(node: &'n Node<'a>, depth: usize, f: &mut impl FnMut(&'n Node<'a>)) {
+    f(node);
+    if depth > tree::MAX_WALK_DEPTH {
         return;
     }
     match node {
-        Node::Alias(a) => {
-            out.insert(a.id);
-        }
         Node::Mapping(m) => m.entries.iter().for_each(|e| {
-            collect_aliases(&e.key, out, depth + 1);
-            collect_aliases(&e.value, out, depth + 1);
+            each_node(&e.key, depth + 1, f);
+            each_node(&e.value, depth + 1, f);
         }),
-        Node::Sequence(s) => s.items.iter().for_each(|i| collect_aliases(i, out, depth + 1)),
-        Node::Scalar(_) => {}
+        Node::Sequence(s) => s.items.iter().for_each(|i| each_node(i, depth + 1, f)),
+        _ => {}
     }
+}
+
+/// Where a splice that replaces or removes text (`cuts`, ranges of the
+/// original) takes away a node whose anchor (`&a`) an alias (`*a`) outside
+/// every cut still names: that alias would lose its node, or read the new one.
+fn cut_anchor(root: &Node<'_>, cuts: &[(usize, usize)]) -> Option<EditError> {
+    let inside = |pos: usize| cuts.iter().any(|&(start, end)| start <= pos && pos < end);
+    // An alias names the latest node anchored with its name before it.
+    let mut latest = HashMap::new();
+    let mut found = None;
+    each_node(root, 0, &mut |node| match node {
+        Node::Alias(a) if found.is_none() && !inside(a.loc().start) => {
+            found = latest.get(&a.id).copied().filter(|loc: &tree::Loc| inside(loc.start));
+        }
+        node if node.anchor() != 0 => {
+            latest.insert(node.anchor(), node.loc());
+        }
+        _ => {}
+    });
+    found.map(|loc| {
+        refuse(
+            loc.line,
+            "an edit replaces or removes the node anchored (&) here, which an alias (*) after it still names; \
+             write the aliased copies out in full instead",
+        )
+    })
 }
 
 fn get_mut<'j>(json: &'j mut Json, path: &[Seg]) -> Option<&'j mut Json> {
@@ -376,10 +276,11 @@ fn set_key(object: &mut Map<String, Json>, key: &str, value: &Value) {
     }
 }
 
-fn object_at<'j>(json: &'j mut Json, place: &Place, base: usize) -> Result<&'j mut Map<String, Json>, Refusal> {
-    match get_mut(json, place.path.get(base..).unwrap_or(&[])) {
+/// The decoded object at `path`.
+fn object_at<'j>(json: &'j mut Json, path: &[Seg], line: usize) -> Result<&'j mut Map<String, Json>, EditError> {
+    match get_mut(json, path) {
         Some(Json::Object(o)) => Ok(o),
-        _ => Err(refuse(place.line, format!("{} is not a mapping", show(&place.path)))),
+        _ => Err(refuse(line, format!("{} is not a mapping", show(path)))),
     }
 }
 
@@ -390,55 +291,40 @@ fn item_name(item: &[(String, Value)]) -> Option<&str> {
     }
 }
 
-/// Apply `op` to the decoded document, refusing what the text editor cannot
-/// do faithfully (an edit through a merge key or an alias). `json` is the
-/// decoded node at the first `base` steps of every op's path.
-fn apply_op(json: &mut Json, root: &Node<'_>, index: &Index, op: &Op, base: usize) -> Result<(), Refusal> {
+/// Apply `op` to `want` (the decoded document), refusing what the text
+/// editor cannot do faithfully: an edit through a merge key or an alias, or
+/// inside a node an alias copies.
+fn apply_op(want: &mut Json, root: &Node<'_>, aliased: &HashSet<AnchorId>, op: &Op) -> Result<(), EditError> {
+    let at = op.at();
+    let map = located_mapping(root, at, aliased)?;
+    let object = object_at(want, at, map.loc().line)?;
     match op {
-        Op::SetEntry { map, key, value } => {
-            let place = index.place(*map)?;
-            let object = object_at(json, place, base)?;
-            refuse_merged_key(root, *map, key, place, object)?;
+        Op::Set { key, value, .. } => {
+            refuse_merged_key(map, key, at, object)?;
             set_key(object, key, value);
         }
-        Op::RemoveEntry { map, key } => {
-            let place = index.place(*map)?;
-            let name = index
-                .keys
-                .get(key)
-                .ok_or_else(|| refuse(place.line, "a key to remove is not a plain key"))?;
+        Op::Unset { key, .. } => {
             // Order does not matter to the comparison; swap_remove is O(1).
-            object_at(json, place, base)?.swap_remove(name);
+            object.swap_remove(key.as_str());
         }
-        Op::UpsertNamed {
-            parent,
-            list_key,
-            items,
-            exclusive,
+        Op::Upsert {
+            list, items, exclusive, ..
         } => {
-            let place = index.place(*parent)?;
-            let object = object_at(json, place, base)?;
-            refuse_merged_key(root, *parent, list_key, place, object)?;
-            refuse_merged_items(root, *parent, list_key, items)?;
+            refuse_merged_key(map, list, at, object)?;
+            refuse_merged_items(root, at, map, list, items)?;
             let all = || Json::Array(items.iter().map(|i| value_json(&Value::Map(i.clone()))).collect());
-            match object.get_mut(list_key.as_str()) {
+            match object.get_mut(list.as_str()) {
                 None => {
-                    object.insert(list_key.clone(), all());
+                    object.insert(list.clone(), all());
                 }
                 Some(slot @ Json::Null) => *slot = all(),
                 Some(Json::Array(list)) => upsert(list, items, exclusive),
-                Some(_) => return Err(refuse(place.line, format!("`{list_key}` is not a list"))),
+                Some(_) => return Err(refuse(map.loc().line, format!("`{list}` is not a list"))),
             }
         }
-        Op::RemoveItems {
-            parent,
-            list_key,
-            which,
-        } => {
-            let place = index.place(*parent)?;
-            let object = object_at(json, place, base)?;
-            refuse_merged_key(root, *parent, list_key, place, object)?;
-            if let Some(Json::Array(list)) = object.get_mut(list_key.as_str()) {
+        Op::Remove { list, which, .. } => {
+            refuse_merged_key(map, list, at, object)?;
+            if let Some(Json::Array(list)) = object.get_mut(list.as_str()) {
                 let mut i = 0;
                 list.retain(|item| {
                     i += 1;
@@ -450,7 +336,7 @@ fn apply_op(json: &mut Json, root: &Node<'_>, index: &Index, op: &Op, base: usiz
     Ok(())
 }
 
-fn upsert(list: &mut Vec<Json>, items: &[Vec<(String, Value)>], exclusive: &[(String, String)]) {
+fn upsert(list: &mut Vec<Json>, items: &[Vec<(String, Value)>], exclusive: &[(&str, &str)]) {
     for item in items {
         let Some(name) = item_name(item) else { continue };
         let named = |j: &Json| j.get("name").and_then(Json::as_str) == Some(name) && j.is_object();
@@ -469,8 +355,8 @@ fn upsert(list: &mut Vec<Json>, items: &[Vec<(String, Value)>], exclusive: &[(St
         if let Some(Json::Object(existing)) = list.get_mut(first) {
             for (key, value) in item.iter().skip(1) {
                 for (field, alt) in exclusive {
-                    if field == key {
-                        existing.shift_remove(alt);
+                    if *field == key.as_str() {
+                        existing.shift_remove(*alt);
                     }
                 }
                 set_key(existing, key, value);
@@ -479,47 +365,17 @@ fn upsert(list: &mut Vec<Json>, items: &[Vec<(String, Value)>], exclusive: &[(St
     }
 }
 
-/// The mapping at `at` in the tree.
-fn find_mapping<'n, 'a>(node: &'n Node<'a>, at: At) -> Option<&'n Mapping<'a>> {
-    find(node, at, 0).and_then(Node::as_mapping)
-}
-
-fn find<'n, 'a>(node: &'n Node<'a>, at: At, depth: usize) -> Option<&'n Node<'a>> {
-    if At::of(node) == at {
-        return Some(node);
-    }
-    let loc = node.loc();
-    if depth > 256 || at.start < loc.start || at.start > loc.end {
-        return None;
-    }
-    match node {
-        Node::Mapping(m) => m.entries.iter().find_map(|e| find(&e.value, at, depth + 1)),
-        Node::Sequence(s) => s.items.iter().find_map(|i| find(i, at, depth + 1)),
-        _ => None,
-    }
-}
-
 /// A key that a mapping gets only from a merge key cannot be edited by
 /// writing the key: that would replace, not change, what was merged.
-fn refuse_merged_key(
-    root: &Node<'_>,
-    at: At,
-    key: &str,
-    place: &Place,
-    decoded: &Map<String, Json>,
-) -> Result<(), Refusal> {
-    let Some(map) = find_mapping(root, at) else {
-        return Ok(());
-    };
+fn refuse_merged_key(map: &Mapping<'_>, key: &str, at: &[Seg], decoded: &Map<String, Json>) -> Result<(), EditError> {
     let merges = map.entries.iter().find(|e| yaml11::is_merge_key(&e.key));
-    let explicit = map.entries.iter().any(|e| key_name(&e.key).as_deref() == Some(key));
     match merges {
-        Some(merge) if !explicit && decoded.contains_key(key) => Err(refuse(
+        Some(merge) if map.entry(key).is_none() && decoded.contains_key(key) => Err(refuse(
             merge.key.loc().line,
             format!(
                 "{} takes keys from a merge key (`<<`), and `{key}` cannot be added or changed without overriding \
                  what it merges; write the mapping's keys out instead of merging them",
-                show(&place.path)
+                show(at)
             ),
         )),
         _ => Ok(()),
@@ -530,59 +386,49 @@ fn refuse_merged_key(
 /// key cannot be changed in place.
 fn refuse_merged_items(
     root: &Node<'_>,
-    parent: At,
-    list_key: &str,
+    at: &[Seg],
+    map: &Mapping<'_>,
+    list: &str,
     items: &[Vec<(String, Value)>],
-) -> Result<(), Refusal> {
-    let Some(Node::Sequence(seq)) = find_mapping(root, parent).and_then(|m| m.get(list_key)) else {
+) -> Result<(), EditError> {
+    let Some(Node::Sequence(seq)) = map.get(list) else {
         return Ok(());
     };
-    for node in &seq.items {
+    // What such an item means needs the whole document (its anchors): read
+    // once, only when there is one.
+    let mut original = None;
+    for (i, node) in seq.items.iter().enumerate() {
         // An item with a merge key but its own explicit `name` is found and
         // edited by that name; the meaning check then verifies the result
         // (an explicit key after `<<` wins). An alias, or a merged name, is
         // out of the editor's reach.
         let built = match node {
             Node::Alias(_) => true,
-            Node::Mapping(m) => {
-                m.entries.iter().any(|e| yaml11::is_merge_key(&e.key))
-                    && !m.entries.iter().any(|e| key_name(&e.key).as_deref() == Some("name"))
-            }
+            Node::Mapping(m) => m.entries.iter().any(|e| yaml11::is_merge_key(&e.key)) && m.entry("name").is_none(),
             _ => false,
         };
         if !built {
             continue;
         }
-        // What the item means needs the whole document (its anchors).
-        let name = item_decoded_name(root, node);
-        if name
-            .as_deref()
-            .is_none_or(|n| items.iter().any(|i| item_name(i) == Some(n)))
-        {
+        let decoded = original.get_or_insert_with(|| yaml11::decode(root).ok());
+        let mut path = at.to_vec();
+        path.extend([Seg::Key(list.to_owned()), Seg::Index(i)]);
+        let name = decoded
+            .as_mut()
+            .and_then(|d| get_mut(d, &path))
+            .and_then(|item| item.get("name"))
+            .and_then(Json::as_str);
+        if name.is_none_or(|n| items.iter().any(|i| item_name(i) == Some(n))) {
             return Err(refuse(
                 node.loc().line,
                 format!(
-                    "an item of `{list_key}` is written with an alias or a merge key (`<<: *anchor`); write it out in \
+                    "an item of `{list}` is written with an alias or a merge key (`<<: *anchor`); write it out in \
                      full instead"
                 ),
             ));
         }
     }
     Ok(())
-}
-
-/// The `name` an item of a list means, reading its aliases and merge keys
-/// against the whole document.
-fn item_decoded_name(root: &Node<'_>, item: &Node<'_>) -> Option<String> {
-    let json = yaml11::decode(root).ok()?;
-    let target = At::of(item);
-    let index = Index::of_node(root, target);
-    let place = index.places.get(&target)?;
-    let mut json = json;
-    get_mut(&mut json, &place.path)?
-        .get("name")
-        .and_then(Json::as_str)
-        .map(str::to_owned)
 }
 
 /// The first path at which `got` differs from `want`.
@@ -621,75 +467,42 @@ fn first_difference(want: &Json, got: &Json, path: &mut Vec<Seg>) -> bool {
     }
 }
 
-/// The line of the deepest node of the original document on `path`.
-fn line_on_path(root: &Node<'_>, path: &[Seg]) -> usize {
-    let mut node = root;
-    let mut line = root.loc().line;
-    for seg in path {
-        let next = match (node, seg) {
-            (Node::Mapping(m), Seg::Key(k)) => m
-                .entries
-                .iter()
-                .rev()
-                .find(|e| key_name(&e.key).as_deref() == Some(k))
-                .map(|e| &e.value),
-            (Node::Sequence(s), Seg::Index(i)) => s.items.get(*i),
-            _ => None,
-        };
-        match next {
-            Some(n) => {
-                node = n;
-                line = n.loc().line;
-            }
-            None => break,
-        }
-    }
-    line
-}
-
-/// A document's text before and after its splices.
+/// A document's text before and after its splices, and the ranges of the
+/// original that the splices replace or remove.
 #[derive(Debug, Clone, Copy)]
 pub struct Edited<'t> {
     pub original: &'t str,
     pub text: &'t str,
+    pub cuts: &'t [(usize, usize)],
 }
 
-/// Check that the edited text means `original` with `journal` applied.
-/// Values are never quoted in a refusal: they may be credentials.
-pub fn check(edited: Edited<'_>, journal: &[Op]) -> Result<Json, Refusal> {
-    match tree::parse_document(edited.original) {
-        Ok(Some((root, features))) => check_tree(&root, features, edited, journal),
-        Ok(None) => Err(refuse(1, "the document has no content to edit")),
-        Err(e) => Err(refuse(e.line, format!("the document does not parse: {}", e.message))),
-    }
-}
-
-/// [`check`] with the original document's tree and its features (parsed
-/// from `edited.original`). Returns what the edited text decodes to.
-pub fn check_tree(root: &Node<'_>, features: Features, edited: Edited<'_>, journal: &[Op]) -> Result<Json, Refusal> {
-    let mut targets = Vec::new();
-    let mut key_targets = Vec::new();
-    for op in journal {
-        match op {
-            Op::SetEntry { map: at, .. } | Op::UpsertNamed { parent: at, .. } | Op::RemoveItems { parent: at, .. } => {
-                targets.push(*at);
+/// Check that the edited text means the original document (`root`, with its
+/// `features`, parsed from `edited.original`) with `ops` applied. Returns
+/// what the edited text decodes to. Values are never quoted in a refusal:
+/// they may be credentials.
+pub fn check(root: &Node<'_>, features: Features, edited: Edited<'_>, ops: &[Op]) -> Result<Json, EditError> {
+    let mut aliased = HashSet::new();
+    if features.aliases || features.deep {
+        each_node(root, 0, &mut |node| {
+            if let Node::Alias(a) = node {
+                aliased.insert(a.id);
             }
-            Op::RemoveEntry { map, key } => {
-                targets.push(*map);
-                key_targets.push(*key);
-            }
-        }
+        });
     }
-    let index = Index::build(root, features, &Targets::new(targets), &Targets::new(key_targets));
     let mut want = yaml11::decode_with(root, features).map_err(|e| {
         refuse(
             e.line,
             format!("Kubernetes cannot read this document ({}); fix it first", e.message),
         )
     })?;
-    for op in journal {
-        apply_op(&mut want, root, &index, op, 0)?;
+    for op in ops {
+        apply_op(&mut want, root, &aliased, op)?;
     }
+    read_back(root, edited, &want).map_err(|refusal| cut_anchor(root, edited.cuts).unwrap_or(refusal))
+}
+
+/// What the edited text decodes to, if it is `want`.
+fn read_back(root: &Node<'_>, edited: Edited<'_>, want: &Json) -> Result<Json, EditError> {
     let first_line = root.loc().line;
     let Some((got, doubled)) = reads_as(edited.text) else {
         return Err(refuse(
@@ -717,13 +530,13 @@ pub fn check_tree(root: &Node<'_>, features: Features, edited: Edited<'_>, journ
     }
     // Equal is the rule: only a refusal needs the path of the difference
     // (whose walk clones every key on the way).
-    if want == got {
+    if *want == got {
         return Ok(got);
     }
     let mut path = Vec::new();
-    first_difference(&want, &got, &mut path);
+    first_difference(want, &got, &mut path);
     Err(refuse(
-        line_on_path(root, &path),
+        line_of(root, &path),
         format!(
             "cannot edit {} safely: the edited text would not mean what was intended there (an alias, merge \
              key, tag or unusual layout is in the way); write it in plain block style without anchors, merge \

@@ -58,7 +58,6 @@ impl Span {
 pub struct Scalar<'a> {
     pub value: Cow<'a, str>,
     pub style: ScalarStyle,
-    pub tagged: bool,
     /// The resolved tag (`tag:yaml.org,2002:str`, `!local`), if any.
     pub tag: Option<Box<str>>,
     /// The parser's id of the anchor defined on this node, 0 for none.
@@ -145,6 +144,16 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The parser's id of the anchor defined on this node, 0 for none.
+    pub fn anchor(&self) -> AnchorId {
+        match self {
+            Node::Scalar(s) => s.anchor,
+            Node::Mapping(m) => m.anchor,
+            Node::Sequence(s) => s.anchor,
+            Node::Alias(_) => 0,
+        }
+    }
+
     /// The text of a scalar node (or of the scalar an alias names),
     /// whatever its style.
     pub fn as_str(&self) -> Option<&str> {
@@ -176,7 +185,7 @@ impl<'a> Node<'a> {
 
     /// A plain, untagged scalar that YAML 1.1 reads as null (`~`, `null`, empty).
     pub fn is_null(&self) -> bool {
-        matches!(self.as_scalar(), Some(s) if s.style == ScalarStyle::Plain && !s.tagged
+        matches!(self.as_scalar(), Some(s) if s.style == ScalarStyle::Plain && s.tag.is_none()
             && matches!(&*s.value, "" | "~" | "null" | "Null" | "NULL"))
     }
 
@@ -193,15 +202,19 @@ impl<'a> Node<'a> {
 }
 
 impl<'a> Mapping<'a> {
-    /// The value for `key`. With duplicate keys the last one wins, as in the
-    /// Kubernetes decoder.
+    /// The value for `key` (see [`Mapping::entry`]).
     pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         self.entry(key).map(|e| &e.value)
     }
 
-    /// The entry for `key` (the last one if the key is duplicated).
+    /// The entry whose key Kubernetes reads as `key`, however it is written
+    /// (`!!binary bmFtZQ==` and `"n\x61me"` are `name`); the last one if the
+    /// key is duplicated.
     pub fn entry(&self, key: &str) -> Option<&Entry<'a>> {
-        self.entries.iter().rev().find(|e| e.key.as_str() == Some(key))
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| super::yaml11::key_name(&e.key).as_deref() == Some(key))
     }
 }
 
@@ -345,7 +358,6 @@ impl<'a> Builder<'a> {
                 let scalar = Scalar {
                     value,
                     style,
-                    tagged: tag.is_some(),
                     tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix()).into_boxed_str()),
                     anchor: anchor as AnchorId,
                     span: Span::of(loc),
@@ -511,6 +523,15 @@ mod tests {
         assert_eq!(r.str_at(&["g"]), None);
         let r = root("a: &k name\n*k : deis-builder\n");
         assert_eq!(r.str_at(&["name"]), Some("deis-builder"));
+    }
+
+    #[test]
+    fn keys_are_found_by_what_they_decode_to() {
+        let r = root("!!binary bmFtZQ==: a\n\"k\\x69nd\": b\n!!str yes: c\nyes: d\n");
+        assert_eq!(r.str_at(&["name"]), Some("a"));
+        assert_eq!(r.str_at(&["kind"]), Some("b"));
+        assert_eq!(r.str_at(&["yes"]), Some("c"));
+        assert_eq!(r.str_at(&["true"]), Some("d"));
     }
 
     #[test]

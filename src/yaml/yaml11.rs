@@ -212,9 +212,11 @@ pub enum Seg {
     Index(usize),
 }
 
-/// A mapping key as Kubernetes names it in JSON; `None` for a collection.
+/// A mapping key as Kubernetes names it in JSON (an alias of a scalar as
+/// that scalar); `None` for a collection.
 pub fn key_name(key: &Node<'_>) -> Option<String> {
     match key {
+        Node::Alias(a) => key_name(&Node::Scalar(a.scalar.as_deref()?.clone())),
         Node::Scalar(_) => match to_json(key) {
             Json::String(s) => Some(s),
             Json::Bool(b) => Some(b.to_string()),
@@ -238,14 +240,8 @@ fn go_json_string(bytes: &[u8]) -> String {
 
 /// Record every anchored node by its id; returns the number of nodes.
 fn collect_anchors<'n, 'a>(node: &'n Node<'a>, anchors: &mut HashMap<AnchorId, &'n Node<'a>>, depth: usize) -> usize {
-    let anchor = match node {
-        Node::Scalar(s) => s.anchor,
-        Node::Mapping(m) => m.anchor,
-        Node::Sequence(s) => s.anchor,
-        Node::Alias(_) => 0,
-    };
-    if anchor != 0 {
-        anchors.insert(anchor, node);
+    if node.anchor() != 0 {
+        anchors.insert(node.anchor(), node);
     }
     if depth > MAX_DEPTH {
         return 1;
