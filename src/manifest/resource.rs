@@ -184,20 +184,6 @@ pub struct Reading<'r> {
     pub matters: &'r (dyn Fn(&Resource) -> bool + Sync),
 }
 
-impl Reading<'_> {
-    /// Nothing selected, only Helm's hook annotation kept.
-    pub const PLAIN: Reading<'static> = Reading {
-        selects: &|_| false,
-        labels: &[],
-        annotations: &[HOOK_ANNOTATION],
-        env: &[],
-        contents: &[],
-        mount_paths: &[],
-        volumes: &[],
-        matters: &|r| r.pod().is_some(),
-    };
-}
-
 /// How deep lists of lists are read.
 const MAX_LIST_DEPTH: usize = 8;
 
@@ -484,17 +470,12 @@ fn unique(list: &[Json], key: &str) -> bool {
 
 fn read_env(item: &Json) -> Option<EnvVar> {
     let name = str_of(item, &["name"])?.to_owned();
+    let secret_key = |r: &Json| {
+        let (secret, key) = (str_of(r, &["name"])?.to_owned(), str_of(r, &["key"])?.to_owned());
+        Some(EnvValue::SecretKey { secret, key })
+    };
     let value = match (item.get("value"), item.get("valueFrom")) {
-        (_, Some(from)) if !from.is_null() => match from.get("secretKeyRef") {
-            Some(r) => match (str_of(r, &["name"]), str_of(r, &["key"])) {
-                (Some(secret), Some(key)) => EnvValue::SecretKey {
-                    secret: secret.to_owned(),
-                    key: key.to_owned(),
-                },
-                _ => EnvValue::Other,
-            },
-            None => EnvValue::Other,
-        },
+        (_, Some(from)) if !from.is_null() => from.get("secretKeyRef").and_then(secret_key).unwrap_or(EnvValue::Other),
         (None | Some(Json::Null), _) => EnvValue::Text(String::new()),
         (Some(Json::String(s)), _) => EnvValue::Text(s.clone()),
         (Some(_), _) => EnvValue::Other,
@@ -535,6 +516,20 @@ impl Container {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    impl Reading<'_> {
+        /// Nothing selected, only Helm's hook annotation kept.
+        pub(crate) const PLAIN: Reading<'static> = Reading {
+            selects: &|_| false,
+            labels: &[],
+            annotations: &[HOOK_ANNOTATION],
+            env: &[],
+            contents: &[],
+            mount_paths: &[],
+            volumes: &[],
+            matters: &|r| r.pod().is_some(),
+        };
+    }
 
     #[test]
     fn reads_workloads_in_lists_and_refuses_identities_that_are_not_text() {
