@@ -353,14 +353,19 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
             reading,
         )));
     }
+    // What the tool reads of a Secret, ClusterRole or NetworkPolicy it reads the content of.
+    let read = reading.contents.contains(&name);
+    let content = |key: &str| doc.get(key).filter(|_| read).cloned().unwrap_or(Json::Null);
     match kind {
         "Secret" => Body::Secret(Box::new(Secret {
             secret_type: str_of(doc, &["type"]).unwrap_or("Opaque").to_owned(),
             data: {
-                let read = reading.contents.contains(&name);
-                let value = |v: &Json| match v {
-                    _ if !read => Some(String::new()),
-                    v => v.as_str().map(str::to_owned),
+                let value = |v: &Json| {
+                    if read {
+                        v.as_str().map(str::to_owned)
+                    } else {
+                        Some(String::new())
+                    }
                 };
                 let data = doc.get("data").and_then(Json::as_object);
                 data.map_or_else(Vec::new, |m| m.iter().map(|(k, v)| (k.clone(), value(v))).collect())
@@ -375,10 +380,7 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
             automount: doc.get("automountServiceAccountToken").and_then(Json::as_bool),
         },
         "ClusterRole" => Body::ClusterRole(Box::new(ClusterRole {
-            rules: match reading.contents.contains(&name) {
-                true => doc.get("rules").cloned().unwrap_or(Json::Null),
-                false => Json::Null,
-            },
+            rules: content("rules"),
             aggregated: doc.get("aggregationRule").is_some_and(|a| !a.is_null()),
         })),
         "RoleBinding" | "ClusterRoleBinding" => Body::Binding(Box::new(Binding {
@@ -395,10 +397,7 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
                 .collect(),
         })),
         "Service" => Body::Service,
-        "NetworkPolicy" => Body::NetworkPolicy(Box::new(match reading.contents.contains(&name) {
-            true => doc.get("spec").cloned().unwrap_or(Json::Null),
-            false => Json::Null,
-        })),
+        "NetworkPolicy" => Body::NetworkPolicy(Box::new(content("spec"))),
         _ => Body::Other,
     }
 }

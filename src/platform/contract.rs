@@ -121,6 +121,8 @@ pub const TOKEN_REFRESH_VAR: &str = "DEIS_TOKEN_REFRESH_TIME";
 /// Workflow's chart sets it.
 pub const NAMESPACE_REFRESH_SECONDS: &str = "5";
 pub const DEFAULT_SECRET_PREFIX: &str = "private-registry";
+/// Every location, Deis Workflow's and Hephy's; Drycc has the first two.
+pub const LOCATIONS: [&str; 4] = ["on-cluster", "off-cluster", "ecr", "gcr"];
 /// Label on every document this tool generates, so that a later run can
 /// tell its own documents (for example, left in an old namespace).
 pub const GENERATED_LABEL: (&str, &str) = ("registry.deis.io/generated-by", "workflow-registry");
@@ -158,7 +160,7 @@ pub const DEIS: Contract = Contract {
     flag: "deis",
     location_var: DEIS_LOCATION_VAR,
     prefix_var: DEIS_PREFIX_VAR,
-    locations: &["on-cluster", "off-cluster", "ecr", "gcr"],
+    locations: &LOCATIONS,
     image_orgs: &["deis", "hephy"],
     credentials_secret: REGISTRY_SECRET,
     component_containers_consume: true,
@@ -215,7 +217,7 @@ pub const DRYCC: Contract = Contract {
     flag: "drycc",
     location_var: DRYCC_LOCATION_VAR,
     prefix_var: "DRYCC_REGISTRY_SECRET_PREFIX",
-    locations: &["on-cluster", "off-cluster"],
+    locations: LOCATIONS.split_at(2).0,
     image_orgs: &["drycc"],
     credentials_secret: DRYCC_BUILDER_SECRET,
     component_containers_consume: false,
