@@ -488,17 +488,13 @@ impl Container {
         self.env.iter().filter(move |e| e.name == name)
     }
 
-    fn last_entry(&self, name: &str) -> Option<&EnvVar> {
-        self.env.iter().rev().find(|e| e.name == name)
-    }
-
     pub fn declares(&self, name: &str) -> bool {
-        self.last_entry(name).is_some()
+        self.env.iter().any(|e| e.name == name)
     }
 
     /// The literal value of `name` as the kubelet reads it (the last entry).
     pub fn env_text(&self, name: &str) -> Option<&str> {
-        match self.last_entry(name).map(|e| &e.value) {
+        match self.env.iter().rev().find(|e| e.name == name).map(|e| &e.value) {
             Some(EnvValue::Text(t)) => Some(t),
             _ => None,
         }

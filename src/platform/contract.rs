@@ -304,10 +304,6 @@ impl Contract {
         }
     }
 
-    pub fn has_location(&self, location: &str) -> bool {
-        self.locations.contains(&location)
-    }
-
     /// What an operator must know about a location on this platform (from
     /// its components' sources: docs/contract.md, "The PORT rule" and
     /// "Credentials that end up in app namespaces").
