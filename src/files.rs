@@ -40,23 +40,19 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The size limit in bytes.
-    pub fn limit(self) -> u64 {
+    /// The size limit in bytes, and what the file is, for messages.
+    fn spec(self) -> (u64, &'static str) {
         match self {
-            Kind::KeyFile => 64 << 10,
-            Kind::ConfigFile => 4 << 20,
-            Kind::PluginArgument => 1 << 20,
-            Kind::Manifest => 512 << 20,
+            Kind::KeyFile => (64 << 10, "key file"),
+            Kind::ConfigFile => (4 << 20, "config file"),
+            Kind::PluginArgument => (1 << 20, "plugin config"),
+            Kind::Manifest => (512 << 20, "manifest"),
         }
     }
 
-    fn what(self) -> &'static str {
-        match self {
-            Kind::KeyFile => "key file",
-            Kind::ConfigFile => "config file",
-            Kind::PluginArgument => "plugin config",
-            Kind::Manifest => "manifest",
-        }
+    /// The size limit in bytes.
+    pub fn limit(self) -> u64 {
+        self.spec().0
     }
 }
 
@@ -114,7 +110,7 @@ pub enum FileError {
     Unreadable { path: PathBuf, why: String },
     #[error("cannot read {path}: it is {what}, not a regular file")]
     NotRegular { path: PathBuf, what: &'static str },
-    #[error("cannot read {path}: it is larger than the limit of {} for a {}", size(kind.limit()), kind.what())]
+    #[error("cannot read {path}: it is larger than the limit of {} for a {}", size(kind.limit()), kind.spec().1)]
     TooLarge { path: PathBuf, kind: Kind },
     #[error("cannot read {path}: it is not UTF-8 text")]
     NotText { path: PathBuf },
@@ -174,7 +170,7 @@ pub fn read_operator_file(path: &Path, kind: Kind) -> Result<String, FileError> 
 /// The bytes of a regular file the operator named, bounded.
 pub fn read_bytes(path: &Path, kind: Kind) -> Result<Vec<u8>, FileError> {
     let path = absolute(path);
-    read_open(open(&path), kind.limit()).map_err(|r| r.at(&path, kind))
+    read_open(&path, kind, open(&path))
 }
 
 /// Standard input, bounded.
@@ -187,7 +183,7 @@ pub fn read_stdin(kind: Kind) -> Result<Vec<u8>, FileError> {
         let meta = fd.and_then(|fd| File::from(fd).metadata().ok());
         meta.filter(std::fs::Metadata::is_file).map_or(0, |m| m.len())
     };
-    read_at_most(stdin.lock(), kind.limit(), size).map_err(|r| r.at(Path::new("standard input"), kind))
+    read_at_most(stdin.lock(), Path::new("standard input"), kind, size)
 }
 
 /// `1 MiB`, `64 KiB`.
@@ -212,34 +208,16 @@ fn current_dir() -> PathBuf {
 }
 
 fn read_text(path: &Path, kind: Kind, file: std::io::Result<File>) -> Result<String, FileError> {
-    let bytes = read_open(file, kind.limit()).map_err(|r| r.at(path, kind))?;
+    let bytes = read_open(path, kind, file)?;
     String::from_utf8(bytes).map_err(|_| FileError::NotText {
         path: path.to_path_buf(),
     })
 }
 
-/// Why a bounded read was refused, before it is worded for a path.
-#[derive(Debug)]
-enum Refused {
-    /// Opening, inspecting or reading failed.
-    Io(std::io::Error),
-    /// Not a regular file: what it is instead, in words.
-    NotRegular(&'static str),
-    /// More than the limit, by its size or by what could be read.
-    TooLarge,
-}
-
-impl Refused {
-    fn at(self, path: &Path, kind: Kind) -> FileError {
-        let path = path.to_path_buf();
-        match self {
-            Refused::Io(e) => FileError::Unreadable {
-                path,
-                why: e.to_string(),
-            },
-            Refused::NotRegular(what) => FileError::NotRegular { path, what },
-            Refused::TooLarge => FileError::TooLarge { path, kind },
-        }
+fn unreadable(path: &Path, e: std::io::Error) -> FileError {
+    FileError::Unreadable {
+        path: path.to_path_buf(),
+        why: e.to_string(),
     }
 }
 
@@ -254,21 +232,30 @@ fn open(path: &Path) -> std::io::Result<File> {
 /// Read an opened file: the type and size are checked on the open
 /// descriptor (no race between the check and the read), and the size again
 /// while reading (the file may grow meanwhile).
-fn read_open(file: std::io::Result<File>, limit: u64) -> Result<Vec<u8>, Refused> {
-    let file = file.map_err(Refused::Io)?;
-    let meta = file.metadata().map_err(Refused::Io)?;
+fn read_open(path: &Path, kind: Kind, file: std::io::Result<File>) -> Result<Vec<u8>, FileError> {
+    let file = file.map_err(|e| unreadable(path, e))?;
+    let meta = file.metadata().map_err(|e| unreadable(path, e))?;
     if !meta.is_file() {
-        return Err(Refused::NotRegular(file_kind(&meta.file_type())));
+        let what = file_kind(&meta.file_type());
+        return Err(FileError::NotRegular {
+            path: path.to_path_buf(),
+            what,
+        });
     }
-    read_at_most(file, limit, meta.len())
+    read_at_most(file, path, kind, meta.len())
 }
 
-/// Read `reader` to its end, refusing more than `limit` bytes. `expected`
+/// Read `reader` to its end, refusing more than `kind`'s limit. `expected`
 /// is the size the reader claims (0 when unknown): one exact allocation
 /// instead of growing a buffer by doubling, and an early refusal.
-fn read_at_most(reader: impl Read, limit: u64, expected: u64) -> Result<Vec<u8>, Refused> {
+fn read_at_most(reader: impl Read, path: &Path, kind: Kind, expected: u64) -> Result<Vec<u8>, FileError> {
+    let limit = kind.limit();
+    let too_large = || FileError::TooLarge {
+        path: path.to_path_buf(),
+        kind,
+    };
     if expected > limit {
-        return Err(Refused::TooLarge);
+        return Err(too_large());
     }
     let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).saturating_add(1));
     let mut reader = reader.take(limit.saturating_add(1));
@@ -282,33 +269,32 @@ fn read_at_most(reader: impl Read, limit: u64, expected: u64) -> Result<Vec<u8>,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
-            Err(e) => return Err(Refused::Io(e)),
+            Err(e) => return Err(unreadable(path, e)),
         }
     }
     if bytes.len() as u64 > limit {
-        return Err(Refused::TooLarge);
+        return Err(too_large());
     }
     Ok(bytes)
 }
 
 /// What a file that is not a regular file is, in words.
 pub fn file_kind(t: &std::fs::FileType) -> &'static str {
+    use std::fs::FileType;
     use std::os::unix::fs::FileTypeExt;
-    if t.is_dir() {
-        "a directory"
-    } else if t.is_symlink() {
-        "a symbolic link"
-    } else if t.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if t.is_char_device() {
-        "a character device"
-    } else if t.is_block_device() {
-        "a block device"
-    } else if t.is_socket() {
-        "a socket"
-    } else {
-        "not a regular file"
-    }
+    type Test = fn(&FileType) -> bool;
+    let kinds: [(Test, &str); 6] = [
+        (FileType::is_dir, "a directory"),
+        (FileType::is_symlink, "a symbolic link"),
+        (FileTypeExt::is_fifo, "a FIFO (named pipe)"),
+        (FileTypeExt::is_char_device, "a character device"),
+        (FileTypeExt::is_block_device, "a block device"),
+        (FileTypeExt::is_socket, "a socket"),
+    ];
+    kinds
+        .iter()
+        .find(|(is, _)| is(t))
+        .map_or("not a regular file", |(_, what)| what)
 }
 
 #[cfg(test)]
@@ -408,13 +394,13 @@ mod tests {
             "{e:?}"
         );
         // A source that claims nothing and never ends is cut at the limit.
-        assert!(matches!(
-            read_at_most(std::io::repeat(b'x'), 1000, 0),
-            Err(Refused::TooLarge)
-        ));
+        let (at, limit) = (Path::new("x"), Kind::KeyFile.limit());
+        let too_large = |r| matches!(r, Err(FileError::TooLarge { .. }));
+        assert!(too_large(read_at_most(std::io::repeat(b'x'), at, Kind::KeyFile, 0)));
         // A claimed size beyond the limit is refused before reading.
-        assert!(matches!(read_at_most(&b""[..], 10, 11), Err(Refused::TooLarge)));
-        assert_eq!(read_at_most(&b"0123456789"[..], 10, 10).unwrap(), b"0123456789");
+        assert!(too_large(read_at_most(&b""[..], at, Kind::KeyFile, limit + 1)));
+        let full = vec![b'x'; limit as usize];
+        assert_eq!(read_at_most(&full[..], at, Kind::KeyFile, limit).unwrap(), full);
         std::fs::remove_dir_all(root).unwrap();
     }
 

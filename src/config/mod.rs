@@ -66,7 +66,7 @@ pub enum Location {
 }
 
 impl Location {
-    pub const NAMES: [&'static str; 4] = ["on-cluster", "off-cluster", "ecr", "gcr"];
+    pub const NAMES: [&'static str; 4] = crate::platform::contract::LOCATIONS;
 
     /// The name Workflow uses for this location.
     pub fn name(&self) -> &'static str {
@@ -132,14 +132,6 @@ impl Problem {
     pub fn general(message: impl Into<String>) -> Self {
         Problem {
             setting: None,
-            source: None,
-            message: message.into(),
-        }
-    }
-
-    pub fn about(setting: Setting, message: impl Into<String>) -> Self {
-        Problem {
-            setting: Some(setting),
             source: None,
             message: message.into(),
         }

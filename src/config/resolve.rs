@@ -50,25 +50,24 @@ pub struct Conflict {
 /// Each setting's value (trimmed) and source, before validation.
 #[derive(Debug, Clone, Default)]
 pub struct Resolved {
-    pub values: BTreeMap<Setting, (String, Source)>,
+    /// Each value, where it came from, and where an `@path` in it resolves
+    /// (values from config files resolve against the file's directory).
+    pub values: BTreeMap<Setting, (String, Source, Base)>,
     pub warnings: Vec<Warning>,
     /// `DEIS_REGISTRY_LOCATION` from the environment: the chart never read it,
     /// but operators set it by mistake (Workflow pitfall 8).
     pub deis_registry_location: Option<String>,
-    /// Where an `@path` in each value resolves (values from config files
-    /// resolve against the file's directory).
-    pub bases: BTreeMap<Setting, Base>,
     /// Config files that disagree where no flag or variable decides.
     pub conflicts: Vec<Conflict>,
 }
 
 impl Resolved {
     pub fn value(&self, setting: Setting) -> &str {
-        self.values.get(&setting).map_or("", |(v, _)| v.as_str())
+        self.values.get(&setting).map_or("", |(v, ..)| v.as_str())
     }
 
     pub fn source(&self, setting: Setting) -> Source {
-        self.values.get(&setting).map_or(Source::Default, |(_, s)| s.clone())
+        self.values.get(&setting).map_or(Source::Default, |(_, s, _)| s.clone())
     }
 
     /// Whether the operator set this setting (any source but the default).
@@ -78,7 +77,7 @@ impl Resolved {
 
     /// Where `@path` in this setting's value resolves.
     pub fn base(&self, setting: Setting) -> Base {
-        self.bases.get(&setting).cloned().unwrap_or_default()
+        self.values.get(&setting).map_or(Base::Anywhere, |(.., b)| b.clone())
     }
 }
 
@@ -117,7 +116,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
             if !def.default.is_empty() {
                 resolved
                     .values
-                    .insert(def.setting, (def.default.to_owned(), Source::Default));
+                    .insert(def.setting, (def.default.to_owned(), Source::Default, Base::Anywhere));
             }
             continue;
         };
@@ -139,10 +138,8 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
                 format!("leading or trailing white space (from {source}) was trimmed; check for a paste error");
             resolved.warnings.push(Warning::about(def.setting, message));
         }
-        resolved.bases.insert(def.setting, base.clone());
-        resolved
-            .values
-            .insert(def.setting, (trimmed.to_owned(), source.clone()));
+        let value = (trimmed.to_owned(), source.clone(), base.clone());
+        resolved.values.insert(def.setting, value);
     }
     resolved.deis_registry_location = inputs.env.and_then(|env| env_value(env, "DEIS_REGISTRY_LOCATION"));
     resolved

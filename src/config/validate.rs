@@ -7,6 +7,7 @@ use super::setting::{Setting, Source};
 use super::{gcr_key, suggest, Location, Problem, Problems, Secret, Settings, Warning};
 use crate::names;
 use crate::platform::contract;
+use crate::platform::image::Image;
 
 /// Turn resolved values into settings, or report every problem at once.
 pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problems> {
@@ -25,8 +26,8 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
         sources: resolved
             .values
             .iter()
-            .filter(|(_, (_, source))| source.is_explicit())
-            .map(|(setting, (_, source))| (*setting, source.clone()))
+            .filter(|(_, (_, source, _))| source.is_explicit())
+            .map(|(setting, (_, source, _))| (*setting, source.clone()))
             .collect(),
     };
     if !v.problems.is_empty() {
@@ -188,14 +189,16 @@ impl Validator<'_> {
                     format!("{source} ({value:?})")
                 }
             };
-            self.problems.push(Problem::about(
-                c.setting,
-                format!(
+            // Named by the setting alone: the message names both sources.
+            self.problems.push(Problem {
+                setting: Some(c.setting),
+                source: None,
+                message: format!(
                     "{} and {} disagree; config files share one level of precedence, so keep the value in one of them (or decide with the environment variable)",
                     shown(&c.first),
                     shown(&c.second)
                 ),
-            ));
+            });
         }
     }
 
@@ -276,21 +279,14 @@ impl Validator<'_> {
                 format!("is not set: using Workflow's default {region}; the registry must be in that region"),
             ));
         }
-        let (access, secret) = (
-            self.value(Setting::EcrAccessKey).to_owned(),
-            self.value(Setting::EcrSecretKey).to_owned(),
-        );
-        match (access.is_empty(), secret.is_empty()) {
-            (false, true) => self.problem(
-                Setting::EcrSecretKey,
-                "is required when ECR_ACCESS_KEY is set (or leave both empty to use the node's IAM role)",
-            ),
-            (true, false) => self.problem(
-                Setting::EcrAccessKey,
-                "is required when ECR_SECRET_KEY is set (or leave both empty to use the node's IAM role)",
-            ),
-            _ => {}
+        let keys = [Setting::EcrAccessKey, Setting::EcrSecretKey];
+        for (set, missing) in [(keys[0], keys[1]), (keys[1], keys[0])] {
+            if self.is_set(set) && !self.is_set(missing) {
+                let why = format!("{} is set (or leave both empty to use the node's IAM role)", set.name());
+                self.problem(missing, format!("is required when {why}"));
+            }
         }
+        let [access, secret] = keys.map(|k| self.value(k).to_owned());
         self.no_control_characters(Setting::EcrSecretKey);
         if access.starts_with("ASIA") {
             self.problem(Setting::EcrAccessKey, "is a temporary (STS) key, which needs a session token that registry-secret cannot carry: use a long-lived AKIA key, or leave both keys empty to use the IAM role");
@@ -505,11 +501,8 @@ pub fn normalise_host(raw: &str) -> String {
 /// A container image reference: `[host[:port]/]path[:tag][@digest]`, the
 /// grammar of `distribution/reference`.
 fn is_image_reference(s: &str) -> bool {
-    let (name, digest) = match s.split_once('@') {
-        Some((n, d)) => (n, Some(d)),
-        None => (s, None),
-    };
-    let digest_ok = digest.is_none_or(|d| {
+    let image = Image::parse(s);
+    let digest_ok = image.digest.is_none_or(|d| {
         d.split_once(':').is_some_and(|(alg, hex)| {
             !alg.is_empty()
                 && alg
@@ -519,29 +512,12 @@ fn is_image_reference(s: &str) -> bool {
                 && hex.bytes().all(|b| b.is_ascii_hexdigit())
         })
     });
-    // A tag is after the last `:` that follows the last `/`.
-    let last_slash = name.rfind('/').map_or(0, |i| i + 1);
-    let (path, tag) = match name[last_slash..].rfind(':') {
-        Some(i) => (&name[..last_slash + i], Some(&name[last_slash + i + 1..])),
-        None => (name, None),
-    };
-    let tag_ok = tag.is_none_or(|t| {
+    let tag_ok = image.tag.is_none_or(|t| {
         (1..=128).contains(&t.len())
             && t.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
             && t.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
     });
-    let mut components: Vec<&str> = path.split('/').collect();
-    let host_ok = if components.len() > 1
-        && components
-            .first()
-            .is_some_and(|c| c.contains(['.', ':']) || *c == "localhost" || c.starts_with('['))
-    {
-        let host = components.remove(0);
-        is_host_port(host)
-    } else {
-        true
-    };
-    digest_ok && tag_ok && host_ok && !path.is_empty() && is_repository_path(&components.join("/"))
+    digest_ok && tag_ok && image.host.is_none_or(is_host_port) && is_repository_path(image.path)
 }
 
 /// Docker's repository path grammar: components of `[a-z0-9]+` joined by

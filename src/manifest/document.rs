@@ -98,22 +98,17 @@ pub fn source_file(chunk: Chunk<'_>) -> Option<&str> {
 /// terminal sequence cannot forge a line wherever the description is shown.
 pub fn describe(index: usize, kind: Option<&str>, name: Option<&str>, chunk: Chunk<'_>) -> String {
     let escape = crate::escape::escape_controls;
-    let (kind, name) = (kind.map(escape), name.map(escape));
-    let (kind, name) = (kind.as_deref(), name.as_deref());
-    let source = source_file(chunk).map(escape);
-    let mut out = format!("document {index}");
-    let what = match (kind, name) {
-        (Some(k), Some(n)) => Some(format!("{k}/{n}")),
-        (Some(k), None) => Some(k.to_owned()),
-        _ => None,
-    };
-    match (what, source.as_deref()) {
-        (Some(w), Some(f)) => out.push_str(&format!(" ({w}, from {f})")),
-        (Some(w), None) => out.push_str(&format!(" ({w})")),
-        (None, Some(f)) => out.push_str(&format!(" (from {f})")),
-        (None, None) => {}
+    let what = kind.map(|k| match name {
+        Some(n) => format!("{}/{}", escape(k), escape(n)),
+        None => escape(k).into_owned(),
+    });
+    let from = source_file(chunk).map(|f| format!("from {}", escape(f)));
+    let parts: Vec<String> = what.into_iter().chain(from).collect();
+    if parts.is_empty() {
+        format!("document {index}")
+    } else {
+        format!("document {index} ({})", parts.join(", "))
     }
-    out
 }
 
 /// Bad input: which document, where in the stream, and what is wrong.
@@ -129,24 +124,28 @@ pub struct InputError {
 }
 
 impl InputError {
+    /// An error about `document`, the one of `chunk`, at its document-relative `line`.
+    pub fn new(document: String, chunk: Chunk<'_>, line: usize, message: impl Into<String>) -> Self {
+        InputError {
+            document,
+            line: chunk.first_line + line.saturating_sub(1),
+            col: None,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn syntax(index: usize, chunk: Chunk<'_>, e: tree::SyntaxError) -> Self {
         let (kind, name) = identity_from_text(chunk.text);
+        let message = format!("invalid YAML: {}", e.message);
         InputError {
-            document: describe(index, kind, name, chunk),
-            line: chunk.first_line + e.line.saturating_sub(1),
             col: Some(e.col),
-            message: format!("invalid YAML: {}", e.message),
+            ..InputError::new(describe(index, kind, name, chunk), chunk, e.line, message)
         }
     }
 
     /// An error about a node of `doc`, at its document-relative `line`.
     pub fn at(doc: &Document<'_>, line: usize, message: impl Into<String>) -> Self {
-        InputError {
-            document: doc.describe(),
-            line: doc.chunk.first_line + line.saturating_sub(1),
-            col: None,
-            message: message.into(),
-        }
+        InputError::new(doc.describe(), doc.chunk, line, message)
     }
 }
 

@@ -53,12 +53,7 @@ impl Doc<'_> {
 
     /// An error about this document at its (document-relative) `line`.
     pub fn error_at_line(&self, line: usize, message: impl Into<String>) -> InputError {
-        InputError {
-            document: self.describe(),
-            line: self.chunk.first_line + line.saturating_sub(1),
-            col: None,
-            message: message.into(),
-        }
+        InputError::new(self.describe(), self.chunk, line, message)
     }
 }
 
@@ -75,7 +70,7 @@ pub enum Piece<'a> {
 }
 
 /// The stream, read.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Manifest<'a> {
     pub pieces: Vec<Piece<'a>>,
     /// Whether any document has content (a node, not only comments).
@@ -93,13 +88,7 @@ pub struct Manifest<'a> {
 impl<'a> Manifest<'a> {
     /// Read `stream`. The first error in stream order is reported.
     pub fn read(stream: &'a str, reading: Reading<'_>) -> Result<Manifest<'a>, InputError> {
-        let mut manifest = Manifest {
-            pieces: Vec::new(),
-            has_content: false,
-            hooks_only: false,
-            crlf: false,
-            seq_indent: None,
-        };
+        let mut manifest = Manifest::default();
         let mut plain = false;
         let mut chunks = split::chunks(stream).enumerate().peekable();
         let mut batch = Vec::with_capacity(BATCH.min(1024));
@@ -186,12 +175,7 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
     };
     let unreadable = |line: usize, message: String| {
         let (kind, name) = (root.str_at(&["kind"]), root.str_at(&["metadata", "name"]));
-        InputError {
-            document: describe(index, kind, name, chunk),
-            line: chunk.first_line + line.saturating_sub(1),
-            col: None,
-            message,
-        }
+        InputError::new(describe(index, kind, name, chunk), chunk, line, message)
     };
     let decoded = yaml11::decode_with(&root, features)
         .map_err(|e| unreadable(e.line, format!("Kubernetes cannot read this document: {}", e.message)))?;

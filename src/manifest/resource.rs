@@ -184,20 +184,6 @@ pub struct Reading<'r> {
     pub matters: &'r (dyn Fn(&Resource) -> bool + Sync),
 }
 
-impl Reading<'_> {
-    /// Nothing selected, only Helm's hook annotation kept.
-    pub const PLAIN: Reading<'static> = Reading {
-        selects: &|_| false,
-        labels: &[],
-        annotations: &[HOOK_ANNOTATION],
-        env: &[],
-        contents: &[],
-        mount_paths: &[],
-        volumes: &[],
-        matters: &|r| r.pod().is_some(),
-    };
-}
-
 /// How deep lists of lists are read.
 const MAX_LIST_DEPTH: usize = 8;
 
@@ -367,14 +353,19 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
             reading,
         )));
     }
+    // What the tool reads of a Secret, ClusterRole or NetworkPolicy it reads the content of.
+    let read = reading.contents.contains(&name);
+    let content = |key: &str| doc.get(key).filter(|_| read).cloned().unwrap_or(Json::Null);
     match kind {
         "Secret" => Body::Secret(Box::new(Secret {
             secret_type: str_of(doc, &["type"]).unwrap_or("Opaque").to_owned(),
             data: {
-                let read = reading.contents.contains(&name);
-                let value = |v: &Json| match v {
-                    _ if !read => Some(String::new()),
-                    v => v.as_str().map(str::to_owned),
+                let value = |v: &Json| {
+                    if read {
+                        v.as_str().map(str::to_owned)
+                    } else {
+                        Some(String::new())
+                    }
                 };
                 let data = doc.get("data").and_then(Json::as_object);
                 data.map_or_else(Vec::new, |m| m.iter().map(|(k, v)| (k.clone(), value(v))).collect())
@@ -389,10 +380,7 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
             automount: doc.get("automountServiceAccountToken").and_then(Json::as_bool),
         },
         "ClusterRole" => Body::ClusterRole(Box::new(ClusterRole {
-            rules: match reading.contents.contains(&name) {
-                true => doc.get("rules").cloned().unwrap_or(Json::Null),
-                false => Json::Null,
-            },
+            rules: content("rules"),
             aggregated: doc.get("aggregationRule").is_some_and(|a| !a.is_null()),
         })),
         "RoleBinding" | "ClusterRoleBinding" => Body::Binding(Box::new(Binding {
@@ -409,10 +397,7 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
                 .collect(),
         })),
         "Service" => Body::Service,
-        "NetworkPolicy" => Body::NetworkPolicy(Box::new(match reading.contents.contains(&name) {
-            true => doc.get("spec").cloned().unwrap_or(Json::Null),
-            false => Json::Null,
-        })),
+        "NetworkPolicy" => Body::NetworkPolicy(Box::new(content("spec"))),
         _ => Body::Other,
     }
 }
@@ -484,17 +469,12 @@ fn unique(list: &[Json], key: &str) -> bool {
 
 fn read_env(item: &Json) -> Option<EnvVar> {
     let name = str_of(item, &["name"])?.to_owned();
+    let secret_key = |r: &Json| {
+        let (secret, key) = (str_of(r, &["name"])?.to_owned(), str_of(r, &["key"])?.to_owned());
+        Some(EnvValue::SecretKey { secret, key })
+    };
     let value = match (item.get("value"), item.get("valueFrom")) {
-        (_, Some(from)) if !from.is_null() => match from.get("secretKeyRef") {
-            Some(r) => match (str_of(r, &["name"]), str_of(r, &["key"])) {
-                (Some(secret), Some(key)) => EnvValue::SecretKey {
-                    secret: secret.to_owned(),
-                    key: key.to_owned(),
-                },
-                _ => EnvValue::Other,
-            },
-            None => EnvValue::Other,
-        },
+        (_, Some(from)) if !from.is_null() => from.get("secretKeyRef").and_then(secret_key).unwrap_or(EnvValue::Other),
         (None | Some(Json::Null), _) => EnvValue::Text(String::new()),
         (Some(Json::String(s)), _) => EnvValue::Text(s.clone()),
         (Some(_), _) => EnvValue::Other,
@@ -508,17 +488,13 @@ impl Container {
         self.env.iter().filter(move |e| e.name == name)
     }
 
-    fn last_entry(&self, name: &str) -> Option<&EnvVar> {
-        self.env.iter().rev().find(|e| e.name == name)
-    }
-
     pub fn declares(&self, name: &str) -> bool {
-        self.last_entry(name).is_some()
+        self.env.iter().any(|e| e.name == name)
     }
 
     /// The literal value of `name` as the kubelet reads it (the last entry).
     pub fn env_text(&self, name: &str) -> Option<&str> {
-        match self.last_entry(name).map(|e| &e.value) {
+        match self.env.iter().rev().find(|e| e.name == name).map(|e| &e.value) {
             Some(EnvValue::Text(t)) => Some(t),
             _ => None,
         }
@@ -535,6 +511,20 @@ impl Container {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    impl Reading<'_> {
+        /// Nothing selected, only Helm's hook annotation kept.
+        pub(crate) const PLAIN: Reading<'static> = Reading {
+            selects: &|_| false,
+            labels: &[],
+            annotations: &[HOOK_ANNOTATION],
+            env: &[],
+            contents: &[],
+            mount_paths: &[],
+            volumes: &[],
+            matters: &|r| r.pod().is_some(),
+        };
+    }
 
     #[test]
     fn reads_workloads_in_lists_and_refuses_identities_that_are_not_text() {

@@ -23,14 +23,6 @@ impl Platform {
             Platform::Drycc => &DRYCC,
         }
     }
-
-    /// The value of `--platform`.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Platform::Deis => "deis",
-            Platform::Drycc => "drycc",
-        }
-    }
 }
 
 /// What a Kubernetes object is to the registry configuration.
@@ -55,13 +47,11 @@ pub enum Role {
     Other,
 }
 
-/// How an object of a role is recognised: by kind and one of its name,
-/// its containers' names, or its containers' images.
+/// How a workload of a role is recognised: by its name, its containers'
+/// names, or its containers' images.
 #[derive(Debug)]
-pub struct Rule {
+pub struct Component {
     pub role: Role,
-    /// Empty: any kind that runs pods.
-    pub kinds: &'static [&'static str],
     pub names: &'static [&'static str],
     pub containers: &'static [&'static str],
     /// Image repository names under the platform's image organisations.
@@ -74,6 +64,8 @@ pub struct Contract {
     pub platform: Platform,
     /// "Deis Workflow (or Hephy)".
     pub title: &'static str,
+    /// The value of `--platform`.
+    pub flag: &'static str,
     /// The variable each consumer reads its location from.
     pub location_var: &'static str,
     pub prefix_var: &'static str,
@@ -81,8 +73,10 @@ pub struct Contract {
     pub locations: &'static [&'static str],
     /// The organisations its images are published under.
     pub image_orgs: &'static [&'static str],
-    /// First match wins.
-    pub rules: &'static [Rule],
+    /// Its workloads: first match wins.
+    pub components: &'static [Component],
+    /// Its other objects: role, kinds and name.
+    pub objects: &'static [(Role, &'static [&'static str], &'static str)],
     /// The Secret with the credentials, by the name the components read.
     pub credentials_secret: &'static str,
     /// Whether the builder's and controller's own containers consume the
@@ -93,17 +87,15 @@ pub struct Contract {
     pub consumer_vars: &'static [&'static str],
 }
 
-/// A [`Rule`], in a table row.
-const fn rule(
+/// A [`Component`], in a table row.
+const fn component(
     role: Role,
-    kinds: &'static [&'static str],
     names: &'static [&'static str],
     containers: &'static [&'static str],
     images: &'static [&'static str],
-) -> Rule {
-    Rule {
+) -> Component {
+    Component {
         role,
-        kinds,
         names,
         containers,
         images,
@@ -129,6 +121,8 @@ pub const TOKEN_REFRESH_VAR: &str = "DEIS_TOKEN_REFRESH_TIME";
 /// Workflow's chart sets it.
 pub const NAMESPACE_REFRESH_SECONDS: &str = "5";
 pub const DEFAULT_SECRET_PREFIX: &str = "private-registry";
+/// Every location, Deis Workflow's and Hephy's; Drycc has the first two.
+pub const LOCATIONS: [&str; 4] = ["on-cluster", "off-cluster", "ecr", "gcr"];
 /// Label on every document this tool generates, so that a later run can
 /// tell its own documents (for example, left in an old namespace).
 pub const GENERATED_LABEL: (&str, &str) = ("registry.deis.io/generated-by", "workflow-registry");
@@ -163,53 +157,36 @@ pub fn token_lifetime_minutes(location: &str) -> Option<u32> {
 pub const DEIS: Contract = Contract {
     platform: Platform::Deis,
     title: "Deis Workflow (or Hephy)",
+    flag: "deis",
     location_var: DEIS_LOCATION_VAR,
     prefix_var: DEIS_PREFIX_VAR,
-    locations: &["on-cluster", "off-cluster", "ecr", "gcr"],
+    locations: &LOCATIONS,
     image_orgs: &["deis", "hephy"],
     credentials_secret: REGISTRY_SECRET,
     component_containers_consume: true,
     consumer_vars: &[DEIS_LOCATION_VAR, DEIS_PREFIX_VAR],
-    rules: &[
-        rule(
-            Role::Refresher,
-            &[],
-            &[REFRESHER],
-            &[REFRESHER],
-            &[REFRESHER_IMAGE_NAME],
-        ),
-        rule(
+    components: &[
+        component(Role::Refresher, &[REFRESHER], &[REFRESHER], &[REFRESHER_IMAGE_NAME]),
+        component(
             Role::Registry,
-            &[],
             &["deis-registry", "deis-registry-proxy"],
             &["deis-registry", "deis-registry-proxy"],
             &["registry", "registry-proxy"],
         ),
-        rule(
-            Role::Registry,
-            &["Service", "ServiceAccount"],
-            &["deis-registry"],
-            &[],
-            &[],
-        ),
-        rule(Role::Builder, &[], &["deis-builder"], &["deis-builder"], &["builder"]),
-        rule(
+        component(Role::Builder, &["deis-builder"], &["deis-builder"], &["builder"]),
+        component(
             Role::Controller,
-            &[],
             &["deis-controller"],
             &["deis-controller"],
             &["controller"],
         ),
-        rule(Role::Credentials, &["Secret"], &[REGISTRY_SECRET], &[], &[]),
-        rule(Role::RefresherAccount, &["ServiceAccount"], &[REFRESHER], &[], &[]),
-        rule(Role::RefresherRole, &["ClusterRole"], &[REFRESHER_RBAC], &[], &[]),
-        rule(
-            Role::RefresherBinding,
-            &["ClusterRoleBinding"],
-            &[REFRESHER_RBAC],
-            &[],
-            &[],
-        ),
+    ],
+    objects: &[
+        (Role::Registry, &["Service", "ServiceAccount"], "deis-registry"),
+        (Role::Credentials, &["Secret"], REGISTRY_SECRET),
+        (Role::RefresherAccount, &["ServiceAccount"], REFRESHER),
+        (Role::RefresherRole, &["ClusterRole"], REFRESHER_RBAC),
+        (Role::RefresherBinding, &["ClusterRoleBinding"], REFRESHER_RBAC),
     ],
 };
 
@@ -237,46 +214,30 @@ pub const DRYCC_IMAGEBUILDER_EGRESS: &str = "drycc-imagebuilder-registry";
 pub const DRYCC: Contract = Contract {
     platform: Platform::Drycc,
     title: "Drycc Workflow",
+    flag: "drycc",
     location_var: DRYCC_LOCATION_VAR,
     prefix_var: "DRYCC_REGISTRY_SECRET_PREFIX",
-    locations: &["on-cluster", "off-cluster"],
+    locations: LOCATIONS.split_at(2).0,
     image_orgs: &["drycc"],
     credentials_secret: DRYCC_BUILDER_SECRET,
     component_containers_consume: false,
     consumer_vars: &[DRYCC_LOCATION_VAR],
-    rules: &[
-        rule(
+    components: &[
+        component(
             Role::Registry,
-            &[],
             &["drycc-registry", "drycc-registry-proxy", "drycc-registry-cronjob-daily"],
             &["drycc-registry", "drycc-registry-proxy"],
             &["registry"],
         ),
-        rule(
-            Role::Registry,
-            &["Service", "ServiceAccount"],
-            &["drycc-registry"],
-            &[],
-            &[],
-        ),
-        rule(Role::Registry, &["Secret"], &[REGISTRY_SECRET], &[], &[]),
-        rule(Role::Builder, &[], &["drycc-builder"], &["drycc-builder"], &["builder"]),
-        rule(Role::Controller, &[], &[], &[], &["controller"]),
-        rule(Role::Credentials, &["Secret"], &[DRYCC_BUILDER_SECRET], &[], &[]),
-        rule(
-            Role::ImagebuilderEgress,
-            &["NetworkPolicy"],
-            &[DRYCC_IMAGEBUILDER_EGRESS],
-            &[],
-            &[],
-        ),
-        rule(
-            Role::ControllerCredentials,
-            &["Secret"],
-            &[DRYCC_CONTROLLER_CREDS],
-            &[],
-            &[],
-        ),
+        component(Role::Builder, &["drycc-builder"], &["drycc-builder"], &["builder"]),
+        component(Role::Controller, &[], &[], &["controller"]),
+    ],
+    objects: &[
+        (Role::Registry, &["Service", "ServiceAccount"], "drycc-registry"),
+        (Role::Registry, &["Secret"], REGISTRY_SECRET),
+        (Role::Credentials, &["Secret"], DRYCC_BUILDER_SECRET),
+        (Role::ImagebuilderEgress, &["NetworkPolicy"], DRYCC_IMAGEBUILDER_EGRESS),
+        (Role::ControllerCredentials, &["Secret"], DRYCC_CONTROLLER_CREDS),
     ],
 };
 
@@ -310,29 +271,27 @@ pub const CONTENTS_READ: [&str; 5] = [
 ];
 
 impl Contract {
-    /// The role of an object of this platform, from its kind, its name and
-    /// its containers' names and images.
+    /// The role of an object of this platform: a workload's from its name
+    /// and its containers' names and images, another's from its kind and name.
     pub fn role_of(&self, r: &crate::manifest::Resource) -> Role {
-        let containers = r.pod().map_or(&[][..], |p| &p.containers[..]);
-        self.rules
-            .iter()
-            .find(|rule| {
-                let kind_fits = if rule.kinds.is_empty() {
-                    r.pod().is_some()
-                } else {
-                    rule.kinds.contains(&r.kind.as_str())
-                };
-                kind_fits
-                    && (rule.names.contains(&r.name.as_str())
-                        || containers.iter().any(|c| {
-                            rule.containers.contains(&c.name.as_str())
-                                || c.image.as_deref().is_some_and(|i| {
-                                    let image = Image::parse(i);
-                                    rule.images.iter().any(|name| self.is_own_image(&image, name))
-                                })
-                        }))
-            })
-            .map_or(Role::Other, |rule| rule.role)
+        let Some(pod) = r.pod() else {
+            let object = self
+                .objects
+                .iter()
+                .find(|(_, kinds, name)| *name == r.name && kinds.contains(&r.kind.as_str()));
+            return object.map_or(Role::Other, |(role, ..)| *role);
+        };
+        let is = |k: &&Component| {
+            k.names.contains(&r.name.as_str())
+                || pod.containers.iter().any(|c| {
+                    k.containers.contains(&c.name.as_str())
+                        || c.image.as_deref().is_some_and(|i| {
+                            let image = Image::parse(i);
+                            k.images.iter().any(|name| self.is_own_image(&image, name))
+                        })
+                })
+        };
+        self.components.iter().find(is).map_or(Role::Other, |k| k.role)
     }
 
     /// Whether `image` is this platform's `name` image. The refresher runs
@@ -343,10 +302,6 @@ impl Contract {
         } else {
             image.is(self.image_orgs, name)
         }
-    }
-
-    pub fn has_location(&self, location: &str) -> bool {
-        self.locations.contains(&location)
     }
 
     /// What an operator must know about a location on this platform (from

@@ -7,9 +7,13 @@
 pub struct Image<'a> {
     text: &'a str,
     /// The registry host as written (`None`: Docker Hub, implied).
-    host: Option<&'a str>,
+    pub host: Option<&'a str>,
     /// The repository path as written, without host, tag or digest.
-    path: &'a str,
+    pub path: &'a str,
+    /// After the `:` that follows the last `/`.
+    pub tag: Option<&'a str>,
+    /// After the `@`.
+    pub digest: Option<&'a str>,
     /// Where the last path component starts in `text`.
     name_at: usize,
 }
@@ -18,13 +22,13 @@ const DOCKER_HUB: &str = "docker.io";
 
 impl<'a> Image<'a> {
     pub fn parse(text: &'a str) -> Image<'a> {
-        let without_digest = text.split('@').next().unwrap_or(text);
+        let (without_digest, digest) = text.split_once('@').map_or((text, None), |(n, d)| (n, Some(d)));
         // A `:` after the last `/` is a tag; one before it belongs to a port.
         let slash = without_digest.rfind('/').map_or(0, |i| i + 1);
-        let end = without_digest[slash..]
-            .find(':')
-            .map_or(without_digest.len(), |i| slash + i);
-        let named = &without_digest[..end];
+        let (named, tag) = match without_digest[slash..].split_once(':') {
+            Some((name, tag)) => (&without_digest[..slash + name.len()], Some(tag)),
+            None => (without_digest, None),
+        };
         // Docker's rule: the first component is a host when it has a `.` or
         // a `:`, or is `localhost`.
         let (host, path) = match named.split_once('/') {
@@ -35,6 +39,8 @@ impl<'a> Image<'a> {
             text,
             host,
             path,
+            tag,
+            digest,
             name_at: slash,
         }
     }

@@ -11,7 +11,7 @@ mod namespace;
 use std::fmt;
 
 pub use contract::{Contract, Platform, Role};
-pub use namespace::{is_dns_label, Given, Namespace, Source, HOW_TO_PASS};
+pub use namespace::{Given, Namespace, Source, HOW_TO_PASS};
 
 use crate::manifest::{Container, Doc, InputError, Resource};
 
@@ -151,40 +151,32 @@ pub struct Context {
 
 impl<'m, 'a> Model<'m, 'a> {
     pub fn build(docs: &[&'m Doc<'a>], context: &Context) -> Result<Model<'m, 'a>, Error> {
-        let all = || docs.iter().flat_map(|d| d.resources.iter().map(move |r| (*d, r)));
         let contract = recognise(docs, context.platform)?;
-        let Some(contract) = contract else {
-            let objects = all()
-                .map(|(doc, resource)| Object {
-                    doc,
-                    resource,
-                    role: Role::Other,
-                    owner: Owner::Foreign,
-                })
-                .collect();
-            return Ok(Model {
-                contract: None,
-                namespace: Namespace::unknown(context.given.as_ref()),
-                objects,
-            });
+        let role = |resource: &Resource| match contract.map_or(Role::Other, |k| k.role_of(resource)) {
+            Role::Other if contract.is_some() && runs(resource, context.refresher_image.as_deref()) => Role::Refresher,
+            role => role,
         };
-        let mut objects: Vec<Object<'m, 'a>> = all()
+        let mut objects: Vec<Object<'m, 'a>> = docs
+            .iter()
+            .flat_map(|doc| doc.resources.iter().map(move |resource| (*doc, resource)))
             .map(|(doc, resource)| Object {
                 doc,
                 resource,
-                role: match contract.role_of(resource) {
-                    Role::Other if runs(resource, context.refresher_image.as_deref()) => Role::Refresher,
-                    role => role,
-                },
+                role: role(resource),
                 owner: Owner::Foreign,
             })
             .collect();
-        let namespace = namespace::discover(context.given.as_ref(), &objects, contract)?;
+        let Some(k) = contract else {
+            let namespace = Namespace::unknown(context.given.as_ref());
+            return Ok(Model {
+                contract,
+                namespace,
+                objects,
+            });
+        };
+        let namespace = namespace::discover(context.given.as_ref(), &objects, k)?;
         for o in &mut objects {
-            let in_namespace = match &o.resource.namespace {
-                None => true,
-                Some(own) => namespace.name.as_ref() == Some(own),
-            };
+            let in_namespace = o.resource.namespace.is_none() || o.resource.namespace == namespace.name;
             let generated = o.resource.label(contract::GENERATED_LABEL.0) == Some(contract::GENERATED_LABEL.1);
             o.owner = match (in_namespace, generated && o.role != Role::Other) {
                 (true, _) => Owner::Workflow,
@@ -193,7 +185,7 @@ impl<'m, 'a> Model<'m, 'a> {
             };
         }
         Ok(Model {
-            contract: Some(contract),
+            contract,
             namespace,
             objects,
         })
@@ -261,11 +253,9 @@ pub fn may_matter(r: &Resource) -> bool {
 
 /// Whether a workload runs `image`.
 fn runs(r: &Resource, image: Option<&str>) -> bool {
-    r.pod().is_some_and(|p| {
-        p.containers
-            .iter()
-            .any(|c| c.image.is_some() && c.image.as_deref() == image)
-    })
+    image.is_some()
+        && r.pod()
+            .is_some_and(|p| p.containers.iter().any(|c| c.image.as_deref() == image))
 }
 
 /// The platform the documents are: the one whose components they hold.
@@ -295,8 +285,8 @@ fn recognise(docs: &[&Doc<'_>], forced: Option<Platform>) -> Result<Option<&'sta
                 da.describe(),
                 b.title,
                 rb.id(),
-                a.platform.flag(),
-                b.platform.flag()
+                a.flag,
+                b.flag
             ),
         ))),
     }
@@ -309,17 +299,13 @@ impl Contract {
     fn is_evidence(&self, r: &Resource) -> bool {
         let role = self.role_of(r);
         match r.pod() {
-            Some(pod) => {
-                matches!(
-                    role,
-                    Role::Builder | Role::Controller | Role::Registry | Role::Refresher
-                ) || pod.containers.iter().any(|c| c.declares(self.location_var))
-            }
+            // A workload's role is a component's or none.
+            Some(pod) => role != Role::Other || pod.containers.iter().any(|c| c.declares(self.location_var)),
             None => {
-                (role == Role::Credentials
-                    && self.platform == Platform::Deis
-                    && r.annotation(contract::LOCATION_ANNOTATION).is_some())
-                    || matches!(role, Role::RefresherRole | Role::RefresherBinding)
+                matches!(role, Role::RefresherRole | Role::RefresherBinding)
+                    || (role == Role::Credentials
+                        && self.platform == Platform::Deis
+                        && r.annotation(contract::LOCATION_ANNOTATION).is_some())
             }
         }
     }
@@ -328,9 +314,9 @@ impl Contract {
     /// builder, the controller, the refresher), by its name: the name the
     /// chart gives it, which kustomize's name transformers leave alone.
     pub fn is_component_container(&self, c: &Container) -> bool {
-        self.rules
+        self.components
             .iter()
-            .filter(|r| matches!(r.role, Role::Builder | Role::Controller | Role::Refresher))
-            .any(|r| r.containers.contains(&c.name.as_str()))
+            .filter(|k| matches!(k.role, Role::Builder | Role::Controller | Role::Refresher))
+            .any(|k| k.containers.contains(&c.name.as_str()))
     }
 }

@@ -8,6 +8,7 @@ use std::fmt;
 
 use super::{contract, Contract, Error, Object, Role};
 use crate::manifest::resource::Body;
+use crate::names::is_dns_label;
 
 /// The namespace as the operator gave it, and where (for messages).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,14 +29,24 @@ pub enum Source {
     Unknown,
 }
 
+impl Source {
+    /// The evidence a namespace was found in.
+    fn evidence(&self) -> &'static str {
+        match self {
+            Source::Workloads => "Workflow's builder and controller Deployments",
+            Source::Bindings => "the subjects of the chart's bindings of Workflow's ServiceAccounts",
+            Source::Generated => "the documents an earlier run of workflow-registry generated",
+            Source::Operator(_) | Source::Unknown => "",
+        }
+    }
+}
+
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::Operator(origin) => write!(f, "from {origin}"),
-            Source::Workloads => f.write_str("from Workflow's builder and controller Deployments"),
-            Source::Bindings => f.write_str("from the subjects of the chart's bindings of Workflow's ServiceAccounts"),
-            Source::Generated => f.write_str("from the documents an earlier run of workflow-registry generated"),
             Source::Unknown => f.write_str("unknown: pass --namespace or set WORKFLOW_REGISTRY_NAMESPACE"),
+            found => write!(f, "from {}", found.evidence()),
         }
     }
 }
@@ -76,8 +87,6 @@ pub const HOW_TO_PASS: &str = "pass it with --namespace NAMESPACE, or set WORKFL
      in the environment (Helm 4 runs the plugin in its own environment: export it before `helm install`, or use \
      --post-renderer-args=--namespace=NAMESPACE)";
 
-pub use crate::names::is_dns_label;
-
 /// Workflow's builder and controller Deployments: where Workflow runs.
 fn workloads<'o, 'm, 'a>(objects: &'o [Object<'m, 'a>]) -> impl Iterator<Item = &'o Object<'m, 'a>> {
     objects
@@ -109,21 +118,14 @@ pub(super) fn discover(
     // "No namespace" (the release namespace) is a namespace of its own here:
     // a workload without one next to one with an explicit namespace is two
     // Workflows (or a lookalike), as much as two explicit namespaces are.
-    let stated = workloads(objects).map(|o| (o.resource.namespace.clone(), o));
-    if let Some(Some(name)) = agreed("Workflow's builder and controller Deployments", stated)? {
-        return Ok(Namespace {
-            name: Some(name),
-            source: Source::Workloads,
-            explicit: true,
-        });
-    }
+    let stated = workloads(objects).map(|o| (o.resource.namespace.clone(), o)).collect();
     // The chart's own bindings (without a namespace of their own: one in
     // another namespace is not Workflow's) of the ServiceAccounts Workflow's
     // builder and controller run as (the ones their pods name, or the chart
     // names them). The refresher's binding is this tool's, and does not bind
     // those accounts.
     let named = contract
-        .rules
+        .components
         .iter()
         .filter(|r| matches!(r.role, Role::Builder | Role::Controller))
         .flat_map(|r| r.names.iter().copied());
@@ -142,27 +144,27 @@ pub(super) fn discover(
                 .filter_map(|s| Some((Some(s.namespace.clone()?), o)))
                 .collect(),
             _ => Vec::new(),
-        });
-    if let Some(Some(name)) = agreed(
-        "the subjects of the chart's bindings of Workflow's ServiceAccounts",
-        subjects,
-    )? {
-        return Ok(Namespace {
-            name: Some(name),
-            source: Source::Bindings,
-            explicit: false,
-        });
-    }
+        })
+        .collect();
     let generated = objects
         .iter()
         .filter(|o| o.resource.label(contract::GENERATED_LABEL.0) == Some(contract::GENERATED_LABEL.1))
-        .filter_map(|o| Some((Some(o.resource.namespace.clone()?), o)));
-    if let Some(Some(name)) = agreed("the documents workflow-registry generated", generated)? {
-        return Ok(Namespace {
-            explicit: explicit_workloads(&name),
-            name: Some(name),
-            source: Source::Generated,
-        });
+        .filter_map(|o| Some((Some(o.resource.namespace.clone()?), o)))
+        .collect();
+    // Workloads state a namespace only where it is explicit; bindings are
+    // consulted only where no workload states one.
+    for (source, found) in [
+        (Source::Workloads, stated),
+        (Source::Bindings, subjects),
+        (Source::Generated, generated),
+    ] {
+        if let Some(Some(name)) = agreed(source.evidence(), found)? {
+            return Ok(Namespace {
+                explicit: explicit_workloads(&name),
+                name: Some(name),
+                source,
+            });
+        }
     }
     Ok(Namespace::unknown(None))
 }
@@ -187,28 +189,19 @@ fn refuse_mismatch(given: &Given, objects: &[Object<'_, '_>]) -> Result<(), Erro
     }
 }
 
-/// How a namespace reads in a message: "no namespace" for the release's own.
-fn shown(ns: &Option<String>) -> String {
-    match ns {
-        Some(ns) => format!("{ns:?}"),
-        None => "no namespace (the release's)".to_owned(),
-    }
-}
-
 /// The one namespace all `found` agree on (`Some(None)`: they all have none);
 /// several are an input error that names two objects that disagree,
 /// whatever their order.
-fn agreed<'o, 'm: 'o, 'a: 'm>(
-    what: &str,
-    found: impl Iterator<Item = (Option<String>, &'o Object<'m, 'a>)>,
-) -> Result<Option<Option<String>>, Error> {
-    let mut all: Vec<(Option<String>, &Object<'_, '_>)> = found.collect();
+fn agreed(what: &str, mut all: Vec<(Option<String>, &Object<'_, '_>)>) -> Result<Option<Option<String>>, Error> {
     all.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.doc.index.cmp(&b.1.doc.index)));
     let (Some(first), Some(last)) = (all.first(), all.last()) else {
         return Ok(None);
     };
     if first.0 != last.0 {
-        let namespace = |(ns, o): &(Option<String>, &Object<'_, '_>)| format!("{} ({})", shown(ns), o.describe());
+        let namespace = |(ns, o): &(Option<String>, &Object<'_, '_>)| match ns {
+            Some(ns) => format!("{ns:?} ({})", o.describe()),
+            None => format!("no namespace (the release's) ({})", o.describe()),
+        };
         return Err(last.1.error(
             &last.1.resource.path,
             format!(

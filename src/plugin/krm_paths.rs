@@ -24,7 +24,7 @@ const LEGACY_INDEX: &str = "config.kubernetes.io/index";
 fn is_anchor(doc: &Document<'_>) -> bool {
     use crate::platform::{Platform, Role};
     doc.kind() == Some("Deployment")
-        && Platform::ALL.iter().flat_map(|p| p.contract().rules).any(|r| {
+        && Platform::ALL.iter().flat_map(|p| p.contract().components).any(|r| {
             matches!(r.role, Role::Builder | Role::Controller) && doc.name().is_some_and(|n| r.names.contains(&n))
         })
 }

@@ -19,7 +19,7 @@ use crate::yaml::journal::value_json;
 pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
     let location = p.location();
-    if !DRYCC.has_location(location) {
+    if !DRYCC.locations.contains(&location) {
         return Err(Error::Config(format!(
             "location {location}: Drycc Workflow has no token refresher, so only on-cluster and off-cluster; \
              for ECR or Artifact Registry use off-cluster with the registry's host and a long-lived login \
