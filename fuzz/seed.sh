@@ -7,7 +7,7 @@
 set -eu
 cd "$(dirname "$0")"
 mkdir -p corpus/filter corpus/editor
-for f in ../testdata/fixtures/*.yaml; do
+for f in ../testdata/fixtures/*.yaml ../tests/model/drycc-v1.8.3.yaml; do
   b=$(basename "$f" .yaml)
   for c in 00 01 02 03 07 1a 2b 5f; do
     { printf "\\x$c"; cat "$f"; } > "corpus/filter/seed-$b-$c"

@@ -1,16 +1,31 @@
-//! The differential test of issue 8: Workflow manifests in every shape YAML
-//! allows go through the binary; Kubernetes' own decoder (the k8sjson peer)
-//! reads the input and the output; the reference model (tests/model) says,
-//! from the decoded input alone, what the output must decode to. Nothing of
-//! the expectation comes from the code under test.
+//! The differential test: Workflow manifests in every shape YAML allows go
+//! through the binary; Kubernetes' own decoder (the k8sjson peer) reads the
+//! input and the output; the reference model (tests/model) says, from the
+//! decoded input alone, what the output must decode to, or why the run must
+//! fail. Nothing of the expectation comes from the code under test.
 //!
-//! Inputs: every fixture, decoded, varied (namespaces present, absent, null,
-//! empty, foreign; registry-secrets fresh, stale, foreign, duplicated; env
-//! entries by valueFrom, duplicated, missing; user documents that only look
-//! like Workflow's) and written back in random shapes (block with indented and
+//! Inputs: every fixture, Drycc's chart trimmed (tests/model/drycc-v1.8.3.yaml)
+//! and the real Hephy and Drycc charts rendered by Helm 4, decoded and varied:
+//! namespaces present, absent, null, empty, foreign, or only said by the
+//! chart's bindings (and a binding standing in another namespace);
+//! registry-secrets fresh, stale, foreign, duplicated in other placements, a
+//! hook; the refresher and its access as this tool writes them, under other
+//! names and images, with bad intervals, `automountServiceAccountToken:
+//! false`, an `aggregationRule`, conflicting mounts, sidecars, duplicates;
+//! Workflow's images from mirrors; Drycc without its builder or secrets, with
+//! `stringData`, `valueFrom` of another source, private and Docker Hub hosts;
+//! env entries by valueFrom, duplicated, missing; `--target`; orphans of an
+//! earlier run; two platforms, none, a hooks-only pass; documents inside
+//! `kind: List` (and Lists in Lists); user documents that only look like
+//! Workflow's. They are written back in random shapes (block with indented and
 //! indentless sequences, flow, JSON, block scalars, quotes, tags, comments,
-//! CRLF, `...` ends), for all four locations. A failure prints its seed; set
-//! WR_DIFF_SEED to run that case alone, WR_DIFF_CASES to run more.
+//! CRLF, `...` ends, names spelled with escapes, escaped line breaks,
+//! `!!binary` and `!!str`), for all four locations. Every output is also
+//! checked for mappings with two keys that decode to one, and run again (a
+//! fixed point). A failure prints its seed; set WR_DIFF_SEED to run that case
+//! alone, WR_DIFF_CASES to run more, WR_DIFF_SUMMARY=1 for a line per
+//! failure. The `finding_*` tests at the end are the minimal reproducers of
+//! the tool defects the model found, one per finding.
 
 mod common;
 mod model;
@@ -455,12 +470,53 @@ fn vary(fixture: &Fixture, rng: &mut Rng) -> (Vec<Json>, Config) {
         }
         _ => {}
     }
+    if rng.chance(5) {
+        name_prefix(&mut docs, "prod-");
+    }
     for _ in 0..rng.below(3) {
         if rng.chance(35) {
             wrap_in_list(rng, &mut docs);
         }
     }
     (docs, config)
+}
+
+/// What kustomize's `namePrefix` does: every object renamed, and the
+/// references it knows renamed with them (Secrets and ConfigMaps a pod
+/// mounts or reads, the account it runs as, bindings' roles and subjects).
+/// Workflow is then known by what its documents are (images, containers).
+fn name_prefix(docs: &mut [Json], prefix: &str) {
+    fn rename(v: Option<&mut Json>, prefix: &str) {
+        if let Some(v) = v.filter(|v| v.is_string()) {
+            *v = json!(format!("{prefix}{}", v.as_str().unwrap_or_default()));
+        }
+    }
+    for d in docs.iter_mut().filter(|d| d.is_object()) {
+        if d["kind"] != "Namespace" {
+            rename(d.pointer_mut("/metadata/name"), prefix);
+        }
+        if let Some(subjects) = d.get_mut("subjects").and_then(Json::as_array_mut) {
+            subjects.iter_mut().for_each(|s| rename(s.get_mut("name"), prefix));
+        }
+        rename(d.pointer_mut("/roleRef/name"), prefix);
+        let Some(spec) = pod_mut(d) else { continue };
+        rename(spec.get_mut("serviceAccountName"), prefix);
+        rename(spec.get_mut("serviceAccount"), prefix);
+        if let Some(volumes) = spec.get_mut("volumes").and_then(Json::as_array_mut) {
+            for v in volumes {
+                rename(v.pointer_mut("/secret/secretName"), prefix);
+                rename(v.pointer_mut("/configMap/name"), prefix);
+            }
+        }
+        for c in containers_mut(d) {
+            if let Some(env) = c.get_mut("env").and_then(Json::as_array_mut) {
+                for e in env {
+                    rename(e.pointer_mut("/valueFrom/secretKeyRef/name"), prefix);
+                    rename(e.pointer_mut("/valueFrom/configMapKeyRef/name"), prefix);
+                }
+            }
+        }
+    }
 }
 
 fn vary_deis(docs: &mut Vec<Json>, config: &mut Config, rng: &mut Rng) {
@@ -1106,7 +1162,7 @@ fn off_cluster() -> Config {
 const DEIS_BUILDER: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: deis-builder, namespace: deis}\n\
 spec: {template: {spec: {containers: [{name: deis-builder, image: quay.io/deis/builder:v2.18.0}]}}}\n";
 
-// ---- Tool defects found by the model (/work/notes/model-findings.md) ----------
+// ---- Tool defects found by the model, one reproducer each -------------------------
 
 #[test]
 fn finding_1_null_secret_data_keys_are_removed() {
@@ -1257,7 +1313,7 @@ fn finding_10b_a_value_replaced_before_a_document_end_marker_is_configured() {
 }
 
 #[test]
-fn finding_13_drycc_without_its_builder_gets_a_builder_secret() {
+fn finding_13_drycc_without_its_builder_is_configured_without_a_builder_secret() {
     let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: drycc-controller-api, namespace: drycc}\n\
                  spec: {template: {spec: {containers: [{name: drycc-controller-api, image: registry.drycc.cc/drycc/controller:canary, \
                  env: [{name: DRYCC_REGISTRY_LOCATION, value: on-cluster}]}]}}}\n";
@@ -1278,4 +1334,134 @@ fn finding_15_drycc_off_cluster_to_docker_hub_as_docker_io() {
     let mut config = off_cluster();
     config.secret_data[0].1 = "docker.io".into();
     hand_case(DRYCC, &config);
+}
+
+/// The model checked against the chart it models (issue 22's oracle): Drycc's
+/// default (on-cluster) render taken off-cluster by the model is what the
+/// chart itself renders off-cluster (all three `registry.enabled` flags off,
+/// the seven host and login keys set): the same documents, every container's
+/// environment alike, `builder-secret` with the same data, `controller-creds`
+/// with the same keys. The chart's random values (passwords, generated keys,
+/// worker names) are not compared.
+#[test]
+fn the_model_takes_drycc_off_cluster_as_the_chart_renders_it() {
+    let Some(k8sjson) = common::peer("k8sjson") else { return };
+    let renders: Vec<Vec<Json>> = fixtures(&k8sjson)
+        .iter()
+        .filter(|f| f.drycc && f.docs.len() > 50)
+        .map(|f| f.docs.clone())
+        .collect();
+    let [on, off] = renders.as_slice() else {
+        return; // the charts are missing: chart_renders() said so
+    };
+    let config = off_cluster();
+    let expected = model::transform(on, &config).expect("the model configures Drycc off-cluster");
+    let model_docs: Vec<&Json> = expected.iter().map(Expected::doc).collect();
+    let keys = |docs: &[&Json]| {
+        let mut k: Vec<String> = docs.iter().map(|d| model::key(d)).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&model_docs),
+        keys(&off.iter().collect::<Vec<_>>()),
+        "the documents differ"
+    );
+    let env = |doc: &Json| -> Vec<(String, Json)> {
+        ["/spec/template/spec", "/spec/jobTemplate/spec/template/spec"]
+            .iter()
+            .filter_map(|p| doc.pointer(p))
+            .flat_map(|spec| ["initContainers", "containers"].map(|l| spec.get(l).cloned()))
+            .flatten()
+            .flat_map(|list| list.as_array().cloned().unwrap_or_default())
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap_or("").to_owned(),
+                    c.get("env").cloned().unwrap_or(Json::Null),
+                )
+            })
+            .collect()
+    };
+    let mut compared = 0;
+    for m in &model_docs {
+        let chart = off
+            .iter()
+            .find(|d| model::key(d) == model::key(m))
+            .expect("matched above");
+        match (m["kind"].as_str(), m["metadata"]["name"].as_str()) {
+            (Some("Secret"), Some("builder-secret")) => assert_eq!(m["data"], chart["data"], "builder-secret"),
+            (Some("Secret"), Some("controller-creds")) => {
+                let names = |d: &Json| {
+                    let mut k: Vec<String> = d["data"]
+                        .as_object()
+                        .map(|o| o.keys().cloned().collect())
+                        .unwrap_or_default();
+                    k.sort();
+                    k
+                };
+                assert_eq!(names(m), names(chart), "controller-creds' keys");
+            }
+            _ => {
+                let (a, b) = (env(m), env(chart));
+                let registry = |e: &[(String, Json)]| format!("{e:?}").contains("REGISTRY");
+                if registry(&a) || registry(&b) {
+                    assert_eq!(a, b, "{}: the containers' environment", model::key(m));
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        compared >= 7,
+        "only {compared} workloads with registry variables compared"
+    );
+}
+
+#[test]
+fn finding_16_drycc_docker_hub_without_a_host_is_written_docker_io_in_a_new_builder_secret() {
+    let mut config = off_cluster();
+    config.secret_data[0].1 = String::new();
+    let without_secret = DRYCC.replace(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: builder-secret, namespace: drycc}\ntype: Opaque\n",
+        "",
+    );
+    assert_ne!(without_secret, DRYCC);
+    hand_case(&without_secret, &config);
+    hand_case(DRYCC, &config);
+}
+
+#[test]
+fn finding_17_keys_written_as_binary_in_flow_mappings_are_found_by_what_they_decode_to() {
+    let flow = |data: &str| {
+        format!("kind: Secret\nmetadata: {{name: registry-secret, namespace: deis}}\ndata: {data}\n---\n{DEIS_BUILDER}")
+    };
+    hand_case(&flow("{a: \"\", !!binary Zm9v: \"YmFy\"}"), &location("ecr"));
+    hand_case(&flow("{!!binary Zm9v: \"YmFy\", zz: \"YmFy\"}"), &location("ecr"));
+}
+
+#[test]
+fn finding_18_a_hooks_pass_that_empties_a_list_stays_a_hooks_pass() {
+    let input = "kind: Deployment\nmetadata: {name: deis-builder, namespace: deis, annotations: {helm.sh/hook: pre-install}}\n\
+                 spec: {template: {spec: {containers: [{name: deis-builder}]}}}\n---\nkind: List\nitems:\n\
+                 - kind: ServiceAccount\n  metadata: {name: deis-registry-token-refresher, annotations: {helm.sh/hook: pre-install}}\n";
+    hand_case(input, &location("on-cluster"));
+}
+
+#[test]
+fn finding_19_a_refresher_scaled_to_zero_is_no_legacy_copy() {
+    let input = format!(
+        "{DEIS_BUILDER}---\napiVersion: v1\nkind: ReplicationController\nmetadata: {{name: deis-registry-token-refresher, namespace: deis}}\n\
+         spec:\n  replicas: 0\n  template:\n    spec:\n      initContainers:\n      - {{name: deis-builder, image: example/deis-builder:v1}}\n      \
+         containers:\n      - {{name: refresher, image: example/refresher:v1}}\n"
+    );
+    hand_case(&input, &location("ecr"));
+}
+
+#[test]
+fn finding_1b_a_string_data_that_is_not_a_mapping_is_removed() {
+    let input = format!(
+        "{DEIS_BUILDER}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: registry-secret, namespace: deis}}\n\
+         type: Opaque\nstringData: password\n"
+    );
+    hand_case(&input, &off_cluster());
 }

@@ -305,7 +305,8 @@ impl Renderer {
         spell(name, self.spelling, col)
     }
 
-    /// A key the edits extend: escapes only (tagged keys: model-findings F11).
+    /// A key the edits extend: escapes only (tagged keys are the spelled
+    /// differential cases').
     fn key(&self, key: &str) -> String {
         match self.spelling {
             Spelling::Plain => key.to_owned(),

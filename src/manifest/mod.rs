@@ -70,8 +70,6 @@ pub enum Piece<'a> {
     Text {
         text: &'a str,
         offset: usize,
-        /// Whether a document here has content that is not a Helm hook.
-        plain_content: bool,
     },
     Doc(Doc<'a>),
 }
@@ -82,9 +80,10 @@ pub struct Manifest<'a> {
     pub pieces: Vec<Piece<'a>>,
     /// Whether any document has content (a node, not only comments).
     pub has_content: bool,
-    /// Whether any document has content that is not a Helm hook (the
-    /// hooks-only pass of Helm 4's `separate` strategy has none).
-    pub plain_content: bool,
+    /// Whether every object is a Helm hook, and there is one: the hooks-only
+    /// pass of Helm 4's `separate` strategy. A document that holds no object
+    /// (an empty List, a scalar) does not decide.
+    pub hooks_only: bool,
     /// Whether the stream has a `\r\n` line break.
     pub crlf: bool,
     /// The first block sequence indentation of the stream.
@@ -97,19 +96,23 @@ impl<'a> Manifest<'a> {
         let mut manifest = Manifest {
             pieces: Vec::new(),
             has_content: false,
-            plain_content: false,
+            hooks_only: false,
             crlf: false,
             seq_indent: None,
         };
+        let mut plain = false;
         let mut chunks = split::chunks(stream).enumerate().peekable();
         let mut batch = Vec::with_capacity(BATCH.min(1024));
         while chunks.peek().is_some() {
             batch.clear();
             batch.extend(chunks.by_ref().take(BATCH));
             for read in par::try_map(&batch, |&(index, chunk)| read_chunk(index, chunk, reading))? {
+                plain |= read.plain;
+                manifest.hooks_only |= read.hooks;
                 manifest.push(read, stream);
             }
         }
+        manifest.hooks_only &= !plain;
         // Kept for the whole run: no spare capacity.
         manifest.pieces.shrink_to_fit();
         Ok(manifest)
@@ -126,7 +129,6 @@ impl<'a> Manifest<'a> {
     fn push(&mut self, read: Read<'a>, stream: &'a str) {
         self.crlf |= read.crlf;
         self.has_content |= read.content;
-        self.plain_content |= read.plain_content;
         self.seq_indent = self.seq_indent.or(read.seq_indent);
         match read.doc {
             Some(doc) => self.pieces.push(Piece::Doc(doc)),
@@ -136,20 +138,14 @@ impl<'a> Manifest<'a> {
                 if let Some(Piece::Text {
                     text: run,
                     offset: start,
-                    plain_content,
                 }) = self.pieces.last_mut()
                 {
                     if *start + run.len() == offset {
                         *run = stream.get(*start..offset + text.len()).unwrap_or(run);
-                        *plain_content |= read.plain_content;
                         return;
                     }
                 }
-                self.pieces.push(Piece::Text {
-                    text,
-                    offset,
-                    plain_content: read.plain_content,
-                });
+                self.pieces.push(Piece::Text { text, offset });
             }
         }
     }
@@ -163,7 +159,9 @@ struct Read<'a> {
     /// `null` document).
     blank: bool,
     content: bool,
-    plain_content: bool,
+    /// Whether it holds a Helm hook, or an object that is not one.
+    hooks: bool,
+    plain: bool,
     crlf: bool,
     seq_indent: Option<usize>,
 }
@@ -174,7 +172,8 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
         doc: None,
         blank: is_blank(chunk.text),
         content: false,
-        plain_content: false,
+        hooks: false,
+        plain: false,
         crlf: memchr::memmem::find(chunk.text.as_bytes(), b"\r\n").is_some(),
         seq_indent: None,
     };
@@ -199,7 +198,8 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
     let resources =
         Resource::read_all(&decoded, reading).map_err(|e| unreadable(line_of(&root, &e.path), e.message))?;
     read.content = true;
-    read.plain_content = resources.is_empty() || resources.iter().any(|r| !r.is_hook());
+    read.hooks = resources.iter().any(Resource::is_hook);
+    read.plain = resources.iter().any(|r| !r.is_hook());
     read.seq_indent = detect_seq_indent(&root);
     if resources.iter().any(reading.matters) {
         read.doc = Some(Doc {
@@ -254,7 +254,7 @@ mod tests {
                 "text \"---\\n# note\\nc: 3\\n\""
             ]
         );
-        assert!(m.has_content && m.plain_content);
+        assert!(m.has_content && !m.hooks_only);
         let blank = read("---\n---\n\n...\n\u{feff}---\r\n  \t\n");
         assert!(blank.pieces.is_empty() && !blank.has_content);
     }
@@ -281,10 +281,12 @@ mod tests {
     }
 
     #[test]
-    fn hooks_only_streams_have_no_plain_content() {
+    fn a_stream_is_hooks_only_when_its_objects_are_all_hooks() {
         let hook = "kind: Job\nmetadata: {name: j, annotations: {helm.sh/hook: pre-install}}\n";
-        assert!(!read(hook).plain_content);
-        assert!(read(&format!("{hook}---\nkind: ConfigMap\n")).plain_content);
+        assert!(read(hook).hooks_only);
+        assert!(read(&format!("{hook}---\nkind: List\nitems: []\n---\nplain text\n")).hooks_only);
+        assert!(!read(&format!("{hook}---\nkind: ConfigMap\n")).hooks_only);
+        assert!(!read("kind: List\nitems: []\n").hooks_only);
     }
 
     #[test]

@@ -87,8 +87,10 @@ pub struct Secret {
     /// which the tool writes as `""`), in document order; values empty for a
     /// Secret whose content the tool does not read (see [`Reading`]).
     pub data: Vec<(String, Option<String>)>,
-    /// The keys of `stringData` (the API server merges it over `data`).
-    pub string_data: Vec<String>,
+    /// The keys of `stringData` (the API server merges it over `data`);
+    /// `None` when it merges nothing (absent, null, `{}`), no keys when it is
+    /// not a mapping (which the API server rejects).
+    pub string_data: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -377,10 +379,11 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
                 let data = doc.get("data").and_then(Json::as_object);
                 data.map_or_else(Vec::new, |m| m.iter().map(|(k, v)| (k.clone(), value(v))).collect())
             },
-            string_data: doc
-                .get("stringData")
-                .and_then(Json::as_object)
-                .map_or_else(Vec::new, |m| m.keys().cloned().collect()),
+            string_data: match doc.get("stringData") {
+                None | Some(Json::Null) => None,
+                Some(Json::Object(m)) if m.is_empty() => None,
+                Some(v) => Some(v.as_object().map_or_else(Vec::new, |m| m.keys().cloned().collect())),
+            },
         })),
         "ServiceAccount" => Body::ServiceAccount {
             automount: doc.get("automountServiceAccountToken").and_then(Json::as_bool),

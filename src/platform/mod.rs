@@ -228,6 +228,7 @@ impl<'m, 'a> Model<'m, 'a> {
             .filter_map(|o| Some((o, o.resource.pod()?)))
             .flat_map(move |(o, pod)| {
                 let legacy = o.resource.kind == "ReplicationController"
+                    && o.role != Role::Refresher
                     && pod.scaled_to_zero
                     && !pod.containers.iter().any(carries);
                 pod.containers

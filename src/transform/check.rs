@@ -74,7 +74,7 @@ pub fn check(
         ..options.context.clone()
     };
     let model = Model::build(&refs, &context)?;
-    let hooks_only = manifest.has_content && !manifest.plain_content;
+    let hooks_only = manifest.hooks_only;
     let c = Checker {
         model: &model,
         settings,
@@ -177,7 +177,7 @@ impl Checker<'_, '_, '_> {
                         .into_iter()
                         .map(|(k, v)| (k, Some(v)))
                         .collect();
-                    s.secret_type == "Opaque" && s.string_data.is_empty() && have == want
+                    s.secret_type == "Opaque" && s.string_data.is_none() && have == want
                 }
                 _ => false,
             };
@@ -320,9 +320,9 @@ impl Checker<'_, '_, '_> {
         if let Some(o) = self.one(Role::Credentials, true)? {
             self.placed(o)?;
             let right = match &o.resource.body {
-                Body::Secret(s) => drycc::builder_data(self.settings)
-                    .into_iter()
-                    .all(|(key, value)| !s.string_data.contains(&key) && s.data.contains(&(key, Some(value)))),
+                Body::Secret(s) => drycc::builder_data(self.settings).into_iter().all(|(key, value)| {
+                    !s.string_data.iter().flatten().any(|k| *k == key) && s.data.contains(&(key, Some(value)))
+                }),
                 _ => false,
             };
             if !right {

@@ -121,7 +121,7 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     if secret.secret_type != "Opaque" {
         p.set(o, o.resource.path.clone(), "type", Value::str("Opaque"));
     }
-    if !secret.string_data.is_empty() {
+    if secret.string_data.is_some() {
         p.unset(o, o.resource.path.clone(), "stringData");
     }
     if o.resource.label(k::HERITAGE.0) != Some(k::HERITAGE.1)

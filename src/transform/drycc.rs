@@ -134,7 +134,12 @@ fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, 
         p.set(o, o.resource.path.clone(), "data", Value::Map(missing));
     }
     // A `stringData` key would win over the one set in `data`; its others stay.
-    for key in secret.string_data.iter().filter(|k| keys.iter().any(|(w, _)| w == *k)) {
+    for key in secret
+        .string_data
+        .iter()
+        .flatten()
+        .filter(|k| keys.iter().any(|(w, _)| w == *k))
+    {
         p.unset(o, Planner::at(o, &["stringData"]), key);
     }
     p.place(o);

@@ -138,12 +138,7 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     let manifest = Manifest::read(stream, reading)?;
     let docs: Vec<_> = manifest.docs().collect();
     let model = Model::build(&docs, &options.context)?;
-    let mut planner = plan::Planner::new(
-        &model,
-        settings,
-        options,
-        (manifest.has_content, manifest.plain_content),
-    );
+    let mut planner = plan::Planner::new(&model, settings, options, manifest.hooks_only);
     let effective = match model.contract.map(|k| k.platform) {
         Some(Platform::Deis) => deis::plan(&mut planner)?,
         Some(Platform::Drycc) => drycc::plan(&mut planner)?,

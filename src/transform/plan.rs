@@ -231,10 +231,10 @@ pub struct Planner<'p, 'm, 'a> {
     pub model: &'p Model<'m, 'a>,
     pub settings: &'p Settings,
     pub options: &'p Options,
-    /// Whether the input has content that is not a Helm hook: only then may
-    /// documents be added (the hooks-only pass of Helm 4's `separate`
-    /// strategy adds nothing; the manifest pass does).
+    /// Whether documents may be added: not on the hooks-only pass of Helm
+    /// 4's `separate` strategy (the manifest pass adds them).
     pub additions_allowed: bool,
+    /// Whether every object of the input is a Helm hook.
     pub hooks_only: bool,
     removed: BTreeMap<(usize, Vec<Seg>), Reason>,
     edits: BTreeMap<usize, Vec<Edit>>,
@@ -246,14 +246,13 @@ pub struct Planner<'p, 'm, 'a> {
 }
 
 impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
-    pub fn new(model: &'p Model<'m, 'a>, settings: &'p Settings, options: &'p Options, content: (bool, bool)) -> Self {
-        let (has_content, plain_content) = content;
+    pub fn new(model: &'p Model<'m, 'a>, settings: &'p Settings, options: &'p Options, hooks_only: bool) -> Self {
         Planner {
             model,
             settings,
             options,
-            additions_allowed: plain_content,
-            hooks_only: has_content && !plain_content,
+            additions_allowed: !hooks_only,
+            hooks_only,
             removed: BTreeMap::new(),
             edits: BTreeMap::new(),
             env: BTreeMap::new(),

@@ -184,8 +184,6 @@ pub enum Refusal {
     CredentialsMount,
     /// Drycc has no ecr or gcr (exit 2).
     DryccLocation,
-    /// Drycc off-cluster without a registry host (exit 2).
-    DryccNoHost,
     /// The output would not be a platform that can start: the post-condition
     /// refuses it (exit 2).
     PostCondition(&'static str),
@@ -321,7 +319,10 @@ fn containers(v: &Json) -> Vec<(String, &Json, bool)> {
             .flatten()
             .enumerate()
         {
-            out.push((format!("{p}/{list}/{i}"), c, init));
+            // An item that is not a mapping is no container (the API server refuses it).
+            if c.is_object() {
+                out.push((format!("{p}/{list}/{i}"), c, init));
+            }
         }
     }
     out
@@ -724,7 +725,10 @@ impl Plan<'_> {
         let mut out = Vec::new();
         for (i, o) in self.objects.iter().enumerate().filter(|(_, o)| o.ours) {
             let all = containers(&o.v);
+            // Helm Classic's legacy copies; never the refresher: the plan
+            // gives it the variables, and the output must be a fixed point.
             let legacy = kind(&o.v) == "ReplicationController"
+                && o.role != Role::Refresher
                 && at(&o.v, &["spec", "replicas"]) == Some(&json!(0))
                 && !all.iter().any(|(_, c, _)| carries(c));
             out.extend(
@@ -820,14 +824,9 @@ fn upsert_env(container: &mut Json, vars: &[(&str, Wanted)]) {
                     existing.insert("value".into(), json!(t));
                 }
                 _ => {
+                    // Read from elsewhere (another Secret, a ConfigMap, a literal): replaced whole.
                     existing.remove("value");
-                    // A secretKeyRef of another secret is redirected (its
-                    // other fields stay); any other source is replaced.
-                    let from = existing.entry("valueFrom").or_insert(Json::Null);
-                    match from.get_mut("secretKeyRef").filter(|r| r.is_object()) {
-                        Some(r) => merge(r, &item["valueFrom"]["secretKeyRef"]),
-                        None => *from = item["valueFrom"].clone(),
-                    }
+                    existing.insert("valueFrom".into(), item["valueFrom"].clone());
                 }
             },
             None => list.push(item),
@@ -986,7 +985,8 @@ fn refresher_container(v: &Json) -> Result<Option<String>, Refusal> {
 }
 
 /// "Its image": configured, else the input refresher's, else the published
-/// refresher beside Workflow's builder or controller image, else Deis's.
+/// refresher beside the first image of Workflow's builder and controller
+/// pods that comes from Deis's or Hephy's organisation, else Deis's.
 fn refresher_image(plan: &Plan<'_>, input: Option<&str>) -> String {
     if let Some(image) = plan.config.refresher_image.clone().or_else(|| input.map(str::to_owned)) {
         return image;
@@ -1003,9 +1003,11 @@ fn refresher_image(plan: &Plan<'_>, input: Option<&str>) -> String {
         })
         .filter_map(|c| str_at(&c, &["image"]).map(str::to_owned));
     for image in images {
-        let tag = match org_and_name(&image) {
-            (Some(org), n) if org == "deis" && ["builder", "controller"].contains(&n.as_str()) => "v1.1.3",
-            (Some(org), n) if org == "hephy" && ["builder", "controller"].contains(&n.as_str()) => "v1.2.2",
+        // Any image of their pods from one of the organisations (the tool's
+        // reading of "the organisation Workflow's builder or controller image comes from").
+        let tag = match org_and_name(&image).0.as_deref() {
+            Some("deis") => "v1.1.3",
+            Some("hephy") => "v1.2.2",
             _ => continue,
         };
         let bare = image.split('@').next().unwrap_or(&image);
@@ -1056,7 +1058,13 @@ fn deis(plan: &mut Plan<'_>) {
             obj.insert("type".into(), json!("Opaque"));
         }
         obj.insert("data".into(), deis_secret_data(config));
-        obj.remove("stringData");
+        // A `stringData` of nothing (null, `{}`) merges nothing over `data`.
+        if obj
+            .get("stringData")
+            .is_some_and(|s| s.as_object().is_none_or(|m| !m.is_empty()) && !s.is_null())
+        {
+            obj.remove("stringData");
+        }
         plan.place(i);
     } else if workflow && plan.additions_allowed {
         let mut meta = metadata(REGISTRY_SECRET, plan.ns.name.as_deref());
@@ -1281,11 +1289,11 @@ fn can_start(plan: &mut Plan<'_>, i: usize, c: &str, input: &Json, image: &str, 
     // "The post-condition": unique mount paths and volume names.
     let (container, spec) = (plan.edit(i, c).clone(), plan.edit(i, spec_path).clone());
     let unique = |list: Option<&Json>, key: &str| {
-        let mut keys: Vec<String> = list
+        let mut keys: Vec<&str> = list
             .and_then(Json::as_array)
             .into_iter()
             .flatten()
-            .map(|m| m.get(key).map(Json::to_string).unwrap_or_default())
+            .filter_map(|m| m.get(key)?.as_str())
             .collect();
         let n = keys.len();
         keys.sort();
@@ -1312,23 +1320,23 @@ fn drycc(plan: &mut Plan<'_>) {
             plan.remove(i);
         }
     }
-    // "on-cluster on a render without the registry": read as a render with
-    // the builder (the registry's client) and without the registry
-    // (model-findings.md, D1).
+    // "on-cluster on a render with the builder and without the registry is exit 2".
     let registry = plan.ours(Role::Registry);
     let builder = !plan.ours(Role::Builder).is_empty();
     if location == "on-cluster" && builder && registry.is_empty() && plan.additions_allowed {
         plan.refuse(Refusal::OnClusterWithoutRegistry);
     }
-    let host = config.value("hostname");
-    if location == "off-cluster" {
-        if host.is_empty() {
-            plan.refuse(Refusal::DryccNoHost);
-            return;
+    // Docker Hub (no host, or docker.io however written) is written docker.io.
+    let host = match config.value("hostname") {
+        h if ["", "docker.io", "index.docker.io", "registry-1.docker.io"]
+            .contains(&h.to_ascii_lowercase().as_str()) =>
+        {
+            "docker.io"
         }
-        if !config.keep_on_cluster_registry {
-            registry.iter().for_each(|&i| plan.remove(i));
-        }
+        h => h,
+    };
+    if location == "off-cluster" && !config.keep_on_cluster_registry {
+        registry.iter().for_each(|&i| plan.remove(i));
     }
     let prefix_var = prefix_var(Platform::Drycc);
     for (i, c) in plan.consumers() {
@@ -1347,6 +1355,7 @@ fn drycc(plan: &mut Plan<'_>) {
         plan.want_env(i, &c, &vars);
     }
     if location != "off-cluster" {
+        egress(plan, None);
         return;
     }
     let values = [
@@ -1362,7 +1371,7 @@ fn drycc(plan: &mut Plan<'_>) {
         .collect();
     match plan.keep_one(Role::Credentials, "builder-secret") {
         Some(i) => merge_keys(plan, i, &keys),
-        None if plan.has_workflow() && plan.additions_allowed => {
+        None if builder && plan.additions_allowed => {
             let data: Map<String, Json> = keys.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
             plan.added.push((
                 json!({"apiVersion": "v1", "kind": "Secret", "metadata": metadata("builder-secret", plan.ns.name.as_deref()),
@@ -1375,32 +1384,57 @@ fn drycc(plan: &mut Plan<'_>) {
     if let Some(i) = plan.keep_one(Role::ControllerCredentials, "controller-creds") {
         merge_keys(plan, i, &keys[..3]);
     }
-    // "imagebuilder's NetworkPolicy": a registry at a private IP address.
+    egress(plan, Some(host));
+}
+
+/// "imagebuilder's NetworkPolicy": a registry at a private IP address gets a
+/// policy of its own, kept in step by later runs, removed when not needed.
+fn egress(plan: &mut Plan<'_>, host: Option<&str>) {
     let policy = plan
         .objects
         .iter()
         .any(|o| o.ours && kind(&o.v) == "NetworkPolicy" && name(&o.v) == "drycc-imagebuilder");
-    let (addr, port) = match host.rsplit_once(':') {
+    let (addr, port) = match host.unwrap_or("").rsplit_once(':') {
         Some((h, p)) => (h, p.parse().unwrap_or(443)),
-        None => (host, 443),
+        None => (host.unwrap_or(""), 443),
     };
     let private = addr
         .parse::<std::net::Ipv4Addr>()
         .is_ok_and(|ip| ip.is_private() || ip.is_loopback() || ip.is_link_local());
-    // Once: a later run finds the one it added (SPEC 3, idempotent).
-    let added_before = plan
-        .objects
-        .iter()
-        .any(|o| o.ours && kind(&o.v) == "NetworkPolicy" && name(&o.v) == "drycc-imagebuilder-registry");
-    if policy && private && !added_before && plan.additions_allowed {
-        plan.added.push((
+    let spec = json!({"podSelector": {"matchLabels": {"app": "drycc-imagebuilder"}}, "policyTypes": ["Egress"],
+        "egress": [{"to": [{"ipBlock": {"cidr": format!("{addr}/32")}}], "ports": [{"protocol": "TCP", "port": port}]}]});
+    let ours: Vec<usize> = (0..plan.objects.len())
+        .filter(|&i| {
+            let o = &plan.objects[i];
+            o.ours && kind(&o.v) == "NetworkPolicy" && name(&o.v) == "drycc-imagebuilder-registry"
+        })
+        .collect();
+    // One of each: the one that belongs (the same order as keep_one's).
+    let mut sorted = ours.clone();
+    sorted.sort_by_key(|&i| {
+        (
+            !plan.ns.holds(namespace(&plan.objects[i].v)),
+            is_hook(&plan.objects[i].v),
+            i,
+        )
+    });
+    let kept = sorted.first().copied();
+    sorted.iter().skip(1).for_each(|&i| plan.remove(i));
+    match (kept, policy && private) {
+        (Some(i), false) => plan.remove(i),
+        (Some(i), true) => {
+            let doc = plan.edit(i, "");
+            if doc.get("spec") != Some(&spec) {
+                merge(doc, &json!({"spec": spec}));
+            }
+            plan.place(i);
+        }
+        (None, true) if plan.additions_allowed => plan.added.push((
             json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-                   "metadata": metadata("drycc-imagebuilder-registry", plan.ns.name.as_deref()),
-                   "spec": {"podSelector": {"matchLabels": {"app": "drycc-imagebuilder"}},
-                            "egress": [{"to": [{"ipBlock": {"cidr": format!("{addr}/32")}}],
-                                        "ports": [{"port": port}]}]}}),
+                   "metadata": metadata("drycc-imagebuilder-registry", plan.ns.name.as_deref()), "spec": spec}),
             None,
-        ));
+        )),
+        (None, _) => {}
     }
 }
 
@@ -1525,7 +1559,8 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
             Some((parent, i)) => items.push((*d, parent.to_owned(), i.parse().expect("an item index"))),
         }
     }
-    items.sort_by_key(|item| std::cmp::Reverse(item.2));
+    // The deepest lists first, then from the last item: no removal moves another's place.
+    items.sort_by_key(|(_, parent, i)| std::cmp::Reverse((parent.matches('/').count(), *i)));
     for (d, parent, i) in items {
         if let Some(Json::Array(list)) = plan.out[d].pointer_mut(&parent) {
             list.remove(i);
