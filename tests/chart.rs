@@ -589,6 +589,57 @@ fn drycc_refuses_ecr_and_gcr() {
     }
 }
 
+/// Helm 3 runs the binary by its path and post-renders no hook
+/// (docs/conventions.md, §1.2 and §1.3). Drycc's default render through it,
+/// configured off-cluster, means the chart's own off-cluster render (Helm 3
+/// with the chart's values) in every document Helm 3 hands over, and each
+/// document the location leaves alone is written byte for byte, its
+/// `# Source:` line included. The hooks, which `helm template` prints after
+/// the post-rendered manifest, are the chart's default ones: under Helm 3
+/// the controller's upgrade Job keeps `on-cluster`, which only Helm 4
+/// (which post-renders hooks) can change.
+#[test]
+fn drycc_through_helm3s_post_renderer_means_the_charts_off_cluster_render() {
+    let Some(h) = setup(charts::drycc) else { return };
+    let Some(helm3) = Helm::v3(&h.dir.join("helm3")) else {
+        return;
+    };
+    let render = |post_renderer: Option<&Path>, values: &Json, env: &[(&str, String)]| {
+        let (ok, out, err) = h.template(&helm3, post_renderer.and_then(Path::to_str), values, env);
+        assert!(ok, "Helm 3: {err}");
+        split_hooks(documents(&h.k8sjson, &out))
+    };
+    let calls = h.dir.join("helm3-calls");
+    let script = recording_script(&h.dir, &calls);
+    let (_, oracle) = render(None, &chart_values(&h, "off-cluster"), &[]);
+    let (hooks, ours) = render(Some(&script), &serde_json::json!({}), &location_env("off-cluster"));
+    assert_means_the_charts_render(&h.chart, &oracle, &ours, "Helm 3, the manifest");
+
+    let calls = recorded(&calls);
+    assert_eq!(calls.len(), 1, "Helm 3 runs the post-renderer once");
+    let (input, output) = (documents(&h.k8sjson, &calls[0].0), documents(&h.k8sjson, &calls[0].1));
+    assert!(input.len() > 90, "Helm 3 handed over {} documents", input.len());
+    assert!(!input.values().any(|(_, d)| is_hook(d)), "Helm 3 post-renders no hook");
+    for (key, (written, _)) in &input {
+        if !DRYCC_OFF_CLUSTER_CHANGES.contains(&key.as_str()) {
+            assert!(written.starts_with("# Source: "), "{key}: {written:.80}");
+            assert_eq!(
+                Some(written),
+                output.get(key).map(|(t, _)| t),
+                "{key} is not byte-identical"
+            );
+        }
+    }
+
+    // Helm 3 prints the hooks as the chart rendered them by default.
+    let (default_hooks, _) = render(None, &serde_json::json!({}), &[]);
+    assert_means_the_charts_render(&h.chart, &default_hooks, &hooks, "Helm 3, the hooks");
+    let job = "Job/drycc-controller-job-upgrade";
+    for (name, env) in envs(&hooks[job].1) {
+        assert_eq!(env["DRYCC_REGISTRY_LOCATION"], "on-cluster", "{job}, {name}");
+    }
+}
+
 /// A postrenderer/v1 plugin `recorded` in `plugins` that runs
 /// [`recording_script`] (keeping each invocation in `dir`).
 fn add_recording_plugin(plugins: &Path, dir: &Path) {
