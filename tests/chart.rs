@@ -7,7 +7,8 @@
 //! byte. Hephy's renders go through a post-renderer (ours, or one that passes
 //! the stream through), since Helm 4 re-serializes what it hands to one;
 //! Drycc's default render is piped through the binary, so that its output is
-//! compared with its very input, and goes through the plugin as well.
+//! compared with its very input, and goes through the plugin as well, and
+//! through Helm 3's post-renderer (the binary's path).
 //!
 //! Where a chart's render is random (`Chart::random`: generated keys and
 //! passwords, certificates, UUIDs, timestamps), two renders are compared by
