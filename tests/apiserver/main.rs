@@ -12,11 +12,14 @@
 //!   switch and rolled back; after each step the cluster holds what the chart
 //!   itself renders for that location, and nothing else;
 //! - `refresher`: the token refresher's RBAC, as its own ServiceAccount, and
-//!   its own requests, made with its token.
+//!   its own requests, made with its token;
+//! - `drycc`: Drycc's real chart configured off-cluster through Helm 3's
+//!   post-renderer passes a strict server-side dry run.
 
 #[path = "../common/mod.rs"]
 mod common;
 
+mod drycc;
 mod goldens;
 mod helm;
 mod recipes;
