@@ -34,7 +34,7 @@ apt_install() {
   fi
 }
 
-# --- Go peers (issue 19): real programs built from Go modules ------------------
+# --- Go peers: real programs built from Go modules (docs/testing.md) ----------
 # Every version is pinned here (the Kubernetes dependency graph in
 # tools/kube/go.mod and go.sum). A peer is built only when it is missing or
 # reports another version than the pinned one, so a second run does nothing and
@@ -55,7 +55,7 @@ if [ ! -x "$peers/venv/bin/python" ] || ! "$peers/venv/bin/python" -c 'import he
     || missing+=("helm-python-sdk==0.2.2 (PyPI)")
 fi
 
-# --- verify (issue 13): registry peers for tests/verify.rs -------------------
+# --- verify: registry peers for tests/verify.rs ------------------------------
 # Debian's docker-registry (CNCF Distribution 2.8) with htpasswd from
 # apache2-utils and certificates from openssl; moto_server (ECR with SigV4
 # checks), google-auth (the Google token endpoint's JWT verifier), PyJWT and

@@ -1336,7 +1336,7 @@ fn finding_15_drycc_off_cluster_to_docker_hub_as_docker_io() {
     hand_case(DRYCC, &config);
 }
 
-/// The model checked against the chart it models (issue 22's oracle): Drycc's
+/// The model checked against the chart it models (the oracle of docs/testing.md): Drycc's
 /// default (on-cluster) render taken off-cluster by the model is what the
 /// chart itself renders off-cluster (all three `registry.enabled` flags off,
 /// the seven host and login keys set): the same documents, every container's

@@ -452,7 +452,7 @@ fn a_flow_refresher_with_trailing_commas_gets_its_mount_volume_and_account() {
     }
 }
 
-// ---- Names spelled as only a YAML reader sees through (issue 20) ----------
+// ---- Names spelled as only a YAML reader sees through (docs/editing.md) ---
 
 /// `spelled` (keys or names written with tags, escapes or quotes) configured
 /// for `location` means what `plain`, the same document spelled plainly,

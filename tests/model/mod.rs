@@ -1467,7 +1467,7 @@ fn merge_keys(plan: &mut Plan<'_>, i: usize, keys: &[(&str, String)]) {
 
 /// What the output must decode to, or the refusals one of which must end the run.
 pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusals> {
-    // SPEC 1.2: a configured refresh time is validated before any manifest is read.
+    // A configured refresh time is validated before any manifest is read (docs/configuration.md).
     let token = config.token_refresh_time.as_str();
     if !token.is_empty()
         && config
