@@ -17,7 +17,6 @@ use crate::config::Settings;
 use crate::manifest::{Body, Doc, EnvValue, Manifest, Reading, Resource};
 use crate::platform::contract::{self as k, Platform, Role, DEIS, DRYCC};
 use crate::platform::{Context, Model, Object};
-use crate::yaml::journal::value_json;
 use crate::yaml::split::Chunk;
 use crate::yaml::{tree, yaml11};
 
@@ -257,8 +256,7 @@ impl Checker<'_, '_, '_> {
         }
         match &role.resource.body {
             Body::ClusterRole(r)
-                if !r.aggregated
-                    && r.rules == value_json(&refresher::rules(self.location(), &self.effective.prefix)) => {}
+                if !r.aggregated && r.rules == refresher::rules(self.location(), &self.effective.prefix) => {}
             _ => {
                 return fail(
                     role,

@@ -6,14 +6,13 @@
 use std::collections::BTreeSet;
 
 use base64::Engine;
+use serde_json::{json, Map, Value as Json};
 
 use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use super::refresher;
 use crate::manifest::{Body, Container, Pod};
 use crate::platform::contract::{self as k, Role, DEIS};
 use crate::platform::{Error, Object, Owner, HOW_TO_PASS};
-use crate::yaml::emit::Value;
-use crate::yaml::journal::value_json;
 
 pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
@@ -99,12 +98,8 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     let wanted = secret_data(p.settings);
     let data = Planner::at(o, &["data"]);
     if secret.data.is_empty() {
-        p.set(
-            o,
-            o.resource.path.clone(),
-            "data",
-            Value::Map(wanted.into_iter().map(|(key, v)| (key, Value::Str(v))).collect()),
-        );
+        let wanted: Map<String, Json> = wanted.into_iter().map(|(key, v)| (key, Json::String(v))).collect();
+        p.set(o, o.resource.path.clone(), "data", Json::Object(wanted));
     } else {
         for (key, _) in secret
             .data
@@ -115,11 +110,11 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
         }
         let have = |(key, value): &(String, String)| secret.data.contains(&(key.clone(), Some(value.clone())));
         for (key, value) in wanted.into_iter().filter(|w| !have(w)) {
-            p.set(o, data.clone(), &key, Value::Str(value));
+            p.set(o, data.clone(), &key, Json::String(value));
         }
     }
     if secret.secret_type != "Opaque" {
-        p.set(o, o.resource.path.clone(), "type", Value::str("Opaque"));
+        p.set(o, o.resource.path.clone(), "type", json!("Opaque"));
     }
     if secret.string_data.is_some() {
         p.unset(o, o.resource.path.clone(), "stringData");
@@ -127,18 +122,11 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     if o.resource.label(k::HERITAGE.0) != Some(k::HERITAGE.1)
         || o.resource.annotation(k::LOCATION_ANNOTATION) != Some(location)
     {
-        p.set(
-            o,
-            o.resource.path.clone(),
-            "metadata",
-            Value::map([
-                ("labels", Value::map([(k::HERITAGE.0, Value::str(k::HERITAGE.1))])),
-                (
-                    "annotations",
-                    Value::map([(k::LOCATION_ANNOTATION, Value::str(location))]),
-                ),
-            ]),
-        );
+        let metadata = json!({
+            "labels": {k::HERITAGE.0: k::HERITAGE.1},
+            "annotations": {k::LOCATION_ANNOTATION: location},
+        });
+        p.set(o, o.resource.path.clone(), "metadata", metadata);
     }
     p.place(o);
 }
@@ -227,13 +215,8 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
     let prefix = effective.prefix.clone();
     if let Some((o, pod, c)) = found {
         let namespace_refresh = refresher::namespace_refresh(o, c)?;
-        for (name, value) in [
-            (DEIS.location_var, location.to_owned()),
-            (DEIS.prefix_var, prefix.clone()),
-            (k::NAMESPACE_REFRESH_VAR, namespace_refresh),
-            (k::TOKEN_REFRESH_VAR, effective.refresh_time.clone()),
-        ] {
-            p.want_env(o, c, name, Wanted::Text(value));
+        for (name, value) in refresher::env(location, &prefix, &namespace_refresh, &effective.refresh_time) {
+            p.want_env(o, c, name, Wanted::Text(value.to_owned()));
         }
         let account_automount = account.and_then(|a| match a.resource.body {
             Body::ServiceAccount { automount } => automount,
@@ -246,13 +229,13 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
         Some(o) => p.place(o),
         None => p.add(Generated::RefresherAccount, before),
     }
-    let rules = value_json(&refresher::rules(location, &prefix));
+    let rules = refresher::rules(location, &prefix);
     match role {
         Some(o) => {
             if let Body::ClusterRole(have) = &o.resource.body {
                 let (have, aggregated) = (&have.rules, &have.aggregated);
                 if *have != rules {
-                    p.set(o, o.resource.path.clone(), "rules", refresher::rules(location, &prefix));
+                    p.set(o, o.resource.path.clone(), "rules", rules);
                 }
                 if *aggregated {
                     // The aggregation controller would replace the rules with
@@ -336,36 +319,26 @@ fn can_run(
             .iter()
             .any(|m| m.volume == k::REGISTRY_SECRET && m.path == k::CREDS_PATH && m.read_only);
     if !mount_right {
-        let mount = vec![
-            ("name".into(), Value::str(k::REGISTRY_SECRET)),
-            ("mountPath".into(), Value::str(k::CREDS_PATH)),
-            ("readOnly".into(), Value::Bool(true)),
-        ];
-        p.upsert(o, o.resource.container_path(c), "volumeMounts", mount);
+        p.upsert(
+            o,
+            o.resource.container_path(c),
+            "volumeMounts",
+            refresher::creds_mount(),
+        );
     }
     if !pod.volumes.iter().any(|v| v.name == k::REGISTRY_SECRET) {
-        let secret = Value::map([("secretName", Value::str(k::REGISTRY_SECRET))]);
-        let volume = vec![
-            ("name".into(), Value::str(k::REGISTRY_SECRET)),
-            ("secret".into(), secret),
-        ];
-        p.upsert(o, o.resource.pod_path(), "volumes", volume);
+        p.upsert(o, o.resource.pod_path(), "volumes", refresher::creds_volume());
     }
     if c.image.as_deref() != Some(image) {
-        p.set(o, o.resource.container_path(c), "image", Value::str(image));
+        p.set(o, o.resource.container_path(c), "image", json!(image));
     }
     if pod.service_account.as_deref() != Some(k::REFRESHER) {
-        p.set(o, o.resource.pod_path(), "serviceAccountName", Value::str(k::REFRESHER));
+        p.set(o, o.resource.pod_path(), "serviceAccountName", json!(k::REFRESHER));
     }
     // Without a token it cannot reach the API: the pod's setting wins over
     // its account's.
     if pod.automount.or(account_automount) == Some(false) {
-        p.set(
-            o,
-            o.resource.pod_path(),
-            "automountServiceAccountToken",
-            Value::Bool(true),
-        );
+        p.set(o, o.resource.pod_path(), "automountServiceAccountToken", json!(true));
     }
     p.place(o);
     Ok(())

@@ -6,6 +6,7 @@
 use std::net::IpAddr;
 
 use base64::Engine;
+use serde_json::{json, Map, Value as Json};
 
 use super::generate;
 use super::plan::{Effective, Generated, Planner, Reason, Wanted};
@@ -13,8 +14,6 @@ use crate::config::{Location, Settings};
 use crate::manifest::Body;
 use crate::platform::contract::{self as k, Role, DRYCC};
 use crate::platform::{Error, Owner};
-use crate::yaml::emit::Value;
-use crate::yaml::journal::value_json;
 
 pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
@@ -125,13 +124,13 @@ pub fn builder_data(settings: &Settings) -> Vec<(String, String)> {
 /// Set `keys` (base64 values) in a Secret's `data`, leaving its other keys.
 fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, keys: &[(String, String)]) {
     let Body::Secret(secret) = &o.resource.body else { return };
-    let missing: Vec<(String, Value)> = keys
+    let missing: Map<String, Json> = keys
         .iter()
         .filter(|(key, v)| !secret.data.contains(&(key.clone(), Some(v.clone()))))
-        .map(|(key, v)| (key.clone(), Value::str(v)))
+        .map(|(key, v)| (key.clone(), json!(v)))
         .collect();
     if !missing.is_empty() {
-        p.set(o, o.resource.path.clone(), "data", Value::Map(missing));
+        p.set(o, o.resource.path.clone(), "data", Json::Object(missing));
     }
     // A `stringData` key would win over the one set in `data`; its others stay.
     for key in secret
@@ -182,7 +181,7 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String
         (Some(o), None) => p.remove(o, Reason::NotNeeded),
         (Some(o), Some((cidr, port))) => {
             let spec = generate::egress_spec(cidr, *port);
-            if o.resource.content() != Some(&value_json(&spec)) {
+            if o.resource.content() != Some(&spec) {
                 p.set(o, o.resource.path.clone(), "spec", spec);
             }
             p.place(o);

@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde_json::{json, Value as Json};
+
 use super::Options;
 use crate::config::Settings;
 use crate::manifest::{Container, EnvValue};
@@ -180,21 +182,34 @@ impl Wanted {
 
     /// The env item that says this.
     pub fn item(&self, name: &str) -> Vec<(String, Value)> {
-        let name = ("name".to_owned(), Value::str(name));
-        match self {
-            Wanted::Text(t) => vec![name, ("value".into(), Value::str(t))],
-            Wanted::SecretKey(secret, key) => vec![
-                name,
-                (
-                    "valueFrom".into(),
-                    Value::map([(
-                        "secretKeyRef",
-                        Value::map([("name", Value::str(*secret)), ("key", Value::str(*key))]),
-                    )]),
-                ),
-            ],
-            Wanted::Absent => vec![name],
-        }
+        entries(match self {
+            Wanted::Text(t) => json!({"name": name, "value": t}),
+            Wanted::SecretKey(secret, key) => {
+                json!({"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}})
+            }
+            Wanted::Absent => json!({"name": name}),
+        })
+    }
+}
+
+/// A value written as a JSON literal, as the editor writes it. The literals
+/// here hold strings, whole numbers, booleans and collections only.
+pub fn value(json: Json) -> Value {
+    match json {
+        Json::String(s) => Value::Str(s),
+        Json::Number(n) => Value::Int(n.as_i64().unwrap_or_default()),
+        Json::Bool(b) => Value::Bool(b),
+        Json::Array(items) => Value::Seq(items.into_iter().map(value).collect()),
+        Json::Object(_) => Value::Map(entries(json)),
+        Json::Null => Value::Str(String::new()),
+    }
+}
+
+/// The fields of a JSON object literal, as the editor writes them.
+pub fn entries(json: Json) -> Vec<(String, Value)> {
+    match json {
+        Json::Object(fields) => fields.into_iter().map(|(k, v)| (k, value(v))).collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -263,15 +278,9 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     }
 
     /// Set `at[key]` in `o`'s document.
-    pub fn set(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, key: &str, value: Value) {
-        self.edit(
-            o,
-            Op::Set {
-                at,
-                key: key.into(),
-                value,
-            },
-        );
+    pub fn set(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, key: &str, json: Json) {
+        let (key, value) = (key.into(), value(json));
+        self.edit(o, Op::Set { at, key, value });
     }
 
     /// Remove `at[key]` in `o`'s document.
@@ -280,8 +289,8 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     }
 
     /// One item of the list `at[list]` (matched by name) holds `item`'s fields.
-    pub fn upsert(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, list: &str, item: Vec<(String, Value)>) {
-        let (list, items, exclusive) = (list.into(), vec![item], vec![]);
+    pub fn upsert(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, list: &str, item: Json) {
+        let (list, items, exclusive) = (list.into(), vec![entries(item)], vec![]);
         self.edit(
             o,
             Op::Upsert {
@@ -354,14 +363,7 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
             &o.resource.namespace,
             self.model.namespace.name.clone(),
         ) {
-            self.edit(
-                o,
-                Op::Set {
-                    at: o.resource.path.clone(),
-                    key: "metadata".into(),
-                    value: Value::map([("namespace", Value::Str(ns))]),
-                },
-            );
+            self.set(o, o.resource.path.clone(), "metadata", json!({ "namespace": ns }));
         }
     }
 
