@@ -5,7 +5,7 @@
 //! document does not already mean what they would write, so the plan (and
 //! the report derived from it) names real changes only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde_json::{json, Value as Json};
@@ -216,9 +216,9 @@ pub fn entries(json: Json) -> Vec<(String, Value)> {
 /// Items removed from one list: their positions, descriptions and reasons.
 type ListRemoval = (Vec<usize>, Vec<(String, Reason)>);
 
-/// The variables wanted of one container: its object's description, its
-/// name, and each variable's wanted value.
-type WantedEnv = (String, String, Vec<(String, Wanted)>);
+/// The variables wanted of one container: its object's description, the
+/// container, and each variable's wanted value.
+type WantedEnv<'p> = (String, &'p Container, Vec<(String, Wanted)>);
 
 /// Builds the plan: the edits asked for so far, per document.
 pub struct Planner<'p, 'm, 'a> {
@@ -230,10 +230,11 @@ pub struct Planner<'p, 'm, 'a> {
     pub additions_allowed: bool,
     /// Whether every object of the input is a Helm hook.
     pub hooks_only: bool,
-    removed: BTreeMap<(usize, Vec<Seg>), Reason>,
+    /// Each removed object, why, and its description.
+    removed: BTreeMap<(usize, Vec<Seg>), (Reason, String)>,
     edits: BTreeMap<usize, Vec<Edit>>,
     /// Variables wanted per container, applied as one edit each.
-    env: BTreeMap<(usize, Vec<Seg>), WantedEnv>,
+    env: BTreeMap<(usize, Vec<Seg>), WantedEnv<'p>>,
     pub additions: Vec<Addition>,
     pub warnings: Vec<String>,
     pub notes: Vec<String>,
@@ -264,7 +265,7 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     pub fn remove(&mut self, o: &Object<'_, '_>, reason: Reason) {
         self.removed
             .entry((o.doc.index, o.resource.path.clone()))
-            .or_insert(reason);
+            .or_insert_with(|| (reason, o.describe()));
     }
 
     pub fn is_removed(&self, o: &Object<'_, '_>) -> bool {
@@ -310,11 +311,11 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     }
 
     /// Want variable `name` of container `c` of `o` to be `value`.
-    pub fn want_env(&mut self, o: &Object<'_, '_>, c: &Container, name: &str, value: Wanted) {
+    pub fn want_env(&mut self, o: &Object<'_, '_>, c: &'p Container, name: &str, value: Wanted) {
         let slot = self
             .env
             .entry((o.doc.index, o.resource.container_path(c)))
-            .or_insert_with(|| (o.describe(), c.name.clone(), Vec::new()));
+            .or_insert_with(|| (o.describe(), c, Vec::new()));
         match slot.2.iter_mut().find(|(n, _)| n == name) {
             Some(existing) => existing.1 = value,
             None => slot.2.push((name.to_owned(), value)),
@@ -369,27 +370,10 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
 
     /// The plan: removals and edits per document, in stream order.
     pub fn finish(mut self, effective: Effective) -> Plan {
-        let wanted_env = std::mem::take(&mut self.env);
-        let docs: std::collections::BTreeSet<usize> = wanted_env.keys().map(|(i, _)| *i).collect();
-        let containers: BTreeMap<(usize, Vec<Seg>), &Container> = self
-            .model
-            .objects
-            .iter()
-            .filter(|o| docs.contains(&o.doc.index))
-            .filter_map(|o| Some((o, o.resource.pod()?)))
-            .flat_map(|(o, pod)| {
-                pod.containers
-                    .iter()
-                    .map(move |c| ((o.doc.index, o.resource.container_path(c)), c))
-            })
-            .collect();
-        for ((index, path), (object, container, wanted)) in wanted_env {
-            let Some(c) = containers.get(&(index, path.clone())).copied() else {
-                continue;
-            };
+        for ((index, path), (object, c, wanted)) in std::mem::take(&mut self.env) {
             let about = || About::Container {
                 object: object.clone(),
-                container: container.clone(),
+                container: c.name.clone(),
             };
             let set: Vec<Vec<(String, Value)>> = wanted
                 .iter()
@@ -433,19 +417,12 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
         // would move the places that later edits name.
         let mut whole: BTreeMap<usize, Reason> = BTreeMap::new();
         let mut from_lists: BTreeMap<(usize, Vec<Seg>), ListRemoval> = BTreeMap::new();
-        for ((index, path), reason) in std::mem::take(&mut self.removed) {
+        for ((index, path), (reason, object)) in std::mem::take(&mut self.removed) {
             let Some((Seg::Index(i), parent)) = path.split_last().and_then(|(i, rest)| Some((i, rest.split_last()?.1)))
             else {
                 whole.insert(index, reason);
                 continue;
             };
-            let object = self
-                .model
-                .objects
-                .iter()
-                .find(|o| o.doc.index == index && o.resource.path == path)
-                .map(Object::describe)
-                .unwrap_or_default();
             let list = from_lists.entry((index, parent.to_vec())).or_default();
             list.0.push(*i);
             list.1.push((object, reason));
@@ -465,9 +442,7 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
         let docs: BTreeMap<usize, &crate::manifest::Doc<'_>> =
             self.model.objects.iter().map(|o| (o.doc.index, o.doc)).collect();
         let mut changes = Vec::new();
-        let mut indices: Vec<usize> = whole.keys().chain(self.edits.keys()).copied().collect();
-        indices.sort_unstable();
-        indices.dedup();
+        let indices: BTreeSet<usize> = whole.keys().chain(self.edits.keys()).copied().collect();
         for index in indices {
             let mut edits = self.edits.remove(&index).unwrap_or_default();
             let step = match whole.get(&index) {
