@@ -19,9 +19,9 @@ use crate::yaml::tree;
 /// document holds (for the post-condition).
 pub struct Applied<'a> {
     pub pieces: Vec<Cow<'a, str>>,
-    /// Per input document that was rewritten: its index and the objects its
+    /// Each input document that was rewritten, holding the objects its
     /// edited text decodes to.
-    pub rewritten: Vec<(usize, Vec<Resource>)>,
+    pub rewritten: Vec<Doc<'a>>,
     /// The texts of the generated documents.
     pub generated: Vec<String>,
 }
@@ -48,7 +48,11 @@ pub fn apply<'a>(
     for ((d, _), (text, json)) in rewrites.iter().zip(par::try_map(&rewrites, |(d, edits)| {
         rewrite(d, edits, layout_of(d), reading)
     })?) {
-        rewritten.extend(json.map(|resources| (d.index, resources)));
+        rewritten.extend(json.map(|resources| Doc {
+            resources,
+            seq_indent: None,
+            ..**d
+        }));
         texts.insert(d.index, text);
     }
     let layout = Layout {

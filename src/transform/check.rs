@@ -34,18 +34,7 @@ pub fn check(
     // The documents the plan left alone are read as they were; the others
     // are read from what the editor's check decoded, or from their text.
     let read = |json: &Json| Resource::read_all(json, reading).unwrap_or_default();
-    let mut rewritten: std::collections::BTreeMap<usize, Vec<Resource>> = applied.rewritten.into_iter().collect();
-    let mut changed: Vec<Doc<'_>> = Vec::new();
-    for d in manifest.docs() {
-        if let Some(resources) = rewritten.remove(&d.index) {
-            changed.push(Doc {
-                index: d.index,
-                chunk: d.chunk,
-                resources,
-                seq_indent: None,
-            });
-        }
-    }
+    let mut changed = applied.rewritten;
     for text in &applied.generated {
         let json = tree::parse(text)
             .ok()

@@ -298,7 +298,7 @@ fn can_run(
         ));
     }
     if let Some(v) = pod.volumes.iter().find(|v| v.name == k::REGISTRY_SECRET) {
-        if v.sources != 1 || v.secret.as_deref().is_some_and(|s| s != k::REGISTRY_SECRET) || v.secret.is_none() {
+        if v.sources != 1 || v.secret.as_deref() != Some(k::REGISTRY_SECRET) {
             return Err(o.error(
                 &o.resource.pod_path(),
                 format!(

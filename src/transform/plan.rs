@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::manifest::{Container, EnvValue};
 use crate::platform::{Model, Namespace, Object, Role};
 use crate::yaml::emit::Value;
+use crate::yaml::journal::value_json;
 pub use crate::yaml::journal::{Items, Op};
 use crate::yaml::yaml11::Seg;
 
@@ -518,23 +519,15 @@ impl fmt::Display for Plan {
 /// variables this tool sets hold no secret), `NAME from secret/key` for a
 /// reference, else its name.
 fn shown_item(item: &[(String, Value)]) -> String {
-    let field = |key: &str| item.iter().find(|(k, _)| k == key).map(|(_, v)| v);
-    let name = match field("name") {
-        Some(Value::Str(n)) => crate::escape::escape_controls(n).into_owned(),
-        _ => String::new(),
-    };
-    match (field("value"), field("valueFrom")) {
-        (Some(Value::Str(v)), _) => format!("{name}={v:?}"),
-        (_, Some(Value::Map(from))) => match from.first() {
-            Some((_, Value::Map(r))) => {
-                let text = |k: &str| match r.iter().find(|(key, _)| key == k) {
-                    Some((_, Value::Str(v))) => v.as_str(),
-                    _ => "",
-                };
-                format!("{name} from {}/{}", text("name"), text("key"))
-            }
-            _ => name,
-        },
+    let item = value_json(&Value::Map(item.to_vec()));
+    let name = crate::escape::escape_controls(item["name"].as_str().unwrap_or_default()).into_owned();
+    let text = |v: &Json| v.as_str().unwrap_or_default().to_owned();
+    match (
+        &item["value"],
+        item["valueFrom"].as_object().and_then(|from| from.values().next()),
+    ) {
+        (Json::String(v), _) => format!("{name}={v:?}"),
+        (_, Some(r @ Json::Object(_))) => format!("{name} from {}/{}", text(&r["name"]), text(&r["key"])),
         _ => name,
     }
 }
@@ -544,17 +537,12 @@ fn show(at: &[Seg], key: &str) -> String {
     let mut out = String::new();
     for seg in at {
         match seg {
-            Seg::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
+            Seg::Key(k) => out += &format!("{k}."),
+            Seg::Index(i) => {
+                out.pop();
+                out += &format!("[{i}].");
             }
-            Seg::Index(i) => out.push_str(&format!("[{i}]")),
         }
-    }
-    if !out.is_empty() {
-        out.push('.');
     }
     out.push_str(key);
     crate::escape::escape_controls(&out).into_owned()
