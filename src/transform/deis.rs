@@ -12,7 +12,7 @@ use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use super::refresher;
 use crate::manifest::{Body, Container, Pod};
 use crate::platform::contract::{self as k, Role, DEIS};
-use crate::platform::{Error, Object, Owner, HOW_TO_PASS};
+use crate::platform::{Error, Object, HOW_TO_PASS};
 
 pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
@@ -23,15 +23,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     if workflow {
         p.warnings.extend(DEIS.location_advice(location));
     }
-    for o in model.objects.iter().filter(|o| o.owner == Owner::Orphan) {
-        p.remove(o, Reason::Orphan);
-    }
-    let registry: Vec<&Object<'_, '_>> = model.workflows(Role::Registry).collect();
-    if location != "on-cluster" && !p.options.keep_on_cluster_registry {
-        for o in &registry {
-            p.remove(o, Reason::NotNeeded);
-        }
-    }
+    let registry = p.remove_unused();
     let workloads = model
         .workflows(Role::Builder)
         .chain(model.workflows(Role::Controller))
@@ -68,11 +60,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     if needs_refresher && workflow {
         refresher(p, &mut effective)?;
     }
-    let consumers: Vec<_> = model
-        .consumers(&p.options.context.targeting)
-        .filter(|(o, _)| !p.is_removed(o))
-        .collect();
-    for (o, c) in consumers {
+    for (o, c) in p.consumers() {
         p.want_env(o, c, DEIS.location_var, Wanted::Text(location.into()));
         p.want_env(o, c, DEIS.prefix_var, Wanted::Text(prefix.clone()));
     }

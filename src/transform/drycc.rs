@@ -13,7 +13,7 @@ use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use crate::config::{Location, Settings};
 use crate::manifest::Body;
 use crate::platform::contract::{self as k, Role, DRYCC};
-use crate::platform::{Error, Owner};
+use crate::platform::Error;
 
 pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
@@ -30,10 +30,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         prefix: p.settings.secret_prefix.clone().unwrap_or_default(),
         ..Effective::default()
     };
-    for o in model.objects.iter().filter(|o| o.owner == Owner::Orphan) {
-        p.remove(o, Reason::Orphan);
-    }
-    let registry: Vec<_> = model.workflows(Role::Registry).collect();
+    let registry = p.remove_unused();
     let builder = model.workflows(Role::Builder).next().is_some();
     if location == "on-cluster" && registry.is_empty() && builder && p.additions_allowed {
         return Err(Error::Config(
@@ -44,16 +41,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         ));
     }
     let off_cluster = matches!(p.settings.location, Location::OffCluster { .. });
-    if off_cluster && !p.options.keep_on_cluster_registry {
-        for o in &registry {
-            p.remove(o, Reason::NotNeeded);
-        }
-    }
-    let consumers: Vec<_> = model
-        .consumers(&p.options.context.targeting)
-        .filter(|(o, _)| !p.is_removed(o))
-        .collect();
-    for (o, c) in consumers {
+    for (o, c) in p.consumers() {
         p.want_env(o, c, DRYCC.location_var, Wanted::Text(location.into()));
         if !effective.prefix.is_empty() && c.declares(DRYCC.prefix_var) {
             p.want_env(o, c, DRYCC.prefix_var, Wanted::Text(effective.prefix.clone()));

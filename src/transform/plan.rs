@@ -11,9 +11,9 @@ use std::fmt;
 use serde_json::{json, Value as Json};
 
 use super::Options;
-use crate::config::Settings;
+use crate::config::{Location, Settings};
 use crate::manifest::{Container, EnvValue};
-use crate::platform::{Model, Namespace, Object, Role};
+use crate::platform::{Model, Namespace, Object, Owner, Role};
 use crate::yaml::emit::Value;
 use crate::yaml::journal::value_json;
 pub use crate::yaml::journal::{Items, Op};
@@ -271,6 +271,30 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
 
     pub fn is_removed(&self, o: &Object<'_, '_>) -> bool {
         self.removed.contains_key(&(o.doc.index, o.resource.path.clone()))
+    }
+
+    /// Remove what this tool generated for a namespace that is no longer
+    /// Workflow's, and the on-cluster registry unless the location uses it
+    /// or the operator keeps it. Returns the registry's objects.
+    pub fn remove_unused(&mut self) -> Vec<&'p Object<'m, 'a>> {
+        let model = self.model;
+        for o in model.objects.iter().filter(|o| o.owner == Owner::Orphan) {
+            self.remove(o, Reason::Orphan);
+        }
+        let registry: Vec<_> = model.workflows(Role::Registry).collect();
+        if self.settings.location != Location::OnCluster && !self.options.keep_on_cluster_registry {
+            for o in &registry {
+                self.remove(o, Reason::NotNeeded);
+            }
+        }
+        registry
+    }
+
+    /// The containers of Workflow's that consume the registry settings, in
+    /// objects that stay.
+    pub fn consumers(&self) -> Vec<(&'p Object<'m, 'a>, &'p Container)> {
+        let all = self.model.consumers(&self.options.context.targeting);
+        all.filter(|(o, _)| !self.is_removed(o)).collect()
     }
 
     /// An edit of `o` at `at` (relative to the object).
