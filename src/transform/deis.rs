@@ -218,38 +218,33 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
         None => p.add(Generated::RefresherAccount, before),
     }
     let rules = refresher::rules(location, &prefix);
-    match role {
-        Some(o) => {
-            if let Body::ClusterRole(have) = &o.resource.body {
-                let (have, aggregated) = (&have.rules, &have.aggregated);
-                if *have != rules {
-                    p.set(o, o.resource.path.clone(), "rules", rules);
-                }
-                if *aggregated {
-                    // The aggregation controller would replace the rules with
-                    // those of every role its selectors match.
-                    p.unset(o, o.resource.path.clone(), "aggregationRule");
-                }
+    match role.map(|o| (o, &o.resource.body)) {
+        Some((o, Body::ClusterRole(have))) => {
+            if have.rules != rules {
+                p.set(o, o.resource.path.clone(), "rules", rules);
+            }
+            if have.aggregated {
+                // The aggregation controller would replace the rules with
+                // those of every role its selectors match.
+                p.unset(o, o.resource.path.clone(), "aggregationRule");
             }
         }
+        Some(_) => {}
         None => p.add(Generated::RefresherRole, before),
     }
-    match binding {
-        Some(o) => {
+    match binding.map(|o| (o, &o.resource.body)) {
+        Some((o, Body::Binding(b))) => {
             let (role_ref, subjects) = refresher::binding(&namespace);
-            if let Body::Binding(b) = &o.resource.body {
-                let (have_ref, have) = (&b.role_ref, &b.subjects);
-                let wanted_ref = Some(("ClusterRole".to_owned(), k::REFRESHER_RBAC.to_owned()));
-                if *have_ref != wanted_ref {
-                    p.set(o, o.resource.path.clone(), "roleRef", role_ref);
-                }
-                let right = matches!(have.as_slice(), [s] if s.kind == "ServiceAccount" && s.name == k::REFRESHER
-                    && s.namespace.as_deref() == Some(namespace.as_str()));
-                if !right {
-                    p.set(o, o.resource.path.clone(), "subjects", subjects);
-                }
+            if b.role_ref != Some(("ClusterRole".to_owned(), k::REFRESHER_RBAC.to_owned())) {
+                p.set(o, o.resource.path.clone(), "roleRef", role_ref);
+            }
+            let right = matches!(b.subjects.as_slice(), [s] if s.kind == "ServiceAccount" && s.name == k::REFRESHER
+                && s.namespace.as_deref() == Some(namespace.as_str()));
+            if !right {
+                p.set(o, o.resource.path.clone(), "subjects", subjects);
             }
         }
+        Some(_) => {}
         None => p.add(Generated::RefresherBinding, before),
     }
     if found.is_none() {

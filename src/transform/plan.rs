@@ -400,16 +400,10 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
                 object: object.clone(),
                 container: c.name.clone(),
             };
-            let set: Vec<Vec<(String, Value)>> = wanted
+            let (gone, set): (Vec<_>, Vec<_>) = wanted
                 .iter()
-                .filter(|(n, w)| *w != Wanted::Absent && !w.holds(c, n))
-                .map(|(n, w)| w.item(n))
-                .collect();
-            let gone: Vec<String> = wanted
-                .iter()
-                .filter(|(n, w)| *w == Wanted::Absent && !w.holds(c, n))
-                .map(|(n, _)| n.clone())
-                .collect();
+                .filter(|(n, w)| !w.holds(c, n))
+                .partition(|(_, w)| *w == Wanted::Absent);
             let edits = self.edits.entry(index).or_default();
             if !set.is_empty() {
                 edits.push(Edit {
@@ -417,7 +411,7 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
                     op: Op::Upsert {
                         at: path.clone(),
                         list: "env".into(),
-                        items: set,
+                        items: set.iter().map(|(n, w)| w.item(n)).collect(),
                         exclusive: vec![
                             ("value", "valueFrom"),
                             ("valueFrom", "value"),
@@ -432,7 +426,7 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
                     op: Op::Remove {
                         at: path,
                         list: "env".into(),
-                        which: Items::Named(gone),
+                        which: Items::Named(gone.into_iter().map(|(n, _)| n.clone()).collect()),
                     },
                 });
             }
