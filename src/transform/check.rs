@@ -62,13 +62,12 @@ pub fn check(
         ..options.context.clone()
     };
     let model = Model::build(&refs, &context)?;
-    let hooks_only = manifest.hooks_only;
     let c = Checker {
         model: &model,
         settings,
         options,
         effective: &plan.effective,
-        wants_components: model.has_workflow() && !hooks_only,
+        wants_components: model.has_workflow() && !manifest.hooks_only,
     };
     match platform {
         Platform::Deis => c.deis(),

@@ -29,7 +29,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         .chain(model.workflows(Role::Controller))
         .next()
         .is_some();
-    if location == "on-cluster" && workloads && registry.is_empty() && p.additions_allowed {
+    if location == "on-cluster" && workloads && registry.is_empty() && !p.hooks_only {
         return Err(Error::Config(
             "location on-cluster, but the input holds Workflow without its registry (no deis-registry or \
              deis-registry-proxy): this tool cannot create them, and every `git push` would fail; render the chart \
@@ -53,7 +53,6 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     registry_secret(p, workflow);
     let prefix = prefix(p);
     let mut effective = Effective {
-        namespace: model.namespace.clone(),
         prefix: prefix.clone(),
         ..Effective::default()
     };
@@ -77,7 +76,7 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
         return;
     }
     let Some(o) = p.keep_one(Role::Credentials, k::REGISTRY_SECRET) else {
-        if workflow && p.additions_allowed {
+        if workflow && !p.hooks_only {
             p.add(Generated::RegistrySecret, None);
         }
         return;

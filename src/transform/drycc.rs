@@ -26,13 +26,12 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         )));
     }
     let mut effective = Effective {
-        namespace: model.namespace.clone(),
         prefix: p.settings.secret_prefix.clone().unwrap_or_default(),
         ..Effective::default()
     };
     let registry = p.remove_unused();
     let builder = model.workflows(Role::Builder).next().is_some();
-    if location == "on-cluster" && registry.is_empty() && builder && p.additions_allowed {
+    if location == "on-cluster" && registry.is_empty() && builder && !p.hooks_only {
         return Err(Error::Config(
             "location on-cluster, but the input holds Drycc Workflow without its registry (no drycc-registry): this \
              tool cannot create it; render the chart with registry.enabled, builder.registry.enabled and \
@@ -60,14 +59,14 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let keys = builder_data(p.settings);
     match p.keep_one(Role::Credentials, k::DRYCC_BUILDER_SECRET) {
         Some(o) => merge_keys(p, o, &keys),
-        None if p.additions_allowed && builder => p.add(Generated::BuilderSecret, None),
+        None if !p.hooks_only && builder => p.add(Generated::BuilderSecret, None),
         None => {}
     }
     // controller-creds carries the host and login too (no organization);
     // its other keys (django-secret-key, ...) stay.
     match p.keep_one(Role::ControllerCredentials, k::DRYCC_CONTROLLER_CREDS) {
         Some(o) => merge_keys(p, o, &keys[..3]),
-        None if builder && p.additions_allowed => p.warnings.push(format!(
+        None if builder && !p.hooks_only => p.warnings.push(format!(
             "the input has no Secret {}: the controller's copy of the registry login is not written",
             k::DRYCC_CONTROLLER_CREDS
         )),
@@ -174,7 +173,7 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String
             }
             p.place(o);
         }
-        (None, Some(_)) if p.additions_allowed => p.add(Generated::ImagebuilderEgress, None),
+        (None, Some(_)) if !p.hooks_only => p.add(Generated::ImagebuilderEgress, None),
         (None, _) => {}
     }
     wanted

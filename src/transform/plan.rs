@@ -226,10 +226,9 @@ pub struct Planner<'p, 'm, 'a> {
     pub model: &'p Model<'m, 'a>,
     pub settings: &'p Settings,
     pub options: &'p Options,
-    /// Whether documents may be added: not on the hooks-only pass of Helm
-    /// 4's `separate` strategy (the manifest pass adds them).
-    pub additions_allowed: bool,
-    /// Whether every object of the input is a Helm hook.
+    /// Whether every object of the input is a Helm hook: the hooks-only pass
+    /// of Helm 4's `separate` strategy, where nothing is added (the manifest
+    /// pass adds it).
     pub hooks_only: bool,
     /// Each removed object, why, and its description.
     removed: BTreeMap<(usize, Vec<Seg>), (Reason, String)>,
@@ -247,7 +246,6 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
             model,
             settings,
             options,
-            additions_allowed: !hooks_only,
             hooks_only,
             removed: BTreeMap::new(),
             edits: BTreeMap::new(),
@@ -395,6 +393,10 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
 
     /// The plan: removals and edits per document, in stream order.
     pub fn finish(mut self, effective: Effective) -> Plan {
+        let effective = Effective {
+            namespace: self.model.namespace.clone(),
+            ..effective
+        };
         for ((index, path), (object, c, wanted)) in std::mem::take(&mut self.env) {
             let about = || About::Container {
                 object: object.clone(),

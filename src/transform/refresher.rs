@@ -77,12 +77,11 @@ pub fn image(p: &mut Planner<'_, '_, '_>, input: Option<&str>) -> String {
     }
 }
 
-/// A whole number as Go's `strconv.ParseInt(s, 10, 32)` reads it, above 0.
+/// A whole number as Go's `strconv.ParseInt(s, 10, 32)` reads it (which
+/// Rust's `i32` parse matches: an optional sign, then digits), above 0.
 fn positive(s: &str) -> Option<u32> {
-    let digits = s.strip_prefix('+').unwrap_or(s);
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.parse::<i32>().ok())
-        .flatten()
+    s.parse::<i32>()
+        .ok()
         .and_then(|n| u32::try_from(n).ok())
         .filter(|n| *n > 0)
 }
