@@ -76,13 +76,10 @@ pub fn apply<'a>(
         for a in plan.additions.iter().filter(|a| a.before == Some(d.index)) {
             out.add(generate::document(a.what, settings, &plan.effective, layout));
         }
-        match plan.step(d.index) {
-            Some(Step::Remove(_)) => {}
-            Some(Step::Rewrite(_)) => match texts.remove(&d.index) {
-                Some(pieces) => out.push_pieces(pieces),
-                None => out.push_input(Cow::Borrowed(d.chunk.text)),
-            },
-            None => out.push_input(Cow::Borrowed(d.chunk.text)),
+        match (plan.step(d.index), texts.remove(&d.index)) {
+            (Some(Step::Remove(_)), _) => {}
+            (_, Some(pieces)) => out.push_pieces(pieces),
+            (_, None) => out.push_input(Cow::Borrowed(d.chunk.text)),
         }
     }
     for a in plan.additions.iter().filter(|a| a.before.is_none()) {
@@ -94,10 +91,6 @@ pub fn apply<'a>(
         generated: out.generated,
     })
 }
-
-/// An edited document: its text as pieces, and the objects it decodes to
-/// (`None`: unchanged).
-type Rewritten<'a> = (Vec<Cow<'a, str>>, Option<Vec<Resource>>);
 
 /// A document's edited text, and the objects it decodes to (`None`:
 /// unchanged). The decoded value is read at once: thousands of them would
@@ -129,6 +122,8 @@ fn rewrite<'a>(
         })?;
     Ok((text, resources))
 }
+
+type Rewritten<'a> = (Vec<Cow<'a, str>>, Option<Vec<Resource>>);
 
 /// The output being assembled.
 struct Output<'a> {
