@@ -547,13 +547,8 @@ fn an_edited_key_written_twice_is_configured_where_kubernetes_reads_it_and_warne
         warned[0]
     );
     if let Some(docs) = decoded(&text) {
-        assert_eq!(
-            env(
-                one(&docs, "Deployment", "deis-builder"),
-                "deis-builder",
-                "DEIS_REGISTRY_LOCATION"
-            )[0]["value"],
-            "off-cluster"
-        );
+        let builder = one(&docs, "Deployment", "deis-builder");
+        let location = env(builder, "deis-builder", "DEIS_REGISTRY_LOCATION");
+        assert_eq!(location, [Json::from("off-cluster")]);
     }
 }

@@ -39,12 +39,7 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: EnvLookup<'_>, input: &s
                 .into_iter()
                 .map(|message| KrmResult::new(Severity::Warning, message))
                 .collect();
-            for (what, items) in [
-                ("configured", &report.injected),
-                ("added", &report.added),
-                ("replaced", &report.replaced),
-                ("removed", &report.removed),
-            ] {
+            for (what, items) in report.changes() {
                 results.extend(
                     items
                         .iter()

@@ -130,12 +130,7 @@ fn summary_lines(report: &Report) -> Vec<String> {
         report.location, report.namespace_source
     )];
     lines.extend(report.notes.iter().map(|n| format!("  note: {}", escape_controls(n))));
-    for (label, items) in [
-        ("configured", &report.injected),
-        ("added", &report.added),
-        ("replaced", &report.replaced),
-        ("removed", &report.removed),
-    ] {
+    for (label, items) in report.changes() {
         if items.is_empty() {
             lines.push(format!("  {label}: none"));
         }

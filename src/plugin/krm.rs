@@ -185,13 +185,7 @@ pub fn write(api_version: &str, stream: &str, results: &[KrmResult]) -> String {
 /// The start of the line holding the `-` of the block item that starts at
 /// `pos` (a line of its own above it when the dash stands alone).
 fn dash_line_start(text: &str, pos: usize) -> usize {
-    let bytes = text.as_bytes();
-    let line_of = |p: usize| {
-        bytes
-            .get(..p)
-            .and_then(|b| memchr::memrchr(b'\n', b))
-            .map_or(0, |i| i + 1)
-    };
+    let line_of = |p: usize| text.get(..p).and_then(|b| b.rfind('\n')).map_or(0, |i| i + 1);
     let mut line_start = line_of(pos);
     while line_start > 0 && !text.get(line_start..).unwrap_or("").trim_start().starts_with('-') {
         line_start = line_of(line_start - 1);
@@ -200,13 +194,11 @@ fn dash_line_start(text: &str, pos: usize) -> usize {
 }
 
 fn after_line(text: &str, pos: usize) -> usize {
-    let bytes = text.as_bytes();
-    if pos > 0 && bytes.get(pos - 1) == Some(&b'\n') {
+    if pos > 0 && text.as_bytes().get(pos - 1) == Some(&b'\n') {
         return pos;
     }
-    bytes
-        .get(pos..)
-        .and_then(|rest| memchr::memchr(b'\n', rest))
+    text.get(pos..)
+        .and_then(|rest| rest.find('\n'))
         .map_or(text.len(), |i| pos + i + 1)
 }
 

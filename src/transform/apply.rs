@@ -21,9 +21,9 @@ use crate::yaml::yaml11::key_name;
 /// document holds (for the post-condition).
 pub struct Applied<'a> {
     pub pieces: Vec<Cow<'a, str>>,
-    /// Per input document that was rewritten: its index and the objects its
+    /// Each input document that was rewritten, holding the objects its
     /// edited text decodes to.
-    pub rewritten: Vec<(usize, Vec<Resource>)>,
+    pub rewritten: Vec<Doc<'a>>,
     /// The texts of the generated documents.
     pub generated: Vec<String>,
     /// What the operator should know about the edits made.
@@ -53,7 +53,11 @@ pub fn apply<'a>(
     for ((d, _), (text, json, doubled)) in rewrites.iter().zip(par::try_map(&rewrites, |(d, edits)| {
         rewrite(d, edits, layout_of(d), reading)
     })?) {
-        rewritten.extend(json.map(|resources| (d.index, resources)));
+        rewritten.extend(json.map(|resources| Doc {
+            resources,
+            seq_indent: None,
+            ..**d
+        }));
         texts.insert(d.index, text);
         warnings.extend(doubled);
     }
@@ -78,13 +82,10 @@ pub fn apply<'a>(
         for a in plan.additions.iter().filter(|a| a.before == Some(d.index)) {
             out.add(generate::document(a.what, settings, &plan.effective, layout));
         }
-        match plan.step(d.index) {
-            Some(Step::Remove(_)) => {}
-            Some(Step::Rewrite(_)) => match texts.remove(&d.index) {
-                Some(pieces) => out.push_pieces(pieces),
-                None => out.push_input(Cow::Borrowed(d.chunk.text)),
-            },
-            None => out.push_input(Cow::Borrowed(d.chunk.text)),
+        match (plan.step(d.index), texts.remove(&d.index)) {
+            (Some(Step::Remove(_)), _) => {}
+            (_, Some(pieces)) => out.push_pieces(pieces),
+            (_, None) => out.push_input(Cow::Borrowed(d.chunk.text)),
         }
     }
     for a in plan.additions.iter().filter(|a| a.before.is_none()) {

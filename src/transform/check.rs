@@ -17,7 +17,6 @@ use crate::config::Settings;
 use crate::manifest::{Body, Doc, EnvValue, Manifest, Reading, Resource};
 use crate::platform::contract::{self as k, Platform, Role, DEIS, DRYCC};
 use crate::platform::{Context, Model, Object};
-use crate::yaml::journal::value_json;
 use crate::yaml::split::Chunk;
 use crate::yaml::{tree, yaml11};
 
@@ -35,18 +34,7 @@ pub fn check(
     // The documents the plan left alone are read as they were; the others
     // are read from what the editor's check decoded, or from their text.
     let read = |json: &Json| Resource::read_all(json, reading).unwrap_or_default();
-    let mut rewritten: std::collections::BTreeMap<usize, Vec<Resource>> = applied.rewritten.into_iter().collect();
-    let mut changed: Vec<Doc<'_>> = Vec::new();
-    for d in manifest.docs() {
-        if let Some(resources) = rewritten.remove(&d.index) {
-            changed.push(Doc {
-                index: d.index,
-                chunk: d.chunk,
-                resources,
-                seq_indent: None,
-            });
-        }
-    }
+    let mut changed = applied.rewritten;
     for text in &applied.generated {
         let json = tree::parse(text)
             .ok()
@@ -74,13 +62,12 @@ pub fn check(
         ..options.context.clone()
     };
     let model = Model::build(&refs, &context)?;
-    let hooks_only = manifest.hooks_only;
     let c = Checker {
         model: &model,
         settings,
         options,
         effective: &plan.effective,
-        wants_components: model.has_workflow() && !hooks_only,
+        wants_components: model.has_workflow() && !manifest.hooks_only,
     };
     match platform {
         Platform::Deis => c.deis(),
@@ -257,8 +244,7 @@ impl Checker<'_, '_, '_> {
         }
         match &role.resource.body {
             Body::ClusterRole(r)
-                if !r.aggregated
-                    && r.rules == value_json(&refresher::rules(self.location(), &self.effective.prefix)) => {}
+                if !r.aggregated && r.rules == refresher::rules(self.location(), &self.effective.prefix) => {}
             _ => {
                 return fail(
                     role,

@@ -6,14 +6,13 @@
 use std::collections::BTreeSet;
 
 use base64::Engine;
+use serde_json::{json, Map, Value as Json};
 
 use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use super::refresher;
 use crate::manifest::{Body, Container, Pod};
 use crate::platform::contract::{self as k, Role, DEIS};
-use crate::platform::{Error, Object, Owner, HOW_TO_PASS};
-use crate::yaml::emit::Value;
-use crate::yaml::journal::value_json;
+use crate::platform::{Error, Object, HOW_TO_PASS};
 
 pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
@@ -24,21 +23,13 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     if workflow {
         p.warnings.extend(DEIS.location_advice(location));
     }
-    for o in model.objects.iter().filter(|o| o.owner == Owner::Orphan) {
-        p.remove(o, Reason::Orphan);
-    }
-    let registry: Vec<&Object<'_, '_>> = model.workflows(Role::Registry).collect();
-    if location != "on-cluster" && !p.options.keep_on_cluster_registry {
-        for o in &registry {
-            p.remove(o, Reason::NotNeeded);
-        }
-    }
+    let registry = p.remove_unused();
     let workloads = model
         .workflows(Role::Builder)
         .chain(model.workflows(Role::Controller))
         .next()
         .is_some();
-    if location == "on-cluster" && workloads && registry.is_empty() && p.additions_allowed {
+    if location == "on-cluster" && workloads && registry.is_empty() && !p.hooks_only {
         return Err(Error::Config(
             "location on-cluster, but the input holds Workflow without its registry (no deis-registry or \
              deis-registry-proxy): this tool cannot create them, and every `git push` would fail; render the chart \
@@ -62,18 +53,13 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     registry_secret(p, workflow);
     let prefix = prefix(p);
     let mut effective = Effective {
-        namespace: model.namespace.clone(),
         prefix: prefix.clone(),
         ..Effective::default()
     };
     if needs_refresher && workflow {
         refresher(p, &mut effective)?;
     }
-    let consumers: Vec<_> = model
-        .consumers(&p.options.context.targeting)
-        .filter(|(o, _)| !p.is_removed(o))
-        .collect();
-    for (o, c) in consumers {
+    for (o, c) in p.consumers() {
         p.want_env(o, c, DEIS.location_var, Wanted::Text(location.into()));
         p.want_env(o, c, DEIS.prefix_var, Wanted::Text(prefix.clone()));
     }
@@ -90,7 +76,7 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
         return;
     }
     let Some(o) = p.keep_one(Role::Credentials, k::REGISTRY_SECRET) else {
-        if workflow && p.additions_allowed {
+        if workflow && !p.hooks_only {
             p.add(Generated::RegistrySecret, None);
         }
         return;
@@ -99,12 +85,8 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     let wanted = secret_data(p.settings);
     let data = Planner::at(o, &["data"]);
     if secret.data.is_empty() {
-        p.set(
-            o,
-            o.resource.path.clone(),
-            "data",
-            Value::Map(wanted.into_iter().map(|(key, v)| (key, Value::Str(v))).collect()),
-        );
+        let wanted: Map<String, Json> = wanted.into_iter().map(|(key, v)| (key, Json::String(v))).collect();
+        p.set(o, o.resource.path.clone(), "data", Json::Object(wanted));
     } else {
         for (key, _) in secret
             .data
@@ -115,11 +97,11 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
         }
         let have = |(key, value): &(String, String)| secret.data.contains(&(key.clone(), Some(value.clone())));
         for (key, value) in wanted.into_iter().filter(|w| !have(w)) {
-            p.set(o, data.clone(), &key, Value::Str(value));
+            p.set(o, data.clone(), &key, Json::String(value));
         }
     }
     if secret.secret_type != "Opaque" {
-        p.set(o, o.resource.path.clone(), "type", Value::str("Opaque"));
+        p.set(o, o.resource.path.clone(), "type", json!("Opaque"));
     }
     if secret.string_data.is_some() {
         p.unset(o, o.resource.path.clone(), "stringData");
@@ -127,18 +109,11 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     if o.resource.label(k::HERITAGE.0) != Some(k::HERITAGE.1)
         || o.resource.annotation(k::LOCATION_ANNOTATION) != Some(location)
     {
-        p.set(
-            o,
-            o.resource.path.clone(),
-            "metadata",
-            Value::map([
-                ("labels", Value::map([(k::HERITAGE.0, Value::str(k::HERITAGE.1))])),
-                (
-                    "annotations",
-                    Value::map([(k::LOCATION_ANNOTATION, Value::str(location))]),
-                ),
-            ]),
-        );
+        let metadata = json!({
+            "labels": {k::HERITAGE.0: k::HERITAGE.1},
+            "annotations": {k::LOCATION_ANNOTATION: location},
+        });
+        p.set(o, o.resource.path.clone(), "metadata", metadata);
     }
     p.place(o);
 }
@@ -227,13 +202,8 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
     let prefix = effective.prefix.clone();
     if let Some((o, pod, c)) = found {
         let namespace_refresh = refresher::namespace_refresh(o, c)?;
-        for (name, value) in [
-            (DEIS.location_var, location.to_owned()),
-            (DEIS.prefix_var, prefix.clone()),
-            (k::NAMESPACE_REFRESH_VAR, namespace_refresh),
-            (k::TOKEN_REFRESH_VAR, effective.refresh_time.clone()),
-        ] {
-            p.want_env(o, c, name, Wanted::Text(value));
+        for (name, value) in refresher::env(location, &prefix, &namespace_refresh, &effective.refresh_time) {
+            p.want_env(o, c, name, Wanted::Text(value.to_owned()));
         }
         let account_automount = account.and_then(|a| match a.resource.body {
             Body::ServiceAccount { automount } => automount,
@@ -246,39 +216,34 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
         Some(o) => p.place(o),
         None => p.add(Generated::RefresherAccount, before),
     }
-    let rules = value_json(&refresher::rules(location, &prefix));
-    match role {
-        Some(o) => {
-            if let Body::ClusterRole(have) = &o.resource.body {
-                let (have, aggregated) = (&have.rules, &have.aggregated);
-                if *have != rules {
-                    p.set(o, o.resource.path.clone(), "rules", refresher::rules(location, &prefix));
-                }
-                if *aggregated {
-                    // The aggregation controller would replace the rules with
-                    // those of every role its selectors match.
-                    p.unset(o, o.resource.path.clone(), "aggregationRule");
-                }
+    let rules = refresher::rules(location, &prefix);
+    match role.map(|o| (o, &o.resource.body)) {
+        Some((o, Body::ClusterRole(have))) => {
+            if have.rules != rules {
+                p.set(o, o.resource.path.clone(), "rules", rules);
+            }
+            if have.aggregated {
+                // The aggregation controller would replace the rules with
+                // those of every role its selectors match.
+                p.unset(o, o.resource.path.clone(), "aggregationRule");
             }
         }
+        Some(_) => {}
         None => p.add(Generated::RefresherRole, before),
     }
-    match binding {
-        Some(o) => {
+    match binding.map(|o| (o, &o.resource.body)) {
+        Some((o, Body::Binding(b))) => {
             let (role_ref, subjects) = refresher::binding(&namespace);
-            if let Body::Binding(b) = &o.resource.body {
-                let (have_ref, have) = (&b.role_ref, &b.subjects);
-                let wanted_ref = Some(("ClusterRole".to_owned(), k::REFRESHER_RBAC.to_owned()));
-                if *have_ref != wanted_ref {
-                    p.set(o, o.resource.path.clone(), "roleRef", role_ref);
-                }
-                let right = matches!(have.as_slice(), [s] if s.kind == "ServiceAccount" && s.name == k::REFRESHER
-                    && s.namespace.as_deref() == Some(namespace.as_str()));
-                if !right {
-                    p.set(o, o.resource.path.clone(), "subjects", subjects);
-                }
+            if b.role_ref != Some(("ClusterRole".to_owned(), k::REFRESHER_RBAC.to_owned())) {
+                p.set(o, o.resource.path.clone(), "roleRef", role_ref);
+            }
+            let right = matches!(b.subjects.as_slice(), [s] if s.kind == "ServiceAccount" && s.name == k::REFRESHER
+                && s.namespace.as_deref() == Some(namespace.as_str()));
+            if !right {
+                p.set(o, o.resource.path.clone(), "subjects", subjects);
             }
         }
+        Some(_) => {}
         None => p.add(Generated::RefresherBinding, before),
     }
     if found.is_none() {
@@ -315,7 +280,7 @@ fn can_run(
         ));
     }
     if let Some(v) = pod.volumes.iter().find(|v| v.name == k::REGISTRY_SECRET) {
-        if v.sources != 1 || v.secret.as_deref().is_some_and(|s| s != k::REGISTRY_SECRET) || v.secret.is_none() {
+        if v.sources != 1 || v.secret.as_deref() != Some(k::REGISTRY_SECRET) {
             return Err(o.error(
                 &o.resource.pod_path(),
                 format!(
@@ -336,36 +301,26 @@ fn can_run(
             .iter()
             .any(|m| m.volume == k::REGISTRY_SECRET && m.path == k::CREDS_PATH && m.read_only);
     if !mount_right {
-        let mount = vec![
-            ("name".into(), Value::str(k::REGISTRY_SECRET)),
-            ("mountPath".into(), Value::str(k::CREDS_PATH)),
-            ("readOnly".into(), Value::Bool(true)),
-        ];
-        p.upsert(o, o.resource.container_path(c), "volumeMounts", mount);
+        p.upsert(
+            o,
+            o.resource.container_path(c),
+            "volumeMounts",
+            refresher::creds_mount(),
+        );
     }
     if !pod.volumes.iter().any(|v| v.name == k::REGISTRY_SECRET) {
-        let secret = Value::map([("secretName", Value::str(k::REGISTRY_SECRET))]);
-        let volume = vec![
-            ("name".into(), Value::str(k::REGISTRY_SECRET)),
-            ("secret".into(), secret),
-        ];
-        p.upsert(o, o.resource.pod_path(), "volumes", volume);
+        p.upsert(o, o.resource.pod_path(), "volumes", refresher::creds_volume());
     }
     if c.image.as_deref() != Some(image) {
-        p.set(o, o.resource.container_path(c), "image", Value::str(image));
+        p.set(o, o.resource.container_path(c), "image", json!(image));
     }
     if pod.service_account.as_deref() != Some(k::REFRESHER) {
-        p.set(o, o.resource.pod_path(), "serviceAccountName", Value::str(k::REFRESHER));
+        p.set(o, o.resource.pod_path(), "serviceAccountName", json!(k::REFRESHER));
     }
     // Without a token it cannot reach the API: the pod's setting wins over
     // its account's.
     if pod.automount.or(account_automount) == Some(false) {
-        p.set(
-            o,
-            o.resource.pod_path(),
-            "automountServiceAccountToken",
-            Value::Bool(true),
-        );
+        p.set(o, o.resource.pod_path(), "automountServiceAccountToken", json!(true));
     }
     p.place(o);
     Ok(())

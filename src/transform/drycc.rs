@@ -6,15 +6,14 @@
 use std::net::IpAddr;
 
 use base64::Engine;
+use serde_json::{json, Map, Value as Json};
 
 use super::generate;
 use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use crate::config::{Location, Settings};
 use crate::manifest::Body;
 use crate::platform::contract::{self as k, Role, DRYCC};
-use crate::platform::{Error, Owner};
-use crate::yaml::emit::Value;
-use crate::yaml::journal::value_json;
+use crate::platform::Error;
 
 pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
@@ -27,16 +26,12 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         )));
     }
     let mut effective = Effective {
-        namespace: model.namespace.clone(),
         prefix: p.settings.secret_prefix.clone().unwrap_or_default(),
         ..Effective::default()
     };
-    for o in model.objects.iter().filter(|o| o.owner == Owner::Orphan) {
-        p.remove(o, Reason::Orphan);
-    }
-    let registry: Vec<_> = model.workflows(Role::Registry).collect();
+    let registry = p.remove_unused();
     let builder = model.workflows(Role::Builder).next().is_some();
-    if location == "on-cluster" && registry.is_empty() && builder && p.additions_allowed {
+    if location == "on-cluster" && registry.is_empty() && builder && !p.hooks_only {
         return Err(Error::Config(
             "location on-cluster, but the input holds Drycc Workflow without its registry (no drycc-registry): this \
              tool cannot create it; render the chart with registry.enabled, builder.registry.enabled and \
@@ -45,16 +40,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         ));
     }
     let off_cluster = matches!(p.settings.location, Location::OffCluster { .. });
-    if off_cluster && !p.options.keep_on_cluster_registry {
-        for o in &registry {
-            p.remove(o, Reason::NotNeeded);
-        }
-    }
-    let consumers: Vec<_> = model
-        .consumers(&p.options.context.targeting)
-        .filter(|(o, _)| !p.is_removed(o))
-        .collect();
-    for (o, c) in consumers {
+    for (o, c) in p.consumers() {
         p.want_env(o, c, DRYCC.location_var, Wanted::Text(location.into()));
         if !effective.prefix.is_empty() && c.declares(DRYCC.prefix_var) {
             p.want_env(o, c, DRYCC.prefix_var, Wanted::Text(effective.prefix.clone()));
@@ -73,14 +59,14 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let keys = builder_data(p.settings);
     match p.keep_one(Role::Credentials, k::DRYCC_BUILDER_SECRET) {
         Some(o) => merge_keys(p, o, &keys),
-        None if p.additions_allowed && builder => p.add(Generated::BuilderSecret, None),
+        None if !p.hooks_only && builder => p.add(Generated::BuilderSecret, None),
         None => {}
     }
     // controller-creds carries the host and login too (no organization);
     // its other keys (django-secret-key, ...) stay.
     match p.keep_one(Role::ControllerCredentials, k::DRYCC_CONTROLLER_CREDS) {
         Some(o) => merge_keys(p, o, &keys[..3]),
-        None if builder && p.additions_allowed => p.warnings.push(format!(
+        None if builder && !p.hooks_only => p.warnings.push(format!(
             "the input has no Secret {}: the controller's copy of the registry login is not written",
             k::DRYCC_CONTROLLER_CREDS
         )),
@@ -125,13 +111,13 @@ pub fn builder_data(settings: &Settings) -> Vec<(String, String)> {
 /// Set `keys` (base64 values) in a Secret's `data`, leaving its other keys.
 fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, keys: &[(String, String)]) {
     let Body::Secret(secret) = &o.resource.body else { return };
-    let missing: Vec<(String, Value)> = keys
+    let missing: Map<String, Json> = keys
         .iter()
         .filter(|(key, v)| !secret.data.contains(&(key.clone(), Some(v.clone()))))
-        .map(|(key, v)| (key.clone(), Value::str(v)))
+        .map(|(key, v)| (key.clone(), json!(v)))
         .collect();
     if !missing.is_empty() {
-        p.set(o, o.resource.path.clone(), "data", Value::Map(missing));
+        p.set(o, o.resource.path.clone(), "data", Json::Object(missing));
     }
     // A `stringData` key would win over the one set in `data`; its others stay.
     for key in secret
@@ -182,12 +168,12 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String
         (Some(o), None) => p.remove(o, Reason::NotNeeded),
         (Some(o), Some((cidr, port))) => {
             let spec = generate::egress_spec(cidr, *port);
-            if o.resource.content() != Some(&value_json(&spec)) {
+            if o.resource.content() != Some(&spec) {
                 p.set(o, o.resource.path.clone(), "spec", spec);
             }
             p.place(o);
         }
-        (None, Some(_)) if p.additions_allowed => p.add(Generated::ImagebuilderEgress, None),
+        (None, Some(_)) if !p.hooks_only => p.add(Generated::ImagebuilderEgress, None),
         (None, _) => {}
     }
     wanted

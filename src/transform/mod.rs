@@ -142,10 +142,7 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     let effective = match model.contract.map(|k| k.platform) {
         Some(Platform::Deis) => deis::plan(&mut planner)?,
         Some(Platform::Drycc) => drycc::plan(&mut planner)?,
-        None => plan::Effective {
-            namespace: model.namespace.clone(),
-            ..plan::Effective::default()
-        },
+        None => plan::Effective::default(),
     };
     warn(&mut planner, &manifest);
     let mut plan = planner.finish(effective);
@@ -171,7 +168,7 @@ fn warn(p: &mut plan::Planner<'_, '_, '_>, manifest: &Manifest<'_>) {
     if !manifest.has_content {
         p.warnings
             .push("the input was empty (no document with content): nothing to configure, nothing added".into());
-    } else if !model.has_workflow() && p.additions_allowed {
+    } else if !model.has_workflow() && !p.hooks_only {
         p.warnings.push(
             "the input holds no platform this tool knows (no Deis, Hephy or Drycc Workflow builder, controller, \
              registry or refresher in Workflow's namespace): nothing was changed or added; is this the rendered \

@@ -5,14 +5,17 @@
 //! document does not already mean what they would write, so the plan (and
 //! the report derived from it) names real changes only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use serde_json::{json, Value as Json};
+
 use super::Options;
-use crate::config::Settings;
+use crate::config::{Location, Settings};
 use crate::manifest::{Container, EnvValue};
-use crate::platform::{Model, Namespace, Object, Role};
+use crate::platform::{Model, Namespace, Object, Owner, Role};
 use crate::yaml::emit::Value;
+use crate::yaml::journal::value_json;
 pub use crate::yaml::journal::{Items, Op};
 use crate::yaml::yaml11::Seg;
 
@@ -180,45 +183,58 @@ impl Wanted {
 
     /// The env item that says this.
     pub fn item(&self, name: &str) -> Vec<(String, Value)> {
-        let name = ("name".to_owned(), Value::str(name));
-        match self {
-            Wanted::Text(t) => vec![name, ("value".into(), Value::str(t))],
-            Wanted::SecretKey(secret, key) => vec![
-                name,
-                (
-                    "valueFrom".into(),
-                    Value::map([(
-                        "secretKeyRef",
-                        Value::map([("name", Value::str(*secret)), ("key", Value::str(*key))]),
-                    )]),
-                ),
-            ],
-            Wanted::Absent => vec![name],
-        }
+        entries(match self {
+            Wanted::Text(t) => json!({"name": name, "value": t}),
+            Wanted::SecretKey(secret, key) => {
+                json!({"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}})
+            }
+            Wanted::Absent => json!({"name": name}),
+        })
+    }
+}
+
+/// A value written as a JSON literal, as the editor writes it. The literals
+/// here hold strings, whole numbers, booleans and collections only.
+pub fn value(json: Json) -> Value {
+    match json {
+        Json::String(s) => Value::Str(s),
+        Json::Number(n) => Value::Int(n.as_i64().unwrap_or_default()),
+        Json::Bool(b) => Value::Bool(b),
+        Json::Array(items) => Value::Seq(items.into_iter().map(value).collect()),
+        Json::Object(_) => Value::Map(entries(json)),
+        Json::Null => Value::Str(String::new()),
+    }
+}
+
+/// The fields of a JSON object literal, as the editor writes them.
+pub fn entries(json: Json) -> Vec<(String, Value)> {
+    match json {
+        Json::Object(fields) => fields.into_iter().map(|(k, v)| (k, value(v))).collect(),
+        _ => Vec::new(),
     }
 }
 
 /// Items removed from one list: their positions, descriptions and reasons.
 type ListRemoval = (Vec<usize>, Vec<(String, Reason)>);
 
-/// The variables wanted of one container: its object's description, its
-/// name, and each variable's wanted value.
-type WantedEnv = (String, String, Vec<(String, Wanted)>);
+/// The variables wanted of one container: its object's description, the
+/// container, and each variable's wanted value.
+type WantedEnv<'p> = (String, &'p Container, Vec<(String, Wanted)>);
 
 /// Builds the plan: the edits asked for so far, per document.
 pub struct Planner<'p, 'm, 'a> {
     pub model: &'p Model<'m, 'a>,
     pub settings: &'p Settings,
     pub options: &'p Options,
-    /// Whether documents may be added: not on the hooks-only pass of Helm
-    /// 4's `separate` strategy (the manifest pass adds them).
-    pub additions_allowed: bool,
-    /// Whether every object of the input is a Helm hook.
+    /// Whether every object of the input is a Helm hook: the hooks-only pass
+    /// of Helm 4's `separate` strategy, where nothing is added (the manifest
+    /// pass adds it).
     pub hooks_only: bool,
-    removed: BTreeMap<(usize, Vec<Seg>), Reason>,
+    /// Each removed object, why, and its description.
+    removed: BTreeMap<(usize, Vec<Seg>), (Reason, String)>,
     edits: BTreeMap<usize, Vec<Edit>>,
     /// Variables wanted per container, applied as one edit each.
-    env: BTreeMap<(usize, Vec<Seg>), WantedEnv>,
+    env: BTreeMap<(usize, Vec<Seg>), WantedEnv<'p>>,
     pub additions: Vec<Addition>,
     pub warnings: Vec<String>,
     pub notes: Vec<String>,
@@ -230,7 +246,6 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
             model,
             settings,
             options,
-            additions_allowed: !hooks_only,
             hooks_only,
             removed: BTreeMap::new(),
             edits: BTreeMap::new(),
@@ -249,11 +264,35 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     pub fn remove(&mut self, o: &Object<'_, '_>, reason: Reason) {
         self.removed
             .entry((o.doc.index, o.resource.path.clone()))
-            .or_insert(reason);
+            .or_insert_with(|| (reason, o.describe()));
     }
 
     pub fn is_removed(&self, o: &Object<'_, '_>) -> bool {
         self.removed.contains_key(&(o.doc.index, o.resource.path.clone()))
+    }
+
+    /// Remove what this tool generated for a namespace that is no longer
+    /// Workflow's, and the on-cluster registry unless the location uses it
+    /// or the operator keeps it. Returns the registry's objects.
+    pub fn remove_unused(&mut self) -> Vec<&'p Object<'m, 'a>> {
+        let model = self.model;
+        for o in model.objects.iter().filter(|o| o.owner == Owner::Orphan) {
+            self.remove(o, Reason::Orphan);
+        }
+        let registry: Vec<_> = model.workflows(Role::Registry).collect();
+        if self.settings.location != Location::OnCluster && !self.options.keep_on_cluster_registry {
+            for o in &registry {
+                self.remove(o, Reason::NotNeeded);
+            }
+        }
+        registry
+    }
+
+    /// The containers of Workflow's that consume the registry settings, in
+    /// objects that stay.
+    pub fn consumers(&self) -> Vec<(&'p Object<'m, 'a>, &'p Container)> {
+        let all = self.model.consumers(&self.options.context.targeting);
+        all.filter(|(o, _)| !self.is_removed(o)).collect()
     }
 
     /// An edit of `o` at `at` (relative to the object).
@@ -263,15 +302,9 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     }
 
     /// Set `at[key]` in `o`'s document.
-    pub fn set(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, key: &str, value: Value) {
-        self.edit(
-            o,
-            Op::Set {
-                at,
-                key: key.into(),
-                value,
-            },
-        );
+    pub fn set(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, key: &str, json: Json) {
+        let (key, value) = (key.into(), value(json));
+        self.edit(o, Op::Set { at, key, value });
     }
 
     /// Remove `at[key]` in `o`'s document.
@@ -280,8 +313,8 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     }
 
     /// One item of the list `at[list]` (matched by name) holds `item`'s fields.
-    pub fn upsert(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, list: &str, item: Vec<(String, Value)>) {
-        let (list, items, exclusive) = (list.into(), vec![item], vec![]);
+    pub fn upsert(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, list: &str, item: Json) {
+        let (list, items, exclusive) = (list.into(), vec![entries(item)], vec![]);
         self.edit(
             o,
             Op::Upsert {
@@ -301,11 +334,11 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     }
 
     /// Want variable `name` of container `c` of `o` to be `value`.
-    pub fn want_env(&mut self, o: &Object<'_, '_>, c: &Container, name: &str, value: Wanted) {
+    pub fn want_env(&mut self, o: &Object<'_, '_>, c: &'p Container, name: &str, value: Wanted) {
         let slot = self
             .env
             .entry((o.doc.index, o.resource.container_path(c)))
-            .or_insert_with(|| (o.describe(), c.name.clone(), Vec::new()));
+            .or_insert_with(|| (o.describe(), c, Vec::new()));
         match slot.2.iter_mut().find(|(n, _)| n == name) {
             Some(existing) => existing.1 = value,
             None => slot.2.push((name.to_owned(), value)),
@@ -354,51 +387,25 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
             &o.resource.namespace,
             self.model.namespace.name.clone(),
         ) {
-            self.edit(
-                o,
-                Op::Set {
-                    at: o.resource.path.clone(),
-                    key: "metadata".into(),
-                    value: Value::map([("namespace", Value::Str(ns))]),
-                },
-            );
+            self.set(o, o.resource.path.clone(), "metadata", json!({ "namespace": ns }));
         }
     }
 
     /// The plan: removals and edits per document, in stream order.
     pub fn finish(mut self, effective: Effective) -> Plan {
-        let wanted_env = std::mem::take(&mut self.env);
-        let docs: std::collections::BTreeSet<usize> = wanted_env.keys().map(|(i, _)| *i).collect();
-        let containers: BTreeMap<(usize, Vec<Seg>), &Container> = self
-            .model
-            .objects
-            .iter()
-            .filter(|o| docs.contains(&o.doc.index))
-            .filter_map(|o| Some((o, o.resource.pod()?)))
-            .flat_map(|(o, pod)| {
-                pod.containers
-                    .iter()
-                    .map(move |c| ((o.doc.index, o.resource.container_path(c)), c))
-            })
-            .collect();
-        for ((index, path), (object, container, wanted)) in wanted_env {
-            let Some(c) = containers.get(&(index, path.clone())).copied() else {
-                continue;
-            };
+        let effective = Effective {
+            namespace: self.model.namespace.clone(),
+            ..effective
+        };
+        for ((index, path), (object, c, wanted)) in std::mem::take(&mut self.env) {
             let about = || About::Container {
                 object: object.clone(),
-                container: container.clone(),
+                container: c.name.clone(),
             };
-            let set: Vec<Vec<(String, Value)>> = wanted
+            let (gone, set): (Vec<_>, Vec<_>) = wanted
                 .iter()
-                .filter(|(n, w)| *w != Wanted::Absent && !w.holds(c, n))
-                .map(|(n, w)| w.item(n))
-                .collect();
-            let gone: Vec<String> = wanted
-                .iter()
-                .filter(|(n, w)| *w == Wanted::Absent && !w.holds(c, n))
-                .map(|(n, _)| n.clone())
-                .collect();
+                .filter(|(n, w)| !w.holds(c, n))
+                .partition(|(_, w)| *w == Wanted::Absent);
             let edits = self.edits.entry(index).or_default();
             if !set.is_empty() {
                 edits.push(Edit {
@@ -406,7 +413,7 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
                     op: Op::Upsert {
                         at: path.clone(),
                         list: "env".into(),
-                        items: set,
+                        items: set.iter().map(|(n, w)| w.item(n)).collect(),
                         exclusive: vec![
                             ("value", "valueFrom"),
                             ("valueFrom", "value"),
@@ -421,7 +428,7 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
                     op: Op::Remove {
                         at: path,
                         list: "env".into(),
-                        which: Items::Named(gone),
+                        which: Items::Named(gone.into_iter().map(|(n, _)| n.clone()).collect()),
                     },
                 });
             }
@@ -431,19 +438,12 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
         // would move the places that later edits name.
         let mut whole: BTreeMap<usize, Reason> = BTreeMap::new();
         let mut from_lists: BTreeMap<(usize, Vec<Seg>), ListRemoval> = BTreeMap::new();
-        for ((index, path), reason) in std::mem::take(&mut self.removed) {
+        for ((index, path), (reason, object)) in std::mem::take(&mut self.removed) {
             let Some((Seg::Index(i), parent)) = path.split_last().and_then(|(i, rest)| Some((i, rest.split_last()?.1)))
             else {
                 whole.insert(index, reason);
                 continue;
             };
-            let object = self
-                .model
-                .objects
-                .iter()
-                .find(|o| o.doc.index == index && o.resource.path == path)
-                .map(Object::describe)
-                .unwrap_or_default();
             let list = from_lists.entry((index, parent.to_vec())).or_default();
             list.0.push(*i);
             list.1.push((object, reason));
@@ -463,9 +463,7 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
         let docs: BTreeMap<usize, &crate::manifest::Doc<'_>> =
             self.model.objects.iter().map(|o| (o.doc.index, o.doc)).collect();
         let mut changes = Vec::new();
-        let mut indices: Vec<usize> = whole.keys().chain(self.edits.keys()).copied().collect();
-        indices.sort_unstable();
-        indices.dedup();
+        let indices: BTreeSet<usize> = whole.keys().chain(self.edits.keys()).copied().collect();
         for index in indices {
             let mut edits = self.edits.remove(&index).unwrap_or_default();
             let step = match whole.get(&index) {
@@ -541,23 +539,15 @@ impl fmt::Display for Plan {
 /// variables this tool sets hold no secret), `NAME from secret/key` for a
 /// reference, else its name.
 fn shown_item(item: &[(String, Value)]) -> String {
-    let field = |key: &str| item.iter().find(|(k, _)| k == key).map(|(_, v)| v);
-    let name = match field("name") {
-        Some(Value::Str(n)) => crate::escape::escape_controls(n).into_owned(),
-        _ => String::new(),
-    };
-    match (field("value"), field("valueFrom")) {
-        (Some(Value::Str(v)), _) => format!("{name}={v:?}"),
-        (_, Some(Value::Map(from))) => match from.first() {
-            Some((_, Value::Map(r))) => {
-                let text = |k: &str| match r.iter().find(|(key, _)| key == k) {
-                    Some((_, Value::Str(v))) => v.as_str(),
-                    _ => "",
-                };
-                format!("{name} from {}/{}", text("name"), text("key"))
-            }
-            _ => name,
-        },
+    let item = value_json(&Value::Map(item.to_vec()));
+    let name = crate::escape::escape_controls(item["name"].as_str().unwrap_or_default()).into_owned();
+    let text = |v: &Json| v.as_str().unwrap_or_default().to_owned();
+    match (
+        &item["value"],
+        item["valueFrom"].as_object().and_then(|from| from.values().next()),
+    ) {
+        (Json::String(v), _) => format!("{name}={v:?}"),
+        (_, Some(r @ Json::Object(_))) => format!("{name} from {}/{}", text(&r["name"]), text(&r["key"])),
         _ => name,
     }
 }
@@ -567,17 +557,12 @@ fn show(at: &[Seg], key: &str) -> String {
     let mut out = String::new();
     for seg in at {
         match seg {
-            Seg::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
+            Seg::Key(k) => out += &format!("{k}."),
+            Seg::Index(i) => {
+                out.pop();
+                out += &format!("[{i}].");
             }
-            Seg::Index(i) => out.push_str(&format!("[{i}]")),
         }
-    }
-    if !out.is_empty() {
-        out.push('.');
     }
     out.push_str(key);
     crate::escape::escape_controls(&out).into_owned()

@@ -3,13 +3,14 @@
 //! the access its calls need (`boot.go`, `pkg/secrets.go`, `pkg/config.go`
 //! of deis/registry-token-refresher and its Hephy fork).
 
+use serde_json::{json, Value as Json};
+
 use super::plan::Planner;
 use crate::config::Setting;
 use crate::manifest::{Container, Pod};
-use crate::platform::contract::{self as k, Role};
+use crate::platform::contract::{self as k, Role, DEIS};
 use crate::platform::image::Image;
 use crate::platform::{Error, Object};
-use crate::yaml::emit::Value;
 
 /// The refresher container of its pod: by image, else by the variables
 /// only it declares, else by its name, else the only container. `Err` when
@@ -76,12 +77,11 @@ pub fn image(p: &mut Planner<'_, '_, '_>, input: Option<&str>) -> String {
     }
 }
 
-/// A whole number as Go's `strconv.ParseInt(s, 10, 32)` reads it, above 0.
+/// A whole number as Go's `strconv.ParseInt(s, 10, 32)` reads it (which
+/// Rust's `i32` parse matches: an optional sign, then digits), above 0.
 fn positive(s: &str) -> Option<u32> {
-    let digits = s.strip_prefix('+').unwrap_or(s);
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.parse::<i32>().ok())
-        .flatten()
+    s.parse::<i32>()
+        .ok()
         .and_then(|n| u32::try_from(n).ok())
         .filter(|n| *n > 0)
 }
@@ -167,39 +167,46 @@ pub fn namespace_refresh(o: &Object<'_, '_>, c: &Container) -> Result<String, Er
 
 /// Exactly the calls the refresher makes: it lists namespaces, creates its
 /// pull secret in each, and updates it by name.
-pub fn rules(location: &str, prefix: &str) -> Value {
-    let rule = |resources: &str, verb: &str, names: Option<String>| {
-        let mut fields = vec![
-            ("apiGroups".to_owned(), Value::Seq(vec![Value::str("")])),
-            ("resources".to_owned(), Value::Seq(vec![Value::str(resources)])),
-        ];
-        if let Some(name) = names {
-            fields.push(("resourceNames".to_owned(), Value::Seq(vec![Value::Str(name)])));
-        }
-        fields.push(("verbs".to_owned(), Value::Seq(vec![Value::str(verb)])));
-        Value::Map(fields)
-    };
-    Value::Seq(vec![
-        rule("namespaces", "list", None),
-        rule("secrets", "create", None),
-        rule("secrets", "update", Some(format!("{prefix}-{location}"))),
+pub fn rules(location: &str, prefix: &str) -> Json {
+    json!([
+        {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["list"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+        {
+            "apiGroups": [""],
+            "resources": ["secrets"],
+            "resourceNames": [format!("{prefix}-{location}")],
+            "verbs": ["update"],
+        },
     ])
 }
 
 /// The binding's role reference and its one subject.
-pub fn binding(namespace: &str) -> (Value, Value) {
+pub fn binding(namespace: &str) -> (Json, Json) {
+    let role = json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": k::REFRESHER_RBAC});
     (
-        Value::map([
-            ("apiGroup", Value::str("rbac.authorization.k8s.io")),
-            ("kind", Value::str("ClusterRole")),
-            ("name", Value::str(k::REFRESHER_RBAC)),
-        ]),
-        Value::Seq(vec![Value::map([
-            ("kind", Value::str("ServiceAccount")),
-            ("name", Value::str(k::REFRESHER)),
-            ("namespace", Value::str(namespace)),
-        ])]),
+        role,
+        json!([{"kind": "ServiceAccount", "name": k::REFRESHER, "namespace": namespace}]),
     )
+}
+
+/// The refresher's mount of `registry-secret`, where it reads it.
+pub fn creds_mount() -> Json {
+    json!({"name": k::REGISTRY_SECRET, "mountPath": k::CREDS_PATH, "readOnly": true})
+}
+
+/// The pod's volume of `registry-secret`.
+pub fn creds_volume() -> Json {
+    json!({"name": k::REGISTRY_SECRET, "secret": {"secretName": k::REGISTRY_SECRET}})
+}
+
+/// The refresher's variables: location, prefix, and its two intervals.
+pub fn env<'v>(location: &'v str, prefix: &'v str, seconds: &'v str, minutes: &'v str) -> [(&'static str, &'v str); 4] {
+    [
+        (DEIS.location_var, location),
+        (DEIS.prefix_var, prefix),
+        (k::NAMESPACE_REFRESH_VAR, seconds),
+        (k::TOKEN_REFRESH_VAR, minutes),
+    ]
 }
 
 #[cfg(test)]

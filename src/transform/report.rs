@@ -21,7 +21,17 @@ pub struct Report {
 
 impl Report {
     pub fn is_unchanged(&self) -> bool {
-        self.injected.is_empty() && self.added.is_empty() && self.replaced.is_empty() && self.removed.is_empty()
+        self.changes().iter().all(|(_, items)| items.is_empty())
+    }
+
+    /// Each list of changes, with the word the summary and KRM results give it.
+    pub fn changes(&self) -> [(&'static str, &[String]); 4] {
+        [
+            ("configured", &self.injected),
+            ("added", &self.added),
+            ("replaced", &self.replaced),
+            ("removed", &self.removed),
+        ]
     }
 
     pub fn of(plan: &Plan, location: &str) -> Report {
