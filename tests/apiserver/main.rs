@@ -14,7 +14,9 @@
 //! - `refresher`: the token refresher's RBAC, as its own ServiceAccount, and
 //!   its own requests, made with its token;
 //! - `drycc`: Drycc's real chart configured off-cluster through Helm 3's
-//!   post-renderer passes a strict server-side dry run.
+//!   post-renderer passes a strict server-side dry run; configured for each
+//!   of its locations, it is created for real and the controllers create
+//!   every pod of every workload.
 
 #[path = "../common/mod.rs"]
 mod common;
