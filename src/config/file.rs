@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 use super::setting::{FileKind, Setting, DEFINITIONS};
 use super::{suggest, Problem, Warning};
 use crate::files::{self, Base};
+use crate::manifest::resource;
 use crate::platform::contract;
 use crate::yaml::{tree, yaml11};
 
@@ -376,13 +377,11 @@ fn scalar_text(value: &Json) -> Option<String> {
 
 fn type_name(value: &Json) -> &'static str {
     match value {
-        Json::Array(_) => "a list",
         // The toml crate hands a date or time to serde as this one-key table.
         Json::Object(map) if map.len() == 1 && map.contains_key("$__toml_private_datetime") => {
             "a date or time (quote the value to make it a string)"
         }
-        Json::Object(_) => "a mapping",
-        _ => "another type",
+        other => resource::type_name(other),
     }
 }
 

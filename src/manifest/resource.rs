@@ -321,7 +321,8 @@ fn text_at(doc: &Json, path: &[Seg], keys: &[&str]) -> Result<Option<String>, Un
     }
 }
 
-fn type_name(v: &Json) -> &'static str {
+/// What a decoded value is, in words: "a list", "text".
+pub(crate) fn type_name(v: &Json) -> &'static str {
     match v {
         Json::Null => "null",
         Json::Bool(_) => "a boolean",

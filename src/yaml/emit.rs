@@ -26,10 +26,6 @@ impl Value {
     pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
         Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
-
-    fn is_collection(&self) -> bool {
-        matches!(self, Value::Map(m) if !m.is_empty()) || matches!(self, Value::Seq(s) if !s.is_empty())
-    }
 }
 
 /// How block output is laid out, copied from the document being edited.
@@ -142,27 +138,25 @@ fn scalar_text(value: &Value) -> Option<String> {
 
 /// Flow style on one line: `{name: A, value: "b"}`.
 pub fn flow(value: &Value) -> String {
-    if let Some(s) = scalar_text(value) {
-        return s;
-    }
     match value {
-        Value::Map(entries) => {
+        Value::Map(entries) if !entries.is_empty() => {
             let inner: Vec<String> = entries
                 .iter()
                 .map(|(k, v)| format!("{}: {}", scalar(k), flow(v)))
                 .collect();
             format!("{{{}}}", inner.join(", "))
         }
-        Value::Seq(items) => format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", ")),
-        // Scalars and empty collections were rendered above.
-        other => scalar_text(other).unwrap_or_default(),
+        Value::Seq(items) if !items.is_empty() => {
+            format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", "))
+        }
+        scalar => scalar_text(scalar).unwrap_or_default(),
     }
 }
 
 /// Block lines for the entries of a mapping, each line starting at `indent`.
 pub fn block_entries(entries: &[(String, Value)], indent: usize, layout: Layout) -> String {
     let mut out = String::new();
-    write_entries(&mut out, entries, indent, None, layout);
+    write_entries(&mut out, entries, indent, false, layout);
     out
 }
 
@@ -185,15 +179,9 @@ fn pad(out: &mut String, n: usize) {
 
 /// Write mapping entries; `first_inline` means the first entry continues a
 /// line already started (after `- `).
-fn write_entries(
-    out: &mut String,
-    entries: &[(String, Value)],
-    indent: usize,
-    first_inline: Option<()>,
-    layout: Layout,
-) {
+fn write_entries(out: &mut String, entries: &[(String, Value)], indent: usize, first_inline: bool, layout: Layout) {
     for (i, (key, value)) in entries.iter().enumerate() {
-        if i > 0 || first_inline.is_none() {
+        if i > 0 || !first_inline {
             pad(out, indent);
         }
         out.push_str(&scalar(key));
@@ -207,7 +195,7 @@ fn write_entries(
             None => {
                 out.push_str(layout.newline);
                 match value {
-                    Value::Map(m) => write_entries(out, m, indent + 2, None, layout),
+                    Value::Map(m) => write_entries(out, m, indent + 2, false, layout),
                     Value::Seq(items) => {
                         for item in items {
                             let dash = indent + layout.seq_indent;
@@ -227,13 +215,10 @@ fn write_item(out: &mut String, item: &Value, dash_col: usize, item_col: usize, 
     out.push('-');
     pad(out, item_col - dash_col - 1);
     match item {
-        Value::Map(m) if !m.is_empty() => write_entries(out, m, item_col, Some(()), layout),
-        v if !v.is_collection() => {
-            out.push_str(&scalar_text(v).unwrap_or_default());
-            out.push_str(layout.newline);
-        }
+        Value::Map(m) if !m.is_empty() => write_entries(out, m, item_col, true, layout),
         v => {
-            // A sequence inside a sequence: rare in manifests; flow keeps it simple.
+            // A scalar, or a sequence inside a sequence (rare in manifests:
+            // flow keeps it simple).
             out.push_str(&flow(v));
             out.push_str(layout.newline);
         }

@@ -186,7 +186,7 @@ impl<'a> Node<'a> {
     /// A plain, untagged scalar that YAML 1.1 reads as null (`~`, `null`, empty).
     pub fn is_null(&self) -> bool {
         matches!(self.as_scalar(), Some(s) if s.style == ScalarStyle::Plain && s.tag.is_none()
-            && matches!(&*s.value, "" | "~" | "null" | "Null" | "NULL"))
+            && super::yaml11::plain_is_null(&s.value))
     }
 
     /// Follow a path of mapping keys.
@@ -378,17 +378,12 @@ impl<'a> Builder<'a> {
                 }));
             }
             Event::MappingStart(style, anchor, _) => {
-                self.opened(anchor);
-                let loc = self.loc(&span);
-                // A collection anchor redefining a scalar's name.
-                if anchor != 0 {
-                    self.scalars.remove(&anchor);
-                }
+                let span = self.opened(anchor, &span);
                 let node = Mapping {
                     entries: Vec::new(),
                     flow: style == StructureStyle::Flow,
                     anchor: anchor as AnchorId,
-                    span: Span::of(loc),
+                    span,
                 };
                 self.stack.push(Open::Mapping {
                     node,
@@ -397,17 +392,12 @@ impl<'a> Builder<'a> {
                 });
             }
             Event::SequenceStart(style, anchor, _) => {
-                self.opened(anchor);
-                let loc = self.loc(&span);
-                // A collection anchor redefining a scalar's name.
-                if anchor != 0 {
-                    self.scalars.remove(&anchor);
-                }
+                let span = self.opened(anchor, &span);
                 let node = Sequence {
                     items: Vec::new(),
                     flow: style == StructureStyle::Flow,
                     anchor: anchor as AnchorId,
-                    span: Span::of(loc),
+                    span,
                 };
                 self.stack.push(Open::Sequence {
                     node,
@@ -415,26 +405,21 @@ impl<'a> Builder<'a> {
                 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                let end = self.loc(&span).end;
+                // A block collection ends with its last child, a flow one at its bracket.
+                let bracket = self.loc(&span).end as u32;
+                let end = |flow: bool, last: Option<&Node<'_>>, own: Span| match (flow, last) {
+                    (true, _) => bracket,
+                    (false, last) => last.map_or(own.start, |n| n.loc().end as u32),
+                };
                 let node = match self.stack.pop() {
                     Some(Open::Mapping { mut node, base, .. }) => {
                         node.entries = self.entries.drain(base..).collect();
-                        let own = node.loc();
-                        node.span.end = if node.flow {
-                            end
-                        } else {
-                            last_end(node.entries.last().map(|e| &e.value), own)
-                        } as u32;
+                        node.span.end = end(node.flow, node.entries.last().map(|e| &e.value), node.span);
                         Node::Mapping(node)
                     }
                     Some(Open::Sequence { mut node, base }) => {
                         node.items = self.items.drain(base..).collect();
-                        let own = node.loc();
-                        node.span.end = if node.flow {
-                            end
-                        } else {
-                            last_end(node.items.last(), own)
-                        } as u32;
+                        node.span.end = end(node.flow, node.items.last(), node.span);
                         Node::Sequence(node)
                     }
                     None => return Ok(()),
@@ -446,10 +431,15 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    /// A collection opens (inside those on the stack).
-    fn opened(&mut self, anchor: usize) {
+    /// A collection opens (inside those on the stack): its span so far.
+    fn opened(&mut self, anchor: usize, span: &ParserSpan) -> Span {
         self.features.anchors |= anchor != 0;
         self.features.deep |= self.stack.len() >= MAX_WALK_DEPTH;
+        // A collection anchor redefining a scalar's name.
+        if anchor != 0 {
+            self.scalars.remove(&anchor);
+        }
+        Span::of(self.loc(span))
     }
 
     fn attach(&mut self, node: Node<'a>) {
@@ -462,10 +452,6 @@ impl<'a> Builder<'a> {
             },
         }
     }
-}
-
-fn last_end(last: Option<&Node<'_>>, own: Loc) -> usize {
-    last.map_or(own.start, |n| n.loc().end)
 }
 
 /// The parser ends a block scalar at the next token, after the indentation of

@@ -15,7 +15,7 @@ use super::tree::{AnchorId, Features, Node, Scalar};
 /// What a plain scalar resolves to under go-yaml v2's rules.
 fn resolve_plain(s: &str) -> Json {
     match s {
-        s if resolve_plain_is_null(s) => return Json::Null,
+        s if plain_is_null(s) => return Json::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Json::Bool(true),
         "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
             return Json::Bool(false)
@@ -28,14 +28,15 @@ fn resolve_plain(s: &str) -> Json {
     // sign it removes every `_` first (`1_0` is 10).
     let plain: Cow<'_, str> = match s.as_bytes().first() {
         Some(b'0'..=b'9' | b'+' | b'-') => {
-            if let Some(i) = parse_int(s) {
-                return Json::Number(i);
-            }
-            if s.contains('_') {
+            let plain = if s.contains('_') {
                 Cow::Owned(s.replace('_', ""))
             } else {
                 Cow::Borrowed(s)
+            };
+            if let Some(i) = parse_int(&plain) {
+                return Json::Number(i);
             }
+            plain
         }
         Some(b'.') => Cow::Borrowed(s),
         _ => return Json::String(s.to_owned()),
@@ -53,28 +54,20 @@ fn resolve_plain(s: &str) -> Json {
     Json::String(s.to_owned())
 }
 
-/// Go's `strconv.ParseInt(s, 0, 64)` (then `ParseUint`) after removing `_`.
-fn parse_int(s: &str) -> Option<Number> {
-    let plain: Cow<'_, str> = if s.contains('_') {
-        Cow::Owned(s.replace('_', ""))
-    } else {
-        Cow::Borrowed(s)
-    };
+/// Go's `strconv.ParseInt(s, 0, 64)` (then `ParseUint`), of text whose `_`
+/// are already removed.
+fn parse_int(plain: &str) -> Option<Number> {
     let (negative, digits) = match plain.as_bytes().first()? {
         b'-' => (true, &plain[1..]),
         b'+' => (false, &plain[1..]),
-        _ => (false, &plain[..]),
+        _ => (false, plain),
     };
-    let (radix, body) = if let Some(rest) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
-        (16, rest)
-    } else if let Some(rest) = digits.strip_prefix("0o").or_else(|| digits.strip_prefix("0O")) {
-        (8, rest)
-    } else if let Some(rest) = digits.strip_prefix("0b").or_else(|| digits.strip_prefix("0B")) {
-        (2, rest)
-    } else if digits.len() > 1 && digits.starts_with('0') {
-        (8, &digits[1..])
-    } else {
-        (10, digits)
+    let (radix, body) = match digits.as_bytes() {
+        [b'0', b'x' | b'X', ..] => (16, &digits[2..]),
+        [b'0', b'o' | b'O', ..] => (8, &digits[2..]),
+        [b'0', b'b' | b'B', ..] => (2, &digits[2..]),
+        [b'0', _, ..] => (8, &digits[1..]),
+        _ => (10, digits),
     };
     if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
         return None;
@@ -122,12 +115,7 @@ pub fn plain_is_string(s: &str) -> bool {
 /// reading a value and checking an edit must never disagree.
 pub fn decoded_str<'n>(node: &'n Node<'_>) -> Option<Cow<'n, str>> {
     let s = node.as_scalar()?;
-    let decoder = Decoder {
-        anchors: HashMap::new(),
-        budget: 0,
-        lenient: false,
-    };
-    match decoder.scalar(node, s) {
+    match Decoder::without_anchors().scalar(node, s) {
         Ok(Json::String(text)) if text == *s.value => Some(Cow::Borrowed(&*s.value)),
         Ok(Json::String(text)) => Some(Cow::Owned(text)),
         _ => None,
@@ -161,14 +149,7 @@ const CORE: &str = "tag:yaml.org,2002:";
 /// overwriting what came before it, and in a list of merged maps the earlier
 /// map winning.
 pub fn decode(root: &Node<'_>) -> Result<Json, DecodeError> {
-    let mut anchors = HashMap::new();
-    let nodes = collect_anchors(root, &mut anchors, 0);
-    let mut decoder = Decoder {
-        anchors,
-        budget: nodes.saturating_mul(BUDGET_FACTOR).saturating_add(MIN_BUDGET),
-        lenient: false,
-    };
-    decoder.node(root, 0)
+    Decoder::new(root, false).node(root, 0)
 }
 
 /// [`decode`] for a document parsed with these [`Features`]: one without
@@ -177,17 +158,11 @@ pub fn decode_with(root: &Node<'_>, features: Features) -> Result<Json, DecodeEr
     if features.anchors || features.aliases {
         return decode(root);
     }
-    // Nothing to expand: each node is decoded once, so no budget can run out.
-    let mut decoder = Decoder {
-        anchors: HashMap::new(),
-        budget: usize::MAX,
-        lenient: false,
-    };
-    decoder.node(root, 0)
+    Decoder::without_anchors().node(root, 0)
 }
 
 /// Whether [`resolve_plain`] reads this plain scalar as null.
-fn resolve_plain_is_null(s: &str) -> bool {
+pub(super) fn plain_is_null(s: &str) -> bool {
     matches!(s, "" | "~" | "null" | "Null" | "NULL")
 }
 
@@ -195,14 +170,7 @@ fn resolve_plain_is_null(s: &str) -> bool {
 /// document: like [`decode`], but an alias to an anchor outside `node` reads
 /// as null, and what Kubernetes would reject reads as null too.
 pub fn to_json(node: &Node<'_>) -> Json {
-    let mut anchors = HashMap::new();
-    let nodes = collect_anchors(node, &mut anchors, 0);
-    let mut decoder = Decoder {
-        anchors,
-        budget: nodes.saturating_mul(BUDGET_FACTOR).saturating_add(MIN_BUDGET),
-        lenient: true,
-    };
-    decoder.node(node, 0).unwrap_or(Json::Null)
+    Decoder::new(node, true).node(node, 0).unwrap_or(Json::Null)
 }
 
 /// A step of a path in a decoded document.
@@ -286,6 +254,28 @@ fn error(node: &Node<'_>, message: impl Into<String>) -> DecodeError {
 }
 
 impl<'n, 'a> Decoder<'n, 'a> {
+    /// A decoder for the tree at `root`, its anchors collected and its
+    /// budget set by its size.
+    fn new(root: &'n Node<'a>, lenient: bool) -> Self {
+        let mut anchors = HashMap::new();
+        let nodes = collect_anchors(root, &mut anchors, 0);
+        Decoder {
+            anchors,
+            budget: nodes.saturating_mul(BUDGET_FACTOR).saturating_add(MIN_BUDGET),
+            lenient,
+        }
+    }
+
+    /// A decoder for a tree without anchors or aliases: nothing to expand,
+    /// each node is decoded once, so no budget can run out.
+    fn without_anchors() -> Self {
+        Decoder {
+            anchors: HashMap::new(),
+            budget: usize::MAX,
+            lenient: false,
+        }
+    }
+
     /// The node an alias names (the node itself otherwise).
     fn deref<'x>(&self, node: &'x Node<'a>) -> Result<&'x Node<'a>, DecodeError>
     where
