@@ -1,13 +1,15 @@
-//! The editor's record of what it means to change, and the check that the
-//! spliced text means exactly that.
+//! An edit as meaning, and the check that the spliced text means exactly
+//! that.
 //!
-//! Every public edit is journaled at the level of meaning ("upsert these
-//! named items into the list at this path", "set this key", "remove this
-//! key", "set this scalar"), naming its nodes by their spans. The check reads
-//! the original document the way Kubernetes does ([`yaml11::decode`]), applies
-//! the journal to that JSON, reads the edited text the same way, and compares.
-//! A splice bug can then make the tool refuse a document, never write one
-//! that means something else.
+//! Every edit is an [`Op`] at a path of the document as Kubernetes decodes
+//! it ("upsert these named items into the list at this path", "set this
+//! key", "remove this key", "remove these items"): the plan makes it, the
+//! editor finds its place in the tree by that path ([`locate`]) and journals
+//! it. The check reads the original document the way Kubernetes does
+//! ([`yaml11::decode`]), applies the journal to that JSON by the same paths,
+//! reads the edited text the same way, and compares. A splice bug can then
+//! make the tool refuse a document, never write one that means something
+//! else.
 
 use std::collections::{HashMap, HashSet};
 
