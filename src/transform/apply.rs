@@ -121,16 +121,25 @@ fn rewrite<'a>(
     let mut doubled = Vec::new();
     for edit in edits {
         editor.edit(&root, &edit.op).map_err(located)?;
-        doubled.extend(doubled_key(&root, &edit.op).map(|(key, lines)| {
-            let message =
-                format!(
+        if let Some((key, lines)) = doubled_key(&root, &edit.op) {
+            let shown: Vec<String> = lines
+                .iter()
+                .map(|l| (doc.chunk.first_line + l - 1).to_string())
+                .collect();
+            let message = format!(
                 "`{key}` is written {} times in one mapping (lines {}); Kubernetes reads the last, which is the one \
                  configured, and the others are left as written",
                 lines.len(),
-                lines.iter().map(|l| (doc.chunk.first_line + l - 1).to_string()).collect::<Vec<_>>().join(", ")
+                shown.join(", ")
             );
-            doc.error_at_line(lines[lines.len() - 1], message).to_string()
-        }));
+            let warning = doc
+                .error_at_line(lines.last().copied().unwrap_or(1), message)
+                .to_string();
+            // Two edits of one key (a variable and a mount in one `env`) warn once.
+            if !doubled.contains(&warning) {
+                doubled.push(warning);
+            }
+        }
     }
     let (text, decoded) = editor.apply_decoded(&root, features).map_err(located)?;
     let resources = decoded
