@@ -70,7 +70,7 @@ pub fn before_writing(probe: &ProbeArgs, location: &Location) -> Result<(), Fail
 /// Flags to options; the test overrides may only point at loopback.
 fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
     let test_endpoint = |flag: &str, value: &Option<String>| match value {
-        Some(url) if !verify::is_loopback_url(url) => Err(format!(
+        Some(url) if !verify::Origin::of(url).is_some_and(|o| o.is_loopback()) => Err(format!(
             "{flag} {url:?}: only a loopback http(s) URL is accepted (it exists for tests)"
         )),
         _ => Ok(value.as_ref().map(|u| u.trim_end_matches('/').to_owned())),

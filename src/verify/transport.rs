@@ -49,6 +49,8 @@ impl Origin {
         Some(Origin { https, host, port })
     }
 
+    /// Whether the host is a loopback address: the only place the test
+    /// overrides may point.
     pub fn is_loopback(&self) -> bool {
         let host = self.host.trim_start_matches('[').trim_end_matches(']');
         host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -376,5 +378,28 @@ mod tests {
         }
         assert!(Origin::of("http://[::1]:80").unwrap().is_loopback());
         assert!(!Origin::of("http://127.0.0.1.evil.com").unwrap().is_loopback());
+    }
+
+    #[test]
+    fn loopback_urls() {
+        let is_loopback_url = |url: &str| Origin::of(url).is_some_and(|o| o.is_loopback());
+        for ok in [
+            "http://127.0.0.1:5056",
+            "https://localhost/",
+            "http://[::1]:80/x",
+            "http://127.1.2.3",
+        ] {
+            assert!(is_loopback_url(ok), "{ok}");
+        }
+        for bad in [
+            "http://10.0.0.1",
+            "https://api.ecr.us-west-2.amazonaws.com",
+            "http://127.0.0.1.evil.com",
+            "http://user@127.0.0.1",
+            "ftp://127.0.0.1",
+            "127.0.0.1:5000",
+        ] {
+            assert!(!is_loopback_url(bad), "{bad}");
+        }
     }
 }
