@@ -170,21 +170,18 @@ fn decode(body: &str) -> Option<Minted> {
 }
 
 fn check_expiry(report: &mut Report, expires_at: Option<i64>) {
-    let (class, detail) = match expires_at {
-        Some(t) if t <= clock::now() => (
-            Class::TokenExpired,
-            format!("the token expired at {} (before it could be used)", clock::human(t)),
-        ),
-        Some(t) => (
-            Class::TokenIssued,
-            format!(
-                "valid until {} (ECR tokens last 12 hours; the refresher renews them)",
-                clock::human(t)
-            ),
-        ),
-        None => (Class::UnexpectedResponse, "the answer has no expiresAt".into()),
+    let Some(t) = expires_at else {
+        let detail = "the answer has no expiresAt";
+        return report.add(Step::TokenExpiry, Class::UnexpectedResponse, detail);
     };
-    report.add(Step::TokenExpiry, class, detail);
+    let at = clock::human(t);
+    if t <= clock::now() {
+        let detail = format!("the token expired at {at} (before it could be used)");
+        report.add(Step::TokenExpiry, Class::TokenExpired, detail);
+    } else {
+        let detail = format!("valid until {at} (ECR tokens last 12 hours; the refresher renews them)");
+        report.add(Step::TokenExpiry, Class::TokenIssued, detail);
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -131,13 +131,9 @@ pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostna
 /// Mint an access token for `scope`; `None` after reporting why not.
 fn mint(transport: &Transport, report: &mut Report, key: &Key, options: &Options, scope: &str) -> Option<String> {
     let token_uri = key.token_uri.as_str();
-    let assertion = match assertion(key, scope, clock::now()) {
-        Ok(a) => a,
-        Err(why) => {
-            report.add(Step::AccessToken, Class::Refused, why);
-            return None;
-        }
-    };
+    let assertion = assertion(key, scope, clock::now())
+        .map_err(|why| report.add(Step::AccessToken, Class::Refused, why))
+        .ok()?;
     report.secret(&assertion);
     let form = format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={assertion}");
     let request = Request {
@@ -190,7 +186,7 @@ fn mint(transport: &Transport, report: &mut Report, key: &Key, options: &Options
 /// The registry login as `oauth2accesstoken`, in `<project>/` as the
 /// builder names images.
 fn target<'t>(key: &Key, hostname: &str, options: &Options, access_token: &'t str) -> docker_v2::Target<'t> {
-    let host = Some(hostname).filter(|h| !h.is_empty()).unwrap_or("gcr.io");
+    let host = if hostname.is_empty() { "gcr.io" } else { hostname };
     let project = Some(key.project_id.as_str())
         .filter(|p| !p.is_empty())
         .unwrap_or("project");
