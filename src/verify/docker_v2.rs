@@ -370,7 +370,7 @@ fn shown(origin: Option<Origin>) -> String {
 fn resolve(url: &str, reference: &str) -> String {
     let origin_end = url.find("://").map_or(0, |i| i + 3);
     let path_start = url[origin_end..].find('/').map_or(url.len(), |i| origin_end + i);
-    if Origin::of(reference).is_some() || reference.contains("://") {
+    if reference.contains("://") {
         reference.to_owned()
     } else if let Some(network_path) = reference.strip_prefix("//") {
         format!("{}{network_path}", &url[..origin_end])
