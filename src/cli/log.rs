@@ -188,31 +188,23 @@ struct LogFile {
 impl LogFile {
     fn open(path: &Path) -> Result<LogFile, LogFileError> {
         let shown = crate::files::absolute(path).display().to_string();
-        let file = open_append_no_follow(path).map_err(|e| {
-            // Name what is there rather than the errno it caused (EISDIR,
-            // ENXIO for a FIFO without a reader, ELOOP for a symlink).
-            match std::fs::symlink_metadata(path) {
-                Ok(m) if m.file_type().is_symlink() => LogFileError::Symlink { path: shown.clone() },
-                Ok(m) if !m.is_file() => LogFileError::NotRegular {
-                    path: shown.clone(),
-                    kind: file_kind(&m.file_type()),
-                },
-                _ => LogFileError::Open {
-                    path: shown.clone(),
-                    source: e,
-                },
+        let opened = open_append_no_follow(path);
+        // Name what is there rather than the errno it caused (EISDIR, ENXIO
+        // for a FIFO without a reader, ELOOP for a symlink): on the open
+        // descriptor, or at the path when the open failed.
+        let meta = match &opened {
+            Ok(file) => file.metadata(),
+            Err(_) => std::fs::symlink_metadata(path),
+        };
+        let (file, meta) = match (opened, meta) {
+            (_, Ok(m)) if m.file_type().is_symlink() => return Err(LogFileError::Symlink { path: shown }),
+            (_, Ok(m)) if !m.is_file() => {
+                let kind = file_kind(&m.file_type());
+                return Err(LogFileError::NotRegular { path: shown, kind });
             }
-        })?;
-        let meta = file.metadata().map_err(|source| LogFileError::Open {
-            path: shown.clone(),
-            source,
-        })?;
-        if !meta.is_file() {
-            return Err(LogFileError::NotRegular {
-                path: shown,
-                kind: file_kind(&meta.file_type()),
-            });
-        }
+            (Err(source), _) | (Ok(_), Err(source)) => return Err(LogFileError::Open { path: shown, source }),
+            (Ok(file), Ok(meta)) => (file, meta),
+        };
         let links = std::os::unix::fs::MetadataExt::nlink(&meta);
         if links > 1 {
             return Err(LogFileError::HardLinked { path: shown, links });
