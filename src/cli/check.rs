@@ -76,9 +76,6 @@ pub fn settings_table(resolved: &config::Resolved) -> String {
             raw.to_owned()
         };
         let source = match resolved.source(d.setting) {
-            Source::Default if d.setting == Setting::EcrRegion => {
-                "default (not set: the registry must be in this region)".to_owned()
-            }
             Source::Default if !d.note.is_empty() => format!("default ({})", d.note),
             Source::Default => "default".to_owned(),
             other => other.to_string(),
