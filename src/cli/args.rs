@@ -3,6 +3,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::help;
@@ -52,8 +53,10 @@ pub enum Command {
     },
     /// Print a shell completion script.
     Completions {
-        #[arg(value_enum)]
-        shell: Shell,
+        // clap_complete's own enum, offering only the shells whose scripts are tested.
+        #[arg(value_parser = PossibleValuesParser::new(["bash", "zsh", "fish"])
+            .map(|name| name.parse::<clap_complete::Shell>().expect("clap_complete knows bash, zsh and fish")))]
+        shell: clap_complete::Shell,
     },
 }
 
@@ -104,13 +107,6 @@ pub struct ProbeArgs {
     /// [env: WORKFLOW_REGISTRY_ALLOW_TOKEN_URI].
     #[arg(long, value_name = "URL", hide_short_help = true)]
     pub allow_token_uri: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
 }
 
 /// Where settings come from, besides the environment.
