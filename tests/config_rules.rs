@@ -529,7 +529,6 @@ fn params_file_with_env_and_flag_precedence() {
         flags,
         env: Some(&env),
         files: vec![p],
-        ..Default::default()
     };
     assert_eq!(config::resolve(&inputs).value(config::Setting::Location), "on-cluster");
     let missing = file::load(FileKind::Params, std::path::Path::new("/nonexistent/params.toml")).unwrap_err();

@@ -112,6 +112,11 @@ pub(super) fn resolve(
         return Err(Failure::Config(Problems::new(problems)));
     }
     files.extend(function_configs);
+    if files_unrestricted(args, env)? {
+        for file in &mut files {
+            file.base = std::mem::take(&mut file.base).unrestricted();
+        }
+    }
     let flags = [
         (Setting::Location, &args.location),
         (Setting::SecretPrefix, &args.secret_prefix),
@@ -123,7 +128,6 @@ pub(super) fn resolve(
         flags,
         env: Some(env),
         files,
-        unrestricted_files: files_unrestricted(args, env)?,
     }))
 }
 
