@@ -51,7 +51,7 @@ pub fn from_node(node: &Node<'_>, file: Option<&Path>) -> Result<FunctionConfig,
 fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
     let json = yaml11::to_json(node);
     let mut problems = Vec::new();
-    let fields = match json["kind"].as_str() {
+    let mut fields = match json["kind"].as_str() {
         Some(KIND) => {
             let mut top = json.as_object().cloned().unwrap_or_default();
             for envelope in ["apiVersion", "kind", "metadata"] {
@@ -89,10 +89,7 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
             ))])
         }
     };
-    let fields: Map<String, Json> = fields
-        .into_iter()
-        .filter(|(k, _)| !KUSTOMIZE_FIELDS.contains(&k.as_str()))
-        .collect();
+    fields.retain(|k, _| !KUSTOMIZE_FIELDS.contains(&k.as_str()));
     let fields = Json::Object(fields);
     let params = file::from_json(FileKind::FunctionConfig, &fields, OPTIONS)
         .and_then(|p| p.located(file, dir).map_err(|e| vec![e]))
