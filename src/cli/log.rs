@@ -251,11 +251,10 @@ fn open_append_no_follow(path: &Path) -> std::io::Result<File> {
 
 /// A short random id per run: the pid alone repeats across reboots and containers.
 fn run_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
-    h.write_u32(std::process::id());
-    format!("{:08x}", h.finish() as u32)
+    use std::hash::BuildHasher;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let hash = std::collections::hash_map::RandomState::new().hash_one((now, std::process::id()));
+    format!("{:08x}", hash as u32)
 }
 
 /// `2026-11-29T22:29:40.123Z`: RFC 3339 in UTC with milliseconds.
