@@ -24,7 +24,7 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: EnvLookup<'_>, input: &s
     let run = list
         .function_config
         .as_ref()
-        .map(|node| function_config::from_node(node, None))
+        .map(|node| function_config::from_node(node, None, None))
         .transpose()
         .map_err(|problems| Failure::Config(Problems::new(problems)))
         .and_then(|from_stdin| function_configs(&args.config, from_stdin, env))

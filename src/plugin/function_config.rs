@@ -42,13 +42,9 @@ pub struct FunctionConfig {
 }
 
 /// Read a config object (already parsed). `file` is where it was read
-/// from; `None` for a KRM `functionConfig` on standard input.
-pub fn from_node(node: &Node<'_>, file: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
-    read_node(node, file, None)
-}
-
-/// `from_node` with `@path`s resolving in `dir` rather than next to `file`.
-fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
+/// from (`None` for a KRM `functionConfig` on standard input); `@path`s
+/// resolve in `dir`, else next to `file`.
+pub fn from_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
     let json = yaml11::to_json(node);
     let mut problems = Vec::new();
     let mut fields = match json["kind"].as_str() {
@@ -170,7 +166,7 @@ pub fn from_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<
             ))]
         })?
         .ok_or_else(|| vec![Problem::general(format!("plugin config {} is empty", path.display()))])?;
-    read_node(&root, Some(path), dir)
+    from_node(&root, Some(path), dir)
 }
 
 /// Whether a file's text holds our config object (how `argv[1]` of a
@@ -210,7 +206,7 @@ mod tests {
     use crate::yaml::tree::parse;
 
     fn read(text: &str) -> Result<FunctionConfig, Vec<Problem>> {
-        from_node(&parse(text).unwrap().unwrap(), None)
+        from_node(&parse(text).unwrap().unwrap(), None, None)
     }
 
     #[test]
