@@ -92,11 +92,10 @@ impl Base {
         Ok(Base::Confined(canonical))
     }
 
-    /// The same directory without the confinement (`--load-restrictor none`).
-    pub fn unrestricted(self) -> Base {
-        match self {
-            Base::Confined(dir) => Base::RelativeTo(dir),
-            other => other,
+    /// Keep the directory, lift the confinement (`--load-restrictor none`).
+    pub fn unrestrict(&mut self) {
+        if let Base::Confined(dir) = self {
+            *self = Base::RelativeTo(std::mem::take(dir));
         }
     }
 }

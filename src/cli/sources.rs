@@ -113,9 +113,7 @@ pub(super) fn resolve(
     }
     files.extend(function_configs);
     if files_unrestricted(args, env)? {
-        for file in &mut files {
-            file.base = std::mem::take(&mut file.base).unrestricted();
-        }
+        files.iter_mut().for_each(|file| file.base.unrestrict());
     }
     let flags = [
         (Setting::Location, &args.location),
