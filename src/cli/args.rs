@@ -7,7 +7,8 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::help;
-use crate::config::{env_value, EnvLookup, Location};
+use crate::config::{env_value, EnvLookup};
+use crate::platform::contract;
 use crate::transform::{Selector, Target};
 
 #[derive(Debug, Parser)]
@@ -118,7 +119,7 @@ pub struct ConfigArgs {
     pub params: Option<PathBuf>,
 
     /// The registry location, overriding REGISTRY_LOCATION and the params file.
-    #[arg(long, value_name = "LOCATION", value_parser = Location::NAMES)]
+    #[arg(long, value_name = "LOCATION", value_parser = contract::LOCATIONS)]
     pub location: Option<String>,
 
     /// Prefix of the pull secrets in app namespaces [default: private-registry].

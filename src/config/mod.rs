@@ -66,8 +66,6 @@ pub enum Location {
 }
 
 impl Location {
-    pub const NAMES: [&'static str; 4] = crate::platform::contract::LOCATIONS;
-
     /// The name Workflow uses for this location.
     pub fn name(&self) -> &'static str {
         match self {
