@@ -92,11 +92,10 @@ impl Base {
         Ok(Base::Confined(canonical))
     }
 
-    /// The same directory without the confinement (`--load-restrictor none`).
-    pub fn unrestricted(self) -> Base {
-        match self {
-            Base::Confined(dir) => Base::RelativeTo(dir),
-            other => other,
+    /// Keep the directory, lift the confinement (`--load-restrictor none`).
+    pub fn unrestrict(&mut self) {
+        if let Base::Confined(dir) = self {
+            *self = Base::RelativeTo(std::mem::take(dir));
         }
     }
 }
@@ -259,18 +258,15 @@ fn read_at_most(reader: impl Read, path: &Path, kind: Kind, expected: u64) -> Re
     }
     let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).saturating_add(1));
     let mut reader = reader.take(limit.saturating_add(1));
-    loop {
-        match reader.read_to_end(&mut bytes) {
-            Ok(_) => break,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            // A regular file ignores O_NONBLOCK, and standard input may
-            // have been left non-blocking by whoever started us: wait for
-            // data rather than turn that into a short read.
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            Err(e) => return Err(unreadable(path, e)),
+    // `read_to_end` retries an interrupted read itself. A regular file
+    // ignores O_NONBLOCK, and standard input may have been left non-blocking
+    // by whoever started us: wait for data rather than turn that into a
+    // short read.
+    while let Err(e) = reader.read_to_end(&mut bytes) {
+        if e.kind() != std::io::ErrorKind::WouldBlock {
+            return Err(unreadable(path, e));
         }
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
     if bytes.len() as u64 > limit {
         return Err(too_large());

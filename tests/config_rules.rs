@@ -529,7 +529,6 @@ fn params_file_with_env_and_flag_precedence() {
         flags,
         env: Some(&env),
         files: vec![p],
-        ..Default::default()
     };
     assert_eq!(config::resolve(&inputs).value(config::Setting::Location), "on-cluster");
     let missing = file::load(FileKind::Params, std::path::Path::new("/nonexistent/params.toml")).unwrap_err();
@@ -763,7 +762,7 @@ fn config_files_that_disagree_are_reported() {
 
 fn function_config_problems(yaml: &str) -> String {
     let root = workflow_registry::yaml::tree::parse(yaml).unwrap().unwrap();
-    match function_config::from_node(&root, None) {
+    match function_config::from_node(&root, None, None) {
         Ok(_) => panic!("expected problems for {yaml}"),
         Err(p) => p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
     }
@@ -771,7 +770,7 @@ fn function_config_problems(yaml: &str) -> String {
 
 fn function_config(yaml: &str) -> function_config::FunctionConfig {
     let root = workflow_registry::yaml::tree::parse(yaml).unwrap().unwrap();
-    function_config::from_node(&root, None).unwrap_or_else(|p| panic!("{p:?}"))
+    function_config::from_node(&root, None, None).unwrap_or_else(|p| panic!("{p:?}"))
 }
 
 const WR: &str = "apiVersion: registry.deis.io/v1alpha1\nkind: WorkflowRegistry\nmetadata:\n  name: r\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n";

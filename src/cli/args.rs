@@ -3,10 +3,12 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::help;
-use crate::config::{env_value, EnvLookup, Location};
+use crate::config::{env_value, EnvLookup};
+use crate::platform::contract;
 use crate::transform::{Selector, Target};
 
 #[derive(Debug, Parser)]
@@ -52,8 +54,10 @@ pub enum Command {
     },
     /// Print a shell completion script.
     Completions {
-        #[arg(value_enum)]
-        shell: Shell,
+        // clap_complete's own enum, offering only the shells whose scripts are tested.
+        #[arg(value_parser = PossibleValuesParser::new(["bash", "zsh", "fish"])
+            .map(|name| name.parse::<clap_complete::Shell>().expect("clap_complete knows bash, zsh and fish")))]
+        shell: clap_complete::Shell,
     },
 }
 
@@ -106,13 +110,6 @@ pub struct ProbeArgs {
     pub allow_token_uri: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
-}
-
 /// Where settings come from, besides the environment.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ConfigArgs {
@@ -122,7 +119,7 @@ pub struct ConfigArgs {
     pub params: Option<PathBuf>,
 
     /// The registry location, overriding REGISTRY_LOCATION and the params file.
-    #[arg(long, value_name = "LOCATION", value_parser = Location::NAMES)]
+    #[arg(long, value_name = "LOCATION", value_parser = contract::LOCATIONS)]
     pub location: Option<String>,
 
     /// Prefix of the pull secrets in app namespaces [default: private-registry].

@@ -29,29 +29,25 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
              ending with a letter or digit, at most 63 characters)"
         ))
     });
-    match (config::validate(&resolved), namespace) {
-        (Ok((settings, warnings)), None) => {
+    let mut problems = match config::validate(&resolved) {
+        Ok((settings, warnings)) if namespace.is_none() => {
             for w in warnings.iter().chain(&config::check_warnings(&settings)) {
                 reporter.warning(&w.to_string());
             }
             let valid = format!("configuration is valid for {}\n", settings.location.name());
             let written = table.and_then(|()| try_write_stdout(|out| out.write_all(valid.as_bytes())));
-            Ok(written.map_or_else(|e| lost(reporter, &e), |()| ExitCode::SUCCESS))
+            return Ok(written.map_or_else(|e| lost(reporter, &e), |()| ExitCode::SUCCESS));
         }
-        // Invalid configuration is what the operator must learn: exit 2
-        // even when the table was lost too.
-        (Ok((_, warnings)), Some(namespace)) => {
-            let problems = Problems {
-                problems: vec![namespace],
-                warnings,
-            };
-            Err(Failure::Config(problems))
-        }
-        (Err(mut problems), namespace) => {
-            problems.problems.extend(namespace);
-            Err(Failure::Config(problems))
-        }
-    }
+        Ok((_, warnings)) => Problems {
+            problems: Vec::new(),
+            warnings,
+        },
+        Err(problems) => problems,
+    };
+    // Invalid configuration is what the operator must learn: exit 2 even
+    // when the table was lost too.
+    problems.problems.extend(namespace);
+    Err(Failure::Config(problems))
 }
 
 /// Each setting the resolved location uses, its value and where it came
@@ -76,9 +72,6 @@ pub fn settings_table(resolved: &config::Resolved) -> String {
             raw.to_owned()
         };
         let source = match resolved.source(d.setting) {
-            Source::Default if d.setting == Setting::EcrRegion => {
-                "default (not set: the registry must be in this region)".to_owned()
-            }
             Source::Default if !d.note.is_empty() => format!("default ({})", d.note),
             Source::Default => "default".to_owned(),
             other => other.to_string(),

@@ -3,17 +3,12 @@
 
 use clap::CommandFactory;
 
-use super::{Cli, Shell};
+use super::Cli;
 
 const BIN: &str = "workflow-registry";
 
 /// The completion script for `shell`.
-pub fn script(shell: Shell) -> String {
-    let shell = match shell {
-        Shell::Bash => clap_complete::Shell::Bash,
-        Shell::Zsh => clap_complete::Shell::Zsh,
-        Shell::Fish => clap_complete::Shell::Fish,
-    };
+pub fn script(shell: clap_complete::Shell) -> String {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), BIN, &mut out);
     let script = String::from_utf8_lossy(&out).into_owned();

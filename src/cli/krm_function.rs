@@ -18,17 +18,16 @@ use crate::plugin::{function_config, krm, krm_paths};
 pub fn run(reporter: &Reporter, args: &FilterArgs, env: EnvLookup<'_>, input: &str) -> Result<ExitCode, Failure> {
     let docs = parse_stream(input)?;
     let list = krm::read(&docs)?;
-    let items = krm::stream(&list.items);
     // The functionConfig and every source the command line names: none is
     // silently dropped because standard input is a ResourceList.
     let run = list
         .function_config
         .as_ref()
-        .map(|node| function_config::from_node(node, None))
+        .map(|node| function_config::from_node(node, None, None))
         .transpose()
         .map_err(|problems| Failure::Config(Problems::new(problems)))
         .and_then(|from_stdin| function_configs(&args.config, from_stdin, env))
-        .and_then(|fcs| run_filter(args, env, &items, fcs));
+        .and_then(|fcs| run_filter(args, env, &list.items, fcs));
     match run {
         Ok((output, report, warnings)) => {
             // Warnings travel as `results`; the log gets them too, timestamped.
@@ -60,7 +59,7 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: EnvLookup<'_>, input: &s
                 _ => vec![],
             };
             results.push(KrmResult::new(Severity::Error, failure.lines().join("\n")));
-            let _ = write_stdout_text(reporter, &krm::write(&list.api_version, &items, &results));
+            let _ = write_stdout_text(reporter, &krm::write(&list.api_version, &list.items, &results));
             Err(failure)
         }
     }

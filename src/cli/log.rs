@@ -188,31 +188,23 @@ struct LogFile {
 impl LogFile {
     fn open(path: &Path) -> Result<LogFile, LogFileError> {
         let shown = crate::files::absolute(path).display().to_string();
-        let file = open_append_no_follow(path).map_err(|e| {
-            // Name what is there rather than the errno it caused (EISDIR,
-            // ENXIO for a FIFO without a reader, ELOOP for a symlink).
-            match std::fs::symlink_metadata(path) {
-                Ok(m) if m.file_type().is_symlink() => LogFileError::Symlink { path: shown.clone() },
-                Ok(m) if !m.is_file() => LogFileError::NotRegular {
-                    path: shown.clone(),
-                    kind: file_kind(&m.file_type()),
-                },
-                _ => LogFileError::Open {
-                    path: shown.clone(),
-                    source: e,
-                },
+        let opened = open_append_no_follow(path);
+        // Name what is there rather than the errno it caused (EISDIR, ENXIO
+        // for a FIFO without a reader, ELOOP for a symlink): on the open
+        // descriptor, or at the path when the open failed.
+        let meta = match &opened {
+            Ok(file) => file.metadata(),
+            Err(_) => std::fs::symlink_metadata(path),
+        };
+        let (file, meta) = match (opened, meta) {
+            (_, Ok(m)) if m.file_type().is_symlink() => return Err(LogFileError::Symlink { path: shown }),
+            (_, Ok(m)) if !m.is_file() => {
+                let kind = file_kind(&m.file_type());
+                return Err(LogFileError::NotRegular { path: shown, kind });
             }
-        })?;
-        let meta = file.metadata().map_err(|source| LogFileError::Open {
-            path: shown.clone(),
-            source,
-        })?;
-        if !meta.is_file() {
-            return Err(LogFileError::NotRegular {
-                path: shown,
-                kind: file_kind(&meta.file_type()),
-            });
-        }
+            (Err(source), _) | (Ok(_), Err(source)) => return Err(LogFileError::Open { path: shown, source }),
+            (Ok(file), Ok(meta)) => (file, meta),
+        };
         let links = std::os::unix::fs::MetadataExt::nlink(&meta);
         if links > 1 {
             return Err(LogFileError::HardLinked { path: shown, links });
@@ -259,11 +251,10 @@ fn open_append_no_follow(path: &Path) -> std::io::Result<File> {
 
 /// A short random id per run: the pid alone repeats across reboots and containers.
 fn run_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
-    h.write_u32(std::process::id());
-    format!("{:08x}", h.finish() as u32)
+    use std::hash::BuildHasher;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let hash = std::collections::hash_map::RandomState::new().hash_one((now, std::process::id()));
+    format!("{:08x}", hash as u32)
 }
 
 /// `2026-11-29T22:29:40.123Z`: RFC 3339 in UTC with milliseconds.

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode, Shell};
+pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode};
 use sources::{function_configs, load_settings_with, resolve, KUSTOMIZE_ROOT};
 
 use crate::config::{self, Problems};
@@ -57,11 +57,7 @@ impl Failure {
     fn lines(&self) -> Vec<String> {
         match self {
             Failure::Input(m) | Failure::Usage(m) | Failure::Verify(m) => vec![m.clone()],
-            Failure::Config(problems) => {
-                let mut lines = vec![problems.headline()];
-                lines.extend(problems.problems.iter().map(|p| format!("  - {p}")));
-                lines
-            }
+            Failure::Config(problems) => problems.lines(),
         }
     }
 }

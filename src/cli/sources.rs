@@ -112,6 +112,9 @@ pub(super) fn resolve(
         return Err(Failure::Config(Problems::new(problems)));
     }
     files.extend(function_configs);
+    if files_unrestricted(args, env)? {
+        files.iter_mut().for_each(|file| file.base.unrestrict());
+    }
     let flags = [
         (Setting::Location, &args.location),
         (Setting::SecretPrefix, &args.secret_prefix),
@@ -123,7 +126,6 @@ pub(super) fn resolve(
         flags,
         env: Some(env),
         files,
-        unrestricted_files: files_unrestricted(args, env)?,
     }))
 }
 

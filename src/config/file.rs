@@ -212,7 +212,10 @@ impl Reader<'_> {
             for key in map.keys().filter(|k| !children.contains(&k.as_str())) {
                 let shown = at(&key.escape_debug().to_string());
                 if kind.strict(container) {
-                    let hint = suggest::hint(key, &children);
+                    // The near miss when there is one, else every known name.
+                    let hint = suggest::closest(key, &children)
+                        .map(|m| format!("; did you mean `{m}`?"))
+                        .unwrap_or_else(|| format!(" (known: {})", children.join(", ")));
                     self.problems
                         .push(Problem::general(format!("unknown key `{shown}`{hint}")));
                 } else {

@@ -66,8 +66,6 @@ pub enum Location {
 }
 
 impl Location {
-    pub const NAMES: [&'static str; 4] = crate::platform::contract::LOCATIONS;
-
     /// The name Workflow uses for this location.
     pub fn name(&self) -> &'static str {
         match self {
@@ -203,17 +201,19 @@ impl Problems {
         }
     }
 
-    /// `invalid configuration (N problems):`
-    pub fn headline(&self) -> String {
+    /// `invalid configuration (N problems):`, then `  - problem` each. A
+    /// problem stays one line whatever it holds: the caller escapes each.
+    pub fn lines(&self) -> Vec<String> {
         let n = self.problems.len();
-        format!("invalid configuration ({n} problem{}):", if n == 1 { "" } else { "s" })
+        let headline = format!("invalid configuration ({n} problem{}):", if n == 1 { "" } else { "s" });
+        let problems = self.problems.iter().map(|p| format!("  - {p}"));
+        std::iter::once(headline).chain(problems).collect()
     }
 }
 
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}", self.headline())?;
-        self.problems.iter().try_for_each(|p| writeln!(f, "  - {p}"))
+        self.lines().iter().try_for_each(|line| writeln!(f, "{line}"))
     }
 }
 

@@ -34,9 +34,6 @@ pub struct Inputs<'a> {
     /// Every config file given (params, values, function configs), in the
     /// order given. They share one level of precedence.
     pub files: Vec<File>,
-    /// `--load-restrictor none`: `@path` values in config files may leave
-    /// the file's directory.
-    pub unrestricted_files: bool,
 }
 
 /// Two config files that set one setting to different values.
@@ -95,13 +92,11 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
             .and_then(|var| Some((env(var)?, Source::Env(var), Base::Anywhere)));
         let files = inputs.files.iter().filter_map(|file| {
             let (value, key) = file.get(def.setting)?;
-            let base = file.base.clone();
-            let base = if inputs.unrestricted_files {
-                base.unrestricted()
-            } else {
-                base
-            };
-            Some((value.to_owned(), Source::File(file.kind, key.to_owned()), base))
+            Some((
+                value.to_owned(),
+                Source::File(file.kind, key.to_owned()),
+                file.base.clone(),
+            ))
         });
         let mut candidates: Vec<(String, Source, Base)> = flag.into_iter().chain(var).chain(files).collect();
         for (_, source, _) in candidates

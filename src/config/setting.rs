@@ -45,7 +45,8 @@ pub struct Definition {
     /// flags together.
     pub drycc: &'static [&'static str],
     pub default: &'static str,
-    /// What the default means, for `--help` and `check`.
+    /// What the default means: `check` shows it, `--help` where there is
+    /// no default value.
     pub note: &'static str,
     pub secret: bool,
     pub help: &'static str,
@@ -100,7 +101,7 @@ pub const DEFINITIONS: &[Definition] = &[
         help: "AWS secret access key", ..NONE },
     Definition { setting: Setting::EcrRegion, env: Some("ECR_REGION"), params: &["ecr.region"],
         values: &["registry-token-refresher.ecr.region"], default: "us-west-2",
-        help: "AWS region of the registry", ..NONE },
+        note: "not set: the registry must be in this region", help: "AWS region of the registry", ..NONE },
     Definition { setting: Setting::EcrRegistryId, env: Some("ECR_REGISTRY_ID"), params: &["ecr.registryid"],
         values: &["registry-token-refresher.ecr.registryid"], note: "empty = account default",
         help: "12-digit AWS account id", ..NONE },

@@ -13,14 +13,6 @@ pub fn closest<'c>(input: &str, candidates: &[&'c str]) -> Option<&'c str> {
         .map(|(_, c)| c)
 }
 
-/// The end of an "unknown key" message: the near miss when there is one,
-/// else every known name.
-pub fn hint(input: &str, candidates: &[&str]) -> String {
-    closest(input, candidates)
-        .map(|m| format!("; did you mean `{m}`?"))
-        .unwrap_or_else(|| format!(" (known: {})", candidates.join(", ")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

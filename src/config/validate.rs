@@ -6,7 +6,7 @@ use super::resolve::Resolved;
 use super::setting::{Setting, Source};
 use super::{gcr_key, suggest, Location, Problem, Problems, Secret, Settings, Warning};
 use crate::names;
-use crate::platform::contract;
+use crate::platform::contract::{self, LOCATIONS};
 use crate::platform::image::Image;
 
 /// Turn resolved values into settings, or report every problem at once.
@@ -135,10 +135,10 @@ impl Validator<'_> {
             "ecr" => self.ecr(),
             "gcr" => self.gcr(),
             other => {
-                let hint = suggest::closest(other, &Location::NAMES)
+                let hint = suggest::closest(other, &LOCATIONS)
                     .map(|s| format!("; did you mean {s:?}?"))
                     .unwrap_or_default();
-                let message = format!("found {other:?}, expected one of {}{hint}", Location::NAMES.join(", "));
+                let message = format!("found {other:?}, expected one of {}{hint}", LOCATIONS.join(", "));
                 self.problem(Setting::Location, message);
                 None
             }
@@ -149,19 +149,18 @@ impl Validator<'_> {
     /// breaks on a scheme), then check `host[:port]`.
     fn hostname(&mut self, s: Setting) -> String {
         let raw = self.value(s).to_owned();
-        let normalised = normalise_host(&raw);
-        let host = normalised.as_str();
+        let host = normalise_host(&raw);
         if host != raw {
             self.warnings.push(Warning::about(
                 s,
                 format!("{raw:?} was normalised to {host:?}: registry hostnames take no scheme or trailing slash (Workflow's builder builds invalid image names from them)"),
             ));
         }
-        let acceptable = host.is_empty() || is_host_port(host) || (s == Setting::Hostname && is_docker_hub(host));
+        let acceptable = host.is_empty() || is_host_port(&host) || (s == Setting::Hostname && is_docker_hub(&host));
         if !acceptable {
             self.problem(s, format!("found {host:?}, expected host or host:port (no scheme, no path; a namespace goes in REGISTRY_ORGANIZATION)"));
         }
-        host.to_owned()
+        host
     }
 
     /// A line break or escape inside a credential is a paste error that
@@ -416,7 +415,7 @@ impl Validator<'_> {
     fn secret_prefix(&mut self) -> Option<String> {
         let prefix = self.value(Setting::SecretPrefix).to_owned();
         let location = match self.value(Setting::Location) {
-            l if Location::NAMES.contains(&l) && l != "on-cluster" => l.to_owned(),
+            l if LOCATIONS.contains(&l) && l != "on-cluster" => l.to_owned(),
             // The longest name, so the prefix fits whatever the location becomes.
             _ => "off-cluster".to_owned(),
         };

@@ -42,16 +42,12 @@ pub struct FunctionConfig {
 }
 
 /// Read a config object (already parsed). `file` is where it was read
-/// from; `None` for a KRM `functionConfig` on standard input.
-pub fn from_node(node: &Node<'_>, file: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
-    read_node(node, file, None)
-}
-
-/// `from_node` with `@path`s resolving in `dir` rather than next to `file`.
-fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
+/// from (`None` for a KRM `functionConfig` on standard input); `@path`s
+/// resolve in `dir`, else next to `file`.
+pub fn from_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
     let json = yaml11::to_json(node);
     let mut problems = Vec::new();
-    let fields = match json["kind"].as_str() {
+    let mut fields = match json["kind"].as_str() {
         Some(KIND) => {
             let mut top = json.as_object().cloned().unwrap_or_default();
             for envelope in ["apiVersion", "kind", "metadata"] {
@@ -89,10 +85,7 @@ fn read_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result
             ))])
         }
     };
-    let fields: Map<String, Json> = fields
-        .into_iter()
-        .filter(|(k, _)| !KUSTOMIZE_FIELDS.contains(&k.as_str()))
-        .collect();
+    fields.retain(|k, _| !KUSTOMIZE_FIELDS.contains(&k.as_str()));
     let fields = Json::Object(fields);
     let params = file::from_json(FileKind::FunctionConfig, &fields, OPTIONS)
         .and_then(|p| p.located(file, dir).map_err(|e| vec![e]))
@@ -173,7 +166,7 @@ pub fn from_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<
             ))]
         })?
         .ok_or_else(|| vec![Problem::general(format!("plugin config {} is empty", path.display()))])?;
-    read_node(&root, Some(path), dir)
+    from_node(&root, Some(path), dir)
 }
 
 /// Whether a file's text holds our config object (how `argv[1]` of a
@@ -213,7 +206,7 @@ mod tests {
     use crate::yaml::tree::parse;
 
     fn read(text: &str) -> Result<FunctionConfig, Vec<Problem>> {
-        from_node(&parse(text).unwrap().unwrap(), None)
+        from_node(&parse(text).unwrap().unwrap(), None, None)
     }
 
     #[test]

@@ -15,8 +15,9 @@ use crate::yaml::tree::Node;
 #[derive(Debug)]
 pub struct ResourceList<'a> {
     pub api_version: String,
-    /// Each item as a standalone document (de-indented text).
-    pub items: Vec<String>,
+    /// The items as the stream the filter reads: each a standalone document
+    /// (de-indented text) after a `---` line.
+    pub items: String,
     /// The parsed `functionConfig`, if any.
     pub function_config: Option<Node<'a>>,
 }
@@ -97,14 +98,15 @@ pub fn read<'a>(docs: &'a [Document<'a>]) -> Result<ResourceList<'a>, InputError
         ));
     }
     let items = match root.get("items").filter(|n| !n.is_null()) {
-        None => Vec::new(),
+        None => String::new(),
         Some(Node::Sequence(seq)) => seq
             .items
             .iter()
             .enumerate()
             .map(|(i, item)| {
                 let next = seq.items.get(i + 1).map(|n| n.loc().start);
-                item_text(doc.chunk.text, seq.flow, item, next).ok_or_else(|| {
+                let text = item_text(doc.chunk.text, seq.flow, item, next);
+                text.map(|text| format!("---\n{text}")).ok_or_else(|| {
                     let message = format!("ResourceList item {i} is not a mapping (a Kubernetes object)");
                     InputError::at(doc, item.loc().line, message)
                 })
@@ -147,11 +149,6 @@ fn item_text(text: &str, flow_list: bool, item: &Node<'_>, next_start: Option<us
         None => after_line(text, loc.end),
     };
     Some(dedent(text.get(start..end.max(start))?, loc.col))
-}
-
-/// The items joined into a stream the filter reads.
-pub fn stream(items: &[String]) -> String {
-    items.iter().map(|i| format!("---\n{i}")).collect()
 }
 
 /// Write a `ResourceList` with the documents of `stream` as items.
@@ -254,13 +251,12 @@ mod tests {
         assert!(is_resource_list(LIST));
         let docs = parse_stream(LIST).unwrap();
         let list = read(&docs).unwrap();
-        assert_eq!(list.items[0], "# head comment\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a # inline\ndata:\n  flag: \"yes\"\n  text: |\n    line\n\n    more\n");
-        assert_eq!(list.items[1], "apiVersion: v1\nkind: Secret\nmetadata: {name: b}\n");
+        assert_eq!(list.items, "---\n# head comment\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a # inline\ndata:\n  flag: \"yes\"\n  text: |\n    line\n\n    more\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: b}\n");
         assert_eq!(
             list.function_config.as_ref().and_then(|f| f.str_at(&["kind"])),
             Some("WorkflowRegistry")
         );
-        let out = write(&list.api_version, &stream(&list.items), &[]);
+        let out = write(&list.api_version, &list.items, &[]);
         let items_text = &LIST[LIST.find("items:").unwrap()..LIST.find("functionConfig").unwrap()];
         assert_eq!(
             out,
