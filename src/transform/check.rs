@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 use super::apply::Applied;
 use super::plan::{Effective, Plan};
 use super::{deis, drycc, refresher, Error, Options};
-use crate::config::Settings;
+use crate::config::{Location, Settings};
 use crate::manifest::{Body, Doc, EnvValue, Manifest, Reading, Resource};
 use crate::platform::contract::{self as k, Platform, Role, DEIS, DRYCC};
 use crate::platform::{Context, Model, Object};
@@ -141,7 +141,7 @@ impl Checker<'_, '_, '_> {
     }
 
     fn registry(&self) -> Result<(), Error> {
-        let removed = self.location() != "on-cluster" && !self.options.keep_on_cluster_registry;
+        let removed = self.settings.location != Location::OnCluster && !self.options.keep_on_cluster_registry;
         match self.model.workflows(Role::Registry).next() {
             Some(o) if removed => Err(violated(
                 Some(o),
@@ -155,7 +155,8 @@ impl Checker<'_, '_, '_> {
         let location = self.location();
         self.consumers(&[(DEIS.location_var, location), (DEIS.prefix_var, &self.effective.prefix)])?;
         self.registry()?;
-        if let Some(o) = self.one(Role::Credentials, location != "on-cluster" && self.wants_components)? {
+        let on_cluster = self.settings.location == Location::OnCluster;
+        if let Some(o) = self.one(Role::Credentials, !on_cluster && self.wants_components)? {
             self.placed(o)?;
             let right = match &o.resource.body {
                 Body::Secret(s) => {
@@ -175,7 +176,7 @@ impl Checker<'_, '_, '_> {
                 ));
             }
         }
-        let wanted = k::token_lifetime_minutes(location).is_some() && self.wants_components;
+        let wanted = self.settings.location.needs_token_refresher() && self.wants_components;
         let mut parts = Vec::new();
         for role in [
             Role::Refresher,
@@ -272,7 +273,7 @@ impl Checker<'_, '_, '_> {
         let location = self.location();
         self.consumers(&[(DRYCC.location_var, location)])?;
         self.registry()?;
-        let crate::config::Location::OffCluster { .. } = &self.settings.location else {
+        let Location::OffCluster { .. } = &self.settings.location else {
             return Ok(());
         };
         for o in self.model.workflows(Role::Builder) {
@@ -325,7 +326,7 @@ impl Checker<'_, '_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Location, Secret};
+    use crate::config::Secret;
 
     /// What the post-condition says of `output` (read as if the transform
     /// had written it, planning nothing) for location `location`.
@@ -356,7 +357,7 @@ mod tests {
             refresher_image: None,
             sources: Default::default(),
         };
-        let reading = super::super::reading(&|_| false);
+        let reading = k::reading(&|_| false);
         let manifest = Manifest::read(output, reading).ok()?;
         let options = Options::in_namespace("deis");
         let docs: Vec<&Doc<'_>> = manifest.docs().collect();
