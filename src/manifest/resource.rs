@@ -198,16 +198,6 @@ impl Resource {
         Ok(out)
     }
 
-    /// The content read of an object whose content the tool reads (see
-    /// [`Reading`]): a ClusterRole's rules, a NetworkPolicy's spec.
-    pub fn content(&self) -> Option<&Json> {
-        match &self.body {
-            Body::ClusterRole(r) => Some(&r.rules),
-            Body::NetworkPolicy(spec) => Some(spec),
-            _ => None,
-        }
-    }
-
     pub fn pod(&self) -> Option<&Pod> {
         match &self.body {
             Body::Workload(pod) => Some(pod),
@@ -480,11 +470,6 @@ fn read_env(item: &Json) -> Option<EnvVar> {
 }
 
 impl Container {
-    /// The entries named `name` (the last one is the one the kubelet uses).
-    pub fn env_entries<'c>(&'c self, name: &'c str) -> impl Iterator<Item = &'c EnvVar> + 'c {
-        self.env.iter().filter(move |e| e.name == name)
-    }
-
     pub fn declares(&self, name: &str) -> bool {
         self.env.iter().any(|e| e.name == name)
     }
@@ -499,7 +484,7 @@ impl Container {
 
     /// Whether `name` is set exactly once, to `value`.
     pub fn env_is(&self, name: &str, value: &EnvValue) -> bool {
-        let mut entries = self.env_entries(name);
+        let mut entries = self.env.iter().filter(|e| e.name == name);
         entries.next().is_some_and(|e| e.value == *value) && entries.next().is_none()
     }
 }

@@ -49,6 +49,16 @@ pub enum Role {
     Other,
 }
 
+impl Role {
+    /// The token refresher and what it runs as: one of each, or none.
+    pub const REFRESHER_PARTS: [Role; 4] = [
+        Role::Refresher,
+        Role::RefresherAccount,
+        Role::RefresherRole,
+        Role::RefresherBinding,
+    ];
+}
+
 /// How a workload of a role is recognised: by its name, its containers'
 /// names, or its containers' images.
 #[derive(Debug)]

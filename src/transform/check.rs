@@ -178,12 +178,7 @@ impl Checker<'_, '_, '_> {
         }
         let wanted = self.settings.location.needs_token_refresher() && self.wants_components;
         let mut parts = Vec::new();
-        for role in [
-            Role::Refresher,
-            Role::RefresherAccount,
-            Role::RefresherRole,
-            Role::RefresherBinding,
-        ] {
+        for role in Role::REFRESHER_PARTS {
             parts.extend(self.one(role, wanted)?);
         }
         match parts[..] {

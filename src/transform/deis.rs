@@ -26,15 +26,8 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     }
     p.remove_unused(&DEIS)?;
     if !needs_refresher {
-        for role in [
-            Role::Refresher,
-            Role::RefresherAccount,
-            Role::RefresherRole,
-            Role::RefresherBinding,
-        ] {
-            for o in model.workflows(role) {
-                p.remove(o, Reason::NotNeeded);
-            }
+        for o in Role::REFRESHER_PARTS.iter().flat_map(|role| model.workflows(*role)) {
+            p.remove(o, Reason::NotNeeded);
         }
     }
     registry_secret(p, workflow);

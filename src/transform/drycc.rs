@@ -160,7 +160,7 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String
         (Some(o), None) => p.remove(o, Reason::NotNeeded),
         (Some(o), Some((cidr, port))) => {
             let spec = generate::egress_spec(cidr, *port);
-            if o.resource.content() != Some(&spec) {
+            if !matches!(&o.resource.body, Body::NetworkPolicy(have) if **have == spec) {
                 p.set(o, o.resource.path.clone(), "spec", spec);
             }
             p.place(o);

@@ -125,14 +125,14 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
     let docs: Vec<_> = manifest.docs().collect();
     let model = Model::build(&docs, &options.context)?;
     let mut planner = plan::Planner::new(&model, settings, options, manifest.hooks_only);
-    let effective = match model.contract.map(|k| k.platform) {
+    let platform = model.contract.map(|k| k.platform);
+    let effective = match platform {
         Some(Platform::Deis) => deis::plan(&mut planner)?,
         Some(Platform::Drycc) => drycc::plan(&mut planner)?,
         None => plan::Effective::default(),
     };
     warn(&mut planner, &manifest);
     let mut plan = planner.finish(effective);
-    let platform = model.contract.map(|k| k.platform);
     // The model is the input's: the check builds the output's own.
     drop((model, docs));
     let mut applied = apply::apply(&manifest, &plan, settings, reading)?;

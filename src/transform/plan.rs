@@ -165,17 +165,15 @@ pub enum Wanted {
 
 impl Wanted {
     fn holds(&self, c: &Container, name: &str) -> bool {
-        match self {
-            Wanted::Text(t) => c.env_is(name, &EnvValue::Text(t.clone())),
-            Wanted::SecretKey(secret, key) => c.env_is(
-                name,
-                &EnvValue::SecretKey {
-                    secret: (*secret).to_owned(),
-                    key: (*key).to_owned(),
-                },
-            ),
-            Wanted::Absent => !c.declares(name),
-        }
+        let value = match self {
+            Wanted::Text(t) => EnvValue::Text(t.clone()),
+            Wanted::SecretKey(secret, key) => EnvValue::SecretKey {
+                secret: (*secret).to_owned(),
+                key: (*key).to_owned(),
+            },
+            Wanted::Absent => return !c.declares(name),
+        };
+        c.env_is(name, &value)
     }
 
     /// The env item that says this.
