@@ -14,6 +14,7 @@ use super::apply::Applied;
 use super::plan::{Effective, Plan};
 use super::{deis, drycc, refresher, Error, Options};
 use crate::config::{Location, Settings};
+use crate::manifest::resource::Secret;
 use crate::manifest::{Body, Doc, EnvValue, Manifest, Reading, Resource};
 use crate::platform::contract::{self as k, Platform, Role, DEIS, DRYCC};
 use crate::platform::{Context, Model, Object};
@@ -126,6 +127,19 @@ impl Checker<'_, '_, '_> {
         }
     }
 
+    /// The credentials Secret, when `wanted`: one, where its readers are,
+    /// holding what `right` says (else `wrong`). None when not wanted.
+    fn credentials(&self, wanted: bool, right: impl Fn(&Secret) -> bool, wrong: &str) -> Result<(), Error> {
+        let Some(o) = self.one(Role::Credentials, wanted)? else {
+            return Ok(());
+        };
+        self.placed(o)?;
+        match &o.resource.body {
+            Body::Secret(s) if right(s) => Ok(()),
+            _ => Err(violated(Some(o), wrong.into())),
+        }
+    }
+
     fn consumers(&self, vars: &[(&str, &str)]) -> Result<(), Error> {
         for (o, c) in self.model.consumers(&self.options.context.targeting) {
             for (name, value) in vars {
@@ -156,26 +170,16 @@ impl Checker<'_, '_, '_> {
         self.consumers(&[(DEIS.location_var, location), (DEIS.prefix_var, &self.effective.prefix)])?;
         self.registry()?;
         let on_cluster = self.settings.location == Location::OnCluster;
-        if let Some(o) = self.one(Role::Credentials, !on_cluster && self.wants_components)? {
-            self.placed(o)?;
-            let right = match &o.resource.body {
-                Body::Secret(s) => {
-                    let have: BTreeSet<(String, Option<String>)> = s.data.iter().cloned().collect();
-                    let want = deis::secret_data(self.settings)
-                        .into_iter()
-                        .map(|(k, v)| (k, Some(v)))
-                        .collect();
-                    s.secret_type == "Opaque" && s.string_data.is_none() && have == want
-                }
-                _ => false,
-            };
-            if !right {
-                return Err(violated(
-                    Some(o),
-                    "it is not an Opaque Secret with exactly the location's keys".into(),
-                ));
-            }
-        }
+        let want: BTreeSet<_> = deis::secret_data(self.settings)
+            .into_iter()
+            .map(|(k, v)| (k, Some(v)))
+            .collect();
+        let exact = |s: &Secret| {
+            let have: BTreeSet<_> = s.data.iter().cloned().collect();
+            s.secret_type == "Opaque" && s.string_data.is_none() && have == want
+        };
+        let wrong = "it is not an Opaque Secret with exactly the location's keys";
+        self.credentials(!on_cluster && self.wants_components, exact, wrong)?;
         let wanted = self.settings.location.needs_token_refresher() && self.wants_components;
         let mut parts = Vec::new();
         for role in Role::REFRESHER_PARTS {
@@ -299,22 +303,15 @@ impl Checker<'_, '_, '_> {
         if !(self.wants_components && builder) {
             return Ok(());
         }
-        if let Some(o) = self.one(Role::Credentials, true)? {
-            self.placed(o)?;
-            let right = match &o.resource.body {
-                Body::Secret(s) => drycc::builder_data(self.settings).into_iter().all(|(key, value)| {
-                    !s.string_data.iter().flatten().any(|k| *k == key) && s.data.contains(&(key, Some(value)))
-                }),
-                _ => false,
-            };
-            if !right {
-                return Err(violated(
-                    Some(o),
-                    "it does not hold the configured registry login under each key the builder reads".into(),
-                ));
-            }
-        }
-        Ok(())
+        let login = drycc::builder_data(self.settings);
+        let holds = |s: &Secret| {
+            let overridden = |key: &String| s.string_data.iter().flatten().any(|k| k == key);
+            login
+                .iter()
+                .all(|(key, v)| !overridden(key) && s.data.contains(&(key.clone(), Some(v.clone()))))
+        };
+        let wrong = "it does not hold the configured registry login under each key the builder reads";
+        self.credentials(true, holds, wrong)
     }
 }
 
