@@ -155,7 +155,7 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String
             }
         }
     });
-    let kept = p.keep_one(Role::ImagebuilderEgress, Generated::ImagebuilderEgress.name());
+    let kept = p.keep_one(Role::ImagebuilderEgress, k::DRYCC_IMAGEBUILDER_EGRESS);
     match (kept, &wanted) {
         (Some(o), None) => p.remove(o, Reason::NotNeeded),
         (Some(o), Some((cidr, port))) => {

@@ -94,26 +94,26 @@ pub enum Generated {
 }
 
 impl Generated {
-    pub fn kind(self) -> &'static str {
-        match self {
-            Generated::RegistrySecret | Generated::BuilderSecret => "Secret",
-            Generated::RefresherAccount => "ServiceAccount",
-            Generated::RefresherRole => "ClusterRole",
-            Generated::RefresherBinding => "ClusterRoleBinding",
-            Generated::Refresher => "Deployment",
-            Generated::ImagebuilderEgress => "NetworkPolicy",
-        }
-    }
-
-    pub fn name(self) -> &'static str {
+    /// Its kind and name.
+    pub fn id(self) -> (&'static str, &'static str) {
         use crate::platform::contract as k;
         match self {
-            Generated::RegistrySecret => k::REGISTRY_SECRET,
-            Generated::RefresherAccount | Generated::Refresher => k::REFRESHER,
-            Generated::RefresherRole | Generated::RefresherBinding => k::REFRESHER_RBAC,
-            Generated::BuilderSecret => k::DRYCC_BUILDER_SECRET,
-            Generated::ImagebuilderEgress => k::DRYCC_IMAGEBUILDER_EGRESS,
+            Generated::RegistrySecret => ("Secret", k::REGISTRY_SECRET),
+            Generated::RefresherAccount => ("ServiceAccount", k::REFRESHER),
+            Generated::RefresherRole => ("ClusterRole", k::REFRESHER_RBAC),
+            Generated::RefresherBinding => ("ClusterRoleBinding", k::REFRESHER_RBAC),
+            Generated::Refresher => ("Deployment", k::REFRESHER),
+            Generated::BuilderSecret => ("Secret", k::DRYCC_BUILDER_SECRET),
+            Generated::ImagebuilderEgress => ("NetworkPolicy", k::DRYCC_IMAGEBUILDER_EGRESS),
         }
+    }
+}
+
+impl fmt::Display for Generated {
+    /// `Secret/registry-secret`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kind, name) = self.id();
+        write!(f, "{kind}/{name}")
     }
 }
 
@@ -519,8 +519,8 @@ impl fmt::Display for Plan {
         }
         for a in &self.additions {
             match a.before {
-                Some(i) => writeln!(f, "  add {}/{} before document {i}", a.what.kind(), a.what.name())?,
-                None => writeln!(f, "  add {}/{} at the end", a.what.kind(), a.what.name())?,
+                Some(i) => writeln!(f, "  add {} before document {i}", a.what)?,
+                None => writeln!(f, "  add {} at the end", a.what)?,
             }
         }
         Ok(())

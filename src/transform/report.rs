@@ -63,11 +63,7 @@ impl Report {
                 }
             }
         }
-        r.added = plan
-            .additions
-            .iter()
-            .map(|a| format!("{}/{}", a.what.kind(), a.what.name()))
-            .collect();
+        r.added = plan.additions.iter().map(|a| a.what.to_string()).collect();
         r
     }
 }
