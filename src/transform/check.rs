@@ -11,11 +11,11 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 
 use super::apply::Applied;
-use super::plan::{Effective, Plan};
+use super::plan::{Effective, Plan, Wanted};
 use super::{deis, drycc, refresher, Error, Options};
 use crate::config::{Location, Settings};
 use crate::manifest::resource::Secret;
-use crate::manifest::{Body, Doc, EnvValue, Manifest, Reading, Resource};
+use crate::manifest::{Body, Doc, Manifest, Reading, Resource};
 use crate::platform::contract::{self as k, Platform, Role, DEIS, DRYCC};
 use crate::platform::{Context, Model, Object};
 use crate::yaml::split::Chunk;
@@ -143,7 +143,7 @@ impl Checker<'_, '_, '_> {
     fn consumers(&self, vars: &[(&str, &str)]) -> Result<(), Error> {
         for (o, c) in self.model.consumers(&self.options.context.targeting) {
             for (name, value) in vars {
-                if !c.env_is(name, &EnvValue::Text((*value).to_owned())) {
+                if !Wanted::Text((*value).to_owned()).holds(c, name) {
                     return Err(violated(
                         Some(o),
                         format!("container {:?} does not say {name}={value:?}", c.name),
@@ -278,15 +278,9 @@ impl Checker<'_, '_, '_> {
         for o in self.model.workflows(Role::Builder) {
             let Some(pod) = o.resource.pod() else { continue };
             for c in pod.containers.iter().filter(|c| c.declares(DRYCC.location_var)) {
-                let reads = k::DRYCC_BUILDER_VARS.iter().all(|(var, key)| {
-                    c.env_is(
-                        var,
-                        &EnvValue::SecretKey {
-                            secret: k::DRYCC_BUILDER_SECRET.into(),
-                            key: (*key).into(),
-                        },
-                    )
-                });
+                let reads = k::DRYCC_BUILDER_VARS
+                    .iter()
+                    .all(|(var, key)| Wanted::SecretKey(k::DRYCC_BUILDER_SECRET, key).holds(c, var));
                 if !reads || c.declares(k::DRYCC_PROXY_VAR) {
                     return Err(violated(
                         Some(o),

@@ -164,7 +164,8 @@ pub enum Wanted {
 }
 
 impl Wanted {
-    fn holds(&self, c: &Container, name: &str) -> bool {
+    /// Whether container `c` already says this of `name`, exactly once.
+    pub fn holds(&self, c: &Container, name: &str) -> bool {
         let value = match self {
             Wanted::Text(t) => EnvValue::Text(t.clone()),
             Wanted::SecretKey(secret, key) => EnvValue::SecretKey {
