@@ -56,7 +56,6 @@ pub enum Body {
     NetworkPolicy(Box<Json>),
     /// A RoleBinding or ClusterRoleBinding.
     Binding(Box<Binding>),
-    Service,
     Other,
 }
 
@@ -199,16 +198,6 @@ impl Resource {
         Ok(out)
     }
 
-    /// The content read of an object whose content the tool reads (see
-    /// [`Reading`]): a ClusterRole's rules, a NetworkPolicy's spec.
-    pub fn content(&self) -> Option<&Json> {
-        match &self.body {
-            Body::ClusterRole(r) => Some(&r.rules),
-            Body::NetworkPolicy(spec) => Some(spec),
-            _ => None,
-        }
-    }
-
     pub fn pod(&self) -> Option<&Pod> {
         match &self.body {
             Body::Workload(pod) => Some(pod),
@@ -216,12 +205,14 @@ impl Resource {
         }
     }
 
+    /// Where `keys` (relative to the object) stand in the document.
+    pub fn path_to(&self, keys: &[&str]) -> Vec<Seg> {
+        joined(&self.path, keys)
+    }
+
     /// Where its pod spec stands in the document (`spec.template.spec`).
     pub fn pod_path(&self) -> Vec<Seg> {
-        let spec = self.pod().map_or(&[][..], |p| p.spec);
-        let mut at = self.path.clone();
-        at.extend(spec.iter().map(|k| Seg::Key((*k).into())));
-        at
+        self.path_to(self.pod().map_or(&[], |p| p.spec))
     }
 
     /// Where container `c` of its pod stands in the document.
@@ -248,6 +239,12 @@ impl Resource {
     pub fn id(&self) -> String {
         format!("{}/{}", self.kind, self.name)
     }
+}
+
+fn joined(path: &[Seg], keys: &[&str]) -> Vec<Seg> {
+    let mut at = path.to_vec();
+    at.extend(keys.iter().map(|k| Seg::Key((*k).into())));
+    at
 }
 
 fn lookup<'a>(pairs: &'a [(&'static str, String)], key: &str) -> Option<&'a str> {
@@ -306,18 +303,14 @@ fn text_at(doc: &Json, path: &[Seg], keys: &[&str]) -> Result<Option<String>, Un
     match keys.iter().try_fold(doc, |v, k| v.get(k)) {
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(s)) => Ok(Some(s.clone())),
-        Some(other) => {
-            let mut at = path.to_vec();
-            at.extend(keys.iter().map(|k| Seg::Key((*k).into())));
-            Err(Unreadable {
-                path: at,
-                message: format!(
-                    "`{}` is {}, not text: Kubernetes rejects the document, and whose it is cannot be told; quote it",
-                    keys.join("."),
-                    type_name(other)
-                ),
-            })
-        }
+        Some(other) => Err(Unreadable {
+            path: joined(path, keys),
+            message: format!(
+                "`{}` is {}, not text: Kubernetes rejects the document, and whose it is cannot be told; quote it",
+                keys.join("."),
+                type_name(other)
+            ),
+        }),
     }
 }
 
@@ -361,13 +354,7 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
         "Secret" => Body::Secret(Box::new(Secret {
             secret_type: str_of(doc, &["type"]).unwrap_or("Opaque").to_owned(),
             data: {
-                let value = |v: &Json| {
-                    if read {
-                        v.as_str().map(str::to_owned)
-                    } else {
-                        Some(String::new())
-                    }
-                };
+                let value = |v: &Json| Some(if read { v.as_str()? } else { "" }.to_owned());
                 let data = doc.get("data").and_then(Json::as_object);
                 data.map_or_else(Vec::new, |m| m.iter().map(|(k, v)| (k.clone(), value(v))).collect())
             },
@@ -397,7 +384,6 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
                 })
                 .collect(),
         })),
-        "Service" => Body::Service,
         "NetworkPolicy" => Body::NetworkPolicy(Box::new(content("spec"))),
         _ => Body::Other,
     }
@@ -484,11 +470,6 @@ fn read_env(item: &Json) -> Option<EnvVar> {
 }
 
 impl Container {
-    /// The entries named `name` (the last one is the one the kubelet uses).
-    pub fn env_entries<'c>(&'c self, name: &'c str) -> impl Iterator<Item = &'c EnvVar> + 'c {
-        self.env.iter().filter(move |e| e.name == name)
-    }
-
     pub fn declares(&self, name: &str) -> bool {
         self.env.iter().any(|e| e.name == name)
     }
@@ -503,7 +484,7 @@ impl Container {
 
     /// Whether `name` is set exactly once, to `value`.
     pub fn env_is(&self, name: &str, value: &EnvValue) -> bool {
-        let mut entries = self.env_entries(name);
+        let mut entries = self.env.iter().filter(|e| e.name == name);
         entries.next().is_some_and(|e| e.value == *value) && entries.next().is_none()
     }
 }

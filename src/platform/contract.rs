@@ -4,6 +4,8 @@
 //! is a second one. Nothing else in the program spells these names.
 
 use super::image::Image;
+use crate::manifest::resource::HOOK_ANNOTATION;
+use crate::manifest::Reading;
 
 /// The platforms the tool knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +49,16 @@ pub enum Role {
     Other,
 }
 
+impl Role {
+    /// The token refresher and what it runs as: one of each, or none.
+    pub const REFRESHER_PARTS: [Role; 4] = [
+        Role::Refresher,
+        Role::RefresherAccount,
+        Role::RefresherRole,
+        Role::RefresherBinding,
+    ];
+}
+
 /// How a workload of a role is recognised: by its name, its containers'
 /// names, or its containers' images.
 #[derive(Debug)]
@@ -85,6 +97,10 @@ pub struct Contract {
     pub component_containers_consume: bool,
     /// A container that declares one of these consumes the settings.
     pub consumer_vars: &'static [&'static str],
+    /// The workloads that need the on-cluster registry, and the refusal
+    /// when they come without it (this tool cannot create it).
+    pub registry_users: &'static [Role],
+    pub missing_registry: &'static str,
 }
 
 /// A [`Component`], in a table row.
@@ -165,6 +181,10 @@ pub const DEIS: Contract = Contract {
     credentials_secret: REGISTRY_SECRET,
     component_containers_consume: true,
     consumer_vars: &[DEIS_LOCATION_VAR, DEIS_PREFIX_VAR],
+    registry_users: &[Role::Builder, Role::Controller],
+    missing_registry: "location on-cluster, but the input holds Workflow without its registry (no deis-registry or \
+        deis-registry-proxy): this tool cannot create them, and every `git push` would fail; render the chart with \
+        global.registry_location set to on-cluster (the chart then renders the registry), or choose another location",
     components: &[
         component(Role::Refresher, &[REFRESHER], &[REFRESHER], &[REFRESHER_IMAGE_NAME]),
         component(
@@ -222,6 +242,10 @@ pub const DRYCC: Contract = Contract {
     credentials_secret: DRYCC_BUILDER_SECRET,
     component_containers_consume: false,
     consumer_vars: &[DRYCC_LOCATION_VAR],
+    registry_users: &[Role::Builder],
+    missing_registry: "location on-cluster, but the input holds Drycc Workflow without its registry (no \
+        drycc-registry): this tool cannot create it; render the chart with registry.enabled, \
+        builder.registry.enabled and controller.registry.enabled set to true, or choose off-cluster",
     components: &[
         component(
             Role::Registry,
@@ -241,34 +265,40 @@ pub const DRYCC: Contract = Contract {
     ],
 };
 
-/// What the platforms' rules read of a document, besides identities and
-/// images: these labels, annotations and variables, and these objects'
-/// contents (Secret data values, ClusterRole rules; of others, a Secret's
-/// keys only).
-pub const LABELS_READ: [&str; 2] = [HERITAGE.0, GENERATED_LABEL.0];
-pub const ANNOTATIONS_READ: [&str; 2] = [crate::manifest::resource::HOOK_ANNOTATION, LOCATION_ANNOTATION];
-pub const ENV_READ: [&str; 11] = [
-    DEIS.location_var,
-    DEIS.prefix_var,
-    NAMESPACE_REFRESH_VAR,
-    TOKEN_REFRESH_VAR,
-    DRYCC.location_var,
-    DRYCC.prefix_var,
-    DRYCC_BUILDER_VARS[0].0,
-    DRYCC_BUILDER_VARS[1].0,
-    DRYCC_BUILDER_VARS[2].0,
-    DRYCC_BUILDER_VARS[3].0,
-    DRYCC_PROXY_VAR,
-];
-pub const MOUNT_PATHS_READ: [&str; 1] = [CREDS_PATH];
-pub const VOLUMES_READ: [&str; 1] = [REGISTRY_SECRET];
-pub const CONTENTS_READ: [&str; 5] = [
-    REGISTRY_SECRET,
-    REFRESHER_RBAC,
-    DRYCC_BUILDER_SECRET,
-    DRYCC_CONTROLLER_CREDS,
-    DRYCC_IMAGEBUILDER_EGRESS,
-];
+/// How the platforms' rules read a document, besides identities, images
+/// and the operator's `--select`: these labels, annotations and variables,
+/// and these objects' contents (Secret data values, ClusterRole rules; of
+/// others, a Secret's keys only).
+pub fn reading<'r>(selects: &'r (dyn Fn(&serde_json::Value) -> bool + Sync)) -> Reading<'r> {
+    Reading {
+        selects,
+        labels: &[HERITAGE.0, GENERATED_LABEL.0],
+        annotations: &[HOOK_ANNOTATION, LOCATION_ANNOTATION],
+        env: &[
+            DEIS.location_var,
+            DEIS.prefix_var,
+            NAMESPACE_REFRESH_VAR,
+            TOKEN_REFRESH_VAR,
+            DRYCC.location_var,
+            DRYCC.prefix_var,
+            DRYCC_BUILDER_VARS[0].0,
+            DRYCC_BUILDER_VARS[1].0,
+            DRYCC_BUILDER_VARS[2].0,
+            DRYCC_BUILDER_VARS[3].0,
+            DRYCC_PROXY_VAR,
+        ],
+        contents: &[
+            REGISTRY_SECRET,
+            REFRESHER_RBAC,
+            DRYCC_BUILDER_SECRET,
+            DRYCC_CONTROLLER_CREDS,
+            DRYCC_IMAGEBUILDER_EGRESS,
+        ],
+        mount_paths: &[CREDS_PATH],
+        volumes: &[REGISTRY_SECRET],
+        matters: &super::may_matter,
+    }
+}
 
 impl Contract {
     /// The role of an object of this platform: a workload's from its name

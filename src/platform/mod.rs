@@ -166,16 +166,12 @@ impl<'m, 'a> Model<'m, 'a> {
                 owner: Owner::Foreign,
             })
             .collect();
-        let Some(k) = contract else {
-            let namespace = Namespace::unknown(context.given.as_ref());
-            return Ok(Model {
-                contract,
-                namespace,
-                objects,
-            });
+        let namespace = match contract {
+            Some(k) => namespace::discover(context.given.as_ref(), &objects, k)?,
+            None => Namespace::unknown(context.given.as_ref()),
         };
-        let namespace = namespace::discover(context.given.as_ref(), &objects, k)?;
-        for o in &mut objects {
+        // Without a platform nothing is Workflow's.
+        for o in objects.iter_mut().filter(|_| contract.is_some()) {
             let in_namespace = o.resource.namespace.is_none() || o.resource.namespace == namespace.name;
             let generated = o.resource.label(contract::GENERATED_LABEL.0) == Some(contract::GENERATED_LABEL.1);
             o.owner = match (in_namespace, generated && o.role != Role::Other) {

@@ -11,10 +11,11 @@ use std::collections::BTreeSet;
 use serde_json::Value as Json;
 
 use super::apply::Applied;
-use super::plan::{Effective, Plan};
+use super::plan::{Effective, Plan, Wanted};
 use super::{deis, drycc, refresher, Error, Options};
-use crate::config::Settings;
-use crate::manifest::{Body, Doc, EnvValue, Manifest, Reading, Resource};
+use crate::config::{Location, Settings};
+use crate::manifest::resource::Secret;
+use crate::manifest::{Body, Doc, Manifest, Reading, Resource};
 use crate::platform::contract::{self as k, Platform, Role, DEIS, DRYCC};
 use crate::platform::{Context, Model, Object};
 use crate::yaml::split::Chunk;
@@ -126,10 +127,23 @@ impl Checker<'_, '_, '_> {
         }
     }
 
+    /// The credentials Secret, when `wanted`: one, where its readers are,
+    /// holding what `right` says (else `wrong`). None when not wanted.
+    fn credentials(&self, wanted: bool, right: impl Fn(&Secret) -> bool, wrong: &str) -> Result<(), Error> {
+        let Some(o) = self.one(Role::Credentials, wanted)? else {
+            return Ok(());
+        };
+        self.placed(o)?;
+        match &o.resource.body {
+            Body::Secret(s) if right(s) => Ok(()),
+            _ => Err(violated(Some(o), wrong.into())),
+        }
+    }
+
     fn consumers(&self, vars: &[(&str, &str)]) -> Result<(), Error> {
         for (o, c) in self.model.consumers(&self.options.context.targeting) {
             for (name, value) in vars {
-                if !c.env_is(name, &EnvValue::Text((*value).to_owned())) {
+                if !Wanted::Text((*value).to_owned()).holds(c, name) {
                     return Err(violated(
                         Some(o),
                         format!("container {:?} does not say {name}={value:?}", c.name),
@@ -141,7 +155,7 @@ impl Checker<'_, '_, '_> {
     }
 
     fn registry(&self) -> Result<(), Error> {
-        let removed = self.location() != "on-cluster" && !self.options.keep_on_cluster_registry;
+        let removed = self.settings.location != Location::OnCluster && !self.options.keep_on_cluster_registry;
         match self.model.workflows(Role::Registry).next() {
             Some(o) if removed => Err(violated(
                 Some(o),
@@ -155,34 +169,20 @@ impl Checker<'_, '_, '_> {
         let location = self.location();
         self.consumers(&[(DEIS.location_var, location), (DEIS.prefix_var, &self.effective.prefix)])?;
         self.registry()?;
-        if let Some(o) = self.one(Role::Credentials, location != "on-cluster" && self.wants_components)? {
-            self.placed(o)?;
-            let right = match &o.resource.body {
-                Body::Secret(s) => {
-                    let have: BTreeSet<(String, Option<String>)> = s.data.iter().cloned().collect();
-                    let want = deis::secret_data(self.settings)
-                        .into_iter()
-                        .map(|(k, v)| (k, Some(v)))
-                        .collect();
-                    s.secret_type == "Opaque" && s.string_data.is_none() && have == want
-                }
-                _ => false,
-            };
-            if !right {
-                return Err(violated(
-                    Some(o),
-                    "it is not an Opaque Secret with exactly the location's keys".into(),
-                ));
-            }
-        }
-        let wanted = k::token_lifetime_minutes(location).is_some() && self.wants_components;
+        let on_cluster = self.settings.location == Location::OnCluster;
+        let want: BTreeSet<_> = deis::secret_data(self.settings)
+            .into_iter()
+            .map(|(k, v)| (k, Some(v)))
+            .collect();
+        let exact = |s: &Secret| {
+            let have: BTreeSet<_> = s.data.iter().cloned().collect();
+            s.secret_type == "Opaque" && s.string_data.is_none() && have == want
+        };
+        let wrong = "it is not an Opaque Secret with exactly the location's keys";
+        self.credentials(!on_cluster && self.wants_components, exact, wrong)?;
+        let wanted = self.settings.location.needs_token_refresher() && self.wants_components;
         let mut parts = Vec::new();
-        for role in [
-            Role::Refresher,
-            Role::RefresherAccount,
-            Role::RefresherRole,
-            Role::RefresherBinding,
-        ] {
+        for role in Role::REFRESHER_PARTS {
             parts.extend(self.one(role, wanted)?);
         }
         match parts[..] {
@@ -272,21 +272,15 @@ impl Checker<'_, '_, '_> {
         let location = self.location();
         self.consumers(&[(DRYCC.location_var, location)])?;
         self.registry()?;
-        let crate::config::Location::OffCluster { .. } = &self.settings.location else {
+        let Location::OffCluster { .. } = &self.settings.location else {
             return Ok(());
         };
         for o in self.model.workflows(Role::Builder) {
             let Some(pod) = o.resource.pod() else { continue };
             for c in pod.containers.iter().filter(|c| c.declares(DRYCC.location_var)) {
-                let reads = k::DRYCC_BUILDER_VARS.iter().all(|(var, key)| {
-                    c.env_is(
-                        var,
-                        &EnvValue::SecretKey {
-                            secret: k::DRYCC_BUILDER_SECRET.into(),
-                            key: (*key).into(),
-                        },
-                    )
-                });
+                let reads = k::DRYCC_BUILDER_VARS
+                    .iter()
+                    .all(|(var, key)| Wanted::SecretKey(k::DRYCC_BUILDER_SECRET, key).holds(c, var));
                 if !reads || c.declares(k::DRYCC_PROXY_VAR) {
                     return Err(violated(
                         Some(o),
@@ -303,29 +297,22 @@ impl Checker<'_, '_, '_> {
         if !(self.wants_components && builder) {
             return Ok(());
         }
-        if let Some(o) = self.one(Role::Credentials, true)? {
-            self.placed(o)?;
-            let right = match &o.resource.body {
-                Body::Secret(s) => drycc::builder_data(self.settings).into_iter().all(|(key, value)| {
-                    !s.string_data.iter().flatten().any(|k| *k == key) && s.data.contains(&(key, Some(value)))
-                }),
-                _ => false,
-            };
-            if !right {
-                return Err(violated(
-                    Some(o),
-                    "it does not hold the configured registry login under each key the builder reads".into(),
-                ));
-            }
-        }
-        Ok(())
+        let login = drycc::builder_data(self.settings);
+        let holds = |s: &Secret| {
+            let overridden = |key: &String| s.string_data.iter().flatten().any(|k| k == key);
+            login
+                .iter()
+                .all(|(key, v)| !overridden(key) && s.data.contains(&(key.clone(), Some(v.clone()))))
+        };
+        let wrong = "it does not hold the configured registry login under each key the builder reads";
+        self.credentials(true, holds, wrong)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Location, Secret};
+    use crate::config::Secret;
 
     /// What the post-condition says of `output` (read as if the transform
     /// had written it, planning nothing) for location `location`.
@@ -356,7 +343,7 @@ mod tests {
             refresher_image: None,
             sources: Default::default(),
         };
-        let reading = super::super::reading(&|_| false);
+        let reading = k::reading(&|_| false);
         let manifest = Manifest::read(output, reading).ok()?;
         let options = Options::in_namespace("deis");
         let docs: Vec<&Doc<'_>> = manifest.docs().collect();

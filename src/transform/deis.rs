@@ -10,44 +10,24 @@ use serde_json::{json, Map, Value as Json};
 
 use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use super::refresher;
+use crate::config::{Location, Settings};
 use crate::manifest::{Body, Container, Pod};
 use crate::platform::contract::{self as k, Role, DEIS};
 use crate::platform::{Error, Object, HOW_TO_PASS};
 
 pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
-    let location = p.location();
-    let needs_refresher = k::token_lifetime_minutes(location).is_some();
+    let location = p.settings.location.name();
+    let needs_refresher = p.settings.location.needs_token_refresher();
     let workflow = model.has_workflow();
 
     if workflow {
         p.warnings.extend(DEIS.location_advice(location));
     }
-    let registry = p.remove_unused();
-    let workloads = model
-        .workflows(Role::Builder)
-        .chain(model.workflows(Role::Controller))
-        .next()
-        .is_some();
-    if location == "on-cluster" && workloads && registry.is_empty() && !p.hooks_only {
-        return Err(Error::Config(
-            "location on-cluster, but the input holds Workflow without its registry (no deis-registry or \
-             deis-registry-proxy): this tool cannot create them, and every `git push` would fail; render the chart \
-             with global.registry_location set to on-cluster (the chart then renders the registry), or choose \
-             another location"
-                .into(),
-        ));
-    }
+    p.remove_unused(&DEIS)?;
     if !needs_refresher {
-        for role in [
-            Role::Refresher,
-            Role::RefresherAccount,
-            Role::RefresherRole,
-            Role::RefresherBinding,
-        ] {
-            for o in model.workflows(role) {
-                p.remove(o, Reason::NotNeeded);
-            }
+        for o in Role::REFRESHER_PARTS.iter().flat_map(|role| model.workflows(*role)) {
+            p.remove(o, Reason::NotNeeded);
         }
     }
     registry_secret(p, workflow);
@@ -68,8 +48,8 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
 
 /// `registry-secret` with exactly the location's keys, or none on-cluster.
 fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
-    let location = p.location();
-    if location == "on-cluster" {
+    let location = p.settings.location.name();
+    if p.settings.location == Location::OnCluster {
         for o in p.model.workflows(Role::Credentials) {
             p.remove(o, Reason::NotNeeded);
         }
@@ -83,7 +63,7 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     };
     let Body::Secret(secret) = &o.resource.body else { return };
     let wanted = secret_data(p.settings);
-    let data = Planner::at(o, &["data"]);
+    let data = o.resource.path_to(&["data"]);
     if secret.data.is_empty() {
         let wanted: Map<String, Json> = wanted.into_iter().map(|(key, v)| (key, Json::String(v))).collect();
         p.set(o, o.resource.path.clone(), "data", Json::Object(wanted));
@@ -119,7 +99,7 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
 }
 
 /// The secret's data: each key of the location, base64 of its value.
-pub fn secret_data(settings: &crate::config::Settings) -> Vec<(String, String)> {
+pub fn secret_data(settings: &Settings) -> Vec<(String, String)> {
     let b64 = base64::engine::general_purpose::STANDARD;
     settings
         .location
@@ -188,7 +168,7 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
     if p.hooks_only {
         return Ok(());
     }
-    let location = p.location();
+    let location = p.settings.location.name();
     let Some(namespace) = p.model.namespace.name.clone() else {
         return Err(Error::Config(format!(
             "the Workflow namespace is unknown (Workflow's builder and controller Deployments state none, and no \

@@ -17,7 +17,7 @@ use crate::platform::Error;
 
 pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
-    let location = p.location();
+    let location = p.settings.location.name();
     if !DRYCC.locations.contains(&location) {
         return Err(Error::Config(format!(
             "location {location}: Drycc Workflow has no token refresher, so only on-cluster and off-cluster; \
@@ -29,16 +29,8 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         prefix: p.settings.secret_prefix.clone().unwrap_or_default(),
         ..Effective::default()
     };
-    let registry = p.remove_unused();
+    p.remove_unused(&DRYCC)?;
     let builder = model.workflows(Role::Builder).next().is_some();
-    if location == "on-cluster" && registry.is_empty() && builder && !p.hooks_only {
-        return Err(Error::Config(
-            "location on-cluster, but the input holds Drycc Workflow without its registry (no drycc-registry): this \
-             tool cannot create it; render the chart with registry.enabled, builder.registry.enabled and \
-             controller.registry.enabled set to true, or choose off-cluster"
-                .into(),
-        ));
-    }
     let off_cluster = matches!(p.settings.location, Location::OffCluster { .. });
     for (o, c) in p.consumers() {
         p.want_env(o, c, DRYCC.location_var, Wanted::Text(location.into()));
@@ -126,7 +118,7 @@ fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, 
         .flatten()
         .filter(|k| keys.iter().any(|(w, _)| w == *k))
     {
-        p.unset(o, Planner::at(o, &["stringData"]), key);
+        p.unset(o, o.resource.path_to(&["stringData"]), key);
     }
     p.place(o);
 }
@@ -163,12 +155,12 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String
             }
         }
     });
-    let kept = p.keep_one(Role::ImagebuilderEgress, Generated::ImagebuilderEgress.name());
+    let kept = p.keep_one(Role::ImagebuilderEgress, k::DRYCC_IMAGEBUILDER_EGRESS);
     match (kept, &wanted) {
         (Some(o), None) => p.remove(o, Reason::NotNeeded),
         (Some(o), Some((cidr, port))) => {
             let spec = generate::egress_spec(cidr, *port);
-            if o.resource.content() != Some(&spec) {
+            if !matches!(&o.resource.body, Body::NetworkPolicy(have) if **have == spec) {
                 p.set(o, o.resource.path.clone(), "spec", spec);
             }
             p.place(o);

@@ -17,27 +17,25 @@ const RBAC_V1: &str = "rbac.authorization.k8s.io/v1";
 pub fn document(what: Generated, settings: &Settings, effective: &Effective, layout: Layout) -> String {
     let namespace = effective.namespace.name.as_deref();
     let location = settings.location.name();
-    let (api_version, namespaced, rest) = match what {
-        Generated::RegistrySecret => ("v1", true, secret(deis::secret_data(settings))),
-        Generated::BuilderSecret => ("v1", true, secret(drycc::builder_data(settings))),
-        Generated::RefresherAccount => ("v1", true, json!({})),
-        Generated::RefresherRole => (
-            RBAC_V1,
-            false,
-            json!({"rules": refresher::rules(location, &effective.prefix)}),
-        ),
+    let (api_version, rest) = match what {
+        Generated::RegistrySecret => ("v1", secret(deis::secret_data(settings))),
+        Generated::BuilderSecret => ("v1", secret(drycc::builder_data(settings))),
+        Generated::RefresherAccount => ("v1", json!({})),
+        Generated::RefresherRole => (RBAC_V1, json!({"rules": refresher::rules(location, &effective.prefix)})),
         Generated::RefresherBinding => {
             let (role_ref, subjects) = refresher::binding(namespace.unwrap_or_default());
-            (RBAC_V1, false, json!({"roleRef": role_ref, "subjects": subjects}))
+            (RBAC_V1, json!({"roleRef": role_ref, "subjects": subjects}))
         }
-        Generated::Refresher => ("apps/v1", true, json!({"spec": refresher_spec(settings, effective)})),
+        Generated::Refresher => ("apps/v1", json!({"spec": refresher_spec(settings, effective)})),
         Generated::ImagebuilderEgress => {
             let (cidr, port) = effective.egress.clone().unwrap_or_default();
-            ("networking.k8s.io/v1", true, json!({"spec": egress_spec(&cidr, port)}))
+            ("networking.k8s.io/v1", json!({"spec": egress_spec(&cidr, port)}))
         }
     };
-    let mut metadata = json!({"name": what.name()});
-    if let (true, Some(ns)) = (namespaced, namespace) {
+    let (kind, name) = what.id();
+    let mut metadata = json!({"name": name});
+    let cluster_scoped = matches!(what, Generated::RefresherRole | Generated::RefresherBinding);
+    if let (false, Some(ns)) = (cluster_scoped, namespace) {
         metadata["namespace"] = json!(ns);
     }
     let heritage = match what {
@@ -48,7 +46,7 @@ pub fn document(what: Generated, settings: &Settings, effective: &Effective, lay
     if what == Generated::RegistrySecret {
         metadata["annotations"] = json!({ k::LOCATION_ANNOTATION: location });
     }
-    let mut doc = json!({"apiVersion": api_version, "kind": what.kind(), "metadata": metadata});
+    let mut doc = json!({"apiVersion": api_version, "kind": kind, "metadata": metadata});
     if let (Some(doc), Json::Object(rest)) = (doc.as_object_mut(), rest) {
         doc.extend(rest);
     }

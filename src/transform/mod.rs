@@ -31,7 +31,7 @@ use jsonpath_rust::JsonPath;
 use serde_json::Value as Json;
 
 use crate::config::Settings;
-use crate::manifest::{Manifest, Reading};
+use crate::manifest::Manifest;
 use crate::platform::{contract, Context, Given, Model, Platform};
 
 /// `--select JSONPATH`: every container of each object the query selects.
@@ -110,20 +110,6 @@ impl Output<'_> {
     }
 }
 
-/// How the transform reads documents: what the platforms' rules read.
-fn reading<'r>(selects: &'r (dyn Fn(&Json) -> bool + Sync)) -> Reading<'r> {
-    Reading {
-        selects,
-        labels: &contract::LABELS_READ,
-        annotations: &contract::ANNOTATIONS_READ,
-        env: &contract::ENV_READ,
-        contents: &contract::CONTENTS_READ,
-        mount_paths: &contract::MOUNT_PATHS_READ,
-        volumes: &contract::VOLUMES_READ,
-        matters: &crate::platform::may_matter,
-    }
-}
-
 /// Apply `settings` to a manifest stream.
 pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Result<Output<'a>, Error> {
     let selects = |doc: &Json| options.selectors.iter().any(|s| s.selects(doc));
@@ -134,19 +120,19 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
         context,
         ..options.clone()
     };
-    let reading = reading(&selects);
+    let reading = contract::reading(&selects);
     let manifest = Manifest::read(stream, reading)?;
     let docs: Vec<_> = manifest.docs().collect();
     let model = Model::build(&docs, &options.context)?;
     let mut planner = plan::Planner::new(&model, settings, options, manifest.hooks_only);
-    let effective = match model.contract.map(|k| k.platform) {
+    let platform = model.contract.map(|k| k.platform);
+    let effective = match platform {
         Some(Platform::Deis) => deis::plan(&mut planner)?,
         Some(Platform::Drycc) => drycc::plan(&mut planner)?,
         None => plan::Effective::default(),
     };
     warn(&mut planner, &manifest);
     let mut plan = planner.finish(effective);
-    let platform = model.contract.map(|k| k.platform);
     // The model is the input's: the check builds the output's own.
     drop((model, docs));
     let mut applied = apply::apply(&manifest, &plan, settings, reading)?;

@@ -13,7 +13,7 @@ use serde_json::{json, Value as Json};
 use super::Options;
 use crate::config::{Location, Settings};
 use crate::manifest::{Container, EnvValue};
-use crate::platform::{Model, Namespace, Object, Owner, Role};
+use crate::platform::{Contract, Error, Model, Namespace, Object, Owner, Role};
 use crate::yaml::emit::Value;
 use crate::yaml::journal::value_json;
 pub use crate::yaml::journal::{Items, Op};
@@ -51,8 +51,8 @@ pub enum About {
     Container { object: String, container: String },
     /// The content of an object: a secret's data, a role's rules.
     Object(String),
-    /// Items of a list removed (each described, and why).
-    Removed(Vec<(String, Reason)>),
+    /// Items of a list removed (each described).
+    Removed(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,26 +94,26 @@ pub enum Generated {
 }
 
 impl Generated {
-    pub fn kind(self) -> &'static str {
-        match self {
-            Generated::RegistrySecret | Generated::BuilderSecret => "Secret",
-            Generated::RefresherAccount => "ServiceAccount",
-            Generated::RefresherRole => "ClusterRole",
-            Generated::RefresherBinding => "ClusterRoleBinding",
-            Generated::Refresher => "Deployment",
-            Generated::ImagebuilderEgress => "NetworkPolicy",
-        }
-    }
-
-    pub fn name(self) -> &'static str {
+    /// Its kind and name.
+    pub fn id(self) -> (&'static str, &'static str) {
         use crate::platform::contract as k;
         match self {
-            Generated::RegistrySecret => k::REGISTRY_SECRET,
-            Generated::RefresherAccount | Generated::Refresher => k::REFRESHER,
-            Generated::RefresherRole | Generated::RefresherBinding => k::REFRESHER_RBAC,
-            Generated::BuilderSecret => k::DRYCC_BUILDER_SECRET,
-            Generated::ImagebuilderEgress => k::DRYCC_IMAGEBUILDER_EGRESS,
+            Generated::RegistrySecret => ("Secret", k::REGISTRY_SECRET),
+            Generated::RefresherAccount => ("ServiceAccount", k::REFRESHER),
+            Generated::RefresherRole => ("ClusterRole", k::REFRESHER_RBAC),
+            Generated::RefresherBinding => ("ClusterRoleBinding", k::REFRESHER_RBAC),
+            Generated::Refresher => ("Deployment", k::REFRESHER),
+            Generated::BuilderSecret => ("Secret", k::DRYCC_BUILDER_SECRET),
+            Generated::ImagebuilderEgress => ("NetworkPolicy", k::DRYCC_IMAGEBUILDER_EGRESS),
         }
+    }
+}
+
+impl fmt::Display for Generated {
+    /// `Secret/registry-secret`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kind, name) = self.id();
+        write!(f, "{kind}/{name}")
     }
 }
 
@@ -150,11 +150,8 @@ pub struct Plan {
 impl Plan {
     /// The step planned for document `index`, if it changes.
     pub fn step(&self, index: usize) -> Option<&Step> {
-        self.changes.iter().find(|c| c.index == index).map(|c| &c.step)
-    }
-
-    pub fn is_unchanged(&self) -> bool {
-        self.changes.is_empty() && self.additions.is_empty()
+        let at = self.changes.binary_search_by_key(&index, |c| c.index).ok()?;
+        Some(&self.changes[at].step)
     }
 }
 
@@ -167,18 +164,17 @@ pub enum Wanted {
 }
 
 impl Wanted {
-    fn holds(&self, c: &Container, name: &str) -> bool {
-        match self {
-            Wanted::Text(t) => c.env_is(name, &EnvValue::Text(t.clone())),
-            Wanted::SecretKey(secret, key) => c.env_is(
-                name,
-                &EnvValue::SecretKey {
-                    secret: (*secret).to_owned(),
-                    key: (*key).to_owned(),
-                },
-            ),
-            Wanted::Absent => !c.declares(name),
-        }
+    /// Whether container `c` already says this of `name`, exactly once.
+    pub fn holds(&self, c: &Container, name: &str) -> bool {
+        let value = match self {
+            Wanted::Text(t) => EnvValue::Text(t.clone()),
+            Wanted::SecretKey(secret, key) => EnvValue::SecretKey {
+                secret: (*secret).to_owned(),
+                key: (*key).to_owned(),
+            },
+            Wanted::Absent => return !c.declares(name),
+        };
+        c.env_is(name, &value)
     }
 
     /// The env item that says this.
@@ -213,9 +209,6 @@ pub fn entries(json: Json) -> Vec<(String, Value)> {
         _ => Vec::new(),
     }
 }
-
-/// Items removed from one list: their positions, descriptions and reasons.
-type ListRemoval = (Vec<usize>, Vec<(String, Reason)>);
 
 /// The variables wanted of one container: its object's description, the
 /// container, and each variable's wanted value.
@@ -256,10 +249,6 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
         }
     }
 
-    pub fn location(&self) -> &'static str {
-        self.settings.location.name()
-    }
-
     /// Remove an object (the document, or its item of a list).
     pub fn remove(&mut self, o: &Object<'_, '_>, reason: Reason) {
         self.removed
@@ -273,19 +262,28 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
 
     /// Remove what this tool generated for a namespace that is no longer
     /// Workflow's, and the on-cluster registry unless the location uses it
-    /// or the operator keeps it. Returns the registry's objects.
-    pub fn remove_unused(&mut self) -> Vec<&'p Object<'m, 'a>> {
+    /// or the operator keeps it. On-cluster, refuse workloads that need the
+    /// registry without it.
+    pub fn remove_unused(&mut self, contract: &Contract) -> Result<(), Error> {
         let model = self.model;
         for o in model.objects.iter().filter(|o| o.owner == Owner::Orphan) {
             self.remove(o, Reason::Orphan);
         }
-        let registry: Vec<_> = model.workflows(Role::Registry).collect();
-        if self.settings.location != Location::OnCluster && !self.options.keep_on_cluster_registry {
-            for o in &registry {
-                self.remove(o, Reason::NotNeeded);
+        let mut registry = model.workflows(Role::Registry).peekable();
+        if self.settings.location != Location::OnCluster {
+            if !self.options.keep_on_cluster_registry {
+                registry.for_each(|o| self.remove(o, Reason::NotNeeded));
             }
+            return Ok(());
         }
-        registry
+        let users = contract
+            .registry_users
+            .iter()
+            .any(|r| model.workflows(*r).next().is_some());
+        if users && registry.peek().is_none() && !self.hooks_only {
+            return Err(Error::Config(contract.missing_registry.into()));
+        }
+        Ok(())
     }
 
     /// The containers of Workflow's that consume the registry settings, in
@@ -324,13 +322,6 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
                 exclusive,
             },
         );
-    }
-
-    /// `o`'s place `rel` (relative to the object) in its document.
-    pub fn at(o: &Object<'_, '_>, rel: &[&str]) -> Vec<Seg> {
-        let mut at = o.resource.path.clone();
-        at.extend(rel.iter().map(|k| Seg::Key((*k).into())));
-        at
     }
 
     /// Want variable `name` of container `c` of `o` to be `value`.
@@ -437,20 +428,22 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
         // edit of the document, the deepest lists first: earlier removals
         // would move the places that later edits name.
         let mut whole: BTreeMap<usize, Reason> = BTreeMap::new();
-        let mut from_lists: BTreeMap<(usize, Vec<Seg>), ListRemoval> = BTreeMap::new();
+        let mut from_lists = BTreeMap::<_, Vec<(usize, String)>>::new();
         for ((index, path), (reason, object)) in std::mem::take(&mut self.removed) {
             let Some((Seg::Index(i), parent)) = path.split_last().and_then(|(i, rest)| Some((i, rest.split_last()?.1)))
             else {
                 whole.insert(index, reason);
                 continue;
             };
-            let list = from_lists.entry((index, parent.to_vec())).or_default();
-            list.0.push(*i);
-            list.1.push((object, reason));
+            from_lists
+                .entry((index, parent.to_vec()))
+                .or_default()
+                .push((*i, object));
         }
         let mut by_depth: Vec<_> = from_lists.into_iter().collect();
         by_depth.sort_by_key(|((_, at), _)| std::cmp::Reverse(at.len()));
-        for ((index, at), (positions, objects)) in by_depth {
+        for ((index, at), items) in by_depth {
+            let (positions, objects) = items.into_iter().unzip();
             self.edits.entry(index).or_default().push(Edit {
                 about: About::Removed(objects),
                 op: Op::Remove {
@@ -527,8 +520,8 @@ impl fmt::Display for Plan {
         }
         for a in &self.additions {
             match a.before {
-                Some(i) => writeln!(f, "  add {}/{} before document {i}", a.what.kind(), a.what.name())?,
-                None => writeln!(f, "  add {}/{} at the end", a.what.kind(), a.what.name())?,
+                Some(i) => writeln!(f, "  add {} before document {i}", a.what)?,
+                None => writeln!(f, "  add {} at the end", a.what)?,
             }
         }
         Ok(())

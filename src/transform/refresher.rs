@@ -115,7 +115,7 @@ pub fn refresh_time(
             _ => return Ok(String::new()),
         }
     };
-    let lifetime = k::token_lifetime_minutes(p.location()).unwrap_or(u32::MAX);
+    let lifetime = k::token_lifetime_minutes(p.settings.location.name()).unwrap_or(u32::MAX);
     if k::is_stock_refresher(image) {
         return Err(refuse(format!(
             "{value:?} cannot work with {image}: registry-token-refresher v1.0.1 to v1.2.2 reads it with \
@@ -137,7 +137,7 @@ pub fn refresh_time(
         Some(minutes) => Err(refuse(format!(
             "{minutes} minutes is not below the lifetime of a {} token ({lifetime} minutes): apps would pull with \
              expired tokens",
-            p.location()
+            p.settings.location.name()
         ))),
         None => Err(refuse(format!(
             "{value:?} is not a positive whole number of minutes (the refresher's ticker panics on 0)"

@@ -49,30 +49,21 @@ impl Report {
             }
         };
         for change in &plan.changes {
-            match &change.step {
-                Step::Remove(_) => r.removed.push(change.document.clone()),
-                Step::Rewrite(edits) => {
-                    for edit in edits {
-                        match &edit.about {
-                            About::Container { object, container } => {
-                                push(&mut r.injected, format!("{object} container {container}"))
-                            }
-                            About::Object(object) => push(&mut r.replaced, object.clone()),
-                            About::Removed(objects) => {
-                                for (object, _) in objects {
-                                    push(&mut r.removed, object.clone());
-                                }
-                            }
-                        }
+            let Step::Rewrite(edits) = &change.step else {
+                r.removed.push(change.document.clone());
+                continue;
+            };
+            for edit in edits {
+                match &edit.about {
+                    About::Container { object, container } => {
+                        push(&mut r.injected, format!("{object} container {container}"))
                     }
+                    About::Object(object) => push(&mut r.replaced, object.clone()),
+                    About::Removed(objects) => objects.iter().for_each(|o| push(&mut r.removed, o.clone())),
                 }
             }
         }
-        r.added = plan
-            .additions
-            .iter()
-            .map(|a| format!("{}/{}", a.what.kind(), a.what.name()))
-            .collect();
+        r.added = plan.additions.iter().map(|a| a.what.to_string()).collect();
         r
     }
 }
