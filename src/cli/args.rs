@@ -8,7 +8,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::help;
 use crate::config::{env_value, EnvLookup};
-use crate::platform::contract;
+use crate::platform::contract::LocationKind;
 use crate::transform::{Selector, Target};
 
 #[derive(Debug, Parser)]
@@ -119,7 +119,7 @@ pub struct ConfigArgs {
     pub params: Option<PathBuf>,
 
     /// The registry location, overriding REGISTRY_LOCATION and the params file.
-    #[arg(long, value_name = "LOCATION", value_parser = contract::LOCATIONS)]
+    #[arg(long, value_name = "LOCATION", value_parser = LocationKind::names())]
     pub location: Option<String>,
 
     /// Prefix of the pull secrets in app namespaces [default: private-registry].

@@ -15,7 +15,7 @@ use super::setting::{FileKind, Setting, DEFINITIONS};
 use super::{suggest, Problem, Warning};
 use crate::files::{self, Base};
 use crate::manifest::resource;
-use crate::platform::contract;
+use crate::platform::contract::{self, LocationKind};
 use crate::yaml::{tree, yaml11};
 
 /// The settings a config file sets, and where `@path` values in it resolve.
@@ -279,8 +279,8 @@ impl Reader<'_> {
         let (off, on): (Vec<&str>, Vec<&str>) = keys.iter().partition(|k| flags.contains(&(**k, false)));
         let location = match (on.is_empty(), off.is_empty()) {
             _ if flags.is_empty() => return,
-            (_, true) => "on-cluster",
-            (true, _) => "off-cluster",
+            (_, true) => LocationKind::OnCluster.name(),
+            (true, _) => LocationKind::OffCluster.name(),
             _ => {
                 return self.problems.push(Problem::general(format!(
                     "{} false but {} true (or left at the default, true): the registry goes while the builder and \

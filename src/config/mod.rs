@@ -12,6 +12,8 @@ mod validate;
 
 use std::fmt;
 
+use crate::platform::contract::LocationKind;
+
 pub use file::File;
 pub use resolve::{env_value, process_env, resolve, EnvLookup, Inputs, Resolved};
 pub use secret::Secret;
@@ -66,19 +68,23 @@ pub enum Location {
 }
 
 impl Location {
+    pub fn kind(&self) -> LocationKind {
+        match self {
+            Location::OnCluster => LocationKind::OnCluster,
+            Location::OffCluster { .. } => LocationKind::OffCluster,
+            Location::Ecr { .. } => LocationKind::Ecr,
+            Location::Gcr { .. } => LocationKind::Gcr,
+        }
+    }
+
     /// The name Workflow uses for this location.
     pub fn name(&self) -> &'static str {
-        match self {
-            Location::OnCluster => "on-cluster",
-            Location::OffCluster { .. } => "off-cluster",
-            Location::Ecr { .. } => "ecr",
-            Location::Gcr { .. } => "gcr",
-        }
+        self.kind().name()
     }
 
     /// Whether apps pull through short-lived tokens minted in the cluster.
     pub fn needs_token_refresher(&self) -> bool {
-        matches!(self, Location::Ecr { .. } | Location::Gcr { .. })
+        self.kind().token_lifetime_minutes().is_some()
     }
 
     /// The `registry-secret` data (key, plain value), every key of the location

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::platform::contract;
+use crate::platform::contract::{self, LocationKind};
 
 /// A configuration setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -71,7 +71,7 @@ pub const DEFINITIONS: &[Definition] = &[
     Definition { setting: Setting::Location, flag: Some("--location"), env: Some("REGISTRY_LOCATION"),
         params: &["registry_location"], values: &["global.registry_location"],
         drycc: &["registry.enabled", "builder.registry.enabled", "controller.registry.enabled"],
-        default: "on-cluster",
+        default: LocationKind::OnCluster.name(),
         help: "on-cluster, off-cluster, ecr or gcr (Drycc: all three registry.enabled false is off-cluster)", ..NONE },
     Definition { setting: Setting::Hostname, env: Some("REGISTRY_HOSTNAME"),
         params: &["off_cluster_registry.hostname"],
@@ -222,18 +222,21 @@ impl Setting {
     /// Whether this setting means anything for the location named `location`
     /// (`check` shows only those; conflicts elsewhere do not matter).
     pub fn applies_to(self, location: &str) -> bool {
+        let location = LocationKind::named(location);
         match self {
             Setting::Location | Setting::SecretPrefix => true,
             Setting::Hostname | Setting::Organization | Setting::Username | Setting::Password => {
-                location == "off-cluster"
+                location == Some(LocationKind::OffCluster)
             }
             Setting::EcrAccessKey
             | Setting::EcrSecretKey
             | Setting::EcrRegion
             | Setting::EcrRegistryId
-            | Setting::EcrHostname => location == "ecr",
-            Setting::GcrKeyJson | Setting::GcrHostname => location == "gcr",
-            Setting::TokenRefreshTime | Setting::RefresherImage => matches!(location, "ecr" | "gcr"),
+            | Setting::EcrHostname => location == Some(LocationKind::Ecr),
+            Setting::GcrKeyJson | Setting::GcrHostname => location == Some(LocationKind::Gcr),
+            Setting::TokenRefreshTime | Setting::RefresherImage => {
+                location.is_some_and(|l| l.token_lifetime_minutes().is_some())
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use super::resolve::Resolved;
 use super::setting::{Setting, Source};
 use super::{gcr_key, suggest, Location, Problem, Problems, Secret, Settings, Warning};
 use crate::names;
-use crate::platform::contract::{self, LOCATIONS};
+use crate::platform::contract::{self, LocationKind};
 use crate::platform::image::Image;
 
 /// Turn resolved values into settings, or report every problem at once.
@@ -44,7 +44,7 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
 /// filter decides on the manifest's refresher when none is configured.
 pub fn check_warnings(settings: &Settings) -> Vec<Warning> {
     let mut warnings: Vec<Warning> = contract::DEIS
-        .location_advice(settings.location.name())
+        .location_advice(settings.location.kind())
         .into_iter()
         .map(Warning::general)
         .collect();
@@ -129,16 +129,18 @@ impl Validator<'_> {
                 "DEIS_REGISTRY_LOCATION={deis:?} is ignored: REGISTRY_LOCATION ({name}) decides"
             )));
         }
-        match name.as_str() {
-            "on-cluster" => Some(Location::OnCluster),
-            "off-cluster" => self.off_cluster(),
-            "ecr" => self.ecr(),
-            "gcr" => self.gcr(),
-            other => {
-                let hint = suggest::closest(other, &LOCATIONS)
+        match LocationKind::named(&name) {
+            Some(LocationKind::OnCluster) => Some(Location::OnCluster),
+            Some(LocationKind::OffCluster) => self.off_cluster(),
+            Some(LocationKind::Ecr) => self.ecr(),
+            Some(LocationKind::Gcr) => self.gcr(),
+            None => {
+                let other = name.as_str();
+                let names = LocationKind::names();
+                let hint = suggest::closest(other, &names)
                     .map(|s| format!("; did you mean {s:?}?"))
                     .unwrap_or_default();
-                let message = format!("found {other:?}, expected one of {}{hint}", LOCATIONS.join(", "));
+                let message = format!("found {other:?}, expected one of {}{hint}", names.join(", "));
                 self.problem(Setting::Location, message);
                 None
             }
@@ -374,7 +376,7 @@ impl Validator<'_> {
         let Some(location) = location.filter(|_| !value.is_empty()) else {
             return value;
         };
-        let Some(lifetime) = contract::token_lifetime_minutes(location.name()) else {
+        let Some(lifetime) = location.kind().token_lifetime_minutes() else {
             let message = format!("is ignored: {} has no token refresher", location.name());
             self.warnings.push(Warning::about(Setting::TokenRefreshTime, message));
             return value;
@@ -414,10 +416,10 @@ impl Validator<'_> {
     /// `None` when the operator set no prefix (the transform then keeps the chart's).
     fn secret_prefix(&mut self) -> Option<String> {
         let prefix = self.value(Setting::SecretPrefix).to_owned();
-        let location = match self.value(Setting::Location) {
-            l if LOCATIONS.contains(&l) && l != "on-cluster" => l.to_owned(),
+        let location = match LocationKind::named(self.value(Setting::Location)) {
+            Some(l) if l != LocationKind::OnCluster => l.name(),
             // The longest name, so the prefix fits whatever the location becomes.
-            _ => "off-cluster".to_owned(),
+            _ => LocationKind::OffCluster.name(),
         };
         let name = format!("{prefix}-{location}");
         if !names::is_dns_subdomain(&name) {

@@ -82,7 +82,7 @@ pub struct Contract {
     pub location_var: &'static str,
     pub prefix_var: &'static str,
     /// The locations the platform has.
-    pub locations: &'static [&'static str],
+    pub locations: &'static [LocationKind],
     /// The organisations its images are published under.
     pub image_orgs: &'static [&'static str],
     /// Its workloads: first match wins.
@@ -137,8 +137,55 @@ pub const TOKEN_REFRESH_VAR: &str = "DEIS_TOKEN_REFRESH_TIME";
 /// Workflow's chart sets it.
 pub const NAMESPACE_REFRESH_SECONDS: &str = "5";
 pub const DEFAULT_SECRET_PREFIX: &str = "private-registry";
-/// Every location, Deis Workflow's and Hephy's; Drycc has the first two.
-pub const LOCATIONS: [&str; 4] = ["on-cluster", "off-cluster", "ecr", "gcr"];
+/// Where a platform's images go, by the name its charts and components use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocationKind {
+    OnCluster,
+    OffCluster,
+    Ecr,
+    Gcr,
+}
+
+impl LocationKind {
+    /// Every location, Deis Workflow's and Hephy's; Drycc has the first two.
+    pub const ALL: [LocationKind; 4] = [
+        LocationKind::OnCluster,
+        LocationKind::OffCluster,
+        LocationKind::Ecr,
+        LocationKind::Gcr,
+    ];
+
+    /// Their names, as `--location` offers them and errors list them.
+    pub fn names() -> [&'static str; 4] {
+        Self::ALL.map(Self::name)
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            LocationKind::OnCluster => "on-cluster",
+            LocationKind::OffCluster => "off-cluster",
+            LocationKind::Ecr => "ecr",
+            LocationKind::Gcr => "gcr",
+        }
+    }
+
+    /// The location spelled `name` (exactly: Workflow's components compare
+    /// the text).
+    pub fn named(name: &str) -> Option<LocationKind> {
+        Self::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// Minutes a token stays valid, where the refresher mints tokens: a
+    /// refresh must come sooner.
+    pub fn token_lifetime_minutes(self) -> Option<u32> {
+        match self {
+            LocationKind::Ecr => Some(720),
+            LocationKind::Gcr => Some(60),
+            LocationKind::OnCluster | LocationKind::OffCluster => None,
+        }
+    }
+}
+
 /// Label on every document this tool generates, so that a later run can
 /// tell its own documents (for example, left in an old namespace).
 pub const GENERATED_LABEL: (&str, &str) = ("registry.deis.io/generated-by", "workflow-registry");
@@ -161,22 +208,13 @@ pub fn is_stock_refresher(image: &str) -> bool {
         && image.repository().matches('/').count() == 2
 }
 
-/// Minutes a token stays valid: a refresh must come sooner.
-pub fn token_lifetime_minutes(location: &str) -> Option<u32> {
-    match location {
-        "ecr" => Some(720),
-        "gcr" => Some(60),
-        _ => None,
-    }
-}
-
 pub const DEIS: Contract = Contract {
     platform: Platform::Deis,
     title: "Deis Workflow (or Hephy)",
     flag: "deis",
     location_var: DEIS_LOCATION_VAR,
     prefix_var: DEIS_PREFIX_VAR,
-    locations: &LOCATIONS,
+    locations: &LocationKind::ALL,
     image_orgs: &["deis", "hephy"],
     credentials_secret: REGISTRY_SECRET,
     component_containers_consume: true,
@@ -237,7 +275,7 @@ pub const DRYCC: Contract = Contract {
     flag: "drycc",
     location_var: DRYCC_LOCATION_VAR,
     prefix_var: "DRYCC_REGISTRY_SECRET_PREFIX",
-    locations: LOCATIONS.split_at(2).0,
+    locations: LocationKind::ALL.split_at(2).0,
     image_orgs: &["drycc"],
     credentials_secret: DRYCC_BUILDER_SECRET,
     component_containers_consume: false,
@@ -337,16 +375,17 @@ impl Contract {
     /// What an operator must know about a location on this platform (from
     /// its components' sources: docs/contract.md, "The PORT rule" and
     /// "Credentials that end up in app namespaces").
-    pub fn location_advice(&self, location: &str) -> Vec<String> {
+    pub fn location_advice(&self, location: LocationKind) -> Vec<String> {
         let mut advice = Vec::new();
-        if self.platform != Platform::Deis || location == "on-cluster" {
+        if self.platform != Platform::Deis || location == LocationKind::OnCluster {
             return advice;
         }
         advice.push(format!(
-            "with location {location} the controller cannot read an image's exposed port: every app needs \
-             `deis config:set PORT=<port>` before its first deploy"
+            "with location {} the controller cannot read an image's exposed port: every app needs \
+             `deis config:set PORT=<port>` before its first deploy",
+            location.name()
         ));
-        if location == "off-cluster" {
+        if location == LocationKind::OffCluster {
             advice.push(
                 "off-cluster copies the long-lived registry credentials into every app namespace (the controller \
                  writes <prefix>-off-cluster); prefer ecr or gcr where apps should only see short-lived tokens"

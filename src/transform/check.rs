@@ -236,7 +236,7 @@ impl Checker<'_, '_, '_> {
         let image = c.image.as_deref().unwrap_or_default();
         let minutes = c.env_text(k::TOKEN_REFRESH_VAR).unwrap_or_default();
         let seconds = c.env_text(k::NAMESPACE_REFRESH_VAR).unwrap_or_default();
-        let lifetime = k::token_lifetime_minutes(self.location()).unwrap_or(0);
+        let lifetime = self.settings.location.kind().token_lifetime_minutes().unwrap_or(0);
         let minutes_ok = minutes.is_empty()
             || (!k::is_stock_refresher(image) && minutes.parse::<u32>().is_ok_and(|m| m > 0 && m < lifetime));
         if !minutes_ok || !seconds.parse::<u32>().is_ok_and(|s| s > 0) {

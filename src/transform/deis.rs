@@ -22,7 +22,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let workflow = model.has_workflow();
 
     if workflow {
-        p.warnings.extend(DEIS.location_advice(location));
+        p.warnings.extend(DEIS.location_advice(p.settings.location.kind()));
     }
     p.remove_unused(&DEIS)?;
     if !needs_refresher {

@@ -18,7 +18,7 @@ use crate::platform::Error;
 pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
     let location = p.settings.location.name();
-    if !DRYCC.locations.contains(&location) {
+    if !DRYCC.locations.contains(&p.settings.location.kind()) {
         return Err(Error::Config(format!(
             "location {location}: Drycc Workflow has no token refresher, so only on-cluster and off-cluster; \
              for ECR or Artifact Registry use off-cluster with the registry's host and a long-lived login \

@@ -115,7 +115,7 @@ pub fn refresh_time(
             _ => return Ok(String::new()),
         }
     };
-    let lifetime = k::token_lifetime_minutes(p.settings.location.name()).unwrap_or(u32::MAX);
+    let lifetime = p.settings.location.kind().token_lifetime_minutes().unwrap_or(u32::MAX);
     if k::is_stock_refresher(image) {
         return Err(refuse(format!(
             "{value:?} cannot work with {image}: registry-token-refresher v1.0.1 to v1.2.2 reads it with \
