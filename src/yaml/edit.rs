@@ -948,7 +948,7 @@ mod tests {
         let reparsed = parse(&out)
             .unwrap_or_else(|e| panic!("{out:?} does not parse: {e:?}"))
             .unwrap();
-        assert!(reparsed.path(&["env"]).and_then(Node::as_sequence).is_some(), "{out:?}");
+        assert!(matches!(reparsed.path(&["env"]), Some(Node::Sequence(_))), "{out:?}");
         out
     }
 

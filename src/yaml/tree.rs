@@ -176,13 +176,6 @@ impl<'a> Node<'a> {
         }
     }
 
-    pub fn as_sequence(&self) -> Option<&Sequence<'a>> {
-        match self {
-            Node::Sequence(s) => Some(s),
-            _ => None,
-        }
-    }
-
     /// A plain, untagged scalar that YAML 1.1 reads as null (`~`, `null`, empty).
     pub fn is_null(&self) -> bool {
         matches!(self.as_scalar(), Some(s) if s.style == ScalarStyle::Plain && s.tag.is_none()

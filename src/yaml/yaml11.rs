@@ -101,11 +101,6 @@ fn is_float(s: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
-/// Whether a plain scalar with this text reads as a string in YAML 1.1.
-pub fn plain_is_string(s: &str) -> bool {
-    resolve_plain(s).is_string()
-}
-
 /// The string a YAML 1.1 reader (Kubernetes) makes of a scalar, or of the
 /// scalar an alias names: quoted or plain text that resolves to no other
 /// type, `!!str`, a local tag or a core tag go-yaml does not resolve
@@ -438,6 +433,11 @@ impl<'n, 'a> Decoder<'n, 'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether a plain scalar with this text reads as a string in YAML 1.1.
+    fn plain_is_string(s: &str) -> bool {
+        resolve_plain(s).is_string()
+    }
     use serde_json::json;
 
     #[test]
