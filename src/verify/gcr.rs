@@ -19,7 +19,6 @@ use super::docker_v2;
 use super::report::{Class, Report, Step};
 use super::transport::{Request, Transport};
 use super::{clock, Options};
-use crate::platform::contract::LocationKind;
 
 /// The scope the stock refresher (Deis's and Hephy's) mints its tokens
 /// with: the one the platform's pulls and pushes will carry.
@@ -116,7 +115,7 @@ pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostna
     }
     // The registry refused the refresher's token: would a `cloud-platform`
     // one pass? Only the verdict is reported; the trial's steps are not.
-    let mut trial = Report::new(LocationKind::Gcr.name());
+    let mut trial = Report::new(report.location);
     let accepted = mint(transport, &mut trial, &key, options, CLOUD_PLATFORM).is_some_and(|token| {
         docker_v2::probe(transport, &mut trial, &target(&key, hostname, options, &token));
         trial.passed
