@@ -82,9 +82,9 @@ impl Location {
         self.kind().name()
     }
 
-    /// Whether apps pull through short-lived tokens minted in the cluster.
+    /// See [`LocationKind::needs_token_refresher`].
     pub fn needs_token_refresher(&self) -> bool {
-        self.kind().token_lifetime_minutes().is_some()
+        self.kind().needs_token_refresher()
     }
 
     /// The `registry-secret` data (key, plain value), every key of the location

@@ -235,7 +235,7 @@ impl Setting {
             | Setting::EcrHostname => location == Some(LocationKind::Ecr),
             Setting::GcrKeyJson | Setting::GcrHostname => location == Some(LocationKind::Gcr),
             Setting::TokenRefreshTime | Setting::RefresherImage => {
-                location.is_some_and(|l| l.token_lifetime_minutes().is_some())
+                location.is_some_and(LocationKind::needs_token_refresher)
             }
         }
     }

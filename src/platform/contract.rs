@@ -184,6 +184,11 @@ impl LocationKind {
             LocationKind::OnCluster | LocationKind::OffCluster => None,
         }
     }
+
+    /// Whether apps pull through short-lived tokens the refresher mints.
+    pub fn needs_token_refresher(self) -> bool {
+        self.token_lifetime_minutes().is_some()
+    }
 }
 
 /// Label on every document this tool generates, so that a later run can
