@@ -331,6 +331,50 @@ fn refresher_container_is_found_by_what_it_is_and_the_configured_image_wins() {
     );
 }
 
+/// Fuzzing found a refresher with two containers that run a refresher
+/// image: the first was configured, its new image (another name) no longer
+/// marked it, and the next run configured the second. Two containers that
+/// each could be the refresher are refused, located; one is configured,
+/// and the output is a fixed point.
+#[test]
+fn two_containers_that_each_could_be_the_refresher_are_refused_and_one_is_a_fixed_point() {
+    let stock = "quay.io/deis/registry-token-refresher:v1.1.3";
+    let sidecar_with = |extra: &str| {
+        format!("      - name: deis-registry-token-refresher\n        image: {stock}\n      - name: sidecar\n{extra}")
+    };
+    for second in [
+        format!("        image: {stock}\n"),
+        "        image: busybox:1\n        env: [{name: DEIS_NAMESPACE_REFRESH_TIME, value: \"5\"}]\n".to_owned(),
+    ] {
+        let input = format!(
+            "{}{}",
+            deis_workflow(Some("deis")),
+            refresher(Some("deis"), &sidecar_with(&second))
+        );
+        let (code, message) = refusal(&input, "gcr", &Options::default());
+        assert_eq!(code, 1, "{message}");
+        assert!(
+            message.contains("cannot tell which container is the token refresher")
+                && message.contains("\"sidecar\"")
+                && message.contains("line"),
+            "{message}"
+        );
+    }
+
+    let one = sidecar_with("        image: busybox:1\n");
+    let input = format!("{}{}", deis_workflow(Some("deis")), refresher(Some("deis"), &one));
+    let mut env = location_env("gcr");
+    env.push(("REGISTRY_TOKEN_REFRESHER_IMAGE", "example.com/ops/tokens:v2".into()));
+    let settings = settings_from(&env);
+    let once = transform::run(&input, &settings, &Options::default()).unwrap().text();
+    assert!(
+        once.contains("image: \"example.com/ops/tokens:v2\"") || once.contains("image: example.com/ops/tokens:v2"),
+        "{once}"
+    );
+    let twice = transform::run(&once, &settings, &Options::default()).unwrap().text();
+    assert_eq!(twice, once, "a second run changes the output");
+}
+
 #[test]
 fn refresher_image_follows_the_platform() {
     let image_of = |input: &str| {

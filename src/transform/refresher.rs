@@ -12,29 +12,45 @@ use crate::platform::contract::{self as k, Role, DEIS};
 use crate::platform::image::Image;
 use crate::platform::{Error, Object};
 
-/// The refresher container of its pod: by image, else by the variables
-/// only it declares, else by its name, else the only container. `Err` when
-/// several could be and none of these tells.
+/// The refresher container of its pod: the one container that runs a
+/// refresher image, declares the variables only it reads or is named as the
+/// chart names it, else the only container. `Err` when none or several do.
+/// Every sign counts, not the first found: the edits themselves (a
+/// configured image of another name) must not move the choice to another
+/// container on the next run, and each sign survives them on the container
+/// chosen (it gets the variables).
 pub fn container(pod: &Pod) -> Result<Option<&Container>, String> {
     let main: Vec<&Container> = pod.containers.iter().filter(|c| !c.init).collect();
-    let by = |pred: &dyn Fn(&Container) -> bool| main.iter().copied().find(|c| pred(c));
-    let found = by(&|c| {
+    let signs = |c: &Container| {
         c.image
             .as_deref()
             .is_some_and(|i| Image::parse(i).name() == k::REFRESHER_IMAGE_NAME)
-    })
-    .or_else(|| by(&|c| c.declares(k::TOKEN_REFRESH_VAR) || c.declares(k::NAMESPACE_REFRESH_VAR)))
-    .or_else(|| by(&|c| c.name == k::REFRESHER));
-    match (found, main.as_slice()) {
-        (Some(c), _) => Ok(Some(c)),
-        (None, []) => Ok(None),
-        (None, [only]) => Ok(Some(only)),
-        (None, _) => Err(format!(
-            "cannot tell which container is the token refresher: none runs a */{} image, declares {} or is named {}",
-            k::REFRESHER_IMAGE_NAME,
-            k::TOKEN_REFRESH_VAR,
-            k::REFRESHER
+            || c.declares(k::TOKEN_REFRESH_VAR)
+            || c.declares(k::NAMESPACE_REFRESH_VAR)
+            || c.name == k::REFRESHER
+    };
+    let found: Vec<&Container> = main.iter().copied().filter(|c| signs(c)).collect();
+    let rule = format!(
+        "runs a */{} image, declares {} or {}, or is named {}",
+        k::REFRESHER_IMAGE_NAME,
+        k::TOKEN_REFRESH_VAR,
+        k::NAMESPACE_REFRESH_VAR,
+        k::REFRESHER
+    );
+    match (found.as_slice(), main.as_slice()) {
+        ([c], _) => Ok(Some(c)),
+        ([], []) => Ok(None),
+        ([], [only]) => Ok(Some(only)),
+        ([], _) => Err(format!(
+            "cannot tell which container is the token refresher: none {rule}"
         )),
+        (several, _) => {
+            let names: Vec<String> = several.iter().map(|c| format!("{:?}", c.name)).collect();
+            Err(format!(
+                "cannot tell which container is the token refresher: each of {} {rule}; keep one refresher container",
+                names.join(", ")
+            ))
+        }
     }
 }
 

@@ -169,8 +169,9 @@ pub enum Refusal {
     NamespaceMismatch,
     /// on-cluster, but Workflow's workloads come without the registry (exit 2).
     OnClusterWithoutRegistry,
-    /// A refresher with several containers, none of which is the refresher by
-    /// image, variables or name (exit 1, reported before configuration errors).
+    /// A refresher with several containers, none of which, or more than one
+    /// of which, is the refresher by image, variables or name (exit 1,
+    /// reported before configuration errors).
     RefresherAmbiguous,
     /// ecr or gcr, and nothing says Workflow's namespace (exit 2).
     NamespaceUnknown,
@@ -964,23 +965,25 @@ fn positive(s: &str) -> Option<u64> {
         .filter(|n| *n > 0)
 }
 
-/// The refresher container (pointer) of a refresher: by image, else by the
-/// variables only it declares, else by name, else the only container.
+/// The refresher container (pointer) of a refresher: the one container
+/// with a refresher image, the variables only it declares or the chart's
+/// name for it, else the only container; none or several is ambiguous.
 fn refresher_container(v: &Json) -> Result<Option<String>, Refusal> {
     let main: Vec<(String, &Json)> = containers(v)
         .into_iter()
         .filter(|(_, _, init)| !init)
         .map(|(p, c, _)| (p, c))
         .collect();
-    let by = |pred: &dyn Fn(&Json) -> bool| main.iter().find(|(_, c)| pred(c)).map(|(p, _)| p.clone());
     let image = |c: &Json| str_at(c, &["image"]).is_some_and(|i| org_and_name(i).1 == "registry-token-refresher");
-    match by(&image)
-        .or_else(|| by(&|c| declares(c, TOKEN_VAR) || declares(c, SCAN_VAR)))
-        .or_else(|| by(&|c| cname(c) == REFRESHER))
-    {
-        Some(p) => Ok(Some(p)),
-        None if main.len() <= 1 => Ok(main.first().map(|(p, _)| p.clone())),
-        None => Err(Refusal::RefresherAmbiguous),
+    let found: Vec<&String> = main
+        .iter()
+        .filter(|(_, c)| image(c) || declares(c, TOKEN_VAR) || declares(c, SCAN_VAR) || cname(c) == REFRESHER)
+        .map(|(p, _)| p)
+        .collect();
+    match found.as_slice() {
+        [p] => Ok(Some((*p).clone())),
+        [] if main.len() <= 1 => Ok(main.first().map(|(p, _)| p.clone())),
+        _ => Err(Refusal::RefresherAmbiguous),
     }
 }
 
