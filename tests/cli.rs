@@ -415,7 +415,13 @@ fn legacy_exec_plugin_is_detected_from_argv1_and_kustomize_env() {
     let mut env = vec![("KUSTOMIZE_PLUGIN_CONFIG_ROOT", dir.display().to_string())];
     env.extend(location_env("ecr").into_iter().skip(1));
     let out = run(binary(&env).arg(&config), &format!("{BUILDER}{app}"));
+    // Blank counts as unset, as for every variable: no kustomize call, so
+    // the path is a stray argument.
+    env[0].1 = " ".into();
+    let blank = run(binary(&env).arg(&config), &format!("{BUILDER}{app}"));
     std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(blank.status.code(), Some(2), "{}", text(&blank.stderr));
+    assert!(blank.stdout.is_empty() && text(&blank.stderr).contains("unrecognized subcommand"));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(

@@ -136,12 +136,13 @@ fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
 }
 
 /// kustomize runs a legacy exec plugin as `PLUGIN CONFIG_FILE [ARGS...]`
-/// with `KUSTOMIZE_PLUGIN_CONFIG_ROOT` set: turn that into
+/// with `KUSTOMIZE_PLUGIN_CONFIG_ROOT` set (blank counts as unset, as for every
+/// variable): turn that into
 /// `--legacy-exec-config CONFIG_FILE [ARGS...]`. The probe reads `argv[1]` only
 /// if it is a small regular file (a FIFO or device there must neither hang
 /// nor flood the run); such a file is refused at once, naming its path.
 fn legacy_exec_args(mut args: Vec<OsString>, env: config::EnvLookup<'_>) -> Result<Vec<OsString>, Failure> {
-    if env(KUSTOMIZE_ROOT).is_none() {
+    if config::env_value(env, KUSTOMIZE_ROOT).is_none() {
         return Ok(args);
     }
     let Some(first) = args.get(1) else {
