@@ -154,11 +154,43 @@ fn the_charts_own_binding_of_workflows_account_names_the_namespace() {
         "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: any-name\n\
                    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: x}\n\
                    subjects:\n- {kind: ServiceAccount, name: builder-sa, namespace: wf}\n";
-    let Some(docs) = decoded(&ok(&(builder + binding), "gcr", &Options::default())) else {
+    let role = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: x}\nrules: []\n";
+    let Some(docs) = decoded(&ok(&(builder.clone() + binding + role), "gcr", &Options::default())) else {
         return;
     };
     let b = one(&docs, "ClusterRoleBinding", "deis:deis-registry-token-refresher");
     assert_eq!(b["subjects"][0]["namespace"], "wf");
+    // Granting a role the manifest does not define (`view`, another chart's
+    // binding of a same-named account), the binding says nothing of Workflow.
+    let (code, message) = refused(&(builder + binding), "gcr", &Options::default());
+    assert_eq!(code, 2, "{message}");
+    assert!(message.contains("namespace"), "{message}");
+}
+
+#[test]
+fn another_charts_objects_never_name_the_namespace() {
+    let foreign = [
+        // Another chart binds its own `deis-controller` account to `view`.
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: monitoring-view\n\
+         roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n\
+         subjects:\n- {kind: ServiceAccount, name: deis-controller, namespace: monitoring}\n",
+        // This tool's label on a kind it never writes.
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tools\n  namespace: tools\n  \
+         labels: {registry.deis.io/generated-by: workflow-registry}\ndata: {}\n",
+    ];
+    for doc in foreign {
+        let input = workflow(None) + doc;
+        let (code, message) = refused(&input, "ecr", &Options::default());
+        assert_eq!(code, 2, "{doc}: {message}");
+        let out = ok(&input, "off-cluster", &Options::default());
+        assert!(out.contains(doc), "untouched: {doc}");
+        let Some(docs) = decoded(&out) else { continue };
+        assert_eq!(
+            one(&docs, "Secret", "registry-secret")["metadata"]["namespace"],
+            Json::Null,
+            "{doc}"
+        );
+    }
 }
 
 #[test]

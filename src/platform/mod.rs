@@ -55,6 +55,14 @@ impl Object<'_, '_> {
         self.owner == Owner::Workflow
     }
 
+    /// Whether this tool generated the object in an earlier run: its label,
+    /// on an object of a kind and name this tool writes (the label alone is
+    /// anyone's to copy).
+    pub fn is_generated(&self) -> bool {
+        self.role != Role::Other
+            && self.resource.label(contract::GENERATED_LABEL.0) == Some(contract::GENERATED_LABEL.1)
+    }
+
     /// "document 3 (Deployment/deis-builder, from ...)", naming the list
     /// item when the object is one.
     pub fn describe(&self) -> String {
@@ -173,8 +181,7 @@ impl<'m, 'a> Model<'m, 'a> {
         // Without a platform nothing is Workflow's.
         for o in objects.iter_mut().filter(|_| contract.is_some()) {
             let in_namespace = o.resource.namespace.is_none() || o.resource.namespace == namespace.name;
-            let generated = o.resource.label(contract::GENERATED_LABEL.0) == Some(contract::GENERATED_LABEL.1);
-            o.owner = match (in_namespace, generated && o.role != Role::Other) {
+            o.owner = match (in_namespace, o.is_generated()) {
                 (true, _) => Owner::Workflow,
                 (false, true) => Owner::Orphan,
                 (false, false) => Owner::Foreign,
@@ -235,7 +242,8 @@ impl<'m, 'a> Model<'m, 'a> {
 /// containers may consume the registry), one the operator selects, one this
 /// tool generated, an object that has a role (by its kind and name, as
 /// decoded), a binding of ServiceAccounts without a namespace of its own
-/// (where Workflow runs may come from it), imagebuilder's NetworkPolicy.
+/// and the roles such a binding may grant (where Workflow runs may come from
+/// them), imagebuilder's NetworkPolicy.
 /// The others are kept as text only: a real render has many of them.
 pub fn may_matter(r: &Resource) -> bool {
     r.pod().is_some()
@@ -244,6 +252,7 @@ pub fn may_matter(r: &Resource) -> bool {
         || Platform::ALL.iter().any(|p| p.contract().role_of(r) != Role::Other)
         || matches!(&r.body, crate::manifest::Body::Binding(b)
             if r.namespace.is_none() && b.subjects.iter().any(|s| s.kind == "ServiceAccount"))
+        || matches!(r.kind.as_str(), "Role" | "ClusterRole")
         || (r.kind == "NetworkPolicy" && r.name == contract::DRYCC_IMAGEBUILDER_POLICY)
 }
 

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::{contract, Contract, Error, Object, Role};
+use super::{Contract, Error, Object, Role};
 use crate::manifest::resource::Body;
 use crate::names::is_dns_label;
 
@@ -119,10 +119,13 @@ pub(super) fn discover(
     // a workload without one next to one with an explicit namespace is two
     // Workflows (or a lookalike), as much as two explicit namespaces are.
     let stated = workloads(objects).map(|o| (o.resource.namespace.clone(), o)).collect();
-    // The chart's own bindings (without a namespace of their own: one in
-    // another namespace is not Workflow's) of the ServiceAccounts Workflow's
-    // builder and controller run as (the ones their pods name, or the chart
-    // names them). The refresher's binding is this tool's, and does not bind
+    // The chart's own bindings of the ServiceAccounts Workflow's builder and
+    // controller run as (the ones their pods name, or the chart names them):
+    // without a namespace of their own (one in another namespace is not
+    // Workflow's), granting the account a role named for it (as the charts
+    // name them: `deis:deis-builder`) or one the manifest defines. Another
+    // chart's binding of a same-named account to `view` says nothing of
+    // Workflow. The refresher's binding is this tool's, and does not bind
     // those accounts.
     let named = contract
         .components
@@ -133,6 +136,15 @@ pub(super) fn discover(
         .filter_map(|o| o.resource.pod()?.service_account.as_deref())
         .chain(named)
         .collect();
+    let grants_own_role = |role_ref: &Option<(String, String)>, account: &str| {
+        role_ref.as_ref().is_some_and(|(kind, role)| {
+            matches!(kind.as_str(), "Role" | "ClusterRole")
+                && (role.rsplit(':').next() == Some(account)
+                    || objects
+                        .iter()
+                        .any(|o| o.resource.kind == *kind && o.resource.name == *role))
+        })
+    };
     let subjects = objects
         .iter()
         .filter(|o| o.resource.namespace.is_none())
@@ -141,6 +153,7 @@ pub(super) fn discover(
                 .subjects
                 .iter()
                 .filter(|s| s.kind == "ServiceAccount" && accounts.contains(&s.name.as_str()))
+                .filter(|s| grants_own_role(&b.role_ref, &s.name))
                 .filter_map(|s| Some((Some(s.namespace.clone()?), o)))
                 .collect(),
             _ => Vec::new(),
@@ -148,7 +161,7 @@ pub(super) fn discover(
         .collect();
     let generated = objects
         .iter()
-        .filter(|o| o.resource.label(contract::GENERATED_LABEL.0) == Some(contract::GENERATED_LABEL.1))
+        .filter(|o| o.is_generated())
         .filter_map(|o| Some((Some(o.resource.namespace.clone()?), o)))
         .collect();
     // Workloads state a namespace only where it is explicit; bindings are

@@ -584,16 +584,30 @@ fn discover(p: Platform, all: &[(usize, String, Json)], config: &Config) -> Resu
         Platform::Deis => &["deis-builder", "deis-controller"][..],
         Platform::Drycc => &["drycc-builder"][..],
     });
+    // Only a binding that grants the account a role named for it
+    // (`deis:deis-builder`), or one the manifest defines, is the chart's.
+    let grants_own_role = |binding: &Json, account: &str| {
+        let (role_kind, role) = (
+            str_at(binding, &["roleRef", "kind"]),
+            str_at(binding, &["roleRef", "name"]),
+        );
+        matches!(role_kind, Some("Role" | "ClusterRole"))
+            && (role.and_then(|r| r.split(':').next_back()) == Some(account)
+                || all.iter().any(|(_, _, r)| {
+                    Some(kind(r)) == role_kind && role.is_some() && str_at(r, &["metadata", "name"]) == role
+                }))
+    };
     let subjects = all
         .iter()
         .map(|(_, _, v)| v)
         .filter(|v| matches!(kind(v), "RoleBinding" | "ClusterRoleBinding") && namespace(v).is_none())
-        .filter_map(|v| v.get("subjects")?.as_array())
-        .flatten()
-        .filter(|s| {
+        .filter_map(|v| Some((v, v.get("subjects")?.as_array()?)))
+        .flat_map(|(v, subjects)| subjects.iter().map(move |s| (v, s)))
+        .filter(|(v, s)| {
             str_at(s, &["kind"]) == Some("ServiceAccount")
-                && str_at(s, &["name"]).is_some_and(|n| accounts.contains(&n))
+                && str_at(s, &["name"]).is_some_and(|n| accounts.contains(&n) && grants_own_role(v, n))
         })
+        .map(|(_, s)| s)
         .filter_map(|s| str_at(s, &["namespace"]).filter(|n| !n.is_empty()))
         .collect();
     if let Some(ns) = agreed(subjects)? {
@@ -605,7 +619,7 @@ fn discover(p: Platform, all: &[(usize, String, Json)], config: &Config) -> Resu
     let generated = all
         .iter()
         .map(|(_, _, v)| v)
-        .filter(|v| label(v, GENERATED_BY) == Some("workflow-registry"))
+        .filter(|v| label(v, GENERATED_BY) == Some("workflow-registry") && role(p, v) != Role::Other)
         .filter_map(|v| namespace(v))
         .collect();
     Ok(match agreed(generated)? {
