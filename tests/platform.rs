@@ -278,6 +278,30 @@ fn a_refresher_without_a_token_gets_one() {
 }
 
 #[test]
+fn a_refresher_that_reads_only_part_of_registry_secret_is_refused() {
+    let mount = "        volumeMounts:\n        - {name: registry-secret, mountPath: /var/run/secrets/deis/registry/creds, readOnly: true";
+    let volume = "      volumes:\n      - name: registry-secret\n        secret: {secretName: registry-secret";
+    for (mount_end, volume_end, refused_for) in [
+        ("}", ", items: [{key: region, path: region}]}", "items"),
+        (", subPath: key.json}", "}", "subPath"),
+        (", subPathExpr: $(POD)}", "}", "subPath"),
+    ] {
+        let containers = container("deis-registry-token-refresher", DEIS_STOCK, &[]) + mount + mount_end + "\n";
+        let pod = format!("{volume}{volume_end}\n");
+        let r = deployment("deis-registry-token-refresher", Some("deis"), &containers, &pod);
+        for location in ["ecr", "gcr"] {
+            let (code, message) = refused(&(workflow(Some("deis")) + &r), location, &Options::default());
+            assert_eq!(code, 1, "{refused_for} {location}: {message}");
+            assert!(message.contains(refused_for) && message.contains("line"), "{message}");
+        }
+        // The whole secret, read-only, at its path: it runs as it is.
+        let whole = r.replace(mount_end, "}").replace(volume_end, "}");
+        let out = ok(&(workflow(Some("deis")) + &whole), "ecr", &Options::default());
+        assert!(!out.contains("items:") && !out.contains("subPath"));
+    }
+}
+
+#[test]
 fn an_aggregated_role_loses_its_aggregation() {
     let role = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: deis:deis-registry-token-refresher\n\
                 aggregationRule:\n  clusterRoleSelectors:\n  - matchLabels: {rbac.example.com/aggregate-to-admin: \"true\"}\nrules: []\n";
@@ -473,6 +497,42 @@ fn names_changed_by_kustomize_are_recognised_by_what_the_documents_are() {
             assert_eq!(env(b, "deis-builder", "DEIS_REGISTRY_LOCATION"), [Json::from(location)]);
             assert_eq!(one(&docs, "Secret", "registry-secret")["metadata"]["namespace"], "deis");
         }
+    }
+}
+
+#[test]
+fn a_workload_with_the_signs_of_two_components_is_refused_never_half_configured() {
+    // The builder with a refresher's (or the registry's) container beside
+    // its own: taken as the first, it lost the builder (removed off-cluster,
+    // run as the refresher's account on ecr).
+    for sidecar in [
+        container("token-sidecar", DEIS_STOCK, &[]),
+        container("cache", "hephy/registry:v2.6.3", &[]),
+    ] {
+        let builder = deployment(
+            "deis-builder",
+            Some("deis"),
+            &(container("deis-builder", "hephy/builder:v2.13.7", &[]) + &sidecar),
+            "",
+        );
+        let controller = deployment(
+            "deis-controller",
+            Some("deis"),
+            &container("deis-controller", "hephy/controller:v2.22.0", &[]),
+            "",
+        );
+        for location in ["off-cluster", "ecr", "on-cluster"] {
+            let (code, message) = refused(&(builder.clone() + &controller), location, &Options::default());
+            assert_eq!(code, 1, "{location}: {message}");
+            assert!(
+                message.contains("Deployment/deis-builder") && message.contains("two components"),
+                "{message}"
+            );
+        }
+        // In another namespace it is not Workflow's, and is left alone.
+        let foreign = builder.replace("namespace: deis", "namespace: team");
+        let out = ok(&(workflow(Some("deis")) + &foreign), "off-cluster", &Options::default());
+        assert!(out.contains(&foreign));
     }
 }
 

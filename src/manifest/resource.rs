@@ -145,6 +145,8 @@ pub struct Mount {
     pub volume: String,
     pub path: String,
     pub read_only: bool,
+    /// `subPath` or `subPathExpr`: one file or directory of the volume, not all of it.
+    pub sub_path: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +154,8 @@ pub struct Volume {
     pub name: String,
     /// `secret.secretName`.
     pub secret: Option<String>,
+    /// `secret.items` lists keys: only those are projected, not the whole secret.
+    pub secret_items: bool,
     /// How many volume sources it names (Kubernetes accepts exactly one).
     pub sources: usize,
 }
@@ -413,6 +417,9 @@ fn read_pod(spec: &Json, at: &'static [&'static str], scaled_to_zero: bool, read
                         volume: str_of(m, &["name"]).unwrap_or_default().to_owned(),
                         path: str_of(m, &["mountPath"]).unwrap_or_default().to_owned(),
                         read_only: m.get("readOnly").and_then(Json::as_bool) == Some(true),
+                        sub_path: ["subPath", "subPathExpr"]
+                            .iter()
+                            .any(|k| str_of(m, &[k]).is_some_and(|p| !p.is_empty())),
                     })
                     .collect(),
                 mount_paths_unique: unique(array(c, "volumeMounts"), "mountPath"),
@@ -426,6 +433,10 @@ fn read_pod(spec: &Json, at: &'static [&'static str], scaled_to_zero: bool, read
         .map(|v| Volume {
             name: str_of(v, &["name"]).unwrap_or_default().to_owned(),
             secret: str_of(v, &["secret", "secretName"]).map(str::to_owned),
+            secret_items: v
+                .get("secret")
+                .and_then(|s| s.get("items")?.as_array())
+                .is_some_and(|items| !items.is_empty()),
             sources: v
                 .as_object()
                 .map_or(0, |m| m.iter().filter(|(k, v)| *k != "name" && !v.is_null()).count()),

@@ -4,7 +4,7 @@
 //! is a second one. Nothing else in the program spells these names.
 
 use super::image::Image;
-use crate::manifest::resource::HOOK_ANNOTATION;
+use crate::manifest::resource::{Pod, Resource, HOOK_ANNOTATION};
 use crate::manifest::Reading;
 
 /// The platforms the tool knows.
@@ -57,6 +57,17 @@ impl Role {
         Role::RefresherRole,
         Role::RefresherBinding,
     ];
+
+    /// A workload component's role in words, for messages.
+    pub fn component_name(self) -> &'static str {
+        match self {
+            Role::Builder => "builder",
+            Role::Controller => "controller",
+            Role::Registry => "registry",
+            Role::Refresher => "token refresher",
+            _ => "component",
+        }
+    }
 }
 
 /// How a workload of a role is recognised: by its name, its containers'
@@ -346,7 +357,7 @@ pub fn reading<'r>(selects: &'r (dyn Fn(&serde_json::Value) -> bool + Sync)) -> 
 impl Contract {
     /// The role of an object of this platform: a workload's from its name
     /// and its containers' names and images, another's from its kind and name.
-    pub fn role_of(&self, r: &crate::manifest::Resource) -> Role {
+    pub fn role_of(&self, r: &Resource) -> Role {
         let Some(pod) = r.pod() else {
             let object = self
                 .objects
@@ -354,7 +365,14 @@ impl Contract {
                 .find(|(_, kinds, name)| *name == r.name && kinds.contains(&r.kind.as_str()));
             return object.map_or(Role::Other, |(role, ..)| *role);
         };
-        let is = |k: &&Component| {
+        self.component_roles(r, pod).next().unwrap_or(Role::Other)
+    }
+
+    /// Each component whose signs a workload shows (its name, a container's
+    /// name or image), in the table's order: one for every workload of a
+    /// real chart, and a workload of several is refused.
+    pub fn component_roles<'s>(&'s self, r: &'s Resource, pod: &'s Pod) -> impl Iterator<Item = Role> + 's {
+        let is = move |k: &&Component| {
             k.names.contains(&r.name.as_str())
                 || pod.containers.iter().any(|c| {
                     k.containers.contains(&c.name.as_str())
@@ -364,7 +382,7 @@ impl Contract {
                         })
                 })
         };
-        self.components.iter().find(is).map_or(Role::Other, |k| k.role)
+        self.components.iter().filter(is).map(|k| k.role)
     }
 
     /// Whether `image` is this platform's `name` image. The refresher runs

@@ -187,6 +187,9 @@ impl<'m, 'a> Model<'m, 'a> {
                 (false, false) => Owner::Foreign,
             };
         }
+        if let Some(k) = contract {
+            refuse_two_components(k, &objects)?;
+        }
         Ok(Model {
             contract,
             namespace,
@@ -236,6 +239,28 @@ impl<'m, 'a> Model<'m, 'a> {
                     .map(move |c| (o, c))
             })
     }
+}
+
+/// A workload of Workflow's that shows the signs of two components (the
+/// builder with a refresher's container, say) would be configured, or
+/// removed, as one of them and lose the other: refused (exit 1).
+fn refuse_two_components(contract: &Contract, objects: &[Object<'_, '_>]) -> Result<(), Error> {
+    for o in objects.iter().filter(|o| o.is_workflows()) {
+        let Some(pod) = o.resource.pod() else { continue };
+        let roles: Vec<Role> = contract.component_roles(o.resource, pod).collect();
+        if let [first, second, ..] = roles[..] {
+            return Err(o.error(
+                &o.resource.pod_path(),
+                format!(
+                    "it shows the signs of two components, the {} and the {} (by its name, a container's name or \
+                     image); a workload is one component: run the other in a workload of its own",
+                    first.component_name(),
+                    second.component_name()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Whether an object may matter to any platform's rules: a workload (its

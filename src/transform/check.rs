@@ -225,8 +225,9 @@ impl Checker<'_, '_, '_> {
         if !c.mount_paths_unique || !pod.volume_names_unique {
             return fail(o, "two mounts share a path, or two volumes a name");
         }
-        if !(creds.is_some_and(|m| m.read_only)
-            && volume.is_some_and(|v| v.sources == 1 && v.secret.as_deref() == Some(k::REGISTRY_SECRET)))
+        if !(creds.is_some_and(|m| m.read_only && !m.sub_path)
+            && volume
+                .is_some_and(|v| v.sources == 1 && v.secret.as_deref() == Some(k::REGISTRY_SECRET) && !v.secret_items))
         {
             return fail(
                 o,

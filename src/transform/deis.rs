@@ -270,6 +270,30 @@ fn can_run(
                 ),
             ));
         }
+        if v.secret_items {
+            return Err(o.error(
+                &o.resource.pod_path(),
+                format!(
+                    "the refresher pod's volume {:?} projects only the keys its `items` list, and the refresher \
+                     reads every key this tool writes: remove `items`",
+                    k::REGISTRY_SECRET
+                ),
+            ));
+        }
+    }
+    if let Some(m) = c
+        .mounts
+        .iter()
+        .find(|m| m.sub_path && (m.path == k::CREDS_PATH || m.volume == k::REGISTRY_SECRET))
+    {
+        return Err(o.error(
+            &o.resource.container_path(c),
+            format!(
+                "the refresher container {:?} mounts one path of volume {:?} (`subPath`) at {}, where it reads \
+                 every key of registry-secret: remove `subPath`",
+                c.name, m.volume, m.path
+            ),
+        ));
     }
     let mount_right = c
         .mounts

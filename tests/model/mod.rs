@@ -173,6 +173,8 @@ pub enum Refusal {
     /// of which, is the refresher by image, variables or name (exit 1,
     /// reported before configuration errors).
     RefresherAmbiguous,
+    /// A workload of Workflow's that shows the signs of two components (exit 1).
+    TwoComponents,
     /// ecr or gcr, and nothing says Workflow's namespace (exit 2).
     NamespaceUnknown,
     /// A token refresh time its image cannot run with: configured (exit 2)
@@ -180,8 +182,9 @@ pub enum Refusal {
     TokenRefreshTime { configured: bool },
     /// The input refresher's namespace scan interval is not a positive whole number (exit 1).
     NamespaceRefreshTime,
-    /// Another volume mounted at the refresher's credentials path, or a volume
-    /// `registry-secret` of another source (exit 1).
+    /// Another volume mounted at the refresher's credentials path, a volume
+    /// `registry-secret` of another source or of only some keys, or a
+    /// `subPath` of it (exit 1).
     CredentialsMount,
     /// Drycc has no ecr or gcr (exit 2).
     DryccLocation,
@@ -198,6 +201,7 @@ impl Refusal {
             | Refusal::TwoPlatforms
             | Refusal::NamespaceConflict
             | Refusal::RefresherAmbiguous
+            | Refusal::TwoComponents
             | Refusal::TokenRefreshTime { configured: false }
             | Refusal::NamespaceRefreshTime
             | Refusal::CredentialsMount => 1,
@@ -446,57 +450,64 @@ fn runs(v: &Json, names: &[&str], orgs: &[&str], images: &[&str]) -> bool {
             }))
 }
 
-fn role(platform: Platform, v: &Json) -> Role {
-    let (k, n) = (kind(v), name(v));
-    match platform {
+/// The components a workload shows the signs of (its name, a container's
+/// name or image), in the order the tool's table names them.
+fn component_roles(platform: Platform, v: &Json) -> Vec<Role> {
+    let checks: Vec<(Role, bool)> = match platform {
         Platform::Deis => {
             let deis = ["deis", "hephy"];
             let refresher_image = containers(v).iter().any(|(_, c, _)| {
                 str_at(c, &["image"]).is_some_and(|i| org_and_name(i).1 == "registry-token-refresher")
             });
-            if pod(v).is_some() && (refresher_image || runs(v, &[REFRESHER], &[], &[])) {
-                Role::Refresher
-            } else if runs(
-                v,
-                &["deis-registry", "deis-registry-proxy"],
-                &deis,
-                &["registry", "registry-proxy"],
-            ) || (matches!(k, "Service" | "ServiceAccount") && n == "deis-registry")
-            {
-                Role::Registry
-            } else if runs(v, &["deis-builder"], &deis, &["builder"]) {
-                Role::Builder
-            } else if runs(v, &["deis-controller"], &deis, &["controller"]) {
-                Role::Controller
-            } else {
-                match (k, n) {
-                    ("Secret", REGISTRY_SECRET) => Role::Credentials,
-                    ("ServiceAccount", REFRESHER) => Role::RefresherAccount,
-                    ("ClusterRole", REFRESHER_RBAC) => Role::RefresherRules,
-                    ("ClusterRoleBinding", REFRESHER_RBAC) => Role::RefresherBinding,
-                    _ => Role::Other,
-                }
-            }
+            vec![
+                (
+                    Role::Refresher,
+                    pod(v).is_some() && (refresher_image || runs(v, &[REFRESHER], &[], &[])),
+                ),
+                (
+                    Role::Registry,
+                    runs(
+                        v,
+                        &["deis-registry", "deis-registry-proxy"],
+                        &deis,
+                        &["registry", "registry-proxy"],
+                    ),
+                ),
+                (Role::Builder, runs(v, &["deis-builder"], &deis, &["builder"])),
+                (Role::Controller, runs(v, &["deis-controller"], &deis, &["controller"])),
+            ]
         }
         Platform::Drycc => {
             let registry = ["drycc-registry", "drycc-registry-proxy", "drycc-registry-cronjob-daily"];
-            if runs(v, &registry, &["drycc"], &["registry"])
-                || (matches!(k, "Service" | "ServiceAccount") && n == "drycc-registry")
-                || (k, n) == ("Secret", REGISTRY_SECRET)
-            {
-                Role::Registry
-            } else if runs(v, &["drycc-builder"], &["drycc"], &["builder"]) {
-                Role::Builder
-            } else if runs(v, &[], &["drycc"], &["controller"]) {
-                Role::Controller
-            } else {
-                match (k, n) {
-                    ("Secret", "builder-secret") => Role::Credentials,
-                    ("Secret", "controller-creds") => Role::ControllerCredentials,
-                    _ => Role::Other,
-                }
-            }
+            vec![
+                (Role::Registry, runs(v, &registry, &["drycc"], &["registry"])),
+                (Role::Builder, runs(v, &["drycc-builder"], &["drycc"], &["builder"])),
+                (Role::Controller, runs(v, &[], &["drycc"], &["controller"])),
+            ]
         }
+    };
+    checks
+        .into_iter()
+        .filter(|(_, shows)| *shows)
+        .map(|(role, _)| role)
+        .collect()
+}
+
+fn role(platform: Platform, v: &Json) -> Role {
+    if let Some(role) = component_roles(platform, v).first() {
+        return *role;
+    }
+    match (platform, kind(v), name(v)) {
+        (Platform::Deis, "Service" | "ServiceAccount", "deis-registry") => Role::Registry,
+        (Platform::Deis, "Secret", REGISTRY_SECRET) => Role::Credentials,
+        (Platform::Deis, "ServiceAccount", REFRESHER) => Role::RefresherAccount,
+        (Platform::Deis, "ClusterRole", REFRESHER_RBAC) => Role::RefresherRules,
+        (Platform::Deis, "ClusterRoleBinding", REFRESHER_RBAC) => Role::RefresherBinding,
+        (Platform::Drycc, "Service" | "ServiceAccount", "drycc-registry") => Role::Registry,
+        (Platform::Drycc, "Secret", REGISTRY_SECRET) => Role::Registry,
+        (Platform::Drycc, "Secret", "builder-secret") => Role::Credentials,
+        (Platform::Drycc, "Secret", "controller-creds") => Role::ControllerCredentials,
+        _ => Role::Other,
     }
 }
 
@@ -1271,7 +1282,20 @@ fn can_start(plan: &mut Plan<'_>, i: usize, c: &str, input: &Json, image: &str, 
         .iter()
         .any(|m| str_at(m, &["mountPath"]) == Some(CREDS_PATH) && str_at(m, &["name"]) != Some(REGISTRY_SECRET));
     let own_volume = volumes.iter().find(|v| str_at(v, &["name"]) == Some(REGISTRY_SECRET));
-    if other_at_path || own_volume.is_some_and(|v| !is_secret_volume(v)) {
+    // Only some keys (`items`), or one path of the volume (`subPath`): the
+    // refresher reads every key.
+    let some_keys = |v: &Json| {
+        at(v, &["secret", "items"])
+            .and_then(Json::as_array)
+            .is_some_and(|i| !i.is_empty())
+    };
+    let one_path = mounts.iter().any(|m| {
+        (str_at(m, &["mountPath"]) == Some(CREDS_PATH) || str_at(m, &["name"]) == Some(REGISTRY_SECRET))
+            && ["subPath", "subPathExpr"]
+                .iter()
+                .any(|k| str_at(m, &[k]).is_some_and(|p| !p.is_empty()))
+    });
+    if other_at_path || one_path || own_volume.is_some_and(|v| !is_secret_volume(v) || some_keys(v)) {
         plan.refuse(Refusal::CredentialsMount);
     }
     let container = plan.edit(i, c);
@@ -1529,6 +1553,13 @@ pub fn transform(docs: &[Json], config: &Config) -> Result<Vec<Expected>, Refusa
         }
     };
     let ns = discover(platform, &all, config)?;
+    let ours = |v: &Json| namespace(v).is_none_or(|own| ns.name.as_deref() == Some(own));
+    if all
+        .iter()
+        .any(|(_, _, v)| ours(v) && component_roles(platform, v).len() > 1)
+    {
+        return Err(vec![Refusal::TwoComponents]);
+    }
     let objects = all
         .into_iter()
         .map(|(doc, ptr, v)| {
