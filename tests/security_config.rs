@@ -350,6 +350,35 @@ fn no_secret_leaks_whatever_its_value_looks_like() {
     }
 }
 
+/// A password pasted into a hostname (`https://user:password@host`) is not
+/// shown either: refused, and the output is the same whatever it is.
+#[test]
+fn a_hostname_with_a_password_in_it_is_refused_without_showing_it() {
+    for (var, location) in [
+        ("REGISTRY_HOSTNAME", "off-cluster"),
+        ("ECR_HOSTNAME", "ecr"),
+        ("GCR_HOSTNAME", "gcr"),
+    ] {
+        let runs = ["https://u:first-password@quay.io", "https://u:other-password@quay.io"].map(|value| {
+            let mut env = location_env(location);
+            env.retain(|(k, _)| *k != var);
+            env.push((var, value.to_owned()));
+            let filter = run_within(binary(&env).arg("--verbose"), BUILDER, 10);
+            assert_eq!(filter.status.code(), Some(2), "{var}: {}", visible(&filter));
+            let check = run_within(binary(&env).arg("check"), "", 10);
+            let krm = run_within(&mut binary(&env), &resource_list(), 10);
+            format!(
+                "{}\n=== check\n{}\n=== krm\n{}",
+                visible(&filter),
+                visible(&check),
+                visible(&krm)
+            )
+        });
+        assert_eq!(runs[0], runs[1], "{var}: the output depends on the password");
+        assert!(runs[0].contains(var) && runs[0].contains("contains `@`"), "{}", runs[0]);
+    }
+}
+
 /// A kustomize legacy exec plugin gets its config as a temporary file
 /// (`argv[1]`, in the system's temporary directory) and the kustomization
 /// root in `KUSTOMIZE_PLUGIN_CONFIG_ROOT`: `@path`s resolve in that root.

@@ -62,10 +62,9 @@ pub fn settings_table(resolved: &config::Resolved) -> String {
             Secret::new(raw).to_string()
         } else if raw.is_empty() {
             "(empty)".to_owned()
-        } else if matches!(
-            d.setting,
-            Setting::Hostname | Setting::EcrHostname | Setting::GcrHostname
-        ) {
+        } else if raw.contains('@') && d.setting.is_host() {
+            "(not shown: it contains `@`, perhaps a password)".to_owned()
+        } else if d.setting.is_host() {
             // What the Secret gets; the warning says what was changed.
             config::normalise_host(raw)
         } else {

@@ -219,6 +219,11 @@ impl Setting {
         self.definition().secret
     }
 
+    /// Whether the setting names a registry host (`host[:port]`).
+    pub fn is_host(self) -> bool {
+        matches!(self, Setting::Hostname | Setting::EcrHostname | Setting::GcrHostname)
+    }
+
     /// Whether this setting means anything for the location named `location`
     /// (`check` shows only those; conflicts elsewhere do not matter).
     pub fn applies_to(self, location: &str) -> bool {

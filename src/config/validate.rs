@@ -151,6 +151,15 @@ impl Validator<'_> {
     /// breaks on a scheme), then check `host[:port]`.
     fn hostname(&mut self, s: Setting) -> String {
         let raw = self.value(s).to_owned();
+        if raw.contains('@') {
+            // `https://user:password@host`: never shown, it may hold a password.
+            self.problem(
+                s,
+                "contains `@` (the value is not shown, as it may hold a password): a registry hostname takes no \
+                 user or password; give them in REGISTRY_USERNAME and REGISTRY_PASSWORD",
+            );
+            return String::new();
+        }
         let host = normalise_host(&raw);
         if host != raw {
             self.warnings.push(Warning::about(
@@ -184,7 +193,7 @@ impl Validator<'_> {
                 continue;
             }
             let shown = |(value, source): &(String, Source)| {
-                if c.setting.is_secret() {
+                if c.setting.is_secret() || (c.setting.is_host() && value.contains('@')) {
                     source.to_string()
                 } else {
                     format!("{source} ({value:?})")
