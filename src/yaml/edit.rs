@@ -519,7 +519,7 @@ impl<'a> Editor<'a> {
         }
         // The mapping's own column: a first key behind `? `, an anchor or a tag starts further right.
         let indent = map.loc().col;
-        let lines = emit::block_entry(key, value, indent, self.layout);
+        let lines = emit::block_entries(&[(key.to_owned(), value.clone())], indent, self.layout);
         self.insert_lines_after(map.loc().end, lines);
     }
 
