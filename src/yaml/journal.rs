@@ -257,22 +257,17 @@ pub fn value_json(value: &Value) -> Json {
     }
 }
 
-/// `slot` becomes `value`; a mapping value merges into an object key by key.
-fn merge(slot: &mut Json, value: &Value) {
-    match (slot, value) {
-        (Json::Object(existing), Value::Map(fields)) => {
+/// `object[key]` becomes `value`; a mapping value merges into an object key
+/// by key.
+fn set_key(object: &mut Map<String, Json>, key: &str, value: &Value) {
+    match (object.get_mut(key), value) {
+        (Some(Json::Object(existing)), Value::Map(fields)) => {
             for (k, v) in fields {
                 set_key(existing, k, v);
             }
         }
-        (slot, value) => *slot = value_json(value),
-    }
-}
-
-fn set_key(object: &mut Map<String, Json>, key: &str, value: &Value) {
-    match object.get_mut(key) {
-        Some(slot) => merge(slot, value),
-        None => {
+        (Some(slot), value) => *slot = value_json(value),
+        (None, value) => {
             object.insert(key.to_owned(), value_json(value));
         }
     }
@@ -346,14 +341,11 @@ fn upsert(list: &mut Vec<Json>, items: &[Vec<(String, Value)>], exclusive: &[(&s
             list.push(value_json(&Value::Map(item.clone())));
             continue;
         };
-        let mut i = first + 1;
-        while i < list.len() {
-            if list.get(i).is_some_and(named) {
-                list.remove(i);
-            } else {
-                i += 1;
-            }
-        }
+        let mut i = 0;
+        list.retain(|j| {
+            i += 1;
+            i <= first + 1 || !named(j)
+        });
         if let Some(Json::Object(existing)) = list.get_mut(first) {
             for (key, value) in item.iter().skip(1) {
                 for (field, alt) in exclusive {
