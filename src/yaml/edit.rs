@@ -34,20 +34,14 @@ pub struct Editor<'a> {
     /// Starts of the flow collection elements removed so far: a new element
     /// goes after the last one that stays.
     removed: HashSet<usize>,
-    /// Elements to add to flow collections: their separators depend on
-    /// which elements are removed, known only when all edits are in.
-    flow_inserts: Vec<FlowInsert>,
+    /// Elements to add to flow collections, by the position of their closing
+    /// bracket: their separators depend on which elements are removed, known
+    /// only when all edits are in.
+    flow_inserts: Vec<(usize, String)>,
     /// (start, end) of each element of the flow collections edited so far,
     /// by the position of their closing bracket: read once per collection,
     /// so that many edits to one collection cost linear time.
     flow_elements: HashMap<usize, Vec<(usize, usize)>>,
-}
-
-#[derive(Debug)]
-struct FlowInsert {
-    /// The position of the closing bracket.
-    close: usize,
-    text: String,
 }
 
 impl<'a> Editor<'a> {
@@ -64,12 +58,7 @@ impl<'a> Editor<'a> {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// How many splices are recorded (to tell whether a step changed anything).
-    pub fn len(&self) -> usize {
-        self.splices.len() + self.flow_inserts.len()
+        self.splices.is_empty() && self.flow_inserts.is_empty()
     }
 
     /// Replace `start..end` with `text`.
@@ -85,15 +74,10 @@ impl<'a> Editor<'a> {
             return Err(journal::refuse(node.loc().line, "the place to edit is not a mapping"));
         };
         match op {
-            Op::Set { key, value, .. } => self.set_entry(map, key, value),
+            Op::Set { key, value, .. } => self.entry_splice(map, key, value),
+            // The entry the decoder reads: the last of those named `key`.
             Op::Unset { key, .. } => {
-                // The entry the decoder reads: the last of those named `key`.
-                if let Some(entry) = map
-                    .entries
-                    .iter()
-                    .rev()
-                    .find(|e| yaml11::key_name(&e.key).as_deref() == Some(key))
-                {
+                if let Some(entry) = map.entry(key) {
                     self.entry_removal(map, entry);
                 }
             }
@@ -380,10 +364,6 @@ impl<'a> Editor<'a> {
 
     /// Make `map[key]` be `value`. Mappings are merged key by key so that
     /// unrelated keys, comments and layout inside them stay as they are.
-    fn set_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
-        self.entry_splice(map, key, value);
-    }
-
     fn entry_splice(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         match map.entry(key) {
             None => self.insert_entry(map, key, value),
@@ -514,21 +494,14 @@ impl<'a> Editor<'a> {
     fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         if map.flow {
             let close = self.map_elements(map);
-            self.insert_before_closing(close, format!("{}: {}", emit::scalar(key), emit::flow(value)));
+            let text = format!("{}: {}", emit::scalar(key), emit::flow(value));
+            self.flow_inserts.push((close, text));
             return;
         }
         // The mapping's own column: a first key behind `? `, an anchor or a tag starts further right.
         let indent = map.loc().col;
         let lines = emit::block_entries(&[(key.to_owned(), value.clone())], indent, self.layout);
         self.insert_lines_after(map.loc().end, lines);
-    }
-
-    /// Add `text` as the last element of a flow collection that ends at `end`
-    /// (just past its `}` or `]`), whose elements span `elements` (start,
-    /// end). It goes right before the bracket: after the last element there
-    /// may still be its `:` and empty value, a trailing comma or comments.
-    fn insert_before_closing(&mut self, close: usize, text: String) {
-        self.flow_inserts.push(FlowInsert { close, text });
     }
 
     /// Record the elements of a flow mapping; returns its closing bracket's position.
@@ -557,10 +530,11 @@ impl<'a> Editor<'a> {
     }
 
     /// Turn the flow insertions into splices, now that every removal is known.
+    /// Each goes right before its bracket: after the last element there may
+    /// still be its `:` and empty value, a trailing comma or comments.
     fn place_flow_inserts(&mut self) {
         let mut earlier: HashMap<usize, usize> = HashMap::new();
-        for insert in std::mem::take(&mut self.flow_inserts) {
-            let close = insert.close;
+        for (close, text) in std::mem::take(&mut self.flow_inserts) {
             let count = earlier.entry(close).or_insert(0);
             let elements = self.flow_elements.get(&close).map_or(&[][..], Vec::as_slice);
             let last_kept = elements.iter().rposition(|(start, _)| !self.removed.contains(start));
@@ -582,12 +556,12 @@ impl<'a> Editor<'a> {
                 }
             };
             *count += 1;
-            self.replace(close, close, format!("{lead}{space}{}", insert.text));
+            self.replace(close, close, format!("{lead}{space}{text}"));
         }
     }
 
-    /// Remove element `index` of a flow collection whose elements start at
-    /// `starts` and which ends at `end` (past its bracket): each element owns
+    /// Remove the element that starts at `start` from the flow collection
+    /// whose closing bracket is at `close`: each element owns
     /// the text up to the next element's start (its comma, white space and
     /// comments), the last one up to the bracket. Removing neighbours then
     /// never overlaps, and what stays is well separated (a trailing comma
@@ -611,7 +585,7 @@ impl<'a> Editor<'a> {
         if seq.flow {
             let text = items.iter().map(emit::flow).collect::<Vec<_>>().join(", ");
             let close = self.seq_elements(seq);
-            self.insert_before_closing(close, text);
+            self.flow_inserts.push((close, text));
             return;
         }
         let first = seq.items.first().map_or(seq.loc(), Node::loc);
@@ -619,7 +593,7 @@ impl<'a> Editor<'a> {
         let dash_col = seq
             .items
             .iter()
-            .find_map(|item| self.dash_col(item.loc().start))
+            .find_map(|item| self.dash_at(item.loc().start).map(|(_, col)| col))
             .unwrap_or(first.col.saturating_sub(2));
         // New items' keys line up with the first item's when it is a mapping.
         let item_col = match seq.items.first() {
@@ -633,15 +607,10 @@ impl<'a> Editor<'a> {
         self.insert_lines_after(seq.loc().end, lines);
     }
 
-    /// The column of the `-` of the block sequence item whose content starts
-    /// at `pos`: on the same line, or on an earlier line holding only the dash
-    /// (and perhaps properties and a comment).
-    fn dash_col(&self, pos: usize) -> Option<usize> {
-        self.dash_at(pos).map(|(_, col)| col)
-    }
-
     /// The start of the line holding the `-` of the block sequence item whose
-    /// content starts at `pos`, and the dash's column.
+    /// content starts at `pos`, and the dash's column: on the same line, or on
+    /// an earlier line holding only the dash (and perhaps properties and a
+    /// comment).
     fn dash_at(&self, pos: usize) -> Option<(usize, usize)> {
         let (mut start, mut end) = (self.line_start(pos), pos);
         loop {
@@ -700,24 +669,16 @@ impl<'a> Editor<'a> {
                 return Ok(());
             }
             Node::Sequence(seq) => seq,
-            other => {
-                return Err(EditError {
-                    message: format!("`{list_key}` is not a list (aliases and scalars cannot be edited in place)"),
-                    line: other.loc().line,
-                })
-            }
+            other => return Err(not_a_list(list_key, other)),
         };
         let mut missing = Vec::new();
         for item in items {
-            let name = match item.first() {
-                Some((k, Value::Str(name))) if k == "name" => name.as_str(),
-                // A caller's mistake, not the input's: refuse rather than panic.
-                _ => {
-                    return Err(EditError {
-                        message: format!("an item for `{list_key}` has no leading `name` (a bug in the caller)"),
-                        line: parent.loc().line,
-                    })
-                }
+            // A caller's mistake, not the input's: refuse rather than panic.
+            let Some(name) = journal::item_name(item) else {
+                return Err(journal::refuse(
+                    parent.loc().line,
+                    format!("an item for `{list_key}` has no leading `name` (a bug in the caller)"),
+                ));
             };
             let mut matches = seq.items.iter().enumerate().filter(|(_, n)| {
                 n.as_mapping()
@@ -774,12 +735,7 @@ impl<'a> Editor<'a> {
         let seq = match &entry.value {
             Node::Sequence(seq) => seq,
             node if node.is_null() => return Ok(()),
-            other => {
-                return Err(EditError {
-                    message: format!("`{list_key}` is not a list (aliases and scalars cannot be edited in place)"),
-                    line: other.loc().line,
-                })
-            }
+            other => return Err(not_a_list(list_key, other)),
         };
         let doomed: Vec<usize> = (0..seq.items.len()).filter(|&i| which.names_item(seq, i)).collect();
         if doomed.is_empty() {
@@ -814,6 +770,14 @@ impl<'a> Editor<'a> {
         let to = self.after_line(end).0;
         self.replace(from, to, String::new());
     }
+}
+
+/// The refusal to edit the list at `list_key`, whose value `node` is not one.
+fn not_a_list(list_key: &str, node: &Node<'_>) -> EditError {
+    journal::refuse(
+        node.loc().line,
+        format!("`{list_key}` is not a list (aliases and scalars cannot be edited in place)"),
+    )
 }
 
 /// A line without its comment (`#` at its start or after white space) and

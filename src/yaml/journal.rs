@@ -281,7 +281,7 @@ fn object_at<'j>(json: &'j mut Json, path: &[Seg], line: usize) -> Result<&'j mu
     }
 }
 
-fn item_name(item: &[(String, Value)]) -> Option<&str> {
+pub(super) fn item_name(item: &[(String, Value)]) -> Option<&str> {
     match item.first() {
         Some((k, Value::Str(name))) if k == "name" => Some(name),
         _ => None,
