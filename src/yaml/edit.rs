@@ -188,24 +188,13 @@ impl<'a> Editor<'a> {
     /// them when that line has no line break (the end of the document).
     fn after_line(&self, pos: usize) -> (usize, &'static str) {
         let bytes = self.text.as_bytes();
-        let past_break = |i: usize| {
-            if bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n') {
-                i + 2
-            } else {
-                i + 1
-            }
-        };
-        let before = pos.checked_sub(1).and_then(|i| bytes.get(i));
-        if matches!(before, Some(b'\n' | b'\r')) {
+        let past_break = |i: usize| i + if bytes.get(i..i + 2) == Some(b"\r\n") { 2 } else { 1 };
+        if let Some(before) = pos
+            .checked_sub(1)
+            .filter(|&i| matches!(bytes.get(i), Some(b'\n' | b'\r')))
+        {
             // Already at a line start (block scalars end there), or inside a CRLF.
-            return (
-                if before == Some(&b'\r') && bytes.get(pos) == Some(&b'\n') {
-                    pos + 1
-                } else {
-                    pos
-                },
-                "",
-            );
+            return (past_break(before), "");
         }
         match bytes.get(pos..).and_then(|rest| memchr::memchr2(b'\n', b'\r', rest)) {
             Some(i) => (past_break(pos + i), ""),
@@ -235,23 +224,16 @@ impl<'a> Editor<'a> {
         if reads_as_string(&entry.value, value) {
             return;
         }
-        let block = matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded);
-        // A block scalar's span starts at its content, after its header line.
-        let start = if block {
-            self.block_header_start(scalar.loc().start)
-                .unwrap_or(scalar.loc().start)
-        } else {
-            scalar.loc().start
-        };
+        let (mut start, mut end) = (scalar.loc().start, scalar.loc().end);
+        if matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded) {
+            // A block scalar's span starts at its content, after its header
+            // line, and ends at the next line: keep that line break.
+            start = self.block_header_start(start).unwrap_or(start);
+            end = self.trim_block_end(end);
+        }
         if !scalar.tag.as_deref().is_none_or(tag_reads_as_string) {
             self.drop_tags(entry.key.loc().end, start);
         }
-        // A block scalar's span ends at the next line: keep that line break.
-        let end = if block {
-            self.trim_block_end(scalar.loc().end)
-        } else {
-            scalar.loc().end
-        };
         self.replace(start, end.max(start), emit::scalar_like(value, scalar.style));
     }
 
@@ -281,13 +263,8 @@ impl<'a> Editor<'a> {
     fn block_header_start(&self, content: usize) -> Option<usize> {
         let mut line_start = self.line_start(content);
         while line_start > 0 {
-            let mut brk = line_start - 1;
-            if brk > 0
-                && self.text.as_bytes().get(brk) == Some(&b'\n')
-                && self.text.as_bytes().get(brk - 1) == Some(&b'\r')
-            {
-                brk -= 1;
-            }
+            // Where the line break before this line starts.
+            let brk = self.trim_block_end(line_start);
             let prev = self.line_start(brk);
             let line = without_comment(self.text.get(prev..brk)?);
             if line.trim().is_empty() {
