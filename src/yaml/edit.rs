@@ -635,18 +635,10 @@ impl<'a> Editor<'a> {
         items: &[Vec<(String, Value)>],
         exclusive: &[(&str, &str)],
     ) -> Result<(), EditError> {
-        let all = || Value::Seq(items.iter().map(|i| Value::Map(i.clone())).collect());
-        let Some(entry) = parent.entry(list_key) else {
-            self.insert_entry(parent, list_key, &all());
+        let Some(seq) = list_at(parent, list_key)? else {
+            let all = Value::Seq(items.iter().map(|i| Value::Map(i.clone())).collect());
+            self.entry_splice(parent, list_key, &all);
             return Ok(());
-        };
-        let seq = match &entry.value {
-            node if node.is_null() => {
-                self.set_value(entry, &all(), parent.flow);
-                return Ok(());
-            }
-            Node::Sequence(seq) => seq,
-            other => return Err(not_a_list(list_key, other)),
         };
         let mut missing = Vec::new();
         for item in items {
@@ -706,20 +698,15 @@ impl<'a> Editor<'a> {
     /// (by position, or by the `name` they read as). A list left with no
     /// item becomes `[]`, which Kubernetes reads as the same empty list.
     fn remove_items(&mut self, parent: &Mapping<'_>, list_key: &str, which: &Items) -> Result<(), EditError> {
-        let Some(entry) = parent.entry(list_key) else {
+        let Some(seq) = list_at(parent, list_key)? else {
             return Ok(());
-        };
-        let seq = match &entry.value {
-            Node::Sequence(seq) => seq,
-            node if node.is_null() => return Ok(()),
-            other => return Err(not_a_list(list_key, other)),
         };
         let doomed: Vec<usize> = (0..seq.items.len()).filter(|&i| which.names_item(seq, i)).collect();
         if doomed.is_empty() {
             return Ok(());
         }
         if doomed.len() == seq.items.len() && !seq.flow {
-            self.set_value(entry, &Value::Seq(Vec::new()), parent.flow);
+            self.entry_splice(parent, list_key, &Value::Seq(Vec::new()));
             return Ok(());
         }
         for i in doomed {
@@ -749,12 +736,17 @@ impl<'a> Editor<'a> {
     }
 }
 
-/// The refusal to edit the list at `list_key`, whose value `node` is not one.
-fn not_a_list(list_key: &str, node: &Node<'_>) -> EditError {
-    journal::refuse(
-        node.loc().line,
-        format!("`{list_key}` is not a list (aliases and scalars cannot be edited in place)"),
-    )
+/// The list at `parent[list_key]`, `None` when there is no entry or it is
+/// null; anything else cannot be edited as a list.
+fn list_at<'m, 'a>(parent: &'m Mapping<'a>, list_key: &str) -> Result<Option<&'m Sequence<'a>>, EditError> {
+    match parent.get(list_key) {
+        Some(Node::Sequence(seq)) => Ok(Some(seq)),
+        Some(node) if !node.is_null() => Err(journal::refuse(
+            node.loc().line,
+            format!("`{list_key}` is not a list (aliases and scalars cannot be edited in place)"),
+        )),
+        _ => Ok(None),
+    }
 }
 
 /// A line without its comment (`#` at its start or after white space) and
