@@ -649,11 +649,11 @@ impl<'a> Editor<'a> {
                     format!("an item for `{list_key}` has no leading `name` (a bug in the caller)"),
                 ));
             };
-            let mut matches = seq.items.iter().enumerate().filter(|(_, n)| {
-                n.as_mapping()
-                    .and_then(|m| m.get("name"))
-                    .is_some_and(|v| reads_as_string(v, name))
-            });
+            let mut matches = seq
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| name_of(n).is_some_and(|n| n == name));
             let Some((_, Node::Mapping(existing))) = matches.next() else {
                 missing.push(Value::Map(item.clone()));
                 continue;
@@ -701,7 +701,9 @@ impl<'a> Editor<'a> {
         let Some(seq) = list_at(parent, list_key)? else {
             return Ok(());
         };
-        let doomed: Vec<usize> = (0..seq.items.len()).filter(|&i| which.names_item(seq, i)).collect();
+        let doomed: Vec<usize> = (0..seq.items.len())
+            .filter(|&i| which.names(i, seq.items.get(i).and_then(name_of).as_deref()))
+            .collect();
         if doomed.is_empty() {
             return Ok(());
         }
@@ -747,6 +749,11 @@ fn list_at<'m, 'a>(parent: &'m Mapping<'a>, list_key: &str) -> Result<Option<&'m
         )),
         _ => Ok(None),
     }
+}
+
+/// What the `name` of a list item reads as, when the item is a mapping with one.
+fn name_of<'n>(item: &'n Node<'_>) -> Option<Cow<'n, str>> {
+    yaml11::decoded_str(item.as_mapping()?.get("name")?)
 }
 
 /// A line without its comment (`#` at its start or after white space) and

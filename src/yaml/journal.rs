@@ -61,27 +61,13 @@ pub enum Items {
 }
 
 impl Items {
-    /// Whether item `i` of `seq` (in the tree) is one of these.
-    pub(super) fn names_item(&self, seq: &tree::Sequence<'_>, i: usize) -> bool {
+    /// Whether item `i` of a list, whose `name` reads as `name`, is one of
+    /// these: the editor asks with the tree's item, the check with the
+    /// decoded one.
+    pub(super) fn names(&self, i: usize, name: Option<&str>) -> bool {
         match self {
             Items::At(positions) => positions.contains(&i),
-            Items::Named(names) => seq
-                .items
-                .get(i)
-                .and_then(Node::as_mapping)
-                .and_then(|m| m.get("name"))
-                .is_some_and(|n| yaml11::decoded_str(n).is_some_and(|n| names.iter().any(|x| *x == n))),
-        }
-    }
-
-    /// Whether item `i` (decoded as `item`) is one of these.
-    fn names_json(&self, i: usize, item: &Json) -> bool {
-        match self {
-            Items::At(positions) => positions.contains(&i),
-            Items::Named(names) => item
-                .get("name")
-                .and_then(Json::as_str)
-                .is_some_and(|n| names.iter().any(|x| x == n)),
+            Items::Named(names) => name.is_some_and(|n| names.iter().any(|x| x == n)),
         }
     }
 }
@@ -325,7 +311,7 @@ fn apply_op(want: &mut Json, root: &Node<'_>, aliased: &HashSet<AnchorId>, op: &
                 let mut i = 0;
                 list.retain(|item| {
                     i += 1;
-                    !which.names_json(i - 1, item)
+                    !which.names(i - 1, item.get("name").and_then(Json::as_str))
                 });
             }
         }
