@@ -412,19 +412,16 @@ impl<'a> Editor<'a> {
             self.insert_lines_after(key_end, lines);
             return;
         };
-        let (at, lead) = if at > colon {
-            (
-                at,
-                if self.slice(0, at).ends_with([' ', '\t']) {
-                    ""
-                } else {
-                    " "
-                },
-            )
-        } else if self.from(colon).starts_with(' ') {
-            (colon + 1, "")
+        // A bare empty value goes after the colon and the space after it.
+        let at = if at > colon {
+            at
         } else {
-            (colon, " ")
+            colon + usize::from(self.from(colon).starts_with(' '))
+        };
+        let lead = if self.slice(0, at).ends_with([' ', '\t']) {
+            ""
+        } else {
+            " "
         };
         // Keep a following comment a comment: it needs white space before its `#`.
         let trail = if self.from(at).starts_with(|c: char| !c.is_whitespace()) {
@@ -515,25 +512,25 @@ impl<'a> Editor<'a> {
             let count = earlier.entry(close).or_insert(0);
             let elements = self.flow_elements.get(&close).map_or(&[][..], Vec::as_slice);
             let last_kept = elements.iter().rposition(|(start, _)| !self.removed.contains(start));
-            let (lead, space) = match last_kept {
+            let lead = match last_kept {
                 // The element added before this one ends without a comma.
-                _ if *count > 0 => (", ", ""),
-                None => ("", ""),
+                _ if *count > 0 => ", ",
+                None => "",
                 // A removed element after it took what followed its comma, not the comma.
-                Some(i) if i + 1 < elements.len() => ("", ""),
+                Some(i) if i + 1 < elements.len() => "",
                 Some(i) => {
                     let last = elements.get(i).map_or(close, |e| e.1);
                     let between = self.text.get(last.min(close)..close).unwrap_or("");
                     let has_comma = between.split(['\n', '\r']).any(|l| without_comment(l).contains(','));
                     match (has_comma, between.ends_with([' ', '\n', '\r', '\t'])) {
-                        (false, _) => (", ", ""),
-                        (true, false) => ("", " "),
-                        (true, true) => ("", ""),
+                        (false, _) => ", ",
+                        (true, false) => " ",
+                        (true, true) => "",
                     }
                 }
             };
             *count += 1;
-            self.replace(close, close, format!("{lead}{space}{text}"));
+            self.replace(close, close, format!("{lead}{text}"));
         }
     }
 
@@ -823,10 +820,7 @@ pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
 /// Whether a scalar with this (resolved) tag reads as its text: `!!str`,
 /// and every tag Kubernetes' decoder does not resolve (local `!tags`).
 fn tag_reads_as_string(tag: &str) -> bool {
-    match tag.strip_prefix("tag:yaml.org,2002:") {
-        Some(core) => core == "str",
-        None => true,
-    }
+    tag.strip_prefix("tag:yaml.org,2002:").is_none_or(|core| core == "str")
 }
 
 fn scalar_matches(node: &Node<'_>, value: &Value) -> bool {

@@ -99,9 +99,8 @@ pub fn scalar_like(s: &str, style: granit_parser::ScalarStyle) -> String {
     }
 }
 
-/// Whether `c` must be escaped (so only double quotes can write it): a
-/// control character, or what YAML would otherwise read as a line break or
-/// fold (LS, PS) or a byte order mark.
+/// What only an escape can write: control characters, LS and PS (which YAML
+/// would read as line breaks) and the byte order mark.
 fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
 }
