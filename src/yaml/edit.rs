@@ -120,8 +120,6 @@ impl<'a> Editor<'a> {
         if self.is_empty() {
             return Ok((vec![Cow::Borrowed(self.text)], None));
         }
-        let original = self.text;
-        let journal = std::mem::take(&mut self.journal);
         let cuts: Vec<(usize, usize)> = self
             .splices
             .iter()
@@ -131,11 +129,11 @@ impl<'a> Editor<'a> {
         let pieces = self.splice();
         let text = pieces.concat();
         let edited = journal::Edited {
-            original,
+            original: self.text,
             text: &text,
             cuts: &cuts,
         };
-        let decoded = journal::check(root, features, edited, &journal)?;
+        let decoded = journal::check(root, features, edited, &self.journal)?;
         Ok((pieces, Some(decoded)))
     }
 
@@ -144,7 +142,7 @@ impl<'a> Editor<'a> {
     /// go deepest indentation first: lines for an inner list must come
     /// before a key of an outer mapping, which would otherwise close the
     /// inner block. Equal depths keep the order they were made in.
-    fn splice(mut self) -> Vec<Cow<'a, str>> {
+    fn splice(&mut self) -> Vec<Cow<'a, str>> {
         self.place_flow_inserts();
         self.splices
             .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
