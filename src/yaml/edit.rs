@@ -1235,7 +1235,7 @@ mod tests {
         let t = "kind: ClusterRole\nrules: # old\n- apiGroups: [\"\"]\n  verbs: [get]\nz: 1\n";
         let (root, features) = crate::yaml::tree::parse_document(t).unwrap().unwrap();
         let mut ed = Editor::new(t, Layout::default());
-        let rule = Value::map([("verbs", Value::Seq(vec![Value::str("list")]))]);
+        let rule = Value::Map(vec![("verbs".into(), Value::Seq(vec![Value::str("list")]))]);
         let set = Op::Set {
             at: vec![],
             key: "rules".into(),
@@ -1257,7 +1257,7 @@ mod tests {
             ("name".into(), Value::str("s")),
             (
                 "secret".into(),
-                Value::map([("secretName", Value::str("registry-secret"))]),
+                Value::Map(vec![("secretName".into(), Value::str("registry-secret"))]),
             ),
         ];
         ed.edit(&root, &upsert_op(&[], "v", vec![item], &[])).unwrap();

@@ -21,11 +21,6 @@ impl Value {
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(s.into())
     }
-
-    /// A mapping from `(key, value)` pairs.
-    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
-        Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
-    }
 }
 
 /// How block output is laid out, copied from the document being edited.
@@ -290,11 +285,11 @@ mod tests {
 
     #[test]
     fn renders_block_in_both_sequence_styles() {
-        let v = Value::map([(
-            "env",
-            Value::Seq(vec![Value::map([
-                ("name", Value::str("A")),
-                ("value", Value::str("on")),
+        let v = Value::Map(vec![(
+            "env".into(),
+            Value::Seq(vec![Value::Map(vec![
+                ("name".into(), Value::str("A")),
+                ("value".into(), Value::str("on")),
             ])]),
         )]);
         let Value::Map(entries) = &v else { unreachable!() };
