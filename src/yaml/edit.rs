@@ -674,16 +674,14 @@ impl<'a> Editor<'a> {
             // merged (`valueFrom` of another source).
             let whole = exclusive.contains(&(key.as_str(), key.as_str()));
             match (own, alternatives.next()) {
-                (Some(e), alt) if whole => {
-                    self.replace_entry(e, key, value);
+                (None, Some(alt)) => self.replace_entry(alt, key, value),
+                (own, alt) => {
+                    match own {
+                        Some(e) if whole => self.replace_entry(e, key, value),
+                        _ => self.entry_splice(existing, key, value),
+                    }
                     alt.into_iter().for_each(|a| self.entry_removal(existing, a));
                 }
-                (None, Some(alt)) => self.replace_entry(alt, key, value),
-                (Some(_), Some(alt)) => {
-                    self.entry_splice(existing, key, value);
-                    self.entry_removal(existing, alt);
-                }
-                _ => self.entry_splice(existing, key, value),
             }
             alternatives.for_each(|a| self.entry_removal(existing, a));
         }
