@@ -34,20 +34,14 @@ pub struct Editor<'a> {
     /// Starts of the flow collection elements removed so far: a new element
     /// goes after the last one that stays.
     removed: HashSet<usize>,
-    /// Elements to add to flow collections: their separators depend on
-    /// which elements are removed, known only when all edits are in.
-    flow_inserts: Vec<FlowInsert>,
+    /// Elements to add to flow collections, by the position of their closing
+    /// bracket: their separators depend on which elements are removed, known
+    /// only when all edits are in.
+    flow_inserts: Vec<(usize, String)>,
     /// (start, end) of each element of the flow collections edited so far,
     /// by the position of their closing bracket: read once per collection,
     /// so that many edits to one collection cost linear time.
     flow_elements: HashMap<usize, Vec<(usize, usize)>>,
-}
-
-#[derive(Debug)]
-struct FlowInsert {
-    /// The position of the closing bracket.
-    close: usize,
-    text: String,
 }
 
 impl<'a> Editor<'a> {
@@ -64,12 +58,7 @@ impl<'a> Editor<'a> {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// How many splices are recorded (to tell whether a step changed anything).
-    pub fn len(&self) -> usize {
-        self.splices.len() + self.flow_inserts.len()
+        self.splices.is_empty() && self.flow_inserts.is_empty()
     }
 
     /// Replace `start..end` with `text`.
@@ -85,15 +74,10 @@ impl<'a> Editor<'a> {
             return Err(journal::refuse(node.loc().line, "the place to edit is not a mapping"));
         };
         match op {
-            Op::Set { key, value, .. } => self.set_entry(map, key, value),
+            Op::Set { key, value, .. } => self.entry_splice(map, key, value),
+            // The entry the decoder reads: the last of those named `key`.
             Op::Unset { key, .. } => {
-                // The entry the decoder reads: the last of those named `key`.
-                if let Some(entry) = map
-                    .entries
-                    .iter()
-                    .rev()
-                    .find(|e| yaml11::key_name(&e.key).as_deref() == Some(key))
-                {
+                if let Some(entry) = map.entry(key) {
                     self.entry_removal(map, entry);
                 }
             }
@@ -136,8 +120,6 @@ impl<'a> Editor<'a> {
         if self.is_empty() {
             return Ok((vec![Cow::Borrowed(self.text)], None));
         }
-        let original = self.text;
-        let journal = std::mem::take(&mut self.journal);
         let cuts: Vec<(usize, usize)> = self
             .splices
             .iter()
@@ -147,11 +129,11 @@ impl<'a> Editor<'a> {
         let pieces = self.splice();
         let text = pieces.concat();
         let edited = journal::Edited {
-            original,
+            original: self.text,
             text: &text,
             cuts: &cuts,
         };
-        let decoded = journal::check(root, features, edited, &journal)?;
+        let decoded = journal::check(root, features, edited, &self.journal)?;
         Ok((pieces, Some(decoded)))
     }
 
@@ -160,7 +142,7 @@ impl<'a> Editor<'a> {
     /// go deepest indentation first: lines for an inner list must come
     /// before a key of an outer mapping, which would otherwise close the
     /// inner block. Equal depths keep the order they were made in.
-    fn splice(mut self) -> Vec<Cow<'a, str>> {
+    fn splice(&mut self) -> Vec<Cow<'a, str>> {
         self.place_flow_inserts();
         self.splices
             .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
@@ -204,24 +186,13 @@ impl<'a> Editor<'a> {
     /// them when that line has no line break (the end of the document).
     fn after_line(&self, pos: usize) -> (usize, &'static str) {
         let bytes = self.text.as_bytes();
-        let past_break = |i: usize| {
-            if bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n') {
-                i + 2
-            } else {
-                i + 1
-            }
-        };
-        let before = pos.checked_sub(1).and_then(|i| bytes.get(i));
-        if matches!(before, Some(b'\n' | b'\r')) {
+        let past_break = |i: usize| i + if bytes.get(i..i + 2) == Some(b"\r\n") { 2 } else { 1 };
+        if let Some(before) = pos
+            .checked_sub(1)
+            .filter(|&i| matches!(bytes.get(i), Some(b'\n' | b'\r')))
+        {
             // Already at a line start (block scalars end there), or inside a CRLF.
-            return (
-                if before == Some(&b'\r') && bytes.get(pos) == Some(&b'\n') {
-                    pos + 1
-                } else {
-                    pos
-                },
-                "",
-            );
+            return (past_break(before), "");
         }
         match bytes.get(pos..).and_then(|rest| memchr::memchr2(b'\n', b'\r', rest)) {
             Some(i) => (past_break(pos + i), ""),
@@ -251,23 +222,16 @@ impl<'a> Editor<'a> {
         if reads_as_string(&entry.value, value) {
             return;
         }
-        let block = matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded);
-        // A block scalar's span starts at its content, after its header line.
-        let start = if block {
-            self.block_header_start(scalar.loc().start)
-                .unwrap_or(scalar.loc().start)
-        } else {
-            scalar.loc().start
-        };
+        let (mut start, mut end) = (scalar.loc().start, scalar.loc().end);
+        if matches!(scalar.style, ScalarStyle::Literal | ScalarStyle::Folded) {
+            // A block scalar's span starts at its content, after its header
+            // line, and ends at the next line: keep that line break.
+            start = self.block_header_start(start).unwrap_or(start);
+            end = self.trim_block_end(end);
+        }
         if !scalar.tag.as_deref().is_none_or(tag_reads_as_string) {
             self.drop_tags(entry.key.loc().end, start);
         }
-        // A block scalar's span ends at the next line: keep that line break.
-        let end = if block {
-            self.trim_block_end(scalar.loc().end)
-        } else {
-            scalar.loc().end
-        };
         self.replace(start, end.max(start), emit::scalar_like(value, scalar.style));
     }
 
@@ -297,13 +261,8 @@ impl<'a> Editor<'a> {
     fn block_header_start(&self, content: usize) -> Option<usize> {
         let mut line_start = self.line_start(content);
         while line_start > 0 {
-            let mut brk = line_start - 1;
-            if brk > 0
-                && self.text.as_bytes().get(brk) == Some(&b'\n')
-                && self.text.as_bytes().get(brk - 1) == Some(&b'\r')
-            {
-                brk -= 1;
-            }
+            // Where the line break before this line starts.
+            let brk = self.trim_block_end(line_start);
             let prev = self.line_start(brk);
             let line = without_comment(self.text.get(prev..brk)?);
             if line.trim().is_empty() {
@@ -380,10 +339,6 @@ impl<'a> Editor<'a> {
 
     /// Make `map[key]` be `value`. Mappings are merged key by key so that
     /// unrelated keys, comments and layout inside them stay as they are.
-    fn set_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
-        self.entry_splice(map, key, value);
-    }
-
     fn entry_splice(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         match map.entry(key) {
             None => self.insert_entry(map, key, value),
@@ -455,19 +410,16 @@ impl<'a> Editor<'a> {
             self.insert_lines_after(key_end, lines);
             return;
         };
-        let (at, lead) = if at > colon {
-            (
-                at,
-                if self.slice(0, at).ends_with([' ', '\t']) {
-                    ""
-                } else {
-                    " "
-                },
-            )
-        } else if self.from(colon).starts_with(' ') {
-            (colon + 1, "")
+        // A bare empty value goes after the colon and the space after it.
+        let at = if at > colon {
+            at
         } else {
-            (colon, " ")
+            colon + usize::from(self.from(colon).starts_with(' '))
+        };
+        let lead = if self.slice(0, at).ends_with([' ', '\t']) {
+            ""
+        } else {
+            " "
         };
         // Keep a following comment a comment: it needs white space before its `#`.
         let trail = if self.from(at).starts_with(|c: char| !c.is_whitespace()) {
@@ -514,21 +466,14 @@ impl<'a> Editor<'a> {
     fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         if map.flow {
             let close = self.map_elements(map);
-            self.insert_before_closing(close, format!("{}: {}", emit::scalar(key), emit::flow(value)));
+            let text = format!("{}: {}", emit::scalar(key), emit::flow(value));
+            self.flow_inserts.push((close, text));
             return;
         }
         // The mapping's own column: a first key behind `? `, an anchor or a tag starts further right.
         let indent = map.loc().col;
-        let lines = emit::block_entry(key, value, indent, self.layout);
+        let lines = emit::block_entries(&[(key.to_owned(), value.clone())], indent, self.layout);
         self.insert_lines_after(map.loc().end, lines);
-    }
-
-    /// Add `text` as the last element of a flow collection that ends at `end`
-    /// (just past its `}` or `]`), whose elements span `elements` (start,
-    /// end). It goes right before the bracket: after the last element there
-    /// may still be its `:` and empty value, a trailing comma or comments.
-    fn insert_before_closing(&mut self, close: usize, text: String) {
-        self.flow_inserts.push(FlowInsert { close, text });
     }
 
     /// Record the elements of a flow mapping; returns its closing bracket's position.
@@ -557,37 +502,38 @@ impl<'a> Editor<'a> {
     }
 
     /// Turn the flow insertions into splices, now that every removal is known.
+    /// Each goes right before its bracket: after the last element there may
+    /// still be its `:` and empty value, a trailing comma or comments.
     fn place_flow_inserts(&mut self) {
         let mut earlier: HashMap<usize, usize> = HashMap::new();
-        for insert in std::mem::take(&mut self.flow_inserts) {
-            let close = insert.close;
+        for (close, text) in std::mem::take(&mut self.flow_inserts) {
             let count = earlier.entry(close).or_insert(0);
             let elements = self.flow_elements.get(&close).map_or(&[][..], Vec::as_slice);
             let last_kept = elements.iter().rposition(|(start, _)| !self.removed.contains(start));
-            let (lead, space) = match last_kept {
+            let lead = match last_kept {
                 // The element added before this one ends without a comma.
-                _ if *count > 0 => (", ", ""),
-                None => ("", ""),
+                _ if *count > 0 => ", ",
+                None => "",
                 // A removed element after it took what followed its comma, not the comma.
-                Some(i) if i + 1 < elements.len() => ("", ""),
+                Some(i) if i + 1 < elements.len() => "",
                 Some(i) => {
                     let last = elements.get(i).map_or(close, |e| e.1);
                     let between = self.text.get(last.min(close)..close).unwrap_or("");
                     let has_comma = between.split(['\n', '\r']).any(|l| without_comment(l).contains(','));
                     match (has_comma, between.ends_with([' ', '\n', '\r', '\t'])) {
-                        (false, _) => (", ", ""),
-                        (true, false) => ("", " "),
-                        (true, true) => ("", ""),
+                        (false, _) => ", ",
+                        (true, false) => " ",
+                        (true, true) => "",
                     }
                 }
             };
             *count += 1;
-            self.replace(close, close, format!("{lead}{space}{}", insert.text));
+            self.replace(close, close, format!("{lead}{text}"));
         }
     }
 
-    /// Remove element `index` of a flow collection whose elements start at
-    /// `starts` and which ends at `end` (past its bracket): each element owns
+    /// Remove the element that starts at `start` from the flow collection
+    /// whose closing bracket is at `close`: each element owns
     /// the text up to the next element's start (its comma, white space and
     /// comments), the last one up to the bracket. Removing neighbours then
     /// never overlaps, and what stays is well separated (a trailing comma
@@ -611,7 +557,7 @@ impl<'a> Editor<'a> {
         if seq.flow {
             let text = items.iter().map(emit::flow).collect::<Vec<_>>().join(", ");
             let close = self.seq_elements(seq);
-            self.insert_before_closing(close, text);
+            self.flow_inserts.push((close, text));
             return;
         }
         let first = seq.items.first().map_or(seq.loc(), Node::loc);
@@ -619,7 +565,7 @@ impl<'a> Editor<'a> {
         let dash_col = seq
             .items
             .iter()
-            .find_map(|item| self.dash_col(item.loc().start))
+            .find_map(|item| self.dash_at(item.loc().start).map(|(_, col)| col))
             .unwrap_or(first.col.saturating_sub(2));
         // New items' keys line up with the first item's when it is a mapping.
         let item_col = match seq.items.first() {
@@ -633,15 +579,10 @@ impl<'a> Editor<'a> {
         self.insert_lines_after(seq.loc().end, lines);
     }
 
-    /// The column of the `-` of the block sequence item whose content starts
-    /// at `pos`: on the same line, or on an earlier line holding only the dash
-    /// (and perhaps properties and a comment).
-    fn dash_col(&self, pos: usize) -> Option<usize> {
-        self.dash_at(pos).map(|(_, col)| col)
-    }
-
     /// The start of the line holding the `-` of the block sequence item whose
-    /// content starts at `pos`, and the dash's column.
+    /// content starts at `pos`, and the dash's column: on the same line, or on
+    /// an earlier line holding only the dash (and perhaps properties and a
+    /// comment).
     fn dash_at(&self, pos: usize) -> Option<(usize, usize)> {
         let (mut start, mut end) = (self.line_start(pos), pos);
         loop {
@@ -689,41 +630,25 @@ impl<'a> Editor<'a> {
         items: &[Vec<(String, Value)>],
         exclusive: &[(&str, &str)],
     ) -> Result<(), EditError> {
-        let all = || Value::Seq(items.iter().map(|i| Value::Map(i.clone())).collect());
-        let Some(entry) = parent.entry(list_key) else {
-            self.insert_entry(parent, list_key, &all());
+        let Some(seq) = list_at(parent, list_key)? else {
+            let all = Value::Seq(items.iter().map(|i| Value::Map(i.clone())).collect());
+            self.entry_splice(parent, list_key, &all);
             return Ok(());
-        };
-        let seq = match &entry.value {
-            node if node.is_null() => {
-                self.set_value(entry, &all(), parent.flow);
-                return Ok(());
-            }
-            Node::Sequence(seq) => seq,
-            other => {
-                return Err(EditError {
-                    message: format!("`{list_key}` is not a list (aliases and scalars cannot be edited in place)"),
-                    line: other.loc().line,
-                })
-            }
         };
         let mut missing = Vec::new();
         for item in items {
-            let name = match item.first() {
-                Some((k, Value::Str(name))) if k == "name" => name.as_str(),
-                // A caller's mistake, not the input's: refuse rather than panic.
-                _ => {
-                    return Err(EditError {
-                        message: format!("an item for `{list_key}` has no leading `name` (a bug in the caller)"),
-                        line: parent.loc().line,
-                    })
-                }
+            // A caller's mistake, not the input's: refuse rather than panic.
+            let Some(name) = journal::item_name(item) else {
+                return Err(journal::refuse(
+                    parent.loc().line,
+                    format!("an item for `{list_key}` has no leading `name` (a bug in the caller)"),
+                ));
             };
-            let mut matches = seq.items.iter().enumerate().filter(|(_, n)| {
-                n.as_mapping()
-                    .and_then(|m| m.get("name"))
-                    .is_some_and(|v| reads_as_string(v, name))
-            });
+            let mut matches = seq
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| name_of(n).is_some_and(|n| n == name));
             let Some((_, Node::Mapping(existing))) = matches.next() else {
                 missing.push(Value::Map(item.clone()));
                 continue;
@@ -749,16 +674,14 @@ impl<'a> Editor<'a> {
             // merged (`valueFrom` of another source).
             let whole = exclusive.contains(&(key.as_str(), key.as_str()));
             match (own, alternatives.next()) {
-                (Some(e), alt) if whole => {
-                    self.replace_entry(e, key, value);
+                (None, Some(alt)) => self.replace_entry(alt, key, value),
+                (own, alt) => {
+                    match own {
+                        Some(e) if whole => self.replace_entry(e, key, value),
+                        _ => self.entry_splice(existing, key, value),
+                    }
                     alt.into_iter().for_each(|a| self.entry_removal(existing, a));
                 }
-                (None, Some(alt)) => self.replace_entry(alt, key, value),
-                (Some(_), Some(alt)) => {
-                    self.entry_splice(existing, key, value);
-                    self.entry_removal(existing, alt);
-                }
-                _ => self.entry_splice(existing, key, value),
             }
             alternatives.for_each(|a| self.entry_removal(existing, a));
         }
@@ -768,25 +691,17 @@ impl<'a> Editor<'a> {
     /// (by position, or by the `name` they read as). A list left with no
     /// item becomes `[]`, which Kubernetes reads as the same empty list.
     fn remove_items(&mut self, parent: &Mapping<'_>, list_key: &str, which: &Items) -> Result<(), EditError> {
-        let Some(entry) = parent.entry(list_key) else {
+        let Some(seq) = list_at(parent, list_key)? else {
             return Ok(());
         };
-        let seq = match &entry.value {
-            Node::Sequence(seq) => seq,
-            node if node.is_null() => return Ok(()),
-            other => {
-                return Err(EditError {
-                    message: format!("`{list_key}` is not a list (aliases and scalars cannot be edited in place)"),
-                    line: other.loc().line,
-                })
-            }
-        };
-        let doomed: Vec<usize> = (0..seq.items.len()).filter(|&i| which.names_item(seq, i)).collect();
+        let doomed: Vec<usize> = (0..seq.items.len())
+            .filter(|&i| which.names(i, seq.items.get(i).and_then(name_of).as_deref()))
+            .collect();
         if doomed.is_empty() {
             return Ok(());
         }
         if doomed.len() == seq.items.len() && !seq.flow {
-            self.set_value(entry, &Value::Seq(Vec::new()), parent.flow);
+            self.entry_splice(parent, list_key, &Value::Seq(Vec::new()));
             return Ok(());
         }
         for i in doomed {
@@ -814,6 +729,24 @@ impl<'a> Editor<'a> {
         let to = self.after_line(end).0;
         self.replace(from, to, String::new());
     }
+}
+
+/// The list at `parent[list_key]`, `None` when there is no entry or it is
+/// null; anything else cannot be edited as a list.
+fn list_at<'m, 'a>(parent: &'m Mapping<'a>, list_key: &str) -> Result<Option<&'m Sequence<'a>>, EditError> {
+    match parent.get(list_key) {
+        Some(Node::Sequence(seq)) => Ok(Some(seq)),
+        Some(node) if !node.is_null() => Err(journal::refuse(
+            node.loc().line,
+            format!("`{list_key}` is not a list (aliases and scalars cannot be edited in place)"),
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// What the `name` of a list item reads as, when the item is a mapping with one.
+fn name_of<'n>(item: &'n Node<'_>) -> Option<Cow<'n, str>> {
+    yaml11::decoded_str(item.as_mapping()?.get("name")?)
 }
 
 /// A line without its comment (`#` at its start or after white space) and
@@ -883,10 +816,7 @@ pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
 /// Whether a scalar with this (resolved) tag reads as its text: `!!str`,
 /// and every tag Kubernetes' decoder does not resolve (local `!tags`).
 fn tag_reads_as_string(tag: &str) -> bool {
-    match tag.strip_prefix("tag:yaml.org,2002:") {
-        Some(core) => core == "str",
-        None => true,
-    }
+    tag.strip_prefix("tag:yaml.org,2002:").is_none_or(|core| core == "str")
 }
 
 fn scalar_matches(node: &Node<'_>, value: &Value) -> bool {
@@ -1303,7 +1233,7 @@ mod tests {
         let t = "kind: ClusterRole\nrules: # old\n- apiGroups: [\"\"]\n  verbs: [get]\nz: 1\n";
         let (root, features) = crate::yaml::tree::parse_document(t).unwrap().unwrap();
         let mut ed = Editor::new(t, Layout::default());
-        let rule = Value::map([("verbs", Value::Seq(vec![Value::str("list")]))]);
+        let rule = Value::Map(vec![("verbs".into(), Value::Seq(vec![Value::str("list")]))]);
         let set = Op::Set {
             at: vec![],
             key: "rules".into(),
@@ -1325,7 +1255,7 @@ mod tests {
             ("name".into(), Value::str("s")),
             (
                 "secret".into(),
-                Value::map([("secretName", Value::str("registry-secret"))]),
+                Value::Map(vec![("secretName".into(), Value::str("registry-secret"))]),
             ),
         ];
         ed.edit(&root, &upsert_op(&[], "v", vec![item], &[])).unwrap();

@@ -21,11 +21,6 @@ impl Value {
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(s.into())
     }
-
-    /// A mapping from `(key, value)` pairs.
-    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
-        Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
-    }
 }
 
 /// How block output is laid out, copied from the document being edited.
@@ -91,16 +86,18 @@ pub fn scalar(s: &str) -> String {
 pub fn scalar_like(s: &str, style: granit_parser::ScalarStyle) -> String {
     use granit_parser::ScalarStyle;
     match style {
-        ScalarStyle::SingleQuoted
-            if !s
-                .chars()
-                .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')) =>
-        {
+        ScalarStyle::SingleQuoted if !s.chars().any(needs_escape) => {
             format!("'{}'", s.replace('\'', "''"))
         }
         ScalarStyle::Plain => scalar(s),
         _ => double_quoted(s),
     }
+}
+
+/// What only an escape can write: control characters, LS and PS (which YAML
+/// would read as line breaks) and the byte order mark.
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
 }
 
 /// A double-quoted scalar. Escapes what YAML would otherwise read as a line
@@ -115,7 +112,7 @@ pub fn double_quoted(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+            c if needs_escape(c) => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),
@@ -160,11 +157,6 @@ pub fn block_entries(entries: &[(String, Value)], indent: usize, layout: Layout)
     out
 }
 
-/// A block mapping entry `key: value` at `indent`, ending with a newline.
-pub fn block_entry(key: &str, value: &Value, indent: usize, layout: Layout) -> String {
-    block_entries(&[(key.to_owned(), value.clone())], indent, layout)
-}
-
 /// A block sequence item (`- ...`) whose dash is at `dash_col` and whose
 /// content starts at `item_col`, ending with a newline.
 pub fn block_item(item: &Value, dash_col: usize, item_col: usize, layout: Layout) -> String {
@@ -186,26 +178,22 @@ fn write_entries(out: &mut String, entries: &[(String, Value)], indent: usize, f
         }
         out.push_str(&scalar(key));
         out.push(':');
-        match scalar_text(value) {
-            Some(s) => {
-                out.push(' ');
-                out.push_str(&s);
-                out.push_str(layout.newline);
-            }
-            None => {
-                out.push_str(layout.newline);
-                match value {
-                    Value::Map(m) => write_entries(out, m, indent + 2, false, layout),
-                    Value::Seq(items) => {
-                        for item in items {
-                            let dash = indent + layout.seq_indent;
-                            write_item(out, item, dash, dash + 2, layout);
-                        }
-                    }
-                    // Scalars and empty collections were written above.
-                    _ => {}
+        // Scalars and empty collections are written on the key's line, the
+        // entries or items of the others on the lines below.
+        if let Some(s) = scalar_text(value) {
+            out.push(' ');
+            out.push_str(&s);
+        }
+        out.push_str(layout.newline);
+        match value {
+            Value::Map(m) => write_entries(out, m, indent + 2, false, layout),
+            Value::Seq(items) => {
+                for item in items {
+                    let dash = indent + layout.seq_indent;
+                    write_item(out, item, dash, dash + 2, layout);
                 }
             }
+            _ => {}
         }
     }
 }
@@ -297,11 +285,11 @@ mod tests {
 
     #[test]
     fn renders_block_in_both_sequence_styles() {
-        let v = Value::map([(
-            "env",
-            Value::Seq(vec![Value::map([
-                ("name", Value::str("A")),
-                ("value", Value::str("on")),
+        let v = Value::Map(vec![(
+            "env".into(),
+            Value::Seq(vec![Value::Map(vec![
+                ("name".into(), Value::str("A")),
+                ("value".into(), Value::str("on")),
             ])]),
         )]);
         let Value::Map(entries) = &v else { unreachable!() };

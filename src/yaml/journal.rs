@@ -61,27 +61,13 @@ pub enum Items {
 }
 
 impl Items {
-    /// Whether item `i` of `seq` (in the tree) is one of these.
-    pub(super) fn names_item(&self, seq: &tree::Sequence<'_>, i: usize) -> bool {
+    /// Whether item `i` of a list, whose `name` reads as `name`, is one of
+    /// these: the editor asks with the tree's item, the check with the
+    /// decoded one.
+    pub(super) fn names(&self, i: usize, name: Option<&str>) -> bool {
         match self {
             Items::At(positions) => positions.contains(&i),
-            Items::Named(names) => seq
-                .items
-                .get(i)
-                .and_then(Node::as_mapping)
-                .and_then(|m| m.get("name"))
-                .is_some_and(|n| yaml11::decoded_str(n).is_some_and(|n| names.iter().any(|x| *x == n))),
-        }
-    }
-
-    /// Whether item `i` (decoded as `item`) is one of these.
-    fn names_json(&self, i: usize, item: &Json) -> bool {
-        match self {
-            Items::At(positions) => positions.contains(&i),
-            Items::Named(names) => item
-                .get("name")
-                .and_then(Json::as_str)
-                .is_some_and(|n| names.iter().any(|x| x == n)),
+            Items::Named(names) => name.is_some_and(|n| names.iter().any(|x| x == n)),
         }
     }
 }
@@ -257,22 +243,17 @@ pub fn value_json(value: &Value) -> Json {
     }
 }
 
-/// `slot` becomes `value`; a mapping value merges into an object key by key.
-fn merge(slot: &mut Json, value: &Value) {
-    match (slot, value) {
-        (Json::Object(existing), Value::Map(fields)) => {
+/// `object[key]` becomes `value`; a mapping value merges into an object key
+/// by key.
+fn set_key(object: &mut Map<String, Json>, key: &str, value: &Value) {
+    match (object.get_mut(key), value) {
+        (Some(Json::Object(existing)), Value::Map(fields)) => {
             for (k, v) in fields {
                 set_key(existing, k, v);
             }
         }
-        (slot, value) => *slot = value_json(value),
-    }
-}
-
-fn set_key(object: &mut Map<String, Json>, key: &str, value: &Value) {
-    match object.get_mut(key) {
-        Some(slot) => merge(slot, value),
-        None => {
+        (Some(slot), value) => *slot = value_json(value),
+        (None, value) => {
             object.insert(key.to_owned(), value_json(value));
         }
     }
@@ -286,7 +267,7 @@ fn object_at<'j>(json: &'j mut Json, path: &[Seg], line: usize) -> Result<&'j mu
     }
 }
 
-fn item_name(item: &[(String, Value)]) -> Option<&str> {
+pub(super) fn item_name(item: &[(String, Value)]) -> Option<&str> {
     match item.first() {
         Some((k, Value::Str(name))) if k == "name" => Some(name),
         _ => None,
@@ -330,7 +311,7 @@ fn apply_op(want: &mut Json, root: &Node<'_>, aliased: &HashSet<AnchorId>, op: &
                 let mut i = 0;
                 list.retain(|item| {
                     i += 1;
-                    !which.names_json(i - 1, item)
+                    !which.names(i - 1, item.get("name").and_then(Json::as_str))
                 });
             }
         }
@@ -346,14 +327,11 @@ fn upsert(list: &mut Vec<Json>, items: &[Vec<(String, Value)>], exclusive: &[(&s
             list.push(value_json(&Value::Map(item.clone())));
             continue;
         };
-        let mut i = first + 1;
-        while i < list.len() {
-            if list.get(i).is_some_and(named) {
-                list.remove(i);
-            } else {
-                i += 1;
-            }
-        }
+        let mut i = 0;
+        list.retain(|j| {
+            i += 1;
+            i <= first + 1 || !named(j)
+        });
         if let Some(Json::Object(existing)) = list.get_mut(first) {
             for (key, value) in item.iter().skip(1) {
                 for (field, alt) in exclusive {
