@@ -299,6 +299,20 @@ fn a_refresher_that_reads_only_part_of_registry_secret_is_refused() {
         let out = ok(&(workflow(Some("deis")) + &whole), "ecr", &Options::default());
         assert!(!out.contains("items:") && !out.contains("subPath"));
     }
+    // One file of it elsewhere, beside the whole at its path, is no refusal
+    // (the refresher's secret is mounted once, at its path: the other goes).
+    let containers = container("deis-registry-token-refresher", DEIS_STOCK, &[])
+        + mount
+        + "}\n        - {name: registry-secret, mountPath: /etc/region, subPath: region}\n";
+    let spec = format!("{volume}}}\n");
+    let r = deployment("deis-registry-token-refresher", Some("deis"), &containers, &spec);
+    let Some(docs) = decoded(&ok(&(workflow(Some("deis")) + &r), "ecr", &Options::default())) else {
+        return;
+    };
+    let d = one(&docs, "Deployment", "deis-registry-token-refresher");
+    let mounts = &pod(d)["containers"][0]["volumeMounts"];
+    assert_eq!(mounts.as_array().map(Vec::len), Some(1), "{mounts}");
+    assert_eq!(mounts[0]["mountPath"], "/var/run/secrets/deis/registry/creds");
 }
 
 #[test]

@@ -281,17 +281,15 @@ fn can_run(
             ));
         }
     }
-    if let Some(m) = c
-        .mounts
-        .iter()
-        .find(|m| m.sub_path && (m.path == k::CREDS_PATH || m.volume == k::REGISTRY_SECRET))
-    {
+    if let Some(m) = c.mounts.iter().find(|m| m.sub_path && m.path == k::CREDS_PATH) {
         return Err(o.error(
             &o.resource.container_path(c),
             format!(
                 "the refresher container {:?} mounts one path of volume {:?} (`subPath`) at {}, where it reads \
                  every key of registry-secret: remove `subPath`",
-                c.name, m.volume, m.path
+                c.name,
+                m.volume,
+                k::CREDS_PATH
             ),
         ));
     }
