@@ -316,6 +316,24 @@ fn a_refresher_that_reads_only_part_of_registry_secret_is_refused() {
 }
 
 #[test]
+fn a_refresher_reading_a_renamed_secret_is_refused_saying_so() {
+    // kustomize's namePrefix renames registry-secret and the refresher's
+    // reference to it; Workflow's builder and controller read it by name.
+    let containers = container("deis-registry-token-refresher", DEIS_STOCK, &[])
+        + "        volumeMounts:\n        - {name: registry-secret, mountPath: /var/run/secrets/deis/registry/creds, readOnly: true}\n";
+    let spec = "      volumes:\n      - name: registry-secret\n        secret: {secretName: prod-registry-secret}\n";
+    let r = deployment("deis-registry-token-refresher", Some("deis"), &containers, spec);
+    for location in ["ecr", "gcr"] {
+        let (code, message) = refused(&(workflow(Some("deis")) + &r), location, &Options::default());
+        assert_eq!(code, 1, "{message}");
+        assert!(
+            message.contains("\"prod-registry-secret\"") && message.contains("namePrefix"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
 fn an_aggregated_role_loses_its_aggregation() {
     let role = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: deis:deis-registry-token-refresher\n\
                 aggregationRule:\n  clusterRoleSelectors:\n  - matchLabels: {rbac.example.com/aggregate-to-admin: \"true\"}\nrules: []\n";

@@ -263,11 +263,20 @@ fn can_run(
         if v.sources != 1 || v.secret.as_deref() != Some(k::REGISTRY_SECRET) {
             return Err(o.error(
                 &o.resource.pod_path(),
-                format!(
-                    "the refresher pod's volume {:?} is not the secret {}: rename that volume",
-                    k::REGISTRY_SECRET,
-                    k::REGISTRY_SECRET
-                ),
+                match (v.sources, &v.secret) {
+                    // kustomize's namePrefix renames the secret and this reference to it.
+                    (1, Some(other)) => format!(
+                        "the refresher pod's volume {:?} reads secret {other:?}, but Workflow's components read \
+                         {} by that name: keep that name (a kustomize namePrefix or nameSuffix must not rename it)",
+                        k::REGISTRY_SECRET,
+                        k::REGISTRY_SECRET
+                    ),
+                    _ => format!(
+                        "the refresher pod's volume {:?} is not the secret {}: rename that volume",
+                        k::REGISTRY_SECRET,
+                        k::REGISTRY_SECRET
+                    ),
+                },
             ));
         }
         if v.secret_items {
