@@ -434,6 +434,58 @@ fn legacy_exec_plugin_is_detected_from_argv1_and_kustomize_env() {
     );
 }
 
+/// kustomize passes a legacy exec plugin the config object's `argsOneLiner`
+/// after its path: the package wrote them, so they are no flags (they could
+/// lift the load restrictor, replace the input or plant a log file).
+#[test]
+fn the_packages_arguments_to_a_legacy_exec_plugin_are_ignored() {
+    let dir = std::env::temp_dir().join(format!("wr-legacy-args-{}", std::process::id()));
+    let root = dir.join("kustomization");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(dir.join("outside.json"), "{}").unwrap();
+    let outside = dir.join("outside.yaml");
+    std::fs::write(&outside, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: outside}\n").unwrap();
+    let config = root.join("kust-plugin-config-1");
+    std::fs::write(
+        &config,
+        "apiVersion: registry.deis.io/v1alpha1\nkind: WorkflowRegistry\nmetadata:\n  name: r\n\
+         argsOneLiner: --load-restrictor none\nspec:\n  registry_location: gcr\n  gcr: {key_json: \"@../outside.json\"}\n",
+    )
+    .unwrap();
+    let env = vec![("KUSTOMIZE_PLUGIN_CONFIG_ROOT", root.display().to_string())];
+    let lifted = run(binary(&env).arg(&config).args(["--load-restrictor", "none"]), BUILDER);
+    let log = dir.join("planted.log");
+    let plain = root.join("kust-plugin-config-2");
+    let off_cluster = "apiVersion: registry.deis.io/v1alpha1\nkind: WorkflowRegistry\nmetadata:\n  name: r\n\
+                       spec:\n  registry_location: off-cluster\n";
+    std::fs::write(&plain, off_cluster).unwrap();
+    let elsewhere = run(
+        binary(&location_env("off-cluster"))
+            .env("KUSTOMIZE_PLUGIN_CONFIG_ROOT", &root)
+            .arg(&plain)
+            .args([
+                "-f".as_ref(),
+                outside.as_os_str(),
+                "--log-file".as_ref(),
+                log.as_os_str(),
+            ]),
+        BUILDER,
+    );
+    let planted = log.exists();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(lifted.status.code(), Some(2), "{}", text(&lifted.stderr));
+    assert!(
+        text(&lifted.stderr).contains("refused to read"),
+        "{}",
+        text(&lifted.stderr)
+    );
+    // The input is standard input, not the package's file, and no log is written.
+    assert!(elsewhere.status.success(), "{}", text(&elsewhere.stderr));
+    let out = text(&elsewhere.stdout);
+    assert!(out.contains("deis-builder") && !out.contains("name: outside"), "{out}");
+    assert!(!planted);
+}
+
 /// Ask bash's own completion machinery what it offers for `line` (the word
 /// being completed is the last one, possibly empty): source the script, then
 /// call the function `complete -p` registered, as bash does on TAB.

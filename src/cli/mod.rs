@@ -137,8 +137,10 @@ fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
 
 /// kustomize runs a legacy exec plugin as `PLUGIN CONFIG_FILE [ARGS...]`
 /// with `KUSTOMIZE_PLUGIN_CONFIG_ROOT` set (blank counts as unset, as for every
-/// variable): turn that into
-/// `--legacy-exec-config CONFIG_FILE [ARGS...]`. The probe reads `argv[1]` only
+/// variable): turn that into `--legacy-exec-config CONFIG_FILE`. The ARGS
+/// are the config object's `argsOneLiner`/`argsFromFile`, written by the
+/// package, not the operator: as flags they could lift the load restrictor
+/// or name any file as input, so they are dropped. The probe reads `argv[1]` only
 /// if it is a small regular file (a FIFO or device there must neither hang
 /// nor flood the run); such a file is refused at once, naming its path.
 fn legacy_exec_args(mut args: Vec<OsString>, env: config::EnvLookup<'_>) -> Result<Vec<OsString>, Failure> {
@@ -163,6 +165,7 @@ fn legacy_exec_args(mut args: Vec<OsString>, env: config::EnvLookup<'_>) -> Resu
         Err(e) => return Err(Failure::Usage(format!("kustomize plugin config: {e}"))),
     };
     if is_config {
+        args.truncate(2);
         args.insert(1, "--legacy-exec-config".into());
     }
     Ok(args)
