@@ -434,6 +434,24 @@ fn legacy_exec_plugin_is_detected_from_argv1_and_kustomize_env() {
     );
 }
 
+/// A blank flag counts as unset, as every blank value does: a Helm
+/// `--post-renderer-args=--location=$LOC` with `LOC` empty falls back to
+/// the environment; an unknown location is still refused with the choices.
+#[test]
+fn a_blank_location_flag_counts_as_unset() {
+    let env = location_env("ecr");
+    for blank in ["", " "] {
+        let out = run(binary(&env).arg(format!("--location={blank}")).arg("check"), "");
+        assert!(out.status.success(), "{blank:?}: {}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("valid for ecr"), "{}", text(&out.stdout));
+        let filtered = run(binary(&env).arg(format!("--location={blank}")), BUILDER);
+        assert!(filtered.status.success(), "{blank:?}: {}", text(&filtered.stderr));
+    }
+    let out = run(binary(&env).arg("--location=gcs"), BUILDER);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty() && text(&out.stderr).contains("possible values: on-cluster, off-cluster, ecr, gcr"));
+}
+
 /// kustomize passes a legacy exec plugin the config object's `argsOneLiner`
 /// after its path: the package wrote them, so they are no flags (they could
 /// lift the load restrictor, replace the input or plant a log file).

@@ -119,7 +119,7 @@ pub struct ConfigArgs {
     pub params: Option<PathBuf>,
 
     /// The registry location, overriding REGISTRY_LOCATION and the params file.
-    #[arg(long, value_name = "LOCATION", value_parser = LocationKind::names())]
+    #[arg(long, value_name = "LOCATION", value_parser = LocationArg)]
     pub location: Option<String>,
 
     /// Prefix of the pull secrets in app namespaces [default: private-registry].
@@ -342,6 +342,34 @@ fn subcommand_first(argv: &[OsString]) -> Option<Vec<OsString>> {
     let subcommand = reordered.remove(at);
     reordered.insert(1.min(reordered.len()), subcommand);
     Some(reordered)
+}
+
+/// `--location`'s values: a location's name, or blank, which counts as
+/// unset as every blank value does (`--post-renderer-args=--location=$LOC`
+/// with `LOC` empty falls back to the environment).
+#[derive(Debug, Clone, Copy)]
+struct LocationArg;
+
+impl TypedValueParser for LocationArg {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        match value.to_str() {
+            Some(blank) if blank.trim().is_empty() => Ok(blank.to_owned()),
+            _ => PossibleValuesParser::new(LocationKind::names()).parse_ref(cmd, arg, value),
+        }
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            LocationKind::names().into_iter().map(clap::builder::PossibleValue::new),
+        ))
+    }
 }
 
 #[cfg(test)]
