@@ -1171,6 +1171,22 @@ fn drycc(yaml: &str) -> Result<config::File, String> {
 
 const DRYCC_OFF: &str = "registry: {enabled: false}\nbuilder:\n  registry: {enabled: false}\n  registryHost: myregistry.azurecr.io\n  registryUsername: u\n  registryPassword: s3cr3t\n  registryOrganization: org\ncontroller:\n  registry: {enabled: false}\n  registryHost: myregistry.azurecr.io\n  registryUsername: u\n  registryPassword: s3cr3t\n  registrySecretPrefix: acme\n";
 
+/// Drycc takes on-cluster and off-cluster only; with its values file that
+/// is known before any manifest, so `check` says so, as the filter does.
+#[test]
+fn ecr_or_gcr_with_a_drycc_values_file_is_refused_before_any_manifest() {
+    for location in ["ecr", "gcr"] {
+        let r = resolve_files(&[("REGISTRY_LOCATION", location)], vec![drycc(DRYCC_OFF).unwrap()]);
+        let e = config::validate(&r).unwrap_err().to_string();
+        assert!(
+            e.contains("Drycc Workflow has no token refresher") && e.contains(location),
+            "{e}"
+        );
+    }
+    let r = resolve_files(&[("REGISTRY_LOCATION", "on-cluster")], vec![drycc(DRYCC_OFF).unwrap()]);
+    assert!(config::validate(&r).is_ok());
+}
+
 #[test]
 fn a_drycc_values_file_is_read_by_drycc_keys() {
     // The README's fully off-cluster example: all three flags off, the seven keys.

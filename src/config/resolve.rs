@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::file::File;
-use super::setting::{Setting, Source, DEFINITIONS};
+use super::setting::{FileKind, Setting, Source, DEFINITIONS};
 use super::Warning;
 use crate::files::Base;
 
@@ -56,6 +56,8 @@ pub struct Resolved {
     pub deis_registry_location: Option<String>,
     /// Config files that disagree where no flag or variable decides.
     pub conflicts: Vec<Conflict>,
+    /// Whether a values file given is Drycc Workflow's.
+    pub drycc_values: bool,
 }
 
 impl Resolved {
@@ -83,6 +85,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
     let mut resolved = Resolved::default();
     let env = |name: &str| inputs.env.and_then(|get| get(name));
     resolved.warnings = inputs.files.iter().flat_map(|f| f.warnings.iter().cloned()).collect();
+    resolved.drycc_values = inputs.files.iter().any(|f| f.kind == FileKind::DryccValues);
     for def in DEFINITIONS {
         // Each candidate value: its text, source and where its `@path` resolves.
         let flag = inputs.flags.iter().find(|(s, _)| *s == def.setting);

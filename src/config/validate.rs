@@ -129,7 +129,16 @@ impl Validator<'_> {
                 "DEIS_REGISTRY_LOCATION={deis:?} is ignored: REGISTRY_LOCATION ({name}) decides"
             )));
         }
-        match LocationKind::named(&name) {
+        let kind = LocationKind::named(&name);
+        if self.r.drycc_values && kind.is_some_and(|k| !contract::DRYCC.locations.contains(&k)) {
+            let message = format!(
+                "found {name:?} with Drycc Workflow's values file: {}",
+                contract::DRYCC_LOCATIONS
+            );
+            self.problem(Setting::Location, message);
+            return None;
+        }
+        match kind {
             Some(LocationKind::OnCluster) => Some(Location::OnCluster),
             Some(LocationKind::OffCluster) => self.off_cluster(),
             Some(LocationKind::Ecr) => self.ecr(),

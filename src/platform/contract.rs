@@ -285,6 +285,11 @@ pub const DRYCC_IMAGEBUILDER_APP: &str = "drycc-imagebuilder";
 /// This tool's policy beside it, for a registry at a private address.
 pub const DRYCC_IMAGEBUILDER_EGRESS: &str = "drycc-imagebuilder-registry";
 
+/// Why Drycc takes two locations, and what to do for the others.
+pub const DRYCC_LOCATIONS: &str = "Drycc Workflow has no token refresher, so only on-cluster and off-cluster; for ECR \
+    or Artifact Registry use off-cluster with the registry's host and a long-lived login (docs/configuration.md, \
+    \"Drycc Workflow\")";
+
 pub const DRYCC: Contract = Contract {
     platform: Platform::Drycc,
     title: "Drycc Workflow",

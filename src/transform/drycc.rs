@@ -19,11 +19,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
     let location = p.settings.location.name();
     if !DRYCC.locations.contains(&p.settings.location.kind()) {
-        return Err(Error::Config(format!(
-            "location {location}: Drycc Workflow has no token refresher, so only on-cluster and off-cluster; \
-             for ECR or Artifact Registry use off-cluster with the registry's host and a long-lived login \
-             (docs/configuration.md, \"Drycc Workflow\")"
-        )));
+        return Err(Error::Config(format!("location {location}: {}", k::DRYCC_LOCATIONS)));
     }
     let mut effective = Effective {
         prefix: p.settings.secret_prefix.clone().unwrap_or_default(),
