@@ -1023,6 +1023,36 @@ fn credentials_a_registry_echoes_are_printed_in_no_form() {
 }
 
 #[test]
+fn an_echo_cut_to_200_characters_leaks_no_part_of_a_secret() {
+    use base64::Engine;
+    let dir = common::scratch("verify-cut");
+    let Some((_registry, port, _)) = hostile(&dir, "cut", 0, 0) else {
+        return;
+    };
+    let env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "testpass-9f2c");
+    // The first 6 characters of the password and the first 15 of the
+    // base64 of testuser:testpass-9f2c are what a cut before the scrub left.
+    let encoded = base64::engine::general_purpose::STANDARD.encode("testuser:testpass-9f2c");
+    let leaks = ["testpa".to_owned(), encoded[..15].to_owned()];
+    let (out, json) = verify(&env, &["--insecure-registry"]);
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    let rejected = detail(&json, "credentials_rejected");
+    assert!(
+        rejected.contains("UNAUTHORIZED x") && rejected.contains("DENIED y"),
+        "{rejected}"
+    );
+    let table = common::binary(&env)
+        .args(["verify", "--insecure-registry"])
+        .output()
+        .unwrap();
+    let table = common::text(&table.stdout);
+    for leak in &leaks {
+        assert!(!rejected.contains(leak.as_str()), "{leak} in {rejected}");
+        assert!(!table.contains(leak.as_str()), "{leak} in {table}");
+    }
+}
+
+#[test]
 fn artifact_registry_off_cluster_recipe_is_verified_like_any_registry() {
     if !tools(&["docker-registry", "htpasswd", "openssl"]) {
         return;

@@ -304,7 +304,7 @@ impl Probe<'_, '_> {
         match reply.status {
             202 => self.cancel(&url, &reply, auth.as_deref()),
             401 | 403 => {
-                let (status, summary) = (reply.status, error_summary(&reply.body));
+                let (status, summary) = (reply.status, error_summary(self.report, &reply.body));
                 let detail = format!("{url} answered {status}: user {user:?} may not push to {repository}{summary}");
                 self.report.add(Step::PushCheck, Class::NoPushPermission, detail);
             }
@@ -329,7 +329,7 @@ impl Probe<'_, '_> {
 
     /// Report `url`'s refusal of the credentials; always `None`.
     fn rejected<T>(&mut self, step: Step, url: &str, reply: &Reply) -> Option<T> {
-        let (status, summary) = (reply.status, error_summary(&reply.body));
+        let (status, summary) = (reply.status, error_summary(self.report, &reply.body));
         let detail = format!("{url} answered {status} to user {:?}{summary}", self.target.username);
         self.report.add(step, Class::CredentialsRejected, detail);
         None
@@ -354,7 +354,7 @@ impl Probe<'_, '_> {
             None if status == 404 && step == Step::Registry => {
                 format!("{url} answered 404: not a Docker Registry v2 API (is the hostname right?)")
             }
-            None => format!("{url} answered {status}{}", error_summary(&reply.body)),
+            None => format!("{url} answered {status}{}", error_summary(self.report, &reply.body)),
         };
         self.report.add(step, class, detail);
         None
@@ -385,14 +385,15 @@ fn resolve(url: &str, reference: &str) -> String {
 }
 
 /// The registry's error codes (`{"errors":[{"code":…,"message":…}]}`), never
-/// the raw body (which could echo anything).
-pub fn error_summary(body: &str) -> String {
+/// the raw body (which could echo anything); each scrubbed of the secrets
+/// `report` knows before it is cut to 200 characters.
+pub fn error_summary(report: &Report, body: &str) -> String {
     let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     let errors = json["errors"].as_array().into_iter().flatten();
     let codes: Vec<String> = errors
         .filter_map(|e| {
             let line = format!("{} {}", e["code"].as_str()?, e["message"].as_str().unwrap_or(""));
-            Some(line.trim().chars().take(200).collect())
+            Some(report.scrubbed(line.trim(), 200))
         })
         .collect();
     if codes.is_empty() {
@@ -450,7 +451,8 @@ mod tests {
     #[test]
     fn error_summary_reads_codes_only() {
         let body = r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":"secret-echo"}]}"#;
-        assert_eq!(error_summary(body), " (UNAUTHORIZED authentication required)");
-        assert_eq!(error_summary("<html>secret-echo</html>"), "");
+        let report = Report::new("off-cluster");
+        assert_eq!(error_summary(&report, body), " (UNAUTHORIZED authentication required)");
+        assert_eq!(error_summary(&report, "<html>secret-echo</html>"), "");
     }
 }

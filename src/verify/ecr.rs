@@ -127,7 +127,7 @@ fn signed_request<'e>(ecr: &Ecr<'_>, endpoint: &'e str, test: bool) -> Request<'
 /// (moto) names the error.
 fn refused(report: &mut Report, endpoint: &str, reply: &Reply) {
     let (code, message) = aws_error(&reply.body);
-    let message: String = message.chars().take(200).collect();
+    let message = report.scrubbed(&message, 200);
     let skew = message.contains("expired") || message.contains("not yet current");
     let (class, why) = match code.as_str() {
         "InvalidClientTokenId" | "UnrecognizedClientException" => {

@@ -162,6 +162,22 @@ impl Report {
         }
     }
 
+    /// `text` scrubbed of every secret known so far, then cut to `max`
+    /// characters, never inside a mask: cutting first could split a secret
+    /// (or one of its encodings) so that its first part escapes the scrub.
+    pub fn scrubbed(&self, text: &str, max: usize) -> String {
+        let mut text = scrub(&self.forms, text);
+        if let Some((mut cut, _)) = text.char_indices().nth(max) {
+            // A mask the cut would split goes whole.
+            let split = text.match_indices(MASK).find(|(i, _)| *i < cut && cut < i + MASK.len());
+            if let Some((i, _)) = split {
+                cut = i;
+            }
+            text.truncate(cut);
+        }
+        text
+    }
+
     /// Remember a `user:password` pair: what Basic authentication encodes.
     pub fn credentials(&mut self, user: &str, password: &str) {
         self.secret(password);
@@ -211,10 +227,11 @@ impl Report {
 
 /// `text` with every known form of a secret replaced, then what looks like
 /// an unknown encoding of one masked.
+/// What replaces a secret.
+const MASK: &str = "(redacted)";
+
 fn scrub(forms: &[String], text: &str) -> String {
-    let known = forms
-        .iter()
-        .fold(text.to_owned(), |t, f| t.replace(f.as_str(), "(redacted)"));
+    let known = forms.iter().fold(text.to_owned(), |t, f| t.replace(f.as_str(), MASK));
     mask_opaque(&known)
 }
 
@@ -229,7 +246,7 @@ fn mask_opaque(text: &str) -> String {
         let word = piece.trim_end_matches(|c| !opaque(c));
         let mixed = classes.iter().all(|class| word.chars().any(|c| class(&c)));
         if word.len() >= 20 && mixed {
-            format!("(redacted){}", &piece[word.len()..])
+            format!("{MASK}{}", &piece[word.len()..])
         } else {
             piece.to_owned()
         }
@@ -278,6 +295,23 @@ mod tests {
         assert!(!table.contains("dXNlcjpwYXNzL3dvcmQ"), "{table}");
         assert!(!table.contains("%3Apass") && !table.contains("pass\\\"word"), "{table}");
         assert!(!table.contains("dG9rLTEyMzQ1Ng"), "{table}");
+    }
+
+    #[test]
+    fn a_cut_comes_after_the_scrub_and_never_splits_a_mask() {
+        let mut r = Report::new("off-cluster");
+        r.credentials("alice", "S3cretPassw0rdXyz9");
+        let pad = "x".repeat(195);
+        let echoed = format!("{pad}S3cretPassw0rdXyz9");
+        assert_eq!(r.scrubbed(&echoed, 200), pad);
+        let b64 = STANDARD.encode("alice:S3cretPassw0rdXyz9");
+        assert_eq!(r.scrubbed(&format!("{pad}{b64}"), 200), pad);
+        assert_eq!(
+            r.scrubbed("said S3cretPassw0rdXyz9 twice", 200),
+            "said (redacted) twice"
+        );
+        assert_eq!(r.scrubbed(&format!("{pad}abcdefgh"), 200), format!("{pad}abcde"));
+        assert_eq!(r.scrubbed("é".repeat(300).as_str(), 200), "é".repeat(200));
     }
 
     #[test]

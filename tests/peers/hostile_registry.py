@@ -13,6 +13,10 @@ User testuser / testpass-9f2c (Basic). Every request appends one line
                with the request's Authorization header, the credentials it
                decodes to and their percent-encoding echoed in the body and
                in WWW-Authenticate
+  cut          the authenticated GET /v2/ answers 401 with two error messages
+               that end in the password and in the Authorization header's
+               base64, padded so that a 200-character cut of "CODE message"
+               splits each
   echo-bearer  a Bearer challenge with the realm on this port (token
                tok-Zq8vR2mLx7TgW4pN); the authenticated GET /v2/ echoes as above
 127.0.0.1 only.
@@ -57,6 +61,17 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(status, body.encode(), [("Content-Type", "application/json"),
                                            ("WWW-Authenticate", f'Basic realm="{said}"')])
 
+    def cut(self):
+        auth = self.headers.get("Authorization", "")
+        encoded = auth[6:] if auth.startswith("Basic ") else auth
+        password = base64.b64decode(encoded).decode(errors="replace").split(":", 1)[-1]
+        errors = [
+            {"code": "UNAUTHORIZED", "message": "x" * (200 - 13 - 7) + " " + password},
+            {"code": "DENIED", "message": "y" * (200 - 7 - 16) + " " + encoded},
+        ]
+        body = json.dumps({"errors": errors}).encode()
+        self.reply(401, body, [("Content-Type", "application/json")])
+
     def challenge(self):
         if MODE == "realm":
             value = f'Bearer realm="{ELSEWHERE}/token",service="hostile"'
@@ -87,6 +102,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, b"{}") if auth.startswith("Bearer ") else self.challenge()
         if MODE.startswith("echo"):
             return self.echo(STATUS)
+        if MODE == "cut":
+            return self.cut()
         if auth != GOOD and MODE != "open":
             return self.challenge()
         if MODE == "redirect" and path == "/v2/":
