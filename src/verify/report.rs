@@ -9,6 +9,8 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_S
 use base64::Engine;
 use serde::Serialize;
 
+use crate::escape::escape_controls;
+
 /// What was tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -202,7 +204,11 @@ impl Report {
                 _ => "FAIL",
             };
             let result = format!("{mark:<4} {}", label(s.result));
-            let _ = writeln!(out, "{:<w_step$}  {result:<w_result$}  {}", label(s.step), s.detail);
+            // The detail carries what servers said: its control characters
+            // are escaped, so that it can neither start a forged line nor
+            // repaint the terminal.
+            let detail = escape_controls(&s.detail);
+            let _ = writeln!(out, "{:<w_step$}  {result:<w_result$}  {detail}", label(s.step));
         }
         let _ = match (&self.verdict, self.passed) {
             (_, true) => writeln!(out, "verified: the {} registry credentials work", self.location),
@@ -295,6 +301,28 @@ mod tests {
         assert!(!table.contains("dXNlcjpwYXNzL3dvcmQ"), "{table}");
         assert!(!table.contains("%3Apass") && !table.contains("pass\\\"word"), "{table}");
         assert!(!table.contains("dG9rLTEyMzQ1Ng"), "{table}");
+    }
+
+    #[test]
+    fn server_text_in_the_table_cannot_forge_lines_or_drive_the_terminal() {
+        let mut r = Report::new("off-cluster");
+        let said = "bad\nregistry login  ok   credentials accepted  FORGED\r\x1b[31mRED\x1b[0m\u{202e}evil\u{2028}";
+        r.add(Step::RegistryLogin, Class::CredentialsRejected, said);
+        let table = r.table();
+        assert_eq!(table.lines().count(), 3, "{table}");
+        assert!(
+            table.contains(
+                "bad\\nregistry login  ok   credentials accepted  FORGED\\r\\x1b[31mRED\\x1b[0m\\u{202e}evil\\u{2028}"
+            ),
+            "{table}"
+        );
+        assert!(!table
+            .chars()
+            .any(|c| c != '\n' && crate::escape::escape_controls(&c.to_string()) != c.to_string()));
+        // JSON escapes them its own way and keeps the text as it was.
+        let json: serde_json::Value = serde_json::from_str(&r.json()).unwrap();
+        assert_eq!(json["steps"][0]["detail"], said);
+        assert!(!r.json().contains('\x1b'));
     }
 
     #[test]
