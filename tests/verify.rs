@@ -1053,6 +1053,34 @@ fn an_echo_cut_to_200_characters_leaks_no_part_of_a_secret() {
 }
 
 #[test]
+fn a_sigv4_signature_the_ecr_api_echoes_is_not_printed() {
+    let dir = common::scratch("verify-ecr-echo");
+    let Some((_api, port, log)) = hostile(&dir, "ecr-echo", 0, 0) else {
+        return;
+    };
+    let env = ecr_env("AKIAABCDEFGHIJKLMNOP", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let (out, json) = verify(&env, &["--test-ecr-endpoint", &endpoint]);
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    let table = common::binary(&env)
+        .args(["verify", "--test-ecr-endpoint", &endpoint])
+        .output()
+        .unwrap();
+    let sent = std::fs::read_to_string(&log).unwrap();
+    let signatures: Vec<&str> = sent.lines().filter_map(|l| l.split("Signature=").nth(1)).collect();
+    assert_eq!(signatures.len(), 2, "{sent}");
+    let shown = format!("{json}\n{}", common::text(&table.stdout));
+    assert!(shown.contains("SignatureDoesNotMatch"), "{shown}");
+    for signature in signatures {
+        assert_eq!(signature.len(), 64, "{sent}");
+        assert!(
+            !shown.contains(signature),
+            "the signature {signature} was printed:\n{shown}"
+        );
+    }
+}
+
+#[test]
 fn artifact_registry_off_cluster_recipe_is_verified_like_any_registry() {
     if !tools(&["docker-registry", "htpasswd", "openssl"]) {
         return;

@@ -17,6 +17,8 @@ User testuser / testpass-9f2c (Basic). Every request appends one line
                that end in the password and in the Authorization header's
                base64, padded so that a 200-character cut of "CODE message"
                splits each
+  ecr-echo     an ECR API that refuses every request with SignatureDoesNotMatch,
+               echoing the SigV4 signature it received in the message
   echo-bearer  a Bearer challenge with the realm on this port (token
                tok-Zq8vR2mLx7TgW4pN); the authenticated GET /v2/ echoes as above
 127.0.0.1 only.
@@ -92,6 +94,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(204)
             return self.reply(200, json.dumps({"token": "collected-Zq8vR2mLx7TgW4pN"}).encode(),
                               [("Content-Type", "application/json")])
+        if MODE == "ecr-echo":
+            said = {"__type": "SignatureDoesNotMatch", "message": "sig " + auth.split("Signature=")[-1]}
+            return self.reply(403, json.dumps(said).encode(), [("Content-Type", "application/x-amz-json-1.1")])
         if path == "/token" and MODE == "echo-bearer":
             if auth != GOOD:
                 return self.reply(401, b'{"details":"incorrect username or password"}')
