@@ -1081,6 +1081,43 @@ fn a_sigv4_signature_the_ecr_api_echoes_is_not_printed() {
 }
 
 #[test]
+fn plain_http_to_an_allowed_token_uri_needs_a_loopback_host() {
+    if !tools(&["openssl"]) {
+        return;
+    }
+    let dir = common::scratch("verify-token-uri-loopback");
+    let Some((_collector, port, collected)) = hostile(&dir, "collector", 0, 0) else {
+        return;
+    };
+    // An IPv4-mapped address reaches 127.0.0.1, but is not loopback to the
+    // rule --test-registry-endpoint follows.
+    let token_uri = format!("http://[::ffff:127.0.0.1]:{port}/token");
+    let key = gcr_key(&dir, "mapped", &token_uri);
+    let registry = format!("http://127.0.0.1:{}", free_port());
+    let out = common::binary(&gcr_env(&key))
+        .args([
+            "verify",
+            "--allow-token-uri",
+            &token_uri,
+            "--test-registry-endpoint",
+            &registry,
+        ])
+        .output()
+        .unwrap();
+    let stderr = common::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--allow-token-uri") && stderr.contains("loopback"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&collected).unwrap(),
+        "",
+        "the assertion went over plain http"
+    );
+}
+
+#[test]
 fn artifact_registry_off_cluster_recipe_is_verified_like_any_registry() {
     if !tools(&["docker-registry", "htpasswd", "openssl"]) {
         return;

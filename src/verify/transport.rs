@@ -50,8 +50,13 @@ impl Origin {
         Some(Origin { https, host, port })
     }
 
+    /// Whether the scheme is `https`.
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
     /// Whether the host is a loopback address: the only place the test
-    /// overrides may point.
+    /// overrides may point, and plain http to an allowed token URI may go.
     pub fn is_loopback(&self) -> bool {
         let host = self.host.trim_start_matches('[').trim_end_matches(']');
         host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
