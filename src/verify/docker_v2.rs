@@ -370,7 +370,7 @@ fn shown(origin: Option<Origin>) -> String {
 fn resolve(url: &str, reference: &str) -> String {
     let origin_end = url.find("://").map_or(0, |i| i + 3);
     let path_start = url[origin_end..].find('/').map_or(url.len(), |i| origin_end + i);
-    if reference.contains("://") {
+    if has_scheme(reference) {
         reference.to_owned()
     } else if let Some(network_path) = reference.strip_prefix("//") {
         format!("{}{network_path}", &url[..origin_end])
@@ -382,6 +382,18 @@ fn resolve(url: &str, reference: &str) -> String {
             None => format!("{url}/{reference}"),
         }
     }
+}
+
+/// Whether `reference` starts with a URI scheme (RFC 3986: a letter, then
+/// letters, digits, `+`, `-` or `.`, then `:`): only then is it absolute,
+/// whatever its query holds.
+fn has_scheme(reference: &str) -> bool {
+    let Some((scheme, _)) = reference.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// The registry's error codes (`{"errors":[{"code":…,"message":…}]}`), never
@@ -442,6 +454,17 @@ mod tests {
             "https://r.example:5000/v2/deis/p/blobs/uploads/1?_state=x"
         );
         assert_eq!(resolve("https://r.example", "u"), "https://r.example/u");
+        // A "://" in the query does not make a reference absolute; a scheme does.
+        assert_eq!(
+            resolve(url, "/v2/up/1?next=http://x"),
+            "https://r.example:5000/v2/up/1?next=http://x"
+        );
+        assert_eq!(
+            resolve(url, "1?next=https://evil.example/"),
+            "https://r.example:5000/v2/deis/p/blobs/uploads/1?next=https://evil.example/"
+        );
+        assert_eq!(resolve(url, "HTTP://elsewhere/u"), "HTTP://elsewhere/u");
+        assert_eq!(resolve(url, "a+b.c-d:x"), "a+b.c-d:x");
         assert_eq!(
             Origin::of(&resolve(url, "//evil.example/u")),
             Origin::of("https://evil.example")
