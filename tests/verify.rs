@@ -1118,6 +1118,28 @@ fn plain_http_to_an_allowed_token_uri_needs_a_loopback_host() {
 }
 
 #[test]
+fn a_password_a_redirect_puts_in_its_host_is_not_printed_in_lower_case() {
+    let dir = common::scratch("verify-redirect-host");
+    let Some((_registry, port, _)) = hostile(&dir, "redirect-host", free_port(), 0) else {
+        return;
+    };
+    let env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "Hunter2-Secret-PASS");
+    let (out, json) = verify(&env, &["--insecure-registry"]);
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    let withheld = detail(&json, "credentials_withheld");
+    assert!(
+        withheld.contains("a redirect to http://(redacted).localhost:"),
+        "{json:#}"
+    );
+    let table = common::binary(&env)
+        .args(["verify", "--insecure-registry"])
+        .output()
+        .unwrap();
+    let shown = format!("{json}\n{}", common::text(&table.stdout)).to_ascii_lowercase();
+    assert!(!shown.contains("hunter2-secret-pass"), "{shown}");
+}
+
+#[test]
 fn artifact_registry_off_cluster_recipe_is_verified_like_any_registry() {
     if !tools(&["docker-registry", "htpasswd", "openssl"]) {
         return;

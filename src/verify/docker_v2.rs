@@ -214,7 +214,7 @@ impl Probe<'_, '_> {
             });
         }
         if auth.is_some() {
-            let (shown, registry) = (shown(origin), &self.registry);
+            let (shown, registry) = (self.report.scrubbed_url(&shown(origin)), &self.registry);
             let mut detail = format!("{shown} is not the registry ({registry}): the credentials were not sent there");
             if step == Step::Token {
                 detail += &format!("; if it is the registry's own token service, name it with --token-realm {shown}");
@@ -347,7 +347,7 @@ impl Probe<'_, '_> {
                 if carried_credentials && origin.as_ref() != Some(&self.registry) {
                     class = Class::CredentialsWithheld;
                 }
-                let (to, registry) = (shown(origin), &self.registry);
+                let (to, registry) = (self.report.scrubbed_url(&shown(origin)), &self.registry);
                 let why = format!("redirects are not followed, and credentials go only to the registry, {registry}");
                 format!("{url} answered {status}, a redirect to {to}: not followed ({why})")
             }

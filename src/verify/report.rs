@@ -180,6 +180,17 @@ impl Report {
         text
     }
 
+    /// `url` (or an origin, whose host is case-folded) scrubbed of every
+    /// form of a secret in any letter case: a host name is case-insensitive,
+    /// so a secret a server put in one comes back in lower case.
+    pub fn scrubbed_url(&self, url: &str) -> String {
+        let known = self
+            .forms
+            .iter()
+            .fold(url.to_owned(), |t, f| replace_ignoring_case(&t, f));
+        mask_opaque(&known)
+    }
+
     /// Remember a `user:password` pair: what Basic authentication encodes.
     pub fn credentials(&mut self, user: &str, password: &str) {
         self.secret(password);
@@ -239,6 +250,20 @@ const MASK: &str = "(redacted)";
 fn scrub(forms: &[String], text: &str) -> String {
     let known = forms.iter().fold(text.to_owned(), |t, f| t.replace(f.as_str(), MASK));
     mask_opaque(&known)
+}
+
+/// `text` with `form` replaced in any ASCII letter case.
+fn replace_ignoring_case(text: &str, form: &str) -> String {
+    // ASCII case folding keeps every byte where it was.
+    let (folded, form) = (text.to_ascii_lowercase(), form.to_ascii_lowercase());
+    let (mut out, mut last) = (String::new(), 0);
+    for (i, _) in folded.match_indices(form.as_str()) {
+        out.push_str(&text[last..i]);
+        out.push_str(MASK);
+        last = i + form.len();
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 /// Runs of 20 or more base64, hex or percent-encoding characters that mix

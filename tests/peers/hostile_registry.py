@@ -19,6 +19,8 @@ User testuser / testpass-9f2c (Basic). Every request appends one line
                splits each
   ecr-echo     an ECR API that refuses every request with SignatureDoesNotMatch,
                echoing the SigV4 signature it received in the message
+  redirect-host  the authenticated GET /v2/ (any user) answers 307 to a host
+               named after the password it decodes, on OTHER_PORT
   echo-bearer  a Bearer challenge with the realm on this port (token
                tok-Zq8vR2mLx7TgW4pN); the authenticated GET /v2/ echoes as above
 127.0.0.1 only.
@@ -103,6 +105,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, json.dumps({"token": TOKEN}).encode(), [("Content-Type", "application/json")])
         if not auth and MODE != "open":
             return self.challenge()
+        if MODE == "redirect-host":
+            password = base64.b64decode(auth[6:]).decode(errors="replace").split(":", 1)[-1]
+            return self.reply(307, b"", [("Location", f"http://{password}.localhost:{OTHER}/v2/")])
         if MODE == "realm":
             return self.reply(200, b"{}") if auth.startswith("Bearer ") else self.challenge()
         if MODE.startswith("echo"):
