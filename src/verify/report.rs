@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
 use crate::escape::escape_controls;
@@ -146,16 +147,31 @@ impl Report {
             return;
         }
         let json = serde_json::to_string(secret).unwrap_or_default();
+        let json = json.trim_matches('"');
+        let query = super::transport::encode_query(secret);
+        // Percent-encodings: of everything but unreserved characters, also
+        // keeping `/` (Python's quote) or writing spaces as `+` (forms), and
+        // of everything but letters and digits; each with upper- or
+        // lower-case hex digits.
+        let percent = [
+            utf8_percent_encode(secret, KEEP_SLASH).to_string(),
+            query.replace("%20", "+"),
+            utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string(),
+            query,
+        ];
+        let lower = percent.iter().map(|p| lower_hex(p)).collect::<Vec<_>>();
         let forms = [
             secret.to_owned(),
             STANDARD.encode(secret),
             STANDARD_NO_PAD.encode(secret),
             URL_SAFE.encode(secret),
             URL_SAFE_NO_PAD.encode(secret),
-            super::transport::encode_query(secret),
-            json.trim_matches('"').to_owned(),
+            json.to_owned(),
+            // JSON that escapes every non-ASCII character (`\u00e4`).
+            json_ascii(json, false),
+            json_ascii(json, true),
         ];
-        self.forms.extend(forms);
+        self.forms.extend(forms.into_iter().chain(percent).chain(lower));
         // Longest first, so that no shorter form leaves part of a longer one.
         self.forms.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         self.forms.dedup();
@@ -244,6 +260,49 @@ impl Report {
 
 /// `text` with every known form of a secret replaced, then what looks like
 /// an unknown encoding of one masked.
+/// RFC 3986's unreserved characters and `/` stay.
+const KEEP_SLASH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// A percent-encoding with lower-case hex digits.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut hex = 0;
+    for c in encoded.chars() {
+        if hex > 0 {
+            hex -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            hex = if c == '%' { 2 } else { 0 };
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// JSON string content with every non-ASCII character as `\uXXXX`
+/// (UTF-16, surrogate pairs beyond U+FFFF).
+fn json_ascii(json: &str, upper: bool) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        for unit in c.encode_utf16(&mut [0; 2]) {
+            let _ = match upper {
+                true => write!(out, "\\u{unit:04X}"),
+                false => write!(out, "\\u{unit:04x}"),
+            };
+        }
+    }
+    out
+}
+
 /// What replaces a secret.
 const MASK: &str = "(redacted)";
 
@@ -365,6 +424,32 @@ mod tests {
         );
         assert_eq!(r.scrubbed(&format!("{pad}abcdefgh"), 200), format!("{pad}abcde"));
         assert_eq!(r.scrubbed("é".repeat(300).as_str(), 200), "é".repeat(200));
+    }
+
+    #[test]
+    fn percent_form_and_json_ascii_echoes_are_scrubbed() {
+        let mut r = Report::new("off-cluster");
+        r.secret("Tr0ub/dor &3x!");
+        r.secret("pässwört-geheim");
+        let echoes = [
+            "Tr0ub/dor%20%263x%21",
+            "Tr0ub%2Fdor+%263x%21",
+            "Tr0ub%2fdor%20%263x%21",
+            "p\\u00e4ssw\\u00f6rt-geheim",
+            "p\\u00E4ssw\\u00F6rt-geheim",
+            "p%c3%a4ssw%c3%b6rt-geheim",
+            "p%C3%A4ssw%C3%B6rt%2Dgeheim",
+        ];
+        for echoed in echoes {
+            r.add(
+                Step::RegistryLogin,
+                Class::CredentialsRejected,
+                format!("you sent {echoed}"),
+            );
+        }
+        let table = r.table();
+        assert_eq!(table.matches("you sent (redacted)\n").count(), echoes.len(), "{table}");
+        assert_eq!(json_ascii("a😀", false), "a\\ud83d\\ude00");
     }
 
     #[test]
