@@ -1023,6 +1023,123 @@ fn credentials_a_registry_echoes_are_printed_in_no_form() {
 }
 
 #[test]
+fn an_echo_cut_to_200_characters_leaks_no_part_of_a_secret() {
+    use base64::Engine;
+    let dir = common::scratch("verify-cut");
+    let Some((_registry, port, _)) = hostile(&dir, "cut", 0, 0) else {
+        return;
+    };
+    let env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "testpass-9f2c");
+    // The first 6 characters of the password and the first 15 of the
+    // base64 of testuser:testpass-9f2c are what a cut before the scrub left.
+    let encoded = base64::engine::general_purpose::STANDARD.encode("testuser:testpass-9f2c");
+    let leaks = ["testpa".to_owned(), encoded[..15].to_owned()];
+    let (out, json) = verify(&env, &["--insecure-registry"]);
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    let rejected = detail(&json, "credentials_rejected");
+    assert!(
+        rejected.contains("UNAUTHORIZED x") && rejected.contains("DENIED y"),
+        "{rejected}"
+    );
+    let table = common::binary(&env)
+        .args(["verify", "--insecure-registry"])
+        .output()
+        .unwrap();
+    let table = common::text(&table.stdout);
+    for leak in &leaks {
+        assert!(!rejected.contains(leak.as_str()), "{leak} in {rejected}");
+        assert!(!table.contains(leak.as_str()), "{leak} in {table}");
+    }
+}
+
+#[test]
+fn a_sigv4_signature_the_ecr_api_echoes_is_not_printed() {
+    let dir = common::scratch("verify-ecr-echo");
+    let Some((_api, port, log)) = hostile(&dir, "ecr-echo", 0, 0) else {
+        return;
+    };
+    let env = ecr_env("AKIAABCDEFGHIJKLMNOP", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let (out, json) = verify(&env, &["--test-ecr-endpoint", &endpoint]);
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    let table = common::binary(&env)
+        .args(["verify", "--test-ecr-endpoint", &endpoint])
+        .output()
+        .unwrap();
+    let sent = std::fs::read_to_string(&log).unwrap();
+    let signatures: Vec<&str> = sent.lines().filter_map(|l| l.split("Signature=").nth(1)).collect();
+    assert_eq!(signatures.len(), 2, "{sent}");
+    let shown = format!("{json}\n{}", common::text(&table.stdout));
+    assert!(shown.contains("SignatureDoesNotMatch"), "{shown}");
+    for signature in signatures {
+        assert_eq!(signature.len(), 64, "{sent}");
+        assert!(
+            !shown.contains(signature),
+            "the signature {signature} was printed:\n{shown}"
+        );
+    }
+}
+
+#[test]
+fn plain_http_to_an_allowed_token_uri_needs_a_loopback_host() {
+    if !tools(&["openssl"]) {
+        return;
+    }
+    let dir = common::scratch("verify-token-uri-loopback");
+    let Some((_collector, port, collected)) = hostile(&dir, "collector", 0, 0) else {
+        return;
+    };
+    // An IPv4-mapped address reaches 127.0.0.1, but is not loopback to the
+    // rule --test-registry-endpoint follows.
+    let token_uri = format!("http://[::ffff:127.0.0.1]:{port}/token");
+    let key = gcr_key(&dir, "mapped", &token_uri);
+    let registry = format!("http://127.0.0.1:{}", free_port());
+    let out = common::binary(&gcr_env(&key))
+        .args([
+            "verify",
+            "--allow-token-uri",
+            &token_uri,
+            "--test-registry-endpoint",
+            &registry,
+        ])
+        .output()
+        .unwrap();
+    let stderr = common::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--allow-token-uri") && stderr.contains("loopback"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&collected).unwrap(),
+        "",
+        "the assertion went over plain http"
+    );
+}
+
+#[test]
+fn a_password_a_redirect_puts_in_its_host_is_not_printed_in_lower_case() {
+    let dir = common::scratch("verify-redirect-host");
+    let Some((_registry, port, _)) = hostile(&dir, "redirect-host", free_port(), 0) else {
+        return;
+    };
+    let env = off_cluster(&format!("127.0.0.1:{port}"), "testuser", "Hunter2-Secret-PASS");
+    let (out, json) = verify(&env, &["--insecure-registry"]);
+    assert_eq!(out.status.code(), Some(4), "{json:#}");
+    let withheld = detail(&json, "credentials_withheld");
+    assert!(
+        withheld.contains("a redirect to http://(redacted).localhost:"),
+        "{json:#}"
+    );
+    let table = common::binary(&env)
+        .args(["verify", "--insecure-registry"])
+        .output()
+        .unwrap();
+    let shown = format!("{json}\n{}", common::text(&table.stdout)).to_ascii_lowercase();
+    assert!(!shown.contains("hunter2-secret-pass"), "{shown}");
+}
+
+#[test]
 fn artifact_registry_off_cluster_recipe_is_verified_like_any_registry() {
     if !tools(&["docker-registry", "htpasswd", "openssl"]) {
         return;

@@ -83,6 +83,13 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
         })
     };
     let token_realm = probe.token_realm.as_ref().map(realm).transpose()?;
+    // The signed assertion goes over plain http only to this machine, by the
+    // same loopback rule as the test endpoints.
+    if let Some(url) = &probe.allow_token_uri {
+        if verify::Origin::of(url).is_some_and(|o| !o.is_https() && !o.is_loopback()) {
+            return Err(format!("--allow-token-uri (WORKFLOW_REGISTRY_ALLOW_TOKEN_URI) {url:?}: plain http is accepted only to a loopback host (use https)"));
+        }
+    }
     // `Default` (not clap) gives 0: keep the documented default then.
     let seconds = if probe.timeout == 0 { 10 } else { probe.timeout };
     Ok(Options {

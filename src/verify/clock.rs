@@ -64,13 +64,15 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// Parse an HTTP `Date` header (RFC 9110 IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`).
+/// A year outside 1..=9999 (four digits) is unparseable: the arithmetic
+/// would overflow on an absurd one.
 pub fn parse_http_date(value: &str) -> Option<i64> {
     let rest = value.trim().split_once(", ")?.1;
     let mut parts = rest.split(' ');
     let day: u32 = parts.next()?.parse().ok()?;
     let name = parts.next()?;
     let month = MONTHS.iter().position(|m| *m == name)? as u32 + 1;
-    let year: i64 = parts.next()?.parse().ok()?;
+    let year: i64 = parts.next()?.parse().ok().filter(|y| (1..=9999).contains(y))?;
     let mut hms = parts.next()?.split(':').map(|p| p.parse::<u32>().ok());
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
     (parts.next()? == "GMT" && (1..=31).contains(&day) && h < 24 && m < 60 && s < 61)
@@ -90,6 +92,11 @@ mod tests {
         assert_eq!(parse_http_date("Thu, 01 Jan 2015 00:00:00 GMT"), Some(1_420_070_400));
         assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), None);
         assert_eq!(parse_http_date("garbage"), None);
+        assert_eq!(parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"), Some(253_402_300_799));
+        for absurd in ["9000000000000000000", "-9000000000000000000", "10000", "0"] {
+            let date = format!("Mon, 01 Jan {absurd} 00:00:00 GMT");
+            assert_eq!(parse_http_date(&date), None, "{date}");
+        }
         for t in [0, 1_700_000_000, 4_102_444_800, 951_868_799] {
             let (y, mo, d, h, mi, s) = civil(t);
             assert_eq!(epoch_of(y, mo, d, h, mi, s), t);

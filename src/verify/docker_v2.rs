@@ -214,7 +214,7 @@ impl Probe<'_, '_> {
             });
         }
         if auth.is_some() {
-            let (shown, registry) = (shown(origin), &self.registry);
+            let (shown, registry) = (self.report.scrubbed_url(&shown(origin)), &self.registry);
             let mut detail = format!("{shown} is not the registry ({registry}): the credentials were not sent there");
             if step == Step::Token {
                 detail += &format!("; if it is the registry's own token service, name it with --token-realm {shown}");
@@ -304,7 +304,7 @@ impl Probe<'_, '_> {
         match reply.status {
             202 => self.cancel(&url, &reply, auth.as_deref()),
             401 | 403 => {
-                let (status, summary) = (reply.status, error_summary(&reply.body));
+                let (status, summary) = (reply.status, error_summary(self.report, &reply.body));
                 let detail = format!("{url} answered {status}: user {user:?} may not push to {repository}{summary}");
                 self.report.add(Step::PushCheck, Class::NoPushPermission, detail);
             }
@@ -329,7 +329,7 @@ impl Probe<'_, '_> {
 
     /// Report `url`'s refusal of the credentials; always `None`.
     fn rejected<T>(&mut self, step: Step, url: &str, reply: &Reply) -> Option<T> {
-        let (status, summary) = (reply.status, error_summary(&reply.body));
+        let (status, summary) = (reply.status, error_summary(self.report, &reply.body));
         let detail = format!("{url} answered {status} to user {:?}{summary}", self.target.username);
         self.report.add(step, Class::CredentialsRejected, detail);
         None
@@ -347,14 +347,14 @@ impl Probe<'_, '_> {
                 if carried_credentials && origin.as_ref() != Some(&self.registry) {
                     class = Class::CredentialsWithheld;
                 }
-                let (to, registry) = (shown(origin), &self.registry);
+                let (to, registry) = (self.report.scrubbed_url(&shown(origin)), &self.registry);
                 let why = format!("redirects are not followed, and credentials go only to the registry, {registry}");
                 format!("{url} answered {status}, a redirect to {to}: not followed ({why})")
             }
             None if status == 404 && step == Step::Registry => {
                 format!("{url} answered 404: not a Docker Registry v2 API (is the hostname right?)")
             }
-            None => format!("{url} answered {status}{}", error_summary(&reply.body)),
+            None => format!("{url} answered {status}{}", error_summary(self.report, &reply.body)),
         };
         self.report.add(step, class, detail);
         None
@@ -370,7 +370,7 @@ fn shown(origin: Option<Origin>) -> String {
 fn resolve(url: &str, reference: &str) -> String {
     let origin_end = url.find("://").map_or(0, |i| i + 3);
     let path_start = url[origin_end..].find('/').map_or(url.len(), |i| origin_end + i);
-    if reference.contains("://") {
+    if has_scheme(reference) {
         reference.to_owned()
     } else if let Some(network_path) = reference.strip_prefix("//") {
         format!("{}{network_path}", &url[..origin_end])
@@ -384,15 +384,28 @@ fn resolve(url: &str, reference: &str) -> String {
     }
 }
 
+/// Whether `reference` starts with a URI scheme (RFC 3986: a letter, then
+/// letters, digits, `+`, `-` or `.`, then `:`): only then is it absolute,
+/// whatever its query holds.
+fn has_scheme(reference: &str) -> bool {
+    let Some((scheme, _)) = reference.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
 /// The registry's error codes (`{"errors":[{"code":…,"message":…}]}`), never
-/// the raw body (which could echo anything).
-pub fn error_summary(body: &str) -> String {
+/// the raw body (which could echo anything); each scrubbed of the secrets
+/// `report` knows before it is cut to 200 characters.
+pub fn error_summary(report: &Report, body: &str) -> String {
     let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     let errors = json["errors"].as_array().into_iter().flatten();
     let codes: Vec<String> = errors
         .filter_map(|e| {
             let line = format!("{} {}", e["code"].as_str()?, e["message"].as_str().unwrap_or(""));
-            Some(line.trim().chars().take(200).collect())
+            Some(report.scrubbed(line.trim(), 200))
         })
         .collect();
     if codes.is_empty() {
@@ -441,6 +454,17 @@ mod tests {
             "https://r.example:5000/v2/deis/p/blobs/uploads/1?_state=x"
         );
         assert_eq!(resolve("https://r.example", "u"), "https://r.example/u");
+        // A "://" in the query does not make a reference absolute; a scheme does.
+        assert_eq!(
+            resolve(url, "/v2/up/1?next=http://x"),
+            "https://r.example:5000/v2/up/1?next=http://x"
+        );
+        assert_eq!(
+            resolve(url, "1?next=https://evil.example/"),
+            "https://r.example:5000/v2/deis/p/blobs/uploads/1?next=https://evil.example/"
+        );
+        assert_eq!(resolve(url, "HTTP://elsewhere/u"), "HTTP://elsewhere/u");
+        assert_eq!(resolve(url, "a+b.c-d:x"), "a+b.c-d:x");
         assert_eq!(
             Origin::of(&resolve(url, "//evil.example/u")),
             Origin::of("https://evil.example")
@@ -450,7 +474,8 @@ mod tests {
     #[test]
     fn error_summary_reads_codes_only() {
         let body = r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required","detail":"secret-echo"}]}"#;
-        assert_eq!(error_summary(body), " (UNAUTHORIZED authentication required)");
-        assert_eq!(error_summary("<html>secret-echo</html>"), "");
+        let report = Report::new("off-cluster");
+        assert_eq!(error_summary(&report, body), " (UNAUTHORIZED authentication required)");
+        assert_eq!(error_summary(&report, "<html>secret-echo</html>"), "");
     }
 }

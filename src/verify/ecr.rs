@@ -44,6 +44,12 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
     }
     let endpoint = options.ecr_endpoint.clone().unwrap_or_else(|| api_endpoint(ecr.region));
     let request = signed_request(ecr, &endpoint, options.ecr_endpoint.is_some());
+    // The signature opens GetAuthorizationToken to whoever replays it within
+    // minutes: it and the header that carries it are secrets as well.
+    if let Some((_, header)) = request.headers.iter().find(|(name, _)| *name == "authorization") {
+        report.secret(header);
+        report.secret(header.rsplit_once("Signature=").map_or("", |(_, signature)| signature));
+    }
     let Some(reply) = docker_v2::send_or_report(transport, report, Step::EcrToken, request) else {
         return;
     };
@@ -127,7 +133,7 @@ fn signed_request<'e>(ecr: &Ecr<'_>, endpoint: &'e str, test: bool) -> Request<'
 /// (moto) names the error.
 fn refused(report: &mut Report, endpoint: &str, reply: &Reply) {
     let (code, message) = aws_error(&reply.body);
-    let message: String = message.chars().take(200).collect();
+    let message = report.scrubbed(&message, 200);
     let skew = message.contains("expired") || message.contains("not yet current");
     let (class, why) = match code.as_str() {
         "InvalidClientTokenId" | "UnrecognizedClientException" => {

@@ -150,7 +150,7 @@ fn mint(transport: &Transport, report: &mut Report, key: &Key, options: &Options
     let email = &key.client_email;
     if reply.status != 200 {
         let (error, description) = (text("error"), text("error_description"));
-        let description: String = description.chars().take(200).collect();
+        let description = report.scrubbed(&description, 200);
         let lower = description.to_ascii_lowercase();
         let clock = ["reasonable timeframe", "iat", "too early"]
             .iter()

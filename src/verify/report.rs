@@ -7,7 +7,10 @@ use std::fmt::Write as _;
 
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
+
+use crate::escape::escape_controls;
 
 /// What was tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -144,22 +147,64 @@ impl Report {
             return;
         }
         let json = serde_json::to_string(secret).unwrap_or_default();
+        let json = json.trim_matches('"');
+        let query = super::transport::encode_query(secret);
+        // Percent-encodings: of everything but unreserved characters, also
+        // keeping `/` (Python's quote) or writing spaces as `+` (forms), and
+        // of everything but letters and digits; each with upper- or
+        // lower-case hex digits.
+        let percent = [
+            utf8_percent_encode(secret, KEEP_SLASH).to_string(),
+            query.replace("%20", "+"),
+            utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string(),
+            query,
+        ];
+        let lower = percent.iter().map(|p| lower_hex(p)).collect::<Vec<_>>();
         let forms = [
             secret.to_owned(),
             STANDARD.encode(secret),
             STANDARD_NO_PAD.encode(secret),
             URL_SAFE.encode(secret),
             URL_SAFE_NO_PAD.encode(secret),
-            super::transport::encode_query(secret),
-            json.trim_matches('"').to_owned(),
+            json.to_owned(),
+            // JSON that escapes every non-ASCII character (`\u00e4`).
+            json_ascii(json, false),
+            json_ascii(json, true),
         ];
-        self.forms.extend(forms);
+        self.forms.extend(forms.into_iter().chain(percent).chain(lower));
         // Longest first, so that no shorter form leaves part of a longer one.
         self.forms.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         self.forms.dedup();
         for s in &mut self.steps {
             s.detail = scrub(&self.forms, &s.detail);
         }
+    }
+
+    /// `text` scrubbed of every secret known so far, then cut to `max`
+    /// characters, never inside a mask: cutting first could split a secret
+    /// (or one of its encodings) so that its first part escapes the scrub.
+    pub fn scrubbed(&self, text: &str, max: usize) -> String {
+        let mut text = scrub(&self.forms, text);
+        if let Some((mut cut, _)) = text.char_indices().nth(max) {
+            // A mask the cut would split goes whole.
+            let split = text.match_indices(MASK).find(|(i, _)| *i < cut && cut < i + MASK.len());
+            if let Some((i, _)) = split {
+                cut = i;
+            }
+            text.truncate(cut);
+        }
+        text
+    }
+
+    /// `url` (or an origin, whose host is case-folded) scrubbed of every
+    /// form of a secret in any letter case: a host name is case-insensitive,
+    /// so a secret a server put in one comes back in lower case.
+    pub fn scrubbed_url(&self, url: &str) -> String {
+        let known = self
+            .forms
+            .iter()
+            .fold(url.to_owned(), |t, f| replace_ignoring_case(&t, f));
+        mask_opaque(&known)
     }
 
     /// Remember a `user:password` pair: what Basic authentication encodes.
@@ -186,7 +231,11 @@ impl Report {
                 _ => "FAIL",
             };
             let result = format!("{mark:<4} {}", label(s.result));
-            let _ = writeln!(out, "{:<w_step$}  {result:<w_result$}  {}", label(s.step), s.detail);
+            // The detail carries what servers said: its control characters
+            // are escaped, so that it can neither start a forged line nor
+            // repaint the terminal.
+            let detail = escape_controls(&s.detail);
+            let _ = writeln!(out, "{:<w_step$}  {result:<w_result$}  {detail}", label(s.step));
         }
         let _ = match (&self.verdict, self.passed) {
             (_, true) => writeln!(out, "verified: the {} registry credentials work", self.location),
@@ -211,11 +260,69 @@ impl Report {
 
 /// `text` with every known form of a secret replaced, then what looks like
 /// an unknown encoding of one masked.
+/// RFC 3986's unreserved characters and `/` stay.
+const KEEP_SLASH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// A percent-encoding with lower-case hex digits.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut hex = 0;
+    for c in encoded.chars() {
+        if hex > 0 {
+            hex -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            hex = if c == '%' { 2 } else { 0 };
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// JSON string content with every non-ASCII character as `\uXXXX`
+/// (UTF-16, surrogate pairs beyond U+FFFF).
+fn json_ascii(json: &str, upper: bool) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+            continue;
+        }
+        for unit in c.encode_utf16(&mut [0; 2]) {
+            let _ = match upper {
+                true => write!(out, "\\u{unit:04X}"),
+                false => write!(out, "\\u{unit:04x}"),
+            };
+        }
+    }
+    out
+}
+
+/// What replaces a secret.
+const MASK: &str = "(redacted)";
+
 fn scrub(forms: &[String], text: &str) -> String {
-    let known = forms
-        .iter()
-        .fold(text.to_owned(), |t, f| t.replace(f.as_str(), "(redacted)"));
+    let known = forms.iter().fold(text.to_owned(), |t, f| t.replace(f.as_str(), MASK));
     mask_opaque(&known)
+}
+
+/// `text` with `form` replaced in any ASCII letter case.
+fn replace_ignoring_case(text: &str, form: &str) -> String {
+    // ASCII case folding keeps every byte where it was.
+    let (folded, form) = (text.to_ascii_lowercase(), form.to_ascii_lowercase());
+    let (mut out, mut last) = (String::new(), 0);
+    for (i, _) in folded.match_indices(form.as_str()) {
+        out.push_str(&text[last..i]);
+        out.push_str(MASK);
+        last = i + form.len();
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 /// Runs of 20 or more base64, hex or percent-encoding characters that mix
@@ -229,7 +336,7 @@ fn mask_opaque(text: &str) -> String {
         let word = piece.trim_end_matches(|c| !opaque(c));
         let mixed = classes.iter().all(|class| word.chars().any(|c| class(&c)));
         if word.len() >= 20 && mixed {
-            format!("(redacted){}", &piece[word.len()..])
+            format!("{MASK}{}", &piece[word.len()..])
         } else {
             piece.to_owned()
         }
@@ -278,6 +385,71 @@ mod tests {
         assert!(!table.contains("dXNlcjpwYXNzL3dvcmQ"), "{table}");
         assert!(!table.contains("%3Apass") && !table.contains("pass\\\"word"), "{table}");
         assert!(!table.contains("dG9rLTEyMzQ1Ng"), "{table}");
+    }
+
+    #[test]
+    fn server_text_in_the_table_cannot_forge_lines_or_drive_the_terminal() {
+        let mut r = Report::new("off-cluster");
+        let said = "bad\nregistry login  ok   credentials accepted  FORGED\r\x1b[31mRED\x1b[0m\u{202e}evil\u{2028}";
+        r.add(Step::RegistryLogin, Class::CredentialsRejected, said);
+        let table = r.table();
+        assert_eq!(table.lines().count(), 3, "{table}");
+        assert!(
+            table.contains(
+                "bad\\nregistry login  ok   credentials accepted  FORGED\\r\\x1b[31mRED\\x1b[0m\\u{202e}evil\\u{2028}"
+            ),
+            "{table}"
+        );
+        assert!(!table
+            .chars()
+            .any(|c| c != '\n' && crate::escape::escape_controls(&c.to_string()) != c.to_string()));
+        // JSON escapes them its own way and keeps the text as it was.
+        let json: serde_json::Value = serde_json::from_str(&r.json()).unwrap();
+        assert_eq!(json["steps"][0]["detail"], said);
+        assert!(!r.json().contains('\x1b'));
+    }
+
+    #[test]
+    fn a_cut_comes_after_the_scrub_and_never_splits_a_mask() {
+        let mut r = Report::new("off-cluster");
+        r.credentials("alice", "S3cretPassw0rdXyz9");
+        let pad = "x".repeat(195);
+        let echoed = format!("{pad}S3cretPassw0rdXyz9");
+        assert_eq!(r.scrubbed(&echoed, 200), pad);
+        let b64 = STANDARD.encode("alice:S3cretPassw0rdXyz9");
+        assert_eq!(r.scrubbed(&format!("{pad}{b64}"), 200), pad);
+        assert_eq!(
+            r.scrubbed("said S3cretPassw0rdXyz9 twice", 200),
+            "said (redacted) twice"
+        );
+        assert_eq!(r.scrubbed(&format!("{pad}abcdefgh"), 200), format!("{pad}abcde"));
+        assert_eq!(r.scrubbed("é".repeat(300).as_str(), 200), "é".repeat(200));
+    }
+
+    #[test]
+    fn percent_form_and_json_ascii_echoes_are_scrubbed() {
+        let mut r = Report::new("off-cluster");
+        r.secret("Tr0ub/dor &3x!");
+        r.secret("pässwört-geheim");
+        let echoes = [
+            "Tr0ub/dor%20%263x%21",
+            "Tr0ub%2Fdor+%263x%21",
+            "Tr0ub%2fdor%20%263x%21",
+            "p\\u00e4ssw\\u00f6rt-geheim",
+            "p\\u00E4ssw\\u00F6rt-geheim",
+            "p%c3%a4ssw%c3%b6rt-geheim",
+            "p%C3%A4ssw%C3%B6rt%2Dgeheim",
+        ];
+        for echoed in echoes {
+            r.add(
+                Step::RegistryLogin,
+                Class::CredentialsRejected,
+                format!("you sent {echoed}"),
+            );
+        }
+        let table = r.table();
+        assert_eq!(table.matches("you sent (redacted)\n").count(), echoes.len(), "{table}");
+        assert_eq!(json_ascii("a😀", false), "a\\ud83d\\ude00");
     }
 
     #[test]

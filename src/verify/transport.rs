@@ -5,10 +5,11 @@
 //! it. Failures are classified for the report; an untrusted chain is named
 //! by its issuer. [`Origin`] is what decides where credentials may go.
 
+use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use rustls::pki_types::{pem::PemObject, CertificateDer};
@@ -49,8 +50,13 @@ impl Origin {
         Some(Origin { https, host, port })
     }
 
+    /// Whether the scheme is `https`.
+    pub fn is_https(&self) -> bool {
+        self.https
+    }
+
     /// Whether the host is a loopback address: the only place the test
-    /// overrides may point.
+    /// overrides may point, and plain http to an allowed token URI may go.
     pub fn is_loopback(&self) -> bool {
         let host = self.host.trim_start_matches('[').trim_end_matches(']');
         host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -205,8 +211,10 @@ impl Transport {
     }
 
     /// Connect once more, without a proxy, only to read who issued the
-    /// server's certificate: the handshake is abandoned at the certificate.
+    /// server's certificate: the handshake is abandoned at the certificate,
+    /// and given up (no issuer named) when it takes longer than the timeout.
     fn issuer_of(&self, url: &str) -> Option<String> {
+        let until = Instant::now() + self.timeout;
         let proxied =
             ureq::Proxy::try_from_env().is_some_and(|p| url.parse::<http::Uri>().is_ok_and(|uri| !p.is_no_proxy(&uri)));
         let origin = Origin::of(url).filter(|o| o.https && !proxied)?;
@@ -222,12 +230,48 @@ impl Transport {
         let name = rustls::pki_types::ServerName::try_from(host.to_owned()).ok()?;
         let mut conn = rustls::ClientConnection::new(Arc::new(config), name).ok()?;
         let addr = (host, origin.port).to_socket_addrs().ok()?.next()?;
-        let mut sock = TcpStream::connect_timeout(&addr, self.timeout).ok()?;
-        sock.set_read_timeout(Some(self.timeout)).ok()?;
-        sock.set_write_timeout(Some(self.timeout)).ok()?;
+        let sock = TcpStream::connect_timeout(&addr, self.timeout).ok()?;
         // The verifier always refuses, so the handshake ends in an error by design.
-        let _ = conn.complete_io(&mut sock);
+        let _ = conn.complete_io(&mut Deadline { sock, until });
         issuer_name(seen.get()?)
+    }
+}
+
+/// A socket whose reads and writes all end by one deadline: each waits at
+/// most the time that is left, so a peer that drips its bytes slowly cannot
+/// stretch the whole exchange beyond it.
+struct Deadline {
+    sock: TcpStream,
+    until: Instant,
+}
+
+impl Deadline {
+    fn left(&self) -> io::Result<Duration> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "the deadline passed"));
+        }
+        Ok(left)
+    }
+}
+
+impl Read for Deadline {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.left()?;
+        self.sock.set_read_timeout(Some(left))?;
+        self.sock.read(buf)
+    }
+}
+
+impl Write for Deadline {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let left = self.left()?;
+        self.sock.set_write_timeout(Some(left))?;
+        self.sock.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.sock.flush()
     }
 }
 
@@ -347,6 +391,30 @@ mod tests {
             let junk: Vec<u8> = (0..n).map(|i| (i * 37 % 256) as u8).collect();
             let _ = issuer_name(&junk);
         }
+    }
+
+    #[test]
+    fn naming_the_issuer_ends_by_the_timeout_however_slowly_the_server_drips() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut peer, _) = listener.accept().unwrap();
+            // A TLS record header announcing 16 KiB, then one byte every 100 ms.
+            let mut drip = peer.write_all(&[0x16, 0x03, 0x03, 0x40, 0x00]);
+            while drip.is_ok() {
+                std::thread::sleep(Duration::from_millis(100));
+                drip = peer.write_all(&[0]);
+            }
+        });
+        let transport = Transport::new(None, Duration::from_secs(1)).unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        let start = Instant::now();
+        std::thread::spawn(move || {
+            let _ = done.send(transport.issuer_of(&format!("https://127.0.0.1:{port}/v2/")));
+        });
+        let issuer = finished.recv_timeout(Duration::from_secs(10));
+        assert_eq!(issuer, Ok(None), "after {:?}", start.elapsed());
+        assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
     }
 
     #[test]

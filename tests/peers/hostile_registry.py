@@ -13,6 +13,14 @@ User testuser / testpass-9f2c (Basic). Every request appends one line
                with the request's Authorization header, the credentials it
                decodes to and their percent-encoding echoed in the body and
                in WWW-Authenticate
+  cut          the authenticated GET /v2/ answers 401 with two error messages
+               that end in the password and in the Authorization header's
+               base64, padded so that a 200-character cut of "CODE message"
+               splits each
+  ecr-echo     an ECR API that refuses every request with SignatureDoesNotMatch,
+               echoing the SigV4 signature it received in the message
+  redirect-host  the authenticated GET /v2/ (any user) answers 307 to a host
+               named after the password it decodes, on OTHER_PORT
   echo-bearer  a Bearer challenge with the realm on this port (token
                tok-Zq8vR2mLx7TgW4pN); the authenticated GET /v2/ echoes as above
 127.0.0.1 only.
@@ -57,6 +65,17 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(status, body.encode(), [("Content-Type", "application/json"),
                                            ("WWW-Authenticate", f'Basic realm="{said}"')])
 
+    def cut(self):
+        auth = self.headers.get("Authorization", "")
+        encoded = auth[6:] if auth.startswith("Basic ") else auth
+        password = base64.b64decode(encoded).decode(errors="replace").split(":", 1)[-1]
+        errors = [
+            {"code": "UNAUTHORIZED", "message": "x" * (200 - 13 - 7) + " " + password},
+            {"code": "DENIED", "message": "y" * (200 - 7 - 16) + " " + encoded},
+        ]
+        body = json.dumps({"errors": errors}).encode()
+        self.reply(401, body, [("Content-Type", "application/json")])
+
     def challenge(self):
         if MODE == "realm":
             value = f'Bearer realm="{ELSEWHERE}/token",service="hostile"'
@@ -77,16 +96,24 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(204)
             return self.reply(200, json.dumps({"token": "collected-Zq8vR2mLx7TgW4pN"}).encode(),
                               [("Content-Type", "application/json")])
+        if MODE == "ecr-echo":
+            said = {"__type": "SignatureDoesNotMatch", "message": "sig " + auth.split("Signature=")[-1]}
+            return self.reply(403, json.dumps(said).encode(), [("Content-Type", "application/x-amz-json-1.1")])
         if path == "/token" and MODE == "echo-bearer":
             if auth != GOOD:
                 return self.reply(401, b'{"details":"incorrect username or password"}')
             return self.reply(200, json.dumps({"token": TOKEN}).encode(), [("Content-Type", "application/json")])
         if not auth and MODE != "open":
             return self.challenge()
+        if MODE == "redirect-host":
+            password = base64.b64decode(auth[6:]).decode(errors="replace").split(":", 1)[-1]
+            return self.reply(307, b"", [("Location", f"http://{password}.localhost:{OTHER}/v2/")])
         if MODE == "realm":
             return self.reply(200, b"{}") if auth.startswith("Bearer ") else self.challenge()
         if MODE.startswith("echo"):
             return self.echo(STATUS)
+        if MODE == "cut":
+            return self.cut()
         if auth != GOOD and MODE != "open":
             return self.challenge()
         if MODE == "redirect" and path == "/v2/":
