@@ -258,8 +258,6 @@ impl Report {
     }
 }
 
-/// `text` with every known form of a secret replaced, then what looks like
-/// an unknown encoding of one masked.
 /// RFC 3986's unreserved characters and `/` stay.
 const KEEP_SLASH: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -306,6 +304,8 @@ fn json_ascii(json: &str, upper: bool) -> String {
 /// What replaces a secret.
 const MASK: &str = "(redacted)";
 
+/// `text` with every known form of a secret replaced, then what looks like
+/// an unknown encoding of one masked.
 fn scrub(forms: &[String], text: &str) -> String {
     let known = forms.iter().fold(text.to_owned(), |t, f| t.replace(f.as_str(), MASK));
     mask_opaque(&known)
