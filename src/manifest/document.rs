@@ -89,7 +89,7 @@ pub fn source_file(chunk: Chunk<'_>) -> Option<&str> {
     chunk
         .text
         .lines()
-        .take_while(|l| l.starts_with('#') || l.starts_with("---") || l.trim().is_empty())
+        .take_while(|l| l.starts_with('#') || l.starts_with("---") || crate::yaml::split::is_blank_line(l))
         .find_map(|l| l.strip_prefix("# Source: ").map(str::trim))
 }
 

@@ -201,8 +201,8 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
 /// `--- # note` (a comment to keep) are not blank.
 fn is_blank(text: &str) -> bool {
     text.lines().all(|l| {
-        let l = l.trim_start_matches('\u{feff}').trim_end();
-        l.trim_start().is_empty() || l == "---" || l == "..."
+        let l = l.trim_start_matches('\u{feff}').trim_end_matches([' ', '\t', '\r']);
+        crate::yaml::split::is_blank_line(l) || l == "---" || l == "..."
     })
 }
 
@@ -241,6 +241,16 @@ mod tests {
         assert!(m.has_content && !m.hooks_only);
         let blank = read("---\n---\n\n...\n\u{feff}---\r\n  \t\n");
         assert!(blank.pieces.is_empty() && !blank.has_content);
+        // A no-break space is content to YAML (a plain scalar), not blank.
+        for space in ["\u{a0}", "\u{3000}", "---\n \u{2003}\n"] {
+            let stream = format!("a: 1\n---\n{space}\n");
+            let kept = read(&stream);
+            let texts = kept.pieces.iter().filter_map(|p| match p {
+                Piece::Text { text, .. } => Some(text.to_string()),
+                Piece::Doc(_) => None,
+            });
+            assert!(texts.collect::<String>().contains(space), "{space:?}");
+        }
     }
 
     #[test]

@@ -43,6 +43,12 @@ fn is_marker_at(text: &str, pos: usize) -> bool {
         && matches!(bytes.get(pos + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
 
+/// Whether a line holds only YAML's white space (spaces, tabs, a carriage
+/// return): not Unicode's, for a no-break space is content to YAML.
+pub fn is_blank_line(line: &str) -> bool {
+    line.trim_matches([' ', '\t', '\r']).is_empty()
+}
+
 /// Directives (`%YAML 1.1`, `%TAG ...`) belong to the document whose `---`
 /// follows them: the start of the first directive line in the block of
 /// directive, comment and blank lines just before the marker at `marker`
@@ -65,7 +71,7 @@ fn directives_start(stream: &str, marker: usize) -> usize {
             .trim_end_matches('\r');
         if line.starts_with('%') {
             start = line_start;
-        } else if !(line.trim().is_empty() || line.trim_start().starts_with('#')) {
+        } else if !(is_blank_line(line) || line.trim_start_matches([' ', '\t']).starts_with('#')) {
             break;
         }
         line_end = line_start;
