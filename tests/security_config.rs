@@ -303,6 +303,24 @@ fn resource_list() -> String {
     format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{item}")
 }
 
+/// What the operator sees when `var` is `value` at `location`: the filter
+/// (with `--verbose`), `check` and a KRM function; and the filter's exit status.
+fn shown_with(location: &str, var: &str, value: &str) -> (String, Option<i32>) {
+    let mut env = location_env(location);
+    env.retain(|(k, _)| *k != var);
+    env.push((var, value.to_owned()));
+    let filter = run_within(binary(&env).arg("--verbose"), BUILDER, 10);
+    let check = run_within(binary(&env).arg("check"), "", 10);
+    let krm = run_within(&mut binary(&env), &resource_list(), 10);
+    let shown = format!(
+        "{}\n=== check\n{}\n=== krm\n{}",
+        visible(&filter),
+        visible(&check),
+        visible(&krm)
+    );
+    (shown, filter.status.code())
+}
+
 /// No secret shows anywhere, whatever it looks like: a run with one value
 /// and a run with another of the same length give the same output, on the
 /// success path and on every error path, as a filter (with `--verbose`),
@@ -328,20 +346,7 @@ fn no_secret_leaks_whatever_its_value_looks_like() {
             if var == "GCR_KEY_JSON" && a.starts_with('@') {
                 continue; // a key file's path, not the key: "cannot read" names it
             }
-            let runs = [a, b].map(|value| {
-                let mut env = location_env(location);
-                env.retain(|(k, _)| *k != var);
-                env.push((var, value.to_owned()));
-                let filter = run_within(binary(&env).arg("--verbose"), BUILDER, 10);
-                let check = run_within(binary(&env).arg("check"), "", 10);
-                let krm = run_within(&mut binary(&env), &resource_list(), 10);
-                format!(
-                    "{}\n=== check\n{}\n=== krm\n{}",
-                    visible(&filter),
-                    visible(&check),
-                    visible(&krm)
-                )
-            });
+            let runs = [a, b].map(|value| shown_with(location, var, value).0);
             assert_eq!(
                 runs[0], runs[1],
                 "{var}={a:?} vs {b:?}: the output depends on the secret"
@@ -360,19 +365,9 @@ fn a_hostname_with_a_password_in_it_is_refused_without_showing_it() {
         ("GCR_HOSTNAME", "gcr"),
     ] {
         let runs = ["https://u:first-password@quay.io", "https://u:other-password@quay.io"].map(|value| {
-            let mut env = location_env(location);
-            env.retain(|(k, _)| *k != var);
-            env.push((var, value.to_owned()));
-            let filter = run_within(binary(&env).arg("--verbose"), BUILDER, 10);
-            assert_eq!(filter.status.code(), Some(2), "{var}: {}", visible(&filter));
-            let check = run_within(binary(&env).arg("check"), "", 10);
-            let krm = run_within(&mut binary(&env), &resource_list(), 10);
-            format!(
-                "{}\n=== check\n{}\n=== krm\n{}",
-                visible(&filter),
-                visible(&check),
-                visible(&krm)
-            )
+            let (shown, status) = shown_with(location, var, value);
+            assert_eq!(status, Some(2), "{var}: {shown}");
+            shown
         });
         assert_eq!(runs[0], runs[1], "{var}: the output depends on the password");
         assert!(runs[0].contains(var) && runs[0].contains("contains `@`"), "{}", runs[0]);
