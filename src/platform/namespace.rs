@@ -4,6 +4,7 @@
 //! ServiceAccounts those Deployments run as, else the one this tool wrote
 //! on its own documents in an earlier run; else unknown. Never a guess.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use super::{Contract, Error, Object, Role};
@@ -136,13 +137,16 @@ pub(super) fn discover(
         .filter_map(|o| o.resource.pod()?.service_account.as_deref())
         .chain(named)
         .collect();
+    // Looked up once: a stream of many bindings must not scan every object for each.
+    let defined: HashSet<(&str, &str)> = objects
+        .iter()
+        .map(|o| (o.resource.kind.as_str(), o.resource.name.as_str()))
+        .filter(|(kind, _)| matches!(*kind, "Role" | "ClusterRole"))
+        .collect();
     let grants_own_role = |role_ref: &Option<(String, String)>, account: &str| {
         role_ref.as_ref().is_some_and(|(kind, role)| {
             matches!(kind.as_str(), "Role" | "ClusterRole")
-                && (role.rsplit(':').next() == Some(account)
-                    || objects
-                        .iter()
-                        .any(|o| o.resource.kind == *kind && o.resource.name == *role))
+                && (role.rsplit(':').next() == Some(account) || defined.contains(&(kind.as_str(), role.as_str())))
         })
     };
     let subjects = objects
