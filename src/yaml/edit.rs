@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 use super::emit::{self, Layout, Value};
 use super::journal::{self, locate, Items, Op};
 pub use super::journal::{line_of, EditError};
+use super::split::is_blank_line;
 use super::tree::{Entry, Features, Mapping, Node, Sequence};
 use super::yaml11;
 use granit_parser::ScalarStyle;
@@ -265,7 +266,7 @@ impl<'a> Editor<'a> {
             let brk = self.trim_block_end(line_start);
             let prev = self.line_start(brk);
             let line = without_comment(self.text.get(prev..brk)?);
-            if line.trim().is_empty() {
+            if is_blank_line(line) {
                 line_start = prev;
                 continue;
             }
@@ -422,7 +423,10 @@ impl<'a> Editor<'a> {
             " "
         };
         // Keep a following comment a comment: it needs white space before its `#`.
-        let trail = if self.from(at).starts_with(|c: char| !c.is_whitespace()) {
+        let trail = if self
+            .from(at)
+            .starts_with(|c: char| !matches!(c, ' ' | '\t' | '\r' | '\n'))
+        {
             " "
         } else {
             ""
@@ -721,7 +725,7 @@ impl<'a> Editor<'a> {
             return;
         }
         let line_start = self.line_start(start);
-        let from = if self.slice(line_start, start).trim().is_empty() {
+        let from = if is_blank_line(self.slice(line_start, start)) {
             line_start
         } else {
             start
@@ -752,7 +756,7 @@ fn name_of<'n>(item: &'n Node<'_>) -> Option<Cow<'n, str>> {
 /// A line without its comment (`#` at its start or after white space) and
 /// trailing white space.
 fn without_comment(line: &str) -> &str {
-    let cut = if line.trim_start().starts_with('#') {
+    let cut = if line.trim_start_matches([' ', '\t']).starts_with('#') {
         Some(0)
     } else {
         line.find(" #").or_else(|| line.find("\t#"))
