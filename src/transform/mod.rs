@@ -27,7 +27,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
-use jsonpath_rust::JsonPath;
+use jsonpath_rust::parser::model::JpQuery;
+use jsonpath_rust::query::js_path_process;
 use serde_json::Value as Json;
 
 use crate::config::Settings;
@@ -38,29 +39,44 @@ use crate::platform::{contract, Context, Given, Model, Platform};
 /// The query runs against a one-element array holding the object as
 /// Kubernetes decodes it, so `$[?@.metadata.labels.app == 'my-builder']`
 /// selects whole objects.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selector(String);
+/// The query is parsed once, when the option is read.
+#[derive(Debug, Clone)]
+pub struct Selector {
+    text: String,
+    query: JpQuery,
+}
 
 impl FromStr for Selector {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        jsonpath_rust::parser::parse_json_path(s)
+        let query = jsonpath_rust::parser::parse_json_path(s)
             .map_err(|e| format!("{s:?} is not a JSONPath query (RFC 9535): {e}"))?;
-        Ok(Selector(s.to_owned()))
+        Ok(Selector {
+            text: s.to_owned(),
+            query,
+        })
     }
 }
 
+impl PartialEq for Selector {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Selector {}
+
 impl fmt::Display for Selector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
 impl Selector {
     fn selects(&self, doc: &Json) -> bool {
         let wrapped = Json::Array(vec![doc.clone()]);
-        wrapped.query(&self.0).is_ok_and(|hits| !hits.is_empty())
+        js_path_process(&self.query, &wrapped).is_ok_and(|hits| !hits.is_empty())
     }
 }
 
