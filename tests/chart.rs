@@ -317,6 +317,48 @@ fn without_rbac_the_namespace_must_be_passed_and_then_it_is_used() {
     );
 }
 
+/// Helm hands a post-renderer its own environment, not the namespace its
+/// `--namespace` chose: a `HELM_NAMESPACE` left in the shell must not move
+/// the registry secret and the refresher away from the release, through
+/// Helm 3's `--post-renderer` or Helm 4's plugin. Where the chart names no
+/// namespace (no RBAC), it is the one left to go by.
+#[test]
+fn a_stale_helm_namespace_in_the_shell_does_not_move_the_registry() {
+    let Some(h) = setup(charts::hephy) else { return };
+    let Some(helm3) = Helm::v3(&h.dir.join("helm3")) else {
+        return;
+    };
+    let mut env = location_env("ecr");
+    env.push(("HELM_NAMESPACE", "stale".into()));
+    let binary = env!("CARGO_BIN_EXE_workflow-registry");
+    for (helm, post_renderer) in [(&helm3, binary), (&h.helm, "workflow-registry")] {
+        let (ok, out, err) = h.template(helm, Some(post_renderer), &serde_json::json!({}), &env);
+        assert!(ok, "{post_renderer}: {err}");
+        let docs = documents(&h.k8sjson, &out);
+        for key in ["Secret/registry-secret", "Deployment/deis-registry-token-refresher"] {
+            assert_eq!(
+                docs[key].1["metadata"]["namespace"], h.chart.namespace,
+                "{post_renderer}: {key}"
+            );
+        }
+        let binding = &docs["ClusterRoleBinding/deis:deis-registry-token-refresher"].1;
+        assert_eq!(
+            binding["subjects"][0]["namespace"], h.chart.namespace,
+            "{post_renderer}"
+        );
+    }
+    let no_rbac = serde_json::json!({"global": {"use_rbac": false}});
+    env.pop();
+    env.push(("HELM_NAMESPACE", h.chart.namespace.into()));
+    let (ok, out, err) = h.template(&h.helm, Some("workflow-registry"), &no_rbac, &env);
+    assert!(ok, "{err}");
+    let docs = documents(&h.k8sjson, &out);
+    assert_eq!(
+        docs["Secret/registry-secret"].1["metadata"]["namespace"],
+        h.chart.namespace
+    );
+}
+
 #[test]
 fn a_refresh_time_is_refused_with_the_charts_stock_refresher() {
     let Some(h) = setup(charts::hephy) else { return };

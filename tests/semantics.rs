@@ -180,6 +180,12 @@ fn namespace_is_validated_as_a_dns_label() {
     let out = run(&mut binary(&env), &workflow(None));
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("WORKFLOW_REGISTRY_NAMESPACE"));
+    // A blank flag is unset, as a blank variable is: the next source decides.
+    let mut env = location_env("gcr");
+    env.push(("WORKFLOW_REGISTRY_NAMESPACE", "wf".into()));
+    let out = run(binary(&env).args(["--namespace", " "]), &workflow(None));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("  namespace: wf\n"));
 }
 
 #[test]
@@ -1517,4 +1523,39 @@ fn a_kind_name_or_namespace_written_as_a_number_or_boolean_is_refused_at_its_lin
         let out = run(&mut binary(&location_env("off-cluster")), &input);
         assert_ne!(out.status.code(), Some(1), "{input}\n{}", text(&out.stderr));
     }
+}
+
+/// Helm hands a post-renderer its own environment, never the namespace its
+/// `--namespace` chose: a `HELM_NAMESPACE` left in the shell must not move
+/// the registry components away from where the chart renders Workflow.
+#[test]
+fn a_stale_helm_namespace_never_outweighs_the_manifest() {
+    let binding = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: deis:deis-builder\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: deis:deis-builder\nsubjects:\n- kind: ServiceAccount\n  name: deis-builder\n  namespace: wf\n";
+    let from_bindings = format!("{}{binding}", workflow(None));
+    for input in [from_bindings.as_str(), &workflow(Some("wf"))] {
+        let mut env = location_env("gcr");
+        env.push(("HELM_NAMESPACE", "deis".into()));
+        let out = run(binary(&env).arg("--verbose"), input);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(out.status.success(), "{stderr}");
+        assert!(stdout.contains("  namespace: wf\n"), "{stdout}");
+        assert!(!stdout.contains("namespace: deis"), "{stdout}");
+        assert!(
+            stderr.contains("HELM_NAMESPACE=\"deis\" is not where the manifest renders Workflow (\"wf\""),
+            "{stderr}"
+        );
+    }
+    // Where the manifest says nothing, it is Helm's default namespace.
+    let mut env = location_env("gcr");
+    env.push(("HELM_NAMESPACE", "deis".into()));
+    let out = run(binary(&env).arg("--verbose"), &workflow(None));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("  namespace: deis\n"));
+    assert!(text(&out.stderr).contains("namespace deis (from HELM_NAMESPACE)"));
+    // An invalid one is refused wherever the namespace comes from, as `check` refuses it.
+    env.push(("HELM_NAMESPACE", "Deis_NS".into()));
+    let out = run(binary(&env).args(["--namespace", "wf"]), &workflow(Some("wf")));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("HELM_NAMESPACE"));
 }

@@ -173,10 +173,10 @@ pub struct FilterArgs {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
 
-    /// The Workflow namespace [env: WORKFLOW_REGISTRY_NAMESPACE, then
-    /// HELM_NAMESPACE; default: the namespace of Workflow's builder and
-    /// controller Deployments, else of the subjects of the chart's bindings of
-    /// their ServiceAccounts, else unknown].
+    /// The Workflow namespace [env: WORKFLOW_REGISTRY_NAMESPACE; default: the
+    /// namespace of Workflow's builder and controller Deployments, else of the
+    /// subjects of the chart's bindings of their ServiceAccounts, else
+    /// HELM_NAMESPACE, else unknown].
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 

@@ -10,6 +10,7 @@ use super::sources::namespace_given;
 use super::{function_configs, resolve, ConfigArgs, Failure};
 use crate::config::{self, Problem, Problems, Secret, Setting, Source, DEFINITIONS};
 use crate::escape::escape_controls;
+use crate::platform::HELM_NAMESPACE;
 
 /// Validate and report; exit 0 when valid, 2 otherwise, 3 when the table
 /// could not be written.
@@ -22,15 +23,19 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
     let table = try_write_stdout(|out| out.write_all(settings_table(&resolved).as_bytes()));
     // The filter's refusal of a namespace the environment gives (the flag
     // and config object are the filter's and checked where they are read).
-    let namespace = namespace_given(None, env).filter(|(ns, _)| !crate::names::is_dns_label(ns));
-    let namespace = namespace.map(|(ns, var)| {
-        Problem::general(format!(
-            "{var}: found {ns:?}, expected a namespace name (lowercase letters, digits and `-`, starting and \
-             ending with a letter or digit, at most 63 characters)"
-        ))
-    });
+    let helm = config::env_value(env, HELM_NAMESPACE).map(|ns| (ns, HELM_NAMESPACE.to_owned()));
+    let namespaces = namespace_given(None, env).into_iter().chain(helm);
+    let namespace: Vec<Problem> = namespaces
+        .filter(|(ns, _)| !crate::names::is_dns_label(ns))
+        .map(|(ns, var)| {
+            Problem::general(format!(
+                "{var}: found {ns:?}, expected a namespace name (lowercase letters, digits and `-`, starting and \
+                 ending with a letter or digit, at most 63 characters)"
+            ))
+        })
+        .collect();
     let mut problems = match config::validate(&resolved) {
-        Ok((settings, warnings)) if namespace.is_none() => {
+        Ok((settings, warnings)) if namespace.is_empty() => {
             for w in warnings.iter().chain(&config::check_warnings(&settings)) {
                 reporter.warning(&w.to_string());
             }

@@ -8,7 +8,7 @@ use clap::ValueEnum;
 
 use super::{ConfigArgs, Failure, FilterArgs, LoadRestrictor};
 use crate::config::{self, file, File, FileKind, Problem, Problems, Setting, Settings, Warning};
-use crate::platform::Given;
+use crate::platform::{Given, HELM_NAMESPACE};
 use crate::plugin::{function_config, FunctionConfig};
 use crate::transform::Options;
 
@@ -45,17 +45,22 @@ pub(super) fn options(
             .map(|n| (n.clone(), "the function config's namespace".to_owned())),
     };
     options.context.given = given.map(|(name, origin)| Given { name, origin });
+    options.context.helm_namespace = config::env_value(env, HELM_NAMESPACE);
     Ok((options, files))
 }
 
 /// The Workflow namespace as the operator gave it, and where: `--namespace`,
-/// then `WORKFLOW_REGISTRY_NAMESPACE`, then `HELM_NAMESPACE` (which Helm sets
-/// for plugins). Empty counts as unset.
+/// then `WORKFLOW_REGISTRY_NAMESPACE`. Empty counts as unset (Helm's
+/// `--post-renderer-args=--namespace=$NS` with `NS` unset), as everywhere.
+/// (`HELM_NAMESPACE` is not the operator's word here: Helm's `-n` overrides
+/// it without telling a post-renderer, so it comes after the manifest's
+/// evidence: `platform::namespace`.)
 pub(super) fn namespace_given(flag: Option<&String>, env: config::EnvLookup<'_>) -> Option<(String, String)> {
     let from_env = |name: &str| config::env_value(env, name).map(|v| (v, name.to_owned()));
-    flag.map(|n| (n.clone(), "--namespace".to_owned()))
+    flag.map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .map(|n| (n.to_owned(), "--namespace".to_owned()))
         .or_else(|| from_env("WORKFLOW_REGISTRY_NAMESPACE"))
-        .or_else(|| from_env("HELM_NAMESPACE"))
 }
 
 /// The function configs of a run: the one on standard input (KRM) and the

@@ -11,7 +11,7 @@ mod namespace;
 use std::fmt;
 
 pub use contract::{Contract, Platform, Role};
-pub use namespace::{Given, Namespace, Source, HOW_TO_PASS};
+pub use namespace::{Given, Namespace, Source, HELM_NAMESPACE, HOW_TO_PASS};
 
 use crate::manifest::{Container, Doc, InputError, Resource};
 
@@ -148,6 +148,11 @@ pub struct Model<'m, 'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     pub given: Option<Given>,
+    /// `HELM_NAMESPACE` from the environment: where Helm installs when no
+    /// `--namespace` is given. Helm hands a post-renderer its own
+    /// environment, not the namespace `-n` chose (docs/semantics.md), so
+    /// this is evidence only where the manifest has none.
+    pub helm_namespace: Option<String>,
     /// `--platform`: which platform the manifest is, when its documents
     /// cannot tell (or tell two).
     pub platform: Option<Platform>,
@@ -175,7 +180,7 @@ impl<'m, 'a> Model<'m, 'a> {
             })
             .collect();
         let namespace = match contract {
-            Some(k) => namespace::discover(context.given.as_ref(), &objects, k)?,
+            Some(k) => namespace::discover(context, &objects, k)?,
             None => Namespace::unknown(context.given.as_ref()),
         };
         // Without a platform nothing is Workflow's.

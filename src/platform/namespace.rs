@@ -2,12 +2,13 @@
 //! the operator gave, else the one Workflow's builder and controller
 //! Deployments state, else the one the chart's own bindings give the
 //! ServiceAccounts those Deployments run as, else the one this tool wrote
-//! on its own documents in an earlier run; else unknown. Never a guess.
+//! on its own documents in an earlier run, else `HELM_NAMESPACE`; else
+//! unknown. Never a guess.
 
 use std::collections::HashSet;
 use std::fmt;
 
-use super::{Contract, Error, Object, Role};
+use super::{Context, Contract, Error, Object, Role};
 use crate::manifest::resource::Body;
 use crate::names::is_dns_label;
 
@@ -83,6 +84,9 @@ impl Namespace {
     }
 }
 
+/// Helm's default namespace, read from the environment.
+pub const HELM_NAMESPACE: &str = "HELM_NAMESPACE";
+
 /// How to pass the namespace, for messages.
 pub const HOW_TO_PASS: &str = "pass it with --namespace NAMESPACE, or set WORKFLOW_REGISTRY_NAMESPACE=NAMESPACE \
      in the environment (Helm 4 runs the plugin in its own environment: export it before `helm install`, or use \
@@ -95,13 +99,13 @@ fn workloads<'o, 'm, 'a>(objects: &'o [Object<'m, 'a>]) -> impl Iterator<Item = 
         .filter(|o| matches!(o.role, Role::Builder | Role::Controller) && o.resource.kind == "Deployment")
 }
 
-pub(super) fn discover(
-    given: Option<&Given>,
-    objects: &[Object<'_, '_>],
-    contract: &Contract,
-) -> Result<Namespace, Error> {
+pub(super) fn discover(context: &Context, objects: &[Object<'_, '_>], contract: &Contract) -> Result<Namespace, Error> {
     let explicit_workloads = |name: &str| workloads(objects).any(|o| o.resource.namespace.as_deref() == Some(name));
-    if let Some(given) = given {
+    let helm = context.helm_namespace.as_ref().map(|name| Given {
+        name: name.clone(),
+        origin: HELM_NAMESPACE.to_owned(),
+    });
+    for given in context.given.iter().chain(&helm) {
         if !is_dns_label(&given.name) {
             return Err(Error::Config(format!(
                 "the namespace {:?} (from {}) is not a Kubernetes namespace name: lowercase letters, digits and `-`, \
@@ -109,6 +113,8 @@ pub(super) fn discover(
                 given.name, given.origin
             )));
         }
+    }
+    if let Some(given) = &context.given {
         refuse_mismatch(given, objects)?;
         return Ok(Namespace {
             name: Some(given.name.clone()),
@@ -183,7 +189,7 @@ pub(super) fn discover(
             });
         }
     }
-    Ok(Namespace::unknown(None))
+    Ok(Namespace::unknown(helm.as_ref()))
 }
 
 /// The operator named a namespace, and every Workflow workload stands in

@@ -33,7 +33,7 @@ use serde_json::Value as Json;
 
 use crate::config::Settings;
 use crate::manifest::Manifest;
-use crate::platform::{contract, Context, Given, Model, Platform};
+use crate::platform::{contract, Context, Given, Model, Platform, Source};
 
 /// `--select JSONPATH`: every container of each object the query selects.
 /// The query runs against a one-element array holding the object as
@@ -188,6 +188,16 @@ fn warn(p: &mut plan::Planner<'_, '_, '_>, manifest: &Manifest<'_>) {
         if !matched {
             p.warnings.push(format!(
                 "--target {target} matched no container in Workflow's namespace"
+            ));
+        }
+    }
+    let (helm, found) = (&p.options.context.helm_namespace, &model.namespace);
+    if let (Some(helm), Some(name)) = (helm, &found.name) {
+        if helm != name && !matches!(found.source, Source::Operator(_)) {
+            p.warnings.push(format!(
+                "HELM_NAMESPACE={helm:?} is not where the manifest renders Workflow ({name:?}, {}): the manifest \
+                 decides, for Helm's --namespace overrides HELM_NAMESPACE without telling a post-renderer",
+                found.source
             ));
         }
     }
