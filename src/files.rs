@@ -29,6 +29,9 @@ pub enum Kind {
     KeyFile,
     /// A params file, values file or config object: some tens of KiB.
     ConfigFile,
+    /// `verify --ca-file`: a PEM bundle (the system's whole bundle is
+    /// about 200 KiB).
+    CaFile,
     /// What kustomize passes a legacy exec plugin as `argv[1]`, probed for
     /// our config object: a handful of settings.
     PluginArgument,
@@ -45,6 +48,7 @@ impl Kind {
         match self {
             Kind::KeyFile => (64 << 10, "key file"),
             Kind::ConfigFile => (4 << 20, "config file"),
+            Kind::CaFile => (4 << 20, "CA file"),
             Kind::PluginArgument => (1 << 20, "plugin config"),
             Kind::Manifest => (512 << 20, "manifest"),
         }

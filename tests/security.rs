@@ -6,7 +6,7 @@
 mod common;
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -225,6 +225,42 @@ fn a_symlink_planted_at_the_log_path_is_refused_and_the_work_is_still_done() {
     }
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
     assert!(!created.exists(), "a dangling link's target was created");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `verify`'s CA file is read as every other file is: bounded, and never a
+/// FIFO or a device (which would hang `helm install` under
+/// `WORKFLOW_REGISTRY_VERIFY`, or fill the memory with `/dev/zero`).
+#[test]
+fn a_ca_file_that_is_a_fifo_a_device_or_a_directory_is_refused_without_hanging() {
+    let dir = scratch("ca-nonregular");
+    let fifo = dir.join("ca.pem");
+    mkfifo(&fifo);
+    let env = [
+        ("REGISTRY_LOCATION", "off-cluster".to_owned()),
+        ("REGISTRY_HOSTNAME", "127.0.0.1:9".to_owned()),
+        ("REGISTRY_ORGANIZATION", "team".to_owned()),
+        ("REGISTRY_USERNAME", "user".to_owned()),
+        ("REGISTRY_PASSWORD", "pass".to_owned()),
+    ];
+    for (path, kind) in [
+        (fifo.as_path(), "it is a FIFO (named pipe), not a regular file"),
+        (Path::new("/dev/zero"), "it is a character device, not a regular file"),
+        (dir.as_path(), "it is a directory, not a regular file"),
+    ] {
+        let ran = spawn(
+            binary(&env).args(["verify", "--ca-file"]).arg(path),
+            b"",
+            None,
+            None,
+            LIMIT,
+        );
+        assert_no_panic(kind, &ran);
+        assert_eq!(ran.status.code(), Some(2), "{kind}: {}", ran.stderr);
+        assert!(ran.stdout.is_empty());
+        let said = format!("the CA file: cannot read {}: {kind}", path.display());
+        assert!(ran.stderr.contains(&said), "{}", ran.stderr);
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -280,7 +280,9 @@ fn unreachable(url: &str, why: impl std::fmt::Display) -> (Class, String) {
 }
 
 fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let pem = std::fs::read(path).map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
+    // Bounded, and never a FIFO or a device: a CA file named by mistake must
+    // not hang `helm install` or exhaust memory.
+    let pem = crate::files::read_bytes(path, crate::files::Kind::CaFile).map_err(|e| format!("the CA file: {e}"))?;
     let certs: Vec<_> = CertificateDer::pem_slice_iter(&pem).flatten().collect();
     if certs.is_empty() {
         return Err(format!("the CA file {} holds no PEM certificate", path.display()));
