@@ -676,3 +676,24 @@ fn an_edited_key_written_twice_is_configured_where_kubernetes_reads_it_and_warne
         assert_eq!(location, [Json::from("off-cluster")]);
     }
 }
+
+/// A null `helm.sh/hook` is the empty string to Kubernetes and to Helm (a
+/// hook annotation, whose copy Helm drops as an unknown hook): the tool
+/// keeps the release's own copy of a component beside it, as it does beside
+/// `helm.sh/hook: ""`.
+#[test]
+fn a_null_hook_annotation_is_a_hook_annotation() {
+    for value in ["\"\"", "~", "null", ""] {
+        let hook = secret("registry-secret", None).replace(
+            "  name: registry-secret\n",
+            &format!("  name: registry-secret\n  annotations:\n    helm.sh/hook: {value}\n"),
+        );
+        let input = format!("{}{hook}{}", workflow(None), secret("registry-secret", None));
+        let out = ok(&input, "off-cluster", &Options::default());
+        assert_eq!(out.matches("kind: Secret").count(), 1, "{value}: {out}");
+        assert!(
+            !out.contains("helm.sh/hook"),
+            "{value}: the release's own copy is kept: {out}"
+        );
+    }
+}

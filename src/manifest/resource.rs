@@ -33,9 +33,11 @@ pub struct Resource {
     pub name: String,
     /// `None` when absent, null or empty.
     pub namespace: Option<String>,
-    /// The labels the tool reads (see [`Reading`]), when they are strings.
+    /// The labels the tool reads (see [`Reading`]), when they are strings
+    /// (null is the empty string).
     pub labels: Vec<(&'static str, String)>,
-    /// The annotations the tool reads, when they are strings.
+    /// The annotations the tool reads, when they are strings (null is the
+    /// empty string).
     pub annotations: Vec<(&'static str, String)>,
     /// Whether a `--select` query selects the object.
     pub selected: bool,
@@ -282,11 +284,16 @@ fn read_into(
     }
     let name = text_at(doc, &path, &["metadata", "name"])?.unwrap_or_default();
     let namespace = text_at(doc, &path, &["metadata", "namespace"])?.filter(|ns| !ns.is_empty());
+    // A null value is the empty string to Kubernetes (and to Helm, which
+    // reads `helm.sh/hook: ~` as a hook annotation): JSON's null leaves a Go
+    // string empty.
     let metadata = |key: &str, read: &'static [&'static str]| -> Vec<(&'static str, String)> {
         let map = doc.get("metadata").and_then(|m| m.get(key));
-        read.iter()
-            .filter_map(|k| Some((*k, map?.get(*k)?.as_str()?.to_owned())))
-            .collect()
+        let text = |v: &Json| match v {
+            Json::Null => Some(String::new()),
+            v => Some(v.as_str()?.to_owned()),
+        };
+        read.iter().filter_map(|k| Some((*k, text(map?.get(*k)?)?))).collect()
     };
     let body = read_body(&kind, &name, doc, reading);
     out.push(Resource {
@@ -522,7 +529,7 @@ mod tests {
     #[test]
     fn reads_workloads_in_lists_and_refuses_identities_that_are_not_text() {
         let doc = json!({"kind": "List", "items": [
-            {"kind": "CronJob", "metadata": {"name": "c", "namespace": "", "labels": {"a": "b", "n": 1}},
+            {"kind": "CronJob", "metadata": {"name": "c", "namespace": "", "labels": {"a": "b", "n": 1, "z": null}},
              "spec": {"jobTemplate": {"spec": {"template": {"spec": {
                 "serviceAccount": "old",
                 "initContainers": [{"name": "i"}],
@@ -531,7 +538,7 @@ mod tests {
                     {"name": "D", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]}]}}}}}},
             {"kind": "ConfigMap", "metadata": {"name": "m"}}]});
         let reading = Reading {
-            labels: &["a", "n"],
+            labels: &["a", "n", "z"],
             env: &["A", "B", "C", "D"],
             ..Reading::PLAIN
         };
@@ -539,7 +546,7 @@ mod tests {
         assert_eq!(all.len(), 2);
         let pod = all[0].pod().unwrap();
         assert_eq!(all[0].namespace, None);
-        assert_eq!(all[0].labels, [("a", "b".to_owned())]);
+        assert_eq!(all[0].labels, [("a", "b".to_owned()), ("z", String::new())]);
         assert_eq!(pod.service_account.as_deref(), Some("old"));
         let names: Vec<(&str, bool)> = pod.containers.iter().map(|c| (c.name.as_str(), c.init)).collect();
         assert_eq!(names, [("i", true), ("m", false)]);

@@ -259,12 +259,20 @@ fn namespace(v: &Json) -> Option<&str> {
     str_at(v, &["metadata", "namespace"]).filter(|ns| !ns.is_empty())
 }
 
+/// A label or annotation as Kubernetes reads it: null is the empty string.
+fn metadata_text<'j>(v: &'j Json, map: &str, key: &str) -> Option<&'j str> {
+    match at(v, &["metadata", map, key])? {
+        Json::Null => Some(""),
+        value => value.as_str(),
+    }
+}
+
 fn label<'j>(v: &'j Json, key: &str) -> Option<&'j str> {
-    at(v, &["metadata", "labels", key])?.as_str()
+    metadata_text(v, "labels", key)
 }
 
 fn annotation<'j>(v: &'j Json, key: &str) -> Option<&'j str> {
-    at(v, &["metadata", "annotations", key])?.as_str()
+    metadata_text(v, "annotations", key)
 }
 
 fn is_hook(v: &Json) -> bool {
