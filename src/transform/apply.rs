@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::plan::{Edit, Op, Plan, Step};
+use super::plan::{Addition, Edit, Op, Plan, Step};
 use super::{generate, Error};
 use crate::config::Settings;
 use crate::manifest::{Doc, InputError, Manifest, Piece, Reading, Resource};
@@ -71,7 +71,26 @@ pub fn apply<'a>(
         layout,
         generated: Vec::new(),
     };
-    for piece in &manifest.pieces {
+    // A stream that ends without a line break keeps its end as written: the
+    // documents added at its end go before its last piece instead, for after
+    // it they would need a line break there, which a block scalar ending the
+    // stream (`|`, `|+`) would take as its own. (After a lone `\r`, the `\n`
+    // makes one line break of the two.)
+    let at_end = |a: &&Addition| a.before.is_none();
+    let open_end = manifest.pieces.last().is_some_and(|p| {
+        !match p {
+            Piece::Text { text, .. } => text,
+            Piece::Doc(d) => d.chunk.text,
+        }
+        .ends_with(['\n', '\r'])
+    });
+    let last = manifest.pieces.len().saturating_sub(1);
+    for (i, piece) in manifest.pieces.iter().enumerate() {
+        if open_end && i == last {
+            for a in plan.additions.iter().filter(at_end) {
+                out.add(generate::document(a.what, settings, &plan.effective, layout));
+            }
+        }
         let d = match piece {
             Piece::Text { text, .. } => {
                 out.push_input(Cow::Borrowed(text));
@@ -88,7 +107,7 @@ pub fn apply<'a>(
             (_, None) => out.push_input(Cow::Borrowed(d.chunk.text)),
         }
     }
-    for a in plan.additions.iter().filter(|a| a.before.is_none()) {
+    for a in plan.additions.iter().filter(at_end).filter(|_| !open_end) {
         out.add(generate::document(a.what, settings, &plan.effective, layout));
     }
     Ok(Applied {
