@@ -374,6 +374,34 @@ fn a_hostname_with_a_password_in_it_is_refused_without_showing_it() {
     }
 }
 
+/// The same for the URLs `verify` takes: a token realm or a test endpoint
+/// with user information is refused without being shown.
+#[test]
+fn a_verify_url_with_a_password_in_it_is_refused_without_showing_it() {
+    let cases = [(
+        "WORKFLOW_REGISTRY_TOKEN_REALM",
+        "https://u:{}@gitlab.example.com",
+        "--token-realm",
+    )];
+    for (var, url, flag) in cases {
+        let runs = ["first-password", "other-password"].map(|password| {
+            let mut env = location_env("off-cluster");
+            env.push((var, url.replace("{}", password)));
+            let out = run_within(binary(&env).arg("verify"), "", 10);
+            assert_eq!(out.status.code(), Some(2), "{var}: {}", visible(&out));
+            visible(&out)
+        });
+        assert_eq!(runs[0], runs[1], "{var}: the output depends on the password");
+        assert!(runs[0].contains(flag) && runs[0].contains("not shown"), "{}", runs[0]);
+    }
+    for flag in ["--test-registry-endpoint", "--test-ecr-endpoint"] {
+        let url = "https://u:first-password@gitlab.example.com";
+        let out = run_within(binary(&location_env("off-cluster")).args(["verify", flag, url]), "", 10);
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert!(!visible(&out).contains("first-password"), "{}", visible(&out));
+    }
+}
+
 /// A kustomize legacy exec plugin gets its config as a temporary file
 /// (`argv[1]`, in the system's temporary directory) and the kustomization
 /// root in `KUSTOMIZE_PLUGIN_CONFIG_ROOT`: `@path`s resolve in that root.

@@ -67,11 +67,24 @@ pub fn before_writing(probe: &ProbeArgs, location: &Location) -> Result<(), Fail
     }
 }
 
+/// A URL as a message shows it: one with user information (`user:pass@`)
+/// may carry a password pasted with it, and is refused without being shown.
+fn shown(url: &str) -> String {
+    if url.contains('@') {
+        "(not shown: it holds `@`, user information that may be a password; credentials come from the registry \
+         settings)"
+            .into()
+    } else {
+        format!("{url:?}")
+    }
+}
+
 /// Flags to options; the test overrides may only point at loopback.
 fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
     let test_endpoint = |flag: &str, value: &Option<String>| match value {
         Some(url) if !verify::Origin::of(url).is_some_and(|o| o.is_loopback()) => Err(format!(
-            "{flag} {url:?}: only a loopback http(s) URL is accepted (it exists for tests)"
+            "{flag} {}: only a loopback http(s) URL is accepted (it exists for tests)",
+            shown(url)
         )),
         _ => Ok(value.as_ref().map(|u| u.trim_end_matches('/').to_owned())),
     };
@@ -79,7 +92,11 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
     let registry_endpoint = test_endpoint("--test-registry-endpoint", &probe.test_registry_endpoint)?;
     let realm = |url: &String| {
         verify::Origin::of(url).ok_or_else(|| {
-            format!("--token-realm (WORKFLOW_REGISTRY_TOKEN_REALM) {url:?}: expected an http(s) URL such as https://gitlab.example.com")
+            format!(
+                "--token-realm (WORKFLOW_REGISTRY_TOKEN_REALM) {}: expected an http(s) URL such as \
+                 https://gitlab.example.com",
+                shown(url)
+            )
         })
     };
     let token_realm = probe.token_realm.as_ref().map(realm).transpose()?;
@@ -87,7 +104,11 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
     // same loopback rule as the test endpoints.
     if let Some(url) = &probe.allow_token_uri {
         if verify::Origin::of(url).is_some_and(|o| !o.is_https() && !o.is_loopback()) {
-            return Err(format!("--allow-token-uri (WORKFLOW_REGISTRY_ALLOW_TOKEN_URI) {url:?}: plain http is accepted only to a loopback host (use https)"));
+            return Err(format!(
+                "--allow-token-uri (WORKFLOW_REGISTRY_ALLOW_TOKEN_URI) {}: plain http is accepted only to a loopback \
+                 host (use https)",
+                shown(url)
+            ));
         }
     }
     // `Default` (not clap) gives 0: keep the documented default then.
