@@ -15,18 +15,22 @@
 # profile (Cargo.toml: fat LTO, one codegen unit; a few minutes on two cores)
 # unless --binary names one already built (e.g. by a cross-compiling CI job).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 key="${GPG_KEY:-}"
 binary=""
-out="target/dist"
+out=""
+# Paths given are the caller's: relative ones start in the directory the
+# script is run from, not in the repository it moves to below.
+from_caller() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$PWD/$1" ;; esac; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --sign) key="${2:?--sign needs a GnuPG key id}"; shift 2 ;;
-    --binary) binary="${2:?--binary needs a path}"; shift 2 ;;
-    --out) out="${2:?--out needs a directory}"; shift 2 ;;
+    --binary) binary="$(from_caller "${2:?--binary needs a path}")"; shift 2 ;;
+    --out) out="$(from_caller "${2:?--out needs a directory}")"; shift 2 ;;
     *) echo "package-plugin.sh: unknown argument $1 (see the comment at the top of this script)" >&2; exit 2 ;;
   esac
 done
+cd "$(dirname "$0")/.."
+out="${out:-target/dist}"
 version="$(sed -n 's/^version: //p' plugin.yaml)"
 os="$(uname -s | tr '[:upper:]' '[:lower:]')"
 arch="$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')"

@@ -621,15 +621,22 @@ fn package_plugin_writes_the_archive_its_sha256_and_a_helm_provenance_file() {
     let err = helm_verifies(&helm, &keyring, &forged).unwrap_err();
     assert!(err.to_lowercase().contains("signature"), "{err}");
 
-    // Without a key: no .prov, and no stale one left behind.
+    // Without a key: no .prov, and no stale one left behind. Relative paths
+    // are the caller's (a CI job's `--binary ./wr --out dist`).
+    std::fs::copy(env!("CARGO_BIN_EXE_workflow-registry"), dir.join("wr")).unwrap();
     let out = Command::new(common::root().join("scripts/package-plugin.sh"))
-        .args(["--binary", env!("CARGO_BIN_EXE_workflow-registry"), "--out"])
-        .arg(&out_dir)
+        .args(["--binary", "./wr", "--out", "dist"])
+        .current_dir(&dir)
         .env("GNUPGHOME", &home)
         .env_remove("GPG_KEY")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        PathBuf::from(text(&out.stdout).trim()),
+        archive,
+        "written in the caller's dist/"
+    );
     assert!(!prov.exists(), "an unsigned build leaves no .prov");
     stop_agent(&home);
 }
