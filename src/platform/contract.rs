@@ -438,6 +438,7 @@ mod tests {
             "DOCKER.IO/hephy/registry-token-refresher:latest",
             "hephy/registry-token-refresher",
             "quay.io/hephy/registry-token-refresher@sha256:ab",
+            "quay.io:443/deis/registry-token-refresher:v1.1.3",
         ] {
             assert!(is_stock_refresher(image), "{image}");
         }

@@ -45,12 +45,18 @@ impl<'a> Image<'a> {
         }
     }
 
-    /// The registry, lowercased, with Docker Hub's aliases as `docker.io`.
+    /// The registry, lowercased, without HTTPS's default port or a fully
+    /// qualified name's final dot (`quay.io.:443` is `quay.io`), with
+    /// Docker Hub's aliases as `docker.io`.
     pub fn registry(&self) -> String {
-        match self.host.map(str::to_ascii_lowercase) {
-            None => DOCKER_HUB.to_owned(),
-            Some(h) if matches!(h.as_str(), "index.docker.io" | "registry-1.docker.io") => DOCKER_HUB.to_owned(),
-            Some(h) => h,
+        let Some(host) = self.host else {
+            return DOCKER_HUB.to_owned();
+        };
+        let host = host.to_ascii_lowercase();
+        let host = host.strip_suffix(":443").unwrap_or(&host);
+        match host.strip_suffix('.').unwrap_or(host) {
+            "index.docker.io" | "registry-1.docker.io" => DOCKER_HUB.to_owned(),
+            host => host.to_owned(),
         }
     }
 
@@ -96,6 +102,8 @@ mod tests {
             "DOCKER.IO/hephy/registry-token-refresher",
             "index.docker.io/hephy/registry-token-refresher:latest",
             "registry-1.docker.io/hephy/registry-token-refresher@sha256:ab",
+            "docker.io:443/hephy/registry-token-refresher:v1.2.2",
+            "Index.Docker.IO.:443/hephy/registry-token-refresher",
         ] {
             assert_eq!(
                 Image::parse(text).repository(),
@@ -104,6 +112,8 @@ mod tests {
             );
         }
         assert_eq!(Image::parse("Quay.IO/deis/builder:v1").registry(), "quay.io");
+        assert_eq!(Image::parse("quay.io:443/deis/builder:v1").registry(), "quay.io");
+        assert_eq!(Image::parse("quay.io:8443/deis/builder:v1").registry(), "quay.io:8443");
         assert_eq!(Image::parse("localhost:5000/x/builder:v1").registry(), "localhost:5000");
         assert_eq!(Image::parse("hephy:5000/deis/builder").org(), Some("deis"));
     }

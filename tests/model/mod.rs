@@ -380,7 +380,8 @@ fn account(spec: &Json) -> Option<&str> {
 // ---- Images, by reference --------------------------------------------------
 
 /// An image reference normalised: (registry, repository path); Docker Hub
-/// however written is `docker.io`, hosts in any case.
+/// however written is `docker.io`, hosts in any case, without `:443` or a
+/// final dot.
 fn reference(image: &str) -> (String, String) {
     let image = image.split('@').next().unwrap_or(image);
     let slash = image.rfind('/').map_or(0, |i| i + 1);
@@ -389,7 +390,11 @@ fn reference(image: &str) -> (String, String) {
         None => image,
     };
     let (host, path) = match image.split_once('/') {
-        Some((h, rest)) if h.contains(['.', ':']) || h == "localhost" => (Some(h.to_ascii_lowercase()), rest),
+        Some((h, rest)) if h.contains(['.', ':']) || h == "localhost" => {
+            let h = h.to_ascii_lowercase();
+            let h = h.strip_suffix(":443").unwrap_or(&h);
+            (Some(h.strip_suffix('.').unwrap_or(h).to_owned()), rest)
+        }
         _ => (None, image),
     };
     match host.as_deref() {
