@@ -353,6 +353,14 @@ fn no_secret_leaks_whatever_its_value_looks_like() {
             );
         }
     }
+    // A key pasted after `@` by mistake is not a path to name.
+    let keys = [
+        "@{\"type\": \"service_account\", \"private_key\": \"first\"}",
+        "@{\"type\": \"service_account\", \"private_key\": \"other\"}",
+    ];
+    let runs = keys.map(|value| shown_with("gcr", "GCR_KEY_JSON", value).0);
+    assert_eq!(runs[0], runs[1], "GCR_KEY_JSON=@<key>: the output depends on the key");
+    assert!(runs[0].contains("not a path"), "{}", runs[0]);
 }
 
 /// A password pasted into a hostname (`https://user:password@host`) is not

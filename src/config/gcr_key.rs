@@ -18,7 +18,14 @@ pub fn decode(value: &str, base: &Base) -> Result<String, String> {
         ));
     }
     let raw = if let Some(path) = value.strip_prefix('@') {
-        files::read(path, base, files::Kind::KeyFile).map_err(|e| format!("{e}"))?
+        files::read(path, base, files::Kind::KeyFile).map_err(|e| match looks_like_a_path(path) {
+            true => e.to_string(),
+            false => format!(
+                "starts with `@`, which names a key file, but what follows is not a path ({} characters, not shown: \
+                 white space, quotes or braces, or too long): paste the key without `@`, or name its file",
+                path.chars().count()
+            ),
+        })?
     } else {
         value.to_owned()
     };
@@ -45,6 +52,13 @@ pub fn decode(value: &str, base: &Base) -> Result<String, String> {
     };
     check(&json)?;
     Ok(json)
+}
+
+/// Whether the text after `@` may be shown as the path it names: an error
+/// names the file it tried in full, but a key pasted after `@` by mistake
+/// (JSON, or base64 of it: thousands of characters) must not be shown.
+fn looks_like_a_path(path: &str) -> bool {
+    path.len() <= 1024 && !path.contains(|c: char| c.is_whitespace() || c.is_control() || matches!(c, '{' | '}' | '"'))
 }
 
 fn check(json: &str) -> Result<(), String> {
