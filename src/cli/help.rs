@@ -81,5 +81,6 @@ Environment:
   WORKFLOW_REGISTRY_LOAD_RESTRICTOR  none: let config files name files outside their directory
 
 Exit status: 0 success, 1 invalid input manifest, 2 invalid configuration or usage,
-3 the output could not be written (broken pipe, full disk).
+3 the output could not be written (broken pipe, full disk), 4 registry verification
+failed (verify, or --verify / WORKFLOW_REGISTRY_VERIFY=1).
 ";
