@@ -1325,6 +1325,7 @@ fn check_refuses_a_namespace_the_filter_refuses() {
         let out = common::run(common::binary(&[(var, "Deis_NS".into())]).arg("check"), "");
         let stderr = common::text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(out.stdout.is_empty(), "on an error nothing goes to standard output");
         assert!(
             stderr.contains(&format!("  - {var}: found \"Deis_NS\", expected a namespace name")),
             "{stderr}"

@@ -780,14 +780,16 @@ fn under_kubectl_kustomize_warnings_reach_the_log_file() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// `check` shows every value: one read from the environment (or a params
-/// file) must not send terminal control sequences nor add a row.
+/// `check` shows values: one read from the environment (or a params file)
+/// must not send terminal control sequences nor add a line.
 #[test]
 fn check_escapes_control_characters_in_the_values_it_shows() {
     let env = vec![
         ("REGISTRY_LOCATION", "off-cluster".to_owned()),
         ("REGISTRY_HOSTNAME", "quay.io".to_owned()),
         ("REGISTRY_ORGANIZATION", "my\u{1b}[2Jorg\nFORGED_SETTING x".to_owned()),
+        ("REGISTRY_USERNAME", "user".to_owned()),
+        ("REGISTRY_PASSWORD", "pass".to_owned()),
     ];
     let out = run(binary(&env).arg("check"), "");
     let stdout = text(&out.stdout);
@@ -799,5 +801,9 @@ fn check_escapes_control_characters_in_the_values_it_shows() {
         );
         assert!(!s.lines().any(|l| l.starts_with("FORGED_SETTING")), "{what}: {s}");
     }
-    assert!(stdout.contains("my\\x1b[2Jorg\\nFORGED_SETTING x"), "{stdout}");
+    // Refused (no setting takes control characters), so nothing on stdout;
+    // the value is shown escaped in the problem.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("my\\u{1b}[2Jorg\\nFORGED_SETTING x"), "{stderr}");
 }

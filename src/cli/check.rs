@@ -13,14 +13,16 @@ use crate::escape::escape_controls;
 use crate::platform::HELM_NAMESPACE;
 
 /// Validate and report; exit 0 when valid, 2 otherwise, 3 when the table
-/// could not be written.
+/// could not be written. The table is written only when the configuration
+/// is valid: on an error nothing goes to standard output, and the problems
+/// name each setting and where it came from.
 pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<ExitCode, Failure> {
     let files = function_configs(args, None, env)?
         .into_iter()
         .map(|fc| fc.params)
         .collect();
     let resolved = resolve(args, env, files)?;
-    let table = try_write_stdout(|out| out.write_all(settings_table(&resolved).as_bytes()));
+    let table = settings_table(&resolved);
     // The filter's refusal of a namespace the environment gives (the flag
     // and config object are the filter's and checked where they are read).
     let helm = config::env_value(env, HELM_NAMESPACE).map(|ns| (ns, HELM_NAMESPACE.to_owned()));
@@ -39,8 +41,8 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
             for w in warnings.iter().chain(&config::check_warnings(&settings)) {
                 reporter.warning(&w.to_string());
             }
-            let valid = format!("configuration is valid for {}\n", settings.location.name());
-            let written = table.and_then(|()| try_write_stdout(|out| out.write_all(valid.as_bytes())));
+            let valid = format!("{table}configuration is valid for {}\n", settings.location.name());
+            let written = try_write_stdout(|out| out.write_all(valid.as_bytes()));
             return Ok(written.map_or_else(|e| lost(reporter, &e), |()| ExitCode::SUCCESS));
         }
         Ok((_, warnings)) => Problems {
@@ -49,8 +51,6 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
         },
         Err(problems) => problems,
     };
-    // Invalid configuration is what the operator must learn: exit 2 even
-    // when the table was lost too.
     problems.problems.extend(namespace);
     Err(Failure::Config(problems))
 }
