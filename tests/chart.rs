@@ -318,34 +318,31 @@ fn without_rbac_the_namespace_must_be_passed_and_then_it_is_used() {
 }
 
 /// Helm hands a post-renderer its own environment, not the namespace its
-/// `--namespace` chose: a `HELM_NAMESPACE` left in the shell must not move
-/// the registry secret and the refresher away from the release, through
-/// Helm 3's `--post-renderer` or Helm 4's plugin. Where the chart names no
-/// namespace (no RBAC), it is the one left to go by.
+/// `--namespace` chose: a `HELM_NAMESPACE` left in the shell that differs
+/// from the release namespace the chart renders is refused, through Helm 3's
+/// `--post-renderer` and Helm 4's plugin, never followed. Where the chart
+/// names no namespace (no RBAC), it names only the refresher binding's
+/// subject; the generated documents land with Workflow's.
 #[test]
-fn a_stale_helm_namespace_in_the_shell_does_not_move_the_registry() {
+fn a_stale_helm_namespace_in_the_shell_is_refused() {
     let Some(h) = setup(charts::hephy) else { return };
     let Some(helm3) = Helm::v3(&h.dir.join("helm3")) else {
         return;
     };
+    let log = h.dir.join("stale.log");
     let mut env = location_env("ecr");
+    env.push(("WORKFLOW_REGISTRY_LOG", log.display().to_string()));
     env.push(("HELM_NAMESPACE", "stale".into()));
     let binary = env!("CARGO_BIN_EXE_workflow-registry");
     for (helm, post_renderer) in [(&helm3, binary), (&h.helm, "workflow-registry")] {
-        let (ok, out, err) = h.template(helm, Some(post_renderer), &serde_json::json!({}), &env);
-        assert!(ok, "{post_renderer}: {err}");
-        let docs = documents(&h.k8sjson, &out);
-        for key in ["Secret/registry-secret", "Deployment/deis-registry-token-refresher"] {
-            assert_eq!(
-                docs[key].1["metadata"]["namespace"], h.chart.namespace,
-                "{post_renderer}: {key}"
-            );
-        }
-        let binding = &docs["ClusterRoleBinding/deis:deis-registry-token-refresher"].1;
-        assert_eq!(
-            binding["subjects"][0]["namespace"], h.chart.namespace,
-            "{post_renderer}"
+        let (ok, _, err) = h.template(helm, Some(post_renderer), &serde_json::json!({}), &env);
+        assert!(!ok, "{post_renderer}: the render must fail");
+        let logged = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(
+            logged.contains("HELM_NAMESPACE=\"stale\" is set"),
+            "{post_renderer}: {logged}{err}"
         );
+        std::fs::remove_file(&log).unwrap();
     }
     let no_rbac = serde_json::json!({"global": {"use_rbac": false}});
     env.pop();
@@ -353,10 +350,9 @@ fn a_stale_helm_namespace_in_the_shell_does_not_move_the_registry() {
     let (ok, out, err) = h.template(&h.helm, Some("workflow-registry"), &no_rbac, &env);
     assert!(ok, "{err}");
     let docs = documents(&h.k8sjson, &out);
-    assert_eq!(
-        docs["Secret/registry-secret"].1["metadata"]["namespace"],
-        h.chart.namespace
-    );
+    assert_eq!(docs["Secret/registry-secret"].1["metadata"].get("namespace"), None);
+    let binding = &docs["ClusterRoleBinding/deis:deis-registry-token-refresher"].1;
+    assert_eq!(binding["subjects"][0]["namespace"], h.chart.namespace);
 }
 
 #[test]

@@ -1526,32 +1526,52 @@ fn a_kind_name_or_namespace_written_as_a_number_or_boolean_is_refused_at_its_lin
 }
 
 /// Helm hands a post-renderer its own environment, never the namespace its
-/// `--namespace` chose: a `HELM_NAMESPACE` left in the shell must not move
-/// the registry components away from where the chart renders Workflow.
+/// `--namespace` chose: a `HELM_NAMESPACE` left in the shell that differs
+/// from where the chart renders Workflow is refused, never followed.
 #[test]
-fn a_stale_helm_namespace_never_outweighs_the_manifest() {
+fn a_stale_helm_namespace_is_refused_never_followed() {
     let binding = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: deis:deis-builder\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: deis:deis-builder\nsubjects:\n- kind: ServiceAccount\n  name: deis-builder\n  namespace: wf\n";
     let from_bindings = format!("{}{binding}", workflow(None));
-    for input in [from_bindings.as_str(), &workflow(Some("wf"))] {
-        let mut env = location_env("gcr");
-        env.push(("HELM_NAMESPACE", "deis".into()));
-        let out = run(binary(&env).arg("--verbose"), input);
-        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
-        assert!(out.status.success(), "{stderr}");
-        assert!(stdout.contains("  namespace: wf\n"), "{stdout}");
-        assert!(!stdout.contains("namespace: deis"), "{stdout}");
-        assert!(
-            stderr.contains("HELM_NAMESPACE=\"deis\" is not where the manifest renders Workflow (\"wf\""),
-            "{stderr}"
-        );
+    for location in ["off-cluster", "gcr"] {
+        for input in [from_bindings.as_str(), &workflow(Some("wf"))] {
+            let mut env = location_env(location);
+            env.push(("HELM_NAMESPACE", "deis".into()));
+            let out = run(&mut binary(&env), input);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{location}: {stderr}");
+            assert!(out.stdout.is_empty());
+            assert!(
+                stderr.contains("HELM_NAMESPACE=\"deis\" is set, but the manifest renders Workflow into \"wf\""),
+                "{stderr}"
+            );
+            // Where they agree, or the operator names it, it runs.
+            env.push(("HELM_NAMESPACE", "wf".into()));
+            assert!(run(&mut binary(&env), input).status.success(), "{location}");
+            env.pop();
+            let out = run(binary(&env).args(["--namespace", "wf"]), input);
+            assert!(out.status.success(), "{location}: {}", text(&out.stderr));
+        }
     }
-    // Where the manifest says nothing, it is Helm's default namespace.
+    // Where the manifest names none, it names the refresher binding's subject
+    // (with a warning), and generated documents land with Workflow's.
     let mut env = location_env("gcr");
     env.push(("HELM_NAMESPACE", "deis".into()));
     let out = run(binary(&env).arg("--verbose"), &workflow(None));
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("  namespace: deis\n"));
-    assert!(text(&out.stderr).contains("namespace deis (from HELM_NAMESPACE)"));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("- kind: ServiceAccount\n  name: deis-registry-token-refresher\n  namespace: deis\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("\n  namespace: deis\n  labels"),
+        "generated documents carry no namespace: {stdout}"
+    );
+    assert!(stderr.contains("namespace deis (from HELM_NAMESPACE)"), "{stderr}");
+    assert!(
+        stderr.contains("names the namespace \"deis\" from HELM_NAMESPACE"),
+        "{stderr}"
+    );
     // An invalid one is refused wherever the namespace comes from, as `check` refuses it.
     env.push(("HELM_NAMESPACE", "Deis_NS".into()));
     let out = run(binary(&env).args(["--namespace", "wf"]), &workflow(Some("wf")));

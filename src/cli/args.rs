@@ -176,7 +176,7 @@ pub struct FilterArgs {
     /// The Workflow namespace [env: WORKFLOW_REGISTRY_NAMESPACE; default: the
     /// namespace of Workflow's builder and controller Deployments, else of the
     /// subjects of the chart's bindings of their ServiceAccounts, else
-    /// HELM_NAMESPACE, else unknown].
+    /// HELM_NAMESPACE (refused when those name another), else unknown].
     #[arg(long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 

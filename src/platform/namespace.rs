@@ -2,8 +2,8 @@
 //! the operator gave, else the one Workflow's builder and controller
 //! Deployments state, else the one the chart's own bindings give the
 //! ServiceAccounts those Deployments run as, else the one this tool wrote
-//! on its own documents in an earlier run, else `HELM_NAMESPACE`; else
-//! unknown. Never a guess.
+//! on its own documents in an earlier run, else `HELM_NAMESPACE` (refused
+//! when the manifest names another); else unknown. Never a guess.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -27,6 +27,12 @@ pub enum Source {
     Workloads,
     Bindings,
     Generated,
+    /// `HELM_NAMESPACE`, where the manifest names no namespace: Helm's own
+    /// default, which its `--namespace` overrides without telling a
+    /// post-renderer. Generated documents carry no namespace then (they
+    /// land with Workflow's, in the release namespace); only the refresher's
+    /// binding must name it.
+    Helm,
     #[default]
     Unknown,
 }
@@ -38,7 +44,7 @@ impl Source {
             Source::Workloads => "Workflow's builder and controller Deployments",
             Source::Bindings => "the subjects of the chart's bindings of Workflow's ServiceAccounts",
             Source::Generated => "the documents an earlier run of workflow-registry generated",
-            Source::Operator(_) | Source::Unknown => "",
+            Source::Operator(_) | Source::Helm | Source::Unknown => "",
         }
     }
 }
@@ -48,6 +54,7 @@ impl fmt::Display for Source {
         match self {
             Source::Operator(origin) => write!(f, "from {origin}"),
             Source::Unknown => f.write_str("unknown: pass --namespace or set WORKFLOW_REGISTRY_NAMESPACE"),
+            Source::Helm => write!(f, "from {HELM_NAMESPACE}"),
             found => write!(f, "from {}", found.evidence()),
         }
     }
@@ -182,6 +189,16 @@ pub(super) fn discover(context: &Context, objects: &[Object<'_, '_>], contract: 
         (Source::Generated, generated),
     ] {
         if let Some(Some(name)) = agreed(source.evidence(), found)? {
+            if let Some(helm) = helm.filter(|helm| helm.name != name) {
+                return Err(Error::Config(format!(
+                    "{HELM_NAMESPACE}={:?} is set, but the manifest renders Workflow into {name:?} ({}): Helm's \
+                     --namespace overrides {HELM_NAMESPACE} without telling a post-renderer, so a value left in the \
+                     environment would send the registry secret and the refresher away from Workflow; unset it, or \
+                     pass the namespace with --namespace (Helm: --post-renderer-args=--namespace=NAMESPACE)",
+                    helm.name,
+                    source.evidence()
+                )));
+            }
             return Ok(Namespace {
                 explicit: explicit_workloads(&name),
                 name: Some(name),
@@ -189,7 +206,14 @@ pub(super) fn discover(context: &Context, objects: &[Object<'_, '_>], contract: 
             });
         }
     }
-    Ok(Namespace::unknown(helm.as_ref()))
+    Ok(match helm {
+        Some(helm) => Namespace {
+            name: Some(helm.name),
+            source: Source::Helm,
+            explicit: false,
+        },
+        None => Namespace::unknown(None),
+    })
 }
 
 /// The operator named a namespace, and every Workflow workload stands in

@@ -9,6 +9,7 @@ use super::plan::{entries, Effective, Generated};
 use super::{deis, drycc, refresher};
 use crate::config::Settings;
 use crate::platform::contract as k;
+use crate::platform::Source;
 use crate::yaml::emit::{self, Layout};
 
 const RBAC_V1: &str = "rbac.authorization.k8s.io/v1";
@@ -35,7 +36,10 @@ pub fn document(what: Generated, settings: &Settings, effective: &Effective, lay
     let (kind, name) = what.id();
     let mut metadata = json!({"name": name});
     let cluster_scoped = matches!(what, Generated::RefresherRole | Generated::RefresherBinding);
-    if let (false, Some(ns)) = (cluster_scoped, namespace) {
+    // A namespace known only from HELM_NAMESPACE is not written: the
+    // documents land with Workflow's, in the release namespace.
+    let placed = namespace.filter(|_| effective.namespace.source != Source::Helm);
+    if let (false, Some(ns)) = (cluster_scoped, placed) {
         metadata["namespace"] = json!(ns);
     }
     let heritage = match what {

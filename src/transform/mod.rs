@@ -191,13 +191,13 @@ fn warn(p: &mut plan::Planner<'_, '_, '_>, manifest: &Manifest<'_>) {
             ));
         }
     }
-    let (helm, found) = (&p.options.context.helm_namespace, &model.namespace);
-    if let (Some(helm), Some(name)) = (helm, &found.name) {
-        if helm != name && !matches!(found.source, Source::Operator(_)) {
+    let found = &model.namespace;
+    if let (Source::Helm, Some(name)) = (&found.source, &found.name) {
+        if p.settings.location.needs_token_refresher() {
             p.warnings.push(format!(
-                "HELM_NAMESPACE={helm:?} is not where the manifest renders Workflow ({name:?}, {}): the manifest \
-                 decides, for Helm's --namespace overrides HELM_NAMESPACE without telling a post-renderer",
-                found.source
+                "the refresher's ClusterRoleBinding names the namespace {name:?} from HELM_NAMESPACE (the manifest \
+                 names none), which Helm's --namespace overrides without telling a post-renderer: if the release \
+                 goes elsewhere, pass --namespace"
             ));
         }
     }
