@@ -1355,3 +1355,18 @@ fn the_configuration_doc_names_every_key_of_the_table() {
         }
     }
 }
+
+/// A values file is one document: its own `---` line starting a second is
+/// named as such, not as a missing `---`.
+#[test]
+fn a_second_document_in_a_values_file_is_named_at_its_marker() {
+    let e = file::parse(FileKind::Values, "global: {registry_location: ecr}\n---\n# more\n").unwrap_err();
+    let e = e[0].to_string();
+    assert_has(&e, &["line 2: a second document starts at this `---` line"]);
+    assert!(!e.contains("put `---` before it"), "{e}");
+    let e = file::parse(FileKind::Values, "---\nglobal: {registry_location: ecr}\n---\n").unwrap_err();
+    assert_has(
+        &e[0].to_string(),
+        &["line 3: a second document starts at this `---` line"],
+    );
+}

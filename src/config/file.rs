@@ -92,12 +92,15 @@ fn toml(text: &str) -> Result<Json, Problem> {
 
 /// One YAML document, read as Kubernetes and Helm read YAML 1.1 scalars.
 fn yaml(text: &str) -> Result<Json, Problem> {
-    let json = match tree::parse(text.strip_prefix("---\n").unwrap_or(text)) {
+    // A leading `---` line is not part of what the tree counts lines in.
+    let (body, skipped) = text.strip_prefix("---\n").map_or((text, 0), |body| (body, 1));
+    let json = match tree::parse(body) {
         // The parser's message names a position, never the content.
         Err(e) => {
             return Err(Problem::general(format!(
                 "not valid YAML at line {}: {}",
-                e.line, e.message
+                e.line + skipped,
+                e.message
             )))
         }
         Ok(None) => Json::Object(Default::default()),
