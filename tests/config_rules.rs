@@ -1370,3 +1370,38 @@ fn a_second_document_in_a_values_file_is_named_at_its_marker() {
         &["line 3: a second document starts at this `---` line"],
     );
 }
+
+/// A variable whose value is not UTF-8 is an error naming it, never a
+/// silent unset (the location would fall back to on-cluster, the log to
+/// none), and never shows the value.
+#[test]
+fn a_variable_that_is_not_utf8_is_refused_naming_it() {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let manifest =
+        std::fs::read_to_string(common::root().join("testdata/fixtures/helm-v2-v2.18.on-cluster.yaml")).unwrap();
+    let dir = common::scratch("not-utf8");
+    // A log file name in Latin-1: a valid file name, but no text.
+    let mut log = dir.join("log-").into_os_string().into_vec();
+    log.extend(b"\xe9.log");
+    for (name, value) in [
+        ("REGISTRY_LOCATION", &b"ecr\xa0"[..]),
+        ("REGISTRY_PASSWORD", &b"p\xe4ss-SECRET"[..]),
+        ("WORKFLOW_REGISTRY_LOG", &log[..]),
+        ("HELM_NAMESPACE", &b"d\xe9is"[..]),
+    ] {
+        for check in [true, false] {
+            let mut cmd = common::binary(&[("WORKFLOW_REGISTRY_NAMESPACE", "deis".to_owned())]);
+            cmd.env(name, std::ffi::OsStr::from_bytes(value));
+            if check {
+                cmd.arg("check");
+            }
+            let out = common::run(&mut cmd, &manifest);
+            let stderr = common::text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+            assert!(out.stdout.is_empty(), "{name}");
+            assert_has(&stderr, &[&format!("env {name}: the value is not UTF-8 text")]);
+            assert!(!stderr.contains("SECRET") && !stderr.contains("ecr"), "{stderr}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
