@@ -739,7 +739,7 @@ fn config_files_that_disagree_are_reported() {
     // does not use is no problem.
     let other = file::parse(
         FileKind::Values,
-        "global: {registry_location: ecr}\nregistry-token-refresher: {gcr: {key_json: y}}\n",
+        "global: {registry_location: ecr}\nregistry-token-refresher: {gcr: {key_json: other}}\n",
     )
     .unwrap();
     assert!(config::validate(&resolve_files(&[], vec![toml, other])).is_ok());
@@ -1261,7 +1261,10 @@ fn drycc_flags_that_disagree_are_refused_naming_them() {
     );
     // The text "false" is true to the chart's templates.
     let e = drycc("registry: {enabled: \"false\"}\n").unwrap_err();
-    assert_has(&e, &["registry.enabled must be true or false, found \"false\""]);
+    assert_has(
+        &e,
+        &["registry.enabled at line 1 must be true or false, found \"false\""],
+    );
 }
 
 #[test]
@@ -1402,6 +1405,159 @@ fn a_variable_that_is_not_utf8_is_refused_naming_it() {
             assert_has(&stderr, &[&format!("env {name}: the value is not UTF-8 text")]);
             assert!(!stderr.contains("SECRET") && !stderr.contains("ecr"), "{stderr}");
         }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// What YAML 1.1 and TOML read as a number or boolean is not the text the
+/// operator typed (`0777` is 511, `1e3` is 1000.0, `yes` is true, `.inf` no
+/// text at all) and Helm's `b64enc` refuses it: a text setting given so is
+/// refused at its key and line, in every kind of file, never showing it.
+#[test]
+fn a_text_setting_given_as_a_number_or_boolean_is_refused_at_its_line() {
+    let problems = |kind: FileKind, text: &str| match file::parse(kind, text) {
+        Ok(f) => panic!("{text}: read as {:?}", f.values),
+        Err(p) => p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+    };
+    let values = "global: {registry_location: off-cluster}\nregistry-token-refresher:\n  off_cluster_registry:\n    username: u\n";
+    for (password, found) in [
+        ("0777", "a number"),
+        ("0123456789", "a number"),
+        ("1e3", "a number"),
+        (".inf", "a number"),
+        ("yes", "a boolean"),
+    ] {
+        let e = problems(FileKind::Values, &format!("{values}    password: {password}\n"));
+        assert_has(
+            &e,
+            &[
+                "registry-token-refresher.off_cluster_registry.password at line 5 (REGISTRY_PASSWORD) must be a string",
+                &format!("found {found}: quote it"),
+            ],
+        );
+        for shown in ["511", "123456789", "1000", password] {
+            assert!(!e.contains(shown), "{shown} in {e}");
+        }
+    }
+    // Every text setting, not only the secrets; Drycc's keys too.
+    assert_has(
+        &problems(
+            FileKind::Values,
+            "registry-token-refresher: {ecr: {registryid: 123456789012}}\n",
+        ),
+        &["registry-token-refresher.ecr.registryid at line 1 (ECR_REGISTRY_ID) must be a string, found a number"],
+    );
+    assert_has(
+        &problems(
+            FileKind::Values,
+            "registry: {enabled: false}\nbuilder:\n  registryPassword: 0777\n",
+        ),
+        &["builder.registryPassword at line 3 (REGISTRY_PASSWORD) must be a string, found a number"],
+    );
+    // The params file (TOML), counted from its first line.
+    for password in ["1e3", "inf", "true", "12"] {
+        let e = problems(
+            FileKind::Params,
+            &format!("registry_location = \"off-cluster\"\n\n[off_cluster_registry]\npassword = {password}\n"),
+        );
+        assert_has(
+            &e,
+            &["off_cluster_registry.password at line 4 (REGISTRY_PASSWORD) must be a string"],
+        );
+        assert!(!e.contains(password), "{e}");
+    }
+    // The config object, in each of its forms.
+    for (object, line) in [
+        (format!("{WR}spec:\n  off_cluster_registry: {{password: 0777}}\n"), 8),
+        (format!("{WR}off_cluster_registry:\n  password: 0777\n"), 8),
+        (
+            "kind: ConfigMap\ndata:\n  off_cluster_registry.password: 0777\n".to_owned(),
+            3,
+        ),
+    ] {
+        let e = function_config_problems(&object);
+        assert_has(
+            &e,
+            &[&format!(
+                "off_cluster_registry.password at line {line} (REGISTRY_PASSWORD) must be a string"
+            )],
+        );
+        assert!(!e.contains("511") && !e.contains("0777"), "{e}");
+    }
+    // The refresh time is a number of minutes: a number is fine, a boolean is not.
+    let f = file::parse(FileKind::Params, "[registry_token_refresher]\ntokenRefreshTime = 30\n").unwrap();
+    assert_eq!(
+        f.get(config::Setting::TokenRefreshTime),
+        Some(("30", "registry_token_refresher.tokenRefreshTime"))
+    );
+    assert_has(
+        &problems(FileKind::Values, "registry-token-refresher: {token_refresh_time: on}\n"),
+        &["token_refresh_time at line 1 (DEIS_TOKEN_REFRESH_TIME) must be a number or a string, found a boolean"],
+    );
+    // `.inf` minutes is no number of minutes, not 0 (nor unset, as TOML's `inf` was).
+    for (kind, text) in [
+        (
+            FileKind::Values,
+            "registry-token-refresher: {token_refresh_time: .inf}\n",
+        ),
+        (FileKind::Params, "[registry_token_refresher]\ntokenRefreshTime = inf\n"),
+    ] {
+        let f = file::parse(kind, text).unwrap();
+        let (minutes, _) = f.get(config::Setting::TokenRefreshTime).unwrap();
+        assert!(minutes.parse::<u32>().is_err(), "{text}: {minutes}");
+    }
+}
+
+/// `check` and the filter read config files with the same readers: what one
+/// refuses, the other refuses, with the same words and nothing on stdout.
+#[test]
+fn check_and_the_filter_refuse_a_number_for_a_password_alike() {
+    let dir = common::scratch("coerced");
+    let values = dir.join("values.yaml");
+    std::fs::write(
+        &values,
+        "global: {registry_location: off-cluster}\nregistry-token-refresher:\n  off_cluster_registry: {hostname: quay.io, organization: o, username: u, password: 0777}\n",
+    )
+    .unwrap();
+    let params = dir.join("params.toml");
+    std::fs::write(
+        &params,
+        "registry_location = \"off-cluster\"\n[off_cluster_registry]\nhostname = \"quay.io\"\norganization = \"o\"\nusername = \"u\"\npassword = 1e3\n",
+    )
+    .unwrap();
+    let object = dir.join("config.yaml");
+    std::fs::write(
+        &object,
+        format!("---\n{WR}spec:\n  registry_location: off-cluster\n  off_cluster_registry: {{hostname: quay.io, organization: o, username: u, password: 0777}}\n"),
+    )
+    .unwrap();
+    let manifest =
+        std::fs::read_to_string(common::root().join("testdata/fixtures/helm-v2-v2.18.on-cluster.yaml")).unwrap();
+    let env = [("WORKFLOW_REGISTRY_NAMESPACE", "deis".to_owned())];
+    for (flag, path, line) in [
+        ("--values", &values, 3),
+        ("--params", &params, 6),
+        ("--function-config", &object, 10),
+    ] {
+        let check = common::run(common::binary(&env).arg("check").arg(flag).arg(path), "");
+        let filter = common::run(common::binary(&env).arg(flag).arg(path), &manifest);
+        let problem = |out: &std::process::Output| {
+            assert_eq!(out.status.code(), Some(2), "{flag}: {}", common::text(&out.stderr));
+            assert!(out.stdout.is_empty(), "{flag}");
+            let stderr = common::text(&out.stderr);
+            let line = stderr
+                .lines()
+                .find(|l| l.contains("must be a string"))
+                .map(str::to_owned);
+            line.unwrap_or_else(|| panic!("{flag}: {stderr}"))
+        };
+        let (from_check, from_filter) = (problem(&check), problem(&filter));
+        assert_eq!(from_check, from_filter);
+        assert!(from_check.contains(&path.display().to_string()), "{from_check}");
+        assert!(
+            from_check.contains(&format!("password at line {line} (REGISTRY_PASSWORD)")),
+            "{from_check}"
+        );
     }
     let _ = std::fs::remove_dir_all(dir);
 }
