@@ -1561,3 +1561,57 @@ fn check_and_the_filter_refuse_a_number_for_a_password_alike() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A values file's registry keys where neither chart reads them: the
+/// params file's layout at the top, `--set`'s dotted paths written as one
+/// key, another case. Each is named with where it belongs.
+#[test]
+fn registry_keys_a_chart_never_reads_are_named_in_a_values_file() {
+    let problems = |text: &str| match file::parse(FileKind::Values, text) {
+        Ok(f) => panic!("{text}: read as {:?}", f.values),
+        Err(p) => p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+    };
+    assert_has(
+        &problems("registry_location: ecr\necr:\n  region: eu-west-1\n"),
+        &[
+            "`registry_location` at the top level: the chart reads global.registry_location",
+            "`ecr` at the top level: the chart reads registry-token-refresher.ecr",
+        ],
+    );
+    assert_has(
+        &problems("off_cluster_registry: {hostname: quay.io}\n"),
+        &["the chart reads registry-token-refresher.off_cluster_registry"],
+    );
+    assert_has(
+        &problems("global.registry_location: ecr\nregistry-token-refresher.ecr.region: eu-west-1\n"),
+        &[
+            "`global.registry_location` is one key with dots in its name",
+            "`registry-token-refresher.ecr.region` is one key with dots in its name",
+        ],
+    );
+    assert_has(
+        &problems("registry.enabled: false\n"),
+        &["`registry.enabled` is one key with dots"],
+    );
+    assert_has(
+        &problems("Global:\n  registry_location: ecr\n"),
+        &["unknown key `Global`: did you mean `global`?"],
+    );
+    // In Drycc's file, the params layout is named too.
+    assert_has(
+        &problems("registry: {enabled: false}\nregistry_location: off-cluster\n"),
+        &["`registry_location` at the top level: the chart reads registry.enabled, builder.registry.enabled, controller.registry.enabled"],
+    );
+    // A file that sets nothing this tool reads says so.
+    let f = file::parse(FileKind::Values, "database: {storage: s3}\n").unwrap();
+    assert!(f.values.is_empty());
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.to_string().contains("sets none of the registry settings")),
+        "{:?}",
+        f.warnings
+    );
+    let f = file::parse(FileKind::Values, "global: {registry_location: ecr}\n").unwrap();
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+}

@@ -178,6 +178,16 @@ pub fn from_json(kind: FileKind, root: &Json, extra: &[&str], line: Lines<'_>) -
             }
         }
     }
+    if matches!(kind, FileKind::Values | FileKind::DryccValues)
+        && r.file.values.is_empty()
+        && r.file.warnings.is_empty()
+    {
+        r.file.warnings.push(Warning::general(
+            "the values file sets none of the registry settings this tool reads (Deis Workflow's and Hephy's \
+             under `global` and `registry-token-refresher`, Drycc's under `registry`, `builder` and `controller`): \
+             each comes from the flags, the environment or its default",
+        ));
+    }
     if r.problems.is_empty() {
         Ok(r.file)
     } else {
@@ -259,13 +269,17 @@ impl Reader<'_> {
                     self.problems
                         .push(Problem::general(format!("unknown key `{shown}`{hint}")));
                 } else {
-                    // Short names (`ecr`) are near misses of too much (`gcs`).
+                    // Short names (`ecr`) are near misses of too much (`gcs`),
+                    // but not of themselves in another case (`Global`).
                     let long: Vec<&str> = children.iter().copied().filter(|c| c.len() > 8).collect();
-                    if let Some(m) = suggest::closest(key, &long) {
+                    let same = |c: &&str| c.eq_ignore_ascii_case(key);
+                    if let Some(m) = suggest::closest(key, &long).or_else(|| children.iter().copied().find(same)) {
                         let meant = at(m);
                         self.problems.push(Problem::general(format!(
                             "unknown key `{shown}`: did you mean `{meant}`?"
                         )));
+                    } else if container.is_empty() && kind == self.file.kind {
+                        self.problems.extend(misplaced(kind, key).map(Problem::general));
                     }
                 }
             }
@@ -420,6 +434,42 @@ impl Reader<'_> {
             ));
         }
     }
+}
+
+/// What is wrong with a key at the top of a values file that holds one of
+/// this tool's settings where no chart reads it: `helm --set`'s dotted
+/// path written as one key, or the params file's layout.
+fn misplaced(kind: FileKind, key: &str) -> Option<String> {
+    let shown = key.escape_debug();
+    let under = |known: &str, key: &str| known == key || known.strip_prefix(key).is_some_and(|r| r.starts_with('.'));
+    let charts = [FileKind::Values, FileKind::DryccValues];
+    if key.contains('.') && charts.iter().any(|c| c.all_keys().any(|k| under(k, key))) {
+        return Some(format!(
+            "`{shown}` is one key with dots in its name: YAML does not nest it (only `helm --set` does); write each \
+             part as a mapping of its own"
+        ));
+    }
+    let first = key.split('.').next().unwrap_or(key);
+    if !FileKind::Params.all_keys().any(|k| under(k, first)) {
+        return None;
+    }
+    // Where this chart reads what the params file keeps at `first`: the
+    // setting's keys (Drycc's location is three), or the table's home.
+    let home = DEFINITIONS.iter().find_map(|d| {
+        let (params, chart) = (d.params.first()?, kind.keys(d).first()?);
+        if *params == first {
+            return Some(kind.keys(d).join(", "));
+        }
+        let rest = params.strip_prefix(first)?.strip_prefix('.')?;
+        chart.strip_suffix(rest)?.strip_suffix('.').map(str::to_owned)
+    });
+    Some(match home {
+        Some(home) => format!("`{shown}` at the top level: the chart reads {home} (this is the params file's layout)"),
+        None => format!(
+            "`{shown}` at the top level is the params file's layout, which this chart does not read (`--help` \
+             lists its keys)"
+        ),
+    })
 }
 
 /// The value at a dotted key (`""` is the top), unless absent or null.
