@@ -739,7 +739,7 @@ fn config_files_that_disagree_are_reported() {
     // does not use is no problem.
     let other = file::parse(
         FileKind::Values,
-        "global: {registry_location: ecr}\nregistry-token-refresher: {gcr: {key_json: y}}\n",
+        "global: {registry_location: ecr}\nregistry-token-refresher: {gcr: {key_json: other}}\n",
     )
     .unwrap();
     assert!(config::validate(&resolve_files(&[], vec![toml, other])).is_ok());
@@ -1261,7 +1261,10 @@ fn drycc_flags_that_disagree_are_refused_naming_them() {
     );
     // The text "false" is true to the chart's templates.
     let e = drycc("registry: {enabled: \"false\"}\n").unwrap_err();
-    assert_has(&e, &["registry.enabled must be true or false, found \"false\""]);
+    assert_has(
+        &e,
+        &["registry.enabled at line 1 must be true or false, found \"false\""],
+    );
 }
 
 #[test]
@@ -1355,4 +1358,261 @@ fn the_configuration_doc_names_every_key_of_the_table() {
             );
         }
     }
+}
+
+/// A values file is one document: its own `---` line starting a second is
+/// named as such, not as a missing `---`.
+#[test]
+fn a_second_document_in_a_values_file_is_named_at_its_marker() {
+    let e = file::parse(FileKind::Values, "global: {registry_location: ecr}\n---\n# more\n").unwrap_err();
+    let e = e[0].to_string();
+    assert_has(&e, &["line 2: a second document starts at this `---` line"]);
+    assert!(!e.contains("put `---` before it"), "{e}");
+    let e = file::parse(FileKind::Values, "---\nglobal: {registry_location: ecr}\n---\n").unwrap_err();
+    assert_has(
+        &e[0].to_string(),
+        &["line 3: a second document starts at this `---` line"],
+    );
+}
+
+/// A variable whose value is not UTF-8 is an error naming it, never a
+/// silent unset (the location would fall back to on-cluster, the log to
+/// none), and never shows the value.
+#[test]
+fn a_variable_that_is_not_utf8_is_refused_naming_it() {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let manifest =
+        std::fs::read_to_string(common::root().join("testdata/fixtures/helm-v2-v2.18.on-cluster.yaml")).unwrap();
+    let dir = common::scratch("not-utf8");
+    // A log file name in Latin-1: a valid file name, but no text.
+    let mut log = dir.join("log-").into_os_string().into_vec();
+    log.extend(b"\xe9.log");
+    for (name, value) in [
+        ("REGISTRY_LOCATION", &b"ecr\xa0"[..]),
+        ("REGISTRY_PASSWORD", &b"p\xe4ss-SECRET"[..]),
+        ("WORKFLOW_REGISTRY_LOG", &log[..]),
+        ("HELM_NAMESPACE", &b"d\xe9is"[..]),
+    ] {
+        for check in [true, false] {
+            let mut cmd = common::binary(&[("WORKFLOW_REGISTRY_NAMESPACE", "deis".to_owned())]);
+            cmd.env(name, std::ffi::OsStr::from_bytes(value));
+            if check {
+                cmd.arg("check");
+            }
+            let out = common::run(&mut cmd, &manifest);
+            let stderr = common::text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+            assert!(out.stdout.is_empty(), "{name}");
+            assert_has(&stderr, &[&format!("env {name}: the value is not UTF-8 text")]);
+            assert!(!stderr.contains("SECRET") && !stderr.contains("ecr"), "{stderr}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// What YAML 1.1 and TOML read as a number or boolean is not the text the
+/// operator typed (`0777` is 511, `1e3` is 1000.0, `yes` is true, `.inf` no
+/// text at all) and Helm's `b64enc` refuses it: a text setting given so is
+/// refused at its key and line, in every kind of file, never showing it.
+#[test]
+fn a_text_setting_given_as_a_number_or_boolean_is_refused_at_its_line() {
+    let problems = |kind: FileKind, text: &str| match file::parse(kind, text) {
+        Ok(f) => panic!("{text}: read as {:?}", f.values),
+        Err(p) => p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+    };
+    let values = "global: {registry_location: off-cluster}\nregistry-token-refresher:\n  off_cluster_registry:\n    username: u\n";
+    for (password, found) in [
+        ("0777", "a number"),
+        ("0123456789", "a number"),
+        ("1e3", "a number"),
+        (".inf", "a number"),
+        ("yes", "a boolean"),
+    ] {
+        let e = problems(FileKind::Values, &format!("{values}    password: {password}\n"));
+        assert_has(
+            &e,
+            &[
+                "registry-token-refresher.off_cluster_registry.password at line 5 (REGISTRY_PASSWORD) must be a string",
+                &format!("found {found}: quote it"),
+            ],
+        );
+        for shown in ["511", "123456789", "1000", password] {
+            assert!(!e.contains(shown), "{shown} in {e}");
+        }
+    }
+    // Every text setting, not only the secrets; Drycc's keys too.
+    assert_has(
+        &problems(
+            FileKind::Values,
+            "registry-token-refresher: {ecr: {registryid: 123456789012}}\n",
+        ),
+        &["registry-token-refresher.ecr.registryid at line 1 (ECR_REGISTRY_ID) must be a string, found a number"],
+    );
+    assert_has(
+        &problems(
+            FileKind::Values,
+            "registry: {enabled: false}\nbuilder:\n  registryPassword: 0777\n",
+        ),
+        &["builder.registryPassword at line 3 (REGISTRY_PASSWORD) must be a string, found a number"],
+    );
+    // The params file (TOML), counted from its first line.
+    for password in ["1e3", "inf", "true", "12"] {
+        let e = problems(
+            FileKind::Params,
+            &format!("registry_location = \"off-cluster\"\n\n[off_cluster_registry]\npassword = {password}\n"),
+        );
+        assert_has(
+            &e,
+            &["off_cluster_registry.password at line 4 (REGISTRY_PASSWORD) must be a string"],
+        );
+        assert!(!e.contains(password), "{e}");
+    }
+    // The config object, in each of its forms.
+    for (object, line) in [
+        (format!("{WR}spec:\n  off_cluster_registry: {{password: 0777}}\n"), 8),
+        (format!("{WR}off_cluster_registry:\n  password: 0777\n"), 8),
+        (
+            "kind: ConfigMap\ndata:\n  off_cluster_registry.password: 0777\n".to_owned(),
+            3,
+        ),
+    ] {
+        let e = function_config_problems(&object);
+        assert_has(
+            &e,
+            &[&format!(
+                "off_cluster_registry.password at line {line} (REGISTRY_PASSWORD) must be a string"
+            )],
+        );
+        assert!(!e.contains("511") && !e.contains("0777"), "{e}");
+    }
+    // The refresh time is a number of minutes: a number is fine, a boolean is not.
+    let f = file::parse(FileKind::Params, "[registry_token_refresher]\ntokenRefreshTime = 30\n").unwrap();
+    assert_eq!(
+        f.get(config::Setting::TokenRefreshTime),
+        Some(("30", "registry_token_refresher.tokenRefreshTime"))
+    );
+    assert_has(
+        &problems(FileKind::Values, "registry-token-refresher: {token_refresh_time: on}\n"),
+        &["token_refresh_time at line 1 (DEIS_TOKEN_REFRESH_TIME) must be a number or a string, found a boolean"],
+    );
+    // `.inf` minutes is no number of minutes, not 0 (nor unset, as TOML's `inf` was).
+    for (kind, text) in [
+        (
+            FileKind::Values,
+            "registry-token-refresher: {token_refresh_time: .inf}\n",
+        ),
+        (FileKind::Params, "[registry_token_refresher]\ntokenRefreshTime = inf\n"),
+    ] {
+        let f = file::parse(kind, text).unwrap();
+        let (minutes, _) = f.get(config::Setting::TokenRefreshTime).unwrap();
+        assert!(minutes.parse::<u32>().is_err(), "{text}: {minutes}");
+    }
+}
+
+/// `check` and the filter read config files with the same readers: what one
+/// refuses, the other refuses, with the same words and nothing on stdout.
+#[test]
+fn check_and_the_filter_refuse_a_number_for_a_password_alike() {
+    let dir = common::scratch("coerced");
+    let values = dir.join("values.yaml");
+    std::fs::write(
+        &values,
+        "global: {registry_location: off-cluster}\nregistry-token-refresher:\n  off_cluster_registry: {hostname: quay.io, organization: o, username: u, password: 0777}\n",
+    )
+    .unwrap();
+    let params = dir.join("params.toml");
+    std::fs::write(
+        &params,
+        "registry_location = \"off-cluster\"\n[off_cluster_registry]\nhostname = \"quay.io\"\norganization = \"o\"\nusername = \"u\"\npassword = 1e3\n",
+    )
+    .unwrap();
+    let object = dir.join("config.yaml");
+    std::fs::write(
+        &object,
+        format!("---\n{WR}spec:\n  registry_location: off-cluster\n  off_cluster_registry: {{hostname: quay.io, organization: o, username: u, password: 0777}}\n"),
+    )
+    .unwrap();
+    let manifest =
+        std::fs::read_to_string(common::root().join("testdata/fixtures/helm-v2-v2.18.on-cluster.yaml")).unwrap();
+    let env = [("WORKFLOW_REGISTRY_NAMESPACE", "deis".to_owned())];
+    for (flag, path, line) in [
+        ("--values", &values, 3),
+        ("--params", &params, 6),
+        ("--function-config", &object, 10),
+    ] {
+        let check = common::run(common::binary(&env).arg("check").arg(flag).arg(path), "");
+        let filter = common::run(common::binary(&env).arg(flag).arg(path), &manifest);
+        let problem = |out: &std::process::Output| {
+            assert_eq!(out.status.code(), Some(2), "{flag}: {}", common::text(&out.stderr));
+            assert!(out.stdout.is_empty(), "{flag}");
+            let stderr = common::text(&out.stderr);
+            let line = stderr
+                .lines()
+                .find(|l| l.contains("must be a string"))
+                .map(str::to_owned);
+            line.unwrap_or_else(|| panic!("{flag}: {stderr}"))
+        };
+        let (from_check, from_filter) = (problem(&check), problem(&filter));
+        assert_eq!(from_check, from_filter);
+        assert!(from_check.contains(&path.display().to_string()), "{from_check}");
+        assert!(
+            from_check.contains(&format!("password at line {line} (REGISTRY_PASSWORD)")),
+            "{from_check}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A values file's registry keys where neither chart reads them: the
+/// params file's layout at the top, `--set`'s dotted paths written as one
+/// key, another case. Each is named with where it belongs.
+#[test]
+fn registry_keys_a_chart_never_reads_are_named_in_a_values_file() {
+    let problems = |text: &str| match file::parse(FileKind::Values, text) {
+        Ok(f) => panic!("{text}: read as {:?}", f.values),
+        Err(p) => p.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+    };
+    assert_has(
+        &problems("registry_location: ecr\necr:\n  region: eu-west-1\n"),
+        &[
+            "`registry_location` at the top level: the chart reads global.registry_location",
+            "`ecr` at the top level: the chart reads registry-token-refresher.ecr",
+        ],
+    );
+    assert_has(
+        &problems("off_cluster_registry: {hostname: quay.io}\n"),
+        &["the chart reads registry-token-refresher.off_cluster_registry"],
+    );
+    assert_has(
+        &problems("global.registry_location: ecr\nregistry-token-refresher.ecr.region: eu-west-1\n"),
+        &[
+            "`global.registry_location` is one key with dots in its name",
+            "`registry-token-refresher.ecr.region` is one key with dots in its name",
+        ],
+    );
+    assert_has(
+        &problems("registry.enabled: false\n"),
+        &["`registry.enabled` is one key with dots"],
+    );
+    assert_has(
+        &problems("Global:\n  registry_location: ecr\n"),
+        &["unknown key `Global`: did you mean `global`?"],
+    );
+    // In Drycc's file, the params layout is named too.
+    assert_has(
+        &problems("registry: {enabled: false}\nregistry_location: off-cluster\n"),
+        &["`registry_location` at the top level: the chart reads registry.enabled, builder.registry.enabled, controller.registry.enabled"],
+    );
+    // A file that sets nothing this tool reads says so.
+    let f = file::parse(FileKind::Values, "database: {storage: s3}\n").unwrap();
+    assert!(f.values.is_empty());
+    assert!(
+        f.warnings
+            .iter()
+            .any(|w| w.to_string().contains("sets none of the registry settings")),
+        "{:?}",
+        f.warnings
+    );
+    let f = file::parse(FileKind::Values, "global: {registry_location: ecr}\n").unwrap();
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
 }

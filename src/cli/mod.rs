@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode};
-use sources::{function_configs, load_settings_with, resolve, KUSTOMIZE_ROOT};
+use sources::{function_configs, load_settings_with, resolve};
 
 use crate::config::{self, Problems};
 use crate::files::{self, FileError};
@@ -85,6 +85,11 @@ pub fn main() -> ExitCode {
     // Every environment variable the tool reads is read through this one lookup.
     let env: config::EnvLookup<'_> = &config::process_env;
     let env_log = config::env_value(env, log::LOG_ENV).map(std::path::PathBuf::from);
+    let env_problems = config::env_problems();
+    if !env_problems.is_empty() {
+        let failure = Failure::Config(Problems::new(env_problems));
+        return fail(&Reporter::open(env_log.as_deref(), Verbosity::default()), &failure);
+    }
     let args = match legacy_exec_args(std::env::args_os().collect(), env) {
         Ok(args) => args,
         Err(failure) => return fail(&Reporter::open(env_log.as_deref(), Verbosity::default()), &failure),
@@ -144,7 +149,7 @@ fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
 /// if it is a small regular file (a FIFO or device there must neither hang
 /// nor flood the run); such a file is refused at once, naming its path.
 fn legacy_exec_args(mut args: Vec<OsString>, env: config::EnvLookup<'_>) -> Result<Vec<OsString>, Failure> {
-    if config::env_value(env, KUSTOMIZE_ROOT).is_none() {
+    if config::env_value(env, config::KUSTOMIZE_ROOT).is_none() {
         return Ok(args);
     }
     let Some(first) = args.get(1) else {

@@ -80,7 +80,7 @@ pub(super) fn function_configs(
     // its `@path`s resolve in the kustomization root it names (also the
     // working directory it runs the plugin in), never next to that file.
     if let Some(path) = &args.legacy_exec_config {
-        let root = config::env_value(env, KUSTOMIZE_ROOT).map(PathBuf::from);
+        let root = config::env_value(env, config::KUSTOMIZE_ROOT).map(PathBuf::from);
         let root = root.or_else(|| std::env::current_dir().ok());
         all.push(function_config::from_file(path, root.as_deref()).map_err(failed)?);
     }
@@ -150,6 +150,3 @@ fn files_unrestricted(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<b
     };
     Ok(restrictor == LoadRestrictor::None)
 }
-
-/// Set by kustomize when it runs a legacy exec plugin: the kustomization root.
-pub(super) const KUSTOMIZE_ROOT: &str = "KUSTOMIZE_PLUGIN_CONFIG_ROOT";

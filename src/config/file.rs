@@ -16,7 +16,11 @@ use super::{suggest, Problem, Warning};
 use crate::files::{self, Base};
 use crate::manifest::resource;
 use crate::platform::contract::{self, LocationKind};
-use crate::yaml::{tree, yaml11};
+use crate::yaml::tree::{self, Node};
+use crate::yaml::yaml11;
+
+/// The line a dotted key's value is on in the file read, when known.
+pub type Lines<'a> = &'a dyn Fn(&str) -> Option<usize>;
 
 /// The settings a config file sets, and where `@path` values in it resolve.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -67,17 +71,36 @@ pub fn load(kind: FileKind, path: &Path) -> Result<File, Vec<Problem>> {
 
 /// Parse a params file's TOML or a values file's YAML.
 pub fn parse(kind: FileKind, text: &str) -> Result<File, Vec<Problem>> {
-    let json = if kind == FileKind::Params {
-        toml(text)
-    } else {
-        yaml(text)
+    if kind == FileKind::Params {
+        let json = toml(text).map_err(|p| vec![p])?;
+        return from_json(kind, &json, &[], &|key| toml_line(text, key));
     }
-    .map_err(|p| vec![p])?;
-    from_json(kind, &json, &[])
+    // The parser's message names a position, never the content.
+    let root = tree::parse(text).map_err(|e| {
+        vec![Problem::general(format!(
+            "not valid YAML at line {}: {}",
+            e.line, e.message
+        ))]
+    })?;
+    let json = root
+        .as_ref()
+        .map_or_else(|| Json::Object(Default::default()), yaml11::to_json);
+    if !json.is_object() {
+        return Err(vec![Problem::general("a values file must be a mapping")]);
+    }
+    let line = |key: &str| yaml_line(root.as_ref()?, key);
+    from_json(kind, &json, &[], &line)
+}
+
+/// The line a dotted key's value is on in a YAML tree, if the key is there
+/// as written (not through a merge key).
+pub fn yaml_line(root: &Node<'_>, dotted: &str) -> Option<usize> {
+    let path: Vec<&str> = dotted.split('.').collect();
+    root.path(&path).map(|node| node.loc().line)
 }
 
 fn toml(text: &str) -> Result<Json, Problem> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         // toml's message quotes the offending line, which may hold a password.
         let line = e
             .span()
@@ -87,32 +110,42 @@ fn toml(text: &str) -> Result<Json, Problem> {
             None => format!("not valid TOML: {}", e.message()),
         })
     })?;
+    table.iter_mut().for_each(|(_, v)| finite(v));
     serde_json::to_value(&table).map_err(|e| Problem::general(format!("cannot read the TOML: {e}")))
 }
 
-/// One YAML document, read as Kubernetes and Helm read YAML 1.1 scalars.
-fn yaml(text: &str) -> Result<Json, Problem> {
-    let json = match tree::parse(text.strip_prefix("---\n").unwrap_or(text)) {
-        // The parser's message names a position, never the content.
-        Err(e) => {
-            return Err(Problem::general(format!(
-                "not valid YAML at line {}: {}",
-                e.line, e.message
-            )))
-        }
-        Ok(None) => Json::Object(Default::default()),
-        Ok(Some(root)) => yaml11::to_json(&root),
-    };
-    match json {
-        Json::Object(_) => Ok(json),
-        _ => Err(Problem::general("a values file must be a mapping")),
+/// JSON has no infinity or NaN: serde would make `inf` a null, which reads
+/// as unset. A float stands in, as the YAML reader's does for `.inf`: what
+/// matters is that it is a number, never text and never a whole one.
+fn finite(value: &mut toml::Value) {
+    match value {
+        toml::Value::Float(f) if !f.is_finite() => *f = 0.0,
+        toml::Value::Array(items) => items.iter_mut().for_each(finite),
+        toml::Value::Table(table) => table.iter_mut().for_each(|(_, v)| finite(v)),
+        _ => {}
     }
+}
+
+/// The line a dotted key's value starts on in a TOML file (parsed again
+/// for its spans: only a problem asks).
+fn toml_line(text: &str, dotted: &str) -> Option<usize> {
+    let root = toml::de::DeTable::parse(text).ok()?;
+    let mut keys = dotted.split('.');
+    let mut value = root.get_ref().get(keys.next()?)?;
+    for key in keys {
+        let toml::de::DeValue::Table(table) = value.get_ref() else {
+            return None;
+        };
+        value = table.get(key)?;
+    }
+    Some(text.get(..value.span().start)?.matches('\n').count() + 1)
 }
 
 /// Read the settings from a file's content. A values file is Drycc's when
 /// it holds Drycc's keys, Deis Workflow's (or Hephy's) otherwise; `extra`
-/// are top-level fields the caller reads itself (a config object's options).
-pub fn from_json(kind: FileKind, root: &Json, extra: &[&str]) -> Result<File, Vec<Problem>> {
+/// are top-level fields the caller reads itself (a config object's options);
+/// `line` says where a key is written, for problems with its value.
+pub fn from_json(kind: FileKind, root: &Json, extra: &[&str], line: Lines<'_>) -> Result<File, Vec<Problem>> {
     let (kind, undecided) = match kind {
         FileKind::Values => chart(root)?,
         other => (other, false),
@@ -124,6 +157,7 @@ pub fn from_json(kind: FileKind, root: &Json, extra: &[&str]) -> Result<File, Ve
             ..File::default()
         },
         problems: Vec::new(),
+        line,
     };
     r.unknown_keys(kind, extra);
     if undecided {
@@ -138,11 +172,21 @@ pub fn from_json(kind: FileKind, root: &Json, extra: &[&str]) -> Result<File, Ve
             (Setting::RefresherImage, FileKind::Params | FileKind::FunctionConfig) => r.helm_classic_image(keys),
             (Setting::RefresherImage, _) => r.chart_image(keys),
             (setting, _) => {
-                if let Some((value, key)) = r.text(keys) {
+                if let Some((value, key)) = r.text(setting, keys) {
                     r.file.values.push((setting, value, key.to_owned()));
                 }
             }
         }
+    }
+    if matches!(kind, FileKind::Values | FileKind::DryccValues)
+        && r.file.values.is_empty()
+        && r.file.warnings.is_empty()
+    {
+        r.file.warnings.push(Warning::general(
+            "the values file sets none of the registry settings this tool reads (Deis Workflow's and Hephy's \
+             under `global` and `registry-token-refresher`, Drycc's under `registry`, `builder` and `controller`): \
+             each comes from the flags, the environment or its default",
+        ));
     }
     if r.problems.is_empty() {
         Ok(r.file)
@@ -173,9 +217,15 @@ struct Reader<'j> {
     root: &'j Json,
     file: File,
     problems: Vec<Problem>,
+    line: Lines<'j>,
 }
 
 impl Reader<'_> {
+    /// ` at line N` for a key's value, when the file says.
+    fn at_line(&self, key: &str) -> String {
+        (self.line)(key).map(|n| format!(" at line {n}")).unwrap_or_default()
+    }
+
     /// Every mapping that holds a known key of `kind`, checked for keys that
     /// are not (all of them where the layout is ours, near misses elsewhere).
     fn unknown_keys(&mut self, kind: FileKind, extra: &[&str]) {
@@ -219,13 +269,17 @@ impl Reader<'_> {
                     self.problems
                         .push(Problem::general(format!("unknown key `{shown}`{hint}")));
                 } else {
-                    // Short names (`ecr`) are near misses of too much (`gcs`).
+                    // Short names (`ecr`) are near misses of too much (`gcs`),
+                    // but not of themselves in another case (`Global`).
                     let long: Vec<&str> = children.iter().copied().filter(|c| c.len() > 8).collect();
-                    if let Some(m) = suggest::closest(key, &long) {
+                    let same = |c: &&str| c.eq_ignore_ascii_case(key);
+                    if let Some(m) = suggest::closest(key, &long).or_else(|| children.iter().copied().find(same)) {
                         let meant = at(m);
                         self.problems.push(Problem::general(format!(
                             "unknown key `{shown}`: did you mean `{meant}`?"
                         )));
+                    } else if container.is_empty() && kind == self.file.kind {
+                        self.problems.extend(misplaced(kind, key).map(Problem::general));
                     }
                 }
             }
@@ -234,16 +288,35 @@ impl Reader<'_> {
 
     /// The text at the first of `keys` that is set and not blank (else the
     /// first set), and its key. Where several are set they must agree.
-    fn text<'k>(&mut self, keys: &[&'k str]) -> Option<(String, &'k str)> {
+    fn text<'k>(&mut self, setting: Setting, keys: &[&'k str]) -> Option<(String, &'k str)> {
+        let number = setting.definition().number;
         let mut found: Vec<(String, &str)> = Vec::new();
         for key in keys {
             let Some(value) = lookup(self.root, key) else { continue };
-            match scalar_text(value) {
-                Some(text) => found.push((text, key)),
-                None => self.problems.push(Problem::general(format!(
-                    "{key} must be a string, found {}",
-                    type_name(value)
-                ))),
+            match value {
+                Json::String(text) => found.push((text.clone(), key)),
+                Json::Number(n) if number => found.push((n.to_string(), key)),
+                // Never the value: what the file's reader made of it is not what was written, and may be a secret.
+                other => {
+                    let wanted = if number { "a number or a string" } else { "a string" };
+                    // No example values either: one could be the operator's secret.
+                    let quote = match (other, self.file.kind) {
+                        (Json::Number(_) | Json::Bool(_), FileKind::Params) => {
+                            ": quote it (unquoted, TOML reads it as that, not as the text written)"
+                        }
+                        (Json::Number(_) | Json::Bool(_), _) => {
+                            ": quote it (unquoted, YAML 1.1 reads it as that, not as the text written, and the \
+                             chart refuses it)"
+                        }
+                        _ => "",
+                    };
+                    self.problems.push(Problem::general(format!(
+                        "{key}{} ({}) must be {wanted}, found {}{quote}",
+                        self.at_line(key),
+                        setting.name(),
+                        type_name(other)
+                    )));
+                }
             }
         }
         let set: Vec<&(String, &str)> = found.iter().filter(|(v, _)| !v.trim().is_empty()).collect();
@@ -268,10 +341,15 @@ impl Reader<'_> {
                 None => {}
                 Some(Json::Bool(b)) => flags.push((*key, *b)),
                 Some(other) => {
-                    let found = scalar_text(other).map_or_else(|| type_name(other).to_owned(), |t| format!("{t:?}"));
+                    let found = match other {
+                        Json::String(text) => format!("{text:?}"),
+                        Json::Number(n) => n.to_string(),
+                        other => type_name(other).to_owned(),
+                    };
                     return self.problems.push(Problem::general(format!(
-                        "{key} must be true or false, found {found} (Helm's condition ignores anything else, and \
-                         the templates read the text \"false\" as true)"
+                        "{key}{} must be true or false, found {found} (Helm's condition ignores anything else, and \
+                         the templates read the text \"false\" as true)",
+                        self.at_line(key)
                     )));
                 }
             }
@@ -300,8 +378,12 @@ impl Reader<'_> {
     /// Helm Classic's template: `quay.io/{org}/registry-token-refresher:{dockerTag}`,
     /// when the file names both (the template needs both).
     fn helm_classic_image(&mut self, keys: &[&str]) {
-        let org = self.text(&keys[..1]).filter(|(v, _)| !v.trim().is_empty());
-        let tag = self.text(&keys[1..]).filter(|(v, _)| !v.trim().is_empty());
+        let org = self
+            .text(Setting::RefresherImage, &keys[..1])
+            .filter(|(v, _)| !v.trim().is_empty());
+        let tag = self
+            .text(Setting::RefresherImage, &keys[1..])
+            .filter(|(v, _)| !v.trim().is_empty());
         match (org, tag) {
             (Some((org, o)), Some((tag, t))) => {
                 let image = format!(
@@ -335,11 +417,7 @@ impl Reader<'_> {
     fn chart_image(&mut self, keys: &[&str]) {
         let set: Vec<&str> = keys
             .iter()
-            .filter(|k| {
-                lookup(self.root, k)
-                    .and_then(scalar_text)
-                    .is_some_and(|v| !v.trim().is_empty())
-            })
+            .filter(|k| lookup(self.root, k).is_some_and(|v| v.as_str().is_none_or(|v| !v.trim().is_empty())))
             .copied()
             .collect();
         if !set.is_empty() {
@@ -358,6 +436,42 @@ impl Reader<'_> {
     }
 }
 
+/// What is wrong with a key at the top of a values file that holds one of
+/// this tool's settings where no chart reads it: `helm --set`'s dotted
+/// path written as one key, or the params file's layout.
+fn misplaced(kind: FileKind, key: &str) -> Option<String> {
+    let shown = key.escape_debug();
+    let under = |known: &str, key: &str| known == key || known.strip_prefix(key).is_some_and(|r| r.starts_with('.'));
+    let charts = [FileKind::Values, FileKind::DryccValues];
+    if key.contains('.') && charts.iter().any(|c| c.all_keys().any(|k| under(k, key))) {
+        return Some(format!(
+            "`{shown}` is one key with dots in its name: YAML does not nest it (only `helm --set` does); write each \
+             part as a mapping of its own"
+        ));
+    }
+    let first = key.split('.').next().unwrap_or(key);
+    if !FileKind::Params.all_keys().any(|k| under(k, first)) {
+        return None;
+    }
+    // Where this chart reads what the params file keeps at `first`: the
+    // setting's keys (Drycc's location is three), or the table's home.
+    let home = DEFINITIONS.iter().find_map(|d| {
+        let (params, chart) = (d.params.first()?, kind.keys(d).first()?);
+        if *params == first {
+            return Some(kind.keys(d).join(", "));
+        }
+        let rest = params.strip_prefix(first)?.strip_prefix('.')?;
+        chart.strip_suffix(rest)?.strip_suffix('.').map(str::to_owned)
+    });
+    Some(match home {
+        Some(home) => format!("`{shown}` at the top level: the chart reads {home} (this is the params file's layout)"),
+        None => format!(
+            "`{shown}` at the top level is the params file's layout, which this chart does not read (`--help` \
+             lists its keys)"
+        ),
+    })
+}
+
 /// The value at a dotted key (`""` is the top), unless absent or null.
 fn lookup<'j>(root: &'j Json, dotted: &str) -> Option<&'j Json> {
     dotted
@@ -365,17 +479,6 @@ fn lookup<'j>(root: &'j Json, dotted: &str) -> Option<&'j Json> {
         .filter(|key| !key.is_empty())
         .try_fold(root, |value, key| value.as_object()?.get(key))
         .filter(|v| !v.is_null())
-}
-
-/// Strings as they are; numbers and booleans as written (operators write
-/// `tokenRefreshTime = 30`).
-fn scalar_text(value: &Json) -> Option<String> {
-    match value {
-        Json::String(s) => Some(s.clone()),
-        Json::Number(n) => Some(n.to_string()),
-        Json::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 fn type_name(value: &Json) -> &'static str {
@@ -396,7 +499,8 @@ mod tests {
     fn wrong_types_and_bad_toml_are_problems_without_the_value() {
         let e = parse(FileKind::Params, "[ecr]\nregion = [\"us-east-1\"]\n").unwrap_err();
         assert!(
-            e[0].to_string().contains("ecr.region must be a string, found a list"),
+            e[0].to_string()
+                .contains("ecr.region at line 2 (ECR_REGION) must be a string, found a list"),
             "{}",
             e[0]
         );

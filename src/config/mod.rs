@@ -15,7 +15,7 @@ use std::fmt;
 use crate::platform::contract::LocationKind;
 
 pub use file::File;
-pub use resolve::{env_value, process_env, resolve, EnvLookup, Inputs, Resolved};
+pub use resolve::{env_problems, env_value, process_env, resolve, EnvLookup, Inputs, Resolved, KUSTOMIZE_ROOT};
 pub use secret::Secret;
 pub use setting::{FileKind, Setting, Source, DEFINITIONS};
 pub use validate::{check_warnings, normalise_host, validate};

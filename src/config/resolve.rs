@@ -8,16 +8,59 @@ use std::collections::BTreeMap;
 
 use super::file::File;
 use super::setting::{FileKind, Setting, Source, DEFINITIONS};
-use super::Warning;
+use super::{Problem, Warning};
 use crate::files::Base;
+use crate::platform::HELM_NAMESPACE;
 
 /// Reads one environment variable: [`process_env`] in the binary, a fixed
 /// set in tests. Every variable the tool reads is read through one.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// The process's environment (a value that is not UTF-8 counts as unset).
+/// The start of the name of every variable of the tool's own
+/// (`WORKFLOW_REGISTRY_LOG`, `WORKFLOW_REGISTRY_NAMESPACE`, ...).
+pub const OWN_PREFIX: &str = "WORKFLOW_REGISTRY_";
+/// The variable operators set by mistake for `REGISTRY_LOCATION`.
+pub const DEIS_REGISTRY_LOCATION: &str = "DEIS_REGISTRY_LOCATION";
+/// Set by kustomize when it runs a legacy exec plugin: the kustomization root.
+pub const KUSTOMIZE_ROOT: &str = "KUSTOMIZE_PLUGIN_CONFIG_ROOT";
+
+/// Whether the tool reads the variable `name`: a setting's, one of its own,
+/// or one another program sets for it.
+fn is_read(name: &str) -> bool {
+    name.starts_with(OWN_PREFIX)
+        || [DEIS_REGISTRY_LOCATION, KUSTOMIZE_ROOT, HELM_NAMESPACE].contains(&name)
+        || DEFINITIONS.iter().any(|d| d.env == Some(name))
+}
+
+/// The process's environment. Every name read must be one [`is_read`]
+/// knows, so that [`env_problems`] has checked its value.
 pub fn process_env(name: &str) -> Option<String> {
+    assert!(
+        is_read(name),
+        "{name} is read without being known to config::resolve::is_read"
+    );
     std::env::var(name).ok()
+}
+
+/// Each variable the tool reads whose value is not UTF-8 text (a Latin-1
+/// byte pasted in): an error before anything reads it, as unset it would
+/// silently change the run. The value is never shown: it may be a secret.
+pub fn env_problems() -> Vec<Problem> {
+    let mut names: Vec<String> = std::env::vars_os()
+        .filter(|(_, value)| value.to_str().is_none())
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| is_read(name))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            Problem::general(format!(
+                "env {name}: the value is not UTF-8 text (a byte of another encoding, such as a Latin-1 no-break \
+                 space, pasted in?); set it again as UTF-8, or unset it"
+            ))
+        })
+        .collect()
 }
 
 /// A variable's value when it is set and not blank, trimmed: blank counts
@@ -139,7 +182,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
         let value = (trimmed.to_owned(), source.clone(), base.clone());
         resolved.values.insert(def.setting, value);
     }
-    resolved.deis_registry_location = inputs.env.and_then(|env| env_value(env, "DEIS_REGISTRY_LOCATION"));
+    resolved.deis_registry_location = inputs.env.and_then(|env| env_value(env, DEIS_REGISTRY_LOCATION));
     resolved
 }
 

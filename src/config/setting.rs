@@ -49,6 +49,11 @@ pub struct Definition {
     /// no default value.
     pub note: &'static str,
     pub secret: bool,
+    /// Whether a config file may give it as a number (`tokenRefreshTime =
+    /// 30`). Every other setting is text: a file's unquoted `0777`, `1e3`
+    /// or `yes` is a number or boolean there, which the chart refuses and
+    /// which would otherwise be written as another text (`511`).
+    pub number: bool,
     pub help: &'static str,
 }
 
@@ -62,6 +67,7 @@ const NONE: Definition = Definition {
     default: "",
     note: "",
     secret: false,
+    number: false,
     help: "",
 };
 
@@ -116,7 +122,7 @@ pub const DEFINITIONS: &[Definition] = &[
         help: "gcr.io host or <location>-docker.pkg.dev", ..NONE },
     Definition { setting: Setting::TokenRefreshTime, env: Some("DEIS_TOKEN_REFRESH_TIME"),
         params: &["registry_token_refresher.tokenRefreshTime", "registry_token_refresher.token_refresh_time"],
-        values: &["registry-token-refresher.token_refresh_time"], note: "empty = provider default",
+        values: &["registry-token-refresher.token_refresh_time"], note: "empty = provider default", number: true,
         help: "minutes between token refreshes (ecr, gcr), below the token's lifetime; leave empty with stock \
                refresher images (Deis v1.0.0-v1.1.3, Hephy v1.2.0-v1.2.2 panic on it)", ..NONE },
     Definition { setting: Setting::SecretPrefix, flag: Some("--secret-prefix"),

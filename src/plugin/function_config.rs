@@ -87,7 +87,13 @@ pub fn from_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Re
     };
     fields.retain(|k, _| !KUSTOMIZE_FIELDS.contains(&k.as_str()));
     let fields = Json::Object(fields);
-    let params = file::from_json(FileKind::FunctionConfig, &fields, OPTIONS)
+    // The fields are under `spec`, at the top, or a ConfigMap's dotted `data` keys: one of them holds a key.
+    let line = |key: &str| {
+        file::yaml_line(node, &format!("spec.{key}"))
+            .or_else(|| file::yaml_line(node, key))
+            .or_else(|| Some(node.as_mapping()?.get("data")?.as_mapping()?.get(key)?.loc().line))
+    };
+    let params = file::from_json(FileKind::FunctionConfig, &fields, OPTIONS, &line)
         .and_then(|p| p.located(file, dir).map_err(|e| vec![e]))
         .unwrap_or_else(|p| {
             problems.extend(p.into_iter().map(|p| p.prefixed(&format!("{KIND}: "))));
@@ -156,7 +162,7 @@ fn parsed_list<T: std::str::FromStr<Err = String>>(fields: &Json, key: &str, pro
 pub fn from_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
     let text = files::read_operator_file(path, files::Kind::ConfigFile)
         .map_err(|e| vec![Problem::general(format!("plugin config: {e}"))])?;
-    let root = crate::yaml::tree::parse(text.strip_prefix("---\n").unwrap_or(&text))
+    let root = crate::yaml::tree::parse(&text)
         .map_err(|e| {
             vec![Problem::general(format!(
                 "plugin config {} line {}: {}",
@@ -166,7 +172,8 @@ pub fn from_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<
             ))]
         })?
         .ok_or_else(|| vec![Problem::general(format!("plugin config {} is empty", path.display()))])?;
-    from_node(&root, Some(path), dir)
+    let named = format!("plugin config {}: ", path.display());
+    from_node(&root, Some(path), dir).map_err(|problems| problems.into_iter().map(|p| p.prefixed(&named)).collect())
 }
 
 /// Whether a file's text holds our config object (how `argv[1]` of a

@@ -285,9 +285,19 @@ fn for_each_event<'a>(
     Ok(())
 }
 
-fn second_document(span: &ParserSpan) -> SyntaxError {
+/// A second document in text read as one: a manifest's chunks are split at
+/// `---` lines, so there it is one after `...` that lacks its own `---`; a
+/// config file is not split, so there its `---` starts the second.
+fn second_document(text: &str, span: &ParserSpan) -> SyntaxError {
+    let at = text.get(span.start.byte_offset().unwrap_or(0)..).unwrap_or("");
+    let message = if at.starts_with("---") {
+        "a second document starts at this `---` line: only one document is read here; remove the line (and what \
+         follows it, or move that into the first document)"
+    } else {
+        "a second document starts here without a `---` line (after `...`); put `---` before it"
+    };
     SyntaxError {
-        message: "a second document starts here without a `---` line (after `...`); put `---` before it".into(),
+        message: message.into(),
         line: span.start.line(),
         col: span.start.col() + 1,
     }
@@ -339,7 +349,7 @@ impl<'a> Builder<'a> {
             Event::DocumentStart(..) => {
                 self.documents += 1;
                 if self.documents > 1 {
-                    return Err(second_document(&span));
+                    return Err(second_document(self.text, &span));
                 }
             }
             Event::Scalar(value, style, anchor, tag) => {
@@ -526,6 +536,13 @@ mod tests {
         assert_eq!(e.line, 2, "{e:?}");
         let e = parse("a: 1\n...\nb: 2\n").unwrap_err();
         assert!(e.message.contains("without a `---`"), "{e:?}");
+        // Text read whole (a config file): its own `---` starts the second.
+        let e = parse("a: 1\n---\n# more\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e:?}");
+        assert!(
+            e.message.contains("starts at this `---` line") && !e.message.contains("put `---`"),
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -48,8 +48,9 @@ fn resolve_plain(s: &str) -> Json {
     }
     let special = s.trim_start_matches(['+', '-']);
     if matches!(special, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN") {
-        // JSON has no infinity; what matters here is only that it is not a string.
-        return Json::Number(Number::from(0));
+        // JSON has no infinity; what matters here is that it is a number but
+        // neither text nor a whole number (a config file's `.inf` is not 0).
+        return Json::Number(Number::from_f64(0.0).expect("0.0 is finite"));
     }
     Json::String(s.to_owned())
 }
