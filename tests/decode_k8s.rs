@@ -193,3 +193,71 @@ fn decode_agrees_with_kubernetes() {
         mismatches.join("\n")
     );
 }
+
+/// What Kubernetes reads at `pointer` in the last document of `stream` it
+/// decodes (JSON text, `absent`), or its error.
+fn kubernetes_reads(k8sjson: &std::path::Path, stream: &str, pointer: &str) -> String {
+    let out = String::from_utf8(common::run_k8sjson(k8sjson, stream).stdout).unwrap();
+    match out.lines().last() {
+        Some(line) if line.starts_with("ERROR") => "ERROR".into(),
+        Some(line) => serde_json::from_str::<Json>(line)
+            .unwrap()
+            .pointer(pointer)
+            .map_or("absent".into(), Json::to_string),
+        None => "nothing".into(),
+    }
+}
+
+/// Documents that Kubernetes reads otherwise than this tool's YAML 1.2
+/// parser: each case says what Kubernetes reads (so the hazard is real, and
+/// it is not what the text shows), and the tool refuses the document where
+/// it goes wrong (exit 1, nothing on stdout), whatever it is.
+#[test]
+fn what_kubernetes_reads_otherwise_is_refused_at_its_line() {
+    let Some(k8sjson) = common::peer("k8sjson") else { return };
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n";
+    let cases = [
+        // U+2028, U+2029 and U+0085 end a line to go-yaml v2, in a comment
+        // or a plain scalar: a key or a `---` hides in them.
+        (
+            format!("{secret}  labels: {{a: b}} # note\u{2028}  namespace: monitoring\n"),
+            "/metadata/namespace",
+            "\"monitoring\"",
+            "document 0 (Secret/registry-secret), line 5 column 24: U+2028 (line separator) is a line break to Kubernetes",
+        ),
+        (
+            format!("{secret}data:\n  hostname: cXVheS5pbw==\u{2029}  password: eA==\n"),
+            "/data/password",
+            "\"eA==\"",
+            "line 6 column 25: U+2029 (paragraph separator)",
+        ),
+        (
+            format!("a: 1\n---\n{secret}# x\u{85}---\ndata:\n  password: eA==\n"),
+            "/data",
+            "absent",
+            "document 1 (Secret/registry-secret), line 7 column 4: U+0085 (next line)",
+        ),
+        // Even where both read it alike (quoted, it is text to go-yaml too).
+        (
+            format!("{secret}  namespace: \"a\u{2028}b\"\n"),
+            "/metadata/namespace",
+            "\"a\u{2028}b\"",
+            "line 5 column 16: U+2028",
+        ),
+    ];
+    for (stream, pointer, reads, refusal) in cases {
+        assert_eq!(kubernetes_reads(&k8sjson, &stream, pointer), reads, "{stream}");
+        let out = common::run(&mut common::binary(&common::location_env("off-cluster")), &stream);
+        let err = common::text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stream}\n{err}");
+        assert!(out.stdout.is_empty(), "{stream}");
+        assert!(err.contains(refusal), "{stream}\n{err}");
+    }
+    // Their escapes read alike in both: `\L`, `\P` and `\N` inside double quotes.
+    let escaped = format!("{secret}  namespace: \"a\\Lb\\Pc\\Nd\"\n");
+    let root = tree::parse(&escaped).unwrap().unwrap();
+    assert_eq!(
+        yaml11::decode(&root).unwrap()["metadata"]["namespace"].to_string(),
+        kubernetes_reads(&k8sjson, &escaped, "/metadata/namespace")
+    );
+}

@@ -156,6 +156,25 @@ pub fn decode_with(root: &Node<'_>, features: Features) -> Result<Json, DecodeEr
     Decoder::without_anchors().node(root, 0)
 }
 
+/// The first character of `text` that go-yaml v2 (YAML 1.1) reads as a
+/// line break and YAML 1.2 (this tool's parser) as content: NEL (U+0085),
+/// LINE SEPARATOR (U+2028) and PARAGRAPH SEPARATOR (U+2029). Kubernetes ends
+/// a line at each, in comments and scalars too, so a comment can hide from
+/// this tool a key that Kubernetes reads: its byte offset and the character.
+pub fn yaml11_line_break(text: &str) -> Option<(usize, char)> {
+    // In UTF-8: C2 85, E2 80 A8 and E2 80 A9.
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(0xC2, 0xE2, bytes).find_map(|i| {
+        let c = match bytes.get(i..).unwrap_or_default() {
+            [0xC2, 0x85, ..] => '\u{85}',
+            [0xE2, 0x80, 0xA8, ..] => '\u{2028}',
+            [0xE2, 0x80, 0xA9, ..] => '\u{2029}',
+            _ => return None,
+        };
+        Some((i, c))
+    })
+}
+
 /// Whether [`resolve_plain`] reads this plain scalar as null.
 pub(super) fn plain_is_null(s: &str) -> bool {
     matches!(s, "" | "~" | "null" | "Null" | "NULL")
