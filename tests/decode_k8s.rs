@@ -195,11 +195,11 @@ fn decode_agrees_with_kubernetes() {
 }
 
 /// What Kubernetes reads at `pointer` in the last document of `stream` it
-/// decodes (JSON text, `absent`), or its error.
+/// decodes (JSON text, `absent`), or `ERROR` when it cannot decode one.
 fn kubernetes_reads(k8sjson: &std::path::Path, stream: &str, pointer: &str) -> String {
     let out = String::from_utf8(common::run_k8sjson(k8sjson, stream).stdout).unwrap();
     match out.lines().last() {
-        Some(line) if line.starts_with("ERROR") => "ERROR".into(),
+        _ if out.lines().any(|l| l.starts_with("ERROR")) => "ERROR".into(),
         Some(line) => serde_json::from_str::<Json>(line)
             .unwrap()
             .pointer(pointer)
@@ -243,6 +243,26 @@ fn what_kubernetes_reads_otherwise_is_refused_at_its_line() {
             "/metadata/namespace",
             "\"a\u{2028}b\"",
             "line 5 column 16: U+2028",
+        ),
+        // go-yaml v2 ends an anchor name at what is not a letter, a digit,
+        // `-` or `_`: the rest is the value, or an error.
+        (
+            format!("{secret}  namespace: &ns:monitoring deis\n"),
+            "/metadata/namespace",
+            "\":monitoring deis\"",
+            "line 5 column 14: invalid YAML: an anchor or alias name holds a character",
+        ),
+        (
+            format!("{secret}  namespace: &ns.x deis\nx: *ns.x\n"),
+            "",
+            "ERROR",
+            "line 5 column 14: invalid YAML: an anchor",
+        ),
+        (
+            format!("{secret}  namespace: &é deis\n"),
+            "",
+            "ERROR",
+            "line 5 column 14: invalid YAML: an anchor",
         ),
     ];
     for (stream, pointer, reads, refusal) in cases {

@@ -274,6 +274,8 @@ fn for_each_event<'a>(
     // Comments are never needed: untouched text is copied, not re-emitted.
     let mut options = Options::default();
     options.emit_comments = false;
+    // Anchor names are checked against YAML 1.1's (see `anchor_name`).
+    options.emit_anchor_events = true;
     for event in Parser::new_from_str_with_options(text, options) {
         let (event, span) = event.map_err(|e| SyntaxError {
             message: e.info(),
@@ -291,6 +293,28 @@ fn second_document(span: &ParserSpan) -> SyntaxError {
         line: span.start.line(),
         col: span.start.col() + 1,
     }
+}
+
+/// go-yaml v2 (libyaml, YAML 1.1) ends an anchor or alias name at the first
+/// character that is not a letter, a digit, `-` or `_`; YAML 1.2 only at
+/// white space or a flow indicator. `&a:b x` anchors `:b x` to Kubernetes,
+/// `x` here, and `&a.b` is an error there: such a name is refused, never
+/// read otherwise than Kubernetes reads it. (An alias names an anchor
+/// defined before it, whose name is checked.)
+fn anchor_name(name: &str, span: &ParserSpan) -> Result<(), SyntaxError> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+    {
+        return Ok(());
+    }
+    Err(SyntaxError {
+        message: "an anchor or alias name holds a character other than a letter, a digit, `-` or `_`, \
+                  where Kubernetes (YAML 1.1) ends the name and reads the rest otherwise; rename it"
+            .into(),
+        line: span.start.line(),
+        col: span.start.col() + 1,
+    })
 }
 
 /// A collection still open. Its finished children wait on the builder's
@@ -360,6 +384,7 @@ impl<'a> Builder<'a> {
                 }
                 self.attach(Node::Scalar(scalar));
             }
+            Event::Anchor(_, name) => anchor_name(&name, &span)?,
             Event::Alias(id) => {
                 self.features.aliases = true;
                 let loc = self.loc(&span);
@@ -526,6 +551,21 @@ mod tests {
         assert_eq!(e.line, 2, "{e:?}");
         let e = parse("a: 1\n...\nb: 2\n").unwrap_err();
         assert!(e.message.contains("without a `---`"), "{e:?}");
+    }
+
+    #[test]
+    fn anchor_names_that_kubernetes_cuts_short_are_refused() {
+        assert!(parse("a: &x-1_B 1\nb: *x-1_B\n").is_ok());
+        for t in [
+            "a: &x:y 1\n",
+            "a: &x.y 1\n",
+            "a: &\u{e9} 1\n",
+            "a: &x/y [1]\n",
+            "- &x# {a: 1}\n",
+        ] {
+            let e = parse(t).unwrap_err();
+            assert!(e.message.contains("anchor or alias name") && e.line == 1, "{t}: {e:?}");
+        }
     }
 
     #[test]
