@@ -264,6 +264,20 @@ fn what_kubernetes_reads_otherwise_is_refused_at_its_line() {
             "ERROR",
             "line 5 column 14: invalid YAML: an anchor",
         ),
+        // Kubernetes cuts the stream at `---` lines: a directive stays in
+        // the document before, never applying to the one after it.
+        (
+            format!("a: 1\n...\n%TAG !! tag:example.com,2000:\n---\n{}", secret.replace("Secret", "!!binary U2VjcmV0")),
+            "/kind",
+            "\"Secret\"",
+            "document 1, line 3 column 1: a `%YAML` or `%TAG` directive",
+        ),
+        (
+            format!("%YAML 1.1\n---\n{secret}"),
+            "",
+            "ERROR",
+            "document 0 (Secret/registry-secret), line 1 column 1: a `%YAML` or `%TAG` directive",
+        ),
     ];
     for (stream, pointer, reads, refusal) in cases {
         assert_eq!(kubernetes_reads(&k8sjson, &stream, pointer), reads, "{stream}");

@@ -73,7 +73,7 @@ fn identity_from_text(text: &str) -> (Option<&str>, Option<&str>) {
         let v = v.split(" #").next().unwrap_or(v);
         let v = v.split(['\u{85}', '\u{2028}', '\u{2029}']).next().unwrap_or(v);
         let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
-        (!v.is_empty() && !v.starts_with(['{', '[', '&', '*', '#', '|', '>'])).then_some(v)
+        (!v.is_empty() && !v.starts_with(['{', '[', '&', '*', '!', '#', '|', '>'])).then_some(v)
     }
     let kind = text.lines().find_map(|l| value(l, "kind:"));
     let mut in_metadata = false;
@@ -93,7 +93,7 @@ pub fn source_file(chunk: Chunk<'_>) -> Option<&str> {
     chunk
         .text
         .lines()
-        .take_while(|l| l.starts_with('#') || l.starts_with("---") || crate::yaml::split::is_blank_line(l))
+        .take_while(|l| l.starts_with(['#', '%']) || l.starts_with("---") || crate::yaml::split::is_blank_line(l))
         .find_map(|l| l.strip_prefix("# Source: ").map(str::trim))
 }
 

@@ -169,6 +169,13 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
     if let Some((at, c)) = yaml11::yaml11_line_break(chunk.text) {
         return Err(line_break_error(index, chunk, at, c));
     }
+    if let Some(line) = split::directive_line(chunk.text) {
+        let message = "a `%YAML` or `%TAG` directive: Kubernetes cuts the stream into documents at \
+                       `---` lines, so a directive never applies to the document after it (a `%TAG` \
+                       would change what this tool reads, not what Kubernetes reads), and one before \
+                       the first `---` is a document Kubernetes cannot read; remove it";
+        return Err(InputError::in_text(index, chunk, line, 1, message.into()));
+    }
     if read.blank {
         return Ok(read);
     }
