@@ -128,6 +128,32 @@ fn cases() -> Vec<String> {
         "a: !!null ''\n",
         "a: !!bool 'no'\n",
         "a: !!str\nb: 1\n",
+        "1e3: x\n",
+        "3.0: x\n",
+        ".inf: x\n",
+        "-.inf: x\n",
+        ".nan: x\n",
+        "0.1: x\n",
+        "1.23456789: x\n",
+        "1e6: x\n",
+        "1234567.0: x\n",
+        "123456.0: x\n",
+        "0.0001: x\n",
+        "0.00001: x\n",
+        "-1.5e-7: x\n",
+        "-0.0: x\n",
+        "+.INF: x\n",
+        "!!float .NaN : x\n",
+        "!!int .inf : x\n",
+        "a: !!int .inf\n",
+        "a: !!float \"-.inf\"\n",
+        "a: \".inf\"\n",
+        "a: --.inf\n",
+        "a: +.nan\n",
+        "!!float 1: x\n",
+        "a: .inf\n",
+        "a: !!float .NaN\n",
+        "a: [-.Inf]\n",
     ] {
         docs.push(body.to_owned());
     }
@@ -277,6 +303,13 @@ fn what_kubernetes_reads_otherwise_is_refused_at_its_line() {
             "",
             "ERROR",
             "document 0 (Secret/registry-secret), line 1 column 1: a `%YAML` or `%TAG` directive",
+        ),
+        // JSON has no infinity or NaN: sigs.k8s.io/yaml fails on them.
+        (
+            format!("{secret}  labels: {{a: -.Inf}}\n"),
+            "",
+            "ERROR",
+            "line 5: Kubernetes cannot read this document: a value is an infinity or NaN",
         ),
     ];
     for (stream, pointer, reads, refusal) in cases {
