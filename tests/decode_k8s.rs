@@ -311,6 +311,26 @@ fn what_kubernetes_reads_otherwise_is_refused_at_its_line() {
             "ERROR",
             "line 5: Kubernetes cannot read this document: a value is an infinity or NaN",
         ),
+        // YAML 1.2's `\/` and surrogate pairs, and a tab where go-yaml looks
+        // for a block scalar's indentation.
+        (
+            format!("{secret}  labels: {{a: \"b\\/c\"}}\n"),
+            "",
+            "ERROR",
+            "line 5 column 15: invalid YAML: the escape `\\/`",
+        ),
+        (
+            format!("{secret}  labels: {{a: \"\\uD83D\\uDE00\"}}\n"),
+            "",
+            "ERROR",
+            "line 5 column 15: invalid YAML: a `\\u` escape of a surrogate",
+        ),
+        (
+            format!("{secret}  labels:\n    a: |\n      \tb\n"),
+            "",
+            "ERROR",
+            "line 7 column 7: invalid YAML: a block scalar whose first line starts with a tab",
+        ),
     ];
     for (stream, pointer, reads, refusal) in cases {
         assert_eq!(kubernetes_reads(&k8sjson, &stream, pointer), reads, "{stream}");
