@@ -128,6 +128,32 @@ fn cases() -> Vec<String> {
         "a: !!null ''\n",
         "a: !!bool 'no'\n",
         "a: !!str\nb: 1\n",
+        "1e3: x\n",
+        "3.0: x\n",
+        ".inf: x\n",
+        "-.inf: x\n",
+        ".nan: x\n",
+        "0.1: x\n",
+        "1.23456789: x\n",
+        "1e6: x\n",
+        "1234567.0: x\n",
+        "123456.0: x\n",
+        "0.0001: x\n",
+        "0.00001: x\n",
+        "-1.5e-7: x\n",
+        "-0.0: x\n",
+        "+.INF: x\n",
+        "!!float .NaN : x\n",
+        "!!int .inf : x\n",
+        "a: !!int .inf\n",
+        "a: !!float \"-.inf\"\n",
+        "a: \".inf\"\n",
+        "a: --.inf\n",
+        "a: +.nan\n",
+        "!!float 1: x\n",
+        "a: .inf\n",
+        "a: !!float .NaN\n",
+        "a: [-.Inf]\n",
     ] {
         docs.push(body.to_owned());
     }
@@ -191,5 +217,134 @@ fn decode_agrees_with_kubernetes() {
         "{} of {compared} differ:\n{}",
         mismatches.len(),
         mismatches.join("\n")
+    );
+}
+
+/// What Kubernetes reads at `pointer` in the last document of `stream` it
+/// decodes (JSON text, `absent`), or `ERROR` when it cannot decode one.
+fn kubernetes_reads(k8sjson: &std::path::Path, stream: &str, pointer: &str) -> String {
+    let out = String::from_utf8(common::run_k8sjson(k8sjson, stream).stdout).unwrap();
+    match out.lines().last() {
+        _ if out.lines().any(|l| l.starts_with("ERROR")) => "ERROR".into(),
+        Some(line) => serde_json::from_str::<Json>(line)
+            .unwrap()
+            .pointer(pointer)
+            .map_or("absent".into(), Json::to_string),
+        None => "nothing".into(),
+    }
+}
+
+/// Documents that Kubernetes reads otherwise than this tool's YAML 1.2
+/// parser: each case says what Kubernetes reads (so the hazard is real, and
+/// it is not what the text shows), and the tool refuses the document where
+/// it goes wrong (exit 1, nothing on stdout), whatever it is.
+#[test]
+fn what_kubernetes_reads_otherwise_is_refused_at_its_line() {
+    let Some(k8sjson) = common::peer("k8sjson") else { return };
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry-secret\n";
+    let cases = [
+        // U+2028, U+2029 and U+0085 end a line to go-yaml v2, in a comment
+        // or a plain scalar: a key or a `---` hides in them.
+        (
+            format!("{secret}  labels: {{a: b}} # note\u{2028}  namespace: monitoring\n"),
+            "/metadata/namespace",
+            "\"monitoring\"",
+            "document 0 (Secret/registry-secret), line 5 column 24: U+2028 (line separator) is a line break to Kubernetes",
+        ),
+        (
+            format!("{secret}data:\n  hostname: cXVheS5pbw==\u{2029}  password: eA==\n"),
+            "/data/password",
+            "\"eA==\"",
+            "line 6 column 25: U+2029 (paragraph separator)",
+        ),
+        (
+            format!("a: 1\n---\n{secret}# x\u{85}---\ndata:\n  password: eA==\n"),
+            "/data",
+            "absent",
+            "document 1 (Secret/registry-secret), line 7 column 4: U+0085 (next line)",
+        ),
+        // Even where both read it alike (quoted, it is text to go-yaml too).
+        (
+            format!("{secret}  namespace: \"a\u{2028}b\"\n"),
+            "/metadata/namespace",
+            "\"a\u{2028}b\"",
+            "line 5 column 16: U+2028",
+        ),
+        // go-yaml v2 ends an anchor name at what is not a letter, a digit,
+        // `-` or `_`: the rest is the value, or an error.
+        (
+            format!("{secret}  namespace: &ns:monitoring deis\n"),
+            "/metadata/namespace",
+            "\":monitoring deis\"",
+            "line 5 column 14: invalid YAML: an anchor or alias name holds a character",
+        ),
+        (
+            format!("{secret}  namespace: &ns.x deis\nx: *ns.x\n"),
+            "",
+            "ERROR",
+            "line 5 column 14: invalid YAML: an anchor",
+        ),
+        (
+            format!("{secret}  namespace: &é deis\n"),
+            "",
+            "ERROR",
+            "line 5 column 14: invalid YAML: an anchor",
+        ),
+        // Kubernetes cuts the stream at `---` lines: a directive stays in
+        // the document before, never applying to the one after it.
+        (
+            format!("a: 1\n...\n%TAG !! tag:example.com,2000:\n---\n{}", secret.replace("Secret", "!!binary U2VjcmV0")),
+            "/kind",
+            "\"Secret\"",
+            "document 1, line 3 column 1: a `%YAML` or `%TAG` directive",
+        ),
+        (
+            format!("%YAML 1.1\n---\n{secret}"),
+            "",
+            "ERROR",
+            "document 0 (Secret/registry-secret), line 1 column 1: a `%YAML` or `%TAG` directive",
+        ),
+        // JSON has no infinity or NaN: sigs.k8s.io/yaml fails on them.
+        (
+            format!("{secret}  labels: {{a: -.Inf}}\n"),
+            "",
+            "ERROR",
+            "line 5: Kubernetes cannot read this document: a value is an infinity or NaN",
+        ),
+        // YAML 1.2's `\/` and surrogate pairs, and a tab where go-yaml looks
+        // for a block scalar's indentation.
+        (
+            format!("{secret}  labels: {{a: \"b\\/c\"}}\n"),
+            "",
+            "ERROR",
+            "line 5 column 15: invalid YAML: the escape `\\/`",
+        ),
+        (
+            format!("{secret}  labels: {{a: \"\\uD83D\\uDE00\"}}\n"),
+            "",
+            "ERROR",
+            "line 5 column 15: invalid YAML: a `\\u` escape of a surrogate",
+        ),
+        (
+            format!("{secret}  labels:\n    a: |\n      \tb\n"),
+            "",
+            "ERROR",
+            "line 7 column 7: invalid YAML: a block scalar whose first line starts with a tab",
+        ),
+    ];
+    for (stream, pointer, reads, refusal) in cases {
+        assert_eq!(kubernetes_reads(&k8sjson, &stream, pointer), reads, "{stream}");
+        let out = common::run(&mut common::binary(&common::location_env("off-cluster")), &stream);
+        let err = common::text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stream}\n{err}");
+        assert!(out.stdout.is_empty(), "{stream}");
+        assert!(err.contains(refusal), "{stream}\n{err}");
+    }
+    // Their escapes read alike in both: `\L`, `\P` and `\N` inside double quotes.
+    let escaped = format!("{secret}  namespace: \"a\\Lb\\Pc\\Nd\"\n");
+    let root = tree::parse(&escaped).unwrap().unwrap();
+    assert_eq!(
+        yaml11::decode(&root).unwrap()["metadata"]["namespace"].to_string(),
+        kubernetes_reads(&k8sjson, &escaped, "/metadata/namespace")
     );
 }

@@ -68,8 +68,12 @@ impl Document<'_> {
 /// usual layout (`kind:` at column 0, `name:` indented under `metadata:`).
 fn identity_from_text(text: &str) -> (Option<&str>, Option<&str>) {
     fn value<'t>(line: &'t str, key: &str) -> Option<&'t str> {
-        let v = line.strip_prefix(key)?.trim().trim_matches(|c| c == '"' || c == '\'');
-        (!v.is_empty() && !v.starts_with(['{', '[', '&', '*', '#', '|', '>'])).then_some(v)
+        let v = line.strip_prefix(key)?;
+        // A comment ends the value, and so does what Kubernetes reads as a line break.
+        let v = v.split(" #").next().unwrap_or(v);
+        let v = v.split(['\u{85}', '\u{2028}', '\u{2029}']).next().unwrap_or(v);
+        let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
+        (!v.is_empty() && !v.starts_with(['{', '[', '&', '*', '!', '#', '|', '>'])).then_some(v)
     }
     let kind = text.lines().find_map(|l| value(l, "kind:"));
     let mut in_metadata = false;
@@ -89,7 +93,7 @@ pub fn source_file(chunk: Chunk<'_>) -> Option<&str> {
     chunk
         .text
         .lines()
-        .take_while(|l| l.starts_with('#') || l.starts_with("---") || crate::yaml::split::is_blank_line(l))
+        .take_while(|l| l.starts_with(['#', '%']) || l.starts_with("---") || crate::yaml::split::is_blank_line(l))
         .find_map(|l| l.strip_prefix("# Source: ").map(str::trim))
 }
 
@@ -135,11 +139,16 @@ impl InputError {
     }
 
     pub(crate) fn syntax(index: usize, chunk: Chunk<'_>, e: tree::SyntaxError) -> Self {
+        InputError::in_text(index, chunk, e.line, e.col, format!("invalid YAML: {}", e.message))
+    }
+
+    /// An error about the text of a document that is not parsed (or whose
+    /// parse cannot be trusted), at its document-relative `line` and `col`.
+    pub(crate) fn in_text(index: usize, chunk: Chunk<'_>, line: usize, col: usize, message: String) -> Self {
         let (kind, name) = identity_from_text(chunk.text);
-        let message = format!("invalid YAML: {}", e.message);
         InputError {
-            col: Some(e.col),
-            ..InputError::new(describe(index, kind, name, chunk), chunk, e.line, message)
+            col: Some(col),
+            ..InputError::new(describe(index, kind, name, chunk), chunk, line, message)
         }
     }
 

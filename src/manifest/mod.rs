@@ -166,6 +166,16 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
         crlf: memchr::memmem::find(chunk.text.as_bytes(), b"\r\n").is_some(),
         seq_indent: None,
     };
+    if let Some((at, c)) = yaml11::yaml11_line_break(chunk.text) {
+        return Err(line_break_error(index, chunk, at, c));
+    }
+    if let Some(line) = split::directive_line(chunk.text) {
+        let message = "a `%YAML` or `%TAG` directive: Kubernetes cuts the stream into documents at \
+                       `---` lines, so a directive never applies to the document after it (a `%TAG` \
+                       would change what this tool reads, not what Kubernetes reads), and one before \
+                       the first `---` is a document Kubernetes cannot read; remove it";
+        return Err(InputError::in_text(index, chunk, line, 1, message.into()));
+    }
     if read.blank {
         return Ok(read);
     }
@@ -194,6 +204,27 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
         });
     }
     Ok(read)
+}
+
+/// A character that Kubernetes reads as a line break and the parser as
+/// text, at byte `at` of the chunk: the two would read different documents
+/// (a comment could hide a key, a `---`), so neither is trusted.
+fn line_break_error(index: usize, chunk: Chunk<'_>, at: usize, c: char) -> InputError {
+    let before = chunk.text.get(..at).unwrap_or_default();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = 1 + memchr::memchr_iter(b'\n', before.as_bytes()).count();
+    let col = 1 + before.get(line_start..).unwrap_or_default().chars().count();
+    let (name, escape) = match c {
+        '\u{85}' => ("U+0085 (next line)", "\\N"),
+        '\u{2028}' => ("U+2028 (line separator)", "\\L"),
+        _ => ("U+2029 (paragraph separator)", "\\P"),
+    };
+    let message = format!(
+        "{name} is a line break to Kubernetes (YAML 1.1, in comments and text too), not to this \
+         tool's YAML 1.2 parser: the two would read this document differently; write a line \
+         break, or `{escape}` inside double quotes"
+    );
+    InputError::in_text(index, chunk, line, col, message)
 }
 
 /// A document with neither content nor comments (`---` alone, `...`).

@@ -49,10 +49,11 @@ pub fn is_blank_line(line: &str) -> bool {
     line.trim_matches([' ', '\t', '\r']).is_empty()
 }
 
-/// Directives (`%YAML 1.1`, `%TAG ...`) belong to the document whose `---`
-/// follows them: the start of the first directive line in the block of
-/// directive, comment and blank lines just before the marker at `marker`
-/// (the marker itself when there is none).
+/// Directives (`%YAML 1.1`, `%TAG ...`) belong, in YAML, to the document
+/// whose `---` follows them (Kubernetes' splitter leaves them in the one
+/// before: [`directive_line`]): the start of the first directive line in the
+/// block of directive, comment and blank lines just before the marker at
+/// `marker` (the marker itself when there is none).
 fn directives_start(stream: &str, marker: usize) -> usize {
     let bytes = stream.as_bytes();
     let mut start = marker;
@@ -77,6 +78,26 @@ fn directives_start(stream: &str, marker: usize) -> usize {
         line_end = line_start;
     }
     start
+}
+
+/// The 1-based line of a chunk's first directive: a `%` line among the
+/// blank and comment lines before its first other line (a `%` line after
+/// content is content, or no YAML at all).
+///
+/// Kubernetes' stream splitter cuts at `---` lines, so a directive stays in
+/// the document before it: a `%TAG` never applies to what Kubernetes reads,
+/// and a directive before the first `---` is a document it cannot read.
+pub fn directive_line(chunk: &str) -> Option<usize> {
+    let text = chunk.get(skip_bom(chunk)..).unwrap_or_default();
+    for (i, line) in text.split('\n').enumerate() {
+        if line.starts_with('%') {
+            return Some(i + 1);
+        }
+        if !(is_blank_line(line) || line.trim_start_matches([' ', '\t']).starts_with('#')) {
+            return None;
+        }
+    }
+    None
 }
 
 /// Split `stream` into chunks. Concatenating the chunks' texts gives back the
@@ -175,6 +196,15 @@ mod tests {
         );
         assert_eq!(texts("%YAML 1.1\n---\nb: 2\n"), ["%YAML 1.1\n---\nb: 2\n"]);
         assert_eq!(texts("# c\n---\nb: 2\n"), ["# c\n", "---\nb: 2\n"]);
+    }
+
+    #[test]
+    fn directives_are_found_before_the_first_other_line() {
+        assert_eq!(directive_line("%YAML 1.1\n---\na: 1\n"), Some(1));
+        assert_eq!(directive_line("\u{feff}# c\n\n%TAG ! tag:x,2000:\n---\n"), Some(3));
+        assert_eq!(directive_line("---\na: 1\n"), None);
+        assert_eq!(directive_line("--- |\n%x\n"), None);
+        assert_eq!(directive_line("a: 1\n"), None);
     }
 
     #[test]

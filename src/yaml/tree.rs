@@ -274,6 +274,8 @@ fn for_each_event<'a>(
     // Comments are never needed: untouched text is copied, not re-emitted.
     let mut options = Options::default();
     options.emit_comments = false;
+    // Anchor names are checked against YAML 1.1's (see `anchor_name`).
+    options.emit_anchor_events = true;
     for event in Parser::new_from_str_with_options(text, options) {
         let (event, span) = event.map_err(|e| SyntaxError {
             message: e.info(),
@@ -300,6 +302,94 @@ fn second_document(text: &str, span: &ParserSpan) -> SyntaxError {
         message: message.into(),
         line: span.start.line(),
         col: span.start.col() + 1,
+    }
+}
+
+/// go-yaml v2 (libyaml, YAML 1.1) ends an anchor or alias name at the first
+/// character that is not a letter, a digit, `-` or `_`; YAML 1.2 only at
+/// white space or a flow indicator. `&a:b x` anchors `:b x` to Kubernetes,
+/// `x` here, and `&a.b` is an error there: such a name is refused, never
+/// read otherwise than Kubernetes reads it. (An alias names an anchor
+/// defined before it, whose name is checked.)
+fn anchor_name(name: &str, span: &ParserSpan) -> Result<(), SyntaxError> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+    {
+        return Ok(());
+    }
+    Err(SyntaxError {
+        message: "an anchor or alias name holds a character other than a letter, a digit, `-` or `_`, \
+                  where Kubernetes (YAML 1.1) ends the name and reads the rest otherwise; rename it"
+            .into(),
+        line: span.start.line(),
+        col: span.start.col() + 1,
+    })
+}
+
+/// go-yaml v2 knows YAML 1.1's escapes only: not `\/`, and no `\u` of a
+/// surrogate (YAML 1.2 pairs them into one character). It cannot read a
+/// double-quoted scalar (`written`, as in the text) with either; this parser
+/// can.
+fn yaml11_escapes(written: &str) -> Result<(), &'static str> {
+    let mut rest = written.as_bytes();
+    while let Some(i) = memchr::memchr(b'\\', rest) {
+        let surrogate = || {
+            let hex = std::str::from_utf8(rest.get(i + 2..i + 6)?).ok()?;
+            u32::from_str_radix(hex, 16)
+                .ok()
+                .filter(|c| (0xD800..0xE000).contains(c))
+        };
+        match rest.get(i + 1) {
+            Some(b'/') => return Err("the escape `\\/`, which Kubernetes (YAML 1.1) cannot read; write `/`"),
+            Some(b'u') if surrogate().is_some() => {
+                return Err(
+                    "a `\\u` escape of a surrogate, which Kubernetes (YAML 1.1) cannot read; \
+                            write the character, or `\\U` and its eight hex digits",
+                )
+            }
+            _ => {}
+        }
+        // Past the escaped character (a `\\` too).
+        rest = rest.get(i + 2..).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// A block scalar whose content starts (at `start` of `text`) with a tab
+/// after the spaces of its line, and whose header gives no indentation:
+/// libyaml, finding the indentation on that line, refuses the tab ("found a
+/// tab character where an indentation space is expected"); YAML 1.2 reads
+/// it as content.
+fn yaml11_block_indentation(text: &str, start: usize) -> Result<(), &'static str> {
+    let before = text.get(..start).unwrap_or_default();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    if text.as_bytes().get(start) != Some(&b'\t') || !before[line_start..].bytes().all(|b| b == b' ') {
+        return Ok(());
+    }
+    // The header's line: the last before it that is not white space only.
+    let header_line = before[..line_start]
+        .trim_end_matches([' ', '\t', '\r', '\n'])
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default();
+    // The header is the first `|` or `>` followed only by its indicators and
+    // a comment (one in a key or a quoted scalar before it is not).
+    let indicators = header_line.match_indices(['|', '>']).find_map(|(at, _)| {
+        let rest = &header_line[at + 1..];
+        let end = rest.find([' ', '\t', '\r']).unwrap_or(rest.len());
+        let (indicators, tail) = rest.split_at(end);
+        let tail = tail.trim_start_matches([' ', '\t', '\r']);
+        (indicators.bytes().all(|b| matches!(b, b'1'..=b'9' | b'+' | b'-'))
+            && (tail.is_empty() || tail.starts_with('#')))
+        .then_some(indicators)
+    });
+    match indicators {
+        Some(i) if !i.bytes().any(|b| b.is_ascii_digit()) => Err(
+            "a block scalar whose first line starts with a tab after its indentation, which Kubernetes \
+             (YAML 1.1) cannot read; indent with spaces, or give the indentation in the header (`|2`)",
+        ),
+        _ => Ok(()),
     }
 }
 
@@ -354,6 +444,16 @@ impl<'a> Builder<'a> {
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let mut loc = self.loc(&span);
+                let yaml11 = match style {
+                    ScalarStyle::DoubleQuoted => yaml11_escapes(self.text.get(loc.start..loc.end).unwrap_or_default()),
+                    ScalarStyle::Literal | ScalarStyle::Folded => yaml11_block_indentation(self.text, loc.start),
+                    _ => Ok(()),
+                };
+                yaml11.map_err(|message| SyntaxError {
+                    message: message.into(),
+                    line: loc.line,
+                    col: loc.col + 1,
+                })?;
                 if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
                     loc.end = block_scalar_end(self.text, loc.end);
                 }
@@ -370,6 +470,7 @@ impl<'a> Builder<'a> {
                 }
                 self.attach(Node::Scalar(scalar));
             }
+            Event::Anchor(_, name) => anchor_name(&name, &span)?,
             Event::Alias(id) => {
                 self.features.aliases = true;
                 let loc = self.loc(&span);
@@ -543,6 +644,47 @@ mod tests {
             e.message.contains("starts at this `---` line") && !e.message.contains("put `---`"),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn anchor_names_that_kubernetes_cuts_short_are_refused() {
+        assert!(parse("a: &x-1_B 1\nb: *x-1_B\n").is_ok());
+        for t in [
+            "a: &x:y 1\n",
+            "a: &x.y 1\n",
+            "a: &\u{e9} 1\n",
+            "a: &x/y [1]\n",
+            "- &x# {a: 1}\n",
+        ] {
+            let e = parse(t).unwrap_err();
+            assert!(e.message.contains("anchor or alias name") && e.line == 1, "{t}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn what_kubernetes_cannot_read_in_a_scalar_is_refused() {
+        for t in [
+            "a: \"\\/\"\n",
+            "a: \"x\\uD83D\\uDE00\"\n",
+            "a: !!str \"\\\\\\/\"\n",
+            "a: |\n  \tx\n",
+            "a: >- # x\n\n \n  \tx\n",
+            "- |\n \t\n",
+            "\"k|\": !!str |\n  \tx\n",
+        ] {
+            assert!(parse(t).is_err(), "{t:?}");
+        }
+        for t in [
+            "a: \"\\\\/ \\u00e9 \\U0001F600 \\x41\"\n",
+            "a: '\\/'\n",
+            "a: |2\n  \tx\n",
+            "a: |\n  x\n  \ty\n",
+            "a: | # |\n  x\n",
+            "a: |2-\n  \tx\n",
+            "a: \"\\t|\"\nb: |\n  x\n",
+        ] {
+            assert!(parse(t).is_ok(), "{t:?}");
+        }
     }
 
     #[test]

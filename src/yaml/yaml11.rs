@@ -46,13 +46,64 @@ fn resolve_plain(s: &str) -> Json {
             return Json::Number(n);
         }
     }
-    let special = s.trim_start_matches(['+', '-']);
-    if matches!(special, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN") {
-        // JSON has no infinity; what matters here is that it is a number but
-        // neither text nor a whole number (a config file's `.inf` is not 0).
-        return Json::Number(Number::from_f64(0.0).expect("0.0 is finite"));
+    if special_float(s).is_some() {
+        // A float JSON cannot hold (the decoder refuses it in a manifest): a
+        // stand-in that is a float, neither text nor a whole number (a config
+        // file's `.inf` is not 0 minutes).
+        return Number::from_f64(0.0).map_or(Json::Null, Json::Number);
     }
     Json::String(s.to_owned())
+}
+
+/// go-yaml v2's infinities and NaN (`.inf`, `-.Inf`, `.NaN`...): floats
+/// that JSON cannot hold, so sigs.k8s.io/yaml cannot decode them as values.
+fn special_float(s: &str) -> Option<f64> {
+    let (sign, rest) = match s.as_bytes().first() {
+        Some(b'-') => (-1.0, &s[1..]),
+        Some(b'+') => (1.0, &s[1..]),
+        _ => (1.0, s),
+    };
+    match rest {
+        ".inf" | ".Inf" | ".INF" => Some(sign * f64::INFINITY),
+        ".nan" | ".NaN" | ".NAN" if rest.len() == s.len() => Some(f64::NAN),
+        _ => None,
+    }
+}
+
+/// A float mapping key as sigs.k8s.io/yaml writes it: Go's
+/// `FormatFloat(f, 'g', -1, 32)` (`1e3` is `1000`, `1e6` is `1e+06`, 32-bit
+/// precision), infinities and NaN as YAML spells them.
+fn go_float_key(f: f64) -> String {
+    if f.is_nan() {
+        return ".nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { ".inf" } else { "-.inf" }.into();
+    }
+    let f = f as f32;
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    if f == 0.0 {
+        return format!("{sign}0");
+    }
+    // The shortest digits that read back as this f32, as Go's precision -1.
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits = mantissa.replace('.', "");
+    if !(-4..6).contains(&exp) {
+        let (first, rest) = digits.split_at(1);
+        let dot = if rest.is_empty() { "" } else { "." };
+        let exp_sign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{first}{dot}{rest}e{exp_sign}{:02}", exp.abs());
+    }
+    if exp < 0 {
+        return format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize));
+    }
+    let point = exp as usize + 1;
+    match digits.get(point..) {
+        Some(frac) if !frac.is_empty() => format!("{sign}{}.{frac}", &digits[..point]),
+        _ => format!("{sign}{digits}{}", "0".repeat(point.saturating_sub(digits.len()))),
+    }
 }
 
 /// Go's `strconv.ParseInt(s, 0, 64)` (then `ParseUint`), of text whose `_`
@@ -155,6 +206,34 @@ pub fn decode_with(root: &Node<'_>, features: Features) -> Result<Json, DecodeEr
         return decode(root);
     }
     Decoder::without_anchors().node(root, 0)
+}
+
+/// The first character of `text` that go-yaml v2 (YAML 1.1) reads as a
+/// line break and YAML 1.2 (this tool's parser) as content: NEL (U+0085),
+/// LINE SEPARATOR (U+2028) and PARAGRAPH SEPARATOR (U+2029). Kubernetes ends
+/// a line at each, in comments and scalars too, so a comment can hide from
+/// this tool a key that Kubernetes reads: its byte offset and the character.
+pub fn yaml11_line_break(text: &str) -> Option<(usize, char)> {
+    // In UTF-8: C2 85, E2 80 A8 and E2 80 A9.
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(0xC2, 0xE2, bytes).find_map(|i| {
+        let c = match bytes.get(i..).unwrap_or_default() {
+            [0xC2, 0x85, ..] => '\u{85}',
+            [0xE2, 0x80, 0xA8, ..] => '\u{2028}',
+            [0xE2, 0x80, 0xA9, ..] => '\u{2029}',
+            _ => return None,
+        };
+        Some((i, c))
+    })
+}
+
+/// Whether a scalar is read as a float whatever its text: plain and
+/// untagged, or tagged `!!float`.
+fn is_float_typed(s: &Scalar<'_>) -> bool {
+    match s.tag.as_deref() {
+        None => s.style == ScalarStyle::Plain,
+        Some(tag) => tag.strip_prefix(CORE) == Some("float"),
+    }
 }
 
 /// Whether [`resolve_plain`] reads this plain scalar as null.
@@ -365,9 +444,18 @@ impl<'n, 'a> Decoder<'n, 'a> {
 
     /// A mapping key as sigs.k8s.io/yaml turns it into a JSON key.
     fn key(&mut self, node: &'n Node<'a>, depth: usize) -> Result<String, DecodeError> {
+        // An infinity or NaN, which JSON cannot hold as a value, is a key.
+        if let Some(f) = node
+            .as_scalar()
+            .filter(|s| is_float_typed(s))
+            .and_then(|s| special_float(&s.value))
+        {
+            return Ok(go_float_key(f));
+        }
         match self.node(node, depth)? {
             Json::String(s) => Ok(s),
             Json::Bool(b) => Ok(b.to_string()),
+            Json::Number(n) if n.is_f64() => Ok(go_float_key(n.as_f64().unwrap_or_default())),
             Json::Number(n) => Ok(n.to_string()),
             Json::Null if self.lenient => Ok("null".into()),
             Json::Null => Err(error(node, "a mapping key is null, which Kubernetes cannot decode")),
@@ -380,6 +468,17 @@ impl<'n, 'a> Decoder<'n, 'a> {
     }
 
     fn scalar(&self, node: &Node<'_>, s: &Scalar<'_>) -> Result<Json, DecodeError> {
+        if is_float_typed(s) && special_float(&s.value).is_some() {
+            if self.lenient {
+                // A config file's `.inf` is a number (a float), so a text
+                // setting refuses it and a count of minutes is not 0.
+                return Ok(Number::from_f64(0.0).map_or(Json::Null, Json::Number));
+            }
+            return Err(error(
+                node,
+                "a value is an infinity or NaN (`.inf`, `.nan`), which JSON, and so Kubernetes, cannot hold",
+            ));
+        }
         let Some(tag) = s.tag.as_deref() else {
             return Ok(if s.style == ScalarStyle::Plain {
                 resolve_plain(&s.value)
