@@ -348,3 +348,33 @@ fn what_kubernetes_reads_otherwise_is_refused_at_its_line() {
         kubernetes_reads(&k8sjson, &escaped, "/metadata/namespace")
     );
 }
+
+/// A block scalar whose last line ends the input without a line break:
+/// go-yaml reads no final line break where the header clips it (`|`, `>`),
+/// and keeps none to keep (`|+`); the YAML 1.2 parser added one.
+#[test]
+fn a_block_scalar_ending_the_input_decodes_as_kubernetes_reads_it() {
+    let Some(k8sjson) = common::peer("k8sjson") else { return };
+    let bodies = [
+        "|\n  echo hi",
+        ">\n  echo hi",
+        "|+\n  echo hi",
+        "|-\n  echo hi",
+        "|2\n   echo hi",
+        "|\n  echo hi\n  ",
+        "|\n  echo hi\n\n",
+        "|\n  a\n\n  b",
+        "|\n  echo hi # not a comment",
+        ">\n  a\n  b",
+        "|\n  echo hi\n# a comment",
+        "|\n",
+    ];
+    for body in bodies {
+        let doc = format!("x: {body}");
+        let root = tree::parse(&doc).unwrap().unwrap();
+        let ours = yaml11::decode(&root).unwrap();
+        let out = String::from_utf8(common::run_k8sjson(&k8sjson, &doc).stdout).unwrap();
+        let theirs: Json = serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{doc:?}: {e}: {out}"));
+        assert_eq!(ours, theirs, "{doc:?}");
+    }
+}

@@ -1579,22 +1579,36 @@ fn a_stale_helm_namespace_is_refused_never_followed() {
     assert!(text(&out.stderr).contains("HELM_NAMESPACE"));
 }
 
-/// A stream that ends without a line break, in a block scalar: the
-/// documents the tool adds go before its last document, whose end stays as
-/// written (after it they would need a line break, which `|`, `|+` and `>+`
-/// take as part of their value).
+/// A stream that ends without a line break, in a block scalar: the line
+/// break the documents the tool adds need before them would become part of
+/// a `|`, `|+` or `>+` value (an untouched document changed, exit 0
+/// before). Refused then, at the stream's last line; where it changes
+/// nothing (`|-`), they are added after it and the value stays.
 #[test]
 fn a_stream_ending_without_a_line_break_keeps_the_value_of_its_last_block_scalar() {
     let Some(k) = k8sjson() else { return };
-    for header in ["|", "|+", ">+", "|-", "|2+"] {
+    for header in ["|", "|+", ">+", "|-", "|2+", ">-"] {
         let last =
             format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: last\ndata:\n  x: {header}\n    echo hi");
         let input = format!("{}{last}", workflow(None));
-        let out = ok(&input, "off-cluster", &Options::default());
-        assert!(out.ends_with(&last), "{header}: the stream ends as written:\n{out}");
-        assert!(out.contains("name: registry-secret"), "{header}: {out}");
-        let theirs = decoded(&k, &input);
-        let before = get(&theirs, "ConfigMap//last").expect("the ConfigMap");
-        assert_eq!(get(&decoded(&k, &out), "ConfigMap//last"), Some(before), "{header}");
+        match transform::run(&input, &settings("off-cluster"), &Options::default()) {
+            Ok(out) => {
+                assert!(header.ends_with('-'), "{header}: must be refused");
+                let out = out.text();
+                let theirs = decoded(&k, &input);
+                let before = get(&theirs, "ConfigMap//last").expect("the ConfigMap");
+                assert_eq!(get(&decoded(&k, &out), "ConfigMap//last"), Some(before), "{header}");
+                assert!(out.contains("name: registry-secret"), "{header}: {out}");
+            }
+            Err(e) => {
+                assert!(!header.ends_with('-'), "{header}: {e}");
+                let lines = input.lines().count();
+                assert!(
+                    e.to_string()
+                        .contains(&format!("line {lines}: the stream ends inside a block scalar")),
+                    "{e}"
+                );
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::plan::{Addition, Edit, Op, Plan, Step};
+use super::plan::{Edit, Op, Plan, Step};
 use super::{generate, Error};
 use crate::config::Settings;
 use crate::manifest::{Doc, InputError, Manifest, Piece, Reading, Resource};
@@ -14,8 +14,8 @@ use crate::par;
 use crate::yaml::edit::{EditError, Editor};
 use crate::yaml::emit::{self, Layout};
 use crate::yaml::journal::locate;
-use crate::yaml::tree;
-use crate::yaml::yaml11::key_name;
+use crate::yaml::yaml11::{self, key_name};
+use crate::yaml::{split, tree};
 
 /// The output stream as pieces, and what each rewritten or generated
 /// document holds (for the post-condition).
@@ -71,26 +71,7 @@ pub fn apply<'a>(
         layout,
         generated: Vec::new(),
     };
-    // A stream that ends without a line break keeps its end as written: the
-    // documents added at its end go before its last piece instead, for after
-    // it they would need a line break there, which a block scalar ending the
-    // stream (`|`, `|+`) would take as its own. (After a lone `\r`, the `\n`
-    // makes one line break of the two.)
-    let at_end = |a: &&Addition| a.before.is_none();
-    let open_end = manifest.pieces.last().is_some_and(|p| {
-        !match p {
-            Piece::Text { text, .. } => text,
-            Piece::Doc(d) => d.chunk.text,
-        }
-        .ends_with(['\n', '\r'])
-    });
-    let last = manifest.pieces.len().saturating_sub(1);
-    for (i, piece) in manifest.pieces.iter().enumerate() {
-        if open_end && i == last {
-            for a in plan.additions.iter().filter(at_end) {
-                out.add(generate::document(a.what, settings, &plan.effective, layout));
-            }
-        }
+    for piece in &manifest.pieces {
         let d = match piece {
             Piece::Text { text, .. } => {
                 out.push_input(Cow::Borrowed(text));
@@ -107,7 +88,10 @@ pub fn apply<'a>(
             (_, None) => out.push_input(Cow::Borrowed(d.chunk.text)),
         }
     }
-    for a in plan.additions.iter().filter(at_end).filter(|_| !open_end) {
+    if plan.additions.iter().any(|a| a.before.is_none()) {
+        out.may_go_on(manifest)?;
+    }
+    for a in plan.additions.iter().filter(|a| a.before.is_none()) {
         out.add(generate::document(a.what, settings, &plan.effective, layout));
     }
     Ok(Applied {
@@ -201,6 +185,51 @@ struct Output<'a> {
 }
 
 impl<'a> Output<'a> {
+    /// Whether documents may be added after the output so far. A stream that
+    /// ends without a line break needs one before the next `---`, and a
+    /// block scalar ending the stream (`|`, `|+`) would take it as part of
+    /// its value: checked, and refused (at the stream's last line) when the
+    /// last document would read otherwise.
+    fn may_go_on(&self, manifest: &Manifest<'_>) -> Result<(), InputError> {
+        if self
+            .pieces
+            .iter()
+            .rev()
+            .find(|p| !p.is_empty())
+            .is_none_or(|p| p.ends_with(['\n', '\r']))
+        {
+            return Ok(());
+        }
+        let text = self.pieces.concat();
+        let Some(last) = split::chunks(&text).last() else {
+            return Ok(());
+        };
+        let read = |t: &str| match tree::parse_document(t) {
+            Ok(Some((root, features))) => yaml11::decode_with(&root, features).ok(),
+            _ => None,
+        };
+        if read(last.text) == read(&format!("{}{}", last.text, self.layout.newline)) {
+            return Ok(());
+        }
+        let input_lines: usize = manifest
+            .pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text { text, .. } => text.matches('\n').count(),
+                Piece::Doc(d) => d.chunk.text.matches('\n').count(),
+            })
+            .sum();
+        Err(InputError {
+            document: "the stream's last document".into(),
+            line: input_lines + 1,
+            col: None,
+            message: "the stream ends inside a block scalar without a line break, and the line break the documents \
+                      this tool adds need before them would become part of its value: end the stream with a line \
+                      break"
+                .into(),
+        })
+    }
+
     fn add(&mut self, body: String) {
         // Its `---` line, after a line break when what came before has none.
         let open_line = self

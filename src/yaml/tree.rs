@@ -454,7 +454,11 @@ impl<'a> Builder<'a> {
                     line: loc.line,
                     col: loc.col + 1,
                 })?;
+                let mut value = value;
                 if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    if clipped_at_end_of_input(self.text, loc.start, loc.end) && value.ends_with('\n') {
+                        value.to_mut().pop();
+                    }
                     loc.end = block_scalar_end(self.text, loc.end);
                 }
                 self.features.anchors |= anchor != 0;
@@ -561,6 +565,18 @@ impl<'a> Builder<'a> {
 /// The parser ends a block scalar at the next token, after the indentation of
 /// its line. Step back to that line's start so the indentation is not counted
 /// as part of the scalar.
+/// Whether the block scalar whose header starts at `start` clips its final
+/// line break (no `+` or `-` in its header) and its content's last line ends
+/// the input without one: go-yaml then reads no final line break (`echo hi`),
+/// where the YAML 1.2 parser adds one.
+fn clipped_at_end_of_input(text: &str, start: usize, end: usize) -> bool {
+    let header = text.get(start..).unwrap_or_default();
+    let header = &header[..header.find([' ', '\t', '\r', '\n', '#']).unwrap_or(header.len())];
+    let before = text.get(..end).unwrap_or_default();
+    let last = before.trim_end_matches([' ', '\t', '\r', '\n']).len();
+    !header.contains(['+', '-']) && !text[last..].contains(['\n', '\r'])
+}
+
 fn block_scalar_end(text: &str, end: usize) -> usize {
     let before = text.as_bytes().get(..end).unwrap_or(&[]);
     match before.iter().rposition(|&b| b != b' ' && b != b'\t') {
