@@ -697,3 +697,48 @@ fn a_null_hook_annotation_is_a_hook_annotation() {
         );
     }
 }
+
+/// A namespace written on a cluster-scoped object means nothing (the API
+/// server clears it): a ClusterRole named as the refresher's with one is
+/// the refresher's role, rewritten to least privilege, never left beside it
+/// as a second, broader copy.
+#[test]
+fn a_cluster_scoped_object_with_a_namespace_is_still_the_one_of_that_name() {
+    let role = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: deis:deis-registry-token-refresher\n  namespace: kube-system\nrules:\n- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: [\"*\"]\n";
+    let input = format!("{}{role}", workflow(Some("deis")));
+    let out = ok(&input, "ecr", &Options::default());
+    assert_eq!(out.matches("\nkind: ClusterRole\n").count(), 1, "{out}");
+    assert!(!out.contains("\"*\""), "the broad rules are gone: {out}");
+    let Some(objects) = decoded(&out) else { return };
+    let roles: Vec<&Json> = objects.iter().filter(|o| o["kind"] == "ClusterRole").collect();
+    assert_eq!(roles.len(), 1);
+    assert!(roles[0]["rules"].as_array().is_some_and(|r| !r.is_empty()));
+}
+
+/// `apiVersion` decides what an object is: a custom resource of kind
+/// `Secret` named `registry-secret` is another controller's object, never
+/// written with the credentials; the registry's Secret is added beside it.
+#[test]
+fn a_custom_resource_with_a_built_in_kinds_name_is_not_that_kind() {
+    let custom = "---\napiVersion: vault.example.com/v1\nkind: Secret\nmetadata:\n  name: registry-secret\nspec:\n  path: kv/registry\n";
+    let input = format!("{}{custom}", workflow(None));
+    let out = ok(&input, "off-cluster", &Options::default());
+    assert!(
+        out.contains(custom.trim_start_matches("---\n")),
+        "left as written: {out}"
+    );
+    let Some(objects) = decoded(&out) else { return };
+    let secrets: Vec<&Json> = objects.iter().filter(|o| o["kind"] == "Secret").collect();
+    assert_eq!(secrets.len(), 2, "{out}");
+    let ours: Vec<&&Json> = secrets.iter().filter(|o| o["apiVersion"] == "v1").collect();
+    assert_eq!(ours.len(), 1);
+    assert!(ours[0]["data"]["password"].is_string());
+    // A custom Deployment named as the registry is not removed either.
+    let custom = "---\napiVersion: example.com/v1\nkind: Deployment\nmetadata:\n  name: deis-registry\nspec:\n  template:\n    spec:\n      containers:\n      - name: deis-registry\n        image: hephy/registry:v2\n";
+    let out = ok(
+        &format!("{}{custom}", workflow(None)),
+        "off-cluster",
+        &Options::default(),
+    );
+    assert!(out.contains("apiVersion: example.com/v1"), "{out}");
+}

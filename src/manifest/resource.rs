@@ -19,6 +19,51 @@ const WORKLOADS: [(&str, &[&str]); 8] = [
     ("CronJob", &["spec", "jobTemplate", "spec", "template", "spec"]),
 ];
 
+const RBAC: &str = "rbac.authorization.k8s.io";
+
+/// The API groups of the built-in kinds the tool reads. An object of one of
+/// these kinds in another group is a custom resource (a `Secret` of
+/// `vault.example.com`) that no Workflow component reads: it is named with
+/// its group (`Secret.vault.example.com`), a kind the tool never touches.
+const BUILTIN_GROUPS: [(&str, &[&str]); 17] = [
+    ("Secret", &[""]),
+    ("ServiceAccount", &[""]),
+    ("Service", &[""]),
+    ("ConfigMap", &[""]),
+    ("Pod", &[""]),
+    ("ReplicationController", &[""]),
+    ("Deployment", &["apps", "extensions"]),
+    ("DaemonSet", &["apps", "extensions"]),
+    ("ReplicaSet", &["apps", "extensions"]),
+    ("StatefulSet", &["apps"]),
+    ("Job", &["batch"]),
+    ("CronJob", &["batch"]),
+    ("Role", &[RBAC]),
+    ("ClusterRole", &[RBAC]),
+    ("RoleBinding", &[RBAC]),
+    ("ClusterRoleBinding", &[RBAC]),
+    ("NetworkPolicy", &["networking.k8s.io", "extensions"]),
+];
+
+/// Cluster-scoped kinds the tool reads: the API server ignores a namespace
+/// written on them, and so does the tool.
+const CLUSTER_SCOPED: [&str; 2] = ["ClusterRole", "ClusterRoleBinding"];
+
+/// `kind` as the tool decides on it: with its group when `api_version`
+/// names another group than the built-in kind's (see [`BUILTIN_GROUPS`]).
+/// Without an `apiVersion` (which the API server refuses) it is taken as
+/// written.
+fn qualified(kind: String, api_version: Option<&str>) -> String {
+    let Some(api_version) = api_version else {
+        return kind;
+    };
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    match BUILTIN_GROUPS.iter().find(|(k, _)| *k == kind) {
+        Some((_, groups)) if !groups.contains(&group) => format!("{kind}.{group}"),
+        _ => kind,
+    }
+}
+
 /// Helm's mark of a hook.
 pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
 
@@ -265,6 +310,7 @@ fn read_into(
     depth: usize,
 ) -> Result<(), Unreadable> {
     let kind = text_at(doc, &path, &["kind"])?.unwrap_or_default();
+    let kind = qualified(kind, doc.get("apiVersion").and_then(Json::as_str));
     if let (true, Some(Json::Array(items))) = (kind.ends_with("List"), doc.get("items")) {
         if depth >= MAX_LIST_DEPTH {
             return Err(Unreadable {
@@ -283,7 +329,9 @@ fn read_into(
         return Ok(());
     }
     let name = text_at(doc, &path, &["metadata", "name"])?.unwrap_or_default();
-    let namespace = text_at(doc, &path, &["metadata", "namespace"])?.filter(|ns| !ns.is_empty());
+    let namespace = text_at(doc, &path, &["metadata", "namespace"])?
+        .filter(|ns| !ns.is_empty())
+        .filter(|_| !CLUSTER_SCOPED.contains(&kind.as_str()));
     // A null value is the empty string to Kubernetes (and to Helm, which
     // reads `helm.sh/hook: ~` as a hook annotation): JSON's null leaves a Go
     // string empty.

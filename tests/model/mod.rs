@@ -246,16 +246,36 @@ fn str_at<'j>(v: &'j Json, path: &[&str]) -> Option<&'j str> {
     at(v, path)?.as_str()
 }
 
+/// The kind, as far as Workflow goes: a built-in kind in another API group
+/// (a custom resource, `Secret` of `vault.example.com/v1`) is none of them.
 fn kind(v: &Json) -> &str {
-    str_at(v, &["kind"]).unwrap_or("")
+    let kind = str_at(v, &["kind"]).unwrap_or("");
+    let groups: &[&str] = match kind {
+        "Secret" | "ServiceAccount" | "Service" | "ConfigMap" | "Pod" | "ReplicationController" => &[""],
+        "Deployment" | "DaemonSet" | "ReplicaSet" => &["apps", "extensions"],
+        "StatefulSet" => &["apps"],
+        "Job" | "CronJob" => &["batch"],
+        "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding" => &["rbac.authorization.k8s.io"],
+        "NetworkPolicy" => &["networking.k8s.io", "extensions"],
+        _ => return kind,
+    };
+    let group = str_at(v, &["apiVersion"]).map(|a| a.rsplit_once('/').map_or("", |(g, _)| g));
+    match group {
+        Some(group) if !groups.contains(&group) => "",
+        _ => kind,
+    }
 }
 
 fn name(v: &Json) -> &str {
     str_at(v, &["metadata", "name"]).unwrap_or("")
 }
 
-/// The explicit namespace of an object: null and "" mean none.
+/// The explicit namespace of an object: null and "" mean none, and a
+/// cluster-scoped object has none, whatever it writes.
 fn namespace(v: &Json) -> Option<&str> {
+    if matches!(kind(v), "ClusterRole" | "ClusterRoleBinding") {
+        return None;
+    }
     str_at(v, &["metadata", "namespace"]).filter(|ns| !ns.is_empty())
 }
 
