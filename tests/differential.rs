@@ -1465,3 +1465,9 @@ fn finding_1b_a_string_data_that_is_not_a_mapping_is_removed() {
     );
     hand_case(&input, &off_cluster());
 }
+
+#[test]
+fn finding_20_drycc_off_cluster_removes_a_string_data_left_with_no_key() {
+    let input = DRYCC.replace("type: Opaque\n", "type: Opaque\nstringData:\n  registry-username: u\n");
+    hand_case(&input, &off_cluster());
+}

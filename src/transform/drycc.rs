@@ -108,15 +108,29 @@ fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, 
         p.set(o, o.resource.path.clone(), "data", Json::Object(missing));
     }
     // A `stringData` key would win over the one set in `data`; its others stay.
-    for key in secret
-        .string_data
-        .iter()
-        .flatten()
-        .filter(|k| keys.iter().any(|(w, _)| w == *k))
-    {
-        p.unset(o, o.resource.path_to(&["stringData"]), key);
-    }
+    let string_data: Vec<&String> = secret.string_data.iter().flatten().collect();
+    unset_keys(p, o, "stringData", &string_data, |k| keys.iter().any(|(w, _)| w == k));
     p.place(o);
+}
+
+/// Remove the keys `gone` says of a Secret's `field` (which holds `keys`);
+/// a field left with no key goes whole (the editor cannot leave a block
+/// mapping empty, and no field means no keys).
+fn unset_keys(
+    p: &mut Planner<'_, '_, '_>,
+    o: &crate::platform::Object<'_, '_>,
+    field: &str,
+    keys: &[&String],
+    gone: impl Fn(&str) -> bool,
+) {
+    let remove: Vec<&String> = keys.iter().copied().filter(|k| gone(k)).collect();
+    if !remove.is_empty() && remove.len() == keys.len() {
+        p.unset(o, o.resource.path.clone(), field);
+    } else {
+        remove
+            .into_iter()
+            .for_each(|key| p.unset(o, o.resource.path_to(&[field]), key));
+    }
 }
 
 /// Drycc's imagebuilder may reach only public addresses (its NetworkPolicy
