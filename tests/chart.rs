@@ -616,6 +616,59 @@ fn drycc_the_tool_means_what_the_chart_renders_for_each_location() {
     }
 }
 
+/// Back to on-cluster means Drycc's own on-cluster render (its default):
+/// after an off-cluster run that kept the registry (a migration), and on a
+/// render whose builder alone was switched off (`builder.registry.enabled
+/// = false`), the builder again reaches the registry's Service and node
+/// proxy with the registry's own login, and builder-secret and
+/// controller-creds hold no registry login. Compared as the API server
+/// keeps them: a variable the tool adds comes last, so variables compare by
+/// name (no `$(VAR)` names one of the chart's), and a Secret's `data`
+/// emptied of its last key is no data, as the chart's null is.
+#[test]
+fn drycc_back_to_on_cluster_means_the_charts_default_render() {
+    let Some(h) = setup(charts::drycc) else { return };
+    let default = h.plain_render(&serde_json::json!({}));
+    let oracle = as_stored(documents(&h.k8sjson, &default));
+    let off = filter(&default, &location_env("off-cluster"), &["--keep-on-cluster-registry"]);
+    assert!(off.status.success(), "{}", text(&off.stderr));
+    let builder_off = h.plain_render(&serde_json::json!({"builder": {"registry": {"enabled": false}}}));
+    for (what, input) in [
+        ("off-cluster keeping the registry, then on-cluster", text(&off.stdout)),
+        ("builder.registry.enabled=false, then on-cluster", builder_off),
+    ] {
+        let out = filter(&input, &location_env("on-cluster"), &[]);
+        assert!(out.status.success(), "{what}: {}", text(&out.stderr));
+        let ours = as_stored(documents(&h.k8sjson, &text(&out.stdout)));
+        assert_means_the_charts_render(&h.chart, &oracle, &ours, what);
+    }
+}
+
+/// Every container's variables in the order of their names, and no empty
+/// `data` of a Secret.
+fn as_stored(mut docs: Documents) -> Documents {
+    for (_, doc) in docs.values_mut() {
+        if doc["kind"] == "Secret" && doc["data"].as_object().is_none_or(|d| d.is_empty()) {
+            doc.as_object_mut().unwrap().remove("data");
+        }
+        let spec = match doc["kind"].as_str() {
+            Some("CronJob") => "/spec/jobTemplate/spec/template/spec",
+            _ => "/spec/template/spec",
+        };
+        for list in ["initContainers", "containers"] {
+            let Some(Json::Array(containers)) = doc.pointer_mut(&format!("{spec}/{list}")) else {
+                continue;
+            };
+            for c in containers {
+                if let Some(Json::Array(env)) = c.get_mut("env") {
+                    env.sort_by_key(|e| e["name"].as_str().unwrap_or_default().to_owned());
+                }
+            }
+        }
+    }
+    docs
+}
+
 /// Drycc has no token refresher: ecr and gcr are refused (exit 2, nothing
 /// written), pointing at off-cluster; also when the platform is named.
 #[test]

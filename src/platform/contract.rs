@@ -279,6 +279,16 @@ pub const DRYCC_BUILDER_VARS: [(&str, &str); 4] = [
 ];
 /// The node proxy the builder pushes through on-cluster.
 pub const DRYCC_PROXY_VAR: &str = "DRYCC_REGISTRY_PROXY_HOST";
+/// On-cluster, the chart's builder reads the registry Service's address
+/// literally, the node proxy at `127.0.0.1:<hostPort>` (5555 unless the
+/// chart's `proxy.port` says otherwise) and its login from the registry's
+/// own `registry-secret` (and no organization).
+pub const DRYCC_REGISTRY_SERVICE: &str = "drycc-registry:5000";
+pub const DRYCC_PROXY_PORT: u16 = 5555;
+pub const DRYCC_ON_CLUSTER_LOGIN: [(&str, &str); 2] = [
+    ("DRYCC_REGISTRY_USERNAME", "username"),
+    ("DRYCC_REGISTRY_PASSWORD", "password"),
+];
 /// imagebuilder's NetworkPolicy lets its pods reach public addresses only.
 pub const DRYCC_IMAGEBUILDER_POLICY: &str = "drycc-imagebuilder";
 pub const DRYCC_IMAGEBUILDER_APP: &str = "drycc-imagebuilder";

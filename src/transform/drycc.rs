@@ -28,19 +28,46 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     p.remove_unused(&DRYCC)?;
     let builder = model.workflows(Role::Builder).next().is_some();
     let off_cluster = matches!(p.settings.location, Location::OffCluster { .. });
+    let proxy = proxy_host(model);
     for (o, c) in p.consumers() {
         p.want_env(o, c, DRYCC.location_var, Wanted::Text(location.into()));
         if !effective.prefix.is_empty() && c.declares(DRYCC.prefix_var) {
             p.want_env(o, c, DRYCC.prefix_var, Wanted::Text(effective.prefix.clone()));
         }
-        if off_cluster && o.role == Role::Builder {
+        if o.role != Role::Builder {
+            continue;
+        }
+        if off_cluster {
             for (var, key) in k::DRYCC_BUILDER_VARS {
                 p.want_env(o, c, var, Wanted::SecretKey(k::DRYCC_BUILDER_SECRET, key));
             }
             p.want_env(o, c, k::DRYCC_PROXY_VAR, Wanted::Absent);
+        } else {
+            // What the chart's on-cluster render wires, whatever an earlier
+            // off-cluster run (or builder.registry.enabled=false) left.
+            let [host, .., organization] = k::DRYCC_BUILDER_VARS.map(|(var, _)| var);
+            p.want_env(o, c, host, Wanted::Text(k::DRYCC_REGISTRY_SERVICE.into()));
+            // A literal proxy address is the chart's builder.registry.proxy.port.
+            let at = c
+                .env_text(k::DRYCC_PROXY_VAR)
+                .map_or_else(|| proxy.clone(), str::to_owned);
+            p.want_env(o, c, k::DRYCC_PROXY_VAR, Wanted::Text(at));
+            for (var, key) in k::DRYCC_ON_CLUSTER_LOGIN {
+                p.want_env(o, c, var, Wanted::SecretKey(k::REGISTRY_SECRET, key));
+            }
+            p.want_env(o, c, organization, Wanted::Absent);
         }
     }
     let Some(hostname) = host(p.settings) else {
+        // On-cluster the chart renders no registry keys in builder-secret
+        // and controller-creds: an earlier off-cluster login goes.
+        for role in [Role::Credentials, Role::ControllerCredentials] {
+            for o in model.workflows(role) {
+                if !p.is_removed(o) {
+                    drop_login(p, o);
+                }
+            }
+        }
         egress(p, None);
         return Ok(effective);
     };
@@ -62,6 +89,29 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     }
     effective.egress = egress(p, Some(hostname));
     Ok(effective)
+}
+
+/// Where the on-cluster builder reaches the node proxy: the registry
+/// proxy's `hostPort` on the node (the chart's default when the input
+/// states none).
+fn proxy_host(model: &crate::platform::Model<'_, '_>) -> String {
+    let port = model
+        .workflows(Role::Registry)
+        .filter_map(|o| o.resource.pod())
+        .flat_map(|pod| &pod.containers)
+        .find_map(|c| c.host_ports.first().copied())
+        .unwrap_or(k::DRYCC_PROXY_PORT);
+    format!("127.0.0.1:{port}")
+}
+
+/// Remove the registry keys of a Secret's `data` and `stringData`.
+fn drop_login(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>) {
+    let Body::Secret(secret) = &o.resource.body else { return };
+    let login = |key: &str| k::DRYCC_BUILDER_VARS.iter().any(|(_, k)| *k == key);
+    let data: Vec<&String> = secret.data.iter().map(|(key, _)| key).collect();
+    let string_data: Vec<&String> = secret.string_data.iter().flatten().collect();
+    unset_keys(p, o, "data", &data, login);
+    unset_keys(p, o, "stringData", &string_data, login);
 }
 
 /// The off-cluster registry's host. The configuration reads Docker Hub

@@ -1380,6 +1380,14 @@ fn drycc(plan: &mut Plan<'_>) {
         registry.iter().for_each(|&i| plan.remove(i));
     }
     let prefix_var = prefix_var(Platform::Drycc);
+    // The node proxy's hostPort, else the chart's default.
+    let port = registry
+        .iter()
+        .flat_map(|&i| containers(&plan.objects[i].v))
+        .flat_map(|(_, c, _)| c.get("ports").and_then(Json::as_array).into_iter().flatten())
+        .find_map(|p| p.get("hostPort")?.as_u64().filter(|&p| (1..=65535).contains(&p)))
+        .unwrap_or(5555);
+    let proxy = format!("127.0.0.1:{port}");
     for (i, c) in plan.consumers() {
         if plan.is_removed(i) {
             continue;
@@ -1393,9 +1401,46 @@ fn drycc(plan: &mut Plan<'_>) {
             vars.extend(DRYCC_BUILDER_VARS.map(|(var, key)| (var, Wanted::SecretKey("builder-secret", key))));
             vars.push((DRYCC_PROXY_VAR, Wanted::Absent));
         }
+        if location == "on-cluster" && plan.objects[i].role == Role::Builder {
+            // The chart's on-cluster wiring; a literal proxy address stays.
+            let proxy = env_text(&container, DRYCC_PROXY_VAR).map_or_else(|| proxy.clone(), str::to_owned);
+            vars.extend([
+                ("DRYCC_REGISTRY_HOST", Wanted::text("drycc-registry:5000")),
+                (DRYCC_PROXY_VAR, Wanted::Text(proxy)),
+                (
+                    "DRYCC_REGISTRY_USERNAME",
+                    Wanted::SecretKey(REGISTRY_SECRET, "username"),
+                ),
+                (
+                    "DRYCC_REGISTRY_PASSWORD",
+                    Wanted::SecretKey(REGISTRY_SECRET, "password"),
+                ),
+                ("DRYCC_REGISTRY_ORGANIZATION", Wanted::Absent),
+            ]);
+        }
         plan.want_env(i, &c, &vars);
     }
     if location != "off-cluster" {
+        // On-cluster the chart renders no registry keys in either Secret.
+        for i in [plan.ours(Role::Credentials), plan.ours(Role::ControllerCredentials)].concat() {
+            if plan.is_removed(i) {
+                continue;
+            }
+            // A field left with no key goes whole.
+            let doc = plan.edit(i, "").as_object_mut().expect("a Secret");
+            for field in ["data", "stringData"] {
+                let Some(Json::Object(keys)) = doc.get_mut(field) else {
+                    continue;
+                };
+                let all = keys.len();
+                DRYCC_BUILDER_VARS.iter().for_each(|(_, k)| {
+                    keys.remove(*k);
+                });
+                if keys.is_empty() && all > 0 {
+                    doc.remove(field);
+                }
+            }
+        }
         egress(plan, None);
         return;
     }
