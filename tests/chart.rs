@@ -669,6 +669,66 @@ fn as_stored(mut docs: Documents) -> Documents {
     docs
 }
 
+/// Under a kustomize namePrefix Drycc's Secrets are renamed (inside
+/// kustomize before the references to them, which a plain render of the
+/// kustomization shows renamed too): the login written under the chart's
+/// names would not reach the builder, so both are refused (exit 1, nothing
+/// written), naming the renamed Secret and why its name must stay.
+#[test]
+fn drycc_under_a_kustomize_name_prefix_is_refused_naming_the_secret() {
+    let Some(h) = setup(charts::drycc) else { return };
+    let Some(kustomize) = common::peer("bin/kustomize") else {
+        return;
+    };
+    // kustomize cannot read the render's duplicate keys: it gets the
+    // documents as Kubernetes decodes them.
+    let decoded = common::k8s_decode(&h.k8sjson, &h.plain_render(&serde_json::json!({})));
+    let stream: String = decoded.iter().map(|(_, d)| format!("---\n{d}\n")).collect();
+    let dir = h.dir.join("name-prefix");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("workflow.yaml"), stream).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_workflow-registry"), dir.join("workflow-registry")).unwrap();
+    std::fs::write(
+        dir.join("registry.yaml"),
+        "apiVersion: registry.deis.io/v1alpha1\nkind: WorkflowRegistry\nmetadata:\n  name: workflow-registry\n  \
+         annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ./workflow-registry\nspec:\n  \
+         registry_location: off-cluster\n  off_cluster_registry: {hostname: quay.io, organization: o, username: u, \
+         password: p}\n",
+    )
+    .unwrap();
+    let build = |transformers: &str| {
+        let kustomization = format!("resources:\n- workflow.yaml\nnamePrefix: x-\n{transformers}");
+        std::fs::write(dir.join("kustomization.yaml"), kustomization).unwrap();
+        Command::new(&kustomize)
+            .args(["build", "--enable-alpha-plugins", "--enable-exec", "."])
+            .current_dir(&dir)
+            .env_clear()
+            .env("HOME", &dir)
+            .output()
+            .unwrap()
+    };
+    let out = build("transformers:\n- registry.yaml\n");
+    let err = text(&out.stderr);
+    assert!(!out.status.success() && out.stdout.is_empty(), "{err}");
+    assert!(
+        err.contains("Secret/x-builder-secret") && err.contains("namePrefix") && err.contains("keep those names"),
+        "{err}"
+    );
+
+    let prefixed = build("");
+    assert!(prefixed.status.success(), "{}", text(&prefixed.stderr));
+    for location in h.chart.locations {
+        let out = filter(&text(&prefixed.stdout), &location_env(location), &[]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{location}: {err}");
+        assert!(out.stdout.is_empty(), "{location}: nothing is written");
+        assert!(
+            err.contains("Secret/x-builder-secret") && err.contains("namePrefix") && err.contains("line "),
+            "{location}: {err}"
+        );
+    }
+}
+
 /// Drycc has no token refresher: ecr and gcr are refused (exit 2, nothing
 /// written), pointing at off-cluster; also when the platform is named.
 #[test]

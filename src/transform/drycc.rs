@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value as Json};
 use super::generate;
 use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use crate::config::{Location, Settings};
-use crate::manifest::Body;
+use crate::manifest::{Body, EnvValue};
 use crate::platform::contract::{self as k, Role, DRYCC};
 use crate::platform::Error;
 
@@ -25,6 +25,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         prefix: p.settings.secret_prefix.clone().unwrap_or_default(),
         ..Effective::default()
     };
+    renamed_secrets(model)?;
     p.remove_unused(&DRYCC)?;
     let builder = model.workflows(Role::Builder).next().is_some();
     let off_cluster = matches!(p.settings.location, Location::OffCluster { .. });
@@ -102,6 +103,66 @@ fn proxy_host(model: &crate::platform::Model<'_, '_>) -> String {
         .find_map(|c| c.host_ports.first().copied())
         .unwrap_or(k::DRYCC_PROXY_PORT);
     format!("127.0.0.1:{port}")
+}
+
+/// Drycc's builder and this tool read `builder-secret`, `controller-creds`
+/// and `registry-secret` by those names. A kustomize namePrefix or
+/// nameSuffix renames them (inside kustomize, before it renames the
+/// references to them): the login this tool writes under the chart's names
+/// would go to a Secret nothing reads, while the builder is pointed at the
+/// renamed one, which lacks it. Refused, where the rename shows: a Secret
+/// renamed (and none of the chart's name), or a builder reference to one.
+fn renamed_secrets(model: &crate::platform::Model<'_, '_>) -> Result<(), Error> {
+    let names = [k::DRYCC_BUILDER_SECRET, k::DRYCC_CONTROLLER_CREDS, k::REGISTRY_SECRET];
+    let renamed = |secret: &str| names.into_iter().find(|n| secret != *n && secret.contains(n));
+    let why = |what: String, name: &str| {
+        format!(
+            "{what}, which looks like Drycc's {name} renamed by a kustomize namePrefix or nameSuffix: Drycc's \
+             builder and this tool read and write the registry login in {} and {} by those names, so the builder \
+             would read a renamed Secret without it; keep those names (rename none of the three Secrets)",
+            names[..2].join(", "),
+            names[2]
+        )
+    };
+    for (role, name) in [
+        (Role::Credentials, k::DRYCC_BUILDER_SECRET),
+        (Role::ControllerCredentials, k::DRYCC_CONTROLLER_CREDS),
+    ] {
+        let secret = |o: &&crate::platform::Object<'_, '_>| {
+            o.resource.kind == "Secret" && o.resource.name != name && o.resource.name.contains(name)
+        };
+        if let (Some(o), None) = (model.workflows(Role::Other).find(secret), model.workflows(role).next()) {
+            let what = format!("the input has this Secret and no {name}");
+            return Err(o.error(&o.resource.path, why(what, name)));
+        }
+    }
+    for o in model.workflows(Role::Builder) {
+        let Some(pod) = o.resource.pod() else { continue };
+        for v in &pod.volumes {
+            if let Some((secret, name)) = v.secret.as_deref().and_then(|s| Some((s, renamed(s)?))) {
+                let what = format!("the builder pod's volume {:?} reads secret {secret:?}", v.name);
+                return Err(o.error(&o.resource.pod_path(), why(what, name)));
+            }
+        }
+        for c in &pod.containers {
+            let login = c
+                .env
+                .iter()
+                .filter(|e| k::DRYCC_BUILDER_VARS.iter().any(|(var, _)| *var == e.name));
+            for e in login {
+                if let EnvValue::SecretKey { secret, .. } = &e.value {
+                    if let Some(name) = renamed(secret) {
+                        let what = format!(
+                            "the builder container {:?} reads {} from secret {secret:?}",
+                            c.name, e.name
+                        );
+                        return Err(o.error(&o.resource.container_path(c), why(what, name)));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Remove the registry keys of a Secret's `data` and `stringData`.

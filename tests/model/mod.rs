@@ -188,6 +188,10 @@ pub enum Refusal {
     CredentialsMount,
     /// Drycc has no ecr or gcr (exit 2).
     DryccLocation,
+    /// A Drycc builder reads builder-secret, controller-creds or
+    /// registry-secret under another name that holds it (a kustomize
+    /// namePrefix or nameSuffix: exit 1).
+    DryccRenamedSecret,
     /// The output would not be a platform that can start: the post-condition
     /// refuses it (exit 2).
     PostCondition(&'static str),
@@ -204,7 +208,8 @@ impl Refusal {
             | Refusal::TwoComponents
             | Refusal::TokenRefreshTime { configured: false }
             | Refusal::NamespaceRefreshTime
-            | Refusal::CredentialsMount => 1,
+            | Refusal::CredentialsMount
+            | Refusal::DryccRenamedSecret => 1,
             _ => 2,
         }
     }
@@ -1355,6 +1360,50 @@ fn drycc(plan: &mut Plan<'_>) {
     if !["on-cluster", "off-cluster"].contains(&location) {
         plan.refuse(Refusal::DryccLocation);
         return;
+    }
+    // "Renamed Secrets": a Secret whose name holds builder-secret's or
+    // controller-creds' where none of that name is, or a builder volume (of the
+    // two the tool reads) or login variable that reads a Secret whose name
+    // holds one of Drycc's three but is not it.
+    let names = ["builder-secret", "controller-creds", REGISTRY_SECRET];
+    let renamed = |s: &str| names.iter().any(|n| s != *n && s.contains(n));
+    for (role, n) in [
+        (Role::Credentials, "builder-secret"),
+        (Role::ControllerCredentials, "controller-creds"),
+    ] {
+        let other = plan.ours(Role::Other).into_iter().any(|i| {
+            let v = &plan.objects[i].v;
+            kind(v) == "Secret" && name(v) != n && name(v).contains(n)
+        });
+        if other && plan.ours(role).is_empty() {
+            plan.refuse(Refusal::DryccRenamedSecret);
+            return;
+        }
+    }
+    for i in plan.ours(Role::Builder) {
+        let v = &plan.objects[i].v;
+        let volumes = pod(v)
+            .and_then(|(_, spec)| spec.get("volumes")?.as_array())
+            .into_iter()
+            .flatten();
+        let volume = volumes
+            .filter(|vol| matches!(str_at(vol, &["name"]), Some("controller-creds" | REGISTRY_SECRET)))
+            .any(|vol| str_at(vol, &["secret", "secretName"]).is_some_and(renamed));
+        let login = containers(v).into_iter().any(|(_, c, _)| {
+            DRYCC_BUILDER_VARS.iter().any(|(var, _)| {
+                env_entries(c, var).any(|e| {
+                    e.get("valueFrom").is_some_and(|f| !f.is_null())
+                        && at(e, &["valueFrom", "secretKeyRef"])
+                            .filter(|r| str_at(r, &["key"]).is_some())
+                            .and_then(|r| str_at(r, &["name"]))
+                            .is_some_and(renamed)
+                })
+            })
+        });
+        if volume || login {
+            plan.refuse(Refusal::DryccRenamedSecret);
+            return;
+        }
     }
     for i in 0..plan.objects.len() {
         if plan.objects[i].orphan {
