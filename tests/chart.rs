@@ -612,6 +612,119 @@ fn drycc_the_tool_means_what_the_chart_renders_for_each_location() {
     }
 }
 
+/// Back to on-cluster means Drycc's own on-cluster render (its default):
+/// after an off-cluster run that kept the registry (a migration), and on a
+/// render whose builder alone was switched off (`builder.registry.enabled
+/// = false`), the builder again reaches the registry's Service and node
+/// proxy with the registry's own login, and builder-secret and
+/// controller-creds hold no registry login. Compared as the API server
+/// keeps them: a variable the tool adds comes last, so variables compare by
+/// name (no `$(VAR)` names one of the chart's), and a Secret's `data`
+/// emptied of its last key is no data, as the chart's null is.
+#[test]
+fn drycc_back_to_on_cluster_means_the_charts_default_render() {
+    let Some(h) = setup(charts::drycc) else { return };
+    let default = h.plain_render(&serde_json::json!({}));
+    let oracle = as_stored(documents(&h.k8sjson, &default));
+    let off = filter(&default, &location_env("off-cluster"), &["--keep-on-cluster-registry"]);
+    assert!(off.status.success(), "{}", text(&off.stderr));
+    let builder_off = h.plain_render(&serde_json::json!({"builder": {"registry": {"enabled": false}}}));
+    for (what, input) in [
+        ("off-cluster keeping the registry, then on-cluster", text(&off.stdout)),
+        ("builder.registry.enabled=false, then on-cluster", builder_off),
+    ] {
+        let out = filter(&input, &location_env("on-cluster"), &[]);
+        assert!(out.status.success(), "{what}: {}", text(&out.stderr));
+        let ours = as_stored(documents(&h.k8sjson, &text(&out.stdout)));
+        assert_means_the_charts_render(&h.chart, &oracle, &ours, what);
+    }
+}
+
+/// Every container's variables in the order of their names, and no empty
+/// `data` of a Secret.
+fn as_stored(mut docs: Documents) -> Documents {
+    for (_, doc) in docs.values_mut() {
+        if doc["kind"] == "Secret" && doc["data"].as_object().is_none_or(|d| d.is_empty()) {
+            doc.as_object_mut().unwrap().remove("data");
+        }
+        let spec = match doc["kind"].as_str() {
+            Some("CronJob") => "/spec/jobTemplate/spec/template/spec",
+            _ => "/spec/template/spec",
+        };
+        for list in ["initContainers", "containers"] {
+            let Some(Json::Array(containers)) = doc.pointer_mut(&format!("{spec}/{list}")) else {
+                continue;
+            };
+            for c in containers {
+                if let Some(Json::Array(env)) = c.get_mut("env") {
+                    env.sort_by_key(|e| e["name"].as_str().unwrap_or_default().to_owned());
+                }
+            }
+        }
+    }
+    docs
+}
+
+/// Under a kustomize namePrefix Drycc's Secrets are renamed (inside
+/// kustomize before the references to them, which a plain render of the
+/// kustomization shows renamed too): the login written under the chart's
+/// names would not reach the builder, so both are refused (exit 1, nothing
+/// written), naming the renamed Secret and why its name must stay.
+#[test]
+fn drycc_under_a_kustomize_name_prefix_is_refused_naming_the_secret() {
+    let Some(h) = setup(charts::drycc) else { return };
+    let Some(kustomize) = common::peer("bin/kustomize") else {
+        return;
+    };
+    // kustomize cannot read the render's duplicate keys: it gets the
+    // documents as Kubernetes decodes them.
+    let decoded = common::k8s_decode(&h.k8sjson, &h.plain_render(&serde_json::json!({})));
+    let stream: String = decoded.iter().map(|(_, d)| format!("---\n{d}\n")).collect();
+    let dir = h.dir.join("name-prefix");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("workflow.yaml"), stream).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_workflow-registry"), dir.join("workflow-registry")).unwrap();
+    std::fs::write(
+        dir.join("registry.yaml"),
+        "apiVersion: registry.deis.io/v1alpha1\nkind: WorkflowRegistry\nmetadata:\n  name: workflow-registry\n  \
+         annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ./workflow-registry\nspec:\n  \
+         registry_location: off-cluster\n  off_cluster_registry: {hostname: quay.io, organization: o, username: u, \
+         password: p}\n",
+    )
+    .unwrap();
+    let build = |transformers: &str| {
+        let kustomization = format!("resources:\n- workflow.yaml\nnamePrefix: x-\n{transformers}");
+        std::fs::write(dir.join("kustomization.yaml"), kustomization).unwrap();
+        Command::new(&kustomize)
+            .args(["build", "--enable-alpha-plugins", "--enable-exec", "."])
+            .current_dir(&dir)
+            .env_clear()
+            .env("HOME", &dir)
+            .output()
+            .unwrap()
+    };
+    let out = build("transformers:\n- registry.yaml\n");
+    let err = text(&out.stderr);
+    assert!(!out.status.success() && out.stdout.is_empty(), "{err}");
+    assert!(
+        err.contains("Secret/x-builder-secret") && err.contains("namePrefix") && err.contains("keep those names"),
+        "{err}"
+    );
+
+    let prefixed = build("");
+    assert!(prefixed.status.success(), "{}", text(&prefixed.stderr));
+    for location in h.chart.locations {
+        let out = filter(&text(&prefixed.stdout), &location_env(location), &[]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{location}: {err}");
+        assert!(out.stdout.is_empty(), "{location}: nothing is written");
+        assert!(
+            err.contains("Secret/x-builder-secret") && err.contains("namePrefix") && err.contains("line "),
+            "{location}: {err}"
+        );
+    }
+}
+
 /// Drycc has no token refresher: ecr and gcr are refused (exit 2, nothing
 /// written), pointing at off-cluster; also when the platform is named.
 #[test]

@@ -688,6 +688,50 @@ fn vary_drycc(docs: &mut Vec<Json>, config: &mut Config, rng: &mut Rng) {
                 "spec": {"template": {"spec": {"containers": [{"name": "helper", "image": "registry.drycc.cc/drycc/python-dev:latest",
                     "env": [{"name": "DRYCC_REGISTRY_SECRET_PREFIX", "value": "private-registry"}]}]}}}}));
         }
+        7 => {
+            // Wired off-cluster by an earlier run that kept the registry.
+            for d in docs.iter_mut() {
+                if is_builder(d) {
+                    for c in containers_mut(d) {
+                        let Some(env) = c["env"].as_array_mut() else { continue };
+                        env.retain(|e| {
+                            !e["name"]
+                                .as_str()
+                                .is_some_and(|n| n.starts_with("DRYCC_REGISTRY_") && n != "DRYCC_REGISTRY_LOCATION")
+                        });
+                        for (var, key) in [
+                            ("HOST", "registry-host"),
+                            ("USERNAME", "registry-username"),
+                            ("ORGANIZATION", "registry-organization"),
+                        ] {
+                            env.push(json!({"name": format!("DRYCC_REGISTRY_{var}"),
+                                            "valueFrom": {"secretKeyRef": {"name": "builder-secret", "key": key}}}));
+                        }
+                    }
+                }
+                if is(d, "Secret", "builder-secret") || is(d, "Secret", "controller-creds") {
+                    d["data"]["registry-host"] = json!("cXVheS5pbw==");
+                    d["stringData"] = json!({"registry-username": "u"});
+                }
+            }
+        }
+        8 => {
+            // The node proxy on another port, and a builder that does not say it.
+            for d in docs.iter_mut() {
+                if is(d, "DaemonSet", "drycc-registry-proxy") {
+                    for c in containers_mut(d) {
+                        c["ports"] = json!([{"containerPort": 8080, "hostPort": 6000}]);
+                    }
+                }
+                if is_builder(d) {
+                    for c in containers_mut(d) {
+                        if let Some(env) = c["env"].as_array_mut() {
+                            env.retain(|e| e["name"] != "DRYCC_REGISTRY_PROXY_HOST");
+                        }
+                    }
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -1464,4 +1508,40 @@ fn finding_1b_a_string_data_that_is_not_a_mapping_is_removed() {
          type: Opaque\nstringData: password\n"
     );
     hand_case(&input, &off_cluster());
+}
+
+#[test]
+fn finding_20_drycc_off_cluster_removes_a_string_data_left_with_no_key() {
+    let input = DRYCC.replace("type: Opaque\n", "type: Opaque\nstringData:\n  registry-username: u\n");
+    hand_case(&input, &off_cluster());
+}
+
+#[test]
+fn finding_21_drycc_back_on_cluster_rewires_the_builder_and_drops_the_login() {
+    let input = DRYCC
+        .replace(
+            "{name: DRYCC_REGISTRY_HOST, value: 'drycc-registry:5000'}, \
+             {name: DRYCC_REGISTRY_PROXY_HOST, value: '127.0.0.1:5555'}",
+            "{name: DRYCC_REGISTRY_HOST, valueFrom: {secretKeyRef: {name: builder-secret, key: registry-host}}}, \
+             {name: DRYCC_REGISTRY_ORGANIZATION, valueFrom: {secretKeyRef: {name: builder-secret, key: registry-organization}}}",
+        )
+        .replace(
+            "type: Opaque\n",
+            "type: Opaque\ndata:\n  registry-host: cXVheS5pbw==\n  registry-organization: bw==\n",
+        );
+    assert!(
+        input.contains("registry-organization}"),
+        "the builder is wired off-cluster"
+    );
+    hand_case(&input, &location("on-cluster"));
+}
+
+#[test]
+fn finding_22_drycc_on_cluster_reaches_the_node_proxy_on_its_host_port() {
+    let input = DRYCC.replace(", {name: DRYCC_REGISTRY_PROXY_HOST, value: '127.0.0.1:5555'}", "")
+        + "---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: drycc-registry-proxy, namespace: drycc}\n\
+           spec: {template: {spec: {containers: [{name: drycc-registry-proxy, image: registry.drycc.cc/drycc/registry:canary, \
+           ports: [{containerPort: 8080, hostPort: 6000}]}]}}}\n";
+    assert!(!input.contains("5555"), "the builder does not say the proxy");
+    hand_case(&input, &location("on-cluster"));
 }

@@ -639,6 +639,47 @@ fn drycc_gets_docker_hub_by_name_in_a_builder_secret_it_has_or_is_given() {
     }
 }
 
+/// A kustomize namePrefix renames Drycc's Secrets (and, once it has run,
+/// the builder's references to them): the login this tool writes under the
+/// chart's names would not reach the builder. Each sign of it is refused
+/// (exit 1), naming the renamed Secret and the namePrefix; a Secret that
+/// only holds the name beside the chart's own is no sign.
+#[test]
+fn drycc_secrets_renamed_by_a_name_prefix_are_refused_saying_so() {
+    let builder = |env: &str, pod: &str| {
+        let containers = container(
+            "drycc-builder",
+            "registry.drycc.cc/drycc/builder:canary",
+            &[("DRYCC_REGISTRY_LOCATION", "on-cluster")],
+        ) + env;
+        deployment("prod-drycc-builder", Some("drycc"), &containers, pod)
+    };
+    let volume =
+        "      volumes:\n      - name: controller-creds\n        secret: {secretName: prod-controller-creds}\n";
+    let login = "        - name: DRYCC_REGISTRY_USERNAME\n          valueFrom: {secretKeyRef: {name: prod-registry-secret, key: username}}\n";
+    for (input, renamed) in [
+        (builder("", volume), "\"prod-controller-creds\""),
+        (builder(login, ""), "\"prod-registry-secret\""),
+        (
+            builder("", "") + &secret("prod-builder-secret", Some("drycc")),
+            "Secret/prod-builder-secret",
+        ),
+        (
+            builder("", "") + &secret("controller-creds-prod", Some("drycc")),
+            "Secret/controller-creds-prod",
+        ),
+    ] {
+        for location in ["on-cluster", "off-cluster"] {
+            let (code, message) = refused(&input, location, &ns("drycc"));
+            assert_eq!(code, 1, "{location}: {message}");
+            assert!(message.contains(renamed) && message.contains("namePrefix"), "{message}");
+        }
+    }
+    let beside =
+        builder("", "") + &secret("builder-secret", Some("drycc")) + &secret("old-builder-secret", Some("drycc"));
+    ok(&beside, "off-cluster", &ns("drycc"));
+}
+
 /// A key a chart writes twice in one mapping (Drycc's CronJobs carry `env`
 /// twice): Kubernetes reads the last one, the tool configures that one, leaves
 /// the other as written, and warns naming the key and its lines.

@@ -169,6 +169,8 @@ pub struct Container {
     pub mounts: Vec<Mount>,
     /// Whether no two mounts of the container share a path.
     pub mount_paths_unique: bool,
+    /// The `hostPort` of each of its ports that has one.
+    pub host_ports: Vec<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -478,6 +480,11 @@ fn read_pod(spec: &Json, at: &'static [&'static str], scaled_to_zero: bool, read
                     })
                     .collect(),
                 mount_paths_unique: unique(array(c, "volumeMounts"), "mountPath"),
+                host_ports: array(c, "ports")
+                    .iter()
+                    .filter_map(|p| p.get("hostPort")?.as_u64()?.try_into().ok())
+                    .filter(|&p: &u16| p > 0)
+                    .collect(),
             });
         }
     }

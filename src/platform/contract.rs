@@ -279,9 +279,24 @@ pub const DRYCC_BUILDER_VARS: [(&str, &str); 4] = [
 ];
 /// The node proxy the builder pushes through on-cluster.
 pub const DRYCC_PROXY_VAR: &str = "DRYCC_REGISTRY_PROXY_HOST";
+/// On-cluster, the chart's builder reads the registry Service's address
+/// literally, the node proxy at `127.0.0.1:<hostPort>` (5555 unless the
+/// chart's `proxy.port` says otherwise) and its login from the registry's
+/// own `registry-secret` (and no organization).
+pub const DRYCC_REGISTRY_SERVICE: &str = "drycc-registry:5000";
+pub const DRYCC_PROXY_PORT: u16 = 5555;
+pub const DRYCC_ON_CLUSTER_LOGIN: [(&str, &str); 2] = [
+    ("DRYCC_REGISTRY_USERNAME", "username"),
+    ("DRYCC_REGISTRY_PASSWORD", "password"),
+];
 /// imagebuilder's NetworkPolicy lets its pods reach public addresses only.
 pub const DRYCC_IMAGEBUILDER_POLICY: &str = "drycc-imagebuilder";
 pub const DRYCC_IMAGEBUILDER_APP: &str = "drycc-imagebuilder";
+/// The Secrets this tool writes and Drycc's builder reads, by name. A
+/// Secret whose name holds one of them is read too: renamed (by a kustomize
+/// namePrefix or nameSuffix), it is refused (docs/semantics.md, "Renamed
+/// Secrets").
+pub const DRYCC_WRITTEN_SECRETS: [&str; 2] = [DRYCC_BUILDER_SECRET, DRYCC_CONTROLLER_CREDS];
 /// This tool's policy beside it, for a registry at a private address.
 pub const DRYCC_IMAGEBUILDER_EGRESS: &str = "drycc-imagebuilder-registry";
 
@@ -354,7 +369,7 @@ pub fn reading<'r>(selects: &'r (dyn Fn(&serde_json::Value) -> bool + Sync)) -> 
             DRYCC_IMAGEBUILDER_EGRESS,
         ],
         mount_paths: &[CREDS_PATH],
-        volumes: &[REGISTRY_SECRET],
+        volumes: &[REGISTRY_SECRET, DRYCC_CONTROLLER_CREDS],
         matters: &super::may_matter,
     }
 }

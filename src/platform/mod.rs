@@ -284,6 +284,7 @@ pub fn may_matter(r: &Resource) -> bool {
             if r.namespace.is_none() && b.subjects.iter().any(|s| s.kind == "ServiceAccount"))
         || matches!(r.kind.as_str(), "Role" | "ClusterRole")
         || (r.kind == "NetworkPolicy" && r.name == contract::DRYCC_IMAGEBUILDER_POLICY)
+        || (r.kind == "Secret" && contract::DRYCC_WRITTEN_SECRETS.iter().any(|n| r.name.contains(n)))
 }
 
 /// Whether a workload runs `image`.

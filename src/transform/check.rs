@@ -274,7 +274,7 @@ impl Checker<'_, '_, '_> {
         self.consumers(&[(DRYCC.location_var, location)])?;
         self.registry()?;
         let Location::OffCluster { .. } = &self.settings.location else {
-            return Ok(());
+            return self.drycc_on_cluster();
         };
         for o in self.model.workflows(Role::Builder) {
             let Some(pod) = o.resource.pod() else { continue };
@@ -307,6 +307,51 @@ impl Checker<'_, '_, '_> {
         };
         let wrong = "it does not hold the configured registry login under each key the builder reads";
         self.credentials(true, holds, wrong)
+    }
+}
+
+impl Checker<'_, '_, '_> {
+    /// On-cluster, as the chart renders it: the builder reaches the registry
+    /// by its Service and the node proxy, with the registry's own login, and
+    /// no Secret holds an off-cluster login it could read.
+    fn drycc_on_cluster(&self) -> Result<(), Error> {
+        let [host, .., organization] = k::DRYCC_BUILDER_VARS.map(|(var, _)| var);
+        for o in self.model.workflows(Role::Builder) {
+            let Some(pod) = o.resource.pod() else { continue };
+            for c in pod.containers.iter().filter(|c| c.declares(DRYCC.location_var)) {
+                let reads = Wanted::Text(k::DRYCC_REGISTRY_SERVICE.into()).holds(c, host)
+                    && c.env_text(k::DRYCC_PROXY_VAR).is_some()
+                    && k::DRYCC_ON_CLUSTER_LOGIN
+                        .iter()
+                        .all(|(var, key)| Wanted::SecretKey(k::REGISTRY_SECRET, key).holds(c, var))
+                    && !c.declares(organization);
+                if !reads {
+                    return Err(violated(
+                        Some(o),
+                        format!(
+                            "container {:?} does not reach the on-cluster registry as the chart wires it ({host}, \
+                             {}, the login from {})",
+                            c.name,
+                            k::DRYCC_PROXY_VAR,
+                            k::REGISTRY_SECRET
+                        ),
+                    ));
+                }
+            }
+        }
+        for role in [Role::Credentials, Role::ControllerCredentials] {
+            for o in self.model.workflows(role) {
+                let Body::Secret(s) = &o.resource.body else { continue };
+                let keys = s.data.iter().map(|(key, _)| key).chain(s.string_data.iter().flatten());
+                if let Some(key) = keys
+                    .into_iter()
+                    .find(|key| k::DRYCC_BUILDER_VARS.iter().any(|(_, k)| k == key))
+                {
+                    return Err(violated(Some(o), format!("it still holds the off-cluster key {key:?}")));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -436,6 +481,67 @@ mod tests {
         ] {
             let found = violation_on(Platform::Drycc, &with(&broken), "off-cluster");
             assert!(found.is_some_and(|f| f.contains("registry login")), "{broken}");
+        }
+    }
+
+    #[test]
+    fn a_drycc_builder_not_wired_to_the_on_cluster_registry_is_named() {
+        let builder = |env: &str| {
+            format!(
+                "kind: Deployment\nmetadata: {{name: drycc-builder, namespace: deis}}\nspec: {{template: {{spec: \
+                 {{containers: [{{name: drycc-builder, env: [{{name: DRYCC_REGISTRY_LOCATION, value: on-cluster}}, \
+                 {env}]}}]}}}}}}\n"
+            )
+        };
+        let login = |secret: &str, key: &str| {
+            format!(
+                "{{name: DRYCC_REGISTRY_USERNAME, valueFrom: {{secretKeyRef: {{name: {secret}, key: {key}}}}}}}, \
+                 {{name: DRYCC_REGISTRY_PASSWORD, valueFrom: {{secretKeyRef: {{name: registry-secret, key: password}}}}}}"
+            )
+        };
+        let right = format!(
+            "{{name: DRYCC_REGISTRY_HOST, value: \"drycc-registry:5000\"}}, {{name: DRYCC_REGISTRY_PROXY_HOST, value: \
+             \"127.0.0.1:5555\"}}, {}",
+            login("registry-secret", "username")
+        );
+        let secret = |data: &str| {
+            format!("---\nkind: Secret\nmetadata: {{name: builder-secret, namespace: deis}}\ndata: {{{data}}}\n")
+        };
+        assert_eq!(violation_on(Platform::Drycc, &builder(&right), "on-cluster"), None);
+        assert_eq!(
+            violation_on(Platform::Drycc, &(builder(&right) + &secret("")), "on-cluster"),
+            None
+        );
+        for (output, rule) in [
+            (
+                builder(&right.replace("drycc-registry:5000", "quay.io")),
+                "on-cluster registry",
+            ),
+            (
+                builder(&right.replace("DRYCC_REGISTRY_PROXY_HOST", "X")),
+                "on-cluster registry",
+            ),
+            (
+                builder(&right.replace(
+                    &login("registry-secret", "username"),
+                    &login("builder-secret", "registry-username"),
+                )),
+                "on-cluster registry",
+            ),
+            (
+                builder(&(right.clone() + ", {name: DRYCC_REGISTRY_ORGANIZATION, value: o}")),
+                "on-cluster registry",
+            ),
+            (
+                builder(&right) + &secret("registry-host: cXVheS5pbw=="),
+                "\"registry-host\"",
+            ),
+        ] {
+            let found = violation_on(Platform::Drycc, &output, "on-cluster");
+            assert!(
+                found.as_ref().is_some_and(|f| f.contains(rule)),
+                "{rule}: {found:?}\n{output}"
+            );
         }
     }
 

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value as Json};
 use super::generate;
 use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use crate::config::{Location, Settings};
-use crate::manifest::Body;
+use crate::manifest::{Body, EnvValue};
 use crate::platform::contract::{self as k, Role, DRYCC};
 use crate::platform::Error;
 
@@ -25,22 +25,50 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         prefix: p.settings.secret_prefix.clone().unwrap_or_default(),
         ..Effective::default()
     };
+    renamed_secrets(model)?;
     p.remove_unused(&DRYCC)?;
     let builder = model.workflows(Role::Builder).next().is_some();
     let off_cluster = matches!(p.settings.location, Location::OffCluster { .. });
+    let proxy = proxy_host(model);
     for (o, c) in p.consumers() {
         p.want_env(o, c, DRYCC.location_var, Wanted::Text(location.into()));
         if !effective.prefix.is_empty() && c.declares(DRYCC.prefix_var) {
             p.want_env(o, c, DRYCC.prefix_var, Wanted::Text(effective.prefix.clone()));
         }
-        if off_cluster && o.role == Role::Builder {
+        if o.role != Role::Builder {
+            continue;
+        }
+        if off_cluster {
             for (var, key) in k::DRYCC_BUILDER_VARS {
                 p.want_env(o, c, var, Wanted::SecretKey(k::DRYCC_BUILDER_SECRET, key));
             }
             p.want_env(o, c, k::DRYCC_PROXY_VAR, Wanted::Absent);
+        } else {
+            // What the chart's on-cluster render wires, whatever an earlier
+            // off-cluster run (or builder.registry.enabled=false) left.
+            let [host, .., organization] = k::DRYCC_BUILDER_VARS.map(|(var, _)| var);
+            p.want_env(o, c, host, Wanted::Text(k::DRYCC_REGISTRY_SERVICE.into()));
+            // A literal proxy address is the chart's builder.registry.proxy.port.
+            let at = c
+                .env_text(k::DRYCC_PROXY_VAR)
+                .map_or_else(|| proxy.clone(), str::to_owned);
+            p.want_env(o, c, k::DRYCC_PROXY_VAR, Wanted::Text(at));
+            for (var, key) in k::DRYCC_ON_CLUSTER_LOGIN {
+                p.want_env(o, c, var, Wanted::SecretKey(k::REGISTRY_SECRET, key));
+            }
+            p.want_env(o, c, organization, Wanted::Absent);
         }
     }
     let Some(hostname) = host(p.settings) else {
+        // On-cluster the chart renders no registry keys in builder-secret
+        // and controller-creds: an earlier off-cluster login goes.
+        for role in [Role::Credentials, Role::ControllerCredentials] {
+            for o in model.workflows(role) {
+                if !p.is_removed(o) {
+                    drop_login(p, o);
+                }
+            }
+        }
         egress(p, None);
         return Ok(effective);
     };
@@ -62,6 +90,89 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     }
     effective.egress = egress(p, Some(hostname));
     Ok(effective)
+}
+
+/// Where the on-cluster builder reaches the node proxy: the registry
+/// proxy's `hostPort` on the node (the chart's default when the input
+/// states none).
+fn proxy_host(model: &crate::platform::Model<'_, '_>) -> String {
+    let port = model
+        .workflows(Role::Registry)
+        .filter_map(|o| o.resource.pod())
+        .flat_map(|pod| &pod.containers)
+        .find_map(|c| c.host_ports.first().copied())
+        .unwrap_or(k::DRYCC_PROXY_PORT);
+    format!("127.0.0.1:{port}")
+}
+
+/// Drycc's builder and this tool read `builder-secret`, `controller-creds`
+/// and `registry-secret` by those names. A kustomize namePrefix or
+/// nameSuffix renames them (inside kustomize, before it renames the
+/// references to them): the login this tool writes under the chart's names
+/// would go to a Secret nothing reads, while the builder is pointed at the
+/// renamed one, which lacks it. Refused, where the rename shows: a Secret
+/// renamed (and none of the chart's name), or a builder reference to one.
+fn renamed_secrets(model: &crate::platform::Model<'_, '_>) -> Result<(), Error> {
+    let names = [k::DRYCC_BUILDER_SECRET, k::DRYCC_CONTROLLER_CREDS, k::REGISTRY_SECRET];
+    let renamed = |secret: &str| names.into_iter().find(|n| secret != *n && secret.contains(n));
+    let why = |what: String, name: &str| {
+        format!(
+            "{what}, which looks like Drycc's {name} renamed by a kustomize namePrefix or nameSuffix: Drycc's \
+             builder and this tool read and write the registry login in {} and {} by those names, so the builder \
+             would read a renamed Secret without it; keep those names (rename none of the three Secrets)",
+            names[..2].join(", "),
+            names[2]
+        )
+    };
+    for (role, name) in [
+        (Role::Credentials, k::DRYCC_BUILDER_SECRET),
+        (Role::ControllerCredentials, k::DRYCC_CONTROLLER_CREDS),
+    ] {
+        let secret = |o: &&crate::platform::Object<'_, '_>| {
+            o.resource.kind == "Secret" && o.resource.name != name && o.resource.name.contains(name)
+        };
+        if let (Some(o), None) = (model.workflows(Role::Other).find(secret), model.workflows(role).next()) {
+            let what = format!("the input has this Secret and no {name}");
+            return Err(o.error(&o.resource.path, why(what, name)));
+        }
+    }
+    for o in model.workflows(Role::Builder) {
+        let Some(pod) = o.resource.pod() else { continue };
+        for v in &pod.volumes {
+            if let Some((secret, name)) = v.secret.as_deref().and_then(|s| Some((s, renamed(s)?))) {
+                let what = format!("the builder pod's volume {:?} reads secret {secret:?}", v.name);
+                return Err(o.error(&o.resource.pod_path(), why(what, name)));
+            }
+        }
+        for c in &pod.containers {
+            let login = c
+                .env
+                .iter()
+                .filter(|e| k::DRYCC_BUILDER_VARS.iter().any(|(var, _)| *var == e.name));
+            for e in login {
+                if let EnvValue::SecretKey { secret, .. } = &e.value {
+                    if let Some(name) = renamed(secret) {
+                        let what = format!(
+                            "the builder container {:?} reads {} from secret {secret:?}",
+                            c.name, e.name
+                        );
+                        return Err(o.error(&o.resource.container_path(c), why(what, name)));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Remove the registry keys of a Secret's `data` and `stringData`.
+fn drop_login(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>) {
+    let Body::Secret(secret) = &o.resource.body else { return };
+    let login = |key: &str| k::DRYCC_BUILDER_VARS.iter().any(|(_, k)| *k == key);
+    let data: Vec<&String> = secret.data.iter().map(|(key, _)| key).collect();
+    let string_data: Vec<&String> = secret.string_data.iter().flatten().collect();
+    unset_keys(p, o, "data", &data, login);
+    unset_keys(p, o, "stringData", &string_data, login);
 }
 
 /// The off-cluster registry's host. The configuration reads Docker Hub
@@ -108,15 +219,29 @@ fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, 
         p.set(o, o.resource.path.clone(), "data", Json::Object(missing));
     }
     // A `stringData` key would win over the one set in `data`; its others stay.
-    for key in secret
-        .string_data
-        .iter()
-        .flatten()
-        .filter(|k| keys.iter().any(|(w, _)| w == *k))
-    {
-        p.unset(o, o.resource.path_to(&["stringData"]), key);
-    }
+    let string_data: Vec<&String> = secret.string_data.iter().flatten().collect();
+    unset_keys(p, o, "stringData", &string_data, |k| keys.iter().any(|(w, _)| w == k));
     p.place(o);
+}
+
+/// Remove the keys `gone` says of a Secret's `field` (which holds `keys`);
+/// a field left with no key goes whole (the editor cannot leave a block
+/// mapping empty, and no field means no keys).
+fn unset_keys(
+    p: &mut Planner<'_, '_, '_>,
+    o: &crate::platform::Object<'_, '_>,
+    field: &str,
+    keys: &[&String],
+    gone: impl Fn(&str) -> bool,
+) {
+    let remove: Vec<&String> = keys.iter().copied().filter(|k| gone(k)).collect();
+    if !remove.is_empty() && remove.len() == keys.len() {
+        p.unset(o, o.resource.path.clone(), field);
+    } else {
+        remove
+            .into_iter()
+            .for_each(|key| p.unset(o, o.resource.path_to(&[field]), key));
+    }
 }
 
 /// Drycc's imagebuilder may reach only public addresses (its NetworkPolicy

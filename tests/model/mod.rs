@@ -188,6 +188,10 @@ pub enum Refusal {
     CredentialsMount,
     /// Drycc has no ecr or gcr (exit 2).
     DryccLocation,
+    /// A Drycc builder reads builder-secret, controller-creds or
+    /// registry-secret under another name that holds it (a kustomize
+    /// namePrefix or nameSuffix: exit 1).
+    DryccRenamedSecret,
     /// The output would not be a platform that can start: the post-condition
     /// refuses it (exit 2).
     PostCondition(&'static str),
@@ -204,7 +208,8 @@ impl Refusal {
             | Refusal::TwoComponents
             | Refusal::TokenRefreshTime { configured: false }
             | Refusal::NamespaceRefreshTime
-            | Refusal::CredentialsMount => 1,
+            | Refusal::CredentialsMount
+            | Refusal::DryccRenamedSecret => 1,
             _ => 2,
         }
     }
@@ -1389,6 +1394,50 @@ fn drycc(plan: &mut Plan<'_>) {
         plan.refuse(Refusal::DryccLocation);
         return;
     }
+    // "Renamed Secrets": a Secret whose name holds builder-secret's or
+    // controller-creds' where none of that name is, or a builder volume (of the
+    // two the tool reads) or login variable that reads a Secret whose name
+    // holds one of Drycc's three but is not it.
+    let names = ["builder-secret", "controller-creds", REGISTRY_SECRET];
+    let renamed = |s: &str| names.iter().any(|n| s != *n && s.contains(n));
+    for (role, n) in [
+        (Role::Credentials, "builder-secret"),
+        (Role::ControllerCredentials, "controller-creds"),
+    ] {
+        let other = plan.ours(Role::Other).into_iter().any(|i| {
+            let v = &plan.objects[i].v;
+            kind(v) == "Secret" && name(v) != n && name(v).contains(n)
+        });
+        if other && plan.ours(role).is_empty() {
+            plan.refuse(Refusal::DryccRenamedSecret);
+            return;
+        }
+    }
+    for i in plan.ours(Role::Builder) {
+        let v = &plan.objects[i].v;
+        let volumes = pod(v)
+            .and_then(|(_, spec)| spec.get("volumes")?.as_array())
+            .into_iter()
+            .flatten();
+        let volume = volumes
+            .filter(|vol| matches!(str_at(vol, &["name"]), Some("controller-creds" | REGISTRY_SECRET)))
+            .any(|vol| str_at(vol, &["secret", "secretName"]).is_some_and(renamed));
+        let login = containers(v).into_iter().any(|(_, c, _)| {
+            DRYCC_BUILDER_VARS.iter().any(|(var, _)| {
+                env_entries(c, var).any(|e| {
+                    e.get("valueFrom").is_some_and(|f| !f.is_null())
+                        && at(e, &["valueFrom", "secretKeyRef"])
+                            .filter(|r| str_at(r, &["key"]).is_some())
+                            .and_then(|r| str_at(r, &["name"]))
+                            .is_some_and(renamed)
+                })
+            })
+        });
+        if volume || login {
+            plan.refuse(Refusal::DryccRenamedSecret);
+            return;
+        }
+    }
     for i in 0..plan.objects.len() {
         if plan.objects[i].orphan {
             plan.remove(i);
@@ -1413,6 +1462,14 @@ fn drycc(plan: &mut Plan<'_>) {
         registry.iter().for_each(|&i| plan.remove(i));
     }
     let prefix_var = prefix_var(Platform::Drycc);
+    // The node proxy's hostPort, else the chart's default.
+    let port = registry
+        .iter()
+        .flat_map(|&i| containers(&plan.objects[i].v))
+        .flat_map(|(_, c, _)| c.get("ports").and_then(Json::as_array).into_iter().flatten())
+        .find_map(|p| p.get("hostPort")?.as_u64().filter(|&p| (1..=65535).contains(&p)))
+        .unwrap_or(5555);
+    let proxy = format!("127.0.0.1:{port}");
     for (i, c) in plan.consumers() {
         if plan.is_removed(i) {
             continue;
@@ -1426,9 +1483,46 @@ fn drycc(plan: &mut Plan<'_>) {
             vars.extend(DRYCC_BUILDER_VARS.map(|(var, key)| (var, Wanted::SecretKey("builder-secret", key))));
             vars.push((DRYCC_PROXY_VAR, Wanted::Absent));
         }
+        if location == "on-cluster" && plan.objects[i].role == Role::Builder {
+            // The chart's on-cluster wiring; a literal proxy address stays.
+            let proxy = env_text(&container, DRYCC_PROXY_VAR).map_or_else(|| proxy.clone(), str::to_owned);
+            vars.extend([
+                ("DRYCC_REGISTRY_HOST", Wanted::text("drycc-registry:5000")),
+                (DRYCC_PROXY_VAR, Wanted::Text(proxy)),
+                (
+                    "DRYCC_REGISTRY_USERNAME",
+                    Wanted::SecretKey(REGISTRY_SECRET, "username"),
+                ),
+                (
+                    "DRYCC_REGISTRY_PASSWORD",
+                    Wanted::SecretKey(REGISTRY_SECRET, "password"),
+                ),
+                ("DRYCC_REGISTRY_ORGANIZATION", Wanted::Absent),
+            ]);
+        }
         plan.want_env(i, &c, &vars);
     }
     if location != "off-cluster" {
+        // On-cluster the chart renders no registry keys in either Secret.
+        for i in [plan.ours(Role::Credentials), plan.ours(Role::ControllerCredentials)].concat() {
+            if plan.is_removed(i) {
+                continue;
+            }
+            // A field left with no key goes whole.
+            let doc = plan.edit(i, "").as_object_mut().expect("a Secret");
+            for field in ["data", "stringData"] {
+                let Some(Json::Object(keys)) = doc.get_mut(field) else {
+                    continue;
+                };
+                let all = keys.len();
+                DRYCC_BUILDER_VARS.iter().for_each(|(_, k)| {
+                    keys.remove(*k);
+                });
+                if keys.is_empty() && all > 0 {
+                    doc.remove(field);
+                }
+            }
+        }
         egress(plan, None);
         return;
     }
