@@ -10,9 +10,10 @@ use base64::Engine;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
+use super::transport::{encode_query, QUERY};
 use crate::escape::escape_controls;
 
-/// What was tried.
+/// What was tried (docs/verify.md, "Results").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
@@ -24,7 +25,6 @@ pub enum Step {
     TokenExpiry,
     AccessToken,
     Clock,
-    /// What the cluster needs besides the credentials.
     Platform,
 }
 
@@ -34,56 +34,39 @@ fn label(value: impl Serialize) -> String {
     json.as_str().unwrap_or_default().replace('_', " ")
 }
 
-/// The result classes an operator must be able to tell apart.
+/// The result classes an operator must be able to tell apart; what each
+/// means is in docs/verify.md, "Results".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Class {
-    /// The server answered (any HTTP status).
     Reachable,
-    /// A token was obtained from ECR, Google or the registry's token service.
     TokenIssued,
-    /// The registry (or token service) accepted the credentials.
     CredentialsAccepted,
-    /// A blob upload was started.
     PushAllowed,
-    /// Nothing to do here (on-cluster, or a step that does not apply).
     NotApplicable,
-    /// The registry answers without credentials: that proves nothing about them.
     AnonymousAccess,
-    /// Could not be checked from here (e.g. an IAM role).
     NotChecked,
-    /// Worth knowing; neither proves nor fails anything.
     Information,
     Unreachable,
-    /// The server's certificate chain is not trusted.
     TlsUntrusted,
-    /// Another TLS failure (name mismatch, expired certificate, protocol).
     TlsFailed,
     CredentialsRejected,
-    /// A server named another host (upload location, redirect, token
-    /// realm): the credentials were not sent there.
     CredentialsWithheld,
-    /// The credentials are valid but may not do what Workflow needs.
     PermissionDenied,
     NoPushPermission,
     TokenExpired,
     ClockSkew,
-    /// Refused before any request (e.g. a foreign `token_uri`).
     Refused,
-    /// The server answered something this tool does not understand.
     UnexpectedResponse,
 }
 
 impl Class {
     /// Whether the step counts as passed.
     pub fn passed(self) -> bool {
+        use Class::*;
         matches!(
             self,
-            Class::Reachable
-                | Class::TokenIssued
-                | Class::CredentialsAccepted
-                | Class::PushAllowed
-                | Class::NotApplicable
+            Reachable | TokenIssued | CredentialsAccepted | PushAllowed | NotApplicable
         )
     }
 
@@ -148,11 +131,9 @@ impl Report {
         }
         let json = serde_json::to_string(secret).unwrap_or_default();
         let json = json.trim_matches('"');
-        let query = super::transport::encode_query(secret);
-        // Percent-encodings: of everything but unreserved characters, also
-        // keeping `/` (Python's quote) or writing spaces as `+` (forms), and
-        // of everything but letters and digits; each with upper- or
-        // lower-case hex digits.
+        let query = encode_query(secret);
+        // Percent-encodings (docs/verify.md, "What is never printed"), each
+        // also with lower-case hex digits.
         let percent = [
             utf8_percent_encode(secret, KEEP_SLASH).to_string(),
             query.replace("%20", "+"),
@@ -167,7 +148,6 @@ impl Report {
             URL_SAFE.encode(secret),
             URL_SAFE_NO_PAD.encode(secret),
             json.to_owned(),
-            // JSON that escapes every non-ASCII character (`\u00e4`).
             json_ascii(json, false),
             json_ascii(json, true),
         ];
@@ -185,13 +165,10 @@ impl Report {
     /// (or one of its encodings) so that its first part escapes the scrub.
     pub fn scrubbed(&self, text: &str, max: usize) -> String {
         let mut text = scrub(&self.forms, text);
-        if let Some((mut cut, _)) = text.char_indices().nth(max) {
+        if let Some((cut, _)) = text.char_indices().nth(max) {
             // A mask the cut would split goes whole.
             let split = text.match_indices(MASK).find(|(i, _)| *i < cut && cut < i + MASK.len());
-            if let Some((i, _)) = split {
-                cut = i;
-            }
-            text.truncate(cut);
+            text.truncate(split.map_or(cut, |(i, _)| i));
         }
         text
     }
@@ -231,9 +208,8 @@ impl Report {
                 _ => "FAIL",
             };
             let result = format!("{mark:<4} {}", label(s.result));
-            // The detail carries what servers said: its control characters
-            // are escaped, so that it can neither start a forged line nor
-            // repaint the terminal.
+            // What servers said, with control characters escaped: it can
+            // neither start a forged line nor repaint the terminal.
             let detail = escape_controls(&s.detail);
             let _ = writeln!(out, "{:<w_step$}  {result:<w_result$}  {detail}", label(s.step));
         }
@@ -258,47 +234,34 @@ impl Report {
     }
 }
 
-/// RFC 3986's unreserved characters and `/` stay.
-const KEEP_SLASH: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'/');
+/// RFC 3986's unreserved characters and `/` stay (Python's `quote`).
+const KEEP_SLASH: &AsciiSet = &QUERY.remove(b'/');
 
-/// A percent-encoding with lower-case hex digits.
+/// A percent-encoding with lower-case hex digits: the two after each `%`.
 fn lower_hex(encoded: &str) -> String {
-    let mut out = String::with_capacity(encoded.len());
-    let mut hex = 0;
-    for c in encoded.chars() {
-        if hex > 0 {
-            hex -= 1;
-            out.push(c.to_ascii_lowercase());
-        } else {
-            hex = if c == '%' { 2 } else { 0 };
-            out.push(c);
-        }
-    }
-    out
+    let mut pieces = encoded.split('%');
+    let first = pieces.next().unwrap_or_default().to_owned();
+    pieces.fold(first, |out, piece| {
+        let (hex, rest) = piece.split_at_checked(2).unwrap_or((piece, ""));
+        format!("{out}%{}{rest}", hex.to_ascii_lowercase())
+    })
 }
 
 /// JSON string content with every non-ASCII character as `\uXXXX`
 /// (UTF-16, surrogate pairs beyond U+FFFF).
 fn json_ascii(json: &str, upper: bool) -> String {
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        if c.is_ascii() {
-            out.push(c);
-            continue;
+    let escape = |u: &u16| {
+        if upper {
+            format!("\\u{u:04X}")
+        } else {
+            format!("\\u{u:04x}")
         }
-        for unit in c.encode_utf16(&mut [0; 2]) {
-            let _ = match upper {
-                true => write!(out, "\\u{unit:04X}"),
-                false => write!(out, "\\u{unit:04x}"),
-            };
-        }
-    }
-    out
+    };
+    let escaped = |c: char| match c.is_ascii() {
+        true => c.to_string(),
+        false => c.encode_utf16(&mut [0; 2]).iter().map(escape).collect(),
+    };
+    json.chars().map(escaped).collect()
 }
 
 /// What replaces a secret.

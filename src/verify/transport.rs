@@ -1,9 +1,6 @@
-//! HTTP for `verify`: TLS verification always on (the system's roots plus an
-//! optional CA file), `HTTPS_PROXY`/`NO_PROXY` honoured (ureq reads them),
-//! bounded timeouts, no redirects and no retries (a retried login can lock an
-//! account), plain `http://` only where the caller says the operator allowed
-//! it. Failures are classified for the report; an untrusted chain is named
-//! by its issuer. [`Origin`] is what decides where credentials may go.
+//! HTTP for `verify` (docs/verify.md, "Transport"): TLS always verified, no
+//! redirects and no retries (a retried login can lock an account), proxies
+//! as ureq reads them. [`Origin`] decides where credentials may go.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -50,7 +47,6 @@ impl Origin {
         Some(Origin { https, host, port })
     }
 
-    /// Whether the scheme is `https`.
     pub fn is_https(&self) -> bool {
         self.https
     }
@@ -75,9 +71,8 @@ impl std::fmt::Display for Origin {
 }
 
 /// RFC 3986's unreserved characters stay; everything else is encoded.
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+pub(super) const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
-/// Percent-encode a query value.
 pub fn encode_query(s: &str) -> String {
     utf8_percent_encode(s, QUERY).to_string()
 }
@@ -96,8 +91,7 @@ impl Reply {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// How far the local clock is from the server's (its `Date`), when it is
-    /// beyond what signatures tolerate.
+    /// How far the local clock is from the server's `Date`, if too far.
     pub fn skew(&self) -> Option<i64> {
         let diff = clock::now() - clock::parse_http_date(self.header("date")?)?;
         (diff.abs() > clock::MAX_SKEW_SECONDS).then_some(diff)
@@ -114,15 +108,14 @@ pub struct Request<'a> {
     pub plain_http_ok: bool,
 }
 
-/// The configured HTTP client.
 pub struct Transport {
     agent: ureq::Agent,
     timeout: Duration,
 }
 
 impl Transport {
-    /// Build the client, trusting the system's roots and `ca_file`'s
-    /// certificates; a CA file that cannot be read is an error (exit 2).
+    /// Trusting the system's roots and `ca_file`'s certificates; an
+    /// unreadable CA file is an error (exit 2).
     pub fn new(ca_file: Option<&Path>, timeout: Duration) -> Result<Self, String> {
         let mut roots = rustls_native_certs::load_native_certs().certs;
         if let Some(path) = ca_file {
@@ -150,8 +143,7 @@ impl Transport {
         Ok(Transport { agent, timeout })
     }
 
-    /// Send one request, once. No HTTP answer is an error: the class the
-    /// report gives it, and what happened.
+    /// Send one request, once; no HTTP answer is an error, classified.
     pub fn send(&self, req: Request<'_>) -> Result<Reply, (Class, String)> {
         let url = req.url;
         match Origin::of(url) {
@@ -170,21 +162,13 @@ impl Transport {
             Some(bytes) => builder.body(bytes).map(|r| self.agent.run(r)),
             None => builder.body(()).map(|r| self.agent.run(r)),
         };
-        let mut response = match sent {
-            Ok(Ok(response)) => response,
-            Ok(Err(e)) => return Err(self.classify(url, e)),
-            Err(e) => return Err(unreachable(url, e)),
-        };
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(BODY_LIMIT)
-            .read_to_string()
-            .unwrap_or_default();
+        let sent = sent.map_err(|e| unreachable(url, e))?;
+        let mut response = sent.map_err(|e| self.classify(url, e))?;
+        let body = response.body_mut().with_config().limit(BODY_LIMIT).read_to_string();
         Ok(Reply {
             status: response.status().as_u16(),
             headers: response.headers().clone(),
-            body,
+            body: body.unwrap_or_default(),
         })
     }
 
@@ -211,8 +195,7 @@ impl Transport {
     }
 
     /// Connect once more, without a proxy, only to read who issued the
-    /// server's certificate: the handshake is abandoned at the certificate,
-    /// and given up (no issuer named) when it takes longer than the timeout.
+    /// server's certificate; given up (no issuer) beyond the timeout.
     fn issuer_of(&self, url: &str) -> Option<String> {
         let until = Instant::now() + self.timeout;
         let proxied =
@@ -237,9 +220,8 @@ impl Transport {
     }
 }
 
-/// A socket whose reads and writes all end by one deadline: each waits at
-/// most the time that is left, so a peer that drips its bytes slowly cannot
-/// stretch the whole exchange beyond it.
+/// A socket whose reads and writes all end by one deadline, so a peer that
+/// drips its bytes cannot stretch the exchange beyond it.
 struct Deadline {
     sock: TcpStream,
     until: Instant,
@@ -248,25 +230,21 @@ struct Deadline {
 impl Deadline {
     fn left(&self) -> io::Result<Duration> {
         let left = self.until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::Error::new(io::ErrorKind::TimedOut, "the deadline passed"));
-        }
-        Ok(left)
+        let passed = || io::Error::new(io::ErrorKind::TimedOut, "the deadline passed");
+        (!left.is_zero()).then_some(left).ok_or_else(passed)
     }
 }
 
 impl Read for Deadline {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.left()?;
-        self.sock.set_read_timeout(Some(left))?;
+        self.sock.set_read_timeout(Some(self.left()?))?;
         self.sock.read(buf)
     }
 }
 
 impl Write for Deadline {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let left = self.left()?;
-        self.sock.set_write_timeout(Some(left))?;
+        self.sock.set_write_timeout(Some(self.left()?))?;
         self.sock.write(buf)
     }
 
@@ -352,9 +330,8 @@ fn tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     Some((tag, content, rest))
 }
 
-/// The issuer of a DER certificate as `CN=…, O=…` (the attributes people
-/// read). webpki parses the certificate; its issuer Name is a sequence of
-/// SETs of (OID, value) that this walks.
+/// The issuer of a DER certificate as `CN=…, O=…, OU=…`: webpki parses the
+/// certificate, this walks its issuer Name (SETs of OID and value).
 pub fn issuer_name(cert: &[u8]) -> Option<String> {
     let der = CertificateDer::from(cert);
     let cert = webpki::EndEntityCert::try_from(&der).ok()?;
