@@ -1,14 +1,7 @@
-//! The Docker Registry HTTP API v2 login probe: `GET /v2/` without
-//! credentials, then answer its `WWW-Authenticate` challenge (`Basic`, or
-//! `Bearer` through the token realm) and try again; optionally start a blob
-//! upload and cancel it to prove push access without leaving anything behind.
-//! Every registry location ends here (ECR and GCR with their minted tokens).
-//!
-//! Credentials go only to the registry's origin, and to a token realm on
-//! another origin only when it is named (docs/verify.md, "Where credentials
-//! go"), as Docker's own client binds them to the endpoint that challenged:
-//! an upload `Location`, a redirect or a realm elsewhere is reported as
-//! `credentials_withheld` and not followed with them.
+//! The Docker Registry HTTP API v2 login probe, and the push check (a blob
+//! upload started and cancelled), that every location ends with
+//! (docs/verify.md, "Per location"). Credentials go only to the registry's
+//! origin or a named token realm (docs/verify.md, "Where credentials go").
 
 use base64::Engine;
 use ureq::http::Method;
@@ -62,16 +55,13 @@ fn parse_params(s: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut chars = s.chars().peekable();
     loop {
-        while chars.peek().is_some_and(|c| *c == ',' || c.is_whitespace()) {
-            chars.next();
-        }
+        while chars.next_if(|c| *c == ',' || c.is_whitespace()).is_some() {}
         let key: String = chars.by_ref().take_while(|c| *c != '=').collect();
         if key.is_empty() {
             return out;
         }
         let mut value = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
+        if chars.next_if_eq(&'"').is_some() {
             while let Some(c) = chars.next() {
                 match c {
                     '\\' => value.extend(chars.next()),
@@ -91,9 +81,8 @@ fn basic(user: &str, password: &str) -> String {
     format!("Basic {encoded}")
 }
 
-/// Send `request`. A transport failure is reported as `step` and gives
-/// `None`; a clock far from the server's that the step's signature or token
-/// depends on is reported too.
+/// Send `request`; a transport failure is reported as `step` (`None`), and
+/// a skewed clock where signatures or tokens depend on it.
 pub fn send_or_report(transport: &Transport, report: &mut Report, step: Step, request: Request<'_>) -> Option<Reply> {
     let peer = match step {
         Step::Registry => Some("the registry"),
@@ -102,20 +91,14 @@ pub fn send_or_report(transport: &Transport, report: &mut Report, step: Step, re
         Step::AccessToken => Some("the token endpoint"),
         _ => None,
     };
-    match transport.send(request) {
-        Ok(reply) => {
-            if let (Some(peer), Some(diff)) = (peer, reply.skew()) {
-                let direction = if diff > 0 { "ahead of" } else { "behind" };
-                let detail = format!("this machine's clock is {}s {direction} {peer}'s (Date header): signed requests and tokens are refused beyond a few minutes", diff.abs());
-                report.add(Step::Clock, Class::ClockSkew, detail);
-            }
-            Some(reply)
-        }
-        Err((class, detail)) => {
-            report.add(step, class, detail);
-            None
-        }
+    let sent = transport.send(request);
+    let reply = sent.map_err(|(class, detail)| report.add(step, class, detail)).ok()?;
+    if let (Some(peer), Some(diff)) = (peer, reply.skew()) {
+        let direction = if diff > 0 { "ahead of" } else { "behind" };
+        let detail = format!("this machine's clock is {}s {direction} {peer}'s (Date header): signed requests and tokens are refused beyond a few minutes", diff.abs());
+        report.add(Step::Clock, Class::ClockSkew, detail);
     }
+    Some(reply)
 }
 
 /// Run the login probe (and the push check) against `target`.
@@ -148,8 +131,7 @@ struct Probe<'p, 'a> {
 
 impl Probe<'_, '_> {
     /// `GET /v2/`, then again with the answer to its challenge. `None` when
-    /// the probe ends here; else the `Authorization` value that worked, if
-    /// the registry asked for one.
+    /// the probe ends here; else the `Authorization` that worked, if needed.
     fn login(&mut self) -> Option<Option<String>> {
         let v2 = format!("{}/v2/", self.target.base);
         let anonymous = self.send(Step::Registry, Method::GET, &v2, None)?;
@@ -194,12 +176,11 @@ impl Probe<'_, '_> {
         }
     }
 
-    /// A request to `url`, carrying `auth` if there is one. Only the
-    /// registry's origin is contacted, or for the token step a named realm's:
-    /// this is the only place an `Authorization` header is attached. A
-    /// request with credentials for elsewhere is reported as withheld; one
-    /// without is not made either (a registry must not aim this machine at
-    /// whatever host it likes).
+    /// A request to `url` with `auth`, if `url` is the registry's origin (or
+    /// for the token step a named realm's): the only place an `Authorization`
+    /// header is attached. Elsewhere nothing is sent, not even without
+    /// credentials (a registry must not aim this machine at any host it
+    /// likes); credentials withheld are reported.
     fn request<'u>(&mut self, step: Step, method: Method, url: &'u str, auth: Option<&str>) -> Option<Request<'u>> {
         let origin = Origin::of(url);
         let realm_ok = step == Step::Token && origin.as_ref().is_some_and(|o| self.target.realms.contains(o));
@@ -230,8 +211,7 @@ impl Probe<'_, '_> {
         send_or_report(self.transport, self.report, step, request)
     }
 
-    /// The `Authorization` value that answers `challenge`, or `None` after
-    /// reporting why there is none.
+    /// The `Authorization` that answers `challenge`; `None` after reporting.
     fn answer(&mut self, step: Step, challenge: &Challenge) -> Option<String> {
         match challenge {
             Challenge::Basic => Some(basic(self.target.username, self.target.password)),
@@ -249,9 +229,7 @@ impl Probe<'_, '_> {
     /// credentials; `Bearer <token>`, or `None` after reporting why not.
     fn bearer_token(&mut self, realm: &str, service: Option<&str>) -> Option<String> {
         let scope = format!("repository:{}:pull,push", self.target.repository);
-        let service = service
-            .map(|s| format!("service={}&", encode_query(s)))
-            .unwrap_or_default();
+        let service = service.map_or(String::new(), |s| format!("service={}&", encode_query(s)));
         let separator = if realm.contains('?') { '&' } else { '?' };
         let url = format!("{realm}{separator}{service}scope={}", encode_query(&scope));
         let auth = basic(self.target.username, self.target.password);
@@ -335,9 +313,8 @@ impl Probe<'_, '_> {
         None
     }
 
-    /// Report an answer the flow does not expect; always `None`. Redirects
-    /// are never followed; one that carried credentials and points elsewhere
-    /// says so.
+    /// Report an answer the flow does not expect; always `None`. A redirect
+    /// (never followed) away from the registry withholds the credentials.
     fn unexpected<T>(&mut self, step: Step, url: &str, reply: &Reply, carried_credentials: bool) -> Option<T> {
         let status = reply.status;
         let mut class = Class::UnexpectedResponse;
@@ -388,12 +365,9 @@ fn resolve(url: &str, reference: &str) -> String {
 /// letters, digits, `+`, `-` or `.`, then `:`): only then is it absolute,
 /// whatever its query holds.
 fn has_scheme(reference: &str) -> bool {
-    let Some((scheme, _)) = reference.split_once(':') else {
-        return false;
-    };
-    let mut chars = scheme.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    let scheme = reference.split_once(':').map_or("", |(scheme, _)| scheme);
+    let scheme_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.');
+    scheme.starts_with(|c: char| c.is_ascii_alphabetic()) && scheme.chars().all(scheme_char)
 }
 
 /// The registry's error codes (`{"errors":[{"code":…,"message":…}]}`), never
@@ -408,11 +382,8 @@ pub fn error_summary(report: &Report, body: &str) -> String {
             Some(report.scrubbed(line.trim(), 200))
         })
         .collect();
-    if codes.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", codes.join("; "))
-    }
+    let summary = (!codes.is_empty()).then(|| format!(" ({})", codes.join("; ")));
+    summary.unwrap_or_default()
 }
 
 #[cfg(test)]
