@@ -1,12 +1,8 @@
 //! ECR: `GetAuthorizationToken` signed with AWS Signature Version 4 for the
-//! configured region, the token decoded from `AWS:<password>`, its expiry
-//! checked, then the registry login probe with it. Without keys, what the
-//! refresher will use instead and how to check it (docs/verify.md, "ecr with
-//! the node's role").
-//!
-//! SigV4 is written here on ring's HMAC-SHA256 and SHA-256 (ring is already
-//! in the tree through rustls): one fixed JSON POST needs about 40 lines, while
-//! the aws-sigv4 crate brings about 70 crates for the same signature.
+//! region, the token (`AWS:<password>`) and its expiry checked, then the
+//! registry login with it. Without keys: docs/verify.md, "ecr with the node's
+//! role". SigV4 is written on ring (already in the tree through rustls): one
+//! fixed POST needs 40 lines, the aws-sigv4 crate brings 70 crates.
 
 use base64::Engine;
 use ring::{digest, hmac};
@@ -43,13 +39,7 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
         return node_role(report);
     }
     let endpoint = options.ecr_endpoint.clone().unwrap_or_else(|| api_endpoint(ecr.region));
-    let request = signed_request(ecr, &endpoint, options.ecr_endpoint.is_some());
-    // The signature opens GetAuthorizationToken to whoever replays it within
-    // minutes: it and the header that carries it are secrets as well.
-    if let Some((_, header)) = request.headers.iter().find(|(name, _)| *name == "authorization") {
-        report.secret(header);
-        report.secret(header.rsplit_once("Signature=").map_or("", |(_, signature)| signature));
-    }
+    let request = signed_request(report, ecr, &endpoint, options.ecr_endpoint.is_some());
     let Some(reply) = docker_v2::send_or_report(transport, report, Step::EcrToken, request) else {
         return;
     };
@@ -87,25 +77,17 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
     docker_v2::probe(transport, report, &target);
 }
 
-/// Empty keys: the stock refresher's credential chain (pkg/credentials/ecr.go:
-/// static keys, environment, shared file, EC2 role, on aws-sdk-go v1.0.7 in
-/// Deis's and v1.0.8 in Hephy's releases) then ends at the node's instance
-/// role, read from the metadata service with IMDSv1 only.
+/// Empty keys: the refresher's credential chain ends at the node's instance
+/// role, read with IMDSv1 only (docs/verify.md, "ecr with the node's role").
 fn node_role(report: &mut Report) {
-    report.add(
-        Step::EcrToken,
-        Class::NotChecked,
-        "no access keys: the token refresher will use the node's instance role, read from the EC2 metadata service; it cannot use IRSA (web identity) or EKS Pod Identity: its fixed credential chain (keys, environment, shared file, instance role; aws-sdk-go v1.0.x) has neither; the role exists only on the nodes, so neither its permission (ecr:GetAuthorizationToken) nor the login can be checked from here",
-    );
-    report.add(
-        Step::Platform,
-        Class::Information,
-        "check that pods reach the node role as the refresher does (IMDSv1, no token): kubectl run imds-check --rm -i --restart=Never --image=curlimages/curl -- curl -s -m 5 http://169.254.169.254/latest/meta-data/iam/security-credentials/ ; a role name: reachable; 401: the nodes require IMDSv2 (HttpTokens=required), which this SDK does not speak: allow HttpTokens=optional or set keys; a timeout: the metadata service is blocked for pods. The hop limit (HttpPutResponseHopLimit, 2 or more for pods) governs IMDSv2 only; aws ec2 describe-instances --query 'Reservations[].Instances[].MetadataOptions' shows both",
-    );
+    let why = "no access keys: the token refresher will use the node's instance role, read from the EC2 metadata service; it cannot use IRSA (web identity) or EKS Pod Identity: its fixed credential chain (keys, environment, shared file, instance role; aws-sdk-go v1.0.x) has neither; the role exists only on the nodes, so neither its permission (ecr:GetAuthorizationToken) nor the login can be checked from here";
+    report.add(Step::EcrToken, Class::NotChecked, why);
+    let how = "check that pods reach the node role as the refresher does (IMDSv1, no token): kubectl run imds-check --rm -i --restart=Never --image=curlimages/curl -- curl -s -m 5 http://169.254.169.254/latest/meta-data/iam/security-credentials/ ; a role name: reachable; 401: the nodes require IMDSv2 (HttpTokens=required), which this SDK does not speak: allow HttpTokens=optional or set keys; a timeout: the metadata service is blocked for pods. The hop limit (HttpPutResponseHopLimit, 2 or more for pods) governs IMDSv2 only; aws ec2 describe-instances --query 'Reservations[].Instances[].MetadataOptions' shows both";
+    report.add(Step::Platform, Class::Information, how);
 }
 
 /// The SigV4-signed `GetAuthorizationToken` POST (plain http only to a test endpoint).
-fn signed_request<'e>(ecr: &Ecr<'_>, endpoint: &'e str, test: bool) -> Request<'e> {
+fn signed_request<'e>(report: &mut Report, ecr: &Ecr<'_>, endpoint: &'e str, test: bool) -> Request<'e> {
     let host = endpoint.split_once("://").map_or("", |(_, rest)| rest);
     let host = host.split('/').next().unwrap_or_default();
     let body = match ecr.registry_id {
@@ -115,6 +97,10 @@ fn signed_request<'e>(ecr: &Ecr<'_>, endpoint: &'e str, test: bool) -> Request<'
     let body = body.to_string().into_bytes();
     let amz_date = clock::amz_date(clock::now());
     let signature = authorization(ecr, host, &amz_date, &body);
+    // The signature opens GetAuthorizationToken to whoever replays it within
+    // minutes: it and the header that carries it are secrets as well.
+    report.secret(&signature);
+    report.secret(signature.rsplit_once("Signature=").map_or("", |(_, hex)| hex));
     Request {
         method: Method::POST,
         url: endpoint,
@@ -199,9 +185,8 @@ fn sha256_hex(data: &[u8]) -> String {
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
-    hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data)
-        .as_ref()
-        .to_vec()
+    let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data);
+    tag.as_ref().to_vec()
 }
 
 /// The SigV4 signing key for a day, region and service.
@@ -229,12 +214,8 @@ fn authorization(ecr: &Ecr<'_>, host: &str, amz_date: &str, body: &[u8]) -> Stri
 
 /// The ECR API endpoint of a region.
 fn api_endpoint(region: &str) -> String {
-    let suffix = if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    };
-    format!("https://api.ecr.{region}.{suffix}")
+    let china = if region.starts_with("cn-") { ".cn" } else { "" };
+    format!("https://api.ecr.{region}.amazonaws.com{china}")
 }
 
 /// The error code in an AWS error body and its message.

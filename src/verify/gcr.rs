@@ -1,13 +1,8 @@
 //! GCR / Artifact Registry: the service-account JWT-bearer flow (RFC 7523)
-//! as the stock refresher runs it (pkg/credentials/gcr.go): an RS256
-//! assertion for its scope, POSTed to the key's `token_uri`, then the
-//! registry login as `oauth2accesstoken` with the access token. When the
-//! registry refuses that token, a `cloud-platform` token is tried as well,
-//! only to tell the operator which path works (docs/verify.md, "gcr: the
-//! refresher's scope").
-//!
-//! RS256 is done with ring (already in the tree through rustls), so no JWT
-//! crate is needed for one fixed header and claim set.
+//! as the stock refresher runs it, then the registry login as
+//! `oauth2accesstoken` (docs/verify.md, "gcr: the refresher's scope"). RS256
+//! is done with ring (already in the tree through rustls): no JWT crate for
+//! one fixed header and claim set.
 
 use base64::Engine;
 use ring::rand::SystemRandom;
@@ -83,13 +78,9 @@ fn assertion(key: &Key, scope: &str, now: i64) -> Result<String, String> {
     let (header, claims) = (B64URL.encode(header.to_string()), B64URL.encode(claims.to_string()));
     let signing_input = format!("{header}.{claims}");
     let mut signature = vec![0u8; pair.public().modulus_len()];
-    pair.sign(
-        &RSA_PKCS1_SHA256,
-        &SystemRandom::new(),
-        signing_input.as_bytes(),
-        &mut signature,
-    )
-    .map_err(|_| "signing the assertion failed".to_string())?;
+    let rng = SystemRandom::new();
+    pair.sign(&RSA_PKCS1_SHA256, &rng, signing_input.as_bytes(), &mut signature)
+        .map_err(|_| "signing the assertion failed".to_string())?;
     Ok(format!("{signing_input}.{}", B64URL.encode(signature)))
 }
 
