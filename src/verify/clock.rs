@@ -1,16 +1,13 @@
 //! Wall-clock time as the protocols need it: SigV4's `20261129T223000Z`, a
-//! JWT's epoch seconds, and the `Date` header a server sends (which is how a
-//! skewed local clock is noticed: signatures and assertions are only accepted
-//! within minutes of the server's time).
+//! JWT's epoch seconds, and a server's `Date` header (how a skewed local
+//! clock is noticed).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// How far the local clock may be from a server's before it is reported:
-/// AWS refuses SigV4 signatures more than 5 minutes off, Google refuses
-/// assertions whose `iat` is in its future.
+/// AWS refuses SigV4 signatures 5 minutes off, Google an `iat` in its future.
 pub const MAX_SKEW_SECONDS: i64 = 300;
 
-/// Seconds since the Unix epoch, now.
 pub fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -63,9 +60,8 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// Parse an HTTP `Date` header (RFC 9110 IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`).
-/// A year outside 1..=9999 (four digits) is unparseable: the arithmetic
-/// would overflow on an absurd one.
+/// Parse an HTTP `Date` header (RFC 9110 IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`);
+/// a year outside 1..=9999 is refused: an absurd one would overflow.
 pub fn parse_http_date(value: &str) -> Option<i64> {
     let rest = value.trim().split_once(", ")?.1;
     let mut parts = rest.split(' ');

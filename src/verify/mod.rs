@@ -1,12 +1,11 @@
-//! `verify`: contact the configured registry and prove, step by step, that
-//! the credentials work the way the platform will use them, before Workflow
-//! is installed with them.
+//! `verify`: prove, step by step, that the registry credentials work the way
+//! the platform will use them, before Workflow is installed with them.
 //!
-//! `transport` is the only module that talks to the network; `docker_v2` is
-//! the registry login every location ends with, and decides where
-//! credentials may go; `ecr` and `gcr` first mint the short-lived token their
-//! refresher would; `report` renders the result and scrubs every secret.
-//! Arrows point one way: location modules -> docker_v2 -> transport.
+//! `transport` alone talks to the network; `docker_v2` is the registry login
+//! every location ends with, and decides where credentials may go; `ecr` and
+//! `gcr` first mint the token their refresher would; `report` renders the
+//! result and scrubs every secret. Arrows point one way: location modules ->
+//! docker_v2 -> transport.
 
 pub(crate) mod clock;
 mod docker_v2;
@@ -35,30 +34,27 @@ const KNOWN_REALMS: &[(&str, &str)] = &[
     ("registry.gitlab.com", "https://gitlab.com"),
 ];
 
-/// How to verify.
+/// How to verify: the flags of docs/verify.md ("Transport", "Where
+/// credentials go", "For tests only").
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// PEM file of extra CA certificates (a private registry's CA).
+    /// Extra CA certificates (PEM).
     pub ca_file: Option<std::path::PathBuf>,
     /// Connect and read timeout of each request.
     pub timeout: std::time::Duration,
-    /// The operator marked the off-cluster registry as plain http.
     pub insecure_registry: bool,
-    /// Prove push access (off-cluster): start a blob upload and cancel it.
     pub push_check: bool,
-    /// The off-cluster registry's token service, when it is on another
-    /// host: the only other origin the credentials may go to.
+    /// The only origin besides the registry's the credentials may go to.
     pub token_realm: Option<Origin>,
-    /// For testing only: the ECR API endpoint (a loopback URL).
+    /// Loopback test URLs: the ECR API, and the registry of ecr and gcr.
     pub ecr_endpoint: Option<String>,
-    /// For testing only: the registry to log in to for ecr and gcr (a loopback URL).
     pub registry_endpoint: Option<String>,
-    /// Allow this exact `token_uri` besides Google's (for a test endpoint).
+    /// A `token_uri` allowed besides Google's (for a test endpoint).
     pub allow_token_uri: Option<String>,
 }
 
-/// Verify the credentials of `location`. An error (exit 2) when the
-/// transport cannot be set up (an unreadable CA file).
+/// Verify the credentials of `location`; an error (exit 2) only for an
+/// unreadable CA file.
 pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
     let transport = transport::Transport::new(options.ca_file.as_deref(), options.timeout)?;
     let mut report = Report::new(location.name());
@@ -126,9 +122,8 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
     Ok(report)
 }
 
-/// What every node needs for a registry `verify` reached only with the
-/// operator's help (docs/verify.md, "What the nodes need"): this machine's
-/// success does not carry over to the cluster.
+/// What every node needs when `verify` reached the registry only with the
+/// operator's help (docs/verify.md, "What the nodes need").
 fn platform_notes(report: &mut Report, host: &str, options: &Options) {
     if options.insecure_registry {
         let detail = format!("{host} speaks plain http: every node's container runtime must allow it (insecure-registries in Docker's daemon.json; containerd: a certs.d/{host}/hosts.toml whose server is http://{host}), or pulls fail");
