@@ -16,8 +16,7 @@ pub struct Target<'a> {
     pub plain_http_ok: bool,
     pub username: &'a str,
     pub password: &'a str,
-    /// `<organization>/<probe>`: the repository named in token scopes and
-    /// used by the push check.
+    /// Named in token scopes and used by the push check.
     pub repository: String,
     pub push_check: bool,
     /// Token services on another origin that may receive the credentials.
@@ -114,10 +113,8 @@ pub fn probe(transport: &Transport, report: &mut Report, target: &Target<'_>) {
         target,
         registry,
     };
-    if let Some(auth) = probe.login() {
-        if target.push_check {
-            probe.push_check(auth);
-        }
+    if let Some(auth) = probe.login().filter(|_| target.push_check) {
+        probe.push_check(auth);
     }
 }
 

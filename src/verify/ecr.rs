@@ -115,8 +115,7 @@ fn signed_request<'e>(report: &mut Report, ecr: &Ecr<'_>, endpoint: &'e str, tes
     }
 }
 
-/// Report why the ECR API refused: JSON `__type` (real ECR) or XML `<Code>`
-/// (moto) names the error.
+/// Report why the ECR API refused (JSON `__type` from ECR, XML `<Code>` from moto).
 fn refused(report: &mut Report, endpoint: &str, reply: &Reply) {
     let (code, message) = aws_error(&reply.body);
     let message = report.scrubbed(&message, 200);

@@ -15,12 +15,10 @@ use super::report::{Class, Report, Step};
 use super::transport::{Request, Transport};
 use super::{clock, Options};
 
-/// The scope the stock refresher (Deis's and Hephy's) mints its tokens
-/// with: the one the platform's pulls and pushes will carry.
+/// The stock refresher's scope: the one the platform's pulls and pushes carry.
 pub const REFRESHER_SCOPE: &str = "https://www.googleapis.com/auth/devstorage.read_write";
 
-/// The scope Artifact Registry documents; asked for only to explain a
-/// refusal of the refresher's token.
+/// Asked for only to explain a refusal of the refresher's token.
 const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
 
 /// The token endpoints Google's keys name. Any other `token_uri` would make
@@ -174,8 +172,7 @@ fn mint(transport: &Transport, report: &mut Report, key: &Key, options: &Options
     Some(access_token)
 }
 
-/// The registry login as `oauth2accesstoken`, in `<project>/` as the
-/// builder names images.
+/// The login as `oauth2accesstoken`, in `<project>/` as the builder names images.
 fn target<'t>(key: &Key, hostname: &str, options: &Options, access_token: &'t str) -> docker_v2::Target<'t> {
     let host = if hostname.is_empty() { "gcr.io" } else { hostname };
     let project = Some(key.project_id.as_str())

@@ -19,9 +19,8 @@ pub use transport::Origin;
 
 use crate::config::Location;
 
-/// The repository named in token scopes and used by `--push-check`
-/// (`<organization>/workflow-registry-probe`); the push check cancels its
-/// upload, so nothing is created.
+/// The repository (under the organization) of token scopes and
+/// `--push-check`, which cancels its upload: nothing is created.
 pub const PROBE_REPOSITORY: &str = "workflow-registry-probe";
 
 /// Docker Hub's registry API host, used when the hostname is empty.

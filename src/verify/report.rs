@@ -1,7 +1,6 @@
-//! What `verify` found, step by step: a table for people, JSON for scripts,
-//! and the verdict (exit 0 only when the credentials were proven and nothing
-//! failed). Every text that enters a report is scrubbed of every form the
-//! secrets take (docs/verify.md, "What is never printed").
+//! What `verify` found, step by step, as a table or JSON, and the verdict.
+//! Every text that enters a report is scrubbed of every form the secrets
+//! take (docs/verify.md, "What is never printed").
 
 use std::fmt::Write as _;
 
@@ -94,8 +93,7 @@ pub struct Report {
     /// Why `passed` is false when no single step failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<String>,
-    /// Every known form of every secret, longest first: a server may echo
-    /// what it was sent in any form.
+    /// Every form of every secret, longest first: a server may echo any.
     #[serde(skip)]
     forms: Vec<String>,
 }
@@ -109,12 +107,11 @@ impl Report {
     }
 
     pub fn add(&mut self, step: Step, result: Class, detail: impl Into<String>) {
-        let detail = scrub(&self.forms, &detail.into());
         self.steps.push(Entry {
             step,
             result,
             passed: result.passed(),
-            detail,
+            detail: scrub(&self.forms, &detail.into()),
         });
         let proven = |s: &Entry| matches!(s.result, Class::CredentialsAccepted | Class::NotApplicable);
         self.passed = !self.failed() && self.steps.iter().any(proven);
@@ -160,9 +157,8 @@ impl Report {
         }
     }
 
-    /// `text` scrubbed of every secret known so far, then cut to `max`
-    /// characters, never inside a mask: cutting first could split a secret
-    /// (or one of its encodings) so that its first part escapes the scrub.
+    /// `text` scrubbed, then cut to `max` characters: cutting first could
+    /// split a secret (or an encoding of one) so that its first part escapes.
     pub fn scrubbed(&self, text: &str, max: usize) -> String {
         let mut text = scrub(&self.forms, text);
         if let Some((cut, _)) = text.char_indices().nth(max) {
@@ -173,15 +169,10 @@ impl Report {
         text
     }
 
-    /// `url` (or an origin, whose host is case-folded) scrubbed of every
-    /// form of a secret in any letter case: a host name is case-insensitive,
-    /// so a secret a server put in one comes back in lower case.
+    /// `url` (or an origin) scrubbed in any letter case: a host name is
+    /// case-insensitive, so a secret a server put in one comes back folded.
     pub fn scrubbed_url(&self, url: &str) -> String {
-        let known = self
-            .forms
-            .iter()
-            .fold(url.to_owned(), |t, f| replace_ignoring_case(&t, f));
-        mask_opaque(&known)
+        mask_opaque(&replace_ignoring_case(&self.forms, url))
     }
 
     /// Remember a `user:password` pair: what Basic authentication encodes.
@@ -274,23 +265,23 @@ fn scrub(forms: &[String], text: &str) -> String {
     mask_opaque(&known)
 }
 
-/// `text` with `form` replaced in any ASCII letter case.
-fn replace_ignoring_case(text: &str, form: &str) -> String {
-    // ASCII case folding keeps every byte where it was.
-    let (folded, form) = (text.to_ascii_lowercase(), form.to_ascii_lowercase());
-    let (mut out, mut last) = (String::new(), 0);
-    for (i, _) in folded.match_indices(form.as_str()) {
-        out.push_str(&text[last..i]);
-        out.push_str(MASK);
-        last = i + form.len();
-    }
-    out.push_str(&text[last..]);
-    out
+/// `text` with every form replaced in any ASCII letter case.
+fn replace_ignoring_case(forms: &[String], text: &str) -> String {
+    forms.iter().fold(text.to_owned(), |text, form| {
+        // ASCII case folding keeps every byte where it was.
+        let (folded, form) = (text.to_ascii_lowercase(), form.to_ascii_lowercase());
+        let (mut out, mut last) = (String::new(), 0);
+        for (i, _) in folded.match_indices(form.as_str()) {
+            out.push_str(&text[last..i]);
+            out.push_str(MASK);
+            last = i + form.len();
+        }
+        out + &text[last..]
+    })
 }
 
-/// Runs of 20 or more base64, hex or percent-encoding characters that mix
-/// upper case, lower case and digits: tokens, keys and encoded credentials
-/// look like that; the words, codes and names a report needs do not.
+/// Runs of 20 or more base64, hex or percent-encoding characters mixing upper
+/// case, lower case and digits look like tokens and keys, not words or codes.
 fn mask_opaque(text: &str) -> String {
     let opaque = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '=' | '_' | '-' | '%');
     let classes = [char::is_ascii_uppercase, char::is_ascii_lowercase, char::is_ascii_digit];
