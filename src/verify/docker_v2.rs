@@ -288,8 +288,7 @@ impl Probe<'_, '_> {
         Some(())
     }
 
-    /// Cancel the upload `started` opened at its `Location`, only on the
-    /// registry's origin (see [`Probe::request`]).
+    /// Cancel the upload `started` opened, only on the registry's origin ([`Probe::request`]).
     fn cancel(&mut self, url: &str, started: &Reply, auth: Option<&str>) {
         let location = resolve(url, started.header("location").unwrap_or_default());
         let request = self.request(Step::PushCheck, Method::DELETE, &location, auth);

@@ -33,8 +33,7 @@ const KNOWN_REALMS: &[(&str, &str)] = &[
     ("registry.gitlab.com", "https://gitlab.com"),
 ];
 
-/// How to verify: the flags of docs/verify.md ("Transport", "Where
-/// credentials go", "For tests only").
+/// How to verify (the flags: docs/verify.md).
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Extra CA certificates (PEM).
@@ -52,8 +51,7 @@ pub struct Options {
     pub allow_token_uri: Option<String>,
 }
 
-/// Verify the credentials of `location`; an error (exit 2) only for an
-/// unreadable CA file.
+/// Verify `location`'s credentials; an error (exit 2) only for an unreadable CA file.
 pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
     let transport = transport::Transport::new(options.ca_file.as_deref(), options.timeout)?;
     let mut report = Report::new(location.name());

@@ -33,8 +33,7 @@ fn label(value: impl Serialize) -> String {
     json.as_str().unwrap_or_default().replace('_', " ")
 }
 
-/// The result classes an operator must be able to tell apart; what each
-/// means is in docs/verify.md, "Results".
+/// The result classes an operator must tell apart (docs/verify.md, "Results").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Class {
@@ -119,8 +118,7 @@ impl Report {
             .then(|| "the credentials were not proven (nothing failed, but nothing showed they work)".into());
     }
 
-    /// Remember a secret (a configured credential, or a token minted during
-    /// the run); every step, earlier ones too, is scrubbed of its forms.
+    /// Remember a secret (configured or minted); every step, earlier ones too, is scrubbed of it.
     pub fn secret(&mut self, secret: &str) {
         // Shorter values would scrub ordinary words; none of ours is that short.
         if secret.len() < 4 {
@@ -129,8 +127,7 @@ impl Report {
         let json = serde_json::to_string(secret).unwrap_or_default();
         let json = json.trim_matches('"');
         let query = encode_query(secret);
-        // Percent-encodings (docs/verify.md, "What is never printed"), each
-        // also with lower-case hex digits.
+        // Percent-encodings as docs/verify.md lists them, also with lower-case hex.
         let percent = [
             utf8_percent_encode(secret, KEEP_SLASH).to_string(),
             query.replace("%20", "+"),
@@ -238,8 +235,7 @@ fn lower_hex(encoded: &str) -> String {
     })
 }
 
-/// JSON string content with every non-ASCII character as `\uXXXX`
-/// (UTF-16, surrogate pairs beyond U+FFFF).
+/// JSON string content with every non-ASCII character as `\uXXXX` (UTF-16).
 fn json_ascii(json: &str, upper: bool) -> String {
     let escape = |u: &u16| {
         if upper {
@@ -258,8 +254,7 @@ fn json_ascii(json: &str, upper: bool) -> String {
 /// What replaces a secret.
 const MASK: &str = "(redacted)";
 
-/// `text` with every known form of a secret replaced, then what looks like
-/// an unknown encoding of one masked.
+/// `text` with every known form of a secret replaced, then opaque runs masked.
 fn scrub(forms: &[String], text: &str) -> String {
     let known = forms.iter().fold(text.to_owned(), |t, f| t.replace(f.as_str(), MASK));
     mask_opaque(&known)

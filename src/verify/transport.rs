@@ -10,18 +10,17 @@ use std::time::{Duration, Instant};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use rustls::pki_types::{pem::PemObject, CertificateDer};
+use rustls::CertificateError;
 use ureq::http::{self, Method};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 
 use super::clock;
 use super::report::Class;
 
-/// The most of a response body read: registry and token answers are small,
-/// and a hostile server must not exhaust memory.
+/// The most of a response body read: a hostile server must not exhaust memory.
 const BODY_LIMIT: u64 = 256 * 1024;
 
-/// The scheme, host and port of a URL: the unit credentials are bound to
-/// (docs/verify.md, "Where credentials go").
+/// Scheme, host and port: what credentials are bound to (docs/verify.md, "Where credentials go").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
     https: bool,
@@ -114,8 +113,7 @@ pub struct Transport {
 }
 
 impl Transport {
-    /// Trusting the system's roots and `ca_file`'s certificates; an
-    /// unreadable CA file is an error (exit 2).
+    /// Trusts the system's roots and `ca_file`'s; an unreadable CA file is an error (exit 2).
     pub fn new(ca_file: Option<&Path>, timeout: Duration) -> Result<Self, String> {
         let mut roots = rustls_native_certs::load_native_certs().certs;
         if let Some(path) = ca_file {
@@ -146,13 +144,10 @@ impl Transport {
     /// Send one request, once; no HTTP answer is an error, classified.
     pub fn send(&self, req: Request<'_>) -> Result<Reply, (Class, String)> {
         let url = req.url;
-        match Origin::of(url) {
-            None => return Err(unreachable(url, "not an http(s) URL")),
-            Some(o) if !o.https && !req.plain_http_ok => {
-                let why = "refused (use https, or mark the registry insecure with --insecure-registry)";
-                return Err((Class::Refused, format!("{url} is plain http: {why}")));
-            }
-            Some(_) => {}
+        let origin = Origin::of(url).ok_or_else(|| unreachable(url, "not an http(s) URL"))?;
+        if !origin.https && !req.plain_http_ok {
+            let why = "refused (use https, or mark the registry insecure with --insecure-registry)";
+            return Err((Class::Refused, format!("{url} is plain http: {why}")));
         }
         let mut builder = http::Request::builder().method(req.method).uri(url);
         for (name, value) in &req.headers {
@@ -174,7 +169,7 @@ impl Transport {
 
     fn classify(&self, url: &str, e: ureq::Error) -> (Class, String) {
         let tls = |e: &rustls::Error| match e {
-            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => {
+            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
                 let issuer = self.issuer_of(url).unwrap_or_else(|| "an unknown issuer".into());
                 let detail = format!("{url} presents a certificate chain issued by {issuer}, which this machine does not trust (give its CA with --ca-file; every node's container runtime must trust it too)");
                 (Class::TlsUntrusted, detail)
@@ -284,9 +279,7 @@ impl rustls::client::danger::ServerCertVerifier for RecordIssuer {
         _now: rustls::pki_types::UnixTime,
     ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
         let _ = self.seen.set(end_entity.to_vec());
-        Err(rustls::Error::InvalidCertificate(
-            rustls::CertificateError::UnknownIssuer,
-        ))
+        Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
     }
 
     fn verify_tls12_signature(
