@@ -227,10 +227,8 @@ fn aws_error(body: &str) -> (String, String) {
         return (code.to_owned(), message.to_owned());
     }
     let tag = |name: &str| {
-        let open = format!("<{name}>");
-        let start = body.find(&open)? + open.len();
-        let end = body.get(start..)?.find(&format!("</{name}>"))? + start;
-        body.get(start..end).map(str::to_owned)
+        let (_, text) = body.split_once(&format!("<{name}>"))?;
+        text.split_once(&format!("</{name}>")).map(|(text, _)| text.to_owned())
     };
     (tag("Code").unwrap_or_default(), tag("Message").unwrap_or_default())
 }

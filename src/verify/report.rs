@@ -61,10 +61,13 @@ pub enum Class {
 impl Class {
     /// Whether the step counts as passed.
     pub fn passed(self) -> bool {
-        use Class::*;
         matches!(
             self,
-            Reachable | TokenIssued | CredentialsAccepted | PushAllowed | NotApplicable
+            Class::Reachable
+                | Class::TokenIssued
+                | Class::CredentialsAccepted
+                | Class::PushAllowed
+                | Class::NotApplicable
         )
     }
 
