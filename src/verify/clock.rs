@@ -56,9 +56,7 @@ pub fn human(epoch: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02} UTC")
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: &str = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec";
 
 /// Parse an HTTP `Date` header (RFC 9110 IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`);
 /// a year outside 1..=9999 is refused: an absurd one would overflow.
@@ -67,7 +65,7 @@ pub fn parse_http_date(value: &str) -> Option<i64> {
     let mut parts = rest.split(' ');
     let day: u32 = parts.next()?.parse().ok()?;
     let name = parts.next()?;
-    let month = MONTHS.iter().position(|m| *m == name)? as u32 + 1;
+    let month = MONTHS.split(' ').position(|m| m == name)? as u32 + 1;
     let year: i64 = parts.next()?.parse().ok().filter(|y| (1..=9999).contains(y))?;
     let mut hms = parts.next()?.split(':').map(|p| p.parse::<u32>().ok());
     let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);

@@ -138,8 +138,7 @@ fn mint(transport: &Transport, report: &mut Report, key: &Key, options: &Options
     let text = |k: &str| json[k].as_str().unwrap_or("").to_owned();
     let email = &key.client_email;
     if reply.status != 200 {
-        let (error, description) = (text("error"), text("error_description"));
-        let description = report.scrubbed(&description, 200);
+        let (error, description) = (text("error"), report.scrubbed(&text("error_description"), 200));
         let lower = description.to_ascii_lowercase();
         let clock = ["reasonable timeframe", "iat", "too early"]
             .iter()
