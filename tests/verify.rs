@@ -1023,6 +1023,45 @@ fn credentials_a_registry_echoes_are_printed_in_no_form() {
 }
 
 #[test]
+fn a_credential_too_short_to_scrub_is_refused_before_anything_is_contacted() {
+    // A 3-character password cannot be told from ordinary text in what a
+    // server answers, so an echo of it could not be masked.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let host = format!("127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut env = off_cluster(&host, "testuser", "p4s");
+    let out = common::binary(&env)
+        .args(["verify", "--insecure-registry"])
+        .output()
+        .unwrap();
+    let stderr = common::text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr.contains("REGISTRY_PASSWORD is shorter than 4 characters") && stderr.contains("nothing was contacted"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("p4s"), "{stderr}");
+    env.extend([
+        ("WORKFLOW_REGISTRY_VERIFY", "1".to_owned()),
+        ("WORKFLOW_REGISTRY_INSECURE_REGISTRY", "1".to_owned()),
+    ]);
+    let piped = common::run(&mut common::binary(&env), &manifest());
+    assert_eq!(piped.status.code(), Some(2), "{}", common::text(&piped.stderr));
+    assert!(piped.stdout.is_empty());
+    let accepted = listener.accept();
+    assert!(accepted.is_err(), "the registry was contacted");
+    // Four characters are scrubbed and verified as usual (nothing listens now: unreachable).
+    drop(listener);
+    let env = off_cluster(&host, "testuser", "p4ss");
+    let out = common::binary(&env)
+        .args(["verify", "--insecure-registry"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", common::text(&out.stderr));
+}
+
+#[test]
 fn an_echo_cut_to_200_characters_leaks_no_part_of_a_secret() {
     use base64::Engine;
     let dir = common::scratch("verify-cut");

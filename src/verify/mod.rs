@@ -17,7 +17,7 @@ mod transport;
 pub use report::{Class, Report, Step};
 pub use transport::Origin;
 
-use crate::config::Location;
+use crate::config::{Location, Setting};
 
 /// The repository (under the organization) of token scopes and
 /// `--push-check`, which cancels its upload: nothing is created.
@@ -51,8 +51,17 @@ pub struct Options {
     pub allow_token_uri: Option<String>,
 }
 
-/// Verify `location`'s credentials; an error (exit 2) only for an unreadable CA file.
+/// Verify `location`'s credentials; an error (exit 2) for an unreadable CA
+/// file, or a credential too short to scrub (before anything is contacted).
 pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
+    if let Some(setting) = too_short_to_scrub(location) {
+        return Err(format!(
+            "{} is shorter than {} characters: verify could not tell it from ordinary text in what a server answers, \
+             so it could reach the report unmasked; nothing was contacted",
+            setting.name(),
+            report::SHORTEST_SCRUBBED
+        ));
+    }
     let transport = transport::Transport::new(options.ca_file.as_deref(), options.timeout)?;
     let mut report = Report::new(location.name());
     match location {
@@ -117,6 +126,17 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
         report.add(Step::PushCheck, Class::NotApplicable, why);
     }
     Ok(report)
+}
+
+/// A configured credential too short to be scrubbed from what servers say.
+fn too_short_to_scrub(location: &Location) -> Option<Setting> {
+    let short = |secret: &str| !secret.is_empty() && secret.len() < report::SHORTEST_SCRUBBED;
+    match location {
+        Location::OffCluster { password, .. } if short(password.expose()) => Some(Setting::Password),
+        Location::Ecr { access_key, .. } if short(access_key.expose()) => Some(Setting::EcrAccessKey),
+        Location::Ecr { secret_key, .. } if short(secret_key.expose()) => Some(Setting::EcrSecretKey),
+        _ => None,
+    }
 }
 
 /// What every node needs when `verify` reached the registry only with the

@@ -123,8 +123,8 @@ impl Report {
 
     /// Remember a secret (configured or minted); every step, earlier ones too, is scrubbed of it.
     pub fn secret(&mut self, secret: &str) {
-        // Shorter values would scrub ordinary words; none of ours is that short.
-        if secret.len() < 4 {
+        // Shorter values would scrub ordinary words; `run` refuses configured ones.
+        if secret.len() < SHORTEST_SCRUBBED {
             return;
         }
         let json = serde_json::to_string(secret).unwrap_or_default();
@@ -256,6 +256,9 @@ fn json_ascii(json: &str, upper: bool) -> String {
 
 /// What replaces a secret.
 const MASK: &str = "(redacted)";
+
+/// The shortest secret (in bytes) that is scrubbed: a shorter one would mask ordinary words.
+pub const SHORTEST_SCRUBBED: usize = 4;
 
 /// `text` with every known form of a secret replaced, then opaque runs masked.
 fn scrub(forms: &[String], text: &str) -> String {
