@@ -137,10 +137,7 @@ fn scalar_text(value: &Value) -> Option<String> {
 pub fn flow(value: &Value) -> String {
     match value {
         Value::Map(entries) if !entries.is_empty() => {
-            let inner: Vec<String> = entries
-                .iter()
-                .map(|(k, v)| format!("{}: {}", scalar(k), flow(v)))
-                .collect();
+            let inner: Vec<String> = entries.iter().map(|(k, v)| scalar(k) + ": " + &flow(v)).collect();
             format!("{{{}}}", inner.join(", "))
         }
         Value::Seq(items) if !items.is_empty() => {
@@ -153,64 +150,33 @@ pub fn flow(value: &Value) -> String {
 /// Block lines for the entries of a mapping, each line starting at `indent`.
 pub fn block_entries(entries: &[(String, Value)], indent: usize, layout: Layout) -> String {
     let mut out = String::new();
-    write_entries(&mut out, entries, indent, false, layout);
+    for (key, value) in entries {
+        let dash = indent + layout.seq_indent;
+        // Scalars and empty collections go on the key's line, the entries or
+        // items of the others on the lines below.
+        let inline = scalar_text(value).map(|s| format!(" {s}")).unwrap_or_default();
+        let _ = write!(out, "{}{}:{inline}{}", " ".repeat(indent), scalar(key), layout.newline);
+        match value {
+            Value::Map(m) => out.push_str(&block_entries(m, indent + 2, layout)),
+            Value::Seq(items) => out.extend(items.iter().map(|i| block_item(i, dash, dash + 2, layout))),
+            _ => {}
+        }
+    }
     out
 }
 
 /// A block sequence item (`- ...`) whose dash is at `dash_col` and whose
 /// content starts at `item_col`, ending with a newline.
 pub fn block_item(item: &Value, dash_col: usize, item_col: usize, layout: Layout) -> String {
-    let mut out = String::new();
-    write_item(&mut out, item, dash_col, item_col.max(dash_col + 2), layout);
-    out
-}
-
-fn pad(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
-}
-
-/// Write mapping entries; `first_inline` means the first entry continues a
-/// line already started (after `- `).
-fn write_entries(out: &mut String, entries: &[(String, Value)], indent: usize, first_inline: bool, layout: Layout) {
-    for (i, (key, value)) in entries.iter().enumerate() {
-        if i > 0 || !first_inline {
-            pad(out, indent);
-        }
-        out.push_str(&scalar(key));
-        out.push(':');
-        // Scalars and empty collections are written on the key's line, the
-        // entries or items of the others on the lines below.
-        if let Some(s) = scalar_text(value) {
-            out.push(' ');
-            out.push_str(&s);
-        }
-        out.push_str(layout.newline);
-        match value {
-            Value::Map(m) => write_entries(out, m, indent + 2, false, layout),
-            Value::Seq(items) => {
-                for item in items {
-                    let dash = indent + layout.seq_indent;
-                    write_item(out, item, dash, dash + 2, layout);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-fn write_item(out: &mut String, item: &Value, dash_col: usize, item_col: usize, layout: Layout) {
-    pad(out, dash_col);
-    out.push('-');
-    pad(out, item_col - dash_col - 1);
-    match item {
-        Value::Map(m) if !m.is_empty() => write_entries(out, m, item_col, true, layout),
-        v => {
-            // A scalar, or a sequence inside a sequence (rare in manifests:
-            // flow keeps it simple).
-            out.push_str(&flow(v));
-            out.push_str(layout.newline);
-        }
-    }
+    let item_col = item_col.max(dash_col + 2);
+    let content = match item {
+        // The first entry on the dash's line, in place of its indentation.
+        Value::Map(m) if !m.is_empty() => block_entries(m, item_col, layout).split_off(item_col),
+        // A scalar, or a sequence inside a sequence (rare in manifests: flow
+        // keeps it simple).
+        v => flow(v) + layout.newline,
+    };
+    " ".repeat(dash_col) + "-" + &" ".repeat(item_col - dash_col - 1) + &content
 }
 
 #[cfg(test)]
