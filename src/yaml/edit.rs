@@ -1,8 +1,8 @@
 //! Splicing edits into a document's text.
 //!
-//! Every change is a replacement of a byte range found through the spanned
-//! tree. Inserted lines copy the indentation of their neighbours, flow
-//! collections get flow text, and nothing outside the edited ranges moves.
+//! Every change replaces a byte range found through the spanned tree.
+//! Inserted lines copy their neighbours' indentation, flow collections get
+//! flow text, and nothing outside the edited ranges moves.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -25,24 +25,20 @@ struct Splice {
 }
 
 /// Edits collected against one document's text, applied at once.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Editor<'a> {
     text: &'a str,
     layout: Layout,
     splices: Vec<Splice>,
     /// What the splices mean, checked against the result in [`Editor::apply`].
     journal: Vec<Op>,
-    /// Starts of the flow collection elements removed so far: a new element
-    /// goes after the last one that stays.
-    removed: HashSet<usize>,
-    /// Elements to add to flow collections, by the position of their closing
-    /// bracket: their separators depend on which elements are removed, known
-    /// only when all edits are in.
+    /// Elements to add to flow collections, by their closing bracket's
+    /// position: their separators depend on the removals, known only at the end.
     flow_inserts: Vec<(usize, String)>,
-    /// (start, end) of each element of the flow collections edited so far,
-    /// by the position of their closing bracket: read once per collection,
-    /// so that many edits to one collection cost linear time.
-    flow_elements: HashMap<usize, Vec<(usize, usize)>>,
+    /// (start, end, removed) of each element of the flow collections edited,
+    /// by their closing bracket's position: read once per collection, so that
+    /// many edits to one collection cost linear time.
+    flow_elements: HashMap<usize, Vec<(usize, usize, bool)>>,
 }
 
 impl<'a> Editor<'a> {
@@ -50,11 +46,7 @@ impl<'a> Editor<'a> {
         Editor {
             text,
             layout,
-            splices: Vec::new(),
-            journal: Vec::new(),
-            removed: HashSet::new(),
-            flow_inserts: Vec::new(),
-            flow_elements: HashMap::new(),
+            ..Editor::default()
         }
     }
 
@@ -62,7 +54,6 @@ impl<'a> Editor<'a> {
         self.splices.is_empty() && self.flow_inserts.is_empty()
     }
 
-    /// Replace `start..end` with `text`.
     fn replace(&mut self, start: usize, end: usize, text: String) {
         self.splices.push(Splice { start, end, text });
     }
@@ -109,10 +100,9 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// [`Editor::apply`], given the tree `root` and `features` the caller
-    /// already parsed from the same text, as pieces (the unchanged parts
-    /// borrowed from the text), and what the edited text decodes to (`None`
-    /// when there was nothing to edit).
+    /// [`Editor::apply`] with the tree and features the caller already parsed
+    /// from the same text, as pieces (the unchanged ones borrowed), and what
+    /// the edited text decodes to (`None` when there was nothing to edit).
     pub fn apply_decoded(
         mut self,
         root: &Node<'_>,
@@ -139,10 +129,9 @@ impl<'a> Editor<'a> {
     }
 
     /// The edited text without the check, as pieces. Splices never overlap
-    /// by construction (each edits a distinct node). Inserts at one position
-    /// go deepest indentation first: lines for an inner list must come
-    /// before a key of an outer mapping, which would otherwise close the
-    /// inner block. Equal depths keep the order they were made in.
+    /// (each edits a distinct node). Inserts at one position go deepest
+    /// first, else an outer mapping's key would close an inner list before
+    /// its lines; equal depths keep the order they were made in.
     fn splice(&mut self) -> Vec<Cow<'a, str>> {
         self.place_flow_inserts();
         self.splices
@@ -157,7 +146,7 @@ impl<'a> Editor<'a> {
             out.push(Cow::Owned(s.text));
             at = s.end.max(start);
         }
-        out.push(Cow::Borrowed(self.slice(at, self.text.len())));
+        out.push(Cow::Borrowed(self.from(at)));
         out.retain(|p| !p.is_empty());
         out
     }
@@ -178,7 +167,6 @@ impl<'a> Editor<'a> {
         self.text.get(start..end).unwrap_or("")
     }
 
-    /// The text from `pos` on.
     fn from(&self, pos: usize) -> &'a str {
         self.slice(pos, self.text.len())
     }
@@ -214,8 +202,8 @@ impl<'a> Editor<'a> {
     }
 
     /// Make the scalar value of `entry` read as `value`, in its style where
-    /// that is safe. Its anchor stays; its tag stays only when it agrees with
-    /// a string (`!!str`, a local `!tag`).
+    /// that is safe. Its anchor stays; its tag only when it agrees with a
+    /// string (`!!str`, a local `!tag`).
     fn scalar_splice(&mut self, entry: &Entry<'_>, value: &str) {
         let Node::Scalar(scalar) = &entry.value else {
             return;
@@ -236,8 +224,8 @@ impl<'a> Editor<'a> {
         self.replace(start, end.max(start), emit::scalar_like(value, scalar.style));
     }
 
-    /// Remove the tags written between a key's end (`from`) and its value
-    /// (`to`), with the blanks after them: on the key's line or on lines of
+    /// Remove the tags, with the blanks after them, written between a key's
+    /// end (`from`) and its value (`to`): on the key's line or on lines of
     /// their own (`value: !!int`, a comment, then `5`).
     fn drop_tags(&mut self, from: usize, to: usize) {
         let mut line_start = from;
@@ -276,8 +264,8 @@ impl<'a> Editor<'a> {
         None
     }
 
-    /// The token that ends before `pos`, blanks (and line breaks, with
-    /// `lines`) aside: its start and end. Tokens end at white space and at
+    /// The start and end of the token that ends before `pos`, blanks (and,
+    /// with `lines`, line breaks) aside. Tokens end at white space and at
     /// flow indicators (`{!!str a`), except a verbatim tag's
     /// (`!<tag:yaml.org,2002:str>`).
     fn token_before(&self, pos: usize, lines: bool) -> (usize, usize) {
@@ -299,31 +287,27 @@ impl<'a> Editor<'a> {
         (start, end)
     }
 
-    /// The properties (`&anchor`, `!tag`) written on the same line just
-    /// before `pos`: where the first starts, and its anchor (with a
-    /// trailing space).
+    /// Where the properties (`&anchor`, `!tag`) written on the line just
+    /// before `pos` start, and their anchors (each with a trailing space).
     fn properties_before(&self, pos: usize) -> (usize, String) {
-        let mut start = pos;
-        let mut kept = Vec::new();
+        let (mut start, mut anchors) = (pos, String::new());
         loop {
             let (token_start, end) = self.token_before(start, false);
             let token = self.slice(token_start, end);
             if !token.starts_with(['&', '!']) {
-                break;
+                return (start, anchors);
             }
             if token.starts_with('&') {
-                kept.push(token);
+                anchors.insert_str(0, &format!("{token} "));
             }
             start = token_start;
         }
-        let kept: String = kept.iter().rev().map(|t| format!("{t} ")).collect();
-        (start, kept)
     }
 
     /// Where the entry or flow element whose first node starts at `node`
-    /// starts: at the node's properties, those on the lines above too after
-    /// an explicit key's `?` or a flow indicator (only properties stand
-    /// between them and the node), and at that `?`.
+    /// starts: at the node's properties, and after an explicit key's `?` or
+    /// a flow indicator (only properties stand between them and the node)
+    /// at those on the lines above too, and at that `?`.
     fn entry_start(&self, node: usize) -> usize {
         let properties = self.properties_before(node).0;
         let mut at = properties;
@@ -365,15 +349,13 @@ impl<'a> Editor<'a> {
                 if loc.start == loc.end {
                     self.fill_empty_value(entry, loc.start, value, in_flow);
                 } else if let (true, Some(colon)) = (block_collection, self.colon_after(entry.key.loc().end)) {
-                    // A block collection stands on the lines below its key: a
-                    // flow replacement goes on the key's line, after the colon
-                    // (a flow collection there at the key's column would not
-                    // be the key's value). One that ends with a block scalar
-                    // ends at the next line: that line break stays.
-                    // Its last line goes whole: an empty last value ends
-                    // before its own `:`.
+                    // A block collection stands on the lines below its key:
+                    // the flow one goes after the colon (at the key's column
+                    // it would not be the key's value). Its last line goes
+                    // whole (an empty last value ends before its own `:`),
+                    // but not the line break a block scalar ends with.
                     let end = self.trim_block_end(loc.end);
-                    let end = end + self.from(end).find(['\n', '\r']).unwrap_or(self.from(end).len());
+                    let end = end + self.rest_of_line(end).len();
                     self.replace(colon, end, format!(" {}", emit::flow(value)));
                 } else {
                     self.replace(loc.start, self.trim_block_end(loc.end), emit::flow(value));
@@ -382,21 +364,24 @@ impl<'a> Editor<'a> {
         }
     }
 
+    /// The text from `pos` to the end of its line.
+    fn rest_of_line(&self, pos: usize) -> &'a str {
+        self.from(pos).split(['\n', '\r']).next().unwrap_or("")
+    }
+
     /// Just past the `:` that follows a key ending at `key_end` on its line.
     fn colon_after(&self, key_end: usize) -> Option<usize> {
-        let rest = self.from(key_end);
-        let line = rest.get(..rest.find(['\n', '\r']).unwrap_or(rest.len())).unwrap_or("");
+        let line = self.rest_of_line(key_end);
         line.trim_start_matches([' ', '\t'])
             .starts_with(':')
             .then(|| key_end + line.find(':').unwrap_or(0) + 1)
     }
 
     /// Give an entry whose value is empty (a zero-width node at `at`) the
-    /// value `value`. A bare empty value sits before the `:`: the value goes
-    /// after the colon. One with an anchor or tag sits after them: it goes
-    /// there, so that the anchor names it. An explicit key (`? key`) without
-    /// a `:` gets a `: value` line of its own; a flow entry without one (`{key}`)
-    /// gets `: value` after the key.
+    /// value `value`: after the colon when bare (it sits before the `:`),
+    /// where it sits when it has an anchor or tag (so that the anchor names
+    /// it). An explicit key (`? key`) without a `:` gets a `: value` line of
+    /// its own; a flow entry without one (`{key}`) gets `: value` after the key.
     fn fill_empty_value(&mut self, entry: &Entry<'_>, at: usize, value: &Value, in_flow: bool) {
         let key_end = entry.key.loc().end;
         let Some(colon) = self.colon_after(key_end) else {
@@ -412,34 +397,21 @@ impl<'a> Editor<'a> {
             return;
         };
         // A bare empty value goes after the colon and the space after it.
-        let at = if at > colon {
-            at
-        } else {
-            colon + usize::from(self.from(colon).starts_with(' '))
-        };
-        let lead = if self.slice(0, at).ends_with([' ', '\t']) {
-            ""
-        } else {
-            " "
-        };
+        let at = at.max(colon + usize::from(self.from(colon).starts_with(' ')));
+        let space = |wanted: bool| if wanted { " " } else { "" };
+        let lead = space(!self.slice(0, at).ends_with([' ', '\t']));
         // Keep a following comment a comment: it needs white space before its `#`.
-        let trail = if self
-            .from(at)
-            .starts_with(|c: char| !matches!(c, ' ' | '\t' | '\r' | '\n'))
-        {
-            " "
-        } else {
-            ""
-        };
+        let next = self.from(at).chars().next();
+        let trail = space(next.is_some_and(|c| !matches!(c, ' ' | '\t' | '\r' | '\n')));
         self.replace(at, at, format!("{lead}{}{trail}", emit::flow(value)));
     }
 
-    /// Replace a whole entry (key and value) by `key: value` in place: used to
-    /// turn `valueFrom: {...}` into `value: "..."` where it stands.
+    /// Replace a whole entry by `key: value` where it stands: used to turn
+    /// `valueFrom: {...}` into `value: "..."`.
     fn replace_entry(&mut self, entry: &Entry<'_>, key: &str, value: &Value) {
         // The old key's tag goes with it (`!!binary dmFsdWVGcm9t:`), and its
         // `?`; an anchor on its line stays.
-        let kept = self.properties_before(entry.key.loc().start).1;
+        let anchors = self.properties_before(entry.key.loc().start).1;
         let start = self.entry_start(entry.key.loc().start);
         let key_end = entry.key.loc().end;
         let mut end = entry.value.loc().end.max(key_end);
@@ -448,12 +420,8 @@ impl<'a> Editor<'a> {
             // its `:`: the indicator goes with the entry it ends.
             end = self.colon_after(key_end).unwrap_or(end);
         }
-        let end = self.trim_block_end(end);
-        self.replace(
-            start,
-            end,
-            format!("{kept}{}: {}", emit::scalar(key), emit::flow(value)),
-        );
+        let text = format!("{anchors}{}: {}", emit::scalar(key), emit::flow(value));
+        self.replace(start, self.trim_block_end(end), text);
     }
 
     /// Block scalars end at the start of the next line; a replacement that
@@ -494,12 +462,12 @@ impl<'a> Editor<'a> {
         self.record_elements(seq.loc().end, seq.items.iter().map(|i| (i.loc().start, i.loc().end)))
     }
 
-    /// Record the elements (start, end) of the flow collection that ends at
-    /// `end`, each from its first node's properties (`!!str a: b`) or `?`.
+    /// Record the elements of the flow collection that ends at `end`, each
+    /// from its first node's properties (`!!str a: b`) or `?`.
     fn record_elements(&mut self, end: usize, spans: impl Iterator<Item = (usize, usize)>) -> usize {
         let close = end.saturating_sub(1);
         if !self.flow_elements.contains_key(&close) {
-            let elements = spans.map(|(s, e)| (self.entry_start(s), e)).collect();
+            let elements = spans.map(|(s, e)| (self.entry_start(s), e, false)).collect();
             self.flow_elements.insert(close, elements);
         }
         close
@@ -509,14 +477,13 @@ impl<'a> Editor<'a> {
     /// Each goes right before its bracket: after the last element there may
     /// still be its `:` and empty value, a trailing comma or comments.
     fn place_flow_inserts(&mut self) {
-        let mut earlier: HashMap<usize, usize> = HashMap::new();
+        let mut seen = HashSet::new();
         for (close, text) in std::mem::take(&mut self.flow_inserts) {
-            let count = earlier.entry(close).or_insert(0);
+            let first = seen.insert(close);
             let elements = self.flow_elements.get(&close).map_or(&[][..], Vec::as_slice);
-            let last_kept = elements.iter().rposition(|(start, _)| !self.removed.contains(start));
-            let lead = match last_kept {
+            let lead = match elements.iter().rposition(|e| !e.2) {
                 // The element added before this one ends without a comma.
-                _ if *count > 0 => ", ",
+                _ if !first => ", ",
                 None => "",
                 // A removed element after it took what followed its comma, not the comma.
                 Some(i) if i + 1 < elements.len() => "",
@@ -531,24 +498,24 @@ impl<'a> Editor<'a> {
                     }
                 }
             };
-            *count += 1;
             self.replace(close, close, format!("{lead}{text}"));
         }
     }
 
     /// Remove the element that starts at `start` from the flow collection
-    /// whose closing bracket is at `close`: each element owns
-    /// the text up to the next element's start (its comma, white space and
-    /// comments), the last one up to the bracket. Removing neighbours then
-    /// never overlaps, and what stays is well separated (a trailing comma
-    /// is valid in flow collections).
+    /// whose closing bracket is at `close`. Each element owns the text up to
+    /// the next one's start (its comma, white space and comments), the last
+    /// one up to the bracket: removing neighbours never overlaps, and what
+    /// stays is well separated (a trailing comma is valid in flow collections).
     fn remove_flow_element(&mut self, close: usize, start: usize) {
-        let elements = self.flow_elements.get(&close).map_or(&[][..], Vec::as_slice);
+        let Some(elements) = self.flow_elements.get_mut(&close) else {
+            return;
+        };
         let Ok(index) = elements.binary_search_by_key(&start, |e| e.0) else {
             return;
         };
+        elements[index].2 = true;
         let until = elements.get(index + 1).map_or(close, |e| e.0);
-        self.removed.insert(start);
         self.replace(start, until.max(start), String::new());
     }
 
@@ -603,7 +570,9 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// Remove item `index` of a sequence, with its line(s) in block style.
+    /// Remove item `index` of a sequence, with its line(s) in block style:
+    /// from the line of its dash, which may come before the one its content
+    /// starts on (`- # comment`, then the content).
     fn remove_item(&mut self, seq: &Sequence<'_>, index: usize) {
         let Some(item) = seq.items.get(index).map(Node::loc) else {
             return;
@@ -613,8 +582,6 @@ impl<'a> Editor<'a> {
             self.remove_flow_element(close, self.entry_start(item.start));
             return;
         }
-        // From the line of its dash, which may be an earlier line than the
-        // one its content starts on (`- # comment`, then the content).
         let start = self
             .dash_at(item.start)
             .map_or_else(|| self.line_start(item.start), |(line, _)| line);
@@ -642,12 +609,10 @@ impl<'a> Editor<'a> {
         let mut missing = Vec::new();
         for item in items {
             // A caller's mistake, not the input's: refuse rather than panic.
-            let Some(name) = journal::item_name(item) else {
-                return Err(journal::refuse(
-                    parent.loc().line,
-                    format!("an item for `{list_key}` has no leading `name` (a bug in the caller)"),
-                ));
-            };
+            let name = journal::item_name(item).ok_or_else(|| {
+                let message = format!("an item for `{list_key}` has no leading `name` (a bug in the caller)");
+                journal::refuse(parent.loc().line, message)
+            })?;
             let mut matches = seq
                 .items
                 .iter()
@@ -701,10 +666,7 @@ impl<'a> Editor<'a> {
         let doomed: Vec<usize> = (0..seq.items.len())
             .filter(|&i| which.names(i, seq.items.get(i).and_then(name_of).as_deref()))
             .collect();
-        if doomed.is_empty() {
-            return Ok(());
-        }
-        if doomed.len() == seq.items.len() && !seq.flow {
+        if doomed.len() == seq.items.len() && !doomed.is_empty() && !seq.flow {
             self.entry_splice(parent, list_key, &Value::Seq(Vec::new()));
             return Ok(());
         }
@@ -714,23 +676,19 @@ impl<'a> Editor<'a> {
         Ok(())
     }
 
-    /// Remove an entry from a mapping, with its lines in block style.
+    /// Remove an entry from a mapping, with its lines in block style, and
+    /// with its key's own properties (`!!str key:`, `&a key:`) and `?`.
     fn entry_removal(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
-        // With the key's own properties (`!!str key:`, `&a key:`) and `?`.
         let start = self.entry_start(entry.key.loc().start);
-        let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {
             let close = self.map_elements(map);
             self.remove_flow_element(close, start);
             return;
         }
-        let line_start = self.line_start(start);
-        let from = if is_blank_line(self.slice(line_start, start)) {
-            line_start
-        } else {
-            start
-        };
-        let to = self.after_line(end).0;
+        let from = Some(self.line_start(start))
+            .filter(|&line| is_blank_line(self.slice(line, start)))
+            .unwrap_or(start);
+        let to = self.after_line(entry.value.loc().end.max(entry.key.loc().end)).0;
         self.replace(from, to, String::new());
     }
 }
@@ -811,9 +769,9 @@ fn insert_depth(s: &Splice) -> (usize, bool) {
     (text.len() - content.len(), content.starts_with('-'))
 }
 
-/// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.
-/// An alias of such a scalar reads as it too (`name: *loc`).
-pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
+/// Whether `node` is a scalar, or an alias of one (`name: *loc`), that a
+/// YAML 1.1 reader takes for the string `value`.
+fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
     yaml11::decoded_str(node).is_some_and(|s| s == value)
 }
 
@@ -825,8 +783,9 @@ fn tag_reads_as_string(tag: &str) -> bool {
 
 fn scalar_matches(node: &Node<'_>, value: &Value) -> bool {
     match (node, value) {
-        (Node::Scalar(s), Value::Bool(b)) => s.style == ScalarStyle::Plain && s.value == b.to_string(),
-        (Node::Scalar(s), Value::Int(i)) => s.style == ScalarStyle::Plain && s.value == i.to_string(),
+        (Node::Scalar(s), Value::Bool(_) | Value::Int(_)) => {
+            s.style == ScalarStyle::Plain && s.value == emit::flow(value)
+        }
         (node, Value::Str(s)) => reads_as_string(node, s),
         _ => false,
     }
@@ -847,7 +806,6 @@ pub fn detect_seq_indent(root: &Node<'_>) -> Option<usize> {
         _ => None,
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
