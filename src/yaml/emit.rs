@@ -1,9 +1,7 @@
 //! Rendering generated YAML: whole documents (the registry Secret, the token
-//! refresher) and fragments spliced into existing documents.
-//!
-//! Kubernetes reads YAML 1.1, so a string is written plain only when no YAML
-//! 1.1 or 1.2 reader could take it for anything but that string; everything
-//! else is double-quoted. Keys follow the same rule.
+//! refresher) and fragments spliced into existing documents. Kubernetes reads
+//! YAML 1.1, so a string or key is plain only when no YAML 1.1 or 1.2 reader
+//! could take it for anything else; otherwise it is double-quoted.
 
 use std::fmt::Write;
 
@@ -45,12 +43,10 @@ impl Default for Layout {
 /// The line ending a text uses: `\r\n` if it has any, a lone `\r` if it
 /// breaks lines with nothing else, `\n` otherwise.
 pub fn detect_newline(text: &str) -> &'static str {
-    if text.contains("\r\n") {
-        "\r\n"
-    } else if text.contains('\r') && !text.contains('\n') {
-        "\r"
-    } else {
-        "\n"
+    match (text.contains("\r\n"), text.contains('\r'), text.contains('\n')) {
+        (true, ..) => "\r\n",
+        (false, true, false) => "\r",
+        _ => "\n",
     }
 }
 
@@ -60,10 +56,9 @@ const RESERVED_WORDS: &[&str] = &[
     "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL",
 ];
 
-/// Whether `s` reads back as the same string when written without quotes, in
-/// block and flow context, under YAML 1.1 and 1.2. Deliberately conservative:
-/// a letter first (so no number, date, `.inf`, `~` or indicator), then only
-/// letters, digits and `_ . / -`.
+/// Whether `s` reads back as itself unquoted, in block and flow context, under
+/// YAML 1.1 and 1.2. Deliberately conservative: a letter first (so no number,
+/// date, `.inf`, `~` or indicator), then only letters, digits and `_ . / -`.
 pub fn is_safe_plain(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
@@ -86,9 +81,7 @@ pub fn scalar(s: &str) -> String {
 pub fn scalar_like(s: &str, style: granit_parser::ScalarStyle) -> String {
     use granit_parser::ScalarStyle;
     match style {
-        ScalarStyle::SingleQuoted if !s.chars().any(needs_escape) => {
-            format!("'{}'", s.replace('\'', "''"))
-        }
+        ScalarStyle::SingleQuoted if !s.chars().any(needs_escape) => format!("'{}'", s.replace('\'', "''")),
         ScalarStyle::Plain => scalar(s),
         _ => double_quoted(s),
     }
@@ -112,9 +105,7 @@ pub fn double_quoted(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if needs_escape(c) => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }
@@ -122,28 +113,26 @@ pub fn double_quoted(s: &str) -> String {
     out
 }
 
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::Str(s) => Some(scalar(s)),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Map(m) if m.is_empty() => Some("{}".into()),
-        Value::Seq(s) if s.is_empty() => Some("[]".into()),
-        _ => None,
-    }
-}
-
 /// Flow style on one line: `{name: A, value: "b"}`.
 pub fn flow(value: &Value) -> String {
     match value {
-        Value::Map(entries) if !entries.is_empty() => {
+        Value::Str(s) => scalar(s),
+        Value::Int(i) => i.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Map(entries) => {
             let inner: Vec<String> = entries.iter().map(|(k, v)| scalar(k) + ": " + &flow(v)).collect();
             format!("{{{}}}", inner.join(", "))
         }
-        Value::Seq(items) if !items.is_empty() => {
-            format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", "))
-        }
-        scalar => scalar_text(scalar).unwrap_or_default(),
+        Value::Seq(items) => format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// What is written on its key's line: a scalar or an empty collection.
+fn on_key_line(value: &Value) -> Option<String> {
+    match value {
+        Value::Map(m) if !m.is_empty() => None,
+        Value::Seq(s) if !s.is_empty() => None,
+        v => Some(flow(v)),
     }
 }
 
@@ -152,9 +141,8 @@ pub fn block_entries(entries: &[(String, Value)], indent: usize, layout: Layout)
     let mut out = String::new();
     for (key, value) in entries {
         let dash = indent + layout.seq_indent;
-        // Scalars and empty collections go on the key's line, the entries or
-        // items of the others on the lines below.
-        let inline = scalar_text(value).map(|s| format!(" {s}")).unwrap_or_default();
+        // The entries or items of the others go on the lines below.
+        let inline = on_key_line(value).map(|s| format!(" {s}")).unwrap_or_default();
         let _ = write!(out, "{}{}:{inline}{}", " ".repeat(indent), scalar(key), layout.newline);
         match value {
             Value::Map(m) => out.push_str(&block_entries(m, indent + 2, layout)),
