@@ -1,9 +1,7 @@
-//! Splitting a stream into documents on column-0 `---` lines.
-//!
-//! The YAML spec forbids a column-0 `---` followed by white space or a line end
-//! inside any scalar (`c-forbidden`), so such a line always starts a document.
-//! Splitting first lets every document be parsed on its own (and in parallel),
-//! and lets untouched documents be copied byte for byte.
+//! Splitting a stream into documents on column-0 `---` lines, which YAML
+//! forbids inside any scalar (`c-forbidden`) when followed by white space or a
+//! line end. So every document is parsed on its own (and in parallel), and
+//! untouched ones are copied byte for byte.
 
 use memchr::memmem;
 
@@ -11,7 +9,6 @@ use memchr::memmem;
 /// (except for a first document that had none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chunk<'a> {
-    /// The document's bytes, including its `---` line and trailing newline.
     pub text: &'a str,
     /// Byte offset of `text` in the stream.
     pub offset: usize,
@@ -83,9 +80,8 @@ pub fn split(stream: &str) -> Vec<Chunk<'_>> {
     chunks(stream).collect()
 }
 
-/// The chunks of `stream`, one at a time (see [`split`]): a caller that
-/// handles them in batches never holds one entry per document of a huge
-/// stream.
+/// [`split`], one chunk at a time: a caller working in batches never holds
+/// every document of a huge stream.
 pub fn chunks(stream: &str) -> Chunks<'_> {
     Chunks {
         stream,
@@ -112,18 +108,15 @@ impl<'a> Iterator for Chunks<'a> {
         let bytes = self.stream.as_bytes();
         let mut from = start;
         let end = loop {
-            match memmem::find(bytes.get(from..).unwrap_or_default(), b"\n---") {
-                // The directives just before a marker go with its document;
-                // a marker whose directives open this chunk is its own.
-                Some(at) if is_marker_at(self.stream, from + at + 1) => {
-                    let next = directives_start(self.stream, from + at + 1);
-                    if next > start {
-                        break next;
-                    }
-                    from += at + 1;
-                }
-                Some(at) => from += at + 1,
-                None => break self.stream.len(),
+            let Some(at) = memmem::find(bytes.get(from..).unwrap_or_default(), b"\n---") else {
+                break self.stream.len();
+            };
+            from += at + 1;
+            // The directives just before a marker go with its document; a
+            // marker whose directives open this chunk is its own.
+            let next = directives_start(self.stream, from);
+            if is_marker_at(self.stream, from) && next > start {
+                break next;
             }
         };
         let chunk = Chunk {
