@@ -1,8 +1,6 @@
-//! Splicing edits into a document's text.
-//!
-//! Every change replaces a byte range found through the spanned tree.
-//! Inserted lines copy their neighbours' indentation, flow collections get
-//! flow text, and nothing outside the edited ranges moves.
+//! Splicing edits into a document's text: each replaces a byte range found
+//! through the spanned tree, and nothing outside the edited ranges moves
+//! (docs/editing.md, "The editing model").
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -13,31 +11,24 @@ use super::emit::{self, Layout, Value};
 use super::journal::{self, locate, Items, Op};
 pub use super::journal::{line_of, EditError};
 use super::split::is_blank_line;
-use super::tree::{Entry, Features, Mapping, Node, Sequence};
+use super::tree::{Entry, Features, Mapping, Node, Scalar, Sequence};
 use super::yaml11;
 use granit_parser::ScalarStyle;
-
-#[derive(Debug)]
-struct Splice {
-    start: usize,
-    end: usize,
-    text: String,
-}
 
 /// Edits collected against one document's text, applied at once.
 #[derive(Debug, Default)]
 pub struct Editor<'a> {
     text: &'a str,
     layout: Layout,
-    splices: Vec<Splice>,
+    /// (start, end, text): replace `start..end` with `text`.
+    splices: Vec<(usize, usize, String)>,
     /// What the splices mean, checked against the result in [`Editor::apply`].
     journal: Vec<Op>,
-    /// Elements to add to flow collections, by their closing bracket's
-    /// position: their separators depend on the removals, known only at the end.
+    /// Elements to add to flow collections, by closing bracket: their
+    /// separators depend on the removals, known only at the end.
     flow_inserts: Vec<(usize, String)>,
-    /// (start, end, removed) of each element of the flow collections edited,
-    /// by their closing bracket's position: read once per collection, so that
-    /// many edits to one collection cost linear time.
+    /// (start, end, removed) of the elements of each flow collection edited,
+    /// by closing bracket: read once, so many edits to one cost linear time.
     flow_elements: HashMap<usize, Vec<(usize, usize, bool)>>,
 }
 
@@ -55,11 +46,11 @@ impl<'a> Editor<'a> {
     }
 
     fn replace(&mut self, start: usize, end: usize, text: String) {
-        self.splices.push(Splice { start, end, text });
+        self.splices.push((start, end, text));
     }
 
-    /// Splice `op` into the text, at the mapping its path names in the tree
-    /// `root` (parsed from this editor's text), and journal it for the check.
+    /// Splice `op` in at the mapping its path names in `root` (this text's
+    /// tree), and journal it for the check.
     pub fn edit(&mut self, root: &Node<'_>, op: &Op) -> Result<(), EditError> {
         let node = locate(root, op.at())?;
         let Node::Mapping(map) = node else {
@@ -68,11 +59,7 @@ impl<'a> Editor<'a> {
         match op {
             Op::Set { key, value, .. } => self.entry_splice(map, key, value),
             // The entry the decoder reads: the last of those named `key`.
-            Op::Unset { key, .. } => {
-                if let Some(entry) = map.entry(key) {
-                    self.entry_removal(map, entry);
-                }
-            }
+            Op::Unset { key, .. } => map.entry(key).into_iter().for_each(|e| self.entry_removal(map, e)),
             Op::Upsert {
                 list, items, exclusive, ..
             } => self.upsert_named(map, list, items, exclusive)?,
@@ -82,10 +69,9 @@ impl<'a> Editor<'a> {
         Ok(())
     }
 
-    /// The edited text, checked: it must decode, the way Kubernetes decodes
-    /// it, to the original document with the journaled edits applied.
-    /// Anything else (an edit through an alias or merge key, a splice that
-    /// changes more than it should) is an [`EditError`], never a wrong text.
+    /// The edited text, checked: it must decode as the original with the
+    /// journaled edits applied; anything else (an edit through an alias or
+    /// merge key, a splice that changes too much) is an [`EditError`].
     pub fn apply(self) -> Result<String, EditError> {
         if self.is_empty() {
             return Ok(self.text.to_owned());
@@ -111,12 +97,7 @@ impl<'a> Editor<'a> {
         if self.is_empty() {
             return Ok((vec![Cow::Borrowed(self.text)], None));
         }
-        let cuts: Vec<(usize, usize)> = self
-            .splices
-            .iter()
-            .filter(|s| s.start < s.end)
-            .map(|s| (s.start, s.end))
-            .collect();
+        let cuts: Vec<(usize, usize)> = self.splices.iter().filter(|s| s.0 < s.1).map(|s| (s.0, s.1)).collect();
         let pieces = self.splice();
         let text = pieces.concat();
         let edited = journal::Edited {
@@ -128,41 +109,34 @@ impl<'a> Editor<'a> {
         Ok((pieces, Some(decoded)))
     }
 
-    /// The edited text without the check, as pieces. Splices never overlap
-    /// (each edits a distinct node). Inserts at one position go deepest
-    /// first, else an outer mapping's key would close an inner list before
-    /// its lines; equal depths keep the order they were made in.
+    /// The edited text without the check, as pieces. Inserts at one position
+    /// go deepest first (an outer key would close an inner list before its
+    /// lines); equal depths keep the order they were made in.
     fn splice(&mut self) -> Vec<Cow<'a, str>> {
         self.place_flow_inserts();
-        self.splices
-            .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
+        self.splices.sort_by_key(|s| (s.0, std::cmp::Reverse(insert_depth(s))));
         let mut out = Vec::with_capacity(2 * self.splices.len() + 1);
         let mut at = 0;
-        for s in std::mem::take(&mut self.splices) {
-            // Deletions may overlap (neighbours in a flow collection each
-            // take a separator): their union is deleted.
-            let start = s.start.max(at);
+        for (start, end, text) in std::mem::take(&mut self.splices) {
+            // Overlapping deletions delete their union.
+            let start = start.max(at);
             out.push(Cow::Borrowed(self.slice(at, start)));
-            out.push(Cow::Owned(s.text));
-            at = s.end.max(start);
+            out.push(Cow::Owned(text));
+            at = end.max(start);
         }
         out.push(Cow::Borrowed(self.from(at)));
         out.retain(|p| !p.is_empty());
         out
     }
 
-    /// The start of the line holding `pos`. YAML breaks lines at `\n`,
-    /// `\r\n` and a lone `\r`; so does every line computation here.
+    /// The start of the line holding `pos`. YAML breaks lines at `\n`, `\r\n`
+    /// and a lone `\r`; so does every line computation here.
     fn line_start(&self, pos: usize) -> usize {
-        let bytes = self.text.as_bytes();
-        bytes
-            .get(..pos.min(bytes.len()))
-            .and_then(|b| memchr::memrchr2(b'\n', b'\r', b))
-            .map_or(0, |i| i + 1)
+        let before = &self.text.as_bytes()[..pos.min(self.text.len())];
+        memchr::memrchr2(b'\n', b'\r', before).map_or(0, |i| i + 1)
     }
 
-    /// `text[start..end]`, or nothing when the range is not one (spans come
-    /// from the parser; no input may make this panic).
+    /// `text[start..end]`, or "" for a bad range: no input may make this panic.
     fn slice(&self, start: usize, end: usize) -> &'a str {
         self.text.get(start..end).unwrap_or("")
     }
@@ -171,32 +145,26 @@ impl<'a> Editor<'a> {
         self.slice(pos, self.text.len())
     }
 
-    /// Where lines go after the line holding `pos`, and the text to put before
-    /// them when that line has no line break (the end of the document).
-    fn after_line(&self, pos: usize) -> (usize, &'static str) {
+    /// Where lines go after the line holding `pos`.
+    fn after_line(&self, pos: usize) -> usize {
         let bytes = self.text.as_bytes();
         let past_break = |i: usize| i + if bytes.get(i..i + 2) == Some(b"\r\n") { 2 } else { 1 };
-        if let Some(before) = pos
-            .checked_sub(1)
-            .filter(|&i| matches!(bytes.get(i), Some(b'\n' | b'\r')))
-        {
+        if pos > 0 && matches!(bytes.get(pos - 1), Some(b'\n' | b'\r')) {
             // Already at a line start (block scalars end there), or inside a CRLF.
-            return (past_break(before), "");
+            return past_break(pos - 1);
         }
-        match bytes.get(pos..).and_then(|rest| memchr::memchr2(b'\n', b'\r', rest)) {
-            Some(i) => (past_break(pos + i), ""),
-            None => (self.text.len(), self.layout.newline),
-        }
+        let next = bytes.get(pos..).and_then(|rest| memchr::memchr2(b'\n', b'\r', rest));
+        next.map_or(self.text.len(), |i| past_break(pos + i))
     }
 
     /// Insert whole lines (ending with a line break) after the line of `pos`.
     fn insert_lines_after(&mut self, pos: usize, lines: String) {
-        let (at, lead) = self.after_line(pos);
-        let text = if lead.is_empty() {
+        let (at, newline) = (self.after_line(pos), self.layout.newline);
+        let text = if at < self.text.len() || self.text.ends_with(['\n', '\r']) {
             lines
         } else {
             // Keep a document that ended without a line break ending without one.
-            format!("{lead}{}", lines.strip_suffix(self.layout.newline).unwrap_or(&lines))
+            format!("{newline}{}", lines.strip_suffix(newline).unwrap_or(&lines))
         };
         self.replace(at, at, text);
     }
@@ -204,11 +172,8 @@ impl<'a> Editor<'a> {
     /// Make the scalar value of `entry` read as `value`, in its style where
     /// that is safe. Its anchor stays; its tag only when it agrees with a
     /// string (`!!str`, a local `!tag`).
-    fn scalar_splice(&mut self, entry: &Entry<'_>, value: &str) {
-        let Node::Scalar(scalar) = &entry.value else {
-            return;
-        };
-        if reads_as_string(&entry.value, value) {
+    fn scalar_splice(&mut self, entry: &Entry<'_>, scalar: &Scalar<'_>, value: &str) {
+        if yaml11::decoded_str(&entry.value).is_some_and(|s| s == value) {
             return;
         }
         let (mut start, mut end) = (scalar.loc().start, scalar.loc().end);
@@ -224,9 +189,8 @@ impl<'a> Editor<'a> {
         self.replace(start, end.max(start), emit::scalar_like(value, scalar.style));
     }
 
-    /// Remove the tags, with the blanks after them, written between a key's
-    /// end (`from`) and its value (`to`): on the key's line or on lines of
-    /// their own (`value: !!int`, a comment, then `5`).
+    /// Remove the tags (and blanks after them) between a key's end `from` and
+    /// its value at `to`, on any line (`value: !!int`, a comment, then `5`).
     fn drop_tags(&mut self, from: usize, to: usize) {
         let mut line_start = from;
         for line in self.slice(from, to).split_inclusive(['\n', '\r']) {
@@ -244,9 +208,8 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// The start of the `|`/`>` header of the block scalar whose content
-    /// starts at `content`: the last token of the nearest non-blank line
-    /// above, comments aside.
+    /// The start of the `|`/`>` header of a block scalar whose content starts
+    /// at `content`: the last token of the nearest non-blank line above.
     fn block_header_start(&self, content: usize) -> Option<usize> {
         let mut line_start = self.line_start(content);
         while line_start > 0 {
@@ -254,20 +217,18 @@ impl<'a> Editor<'a> {
             let brk = self.trim_block_end(line_start);
             let prev = self.line_start(brk);
             let line = without_comment(self.text.get(prev..brk)?);
-            if is_blank_line(line) {
-                line_start = prev;
-                continue;
+            if !is_blank_line(line) {
+                let token = line.rfind([' ', '\t']).map_or(0, |i| i + 1);
+                return is_block_scalar_header(line.get(token..)?).then_some(prev + token);
             }
-            let token = line.rfind([' ', '\t']).map_or(0, |i| i + 1);
-            return is_block_scalar_header(line.get(token..)?).then_some(prev + token);
+            line_start = prev;
         }
         None
     }
 
-    /// The start and end of the token that ends before `pos`, blanks (and,
-    /// with `lines`, line breaks) aside. Tokens end at white space and at
-    /// flow indicators (`{!!str a`), except a verbatim tag's
-    /// (`!<tag:yaml.org,2002:str>`).
+    /// The span of the token before `pos`, blanks (and, with `lines`, line
+    /// breaks) aside. Tokens end at white space and at flow indicators
+    /// (`{!!str a`), but not inside a verbatim tag (`!<tag:yaml.org,2002:str>`).
     fn token_before(&self, pos: usize, lines: bool) -> (usize, usize) {
         let bytes = self.text.as_bytes();
         let before = |i: usize| i.checked_sub(1).and_then(|i| bytes.get(i)).copied();
@@ -304,10 +265,8 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// Where the entry or flow element whose first node starts at `node`
-    /// starts: at the node's properties, and after an explicit key's `?` or
-    /// a flow indicator (only properties stand between them and the node)
-    /// at those on the lines above too, and at that `?`.
+    /// Where the entry or element whose first node is at `node` starts, with
+    /// its properties and `?` (docs/editing.md, "The editing model", step 3).
     fn entry_start(&self, node: usize) -> usize {
         let properties = self.properties_before(node).0;
         let mut at = properties;
@@ -322,8 +281,8 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// Make `map[key]` be `value`. Mappings are merged key by key so that
-    /// unrelated keys, comments and layout inside them stay as they are.
+    /// Make `map[key]` be `value`. Mappings are merged key by key, so that
+    /// unrelated keys, comments and layout in them stay.
     fn entry_splice(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         match map.entry(key) {
             None => self.insert_entry(map, key, value),
@@ -333,11 +292,9 @@ impl<'a> Editor<'a> {
 
     fn set_value(&mut self, entry: &Entry<'_>, value: &Value, in_flow: bool) {
         match (value, &entry.value) {
-            (Value::Str(s), Node::Scalar(_)) if !entry.value.is_null() => self.scalar_splice(entry, s),
+            (Value::Str(s), Node::Scalar(scalar)) if !entry.value.is_null() => self.scalar_splice(entry, scalar, s),
             (Value::Map(fields), Node::Mapping(existing)) => {
-                for (k, v) in fields {
-                    self.entry_splice(existing, k, v);
-                }
+                fields.iter().for_each(|(k, v)| self.entry_splice(existing, k, v))
             }
             (value, node) => {
                 if scalar_matches(node, value) {
@@ -349,11 +306,10 @@ impl<'a> Editor<'a> {
                 if loc.start == loc.end {
                     self.fill_empty_value(entry, loc.start, value, in_flow);
                 } else if let (true, Some(colon)) = (block_collection, self.colon_after(entry.key.loc().end)) {
-                    // A block collection stands on the lines below its key:
-                    // the flow one goes after the colon (at the key's column
-                    // it would not be the key's value). Its last line goes
-                    // whole (an empty last value ends before its own `:`),
-                    // but not the line break a block scalar ends with.
+                    // A flow collection at the key's column would not be its
+                    // value: it goes after the colon. The last line goes whole
+                    // (an empty last value ends before its `:`), but not the
+                    // line break a block scalar ends with.
                     let end = self.trim_block_end(loc.end);
                     let end = end + self.rest_of_line(end).len();
                     self.replace(colon, end, format!(" {}", emit::flow(value)));
@@ -364,7 +320,6 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// The text from `pos` to the end of its line.
     fn rest_of_line(&self, pos: usize) -> &'a str {
         self.from(pos).split(['\n', '\r']).next().unwrap_or("")
     }
@@ -377,11 +332,9 @@ impl<'a> Editor<'a> {
             .then(|| key_end + line.find(':').unwrap_or(0) + 1)
     }
 
-    /// Give an entry whose value is empty (a zero-width node at `at`) the
-    /// value `value`: after the colon when bare (it sits before the `:`),
-    /// where it sits when it has an anchor or tag (so that the anchor names
-    /// it). An explicit key (`? key`) without a `:` gets a `: value` line of
-    /// its own; a flow entry without one (`{key}`) gets `: value` after the key.
+    /// Give an entry whose value is empty (a zero-width node at `at`: before
+    /// the `:` when bare, after its anchor or tag if any) the value `value`;
+    /// `: value` on a line of its own after `? key`, after the key in `{key}`.
     fn fill_empty_value(&mut self, entry: &Entry<'_>, at: usize, value: &Value, in_flow: bool) {
         let key_end = entry.key.loc().end;
         let Some(colon) = self.colon_after(key_end) else {
@@ -424,8 +377,8 @@ impl<'a> Editor<'a> {
         self.replace(start, self.trim_block_end(end), text);
     }
 
-    /// Block scalars end at the start of the next line; a replacement that
-    /// ends there must keep that line break.
+    /// A replacement that ends where a block scalar does (at the start of the
+    /// next line) keeps that line break.
     fn trim_block_end(&self, end: usize) -> usize {
         match self.text.as_bytes().get(..end) {
             Some([.., b'\r', b'\n']) => end - 2,
@@ -434,7 +387,6 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// Add `key: value` to a mapping that does not have `key`.
     fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         if map.flow {
             let close = self.map_elements(map);
@@ -443,12 +395,11 @@ impl<'a> Editor<'a> {
             return;
         }
         // The mapping's own column: a first key behind `? `, an anchor or a tag starts further right.
-        let indent = map.loc().col;
-        let lines = emit::block_entries(&[(key.to_owned(), value.clone())], indent, self.layout);
+        let lines = emit::block_entries(&[(key.to_owned(), value.clone())], map.loc().col, self.layout);
         self.insert_lines_after(map.loc().end, lines);
     }
 
-    /// Record the elements of a flow mapping; returns its closing bracket's position.
+    /// Record a flow mapping's elements; returns its closing bracket's position.
     fn map_elements(&mut self, map: &Mapping<'_>) -> usize {
         let spans = map
             .entries
@@ -457,7 +408,6 @@ impl<'a> Editor<'a> {
         self.record_elements(map.loc().end, spans)
     }
 
-    /// Record the elements of a flow sequence; returns its closing bracket's position.
     fn seq_elements(&mut self, seq: &Sequence<'_>) -> usize {
         self.record_elements(seq.loc().end, seq.items.iter().map(|i| (i.loc().start, i.loc().end)))
     }
@@ -473,9 +423,9 @@ impl<'a> Editor<'a> {
         close
     }
 
-    /// Turn the flow insertions into splices, now that every removal is known.
-    /// Each goes right before its bracket: after the last element there may
-    /// still be its `:` and empty value, a trailing comma or comments.
+    /// Turn the flow insertions into splices, now that every removal is known,
+    /// right before the bracket (after the last element's `:` and empty
+    /// value, trailing comma or comments).
     fn place_flow_inserts(&mut self) {
         let mut seen = HashSet::new();
         for (close, text) in std::mem::take(&mut self.flow_inserts) {
@@ -488,8 +438,7 @@ impl<'a> Editor<'a> {
                 // A removed element after it took what followed its comma, not the comma.
                 Some(i) if i + 1 < elements.len() => "",
                 Some(i) => {
-                    let last = elements.get(i).map_or(close, |e| e.1);
-                    let between = self.text.get(last.min(close)..close).unwrap_or("");
+                    let between = self.slice(elements[i].1.min(close), close);
                     let has_comma = between.split(['\n', '\r']).any(|l| without_comment(l).contains(','));
                     match (has_comma, between.ends_with([' ', '\n', '\r', '\t'])) {
                         (false, _) => ", ",
@@ -502,11 +451,9 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// Remove the element that starts at `start` from the flow collection
-    /// whose closing bracket is at `close`. Each element owns the text up to
-    /// the next one's start (its comma, white space and comments), the last
-    /// one up to the bracket: removing neighbours never overlaps, and what
-    /// stays is well separated (a trailing comma is valid in flow collections).
+    /// Remove the element at `start` from the flow collection closed at
+    /// `close`, with the text up to the next element (or the bracket): so
+    /// removals never overlap, and a trailing comma left is valid.
     fn remove_flow_element(&mut self, close: usize, start: usize) {
         let Some(elements) = self.flow_elements.get_mut(&close) else {
             return;
@@ -551,9 +498,8 @@ impl<'a> Editor<'a> {
     }
 
     /// The start of the line holding the `-` of the block sequence item whose
-    /// content starts at `pos`, and the dash's column: on the same line, or on
-    /// an earlier line holding only the dash (and perhaps properties and a
-    /// comment).
+    /// content starts at `pos` (on an earlier line when nothing but
+    /// properties and a comment follow the dash), and the dash's column.
     fn dash_at(&self, pos: usize) -> Option<(usize, usize)> {
         let (mut start, mut end) = (self.line_start(pos), pos);
         loop {
@@ -585,15 +531,14 @@ impl<'a> Editor<'a> {
         let start = self
             .dash_at(item.start)
             .map_or_else(|| self.line_start(item.start), |(line, _)| line);
-        let end = self.after_line(item.end).0;
+        let end = self.after_line(item.end);
         self.replace(start, end, String::new());
     }
 
     /// Make the list at `parent[list_key]` hold, for each of `items`, exactly
-    /// one mapping with that item's `name`, with the item's fields set on it.
-    /// Keys listed in `exclusive` are alternatives to a field (as `valueFrom`
-    /// is to `value`): an existing one is replaced in place by that field.
-    /// Missing items are appended in the order given.
+    /// one mapping with its `name` and fields (missing ones appended). An
+    /// existing alternative to a field (`exclusive`: `valueFrom` to `value`)
+    /// is replaced in place by it.
     fn upsert_named(
         &mut self,
         parent: &Mapping<'_>,
@@ -634,7 +579,6 @@ impl<'a> Editor<'a> {
 
     fn merge_item(&mut self, existing: &Mapping<'_>, fields: &[(String, Value)], exclusive: &[(&str, &str)]) {
         for (key, value) in fields {
-            let own = existing.entry(key);
             let mut alternatives = exclusive
                 .iter()
                 .filter(|(field, alt)| field == key && alt != key)
@@ -642,23 +586,21 @@ impl<'a> Editor<'a> {
             // A field that is its own alternative is replaced whole, not
             // merged (`valueFrom` of another source).
             let whole = exclusive.contains(&(key.as_str(), key.as_str()));
-            match (own, alternatives.next()) {
-                (None, Some(alt)) => self.replace_entry(alt, key, value),
-                (own, alt) => {
-                    match own {
-                        Some(e) if whole => self.replace_entry(e, key, value),
-                        _ => self.entry_splice(existing, key, value),
-                    }
-                    alt.into_iter().for_each(|a| self.entry_removal(existing, a));
-                }
+            match existing.entry(key) {
+                None => match alternatives.next() {
+                    Some(alt) => self.replace_entry(alt, key, value),
+                    None => self.entry_splice(existing, key, value),
+                },
+                Some(own) if whole => self.replace_entry(own, key, value),
+                Some(_) => self.entry_splice(existing, key, value),
             }
             alternatives.for_each(|a| self.entry_removal(existing, a));
         }
     }
 
     /// Remove the items of the list at `parent[list_key]` that `which` names
-    /// (by position, or by the `name` they read as). A list left with no
-    /// item becomes `[]`, which Kubernetes reads as the same empty list.
+    /// (by position or `name`). A block list left empty becomes `[]`, which
+    /// Kubernetes reads alike.
     fn remove_items(&mut self, parent: &Mapping<'_>, list_key: &str, which: &Items) -> Result<(), EditError> {
         let Some(seq) = list_at(parent, list_key)? else {
             return Ok(());
@@ -688,13 +630,12 @@ impl<'a> Editor<'a> {
         let from = Some(self.line_start(start))
             .filter(|&line| is_blank_line(self.slice(line, start)))
             .unwrap_or(start);
-        let to = self.after_line(entry.value.loc().end.max(entry.key.loc().end)).0;
+        let to = self.after_line(entry.value.loc().end.max(entry.key.loc().end));
         self.replace(from, to, String::new());
     }
 }
 
-/// The list at `parent[list_key]`, `None` when there is no entry or it is
-/// null; anything else cannot be edited as a list.
+/// The list at `parent[list_key]`, `None` when absent or null.
 fn list_at<'m, 'a>(parent: &'m Mapping<'a>, list_key: &str) -> Result<Option<&'m Sequence<'a>>, EditError> {
     match parent.get(list_key) {
         Some(Node::Sequence(seq)) => Ok(Some(seq)),
@@ -712,7 +653,7 @@ fn name_of<'n>(item: &'n Node<'_>) -> Option<Cow<'n, str>> {
 }
 
 /// A line without its comment (`#` at its start or after white space) and
-/// trailing white space.
+/// trailing blanks.
 fn without_comment(line: &str) -> &str {
     let cut = if line.trim_start_matches([' ', '\t']).starts_with('#') {
         Some(0)
@@ -728,9 +669,9 @@ fn without_comment(line: &str) -> &str {
 enum ItemLine {
     /// The item's `-`, at this byte offset.
     Dash(usize),
-    /// Nothing but white space and properties: the dash is further up.
+    /// Only blanks and properties: the dash is further up.
     Properties,
-    /// Something else: not a line of this item.
+    /// Not a line of this item.
     Other,
 }
 
@@ -751,28 +692,18 @@ fn scan_item_line(line: &str) -> ItemLine {
 /// `|`, `>`, `|-`, `>+2`...: the header of a block scalar, which may stand
 /// between an item's dash and its content.
 fn is_block_scalar_header(token: &str) -> bool {
-    token.starts_with(['|', '>'])
-        && token
-            .get(1..)
-            .is_some_and(|rest| rest.chars().all(|c| matches!(c, '+' | '-' | '1'..='9')))
+    token.starts_with(['|', '>']) && token[1..].chars().all(|c| matches!(c, '+' | '-' | '1'..='9'))
 }
 
-/// How deep inserted lines sit: their indentation, and at equal indentation a
-/// `- ` item (compact style puts it under the key at its own column) is
-/// deeper than a key. Replacements and inline text have depth zero.
-fn insert_depth(s: &Splice) -> (usize, bool) {
-    if s.start != s.end {
+/// How deep inserted lines sit: their indentation, then a `- ` item (compact
+/// style) before a key. Replacements and inline text have depth zero.
+fn insert_depth((start, end, text): &(usize, usize, String)) -> (usize, bool) {
+    if start != end {
         return (0, false);
     }
-    let text = s.text.trim_start_matches(['\r', '\n']);
+    let text = text.trim_start_matches(['\r', '\n']);
     let content = text.trim_start_matches(' ');
     (text.len() - content.len(), content.starts_with('-'))
-}
-
-/// Whether `node` is a scalar, or an alias of one (`name: *loc`), that a
-/// YAML 1.1 reader takes for the string `value`.
-fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
-    yaml11::decoded_str(node).is_some_and(|s| s == value)
 }
 
 /// Whether a scalar with this (resolved) tag reads as its text: `!!str`,
@@ -781,12 +712,14 @@ fn tag_reads_as_string(tag: &str) -> bool {
     tag.strip_prefix("tag:yaml.org,2002:").is_none_or(|core| core == "str")
 }
 
+/// Whether `node` already reads as `value`: for a string, a scalar (or an
+/// alias of one, `name: *loc`) that a YAML 1.1 reader takes for it.
 fn scalar_matches(node: &Node<'_>, value: &Value) -> bool {
     match (node, value) {
         (Node::Scalar(s), Value::Bool(_) | Value::Int(_)) => {
             s.style == ScalarStyle::Plain && s.value == emit::flow(value)
         }
-        (node, Value::Str(s)) => reads_as_string(node, s),
+        (node, Value::Str(s)) => yaml11::decoded_str(node).is_some_and(|d| d == *s),
         _ => false,
     }
 }
