@@ -141,7 +141,7 @@ pub fn block_entries(entries: &[(String, Value)], indent: usize, layout: Layout)
     let mut out = String::new();
     for (key, value) in entries {
         let dash = indent + layout.seq_indent;
-        // The entries or items of the others go on the lines below.
+        // A non-empty collection goes on the lines below its key.
         let inline = on_key_line(value).map(|s| format!(" {s}")).unwrap_or_default();
         let _ = write!(out, "{}{}:{inline}{}", " ".repeat(indent), scalar(key), layout.newline);
         match value {
