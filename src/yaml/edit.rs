@@ -1,8 +1,6 @@
-//! Splicing edits into a document's text.
-//!
-//! Every change is a replacement of a byte range found through the spanned
-//! tree. Inserted lines copy the indentation of their neighbours, flow
-//! collections get flow text, and nothing outside the edited ranges moves.
+//! Splicing edits into a document's text: each replaces a byte range found
+//! through the spanned tree, and nothing outside the edited ranges moves
+//! (docs/editing.md, "The editing model").
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -13,36 +11,25 @@ use super::emit::{self, Layout, Value};
 use super::journal::{self, locate, Items, Op};
 pub use super::journal::{line_of, EditError};
 use super::split::is_blank_line;
-use super::tree::{Entry, Features, Mapping, Node, Sequence};
+use super::tree::{Entry, Features, Mapping, Node, Scalar, Sequence};
 use super::yaml11;
 use granit_parser::ScalarStyle;
 
-#[derive(Debug)]
-struct Splice {
-    start: usize,
-    end: usize,
-    text: String,
-}
-
 /// Edits collected against one document's text, applied at once.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Editor<'a> {
     text: &'a str,
     layout: Layout,
-    splices: Vec<Splice>,
+    /// (start, end, text): replace `start..end` with `text`.
+    splices: Vec<(usize, usize, String)>,
     /// What the splices mean, checked against the result in [`Editor::apply`].
     journal: Vec<Op>,
-    /// Starts of the flow collection elements removed so far: a new element
-    /// goes after the last one that stays.
-    removed: HashSet<usize>,
-    /// Elements to add to flow collections, by the position of their closing
-    /// bracket: their separators depend on which elements are removed, known
-    /// only when all edits are in.
+    /// Elements to add to flow collections, by closing bracket: their
+    /// separators depend on the removals, known only at the end.
     flow_inserts: Vec<(usize, String)>,
-    /// (start, end) of each element of the flow collections edited so far,
-    /// by the position of their closing bracket: read once per collection,
-    /// so that many edits to one collection cost linear time.
-    flow_elements: HashMap<usize, Vec<(usize, usize)>>,
+    /// (start, end, removed) of the elements of each flow collection edited,
+    /// by closing bracket: read once, so many edits to one cost linear time.
+    flow_elements: HashMap<usize, Vec<(usize, usize, bool)>>,
 }
 
 impl<'a> Editor<'a> {
@@ -50,11 +37,7 @@ impl<'a> Editor<'a> {
         Editor {
             text,
             layout,
-            splices: Vec::new(),
-            journal: Vec::new(),
-            removed: HashSet::new(),
-            flow_inserts: Vec::new(),
-            flow_elements: HashMap::new(),
+            ..Editor::default()
         }
     }
 
@@ -62,13 +45,12 @@ impl<'a> Editor<'a> {
         self.splices.is_empty() && self.flow_inserts.is_empty()
     }
 
-    /// Replace `start..end` with `text`.
     fn replace(&mut self, start: usize, end: usize, text: String) {
-        self.splices.push(Splice { start, end, text });
+        self.splices.push((start, end, text));
     }
 
-    /// Splice `op` into the text, at the mapping its path names in the tree
-    /// `root` (parsed from this editor's text), and journal it for the check.
+    /// Splice `op` in at the mapping its path names in `root` (this text's
+    /// tree), and journal it for the check.
     pub fn edit(&mut self, root: &Node<'_>, op: &Op) -> Result<(), EditError> {
         let node = locate(root, op.at())?;
         let Node::Mapping(map) = node else {
@@ -77,11 +59,7 @@ impl<'a> Editor<'a> {
         match op {
             Op::Set { key, value, .. } => self.entry_splice(map, key, value),
             // The entry the decoder reads: the last of those named `key`.
-            Op::Unset { key, .. } => {
-                if let Some(entry) = map.entry(key) {
-                    self.entry_removal(map, entry);
-                }
-            }
+            Op::Unset { key, .. } => map.entry(key).into_iter().for_each(|e| self.entry_removal(map, e)),
             Op::Upsert {
                 list, items, exclusive, ..
             } => self.upsert_named(map, list, items, exclusive)?,
@@ -91,10 +69,9 @@ impl<'a> Editor<'a> {
         Ok(())
     }
 
-    /// The edited text, checked: it must decode, the way Kubernetes decodes
-    /// it, to the original document with the journaled edits applied.
-    /// Anything else (an edit through an alias or merge key, a splice that
-    /// changes more than it should) is an [`EditError`], never a wrong text.
+    /// The edited text, checked: it must decode as the original with the
+    /// journaled edits applied; anything else (an edit through an alias or
+    /// merge key, a splice that changes too much) is an [`EditError`].
     pub fn apply(self) -> Result<String, EditError> {
         if self.is_empty() {
             return Ok(self.text.to_owned());
@@ -109,10 +86,9 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// [`Editor::apply`], given the tree `root` and `features` the caller
-    /// already parsed from the same text, as pieces (the unchanged parts
-    /// borrowed from the text), and what the edited text decodes to (`None`
-    /// when there was nothing to edit).
+    /// [`Editor::apply`] with the tree and features the caller already parsed
+    /// from the same text, as pieces (the unchanged ones borrowed), and what
+    /// the edited text decodes to (`None` when there was nothing to edit).
     pub fn apply_decoded(
         mut self,
         root: &Node<'_>,
@@ -121,12 +97,7 @@ impl<'a> Editor<'a> {
         if self.is_empty() {
             return Ok((vec![Cow::Borrowed(self.text)], None));
         }
-        let cuts: Vec<(usize, usize)> = self
-            .splices
-            .iter()
-            .filter(|s| s.start < s.end)
-            .map(|s| (s.start, s.end))
-            .collect();
+        let cuts: Vec<(usize, usize)> = self.splices.iter().filter(|s| s.0 < s.1).map(|s| (s.0, s.1)).collect();
         let pieces = self.splice();
         let text = pieces.concat();
         let edited = journal::Edited {
@@ -138,89 +109,71 @@ impl<'a> Editor<'a> {
         Ok((pieces, Some(decoded)))
     }
 
-    /// The edited text without the check, as pieces. Splices never overlap
-    /// by construction (each edits a distinct node). Inserts at one position
-    /// go deepest indentation first: lines for an inner list must come
-    /// before a key of an outer mapping, which would otherwise close the
-    /// inner block. Equal depths keep the order they were made in.
+    /// The edited text without the check, as pieces. Inserts at one position
+    /// go deepest first (an outer key would close an inner list before its
+    /// lines); equal depths keep the order they were made in.
     fn splice(&mut self) -> Vec<Cow<'a, str>> {
         self.place_flow_inserts();
-        self.splices
-            .sort_by_key(|s| (s.start, std::cmp::Reverse(insert_depth(s))));
+        self.splices.sort_by_key(|s| (s.0, std::cmp::Reverse(insert_depth(s))));
         let mut out = Vec::with_capacity(2 * self.splices.len() + 1);
         let mut at = 0;
-        for s in std::mem::take(&mut self.splices) {
-            // Deletions may overlap (neighbours in a flow collection each
-            // take a separator): their union is deleted.
-            let start = s.start.max(at);
+        for (start, end, text) in std::mem::take(&mut self.splices) {
+            // Overlapping deletions delete their union.
+            let start = start.max(at);
             out.push(Cow::Borrowed(self.slice(at, start)));
-            out.push(Cow::Owned(s.text));
-            at = s.end.max(start);
+            out.push(Cow::Owned(text));
+            at = end.max(start);
         }
-        out.push(Cow::Borrowed(self.slice(at, self.text.len())));
+        out.push(Cow::Borrowed(self.from(at)));
         out.retain(|p| !p.is_empty());
         out
     }
 
-    /// The start of the line holding `pos`. YAML breaks lines at `\n`,
-    /// `\r\n` and a lone `\r`; so does every line computation here.
+    /// The start of the line holding `pos`. YAML breaks lines at `\n`, `\r\n`
+    /// and a lone `\r`; so does every line computation here.
     fn line_start(&self, pos: usize) -> usize {
-        let bytes = self.text.as_bytes();
-        bytes
-            .get(..pos.min(bytes.len()))
-            .and_then(|b| memchr::memrchr2(b'\n', b'\r', b))
-            .map_or(0, |i| i + 1)
+        let before = &self.text.as_bytes()[..pos.min(self.text.len())];
+        memchr::memrchr2(b'\n', b'\r', before).map_or(0, |i| i + 1)
     }
 
-    /// `text[start..end]`, or nothing when the range is not one (spans come
-    /// from the parser; no input may make this panic).
+    /// `text[start..end]`, or "" for a bad range: no input may make this panic.
     fn slice(&self, start: usize, end: usize) -> &'a str {
         self.text.get(start..end).unwrap_or("")
     }
 
-    /// The text from `pos` on.
     fn from(&self, pos: usize) -> &'a str {
         self.slice(pos, self.text.len())
     }
 
-    /// Where lines go after the line holding `pos`, and the text to put before
-    /// them when that line has no line break (the end of the document).
-    fn after_line(&self, pos: usize) -> (usize, &'static str) {
+    /// Where lines go after the line holding `pos`.
+    fn after_line(&self, pos: usize) -> usize {
         let bytes = self.text.as_bytes();
         let past_break = |i: usize| i + if bytes.get(i..i + 2) == Some(b"\r\n") { 2 } else { 1 };
-        if let Some(before) = pos
-            .checked_sub(1)
-            .filter(|&i| matches!(bytes.get(i), Some(b'\n' | b'\r')))
-        {
+        if pos > 0 && matches!(bytes.get(pos - 1), Some(b'\n' | b'\r')) {
             // Already at a line start (block scalars end there), or inside a CRLF.
-            return (past_break(before), "");
+            return past_break(pos - 1);
         }
-        match bytes.get(pos..).and_then(|rest| memchr::memchr2(b'\n', b'\r', rest)) {
-            Some(i) => (past_break(pos + i), ""),
-            None => (self.text.len(), self.layout.newline),
-        }
+        let next = bytes.get(pos..).and_then(|rest| memchr::memchr2(b'\n', b'\r', rest));
+        next.map_or(self.text.len(), |i| past_break(pos + i))
     }
 
     /// Insert whole lines (ending with a line break) after the line of `pos`.
     fn insert_lines_after(&mut self, pos: usize, lines: String) {
-        let (at, lead) = self.after_line(pos);
-        let text = if lead.is_empty() {
+        let (at, newline) = (self.after_line(pos), self.layout.newline);
+        let text = if at < self.text.len() || self.text.ends_with(['\n', '\r']) {
             lines
         } else {
             // Keep a document that ended without a line break ending without one.
-            format!("{lead}{}", lines.strip_suffix(self.layout.newline).unwrap_or(&lines))
+            format!("{newline}{}", lines.strip_suffix(newline).unwrap_or(&lines))
         };
         self.replace(at, at, text);
     }
 
     /// Make the scalar value of `entry` read as `value`, in its style where
-    /// that is safe. Its anchor stays; its tag stays only when it agrees with
-    /// a string (`!!str`, a local `!tag`).
-    fn scalar_splice(&mut self, entry: &Entry<'_>, value: &str) {
-        let Node::Scalar(scalar) = &entry.value else {
-            return;
-        };
-        if reads_as_string(&entry.value, value) {
+    /// that is safe. Its anchor stays; its tag only when it agrees with a
+    /// string (`!!str`, a local `!tag`).
+    fn scalar_splice(&mut self, entry: &Entry<'_>, scalar: &Scalar<'_>, value: &str) {
+        if yaml11::decoded_str(&entry.value).is_some_and(|s| s == value) {
             return;
         }
         let (mut start, mut end) = (scalar.loc().start, scalar.loc().end);
@@ -236,9 +189,8 @@ impl<'a> Editor<'a> {
         self.replace(start, end.max(start), emit::scalar_like(value, scalar.style));
     }
 
-    /// Remove the tags written between a key's end (`from`) and its value
-    /// (`to`), with the blanks after them: on the key's line or on lines of
-    /// their own (`value: !!int`, a comment, then `5`).
+    /// Remove the tags (and blanks after them) between a key's end `from` and
+    /// its value at `to`, on any line (`value: !!int`, a comment, then `5`).
     fn drop_tags(&mut self, from: usize, to: usize) {
         let mut line_start = from;
         for line in self.slice(from, to).split_inclusive(['\n', '\r']) {
@@ -256,9 +208,8 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// The start of the `|`/`>` header of the block scalar whose content
-    /// starts at `content`: the last token of the nearest non-blank line
-    /// above, comments aside.
+    /// The start of the `|`/`>` header of a block scalar whose content starts
+    /// at `content`: the last token of the nearest non-blank line above.
     fn block_header_start(&self, content: usize) -> Option<usize> {
         let mut line_start = self.line_start(content);
         while line_start > 0 {
@@ -266,20 +217,18 @@ impl<'a> Editor<'a> {
             let brk = self.trim_block_end(line_start);
             let prev = self.line_start(brk);
             let line = without_comment(self.text.get(prev..brk)?);
-            if is_blank_line(line) {
-                line_start = prev;
-                continue;
+            if !is_blank_line(line) {
+                let token = line.rfind([' ', '\t']).map_or(0, |i| i + 1);
+                return is_block_scalar_header(line.get(token..)?).then_some(prev + token);
             }
-            let token = line.rfind([' ', '\t']).map_or(0, |i| i + 1);
-            return is_block_scalar_header(line.get(token..)?).then_some(prev + token);
+            line_start = prev;
         }
         None
     }
 
-    /// The token that ends before `pos`, blanks (and line breaks, with
-    /// `lines`) aside: its start and end. Tokens end at white space and at
-    /// flow indicators (`{!!str a`), except a verbatim tag's
-    /// (`!<tag:yaml.org,2002:str>`).
+    /// The span of the token before `pos`, blanks (and, with `lines`, line
+    /// breaks) aside. Tokens end at white space and at flow indicators
+    /// (`{!!str a`), but not inside a verbatim tag (`!<tag:yaml.org,2002:str>`).
     fn token_before(&self, pos: usize, lines: bool) -> (usize, usize) {
         let bytes = self.text.as_bytes();
         let before = |i: usize| i.checked_sub(1).and_then(|i| bytes.get(i)).copied();
@@ -299,31 +248,25 @@ impl<'a> Editor<'a> {
         (start, end)
     }
 
-    /// The properties (`&anchor`, `!tag`) written on the same line just
-    /// before `pos`: where the first starts, and its anchor (with a
-    /// trailing space).
+    /// Where the properties (`&anchor`, `!tag`) written on the line just
+    /// before `pos` start, and their anchors (each with a trailing space).
     fn properties_before(&self, pos: usize) -> (usize, String) {
-        let mut start = pos;
-        let mut kept = Vec::new();
+        let (mut start, mut anchors) = (pos, String::new());
         loop {
             let (token_start, end) = self.token_before(start, false);
             let token = self.slice(token_start, end);
             if !token.starts_with(['&', '!']) {
-                break;
+                return (start, anchors);
             }
             if token.starts_with('&') {
-                kept.push(token);
+                anchors.insert_str(0, &format!("{token} "));
             }
             start = token_start;
         }
-        let kept: String = kept.iter().rev().map(|t| format!("{t} ")).collect();
-        (start, kept)
     }
 
-    /// Where the entry or flow element whose first node starts at `node`
-    /// starts: at the node's properties, those on the lines above too after
-    /// an explicit key's `?` or a flow indicator (only properties stand
-    /// between them and the node), and at that `?`.
+    /// Where the entry or element whose first node is at `node` starts, with
+    /// its properties and `?` (docs/editing.md, "The editing model", step 3).
     fn entry_start(&self, node: usize) -> usize {
         let properties = self.properties_before(node).0;
         let mut at = properties;
@@ -338,8 +281,8 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// Make `map[key]` be `value`. Mappings are merged key by key so that
-    /// unrelated keys, comments and layout inside them stay as they are.
+    /// Make `map[key]` be `value`. Mappings are merged key by key, so that
+    /// unrelated keys, comments and layout in them stay.
     fn entry_splice(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         match map.entry(key) {
             None => self.insert_entry(map, key, value),
@@ -349,11 +292,9 @@ impl<'a> Editor<'a> {
 
     fn set_value(&mut self, entry: &Entry<'_>, value: &Value, in_flow: bool) {
         match (value, &entry.value) {
-            (Value::Str(s), Node::Scalar(_)) if !entry.value.is_null() => self.scalar_splice(entry, s),
+            (Value::Str(s), Node::Scalar(scalar)) if !entry.value.is_null() => self.scalar_splice(entry, scalar, s),
             (Value::Map(fields), Node::Mapping(existing)) => {
-                for (k, v) in fields {
-                    self.entry_splice(existing, k, v);
-                }
+                fields.iter().for_each(|(k, v)| self.entry_splice(existing, k, v))
             }
             (value, node) => {
                 if scalar_matches(node, value) {
@@ -365,15 +306,12 @@ impl<'a> Editor<'a> {
                 if loc.start == loc.end {
                     self.fill_empty_value(entry, loc.start, value, in_flow);
                 } else if let (true, Some(colon)) = (block_collection, self.colon_after(entry.key.loc().end)) {
-                    // A block collection stands on the lines below its key: a
-                    // flow replacement goes on the key's line, after the colon
-                    // (a flow collection there at the key's column would not
-                    // be the key's value). One that ends with a block scalar
-                    // ends at the next line: that line break stays.
-                    // Its last line goes whole: an empty last value ends
-                    // before its own `:`.
+                    // A flow collection at the key's column would not be its
+                    // value: it goes after the colon. The last line goes whole
+                    // (an empty last value ends before its `:`), but not the
+                    // line break a block scalar ends with.
                     let end = self.trim_block_end(loc.end);
-                    let end = end + self.from(end).find(['\n', '\r']).unwrap_or(self.from(end).len());
+                    let end = end + self.rest_of_line(end).len();
                     self.replace(colon, end, format!(" {}", emit::flow(value)));
                 } else {
                     self.replace(loc.start, self.trim_block_end(loc.end), emit::flow(value));
@@ -382,21 +320,21 @@ impl<'a> Editor<'a> {
         }
     }
 
+    fn rest_of_line(&self, pos: usize) -> &'a str {
+        self.from(pos).split(['\n', '\r']).next().unwrap_or("")
+    }
+
     /// Just past the `:` that follows a key ending at `key_end` on its line.
     fn colon_after(&self, key_end: usize) -> Option<usize> {
-        let rest = self.from(key_end);
-        let line = rest.get(..rest.find(['\n', '\r']).unwrap_or(rest.len())).unwrap_or("");
+        let line = self.rest_of_line(key_end);
         line.trim_start_matches([' ', '\t'])
             .starts_with(':')
             .then(|| key_end + line.find(':').unwrap_or(0) + 1)
     }
 
-    /// Give an entry whose value is empty (a zero-width node at `at`) the
-    /// value `value`. A bare empty value sits before the `:`: the value goes
-    /// after the colon. One with an anchor or tag sits after them: it goes
-    /// there, so that the anchor names it. An explicit key (`? key`) without
-    /// a `:` gets a `: value` line of its own; a flow entry without one (`{key}`)
-    /// gets `: value` after the key.
+    /// Give an entry whose value is empty (a zero-width node at `at`: before
+    /// the `:` when bare, after its anchor or tag if any) the value `value`;
+    /// `: value` on a line of its own after `? key`, after the key in `{key}`.
     fn fill_empty_value(&mut self, entry: &Entry<'_>, at: usize, value: &Value, in_flow: bool) {
         let key_end = entry.key.loc().end;
         let Some(colon) = self.colon_after(key_end) else {
@@ -412,34 +350,21 @@ impl<'a> Editor<'a> {
             return;
         };
         // A bare empty value goes after the colon and the space after it.
-        let at = if at > colon {
-            at
-        } else {
-            colon + usize::from(self.from(colon).starts_with(' '))
-        };
-        let lead = if self.slice(0, at).ends_with([' ', '\t']) {
-            ""
-        } else {
-            " "
-        };
+        let at = at.max(colon + usize::from(self.from(colon).starts_with(' ')));
+        let space = |wanted: bool| if wanted { " " } else { "" };
+        let lead = space(!self.slice(0, at).ends_with([' ', '\t']));
         // Keep a following comment a comment: it needs white space before its `#`.
-        let trail = if self
-            .from(at)
-            .starts_with(|c: char| !matches!(c, ' ' | '\t' | '\r' | '\n'))
-        {
-            " "
-        } else {
-            ""
-        };
+        let next = self.from(at).chars().next();
+        let trail = space(next.is_some_and(|c| !matches!(c, ' ' | '\t' | '\r' | '\n')));
         self.replace(at, at, format!("{lead}{}{trail}", emit::flow(value)));
     }
 
-    /// Replace a whole entry (key and value) by `key: value` in place: used to
-    /// turn `valueFrom: {...}` into `value: "..."` where it stands.
+    /// Replace a whole entry by `key: value` where it stands: used to turn
+    /// `valueFrom: {...}` into `value: "..."`.
     fn replace_entry(&mut self, entry: &Entry<'_>, key: &str, value: &Value) {
         // The old key's tag goes with it (`!!binary dmFsdWVGcm9t:`), and its
         // `?`; an anchor on its line stays.
-        let kept = self.properties_before(entry.key.loc().start).1;
+        let anchors = self.properties_before(entry.key.loc().start).1;
         let start = self.entry_start(entry.key.loc().start);
         let key_end = entry.key.loc().end;
         let mut end = entry.value.loc().end.max(key_end);
@@ -448,16 +373,12 @@ impl<'a> Editor<'a> {
             // its `:`: the indicator goes with the entry it ends.
             end = self.colon_after(key_end).unwrap_or(end);
         }
-        let end = self.trim_block_end(end);
-        self.replace(
-            start,
-            end,
-            format!("{kept}{}: {}", emit::scalar(key), emit::flow(value)),
-        );
+        let text = format!("{anchors}{}: {}", emit::scalar(key), emit::flow(value));
+        self.replace(start, self.trim_block_end(end), text);
     }
 
-    /// Block scalars end at the start of the next line; a replacement that
-    /// ends there must keep that line break.
+    /// A replacement that ends where a block scalar does (at the start of the
+    /// next line) keeps that line break.
     fn trim_block_end(&self, end: usize) -> usize {
         match self.text.as_bytes().get(..end) {
             Some([.., b'\r', b'\n']) => end - 2,
@@ -466,7 +387,6 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// Add `key: value` to a mapping that does not have `key`.
     fn insert_entry(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
         if map.flow {
             let close = self.map_elements(map);
@@ -475,12 +395,11 @@ impl<'a> Editor<'a> {
             return;
         }
         // The mapping's own column: a first key behind `? `, an anchor or a tag starts further right.
-        let indent = map.loc().col;
-        let lines = emit::block_entries(&[(key.to_owned(), value.clone())], indent, self.layout);
+        let lines = emit::block_entries(&[(key.to_owned(), value.clone())], map.loc().col, self.layout);
         self.insert_lines_after(map.loc().end, lines);
     }
 
-    /// Record the elements of a flow mapping; returns its closing bracket's position.
+    /// Record a flow mapping's elements; returns its closing bracket's position.
     fn map_elements(&mut self, map: &Mapping<'_>) -> usize {
         let spans = map
             .entries
@@ -489,40 +408,37 @@ impl<'a> Editor<'a> {
         self.record_elements(map.loc().end, spans)
     }
 
-    /// Record the elements of a flow sequence; returns its closing bracket's position.
     fn seq_elements(&mut self, seq: &Sequence<'_>) -> usize {
         self.record_elements(seq.loc().end, seq.items.iter().map(|i| (i.loc().start, i.loc().end)))
     }
 
-    /// Record the elements (start, end) of the flow collection that ends at
-    /// `end`, each from its first node's properties (`!!str a: b`) or `?`.
+    /// Record the elements of the flow collection that ends at `end`, each
+    /// from its first node's properties (`!!str a: b`) or `?`.
     fn record_elements(&mut self, end: usize, spans: impl Iterator<Item = (usize, usize)>) -> usize {
         let close = end.saturating_sub(1);
         if !self.flow_elements.contains_key(&close) {
-            let elements = spans.map(|(s, e)| (self.entry_start(s), e)).collect();
+            let elements = spans.map(|(s, e)| (self.entry_start(s), e, false)).collect();
             self.flow_elements.insert(close, elements);
         }
         close
     }
 
-    /// Turn the flow insertions into splices, now that every removal is known.
-    /// Each goes right before its bracket: after the last element there may
-    /// still be its `:` and empty value, a trailing comma or comments.
+    /// Turn the flow insertions into splices, now that every removal is known,
+    /// right before the bracket (after the last element's `:` and empty
+    /// value, trailing comma or comments).
     fn place_flow_inserts(&mut self) {
-        let mut earlier: HashMap<usize, usize> = HashMap::new();
+        let mut seen = HashSet::new();
         for (close, text) in std::mem::take(&mut self.flow_inserts) {
-            let count = earlier.entry(close).or_insert(0);
+            let first = seen.insert(close);
             let elements = self.flow_elements.get(&close).map_or(&[][..], Vec::as_slice);
-            let last_kept = elements.iter().rposition(|(start, _)| !self.removed.contains(start));
-            let lead = match last_kept {
+            let lead = match elements.iter().rposition(|e| !e.2) {
                 // The element added before this one ends without a comma.
-                _ if *count > 0 => ", ",
+                _ if !first => ", ",
                 None => "",
                 // A removed element after it took what followed its comma, not the comma.
                 Some(i) if i + 1 < elements.len() => "",
                 Some(i) => {
-                    let last = elements.get(i).map_or(close, |e| e.1);
-                    let between = self.text.get(last.min(close)..close).unwrap_or("");
+                    let between = self.slice(elements[i].1.min(close), close);
                     let has_comma = between.split(['\n', '\r']).any(|l| without_comment(l).contains(','));
                     match (has_comma, between.ends_with([' ', '\n', '\r', '\t'])) {
                         (false, _) => ", ",
@@ -531,24 +447,22 @@ impl<'a> Editor<'a> {
                     }
                 }
             };
-            *count += 1;
             self.replace(close, close, format!("{lead}{text}"));
         }
     }
 
-    /// Remove the element that starts at `start` from the flow collection
-    /// whose closing bracket is at `close`: each element owns
-    /// the text up to the next element's start (its comma, white space and
-    /// comments), the last one up to the bracket. Removing neighbours then
-    /// never overlaps, and what stays is well separated (a trailing comma
-    /// is valid in flow collections).
+    /// Remove the element at `start` from the flow collection closed at
+    /// `close`, with the text up to the next element (or the bracket): so
+    /// removals never overlap, and a trailing comma left is valid.
     fn remove_flow_element(&mut self, close: usize, start: usize) {
-        let elements = self.flow_elements.get(&close).map_or(&[][..], Vec::as_slice);
+        let Some(elements) = self.flow_elements.get_mut(&close) else {
+            return;
+        };
         let Ok(index) = elements.binary_search_by_key(&start, |e| e.0) else {
             return;
         };
+        elements[index].2 = true;
         let until = elements.get(index + 1).map_or(close, |e| e.0);
-        self.removed.insert(start);
         self.replace(start, until.max(start), String::new());
     }
 
@@ -584,9 +498,8 @@ impl<'a> Editor<'a> {
     }
 
     /// The start of the line holding the `-` of the block sequence item whose
-    /// content starts at `pos`, and the dash's column: on the same line, or on
-    /// an earlier line holding only the dash (and perhaps properties and a
-    /// comment).
+    /// content starts at `pos` (on an earlier line when nothing but
+    /// properties and a comment follow the dash), and the dash's column.
     fn dash_at(&self, pos: usize) -> Option<(usize, usize)> {
         let (mut start, mut end) = (self.line_start(pos), pos);
         loop {
@@ -603,7 +516,9 @@ impl<'a> Editor<'a> {
         }
     }
 
-    /// Remove item `index` of a sequence, with its line(s) in block style.
+    /// Remove item `index` of a sequence, with its line(s) in block style:
+    /// from the line of its dash, which may come before the one its content
+    /// starts on (`- # comment`, then the content).
     fn remove_item(&mut self, seq: &Sequence<'_>, index: usize) {
         let Some(item) = seq.items.get(index).map(Node::loc) else {
             return;
@@ -613,20 +528,17 @@ impl<'a> Editor<'a> {
             self.remove_flow_element(close, self.entry_start(item.start));
             return;
         }
-        // From the line of its dash, which may be an earlier line than the
-        // one its content starts on (`- # comment`, then the content).
         let start = self
             .dash_at(item.start)
             .map_or_else(|| self.line_start(item.start), |(line, _)| line);
-        let end = self.after_line(item.end).0;
+        let end = self.after_line(item.end);
         self.replace(start, end, String::new());
     }
 
     /// Make the list at `parent[list_key]` hold, for each of `items`, exactly
-    /// one mapping with that item's `name`, with the item's fields set on it.
-    /// Keys listed in `exclusive` are alternatives to a field (as `valueFrom`
-    /// is to `value`): an existing one is replaced in place by that field.
-    /// Missing items are appended in the order given.
+    /// one mapping with its `name` and fields (missing ones appended). An
+    /// existing alternative to a field (`exclusive`: `valueFrom` to `value`)
+    /// is replaced in place by it.
     fn upsert_named(
         &mut self,
         parent: &Mapping<'_>,
@@ -642,12 +554,10 @@ impl<'a> Editor<'a> {
         let mut missing = Vec::new();
         for item in items {
             // A caller's mistake, not the input's: refuse rather than panic.
-            let Some(name) = journal::item_name(item) else {
-                return Err(journal::refuse(
-                    parent.loc().line,
-                    format!("an item for `{list_key}` has no leading `name` (a bug in the caller)"),
-                ));
-            };
+            let name = journal::item_name(item).ok_or_else(|| {
+                let message = format!("an item for `{list_key}` has no leading `name` (a bug in the caller)");
+                journal::refuse(parent.loc().line, message)
+            })?;
             let mut matches = seq
                 .items
                 .iter()
@@ -669,7 +579,6 @@ impl<'a> Editor<'a> {
 
     fn merge_item(&mut self, existing: &Mapping<'_>, fields: &[(String, Value)], exclusive: &[(&str, &str)]) {
         for (key, value) in fields {
-            let own = existing.entry(key);
             let mut alternatives = exclusive
                 .iter()
                 .filter(|(field, alt)| field == key && alt != key)
@@ -677,23 +586,21 @@ impl<'a> Editor<'a> {
             // A field that is its own alternative is replaced whole, not
             // merged (`valueFrom` of another source).
             let whole = exclusive.contains(&(key.as_str(), key.as_str()));
-            match (own, alternatives.next()) {
-                (None, Some(alt)) => self.replace_entry(alt, key, value),
-                (own, alt) => {
-                    match own {
-                        Some(e) if whole => self.replace_entry(e, key, value),
-                        _ => self.entry_splice(existing, key, value),
-                    }
-                    alt.into_iter().for_each(|a| self.entry_removal(existing, a));
-                }
+            match existing.entry(key) {
+                None => match alternatives.next() {
+                    Some(alt) => self.replace_entry(alt, key, value),
+                    None => self.entry_splice(existing, key, value),
+                },
+                Some(own) if whole => self.replace_entry(own, key, value),
+                Some(_) => self.entry_splice(existing, key, value),
             }
             alternatives.for_each(|a| self.entry_removal(existing, a));
         }
     }
 
     /// Remove the items of the list at `parent[list_key]` that `which` names
-    /// (by position, or by the `name` they read as). A list left with no
-    /// item becomes `[]`, which Kubernetes reads as the same empty list.
+    /// (by position or `name`). A block list left empty becomes `[]`, which
+    /// Kubernetes reads alike.
     fn remove_items(&mut self, parent: &Mapping<'_>, list_key: &str, which: &Items) -> Result<(), EditError> {
         let Some(seq) = list_at(parent, list_key)? else {
             return Ok(());
@@ -701,10 +608,7 @@ impl<'a> Editor<'a> {
         let doomed: Vec<usize> = (0..seq.items.len())
             .filter(|&i| which.names(i, seq.items.get(i).and_then(name_of).as_deref()))
             .collect();
-        if doomed.is_empty() {
-            return Ok(());
-        }
-        if doomed.len() == seq.items.len() && !seq.flow {
+        if doomed.len() == seq.items.len() && !doomed.is_empty() && !seq.flow {
             self.entry_splice(parent, list_key, &Value::Seq(Vec::new()));
             return Ok(());
         }
@@ -714,29 +618,24 @@ impl<'a> Editor<'a> {
         Ok(())
     }
 
-    /// Remove an entry from a mapping, with its lines in block style.
+    /// Remove an entry from a mapping, with its lines in block style, and
+    /// with its key's own properties (`!!str key:`, `&a key:`) and `?`.
     fn entry_removal(&mut self, map: &Mapping<'_>, entry: &Entry<'_>) {
-        // With the key's own properties (`!!str key:`, `&a key:`) and `?`.
         let start = self.entry_start(entry.key.loc().start);
-        let end = entry.value.loc().end.max(entry.key.loc().end);
         if map.flow {
             let close = self.map_elements(map);
             self.remove_flow_element(close, start);
             return;
         }
-        let line_start = self.line_start(start);
-        let from = if is_blank_line(self.slice(line_start, start)) {
-            line_start
-        } else {
-            start
-        };
-        let to = self.after_line(end).0;
+        let from = Some(self.line_start(start))
+            .filter(|&line| is_blank_line(self.slice(line, start)))
+            .unwrap_or(start);
+        let to = self.after_line(entry.value.loc().end.max(entry.key.loc().end));
         self.replace(from, to, String::new());
     }
 }
 
-/// The list at `parent[list_key]`, `None` when there is no entry or it is
-/// null; anything else cannot be edited as a list.
+/// The list at `parent[list_key]`, `None` when absent or null.
 fn list_at<'m, 'a>(parent: &'m Mapping<'a>, list_key: &str) -> Result<Option<&'m Sequence<'a>>, EditError> {
     match parent.get(list_key) {
         Some(Node::Sequence(seq)) => Ok(Some(seq)),
@@ -754,7 +653,7 @@ fn name_of<'n>(item: &'n Node<'_>) -> Option<Cow<'n, str>> {
 }
 
 /// A line without its comment (`#` at its start or after white space) and
-/// trailing white space.
+/// trailing blanks.
 fn without_comment(line: &str) -> &str {
     let cut = if line.trim_start_matches([' ', '\t']).starts_with('#') {
         Some(0)
@@ -770,9 +669,9 @@ fn without_comment(line: &str) -> &str {
 enum ItemLine {
     /// The item's `-`, at this byte offset.
     Dash(usize),
-    /// Nothing but white space and properties: the dash is further up.
+    /// Only blanks and properties: the dash is further up.
     Properties,
-    /// Something else: not a line of this item.
+    /// Not a line of this item.
     Other,
 }
 
@@ -793,28 +692,18 @@ fn scan_item_line(line: &str) -> ItemLine {
 /// `|`, `>`, `|-`, `>+2`...: the header of a block scalar, which may stand
 /// between an item's dash and its content.
 fn is_block_scalar_header(token: &str) -> bool {
-    token.starts_with(['|', '>'])
-        && token
-            .get(1..)
-            .is_some_and(|rest| rest.chars().all(|c| matches!(c, '+' | '-' | '1'..='9')))
+    token.starts_with(['|', '>']) && token[1..].chars().all(|c| matches!(c, '+' | '-' | '1'..='9'))
 }
 
-/// How deep inserted lines sit: their indentation, and at equal indentation a
-/// `- ` item (compact style puts it under the key at its own column) is
-/// deeper than a key. Replacements and inline text have depth zero.
-fn insert_depth(s: &Splice) -> (usize, bool) {
-    if s.start != s.end {
+/// How deep inserted lines sit: their indentation, then a `- ` item (compact
+/// style) before a key. Replacements and inline text have depth zero.
+fn insert_depth((start, end, text): &(usize, usize, String)) -> (usize, bool) {
+    if start != end {
         return (0, false);
     }
-    let text = s.text.trim_start_matches(['\r', '\n']);
+    let text = text.trim_start_matches(['\r', '\n']);
     let content = text.trim_start_matches(' ');
     (text.len() - content.len(), content.starts_with('-'))
-}
-
-/// Whether `node` is a scalar that a YAML 1.1 reader takes for the string `value`.
-/// An alias of such a scalar reads as it too (`name: *loc`).
-pub fn reads_as_string(node: &Node<'_>, value: &str) -> bool {
-    yaml11::decoded_str(node).is_some_and(|s| s == value)
 }
 
 /// Whether a scalar with this (resolved) tag reads as its text: `!!str`,
@@ -823,11 +712,14 @@ fn tag_reads_as_string(tag: &str) -> bool {
     tag.strip_prefix("tag:yaml.org,2002:").is_none_or(|core| core == "str")
 }
 
+/// Whether `node` already reads as `value`: for a string, a scalar (or an
+/// alias of one, `name: *loc`) that a YAML 1.1 reader takes for it.
 fn scalar_matches(node: &Node<'_>, value: &Value) -> bool {
     match (node, value) {
-        (Node::Scalar(s), Value::Bool(b)) => s.style == ScalarStyle::Plain && s.value == b.to_string(),
-        (Node::Scalar(s), Value::Int(i)) => s.style == ScalarStyle::Plain && s.value == i.to_string(),
-        (node, Value::Str(s)) => reads_as_string(node, s),
+        (Node::Scalar(s), Value::Bool(_) | Value::Int(_)) => {
+            s.style == ScalarStyle::Plain && s.value == emit::flow(value)
+        }
+        (node, Value::Str(s)) => yaml11::decoded_str(node).is_some_and(|d| d == *s),
         _ => false,
     }
 }
@@ -847,7 +739,6 @@ pub fn detect_seq_indent(root: &Node<'_>) -> Option<usize> {
         _ => None,
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

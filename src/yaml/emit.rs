@@ -1,9 +1,7 @@
 //! Rendering generated YAML: whole documents (the registry Secret, the token
-//! refresher) and fragments spliced into existing documents.
-//!
-//! Kubernetes reads YAML 1.1, so a string is written plain only when no YAML
-//! 1.1 or 1.2 reader could take it for anything but that string; everything
-//! else is double-quoted. Keys follow the same rule.
+//! refresher) and fragments spliced into existing documents. Kubernetes reads
+//! YAML 1.1, so a string or key is plain only when no YAML 1.1 or 1.2 reader
+//! could take it for anything else; otherwise it is double-quoted.
 
 use std::fmt::Write;
 
@@ -45,12 +43,10 @@ impl Default for Layout {
 /// The line ending a text uses: `\r\n` if it has any, a lone `\r` if it
 /// breaks lines with nothing else, `\n` otherwise.
 pub fn detect_newline(text: &str) -> &'static str {
-    if text.contains("\r\n") {
-        "\r\n"
-    } else if text.contains('\r') && !text.contains('\n') {
-        "\r"
-    } else {
-        "\n"
+    match (text.contains("\r\n"), text.contains('\r'), text.contains('\n')) {
+        (true, ..) => "\r\n",
+        (false, true, false) => "\r",
+        _ => "\n",
     }
 }
 
@@ -60,10 +56,9 @@ const RESERVED_WORDS: &[&str] = &[
     "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL",
 ];
 
-/// Whether `s` reads back as the same string when written without quotes, in
-/// block and flow context, under YAML 1.1 and 1.2. Deliberately conservative:
-/// a letter first (so no number, date, `.inf`, `~` or indicator), then only
-/// letters, digits and `_ . / -`.
+/// Whether `s` reads back as itself unquoted, in block and flow context, under
+/// YAML 1.1 and 1.2. Deliberately conservative: a letter first (so no number,
+/// date, `.inf`, `~` or indicator), then only letters, digits and `_ . / -`.
 pub fn is_safe_plain(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
@@ -86,9 +81,7 @@ pub fn scalar(s: &str) -> String {
 pub fn scalar_like(s: &str, style: granit_parser::ScalarStyle) -> String {
     use granit_parser::ScalarStyle;
     match style {
-        ScalarStyle::SingleQuoted if !s.chars().any(needs_escape) => {
-            format!("'{}'", s.replace('\'', "''"))
-        }
+        ScalarStyle::SingleQuoted if !s.chars().any(needs_escape) => format!("'{}'", s.replace('\'', "''")),
         ScalarStyle::Plain => scalar(s),
         _ => double_quoted(s),
     }
@@ -112,9 +105,7 @@ pub fn double_quoted(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if needs_escape(c) => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
+            c if needs_escape(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }
@@ -122,95 +113,58 @@ pub fn double_quoted(s: &str) -> String {
     out
 }
 
-fn scalar_text(value: &Value) -> Option<String> {
-    match value {
-        Value::Str(s) => Some(scalar(s)),
-        Value::Int(i) => Some(i.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Map(m) if m.is_empty() => Some("{}".into()),
-        Value::Seq(s) if s.is_empty() => Some("[]".into()),
-        _ => None,
-    }
-}
-
 /// Flow style on one line: `{name: A, value: "b"}`.
 pub fn flow(value: &Value) -> String {
     match value {
-        Value::Map(entries) if !entries.is_empty() => {
-            let inner: Vec<String> = entries
-                .iter()
-                .map(|(k, v)| format!("{}: {}", scalar(k), flow(v)))
-                .collect();
+        Value::Str(s) => scalar(s),
+        Value::Int(i) => i.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Map(entries) => {
+            let inner: Vec<String> = entries.iter().map(|(k, v)| scalar(k) + ": " + &flow(v)).collect();
             format!("{{{}}}", inner.join(", "))
         }
-        Value::Seq(items) if !items.is_empty() => {
-            format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", "))
-        }
-        scalar => scalar_text(scalar).unwrap_or_default(),
+        Value::Seq(items) => format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// What is written on its key's line: a scalar or an empty collection.
+fn on_key_line(value: &Value) -> Option<String> {
+    match value {
+        Value::Map(m) if !m.is_empty() => None,
+        Value::Seq(s) if !s.is_empty() => None,
+        v => Some(flow(v)),
     }
 }
 
 /// Block lines for the entries of a mapping, each line starting at `indent`.
 pub fn block_entries(entries: &[(String, Value)], indent: usize, layout: Layout) -> String {
     let mut out = String::new();
-    write_entries(&mut out, entries, indent, false, layout);
+    for (key, value) in entries {
+        let dash = indent + layout.seq_indent;
+        // A non-empty collection goes on the lines below its key.
+        let inline = on_key_line(value).map(|s| format!(" {s}")).unwrap_or_default();
+        let _ = write!(out, "{}{}:{inline}{}", " ".repeat(indent), scalar(key), layout.newline);
+        match value {
+            Value::Map(m) => out.push_str(&block_entries(m, indent + 2, layout)),
+            Value::Seq(items) => out.extend(items.iter().map(|i| block_item(i, dash, dash + 2, layout))),
+            _ => {}
+        }
+    }
     out
 }
 
 /// A block sequence item (`- ...`) whose dash is at `dash_col` and whose
 /// content starts at `item_col`, ending with a newline.
 pub fn block_item(item: &Value, dash_col: usize, item_col: usize, layout: Layout) -> String {
-    let mut out = String::new();
-    write_item(&mut out, item, dash_col, item_col.max(dash_col + 2), layout);
-    out
-}
-
-fn pad(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
-}
-
-/// Write mapping entries; `first_inline` means the first entry continues a
-/// line already started (after `- `).
-fn write_entries(out: &mut String, entries: &[(String, Value)], indent: usize, first_inline: bool, layout: Layout) {
-    for (i, (key, value)) in entries.iter().enumerate() {
-        if i > 0 || !first_inline {
-            pad(out, indent);
-        }
-        out.push_str(&scalar(key));
-        out.push(':');
-        // Scalars and empty collections are written on the key's line, the
-        // entries or items of the others on the lines below.
-        if let Some(s) = scalar_text(value) {
-            out.push(' ');
-            out.push_str(&s);
-        }
-        out.push_str(layout.newline);
-        match value {
-            Value::Map(m) => write_entries(out, m, indent + 2, false, layout),
-            Value::Seq(items) => {
-                for item in items {
-                    let dash = indent + layout.seq_indent;
-                    write_item(out, item, dash, dash + 2, layout);
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-fn write_item(out: &mut String, item: &Value, dash_col: usize, item_col: usize, layout: Layout) {
-    pad(out, dash_col);
-    out.push('-');
-    pad(out, item_col - dash_col - 1);
-    match item {
-        Value::Map(m) if !m.is_empty() => write_entries(out, m, item_col, true, layout),
-        v => {
-            // A scalar, or a sequence inside a sequence (rare in manifests:
-            // flow keeps it simple).
-            out.push_str(&flow(v));
-            out.push_str(layout.newline);
-        }
-    }
+    let item_col = item_col.max(dash_col + 2);
+    let content = match item {
+        // The first entry on the dash's line, in place of its indentation.
+        Value::Map(m) if !m.is_empty() => block_entries(m, item_col, layout).split_off(item_col),
+        // A scalar, or a sequence inside a sequence (rare in manifests: flow
+        // keeps it simple).
+        v => flow(v) + layout.newline,
+    };
+    " ".repeat(dash_col) + "-" + &" ".repeat(item_col - dash_col - 1) + &content
 }
 
 #[cfg(test)]

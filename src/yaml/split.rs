@@ -1,9 +1,7 @@
-//! Splitting a stream into documents on column-0 `---` lines.
-//!
-//! The YAML spec forbids a column-0 `---` followed by white space or a line end
-//! inside any scalar (`c-forbidden`), so such a line always starts a document.
-//! Splitting first lets every document be parsed on its own (and in parallel),
-//! and lets untouched documents be copied byte for byte.
+//! Splitting a stream into documents on column-0 `---` lines, which YAML
+//! forbids inside any scalar (`c-forbidden`) when followed by white space or a
+//! line end. So every document is parsed on its own (and in parallel), and
+//! untouched ones are copied byte for byte.
 
 use memchr::memmem;
 
@@ -11,7 +9,6 @@ use memchr::memmem;
 /// (except for a first document that had none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chunk<'a> {
-    /// The document's bytes, including its `---` line and trailing newline.
     pub text: &'a str,
     /// Byte offset of `text` in the stream.
     pub offset: usize,
@@ -22,18 +19,12 @@ pub struct Chunk<'a> {
 impl Chunk<'_> {
     /// Whether the chunk begins with a `---` marker line.
     pub fn has_marker(&self) -> bool {
-        is_marker_at(self.text, skip_bom(self.text))
+        is_marker_at(without_bom(self.text), 0)
     }
 }
 
-const BOM: &str = "\u{feff}";
-
-fn skip_bom(text: &str) -> usize {
-    if text.starts_with(BOM) {
-        BOM.len()
-    } else {
-        0
-    }
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 /// `---` at `pos` followed by a blank, a line end or the end of input.
@@ -49,55 +40,38 @@ pub fn is_blank_line(line: &str) -> bool {
     line.trim_matches([' ', '\t', '\r']).is_empty()
 }
 
-/// Directives (`%YAML 1.1`, `%TAG ...`) belong, in YAML, to the document
-/// whose `---` follows them (Kubernetes' splitter leaves them in the one
-/// before: [`directive_line`]): the start of the first directive line in the
-/// block of directive, comment and blank lines just before the marker at
-/// `marker` (the marker itself when there is none).
+fn is_blank_or_comment(line: &str) -> bool {
+    is_blank_line(line) || line.trim_start_matches([' ', '\t']).starts_with('#')
+}
+
+/// Directives (`%YAML`, `%TAG`) belong, in YAML, to the document whose `---`
+/// follows them (Kubernetes leaves them in the one before: [`directive_line`]):
+/// the start of the first `%` line among the directive, comment and blank
+/// lines just before the marker at `marker` (the marker itself when none).
 fn directives_start(stream: &str, marker: usize) -> usize {
-    let bytes = stream.as_bytes();
-    let mut start = marker;
-    let mut line_end = marker;
-    while line_end > 0 {
-        // The line before `line_end` (which is just past a `\n`).
-        let Some(line_start) = bytes
-            .get(..line_end - 1)
-            .map(|b| memchr::memrchr(b'\n', b).map_or(0, |i| i + 1))
-        else {
-            break;
-        };
-        let line = stream
-            .get(line_start..line_end - 1)
-            .unwrap_or("")
-            .trim_end_matches('\r');
+    let (mut start, mut line_start) = (marker, marker);
+    for line in stream.get(..marker).unwrap_or("").split_inclusive('\n').rev() {
+        line_start -= line.len();
+        let line = line.strip_suffix('\n').unwrap_or(line).trim_end_matches('\r');
         if line.starts_with('%') {
             start = line_start;
-        } else if !(is_blank_line(line) || line.trim_start_matches([' ', '\t']).starts_with('#')) {
+        } else if !is_blank_or_comment(line) {
             break;
         }
-        line_end = line_start;
     }
     start
 }
 
 /// The 1-based line of a chunk's first directive: a `%` line among the
 /// blank and comment lines before its first other line (a `%` line after
-/// content is content, or no YAML at all).
-///
-/// Kubernetes' stream splitter cuts at `---` lines, so a directive stays in
-/// the document before it: a `%TAG` never applies to what Kubernetes reads,
-/// and a directive before the first `---` is a document it cannot read.
+/// content is content, or no YAML at all). Why Kubernetes cannot read one:
+/// docs/editing.md, "What is refused, and why".
 pub fn directive_line(chunk: &str) -> Option<usize> {
-    let text = chunk.get(skip_bom(chunk)..).unwrap_or_default();
-    for (i, line) in text.split('\n').enumerate() {
-        if line.starts_with('%') {
-            return Some(i + 1);
-        }
-        if !(is_blank_line(line) || line.trim_start_matches([' ', '\t']).starts_with('#')) {
-            return None;
-        }
-    }
-    None
+    let (i, line) = without_bom(chunk)
+        .split('\n')
+        .enumerate()
+        .find(|(_, l)| !is_blank_or_comment(l))?;
+    line.starts_with('%').then_some(i + 1)
 }
 
 /// Split `stream` into chunks. Concatenating the chunks' texts gives back the
@@ -106,9 +80,8 @@ pub fn split(stream: &str) -> Vec<Chunk<'_>> {
     chunks(stream).collect()
 }
 
-/// The chunks of `stream`, one at a time (see [`split`]): a caller that
-/// handles them in batches never holds one entry per document of a huge
-/// stream.
+/// [`split`], one chunk at a time: a caller working in batches never holds
+/// every document of a huge stream.
 pub fn chunks(stream: &str) -> Chunks<'_> {
     Chunks {
         stream,
@@ -135,18 +108,15 @@ impl<'a> Iterator for Chunks<'a> {
         let bytes = self.stream.as_bytes();
         let mut from = start;
         let end = loop {
-            match memmem::find(bytes.get(from..).unwrap_or_default(), b"\n---") {
-                // The directives just before a marker go with its document;
-                // a marker whose directives open this chunk is its own.
-                Some(at) if is_marker_at(self.stream, from + at + 1) => {
-                    let next = directives_start(self.stream, from + at + 1);
-                    if next > start {
-                        break next;
-                    }
-                    from += at + 1;
-                }
-                Some(at) => from += at + 1,
-                None => break self.stream.len(),
+            let Some(at) = memmem::find(bytes.get(from..).unwrap_or_default(), b"\n---") else {
+                break self.stream.len();
+            };
+            from += at + 1;
+            // The directives just before a marker go with its document; a
+            // marker whose directives open this chunk is its own.
+            let next = directives_start(self.stream, from);
+            if is_marker_at(self.stream, from) && next > start {
+                break next;
             }
         };
         let chunk = Chunk {
