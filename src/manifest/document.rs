@@ -20,7 +20,7 @@ pub struct Document<'a> {
     pub features: Features,
 }
 
-/// Split and parse a whole stream; the first syntax error (in stream order) is reported.
+/// Split and parse a whole stream; the first syntax error in stream order is reported, with its line.
 pub fn parse_stream(stream: &str) -> Result<Vec<Document<'_>>, InputError> {
     let chunks: Vec<(usize, Chunk<'_>)> = split::split(stream).into_iter().enumerate().collect();
     par::try_map(&chunks, |&(index, chunk)| {

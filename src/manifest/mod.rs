@@ -34,21 +34,15 @@ impl Doc<'_> {
     /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
     pub fn describe(&self) -> String {
         let first = self.resources.first().filter(|r| r.path.is_empty());
-        describe(
-            self.index,
-            first.map(|r| r.kind.as_str()).filter(|k| !k.is_empty()),
-            first.map(|r| r.name.as_str()).filter(|n| !n.is_empty()),
-            self.chunk,
-        )
+        let kind = first.map(|r| r.kind.as_str()).filter(|k| !k.is_empty());
+        let name = first.map(|r| r.name.as_str()).filter(|n| !n.is_empty());
+        describe(self.index, kind, name, self.chunk)
     }
 
     /// An error about this document at the node `path` leads to.
     pub fn error_at(&self, path: &[yaml11::Seg], message: impl Into<String>) -> InputError {
-        let line = match tree::parse(self.chunk.text) {
-            Ok(Some(root)) => line_of(&root, path),
-            _ => 1,
-        };
-        self.error_at_line(line, message)
+        let root = tree::parse(self.chunk.text).ok().flatten();
+        self.error_at_line(root.map_or(1, |root| line_of(&root, path)), message)
     }
 
     /// An error about this document at its (document-relative) `line`.

@@ -385,13 +385,8 @@ fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
         let Some(spec) = pod_path.iter().try_fold(doc, |v, k| v.get(k)).filter(|s| s.is_object()) else {
             return Body::Other;
         };
-        let replicas = doc.get("spec").and_then(|s| s.get("replicas"));
-        return Body::Workload(Box::new(read_pod(
-            spec,
-            pod_path,
-            replicas.and_then(Json::as_i64) == Some(0),
-            reading,
-        )));
+        let scaled_to_zero = doc.get("spec").and_then(|s| s.get("replicas")?.as_i64()) == Some(0);
+        return Body::Workload(Box::new(read_pod(spec, pod_path, scaled_to_zero, reading)));
     }
     // What the tool reads of a Secret, ClusterRole or NetworkPolicy it reads the content of.
     let read = reading.contents.contains(&name);
