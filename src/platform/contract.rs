@@ -70,14 +70,16 @@ impl Role {
     }
 }
 
+type Names = &'static [&'static str];
+
 /// How a workload of a role is recognised: by its name, its containers' names or images.
 #[derive(Debug)]
 pub struct Component {
     pub role: Role,
-    pub names: &'static [&'static str],
-    pub containers: &'static [&'static str],
+    pub names: Names,
+    pub containers: Names,
     /// Image repository names under the platform's image organisations.
-    pub images: &'static [&'static str],
+    pub images: Names,
 }
 
 /// One platform's names.
@@ -93,16 +95,16 @@ pub struct Contract {
     pub prefix_var: &'static str,
     pub locations: &'static [LocationKind],
     /// The organisations its images are published under.
-    pub image_orgs: &'static [&'static str],
+    pub image_orgs: Names,
     /// Its workloads: first match wins.
     pub components: &'static [Component],
     /// Its other objects: role, kinds and name.
-    pub objects: &'static [(Role, &'static [&'static str], &'static str)],
+    pub objects: &'static [(Role, Names, &'static str)],
     /// Whether the builder's and controller's containers consume the settings
     /// without declaring the variables (Deis reads code defaults; Drycc declares them).
     pub component_containers_consume: bool,
     /// A container that declares one of these consumes the settings.
-    pub consumer_vars: &'static [&'static str],
+    pub consumer_vars: Names,
     /// The workloads that need the on-cluster registry, and the refusal
     /// when they come without it (this tool cannot create it).
     pub registry_users: &'static [Role],
@@ -110,12 +112,7 @@ pub struct Contract {
 }
 
 /// A [`Component`], in a table row.
-const fn component(
-    role: Role,
-    names: &'static [&'static str],
-    containers: &'static [&'static str],
-    images: &'static [&'static str],
-) -> Component {
+const fn component(role: Role, names: Names, containers: Names, images: Names) -> Component {
     Component {
         role,
         names,

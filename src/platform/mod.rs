@@ -73,10 +73,8 @@ impl Object<'_, '_> {
     }
 
     pub fn error(&self, path: &[crate::yaml::yaml11::Seg], message: impl Into<String>) -> Error {
-        Error::Input(
-            self.doc
-                .error_at(path, format!("{}: {}", self.resource.id(), message.into())),
-        )
+        let message = format!("{}: {}", self.resource.id(), message.into());
+        Error::Input(self.doc.error_at(path, message))
     }
 }
 
@@ -245,15 +243,12 @@ fn refuse_two_components(contract: &Contract, objects: &[Object<'_, '_>]) -> Res
         let Some(pod) = o.resource.pod() else { continue };
         let roles: Vec<Role> = contract.component_roles(o.resource, pod).collect();
         if let [first, second, ..] = roles[..] {
-            return Err(o.error(
-                &o.resource.pod_path(),
-                format!(
-                    "it shows the signs of two components, the {} and the {} (by its name, a container's name or \
-                     image); a workload is one component: run the other in a workload of its own",
-                    first.component_name(),
-                    second.component_name()
-                ),
-            ));
+            let (first, second) = (first.component_name(), second.component_name());
+            let message = format!(
+                "it shows the signs of two components, the {first} and the {second} (by its name, a container's \
+                 name or image); a workload is one component: run the other in a workload of its own"
+            );
+            return Err(o.error(&o.resource.pod_path(), message));
         }
     }
     Ok(())
@@ -297,20 +292,15 @@ fn recognise(docs: &[&Doc<'_>], forced: Option<Platform>) -> Result<Option<&'sta
     match found.as_slice() {
         [] => Ok(None),
         [(k, _, _)] => Ok(Some(k)),
-        [(a, da, ra), (b, db, rb), ..] => Err(Error::Input(db.error_at(
-            &rb.path,
-            format!(
-                "the manifest holds {} ({} in {}) and {} ({}): render one platform at a time, or pass \
+        [(a, da, ra), (b, db, rb), ..] => {
+            let (a_id, a_doc, b_id) = (ra.id(), da.describe(), rb.id());
+            let message = format!(
+                "the manifest holds {} ({a_id} in {a_doc}) and {} ({b_id}): render one platform at a time, or pass \
                  --platform {} or --platform {}",
-                a.title,
-                ra.id(),
-                da.describe(),
-                b.title,
-                rb.id(),
-                a.flag,
-                b.flag
-            ),
-        ))),
+                a.title, b.title, a.flag, b.flag
+            );
+            Err(Error::Input(db.error_at(&rb.path, message)))
+        }
     }
 }
 

@@ -237,15 +237,12 @@ fn agreed(what: &str, mut all: Vec<(Option<String>, &Object<'_, '_>)>) -> Result
             Some(ns) => format!("{ns:?} ({})", o.describe()),
             None => format!("no namespace (the release's) ({})", o.describe()),
         };
-        return Err(last.1.error(
-            &last.1.resource.path,
-            format!(
-                "{what} are in different namespaces: {} and {}; a manifest holds one Workflow: render one release at \
-                 a time, or pass --namespace to configure one of them",
-                namespace(first),
-                namespace(last)
-            ),
-        ));
+        let (a, b) = (namespace(first), namespace(last));
+        let message = format!(
+            "{what} are in different namespaces: {a} and {b}; a manifest holds one Workflow: render one release at \
+             a time, or pass --namespace to configure one of them"
+        );
+        return Err(last.1.error(&last.1.resource.path, message));
     }
     Ok(Some(first.0.clone()))
 }
