@@ -9,16 +9,13 @@ use serde_json::Value as Json;
 use crate::yaml::yaml11::Seg;
 
 /// Kinds that run pods, and where each keeps its pod spec.
-const WORKLOADS: [(&str, &[&str]); 8] = [
-    ("Pod", &["spec"]),
-    ("Deployment", &["spec", "template", "spec"]),
-    ("DaemonSet", &["spec", "template", "spec"]),
-    ("StatefulSet", &["spec", "template", "spec"]),
-    ("ReplicaSet", &["spec", "template", "spec"]),
-    ("ReplicationController", &["spec", "template", "spec"]),
-    ("Job", &["spec", "template", "spec"]),
-    ("CronJob", &["spec", "jobTemplate", "spec", "template", "spec"]),
+const WORKLOADS: [(&[&str], &[&str]); 4] = [
+    (&["Pod"], &["spec"]),
+    (&["Deployment", "DaemonSet", "StatefulSet"], TEMPLATE),
+    (&["ReplicaSet", "ReplicationController", "Job"], TEMPLATE),
+    (&["CronJob"], &["spec", "jobTemplate", "spec", "template", "spec"]),
 ];
+const TEMPLATE: &[&str] = &["spec", "template", "spec"];
 
 const RBAC: &str = "rbac.authorization.k8s.io";
 
@@ -381,7 +378,7 @@ fn array<'j>(v: &'j Json, key: &str) -> &'j [Json] {
 }
 
 fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
-    if let Some((_, pod_path)) = WORKLOADS.iter().find(|(k, _)| *k == kind) {
+    if let Some((_, pod_path)) = WORKLOADS.iter().find(|(kinds, _)| kinds.contains(&kind)) {
         let Some(spec) = pod_path.iter().try_fold(doc, |v, k| v.get(k)).filter(|s| s.is_object()) else {
             return Body::Other;
         };
