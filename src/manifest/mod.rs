@@ -1,8 +1,7 @@
-//! The manifest: the stream split into documents, each read once, as
-//! Kubernetes decodes it, into the [`Resource`]s it holds. Documents keep their
-//! exact text (a slice of the input); trees and decoded values are dropped, so
-//! memory stays a small multiple of the facts that matter. A document is parsed
-//! again only to splice an edit into it.
+//! The manifest: the stream split into documents, each read once, as Kubernetes
+//! decodes it, into the [`Resource`]s it holds. Documents keep their exact text (a
+//! slice of the input); trees and decoded values are dropped, so memory stays a
+//! small multiple of the facts that matter. Only a splice parses a document again.
 
 mod document;
 pub mod resource;

@@ -1,8 +1,7 @@
-//! The platform a manifest holds, as a model: which Workflow it is (by what
-//! its documents are, never by how they are spelled), where it runs, whose
-//! each object is, what role each plays, and which containers consume the
-//! registry. The plan reads this model to decide, and the post-condition
-//! builds it again from the output to check the whole.
+//! The platform a manifest holds, as a model: which Workflow it is (by what its
+//! documents are, never how they are spelled), where it runs, whose each object is,
+//! what role each plays, which containers consume the registry. The plan decides
+//! on it; the post-condition builds it again from the output to check the whole.
 
 pub mod contract;
 pub mod image;
