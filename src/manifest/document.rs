@@ -20,16 +20,12 @@ pub struct Document<'a> {
     pub features: Features,
 }
 
-/// Split and parse a whole stream. The first syntax error (in stream order)
-/// is reported, located in the stream.
+/// Split and parse a whole stream; the first syntax error in stream order is reported, with its line.
 pub fn parse_stream(stream: &str) -> Result<Vec<Document<'_>>, InputError> {
     let chunks: Vec<(usize, Chunk<'_>)> = split::split(stream).into_iter().enumerate().collect();
     par::try_map(&chunks, |&(index, chunk)| {
-        let (root, features) =
-            match tree::parse_document(chunk.text).map_err(|e| InputError::syntax(index, chunk, e))? {
-                Some((root, features)) => (Some(root), features),
-                None => (None, Features::default()),
-            };
+        let parsed = tree::parse_document(chunk.text).map_err(|e| InputError::syntax(index, chunk, e))?;
+        let (root, features) = parsed.map_or((None, Features::default()), |(root, f)| (Some(root), f));
         Ok(Document {
             index,
             chunk,
@@ -160,14 +156,11 @@ impl InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.col {
-            Some(col) => write!(
-                f,
-                "{}, line {} column {}: {}",
-                self.document, self.line, col, self.message
-            ),
-            None => write!(f, "{}, line {}: {}", self.document, self.line, self.message),
+        write!(f, "{}, line {}", self.document, self.line)?;
+        if let Some(col) = self.col {
+            write!(f, " column {col}")?;
         }
+        write!(f, ": {}", self.message)
     }
 }
 

@@ -1,8 +1,7 @@
-//! The manifest: the stream split into documents, each read once as
-//! Kubernetes decodes it into the [`Resource`]s it holds. Documents keep
-//! their exact text (a slice of the input); their trees and decoded values
-//! are dropped after reading, so memory stays a small multiple of the facts
-//! that matter. A document is parsed again only to splice an edit into it.
+//! The manifest: the stream split into documents, each read once, as Kubernetes
+//! decodes it, into the [`Resource`]s it holds. Documents keep their exact text (a
+//! slice of the input); trees and decoded values are dropped, so memory stays a
+//! small multiple of the facts that matter. Only a splice parses a document again.
 
 mod document;
 pub mod resource;
@@ -34,21 +33,15 @@ impl Doc<'_> {
     /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
     pub fn describe(&self) -> String {
         let first = self.resources.first().filter(|r| r.path.is_empty());
-        describe(
-            self.index,
-            first.map(|r| r.kind.as_str()).filter(|k| !k.is_empty()),
-            first.map(|r| r.name.as_str()).filter(|n| !n.is_empty()),
-            self.chunk,
-        )
+        let kind = first.map(|r| r.kind.as_str()).filter(|k| !k.is_empty());
+        let name = first.map(|r| r.name.as_str()).filter(|n| !n.is_empty());
+        describe(self.index, kind, name, self.chunk)
     }
 
     /// An error about this document at the node `path` leads to.
     pub fn error_at(&self, path: &[yaml11::Seg], message: impl Into<String>) -> InputError {
-        let line = match tree::parse(self.chunk.text) {
-            Ok(Some(root)) => line_of(&root, path),
-            _ => 1,
-        };
-        self.error_at_line(line, message)
+        let root = tree::parse(self.chunk.text).ok().flatten();
+        self.error_at_line(root.map_or(1, |root| line_of(&root, path)), message)
     }
 
     /// An error about this document at its (document-relative) `line`.
@@ -60,8 +53,7 @@ impl Doc<'_> {
 /// A piece of the stream, in order.
 #[derive(Debug)]
 pub enum Piece<'a> {
-    /// Consecutive documents that involve nothing of the registry
-    /// configuration, as one slice of the input.
+    /// A run of documents that involve nothing of the registry configuration.
     Text {
         text: &'a str,
         offset: usize,
@@ -124,17 +116,12 @@ impl<'a> Manifest<'a> {
             None if read.blank => {}
             None => {
                 let (text, offset) = (read.chunk.text, read.chunk.offset);
-                if let Some(Piece::Text {
-                    text: run,
-                    offset: start,
-                }) = self.pieces.last_mut()
-                {
-                    if *start + run.len() == offset {
-                        *run = stream.get(*start..offset + text.len()).unwrap_or(run);
-                        return;
+                match self.pieces.last_mut() {
+                    Some(Piece::Text { text: run, offset: at }) if *at + run.len() == offset => {
+                        *run = stream.get(*at..offset + text.len()).unwrap_or(run);
                     }
+                    _ => self.pieces.push(Piece::Text { text, offset }),
                 }
-                self.pieces.push(Piece::Text { text, offset });
             }
         }
     }
@@ -144,8 +131,7 @@ impl<'a> Manifest<'a> {
 struct Read<'a> {
     chunk: Chunk<'a>,
     doc: Option<Doc<'a>>,
-    /// Markers and white space only: not written at all (it would be a
-    /// `null` document).
+    /// Markers and white space only: not written (it would be a `null` document).
     blank: bool,
     content: bool,
     /// Whether it holds a Helm hook, or an object that is not one.
@@ -211,9 +197,8 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
 /// (a comment could hide a key, a `---`), so neither is trusted.
 fn line_break_error(index: usize, chunk: Chunk<'_>, at: usize, c: char) -> InputError {
     let before = chunk.text.get(..at).unwrap_or_default();
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = 1 + memchr::memchr_iter(b'\n', before.as_bytes()).count();
-    let col = 1 + before.get(line_start..).unwrap_or_default().chars().count();
+    let col = 1 + before.rsplit('\n').next().unwrap_or_default().chars().count();
     let (name, escape) = match c {
         '\u{85}' => ("U+0085 (next line)", "\\N"),
         '\u{2028}' => ("U+2028 (line separator)", "\\L"),

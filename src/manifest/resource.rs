@@ -1,64 +1,51 @@
-//! What a document is, read from the document as Kubernetes decodes it
-//! (never from how it is spelled): its identity, and the few facts of each
-//! kind that the registry configuration depends on. The decoded document
-//! itself is dropped after reading; these facts are all later steps see.
+//! What a document is, read as Kubernetes decodes it (never as spelled): its
+//! identity and the few facts of each kind the registry configuration depends
+//! on. The decoded document is dropped: later steps see only these facts.
+
+use std::collections::HashSet;
 
 use serde_json::Value as Json;
 
 use crate::yaml::yaml11::Seg;
 
 /// Kinds that run pods, and where each keeps its pod spec.
-const WORKLOADS: [(&str, &[&str]); 8] = [
-    ("Pod", &["spec"]),
-    ("Deployment", &["spec", "template", "spec"]),
-    ("DaemonSet", &["spec", "template", "spec"]),
-    ("StatefulSet", &["spec", "template", "spec"]),
-    ("ReplicaSet", &["spec", "template", "spec"]),
-    ("ReplicationController", &["spec", "template", "spec"]),
-    ("Job", &["spec", "template", "spec"]),
-    ("CronJob", &["spec", "jobTemplate", "spec", "template", "spec"]),
+const WORKLOADS: [(&[&str], &[&str]); 4] = [
+    (&["Pod"], &["spec"]),
+    (&["Deployment", "DaemonSet", "StatefulSet"], TEMPLATE),
+    (&["ReplicaSet", "ReplicationController", "Job"], TEMPLATE),
+    (&["CronJob"], &["spec", "jobTemplate", "spec", "template", "spec"]),
 ];
+const TEMPLATE: &[&str] = &["spec", "template", "spec"];
 
 const RBAC: &str = "rbac.authorization.k8s.io";
 
-/// The API groups of the built-in kinds the tool reads. An object of one of
-/// these kinds in another group is a custom resource (a `Secret` of
-/// `vault.example.com`) that no Workflow component reads: it is named with
-/// its group (`Secret.vault.example.com`), a kind the tool never touches.
-const BUILTIN_GROUPS: [(&str, &[&str]); 17] = [
-    ("Secret", &[""]),
-    ("ServiceAccount", &[""]),
-    ("Service", &[""]),
-    ("ConfigMap", &[""]),
-    ("Pod", &[""]),
-    ("ReplicationController", &[""]),
-    ("Deployment", &["apps", "extensions"]),
-    ("DaemonSet", &["apps", "extensions"]),
-    ("ReplicaSet", &["apps", "extensions"]),
-    ("StatefulSet", &["apps"]),
-    ("Job", &["batch"]),
-    ("CronJob", &["batch"]),
-    ("Role", &[RBAC]),
-    ("ClusterRole", &[RBAC]),
-    ("RoleBinding", &[RBAC]),
-    ("ClusterRoleBinding", &[RBAC]),
-    ("NetworkPolicy", &["networking.k8s.io", "extensions"]),
+/// The API groups of the built-in kinds the tool reads. One of these kinds in
+/// another group is a custom resource (a `Secret` of `vault.example.com`) no
+/// Workflow component reads: it is named with its group
+/// (`Secret.vault.example.com`), a kind the tool never touches.
+const BUILTIN_GROUPS: [(&[&str], &[&str]); 8] = [
+    (&["Secret", "ServiceAccount", "Service"], &[""]),
+    (&["ConfigMap", "Pod", "ReplicationController"], &[""]),
+    (&["Deployment", "DaemonSet", "ReplicaSet"], &["apps", "extensions"]),
+    (&["StatefulSet"], &["apps"]),
+    (&["Job", "CronJob"], &["batch"]),
+    (&["Role", "RoleBinding"], &[RBAC]),
+    (&["ClusterRole", "ClusterRoleBinding"], &[RBAC]),
+    (&["NetworkPolicy"], &["networking.k8s.io", "extensions"]),
 ];
 
-/// Cluster-scoped kinds the tool reads: the API server ignores a namespace
-/// written on them, and so does the tool.
+/// Cluster-scoped kinds the tool reads: the API server ignores their namespace, and so does the tool.
 const CLUSTER_SCOPED: [&str; 2] = ["ClusterRole", "ClusterRoleBinding"];
 
-/// `kind` as the tool decides on it: with its group when `api_version`
-/// names another group than the built-in kind's (see [`BUILTIN_GROUPS`]).
-/// Without an `apiVersion` (which the API server refuses) it is taken as
-/// written.
+/// `kind` with its group when `api_version` names another group than the
+/// built-in kind's (see [`BUILTIN_GROUPS`]). Without an `apiVersion` (which
+/// the API server refuses) it is taken as written.
 fn qualified(kind: String, api_version: Option<&str>) -> String {
     let Some(api_version) = api_version else {
         return kind;
     };
     let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
-    match BUILTIN_GROUPS.iter().find(|(k, _)| *k == kind) {
+    match BUILTIN_GROUPS.iter().find(|(kinds, _)| kinds.contains(&kind.as_str())) {
         Some((_, groups)) if !groups.contains(&group) => format!("{kind}.{group}"),
         _ => kind,
     }
@@ -71,18 +58,16 @@ pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
 /// `kind: List` document (kubectl applies the items).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
-    /// Where the object stands in its document: empty for the document
-    /// itself, `items[i]` (and deeper, for lists in lists) for an item.
+    /// Where the object stands in its document: empty for the document itself,
+    /// `items[i]` (deeper for lists in lists) for an item.
     pub path: Vec<Seg>,
     pub kind: String,
     pub name: String,
     /// `None` when absent, null or empty.
     pub namespace: Option<String>,
-    /// The labels the tool reads (see [`Reading`]), when they are strings
-    /// (null is the empty string).
+    /// The labels and annotations the tool reads (see [`Reading`]) that are
+    /// text (null is the empty string).
     pub labels: Vec<(&'static str, String)>,
-    /// The annotations the tool reads, when they are strings (null is the
-    /// empty string).
     pub annotations: Vec<(&'static str, String)>,
     /// Whether a `--select` query selects the object.
     pub selected: bool,
@@ -129,8 +114,8 @@ pub struct Subject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secret {
     pub secret_type: String,
-    /// `data`, values as written (base64; `None`: not text, null included,
-    /// which the tool writes as `""`), in document order; values empty for a
+    /// `data` in document order, values as written (base64; `None`: not text,
+    /// null included, which the tool writes as `""`); values empty for a
     /// Secret whose content the tool does not read (see [`Reading`]).
     pub data: Vec<(String, Option<String>)>,
     /// The keys of `stringData` (the API server merges it over `data`);
@@ -225,14 +210,12 @@ pub struct Reading<'r> {
     pub annotations: &'static [&'static str],
     /// The environment variables whose entries are kept.
     pub env: &'static [&'static str],
-    /// The Secrets and ClusterRoles (by name) whose content (data values,
-    /// rules) is kept.
+    /// The Secrets and ClusterRoles (by name) whose data values or rules are kept.
     pub contents: &'r [&'r str],
     /// The mounts (by path) and volumes (by name) kept.
     pub mount_paths: &'static [&'static str],
     pub volumes: &'static [&'static str],
-    /// Whether an object (read) may matter: a document none of whose
-    /// objects may is kept as text only.
+    /// Whether an object may matter: a document with none that may is kept as text only.
     pub matters: &'r (dyn Fn(&Resource) -> bool + Sync),
 }
 
@@ -240,9 +223,8 @@ pub struct Reading<'r> {
 const MAX_LIST_DEPTH: usize = 8;
 
 impl Resource {
-    /// The objects of a decoded document: itself, or the items of a list.
-    /// A kind, name or namespace that Kubernetes cannot read as text is
-    /// refused: whose the document is could not be told.
+    /// The objects of a decoded document (itself, or a list's items). A kind,
+    /// name or namespace that is not text is refused: whose it is cannot be told.
     pub fn read_all(doc: &Json, reading: Reading<'_>) -> Result<Vec<Resource>, Unreadable> {
         let mut out = Vec::new();
         read_into(doc, Vec::new(), reading, &mut out, 0)?;
@@ -396,17 +378,12 @@ fn array<'j>(v: &'j Json, key: &str) -> &'j [Json] {
 }
 
 fn read_body(kind: &str, name: &str, doc: &Json, reading: Reading<'_>) -> Body {
-    if let Some((_, pod_path)) = WORKLOADS.iter().find(|(k, _)| *k == kind) {
+    if let Some((_, pod_path)) = WORKLOADS.iter().find(|(kinds, _)| kinds.contains(&kind)) {
         let Some(spec) = pod_path.iter().try_fold(doc, |v, k| v.get(k)).filter(|s| s.is_object()) else {
             return Body::Other;
         };
-        let replicas = doc.get("spec").and_then(|s| s.get("replicas"));
-        return Body::Workload(Box::new(read_pod(
-            spec,
-            pod_path,
-            replicas.and_then(Json::as_i64) == Some(0),
-            reading,
-        )));
+        let scaled_to_zero = doc.get("spec").and_then(|s| s.get("replicas")?.as_i64()) == Some(0);
+        return Body::Workload(Box::new(read_pod(spec, pod_path, scaled_to_zero, reading)));
     }
     // What the tool reads of a Secret, ClusterRole or NetworkPolicy it reads the content of.
     let read = reading.contents.contains(&name);
@@ -520,11 +497,8 @@ fn read_pod(spec: &Json, at: &'static [&'static str], scaled_to_zero: bool, read
 
 /// Whether no two items of `list` have the same text at `key`.
 fn unique(list: &[Json], key: &str) -> bool {
-    let mut seen: Vec<&str> = list.iter().filter_map(|i| str_of(i, &[key])).collect();
-    let all = seen.len();
-    seen.sort_unstable();
-    seen.dedup();
-    seen.len() == all
+    let mut seen = HashSet::new();
+    list.iter().filter_map(|i| str_of(i, &[key])).all(|k| seen.insert(k))
 }
 
 fn read_env(item: &Json) -> Option<EnvVar> {

@@ -70,15 +70,16 @@ impl Role {
     }
 }
 
-/// How a workload of a role is recognised: by its name, its containers'
-/// names, or its containers' images.
+type Names = &'static [&'static str];
+
+/// How a workload of a role is recognised: by its name, its containers' names or images.
 #[derive(Debug)]
 pub struct Component {
     pub role: Role,
-    pub names: &'static [&'static str],
-    pub containers: &'static [&'static str],
+    pub names: Names,
+    pub containers: Names,
     /// Image repository names under the platform's image organisations.
-    pub images: &'static [&'static str],
+    pub images: Names,
 }
 
 /// One platform's names.
@@ -92,22 +93,18 @@ pub struct Contract {
     /// The variable each consumer reads its location from.
     pub location_var: &'static str,
     pub prefix_var: &'static str,
-    /// The locations the platform has.
     pub locations: &'static [LocationKind],
     /// The organisations its images are published under.
-    pub image_orgs: &'static [&'static str],
+    pub image_orgs: Names,
     /// Its workloads: first match wins.
     pub components: &'static [Component],
     /// Its other objects: role, kinds and name.
-    pub objects: &'static [(Role, &'static [&'static str], &'static str)],
-    /// The Secret with the credentials, by the name the components read.
-    pub credentials_secret: &'static str,
-    /// Whether the builder's and controller's own containers consume the
-    /// registry settings even when they do not declare the variables (Deis
-    /// reads them from code defaults; Drycc declares them everywhere).
+    pub objects: &'static [(Role, Names, &'static str)],
+    /// Whether the builder's and controller's containers consume the settings
+    /// without declaring the variables (Deis reads code defaults; Drycc declares them).
     pub component_containers_consume: bool,
     /// A container that declares one of these consumes the settings.
-    pub consumer_vars: &'static [&'static str],
+    pub consumer_vars: Names,
     /// The workloads that need the on-cluster registry, and the refusal
     /// when they come without it (this tool cannot create it).
     pub registry_users: &'static [Role],
@@ -115,12 +112,7 @@ pub struct Contract {
 }
 
 /// A [`Component`], in a table row.
-const fn component(
-    role: Role,
-    names: &'static [&'static str],
-    containers: &'static [&'static str],
-    images: &'static [&'static str],
-) -> Component {
+const fn component(role: Role, names: Names, containers: Names, images: Names) -> Component {
     Component {
         role,
         names,
@@ -144,8 +136,7 @@ pub const LOCATION_ANNOTATION: &str = "deis.io/registry-location";
 pub const HERITAGE: (&str, &str) = ("heritage", "deis");
 pub const NAMESPACE_REFRESH_VAR: &str = "DEIS_NAMESPACE_REFRESH_TIME";
 pub const TOKEN_REFRESH_VAR: &str = "DEIS_TOKEN_REFRESH_TIME";
-/// Seconds between the refresher's scans for new app namespaces, as
-/// Workflow's chart sets it.
+/// Seconds between the refresher's scans for new app namespaces, as Workflow's chart sets it.
 pub const NAMESPACE_REFRESH_SECONDS: &str = "5";
 pub const DEFAULT_SECRET_PREFIX: &str = "private-registry";
 /// Where a platform's images go, by the name its charts and components use.
@@ -180,14 +171,12 @@ impl LocationKind {
         }
     }
 
-    /// The location spelled `name` (exactly: Workflow's components compare
-    /// the text).
+    /// The location spelled `name` (exactly: Workflow's components compare the text).
     pub fn named(name: &str) -> Option<LocationKind> {
         Self::ALL.into_iter().find(|l| l.name() == name)
     }
 
-    /// Minutes a token stays valid, where the refresher mints tokens: a
-    /// refresh must come sooner.
+    /// Minutes a token stays valid, where the refresher mints them: a refresh must come sooner.
     pub fn token_lifetime_minutes(self) -> Option<u32> {
         match self {
             LocationKind::Ecr => Some(720),
@@ -232,7 +221,6 @@ pub const DEIS: Contract = Contract {
     prefix_var: DEIS_PREFIX_VAR,
     locations: &LocationKind::ALL,
     image_orgs: &["deis", "hephy"],
-    credentials_secret: REGISTRY_SECRET,
     component_containers_consume: true,
     consumer_vars: &[DEIS_LOCATION_VAR, DEIS_PREFIX_VAR],
     registry_users: &[Role::Builder, Role::Controller],
@@ -279,10 +267,9 @@ pub const DRYCC_BUILDER_VARS: [(&str, &str); 4] = [
 ];
 /// The node proxy the builder pushes through on-cluster.
 pub const DRYCC_PROXY_VAR: &str = "DRYCC_REGISTRY_PROXY_HOST";
-/// On-cluster, the chart's builder reads the registry Service's address
-/// literally, the node proxy at `127.0.0.1:<hostPort>` (5555 unless the
-/// chart's `proxy.port` says otherwise) and its login from the registry's
-/// own `registry-secret` (and no organization).
+/// On-cluster, the chart's builder reads the registry Service's address literally,
+/// the node proxy at `127.0.0.1:<hostPort>` (5555 unless the chart's `proxy.port`
+/// says otherwise) and its login from the registry's `registry-secret` (no organization).
 pub const DRYCC_REGISTRY_SERVICE: &str = "drycc-registry:5000";
 pub const DRYCC_PROXY_PORT: u16 = 5555;
 pub const DRYCC_ON_CLUSTER_LOGIN: [(&str, &str); 2] = [
@@ -292,10 +279,9 @@ pub const DRYCC_ON_CLUSTER_LOGIN: [(&str, &str); 2] = [
 /// imagebuilder's NetworkPolicy lets its pods reach public addresses only.
 pub const DRYCC_IMAGEBUILDER_POLICY: &str = "drycc-imagebuilder";
 pub const DRYCC_IMAGEBUILDER_APP: &str = "drycc-imagebuilder";
-/// The Secrets this tool writes and Drycc's builder reads, by name. A
-/// Secret whose name holds one of them is read too: renamed (by a kustomize
-/// namePrefix or nameSuffix), it is refused (docs/semantics.md, "Renamed
-/// Secrets").
+/// The Secrets this tool writes and Drycc's builder reads, by name. One whose name
+/// holds one of them is read too: renamed (a kustomize namePrefix or nameSuffix),
+/// it is refused (docs/semantics.md, "Renamed Secrets").
 pub const DRYCC_WRITTEN_SECRETS: [&str; 2] = [DRYCC_BUILDER_SECRET, DRYCC_CONTROLLER_CREDS];
 /// This tool's policy beside it, for a registry at a private address.
 pub const DRYCC_IMAGEBUILDER_EGRESS: &str = "drycc-imagebuilder-registry";
@@ -313,7 +299,6 @@ pub const DRYCC: Contract = Contract {
     prefix_var: "DRYCC_REGISTRY_SECRET_PREFIX",
     locations: LocationKind::ALL.split_at(2).0,
     image_orgs: &["drycc"],
-    credentials_secret: DRYCC_BUILDER_SECRET,
     component_containers_consume: false,
     consumer_vars: &[DRYCC_LOCATION_VAR],
     registry_users: &[Role::Builder],
@@ -339,10 +324,9 @@ pub const DRYCC: Contract = Contract {
     ],
 };
 
-/// How the platforms' rules read a document, besides identities, images
-/// and the operator's `--select`: these labels, annotations and variables,
-/// and these objects' contents (Secret data values, ClusterRole rules; of
-/// others, a Secret's keys only).
+/// How the platforms' rules read a document, besides identities, images and
+/// `--select`: these labels, annotations and variables, and these objects'
+/// contents (Secret data values, ClusterRole rules; of other Secrets, keys only).
 pub fn reading<'r>(selects: &'r (dyn Fn(&serde_json::Value) -> bool + Sync)) -> Reading<'r> {
     Reading {
         selects,
@@ -419,15 +403,14 @@ impl Contract {
     /// its components' sources: docs/contract.md, "The PORT rule" and
     /// "Credentials that end up in app namespaces").
     pub fn location_advice(&self, location: LocationKind) -> Vec<String> {
-        let mut advice = Vec::new();
         if self.platform != Platform::Deis || location == LocationKind::OnCluster {
-            return advice;
+            return Vec::new();
         }
-        advice.push(format!(
+        let mut advice = vec![format!(
             "with location {} the controller cannot read an image's exposed port: every app needs \
              `deis config:set PORT=<port>` before its first deploy",
             location.name()
-        ));
+        )];
         if location == LocationKind::OffCluster {
             advice.push(
                 "off-cluster copies the long-lived registry credentials into every app namespace (the controller \

@@ -29,8 +29,7 @@ impl<'a> Image<'a> {
             Some((name, tag)) => (&without_digest[..slash + name.len()], Some(tag)),
             None => (without_digest, None),
         };
-        // Docker's rule: the first component is a host when it has a `.` or
-        // a `:`, or is `localhost`.
+        // Docker's rule: the first component is a host if it has a `.` or `:`, or is `localhost`.
         let (host, path) = match named.split_once('/') {
             Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => (Some(first), rest),
             _ => (None, named),
@@ -49,10 +48,7 @@ impl<'a> Image<'a> {
     /// qualified name's final dot (`quay.io.:443` is `quay.io`), with
     /// Docker Hub's aliases as `docker.io`.
     pub fn registry(&self) -> String {
-        let Some(host) = self.host else {
-            return DOCKER_HUB.to_owned();
-        };
-        let host = host.to_ascii_lowercase();
+        let host = self.host.map_or_else(|| DOCKER_HUB.to_owned(), str::to_ascii_lowercase);
         let host = host.strip_suffix(":443").unwrap_or(&host);
         match host.strip_suffix('.').unwrap_or(host) {
             "index.docker.io" | "registry-1.docker.io" => DOCKER_HUB.to_owned(),
@@ -67,9 +63,7 @@ impl<'a> Image<'a> {
 
     /// The component before the name (`deis` in `quay.io/deis/builder:v2`).
     pub fn org(&self) -> Option<&'a str> {
-        let mut parts = self.path.rsplit('/');
-        parts.next();
-        parts.next()
+        self.path.rsplit('/').nth(1)
     }
 
     /// `registry/org/name` as one comparable string.
@@ -83,8 +77,7 @@ impl<'a> Image<'a> {
         self.name() == name && self.org().is_some_and(|o| orgs.contains(&o))
     }
 
-    /// Another repository beside this one: the same registry and path
-    /// prefix as written, with `name:tag`.
+    /// `name:tag` beside this repository (same registry and path prefix as written).
     pub fn sibling(&self, name: &str, tag: &str) -> String {
         format!("{}{name}:{tag}", &self.text[..self.name_at])
     }

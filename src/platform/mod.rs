@@ -1,8 +1,7 @@
-//! The platform a manifest holds, as a model: which Workflow it is (by what
-//! its documents are, never by how they are spelled), where it runs, whose
-//! each object is, what role each plays, and which containers consume the
-//! registry. The plan reads this model to decide, and the post-condition
-//! builds it again from the output to check the whole.
+//! The platform a manifest holds, as a model: which Workflow it is (by what its
+//! documents are, never how they are spelled), where it runs, whose each object is,
+//! what role each plays, which containers consume the registry. The plan decides
+//! on it; the post-condition builds it again from the output to check the whole.
 
 pub mod contract;
 pub mod image;
@@ -32,9 +31,8 @@ pub enum Error {
 pub enum Owner {
     /// Without a namespace, or in Workflow's namespace.
     Workflow,
-    /// In an explicit namespace other than Workflow's (or any explicit
-    /// namespace while Workflow's is unknown), or of no platform the tool
-    /// knows: never touched.
+    /// In an explicit namespace other than Workflow's (any, while Workflow's is
+    /// unknown), or of no platform the tool knows: never touched.
     Foreign,
     /// A registry component this tool generated, in a namespace that is no
     /// longer Workflow's: removed.
@@ -63,8 +61,7 @@ impl Object<'_, '_> {
             && self.resource.label(contract::GENERATED_LABEL.0) == Some(contract::GENERATED_LABEL.1)
     }
 
-    /// "document 3 (Deployment/deis-builder, from ...)", naming the list
-    /// item when the object is one.
+    /// "document 3 (Deployment/deis-builder, from ...)", naming the list item if it is one.
     pub fn describe(&self) -> String {
         let doc = self.doc.describe();
         if self.resource.path.is_empty() {
@@ -75,10 +72,8 @@ impl Object<'_, '_> {
     }
 
     pub fn error(&self, path: &[crate::yaml::yaml11::Seg], message: impl Into<String>) -> Error {
-        Error::Input(
-            self.doc
-                .error_at(path, format!("{}: {}", self.resource.id(), message.into())),
-        )
+        let message = format!("{}: {}", self.resource.id(), message.into());
+        Error::Input(self.doc.error_at(path, message))
     }
 }
 
@@ -118,11 +113,8 @@ impl std::str::FromStr for Target {
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.kind, self.name)?;
-        if let Some(c) = &self.container {
-            write!(f, "/{c}")?;
-        }
-        Ok(())
+        let container = self.container.as_ref().map(|c| format!("/{c}"));
+        write!(f, "{}/{}{}", self.kind, self.name, container.unwrap_or_default())
     }
 }
 
@@ -148,17 +140,15 @@ pub struct Model<'m, 'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     pub given: Option<Given>,
-    /// `HELM_NAMESPACE` from the environment: where Helm installs when no
-    /// `--namespace` is given. Helm hands a post-renderer its own
-    /// environment, not the namespace `-n` chose (docs/semantics.md), so
-    /// this is evidence only where the manifest has none.
+    /// `HELM_NAMESPACE`: where Helm installs without `--namespace`. Helm hands a
+    /// post-renderer its own environment, not the namespace `-n` chose
+    /// (docs/semantics.md): evidence only where the manifest has none.
     pub helm_namespace: Option<String>,
-    /// `--platform`: which platform the manifest is, when its documents
-    /// cannot tell (or tell two).
+    /// `--platform`: the platform, when the documents cannot tell (or tell two).
     pub platform: Option<Platform>,
     pub targeting: Targeting,
-    /// The refresher image the operator configured: a workload that runs it
-    /// is the refresher, whatever its names (a second run must find it).
+    /// The configured refresher image: a workload that runs it is the
+    /// refresher, whatever its names (a second run must find it).
     pub refresher_image: Option<String>,
 }
 
@@ -179,20 +169,18 @@ impl<'m, 'a> Model<'m, 'a> {
                 owner: Owner::Foreign,
             })
             .collect();
-        let namespace = match contract {
-            Some(k) => namespace::discover(context, &objects, k)?,
-            None => Namespace::unknown(context.given.as_ref()),
-        };
         // Without a platform nothing is Workflow's.
-        for o in objects.iter_mut().filter(|_| contract.is_some()) {
-            let in_namespace = o.resource.namespace.is_none() || o.resource.namespace == namespace.name;
-            o.owner = match (in_namespace, o.is_generated()) {
-                (true, _) => Owner::Workflow,
-                (false, true) => Owner::Orphan,
-                (false, false) => Owner::Foreign,
-            };
-        }
+        let mut namespace = Namespace::unknown(context.given.as_ref());
         if let Some(k) = contract {
+            namespace = namespace::discover(context, &objects, k)?;
+            for o in &mut objects {
+                let in_namespace = o.resource.namespace.is_none() || o.resource.namespace == namespace.name;
+                o.owner = match (in_namespace, o.is_generated()) {
+                    (true, _) => Owner::Workflow,
+                    (false, true) => Owner::Orphan,
+                    (false, false) => Owner::Foreign,
+                };
+            }
             refuse_two_components(k, &objects)?;
         }
         Ok(Model {
@@ -254,27 +242,22 @@ fn refuse_two_components(contract: &Contract, objects: &[Object<'_, '_>]) -> Res
         let Some(pod) = o.resource.pod() else { continue };
         let roles: Vec<Role> = contract.component_roles(o.resource, pod).collect();
         if let [first, second, ..] = roles[..] {
-            return Err(o.error(
-                &o.resource.pod_path(),
-                format!(
-                    "it shows the signs of two components, the {} and the {} (by its name, a container's name or \
-                     image); a workload is one component: run the other in a workload of its own",
-                    first.component_name(),
-                    second.component_name()
-                ),
-            ));
+            let (first, second) = (first.component_name(), second.component_name());
+            let message = format!(
+                "it shows the signs of two components, the {first} and the {second} (by its name, a container's \
+                 name or image); a workload is one component: run the other in a workload of its own"
+            );
+            return Err(o.error(&o.resource.pod_path(), message));
         }
     }
     Ok(())
 }
 
 /// Whether an object may matter to any platform's rules: a workload (its
-/// containers may consume the registry), one the operator selects, one this
-/// tool generated, an object that has a role (by its kind and name, as
-/// decoded), a binding of ServiceAccounts without a namespace of its own
-/// and the roles such a binding may grant (where Workflow runs may come from
-/// them), imagebuilder's NetworkPolicy.
-/// The others are kept as text only: a real render has many of them.
+/// containers may consume the registry), a selected, generated or role-bearing
+/// object, a binding of ServiceAccounts without a namespace of its own and the
+/// roles it may grant (they may tell where Workflow runs), Drycc's imagebuilder
+/// policy and Secrets. The others are kept as text only: a render has many.
 pub fn may_matter(r: &Resource) -> bool {
     r.pod().is_some()
         || r.selected
@@ -299,32 +282,24 @@ fn recognise(docs: &[&Doc<'_>], forced: Option<Platform>) -> Result<Option<&'sta
     if let Some(p) = forced {
         return Ok(Some(p.contract()));
     }
-    let evidence = |k: &Contract| {
-        docs.iter()
-            .flat_map(|d| d.resources.iter().map(move |r| (*d, r)))
-            .find(|(_, r)| k.is_evidence(r))
-    };
+    let objects = || docs.iter().flat_map(|d| d.resources.iter().map(move |r| (*d, r)));
     let found: Vec<(&Contract, &Doc<'_>, &Resource)> = Platform::ALL
         .iter()
-        .filter_map(|p| evidence(p.contract()).map(|(d, r)| (p.contract(), d, r)))
+        .map(|p| p.contract())
+        .filter_map(|k| objects().find(|(_, r)| k.is_evidence(r)).map(|(d, r)| (k, d, r)))
         .collect();
     match found.as_slice() {
         [] => Ok(None),
         [(k, _, _)] => Ok(Some(k)),
-        [(a, da, ra), (b, db, rb), ..] => Err(Error::Input(db.error_at(
-            &rb.path,
-            format!(
-                "the manifest holds {} ({} in {}) and {} ({}): render one platform at a time, or pass \
+        [(a, da, ra), (b, db, rb), ..] => {
+            let (a_id, a_doc, b_id) = (ra.id(), da.describe(), rb.id());
+            let message = format!(
+                "the manifest holds {} ({a_id} in {a_doc}) and {} ({b_id}): render one platform at a time, or pass \
                  --platform {} or --platform {}",
-                a.title,
-                ra.id(),
-                da.describe(),
-                b.title,
-                rb.id(),
-                a.flag,
-                b.flag
-            ),
-        ))),
+                a.title, b.title, a.flag, b.flag
+            );
+            Err(Error::Input(db.error_at(&rb.path, message)))
+        }
     }
 }
 

@@ -1,9 +1,8 @@
-//! Where Workflow runs, only from evidence that is Workflow's: the namespace
-//! the operator gave, else the one Workflow's builder and controller
-//! Deployments state, else the one the chart's own bindings give the
-//! ServiceAccounts those Deployments run as, else the one this tool wrote
-//! on its own documents in an earlier run, else `HELM_NAMESPACE` (refused
-//! when the manifest names another); else unknown. Never a guess.
+//! Where Workflow runs, only from Workflow's own evidence: the namespace the
+//! operator gave, else the one Workflow's builder and controller Deployments
+//! state, else the one the chart's bindings give the ServiceAccounts they run
+//! as, else the one this tool wrote on its documents in an earlier run, else
+//! `HELM_NAMESPACE` (refused when the manifest names another). Never a guess.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -27,11 +26,10 @@ pub enum Source {
     Workloads,
     Bindings,
     Generated,
-    /// `HELM_NAMESPACE`, where the manifest names no namespace: Helm's own
-    /// default, which its `--namespace` overrides without telling a
-    /// post-renderer. Generated documents carry no namespace then (they
-    /// land with Workflow's, in the release namespace); only the refresher's
-    /// binding must name it.
+    /// `HELM_NAMESPACE`, where the manifest names none: Helm's default, which
+    /// its `--namespace` overrides without telling a post-renderer. Generated
+    /// documents then carry no namespace (they land with Workflow's, in the
+    /// release namespace); only the refresher's binding must name it.
     Helm,
     #[default]
     Unknown,
@@ -61,9 +59,8 @@ impl fmt::Display for Source {
 }
 
 /// The Workflow namespace (when known), how it was found, and whether
-/// Workflow's workloads state it (then every registry component must too:
-/// a component without a namespace would land in the release's, which need
-/// not be theirs).
+/// Workflow's workloads state it (then every registry component must too: one
+/// without a namespace would land in the release's, which need not be theirs).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Namespace {
     pub name: Option<String>,
@@ -107,7 +104,11 @@ fn workloads<'o, 'm, 'a>(objects: &'o [Object<'m, 'a>]) -> impl Iterator<Item = 
 }
 
 pub(super) fn discover(context: &Context, objects: &[Object<'_, '_>], contract: &Contract) -> Result<Namespace, Error> {
-    let explicit_workloads = |name: &str| workloads(objects).any(|o| o.resource.namespace.as_deref() == Some(name));
+    let chosen = |name: String, source: Source| Namespace {
+        explicit: workloads(objects).any(|o| o.resource.namespace.as_deref() == Some(name.as_str())),
+        name: Some(name),
+        source,
+    };
     let helm = context.helm_namespace.as_ref().map(|name| Given {
         name: name.clone(),
         origin: HELM_NAMESPACE.to_owned(),
@@ -123,24 +124,18 @@ pub(super) fn discover(context: &Context, objects: &[Object<'_, '_>], contract: 
     }
     if let Some(given) = &context.given {
         refuse_mismatch(given, objects)?;
-        return Ok(Namespace {
-            name: Some(given.name.clone()),
-            source: Source::Operator(given.origin.clone()),
-            explicit: explicit_workloads(&given.name),
-        });
+        return Ok(chosen(given.name.clone(), Source::Operator(given.origin.clone())));
     }
     // "No namespace" (the release namespace) is a namespace of its own here:
     // a workload without one next to one with an explicit namespace is two
     // Workflows (or a lookalike), as much as two explicit namespaces are.
     let stated = workloads(objects).map(|o| (o.resource.namespace.clone(), o)).collect();
     // The chart's own bindings of the ServiceAccounts Workflow's builder and
-    // controller run as (the ones their pods name, or the chart names them):
-    // without a namespace of their own (one in another namespace is not
-    // Workflow's), granting the account a role named for it (as the charts
-    // name them: `deis:deis-builder`) or one the manifest defines. Another
-    // chart's binding of a same-named account to `view` says nothing of
-    // Workflow. The refresher's binding is this tool's, and does not bind
-    // those accounts.
+    // controller run as (as their pods or the chart name them): without a
+    // namespace of their own (one elsewhere is not Workflow's), granting a role
+    // named for the account (`deis:deis-builder`) or one the manifest defines;
+    // another chart's binding of a same-named account to `view` says nothing.
+    // The refresher's binding is this tool's and binds none of those accounts.
     let named = contract
         .components
         .iter()
@@ -199,20 +194,13 @@ pub(super) fn discover(context: &Context, objects: &[Object<'_, '_>], contract: 
                     source.evidence()
                 )));
             }
-            return Ok(Namespace {
-                explicit: explicit_workloads(&name),
-                name: Some(name),
-                source,
-            });
+            return Ok(chosen(name, source));
         }
     }
-    Ok(match helm {
-        Some(helm) => Namespace {
-            name: Some(helm.name),
-            source: Source::Helm,
-            explicit: false,
-        },
-        None => Namespace::unknown(None),
+    Ok(Namespace {
+        source: if helm.is_some() { Source::Helm } else { Source::Unknown },
+        name: helm.map(|helm| helm.name),
+        explicit: false,
     })
 }
 
@@ -249,15 +237,12 @@ fn agreed(what: &str, mut all: Vec<(Option<String>, &Object<'_, '_>)>) -> Result
             Some(ns) => format!("{ns:?} ({})", o.describe()),
             None => format!("no namespace (the release's) ({})", o.describe()),
         };
-        return Err(last.1.error(
-            &last.1.resource.path,
-            format!(
-                "{what} are in different namespaces: {} and {}; a manifest holds one Workflow: render one release at \
-                 a time, or pass --namespace to configure one of them",
-                namespace(first),
-                namespace(last)
-            ),
-        ));
+        let (a, b) = (namespace(first), namespace(last));
+        let message = format!(
+            "{what} are in different namespaces: {a} and {b}; a manifest holds one Workflow: render one release at \
+             a time, or pass --namespace to configure one of them"
+        );
+        return Err(last.1.error(&last.1.resource.path, message));
     }
     Ok(Some(first.0.clone()))
 }
