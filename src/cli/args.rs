@@ -271,13 +271,10 @@ impl FilterArgs {
     }
 }
 
-/// Parse the command line the way an operator means it. Two things clap
-/// alone gets wrong for us:
-/// - options written before the subcommand (`--params FILE check`) are
-///   rejected by clap; when that is the only problem, the subcommand is moved
-///   first and the line parsed again;
-/// - a bare run whose standard input is a terminal would wait silently for a
-///   manifest nobody is going to type: it is a usage error with a hint.
+/// Parse the command line the way an operator means it: options before the
+/// subcommand (`--params FILE check`), which clap rejects, are parsed again
+/// with the subcommand first; a bare run at a terminal, which would wait for
+/// a manifest nobody types, is a usage error with a hint.
 pub fn parse(argv: Vec<OsString>, stdin_is_terminal: bool, env: EnvLookup<'_>) -> Result<Cli, clap::Error> {
     let mut cli = Cli::try_parse_from(&argv).or_else(|error| match subcommand_first(&argv) {
         Some(reordered) if error.exit_code() != 0 => Cli::try_parse_from(reordered).map_err(|_| error),
@@ -292,8 +289,7 @@ pub fn parse(argv: Vec<OsString>, stdin_is_terminal: bool, env: EnvLookup<'_>) -
              Check a configuration without a manifest: workflow-registry check",
         ));
     }
-    // Options not given as flags, from their variables (read as every
-    // variable is, through `env`).
+    // Options not given as flags, from their variables (through `env`).
     cli.filter.verify |= is_yes(env_value(env, "WORKFLOW_REGISTRY_VERIFY"));
     cli.filter.probe.fill_from(env);
     if let Some(Command::Verify { probe, .. }) = &mut cli.command {

@@ -50,11 +50,9 @@ pub(super) fn options(
 }
 
 /// The Workflow namespace as the operator gave it, and where: `--namespace`,
-/// then `WORKFLOW_REGISTRY_NAMESPACE`. Empty counts as unset (Helm's
-/// `--post-renderer-args=--namespace=$NS` with `NS` unset), as everywhere.
-/// (`HELM_NAMESPACE` is not the operator's word here: Helm's `-n` overrides
-/// it without telling a post-renderer, so it comes after the manifest's
-/// evidence: `platform::namespace`.)
+/// then `WORKFLOW_REGISTRY_NAMESPACE`; blank is unset (`--namespace=$NS`, `NS`
+/// unset). Not `HELM_NAMESPACE`: Helm's `-n` overrides it without telling a
+/// post-renderer, so it comes after the manifest's evidence (`platform::namespace`).
 pub(super) fn namespace_given(flag: Option<&String>, env: config::EnvLookup<'_>) -> Option<(String, String)> {
     let from_env = |name: &str| config::env_value(env, name).map(|v| (v, name.to_owned()));
     flag.map(|n| n.trim())
@@ -63,9 +61,8 @@ pub(super) fn namespace_given(flag: Option<&String>, env: config::EnvLookup<'_>)
         .or_else(|| from_env("WORKFLOW_REGISTRY_NAMESPACE"))
 }
 
-/// The function configs of a run: the one on standard input (KRM) and the
-/// one named by `--function-config` (or kustomize's `argv[1]`). Every
-/// source given is read, whatever the mode.
+/// The function configs of a run, whatever the mode: the one on standard
+/// input (KRM) and the one named by `--function-config` (or kustomize's `argv[1]`).
 pub(super) fn function_configs(
     args: &ConfigArgs,
     from_stdin: Option<FunctionConfig>,
@@ -76,15 +73,22 @@ pub(super) fn function_configs(
     if let Some(path) = &args.function_config {
         all.push(function_config::from_file(path, None).map_err(failed)?);
     }
-    // kustomize writes a legacy exec plugin's config to a temporary file:
-    // its `@path`s resolve in the kustomization root it names (also the
-    // working directory it runs the plugin in), never next to that file.
+    // A temporary file: its `@path`s resolve in the kustomization root (also
+    // kustomize's working directory), never next to it.
     if let Some(path) = &args.legacy_exec_config {
         let root = config::env_value(env, config::KUSTOMIZE_ROOT).map(PathBuf::from);
         let root = root.or_else(|| std::env::current_dir().ok());
         all.push(function_config::from_file(path, root.as_deref()).map_err(failed)?);
     }
     Ok(all)
+}
+
+/// The config files of `check` and `verify`: the function configs' settings.
+pub(super) fn config_files(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<Vec<File>, Failure> {
+    Ok(function_configs(args, None, env)?
+        .into_iter()
+        .map(|fc| fc.params)
+        .collect())
 }
 
 /// Resolve and validate.
@@ -98,7 +102,7 @@ pub(super) fn load_settings_with(
 }
 
 /// Every configuration source: flags, environment, `--params`, `--values`
-/// and the function configs (which the caller has read).
+/// and the function configs' `files`.
 pub(super) fn resolve(
     args: &ConfigArgs,
     env: config::EnvLookup<'_>,
@@ -134,8 +138,8 @@ pub(super) fn resolve(
     }))
 }
 
-/// `--load-restrictor`, else `WORKFLOW_REGISTRY_LOAD_RESTRICTOR` (blank =
-/// unset): whether `@path` in a config file may leave its directory.
+/// Whether `@path` in a config file may leave its directory:
+/// `--load-restrictor`, else `WORKFLOW_REGISTRY_LOAD_RESTRICTOR`.
 fn files_unrestricted(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<bool, Failure> {
     const VAR: &str = "WORKFLOW_REGISTRY_LOAD_RESTRICTOR";
     let restrictor = match (args.load_restrictor, config::env_value(env, VAR)) {
