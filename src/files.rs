@@ -1,13 +1,12 @@
 //! Every file the tool reads besides the manifest stream: bounded, typed and,
 //! for `@path`s named in a config object, confined to its directory
 //! (kustomize's load restrictor). Why (docs/configuration.md, "Where a file
-//! named in a setting may come from"): a package must not embed the
-//! operator's files in the output Secret; `@/dev/zero` must not exhaust
-//! memory nor `@fifo` hang (non-blocking open, type checked on the open
-//! descriptor, `take(limit + 1)`); a refused path is never looked at, so an
-//! error tells nothing about files outside, and the kernel resolves a
-//! confined path beneath its root (cap-std), so no link swapped in meanwhile
-//! leads out.
+//! named in a setting may come from"): a package must not embed the operator's
+//! files in the output Secret; `@/dev/zero` must not exhaust memory nor `@fifo`
+//! hang (non-blocking open, type checked on the descriptor, `take(limit + 1)`);
+//! a refused path is never looked at (an error tells nothing about files
+//! outside); the kernel resolves a confined path beneath its root (cap-std),
+//! so no link swapped in meanwhile leads out.
 
 use std::fs::File;
 use std::io::Read;
@@ -21,11 +20,9 @@ pub enum Kind {
     KeyFile,
     /// A params file, values file or config object: some tens of KiB.
     ConfigFile,
-    /// `verify --ca-file`: a PEM bundle (the system's whole bundle is
-    /// about 200 KiB).
+    /// `verify --ca-file`: a PEM bundle (the system's is about 200 KiB).
     CaFile,
-    /// What kustomize passes a legacy exec plugin as `argv[1]`, probed for
-    /// our config object: a handful of settings.
+    /// kustomize's legacy exec `argv[1]`, probed for our config object: a few settings.
     PluginArgument,
     /// The manifest stream (why 512 MiB: docs/security.md). Memory use is a
     /// small multiple of it: a bound keeps `cat /dev/zero |` from exhausting the machine.

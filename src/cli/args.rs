@@ -301,10 +301,9 @@ pub fn parse(argv: Vec<OsString>, stdin_is_terminal: bool, env: EnvLookup<'_>) -
 impl ProbeArgs {
     fn fill_from(&mut self, env: EnvLookup<'_>) {
         let var = |name: &str| env_value(env, name);
-        self.ca_file = self
-            .ca_file
-            .take()
-            .or_else(|| var("WORKFLOW_REGISTRY_CA_FILE").map(PathBuf::from));
+        if self.ca_file.is_none() {
+            self.ca_file = var("WORKFLOW_REGISTRY_CA_FILE").map(PathBuf::from);
+        }
         self.insecure_registry |= is_yes(var("WORKFLOW_REGISTRY_INSECURE_REGISTRY"));
         for (value, name) in [
             (&mut self.token_realm, "WORKFLOW_REGISTRY_TOKEN_REALM"),
@@ -335,8 +334,7 @@ fn subcommand_first(argv: &[OsString]) -> Option<Vec<OsString>> {
         command.get_subcommands().any(|sub| sub.get_name() == word).then_some(i)
     })?;
     let mut reordered = argv.to_vec();
-    let subcommand = reordered.remove(at);
-    reordered.insert(1.min(reordered.len()), subcommand);
+    reordered[1..=at].rotate_right(1);
     Some(reordered)
 }
 

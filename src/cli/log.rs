@@ -4,13 +4,14 @@
 //! record promises (docs/security.md, "What it writes"): it cannot forge
 //! another (control characters from the input are escaped); writing it never
 //! panics nor changes the exit status (stderr and the log are each other's
-//! fallback); the log file is never opened through a symlink, only as a
-//! regular file with one link, created 0600, one timestamped line per line.
+//! fallback); the log file is opened only as a regular file with one link,
+//! never through a symlink, created 0600, one timestamped line per record line.
 
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -183,19 +184,21 @@ impl LogFile {
             Ok(file) => file.metadata(),
             Err(_) => std::fs::symlink_metadata(path),
         };
-        let (file, meta) = match (opened, meta) {
+        let file = match (opened, meta) {
             (_, Ok(m)) if m.file_type().is_symlink() => return Err(LogFileError::Symlink { path: shown }),
             (_, Ok(m)) if !m.is_file() => {
                 let kind = file_kind(&m.file_type());
                 return Err(LogFileError::NotRegular { path: shown, kind });
             }
             (Err(source), _) | (Ok(_), Err(source)) => return Err(LogFileError::Open { path: shown, source }),
-            (Ok(file), Ok(meta)) => (file, meta),
+            (Ok(_), Ok(m)) if m.nlink() > 1 => {
+                return Err(LogFileError::HardLinked {
+                    path: shown,
+                    links: m.nlink(),
+                })
+            }
+            (Ok(file), Ok(_)) => file,
         };
-        let links = std::os::unix::fs::MetadataExt::nlink(&meta);
-        if links > 1 {
-            return Err(LogFileError::HardLinked { path: shown, links });
-        }
         Ok(LogFile {
             file,
             path: shown,

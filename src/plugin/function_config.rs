@@ -153,19 +153,14 @@ fn parsed_list<T: std::str::FromStr<Err = String>>(fields: &Json, key: &str, pro
 /// Read a config object from a (bounded, regular) file; `@path`s in it
 /// resolve in `dir`, else next to it.
 pub fn from_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
-    let text = files::read_operator_file(path, files::Kind::ConfigFile)
-        .map_err(|e| vec![Problem::general(format!("plugin config: {e}"))])?;
+    let general = |message: String| vec![Problem::general(message)];
+    let text =
+        files::read_operator_file(path, files::Kind::ConfigFile).map_err(|e| general(format!("plugin config: {e}")))?;
+    let shown = path.display();
     let root = crate::yaml::tree::parse(&text)
-        .map_err(|e| {
-            vec![Problem::general(format!(
-                "plugin config {} line {}: {}",
-                path.display(),
-                e.line,
-                e.message
-            ))]
-        })?
-        .ok_or_else(|| vec![Problem::general(format!("plugin config {} is empty", path.display()))])?;
-    let named = format!("plugin config {}: ", path.display());
+        .map_err(|e| general(format!("plugin config {shown} line {}: {}", e.line, e.message)))?
+        .ok_or_else(|| general(format!("plugin config {shown} is empty")))?;
+    let named = format!("plugin config {shown}: ");
     from_node(&root, Some(path), dir).map_err(|problems| problems.into_iter().map(|p| p.prefixed(&named)).collect())
 }
 

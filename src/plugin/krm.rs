@@ -14,8 +14,7 @@ use crate::yaml::tree::Node;
 #[derive(Debug)]
 pub struct ResourceList<'a> {
     pub api_version: String,
-    /// The items as the stream the filter reads: each a standalone document
-    /// (de-indented text) after a `---` line.
+    /// The items as the filter's stream: each de-indented, after a `---` line.
     pub items: String,
     /// The parsed `functionConfig`, if any.
     pub function_config: Option<Node<'a>>,

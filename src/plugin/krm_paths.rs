@@ -44,14 +44,10 @@ pub fn annotate(stream: &str) -> String {
         };
         // An input item without a path is someone else's: never touched.
         let added = doc.str_at(&["metadata", "labels", GENERATED_LABEL.0]).is_some();
-        if !added || path_of(doc).is_some() || doc.kind().is_none() {
+        let Some(kind) = doc.kind().filter(|_| added && path_of(doc).is_none()) else {
             continue;
-        }
-        let path = unused(
-            &mut used,
-            &dir,
-            &file_name(doc.kind().unwrap_or(""), doc.name().unwrap_or("")),
-        );
+        };
+        let path = unused(&mut used, &dir, &file_name(kind, doc.name().unwrap_or("")));
         let mut editor = Editor::new(doc.chunk.text, Layout::default());
         let annotations = [
             (PATH, path.as_str()),
@@ -99,13 +95,9 @@ fn workflow_dir(docs: &[Document<'_>]) -> String {
         return path.rfind('/').map_or_else(String::new, |i| path[..=i].to_owned());
     }
     match anchor.and_then(|d| d.namespace()) {
-        Some(ns) if is_plain_name(ns) => format!("{ns}/"),
+        Some(ns) if !ns.is_empty() && ns.chars().all(plain) && !ns.starts_with('.') => format!("{ns}/"),
         _ => String::new(),
     }
-}
-
-fn is_plain_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(plain) && !s.starts_with('.')
 }
 
 fn plain(c: char) -> bool {
@@ -137,8 +129,7 @@ pub fn file_name(kind: &str, name: &str) -> String {
     }
 }
 
-/// `dir` + `file`, or with `-2`, `-3`, ... before `.yaml` when another item
-/// already has that path.
+/// `dir` + `file`, with `-2`, `-3`, ... before `.yaml` while that path is taken.
 fn unused(used: &mut HashSet<String>, dir: &str, file: &str) -> String {
     let stem = file.strip_suffix(".yaml").unwrap_or(file);
     let mut candidate = format!("{dir}{file}");
