@@ -1,9 +1,9 @@
 //! Command-line flags. Each is defined once here; its help comes from here.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
-use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::help;
@@ -347,22 +347,15 @@ struct LocationArg;
 impl TypedValueParser for LocationArg {
     type Value = String;
 
-    fn parse_ref(
-        &self,
-        cmd: &clap::Command,
-        arg: Option<&clap::Arg>,
-        value: &std::ffi::OsStr,
-    ) -> Result<String, clap::Error> {
+    fn parse_ref(&self, cmd: &clap::Command, arg: Option<&clap::Arg>, value: &OsStr) -> Result<String, clap::Error> {
         match value.to_str() {
             Some(blank) if blank.trim().is_empty() => Ok(blank.to_owned()),
             _ => PossibleValuesParser::new(LocationKind::names()).parse_ref(cmd, arg, value),
         }
     }
 
-    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        Some(Box::new(
-            LocationKind::names().into_iter().map(clap::builder::PossibleValue::new),
-        ))
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(LocationKind::names().into_iter().map(PossibleValue::new)))
     }
 }
 

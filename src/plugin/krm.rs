@@ -134,18 +134,14 @@ fn item_text(text: &str, flow_list: bool, item: &Node<'_>, next_start: Option<us
 /// Write a `ResourceList` with the documents of `stream` as items, and `results`.
 pub fn write(api_version: &str, stream: &str, results: &[(Severity, String)]) -> String {
     let mut out = format!("apiVersion: {}\nkind: ResourceList\n", emit::scalar(api_version));
-    let items: Vec<String> = split::split(stream)
+    let items: String = split::split(stream)
         .iter()
         .map(|c| c.text.strip_prefix("---\n").unwrap_or(c.text))
         .filter(|t| !t.trim().is_empty())
         .map(indent_item)
         .collect();
-    if items.is_empty() {
-        out.push_str("items: []\n");
-    } else {
-        out.push_str("items:\n");
-        items.iter().for_each(|i| out.push_str(i));
-    }
+    out.push_str(if items.is_empty() { "items: []\n" } else { "items:\n" });
+    out.push_str(&items);
     if !results.is_empty() {
         out.push_str("results:\n");
         for (severity, message) in results {
