@@ -28,16 +28,13 @@ use crate::plugin::{function_config, krm, FunctionConfig};
 use crate::transform::{self, Report};
 use log::{Level, Reporter, Verbosity};
 
-/// Why a run failed, and so which exit status it ends with.
+/// Why a run failed, and so its exit status: the input manifest (1), the
+/// configuration or the command line (2), the opt-in registry verification (4).
 #[derive(Debug)]
 pub enum Failure {
-    /// Exit 1: the input manifest is at fault.
     Input(String),
-    /// Exit 2: the configuration is at fault.
     Config(Problems),
-    /// Exit 2: the command line is at fault.
     Usage(String),
-    /// Exit 4: the opt-in registry verification failed.
     Verify(String),
 }
 
