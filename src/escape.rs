@@ -1,13 +1,12 @@
-//! Escaping text from the input before it reaches a terminal or the log:
-//! a manifest must not be able to add a (forged) line nor send terminal
-//! control sequences to the operator.
+//! Escaping input text before it reaches a terminal or the log: a manifest
+//! must neither add a (forged) line nor send the operator control sequences.
 
 use std::borrow::Cow;
 
 /// Escape what could forge a line or a terminal display: C0 and C1 control
 /// characters (line breaks, ESC, DEL), the Unicode line and paragraph
-/// separators, and the invisible bidi and direction marks ("Trojan source").
-/// Printable text, including non-ASCII letters, is kept as it is.
+/// separators, and the invisible bidi and direction marks ("Trojan source");
+/// printable text, non-ASCII letters included, is kept.
 pub fn escape_controls(text: &str) -> Cow<'_, str> {
     if !text.chars().any(needs_escape) {
         return Cow::Borrowed(text);

@@ -1,21 +1,12 @@
 //! Every file the tool reads besides the manifest stream: bounded, typed and,
-//! for paths that come from a config object, confined to that object's
-//! directory (kustomize's load restrictor, applied to `@path` values).
-//!
-//! Why each rule exists:
-//! - A config object comes from the package being rendered, which other
-//!   people write. `gcr.key_json: "@/home/op/other-key.json"` must not embed
-//!   the operator's files into the output Secret, so a path named there has
-//!   to stay below the object's directory after resolving symlinks.
-//! - `@/dev/zero` must not grow until memory runs out, and `@fifo` must not
-//!   hang: files are opened non-blocking, must be regular files (checked on
-//!   the open descriptor, so no race between the check and the read), and
-//!   are read through `take(limit + 1)` whatever their size claimed.
-//! - A refused path is never looked at, so an error cannot tell a package
-//!   author whether a file outside the package exists. The kernel resolves
-//!   a confined path (`openat2` with `RESOLVE_BENEATH`, through cap-std,
-//!   which walks it one component at a time where the kernel cannot), so no
-//!   link swapped in while it is resolved can lead out either.
+//! for `@path`s named in a config object, confined to its directory
+//! (kustomize's load restrictor). Why (docs/configuration.md, "Where a file
+//! named in a setting may come from"): a package must not embed the operator's
+//! files in the output Secret; `@/dev/zero` must not exhaust memory nor `@fifo`
+//! hang (non-blocking open, type checked on the descriptor, `take(limit + 1)`);
+//! a refused path is never looked at (an error tells nothing about files
+//! outside); the kernel resolves a confined path beneath its root (cap-std),
+//! so no link swapped in meanwhile leads out.
 
 use std::fs::File;
 use std::io::Read;
@@ -29,16 +20,12 @@ pub enum Kind {
     KeyFile,
     /// A params file, values file or config object: some tens of KiB.
     ConfigFile,
-    /// `verify --ca-file`: a PEM bundle (the system's whole bundle is
-    /// about 200 KiB).
+    /// `verify --ca-file`: a PEM bundle (the system's is about 200 KiB).
     CaFile,
-    /// What kustomize passes a legacy exec plugin as `argv[1]`, probed for
-    /// our config object: a handful of settings.
+    /// kustomize's legacy exec `argv[1]`, probed for our config object: a few settings.
     PluginArgument,
-    /// The manifest stream: 15 times the 50,000-document benchmark stream,
-    /// far beyond any rendered chart (Helm keeps a release in one Secret of
-    /// at most 1 MiB, compressed). Memory use is a small multiple of the
-    /// input, so a bound keeps `cat /dev/zero |` from exhausting the machine.
+    /// The manifest stream (why 512 MiB: docs/security.md). Memory use is a
+    /// small multiple of it: a bound keeps `cat /dev/zero |` from exhausting the machine.
     Manifest,
 }
 
@@ -53,33 +40,24 @@ impl Kind {
             Kind::Manifest => (512 << 20, "manifest"),
         }
     }
-
-    /// The size limit in bytes.
-    pub fn limit(self) -> u64 {
-        self.spec().0
-    }
 }
 
 /// Where relative paths start and how far they may go.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Base {
-    /// The operator's own choice (environment, flag): relative to the
-    /// current directory, anywhere.
+    /// The operator's own choice (environment, flag): the current directory, anywhere.
     #[default]
     Anywhere,
-    /// Named by a config object: relative to this directory and confined to
-    /// it. The directory is canonical (symlinks resolved).
+    /// Named by a config object: confined to this canonical directory.
     Confined(PathBuf),
-    /// Named by a config object with the load restrictor off: relative to
-    /// this directory, anywhere.
+    /// Named by a config object, the load restrictor off: relative to this directory.
     RelativeTo(PathBuf),
 }
 
 impl Base {
     /// The confinement for paths named in a config file: `dir` when given,
-    /// else the file's own directory; for a config object on standard input
-    /// the current directory (kustomize: the kustomization root; kpt: where
-    /// kpt runs).
+    /// else the file's directory, else (standard input) the current directory
+    /// (kustomize: the kustomization root; kpt: where kpt runs).
     pub fn for_config(config_file: Option<&Path>, dir: Option<&Path>) -> Result<Base, FileError> {
         let dir = match (dir, config_file) {
             (Some(dir), _) => absolute(dir),
@@ -89,11 +67,9 @@ impl Base {
                 .unwrap_or_else(|| PathBuf::from("/")),
             (None, None) => current_dir(),
         };
-        let canonical = std::fs::canonicalize(&dir).map_err(|e| FileError::Unreadable {
-            path: dir.clone(),
-            why: e.to_string(),
-        })?;
-        Ok(Base::Confined(canonical))
+        std::fs::canonicalize(&dir)
+            .map(Base::Confined)
+            .map_err(|e| unreadable(&dir, e))
     }
 
     /// Keep the directory, lift the confinement (`--load-restrictor none`).
@@ -104,16 +80,15 @@ impl Base {
     }
 }
 
-/// Why a file could not be read. Every message names the absolute path that
-/// was tried, or for a refused path the path as written and the directory it
-/// had to stay in (the refused path itself is never looked at).
+/// Why a file could not be read: every message names the absolute path
+/// tried, or a refused path as written and the directory it had to stay in.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
     #[error("cannot read {path}: {why}")]
     Unreadable { path: PathBuf, why: String },
     #[error("cannot read {path}: it is {what}, not a regular file")]
     NotRegular { path: PathBuf, what: &'static str },
-    #[error("cannot read {path}: it is larger than the limit of {} for a {}", size(kind.limit()), kind.spec().1)]
+    #[error("cannot read {path}: it is larger than the limit of {} for a {}", size(kind.spec().0), kind.spec().1)]
     TooLarge { path: PathBuf, kind: Kind },
     #[error("cannot read {path}: it is not UTF-8 text")]
     NotText { path: PathBuf },
@@ -128,8 +103,7 @@ pub enum FileError {
     },
 }
 
-/// Read a text file named `written`, relative to `base`, within the size
-/// limit of `kind`.
+/// Read a text file named `written`, relative to `base`, within `kind`'s limit.
 pub fn read(written: &str, base: &Base, kind: Kind) -> Result<String, FileError> {
     let path = match base {
         Base::Anywhere => absolute(Path::new(written)),
@@ -198,10 +172,8 @@ fn size(bytes: u64) -> String {
     }
 }
 
-/// `path` made absolute against the current directory (not canonicalised:
-/// this is the path as the operator would recognise it; under kustomize the
-/// current directory is the kustomization root, which the operator may not
-/// expect, so every message names the absolute path).
+/// `path` made absolute, not canonicalised: as the operator would recognise
+/// it in a message (under kustomize, relative to the kustomization root).
 pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| current_dir().join(path))
 }
@@ -232,9 +204,8 @@ fn open(path: &Path) -> std::io::Result<File> {
     std::fs::OpenOptions::new().read(true).custom_flags(FLAGS).open(path)
 }
 
-/// Read an opened file: the type and size are checked on the open
-/// descriptor (no race between the check and the read), and the size again
-/// while reading (the file may grow meanwhile).
+/// Read an opened file, its type and size checked on the open descriptor (no
+/// race) and the size again while reading (the file may grow).
 fn read_open(path: &Path, kind: Kind, file: std::io::Result<File>) -> Result<Vec<u8>, FileError> {
     let file = file.map_err(|e| unreadable(path, e))?;
     let meta = file.metadata().map_err(|e| unreadable(path, e))?;
@@ -249,10 +220,9 @@ fn read_open(path: &Path, kind: Kind, file: std::io::Result<File>) -> Result<Vec
 }
 
 /// Read `reader` to its end, refusing more than `kind`'s limit. `expected`
-/// is the size the reader claims (0 when unknown): one exact allocation
-/// instead of growing a buffer by doubling, and an early refusal.
+/// (the claimed size, or 0) gives one exact allocation and an early refusal.
 fn read_at_most(reader: impl Read, path: &Path, kind: Kind, expected: u64) -> Result<Vec<u8>, FileError> {
-    let limit = kind.limit();
+    let limit = kind.spec().0;
     let too_large = || FileError::TooLarge {
         path: path.to_path_buf(),
         kind,
@@ -262,10 +232,8 @@ fn read_at_most(reader: impl Read, path: &Path, kind: Kind, expected: u64) -> Re
     }
     let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).saturating_add(1));
     let mut reader = reader.take(limit.saturating_add(1));
-    // `read_to_end` retries an interrupted read itself. A regular file
-    // ignores O_NONBLOCK, and standard input may have been left non-blocking
-    // by whoever started us: wait for data rather than turn that into a
-    // short read.
+    // A regular file ignores O_NONBLOCK, but standard input may have been left
+    // non-blocking by whoever started us: wait for data, never a short read.
     while let Err(e) = reader.read_to_end(&mut bytes) {
         if e.kind() != std::io::ErrorKind::WouldBlock {
             return Err(unreadable(path, e));
@@ -394,7 +362,7 @@ mod tests {
             "{e:?}"
         );
         // A source that claims nothing and never ends is cut at the limit.
-        let (at, limit) = (Path::new("x"), Kind::KeyFile.limit());
+        let (at, limit) = (Path::new("x"), Kind::KeyFile.spec().0);
         let too_large = |r| matches!(r, Err(FileError::TooLarge { .. }));
         assert!(too_large(read_at_most(std::io::repeat(b'x'), at, Kind::KeyFile, 0)));
         // A claimed size beyond the limit is refused before reading.

@@ -5,9 +5,8 @@ use rayon::prelude::*;
 /// Lists shorter than this are not worth a thread hand-off.
 const PARALLEL_THRESHOLD: usize = 8;
 
-/// `f` over `items`, in parallel, results in order. When several items fail,
-/// the error of the first in order is returned, whichever thread met its
-/// error first: a run reports the same error every time.
+/// `f` over `items`, in parallel, results in order. Of several errors, the
+/// first in order is returned, so a run reports the same error every time.
 pub fn try_map<T: Sync, U: Send, E: Send>(
     items: &[T],
     f: impl Fn(&T) -> Result<U, E> + Sync + Send,

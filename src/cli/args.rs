@@ -1,9 +1,9 @@
 //! Command-line flags. Each is defined once here; its help comes from here.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
-use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use super::help;
@@ -271,13 +271,10 @@ impl FilterArgs {
     }
 }
 
-/// Parse the command line the way an operator means it. Two things clap
-/// alone gets wrong for us:
-/// - options written before the subcommand (`--params FILE check`) are
-///   rejected by clap; when that is the only problem, the subcommand is moved
-///   first and the line parsed again;
-/// - a bare run whose standard input is a terminal would wait silently for a
-///   manifest nobody is going to type: it is a usage error with a hint.
+/// Parse the command line the way an operator means it: options before the
+/// subcommand (`--params FILE check`), which clap rejects, are parsed again
+/// with the subcommand first; a bare run at a terminal, which would wait for
+/// a manifest nobody types, is a usage error with a hint.
 pub fn parse(argv: Vec<OsString>, stdin_is_terminal: bool, env: EnvLookup<'_>) -> Result<Cli, clap::Error> {
     let mut cli = Cli::try_parse_from(&argv).or_else(|error| match subcommand_first(&argv) {
         Some(reordered) if error.exit_code() != 0 => Cli::try_parse_from(reordered).map_err(|_| error),
@@ -292,8 +289,7 @@ pub fn parse(argv: Vec<OsString>, stdin_is_terminal: bool, env: EnvLookup<'_>) -
              Check a configuration without a manifest: workflow-registry check",
         ));
     }
-    // Options not given as flags, from their variables (read as every
-    // variable is, through `env`).
+    // Options not given as flags, from their variables (through `env`).
     cli.filter.verify |= is_yes(env_value(env, "WORKFLOW_REGISTRY_VERIFY"));
     cli.filter.probe.fill_from(env);
     if let Some(Command::Verify { probe, .. }) = &mut cli.command {
@@ -305,10 +301,9 @@ pub fn parse(argv: Vec<OsString>, stdin_is_terminal: bool, env: EnvLookup<'_>) -
 impl ProbeArgs {
     fn fill_from(&mut self, env: EnvLookup<'_>) {
         let var = |name: &str| env_value(env, name);
-        self.ca_file = self
-            .ca_file
-            .take()
-            .or_else(|| var("WORKFLOW_REGISTRY_CA_FILE").map(PathBuf::from));
+        if self.ca_file.is_none() {
+            self.ca_file = var("WORKFLOW_REGISTRY_CA_FILE").map(PathBuf::from);
+        }
         self.insecure_registry |= is_yes(var("WORKFLOW_REGISTRY_INSECURE_REGISTRY"));
         for (value, name) in [
             (&mut self.token_realm, "WORKFLOW_REGISTRY_TOKEN_REALM"),
@@ -339,8 +334,7 @@ fn subcommand_first(argv: &[OsString]) -> Option<Vec<OsString>> {
         command.get_subcommands().any(|sub| sub.get_name() == word).then_some(i)
     })?;
     let mut reordered = argv.to_vec();
-    let subcommand = reordered.remove(at);
-    reordered.insert(1.min(reordered.len()), subcommand);
+    reordered[1..=at].rotate_right(1);
     Some(reordered)
 }
 
@@ -353,22 +347,15 @@ struct LocationArg;
 impl TypedValueParser for LocationArg {
     type Value = String;
 
-    fn parse_ref(
-        &self,
-        cmd: &clap::Command,
-        arg: Option<&clap::Arg>,
-        value: &std::ffi::OsStr,
-    ) -> Result<String, clap::Error> {
+    fn parse_ref(&self, cmd: &clap::Command, arg: Option<&clap::Arg>, value: &OsStr) -> Result<String, clap::Error> {
         match value.to_str() {
             Some(blank) if blank.trim().is_empty() => Ok(blank.to_owned()),
             _ => PossibleValuesParser::new(LocationKind::names()).parse_ref(cmd, arg, value),
         }
     }
 
-    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        Some(Box::new(
-            LocationKind::names().into_iter().map(clap::builder::PossibleValue::new),
-        ))
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(LocationKind::names().into_iter().map(PossibleValue::new)))
     }
 }
 

@@ -5,26 +5,20 @@
 use std::process::ExitCode;
 
 use super::log::Reporter;
-use super::output::{lost, try_write_stdout};
-use super::sources::namespace_given;
-use super::{function_configs, resolve, ConfigArgs, Failure};
+use super::output::write_stdout_text;
+use super::sources::{config_files, namespace_given, resolve};
+use super::{ConfigArgs, Failure};
 use crate::config::{self, Problem, Problems, Secret, Setting, Source, DEFINITIONS};
 use crate::escape::escape_controls;
 use crate::platform::HELM_NAMESPACE;
 
-/// Validate and report; exit 0 when valid, 2 otherwise, 3 when the table
-/// could not be written. The table is written only when the configuration
-/// is valid: on an error nothing goes to standard output, and the problems
-/// name each setting and where it came from.
+/// Validate and report; exit 0 when valid, 2 otherwise (nothing on standard
+/// output: the problems name each setting and its source), 3 when the table is lost.
 pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<ExitCode, Failure> {
-    let files = function_configs(args, None, env)?
-        .into_iter()
-        .map(|fc| fc.params)
-        .collect();
-    let resolved = resolve(args, env, files)?;
+    let resolved = resolve(args, env, config_files(args, env)?)?;
     let table = settings_table(&resolved);
-    // The filter's refusal of a namespace the environment gives (the flag
-    // and config object are the filter's and checked where they are read).
+    // The filter's refusal of a namespace from the environment (the flag and
+    // config object are checked where they are read).
     let helm = config::env_value(env, HELM_NAMESPACE).map(|ns| (ns, HELM_NAMESPACE.to_owned()));
     let namespaces = namespace_given(None, env).into_iter().chain(helm);
     let namespace: Vec<Problem> = namespaces
@@ -42,8 +36,7 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
                 reporter.warning(&w.to_string());
             }
             let valid = format!("{table}configuration is valid for {}\n", settings.location.name());
-            let written = try_write_stdout(|out| out.write_all(valid.as_bytes()));
-            return Ok(written.map_or_else(|e| lost(reporter, &e), |()| ExitCode::SUCCESS));
+            return Ok(write_stdout_text(reporter, &valid));
         }
         Ok((_, warnings)) => Problems {
             problems: Vec::new(),
@@ -55,9 +48,8 @@ pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -
     Err(Failure::Config(problems))
 }
 
-/// Each setting the resolved location uses, its value and where it came
-/// from. A secret shows only whether it is set and its length, whatever
-/// it looks like (an `@path` included).
+/// Each setting the resolved location uses, its value and its source. A
+/// secret shows only whether it is set and its length (an `@path` included).
 pub fn settings_table(resolved: &config::Resolved) -> String {
     let location = resolved.value(Setting::Location);
     let mut out = String::new();
@@ -80,8 +72,7 @@ pub fn settings_table(resolved: &config::Resolved) -> String {
             Source::Default => "default".to_owned(),
             other => other.to_string(),
         };
-        // Values come from files and the environment: escaped, none can
-        // repaint the terminal or add a row.
+        // Escaped: no value can repaint the terminal or add a row.
         let shown = escape_controls(&shown);
         out.push_str(&format!("{:<32} {:<48} {source}\n", d.setting.name(), shown));
     }

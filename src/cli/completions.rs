@@ -19,11 +19,9 @@ pub fn script(shell: clap_complete::Shell) -> String {
 }
 
 /// clap_complete's bash script tracks the subcommand in `cmd` with the
-/// binary's hyphens turned into `__` (`workflow__registry__subcmd__check`),
-/// but labels the matching `case` arms with them turned into `__subcmd__`
-/// (`workflow__subcmd__registry__subcmd__check`): no arm ever matches, so
-/// neither subcommands' flags nor their values complete. Spell the labels the
-/// way `cmd` is spelt.
+/// binary's hyphens as `__` (`workflow__registry__subcmd__check`) but labels
+/// the `case` arms with them as `__subcmd__`: no arm matches, so subcommands'
+/// flags never complete. Spell the labels as `cmd` is spelt.
 fn repair_bash(script: &str) -> String {
     script.replace(&BIN.replace('-', "__subcmd__"), &BIN.replace('-', "__"))
 }

@@ -8,18 +8,16 @@ use super::output::write_stdout_text;
 use super::{function_configs, run_filter, Failure, FilterArgs};
 use crate::config::{EnvLookup, Problems};
 use crate::manifest::parse_stream;
-use crate::plugin::krm::{KrmResult, Severity};
+use crate::plugin::krm::Severity;
 use crate::plugin::{function_config, krm, krm_paths};
 
-/// A KRM function call: configuration from `functionConfig` (environment
-/// variables and flags still win), `results` for warnings and errors. On
-/// error the items go back unchanged with an error result and the exit status
-/// is non-zero, so that no tool mistakes a failure for "delete everything".
+/// A KRM function call: configuration from `functionConfig` (the environment
+/// and flags still win), `results` for warnings and errors. On error the items
+/// go back unchanged with an error result and a non-zero status (never "delete everything").
 pub fn run(reporter: &Reporter, args: &FilterArgs, env: EnvLookup<'_>, input: &str) -> Result<ExitCode, Failure> {
     let docs = parse_stream(input)?;
     let list = krm::read(&docs)?;
-    // The functionConfig and every source the command line names: none is
-    // silently dropped because standard input is a ResourceList.
+    // Every source the command line names too, none dropped silently.
     let run = list
         .function_config
         .as_ref()
@@ -34,31 +32,20 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: EnvLookup<'_>, input: &s
             for w in &warnings {
                 reporter.to_log(Level::Warning, &[w]);
             }
-            let mut results: Vec<KrmResult> = warnings
-                .into_iter()
-                .map(|message| KrmResult::new(Severity::Warning, message))
-                .collect();
+            let mut results: Vec<_> = warnings.into_iter().map(|w| (Severity::Warning, w)).collect();
             for (what, items) in report.changes() {
-                results.extend(
-                    items
-                        .iter()
-                        .map(|i| KrmResult::new(Severity::Info, format!("{what} {i}"))),
-                );
+                results.extend(items.iter().map(|i| (Severity::Info, format!("{what} {i}"))));
             }
             reporter.summary(&report, &output.plan);
             let text = krm::write(&list.api_version, &krm_paths::annotate(&output.text()), &results);
             Ok(write_stdout_text(reporter, &text))
         }
         Err(failure) => {
-            let mut results: Vec<KrmResult> = match &failure {
-                Failure::Config(p) => p
-                    .warnings
-                    .iter()
-                    .map(|w| KrmResult::new(Severity::Warning, w.to_string()))
-                    .collect(),
+            let mut results: Vec<_> = match &failure {
+                Failure::Config(p) => p.warnings.iter().map(|w| (Severity::Warning, w.to_string())).collect(),
                 _ => vec![],
             };
-            results.push(KrmResult::new(Severity::Error, failure.lines().join("\n")));
+            results.push((Severity::Error, failure.lines().join("\n")));
             let _ = write_stdout_text(reporter, &krm::write(&list.api_version, &list.items, &results));
             Err(failure)
         }

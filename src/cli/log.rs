@@ -1,22 +1,17 @@
 //! Diagnostics where the operator looks: standard error, and the log file
 //! (`--log-file` / `WORKFLOW_REGISTRY_LOG`) that Helm 4 and `kubectl kustomize`
-//! users read because those tools hide a plugin's standard error.
-//!
-//! Three promises hold for every record:
-//! - it cannot forge another record: control characters (line breaks, ESC
-//!   sequences, bidi overrides) that come from the input are escaped, on
-//!   standard error and in the log alike;
-//! - writing it never panics and never changes the exit status: a closed or
-//!   full standard error, or a log file that cannot be written, loses only
-//!   the diagnostic (the log is the fallback for stderr, and the other way round);
-//! - the log file is opened without following a symlink, only when it is a
-//!   regular file with one link, created with mode 0600, and appended to one
-//!   timestamped record per line.
+//! users read because those tools hide a plugin's standard error. What every
+//! record promises (docs/security.md, "What it writes"): it cannot forge
+//! another (control characters from the input are escaped); writing it never
+//! panics nor changes the exit status (stderr and the log are each other's
+//! fallback); the log file is opened only as a regular file with one link,
+//! never through a symlink, created 0600, one timestamped line per record line.
 
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -24,9 +19,8 @@ use crate::escape::escape_controls;
 use crate::files::file_kind;
 use crate::transform::{Plan, Report};
 
-/// The environment variable naming the log file; set but blank means none
-/// (as everywhere: a pipeline that exports `WORKFLOW_REGISTRY_LOG=` must not
-/// make every run fail).
+/// The log file's variable; blank means none, as everywhere (a pipeline that
+/// exports `WORKFLOW_REGISTRY_LOG=` must not make every run fail).
 pub const LOG_ENV: &str = "WORKFLOW_REGISTRY_LOG";
 
 /// How a record is labelled.
@@ -67,17 +61,15 @@ pub struct Reporter {
 }
 
 impl Reporter {
-    /// Open the log file at `path` (if any). A path that cannot be used
-    /// safely is refused with one message on standard error and the run goes
-    /// on without a log: losing the log must not lose the operator's work.
+    /// Open the log file at `path` (if any). A path unsafe to use is refused
+    /// with one message on standard error, and the run goes on without a log.
     pub fn open(path: Option<&Path>, verbosity: Verbosity) -> Reporter {
         let log = path.and_then(|path| LogFile::open(path).inspect_err(|e| log_warning(&e.to_string())).ok());
         Reporter { log, verbosity }
     }
 
     /// An error: always on standard error, and in the log. `lines[0]` is the
-    /// headline, the rest are detail lines the program laid out (each one
-    /// escaped on its own, so that input cannot add a line).
+    /// headline, then detail lines (each escaped on its own: input cannot add one).
     pub fn error(&self, lines: &[impl AsRef<str>]) {
         self.record(Level::Error, lines, true);
     }
@@ -101,8 +93,7 @@ impl Reporter {
             return;
         }
         let mut lines = summary_lines(report);
-        // Document names in the plan are escaped where they are made
-        // (`describe`), so its lines cannot be forged by the input.
+        // The plan's document names are escaped where made (`describe`).
         lines.extend(plan.to_string().lines().map(str::to_owned));
         self.record(Level::Summary, &lines, self.verbosity.verbose);
     }
@@ -120,9 +111,8 @@ impl Reporter {
     }
 }
 
-/// The summary as standard error has always shown it: a headline, then one
-/// line per change. Each entry names a document from the input, so each is
-/// its own line and gets escaped on its own.
+/// The summary: a headline, then one line per change, each escaped on its
+/// own (it names a document from the input).
 fn summary_lines(report: &Report) -> Vec<String> {
     let ns = report.namespace.as_deref().unwrap_or("(unset: the release namespace)");
     let mut lines = vec![format!(
@@ -139,8 +129,8 @@ fn summary_lines(report: &Report) -> Vec<String> {
     lines
 }
 
-/// Standard error's layout: `workflow-registry: LEVEL: headline`, detail
-/// lines as they are. The summary keeps its historical headline without a level.
+/// `workflow-registry: LEVEL: headline`, detail lines as they are; the
+/// summary's headline has no level.
 fn stderr_text(level: Level, lines: &[Cow<'_, str>]) -> String {
     let label = match level {
         Level::Summary => String::new(),
@@ -154,9 +144,8 @@ fn log_warning(message: &str) {
     write_stderr(&stderr_text(Level::Warning, &[escape_controls(message)]));
 }
 
-/// Write to standard error, ignoring failure: a closed, full or broken
-/// standard error loses the diagnostic (the log file still has it) but must
-/// never panic nor turn a good run into a failed one.
+/// Write to standard error, ignoring failure: a closed or full standard error
+/// loses the diagnostic (the log still has it), never the run.
 pub fn write_stderr(text: &str) {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
@@ -175,8 +164,8 @@ enum LogFileError {
     Open { path: String, source: std::io::Error },
 }
 
-/// The log file of this run, and the marker that tells its records from
-/// those of other runs (concurrent Helm releases append to the same file).
+/// The log file, and the marker that tells this run's records from those of
+/// concurrent runs (Helm releases appending to the same file).
 struct LogFile {
     file: File,
     path: String,
@@ -189,26 +178,27 @@ impl LogFile {
     fn open(path: &Path) -> Result<LogFile, LogFileError> {
         let shown = crate::files::absolute(path).display().to_string();
         let opened = open_append_no_follow(path);
-        // Name what is there rather than the errno it caused (EISDIR, ENXIO
-        // for a FIFO without a reader, ELOOP for a symlink): on the open
-        // descriptor, or at the path when the open failed.
+        // Name what is there, not the errno it caused (EISDIR, ENXIO, ELOOP):
+        // on the open descriptor, or at the path when the open failed.
         let meta = match &opened {
             Ok(file) => file.metadata(),
             Err(_) => std::fs::symlink_metadata(path),
         };
-        let (file, meta) = match (opened, meta) {
+        let file = match (opened, meta) {
             (_, Ok(m)) if m.file_type().is_symlink() => return Err(LogFileError::Symlink { path: shown }),
             (_, Ok(m)) if !m.is_file() => {
                 let kind = file_kind(&m.file_type());
                 return Err(LogFileError::NotRegular { path: shown, kind });
             }
             (Err(source), _) | (Ok(_), Err(source)) => return Err(LogFileError::Open { path: shown, source }),
-            (Ok(file), Ok(meta)) => (file, meta),
+            (Ok(_), Ok(m)) if m.nlink() > 1 => {
+                return Err(LogFileError::HardLinked {
+                    path: shown,
+                    links: m.nlink(),
+                })
+            }
+            (Ok(file), Ok(_)) => file,
         };
-        let links = std::os::unix::fs::MetadataExt::nlink(&meta);
-        if links > 1 {
-            return Err(LogFileError::HardLinked { path: shown, links });
-        }
         Ok(LogFile {
             file,
             path: shown,
@@ -217,10 +207,9 @@ impl LogFile {
         })
     }
 
-    /// One line per record line, all written with a single `write` so that
-    /// O_APPEND keeps the lines of one record together when runs overlap.
-    /// `lines` are already escaped. Only the first failure is returned: after
-    /// it the log is given up for the rest of the run.
+    /// One line per (escaped) record line, in a single `write` so that O_APPEND
+    /// keeps a record together when runs overlap. Only the first failure is
+    /// returned: the log is given up after it.
     fn append(&self, label: &str, lines: &[Cow<'_, str>]) -> std::io::Result<()> {
         if self.failed.get() {
             return Ok(());

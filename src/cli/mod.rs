@@ -1,6 +1,5 @@
 //! The command-line front end: parse flags, gather configuration, run the
-//! transform, and map every failure to one message and an exit status.
-//! All I/O of the plain filter lives here; the transform itself is pure.
+//! (pure) transform, map every failure to one message and an exit status.
 
 mod args;
 mod check;
@@ -20,7 +19,7 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode};
-use sources::{function_configs, load_settings_with, resolve};
+use sources::{function_configs, load_settings_with};
 
 use crate::config::{self, Problems};
 use crate::files::{self, FileError};
@@ -29,16 +28,13 @@ use crate::plugin::{function_config, krm, FunctionConfig};
 use crate::transform::{self, Report};
 use log::{Level, Reporter, Verbosity};
 
-/// Why a run failed, and so which exit status it ends with.
+/// Why a run failed, and so its exit status: the input manifest (1), the
+/// configuration or the command line (2), the opt-in registry verification (4).
 #[derive(Debug)]
 pub enum Failure {
-    /// Exit 1: the input manifest is at fault.
     Input(String),
-    /// Exit 2: the configuration is at fault.
     Config(Problems),
-    /// Exit 2: the command line is at fault.
     Usage(String),
-    /// Exit 4: the opt-in registry verification failed.
     Verify(String),
 }
 
@@ -51,9 +47,8 @@ impl Failure {
         }
     }
 
-    /// The message as the lines the program lays out: a headline, then one
-    /// line per configuration problem. Each line is escaped on its own when
-    /// reported, so text from the input can never add a line.
+    /// A headline, then one line per configuration problem (each escaped on
+    /// its own when reported, so input can never add a line).
     fn lines(&self) -> Vec<String> {
         match self {
             Failure::Input(m) | Failure::Usage(m) | Failure::Verify(m) => vec![m.clone()],
@@ -86,11 +81,12 @@ pub fn main() -> ExitCode {
     let env: config::EnvLookup<'_> = &config::process_env;
     let env_log = config::env_value(env, log::LOG_ENV).map(std::path::PathBuf::from);
     let env_problems = config::env_problems();
-    if !env_problems.is_empty() {
-        let failure = Failure::Config(Problems::new(env_problems));
-        return fail(&Reporter::open(env_log.as_deref(), Verbosity::default()), &failure);
-    }
-    let args = match legacy_exec_args(std::env::args_os().collect(), env) {
+    let args = if env_problems.is_empty() {
+        legacy_exec_args(std::env::args_os().collect(), env)
+    } else {
+        Err(Failure::Config(Problems::new(env_problems)))
+    };
+    let args = match args {
         Ok(args) => args,
         Err(failure) => return fail(&Reporter::open(env_log.as_deref(), Verbosity::default()), &failure),
     };
@@ -112,15 +108,14 @@ pub fn main() -> ExitCode {
             probe,
             push_check,
             output,
-        }) => Ok(verify::run(&reporter, &config, &probe, push_check, output, env)),
+        }) => verify::run(&reporter, &config, &probe, push_check, output, env),
         None => filter(&reporter, &cli.filter, env),
     };
     run.unwrap_or_else(|failure| fail(&reporter, &failure))
 }
 
-/// `--help` and `--version` (clap's exit status 0) print what was asked on
-/// standard output: if that is lost, exit 3 like any lost output. A usage
-/// error goes to standard error in clap's layout and to the log, escaped.
+/// `--help` and `--version` (clap's status 0) go to standard output, exit 3
+/// if lost; a usage error to standard error in clap's layout and to the log.
 fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
     let code = e.exit_code();
     if code == 0 {
@@ -140,36 +135,27 @@ fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(2))
 }
 
-/// kustomize runs a legacy exec plugin as `PLUGIN CONFIG_FILE [ARGS...]`
-/// with `KUSTOMIZE_PLUGIN_CONFIG_ROOT` set (blank counts as unset, as for every
-/// variable): turn that into `--legacy-exec-config CONFIG_FILE`. The ARGS
-/// are the config object's `argsOneLiner`/`argsFromFile`, written by the
-/// package, not the operator: as flags they could lift the load restrictor
-/// or name any file as input, so they are dropped. The probe reads `argv[1]` only
-/// if it is a small regular file (a FIFO or device there must neither hang
-/// nor flood the run); such a file is refused at once, naming its path.
+/// kustomize runs a legacy exec plugin as `PLUGIN CONFIG_FILE [ARGS...]` with
+/// `KUSTOMIZE_PLUGIN_CONFIG_ROOT` set: make that `--legacy-exec-config
+/// CONFIG_FILE`. The ARGS (`argsOneLiner`/`argsFromFile`) are the package's,
+/// not the operator's: as flags they could lift the load restrictor or name
+/// any input, so they are dropped. `argv[1]` is read only as a small regular
+/// file; a FIFO or device is refused at once (docs/security.md).
 fn legacy_exec_args(mut args: Vec<OsString>, env: config::EnvLookup<'_>) -> Result<Vec<OsString>, Failure> {
-    if config::env_value(env, config::KUSTOMIZE_ROOT).is_none() {
-        return Ok(args);
-    }
-    let Some(first) = args.get(1) else {
+    let config_file = args.get(1).filter(|first| {
+        config::env_value(env, config::KUSTOMIZE_ROOT).is_some()
+            && !first.to_string_lossy().starts_with('-')
+            && Cli::command().get_subcommands().all(|c| c.get_name() != **first)
+            && *first != "help"
+            // Not there: not a config file; clap reports the stray argument.
+            && !std::fs::symlink_metadata(first).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    });
+    let Some(first) = config_file else {
         return Ok(args);
     };
-    let looks_like_a_path = !first.to_string_lossy().starts_with('-')
-        && Cli::command().get_subcommands().all(|c| c.get_name() != first)
-        && first != "help";
-    if !looks_like_a_path {
-        return Ok(args);
-    }
-    // Not there: not a config file; clap reports the stray argument.
-    if std::fs::symlink_metadata(first).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
-        return Ok(args);
-    }
-    let is_config = match files::read_bytes(Path::new(first), files::Kind::PluginArgument) {
-        Ok(bytes) => String::from_utf8(bytes).is_ok_and(|text| function_config::text_is_config(&text)),
-        Err(e) => return Err(Failure::Usage(format!("kustomize plugin config: {e}"))),
-    };
-    if is_config {
+    let bytes = files::read_bytes(Path::new(first), files::Kind::PluginArgument)
+        .map_err(|e| Failure::Usage(format!("kustomize plugin config: {e}")))?;
+    if String::from_utf8(bytes).is_ok_and(|text| function_config::text_is_config(&text)) {
         args.truncate(2);
         args.insert(1, "--legacy-exec-config".into());
     }
@@ -179,12 +165,7 @@ fn legacy_exec_args(mut args: Vec<OsString>, env: config::EnvLookup<'_>) -> Resu
 /// The manifest in, the manifest (or a KRM `ResourceList`) out.
 fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) -> Result<ExitCode, Failure> {
     let input = read_input(args.input_file())?;
-    let krm = match args.mode {
-        Mode::Krm => true,
-        Mode::Filter => false,
-        Mode::Auto => krm::is_resource_list(&input),
-    };
-    if krm {
+    if args.mode == Mode::Krm || (args.mode == Mode::Auto && krm::is_resource_list(&input)) {
         return krm_function::run(reporter, args, env, &input);
     }
     let (output, report, warnings) = run_filter(args, env, &input, function_configs(&args.config, None, env)?)?;
@@ -206,8 +187,8 @@ fn fail(reporter: &Reporter, failure: &Failure) -> ExitCode {
     ExitCode::from(failure.exit_code())
 }
 
-/// Configuration, then the transform. Nothing is written here. Returns the
-/// output, its report, and every warning: the configuration's, then the transform's.
+/// Configuration, then the transform; nothing is written. Returns the output,
+/// its report, and the configuration's then the transform's warnings.
 pub fn run_filter<'a>(
     args: &FilterArgs,
     env: config::EnvLookup<'_>,
@@ -250,10 +231,9 @@ fn read_input(file: Option<&Path>) -> Result<String, Failure> {
     })
 }
 
-/// A panic never shows its message: it may quote the input (a
-/// functionConfig, a key file), which may hold credentials. Only where it
-/// happened, on standard error, written so that a closed stderr cannot
-/// turn it into an abort.
+/// A panic never shows its message (it may quote a functionConfig or key
+/// file, with credentials): only where it happened, on standard error,
+/// written so that a closed stderr cannot turn it into an abort.
 fn mask_panics() {
     std::panic::set_hook(Box::new(|info| {
         let at = info

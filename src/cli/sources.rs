@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::{ConfigArgs, Failure, FilterArgs, LoadRestrictor};
-use crate::config::{self, file, File, FileKind, Problem, Problems, Setting, Settings, Warning};
+use crate::config::{self, file, EnvLookup, File, FileKind, Problem, Problems, Resolved, Setting, Settings, Warning};
 use crate::platform::{Given, HELM_NAMESPACE};
 use crate::plugin::{function_config, FunctionConfig};
 use crate::transform::Options;
@@ -16,7 +16,7 @@ use crate::transform::Options;
 /// the config files' settings for [`resolve`].
 pub(super) fn options(
     args: &FilterArgs,
-    env: config::EnvLookup<'_>,
+    env: EnvLookup<'_>,
     function_configs: Vec<FunctionConfig>,
 ) -> Result<(Options, Vec<File>), Failure> {
     let mut options = Options::default();
@@ -50,12 +50,10 @@ pub(super) fn options(
 }
 
 /// The Workflow namespace as the operator gave it, and where: `--namespace`,
-/// then `WORKFLOW_REGISTRY_NAMESPACE`. Empty counts as unset (Helm's
-/// `--post-renderer-args=--namespace=$NS` with `NS` unset), as everywhere.
-/// (`HELM_NAMESPACE` is not the operator's word here: Helm's `-n` overrides
-/// it without telling a post-renderer, so it comes after the manifest's
-/// evidence: `platform::namespace`.)
-pub(super) fn namespace_given(flag: Option<&String>, env: config::EnvLookup<'_>) -> Option<(String, String)> {
+/// then `WORKFLOW_REGISTRY_NAMESPACE`; blank is unset (`--namespace=$NS`, `NS`
+/// unset). Not `HELM_NAMESPACE`: Helm's `-n` overrides it without telling a
+/// post-renderer, so it comes after the manifest's evidence (`platform::namespace`).
+pub(super) fn namespace_given(flag: Option<&String>, env: EnvLookup<'_>) -> Option<(String, String)> {
     let from_env = |name: &str| config::env_value(env, name).map(|v| (v, name.to_owned()));
     flag.map(|n| n.trim())
         .filter(|n| !n.is_empty())
@@ -63,22 +61,20 @@ pub(super) fn namespace_given(flag: Option<&String>, env: config::EnvLookup<'_>)
         .or_else(|| from_env("WORKFLOW_REGISTRY_NAMESPACE"))
 }
 
-/// The function configs of a run: the one on standard input (KRM) and the
-/// one named by `--function-config` (or kustomize's `argv[1]`). Every
-/// source given is read, whatever the mode.
+/// The function configs of a run, whatever the mode: the one on standard
+/// input (KRM) and the one named by `--function-config` (or kustomize's `argv[1]`).
 pub(super) fn function_configs(
     args: &ConfigArgs,
     from_stdin: Option<FunctionConfig>,
-    env: config::EnvLookup<'_>,
+    env: EnvLookup<'_>,
 ) -> Result<Vec<FunctionConfig>, Failure> {
     let mut all: Vec<FunctionConfig> = from_stdin.into_iter().collect();
     let failed = |p| Failure::Config(Problems::new(p));
     if let Some(path) = &args.function_config {
         all.push(function_config::from_file(path, None).map_err(failed)?);
     }
-    // kustomize writes a legacy exec plugin's config to a temporary file:
-    // its `@path`s resolve in the kustomization root it names (also the
-    // working directory it runs the plugin in), never next to that file.
+    // A temporary file: its `@path`s resolve in the kustomization root (also
+    // kustomize's working directory), never next to it.
     if let Some(path) = &args.legacy_exec_config {
         let root = config::env_value(env, config::KUSTOMIZE_ROOT).map(PathBuf::from);
         let root = root.or_else(|| std::env::current_dir().ok());
@@ -87,10 +83,18 @@ pub(super) fn function_configs(
     Ok(all)
 }
 
+/// The config files of `check` and `verify`: the function configs' settings.
+pub(super) fn config_files(args: &ConfigArgs, env: EnvLookup<'_>) -> Result<Vec<File>, Failure> {
+    Ok(function_configs(args, None, env)?
+        .into_iter()
+        .map(|fc| fc.params)
+        .collect())
+}
+
 /// Resolve and validate.
 pub(super) fn load_settings_with(
     args: &ConfigArgs,
-    env: config::EnvLookup<'_>,
+    env: EnvLookup<'_>,
     function_configs: Vec<File>,
 ) -> Result<(Settings, Vec<Warning>), Failure> {
     let resolved = resolve(args, env, function_configs)?;
@@ -98,12 +102,8 @@ pub(super) fn load_settings_with(
 }
 
 /// Every configuration source: flags, environment, `--params`, `--values`
-/// and the function configs (which the caller has read).
-pub(super) fn resolve(
-    args: &ConfigArgs,
-    env: config::EnvLookup<'_>,
-    function_configs: Vec<File>,
-) -> Result<config::Resolved, Failure> {
+/// and the function configs' settings, `configs`.
+pub(super) fn resolve(args: &ConfigArgs, env: EnvLookup<'_>, configs: Vec<File>) -> Result<Resolved, Failure> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for (kind, path) in [(FileKind::Params, &args.params), (FileKind::Values, &args.values)] {
@@ -116,7 +116,7 @@ pub(super) fn resolve(
     if !problems.is_empty() {
         return Err(Failure::Config(Problems::new(problems)));
     }
-    files.extend(function_configs);
+    files.extend(configs);
     if files_unrestricted(args, env)? {
         files.iter_mut().for_each(|file| file.base.unrestrict());
     }
@@ -134,9 +134,9 @@ pub(super) fn resolve(
     }))
 }
 
-/// `--load-restrictor`, else `WORKFLOW_REGISTRY_LOAD_RESTRICTOR` (blank =
-/// unset): whether `@path` in a config file may leave its directory.
-fn files_unrestricted(args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<bool, Failure> {
+/// Whether `@path` in a config file may leave its directory:
+/// `--load-restrictor`, else `WORKFLOW_REGISTRY_LOAD_RESTRICTOR`.
+fn files_unrestricted(args: &ConfigArgs, env: EnvLookup<'_>) -> Result<bool, Failure> {
     const VAR: &str = "WORKFLOW_REGISTRY_LOAD_RESTRICTOR";
     let restrictor = match (args.load_restrictor, config::env_value(env, VAR)) {
         (Some(flag), _) => flag,

@@ -8,7 +8,8 @@ use std::time::Duration;
 use super::args::{Output, ProbeArgs};
 use super::log::{write_stderr, Reporter};
 use super::output::write_stdout_text;
-use super::{fail, function_configs, load_settings_with, ConfigArgs, Failure};
+use super::sources::{config_files, load_settings_with};
+use super::{ConfigArgs, Failure};
 use crate::config::{self, Location};
 use crate::verify::{self, Options};
 
@@ -24,34 +25,27 @@ pub fn run(
     push_check: bool,
     output: Output,
     env: config::EnvLookup<'_>,
-) -> ExitCode {
-    let loaded = function_configs(config, None, env)
-        .map(|fcs| fcs.into_iter().map(|fc| fc.params).collect())
-        .and_then(|files| load_settings_with(config, env, files));
-    let (settings, warnings) = match loaded {
-        Ok(s) => s,
-        Err(failure) => return fail(reporter, &failure),
-    };
+) -> Result<ExitCode, Failure> {
+    let (settings, warnings) = load_settings_with(config, env, config_files(config, env)?)?;
     for w in &warnings {
         reporter.warning(&w.to_string());
     }
-    let report = match options(probe, push_check).and_then(|o| verify::run(&settings.location, &o)) {
-        Ok(r) => r,
-        Err(why) => return fail(reporter, &Failure::Usage(why)),
-    };
+    let report = options(probe, push_check)
+        .and_then(|o| verify::run(&settings.location, &o))
+        .map_err(Failure::Usage)?;
     let text = match output {
         Output::Table => report.table(),
         Output::Json => report.json(),
     };
-    match write_stdout_text(reporter, &text) {
+    Ok(match write_stdout_text(reporter, &text) {
         written if written != ExitCode::SUCCESS => written,
         _ if report.passed => ExitCode::SUCCESS,
         _ => ExitCode::from(EXIT_NOT_VERIFIED),
-    }
+    })
 }
 
-/// The pipeline opt-in: verify `location` before anything is written.
-/// The report goes to standard error; a failure carries its failed steps.
+/// The pipeline opt-in: verify `location` before anything is written, the
+/// report on standard error.
 pub fn before_writing(probe: &ProbeArgs, location: &Location) -> Result<(), Failure> {
     let report = options(probe, false)
         .and_then(|o| verify::run(location, &o))
@@ -67,8 +61,8 @@ pub fn before_writing(probe: &ProbeArgs, location: &Location) -> Result<(), Fail
     }
 }
 
-/// A URL as a message shows it: one with user information (`user:pass@`)
-/// may carry a password pasted with it, and is refused without being shown.
+/// A URL as a message shows it: user information (`user:pass@`) may be a
+/// pasted password, so such a URL is not shown.
 fn shown(url: &str) -> String {
     if url.contains('@') {
         "(not shown: it holds `@`, user information that may be a password; credentials come from the registry \
@@ -111,7 +105,7 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
             ));
         }
     }
-    // `Default` (not clap) gives 0: keep the documented default then.
+    // `Default` (not clap) gives 0: the documented default then.
     let seconds = if probe.timeout == 0 { 10 } else { probe.timeout };
     Ok(Options {
         ca_file: probe.ca_file.clone(),

@@ -1,15 +1,9 @@
 //! The config object of the kustomize plugin and KRM function (`kind:
 //! WorkflowRegistry`, or kpt's `-- key=value` ConfigMap of dotted params
-//! keys): the params file's keys plus the filter's options, as
-//! docs/configuration.md describes it.
-//!
-//! Fields go either all under `spec:` or all at the top level: a mix is
-//! refused (half of it would otherwise be ignored). Every key, at every
-//! depth, must be known, except what kustomize adds for itself. `@path`
-//! values resolve against the config file's directory and must stay inside
-//! it; a KRM `functionConfig` on standard input has no file: it resolves in
-//! the current directory, which kustomize sets to the kustomization root and
-//! kpt leaves where kpt was run.
+//! keys): the params file's keys plus the filter's options (docs/configuration.md).
+//! Fields go all under `spec:` or all at the top level (a mix would half be
+//! ignored: refused); every key at every depth must be known, except
+//! kustomize's own. Where `@path`s resolve: [`crate::files::Base::for_config`].
 
 use std::path::Path;
 
@@ -41,9 +35,8 @@ pub struct FunctionConfig {
     pub keep_on_cluster_registry: bool,
 }
 
-/// Read a config object (already parsed). `file` is where it was read
-/// from (`None` for a KRM `functionConfig` on standard input); `@path`s
-/// resolve in `dir`, else next to `file`.
+/// Read a parsed config object from `file` (`None`: a KRM `functionConfig`
+/// on standard input); `@path`s resolve in `dir`, else next to `file`.
 pub fn from_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
     let json = yaml11::to_json(node);
     let mut problems = Vec::new();
@@ -87,7 +80,7 @@ pub fn from_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Re
     };
     fields.retain(|k, _| !KUSTOMIZE_FIELDS.contains(&k.as_str()));
     let fields = Json::Object(fields);
-    // The fields are under `spec`, at the top, or a ConfigMap's dotted `data` keys: one of them holds a key.
+    // A key's line: under `spec`, at the top, or a ConfigMap's dotted `data` key.
     let line = |key: &str| {
         file::yaml_line(node, &format!("spec.{key}"))
             .or_else(|| file::yaml_line(node, key))
@@ -157,27 +150,22 @@ fn parsed_list<T: std::str::FromStr<Err = String>>(fields: &Json, key: &str, pro
     parsed
 }
 
-/// Read a config object from a file: bounded, a regular file; `@path`s in
-/// it resolve in `dir`, else next to it.
+/// Read a config object from a (bounded, regular) file; `@path`s in it
+/// resolve in `dir`, else next to it.
 pub fn from_file(path: &Path, dir: Option<&Path>) -> Result<FunctionConfig, Vec<Problem>> {
-    let text = files::read_operator_file(path, files::Kind::ConfigFile)
-        .map_err(|e| vec![Problem::general(format!("plugin config: {e}"))])?;
+    let general = |message: String| vec![Problem::general(message)];
+    let text =
+        files::read_operator_file(path, files::Kind::ConfigFile).map_err(|e| general(format!("plugin config: {e}")))?;
+    let shown = path.display();
     let root = crate::yaml::tree::parse(&text)
-        .map_err(|e| {
-            vec![Problem::general(format!(
-                "plugin config {} line {}: {}",
-                path.display(),
-                e.line,
-                e.message
-            ))]
-        })?
-        .ok_or_else(|| vec![Problem::general(format!("plugin config {} is empty", path.display()))])?;
-    let named = format!("plugin config {}: ", path.display());
+        .map_err(|e| general(format!("plugin config {shown} line {}: {}", e.line, e.message)))?
+        .ok_or_else(|| general(format!("plugin config {shown} is empty")))?;
+    let named = format!("plugin config {shown}: ");
     from_node(&root, Some(path), dir).map_err(|problems| problems.into_iter().map(|p| p.prefixed(&named)).collect())
 }
 
-/// Whether a file's text holds our config object (how `argv[1]` of a
-/// kustomize legacy exec plugin is recognised; the caller reads the file).
+/// Whether a file's text holds our config object (how kustomize's legacy
+/// exec `argv[1]` is recognised).
 pub fn text_is_config(text: &str) -> bool {
     crate::yaml::tree::parse(text.trim_start_matches("---\n"))
         .ok()
@@ -189,19 +177,16 @@ pub fn text_is_config(text: &str) -> bool {
 fn dotted_to_nested(data: &Map<String, Json>) -> Map<String, Json> {
     let mut out = Map::new();
     for (key, value) in data {
-        let (mut map, mut parts) = (&mut out, key.split('.').peekable());
-        while let Some(part) = parts.next() {
-            if parts.peek().is_none() {
-                map.insert(part.to_owned(), value.clone());
-                break;
-            }
-            let entry = map.entry(part.to_owned()).or_insert_with(|| Json::Object(Map::new()));
+        let (mut map, mut parts) = (&mut out, key.split('.'));
+        let last = parts.next_back().unwrap_or_default();
+        for part in parts {
+            let entry = map.entry(part.to_owned()).or_insert(Json::Null);
             if !entry.is_object() {
                 *entry = Json::Object(Map::new());
             }
-            let Json::Object(inner) = entry else { break };
-            map = inner;
+            map = entry.as_object_mut().expect("made an object just above");
         }
+        map.insert(last.to_owned(), value.clone());
     }
     out
 }

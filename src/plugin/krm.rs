@@ -1,10 +1,9 @@
 //! The KRM functions wire format (kpt `fn eval --exec`, kustomize
 //! `--enable-exec`): a `ResourceList` with `items` and `functionConfig` on
-//! stdin; the same with the transformed `items` and `results` on stdout.
-//!
-//! Items are cut out of the list text, de-indented into a plain stream, run
-//! through the same transform as the filter, and indented back: comments,
-//! quoting and kpt's own annotations on them survive byte for byte.
+//! stdin; the transformed `items` and `results` on stdout. Items are cut out
+//! of the list text, de-indented into a plain stream for the filter's
+//! transform, and indented back: comments, quoting and kpt's annotations
+//! survive byte for byte.
 
 use crate::manifest::{Document, InputError};
 use crate::yaml::emit;
@@ -15,18 +14,10 @@ use crate::yaml::tree::Node;
 #[derive(Debug)]
 pub struct ResourceList<'a> {
     pub api_version: String,
-    /// The items as the stream the filter reads: each a standalone document
-    /// (de-indented text) after a `---` line.
+    /// The items as the filter's stream: each de-indented, after a `---` line.
     pub items: String,
     /// The parsed `functionConfig`, if any.
     pub function_config: Option<Node<'a>>,
-}
-
-/// A `results` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KrmResult {
-    pub message: String,
-    pub severity: Severity,
 }
 
 /// How grave a `results` entry is, in the KRM functions specification's words.
@@ -35,15 +26,6 @@ pub enum Severity {
     Error,
     Warning,
     Info,
-}
-
-impl KrmResult {
-    pub fn new(severity: Severity, message: impl Into<String>) -> Self {
-        KrmResult {
-            message: message.into(),
-            severity,
-        }
-    }
 }
 
 impl Severity {
@@ -58,8 +40,8 @@ impl Severity {
 
 /// Whether the first document of the input is a `ResourceList`.
 pub fn is_resource_list(input: &str) -> bool {
-    // Lazily, and without parsing bare `---` documents: a stream of a million
-    // of them must not cost a million parses and a chunk list to find out.
+    // Lazily, skipping bare `---` documents: a million of them must not cost
+    // a million parses and a chunk list.
     let bare = |text: &str| text.lines().all(|l| matches!(l.trim_end(), "" | "---" | "..."));
     split::chunks(input)
         .filter(|chunk| !bare(chunk.text))
@@ -67,10 +49,9 @@ pub fn is_resource_list(input: &str) -> bool {
         .is_some_and(|root| root.str_at(&["kind"]) == Some("ResourceList"))
 }
 
-/// Read a `ResourceList`: the first document with content, which must be
-/// one, and nothing after it. Items are cut out of the text by their node
-/// spans, so block, flow and JSON lists all work; messages never quote the
-/// input (functionConfig may hold credentials).
+/// Read a `ResourceList`: the first document with content, and nothing
+/// after it. Items are cut out by their node spans (block, flow and JSON
+/// lists alike); messages never quote the input (functionConfig may hold credentials).
 pub fn read<'a>(docs: &'a [Document<'a>]) -> Result<ResourceList<'a>, InputError> {
     let expected = |but: &str| format!("expected a KRM ResourceList (--mode krm), but {but}");
     let mut with_content = docs.iter().filter(|d| d.root.is_some());
@@ -131,10 +112,9 @@ pub fn read<'a>(docs: &'a [Document<'a>]) -> Result<ResourceList<'a>, InputError
     })
 }
 
-/// One item as a standalone document. A flow item (or any item of a flow
-/// list) is exactly its node's text; a block mapping item is its lines,
-/// from its dash's line to the next item's, de-indented, so that its
-/// comments come along.
+/// One item as a standalone document: a flow item (or any item of a flow
+/// list) is its node's text; a block item is its lines from its dash's line
+/// to the next item's, de-indented, comments included.
 fn item_text(text: &str, flow_list: bool, item: &Node<'_>, next_start: Option<usize>) -> Option<String> {
     let loc = item.loc();
     let Node::Mapping(map) = item else { return None };
@@ -151,29 +131,22 @@ fn item_text(text: &str, flow_list: bool, item: &Node<'_>, next_start: Option<us
     Some(dedent(text.get(start..end.max(start))?, loc.col))
 }
 
-/// Write a `ResourceList` with the documents of `stream` as items.
-pub fn write(api_version: &str, stream: &str, results: &[KrmResult]) -> String {
+/// Write a `ResourceList` with the documents of `stream` as items, and `results`.
+pub fn write(api_version: &str, stream: &str, results: &[(Severity, String)]) -> String {
     let mut out = format!("apiVersion: {}\nkind: ResourceList\n", emit::scalar(api_version));
-    let items: Vec<String> = split::split(stream)
+    let items: String = split::split(stream)
         .iter()
         .map(|c| c.text.strip_prefix("---\n").unwrap_or(c.text))
         .filter(|t| !t.trim().is_empty())
         .map(indent_item)
         .collect();
-    if items.is_empty() {
-        out.push_str("items: []\n");
-    } else {
-        out.push_str("items:\n");
-        items.iter().for_each(|i| out.push_str(i));
-    }
+    out.push_str(if items.is_empty() { "items: []\n" } else { "items:\n" });
+    out.push_str(&items);
     if !results.is_empty() {
         out.push_str("results:\n");
-        for r in results {
-            out.push_str(&format!(
-                "- message: {}\n  severity: {}\n",
-                emit::double_quoted(&r.message),
-                r.severity.as_str()
-            ));
+        for (severity, message) in results {
+            let (message, severity) = (emit::double_quoted(message), severity.as_str());
+            out.push_str(&format!("- message: {message}\n  severity: {severity}\n"));
         }
     }
     out
@@ -205,8 +178,7 @@ fn dedent(region: &str, col: usize) -> String {
     for (i, line) in region.split_inclusive('\n').enumerate() {
         let blanked;
         let line = match line.find('-') {
-            // Blank out the dash so the line lines up with the rest (all
-            // before it is white space: the line starts an item).
+            // Blank out the dash (only white space before it) to line up.
             Some(dash) if i == 0 => {
                 blanked = format!("{}{}", " ".repeat(dash + 1), line.get(dash + 1..).unwrap_or(""));
                 blanked.as_str()
@@ -269,7 +241,7 @@ mod tests {
         let out = write(
             "config.kubernetes.io/v1",
             "",
-            &[KrmResult::new(Severity::Error, "bad \"x\"")],
+            &[(Severity::Error, "bad \"x\"".to_owned())],
         );
         assert!(
             out.contains("items: []\nresults:\n- message: \"bad \\\"x\\\"\"\n  severity: error\n"),

@@ -1,10 +1,8 @@
-//! Where kpt and kustomize write the documents this function adds. kpt
-//! writes an item to the file its `internal.config.kubernetes.io/path`
-//! (legacy `config.kubernetes.io/path`) names, else to kpt's default,
-//! `<namespace>/<kind>_<name>.yaml`, a colon in the ClusterRole's. Operators
-//! follow Workflow's docs and look for `deis-registry-secret.yaml` next to
-//! Workflow's own manifests, so each added document gets such a name there
-//! (docs/design.md, "Files the KRM function adds"); items that have a path keep it.
+//! Where kpt and kustomize write the documents this function adds: each gets
+//! a path annotation naming a file such as `deis-registry-secret.yaml` next
+//! to Workflow's own manifests, where operators following Workflow's docs
+//! look, not kpt's `<namespace>/<kind>_<name>.yaml` (docs/design.md, "Files
+//! the KRM function adds"); items that have a path keep it.
 
 use std::collections::HashSet;
 
@@ -19,8 +17,8 @@ const LEGACY_PATH: &str = "config.kubernetes.io/path";
 const INDEX: &str = "internal.config.kubernetes.io/index";
 const LEGACY_INDEX: &str = "config.kubernetes.io/index";
 
-/// Whether a document is one of Workflow's builder or controller
-/// Deployments (any platform's): their file is where Workflow's manifests live.
+/// Whether a document is Workflow's builder or controller Deployment (any
+/// platform's): where Workflow's manifests live.
 fn is_anchor(doc: &Document<'_>) -> bool {
     use crate::platform::{Platform, Role};
     doc.kind() == Some("Deployment")
@@ -30,9 +28,8 @@ fn is_anchor(doc: &Document<'_>) -> bool {
 }
 
 /// `stream` with a path annotation on every document this tool added (its
-/// `registry.deis.io/generated-by` label) that lacks one. A
-/// stream that does not parse is returned as it is (the transform wrote it;
-/// it never happens, and annotations are not worth failing a run over).
+/// generated-by label) that lacks one. A stream that does not parse (never:
+/// the transform wrote it) is returned as it is: not worth failing a run over.
 pub fn annotate(stream: &str) -> String {
     let Ok(docs) = parse_stream(stream) else {
         return stream.to_owned();
@@ -45,17 +42,12 @@ pub fn annotate(stream: &str) -> String {
         let Some(root) = doc.root.as_ref().filter(|r| r.as_mapping().is_some()) else {
             continue;
         };
-        // Only what this tool added: an input item without a path is
-        // someone else's document, and is never touched.
+        // An input item without a path is someone else's: never touched.
         let added = doc.str_at(&["metadata", "labels", GENERATED_LABEL.0]).is_some();
-        if !added || path_of(doc).is_some() || doc.kind().is_none() {
+        let Some(kind) = doc.kind().filter(|_| added && path_of(doc).is_none()) else {
             continue;
-        }
-        let path = unused(
-            &mut used,
-            &dir,
-            &file_name(doc.kind().unwrap_or(""), doc.name().unwrap_or("")),
-        );
+        };
+        let path = unused(&mut used, &dir, &file_name(kind, doc.name().unwrap_or("")));
         let mut editor = Editor::new(doc.chunk.text, Layout::default());
         let annotations = [
             (PATH, path.as_str()),
@@ -103,30 +95,22 @@ fn workflow_dir(docs: &[Document<'_>]) -> String {
         return path.rfind('/').map_or_else(String::new, |i| path[..=i].to_owned());
     }
     match anchor.and_then(|d| d.namespace()) {
-        Some(ns) if is_plain_name(ns) => format!("{ns}/"),
+        Some(ns) if !ns.is_empty() && ns.chars().all(plain) && !ns.starts_with('.') => format!("{ns}/"),
         _ => String::new(),
     }
 }
 
-fn is_plain_name(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') && !s.starts_with('.')
+fn plain(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '.'
 }
 
-/// The file an operator expects for an added document: Workflow's
-/// `deis-` prefix, the name with anything but letters, digits, `-` and `.`
-/// made a `-` (no `:` from `deis:deis-registry-token-refresher`), then the
-/// kind unless the name already says it: `deis-registry-secret.yaml`,
-/// `deis-registry-token-refresher-clusterrole.yaml`.
+/// The file an operator expects for an added document (docs/design.md):
+/// `deis-<name>[-<kind>].yaml`, anything but letters, digits, `-` and `.` made
+/// `-`, the kind left out when the name already says it.
 pub fn file_name(kind: &str, name: &str) -> String {
     let mut base: String = name
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
+        .map(|c| if plain(c) { c.to_ascii_lowercase() } else { '-' })
         .collect();
     while base.starts_with("deis-deis-") {
         base.replace_range(.."deis-".len(), "");
@@ -145,8 +129,7 @@ pub fn file_name(kind: &str, name: &str) -> String {
     }
 }
 
-/// `dir` + `file`, or with `-2`, `-3`, ... before `.yaml` when another item
-/// already has that path.
+/// `dir` + `file`, with `-2`, `-3`, ... before `.yaml` while that path is taken.
 fn unused(used: &mut HashSet<String>, dir: &str, file: &str) -> String {
     let stem = file.strip_suffix(".yaml").unwrap_or(file);
     let mut candidate = format!("{dir}{file}");
