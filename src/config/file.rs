@@ -82,9 +82,7 @@ pub fn parse(kind: FileKind, text: &str) -> Result<File, Vec<Problem>> {
             e.line, e.message
         ))]
     })?;
-    let json = root
-        .as_ref()
-        .map_or_else(|| Json::Object(Default::default()), yaml11::to_json);
+    let json = root.as_ref().map_or(Json::Object(Default::default()), yaml11::to_json);
     if !json.is_object() {
         return Err(vec![Problem::general("a values file must be a mapping")]);
     }
@@ -188,11 +186,7 @@ pub fn from_json(kind: FileKind, root: &Json, extra: &[&str], line: Lines<'_>) -
              each comes from the flags, the environment or its default",
         ));
     }
-    if r.problems.is_empty() {
-        Ok(r.file)
-    } else {
-        Err(r.problems)
-    }
+    r.problems.is_empty().then_some(r.file).ok_or(r.problems)
 }
 
 /// Whose chart a values file is for, by the keys it holds, and whether it
@@ -230,30 +224,27 @@ impl Reader<'_> {
     /// are not (all of them where the layout is ours, near misses elsewhere).
     fn unknown_keys(&mut self, kind: FileKind, extra: &[&str]) {
         let known: Vec<&str> = kind.all_keys().collect();
-        let mut containers = BTreeSet::from([""]);
+        // Each mapping's key with its dot (`ecr.`), the top's empty.
+        let mut prefixes = BTreeSet::from([""]);
         for key in &known {
-            containers.extend(key.match_indices('.').map(|(i, _)| &key[..i]));
+            prefixes.extend(key.match_indices('.').map(|(i, _)| &key[..=i]));
         }
-        for container in containers {
+        for prefix in prefixes {
+            let container = prefix.strip_suffix('.').unwrap_or(prefix);
             let Some(node) = lookup(self.root, container) else {
                 continue;
             };
             let Json::Object(map) = node else {
+                let found = type_name(node);
                 self.problems.push(Problem::general(format!(
-                    "`{container}` must be a mapping, found {}",
-                    type_name(node)
+                    "`{container}` must be a mapping, found {found}"
                 )));
                 continue;
-            };
-            let prefix = if container.is_empty() {
-                String::new()
-            } else {
-                format!("{container}.")
             };
             let at = |key: &str| format!("{prefix}{key}");
             let mut children: Vec<&str> = known
                 .iter()
-                .filter_map(|k| k.strip_prefix(prefix.as_str()))
+                .filter_map(|k| k.strip_prefix(prefix))
                 .map(|rest| rest.split('.').next().unwrap_or(rest))
                 .chain(extra.iter().copied().filter(|_| container.is_empty()))
                 .collect();
@@ -296,26 +287,21 @@ impl Reader<'_> {
             match value {
                 Json::String(text) => found.push((text.clone(), key)),
                 Json::Number(n) if number => found.push((n.to_string(), key)),
-                // Never the value: what the file's reader made of it is not what was written, and may be a secret.
+                // Never the value, nor an example (either may be a secret): what
+                // the file's reader made of it is not what was written.
                 other => {
                     let wanted = if number { "a number or a string" } else { "a string" };
-                    // No example values either: one could be the operator's secret.
-                    let quote = match (other, self.file.kind) {
-                        (Json::Number(_) | Json::Bool(_), FileKind::Params) => {
-                            ": quote it (unquoted, TOML reads it as that, not as the text written)"
+                    let quote = match self.file.kind {
+                        _ if !matches!(other, Json::Number(_) | Json::Bool(_)) => "",
+                        FileKind::Params => ": quote it (unquoted, TOML reads it as that, not as the text written)",
+                        _ => {
+                            ": quote it (unquoted, YAML 1.1 reads it as that, not as the text written, and \
+                              the chart refuses it)"
                         }
-                        (Json::Number(_) | Json::Bool(_), _) => {
-                            ": quote it (unquoted, YAML 1.1 reads it as that, not as the text written, and the \
-                             chart refuses it)"
-                        }
-                        _ => "",
                     };
-                    self.problems.push(Problem::general(format!(
-                        "{key}{} ({}) must be {wanted}, found {}{quote}",
-                        self.at_line(key),
-                        setting.name(),
-                        type_name(other)
-                    )));
+                    let (at, name, found) = (self.at_line(key), setting.name(), type_name(other));
+                    let message = format!("{key}{at} ({name}) must be {wanted}, found {found}{quote}");
+                    self.problems.push(Problem::general(message));
                 }
             }
         }
@@ -337,22 +323,21 @@ impl Reader<'_> {
     fn drycc_location(&mut self, keys: &[&str]) {
         let mut flags = Vec::new();
         for key in keys {
-            match lookup(self.root, key) {
-                None => {}
-                Some(Json::Bool(b)) => flags.push((*key, *b)),
-                Some(other) => {
-                    let found = match other {
-                        Json::String(text) => format!("{text:?}"),
-                        Json::Number(n) => n.to_string(),
-                        other => type_name(other).to_owned(),
-                    };
-                    return self.problems.push(Problem::general(format!(
-                        "{key}{} must be true or false, found {found} (Helm's condition ignores anything else, and \
-                         the templates read the text \"false\" as true)",
-                        self.at_line(key)
-                    )));
+            let found = match lookup(self.root, key) {
+                None => continue,
+                Some(Json::Bool(b)) => {
+                    flags.push((*key, *b));
+                    continue;
                 }
-            }
+                Some(Json::String(text)) => format!("{text:?}"),
+                Some(Json::Number(n)) => n.to_string(),
+                Some(other) => type_name(other).to_owned(),
+            };
+            let at = self.at_line(key);
+            return self.problems.push(Problem::general(format!(
+                "{key}{at} must be true or false, found {found} (Helm's condition ignores anything else, and the \
+                 templates read the text \"false\" as true)"
+            )));
         }
         let (off, on): (Vec<&str>, Vec<&str>) = keys.iter().partition(|k| flags.contains(&(**k, false)));
         let location = match (on.is_empty(), off.is_empty()) {
@@ -360,51 +345,39 @@ impl Reader<'_> {
             (_, true) => LocationKind::OnCluster.name(),
             (true, _) => LocationKind::OffCluster.name(),
             _ => {
+                let (off, on) = (off.join(", "), on.join(", "));
                 return self.problems.push(Problem::general(format!(
-                    "{} false but {} true (or left at the default, true): the registry goes while the builder and \
-                     controller stay on-cluster. Drycc's documented example (registry.enabled: false with the \
-                     builder's keys) leaves two of them true; set all three to false for off-cluster",
-                    off.join(", "),
-                    on.join(", ")
-                )))
+                    "{off} false but {on} true (or left at the default, true): the registry goes while the builder \
+                     and controller stay on-cluster. Drycc's documented example (registry.enabled: false with the \
+                     builder's keys) leaves two of them true; set all three to false for off-cluster"
+                )));
             }
         };
-        let set: Vec<&str> = flags.iter().map(|(k, _)| *k).collect();
-        self.file
-            .values
-            .push((Setting::Location, location.into(), set.join(", ")));
+        let set = flags.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
+        self.file.values.push((Setting::Location, location.into(), set));
     }
 
     /// Helm Classic's template: `quay.io/{org}/registry-token-refresher:{dockerTag}`,
     /// when the file names both (the template needs both).
     fn helm_classic_image(&mut self, keys: &[&str]) {
-        let org = self
-            .text(Setting::RefresherImage, &keys[..1])
-            .filter(|(v, _)| !v.trim().is_empty());
-        let tag = self
-            .text(Setting::RefresherImage, &keys[1..])
-            .filter(|(v, _)| !v.trim().is_empty());
+        let set = |(v, _): &(String, &str)| !v.trim().is_empty();
+        let [org, tag] = [&keys[..1], &keys[1..]].map(|k| self.text(Setting::RefresherImage, k).filter(set));
         match (org, tag) {
             (Some((org, o)), Some((tag, t))) => {
-                let image = format!(
-                    "quay.io/{}/{}:{}",
-                    org.trim(),
-                    contract::REFRESHER_IMAGE_NAME,
-                    tag.trim()
-                );
+                let (org, tag, name) = (org.trim(), tag.trim(), contract::REFRESHER_IMAGE_NAME);
+                let image = format!("quay.io/{org}/{name}:{tag}");
                 self.file
                     .values
                     .push((Setting::RefresherImage, image, format!("{o}, {t}")));
             }
             (Some((_, set)), None) | (None, Some((_, set))) => {
                 let missing = if set == keys[0] { keys[1] } else { keys[0] };
-                self.file.warnings.push(Warning::about(
-                    Setting::RefresherImage,
-                    format!(
-                        "{set} is set without {missing}: Helm Classic's template needs both, so the refresher \
-                         image follows the manifest"
-                    ),
-                ));
+                let message = format!(
+                    "{set} is set without {missing}: Helm Classic's template needs both, so the refresher image \
+                     follows the manifest"
+                );
+                let warning = Warning::about(Setting::RefresherImage, message);
+                self.file.warnings.push(warning);
             }
             (None, None) => {}
         }
@@ -415,24 +388,20 @@ impl Reader<'_> {
     /// `{org}/...` (Docker Hub), and a values file does not say which chart
     /// it is for. The image is left to the manifest, with a warning.
     fn chart_image(&mut self, keys: &[&str]) {
-        let set: Vec<&str> = keys
-            .iter()
-            .filter(|k| lookup(self.root, k).is_some_and(|v| v.as_str().is_none_or(|v| !v.trim().is_empty())))
-            .copied()
-            .collect();
-        if !set.is_empty() {
-            self.file.warnings.push(Warning::about(
-                Setting::RefresherImage,
-                format!(
-                    "{} in the values file is not used: Deis's chart runs quay.io/{{org}}/{name}:{{docker_tag}} and \
-                     Hephy's {{org}}/{name}:{{docker_tag}}, and the file does not say which it is for; the refresher \
-                     image follows the manifest (its own refresher, else the one beside Workflow's images), or set \
-                     REGISTRY_TOKEN_REFRESHER_IMAGE",
-                    set.join(" and "),
-                    name = contract::REFRESHER_IMAGE_NAME
-                ),
-            ));
+        let set = |k: &&&str| lookup(self.root, k).is_some_and(|v| v.as_str().is_none_or(|v| !v.trim().is_empty()));
+        let set: Vec<&str> = keys.iter().filter(set).copied().collect();
+        if set.is_empty() {
+            return;
         }
+        let (set, name) = (set.join(" and "), contract::REFRESHER_IMAGE_NAME);
+        let message = format!(
+            "{set} in the values file is not used: Deis's chart runs quay.io/{{org}}/{name}:{{docker_tag}} and \
+             Hephy's {{org}}/{name}:{{docker_tag}}, and the file does not say which it is for; the refresher image \
+             follows the manifest (its own refresher, else the one beside Workflow's images), or set \
+             REGISTRY_TOKEN_REFRESHER_IMAGE"
+        );
+        let warning = Warning::about(Setting::RefresherImage, message);
+        self.file.warnings.push(warning);
     }
 }
 
