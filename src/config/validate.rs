@@ -64,12 +64,8 @@ struct Validator<'r> {
 }
 
 impl Validator<'_> {
-    fn value(&self, s: Setting) -> &str {
-        self.r.value(s)
-    }
-
     fn is_set(&self, s: Setting) -> bool {
-        !self.value(s).is_empty()
+        !self.r.value(s).is_empty()
     }
 
     fn problem(&mut self, setting: Setting, message: impl Into<String>) {
@@ -93,7 +89,7 @@ impl Validator<'_> {
     fn found(&self, s: Setting) -> String {
         match s.is_secret() {
             true => "the value given".into(),
-            false => format!("found {:?}", self.value(s)),
+            false => format!("found {:?}", self.r.value(s)),
         }
     }
 
@@ -104,7 +100,7 @@ impl Validator<'_> {
     }
 
     fn location(&mut self) -> Option<Location> {
-        let name = self.value(Setting::Location).to_owned();
+        let name = self.r.value(Setting::Location).to_owned();
         if name.contains(char::is_control) {
             self.problem(Setting::Location, "contains a control character (a line break?)");
             return None;
@@ -125,10 +121,8 @@ impl Validator<'_> {
         let kind = LocationKind::named(&name);
         if self.r.drycc_values && kind.is_some_and(|k| !contract::DRYCC.locations.contains(&k)) {
             let why = contract::DRYCC_LOCATIONS;
-            self.problem(
-                Setting::Location,
-                format!("found {name:?} with Drycc Workflow's values file: {why}"),
-            );
+            let message = format!("found {name:?} with Drycc Workflow's values file: {why}");
+            self.problem(Setting::Location, message);
             return None;
         }
         match kind {
@@ -149,7 +143,7 @@ impl Validator<'_> {
     /// Strip a scheme and trailing slashes (with a warning: Workflow's builder
     /// breaks on a scheme), then check `host[:port]`.
     fn hostname(&mut self, s: Setting) -> String {
-        let raw = self.value(s).to_owned();
+        let raw = self.r.value(s).to_owned();
         if raw.contains('@') {
             let why = "contains `@` (the value is not shown, as it may hold a password): a registry hostname takes \
                        no user or password; give them in REGISTRY_USERNAME and REGISTRY_PASSWORD";
@@ -170,17 +164,15 @@ impl Validator<'_> {
     /// A line break or escape inside a credential is a paste error that
     /// the registry would reject much later (the value is never shown).
     fn no_control_characters(&mut self, s: Setting) {
-        if self.value(s).contains(char::is_control) {
-            self.problem(
-                s,
-                "contains a control character (a line break or tab inside the value?)",
-            );
+        if self.r.value(s).contains(char::is_control) {
+            let why = "contains a control character (a line break or tab inside the value?)";
+            self.problem(s, why);
         }
     }
 
     /// Two config files that disagree about a setting the location uses.
     fn conflicts(&mut self) {
-        let location = self.value(Setting::Location).to_owned();
+        let location = self.r.value(Setting::Location).to_owned();
         for c in self.r.conflicts.iter().filter(|c| c.setting.applies_to(&location)) {
             let shown = |(value, source): &(String, Source)| {
                 if c.setting.is_secret() || (c.setting.is_host() && value.contains('@')) {
@@ -210,7 +202,7 @@ impl Validator<'_> {
             self.warn(Setting::Hostname, message);
             hostname.clear();
         }
-        let organization = self.value(Setting::Organization).to_owned();
+        let organization = self.r.value(Setting::Organization).to_owned();
         if hostname.is_empty() && organization.is_empty() {
             let why = "is required for Docker Hub (empty REGISTRY_HOSTNAME): images would be pushed as /<app>";
             self.problem(Setting::Organization, why);
@@ -222,8 +214,8 @@ impl Validator<'_> {
         }
         self.require(Setting::Username, "for off-cluster");
         self.require(Setting::Password, "for off-cluster");
-        let username = self.value(Setting::Username).to_owned();
-        if username == "_json_key" && self.value(Setting::Password).contains(char::is_control) {
+        let username = self.r.value(Setting::Username).to_owned();
+        if username == "_json_key" && self.r.value(Setting::Password).contains(char::is_control) {
             let why = "contains a line break: with _json_key, give the service-account key JSON on one line (jq -c . key.json)";
             self.problem(Setting::Password, why);
         } else {
@@ -240,7 +232,7 @@ impl Validator<'_> {
             hostname,
             organization,
             username,
-            password: Secret::new(self.value(Setting::Password)),
+            password: Secret::new(self.r.value(Setting::Password)),
         })
     }
 
@@ -261,7 +253,7 @@ impl Validator<'_> {
     }
 
     fn ecr(&mut self) -> Option<Location> {
-        let region = self.value(Setting::EcrRegion).to_owned();
+        let region = self.r.value(Setting::EcrRegion).to_owned();
         if !is_aws_region(&region) {
             self.expected(Setting::EcrRegion, "an AWS region such as us-west-2");
         } else if !self.r.is_explicit(Setting::EcrRegion) {
@@ -275,7 +267,7 @@ impl Validator<'_> {
                 self.problem(missing, format!("is required when {why}"));
             }
         }
-        let [access, secret] = keys.map(|k| self.value(k).to_owned());
+        let [access, secret] = keys.map(|k| self.r.value(k).to_owned());
         self.no_control_characters(Setting::EcrSecretKey);
         if access.starts_with("ASIA") {
             self.problem(Setting::EcrAccessKey, "is a temporary (STS) key, which needs a session token that registry-secret cannot carry: use a long-lived AKIA key, or leave both keys empty to use the IAM role");
@@ -285,7 +277,7 @@ impl Validator<'_> {
             let why = "does not look like an AWS access key id (16 to 128 letters and digits, such as AKIA...)";
             self.problem(Setting::EcrAccessKey, why);
         }
-        let registry_id = self.value(Setting::EcrRegistryId).to_owned();
+        let registry_id = self.r.value(Setting::EcrRegistryId).to_owned();
         if !registry_id.is_empty() && !is_account_id(&registry_id) {
             self.expected(Setting::EcrRegistryId, "a 12-digit AWS account id");
         }
@@ -332,7 +324,8 @@ impl Validator<'_> {
             self.problem(Setting::GcrKeyJson, why);
             return None;
         }
-        let key = gcr_key::decode(self.value(Setting::GcrKeyJson), &self.r.base(Setting::GcrKeyJson));
+        let (key, _, base) = &self.r.values[&Setting::GcrKeyJson];
+        let key = gcr_key::decode(key, base);
         let key_json = Secret::new(key.map_err(|why| self.problem(Setting::GcrKeyJson, why)).ok()?);
         Some(Location::Gcr { key_json, hostname })
     }
@@ -341,7 +334,7 @@ impl Validator<'_> {
     /// image (every release panics on a value, v1.0.0 ignores it): the rules
     /// the transform applies to the value it writes.
     fn token_refresh_time(&mut self, location: Option<&Location>) -> String {
-        let value = self.value(Setting::TokenRefreshTime).to_owned();
+        let value = self.r.value(Setting::TokenRefreshTime).to_owned();
         let Some(location) = location.filter(|_| !value.is_empty()) else {
             return value;
         };
@@ -365,7 +358,7 @@ impl Validator<'_> {
                 &format!("a positive whole number of minutes (below {lifetime}; the refresher's ticker panics on 0)"),
             ),
         }
-        let image = self.value(Setting::RefresherImage).to_owned();
+        let image = self.r.value(Setting::RefresherImage).to_owned();
         if self.r.is_explicit(Setting::RefresherImage) && contract::is_stock_refresher(&image) {
             let message = format!(
                 "{value:?} cannot work with the configured refresher image {image} (from {}): \
@@ -384,8 +377,8 @@ impl Validator<'_> {
     /// that whole name must be a valid Secret name (a DNS-1123 subdomain).
     /// `None` when the operator set no prefix (the transform then keeps the chart's).
     fn secret_prefix(&mut self) -> Option<String> {
-        let prefix = self.value(Setting::SecretPrefix).to_owned();
-        let location = match LocationKind::named(self.value(Setting::Location)) {
+        let prefix = self.r.value(Setting::SecretPrefix).to_owned();
+        let location = match LocationKind::named(self.r.value(Setting::Location)) {
             Some(l) if l != LocationKind::OnCluster => l.name(),
             // The longest name, so the prefix fits whatever the location becomes.
             _ => LocationKind::OffCluster.name(),
@@ -405,7 +398,7 @@ impl Validator<'_> {
 
     /// `None` when the operator set no image (the transform then follows the platform).
     fn refresher_image(&mut self) -> Option<String> {
-        let image = Some(self.value(Setting::RefresherImage).to_owned()).filter(|i| !i.is_empty())?;
+        let image = Some(self.r.value(Setting::RefresherImage).to_owned()).filter(|i| !i.is_empty())?;
         if !is_image_reference(&image) {
             let what = format!("an image reference such as {}", contract::STOCK_REFRESHERS[0].1);
             self.expected(Setting::RefresherImage, &what);
@@ -445,24 +438,19 @@ fn is_host_port(s: &str) -> bool {
 /// shows, and what the Secret gets).
 pub fn normalise_host(raw: &str) -> String {
     let host = raw.strip_prefix("https://").unwrap_or(raw);
-    host.strip_prefix("http://")
-        .unwrap_or(host)
-        .trim_end_matches('/')
-        .to_owned()
+    let host = host.strip_prefix("http://").unwrap_or(host);
+    host.trim_end_matches('/').to_owned()
 }
 
 /// A container image reference: `[host[:port]/]path[:tag][@digest]`, the
 /// grammar of `distribution/reference`.
 fn is_image_reference(s: &str) -> bool {
     let image = Image::parse(s);
+    let alg_byte = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b);
     let digest_ok = image.digest.is_none_or(|d| {
         d.split_once(':').is_some_and(|(alg, hex)| {
-            !alg.is_empty()
-                && alg
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b))
-                && hex.len() >= 32
-                && hex.bytes().all(|b| b.is_ascii_hexdigit())
+            let hex_ok = hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+            !alg.is_empty() && alg.bytes().all(alg_byte) && hex_ok
         })
     });
     let tag_ok = image.tag.is_none_or(|t| {
@@ -491,12 +479,9 @@ fn is_repository_path(s: &str) -> bool {
 
 fn is_aws_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts[parts.len() - 1].parse::<u8>().is_ok()
+    let (number, words) = parts.split_last().expect("split yields a part");
+    let word = |w: &&str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase());
+    words.len() >= 2 && words[0].len() == 2 && words.iter().all(word) && number.parse::<u8>().is_ok()
 }
 
 /// `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` → (account, region).
@@ -504,9 +489,7 @@ fn parse_ecr_host(host: &str) -> Option<(&str, &str)> {
     let host = host.strip_suffix(".cn").unwrap_or(host);
     let rest = host.strip_suffix(".amazonaws.com")?;
     let (account, rest) = rest.split_once('.')?;
-    let region = rest
-        .strip_prefix("dkr.ecr.")
-        .or_else(|| rest.strip_prefix("dkr.ecr-fips."))?;
+    let region = rest.strip_prefix("dkr.ecr.").or(rest.strip_prefix("dkr.ecr-fips."))?;
     (is_account_id(account) && is_aws_region(region)).then_some((account, region))
 }
 
@@ -515,13 +498,10 @@ fn is_account_id(s: &str) -> bool {
 }
 
 fn is_gcr_host(host: &str) -> bool {
+    let byte_ok = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+    let location = host.strip_suffix("-docker.pkg.dev").unwrap_or_default();
     matches!(host, "gcr.io" | "us.gcr.io" | "eu.gcr.io" | "asia.gcr.io")
-        || host.strip_suffix("-docker.pkg.dev").is_some_and(|loc| {
-            !loc.is_empty()
-                && loc
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        })
+        || (!location.is_empty() && location.bytes().all(byte_ok))
 }
 
 #[cfg(test)]
