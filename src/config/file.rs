@@ -1,10 +1,8 @@
-//! Config files: Helm Classic's params file (`--params`), a chart's values
-//! file (`--values`: Deis Workflow and Hephy's, or Drycc's, told by its
-//! keys) and the fields of a config object. Each is turned into JSON and
-//! read by the keys of the settings table, and only those: where the layout
-//! is this tool's own or a sub-chart's it reads whole, every key must be
-//! known; elsewhere a near miss of a known key is reported. Either way a
-//! typo never silently does nothing.
+//! Config files: Helm Classic's params file (`--params`), a chart's values file
+//! (`--values`: Deis Workflow's and Hephy's, or Drycc's, told by its keys) and
+//! a config object's fields, each read as JSON by the settings table's keys
+//! only. Where the layout is this tool's own or a sub-chart's, every key must
+//! be known; elsewhere near misses are reported: a typo never does nothing.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -29,18 +27,15 @@ pub struct File {
     /// Each setting the file sets: its value and the key(s) it came from.
     pub values: Vec<(Setting, String, String)>,
     pub warnings: Vec<Warning>,
-    /// The directory relative `@path` values start from (and, unless the
-    /// operator lifts the restriction, stay inside).
+    /// Where relative `@path` values start (and stay, unless the operator lifts it).
     pub base: Base,
 }
 
 impl File {
     /// The value and key for `setting`, if the file sets it.
     pub fn get(&self, setting: Setting) -> Option<(&str, &str)> {
-        self.values
-            .iter()
-            .find(|(s, ..)| *s == setting)
-            .map(|(_, v, k)| (v.as_str(), k.as_str()))
+        let (_, value, key) = self.values.iter().find(|(s, ..)| *s == setting)?;
+        Some((value, key))
     }
 
     /// This file as read from `file`: `@path`s resolve in `dir`, else in
@@ -51,8 +46,7 @@ impl File {
     }
 }
 
-/// Read a params file (`FileKind::Params`, TOML) or a values file
-/// (`FileKind::Values`, YAML). Problems name the file and the key.
+/// Read a params file (TOML) or a values file (YAML); problems name the file and key.
 pub fn load(kind: FileKind, path: &Path) -> Result<File, Vec<Problem>> {
     let flag = if kind == FileKind::Params {
         "--params"
@@ -77,10 +71,8 @@ pub fn parse(kind: FileKind, text: &str) -> Result<File, Vec<Problem>> {
     }
     // The parser's message names a position, never the content.
     let root = tree::parse(text).map_err(|e| {
-        vec![Problem::general(format!(
-            "not valid YAML at line {}: {}",
-            e.line, e.message
-        ))]
+        let (line, message) = (e.line, e.message);
+        vec![Problem::general(format!("not valid YAML at line {line}: {message}"))]
     })?;
     let json = root.as_ref().map_or(Json::Object(Default::default()), yaml11::to_json);
     if !json.is_object() {
@@ -90,8 +82,7 @@ pub fn parse(kind: FileKind, text: &str) -> Result<File, Vec<Problem>> {
     from_json(kind, &json, &[], &line)
 }
 
-/// The line a dotted key's value is on in a YAML tree, if the key is there
-/// as written (not through a merge key).
+/// The line of a dotted key's value in a YAML tree, if written there (not by a merge key).
 pub fn yaml_line(root: &Node<'_>, dotted: &str) -> Option<usize> {
     let path: Vec<&str> = dotted.split('.').collect();
     root.path(&path).map(|node| node.loc().line)
@@ -112,9 +103,8 @@ fn toml(text: &str) -> Result<Json, Problem> {
     serde_json::to_value(&table).map_err(|e| Problem::general(format!("cannot read the TOML: {e}")))
 }
 
-/// JSON has no infinity or NaN: serde would make `inf` a null, which reads
-/// as unset. A float stands in, as the YAML reader's does for `.inf`: what
-/// matters is that it is a number, never text and never a whole one.
+/// JSON has no infinity or NaN, and serde's null for `inf` reads as unset. A
+/// float stands in, as the YAML reader's for `.inf`: a number, not text nor whole.
 fn finite(value: &mut toml::Value) {
     match value {
         toml::Value::Float(f) if !f.is_finite() => *f = 0.0,
@@ -124,8 +114,7 @@ fn finite(value: &mut toml::Value) {
     }
 }
 
-/// The line a dotted key's value starts on in a TOML file (parsed again
-/// for its spans: only a problem asks).
+/// The line a dotted key's value starts on in a TOML file (parsed again: only a problem asks).
 fn toml_line(text: &str, dotted: &str) -> Option<usize> {
     let root = toml::de::DeTable::parse(text).ok()?;
     let mut keys = dotted.split('.');
@@ -139,10 +128,9 @@ fn toml_line(text: &str, dotted: &str) -> Option<usize> {
     Some(text.get(..value.span().start)?.matches('\n').count() + 1)
 }
 
-/// Read the settings from a file's content. A values file is Drycc's when
-/// it holds Drycc's keys, Deis Workflow's (or Hephy's) otherwise; `extra`
-/// are top-level fields the caller reads itself (a config object's options);
-/// `line` says where a key is written, for problems with its value.
+/// Read the settings from a file's content (a values file is Drycc's when it
+/// holds Drycc's keys). `extra`: top-level fields the caller reads itself (a
+/// config object's options); `line`: where a key is written, for problems.
 pub fn from_json(kind: FileKind, root: &Json, extra: &[&str], line: Lines<'_>) -> Result<File, Vec<Problem>> {
     let (kind, undecided) = match kind {
         FileKind::Values => chart(root)?,
@@ -150,13 +138,11 @@ pub fn from_json(kind: FileKind, root: &Json, extra: &[&str], line: Lines<'_>) -
     };
     let mut r = Reader {
         root,
-        file: File {
-            kind,
-            ..File::default()
-        },
+        file: File::default(),
         problems: Vec::new(),
         line,
     };
+    r.file.kind = kind;
     r.unknown_keys(kind, extra);
     if undecided {
         // Neither chart's keys: a Drycc operator's misspelt ones, maybe.
@@ -189,8 +175,7 @@ pub fn from_json(kind: FileKind, root: &Json, extra: &[&str], line: Lines<'_>) -
     r.problems.is_empty().then_some(r.file).ok_or(r.problems)
 }
 
-/// Whose chart a values file is for, by the keys it holds, and whether it
-/// holds keys of neither.
+/// Whose chart a values file is for, by its keys, and whether it holds keys of neither.
 fn chart(root: &Json) -> Result<(FileKind, bool), Vec<Problem>> {
     let holds = |kind: FileKind| {
         kind.all_keys()
@@ -244,8 +229,7 @@ impl Reader<'_> {
             let at = |key: &str| format!("{prefix}{key}");
             let mut children: Vec<&str> = known
                 .iter()
-                .filter_map(|k| k.strip_prefix(prefix))
-                .map(|rest| rest.split('.').next().unwrap_or(rest))
+                .filter_map(|k| k.strip_prefix(prefix)?.split('.').next())
                 .chain(extra.iter().copied().filter(|_| container.is_empty()))
                 .collect();
             children.sort_unstable();
@@ -405,9 +389,8 @@ impl Reader<'_> {
     }
 }
 
-/// What is wrong with a key at the top of a values file that holds one of
-/// this tool's settings where no chart reads it: `helm --set`'s dotted
-/// path written as one key, or the params file's layout.
+/// What is wrong with a top-level key of a values file that holds a setting
+/// where no chart reads it: `helm --set`'s dotted path, or the params layout.
 fn misplaced(kind: FileKind, key: &str) -> Option<String> {
     let shown = key.escape_debug();
     let under = |known: &str, key: &str| known == key || known.strip_prefix(key).is_some_and(|r| r.starts_with('.'));

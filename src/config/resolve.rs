@@ -23,8 +23,7 @@ pub const DEIS_REGISTRY_LOCATION: &str = "DEIS_REGISTRY_LOCATION";
 /// Set by kustomize when it runs a legacy exec plugin: the kustomization root.
 pub const KUSTOMIZE_ROOT: &str = "KUSTOMIZE_PLUGIN_CONFIG_ROOT";
 
-/// Whether the tool reads the variable `name`: a setting's, one of its own,
-/// or one another program sets for it.
+/// Whether the tool reads `name`: a setting's, its own, or one another program sets for it.
 fn is_read(name: &str) -> bool {
     name.starts_with(OWN_PREFIX)
         || [DEIS_REGISTRY_LOCATION, KUSTOMIZE_ROOT, HELM_NAMESPACE].contains(&name)
@@ -42,9 +41,8 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// Each variable the tool reads whose value is not UTF-8 text (a Latin-1
-/// byte pasted in): an error before anything reads it, as unset it would
-/// silently change the run. The value is never shown: it may be a secret.
+/// Each variable the tool reads whose value is not UTF-8 (a Latin-1 byte pasted
+/// in): an error, as unset it would silently change the run. Never the value.
 pub fn env_problems() -> Vec<Problem> {
     let mut vars: Vec<String> = std::env::vars_os()
         .filter(|(_, value)| value.to_str().is_none())
@@ -58,13 +56,11 @@ pub fn env_problems() -> Vec<Problem> {
     vars.iter().map(problem).collect()
 }
 
-/// A variable's value when it is set and not blank, trimmed: blank counts
-/// as unset everywhere, as an empty value did in Workflow.
+/// A variable's value, trimmed, when set and not blank (blank is unset, as in Workflow).
 pub fn env_value(env: EnvLookup<'_>, name: &str) -> Option<String> {
     env(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// The raw sources to resolve from.
 #[derive(Default)]
 pub struct Inputs<'a> {
     pub flags: Vec<(Setting, String)>,
@@ -113,7 +109,6 @@ impl Resolved {
     }
 }
 
-/// Resolve every setting from its sources.
 pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
     let mut resolved = Resolved::default();
     let env = |name: &str| inputs.env.and_then(|get| get(name));

@@ -7,7 +7,6 @@ use std::fmt;
 
 use crate::platform::contract::{self, LocationKind};
 
-/// A configuration setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Setting {
     Location,
@@ -136,8 +135,7 @@ pub const DEFINITIONS: &[Definition] = &[
                not)", ..NONE },
 ];
 
-/// Keys Workflow's files carry in the tables this tool reads, which it has
-/// no use for: known, so that they are not reported as typos.
+/// Keys in Workflow's files that this tool does not use: known, so not typos.
 pub const UNUSED_PARAMS: &[&str] = &[
     "registry_token_refresher.pullPolicy",
     "registry_token_refresher.pull_policy",
@@ -165,7 +163,6 @@ pub enum FileKind {
 }
 
 impl FileKind {
-    /// This kind's keys for `d`.
     pub fn keys(self, d: &Definition) -> &'static [&'static str] {
         match self {
             FileKind::Params | FileKind::FunctionConfig => d.params,

@@ -36,9 +36,8 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
     }
 }
 
-/// What `check` says besides [`validate`]'s warnings: a refresh time works
-/// only with a refresher that has fixed the published ones' bug, which the
-/// filter decides on the manifest's refresher when none is configured.
+/// What `check` says besides [`validate`]'s warnings: a refresh time needs a
+/// refresher that fixed the published ones' bug (else the manifest's decides).
 pub fn check_warnings(settings: &Settings) -> Vec<Warning> {
     let advice = contract::DEIS.location_advice(settings.location.kind());
     let mut warnings: Vec<Warning> = advice.into_iter().map(Warning::general).collect();
@@ -434,16 +433,14 @@ fn is_host_port(s: &str) -> bool {
     port_ok && names::is_host_name(host)
 }
 
-/// Strip a scheme and trailing slashes from a registry host (what `check`
-/// shows, and what the Secret gets).
+/// A registry host without scheme and trailing slashes (what `check` shows and the Secret gets).
 pub fn normalise_host(raw: &str) -> String {
     let host = raw.strip_prefix("https://").unwrap_or(raw);
     let host = host.strip_prefix("http://").unwrap_or(host);
     host.trim_end_matches('/').to_owned()
 }
 
-/// A container image reference: `[host[:port]/]path[:tag][@digest]`, the
-/// grammar of `distribution/reference`.
+/// An image reference, `[host[:port]/]path[:tag][@digest]` (`distribution/reference`).
 fn is_image_reference(s: &str) -> bool {
     let image = Image::parse(s);
     let alg_byte = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b);
