@@ -63,7 +63,6 @@ pub fn load(kind: FileKind, path: &Path) -> Result<File, Vec<Problem>> {
         })
 }
 
-/// Parse a params file's TOML or a values file's YAML.
 pub fn parse(kind: FileKind, text: &str) -> Result<File, Vec<Problem>> {
     if kind == FileKind::Params {
         let json = toml(text).map_err(|p| vec![p])?;
@@ -120,10 +119,10 @@ fn toml_line(text: &str, dotted: &str) -> Option<usize> {
     let mut keys = dotted.split('.');
     let mut value = root.get_ref().get(keys.next()?)?;
     for key in keys {
-        let toml::de::DeValue::Table(table) = value.get_ref() else {
-            return None;
+        value = match value.get_ref() {
+            toml::de::DeValue::Table(table) => table.get(key)?,
+            _ => return None,
         };
-        value = table.get(key)?;
     }
     Some(text.get(..value.span().start)?.matches('\n').count() + 1)
 }
@@ -162,10 +161,8 @@ pub fn from_json(kind: FileKind, root: &Json, extra: &[&str], line: Lines<'_>) -
             }
         }
     }
-    if matches!(kind, FileKind::Values | FileKind::DryccValues)
-        && r.file.values.is_empty()
-        && r.file.warnings.is_empty()
-    {
+    let chart = matches!(kind, FileKind::Values | FileKind::DryccValues);
+    if chart && r.file.values.is_empty() && r.file.warnings.is_empty() {
         r.file.warnings.push(Warning::general(
             "the values file sets none of the registry settings this tool reads (Deis Workflow's and Hephy's \
              under `global` and `registry-token-refresher`, Drycc's under `registry`, `builder` and `controller`): \
@@ -200,6 +197,10 @@ struct Reader<'j> {
 }
 
 impl Reader<'_> {
+    fn problem(&mut self, message: String) {
+        self.problems.push(Problem::general(message));
+    }
+
     /// ` at line N` for a key's value, when the file says.
     fn at_line(&self, key: &str) -> String {
         (self.line)(key).map(|n| format!(" at line {n}")).unwrap_or_default()
@@ -221,9 +222,7 @@ impl Reader<'_> {
             };
             let Json::Object(map) = node else {
                 let found = type_name(node);
-                self.problems.push(Problem::general(format!(
-                    "`{container}` must be a mapping, found {found}"
-                )));
+                self.problem(format!("`{container}` must be a mapping, found {found}"));
                 continue;
             };
             let at = |key: &str| format!("{prefix}{key}");
@@ -241,18 +240,14 @@ impl Reader<'_> {
                     let hint = suggest::closest(key, &children)
                         .map(|m| format!("; did you mean `{m}`?"))
                         .unwrap_or_else(|| format!(" (known: {})", children.join(", ")));
-                    self.problems
-                        .push(Problem::general(format!("unknown key `{shown}`{hint}")));
+                    self.problem(format!("unknown key `{shown}`{hint}"));
                 } else {
                     // Short names (`ecr`) are near misses of too much (`gcs`),
                     // but not of themselves in another case (`Global`).
                     let long: Vec<&str> = children.iter().copied().filter(|c| c.len() > 8).collect();
                     let same = |c: &&str| c.eq_ignore_ascii_case(key);
                     if let Some(m) = suggest::closest(key, &long).or_else(|| children.iter().copied().find(same)) {
-                        let meant = at(m);
-                        self.problems.push(Problem::general(format!(
-                            "unknown key `{shown}`: did you mean `{meant}`?"
-                        )));
+                        self.problem(format!("unknown key `{shown}`: did you mean `{}`?", at(m)));
                     } else if container.is_empty() && kind == self.file.kind {
                         self.problems.extend(misplaced(kind, key).map(Problem::general));
                     }
@@ -285,16 +280,16 @@ impl Reader<'_> {
                     };
                     let (at, name, found) = (self.at_line(key), setting.name(), type_name(other));
                     let message = format!("{key}{at} ({name}) must be {wanted}, found {found}{quote}");
-                    self.problems.push(Problem::general(message));
+                    self.problem(message);
                 }
             }
         }
         let set: Vec<&(String, &str)> = found.iter().filter(|(v, _)| !v.trim().is_empty()).collect();
         if let [(first, first_key), rest @ ..] = set.as_slice() {
             if let Some((_, other_key)) = rest.iter().find(|(v, _)| v.trim() != first.trim()) {
-                self.problems.push(Problem::general(format!(
+                self.problem(format!(
                     "{first_key} and {other_key} are both set, to different values: they must agree (keep one)"
-                )));
+                ));
             }
         }
         set.first().copied().or(found.first()).map(|(v, k)| (v.clone(), *k))
@@ -318,10 +313,10 @@ impl Reader<'_> {
                 Some(other) => type_name(other).to_owned(),
             };
             let at = self.at_line(key);
-            return self.problems.push(Problem::general(format!(
+            return self.problem(format!(
                 "{key}{at} must be true or false, found {found} (Helm's condition ignores anything else, and the \
                  templates read the text \"false\" as true)"
-            )));
+            ));
         }
         let (off, on): (Vec<&str>, Vec<&str>) = keys.iter().partition(|k| flags.contains(&(**k, false)));
         let location = match (on.is_empty(), off.is_empty()) {
@@ -330,11 +325,11 @@ impl Reader<'_> {
             (true, _) => LocationKind::OffCluster.name(),
             _ => {
                 let (off, on) = (off.join(", "), on.join(", "));
-                return self.problems.push(Problem::general(format!(
+                return self.problem(format!(
                     "{off} false but {on} true (or left at the default, true): the registry goes while the builder \
                      and controller stay on-cluster. Drycc's documented example (registry.enabled: false with the \
                      builder's keys) leaves two of them true; set all three to false for off-cluster"
-                )));
+                ));
             }
         };
         let set = flags.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
@@ -350,9 +345,8 @@ impl Reader<'_> {
             (Some((org, o)), Some((tag, t))) => {
                 let (org, tag, name) = (org.trim(), tag.trim(), contract::REFRESHER_IMAGE_NAME);
                 let image = format!("quay.io/{org}/{name}:{tag}");
-                self.file
-                    .values
-                    .push((Setting::RefresherImage, image, format!("{o}, {t}")));
+                let keys = format!("{o}, {t}");
+                self.file.values.push((Setting::RefresherImage, image, keys));
             }
             (Some((_, set)), None) | (None, Some((_, set))) => {
                 let missing = if set == keys[0] { keys[1] } else { keys[0] };

@@ -44,10 +44,8 @@ pub fn decode(value: &str, base: &Base) -> Result<String, String> {
             }
             why
         })?;
-        String::from_utf8(bytes)
-            .map_err(|_| "decodes from base64 to something that is not text".to_string())?
-            .trim()
-            .to_owned()
+        let text = String::from_utf8(bytes).map_err(|_| "decodes from base64 to something that is not text")?;
+        text.trim().to_owned()
     };
     check(&json).map(|()| json)
 }

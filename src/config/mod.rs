@@ -37,7 +37,6 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Where `setting`'s value came from.
     pub fn source(&self, setting: Setting) -> Source {
         self.sources.get(&setting).cloned().unwrap_or(Source::Default)
     }
@@ -76,12 +75,10 @@ impl Location {
         }
     }
 
-    /// The name Workflow uses for this location.
     pub fn name(&self) -> &'static str {
         self.kind().name()
     }
 
-    /// See [`LocationKind::needs_token_refresher`].
     pub fn needs_token_refresher(&self) -> bool {
         self.kind().needs_token_refresher()
     }

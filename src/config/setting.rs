@@ -215,7 +215,6 @@ impl Setting {
         self.definition().secret
     }
 
-    /// Whether the setting names a registry host (`host[:port]`).
     pub fn is_host(self) -> bool {
         matches!(self, Setting::Hostname | Setting::EcrHostname | Setting::GcrHostname)
     }
