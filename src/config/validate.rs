@@ -173,12 +173,10 @@ impl Validator<'_> {
     fn conflicts(&mut self) {
         let location = self.r.value(Setting::Location).to_owned();
         for c in self.r.conflicts.iter().filter(|c| c.setting.applies_to(&location)) {
-            let shown = |(value, source): &(String, Source)| {
-                if c.setting.is_secret() || (c.setting.is_host() && value.contains('@')) {
-                    source.to_string()
-                } else {
-                    format!("{source} ({value:?})")
-                }
+            let hide = |value: &str| c.setting.is_secret() || (c.setting.is_host() && value.contains('@'));
+            let shown = |(value, source): &(String, Source)| match hide(value) {
+                true => source.to_string(),
+                false => format!("{source} ({value:?})"),
             };
             // Named by the setting alone: the message names both sources.
             self.out.problems.push(Problem {
@@ -268,11 +266,10 @@ impl Validator<'_> {
         }
         let [access, secret] = keys.map(|k| self.r.value(k).to_owned());
         self.no_control_characters(Setting::EcrSecretKey);
+        let key_id = (16..=128).contains(&access.len()) && access.chars().all(|c| c.is_ascii_alphanumeric());
         if access.starts_with("ASIA") {
             self.problem(Setting::EcrAccessKey, "is a temporary (STS) key, which needs a session token that registry-secret cannot carry: use a long-lived AKIA key, or leave both keys empty to use the IAM role");
-        } else if !access.is_empty()
-            && (!(16..=128).contains(&access.len()) || access.chars().any(|c| !c.is_ascii_alphanumeric()))
-        {
+        } else if !access.is_empty() && !key_id {
             let why = "does not look like an AWS access key id (16 to 128 letters and digits, such as AKIA...)";
             self.problem(Setting::EcrAccessKey, why);
         }
