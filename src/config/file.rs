@@ -226,13 +226,9 @@ impl Reader<'_> {
                 continue;
             };
             let at = |key: &str| format!("{prefix}{key}");
-            let mut children: Vec<&str> = known
-                .iter()
-                .filter_map(|k| k.strip_prefix(prefix)?.split('.').next())
-                .chain(extra.iter().copied().filter(|_| container.is_empty()))
-                .collect();
-            children.sort_unstable();
-            children.dedup();
+            let under = known.iter().filter_map(|k| k.strip_prefix(prefix)?.split('.').next());
+            let extra = extra.iter().copied().filter(|_| container.is_empty());
+            let children: Vec<&str> = BTreeSet::from_iter(under.chain(extra)).into_iter().collect();
             for key in map.keys().filter(|k| !children.contains(&k.as_str())) {
                 let shown = at(&key.escape_debug().to_string());
                 if kind.strict(container) {

@@ -171,10 +171,9 @@ impl FileKind {
         }
     }
 
-    /// Whether every key in the mapping at `container` (dotted; `""` is the
-    /// top) must be one of this kind's: where the layout is this tool's own
-    /// or a sub-chart's it reads whole. Elsewhere only near misses of its
-    /// keys are reported (a chart's values hold much else).
+    /// Whether every key of the mapping at `container` (dotted, `""` the top)
+    /// must be this kind's: the layout is this tool's own or a sub-chart's it
+    /// reads whole. Elsewhere only near misses are reported (charts hold much else).
     pub fn strict(self, container: &str) -> bool {
         match self {
             FileKind::Params => !container.is_empty(),
@@ -198,14 +197,11 @@ impl FileKind {
 
 impl Setting {
     pub fn definition(self) -> &'static Definition {
-        DEFINITIONS
-            .iter()
-            .find(|d| d.setting == self)
-            .expect("every setting is defined")
+        let definition = DEFINITIONS.iter().find(|d| d.setting == self);
+        definition.expect("every setting is defined")
     }
 
-    /// The name an operator knows it by: the environment variable when there
-    /// is one, else the flag.
+    /// The name an operator knows it by: its environment variable, else its flag.
     pub fn name(self) -> &'static str {
         let d = self.definition();
         d.env.or(d.flag).unwrap_or(d.params[0])
