@@ -90,13 +90,9 @@ pub fn yaml_line(root: &Node<'_>, dotted: &str) -> Option<usize> {
 fn toml(text: &str) -> Result<Json, Problem> {
     let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         // toml's message quotes the offending line, which may hold a password.
-        let line = e
-            .span()
-            .map(|s| text.get(..s.start).unwrap_or(text).matches('\n').count() + 1);
-        Problem::general(match line {
-            Some(line) => format!("not valid TOML at line {line}: {}", e.message()),
-            None => format!("not valid TOML: {}", e.message()),
-        })
+        let line = |s: std::ops::Range<usize>| text.get(..s.start).unwrap_or(text).matches('\n').count() + 1;
+        let at = e.span().map(|s| format!(" at line {}", line(s))).unwrap_or_default();
+        Problem::general(format!("not valid TOML{at}: {}", e.message()))
     })?;
     table.iter_mut().for_each(|(_, v)| finite(v));
     serde_json::to_value(&table).map_err(|e| Problem::general(format!("cannot read the TOML: {e}")))
@@ -291,10 +287,9 @@ impl Reader<'_> {
         set.first().copied().or(found.first()).map(|(v, k)| (v.clone(), *k))
     }
 
-    /// Drycc has no location setting: each sub-chart runs on-cluster while
-    /// its own `registry.enabled` is true (the default). All three false is
-    /// off-cluster; a mix runs the builder and controller on-cluster
-    /// against a registry that is not there.
+    /// Drycc has no location setting: each sub-chart runs on-cluster while its
+    /// `registry.enabled` is true (the default). All three false is off-cluster;
+    /// a mix runs the builder and controller against a registry that is not there.
     fn drycc_location(&mut self, keys: &[&str]) {
         let mut flags = Vec::new();
         for key in keys {
@@ -357,10 +352,9 @@ impl Reader<'_> {
         }
     }
 
-    /// A chart's values name the refresher's org and tag but not its
-    /// registry: Deis's chart runs `quay.io/{org}/...`, Hephy's
-    /// `{org}/...` (Docker Hub), and a values file does not say which chart
-    /// it is for. The image is left to the manifest, with a warning.
+    /// A chart's values name the refresher's org and tag, not its registry:
+    /// Deis's chart runs `quay.io/{org}/...`, Hephy's `{org}/...` (Docker Hub),
+    /// and a values file does not say which. The manifest's image stays, warned.
     fn chart_image(&mut self, keys: &[&str]) {
         let set = |k: &&&str| lookup(self.root, k).is_some_and(|v| v.as_str().is_none_or(|v| !v.trim().is_empty()));
         let set: Vec<&str> = keys.iter().filter(set).copied().collect();

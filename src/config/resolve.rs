@@ -65,8 +65,7 @@ pub fn env_value(env: EnvLookup<'_>, name: &str) -> Option<String> {
 pub struct Inputs<'a> {
     pub flags: Vec<(Setting, String)>,
     pub env: Option<EnvLookup<'a>>,
-    /// Every config file given (params, values, function configs), in the
-    /// order given. They share one level of precedence.
+    /// Every config file given, in order: they share one level of precedence.
     pub files: Vec<File>,
 }
 
@@ -81,8 +80,7 @@ pub struct Conflict {
 /// Each setting's value (trimmed) and source, before validation.
 #[derive(Debug, Clone, Default)]
 pub struct Resolved {
-    /// Each value, where it came from, and where an `@path` in it resolves
-    /// (values from config files resolve against the file's directory).
+    /// Each value, its source, and where an `@path` in it resolves (a file's directory).
     pub values: BTreeMap<Setting, (String, Source, Base)>,
     pub warnings: Vec<Warning>,
     /// `DEIS_REGISTRY_LOCATION` from the environment: the chart never read it,

@@ -233,10 +233,9 @@ impl Validator<'_> {
         })
     }
 
-    /// An organization of more than one level (the README's registry
-    /// recipes): the builder pushes `<host>/<organization>/<app>`, which only
-    /// some registries nest; Artifact Registry needs exactly
-    /// `<project>/<repository>`.
+    /// An organization of several levels (the README's registry recipes): the
+    /// builder pushes `<host>/<organization>/<app>`, which only some registries
+    /// nest; Artifact Registry needs exactly `<project>/<repository>`.
     fn nested_organization(&mut self, hostname: &str, organization: &str) {
         let levels = organization.split('/').count();
         let message = if hostname.ends_with("-docker.pkg.dev") && levels != 2 {
@@ -326,9 +325,8 @@ impl Validator<'_> {
         Some(Location::Gcr { key_json, hostname })
     }
 
-    /// Minutes below the token's lifetime, and never with a stock refresher
-    /// image (every release panics on a value, v1.0.0 ignores it): the rules
-    /// the transform applies to the value it writes.
+    /// Minutes below the token's lifetime, never with a stock refresher image
+    /// (each release panics on a value, v1.0.0 ignores it): the transform's rules.
     fn token_refresh_time(&mut self, location: Option<&Location>) -> String {
         let value = self.r.value(Setting::TokenRefreshTime).to_owned();
         let Some(location) = location.filter(|_| !value.is_empty()) else {
@@ -369,9 +367,8 @@ impl Validator<'_> {
         value
     }
 
-    /// The controller and refresher name pull secrets `<prefix>-<location>`:
-    /// that whole name must be a valid Secret name (a DNS-1123 subdomain).
-    /// `None` when the operator set no prefix (the transform then keeps the chart's).
+    /// Pull secrets are named `<prefix>-<location>`, which must be a Secret name
+    /// (a DNS-1123 subdomain). `None`: no prefix set (the chart's stays).
     fn secret_prefix(&mut self) -> Option<String> {
         let prefix = self.r.value(Setting::SecretPrefix).to_owned();
         let location = match LocationKind::named(self.r.value(Setting::Location)) {
