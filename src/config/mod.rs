@@ -112,9 +112,7 @@ impl Location {
                 ("registryid", registry_id),
                 ("hostname", hostname),
             ],
-            Location::Gcr { key_json, hostname } => {
-                vec![("key.json", key_json.expose()), ("hostname", hostname)]
-            }
+            Location::Gcr { key_json, hostname } => vec![("key.json", key_json.expose()), ("hostname", hostname)],
         }
     }
 }
