@@ -1,10 +1,8 @@
-//! Config files: Helm Classic's params file (`--params`), a chart's values
-//! file (`--values`: Deis Workflow and Hephy's, or Drycc's, told by its
-//! keys) and the fields of a config object. Each is turned into JSON and
-//! read by the keys of the settings table, and only those: where the layout
-//! is this tool's own or a sub-chart's it reads whole, every key must be
-//! known; elsewhere a near miss of a known key is reported. Either way a
-//! typo never silently does nothing.
+//! Config files: Helm Classic's params file (`--params`), a chart's values file
+//! (`--values`: Deis Workflow's and Hephy's, or Drycc's, told by its keys) and
+//! a config object's fields, each read as JSON by the settings table's keys
+//! only. Where the layout is this tool's own or a sub-chart's, every key must
+//! be known; elsewhere near misses are reported: a typo never does nothing.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -29,18 +27,15 @@ pub struct File {
     /// Each setting the file sets: its value and the key(s) it came from.
     pub values: Vec<(Setting, String, String)>,
     pub warnings: Vec<Warning>,
-    /// The directory relative `@path` values start from (and, unless the
-    /// operator lifts the restriction, stay inside).
+    /// Where relative `@path` values start (and stay, unless the operator lifts it).
     pub base: Base,
 }
 
 impl File {
     /// The value and key for `setting`, if the file sets it.
     pub fn get(&self, setting: Setting) -> Option<(&str, &str)> {
-        self.values
-            .iter()
-            .find(|(s, ..)| *s == setting)
-            .map(|(_, v, k)| (v.as_str(), k.as_str()))
+        let (_, value, key) = self.values.iter().find(|(s, ..)| *s == setting)?;
+        Some((value, key))
     }
 
     /// This file as read from `file`: `@path`s resolve in `dir`, else in
@@ -51,8 +46,7 @@ impl File {
     }
 }
 
-/// Read a params file (`FileKind::Params`, TOML) or a values file
-/// (`FileKind::Values`, YAML). Problems name the file and the key.
+/// Read a params file (TOML) or a values file (YAML); problems name the file and key.
 pub fn load(kind: FileKind, path: &Path) -> Result<File, Vec<Problem>> {
     let flag = if kind == FileKind::Params {
         "--params"
@@ -69,7 +63,6 @@ pub fn load(kind: FileKind, path: &Path) -> Result<File, Vec<Problem>> {
         })
 }
 
-/// Parse a params file's TOML or a values file's YAML.
 pub fn parse(kind: FileKind, text: &str) -> Result<File, Vec<Problem>> {
     if kind == FileKind::Params {
         let json = toml(text).map_err(|p| vec![p])?;
@@ -77,14 +70,10 @@ pub fn parse(kind: FileKind, text: &str) -> Result<File, Vec<Problem>> {
     }
     // The parser's message names a position, never the content.
     let root = tree::parse(text).map_err(|e| {
-        vec![Problem::general(format!(
-            "not valid YAML at line {}: {}",
-            e.line, e.message
-        ))]
+        let (line, message) = (e.line, e.message);
+        vec![Problem::general(format!("not valid YAML at line {line}: {message}"))]
     })?;
-    let json = root
-        .as_ref()
-        .map_or_else(|| Json::Object(Default::default()), yaml11::to_json);
+    let json = root.as_ref().map_or(Json::Object(Default::default()), yaml11::to_json);
     if !json.is_object() {
         return Err(vec![Problem::general("a values file must be a mapping")]);
     }
@@ -92,8 +81,7 @@ pub fn parse(kind: FileKind, text: &str) -> Result<File, Vec<Problem>> {
     from_json(kind, &json, &[], &line)
 }
 
-/// The line a dotted key's value is on in a YAML tree, if the key is there
-/// as written (not through a merge key).
+/// The line of a dotted key's value in a YAML tree, if written there (not by a merge key).
 pub fn yaml_line(root: &Node<'_>, dotted: &str) -> Option<usize> {
     let path: Vec<&str> = dotted.split('.').collect();
     root.path(&path).map(|node| node.loc().line)
@@ -102,21 +90,16 @@ pub fn yaml_line(root: &Node<'_>, dotted: &str) -> Option<usize> {
 fn toml(text: &str) -> Result<Json, Problem> {
     let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         // toml's message quotes the offending line, which may hold a password.
-        let line = e
-            .span()
-            .map(|s| text.get(..s.start).unwrap_or(text).matches('\n').count() + 1);
-        Problem::general(match line {
-            Some(line) => format!("not valid TOML at line {line}: {}", e.message()),
-            None => format!("not valid TOML: {}", e.message()),
-        })
+        let line = |s: std::ops::Range<usize>| text.get(..s.start).unwrap_or(text).matches('\n').count() + 1;
+        let at = e.span().map(|s| format!(" at line {}", line(s))).unwrap_or_default();
+        Problem::general(format!("not valid TOML{at}: {}", e.message()))
     })?;
     table.iter_mut().for_each(|(_, v)| finite(v));
     serde_json::to_value(&table).map_err(|e| Problem::general(format!("cannot read the TOML: {e}")))
 }
 
-/// JSON has no infinity or NaN: serde would make `inf` a null, which reads
-/// as unset. A float stands in, as the YAML reader's does for `.inf`: what
-/// matters is that it is a number, never text and never a whole one.
+/// JSON has no infinity or NaN, and serde's null for `inf` reads as unset. A
+/// float stands in, as the YAML reader's for `.inf`: a number, not text nor whole.
 fn finite(value: &mut toml::Value) {
     match value {
         toml::Value::Float(f) if !f.is_finite() => *f = 0.0,
@@ -126,25 +109,23 @@ fn finite(value: &mut toml::Value) {
     }
 }
 
-/// The line a dotted key's value starts on in a TOML file (parsed again
-/// for its spans: only a problem asks).
+/// The line a dotted key's value starts on in a TOML file (parsed again: only a problem asks).
 fn toml_line(text: &str, dotted: &str) -> Option<usize> {
     let root = toml::de::DeTable::parse(text).ok()?;
     let mut keys = dotted.split('.');
     let mut value = root.get_ref().get(keys.next()?)?;
     for key in keys {
-        let toml::de::DeValue::Table(table) = value.get_ref() else {
-            return None;
+        value = match value.get_ref() {
+            toml::de::DeValue::Table(table) => table.get(key)?,
+            _ => return None,
         };
-        value = table.get(key)?;
     }
     Some(text.get(..value.span().start)?.matches('\n').count() + 1)
 }
 
-/// Read the settings from a file's content. A values file is Drycc's when
-/// it holds Drycc's keys, Deis Workflow's (or Hephy's) otherwise; `extra`
-/// are top-level fields the caller reads itself (a config object's options);
-/// `line` says where a key is written, for problems with its value.
+/// Read the settings from a file's content (a values file is Drycc's when it
+/// holds Drycc's keys). `extra`: top-level fields the caller reads itself (a
+/// config object's options); `line`: where a key is written, for problems.
 pub fn from_json(kind: FileKind, root: &Json, extra: &[&str], line: Lines<'_>) -> Result<File, Vec<Problem>> {
     let (kind, undecided) = match kind {
         FileKind::Values => chart(root)?,
@@ -152,13 +133,11 @@ pub fn from_json(kind: FileKind, root: &Json, extra: &[&str], line: Lines<'_>) -
     };
     let mut r = Reader {
         root,
-        file: File {
-            kind,
-            ..File::default()
-        },
+        file: File::default(),
         problems: Vec::new(),
         line,
     };
+    r.file.kind = kind;
     r.unknown_keys(kind, extra);
     if undecided {
         // Neither chart's keys: a Drycc operator's misspelt ones, maybe.
@@ -178,25 +157,18 @@ pub fn from_json(kind: FileKind, root: &Json, extra: &[&str], line: Lines<'_>) -
             }
         }
     }
-    if matches!(kind, FileKind::Values | FileKind::DryccValues)
-        && r.file.values.is_empty()
-        && r.file.warnings.is_empty()
-    {
+    let chart = matches!(kind, FileKind::Values | FileKind::DryccValues);
+    if chart && r.file.values.is_empty() && r.file.warnings.is_empty() {
         r.file.warnings.push(Warning::general(
             "the values file sets none of the registry settings this tool reads (Deis Workflow's and Hephy's \
              under `global` and `registry-token-refresher`, Drycc's under `registry`, `builder` and `controller`): \
              each comes from the flags, the environment or its default",
         ));
     }
-    if r.problems.is_empty() {
-        Ok(r.file)
-    } else {
-        Err(r.problems)
-    }
+    r.problems.is_empty().then_some(r.file).ok_or(r.problems)
 }
 
-/// Whose chart a values file is for, by the keys it holds, and whether it
-/// holds keys of neither.
+/// Whose chart a values file is for, by its keys, and whether it holds keys of neither.
 fn chart(root: &Json) -> Result<(FileKind, bool), Vec<Problem>> {
     let holds = |kind: FileKind| {
         kind.all_keys()
@@ -221,6 +193,10 @@ struct Reader<'j> {
 }
 
 impl Reader<'_> {
+    fn problem(&mut self, message: String) {
+        self.problems.push(Problem::general(message));
+    }
+
     /// ` at line N` for a key's value, when the file says.
     fn at_line(&self, key: &str) -> String {
         (self.line)(key).map(|n| format!(" at line {n}")).unwrap_or_default()
@@ -230,35 +206,25 @@ impl Reader<'_> {
     /// are not (all of them where the layout is ours, near misses elsewhere).
     fn unknown_keys(&mut self, kind: FileKind, extra: &[&str]) {
         let known: Vec<&str> = kind.all_keys().collect();
-        let mut containers = BTreeSet::from([""]);
+        // Each mapping's key with its dot (`ecr.`), the top's empty.
+        let mut prefixes = BTreeSet::from([""]);
         for key in &known {
-            containers.extend(key.match_indices('.').map(|(i, _)| &key[..i]));
+            prefixes.extend(key.match_indices('.').map(|(i, _)| &key[..=i]));
         }
-        for container in containers {
+        for prefix in prefixes {
+            let container = prefix.strip_suffix('.').unwrap_or(prefix);
             let Some(node) = lookup(self.root, container) else {
                 continue;
             };
             let Json::Object(map) = node else {
-                self.problems.push(Problem::general(format!(
-                    "`{container}` must be a mapping, found {}",
-                    type_name(node)
-                )));
+                let found = type_name(node);
+                self.problem(format!("`{container}` must be a mapping, found {found}"));
                 continue;
             };
-            let prefix = if container.is_empty() {
-                String::new()
-            } else {
-                format!("{container}.")
-            };
             let at = |key: &str| format!("{prefix}{key}");
-            let mut children: Vec<&str> = known
-                .iter()
-                .filter_map(|k| k.strip_prefix(prefix.as_str()))
-                .map(|rest| rest.split('.').next().unwrap_or(rest))
-                .chain(extra.iter().copied().filter(|_| container.is_empty()))
-                .collect();
-            children.sort_unstable();
-            children.dedup();
+            let under = known.iter().filter_map(|k| k.strip_prefix(prefix)?.split('.').next());
+            let extra = extra.iter().copied().filter(|_| container.is_empty());
+            let children: Vec<&str> = BTreeSet::from_iter(under.chain(extra)).into_iter().collect();
             for key in map.keys().filter(|k| !children.contains(&k.as_str())) {
                 let shown = at(&key.escape_debug().to_string());
                 if kind.strict(container) {
@@ -266,18 +232,14 @@ impl Reader<'_> {
                     let hint = suggest::closest(key, &children)
                         .map(|m| format!("; did you mean `{m}`?"))
                         .unwrap_or_else(|| format!(" (known: {})", children.join(", ")));
-                    self.problems
-                        .push(Problem::general(format!("unknown key `{shown}`{hint}")));
+                    self.problem(format!("unknown key `{shown}`{hint}"));
                 } else {
                     // Short names (`ecr`) are near misses of too much (`gcs`),
                     // but not of themselves in another case (`Global`).
                     let long: Vec<&str> = children.iter().copied().filter(|c| c.len() > 8).collect();
                     let same = |c: &&str| c.eq_ignore_ascii_case(key);
                     if let Some(m) = suggest::closest(key, &long).or_else(|| children.iter().copied().find(same)) {
-                        let meant = at(m);
-                        self.problems.push(Problem::general(format!(
-                            "unknown key `{shown}`: did you mean `{meant}`?"
-                        )));
+                        self.problem(format!("unknown key `{shown}`: did you mean `{}`?", at(m)));
                     } else if container.is_empty() && kind == self.file.kind {
                         self.problems.extend(misplaced(kind, key).map(Problem::general));
                     }
@@ -296,63 +258,56 @@ impl Reader<'_> {
             match value {
                 Json::String(text) => found.push((text.clone(), key)),
                 Json::Number(n) if number => found.push((n.to_string(), key)),
-                // Never the value: what the file's reader made of it is not what was written, and may be a secret.
+                // Never the value, nor an example (either may be a secret): what
+                // the file's reader made of it is not what was written.
                 other => {
                     let wanted = if number { "a number or a string" } else { "a string" };
-                    // No example values either: one could be the operator's secret.
-                    let quote = match (other, self.file.kind) {
-                        (Json::Number(_) | Json::Bool(_), FileKind::Params) => {
-                            ": quote it (unquoted, TOML reads it as that, not as the text written)"
+                    let quote = match self.file.kind {
+                        _ if !matches!(other, Json::Number(_) | Json::Bool(_)) => "",
+                        FileKind::Params => ": quote it (unquoted, TOML reads it as that, not as the text written)",
+                        _ => {
+                            ": quote it (unquoted, YAML 1.1 reads it as that, not as the text written, and \
+                              the chart refuses it)"
                         }
-                        (Json::Number(_) | Json::Bool(_), _) => {
-                            ": quote it (unquoted, YAML 1.1 reads it as that, not as the text written, and the \
-                             chart refuses it)"
-                        }
-                        _ => "",
                     };
-                    self.problems.push(Problem::general(format!(
-                        "{key}{} ({}) must be {wanted}, found {}{quote}",
-                        self.at_line(key),
-                        setting.name(),
-                        type_name(other)
-                    )));
+                    let (at, name, found) = (self.at_line(key), setting.name(), type_name(other));
+                    let message = format!("{key}{at} ({name}) must be {wanted}, found {found}{quote}");
+                    self.problem(message);
                 }
             }
         }
         let set: Vec<&(String, &str)> = found.iter().filter(|(v, _)| !v.trim().is_empty()).collect();
         if let [(first, first_key), rest @ ..] = set.as_slice() {
             if let Some((_, other_key)) = rest.iter().find(|(v, _)| v.trim() != first.trim()) {
-                self.problems.push(Problem::general(format!(
+                self.problem(format!(
                     "{first_key} and {other_key} are both set, to different values: they must agree (keep one)"
-                )));
+                ));
             }
         }
         set.first().copied().or(found.first()).map(|(v, k)| (v.clone(), *k))
     }
 
-    /// Drycc has no location setting: each sub-chart runs on-cluster while
-    /// its own `registry.enabled` is true (the default). All three false is
-    /// off-cluster; a mix runs the builder and controller on-cluster
-    /// against a registry that is not there.
+    /// Drycc has no location setting: each sub-chart runs on-cluster while its
+    /// `registry.enabled` is true (the default). All three false is off-cluster;
+    /// a mix runs the builder and controller against a registry that is not there.
     fn drycc_location(&mut self, keys: &[&str]) {
         let mut flags = Vec::new();
         for key in keys {
-            match lookup(self.root, key) {
-                None => {}
-                Some(Json::Bool(b)) => flags.push((*key, *b)),
-                Some(other) => {
-                    let found = match other {
-                        Json::String(text) => format!("{text:?}"),
-                        Json::Number(n) => n.to_string(),
-                        other => type_name(other).to_owned(),
-                    };
-                    return self.problems.push(Problem::general(format!(
-                        "{key}{} must be true or false, found {found} (Helm's condition ignores anything else, and \
-                         the templates read the text \"false\" as true)",
-                        self.at_line(key)
-                    )));
+            let found = match lookup(self.root, key) {
+                None => continue,
+                Some(Json::Bool(b)) => {
+                    flags.push((*key, *b));
+                    continue;
                 }
-            }
+                Some(Json::String(text)) => format!("{text:?}"),
+                Some(Json::Number(n)) => n.to_string(),
+                Some(other) => type_name(other).to_owned(),
+            };
+            let at = self.at_line(key);
+            return self.problem(format!(
+                "{key}{at} must be true or false, found {found} (Helm's condition ignores anything else, and the \
+                 templates read the text \"false\" as true)"
+            ));
         }
         let (off, on): (Vec<&str>, Vec<&str>) = keys.iter().partition(|k| flags.contains(&(**k, false)));
         let location = match (on.is_empty(), off.is_empty()) {
@@ -360,85 +315,66 @@ impl Reader<'_> {
             (_, true) => LocationKind::OnCluster.name(),
             (true, _) => LocationKind::OffCluster.name(),
             _ => {
-                return self.problems.push(Problem::general(format!(
-                    "{} false but {} true (or left at the default, true): the registry goes while the builder and \
-                     controller stay on-cluster. Drycc's documented example (registry.enabled: false with the \
-                     builder's keys) leaves two of them true; set all three to false for off-cluster",
-                    off.join(", "),
-                    on.join(", ")
-                )))
+                let (off, on) = (off.join(", "), on.join(", "));
+                return self.problem(format!(
+                    "{off} false but {on} true (or left at the default, true): the registry goes while the builder \
+                     and controller stay on-cluster. Drycc's documented example (registry.enabled: false with the \
+                     builder's keys) leaves two of them true; set all three to false for off-cluster"
+                ));
             }
         };
-        let set: Vec<&str> = flags.iter().map(|(k, _)| *k).collect();
-        self.file
-            .values
-            .push((Setting::Location, location.into(), set.join(", ")));
+        let set = flags.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
+        self.file.values.push((Setting::Location, location.into(), set));
     }
 
     /// Helm Classic's template: `quay.io/{org}/registry-token-refresher:{dockerTag}`,
     /// when the file names both (the template needs both).
     fn helm_classic_image(&mut self, keys: &[&str]) {
-        let org = self
-            .text(Setting::RefresherImage, &keys[..1])
-            .filter(|(v, _)| !v.trim().is_empty());
-        let tag = self
-            .text(Setting::RefresherImage, &keys[1..])
-            .filter(|(v, _)| !v.trim().is_empty());
+        let set = |(v, _): &(String, &str)| !v.trim().is_empty();
+        let [org, tag] = [&keys[..1], &keys[1..]].map(|k| self.text(Setting::RefresherImage, k).filter(set));
         match (org, tag) {
             (Some((org, o)), Some((tag, t))) => {
-                let image = format!(
-                    "quay.io/{}/{}:{}",
-                    org.trim(),
-                    contract::REFRESHER_IMAGE_NAME,
-                    tag.trim()
-                );
-                self.file
-                    .values
-                    .push((Setting::RefresherImage, image, format!("{o}, {t}")));
+                let (org, tag, name) = (org.trim(), tag.trim(), contract::REFRESHER_IMAGE_NAME);
+                let image = format!("quay.io/{org}/{name}:{tag}");
+                let keys = format!("{o}, {t}");
+                self.file.values.push((Setting::RefresherImage, image, keys));
             }
             (Some((_, set)), None) | (None, Some((_, set))) => {
                 let missing = if set == keys[0] { keys[1] } else { keys[0] };
-                self.file.warnings.push(Warning::about(
-                    Setting::RefresherImage,
-                    format!(
-                        "{set} is set without {missing}: Helm Classic's template needs both, so the refresher \
-                         image follows the manifest"
-                    ),
-                ));
+                let message = format!(
+                    "{set} is set without {missing}: Helm Classic's template needs both, so the refresher image \
+                     follows the manifest"
+                );
+                let warning = Warning::about(Setting::RefresherImage, message);
+                self.file.warnings.push(warning);
             }
             (None, None) => {}
         }
     }
 
-    /// A chart's values name the refresher's org and tag but not its
-    /// registry: Deis's chart runs `quay.io/{org}/...`, Hephy's
-    /// `{org}/...` (Docker Hub), and a values file does not say which chart
-    /// it is for. The image is left to the manifest, with a warning.
+    /// A chart's values name the refresher's org and tag, not its registry:
+    /// Deis's chart runs `quay.io/{org}/...`, Hephy's `{org}/...` (Docker Hub),
+    /// and a values file does not say which. The manifest's image stays, warned.
     fn chart_image(&mut self, keys: &[&str]) {
-        let set: Vec<&str> = keys
-            .iter()
-            .filter(|k| lookup(self.root, k).is_some_and(|v| v.as_str().is_none_or(|v| !v.trim().is_empty())))
-            .copied()
-            .collect();
-        if !set.is_empty() {
-            self.file.warnings.push(Warning::about(
-                Setting::RefresherImage,
-                format!(
-                    "{} in the values file is not used: Deis's chart runs quay.io/{{org}}/{name}:{{docker_tag}} and \
-                     Hephy's {{org}}/{name}:{{docker_tag}}, and the file does not say which it is for; the refresher \
-                     image follows the manifest (its own refresher, else the one beside Workflow's images), or set \
-                     REGISTRY_TOKEN_REFRESHER_IMAGE",
-                    set.join(" and "),
-                    name = contract::REFRESHER_IMAGE_NAME
-                ),
-            ));
+        let set = |k: &&&str| lookup(self.root, k).is_some_and(|v| v.as_str().is_none_or(|v| !v.trim().is_empty()));
+        let set: Vec<&str> = keys.iter().filter(set).copied().collect();
+        if set.is_empty() {
+            return;
         }
+        let (set, name) = (set.join(" and "), contract::REFRESHER_IMAGE_NAME);
+        let message = format!(
+            "{set} in the values file is not used: Deis's chart runs quay.io/{{org}}/{name}:{{docker_tag}} and \
+             Hephy's {{org}}/{name}:{{docker_tag}}, and the file does not say which it is for; the refresher image \
+             follows the manifest (its own refresher, else the one beside Workflow's images), or set \
+             REGISTRY_TOKEN_REFRESHER_IMAGE"
+        );
+        let warning = Warning::about(Setting::RefresherImage, message);
+        self.file.warnings.push(warning);
     }
 }
 
-/// What is wrong with a key at the top of a values file that holds one of
-/// this tool's settings where no chart reads it: `helm --set`'s dotted
-/// path written as one key, or the params file's layout.
+/// What is wrong with a top-level key of a values file that holds a setting
+/// where no chart reads it: `helm --set`'s dotted path, or the params layout.
 fn misplaced(kind: FileKind, key: &str) -> Option<String> {
     let shown = key.escape_debug();
     let under = |known: &str, key: &str| known == key || known.strip_prefix(key).is_some_and(|r| r.starts_with('.'));

@@ -8,9 +8,9 @@ use crate::files::{self, Base};
 /// Workflow's own placeholders, left in by operators more than once.
 const PLACEHOLDERS: &[&str] = &["Paste JSON data here.", "<base64-encoded JSON data>"];
 
-/// Decode the configured value into the raw JSON text, checking that it is a
-/// service-account key. `@path` is read relative to `base` (and confined to
-/// it when the value came from a config file). Messages never contain the key.
+/// The raw JSON of the configured value, checked to be a service-account key.
+/// `@path` is read relative to `base` (confined to it for a config file's
+/// value). Messages never contain the key.
 pub fn decode(value: &str, base: &Base) -> Result<String, String> {
     if let Some(p) = PLACEHOLDERS.iter().find(|p| value.trim() == **p) {
         return Err(format!(
@@ -36,8 +36,7 @@ pub fn decode(value: &str, base: &Base) -> Result<String, String> {
         let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
         let bytes = base64::engine::general_purpose::STANDARD.decode(compact).map_err(|_| {
             let mut why = "is neither JSON nor base64 of JSON (expected a service-account key)".to_string();
-            // `GCR_KEY_JSON=key.json` meant the file: say so (the name is
-            // the operator's own, never the key).
+            // `GCR_KEY_JSON=key.json` meant the file: say so (the name is never the key).
             let file_name =
                 raw.len() < 256 && !raw.contains(char::is_whitespace) && (raw.ends_with(".json") || raw.contains('/'));
             if file_name && files::read(raw, base, files::Kind::KeyFile).is_ok() {
@@ -45,18 +44,14 @@ pub fn decode(value: &str, base: &Base) -> Result<String, String> {
             }
             why
         })?;
-        String::from_utf8(bytes)
-            .map_err(|_| "decodes from base64 to something that is not text".to_string())?
-            .trim()
-            .to_owned()
+        let text = String::from_utf8(bytes).map_err(|_| "decodes from base64 to something that is not text")?;
+        text.trim().to_owned()
     };
-    check(&json)?;
-    Ok(json)
+    check(&json).map(|()| json)
 }
 
-/// Whether the text after `@` may be shown as the path it names: an error
-/// names the file it tried in full, but a key pasted after `@` by mistake
-/// (JSON, or base64 of it: thousands of characters) must not be shown.
+/// Whether the text after `@` may be shown as the path it names: errors name
+/// the file tried, but a key pasted after `@` by mistake must not be shown.
 fn looks_like_a_path(path: &str) -> bool {
     path.len() <= 1024 && !path.contains(|c: char| c.is_whitespace() || c.is_control() || matches!(c, '{' | '}' | '"'))
 }
@@ -68,15 +63,11 @@ fn check(json: &str) -> Result<(), String> {
     if field("type") != Some("service_account") {
         return Err("is not a service-account key: `type` must be \"service_account\"".into());
     }
-    let missing: Vec<&str> = ["project_id", "client_email", "private_key", "private_key_id"]
-        .into_iter()
-        .filter(|f| field(f).is_none())
-        .collect();
+    let fields = ["project_id", "client_email", "private_key", "private_key_id"];
+    let missing: Vec<&str> = fields.into_iter().filter(|f| field(f).is_none()).collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "lacks {} (download a new key for the service account)",
-            missing.join(", ")
-        ));
+        let missing = missing.join(", ");
+        return Err(format!("lacks {missing} (download a new key for the service account)"));
     }
     let pem = field("private_key").unwrap_or_default();
     if !(pem.contains("-----BEGIN") && pem.contains("PRIVATE KEY-----")) {

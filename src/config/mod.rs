@@ -24,9 +24,8 @@ pub use validate::{check_warnings, normalise_host, validate};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub location: Location,
-    /// Prefix of the pull secrets the controller and refresher write into app
-    /// namespaces (`<prefix>-<location>`). `None`: the operator set none, so
-    /// the chart's own prefix (or the default) stands.
+    /// Prefix of the apps' pull secrets (`<prefix>-<location>`). `None`: the
+    /// operator set none, so the chart's own prefix (or the default) stands.
     pub secret_prefix: Option<String>,
     /// Minutes, or empty for the provider default.
     pub token_refresh_time: String,
@@ -38,7 +37,6 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Where `setting`'s value came from.
     pub fn source(&self, setting: Setting) -> Source {
         self.sources.get(&setting).cloned().unwrap_or(Source::Default)
     }
@@ -77,12 +75,10 @@ impl Location {
         }
     }
 
-    /// The name Workflow uses for this location.
     pub fn name(&self) -> &'static str {
         self.kind().name()
     }
 
-    /// See [`LocationKind::needs_token_refresher`].
     pub fn needs_token_refresher(&self) -> bool {
         self.kind().needs_token_refresher()
     }
@@ -116,15 +112,12 @@ impl Location {
                 ("registryid", registry_id),
                 ("hostname", hostname),
             ],
-            Location::Gcr { key_json, hostname } => {
-                vec![("key.json", key_json.expose()), ("hostname", hostname)]
-            }
+            Location::Gcr { key_json, hostname } => vec![("key.json", key_json.expose()), ("hostname", hostname)],
         }
     }
 }
 
-/// A configuration problem: the setting, where its value came from, and
-/// what is wrong in words that never include a secret value.
+/// A configuration problem: setting, source and what is wrong, never a secret value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub setting: Option<Setting>,
@@ -149,8 +142,7 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // A value is named by where it was set: the key in the file, never
-        // a variable nobody set.
+        // Named by where the value was set (a file's key), never a variable nobody set.
         match (&self.setting, &self.source) {
             (_, Some(src)) => write!(f, "{src}: {}", self.message),
             (Some(s), None) => write!(f, "{s}: {}", self.message),
@@ -191,8 +183,7 @@ impl fmt::Display for Warning {
     }
 }
 
-/// All configuration problems, reported together, with the warnings found
-/// on the way (an operator fixing the configuration wants both at once).
+/// Every configuration problem, with the warnings found on the way (an operator wants both at once).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problems {
     pub problems: Vec<Problem>,

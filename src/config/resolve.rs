@@ -16,26 +16,23 @@ use crate::platform::HELM_NAMESPACE;
 /// set in tests. Every variable the tool reads is read through one.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// The start of the name of every variable of the tool's own
-/// (`WORKFLOW_REGISTRY_LOG`, `WORKFLOW_REGISTRY_NAMESPACE`, ...).
+/// The start of every variable of the tool's own (`WORKFLOW_REGISTRY_LOG`, ...).
 pub const OWN_PREFIX: &str = "WORKFLOW_REGISTRY_";
 /// The variable operators set by mistake for `REGISTRY_LOCATION`.
 pub const DEIS_REGISTRY_LOCATION: &str = "DEIS_REGISTRY_LOCATION";
 /// Set by kustomize when it runs a legacy exec plugin: the kustomization root.
 pub const KUSTOMIZE_ROOT: &str = "KUSTOMIZE_PLUGIN_CONFIG_ROOT";
 
-/// Whether the tool reads the variable `name`: a setting's, one of its own,
-/// or one another program sets for it.
+/// Whether the tool reads `name`: a setting's, its own, or one another program sets for it.
 fn is_read(name: &str) -> bool {
     name.starts_with(OWN_PREFIX)
         || [DEIS_REGISTRY_LOCATION, KUSTOMIZE_ROOT, HELM_NAMESPACE].contains(&name)
         || DEFINITIONS.iter().any(|d| d.env == Some(name))
 }
 
-/// The process's environment. Every name read must be one [`is_read`]
-/// knows, so that [`env_problems`] has checked its value: a rule for the
-/// code (the names are constants), checked where the tests run, never a
-/// panic in a release build.
+/// The process's environment. Every name read must be one [`is_read`] knows,
+/// so that [`env_problems`] has checked its value: a rule for the code (the
+/// names are constants), checked in tests, never a panic in a release build.
 pub fn process_env(name: &str) -> Option<String> {
     debug_assert!(
         is_read(name),
@@ -44,40 +41,31 @@ pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// Each variable the tool reads whose value is not UTF-8 text (a Latin-1
-/// byte pasted in): an error before anything reads it, as unset it would
-/// silently change the run. The value is never shown: it may be a secret.
+/// Each variable the tool reads whose value is not UTF-8 (a Latin-1 byte pasted
+/// in): an error, as unset it would silently change the run. Never the value.
 pub fn env_problems() -> Vec<Problem> {
-    let mut names: Vec<String> = std::env::vars_os()
+    let mut vars: Vec<String> = std::env::vars_os()
         .filter(|(_, value)| value.to_str().is_none())
         .filter_map(|(name, _)| name.into_string().ok())
         .filter(|name| is_read(name))
         .collect();
-    names.sort();
-    names
-        .into_iter()
-        .map(|name| {
-            Problem::general(format!(
-                "env {name}: the value is not UTF-8 text (a byte of another encoding, such as a Latin-1 no-break \
-                 space, pasted in?); set it again as UTF-8, or unset it"
-            ))
-        })
-        .collect()
+    vars.sort();
+    let why = "the value is not UTF-8 text (a byte of another encoding, such as a Latin-1 no-break space, pasted \
+               in?); set it again as UTF-8, or unset it";
+    let problem = |var: &String| Problem::general(format!("env {var}: {why}"));
+    vars.iter().map(problem).collect()
 }
 
-/// A variable's value when it is set and not blank, trimmed: blank counts
-/// as unset everywhere, as an empty value did in Workflow.
+/// A variable's value, trimmed, when set and not blank (blank is unset, as in Workflow).
 pub fn env_value(env: EnvLookup<'_>, name: &str) -> Option<String> {
     env(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// The raw sources to resolve from.
 #[derive(Default)]
 pub struct Inputs<'a> {
     pub flags: Vec<(Setting, String)>,
     pub env: Option<EnvLookup<'a>>,
-    /// Every config file given (params, values, function configs), in the
-    /// order given. They share one level of precedence.
+    /// Every config file given, in order: they share one level of precedence.
     pub files: Vec<File>,
 }
 
@@ -92,8 +80,7 @@ pub struct Conflict {
 /// Each setting's value (trimmed) and source, before validation.
 #[derive(Debug, Clone, Default)]
 pub struct Resolved {
-    /// Each value, where it came from, and where an `@path` in it resolves
-    /// (values from config files resolve against the file's directory).
+    /// Each value, its source, and where an `@path` in it resolves (a file's directory).
     pub values: BTreeMap<Setting, (String, Source, Base)>,
     pub warnings: Vec<Warning>,
     /// `DEIS_REGISTRY_LOCATION` from the environment: the chart never read it,
@@ -118,14 +105,8 @@ impl Resolved {
     pub fn is_explicit(&self, setting: Setting) -> bool {
         self.source(setting).is_explicit()
     }
-
-    /// Where `@path` in this setting's value resolves.
-    pub fn base(&self, setting: Setting) -> Base {
-        self.values.get(&setting).map_or(Base::Anywhere, |(.., b)| b.clone())
-    }
 }
 
-/// Resolve every setting from its sources.
 pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
     let mut resolved = Resolved::default();
     let env = |name: &str| inputs.env.and_then(|get| get(name));
@@ -135,40 +116,30 @@ pub fn resolve(inputs: &Inputs<'_>) -> Resolved {
         // Each candidate value: its text, source and where its `@path` resolves.
         let flag = inputs.flags.iter().find(|(s, _)| *s == def.setting);
         let flag = flag.map(|(_, v)| (v.clone(), Source::Flag(def.flag.unwrap_or("")), Base::Anywhere));
-        let var = def
-            .env
-            .and_then(|var| Some((env(var)?, Source::Env(var), Base::Anywhere)));
+        let var = def.env.and_then(|v| Some((env(v)?, Source::Env(v), Base::Anywhere)));
         let files = inputs.files.iter().filter_map(|file| {
             let (value, key) = file.get(def.setting)?;
-            Some((
-                value.to_owned(),
-                Source::File(file.kind, key.to_owned()),
-                file.base.clone(),
-            ))
+            let source = Source::File(file.kind, key.to_owned());
+            Some((value.to_owned(), source, file.base.clone()))
         });
         let mut candidates: Vec<(String, Source, Base)> = flag.into_iter().chain(var).chain(files).collect();
-        for (_, source, _) in candidates
-            .iter()
-            .filter(|(raw, ..)| !raw.is_empty() && raw.trim().is_empty())
-        {
+        let blank = |(raw, ..): &&(String, Source, Base)| !raw.is_empty() && raw.trim().is_empty();
+        for (_, source, _) in candidates.iter().filter(blank) {
             let message = format!("is only white space (from {source}): counted as unset");
             resolved.warnings.push(Warning::about(def.setting, message));
         }
         candidates.retain(|(raw, ..)| !raw.trim().is_empty());
         let Some((raw, source, base)) = candidates.first() else {
             if !def.default.is_empty() {
-                resolved
-                    .values
-                    .insert(def.setting, (def.default.to_owned(), Source::Default, Base::Anywhere));
+                let default = (def.default.to_owned(), Source::Default, Base::Anywhere);
+                resolved.values.insert(def.setting, default);
             }
             continue;
         };
         let trimmed = raw.trim();
         // Config files share a level: only they come after a file's value.
-        if let (Source::File(..), Some((other, other_source, _))) = (
-            source,
-            candidates[1..].iter().find(|(other, ..)| other.trim() != trimmed),
-        ) {
+        let other = candidates[1..].iter().find(|(other, ..)| other.trim() != trimmed);
+        if let (Source::File(..), Some((other, other_source, _))) = (source, other) {
             resolved.conflicts.push(Conflict {
                 setting: def.setting,
                 first: (trimmed.to_owned(), source.clone()),

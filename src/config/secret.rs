@@ -2,10 +2,9 @@
 
 use std::fmt;
 
-/// A secret value. `Debug` and `Display` show only that it is set and how
-/// long it is, so it cannot leak through an error, a warning or a log line.
-/// The value leaves this type only through [`Secret::expose`], whose callers
-/// put it into the registry Secret's `data` and nowhere else.
+/// A secret value. `Debug` and `Display` show only whether it is set and its
+/// length, so it cannot leak through an error, warning or log line; it leaves
+/// only through [`Secret::expose`], into the registry Secret's `data`.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Secret(String);
 
@@ -22,10 +21,9 @@ impl Secret {
 
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            f.write_str("(empty)")
-        } else {
-            write!(f, "(secret, {} characters)", self.0.chars().count())
+        match self.0.chars().count() {
+            0 => f.write_str("(empty)"),
+            n => write!(f, "(secret, {n} characters)"),
         }
     }
 }

@@ -7,7 +7,6 @@ use std::fmt;
 
 use crate::platform::contract::{self, LocationKind};
 
-/// A configuration setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Setting {
     Location,
@@ -33,26 +32,22 @@ pub struct Definition {
     pub setting: Setting,
     pub flag: Option<&'static str>,
     pub env: Option<&'static str>,
-    /// Keys in Helm Classic's `generate_params.toml`, which the config
-    /// object (`kind: WorkflowRegistry`) mirrors: Workflow's key, then the
-    /// second spellings read too. The refresher image is built from two keys
-    /// as Helm Classic's template builds it.
+    /// Keys in Helm Classic's `generate_params.toml` (and the config object):
+    /// Workflow's key, then other spellings read too. The refresher image is
+    /// built from two, as Helm Classic's template builds it.
     pub params: &'static [&'static str],
     /// Keys in a Deis Workflow v2.5+ or Hephy chart's values file.
     pub values: &'static [&'static str],
-    /// Keys in a Drycc Workflow chart's values file: where several are set,
-    /// they must agree. The location comes from the three `registry.enabled`
-    /// flags together.
+    /// Keys in a Drycc chart's values file, which must agree where several
+    /// are set; the three `registry.enabled` flags together give the location.
     pub drycc: &'static [&'static str],
     pub default: &'static str,
-    /// What the default means: `check` shows it, `--help` where there is
-    /// no default value.
+    /// What the default means: `check` shows it, `--help` when there is no default.
     pub note: &'static str,
     pub secret: bool,
-    /// Whether a config file may give it as a number (`tokenRefreshTime =
-    /// 30`). Every other setting is text: a file's unquoted `0777`, `1e3`
-    /// or `yes` is a number or boolean there, which the chart refuses and
-    /// which would otherwise be written as another text (`511`).
+    /// Whether a file may give it as a number (`tokenRefreshTime = 30`). Any
+    /// other setting is text: an unquoted `0777`, `1e3` or `yes` is a number or
+    /// boolean, which the chart refuses and we would write as other text (`511`).
     pub number: bool,
     pub help: &'static str,
 }
@@ -140,8 +135,7 @@ pub const DEFINITIONS: &[Definition] = &[
                not)", ..NONE },
 ];
 
-/// Keys Workflow's files carry in the tables this tool reads, which it has
-/// no use for: known, so that they are not reported as typos.
+/// Keys in Workflow's files that this tool does not use: known, so not typos.
 pub const UNUSED_PARAMS: &[&str] = &[
     "registry_token_refresher.pullPolicy",
     "registry_token_refresher.pull_policy",
@@ -169,7 +163,6 @@ pub enum FileKind {
 }
 
 impl FileKind {
-    /// This kind's keys for `d`.
     pub fn keys(self, d: &Definition) -> &'static [&'static str] {
         match self {
             FileKind::Params | FileKind::FunctionConfig => d.params,
@@ -178,10 +171,9 @@ impl FileKind {
         }
     }
 
-    /// Whether every key in the mapping at `container` (dotted; `""` is the
-    /// top) must be one of this kind's: where the layout is this tool's own
-    /// or a sub-chart's it reads whole. Elsewhere only near misses of its
-    /// keys are reported (a chart's values hold much else).
+    /// Whether every key of the mapping at `container` (dotted, `""` the top)
+    /// must be this kind's: the layout is this tool's own or a sub-chart's it
+    /// reads whole. Elsewhere only near misses are reported (charts hold much else).
     pub fn strict(self, container: &str) -> bool {
         match self {
             FileKind::Params => !container.is_empty(),
@@ -198,24 +190,18 @@ impl FileKind {
             FileKind::Values => UNUSED_VALUES,
             FileKind::DryccValues => &[],
         };
-        DEFINITIONS
-            .iter()
-            .flat_map(move |d| self.keys(d))
-            .copied()
-            .chain(unused.iter().copied())
+        let keys = DEFINITIONS.iter().flat_map(move |d| self.keys(d));
+        keys.chain(unused).copied()
     }
 }
 
 impl Setting {
     pub fn definition(self) -> &'static Definition {
-        DEFINITIONS
-            .iter()
-            .find(|d| d.setting == self)
-            .expect("every setting is defined")
+        let definition = DEFINITIONS.iter().find(|d| d.setting == self);
+        definition.expect("every setting is defined")
     }
 
-    /// The name an operator knows it by: the environment variable when there
-    /// is one, else the flag.
+    /// The name an operator knows it by: its environment variable, else its flag.
     pub fn name(self) -> &'static str {
         let d = self.definition();
         d.env.or(d.flag).unwrap_or(d.params[0])
@@ -225,7 +211,6 @@ impl Setting {
         self.definition().secret
     }
 
-    /// Whether the setting names a registry host (`host[:port]`).
     pub fn is_host(self) -> bool {
         matches!(self, Setting::Hostname | Setting::EcrHostname | Setting::GcrHostname)
     }
@@ -233,34 +218,25 @@ impl Setting {
     /// Whether this setting means anything for the location named `location`
     /// (`check` shows only those; conflicts elsewhere do not matter).
     pub fn applies_to(self, location: &str) -> bool {
+        use Setting::*;
         let location = LocationKind::named(location);
-        match self {
-            Setting::Location | Setting::SecretPrefix => true,
-            Setting::Hostname | Setting::Organization | Setting::Username | Setting::Password => {
-                location == Some(LocationKind::OffCluster)
-            }
-            Setting::EcrAccessKey
-            | Setting::EcrSecretKey
-            | Setting::EcrRegion
-            | Setting::EcrRegistryId
-            | Setting::EcrHostname => location == Some(LocationKind::Ecr),
-            Setting::GcrKeyJson | Setting::GcrHostname => location == Some(LocationKind::Gcr),
-            Setting::TokenRefreshTime | Setting::RefresherImage => {
-                location.is_some_and(LocationKind::needs_token_refresher)
-            }
-        }
+        let only = match self {
+            Location | SecretPrefix => return true,
+            TokenRefreshTime | RefresherImage => return location.is_some_and(LocationKind::needs_token_refresher),
+            Hostname | Organization | Username | Password => LocationKind::OffCluster,
+            EcrAccessKey | EcrSecretKey | EcrRegion | EcrRegistryId | EcrHostname => LocationKind::Ecr,
+            GcrKeyJson | GcrHostname => LocationKind::Gcr,
+        };
+        location == Some(only)
     }
 }
 
 impl fmt::Display for Setting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let params = self.definition().params;
-        let key = if *self == Setting::RefresherImage {
-            params[..2].join(" + ")
-        } else {
-            params[0].to_owned()
-        };
-        write!(f, "{} (params: {key})", self.name())
+        // The refresher image is built from two keys.
+        let n = if *self == Setting::RefresherImage { 2 } else { 1 };
+        let keys = self.definition().params[..n].join(" + ");
+        write!(f, "{} (params: {keys})", self.name())
     }
 }
 
@@ -275,8 +251,7 @@ pub enum Source {
 }
 
 impl Source {
-    /// Whether the operator (or a config file) set the value, as opposed to
-    /// the tool's default.
+    /// Whether the operator (or a config file) set the value, not the default.
     pub fn is_explicit(&self) -> bool {
         *self != Source::Default
     }

@@ -1,7 +1,6 @@
 //! Near-miss suggestions for names an operator typed.
 
-/// The candidate closest to `input` (case-insensitive, ignoring `-`/`_`),
-/// if it is close enough to be what was meant.
+/// The candidate closest to `input` (ignoring case, `-`, `_` and spaces), if close enough.
 pub fn closest<'c>(input: &str, candidates: &[&'c str]) -> Option<&'c str> {
     let norm = |s: &str| s.to_ascii_lowercase().replace(['-', '_', ' '], "");
     let wanted = norm(input);

@@ -2,6 +2,8 @@
 //! every problem is collected, each names its setting and source, and no
 //! message ever contains a secret value.
 
+use std::net::Ipv6Addr;
+
 use super::resolve::Resolved;
 use super::setting::{Setting, Source};
 use super::{gcr_key, suggest, Location, Problem, Problems, Secret, Settings, Warning};
@@ -13,9 +15,9 @@ use crate::platform::image::Image;
 pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problems> {
     let mut v = Validator {
         r: resolved,
-        problems: Vec::new(),
-        warnings: resolved.warnings.clone(),
+        out: Problems::new(Vec::new()),
     };
+    v.out.warnings = resolved.warnings.clone();
     let location = v.location();
     v.conflicts();
     let settings = Settings {
@@ -23,31 +25,22 @@ pub fn validate(resolved: &Resolved) -> Result<(Settings, Vec<Warning>), Problem
         secret_prefix: v.secret_prefix(),
         refresher_image: v.refresher_image(),
         location: location.unwrap_or(Location::OnCluster),
-        sources: resolved
-            .values
-            .iter()
-            .filter(|(_, (_, source, _))| source.is_explicit())
-            .map(|(setting, (_, source, _))| (*setting, source.clone()))
+        sources: (resolved.values.iter())
+            .map(|(s, (_, source, _))| (*s, source.clone()))
+            .filter(|(_, source)| source.is_explicit())
             .collect(),
     };
-    if !v.problems.is_empty() {
-        return Err(Problems {
-            problems: v.problems,
-            warnings: v.warnings,
-        });
+    match v.out.problems.is_empty() {
+        true => Ok((settings, v.out.warnings)),
+        false => Err(v.out),
     }
-    Ok((settings, v.warnings))
 }
 
-/// What `check` says besides [`validate`]'s warnings: a refresh time works
-/// only with a refresher that has fixed the published ones' bug, which the
-/// filter decides on the manifest's refresher when none is configured.
+/// What `check` says besides [`validate`]'s warnings: a refresh time needs a
+/// refresher that fixed the published ones' bug (else the manifest's decides).
 pub fn check_warnings(settings: &Settings) -> Vec<Warning> {
-    let mut warnings: Vec<Warning> = contract::DEIS
-        .location_advice(settings.location.kind())
-        .into_iter()
-        .map(Warning::general)
-        .collect();
+    let advice = contract::DEIS.location_advice(settings.location.kind());
+    let mut warnings: Vec<Warning> = advice.into_iter().map(Warning::general).collect();
     let time = &settings.token_refresh_time;
     if time.is_empty() || !settings.location.needs_token_refresher() {
         return warnings;
@@ -66,39 +59,36 @@ pub fn check_warnings(settings: &Settings) -> Vec<Warning> {
 
 struct Validator<'r> {
     r: &'r Resolved,
-    problems: Vec<Problem>,
-    warnings: Vec<Warning>,
+    out: Problems,
 }
 
 impl Validator<'_> {
-    fn value(&self, s: Setting) -> &str {
-        self.r.value(s)
-    }
-
     fn is_set(&self, s: Setting) -> bool {
-        !self.value(s).is_empty()
+        !self.r.value(s).is_empty()
     }
 
     fn problem(&mut self, setting: Setting, message: impl Into<String>) {
-        self.problems.push(Problem {
+        self.out.problems.push(Problem {
             setting: Some(setting),
             source: Some(self.r.source(setting)).filter(Source::is_explicit),
             message: message.into(),
         });
     }
 
-    /// "found "x", expected ..." (secrets are never echoed).
+    fn warn(&mut self, setting: Setting, message: impl Into<String>) {
+        self.out.warnings.push(Warning::about(setting, message));
+    }
+
+    /// `found "x", expected ...`; a secret is never echoed.
     fn expected(&mut self, s: Setting, what: &str) {
         let message = format!("{}, expected {what}", self.found(s));
         self.problem(s, message);
     }
 
-    /// `found "x"` for plain settings; secrets are never echoed.
     fn found(&self, s: Setting) -> String {
-        if s.is_secret() {
-            "the value given".into()
-        } else {
-            format!("found {:?}", self.value(s))
+        match s.is_secret() {
+            true => "the value given".into(),
+            false => format!("found {:?}", self.r.value(s)),
         }
     }
 
@@ -109,32 +99,28 @@ impl Validator<'_> {
     }
 
     fn location(&mut self) -> Option<Location> {
-        let name = self.value(Setting::Location).to_owned();
-        if name.contains(|c: char| c.is_control()) {
+        let name = self.r.value(Setting::Location).to_owned();
+        if name.contains(char::is_control) {
             self.problem(Setting::Location, "contains a control character (a line break?)");
             return None;
         }
         if let Some(deis) = self.r.deis_registry_location.clone().filter(|deis| *deis != name) {
             if !self.r.is_explicit(Setting::Location) {
-                self.problem(
-                    Setting::Location,
-                    format!(
-                        "DEIS_REGISTRY_LOCATION={deis:?} is set but REGISTRY_LOCATION is not: Workflow (and this tool) \
-                         read REGISTRY_LOCATION, so this would silently render {name}; rename the variable"
-                    ),
+                let message = format!(
+                    "DEIS_REGISTRY_LOCATION={deis:?} is set but REGISTRY_LOCATION is not: Workflow (and this tool) \
+                     read REGISTRY_LOCATION, so this would silently render {name}; rename the variable"
                 );
+                self.problem(Setting::Location, message);
                 return None;
             }
-            self.warnings.push(Warning::general(format!(
+            self.out.warnings.push(Warning::general(format!(
                 "DEIS_REGISTRY_LOCATION={deis:?} is ignored: REGISTRY_LOCATION ({name}) decides"
             )));
         }
         let kind = LocationKind::named(&name);
         if self.r.drycc_values && kind.is_some_and(|k| !contract::DRYCC.locations.contains(&k)) {
-            let message = format!(
-                "found {name:?} with Drycc Workflow's values file: {}",
-                contract::DRYCC_LOCATIONS
-            );
+            let why = contract::DRYCC_LOCATIONS;
+            let message = format!("found {name:?} with Drycc Workflow's values file: {why}");
             self.problem(Setting::Location, message);
             return None;
         }
@@ -144,12 +130,9 @@ impl Validator<'_> {
             Some(LocationKind::Ecr) => self.ecr(),
             Some(LocationKind::Gcr) => self.gcr(),
             None => {
-                let other = name.as_str();
                 let names = LocationKind::names();
-                let hint = suggest::closest(other, &names)
-                    .map(|s| format!("; did you mean {s:?}?"))
-                    .unwrap_or_default();
-                let message = format!("found {other:?}, expected one of {}{hint}", names.join(", "));
+                let hint = suggest::closest(&name, &names).map_or(String::new(), |s| format!("; did you mean {s:?}?"));
+                let message = format!("found {name:?}, expected one of {}{hint}", names.join(", "));
                 self.problem(Setting::Location, message);
                 None
             }
@@ -159,25 +142,19 @@ impl Validator<'_> {
     /// Strip a scheme and trailing slashes (with a warning: Workflow's builder
     /// breaks on a scheme), then check `host[:port]`.
     fn hostname(&mut self, s: Setting) -> String {
-        let raw = self.value(s).to_owned();
+        let raw = self.r.value(s).to_owned();
         if raw.contains('@') {
-            // `https://user:password@host`: never shown, it may hold a password.
-            self.problem(
-                s,
-                "contains `@` (the value is not shown, as it may hold a password): a registry hostname takes no \
-                 user or password; give them in REGISTRY_USERNAME and REGISTRY_PASSWORD",
-            );
+            let why = "contains `@` (the value is not shown, as it may hold a password): a registry hostname takes \
+                       no user or password; give them in REGISTRY_USERNAME and REGISTRY_PASSWORD";
+            self.problem(s, why);
             return String::new();
         }
         let host = normalise_host(&raw);
         if host != raw {
-            self.warnings.push(Warning::about(
-                s,
-                format!("{raw:?} was normalised to {host:?}: registry hostnames take no scheme or trailing slash (Workflow's builder builds invalid image names from them)"),
-            ));
+            let message = format!("{raw:?} was normalised to {host:?}: registry hostnames take no scheme or trailing slash (Workflow's builder builds invalid image names from them)");
+            self.warn(s, message);
         }
-        let acceptable = host.is_empty() || is_host_port(&host) || (s == Setting::Hostname && is_docker_hub(&host));
-        if !acceptable {
+        if !(host.is_empty() || is_host_port(&host) || (s == Setting::Hostname && is_docker_hub(&host))) {
             self.problem(s, format!("found {host:?}, expected host or host:port (no scheme, no path; a namespace goes in REGISTRY_ORGANIZATION)"));
         }
         host
@@ -186,34 +163,28 @@ impl Validator<'_> {
     /// A line break or escape inside a credential is a paste error that
     /// the registry would reject much later (the value is never shown).
     fn no_control_characters(&mut self, s: Setting) {
-        if self.value(s).contains(char::is_control) {
-            self.problem(
-                s,
-                "contains a control character (a line break or tab inside the value?)",
-            );
+        if self.r.value(s).contains(char::is_control) {
+            let why = "contains a control character (a line break or tab inside the value?)";
+            self.problem(s, why);
         }
     }
 
     /// Two config files that disagree about a setting the location uses.
     fn conflicts(&mut self) {
-        let location = self.value(Setting::Location).to_owned();
-        for c in &self.r.conflicts {
-            if !c.setting.applies_to(&location) {
-                continue;
-            }
-            let shown = |(value, source): &(String, Source)| {
-                if c.setting.is_secret() || (c.setting.is_host() && value.contains('@')) {
-                    source.to_string()
-                } else {
-                    format!("{source} ({value:?})")
-                }
+        let location = self.r.value(Setting::Location).to_owned();
+        for c in self.r.conflicts.iter().filter(|c| c.setting.applies_to(&location)) {
+            let hide = |value: &str| c.setting.is_secret() || (c.setting.is_host() && value.contains('@'));
+            let shown = |(value, source): &(String, Source)| match hide(value) {
+                true => source.to_string(),
+                false => format!("{source} ({value:?})"),
             };
             // Named by the setting alone: the message names both sources.
-            self.problems.push(Problem {
+            self.out.problems.push(Problem {
                 setting: Some(c.setting),
                 source: None,
                 message: format!(
-                    "{} and {} disagree; config files share one level of precedence, so keep the value in one of them (or decide with the environment variable)",
+                    "{} and {} disagree; config files share one level of precedence, so keep the value in one of \
+                     them (or decide with the environment variable)",
                     shown(&c.first),
                     shown(&c.second)
                 ),
@@ -224,34 +195,26 @@ impl Validator<'_> {
     fn off_cluster(&mut self) -> Option<Location> {
         let mut hostname = self.hostname(Setting::Hostname);
         if is_docker_hub(&hostname) && !hostname.is_empty() {
-            self.warnings.push(Warning::about(
-                Setting::Hostname,
-                format!("{hostname:?} is understood as Docker Hub and written empty, as Workflow expects (kubelet pulls failed with \"docker.io\")"),
-            ));
+            let message = format!("{hostname:?} is understood as Docker Hub and written empty, as Workflow expects (kubelet pulls failed with \"docker.io\")");
+            self.warn(Setting::Hostname, message);
             hostname.clear();
         }
-        let organization = self.value(Setting::Organization).to_owned();
+        let organization = self.r.value(Setting::Organization).to_owned();
         if hostname.is_empty() && organization.is_empty() {
-            self.problem(
-                Setting::Organization,
-                "is required for Docker Hub (empty REGISTRY_HOSTNAME): images would be pushed as /<app>",
-            );
+            let why = "is required for Docker Hub (empty REGISTRY_HOSTNAME): images would be pushed as /<app>";
+            self.problem(Setting::Organization, why);
         } else if !organization.is_empty() && !is_repository_path(&organization) {
-            self.expected(
-                Setting::Organization,
-                "a Docker repository path: lowercase letters and digits, separated by `.`, `_`, `-` or `/`",
-            );
+            let what = "a Docker repository path: lowercase letters and digits, separated by `.`, `_`, `-` or `/`";
+            self.expected(Setting::Organization, what);
         } else {
             self.nested_organization(&hostname, &organization);
         }
         self.require(Setting::Username, "for off-cluster");
         self.require(Setting::Password, "for off-cluster");
-        let username = self.value(Setting::Username).to_owned();
-        if username == "_json_key" && self.value(Setting::Password).contains(char::is_control) {
-            self.problem(
-                Setting::Password,
-                "contains a line break: with _json_key, give the service-account key JSON on one line (jq -c . key.json)",
-            );
+        let username = self.r.value(Setting::Username).to_owned();
+        if username == "_json_key" && self.r.value(Setting::Password).contains(char::is_control) {
+            let why = "contains a line break: with _json_key, give the service-account key JSON on one line (jq -c . key.json)";
+            self.problem(Setting::Password, why);
         } else {
             self.no_control_characters(Setting::Password);
         }
@@ -259,23 +222,20 @@ impl Validator<'_> {
             self.expected(Setting::Username, "a user name without control characters or `:`");
         }
         if matches!(username.as_str(), "AWS" | "oauth2accesstoken") {
-            self.warnings.push(Warning::about(
-                Setting::Username,
-                format!("{username:?} is the user of a short-lived token (ECR/GCR): an off-cluster credential is never refreshed, so pushes and pulls fail when it expires; use REGISTRY_LOCATION=ecr or gcr"),
-            ));
+            let message = format!("{username:?} is the user of a short-lived token (ECR/GCR): an off-cluster credential is never refreshed, so pushes and pulls fail when it expires; use REGISTRY_LOCATION=ecr or gcr");
+            self.warn(Setting::Username, message);
         }
         Some(Location::OffCluster {
             hostname,
             organization,
             username,
-            password: Secret::new(self.value(Setting::Password)),
+            password: Secret::new(self.r.value(Setting::Password)),
         })
     }
 
-    /// An organization of more than one level (the README's registry
-    /// recipes): the builder pushes `<host>/<organization>/<app>`, which only
-    /// some registries nest; Artifact Registry needs exactly
-    /// `<project>/<repository>`.
+    /// An organization of several levels (the README's registry recipes): the
+    /// builder pushes `<host>/<organization>/<app>`, which only some registries
+    /// nest; Artifact Registry needs exactly `<project>/<repository>`.
     fn nested_organization(&mut self, hostname: &str, organization: &str) {
         let levels = organization.split('/').count();
         let message = if hostname.ends_with("-docker.pkg.dev") && levels != 2 {
@@ -285,18 +245,16 @@ impl Validator<'_> {
         } else {
             return;
         };
-        self.warnings.push(Warning::about(Setting::Organization, message));
+        self.warn(Setting::Organization, message);
     }
 
     fn ecr(&mut self) -> Option<Location> {
-        let region = self.value(Setting::EcrRegion).to_owned();
+        let region = self.r.value(Setting::EcrRegion).to_owned();
         if !is_aws_region(&region) {
             self.expected(Setting::EcrRegion, "an AWS region such as us-west-2");
         } else if !self.r.is_explicit(Setting::EcrRegion) {
-            self.warnings.push(Warning::about(
-                Setting::EcrRegion,
-                format!("is not set: using Workflow's default {region}; the registry must be in that region"),
-            ));
+            let message = format!("is not set: using Workflow's default {region}; the registry must be in that region");
+            self.warn(Setting::EcrRegion, message);
         }
         let keys = [Setting::EcrAccessKey, Setting::EcrSecretKey];
         for (set, missing) in [(keys[0], keys[1]), (keys[1], keys[0])] {
@@ -305,45 +263,36 @@ impl Validator<'_> {
                 self.problem(missing, format!("is required when {why}"));
             }
         }
-        let [access, secret] = keys.map(|k| self.value(k).to_owned());
+        let [access, secret] = keys.map(|k| self.r.value(k).to_owned());
         self.no_control_characters(Setting::EcrSecretKey);
+        let key_id = (16..=128).contains(&access.len()) && access.chars().all(|c| c.is_ascii_alphanumeric());
         if access.starts_with("ASIA") {
             self.problem(Setting::EcrAccessKey, "is a temporary (STS) key, which needs a session token that registry-secret cannot carry: use a long-lived AKIA key, or leave both keys empty to use the IAM role");
-        } else if !access.is_empty()
-            && (!(16..=128).contains(&access.len()) || access.chars().any(|c| !c.is_ascii_alphanumeric()))
-        {
-            self.problem(
-                Setting::EcrAccessKey,
-                "does not look like an AWS access key id (16 to 128 letters and digits, such as AKIA...)",
-            );
+        } else if !access.is_empty() && !key_id {
+            let why = "does not look like an AWS access key id (16 to 128 letters and digits, such as AKIA...)";
+            self.problem(Setting::EcrAccessKey, why);
         }
-        let registry_id = self.value(Setting::EcrRegistryId).to_owned();
+        let registry_id = self.r.value(Setting::EcrRegistryId).to_owned();
         if !registry_id.is_empty() && !is_account_id(&registry_id) {
             self.expected(Setting::EcrRegistryId, "a 12-digit AWS account id");
         }
         let hostname = self.hostname(Setting::EcrHostname);
         if !hostname.is_empty() {
-            self.warnings.push(Warning::about(
-                Setting::EcrHostname,
-                "is set, but Workflow's docs say to leave it empty (registry-token-refresher#11)",
-            ));
+            let why = "is set, but Workflow's docs say to leave it empty (registry-token-refresher#11)";
+            self.warn(Setting::EcrHostname, why);
             match parse_ecr_host(&hostname) {
-                None => self.problem(
-                    Setting::EcrHostname,
-                    format!("found {hostname:?}, expected <account>.dkr.ecr.<region>.amazonaws.com"),
-                ),
+                None => {
+                    let message = format!("found {hostname:?}, expected <account>.dkr.ecr.<region>.amazonaws.com");
+                    self.problem(Setting::EcrHostname, message);
+                }
                 Some((account, host_region)) => {
                     if !registry_id.is_empty() && account != registry_id {
-                        self.problem(
-                            Setting::EcrHostname,
-                            format!("names account {account} but ECR_REGISTRY_ID is {registry_id}"),
-                        );
+                        let message = format!("names account {account} but ECR_REGISTRY_ID is {registry_id}");
+                        self.problem(Setting::EcrHostname, message);
                     }
                     if host_region != region {
-                        self.problem(
-                            Setting::EcrHostname,
-                            format!("names region {host_region} but ECR_REGION is {region}"),
-                        );
+                        let message = format!("names region {host_region} but ECR_REGION is {region}");
+                        self.problem(Setting::EcrHostname, message);
                     }
                 }
             }
@@ -362,41 +311,30 @@ impl Validator<'_> {
         if !hostname.is_empty() && !is_gcr_host(&hostname) {
             self.problem(Setting::GcrHostname, format!("found {hostname:?}, expected gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io or <location>-docker.pkg.dev"));
         } else if hostname.ends_with("-docker.pkg.dev") {
-            self.warnings.push(Warning::about(
-                Setting::GcrHostname,
-                format!("{hostname:?} is Artifact Registry, which location gcr cannot push to: the builder names images {hostname}/<project_id>/<app>, and Artifact Registry needs {hostname}/<project>/<repository>/<image>. Use location off-cluster: REGISTRY_HOSTNAME={hostname} REGISTRY_ORGANIZATION=<project>/<repository> REGISTRY_USERNAME=_json_key REGISTRY_PASSWORD=\"$(jq -c . key.json)\" (the README's registry recipes)"),
-            ));
+            let message = format!("{hostname:?} is Artifact Registry, which location gcr cannot push to: the builder names images {hostname}/<project_id>/<app>, and Artifact Registry needs {hostname}/<project>/<repository>/<image>. Use location off-cluster: REGISTRY_HOSTNAME={hostname} REGISTRY_ORGANIZATION=<project>/<repository> REGISTRY_USERNAME=_json_key REGISTRY_PASSWORD=\"$(jq -c . key.json)\" (the README's registry recipes)");
+            self.warn(Setting::GcrHostname, message);
         }
         if !self.is_set(Setting::GcrKeyJson) {
-            self.problem(
-                Setting::GcrKeyJson,
-                "is required for gcr: the service-account key as JSON, base64 of it, or @path/to/key.json",
-            );
+            let why = "is required for gcr: the service-account key as JSON, base64 of it, or @path/to/key.json";
+            self.problem(Setting::GcrKeyJson, why);
             return None;
         }
-        match gcr_key::decode(self.value(Setting::GcrKeyJson), &self.r.base(Setting::GcrKeyJson)) {
-            Ok(json) => Some(Location::Gcr {
-                key_json: Secret::new(json),
-                hostname,
-            }),
-            Err(why) => {
-                self.problem(Setting::GcrKeyJson, why);
-                None
-            }
-        }
+        let (key, _, base) = &self.r.values[&Setting::GcrKeyJson];
+        let key = gcr_key::decode(key, base);
+        let key_json = Secret::new(key.map_err(|why| self.problem(Setting::GcrKeyJson, why)).ok()?);
+        Some(Location::Gcr { key_json, hostname })
     }
 
-    /// Minutes below the token's lifetime, and never with a stock refresher
-    /// image (every release panics on a value, v1.0.0 ignores it): the rules
-    /// the transform applies to the value it writes.
+    /// Minutes below the token's lifetime, never with a stock refresher image
+    /// (each release panics on a value, v1.0.0 ignores it): the transform's rules.
     fn token_refresh_time(&mut self, location: Option<&Location>) -> String {
-        let value = self.value(Setting::TokenRefreshTime).to_owned();
+        let value = self.r.value(Setting::TokenRefreshTime).to_owned();
         let Some(location) = location.filter(|_| !value.is_empty()) else {
             return value;
         };
         let Some(lifetime) = location.kind().token_lifetime_minutes() else {
             let message = format!("is ignored: {} has no token refresher", location.name());
-            self.warnings.push(Warning::about(Setting::TokenRefreshTime, message));
+            self.warn(Setting::TokenRefreshTime, message);
             return value;
         };
         match value.parse::<u32>() {
@@ -414,7 +352,7 @@ impl Validator<'_> {
                 &format!("a positive whole number of minutes (below {lifetime}; the refresher's ticker panics on 0)"),
             ),
         }
-        let image = self.value(Setting::RefresherImage).to_owned();
+        let image = self.r.value(Setting::RefresherImage).to_owned();
         if self.r.is_explicit(Setting::RefresherImage) && contract::is_stock_refresher(&image) {
             let message = format!(
                 "{value:?} cannot work with the configured refresher image {image} (from {}): \
@@ -429,12 +367,11 @@ impl Validator<'_> {
         value
     }
 
-    /// The controller and refresher name pull secrets `<prefix>-<location>`:
-    /// that whole name must be a valid Secret name (a DNS-1123 subdomain).
-    /// `None` when the operator set no prefix (the transform then keeps the chart's).
+    /// Pull secrets are named `<prefix>-<location>`, which must be a Secret name
+    /// (a DNS-1123 subdomain). `None`: no prefix set (the chart's stays).
     fn secret_prefix(&mut self) -> Option<String> {
-        let prefix = self.value(Setting::SecretPrefix).to_owned();
-        let location = match LocationKind::named(self.value(Setting::Location)) {
+        let prefix = self.r.value(Setting::SecretPrefix).to_owned();
+        let location = match LocationKind::named(self.r.value(Setting::Location)) {
             Some(l) if l != LocationKind::OnCluster => l.name(),
             // The longest name, so the prefix fits whatever the location becomes.
             _ => LocationKind::OffCluster.name(),
@@ -454,19 +391,10 @@ impl Validator<'_> {
 
     /// `None` when the operator set no image (the transform then follows the platform).
     fn refresher_image(&mut self) -> Option<String> {
-        let image = self.value(Setting::RefresherImage).to_owned();
-        if image.is_empty() {
-            return None;
-        }
+        let image = Some(self.r.value(Setting::RefresherImage).to_owned()).filter(|i| !i.is_empty())?;
         if !is_image_reference(&image) {
-            self.problem(
-                Setting::RefresherImage,
-                format!(
-                    "{}, expected an image reference such as {}",
-                    self.found(Setting::RefresherImage),
-                    contract::STOCK_REFRESHERS[0].1
-                ),
-            );
+            let what = format!("an image reference such as {}", contract::STOCK_REFRESHERS[0].1);
+            self.expected(Setting::RefresherImage, &what);
         }
         Some(image)
     }
@@ -482,21 +410,15 @@ fn is_docker_hub(host: &str) -> bool {
 
 /// `host` or `host:port`, host being a DNS name, IPv4 or `[IPv6]`.
 fn is_host_port(s: &str) -> bool {
-    let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+    let (host, port) = match s.strip_prefix('[') {
         // After `]` only nothing or `:port` may follow.
-        match rest.split_once(']') {
-            Some((ip6, tail))
-                if ip6.parse::<std::net::Ipv6Addr>().is_ok() && (tail.is_empty() || tail.starts_with(':')) =>
-            {
+        Some(rest) => match rest.split_once(']') {
+            Some((ip6, tail)) if ip6.parse::<Ipv6Addr>().is_ok() && (tail.is_empty() || tail.starts_with(':')) => {
                 ("x", tail.strip_prefix(':'))
             }
             _ => return false,
-        }
-    } else {
-        match s.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (s, None),
-        }
+        },
+        None => s.rsplit_once(':').map_or((s, None), |(h, p)| (h, Some(p))),
     };
     // Digits only: `parse` alone would take `+80`.
     let port_ok = port.is_none_or(|p| {
@@ -505,30 +427,21 @@ fn is_host_port(s: &str) -> bool {
     port_ok && names::is_host_name(host)
 }
 
-/// Strip a scheme and trailing slashes from a registry host (what `check`
-/// shows, and what the Secret gets).
+/// A registry host without scheme and trailing slashes (what `check` shows and the Secret gets).
 pub fn normalise_host(raw: &str) -> String {
-    let mut host = raw;
-    for scheme in ["https://", "http://"] {
-        if let Some(rest) = host.strip_prefix(scheme) {
-            host = rest;
-        }
-    }
+    let host = raw.strip_prefix("https://").unwrap_or(raw);
+    let host = host.strip_prefix("http://").unwrap_or(host);
     host.trim_end_matches('/').to_owned()
 }
 
-/// A container image reference: `[host[:port]/]path[:tag][@digest]`, the
-/// grammar of `distribution/reference`.
+/// An image reference, `[host[:port]/]path[:tag][@digest]` (`distribution/reference`).
 fn is_image_reference(s: &str) -> bool {
     let image = Image::parse(s);
+    let alg_byte = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b);
     let digest_ok = image.digest.is_none_or(|d| {
         d.split_once(':').is_some_and(|(alg, hex)| {
-            !alg.is_empty()
-                && alg
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(&b))
-                && hex.len() >= 32
-                && hex.bytes().all(|b| b.is_ascii_hexdigit())
+            let hex_ok = hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+            !alg.is_empty() && alg.bytes().all(alg_byte) && hex_ok
         })
     });
     let tag_ok = image.tag.is_none_or(|t| {
@@ -557,12 +470,9 @@ fn is_repository_path(s: &str) -> bool {
 
 fn is_aws_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts[parts.len() - 1].parse::<u8>().is_ok()
+    let (number, words) = parts.split_last().expect("split yields a part");
+    let word = |w: &&str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase());
+    words.len() >= 2 && words[0].len() == 2 && words.iter().all(word) && number.parse::<u8>().is_ok()
 }
 
 /// `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` → (account, region).
@@ -570,9 +480,7 @@ fn parse_ecr_host(host: &str) -> Option<(&str, &str)> {
     let host = host.strip_suffix(".cn").unwrap_or(host);
     let rest = host.strip_suffix(".amazonaws.com")?;
     let (account, rest) = rest.split_once('.')?;
-    let region = rest
-        .strip_prefix("dkr.ecr.")
-        .or_else(|| rest.strip_prefix("dkr.ecr-fips."))?;
+    let region = rest.strip_prefix("dkr.ecr.").or(rest.strip_prefix("dkr.ecr-fips."))?;
     (is_account_id(account) && is_aws_region(region)).then_some((account, region))
 }
 
@@ -581,13 +489,10 @@ fn is_account_id(s: &str) -> bool {
 }
 
 fn is_gcr_host(host: &str) -> bool {
+    let byte_ok = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-';
+    let location = host.strip_suffix("-docker.pkg.dev").unwrap_or_default();
     matches!(host, "gcr.io" | "us.gcr.io" | "eu.gcr.io" | "asia.gcr.io")
-        || host.strip_suffix("-docker.pkg.dev").is_some_and(|loc| {
-            !loc.is_empty()
-                && loc
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        })
+        || (!location.is_empty() && location.bytes().all(byte_ok))
 }
 
 #[cfg(test)]
