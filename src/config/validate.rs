@@ -472,7 +472,12 @@ fn is_aws_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     let (number, words) = parts.split_last().expect("split yields a part");
     let word = |w: &&str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase());
-    words.len() >= 2 && words[0].len() == 2 && words.iter().all(word) && number.parse::<u8>().is_ok()
+    words.len() >= 2 && words[0].len() == 2 && words.iter().all(word) && is_small_number(number)
+}
+
+/// Digits only (`parse` alone would take `+2`), at most 255.
+fn is_small_number(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u8>().is_ok()
 }
 
 /// `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` → (account, region).
@@ -545,7 +550,14 @@ mod tests {
         for ok in ["us-west-2", "eu-central-1", "us-gov-west-1", "ap-southeast-3"] {
             assert!(is_aws_region(ok), "{ok}");
         }
-        for bad in ["us-west", "US-WEST-2", "uswest2", "europe-west1"] {
+        for bad in [
+            "us-west",
+            "US-WEST-2",
+            "uswest2",
+            "europe-west1",
+            "us-west-+2",
+            "us-west-",
+        ] {
             assert!(!is_aws_region(bad), "{bad}");
         }
         assert_eq!(
