@@ -87,6 +87,10 @@ fn a_block_scalar_value_is_replaced_by_a_correct_scalar() {
     assert_builder_configured(
         "        - name: DEIS_REGISTRY_LOCATION\n          value: |2-\n             on-cluster\n          # c\n",
     );
+    // A comment after a tab, holding a second ` #`: the comment starts at the first.
+    assert_builder_configured(
+        "        - name: DEIS_REGISTRY_LOCATION\n          value: |-\t# x # y\n            on-cluster\n",
+    );
 }
 
 #[test]

@@ -655,11 +655,8 @@ fn name_of<'n>(item: &'n Node<'_>) -> Option<Cow<'n, str>> {
 /// A line without its comment (`#` at its start or after white space) and
 /// trailing blanks.
 fn without_comment(line: &str) -> &str {
-    let cut = if line.trim_start_matches([' ', '\t']).starts_with('#') {
-        Some(0)
-    } else {
-        line.find(" #").or_else(|| line.find("\t#"))
-    };
+    let comment = |&i: &usize| i == 0 || line[..i].ends_with([' ', '\t']);
+    let cut = line.match_indices('#').map(|(i, _)| i).find(comment);
     cut.map_or(line, |i| &line[..i]).trim_end_matches(['\r', ' ', '\t'])
 }
 
@@ -744,6 +741,14 @@ mod tests {
     use super::*;
     use crate::yaml::tree::parse;
     use crate::yaml::yaml11::Seg;
+
+    #[test]
+    fn a_comment_starts_at_the_first_hash_after_a_space_or_a_tab() {
+        assert_eq!(without_comment("v: |-\t# x # y"), "v: |-");
+        assert_eq!(without_comment("v: |- # x\t# y"), "v: |-");
+        assert_eq!(without_comment("  # all comment"), "");
+        assert_eq!(without_comment("v: a#b # c"), "v: a#b");
+    }
 
     fn upsert_op(
         at: &[&str],
