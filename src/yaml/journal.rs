@@ -183,22 +183,6 @@ fn located_mapping<'n, 'a>(
         .ok_or_else(|| refuse(node.loc().line, format!("{} is not a mapping", show(path))))
 }
 
-/// Each node of the tree at `node`, in the order of the text.
-fn each_node<'n, 'a>(node: &'n Node<'a>, depth: usize, f: &mut impl FnMut(&'n Node<'a>)) {
-    f(node);
-    if depth > tree::MAX_WALK_DEPTH {
-        return;
-    }
-    match node {
-        Node::Mapping(m) => m.entries.iter().for_each(|e| {
-            each_node(&e.key, depth + 1, f);
-            each_node(&e.value, depth + 1, f);
-        }),
-        Node::Sequence(s) => s.items.iter().for_each(|i| each_node(i, depth + 1, f)),
-        _ => {}
-    }
-}
-
 /// Where a splice that replaces or removes text (`cuts`, ranges of the
 /// original) takes away a node whose anchor (`&a`) an alias (`*a`) outside
 /// every cut still names: that alias would lose its node, or read the new one.
@@ -207,7 +191,7 @@ fn cut_anchor(root: &Node<'_>, cuts: &[(usize, usize)]) -> Option<EditError> {
     // An alias names the latest node anchored with its name before it.
     let mut latest = HashMap::new();
     let mut found = None;
-    each_node(root, 0, &mut |node| match node {
+    tree::each_node(root, 0, &mut |node| match node {
         Node::Alias(a) if found.is_none() && !inside(a.loc().start) => {
             found = latest.get(&a.id).copied().filter(|loc: &tree::Loc| inside(loc.start));
         }
@@ -463,7 +447,7 @@ pub struct Edited<'t> {
 pub fn check(root: &Node<'_>, features: Features, edited: Edited<'_>, ops: &[Op]) -> Result<Json, EditError> {
     let mut aliased = HashSet::new();
     if features.aliases || features.deep {
-        each_node(root, 0, &mut |node| {
+        tree::each_node(root, 0, &mut |node| {
             if let Node::Alias(a) = node {
                 aliased.insert(a.id);
             }
