@@ -1,15 +1,7 @@
-//! An edit as meaning, and the check that the spliced text means exactly
-//! that.
-//!
-//! Every edit is an [`Op`] at a path of the document as Kubernetes decodes
-//! it ("upsert these named items into the list at this path", "set this
-//! key", "remove this key", "remove these items"): the plan makes it, the
-//! editor finds its place in the tree by that path ([`locate`]) and journals
-//! it. The check reads the original document the way Kubernetes does
-//! ([`yaml11::decode`]), applies the journal to that JSON by the same paths,
-//! reads the edited text the same way, and compares. A splice bug can then
-//! make the tool refuse a document, never write one that means something
-//! else.
+//! An edit as meaning ([`Op`], at a path of the decoded document), and the
+//! check that the spliced text means exactly that (docs/editing.md, "The
+//! editing model"): a splice bug can make the tool refuse a document, never
+//! write one that means something else.
 
 use std::collections::{HashMap, HashSet};
 
@@ -92,11 +84,8 @@ fn show(path: &[Seg]) -> String {
     let mut out = String::new();
     for seg in path {
         match seg {
-            Seg::Key(k) if !out.is_empty() => {
-                out.push('.');
-                out.push_str(k)
-            }
-            Seg::Key(k) => out.push_str(k),
+            Seg::Key(k) if out.is_empty() => out.push_str(k),
+            Seg::Key(k) => out.push_str(&format!(".{k}")),
             Seg::Index(i) => out.push_str(&format!("[{i}]")),
         }
     }
@@ -243,14 +232,6 @@ fn set_key(object: &mut Map<String, Json>, key: &str, value: &Value) {
     }
 }
 
-/// The decoded object at `path`.
-fn object_at<'j>(json: &'j mut Json, path: &[Seg], line: usize) -> Result<&'j mut Map<String, Json>, EditError> {
-    match get_mut(json, path) {
-        Some(Json::Object(o)) => Ok(o),
-        _ => Err(refuse(line, format!("{} is not a mapping", show(path)))),
-    }
-}
-
 pub(super) fn item_name(item: &[(String, Value)]) -> Option<&str> {
     match item.first() {
         Some((k, Value::Str(name))) if k == "name" => Some(name),
@@ -264,7 +245,9 @@ pub(super) fn item_name(item: &[(String, Value)]) -> Option<&str> {
 fn apply_op(want: &mut Json, root: &Node<'_>, aliased: &HashSet<AnchorId>, op: &Op) -> Result<(), EditError> {
     let at = op.at();
     let map = located_mapping(root, at, aliased)?;
-    let object = object_at(want, at, map.loc().line)?;
+    let Some(Json::Object(object)) = get_mut(want, at) else {
+        return Err(refuse(map.loc().line, format!("{} is not a mapping", show(at))));
+    };
     match op {
         Op::Set { key, value, .. } => {
             refuse_merged_key(map, key, at, object)?;

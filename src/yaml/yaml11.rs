@@ -125,14 +125,9 @@ fn parse_int(plain: &str) -> Option<Number> {
         return None;
     }
     let magnitude = u64::from_str_radix(body, radix).ok()?;
-    if negative {
-        let value = i64::try_from(magnitude)
-            .ok()
-            .map(|m| -m)
-            .or((magnitude == 1 << 63).then_some(i64::MIN))?;
-        Some(Number::from(value))
-    } else {
-        Some(Number::from(magnitude))
+    match negative {
+        true => i64::try_from(-i128::from(magnitude)).ok().map(Number::from),
+        false => Some(Number::from(magnitude)),
     }
 }
 
@@ -179,8 +174,7 @@ pub struct DecodeError {
 }
 
 /// Aliases may expand a document to this many times its own node count
-/// (plus [`MIN_BUDGET`]) before decoding stops: an alias bomb of a few lines
-/// must not take gigabytes. Real manifests use anchors sparingly.
+/// (plus [`MIN_BUDGET`]): an alias bomb of a few lines must not take gigabytes.
 const BUDGET_FACTOR: usize = 16;
 const MIN_BUDGET: usize = 10_000;
 /// Deeper nesting than this (through aliases, or written out) is refused
@@ -190,11 +184,8 @@ const MAX_DEPTH: usize = MAX_WALK_DEPTH;
 const CORE: &str = "tag:yaml.org,2002:";
 
 /// The JSON Kubernetes makes of a document (go-yaml v2 under
-/// sigs.k8s.io/yaml): YAML 1.1 plain scalars, core tags (`!!str`, `!!int`,
-/// `!!binary`...), aliases expanded (within a budget), and merge keys `<<`
-/// applied as go-yaml v2 applies them: in entry order, each merge or key
-/// overwriting what came before it, and in a list of merged maps the earlier
-/// map winning.
+/// sigs.k8s.io/yaml): YAML 1.1 plain scalars, core tags, aliases expanded
+/// within a budget, merge keys (rules in docs/editing.md, "The editing model").
 pub fn decode(root: &Node<'_>) -> Result<Json, DecodeError> {
     Decoder::new(root, false).node(root, 0)
 }
@@ -442,12 +433,8 @@ impl<'n, 'a> Decoder<'n, 'a> {
     }
 
     fn scalar(&self, node: &Node<'_>, s: &Scalar<'_>) -> Result<Json, DecodeError> {
-        if typed(s, "float") && special_float(&s.value).is_some() {
-            if self.lenient {
-                // A config file's `.inf` is a number (a float), so a text
-                // setting refuses it and a count of minutes is not 0.
-                return Ok(Number::from_f64(0.0).map_or(Json::Null, Json::Number));
-            }
+        // Lenient, it reads as `resolve_plain`'s stand-in (`!!float` too).
+        if !self.lenient && typed(s, "float") && special_float(&s.value).is_some() {
             return Err(error(
                 node,
                 "a value is an infinity or NaN (`.inf`, `.nan`), which JSON, and so Kubernetes, cannot hold",
