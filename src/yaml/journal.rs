@@ -384,9 +384,8 @@ fn first_difference(want: &Json, got: &Json, path: &mut Vec<Seg>) -> bool {
         (Json::Object(a), Json::Object(b)) => {
             for (k, v) in a {
                 path.push(Seg::Key(k.clone()));
-                match b.get(k) {
-                    Some(w) if !first_difference(v, w, path) => {}
-                    _ => return true,
+                if b.get(k).is_none_or(|w| first_difference(v, w, path)) {
+                    return true;
                 }
                 path.pop();
             }

@@ -11,13 +11,11 @@ use granit_parser::{Event, Options, Parser, ScalarStyle, Span as ParserSpan, Str
 /// Where a node is: byte range in the document, and its start as line/column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Loc {
-    /// Byte offset of the first byte of the node.
+    /// Byte offsets of the node's first byte and just past its content (see [`Node::loc`]).
     pub start: usize,
-    /// Byte offset just past the node's content (see [`Node::loc`]).
     pub end: usize,
-    /// 1-based line of `start`, relative to the parsed text.
+    /// `start`'s line (1-based, in the parsed text) and column (0-based, in characters).
     pub line: usize,
-    /// 0-based column of `start`, in characters.
     pub col: usize,
 }
 
@@ -33,13 +31,14 @@ struct Span {
 }
 
 impl Span {
-    fn of(loc: Loc) -> Span {
+    fn of(span: &ParserSpan) -> Span {
         // Lossless: every offset, line and column is below the text's length.
+        let start = span.start.byte_offset().unwrap_or(0);
         Span {
-            start: loc.start as u32,
-            end: loc.end as u32,
-            line: loc.line as u32,
-            col: loc.col as u32,
+            start: start as u32,
+            end: span.end.byte_offset().unwrap_or(start) as u32,
+            line: span.start.line() as u32,
+            col: span.start.col() as u32,
         }
     }
 
@@ -230,10 +229,19 @@ pub fn each_node<'n, 'a>(node: &'n Node<'a>, depth: usize, f: &mut impl FnMut(&'
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
     pub message: String,
-    /// 1-based line.
+    /// 1-based line and column.
     pub line: usize,
-    /// 1-based column.
     pub col: usize,
+}
+
+impl SyntaxError {
+    fn new(message: impl Into<String>, line: usize, col: usize) -> Self {
+        SyntaxError {
+            message: message.into(),
+            line,
+            col,
+        }
+    }
 }
 
 /// What a document uses that makes a node's meaning depend on other nodes,
@@ -260,11 +268,7 @@ pub fn parse(text: &str) -> Result<Option<Node<'_>>, SyntaxError> {
 /// [`parse`], with the document's [`Features`].
 pub fn parse_document(text: &str) -> Result<Option<(Node<'_>, Features)>, SyntaxError> {
     if u32::try_from(text.len()).is_err() {
-        return Err(SyntaxError {
-            message: "a single document larger than 4 GiB".into(),
-            line: 1,
-            col: 1,
-        });
+        return Err(SyntaxError::new("a single document larger than 4 GiB", 1, 1));
     }
     let mut builder = Builder {
         text,
@@ -276,11 +280,7 @@ pub fn parse_document(text: &str) -> Result<Option<(Node<'_>, Features)>, Syntax
     options.emit_comments = false;
     options.emit_anchor_events = true;
     for event in Parser::new_from_str_with_options(text, options) {
-        let (event, span) = event.map_err(|e| SyntaxError {
-            message: e.info(),
-            line: e.marker().line(),
-            col: e.marker().col() + 1,
-        })?;
+        let (event, span) = event.map_err(|e| SyntaxError::new(e.info(), e.marker().line(), e.marker().col() + 1))?;
         builder.push(event, span)?;
     }
     // `---` with nothing after it reads as a null node: no content either way.
@@ -290,11 +290,7 @@ pub fn parse_document(text: &str) -> Result<Option<(Node<'_>, Features)>, Syntax
 
 /// A syntax error at the start of `span`.
 fn error(span: &ParserSpan, message: &str) -> SyntaxError {
-    SyntaxError {
-        message: message.into(),
-        line: span.start.line(),
-        col: span.start.col() + 1,
-    }
+    SyntaxError::new(message, span.start.line(), span.start.col() + 1)
 }
 
 /// A second document in text read as one: a manifest's chunks are split at
@@ -420,16 +416,6 @@ struct Builder<'a> {
     features: Features,
 }
 
-fn loc(span: &ParserSpan) -> Loc {
-    let start = span.start.byte_offset().unwrap_or(0);
-    Loc {
-        start,
-        end: span.end.byte_offset().unwrap_or(start),
-        line: span.start.line(),
-        col: span.start.col(),
-    }
-}
-
 impl<'a> Builder<'a> {
     fn push(&mut self, event: Event<'a>, span: ParserSpan) -> Result<(), SyntaxError> {
         let sequence = matches!(event, Event::SequenceStart(..));
@@ -437,24 +423,25 @@ impl<'a> Builder<'a> {
             Event::DocumentStart(..) => {
                 self.documents += 1;
                 if self.documents > 1 {
-                    let at = self.text.get(loc(&span).start..).unwrap_or_default();
+                    let at = self.text.get(Span::of(&span).start as usize..).unwrap_or_default();
                     return Err(error(&span, second_document(at)));
                 }
             }
             Event::Scalar(mut value, style, anchor, tag) => {
-                let mut loc = loc(&span);
+                let mut at = Span::of(&span);
+                let (start, end) = (at.start as usize, at.end as usize);
                 let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
                 let yaml11 = match style {
-                    ScalarStyle::DoubleQuoted => yaml11_escapes(self.text.get(loc.start..loc.end).unwrap_or_default()),
-                    _ if block => yaml11_block_indentation(self.text, loc.start),
+                    ScalarStyle::DoubleQuoted => yaml11_escapes(self.text.get(start..end).unwrap_or_default()),
+                    _ if block => yaml11_block_indentation(self.text, start),
                     _ => Ok(()),
                 };
                 yaml11.map_err(|message| error(&span, message))?;
                 if block {
-                    if clipped_at_end_of_input(self.text, loc.start, loc.end) && value.ends_with('\n') {
+                    if clipped_at_end_of_input(self.text, start, end) && value.ends_with('\n') {
                         value.to_mut().pop();
                     }
-                    loc.end = block_scalar_end(self.text, loc.end);
+                    at.end = block_scalar_end(self.text, end) as u32;
                 }
                 self.features.anchors |= anchor != 0;
                 let scalar = Scalar {
@@ -462,7 +449,7 @@ impl<'a> Builder<'a> {
                     style,
                     tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix()).into_boxed_str()),
                     anchor: anchor as AnchorId,
-                    span: Span::of(loc),
+                    span: at,
                 };
                 if anchor != 0 {
                     self.scalars.insert(anchor, scalar.clone());
@@ -474,7 +461,7 @@ impl<'a> Builder<'a> {
                 self.features.aliases = true;
                 let scalar = self.scalars.get(&id).cloned().map(Box::new);
                 self.attach(Node::Alias(Alias {
-                    span: Span::of(loc(&span)),
+                    span: Span::of(&span),
                     id: id as AnchorId,
                     scalar,
                 }));
@@ -488,7 +475,7 @@ impl<'a> Builder<'a> {
                     sequence,
                     flow: style == StructureStyle::Flow,
                     anchor: anchor as AnchorId,
-                    span: Span::of(loc(&span)),
+                    span: Span::of(&span),
                     key: None,
                     base: if sequence { self.items.len() } else { self.entries.len() },
                 });
@@ -502,7 +489,7 @@ impl<'a> Builder<'a> {
                     false => self.entries[base..].last().map(|e| &e.value),
                 };
                 let end = if flow {
-                    loc(&span).end
+                    Span::of(&span).end as usize
                 } else {
                     last.map_or(open.span.start as usize, |n| n.loc().end)
                 };
