@@ -328,15 +328,11 @@ fn anchor_name(name: &str) -> Result<(), &'static str> {
 fn yaml11_escapes(written: &str) -> Result<(), &'static str> {
     let mut rest = written.as_bytes();
     while let Some(i) = memchr::memchr(b'\\', rest) {
-        let surrogate = || {
-            let hex = std::str::from_utf8(rest.get(i + 2..i + 6)?).ok()?;
-            u32::from_str_radix(hex, 16)
-                .ok()
-                .filter(|c| (0xD800..0xE000).contains(c))
-        };
+        let hex = rest.get(i + 2..i + 6).and_then(|hex| std::str::from_utf8(hex).ok());
+        let surrogate = hex.and_then(|hex| u32::from_str_radix(hex, 16).ok());
         match rest.get(i + 1) {
             Some(b'/') => return Err("the escape `\\/`, which Kubernetes (YAML 1.1) cannot read; write `/`"),
-            Some(b'u') if surrogate().is_some() => {
+            Some(b'u') if surrogate.is_some_and(|c| (0xD800..0xE000).contains(&c)) => {
                 return Err(
                     "a `\\u` escape of a surrogate, which Kubernetes (YAML 1.1) cannot read; \
                             write the character, or `\\U` and its eight hex digits",

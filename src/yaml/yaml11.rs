@@ -58,11 +58,8 @@ fn resolve_plain(s: &str) -> Json {
 /// go-yaml v2's infinities and NaN (`.inf`, `-.Inf`, `.NaN`...): floats
 /// that JSON cannot hold, so sigs.k8s.io/yaml cannot decode them as values.
 fn special_float(s: &str) -> Option<f64> {
-    let (sign, rest) = match s.as_bytes().first() {
-        Some(b'-') => (-1.0, &s[1..]),
-        Some(b'+') => (1.0, &s[1..]),
-        _ => (1.0, s),
-    };
+    let rest = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let sign = if s.starts_with('-') { -1.0 } else { 1.0 };
     match rest {
         ".inf" | ".Inf" | ".INF" => Some(sign * f64::INFINITY),
         ".nan" | ".NaN" | ".NAN" if rest.len() == s.len() => Some(f64::NAN),
@@ -109,11 +106,7 @@ fn go_float_key(f: f64) -> String {
 /// Go's `strconv.ParseInt(s, 0, 64)` (then `ParseUint`), of text whose `_`
 /// are already removed.
 fn parse_int(plain: &str) -> Option<Number> {
-    let (negative, digits) = match plain.as_bytes().first()? {
-        b'-' => (true, &plain[1..]),
-        b'+' => (false, &plain[1..]),
-        _ => (false, plain),
-    };
+    let digits = plain.strip_prefix(['-', '+']).unwrap_or(plain);
     let (radix, body) = match digits.as_bytes() {
         [b'0', b'x' | b'X', ..] => (16, &digits[2..]),
         [b'0', b'o' | b'O', ..] => (8, &digits[2..]),
@@ -125,7 +118,7 @@ fn parse_int(plain: &str) -> Option<Number> {
         return None;
     }
     let magnitude = u64::from_str_radix(body, radix).ok()?;
-    match negative {
+    match plain.starts_with('-') {
         true => i64::try_from(-i128::from(magnitude)).ok().map(Number::from),
         false => Some(Number::from(magnitude)),
     }
@@ -347,13 +340,12 @@ impl<'n, 'a> Decoder<'n, 'a> {
             Node::Scalar(s) => self.scalar(node, s),
             Node::Alias(a) if self.lenient && !self.anchors.contains_key(&a.id) => Ok(Json::Null),
             Node::Alias(_) => self.node(self.deref(node)?, depth + 1),
-            Node::Sequence(seq) => {
-                let mut items = Vec::with_capacity(seq.items.len());
-                for item in &seq.items {
-                    items.push(self.node(item, depth + 1)?);
-                }
-                Ok(Json::Array(items))
-            }
+            Node::Sequence(seq) => seq
+                .items
+                .iter()
+                .map(|item| self.node(item, depth + 1))
+                .collect::<Result<_, _>>()
+                .map(Json::Array),
             Node::Mapping(map) => {
                 let mut out = Map::with_capacity(map.entries.len());
                 self.mapping_into(map, &mut out, depth)?;
