@@ -126,11 +126,7 @@ pub fn locate<'n, 'a>(root: &'n Node<'a>, path: &[Seg]) -> Result<&'n Node<'a>, 
 
 /// The line of the deepest node on `path` that the text holds.
 pub fn line_of(root: &Node<'_>, path: &[Seg]) -> usize {
-    let mut node = root;
-    for seg in path {
-        let Some(next) = child(node, seg) else { break };
-        node = next;
-    }
+    let (Ok(node) | Err(node)) = path.iter().try_fold(root, |node, seg| child(node, seg).ok_or(node));
     node.loc().line
 }
 
@@ -495,10 +491,8 @@ fn read_back(root: &Node<'_>, edited: Edited<'_>, want: &Json) -> Result<Json, E
 /// What a whole document means, read the way Kubernetes reads it, and how
 /// many of its mapping keys decode to an earlier key of their mapping.
 fn reads_as(text: &str) -> Option<(Json, usize)> {
-    match tree::parse_document(text) {
-        Ok(Some((node, features))) => Some((yaml11::decode_with(&node, features).ok()?, doubled_keys(&node, 0))),
-        _ => None,
-    }
+    let (node, features) = tree::parse_document(text).ok()??;
+    Some((yaml11::decode_with(&node, features).ok()?, doubled_keys(&node, 0)))
 }
 
 /// How many mapping keys of `node` decode to an earlier key of their mapping.

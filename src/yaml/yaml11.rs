@@ -141,13 +141,10 @@ fn is_float(s: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
-/// The string a YAML 1.1 reader (Kubernetes) makes of a scalar, or of the
-/// scalar an alias names: quoted or plain text that resolves to no other
-/// type, `!!str`, a local tag or a core tag go-yaml does not resolve
-/// (`!!timestamp`, `!!pt`: the text), or the decoded bytes of `!!binary`.
-/// `None` for `0644` (the number 420), `true`, `~`, `!!int "5"`, what
-/// Kubernetes cannot decode, and collections. The same rule as [`decode`]:
-/// reading a value and checking an edit must never disagree.
+/// The string Kubernetes makes of a scalar (or of the scalar an alias names)
+/// by [`decode`]'s rule, so that reading a value and checking an edit never
+/// disagree: `!!binary` decoded, an unresolved tag's text; `None` for `0644`
+/// (the number 420), `true`, `~`, `!!int "5"`, collections, and errors.
 pub fn decoded_str<'n>(node: &'n Node<'_>) -> Option<Cow<'n, str>> {
     let s = node.as_scalar()?;
     match Decoder::without_anchors().scalar(node, s) {
