@@ -1,15 +1,7 @@
-//! An edit as meaning, and the check that the spliced text means exactly
-//! that.
-//!
-//! Every edit is an [`Op`] at a path of the document as Kubernetes decodes
-//! it ("upsert these named items into the list at this path", "set this
-//! key", "remove this key", "remove these items"): the plan makes it, the
-//! editor finds its place in the tree by that path ([`locate`]) and journals
-//! it. The check reads the original document the way Kubernetes does
-//! ([`yaml11::decode`]), applies the journal to that JSON by the same paths,
-//! reads the edited text the same way, and compares. A splice bug can then
-//! make the tool refuse a document, never write one that means something
-//! else.
+//! An edit as meaning ([`Op`], at a path of the decoded document), and the
+//! check that the spliced text means exactly that (docs/editing.md, "The
+//! editing model"): a splice bug can make the tool refuse a document, never
+//! write one that means something else.
 
 use std::collections::{HashMap, HashSet};
 
@@ -92,11 +84,8 @@ fn show(path: &[Seg]) -> String {
     let mut out = String::new();
     for seg in path {
         match seg {
-            Seg::Key(k) if !out.is_empty() => {
-                out.push('.');
-                out.push_str(k)
-            }
-            Seg::Key(k) => out.push_str(k),
+            Seg::Key(k) if out.is_empty() => out.push_str(k),
+            Seg::Key(k) => out.push_str(&format!(".{k}")),
             Seg::Index(i) => out.push_str(&format!("[{i}]")),
         }
     }
@@ -137,11 +126,7 @@ pub fn locate<'n, 'a>(root: &'n Node<'a>, path: &[Seg]) -> Result<&'n Node<'a>, 
 
 /// The line of the deepest node on `path` that the text holds.
 pub fn line_of(root: &Node<'_>, path: &[Seg]) -> usize {
-    let mut node = root;
-    for seg in path {
-        let Some(next) = child(node, seg) else { break };
-        node = next;
-    }
+    let (Ok(node) | Err(node)) = path.iter().try_fold(root, |node, seg| child(node, seg).ok_or(node));
     node.loc().line
 }
 
@@ -183,22 +168,6 @@ fn located_mapping<'n, 'a>(
         .ok_or_else(|| refuse(node.loc().line, format!("{} is not a mapping", show(path))))
 }
 
-/// Each node of the tree at `node`, in the order of the text.
-fn each_node<'n, 'a>(node: &'n Node<'a>, depth: usize, f: &mut impl FnMut(&'n Node<'a>)) {
-    f(node);
-    if depth > tree::MAX_WALK_DEPTH {
-        return;
-    }
-    match node {
-        Node::Mapping(m) => m.entries.iter().for_each(|e| {
-            each_node(&e.key, depth + 1, f);
-            each_node(&e.value, depth + 1, f);
-        }),
-        Node::Sequence(s) => s.items.iter().for_each(|i| each_node(i, depth + 1, f)),
-        _ => {}
-    }
-}
-
 /// Where a splice that replaces or removes text (`cuts`, ranges of the
 /// original) takes away a node whose anchor (`&a`) an alias (`*a`) outside
 /// every cut still names: that alias would lose its node, or read the new one.
@@ -207,7 +176,7 @@ fn cut_anchor(root: &Node<'_>, cuts: &[(usize, usize)]) -> Option<EditError> {
     // An alias names the latest node anchored with its name before it.
     let mut latest = HashMap::new();
     let mut found = None;
-    each_node(root, 0, &mut |node| match node {
+    tree::each_node(root, 0, &mut |node| match node {
         Node::Alias(a) if found.is_none() && !inside(a.loc().start) => {
             found = latest.get(&a.id).copied().filter(|loc: &tree::Loc| inside(loc.start));
         }
@@ -259,14 +228,6 @@ fn set_key(object: &mut Map<String, Json>, key: &str, value: &Value) {
     }
 }
 
-/// The decoded object at `path`.
-fn object_at<'j>(json: &'j mut Json, path: &[Seg], line: usize) -> Result<&'j mut Map<String, Json>, EditError> {
-    match get_mut(json, path) {
-        Some(Json::Object(o)) => Ok(o),
-        _ => Err(refuse(line, format!("{} is not a mapping", show(path)))),
-    }
-}
-
 pub(super) fn item_name(item: &[(String, Value)]) -> Option<&str> {
     match item.first() {
         Some((k, Value::Str(name))) if k == "name" => Some(name),
@@ -280,7 +241,9 @@ pub(super) fn item_name(item: &[(String, Value)]) -> Option<&str> {
 fn apply_op(want: &mut Json, root: &Node<'_>, aliased: &HashSet<AnchorId>, op: &Op) -> Result<(), EditError> {
     let at = op.at();
     let map = located_mapping(root, at, aliased)?;
-    let object = object_at(want, at, map.loc().line)?;
+    let Some(Json::Object(object)) = get_mut(want, at) else {
+        return Err(refuse(map.loc().line, format!("{} is not a mapping", show(at))));
+    };
     match op {
         Op::Set { key, value, .. } => {
             refuse_merged_key(map, key, at, object)?;
@@ -417,9 +380,8 @@ fn first_difference(want: &Json, got: &Json, path: &mut Vec<Seg>) -> bool {
         (Json::Object(a), Json::Object(b)) => {
             for (k, v) in a {
                 path.push(Seg::Key(k.clone()));
-                match b.get(k) {
-                    Some(w) if !first_difference(v, w, path) => {}
-                    _ => return true,
+                if b.get(k).is_none_or(|w| first_difference(v, w, path)) {
+                    return true;
                 }
                 path.pop();
             }
@@ -463,7 +425,7 @@ pub struct Edited<'t> {
 pub fn check(root: &Node<'_>, features: Features, edited: Edited<'_>, ops: &[Op]) -> Result<Json, EditError> {
     let mut aliased = HashSet::new();
     if features.aliases || features.deep {
-        each_node(root, 0, &mut |node| {
+        tree::each_node(root, 0, &mut |node| {
             if let Node::Alias(a) = node {
                 aliased.insert(a.id);
             }
@@ -529,10 +491,8 @@ fn read_back(root: &Node<'_>, edited: Edited<'_>, want: &Json) -> Result<Json, E
 /// What a whole document means, read the way Kubernetes reads it, and how
 /// many of its mapping keys decode to an earlier key of their mapping.
 fn reads_as(text: &str) -> Option<(Json, usize)> {
-    match tree::parse_document(text) {
-        Ok(Some((node, features))) => Some((yaml11::decode_with(&node, features).ok()?, doubled_keys(&node, 0))),
-        _ => None,
-    }
+    let (node, features) = tree::parse_document(text).ok()??;
+    Some((yaml11::decode_with(&node, features).ok()?, doubled_keys(&node, 0)))
 }
 
 /// How many mapping keys of `node` decode to an earlier key of their mapping.

@@ -11,13 +11,11 @@ use granit_parser::{Event, Options, Parser, ScalarStyle, Span as ParserSpan, Str
 /// Where a node is: byte range in the document, and its start as line/column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Loc {
-    /// Byte offset of the first byte of the node.
+    /// Byte offsets of the node's first byte and just past its content (see [`Node::loc`]).
     pub start: usize,
-    /// Byte offset just past the node's content (see [`Node::loc`]).
     pub end: usize,
-    /// 1-based line of `start`, relative to the parsed text.
+    /// `start`'s line (1-based, in the parsed text) and column (0-based, in characters).
     pub line: usize,
-    /// 0-based column of `start`, in characters.
     pub col: usize,
 }
 
@@ -33,13 +31,14 @@ struct Span {
 }
 
 impl Span {
-    fn of(loc: Loc) -> Span {
+    fn of(span: &ParserSpan) -> Span {
         // Lossless: every offset, line and column is below the text's length.
+        let start = span.start.byte_offset().unwrap_or(0);
         Span {
-            start: loc.start as u32,
-            end: loc.end as u32,
-            line: loc.line as u32,
-            col: loc.col as u32,
+            start: start as u32,
+            end: span.end.byte_offset().unwrap_or(start) as u32,
+            line: span.start.line() as u32,
+            col: span.start.col() as u32,
         }
     }
 
@@ -60,7 +59,6 @@ pub struct Scalar<'a> {
     pub style: ScalarStyle,
     /// The resolved tag (`tag:yaml.org,2002:str`, `!local`), if any.
     pub tag: Option<Box<str>>,
-    /// The parser's id of the anchor defined on this node, 0 for none.
     pub anchor: AnchorId,
     span: Span,
 }
@@ -77,7 +75,6 @@ pub struct Entry<'a> {
 pub struct Mapping<'a> {
     pub entries: Vec<Entry<'a>>,
     pub flow: bool,
-    /// The parser's id of the anchor defined on this node, 0 for none.
     pub anchor: AnchorId,
     span: Span,
 }
@@ -87,7 +84,6 @@ pub struct Mapping<'a> {
 pub struct Sequence<'a> {
     pub items: Vec<Node<'a>>,
     pub flow: bool,
-    /// The parser's id of the anchor defined on this node, 0 for none.
     pub anchor: AnchorId,
     span: Span,
 }
@@ -114,8 +110,9 @@ pub enum Node<'a> {
     Alias(Alias<'a>),
 }
 
-/// The parser's id of an anchor. 32 bits: a document holds fewer than 2^31
-/// anchors (each takes two bytes at least, and documents are below 4 GiB).
+/// The parser's id of an anchor, 0 for none. 32 bits: a document holds fewer
+/// than 2^31 anchors (each takes two bytes at least, and documents are below
+/// 4 GiB).
 pub type AnchorId = u32;
 
 /// Each node's [`Loc`] (see [`Node::loc`]).
@@ -211,14 +208,40 @@ impl<'a> Mapping<'a> {
     }
 }
 
+/// Call `f` on each node of the tree at `node`, in the order of the text,
+/// to [`MAX_WALK_DEPTH`] levels below it.
+pub fn each_node<'n, 'a>(node: &'n Node<'a>, depth: usize, f: &mut impl FnMut(&'n Node<'a>)) {
+    f(node);
+    if depth > MAX_WALK_DEPTH {
+        return;
+    }
+    match node {
+        Node::Mapping(m) => m.entries.iter().for_each(|e| {
+            each_node(&e.key, depth + 1, f);
+            each_node(&e.value, depth + 1, f);
+        }),
+        Node::Sequence(s) => s.items.iter().for_each(|i| each_node(i, depth + 1, f)),
+        _ => {}
+    }
+}
+
 /// A syntax error, located relative to the parsed text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
     pub message: String,
-    /// 1-based line.
+    /// 1-based line and column.
     pub line: usize,
-    /// 1-based column.
     pub col: usize,
+}
+
+impl SyntaxError {
+    fn new(message: impl Into<String>, line: usize, col: usize) -> Self {
+        SyntaxError {
+            message: message.into(),
+            line,
+            col,
+        }
+    }
 }
 
 /// What a document uses that makes a node's meaning depend on other nodes,
@@ -245,63 +268,40 @@ pub fn parse(text: &str) -> Result<Option<Node<'_>>, SyntaxError> {
 /// [`parse`], with the document's [`Features`].
 pub fn parse_document(text: &str) -> Result<Option<(Node<'_>, Features)>, SyntaxError> {
     if u32::try_from(text.len()).is_err() {
-        return Err(SyntaxError {
-            message: "a single document larger than 4 GiB".into(),
-            line: 1,
-            col: 1,
-        });
+        return Err(SyntaxError::new("a single document larger than 4 GiB", 1, 1));
     }
     let mut builder = Builder {
         text,
-        stack: Vec::new(),
-        entries: Vec::new(),
-        items: Vec::new(),
-        root: None,
-        documents: 0,
-        scalars: std::collections::HashMap::new(),
-        features: Features::default(),
+        ..Builder::default()
     };
-    for_each_event(text, |event, span| builder.push(event, span))?;
+    // Comments are never needed: untouched text is copied, not re-emitted.
+    // Anchor names are checked against YAML 1.1's (see `anchor_name`).
+    let mut options = Options::default();
+    options.emit_comments = false;
+    options.emit_anchor_events = true;
+    for event in Parser::new_from_str_with_options(text, options) {
+        let (event, span) = event.map_err(|e| SyntaxError::new(e.info(), e.marker().line(), e.marker().col() + 1))?;
+        builder.push(event, span)?;
+    }
     // `---` with nothing after it reads as a null node: no content either way.
     let features = builder.features;
     Ok(builder.root.filter(|root| !root.is_null()).map(|root| (root, features)))
 }
 
-fn for_each_event<'a>(
-    text: &'a str,
-    mut f: impl FnMut(Event<'a>, ParserSpan) -> Result<(), SyntaxError>,
-) -> Result<(), SyntaxError> {
-    // Comments are never needed: untouched text is copied, not re-emitted.
-    let mut options = Options::default();
-    options.emit_comments = false;
-    // Anchor names are checked against YAML 1.1's (see `anchor_name`).
-    options.emit_anchor_events = true;
-    for event in Parser::new_from_str_with_options(text, options) {
-        let (event, span) = event.map_err(|e| SyntaxError {
-            message: e.info(),
-            line: e.marker().line(),
-            col: e.marker().col() + 1,
-        })?;
-        f(event, span)?;
-    }
-    Ok(())
+/// A syntax error at the start of `span`.
+fn error(span: &ParserSpan, message: &str) -> SyntaxError {
+    SyntaxError::new(message, span.start.line(), span.start.col() + 1)
 }
 
 /// A second document in text read as one: a manifest's chunks are split at
 /// `---` lines, so there it is one after `...` that lacks its own `---`; a
 /// config file is not split, so there its `---` starts the second.
-fn second_document(text: &str, span: &ParserSpan) -> SyntaxError {
-    let at = text.get(span.start.byte_offset().unwrap_or(0)..).unwrap_or("");
-    let message = if at.starts_with("---") {
+fn second_document(at: &str) -> &'static str {
+    if at.starts_with("---") {
         "a second document starts at this `---` line: only one document is read here; remove the line (and what \
          follows it, or move that into the first document)"
     } else {
         "a second document starts here without a `---` line (after `...`); put `---` before it"
-    };
-    SyntaxError {
-        message: message.into(),
-        line: span.start.line(),
-        col: span.start.col() + 1,
     }
 }
 
@@ -311,20 +311,14 @@ fn second_document(text: &str, span: &ParserSpan) -> SyntaxError {
 /// `x` here, and `&a.b` is an error there: such a name is refused, never
 /// read otherwise than Kubernetes reads it. (An alias names an anchor
 /// defined before it, whose name is checked.)
-fn anchor_name(name: &str, span: &ParserSpan) -> Result<(), SyntaxError> {
-    if name
+fn anchor_name(name: &str) -> Result<(), &'static str> {
+    let valid = name
         .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
-    {
-        return Ok(());
-    }
-    Err(SyntaxError {
-        message: "an anchor or alias name holds a character other than a letter, a digit, `-` or `_`, \
-                  where Kubernetes (YAML 1.1) ends the name and reads the rest otherwise; rename it"
-            .into(),
-        line: span.start.line(),
-        col: span.start.col() + 1,
-    })
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    valid.then_some(()).ok_or(
+        "an anchor or alias name holds a character other than a letter, a digit, `-` or `_`, where Kubernetes \
+         (YAML 1.1) ends the name and reads the rest otherwise; rename it",
+    )
 }
 
 /// go-yaml v2 knows YAML 1.1's escapes only: not `\/`, and no `\u` of a
@@ -334,15 +328,11 @@ fn anchor_name(name: &str, span: &ParserSpan) -> Result<(), SyntaxError> {
 fn yaml11_escapes(written: &str) -> Result<(), &'static str> {
     let mut rest = written.as_bytes();
     while let Some(i) = memchr::memchr(b'\\', rest) {
-        let surrogate = || {
-            let hex = std::str::from_utf8(rest.get(i + 2..i + 6)?).ok()?;
-            u32::from_str_radix(hex, 16)
-                .ok()
-                .filter(|c| (0xD800..0xE000).contains(c))
-        };
+        let hex = rest.get(i + 2..i + 6).and_then(|hex| std::str::from_utf8(hex).ok());
+        let surrogate = hex.and_then(|hex| u32::from_str_radix(hex, 16).ok());
         match rest.get(i + 1) {
             Some(b'/') => return Err("the escape `\\/`, which Kubernetes (YAML 1.1) cannot read; write `/`"),
-            Some(b'u') if surrogate().is_some() => {
+            Some(b'u') if surrogate.is_some_and(|c| (0xD800..0xE000).contains(&c)) => {
                 return Err(
                     "a `\\u` escape of a surrogate, which Kubernetes (YAML 1.1) cannot read; \
                             write the character, or `\\U` and its eight hex digits",
@@ -395,18 +385,17 @@ fn yaml11_block_indentation(text: &str, start: usize) -> Result<(), &'static str
 
 /// A collection still open. Its finished children wait on the builder's
 /// scratch stacks, from `base` on, until it ends.
-enum Open<'a> {
-    Mapping {
-        node: Mapping<'a>,
-        key: Option<Node<'a>>,
-        base: usize,
-    },
-    Sequence {
-        node: Sequence<'a>,
-        base: usize,
-    },
+struct Open<'a> {
+    sequence: bool,
+    flow: bool,
+    anchor: AnchorId,
+    span: Span,
+    /// A mapping's key, until its value comes.
+    key: Option<Node<'a>>,
+    base: usize,
 }
 
+#[derive(Default)]
 struct Builder<'a> {
     text: &'a str,
     stack: Vec<Open<'a>>,
@@ -424,42 +413,31 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn loc(&self, span: &ParserSpan) -> Loc {
-        let start = span.start.byte_offset().unwrap_or(0);
-        Loc {
-            start,
-            end: span.end.byte_offset().unwrap_or(start),
-            line: span.start.line(),
-            col: span.start.col(),
-        }
-    }
-
     fn push(&mut self, event: Event<'a>, span: ParserSpan) -> Result<(), SyntaxError> {
+        let sequence = matches!(event, Event::SequenceStart(..));
         match event {
             Event::DocumentStart(..) => {
                 self.documents += 1;
                 if self.documents > 1 {
-                    return Err(second_document(self.text, &span));
+                    let at = self.text.get(Span::of(&span).start as usize..).unwrap_or_default();
+                    return Err(error(&span, second_document(at)));
                 }
             }
-            Event::Scalar(value, style, anchor, tag) => {
-                let mut loc = self.loc(&span);
+            Event::Scalar(mut value, style, anchor, tag) => {
+                let mut at = Span::of(&span);
+                let (start, end) = (at.start as usize, at.end as usize);
+                let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
                 let yaml11 = match style {
-                    ScalarStyle::DoubleQuoted => yaml11_escapes(self.text.get(loc.start..loc.end).unwrap_or_default()),
-                    ScalarStyle::Literal | ScalarStyle::Folded => yaml11_block_indentation(self.text, loc.start),
+                    ScalarStyle::DoubleQuoted => yaml11_escapes(self.text.get(start..end).unwrap_or_default()),
+                    _ if block => yaml11_block_indentation(self.text, start),
                     _ => Ok(()),
                 };
-                yaml11.map_err(|message| SyntaxError {
-                    message: message.into(),
-                    line: loc.line,
-                    col: loc.col + 1,
-                })?;
-                let mut value = value;
-                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
-                    if clipped_at_end_of_input(self.text, loc.start, loc.end) && value.ends_with('\n') {
+                yaml11.map_err(|message| error(&span, message))?;
+                if block {
+                    if clipped_at_end_of_input(self.text, start, end) && value.ends_with('\n') {
                         value.to_mut().pop();
                     }
-                    loc.end = block_scalar_end(self.text, loc.end);
+                    at.end = block_scalar_end(self.text, end) as u32;
                 }
                 self.features.anchors |= anchor != 0;
                 let scalar = Scalar {
@@ -467,70 +445,67 @@ impl<'a> Builder<'a> {
                     style,
                     tag: tag.map(|t| format!("{}{}", t.handle(), t.suffix()).into_boxed_str()),
                     anchor: anchor as AnchorId,
-                    span: Span::of(loc),
+                    span: at,
                 };
                 if anchor != 0 {
                     self.scalars.insert(anchor, scalar.clone());
                 }
                 self.attach(Node::Scalar(scalar));
             }
-            Event::Anchor(_, name) => anchor_name(&name, &span)?,
+            Event::Anchor(_, name) => anchor_name(&name).map_err(|message| error(&span, message))?,
             Event::Alias(id) => {
                 self.features.aliases = true;
-                let loc = self.loc(&span);
                 let scalar = self.scalars.get(&id).cloned().map(Box::new);
                 self.attach(Node::Alias(Alias {
-                    span: Span::of(loc),
+                    span: Span::of(&span),
                     id: id as AnchorId,
                     scalar,
                 }));
             }
-            Event::MappingStart(style, anchor, _) => {
-                let span = self.opened(anchor, &span);
-                let node = Mapping {
-                    entries: Vec::new(),
+            Event::MappingStart(style, anchor, _) | Event::SequenceStart(style, anchor, _) => {
+                self.features.anchors |= anchor != 0;
+                self.features.deep |= self.stack.len() >= MAX_WALK_DEPTH;
+                // A collection anchor redefining a scalar's name.
+                self.scalars.remove(&anchor);
+                self.stack.push(Open {
+                    sequence,
                     flow: style == StructureStyle::Flow,
                     anchor: anchor as AnchorId,
-                    span,
-                };
-                self.stack.push(Open::Mapping {
-                    node,
+                    span: Span::of(&span),
                     key: None,
-                    base: self.entries.len(),
-                });
-            }
-            Event::SequenceStart(style, anchor, _) => {
-                let span = self.opened(anchor, &span);
-                let node = Sequence {
-                    items: Vec::new(),
-                    flow: style == StructureStyle::Flow,
-                    anchor: anchor as AnchorId,
-                    span,
-                };
-                self.stack.push(Open::Sequence {
-                    node,
-                    base: self.items.len(),
+                    base: if sequence { self.items.len() } else { self.entries.len() },
                 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
+                let Some(open) = self.stack.pop() else { return Ok(()) };
+                let (base, flow, anchor) = (open.base, open.flow, open.anchor);
                 // A block collection ends with its last child, a flow one at its bracket.
-                let bracket = self.loc(&span).end as u32;
-                let end = |flow: bool, last: Option<&Node<'_>>, own: Span| match (flow, last) {
-                    (true, _) => bracket,
-                    (false, last) => last.map_or(own.start, |n| n.loc().end as u32),
+                let last = match open.sequence {
+                    true => self.items[base..].last(),
+                    false => self.entries[base..].last().map(|e| &e.value),
                 };
-                let node = match self.stack.pop() {
-                    Some(Open::Mapping { mut node, base, .. }) => {
-                        node.entries = self.entries.drain(base..).collect();
-                        node.span.end = end(node.flow, node.entries.last().map(|e| &e.value), node.span);
-                        Node::Mapping(node)
-                    }
-                    Some(Open::Sequence { mut node, base }) => {
-                        node.items = self.items.drain(base..).collect();
-                        node.span.end = end(node.flow, node.items.last(), node.span);
-                        Node::Sequence(node)
-                    }
-                    None => return Ok(()),
+                let end = if flow {
+                    Span::of(&span).end as usize
+                } else {
+                    last.map_or(open.span.start as usize, |n| n.loc().end)
+                };
+                let span = Span {
+                    end: end as u32,
+                    ..open.span
+                };
+                let node = match open.sequence {
+                    true => Node::Sequence(Sequence {
+                        items: self.items.drain(base..).collect(),
+                        flow,
+                        anchor,
+                        span,
+                    }),
+                    false => Node::Mapping(Mapping {
+                        entries: self.entries.drain(base..).collect(),
+                        flow,
+                        anchor,
+                        span,
+                    }),
                 };
                 self.attach(node);
             }
@@ -539,32 +514,18 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    /// A collection opens (inside those on the stack): its span so far.
-    fn opened(&mut self, anchor: usize, span: &ParserSpan) -> Span {
-        self.features.anchors |= anchor != 0;
-        self.features.deep |= self.stack.len() >= MAX_WALK_DEPTH;
-        // A collection anchor redefining a scalar's name.
-        if anchor != 0 {
-            self.scalars.remove(&anchor);
-        }
-        Span::of(self.loc(span))
-    }
-
     fn attach(&mut self, node: Node<'a>) {
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Open::Sequence { .. }) => self.items.push(node),
-            Some(Open::Mapping { key, .. }) => match key.take() {
-                None => *key = Some(node),
-                Some(k) => self.entries.push(Entry { key: k, value: node }),
+            Some(open) if open.sequence => self.items.push(node),
+            Some(open) => match open.key.take() {
+                None => open.key = Some(node),
+                Some(key) => self.entries.push(Entry { key, value: node }),
             },
         }
     }
 }
 
-/// The parser ends a block scalar at the next token, after the indentation of
-/// its line. Step back to that line's start so the indentation is not counted
-/// as part of the scalar.
 /// Whether the block scalar whose header starts at `start` clips its final
 /// line break (no `+` or `-` in its header) and its content's last line ends
 /// the input without one: go-yaml then reads no final line break (`echo hi`),
@@ -577,6 +538,8 @@ fn clipped_at_end_of_input(text: &str, start: usize, end: usize) -> bool {
     !header.contains(['+', '-']) && !text[last..].contains(['\n', '\r'])
 }
 
+/// The parser ends a block scalar at the next token, after the indentation of
+/// its line: step back to that line's start.
 fn block_scalar_end(text: &str, end: usize) -> usize {
     let before = text.as_bytes().get(..end).unwrap_or(&[]);
     match before.iter().rposition(|&b| b != b' ' && b != b'\t') {

@@ -10,7 +10,7 @@ use granit_parser::ScalarStyle;
 use serde_json::{Map, Number, Value as Json};
 use thiserror::Error;
 
-use super::tree::{AnchorId, Features, Node, Scalar};
+use super::tree::{each_node, AnchorId, Features, Mapping, Node, Scalar, MAX_WALK_DEPTH};
 
 /// What a plain scalar resolves to under go-yaml v2's rules.
 fn resolve_plain(s: &str) -> Json {
@@ -58,11 +58,8 @@ fn resolve_plain(s: &str) -> Json {
 /// go-yaml v2's infinities and NaN (`.inf`, `-.Inf`, `.NaN`...): floats
 /// that JSON cannot hold, so sigs.k8s.io/yaml cannot decode them as values.
 fn special_float(s: &str) -> Option<f64> {
-    let (sign, rest) = match s.as_bytes().first() {
-        Some(b'-') => (-1.0, &s[1..]),
-        Some(b'+') => (1.0, &s[1..]),
-        _ => (1.0, s),
-    };
+    let rest = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let sign = if s.starts_with('-') { -1.0 } else { 1.0 };
     match rest {
         ".inf" | ".Inf" | ".INF" => Some(sign * f64::INFINITY),
         ".nan" | ".NaN" | ".NAN" if rest.len() == s.len() => Some(f64::NAN),
@@ -109,11 +106,7 @@ fn go_float_key(f: f64) -> String {
 /// Go's `strconv.ParseInt(s, 0, 64)` (then `ParseUint`), of text whose `_`
 /// are already removed.
 fn parse_int(plain: &str) -> Option<Number> {
-    let (negative, digits) = match plain.as_bytes().first()? {
-        b'-' => (true, &plain[1..]),
-        b'+' => (false, &plain[1..]),
-        _ => (false, plain),
-    };
+    let digits = plain.strip_prefix(['-', '+']).unwrap_or(plain);
     let (radix, body) = match digits.as_bytes() {
         [b'0', b'x' | b'X', ..] => (16, &digits[2..]),
         [b'0', b'o' | b'O', ..] => (8, &digits[2..]),
@@ -125,14 +118,9 @@ fn parse_int(plain: &str) -> Option<Number> {
         return None;
     }
     let magnitude = u64::from_str_radix(body, radix).ok()?;
-    if negative {
-        let value = i64::try_from(magnitude)
-            .ok()
-            .map(|m| -m)
-            .or((magnitude == 1 << 63).then_some(i64::MIN))?;
-        Some(Number::from(value))
-    } else {
-        Some(Number::from(magnitude))
+    match plain.starts_with('-') {
+        true => i64::try_from(-i128::from(magnitude)).ok().map(Number::from),
+        false => Some(Number::from(magnitude)),
     }
 }
 
@@ -153,13 +141,10 @@ fn is_float(s: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
-/// The string a YAML 1.1 reader (Kubernetes) makes of a scalar, or of the
-/// scalar an alias names: quoted or plain text that resolves to no other
-/// type, `!!str`, a local tag or a core tag go-yaml does not resolve
-/// (`!!timestamp`, `!!pt`: the text), or the decoded bytes of `!!binary`.
-/// `None` for `0644` (the number 420), `true`, `~`, `!!int "5"`, what
-/// Kubernetes cannot decode, and collections. The same rule as [`decode`]:
-/// reading a value and checking an edit must never disagree.
+/// The string Kubernetes makes of a scalar (or of the scalar an alias names)
+/// by [`decode`]'s rule, so that reading a value and checking an edit never
+/// disagree: `!!binary` decoded, an unresolved tag's text; `None` for `0644`
+/// (the number 420), `true`, `~`, `!!int "5"`, collections, and errors.
 pub fn decoded_str<'n>(node: &'n Node<'_>) -> Option<Cow<'n, str>> {
     let s = node.as_scalar()?;
     match Decoder::without_anchors().scalar(node, s) {
@@ -179,22 +164,18 @@ pub struct DecodeError {
 }
 
 /// Aliases may expand a document to this many times its own node count
-/// (plus [`MIN_BUDGET`]) before decoding stops: an alias bomb of a few lines
-/// must not take gigabytes. Real manifests use anchors sparingly.
+/// (plus [`MIN_BUDGET`]): an alias bomb of a few lines must not take gigabytes.
 const BUDGET_FACTOR: usize = 16;
 const MIN_BUDGET: usize = 10_000;
 /// Deeper nesting than this (through aliases, or written out) is refused
 /// rather than risking the stack.
-const MAX_DEPTH: usize = 256;
+const MAX_DEPTH: usize = MAX_WALK_DEPTH;
 
 const CORE: &str = "tag:yaml.org,2002:";
 
 /// The JSON Kubernetes makes of a document (go-yaml v2 under
-/// sigs.k8s.io/yaml): YAML 1.1 plain scalars, core tags (`!!str`, `!!int`,
-/// `!!binary`...), aliases expanded (within a budget), and merge keys `<<`
-/// applied as go-yaml v2 applies them: in entry order, each merge or key
-/// overwriting what came before it, and in a list of merged maps the earlier
-/// map winning.
+/// sigs.k8s.io/yaml): YAML 1.1 plain scalars, core tags, aliases expanded
+/// within a budget, merge keys (rules in docs/editing.md, "The editing model").
 pub fn decode(root: &Node<'_>) -> Result<Json, DecodeError> {
     Decoder::new(root, false).node(root, 0)
 }
@@ -227,12 +208,12 @@ pub fn yaml11_line_break(text: &str) -> Option<(usize, char)> {
     })
 }
 
-/// Whether a scalar is read as a float whatever its text: plain and
-/// untagged, or tagged `!!float`.
-fn is_float_typed(s: &Scalar<'_>) -> bool {
+/// Whether a scalar is read as core type `name` whatever its text: plain and
+/// untagged, or tagged `!!name`.
+fn typed(s: &Scalar<'_>, name: &str) -> bool {
     match s.tag.as_deref() {
         None => s.style == ScalarStyle::Plain,
-        Some(tag) => tag.strip_prefix(CORE) == Some("float"),
+        Some(tag) => tag.strip_prefix(CORE) == Some(name),
     }
 }
 
@@ -281,38 +262,10 @@ fn go_json_string(bytes: &[u8]) -> String {
     out
 }
 
-/// Record every anchored node by its id; returns the number of nodes.
-fn collect_anchors<'n, 'a>(node: &'n Node<'a>, anchors: &mut HashMap<AnchorId, &'n Node<'a>>, depth: usize) -> usize {
-    if node.anchor() != 0 {
-        anchors.insert(node.anchor(), node);
-    }
-    if depth > MAX_DEPTH {
-        return 1;
-    }
-    1 + match node {
-        Node::Mapping(m) => m
-            .entries
-            .iter()
-            .map(|e| collect_anchors(&e.key, anchors, depth + 1) + collect_anchors(&e.value, anchors, depth + 1))
-            .sum(),
-        Node::Sequence(s) => s.items.iter().map(|i| collect_anchors(i, anchors, depth + 1)).sum(),
-        _ => 0,
-    }
-}
-
 /// Whether a mapping key is go-yaml v2's merge key: a plain `<<`, or one
 /// tagged `!!merge`.
 pub fn is_merge_key(node: &Node<'_>) -> bool {
-    match node {
-        Node::Scalar(s) => {
-            &*s.value == "<<"
-                && match s.tag.as_deref() {
-                    None => s.style == ScalarStyle::Plain,
-                    Some(tag) => tag == "tag:yaml.org,2002:merge",
-                }
-        }
-        _ => false,
-    }
+    matches!(node, Node::Scalar(s) if &*s.value == "<<" && typed(s, "merge"))
 }
 
 struct Decoder<'n, 'a> {
@@ -332,8 +285,13 @@ impl<'n, 'a> Decoder<'n, 'a> {
     /// A decoder for the tree at `root`, its anchors collected and its
     /// budget set by its size.
     fn new(root: &'n Node<'a>, lenient: bool) -> Self {
-        let mut anchors = HashMap::new();
-        let nodes = collect_anchors(root, &mut anchors, 0);
+        let (mut anchors, mut nodes) = (HashMap::new(), 0usize);
+        each_node(root, 0, &mut |node| {
+            nodes += 1;
+            if node.anchor() != 0 {
+                anchors.insert(node.anchor(), node);
+            }
+        });
         Decoder {
             anchors,
             budget: nodes.saturating_mul(BUDGET_FACTOR).saturating_add(MIN_BUDGET),
@@ -377,18 +335,14 @@ impl<'n, 'a> Decoder<'n, 'a> {
         })?;
         match node {
             Node::Scalar(s) => self.scalar(node, s),
-            Node::Alias(a) => match self.anchors.get(&a.id) {
-                Some(target) => self.node(target, depth + 1),
-                None if self.lenient => Ok(Json::Null),
-                None => Err(error(node, "an alias names an anchor that is not defined before it")),
-            },
-            Node::Sequence(seq) => {
-                let mut items = Vec::with_capacity(seq.items.len());
-                for item in &seq.items {
-                    items.push(self.node(item, depth + 1)?);
-                }
-                Ok(Json::Array(items))
-            }
+            Node::Alias(a) if self.lenient && !self.anchors.contains_key(&a.id) => Ok(Json::Null),
+            Node::Alias(_) => self.node(self.deref(node)?, depth + 1),
+            Node::Sequence(seq) => seq
+                .items
+                .iter()
+                .map(|item| self.node(item, depth + 1))
+                .collect::<Result<_, _>>()
+                .map(Json::Array),
             Node::Mapping(map) => {
                 let mut out = Map::with_capacity(map.entries.len());
                 self.mapping_into(map, &mut out, depth)?;
@@ -399,7 +353,7 @@ impl<'n, 'a> Decoder<'n, 'a> {
 
     fn mapping_into(
         &mut self,
-        map: &'n super::tree::Mapping<'a>,
+        map: &'n Mapping<'a>,
         out: &mut Map<String, Json>,
         depth: usize,
     ) -> Result<(), DecodeError> {
@@ -447,7 +401,7 @@ impl<'n, 'a> Decoder<'n, 'a> {
         // An infinity or NaN, which JSON cannot hold as a value, is a key.
         if let Some(f) = node
             .as_scalar()
-            .filter(|s| is_float_typed(s))
+            .filter(|s| typed(s, "float"))
             .and_then(|s| special_float(&s.value))
         {
             return Ok(go_float_key(f));
@@ -468,12 +422,8 @@ impl<'n, 'a> Decoder<'n, 'a> {
     }
 
     fn scalar(&self, node: &Node<'_>, s: &Scalar<'_>) -> Result<Json, DecodeError> {
-        if is_float_typed(s) && special_float(&s.value).is_some() {
-            if self.lenient {
-                // A config file's `.inf` is a number (a float), so a text
-                // setting refuses it and a count of minutes is not 0.
-                return Ok(Number::from_f64(0.0).map_or(Json::Null, Json::Number));
-            }
+        // Lenient, it reads as `resolve_plain`'s stand-in (`!!float` too).
+        if !self.lenient && typed(s, "float") && special_float(&s.value).is_some() {
             return Err(error(
                 node,
                 "a value is an infinity or NaN (`.inf`, `.nan`), which JSON, and so Kubernetes, cannot hold",
@@ -487,45 +437,37 @@ impl<'n, 'a> Decoder<'n, 'a> {
             });
         };
         let resolved = || resolve_plain(&s.value);
-        let mismatch = |what: &str| {
-            if self.lenient {
-                Ok(Json::String(s.value.to_string()))
-            } else {
-                Err(error(node, format!("a value tagged !!{what} is not a valid {what}")))
-            }
-        };
-        match tag.strip_prefix(CORE) {
-            Some("int") => match resolved() {
-                Json::Number(n) if !n.is_f64() => Ok(Json::Number(n)),
-                _ => mismatch("int"),
-            },
+        let core = tag.strip_prefix(CORE);
+        let value = match core {
+            Some("int") => Some(resolved()).filter(|j| j.is_i64() || j.is_u64()),
             Some("float") => match resolved() {
                 // go-yaml resolves these as uint64, which it will not turn into a float.
-                Json::Number(n) if n.as_u64().is_some_and(|u| u > i64::MAX as u64) => mismatch("float"),
-                Json::Number(n) => Ok(n
-                    .as_f64()
-                    .and_then(Number::from_f64)
-                    .map_or(Json::Number(n), Json::Number)),
-                _ => mismatch("float"),
+                Json::Number(n) if n.as_u64().is_some_and(|u| u > i64::MAX as u64) => None,
+                Json::Number(n) => Some(
+                    n.as_f64()
+                        .and_then(Number::from_f64)
+                        .map_or(Json::Number(n), Json::Number),
+                ),
+                _ => None,
             },
-            Some("bool") => match resolved() {
-                b @ Json::Bool(_) => Ok(b),
-                _ => mismatch("bool"),
-            },
-            Some("null") => match resolved() {
-                Json::Null => Ok(Json::Null),
-                _ => mismatch("null"),
-            },
+            Some("bool") => Some(resolved()).filter(Json::is_boolean),
+            Some("null") => Some(resolved()).filter(Json::is_null),
             Some("binary") => {
                 let compact: String = s.value.chars().filter(|c| !matches!(c, '\n' | '\r')).collect();
-                match base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) {
-                    Ok(bytes) => Ok(Json::String(go_json_string(&bytes))),
-                    Err(_) => mismatch("binary"),
-                }
+                let bytes = base64::engine::general_purpose::STANDARD.decode(compact.as_bytes());
+                bytes.ok().map(|bytes| Json::String(go_json_string(&bytes)))
             }
             // !!str, !!timestamp, !!merge as a value, and every tag go-yaml
             // cannot resolve: the text as a string.
-            _ => Ok(Json::String(s.value.to_string())),
+            _ => return Ok(Json::String(s.value.to_string())),
+        };
+        match (value, core) {
+            (Some(value), _) => Ok(value),
+            (None, _) if self.lenient => Ok(Json::String(s.value.to_string())),
+            (None, what) => Err(error(
+                node,
+                format!("a value tagged !!{0} is not a valid {0}", what.unwrap_or_default()),
+            )),
         }
     }
 }
