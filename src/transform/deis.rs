@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use base64::Engine;
-use serde_json::{json, Map, Value as Json};
+use serde_json::{json, Value as Json};
 
 use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use super::refresher;
@@ -65,8 +65,7 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     let wanted = secret_data(p.settings);
     let data = o.resource.path_to(&["data"]);
     if secret.data.is_empty() {
-        let wanted: Map<String, Json> = wanted.into_iter().map(|(key, v)| (key, Json::String(v))).collect();
-        p.set(o, o.resource.path.clone(), "data", Json::Object(wanted));
+        p.set(o, o.resource.path.clone(), "data", Json::from_iter(wanted));
     } else {
         for (key, _) in secret
             .data
@@ -243,74 +242,50 @@ fn can_run(
     image: &str,
     account_automount: Option<bool>,
 ) -> Result<(), Error> {
-    if let Some(m) = c
-        .mounts
-        .iter()
-        .find(|m| m.path == k::CREDS_PATH && m.volume != k::REGISTRY_SECRET)
-    {
-        return Err(o.error(
-            &o.resource.container_path(c),
-            format!(
-                "the refresher container {:?} mounts volume {:?} at {}, where it must read registry-secret: remove \
-                 that mount (the API server refuses two volumes at one path)",
-                c.name,
-                m.volume,
-                k::CREDS_PATH
-            ),
+    let (name, secret, path) = (&c.name, k::REGISTRY_SECRET, k::CREDS_PATH);
+    let in_container = |message: String| Err(o.error(&o.resource.container_path(c), message));
+    let in_pod = |message: String| Err(o.error(&o.resource.pod_path(), message));
+    if let Some(m) = c.mounts.iter().find(|m| m.path == path && m.volume != secret) {
+        return in_container(format!(
+            "the refresher container {name:?} mounts volume {:?} at {path}, where it must read registry-secret: \
+             remove that mount (the API server refuses two volumes at one path)",
+            m.volume
         ));
     }
-    if let Some(v) = pod.volumes.iter().find(|v| v.name == k::REGISTRY_SECRET) {
-        if v.sources != 1 || v.secret.as_deref() != Some(k::REGISTRY_SECRET) {
-            return Err(o.error(
-                &o.resource.pod_path(),
-                match (v.sources, &v.secret) {
-                    // kustomize's namePrefix renames the secret and this reference to it.
-                    (1, Some(other)) => format!(
-                        "the refresher pod's volume {:?} reads secret {other:?}, but Workflow's components read \
-                         {} by that name: keep that name (a kustomize namePrefix or nameSuffix must not rename it)",
-                        k::REGISTRY_SECRET,
-                        k::REGISTRY_SECRET
-                    ),
-                    _ => format!(
-                        "the refresher pod's volume {:?} is not the secret {}: rename that volume",
-                        k::REGISTRY_SECRET,
-                        k::REGISTRY_SECRET
-                    ),
-                },
-            ));
+    if let Some(v) = pod.volumes.iter().find(|v| v.name == secret) {
+        match (v.sources, &v.secret) {
+            (1, Some(s)) if s == secret => {}
+            // kustomize's namePrefix renames the secret and this reference to it.
+            (1, Some(other)) => {
+                return in_pod(format!(
+                    "the refresher pod's volume {secret:?} reads secret {other:?}, but Workflow's components read \
+                     {secret} by that name: keep that name (a kustomize namePrefix or nameSuffix must not rename it)"
+                ))
+            }
+            _ => {
+                return in_pod(format!(
+                    "the refresher pod's volume {secret:?} is not the secret {secret}: rename that volume"
+                ))
+            }
         }
         if v.secret_items {
-            return Err(o.error(
-                &o.resource.pod_path(),
-                format!(
-                    "the refresher pod's volume {:?} projects only the keys its `items` list, and the refresher \
-                     reads every key this tool writes: remove `items`",
-                    k::REGISTRY_SECRET
-                ),
+            return in_pod(format!(
+                "the refresher pod's volume {secret:?} projects only the keys its `items` list, and the refresher \
+                 reads every key this tool writes: remove `items`"
             ));
         }
     }
-    if let Some(m) = c.mounts.iter().find(|m| m.sub_path && m.path == k::CREDS_PATH) {
-        return Err(o.error(
-            &o.resource.container_path(c),
-            format!(
-                "the refresher container {:?} mounts one path of volume {:?} (`subPath`) at {}, where it reads \
-                 every key of registry-secret: remove `subPath`",
-                c.name,
-                m.volume,
-                k::CREDS_PATH
-            ),
+    if let Some(m) = c.mounts.iter().find(|m| m.sub_path && m.path == path) {
+        return in_container(format!(
+            "the refresher container {name:?} mounts one path of volume {:?} (`subPath`) at {path}, where it reads \
+             every key of registry-secret: remove `subPath`",
+            m.volume
         ));
     }
-    let mount_right = c
-        .mounts
-        .iter()
-        .filter(|m| m.path == k::CREDS_PATH || m.volume == k::REGISTRY_SECRET)
-        .count()
-        == 1
+    let mount_right = c.mounts.iter().filter(|m| m.path == path || m.volume == secret).count() == 1
         && c.mounts
             .iter()
-            .any(|m| m.volume == k::REGISTRY_SECRET && m.path == k::CREDS_PATH && m.read_only);
+            .any(|m| m.volume == secret && m.path == path && m.read_only);
     if !mount_right {
         p.upsert(
             o,
@@ -319,7 +294,7 @@ fn can_run(
             refresher::creds_mount(),
         );
     }
-    if !pod.volumes.iter().any(|v| v.name == k::REGISTRY_SECRET) {
+    if !pod.volumes.iter().any(|v| v.name == secret) {
         p.upsert(o, o.resource.pod_path(), "volumes", refresher::creds_volume());
     }
     if c.image.as_deref() != Some(image) {

@@ -24,7 +24,6 @@ pub use report::Report;
 pub use crate::platform::{Error, Target, Targeting};
 
 use std::borrow::Cow;
-use std::fmt;
 use std::str::FromStr;
 
 use jsonpath_rust::parser::model::JpQuery;
@@ -41,42 +40,22 @@ use crate::platform::{contract, Context, Given, Model, Platform, Source};
 /// selects whole objects.
 /// The query is parsed once, when the option is read.
 #[derive(Debug, Clone)]
-pub struct Selector {
-    text: String,
-    query: JpQuery,
-}
+pub struct Selector(JpQuery);
 
 impl FromStr for Selector {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let query = jsonpath_rust::parser::parse_json_path(s)
-            .map_err(|e| format!("{s:?} is not a JSONPath query (RFC 9535): {e}"))?;
-        Ok(Selector {
-            text: s.to_owned(),
-            query,
-        })
-    }
-}
-
-impl PartialEq for Selector {
-    fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
-    }
-}
-
-impl Eq for Selector {}
-
-impl fmt::Display for Selector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        jsonpath_rust::parser::parse_json_path(s)
+            .map(Selector)
+            .map_err(|e| format!("{s:?} is not a JSONPath query (RFC 9535): {e}"))
     }
 }
 
 impl Selector {
     fn selects(&self, doc: &Json) -> bool {
         let wrapped = Json::Array(vec![doc.clone()]);
-        js_path_process(&self.query, &wrapped).is_ok_and(|hits| !hits.is_empty())
+        js_path_process(&self.0, &wrapped).is_ok_and(|hits| !hits.is_empty())
     }
 }
 
@@ -128,14 +107,11 @@ impl Output<'_> {
 
 /// Apply `settings` to a manifest stream.
 pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Result<Output<'a>, Error> {
+    let mut options = options.clone();
+    options.context.targeting.selecting = !options.selectors.is_empty();
+    options.context.refresher_image = settings.refresher_image.clone();
+    let options = &options;
     let selects = |doc: &Json| options.selectors.iter().any(|s| s.selects(doc));
-    let mut context = options.context.clone();
-    context.targeting.selecting = !options.selectors.is_empty();
-    context.refresher_image = settings.refresher_image.clone();
-    let options = &Options {
-        context,
-        ..options.clone()
-    };
     let reading = contract::reading(&selects);
     let manifest = Manifest::read(stream, reading)?;
     let docs: Vec<_> = manifest.docs().collect();

@@ -5,14 +5,14 @@
 //! document does not already mean what they would write, so the plan (and
 //! the report derived from it) names real changes only.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::{json, Value as Json};
 
 use super::Options;
 use crate::config::{Location, Settings};
-use crate::manifest::{Container, EnvValue};
+use crate::manifest::{Container, Doc, EnvValue};
 use crate::platform::{Contract, Error, Model, Namespace, Object, Owner, Role};
 use crate::yaml::emit::Value;
 use crate::yaml::journal::value_json;
@@ -384,99 +384,87 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
 
     /// The plan: removals and edits per document, in stream order.
     pub fn finish(mut self, effective: Effective) -> Plan {
-        let effective = Effective {
-            namespace: self.model.namespace.clone(),
-            ..effective
-        };
-        for ((index, path), (object, c, wanted)) in std::mem::take(&mut self.env) {
-            let about = || About::Container {
-                object: object.clone(),
-                container: c.name.clone(),
-            };
+        for ((index, at), (object, c, wanted)) in std::mem::take(&mut self.env) {
             let (gone, set): (Vec<_>, Vec<_>) = wanted
-                .iter()
+                .into_iter()
                 .filter(|(n, w)| !w.holds(c, n))
                 .partition(|(_, w)| *w == Wanted::Absent);
-            let edits = self.edits.entry(index).or_default();
+            let mut ops = Vec::new();
             if !set.is_empty() {
-                edits.push(Edit {
-                    about: about(),
-                    op: Op::Upsert {
-                        at: path.clone(),
-                        list: "env".into(),
-                        items: set.iter().map(|(n, w)| w.item(n)).collect(),
-                        exclusive: vec![
-                            ("value", "valueFrom"),
-                            ("valueFrom", "value"),
-                            ("valueFrom", "valueFrom"),
-                        ],
-                    },
+                ops.push(Op::Upsert {
+                    at: at.clone(),
+                    list: "env".into(),
+                    items: set.iter().map(|(n, w)| w.item(n)).collect(),
+                    exclusive: vec![
+                        ("value", "valueFrom"),
+                        ("valueFrom", "value"),
+                        ("valueFrom", "valueFrom"),
+                    ],
                 });
             }
             if !gone.is_empty() {
-                edits.push(Edit {
-                    about: about(),
-                    op: Op::Remove {
-                        at: path,
-                        list: "env".into(),
-                        which: Items::Named(gone.into_iter().map(|(n, _)| n.clone()).collect()),
-                    },
+                let which = Items::Named(gone.into_iter().map(|(n, _)| n).collect());
+                ops.push(Op::Remove {
+                    at,
+                    list: "env".into(),
+                    which,
                 });
             }
+            let container = c.name.clone();
+            let about = About::Container { object, container };
+            let edits = self.edits.entry(index).or_default();
+            edits.extend(ops.into_iter().map(|op| Edit {
+                about: about.clone(),
+                op,
+            }));
         }
         // Items of lists go with one edit of their list, after every other
         // edit of the document, the deepest lists first: earlier removals
         // would move the places that later edits name.
-        let mut whole: BTreeMap<usize, Reason> = BTreeMap::new();
+        let mut steps = BTreeMap::new();
         let mut from_lists = BTreeMap::<_, Vec<(usize, String)>>::new();
         for ((index, path), (reason, object)) in std::mem::take(&mut self.removed) {
-            let Some((Seg::Index(i), parent)) = path.split_last().and_then(|(i, rest)| Some((i, rest.split_last()?.1)))
-            else {
-                whole.insert(index, reason);
-                continue;
-            };
-            from_lists
-                .entry((index, parent.to_vec()))
-                .or_default()
-                .push((*i, object));
+            match path.split_last().and_then(|(i, rest)| Some((i, rest.split_last()?.1))) {
+                Some((Seg::Index(i), parent)) => from_lists
+                    .entry((index, parent.to_vec()))
+                    .or_default()
+                    .push((*i, object)),
+                _ => drop(steps.insert(index, Step::Remove(reason))),
+            }
         }
         let mut by_depth: Vec<_> = from_lists.into_iter().collect();
         by_depth.sort_by_key(|((_, at), _)| std::cmp::Reverse(at.len()));
         for ((index, at), items) in by_depth {
             let (positions, objects) = items.into_iter().unzip();
-            self.edits.entry(index).or_default().push(Edit {
-                about: About::Removed(objects),
-                op: Op::Remove {
-                    at,
-                    list: "items".into(),
-                    which: Items::At(positions),
-                },
-            });
-        }
-        let docs: BTreeMap<usize, &crate::manifest::Doc<'_>> =
-            self.model.objects.iter().map(|o| (o.doc.index, o.doc)).collect();
-        let mut changes = Vec::new();
-        let indices: BTreeSet<usize> = whole.keys().chain(self.edits.keys()).copied().collect();
-        for index in indices {
-            let mut edits = self.edits.remove(&index).unwrap_or_default();
-            let step = match whole.get(&index) {
-                Some(reason) => Step::Remove(*reason),
-                None if edits.is_empty() => continue,
-                None => {
-                    edits.sort_by_key(|e| matches!(e.about, About::Removed(..)));
-                    Step::Rewrite(edits)
-                }
+            let (about, which) = (About::Removed(objects), Items::At(positions));
+            let op = Op::Remove {
+                at,
+                list: "items".into(),
+                which,
             };
-            changes.push(Change {
-                index,
-                document: docs.get(&index).map(|d| d.describe()).unwrap_or_default(),
-                step,
-            });
+            self.edits.entry(index).or_default().push(Edit { about, op });
         }
+        for (index, mut edits) in self.edits {
+            edits.sort_by_key(|e| matches!(e.about, About::Removed(..)));
+            if !edits.is_empty() {
+                steps.entry(index).or_insert(Step::Rewrite(edits));
+            }
+        }
+        let docs: BTreeMap<usize, &Doc<'_>> = self.model.objects.iter().map(|o| (o.doc.index, o.doc)).collect();
+        let describe = |index| docs.get(&index).map(|d| d.describe()).unwrap_or_default();
         Plan {
-            changes,
+            changes: (steps.into_iter())
+                .map(|(index, step)| Change {
+                    index,
+                    document: describe(index),
+                    step,
+                })
+                .collect(),
             additions: self.additions,
-            effective,
+            effective: Effective {
+                namespace: self.model.namespace.clone(),
+                ..effective
+            },
             warnings: self.warnings,
             notes: self.notes,
         }
