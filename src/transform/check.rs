@@ -370,6 +370,11 @@ mod tests {
             rewritten: vec![],
             generated: vec![],
             warnings: vec![],
+            after_generated: false,
+            layout: crate::yaml::emit::Layout {
+                seq_indent: 2,
+                newline: "\n",
+            },
         };
         check(&manifest, &plan, applied, &settings, &options, platform, reading)
             .err()

@@ -67,11 +67,8 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     if secret.data.is_empty() {
         p.set(o, o.resource.path.clone(), "data", Json::from_iter(wanted));
     } else {
-        for (key, _) in secret
-            .data
-            .iter()
-            .filter(|(key, _)| !wanted.iter().any(|(w, _)| w == key))
-        {
+        let unwanted = |key: &&String| !wanted.iter().any(|(w, _)| w == *key);
+        for key in secret.data.iter().map(|(key, _)| key).filter(unwanted) {
             p.unset(o, data.clone(), key);
         }
         let have = |(key, value): &(String, String)| secret.data.contains(&(key.clone(), Some(value.clone())));

@@ -34,11 +34,10 @@ use crate::config::Settings;
 use crate::manifest::Manifest;
 use crate::platform::{contract, Context, Given, Model, Platform, Source};
 
-/// `--select JSONPATH`: every container of each object the query selects.
-/// The query runs against a one-element array holding the object as
+/// `--select JSONPATH`, parsed once: every container of each object the
+/// query selects. It runs on a one-element array holding the object as
 /// Kubernetes decodes it, so `$[?@.metadata.labels.app == 'my-builder']`
 /// selects whole objects.
-/// The query is parsed once, when the option is read.
 #[derive(Debug, Clone)]
 pub struct Selector(JpQuery);
 
@@ -142,35 +141,33 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
 
 /// What the operator should know about the input as a whole.
 fn warn(p: &mut plan::Planner<'_, '_, '_>, manifest: &Manifest<'_>) {
-    let model = p.model;
+    let (model, settings, targeting) = (p.model, p.settings, &p.options.context.targeting);
+    let (hooks_only, warnings) = (p.hooks_only, &mut p.warnings);
     if !manifest.has_content {
-        p.warnings
-            .push("the input was empty (no document with content): nothing to configure, nothing added".into());
-    } else if !model.has_workflow() && !p.hooks_only {
-        p.warnings.push(
+        warnings.push("the input was empty (no document with content): nothing to configure, nothing added".into());
+    } else if !model.has_workflow() && !hooks_only {
+        warnings.push(
             "the input holds no platform this tool knows (no Deis, Hephy or Drycc Workflow builder, controller, \
              registry or refresher in Workflow's namespace): nothing was changed or added; is this the rendered \
              Workflow chart? (--platform names it when its documents cannot)"
                 .into(),
         );
     }
-    let targeting = &p.options.context.targeting;
     for target in &targeting.targets {
-        let matched = model.objects.iter().filter(|o| o.is_workflows()).any(|o| {
+        let mut pods = model.objects.iter().filter(|o| o.is_workflows());
+        if !pods.any(|o| {
             o.resource
                 .pod()
                 .is_some_and(|pod| pod.containers.iter().any(|c| target.matches(o.resource, c)))
-        });
-        if !matched {
-            p.warnings.push(format!(
-                "--target {target} matched no container in Workflow's namespace"
-            ));
+        }) {
+            let warning = format!("--target {target} matched no container in Workflow's namespace");
+            warnings.push(warning);
         }
     }
     let found = &model.namespace;
     if let (Source::Helm, Some(name)) = (&found.source, &found.name) {
-        if p.settings.location.needs_token_refresher() {
-            p.warnings.push(format!(
+        if settings.location.needs_token_refresher() {
+            warnings.push(format!(
                 "the refresher's ClusterRoleBinding names the namespace {name:?} from HELM_NAMESPACE (the manifest \
                  names none), which Helm's --namespace overrides without telling a post-renderer: if the release \
                  goes elsewhere, pass --namespace"
@@ -178,7 +175,6 @@ fn warn(p: &mut plan::Planner<'_, '_, '_>, manifest: &Manifest<'_>) {
         }
     }
     if targeting.selecting && !model.objects.iter().any(|o| o.is_workflows() && o.resource.selected) {
-        p.warnings
-            .push("--select matched no object in Workflow's namespace".into());
+        warnings.push("--select matched no object in Workflow's namespace".into());
     }
 }

@@ -312,16 +312,13 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
 
     /// One item of the list `at[list]` (matched by name) holds `item`'s fields.
     pub fn upsert(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, list: &str, item: Json) {
-        let (list, items, exclusive) = (list.into(), vec![entries(item)], vec![]);
-        self.edit(
-            o,
-            Op::Upsert {
-                at,
-                list,
-                items,
-                exclusive,
-            },
-        );
+        let op = Op::Upsert {
+            at,
+            list: list.into(),
+            items: vec![entries(item)],
+            exclusive: vec![],
+        };
+        self.edit(o, op);
     }
 
     /// Want variable `name` of container `c` of `o` to be `value`.
@@ -507,10 +504,8 @@ impl fmt::Display for Plan {
             }
         }
         for a in &self.additions {
-            match a.before {
-                Some(i) => writeln!(f, "  add {} before document {i}", a.what)?,
-                None => writeln!(f, "  add {} at the end", a.what)?,
-            }
+            let at = a.before.map_or("at the end".into(), |i| format!("before document {i}"));
+            writeln!(f, "  add {} {at}", a.what)?;
         }
         Ok(())
     }
@@ -523,10 +518,8 @@ fn shown_item(item: &[(String, Value)]) -> String {
     let item = value_json(&Value::Map(item.to_vec()));
     let name = crate::escape::escape_controls(item["name"].as_str().unwrap_or_default()).into_owned();
     let text = |v: &Json| v.as_str().unwrap_or_default().to_owned();
-    match (
-        &item["value"],
-        item["valueFrom"].as_object().and_then(|from| from.values().next()),
-    ) {
+    let from = item["valueFrom"].as_object().and_then(|from| from.values().next());
+    match (&item["value"], from) {
         (Json::String(v), _) => format!("{name}={v:?}"),
         (_, Some(r @ Json::Object(_))) => format!("{name} from {}/{}", text(&r["name"]), text(&r["key"])),
         _ => name,
@@ -539,10 +532,7 @@ fn show(at: &[Seg], key: &str) -> String {
     for seg in at {
         match seg {
             Seg::Key(k) => out += &format!("{k}."),
-            Seg::Index(i) => {
-                out.pop();
-                out += &format!("[{i}].");
-            }
+            Seg::Index(i) => out = format!("{}[{i}].", out.strip_suffix('.').unwrap_or(&out)),
         }
     }
     out.push_str(key);
