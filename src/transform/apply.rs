@@ -43,13 +43,12 @@ pub fn apply<'a>(
         seq_indent: d.seq_indent.or(manifest.seq_indent).unwrap_or(2),
         newline: emit::detect_newline(d.chunk.text),
     };
-    let rewrites: Vec<(&Doc<'a>, &[Edit])> = manifest
-        .docs()
-        .filter_map(|d| match plan.step(d.index) {
-            Some(Step::Rewrite(edits)) => Some((d, edits.as_slice())),
-            _ => None,
-        })
-        .collect();
+    let mut rewrites: Vec<(&Doc<'a>, &[Edit])> = Vec::new();
+    for d in manifest.docs() {
+        if let Some(Step::Rewrite(edits)) = plan.step(d.index) {
+            rewrites.push((d, edits));
+        }
+    }
     let layout = Layout {
         seq_indent: manifest.seq_indent.unwrap_or(2),
         newline: if manifest.crlf { "\r\n" } else { "\n" },
@@ -121,19 +120,16 @@ fn rewrite<'a>(
     for edit in edits {
         editor.edit(&root, &edit.op).map_err(located)?;
         if let Some((key, lines)) = doubled_key(&root, &edit.op) {
-            let shown: Vec<String> = lines
-                .iter()
-                .map(|l| (doc.chunk.first_line + l - 1).to_string())
-                .collect();
+            let first = doc.chunk.first_line;
+            let shown: Vec<String> = lines.iter().map(|l| (first + l - 1).to_string()).collect();
             let message = format!(
                 "`{key}` is written {} times in one mapping (lines {}); Kubernetes reads the last, which is the one \
                  configured, and the others are left as written",
                 lines.len(),
                 shown.join(", ")
             );
-            let warning = doc
-                .error_at_line(lines.last().copied().unwrap_or(1), message)
-                .to_string();
+            let last = lines.last().copied().unwrap_or(1);
+            let warning = doc.error_at_line(last, message).to_string();
             // Two edits of one key (a variable and a mount in one `env`) warn once.
             if !doubled.contains(&warning) {
                 doubled.push(warning);
@@ -155,12 +151,8 @@ fn doubled_key<'o>(root: &tree::Node<'_>, op: &'o Op) -> Option<(&'o str, Vec<us
         Op::Upsert { list, .. } | Op::Remove { list, .. } => list,
     };
     let map = locate(root, op.at()).ok()?.as_mapping()?;
-    let lines: Vec<usize> = map
-        .entries
-        .iter()
-        .filter(|e| key_name(&e.key).as_deref() == Some(key))
-        .map(|e| e.key.loc().line)
-        .collect();
+    let named = |e: &&tree::Entry<'_>| key_name(&e.key).as_deref() == Some(key);
+    let lines: Vec<usize> = map.entries.iter().filter(named).map(|e| e.key.loc().line).collect();
     (lines.len() > 1).then_some((key.as_str(), lines))
 }
 

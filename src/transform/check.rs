@@ -1,10 +1,7 @@
-//! The post-condition: before anything is written, the output is read
-//! again (the documents that changed as the editor's check decoded them,
-//! the generated ones from their text, the rest as read from the input) and
-//! checked as the platform that will run: every consumer agrees on the
-//! location and prefix, one credentials Secret where its readers are, and
-//! for ecr and gcr one refresher that can start. It reads the output, not
-//! the plan, so that a planning mistake cannot hide from it.
+//! The post-condition (docs/semantics.md, "The post-condition"): before
+//! anything is written, the output is read again and checked as a platform
+//! that can start. It reads the output, not the plan, so that a planning
+//! mistake cannot hide from it.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -13,10 +10,10 @@ use super::apply::Applied;
 use super::plan::{Effective, Plan, Wanted};
 use super::{deis, drycc, refresher, Error, Options};
 use crate::config::{Location, Settings};
-use crate::manifest::resource::Secret;
+use crate::manifest::resource::{Secret, Volume};
 use crate::manifest::{Body, Container, Doc, Manifest, Reading, Resource};
 use crate::platform::contract::{self as k, Platform, Role, DEIS, DRYCC};
-use crate::platform::{Context, Model, Object};
+use crate::platform::{Model, Object};
 use crate::yaml::split::Chunk;
 use crate::yaml::{tree, yaml11};
 
@@ -35,10 +32,8 @@ pub fn check(
     // are read from what the editor's check decoded, or from their text.
     let mut changed = applied.rewritten;
     changed.extend(applied.generated.iter().map(|text| {
-        let json = tree::parse(text)
-            .ok()
-            .flatten()
-            .and_then(|root| yaml11::decode(&root).ok());
+        let root = tree::parse(text).ok().flatten();
+        let json = root.and_then(|root| yaml11::decode(&root).ok());
         let chunk = Chunk {
             text: "",
             offset: 0,
@@ -52,15 +47,10 @@ pub fn check(
             seq_indent: None,
         }
     }));
-    let refs: Vec<&Doc<'_>> = manifest
-        .docs()
-        .filter(|d| plan.step(d.index).is_none())
-        .chain(&changed)
-        .collect();
-    let context = Context {
-        platform: Some(platform),
-        ..options.context.clone()
-    };
+    let kept = manifest.docs().filter(|d| plan.step(d.index).is_none());
+    let refs: Vec<&Doc<'_>> = kept.chain(&changed).collect();
+    let mut context = options.context.clone();
+    context.platform = Some(platform);
     let model = Model::build(&refs, &context)?;
     let c = Checker {
         model: &model,
@@ -142,10 +132,8 @@ impl Checker<'_, '_, '_> {
     /// that the location does not use.
     fn consumers(&self, vars: &[(&str, &str)]) -> Result<(), Error> {
         for (o, c) in self.model.consumers(&self.options.context.targeting) {
-            let mut wrong = vars
-                .iter()
-                .filter(|(name, value)| !Wanted::Text((*value).to_owned()).holds(c, name));
-            if let Some((name, value)) = wrong.next() {
+            let says = |(name, value): &&(&str, &str)| Wanted::Text((*value).to_owned()).holds(c, name);
+            if let Some((name, value)) = vars.iter().find(|var| !says(var)) {
                 let message = format!("container {:?} does not say {name}={value:?}", c.name);
                 return Err(violated(Some(o), message));
             }
@@ -166,10 +154,8 @@ impl Checker<'_, '_, '_> {
             (DEIS.location_var, location.name()),
             (DEIS.prefix_var, &self.effective.prefix),
         ])?;
-        let want: BTreeSet<_> = deis::secret_data(self.settings)
-            .into_iter()
-            .map(|(k, v)| (k, Some(v)))
-            .collect();
+        let data = deis::secret_data(self.settings).into_iter();
+        let want: BTreeSet<_> = data.map(|(k, v)| (k, Some(v))).collect();
         let exact = |s: &Secret| {
             let have: BTreeSet<_> = s.data.iter().cloned().collect();
             s.secret_type == "Opaque" && s.string_data.is_none() && have == want
@@ -198,19 +184,14 @@ impl Checker<'_, '_, '_> {
         };
         let own_account = pod.service_account.as_deref() == Some(account.resource.name.as_str());
         require(own_account, o, "it does not run as its ServiceAccount")?;
-        let account_automount = match account.resource.body {
-            Body::ServiceAccount { automount } => automount,
-            _ => None,
-        };
-        let token = pod.automount.or(account_automount) != Some(false);
+        let token = refresher::gets_token(pod, Some(account));
         require(token, o, "it gets no ServiceAccount token, so it cannot reach the API")?;
         let creds = c.mounts.iter().find(|m| m.path == k::CREDS_PATH);
         let volume = creds.and_then(|m| pod.volumes.iter().find(|v| v.name == m.volume));
         let unique = c.mount_paths_unique && pod.volume_names_unique;
         require(unique, o, "two mounts share a path, or two volumes a name")?;
-        let reads = creds.is_some_and(|m| m.read_only && !m.sub_path)
-            && volume
-                .is_some_and(|v| v.sources == 1 && v.secret.as_deref() == Some(k::REGISTRY_SECRET) && !v.secret_items);
+        let whole = |v: &Volume| v.sources == 1 && v.secret.as_deref() == Some(k::REGISTRY_SECRET) && !v.secret_items;
+        let reads = creds.is_some_and(|m| m.read_only && !m.sub_path) && volume.is_some_and(whole);
         let wrong = "it does not read registry-secret, read-only, where it looks for its credentials";
         require(reads, o, wrong)?;
         let image = c.image.as_deref().unwrap_or_default();
@@ -246,11 +227,8 @@ impl Checker<'_, '_, '_> {
     fn builders(&self, right: impl Fn(&Container) -> bool, wrong: &str) -> Result<(), Error> {
         for o in self.model.workflows(Role::Builder) {
             let Some(pod) = o.resource.pod() else { continue };
-            if let Some(c) = pod
-                .containers
-                .iter()
-                .find(|c| c.declares(DRYCC.location_var) && !right(c))
-            {
+            let wrong_one = |c: &&Container| c.declares(DRYCC.location_var) && !right(c);
+            if let Some(c) = pod.containers.iter().find(wrong_one) {
                 return Err(violated(Some(o), format!("container {:?} {wrong}", c.name)));
             }
         }

@@ -20,7 +20,6 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let location = p.settings.location.name();
     let needs_refresher = p.settings.location.needs_token_refresher();
     let workflow = model.has_workflow();
-
     if workflow {
         p.warnings.extend(DEIS.location_advice(p.settings.location.kind()));
     }
@@ -97,24 +96,17 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
 /// The secret's data: each key of the location, base64 of its value.
 pub fn secret_data(settings: &Settings) -> Vec<(String, String)> {
     let b64 = base64::engine::general_purpose::STANDARD;
-    settings
-        .location
-        .secret_data()
-        .into_iter()
-        .map(|(key, v)| (key.to_owned(), b64.encode(v)))
-        .collect()
+    let data = settings.location.secret_data().into_iter();
+    data.map(|(key, v)| (key.to_owned(), b64.encode(v))).collect()
 }
 
 /// The secret prefix: the configured one (noting a chart prefix it
 /// replaces), else the one Workflow's consumers agree on, else the default.
 fn prefix(p: &mut Planner<'_, '_, '_>) -> String {
-    let chart: BTreeSet<String> = p
-        .model
-        .consumers(&p.options.context.targeting)
-        .filter_map(|(_, c)| c.env_text(DEIS.prefix_var))
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let mut chart = BTreeSet::new();
+    for (_, c) in p.model.consumers(&p.options.context.targeting) {
+        chart.extend(c.env_text(DEIS.prefix_var).filter(|v| !v.is_empty()).map(str::to_owned));
+    }
     match (p.settings.secret_prefix.clone(), chart.len()) {
         (Some(configured), _) => {
             let others: Vec<&str> = chart.iter().map(String::as_str).filter(|c| *c != configured).collect();
@@ -181,11 +173,7 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
         for (name, value) in refresher::env(location, &prefix, &namespace_refresh, &effective.refresh_time) {
             p.want_env(o, c, name, Wanted::Text(value.to_owned()));
         }
-        let account_automount = account.and_then(|a| match a.resource.body {
-            Body::ServiceAccount { automount } => automount,
-            _ => None,
-        });
-        can_run(p, o, pod, c, &image, account_automount)?;
+        can_run(p, o, pod, c, &image, account)?;
     }
     let before = kept.map(|o| o.doc.index);
     match account {
@@ -237,7 +225,7 @@ fn can_run(
     pod: &Pod,
     c: &Container,
     image: &str,
-    account_automount: Option<bool>,
+    account: Option<&Object<'_, '_>>,
 ) -> Result<(), Error> {
     let (name, secret, path) = (&c.name, k::REGISTRY_SECRET, k::CREDS_PATH);
     let in_container = |message: String| Err(o.error(&o.resource.container_path(c), message));
@@ -300,9 +288,7 @@ fn can_run(
     if pod.service_account.as_deref() != Some(k::REFRESHER) {
         p.set(o, o.resource.pod_path(), "serviceAccountName", json!(k::REFRESHER));
     }
-    // Without a token it cannot reach the API: the pod's setting wins over
-    // its account's.
-    if pod.automount.or(account_automount) == Some(false) {
+    if !refresher::gets_token(pod, account) {
         p.set(o, o.resource.pod_path(), "automountServiceAccountToken", json!(true));
     }
     p.place(o);

@@ -98,13 +98,9 @@ fn proxy_host(model: &Model<'_, '_>) -> String {
     format!("127.0.0.1:{port}")
 }
 
-/// Drycc's builder and this tool read `builder-secret`, `controller-creds`
-/// and `registry-secret` by those names. A kustomize namePrefix or
-/// nameSuffix renames them (inside kustomize, before it renames the
-/// references to them): the login this tool writes under the chart's names
-/// would go to a Secret nothing reads, while the builder is pointed at the
-/// renamed one, which lacks it. Refused, where the rename shows: a Secret
-/// renamed (and none of the chart's name), or a builder reference to one.
+/// Refuse Secrets a kustomize namePrefix or nameSuffix renamed, where the
+/// rename shows: the login written under the chart's names would go to a
+/// Secret nothing reads (docs/semantics.md, "Renamed Secrets").
 fn renamed_secrets(model: &Model<'_, '_>) -> Result<(), Error> {
     let names = [k::DRYCC_BUILDER_SECRET, k::DRYCC_CONTROLLER_CREDS, k::REGISTRY_SECRET];
     let renamed = |secret: &str| names.into_iter().find(|n| secret != *n && secret.contains(n));
@@ -232,12 +228,10 @@ fn unset_keys(
     }
 }
 
-/// Drycc's imagebuilder may reach only public addresses (its NetworkPolicy
-/// excepts 10/8, 172.16/12, 192.168/16 and fc00::/7): a registry at a private
-/// address gets a NetworkPolicy of its own that lets imagebuilder reach it
-/// (policies add up), kept in step with the host on later runs and removed
-/// when no longer needed; a cluster-local name cannot be allowed by address,
-/// and is a warning naming the policy.
+/// A NetworkPolicy of our own that lets imagebuilder (public addresses only)
+/// reach a registry at a private address, kept in step with the host or
+/// removed; a cluster-local name is a warning (docs/semantics.md,
+/// "imagebuilder's NetworkPolicy").
 fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String, u16)> {
     let policy = p.model.objects.iter().any(|o| {
         o.is_workflows() && o.resource.kind == "NetworkPolicy" && o.resource.name == k::DRYCC_IMAGEBUILDER_POLICY
@@ -248,16 +242,13 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String
             Ok(ip) if is_private(ip) => Some((format!("{ip}/{}", if ip.is_ipv4() { 32 } else { 128 }), port)),
             Ok(_) => None,
             Err(_) => {
-                let local = !host.contains('.')
-                    || [".svc", ".cluster.local", ".local", ".internal"]
-                        .iter()
-                        .any(|s| host.ends_with(s));
-                if local {
+                let suffixes = [".svc", ".cluster.local", ".local", ".internal"];
+                if !host.contains('.') || suffixes.iter().any(|s| host.ends_with(s)) {
+                    let name = k::DRYCC_IMAGEBUILDER_POLICY;
                     p.warnings.push(format!(
-                        "NetworkPolicy {}: imagebuilder may reach public addresses only, and {host} looks \
+                        "NetworkPolicy {name}: imagebuilder may reach public addresses only, and {host} looks \
                          cluster-local or private: pushes will time out unless the policy allows it (add an egress \
-                         rule for the registry's pods or addresses)",
-                        k::DRYCC_IMAGEBUILDER_POLICY
+                         rule for the registry's pods or addresses)"
                     ));
                 }
                 None

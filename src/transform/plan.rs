@@ -219,9 +219,8 @@ pub struct Planner<'p, 'm, 'a> {
     pub model: &'p Model<'m, 'a>,
     pub settings: &'p Settings,
     pub options: &'p Options,
-    /// Whether every object of the input is a Helm hook: the hooks-only pass
-    /// of Helm 4's `separate` strategy, where nothing is added (the manifest
-    /// pass adds it).
+    /// Whether this is the hooks-only pass of Helm 4's `separate` strategy,
+    /// where nothing is added (the manifest pass adds it).
     pub hooks_only: bool,
     /// Each removed object, why, and its description.
     removed: BTreeMap<(usize, Vec<Seg>), (Reason, String)>,
@@ -251,9 +250,8 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
 
     /// Remove an object (the document, or its item of a list).
     pub fn remove(&mut self, o: &Object<'_, '_>, reason: Reason) {
-        self.removed
-            .entry((o.doc.index, o.resource.path.clone()))
-            .or_insert_with(|| (reason, o.describe()));
+        let key = (o.doc.index, o.resource.path.clone());
+        self.removed.entry(key).or_insert_with(|| (reason, o.describe()));
     }
 
     pub fn is_removed(&self, o: &Object<'_, '_>) -> bool {
@@ -276,10 +274,8 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
             }
             return Ok(());
         }
-        let users = contract
-            .registry_users
-            .iter()
-            .any(|r| model.workflows(*r).next().is_some());
+        let present = |r: &Role| model.workflows(*r).next().is_some();
+        let users = contract.registry_users.iter().any(present);
         if users && registry.peek().is_none() && !self.hooks_only {
             return Err(Error::Config(contract.missing_registry.into()));
         }
@@ -350,14 +346,9 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
             }
             all.retain(|o| !o.resource.is_hook());
         }
-        let namespace = &model.namespace;
         all.sort_by_key(|o| {
-            (
-                !namespace.holds(o.resource.namespace.as_deref()),
-                o.resource.is_hook(),
-                o.resource.name != name,
-                o.doc.index,
-            )
+            let elsewhere = !model.namespace.holds(o.resource.namespace.as_deref());
+            (elsewhere, o.resource.is_hook(), o.resource.name != name, o.doc.index)
         });
         let keep = all.first().copied();
         for o in all.iter().skip(1) {
@@ -370,12 +361,9 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     /// states none (it would land in the release namespace, which need not be
     /// theirs).
     pub fn place(&mut self, o: &Object<'_, '_>) {
-        if let (true, None, Some(ns)) = (
-            self.model.namespace.explicit,
-            &o.resource.namespace,
-            self.model.namespace.name.clone(),
-        ) {
-            self.set(o, o.resource.path.clone(), "metadata", json!({ "namespace": ns }));
+        let ns = &self.model.namespace;
+        if let (true, None, Some(name)) = (ns.explicit, &o.resource.namespace, ns.name.clone()) {
+            self.set(o, o.resource.path.clone(), "metadata", json!({ "namespace": name }));
         }
     }
 

@@ -7,18 +7,15 @@ use serde_json::{json, Value as Json};
 
 use super::plan::Planner;
 use crate::config::Setting;
-use crate::manifest::{Container, Pod};
+use crate::manifest::{Body, Container, Pod};
 use crate::platform::contract::{self as k, Role, DEIS};
 use crate::platform::image::Image;
 use crate::platform::{Error, Object};
 
-/// The refresher container of its pod: the one container that runs a
-/// refresher image, declares the variables only it reads or is named as the
-/// chart names it, else the only container. `Err` when none or several do.
-/// Every sign counts, not the first found: the edits themselves (a
-/// configured image of another name) must not move the choice to another
-/// container on the next run, and each sign survives them on the container
-/// chosen (it gets the variables).
+/// The refresher container of its pod (docs/semantics.md, "The refresher"):
+/// the one with a sign, else the only one. Every sign counts, not the first
+/// found: the edits (a configured image of another name) must not move the
+/// choice on the next run, and each sign survives them on the one chosen.
 pub fn container(pod: &Pod) -> Result<Option<&Container>, String> {
     let (image, name) = (k::REFRESHER_IMAGE_NAME, k::REFRESHER);
     let (minutes, seconds) = (k::TOKEN_REFRESH_VAR, k::NAMESPACE_REFRESH_VAR);
@@ -90,10 +87,8 @@ fn positive(s: &str) -> Option<u32> {
 }
 
 /// The refresh time (minutes) the output's refresher gets: the configured
-/// one, else the input refresher's. It must be empty for a published image
-/// (every one of them fails with one), else a positive whole number below
-/// the token's lifetime. A bad configured value is exit 2 naming its
-/// source, a bad value of the input exit 1 at its line.
+/// one, else the input refresher's, refused as docs/semantics.md ("The
+/// refresher", intervals) says when its image cannot run with it.
 pub fn refresh_time(
     p: &mut Planner<'_, '_, '_>,
     input: Option<(&Object<'_, '_>, &Pod, &Container)>,
@@ -144,9 +139,8 @@ pub fn refresh_time(
 }
 
 /// Seconds between the refresher's scans for app namespaces: the input's
-/// value when set, else Workflow's `5`. `boot.go` parses it with
-/// `strconv.ParseInt` and sleeps that long: `5s` stops it at start, `0` or
-/// less makes it list namespaces in a busy loop.
+/// value when set, else Workflow's `5`; `boot.go` stops at start on `5s`
+/// and busy-loops on `0` or less.
 pub fn namespace_refresh(o: &Object<'_, '_>, c: &Container) -> Result<String, Error> {
     match c.env_text(k::NAMESPACE_REFRESH_VAR).filter(|v| !v.is_empty()) {
         None => Ok(k::NAMESPACE_REFRESH_SECONDS.to_owned()),
@@ -160,6 +154,16 @@ pub fn namespace_refresh(o: &Object<'_, '_>, c: &Container) -> Result<String, Er
             Err(o.error(&o.resource.container_path(c), message))
         }
     }
+}
+
+/// Whether the pod gets a ServiceAccount token, without which the refresher
+/// cannot reach the API: the pod's setting wins over its account's.
+pub fn gets_token(pod: &Pod, account: Option<&Object<'_, '_>>) -> bool {
+    let account = account.and_then(|a| match a.resource.body {
+        Body::ServiceAccount { automount } => automount,
+        _ => None,
+    });
+    pod.automount.or(account) != Some(false)
 }
 
 /// Exactly the calls the refresher makes: it lists namespaces, creates its
