@@ -24,9 +24,7 @@ pub struct Applied<'a> {
     /// Each input document that was rewritten, holding the objects its
     /// edited text decodes to.
     pub rewritten: Vec<Doc<'a>>,
-    /// The texts of the generated documents.
     pub generated: Vec<String>,
-    /// What the operator should know about the edits made.
     pub warnings: Vec<String>,
     /// Whether the last piece is a generated document the input goes on after.
     pub after_generated: bool,
@@ -122,11 +120,10 @@ fn rewrite<'a>(
         if let Some((key, lines)) = doubled_key(&root, &edit.op) {
             let first = doc.chunk.first_line;
             let shown: Vec<String> = lines.iter().map(|l| (first + l - 1).to_string()).collect();
+            let (count, shown) = (lines.len(), shown.join(", "));
             let message = format!(
-                "`{key}` is written {} times in one mapping (lines {}); Kubernetes reads the last, which is the one \
-                 configured, and the others are left as written",
-                lines.len(),
-                shown.join(", ")
+                "`{key}` is written {count} times in one mapping (lines {shown}); Kubernetes reads the last, which is \
+                 the one configured, and the others are left as written"
             );
             let last = lines.last().copied().unwrap_or(1);
             let warning = doc.error_at_line(last, message).to_string();

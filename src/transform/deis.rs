@@ -121,14 +121,13 @@ fn prefix(p: &mut Planner<'_, '_, '_>) -> String {
         (None, 1) => chart.into_iter().next().unwrap_or_default(),
         (None, 0) => k::DEFAULT_SECRET_PREFIX.to_owned(),
         (None, _) => {
+            let (var, default) = (DEIS.prefix_var, k::DEFAULT_SECRET_PREFIX);
+            let chart = chart.into_iter().collect::<Vec<_>>().join(", ");
             p.warnings.push(format!(
-                "Workflow's containers disagree on {} ({}): all now get {:?}; set the prefix \
-                 (registry_token_refresher.secretPrefix or --secret-prefix) to choose another",
-                DEIS.prefix_var,
-                chart.iter().map(String::as_str).collect::<Vec<_>>().join(", "),
-                k::DEFAULT_SECRET_PREFIX
+                "Workflow's containers disagree on {var} ({chart}): all now get {default:?}; set the prefix \
+                 (registry_token_refresher.secretPrefix or --secret-prefix) to choose another"
             ));
-            k::DEFAULT_SECRET_PREFIX.to_owned()
+            default.to_owned()
         }
     }
 }
@@ -144,10 +143,8 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
     // reported before any configuration error it would otherwise hide.
     let found = match kept {
         Some(o) => {
-            let pod = o
-                .resource
-                .pod()
-                .ok_or_else(|| o.error(&o.resource.path, "not a workload"))?;
+            let not_a_workload = || o.error(&o.resource.path, "not a workload");
+            let pod = o.resource.pod().ok_or_else(not_a_workload)?;
             let c = refresher::container(pod).map_err(|m| o.error(&o.resource.pod_path(), m))?;
             c.map(|c| (o, pod, c))
         }

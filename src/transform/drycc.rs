@@ -222,9 +222,8 @@ fn unset_keys(
     if !remove.is_empty() && remove.len() == keys.len() {
         p.unset(o, o.resource.path.clone(), field);
     } else {
-        remove
-            .into_iter()
-            .for_each(|key| p.unset(o, o.resource.path_to(&[field]), key));
+        let at = o.resource.path_to(&[field]);
+        remove.into_iter().for_each(|key| p.unset(o, at.clone(), key));
     }
 }
 

@@ -50,11 +50,9 @@ pub fn document(what: Generated, settings: &Settings, effective: &Effective, lay
     if what == Generated::RegistrySecret {
         metadata["annotations"] = json!({ k::LOCATION_ANNOTATION: location });
     }
-    let mut doc = json!({"apiVersion": api_version, "kind": kind, "metadata": metadata});
-    if let (Some(doc), Json::Object(rest)) = (doc.as_object_mut(), rest) {
-        doc.extend(rest);
-    }
-    emit::block_entries(&entries(doc), 0, layout)
+    let head = json!({"apiVersion": api_version, "kind": kind, "metadata": metadata});
+    let fields: Vec<_> = entries(head).into_iter().chain(entries(rest)).collect();
+    emit::block_entries(&fields, 0, layout)
 }
 
 /// The spec of the NetworkPolicy that lets Drycc's imagebuilder reach a

@@ -90,7 +90,6 @@ pub struct Output<'a> {
 }
 
 impl Output<'_> {
-    /// The whole output stream.
     pub fn text(&self) -> String {
         self.pieces.concat()
     }

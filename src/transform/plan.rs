@@ -135,7 +135,6 @@ pub struct Effective {
     pub egress: Option<(String, u16)>,
 }
 
-/// The whole plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// The documents that change, in stream order; the others are kept.
@@ -319,10 +318,8 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
 
     /// Want variable `name` of container `c` of `o` to be `value`.
     pub fn want_env(&mut self, o: &Object<'_, '_>, c: &'p Container, name: &str, value: Wanted) {
-        let slot = self
-            .env
-            .entry((o.doc.index, o.resource.container_path(c)))
-            .or_insert_with(|| (o.describe(), c, Vec::new()));
+        let key = (o.doc.index, o.resource.container_path(c));
+        let slot = self.env.entry(key).or_insert_with(|| (o.describe(), c, Vec::new()));
         match slot.2.iter_mut().find(|(n, _)| n == name) {
             Some(existing) => existing.1 = value,
             None => slot.2.push((name.to_owned(), value)),
