@@ -198,11 +198,8 @@ impl<'a> Applied<'a> {
     fn add(&mut self, body: String) {
         // Its `---` line, after a line break when what came before has none.
         let newline = self.layout.newline;
-        let lead = if self.last().is_some_and(|p| !p.ends_with('\n')) {
-            newline
-        } else {
-            ""
-        };
+        let open_line = self.last().is_some_and(|p| !p.ends_with('\n'));
+        let lead = if open_line { newline } else { "" };
         self.pieces.push(Cow::Owned(format!("{lead}---{newline}{body}")));
         self.generated.push(body);
         self.after_generated = true;

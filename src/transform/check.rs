@@ -99,23 +99,16 @@ impl Checker<'_, '_, '_> {
             (false, []) => Ok(None),
             (true, []) => Err(violated(None, format!("it has no {role:?} object"))),
             (_, [first, ..]) => {
-                let message = format!(
-                    "it has {} {role:?} objects where it needs {}",
-                    all.len(),
-                    u8::from(wanted)
-                );
+                let (count, needed) = (all.len(), u8::from(wanted));
+                let message = format!("it has {count} {role:?} objects where it needs {needed}");
                 Err(violated(Some(first), message))
             }
         }
     }
 
     fn placed(&self, o: &Object<'_, '_>) -> Result<(), Error> {
-        let placed = self.model.namespace.holds(o.resource.namespace.as_deref());
-        require(
-            placed,
-            o,
-            "it does not stand in Workflow's namespace, where its readers are",
-        )
+        let message = "it does not stand in Workflow's namespace, where its readers are";
+        require(self.model.namespace.holds(o.resource.namespace.as_deref()), o, message)
     }
 
     /// The credentials Secret, when `wanted`: one, where its readers are,
@@ -139,21 +132,16 @@ impl Checker<'_, '_, '_> {
             }
         }
         let removed = self.settings.location != Location::OnCluster && !self.options.keep_on_cluster_registry;
+        let unused = "the on-cluster registry is not used by this location";
         match self.model.workflows(Role::Registry).next() {
-            Some(o) if removed => Err(violated(
-                Some(o),
-                "the on-cluster registry is not used by this location",
-            )),
+            Some(o) if removed => Err(violated(Some(o), unused)),
             _ => Ok(()),
         }
     }
 
     fn deis(&self) -> Result<(), Error> {
-        let location = &self.settings.location;
-        self.consumers(&[
-            (DEIS.location_var, location.name()),
-            (DEIS.prefix_var, &self.effective.prefix),
-        ])?;
+        let (location, name) = (&self.settings.location, self.settings.location.name());
+        self.consumers(&[(DEIS.location_var, name), (DEIS.prefix_var, &self.effective.prefix)])?;
         let data = deis::secret_data(self.settings).into_iter();
         let want: BTreeSet<_> = data.map(|(k, v)| (k, Some(v))).collect();
         let exact = |s: &Secret| {

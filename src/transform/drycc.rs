@@ -140,10 +140,8 @@ fn renamed_secrets(model: &Model<'_, '_>) -> Result<(), Error> {
                     continue;
                 };
                 if let Some(name) = renamed(secret) {
-                    let what = format!(
-                        "the builder container {:?} reads {} from secret {secret:?}",
-                        c.name, e.name
-                    );
+                    let (container, var) = (&c.name, &e.name);
+                    let what = format!("the builder container {container:?} reads {var} from secret {secret:?}");
                     return Err(o.error(&o.resource.container_path(c), why(what, name)));
                 }
             }
@@ -187,11 +185,8 @@ fn login(settings: &Settings) -> Option<[&str; 4]> {
 pub fn builder_data(settings: &Settings) -> Vec<(String, String)> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let values = login(settings).into_iter().flatten().map(|v| b64.encode(v));
-    k::DRYCC_BUILDER_VARS
-        .iter()
-        .map(|(_, key)| (*key).to_owned())
-        .zip(values)
-        .collect()
+    let keys = k::DRYCC_BUILDER_VARS.iter().map(|(_, key)| (*key).to_owned());
+    keys.zip(values).collect()
 }
 
 /// Set `keys` (base64 values) in a Secret's `data`, leaving its other keys.

@@ -406,13 +406,13 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
         let mut steps = BTreeMap::new();
         let mut from_lists = BTreeMap::<_, Vec<(usize, String)>>::new();
         for ((index, path), (reason, object)) in std::mem::take(&mut self.removed) {
-            match path.split_last().and_then(|(i, rest)| Some((i, rest.split_last()?.1))) {
-                Some((Seg::Index(i), parent)) => from_lists
-                    .entry((index, parent.to_vec()))
-                    .or_default()
-                    .push((*i, object)),
-                _ => drop(steps.insert(index, Step::Remove(reason))),
-            }
+            let Some((Seg::Index(i), parent)) = path.split_last().and_then(|(i, rest)| Some((i, rest.split_last()?.1)))
+            else {
+                steps.insert(index, Step::Remove(reason));
+                continue;
+            };
+            let list = from_lists.entry((index, parent.to_vec())).or_default();
+            list.push((*i, object));
         }
         let mut by_depth: Vec<_> = from_lists.into_iter().collect();
         by_depth.sort_by_key(|((_, at), _)| std::cmp::Reverse(at.len()));
