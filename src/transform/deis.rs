@@ -81,9 +81,8 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     if secret.string_data.is_some() {
         p.unset(o, o.resource.path.clone(), "stringData");
     }
-    if o.resource.label(k::HERITAGE.0) != Some(k::HERITAGE.1)
-        || o.resource.annotation(k::LOCATION_ANNOTATION) != Some(location)
-    {
+    let labelled = o.resource.label(k::HERITAGE.0) == Some(k::HERITAGE.1);
+    if !labelled || o.resource.annotation(k::LOCATION_ANNOTATION) != Some(location) {
         let metadata = json!({
             "labels": {k::HERITAGE.0: k::HERITAGE.1},
             "annotations": {k::LOCATION_ANNOTATION: location},

@@ -64,20 +64,15 @@ pub fn image(p: &mut Planner<'_, '_, '_>, input: Option<&str>) -> String {
             i.is(&[org], i.name())
                 .then(|| (i.sibling(k::REFRESHER_IMAGE_NAME, tag), i))
         });
-    match derived {
+    let (image, why) = match derived {
         Some((image, from)) => {
             let from = from.repository();
-            p.notes.push(format!(
-                "refresher image {image} (the published refresher beside Workflow's {from})"
-            ));
-            image
+            (image, format!("the published refresher beside Workflow's {from}"))
         }
-        None => {
-            let (_, image, _) = k::STOCK_REFRESHERS[0];
-            p.notes.push(format!("refresher image {image} (the default)"));
-            image.to_owned()
-        }
-    }
+        None => (k::STOCK_REFRESHERS[0].1.to_owned(), "the default".to_owned()),
+    };
+    p.notes.push(format!("refresher image {image} ({why})"));
+    image
 }
 
 /// A whole number as Go's `strconv.ParseInt(s, 10, 32)` reads it (which
