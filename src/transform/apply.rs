@@ -24,10 +24,11 @@ pub struct Applied<'a> {
     /// Each input document that was rewritten, holding the objects its
     /// edited text decodes to.
     pub rewritten: Vec<Doc<'a>>,
-    /// The texts of the generated documents.
     pub generated: Vec<String>,
-    /// What the operator should know about the edits made.
     pub warnings: Vec<String>,
+    /// Whether the last piece is a generated document the input goes on after.
+    pub after_generated: bool,
+    pub layout: Layout,
 }
 
 pub fn apply<'a>(
@@ -40,36 +41,39 @@ pub fn apply<'a>(
         seq_indent: d.seq_indent.or(manifest.seq_indent).unwrap_or(2),
         newline: emit::detect_newline(d.chunk.text),
     };
-    let rewrites: Vec<(&Doc<'a>, &[Edit])> = manifest
-        .docs()
-        .filter_map(|d| match plan.step(d.index) {
-            Some(Step::Rewrite(edits)) => Some((d, edits.as_slice())),
-            _ => None,
-        })
-        .collect();
-    let mut texts = std::collections::BTreeMap::new();
-    let mut rewritten = Vec::with_capacity(rewrites.len());
-    let mut warnings = Vec::new();
-    for ((d, _), (text, json, doubled)) in rewrites.iter().zip(par::try_map(&rewrites, |(d, edits)| {
-        rewrite(d, edits, layout_of(d), reading)
-    })?) {
-        rewritten.extend(json.map(|resources| Doc {
-            resources,
-            seq_indent: None,
-            ..**d
-        }));
-        texts.insert(d.index, text);
-        warnings.extend(doubled);
+    let mut rewrites: Vec<(&Doc<'a>, &[Edit])> = Vec::new();
+    for d in manifest.docs() {
+        if let Some(Step::Rewrite(edits)) = plan.step(d.index) {
+            rewrites.push((d, edits));
+        }
     }
     let layout = Layout {
         seq_indent: manifest.seq_indent.unwrap_or(2),
         newline: if manifest.crlf { "\r\n" } else { "\n" },
     };
-    let mut out = Output {
+    let mut out = Applied {
         pieces: Vec::with_capacity(manifest.pieces.len() + plan.additions.len()),
+        rewritten: Vec::with_capacity(rewrites.len()),
+        generated: Vec::new(),
+        warnings: Vec::new(),
         after_generated: false,
         layout,
-        generated: Vec::new(),
+    };
+    let mut texts = std::collections::BTreeMap::new();
+    let done = par::try_map(&rewrites, |(d, edits)| rewrite(d, edits, layout_of(d), reading))?;
+    for ((d, _), (text, json, doubled)) in rewrites.iter().zip(done) {
+        out.rewritten.extend(json.map(|resources| Doc {
+            resources,
+            seq_indent: None,
+            ..**d
+        }));
+        texts.insert(d.index, text);
+        out.warnings.extend(doubled);
+    }
+    let add = |out: &mut Applied<'_>, before| {
+        for a in plan.additions.iter().filter(|a| a.before == before) {
+            out.add(generate::document(a.what, settings, &plan.effective, layout));
+        }
     };
     for piece in &manifest.pieces {
         let d = match piece {
@@ -79,9 +83,7 @@ pub fn apply<'a>(
             }
             Piece::Doc(d) => d,
         };
-        for a in plan.additions.iter().filter(|a| a.before == Some(d.index)) {
-            out.add(generate::document(a.what, settings, &plan.effective, layout));
-        }
+        add(&mut out, Some(d.index));
         match (plan.step(d.index), texts.remove(&d.index)) {
             (Some(Step::Remove(_)), _) => {}
             (_, Some(pieces)) => out.push_pieces(pieces),
@@ -91,24 +93,15 @@ pub fn apply<'a>(
     if plan.additions.iter().any(|a| a.before.is_none()) {
         out.may_go_on(manifest)?;
     }
-    for a in plan.additions.iter().filter(|a| a.before.is_none()) {
-        out.add(generate::document(a.what, settings, &plan.effective, layout));
-    }
-    Ok(Applied {
-        pieces: out.pieces,
-        rewritten,
-        generated: out.generated,
-        warnings,
-    })
+    add(&mut out, None);
+    Ok(out)
 }
 
-/// An edited document: its text as pieces, the objects it decodes to
-/// (`None`: unchanged), and a warning for each edited key written twice.
 type Rewritten<'a> = (Vec<Cow<'a, str>>, Option<Vec<Resource>>, Vec<String>);
 
-/// A document's edited text, the objects it decodes to (`None`:
-/// unchanged), and its doubled keys. The decoded value is read at once:
-/// thousands of them would outweigh the stream.
+/// A document's edited text as pieces, the objects it decodes to (`None`:
+/// unchanged), and a warning for each edited key written twice. The decoded
+/// value is read at once: thousands of them would outweigh the stream.
 fn rewrite<'a>(
     doc: &Doc<'a>,
     edits: &[Edit],
@@ -125,19 +118,15 @@ fn rewrite<'a>(
     for edit in edits {
         editor.edit(&root, &edit.op).map_err(located)?;
         if let Some((key, lines)) = doubled_key(&root, &edit.op) {
-            let shown: Vec<String> = lines
-                .iter()
-                .map(|l| (doc.chunk.first_line + l - 1).to_string())
-                .collect();
+            let first = doc.chunk.first_line;
+            let shown: Vec<String> = lines.iter().map(|l| (first + l - 1).to_string()).collect();
+            let (count, shown) = (lines.len(), shown.join(", "));
             let message = format!(
-                "`{key}` is written {} times in one mapping (lines {}); Kubernetes reads the last, which is the one \
-                 configured, and the others are left as written",
-                lines.len(),
-                shown.join(", ")
+                "`{key}` is written {count} times in one mapping (lines {shown}); Kubernetes reads the last, which is \
+                 the one configured, and the others are left as written"
             );
-            let warning = doc
-                .error_at_line(lines.last().copied().unwrap_or(1), message)
-                .to_string();
+            let last = lines.last().copied().unwrap_or(1);
+            let warning = doc.error_at_line(last, message).to_string();
             // Two edits of one key (a variable and a mount in one `env`) warn once.
             if !doubled.contains(&warning) {
                 doubled.push(warning);
@@ -145,15 +134,8 @@ fn rewrite<'a>(
         }
     }
     let (text, decoded) = editor.apply_decoded(&root, features).map_err(located)?;
-    let resources = decoded
-        .map(|json| Resource::read_all(&json, reading))
-        .transpose()
-        .map_err(|e| {
-            located(EditError {
-                message: e.message,
-                line: 1,
-            })
-        })?;
+    let resources = decoded.map(|json| Resource::read_all(&json, reading)).transpose();
+    let resources = resources.map_err(|e| doc.error_at_line(1, format!("cannot configure it: {}", e.message)))?;
     Ok((text, resources, doubled))
 }
 
@@ -166,38 +148,24 @@ fn doubled_key<'o>(root: &tree::Node<'_>, op: &'o Op) -> Option<(&'o str, Vec<us
         Op::Upsert { list, .. } | Op::Remove { list, .. } => list,
     };
     let map = locate(root, op.at()).ok()?.as_mapping()?;
-    let lines: Vec<usize> = map
-        .entries
-        .iter()
-        .filter(|e| key_name(&e.key).as_deref() == Some(key))
-        .map(|e| e.key.loc().line)
-        .collect();
+    let named = |e: &&tree::Entry<'_>| key_name(&e.key).as_deref() == Some(key);
+    let lines: Vec<usize> = map.entries.iter().filter(named).map(|e| e.key.loc().line).collect();
     (lines.len() > 1).then_some((key.as_str(), lines))
 }
 
-/// The output being assembled.
-struct Output<'a> {
-    pieces: Vec<Cow<'a, str>>,
-    /// Whether the last piece is a generated document the input goes on after.
-    after_generated: bool,
-    layout: Layout,
-    generated: Vec<String>,
-}
+impl<'a> Applied<'a> {
+    /// The last piece that holds text.
+    fn last(&self) -> Option<&Cow<'a, str>> {
+        self.pieces.iter().rev().find(|p| !p.is_empty())
+    }
 
-impl<'a> Output<'a> {
     /// Whether documents may be added after the output so far. A stream that
     /// ends without a line break needs one before the next `---`, and a
     /// block scalar ending the stream (`|`, `|+`) would take it as part of
     /// its value: checked, and refused (at the stream's last line) when the
     /// last document would read otherwise.
     fn may_go_on(&self, manifest: &Manifest<'_>) -> Result<(), InputError> {
-        if self
-            .pieces
-            .iter()
-            .rev()
-            .find(|p| !p.is_empty())
-            .is_none_or(|p| p.ends_with(['\n', '\r']))
-        {
+        if self.last().is_none_or(|p| p.ends_with(['\n', '\r'])) {
             return Ok(());
         }
         let text = self.pieces.concat();
@@ -211,14 +179,11 @@ impl<'a> Output<'a> {
         if read(last.text) == read(&format!("{}{}", last.text, self.layout.newline)) {
             return Ok(());
         }
-        let input_lines: usize = manifest
-            .pieces
-            .iter()
-            .map(|p| match p {
-                Piece::Text { text, .. } => text.matches('\n').count(),
-                Piece::Doc(d) => d.chunk.text.matches('\n').count(),
-            })
-            .sum();
+        let text = |p: &Piece<'_>| match p {
+            Piece::Text { text, .. } => text.matches('\n').count(),
+            Piece::Doc(d) => d.chunk.text.matches('\n').count(),
+        };
+        let input_lines: usize = manifest.pieces.iter().map(text).sum();
         Err(InputError {
             document: "the stream's last document".into(),
             line: input_lines + 1,
@@ -232,15 +197,10 @@ impl<'a> Output<'a> {
 
     fn add(&mut self, body: String) {
         // Its `---` line, after a line break when what came before has none.
-        let open_line = self
-            .pieces
-            .iter()
-            .rev()
-            .find(|p| !p.is_empty())
-            .is_some_and(|p| !p.ends_with('\n'));
-        let lead = if open_line { self.layout.newline } else { "" };
-        self.pieces
-            .push(Cow::Owned(format!("{lead}---{}{body}", self.layout.newline)));
+        let newline = self.layout.newline;
+        let open_line = self.last().is_some_and(|p| !p.ends_with('\n'));
+        let lead = if open_line { newline } else { "" };
+        self.pieces.push(Cow::Owned(format!("{lead}---{newline}{body}")));
         self.generated.push(body);
         self.after_generated = true;
     }
@@ -266,34 +226,23 @@ impl<'a> Output<'a> {
             return;
         }
         const BOM: char = '\u{feff}';
-        let (bom, rest) = match text.strip_prefix(BOM) {
-            Some(rest) => (true, rest),
-            None => (false, &*text),
-        };
-        let has_marker =
-            rest.starts_with("---") && matches!(rest.as_bytes().get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
-        let lead = match (has_marker, rest.starts_with('%')) {
-            (true, _) => "",
-            (false, true) => "...",
-            (false, false) => "---",
-        };
-        if bom {
+        let rest = text.strip_prefix(BOM);
+        if rest.is_some() {
             // The byte order mark belongs at the start of the stream.
             match self.pieces.first_mut() {
                 Some(first) => first.to_mut().insert(0, BOM),
                 None => self.pieces.push(Cow::Owned(BOM.to_string())),
             }
         }
-        if lead.is_empty() && !bom {
-            self.pieces.push(text);
-            return;
-        }
-        let mut owned = String::with_capacity(rest.len() + lead.len() + 2);
-        if !lead.is_empty() {
-            owned.push_str(lead);
-            owned.push_str(self.layout.newline);
-        }
-        owned.push_str(rest);
-        self.pieces.push(Cow::Owned(owned));
+        let (bom, rest) = (rest.is_some(), rest.unwrap_or(&text));
+        let has_marker =
+            rest.starts_with("---") && matches!(rest.as_bytes().get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+        let piece = match (has_marker, rest.starts_with('%')) {
+            (true, _) if bom => Cow::Owned(rest.to_owned()),
+            (true, _) => text,
+            (false, true) => Cow::Owned(format!("...{}{rest}", self.layout.newline)),
+            (false, false) => Cow::Owned(format!("---{}{rest}", self.layout.newline)),
+        };
+        self.pieces.push(piece);
     }
 }

@@ -1,23 +1,19 @@
-//! The post-condition: before anything is written, the output is read
-//! again (the documents that changed as the editor's check decoded them,
-//! the generated ones from their text, the rest as read from the input) and
-//! checked as the platform that will run: every consumer agrees on the
-//! location and prefix, one credentials Secret where its readers are, and
-//! for ecr and gcr one refresher that can start. It reads the output, not
-//! the plan, so that a planning mistake cannot hide from it.
+//! The post-condition (docs/semantics.md, "The post-condition"): before
+//! anything is written, the output is read again and checked as a platform
+//! that can start. It reads the output, not the plan, so that a planning
+//! mistake cannot hide from it.
 
 use std::collections::BTreeSet;
-
-use serde_json::Value as Json;
+use std::fmt;
 
 use super::apply::Applied;
 use super::plan::{Effective, Plan, Wanted};
 use super::{deis, drycc, refresher, Error, Options};
 use crate::config::{Location, Settings};
-use crate::manifest::resource::Secret;
-use crate::manifest::{Body, Doc, Manifest, Reading, Resource};
+use crate::manifest::resource::{Secret, Volume};
+use crate::manifest::{Body, Container, Doc, Manifest, Reading, Resource};
 use crate::platform::contract::{self as k, Platform, Role, DEIS, DRYCC};
-use crate::platform::{Context, Model, Object};
+use crate::platform::{Model, Object};
 use crate::yaml::split::Chunk;
 use crate::yaml::{tree, yaml11};
 
@@ -34,34 +30,27 @@ pub fn check(
 ) -> Result<(), Error> {
     // The documents the plan left alone are read as they were; the others
     // are read from what the editor's check decoded, or from their text.
-    let read = |json: &Json| Resource::read_all(json, reading).unwrap_or_default();
     let mut changed = applied.rewritten;
-    for text in &applied.generated {
-        let json = tree::parse(text)
-            .ok()
-            .flatten()
-            .and_then(|root| yaml11::decode(&root).ok())
-            .unwrap_or(Json::Null);
-        changed.push(Doc {
+    changed.extend(applied.generated.iter().map(|text| {
+        let root = tree::parse(text).ok().flatten();
+        let json = root.and_then(|root| yaml11::decode(&root).ok());
+        let chunk = Chunk {
+            text: "",
+            offset: 0,
+            first_line: 1,
+        };
+        let resources = json.and_then(|json| Resource::read_all(&json, reading).ok());
+        Doc {
             index: usize::MAX,
-            chunk: Chunk {
-                text: "",
-                offset: 0,
-                first_line: 1,
-            },
-            resources: read(&json),
+            chunk,
+            resources: resources.unwrap_or_default(),
             seq_indent: None,
-        });
-    }
-    let refs: Vec<&Doc<'_>> = manifest
-        .docs()
-        .filter(|d| plan.step(d.index).is_none())
-        .chain(&changed)
-        .collect();
-    let context = Context {
-        platform: Some(platform),
-        ..options.context.clone()
-    };
+        }
+    }));
+    let kept = manifest.docs().filter(|d| plan.step(d.index).is_none());
+    let refs: Vec<&Doc<'_>> = kept.chain(&changed).collect();
+    let mut context = options.context.clone();
+    context.platform = Some(platform);
     let model = Model::build(&refs, &context)?;
     let c = Checker {
         model: &model,
@@ -85,7 +74,7 @@ struct Checker<'c, 'm, 'a> {
 }
 
 /// A violation: which object, and what is wrong with it.
-fn violated(o: Option<&Object<'_, '_>>, message: String) -> Error {
+fn violated(o: Option<&Object<'_, '_>>, message: impl fmt::Display) -> Error {
     let what = o.map_or_else(|| "the output".to_owned(), |o| o.describe());
     Error::Config(format!(
         "the configured platform would not start: {what}: {message}; nothing was written (fix the manifest or the \
@@ -93,11 +82,15 @@ fn violated(o: Option<&Object<'_, '_>>, message: String) -> Error {
     ))
 }
 
-impl Checker<'_, '_, '_> {
-    fn location(&self) -> &'static str {
-        self.settings.location.name()
+/// `o` holds the rule when `right`, else it violates it as `message` says.
+fn require(right: bool, o: &Object<'_, '_>, message: &str) -> Result<(), Error> {
+    match right {
+        true => Ok(()),
+        false => Err(violated(Some(o), message)),
     }
+}
 
+impl Checker<'_, '_, '_> {
     /// Exactly one of Workflow's objects of `role` when `wanted`, else none.
     fn one(&self, role: Role, wanted: bool) -> Result<Option<&Object<'_, '_>>, Error> {
         let all: Vec<&Object<'_, '_>> = self.model.workflows(role).collect();
@@ -105,26 +98,17 @@ impl Checker<'_, '_, '_> {
             (true, [one]) => Ok(Some(one)),
             (false, []) => Ok(None),
             (true, []) => Err(violated(None, format!("it has no {role:?} object"))),
-            (_, [first, ..]) => Err(violated(
-                Some(first),
-                format!(
-                    "it has {} {role:?} objects where it needs {}",
-                    all.len(),
-                    u8::from(wanted)
-                ),
-            )),
+            (_, [first, ..]) => {
+                let (count, needed) = (all.len(), u8::from(wanted));
+                let message = format!("it has {count} {role:?} objects where it needs {needed}");
+                Err(violated(Some(first), message))
+            }
         }
     }
 
     fn placed(&self, o: &Object<'_, '_>) -> Result<(), Error> {
-        if self.model.namespace.holds(o.resource.namespace.as_deref()) {
-            Ok(())
-        } else {
-            Err(violated(
-                Some(o),
-                "it does not stand in Workflow's namespace, where its readers are".into(),
-            ))
-        }
+        let message = "it does not stand in Workflow's namespace, where its readers are";
+        require(self.model.namespace.holds(o.resource.namespace.as_deref()), o, message)
     }
 
     /// The credentials Secret, when `wanted`: one, where its readers are,
@@ -134,165 +118,123 @@ impl Checker<'_, '_, '_> {
             return Ok(());
         };
         self.placed(o)?;
-        match &o.resource.body {
-            Body::Secret(s) if right(s) => Ok(()),
-            _ => Err(violated(Some(o), wrong.into())),
-        }
+        require(matches!(&o.resource.body, Body::Secret(s) if right(s)), o, wrong)
     }
 
+    /// Every consumer says each of `vars`, and no on-cluster registry is left
+    /// that the location does not use.
     fn consumers(&self, vars: &[(&str, &str)]) -> Result<(), Error> {
         for (o, c) in self.model.consumers(&self.options.context.targeting) {
-            for (name, value) in vars {
-                if !Wanted::Text((*value).to_owned()).holds(c, name) {
-                    return Err(violated(
-                        Some(o),
-                        format!("container {:?} does not say {name}={value:?}", c.name),
-                    ));
-                }
+            let says = |(name, value): &&(&str, &str)| Wanted::Text((*value).to_owned()).holds(c, name);
+            if let Some((name, value)) = vars.iter().find(|var| !says(var)) {
+                let message = format!("container {:?} does not say {name}={value:?}", c.name);
+                return Err(violated(Some(o), message));
             }
         }
-        Ok(())
-    }
-
-    fn registry(&self) -> Result<(), Error> {
         let removed = self.settings.location != Location::OnCluster && !self.options.keep_on_cluster_registry;
+        let unused = "the on-cluster registry is not used by this location";
         match self.model.workflows(Role::Registry).next() {
-            Some(o) if removed => Err(violated(
-                Some(o),
-                "the on-cluster registry is not used by this location".into(),
-            )),
+            Some(o) if removed => Err(violated(Some(o), unused)),
             _ => Ok(()),
         }
     }
 
     fn deis(&self) -> Result<(), Error> {
-        let location = self.location();
-        self.consumers(&[(DEIS.location_var, location), (DEIS.prefix_var, &self.effective.prefix)])?;
-        self.registry()?;
-        let on_cluster = self.settings.location == Location::OnCluster;
-        let want: BTreeSet<_> = deis::secret_data(self.settings)
-            .into_iter()
-            .map(|(k, v)| (k, Some(v)))
-            .collect();
+        let (location, name) = (&self.settings.location, self.settings.location.name());
+        self.consumers(&[(DEIS.location_var, name), (DEIS.prefix_var, &self.effective.prefix)])?;
+        let data = deis::secret_data(self.settings).into_iter();
+        let want: BTreeSet<_> = data.map(|(k, v)| (k, Some(v))).collect();
         let exact = |s: &Secret| {
             let have: BTreeSet<_> = s.data.iter().cloned().collect();
             s.secret_type == "Opaque" && s.string_data.is_none() && have == want
         };
         let wrong = "it is not an Opaque Secret with exactly the location's keys";
-        self.credentials(!on_cluster && self.wants_components, exact, wrong)?;
-        let wanted = self.settings.location.needs_token_refresher() && self.wants_components;
+        self.credentials(*location != Location::OnCluster && self.wants_components, exact, wrong)?;
+        let wanted = location.needs_token_refresher() && self.wants_components;
         let mut parts = Vec::new();
         for role in Role::REFRESHER_PARTS {
             parts.extend(self.one(role, wanted)?);
         }
-        match parts[..] {
-            [o, account, role, binding] => self.refresher(o, account, role, binding),
-            _ => Ok(()),
-        }
+        self.refresher(&parts)
     }
 
     /// The refresher (with its account, role and binding) can start and do
     /// exactly its job.
-    fn refresher(
-        &self,
-        o: &Object<'_, '_>,
-        account: &Object<'_, '_>,
-        role: &Object<'_, '_>,
-        binding: &Object<'_, '_>,
-    ) -> Result<(), Error> {
-        let fail = |o: &Object<'_, '_>, m: &str| Err(violated(Some(o), m.to_owned()));
+    fn refresher(&self, parts: &[&Object<'_, '_>]) -> Result<(), Error> {
+        let [o, account, role, binding] = parts else {
+            return Ok(());
+        };
         self.placed(o)?;
         self.placed(account)?;
-        let pod = o
-            .resource
-            .pod()
-            .ok_or_else(|| violated(Some(o), "not a workload".into()))?;
+        let pod = o.resource.pod().ok_or_else(|| violated(Some(o), "not a workload"))?;
         let Ok(Some(c)) = refresher::container(pod) else {
-            return fail(o, "its container cannot be told");
+            return Err(violated(Some(o), "its container cannot be told"));
         };
-        if pod.service_account.as_deref() != Some(account.resource.name.as_str()) {
-            return fail(o, "it does not run as its ServiceAccount");
-        }
-        let account_automount = match account.resource.body {
-            Body::ServiceAccount { automount } => automount,
-            _ => None,
-        };
-        if pod.automount.or(account_automount) == Some(false) {
-            return fail(o, "it gets no ServiceAccount token, so it cannot reach the API");
-        }
+        let own_account = pod.service_account.as_deref() == Some(account.resource.name.as_str());
+        require(own_account, o, "it does not run as its ServiceAccount")?;
+        let token = refresher::gets_token(pod, Some(account));
+        require(token, o, "it gets no ServiceAccount token, so it cannot reach the API")?;
         let creds = c.mounts.iter().find(|m| m.path == k::CREDS_PATH);
         let volume = creds.and_then(|m| pod.volumes.iter().find(|v| v.name == m.volume));
-        if !c.mount_paths_unique || !pod.volume_names_unique {
-            return fail(o, "two mounts share a path, or two volumes a name");
-        }
-        if !(creds.is_some_and(|m| m.read_only && !m.sub_path)
-            && volume
-                .is_some_and(|v| v.sources == 1 && v.secret.as_deref() == Some(k::REGISTRY_SECRET) && !v.secret_items))
-        {
-            return fail(
-                o,
-                "it does not read registry-secret, read-only, where it looks for its credentials",
-            );
-        }
+        let unique = c.mount_paths_unique && pod.volume_names_unique;
+        require(unique, o, "two mounts share a path, or two volumes a name")?;
+        let whole = |v: &Volume| v.sources == 1 && v.secret.as_deref() == Some(k::REGISTRY_SECRET) && !v.secret_items;
+        let reads = creds.is_some_and(|m| m.read_only && !m.sub_path) && volume.is_some_and(whole);
+        let wrong = "it does not read registry-secret, read-only, where it looks for its credentials";
+        require(reads, o, wrong)?;
         let image = c.image.as_deref().unwrap_or_default();
         let minutes = c.env_text(k::TOKEN_REFRESH_VAR).unwrap_or_default();
         let seconds = c.env_text(k::NAMESPACE_REFRESH_VAR).unwrap_or_default();
         let lifetime = self.settings.location.kind().token_lifetime_minutes().unwrap_or(0);
         let minutes_ok = minutes.is_empty()
             || (!k::is_stock_refresher(image) && minutes.parse::<u32>().is_ok_and(|m| m > 0 && m < lifetime));
-        if !minutes_ok || !seconds.parse::<u32>().is_ok_and(|s| s > 0) {
-            return fail(o, "its refresh intervals are not ones its image can run with");
-        }
-        match &role.resource.body {
-            Body::ClusterRole(r)
-                if !r.aggregated && r.rules == refresher::rules(self.location(), &self.effective.prefix) => {}
-            _ => {
-                return fail(
-                    role,
-                    "its rules are not exactly the refresher's calls, or it aggregates others",
-                )
-            }
-        }
+        let intervals = minutes_ok && seconds.parse::<u32>().is_ok_and(|s| s > 0);
+        require(
+            intervals,
+            o,
+            "its refresh intervals are not ones its image can run with",
+        )?;
+        let rules = refresher::rules(self.settings.location.name(), &self.effective.prefix);
+        let exact = matches!(&role.resource.body, Body::ClusterRole(r) if !r.aggregated && r.rules == rules);
+        require(
+            exact,
+            role,
+            "its rules are not exactly the refresher's calls, or it aggregates others",
+        )?;
         let ns = self.model.namespace.name.as_deref();
-        match &binding.resource.body {
-            Body::Binding(b)
-                if b.role_ref == Some(("ClusterRole".into(), role.resource.name.clone()))
-                    && matches!(b.subjects.as_slice(), [s] if s.kind == "ServiceAccount"
-                        && s.name == account.resource.name && s.namespace.as_deref() == ns) => {}
-            _ => {
-                return fail(
-                    binding,
-                    "it does not bind the refresher's role to its ServiceAccount in its namespace",
-                )
+        let binds = matches!(&binding.resource.body, Body::Binding(b)
+            if b.role_ref == Some(("ClusterRole".into(), role.resource.name.clone()))
+                && matches!(b.subjects.as_slice(), [s] if s.kind == "ServiceAccount"
+                    && s.name == account.resource.name && s.namespace.as_deref() == ns));
+        let wrong = "it does not bind the refresher's role to its ServiceAccount in its namespace";
+        require(binds, binding, wrong)
+    }
+
+    /// Each builder container that reads the location holds `right`, else
+    /// it is named, with `wrong`.
+    fn builders(&self, right: impl Fn(&Container) -> bool, wrong: &str) -> Result<(), Error> {
+        for o in self.model.workflows(Role::Builder) {
+            let Some(pod) = o.resource.pod() else { continue };
+            let wrong_one = |c: &&Container| c.declares(DRYCC.location_var) && !right(c);
+            if let Some(c) = pod.containers.iter().find(wrong_one) {
+                return Err(violated(Some(o), format!("container {:?} {wrong}", c.name)));
             }
         }
         Ok(())
     }
 
     fn drycc(&self) -> Result<(), Error> {
-        let location = self.location();
-        self.consumers(&[(DRYCC.location_var, location)])?;
-        self.registry()?;
+        self.consumers(&[(DRYCC.location_var, self.settings.location.name())])?;
         let Location::OffCluster { .. } = &self.settings.location else {
             return self.drycc_on_cluster();
         };
-        for o in self.model.workflows(Role::Builder) {
-            let Some(pod) = o.resource.pod() else { continue };
-            for c in pod.containers.iter().filter(|c| c.declares(DRYCC.location_var)) {
-                let reads = k::DRYCC_BUILDER_VARS
-                    .iter()
-                    .all(|(var, key)| Wanted::SecretKey(k::DRYCC_BUILDER_SECRET, key).holds(c, var));
-                if !reads || c.declares(k::DRYCC_PROXY_VAR) {
-                    return Err(violated(
-                        Some(o),
-                        format!(
-                            "container {:?} does not read the registry login from builder-secret",
-                            c.name
-                        ),
-                    ));
-                }
-            }
-        }
+        let reads = |c: &Container| {
+            k::DRYCC_BUILDER_VARS
+                .iter()
+                .all(|(var, key)| Wanted::SecretKey(k::DRYCC_BUILDER_SECRET, key).holds(c, var))
+                && !c.declares(k::DRYCC_PROXY_VAR)
+        };
+        self.builders(reads, "does not read the registry login from builder-secret")?;
         // builder-secret is the builder's: a render without it needs none.
         let builder = self.model.workflows(Role::Builder).next().is_some();
         if !(self.wants_components && builder) {
@@ -308,47 +250,31 @@ impl Checker<'_, '_, '_> {
         let wrong = "it does not hold the configured registry login under each key the builder reads";
         self.credentials(true, holds, wrong)
     }
-}
 
-impl Checker<'_, '_, '_> {
     /// On-cluster, as the chart renders it: the builder reaches the registry
     /// by its Service and the node proxy, with the registry's own login, and
     /// no Secret holds an off-cluster login it could read.
     fn drycc_on_cluster(&self) -> Result<(), Error> {
         let [host, .., organization] = k::DRYCC_BUILDER_VARS.map(|(var, _)| var);
-        for o in self.model.workflows(Role::Builder) {
-            let Some(pod) = o.resource.pod() else { continue };
-            for c in pod.containers.iter().filter(|c| c.declares(DRYCC.location_var)) {
-                let reads = Wanted::Text(k::DRYCC_REGISTRY_SERVICE.into()).holds(c, host)
-                    && c.env_text(k::DRYCC_PROXY_VAR).is_some()
-                    && k::DRYCC_ON_CLUSTER_LOGIN
-                        .iter()
-                        .all(|(var, key)| Wanted::SecretKey(k::REGISTRY_SECRET, key).holds(c, var))
-                    && !c.declares(organization);
-                if !reads {
-                    return Err(violated(
-                        Some(o),
-                        format!(
-                            "container {:?} does not reach the on-cluster registry as the chart wires it ({host}, \
-                             {}, the login from {})",
-                            c.name,
-                            k::DRYCC_PROXY_VAR,
-                            k::REGISTRY_SECRET
-                        ),
-                    ));
-                }
-            }
-        }
-        for role in [Role::Credentials, Role::ControllerCredentials] {
-            for o in self.model.workflows(role) {
-                let Body::Secret(s) = &o.resource.body else { continue };
-                let keys = s.data.iter().map(|(key, _)| key).chain(s.string_data.iter().flatten());
-                if let Some(key) = keys
-                    .into_iter()
-                    .find(|key| k::DRYCC_BUILDER_VARS.iter().any(|(_, k)| k == key))
-                {
-                    return Err(violated(Some(o), format!("it still holds the off-cluster key {key:?}")));
-                }
+        let reads = |c: &Container| {
+            Wanted::Text(k::DRYCC_REGISTRY_SERVICE.into()).holds(c, host)
+                && c.env_text(k::DRYCC_PROXY_VAR).is_some()
+                && k::DRYCC_ON_CLUSTER_LOGIN
+                    .iter()
+                    .all(|(var, key)| Wanted::SecretKey(k::REGISTRY_SECRET, key).holds(c, var))
+                && !c.declares(organization)
+        };
+        let (proxy, secret) = (k::DRYCC_PROXY_VAR, k::REGISTRY_SECRET);
+        let wrong = format!(
+            "does not reach the on-cluster registry as the chart wires it ({host}, {proxy}, the login from {secret})"
+        );
+        self.builders(reads, &wrong)?;
+        let secrets = [Role::Credentials, Role::ControllerCredentials].map(|role| self.model.workflows(role));
+        for o in secrets.into_iter().flatten() {
+            let Body::Secret(s) = &o.resource.body else { continue };
+            let mut keys = s.data.iter().map(|(key, _)| key).chain(s.string_data.iter().flatten());
+            if let Some(key) = keys.find(|key| k::DRYCC_BUILDER_VARS.iter().any(|(_, k)| k == key)) {
+                return Err(violated(Some(o), format!("it still holds the off-cluster key {key:?}")));
             }
         }
         Ok(())
@@ -410,6 +336,11 @@ mod tests {
             rewritten: vec![],
             generated: vec![],
             warnings: vec![],
+            after_generated: false,
+            layout: crate::yaml::emit::Layout {
+                seq_indent: 2,
+                newline: "\n",
+            },
         };
         check(&manifest, &plan, applied, &settings, &options, platform, reading)
             .err()

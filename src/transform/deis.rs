@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use base64::Engine;
-use serde_json::{json, Map, Value as Json};
+use serde_json::{json, Value as Json};
 
 use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use super::refresher;
@@ -20,7 +20,6 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let location = p.settings.location.name();
     let needs_refresher = p.settings.location.needs_token_refresher();
     let workflow = model.has_workflow();
-
     if workflow {
         p.warnings.extend(DEIS.location_advice(p.settings.location.kind()));
     }
@@ -65,14 +64,10 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     let wanted = secret_data(p.settings);
     let data = o.resource.path_to(&["data"]);
     if secret.data.is_empty() {
-        let wanted: Map<String, Json> = wanted.into_iter().map(|(key, v)| (key, Json::String(v))).collect();
-        p.set(o, o.resource.path.clone(), "data", Json::Object(wanted));
+        p.set(o, o.resource.path.clone(), "data", Json::from_iter(wanted));
     } else {
-        for (key, _) in secret
-            .data
-            .iter()
-            .filter(|(key, _)| !wanted.iter().any(|(w, _)| w == key))
-        {
+        let unwanted = |key: &&String| !wanted.iter().any(|(w, _)| w == *key);
+        for key in secret.data.iter().map(|(key, _)| key).filter(unwanted) {
             p.unset(o, data.clone(), key);
         }
         let have = |(key, value): &(String, String)| secret.data.contains(&(key.clone(), Some(value.clone())));
@@ -86,9 +81,8 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
     if secret.string_data.is_some() {
         p.unset(o, o.resource.path.clone(), "stringData");
     }
-    if o.resource.label(k::HERITAGE.0) != Some(k::HERITAGE.1)
-        || o.resource.annotation(k::LOCATION_ANNOTATION) != Some(location)
-    {
+    let labelled = o.resource.label(k::HERITAGE.0) == Some(k::HERITAGE.1);
+    if !labelled || o.resource.annotation(k::LOCATION_ANNOTATION) != Some(location) {
         let metadata = json!({
             "labels": {k::HERITAGE.0: k::HERITAGE.1},
             "annotations": {k::LOCATION_ANNOTATION: location},
@@ -101,24 +95,17 @@ fn registry_secret(p: &mut Planner<'_, '_, '_>, workflow: bool) {
 /// The secret's data: each key of the location, base64 of its value.
 pub fn secret_data(settings: &Settings) -> Vec<(String, String)> {
     let b64 = base64::engine::general_purpose::STANDARD;
-    settings
-        .location
-        .secret_data()
-        .into_iter()
-        .map(|(key, v)| (key.to_owned(), b64.encode(v)))
-        .collect()
+    let data = settings.location.secret_data().into_iter();
+    data.map(|(key, v)| (key.to_owned(), b64.encode(v))).collect()
 }
 
 /// The secret prefix: the configured one (noting a chart prefix it
 /// replaces), else the one Workflow's consumers agree on, else the default.
 fn prefix(p: &mut Planner<'_, '_, '_>) -> String {
-    let chart: BTreeSet<String> = p
-        .model
-        .consumers(&p.options.context.targeting)
-        .filter_map(|(_, c)| c.env_text(DEIS.prefix_var))
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let mut chart = BTreeSet::new();
+    for (_, c) in p.model.consumers(&p.options.context.targeting) {
+        chart.extend(c.env_text(DEIS.prefix_var).filter(|v| !v.is_empty()).map(str::to_owned));
+    }
     match (p.settings.secret_prefix.clone(), chart.len()) {
         (Some(configured), _) => {
             let others: Vec<&str> = chart.iter().map(String::as_str).filter(|c| *c != configured).collect();
@@ -133,14 +120,13 @@ fn prefix(p: &mut Planner<'_, '_, '_>) -> String {
         (None, 1) => chart.into_iter().next().unwrap_or_default(),
         (None, 0) => k::DEFAULT_SECRET_PREFIX.to_owned(),
         (None, _) => {
+            let (var, default) = (DEIS.prefix_var, k::DEFAULT_SECRET_PREFIX);
+            let chart = chart.into_iter().collect::<Vec<_>>().join(", ");
             p.warnings.push(format!(
-                "Workflow's containers disagree on {} ({}): all now get {:?}; set the prefix \
-                 (registry_token_refresher.secretPrefix or --secret-prefix) to choose another",
-                DEIS.prefix_var,
-                chart.iter().map(String::as_str).collect::<Vec<_>>().join(", "),
-                k::DEFAULT_SECRET_PREFIX
+                "Workflow's containers disagree on {var} ({chart}): all now get {default:?}; set the prefix \
+                 (registry_token_refresher.secretPrefix or --secret-prefix) to choose another"
             ));
-            k::DEFAULT_SECRET_PREFIX.to_owned()
+            default.to_owned()
         }
     }
 }
@@ -156,10 +142,8 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
     // reported before any configuration error it would otherwise hide.
     let found = match kept {
         Some(o) => {
-            let pod = o
-                .resource
-                .pod()
-                .ok_or_else(|| o.error(&o.resource.path, "not a workload"))?;
+            let not_a_workload = || o.error(&o.resource.path, "not a workload");
+            let pod = o.resource.pod().ok_or_else(not_a_workload)?;
             let c = refresher::container(pod).map_err(|m| o.error(&o.resource.pod_path(), m))?;
             c.map(|c| (o, pod, c))
         }
@@ -185,11 +169,7 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
         for (name, value) in refresher::env(location, &prefix, &namespace_refresh, &effective.refresh_time) {
             p.want_env(o, c, name, Wanted::Text(value.to_owned()));
         }
-        let account_automount = account.and_then(|a| match a.resource.body {
-            Body::ServiceAccount { automount } => automount,
-            _ => None,
-        });
-        can_run(p, o, pod, c, &image, account_automount)?;
+        can_run(p, o, pod, c, &image, account)?;
     }
     let before = kept.map(|o| o.doc.index);
     match account {
@@ -241,76 +221,52 @@ fn can_run(
     pod: &Pod,
     c: &Container,
     image: &str,
-    account_automount: Option<bool>,
+    account: Option<&Object<'_, '_>>,
 ) -> Result<(), Error> {
-    if let Some(m) = c
-        .mounts
-        .iter()
-        .find(|m| m.path == k::CREDS_PATH && m.volume != k::REGISTRY_SECRET)
-    {
-        return Err(o.error(
-            &o.resource.container_path(c),
-            format!(
-                "the refresher container {:?} mounts volume {:?} at {}, where it must read registry-secret: remove \
-                 that mount (the API server refuses two volumes at one path)",
-                c.name,
-                m.volume,
-                k::CREDS_PATH
-            ),
+    let (name, secret, path) = (&c.name, k::REGISTRY_SECRET, k::CREDS_PATH);
+    let in_container = |message: String| Err(o.error(&o.resource.container_path(c), message));
+    let in_pod = |message: String| Err(o.error(&o.resource.pod_path(), message));
+    if let Some(m) = c.mounts.iter().find(|m| m.path == path && m.volume != secret) {
+        return in_container(format!(
+            "the refresher container {name:?} mounts volume {:?} at {path}, where it must read registry-secret: \
+             remove that mount (the API server refuses two volumes at one path)",
+            m.volume
         ));
     }
-    if let Some(v) = pod.volumes.iter().find(|v| v.name == k::REGISTRY_SECRET) {
-        if v.sources != 1 || v.secret.as_deref() != Some(k::REGISTRY_SECRET) {
-            return Err(o.error(
-                &o.resource.pod_path(),
-                match (v.sources, &v.secret) {
-                    // kustomize's namePrefix renames the secret and this reference to it.
-                    (1, Some(other)) => format!(
-                        "the refresher pod's volume {:?} reads secret {other:?}, but Workflow's components read \
-                         {} by that name: keep that name (a kustomize namePrefix or nameSuffix must not rename it)",
-                        k::REGISTRY_SECRET,
-                        k::REGISTRY_SECRET
-                    ),
-                    _ => format!(
-                        "the refresher pod's volume {:?} is not the secret {}: rename that volume",
-                        k::REGISTRY_SECRET,
-                        k::REGISTRY_SECRET
-                    ),
-                },
-            ));
+    if let Some(v) = pod.volumes.iter().find(|v| v.name == secret) {
+        match (v.sources, &v.secret) {
+            (1, Some(s)) if s == secret => {}
+            // kustomize's namePrefix renames the secret and this reference to it.
+            (1, Some(other)) => {
+                return in_pod(format!(
+                    "the refresher pod's volume {secret:?} reads secret {other:?}, but Workflow's components read \
+                     {secret} by that name: keep that name (a kustomize namePrefix or nameSuffix must not rename it)"
+                ))
+            }
+            _ => {
+                return in_pod(format!(
+                    "the refresher pod's volume {secret:?} is not the secret {secret}: rename that volume"
+                ))
+            }
         }
         if v.secret_items {
-            return Err(o.error(
-                &o.resource.pod_path(),
-                format!(
-                    "the refresher pod's volume {:?} projects only the keys its `items` list, and the refresher \
-                     reads every key this tool writes: remove `items`",
-                    k::REGISTRY_SECRET
-                ),
+            return in_pod(format!(
+                "the refresher pod's volume {secret:?} projects only the keys its `items` list, and the refresher \
+                 reads every key this tool writes: remove `items`"
             ));
         }
     }
-    if let Some(m) = c.mounts.iter().find(|m| m.sub_path && m.path == k::CREDS_PATH) {
-        return Err(o.error(
-            &o.resource.container_path(c),
-            format!(
-                "the refresher container {:?} mounts one path of volume {:?} (`subPath`) at {}, where it reads \
-                 every key of registry-secret: remove `subPath`",
-                c.name,
-                m.volume,
-                k::CREDS_PATH
-            ),
+    if let Some(m) = c.mounts.iter().find(|m| m.sub_path && m.path == path) {
+        return in_container(format!(
+            "the refresher container {name:?} mounts one path of volume {:?} (`subPath`) at {path}, where it reads \
+             every key of registry-secret: remove `subPath`",
+            m.volume
         ));
     }
-    let mount_right = c
-        .mounts
-        .iter()
-        .filter(|m| m.path == k::CREDS_PATH || m.volume == k::REGISTRY_SECRET)
-        .count()
-        == 1
+    let mount_right = c.mounts.iter().filter(|m| m.path == path || m.volume == secret).count() == 1
         && c.mounts
             .iter()
-            .any(|m| m.volume == k::REGISTRY_SECRET && m.path == k::CREDS_PATH && m.read_only);
+            .any(|m| m.volume == secret && m.path == path && m.read_only);
     if !mount_right {
         p.upsert(
             o,
@@ -319,7 +275,7 @@ fn can_run(
             refresher::creds_mount(),
         );
     }
-    if !pod.volumes.iter().any(|v| v.name == k::REGISTRY_SECRET) {
+    if !pod.volumes.iter().any(|v| v.name == secret) {
         p.upsert(o, o.resource.pod_path(), "volumes", refresher::creds_volume());
     }
     if c.image.as_deref() != Some(image) {
@@ -328,9 +284,7 @@ fn can_run(
     if pod.service_account.as_deref() != Some(k::REFRESHER) {
         p.set(o, o.resource.pod_path(), "serviceAccountName", json!(k::REFRESHER));
     }
-    // Without a token it cannot reach the API: the pod's setting wins over
-    // its account's.
-    if pod.automount.or(account_automount) == Some(false) {
+    if !refresher::gets_token(pod, account) {
         p.set(o, o.resource.pod_path(), "automountServiceAccountToken", json!(true));
     }
     p.place(o);

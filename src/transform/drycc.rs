@@ -6,14 +6,14 @@
 use std::net::IpAddr;
 
 use base64::Engine;
-use serde_json::{json, Map, Value as Json};
+use serde_json::Value as Json;
 
 use super::generate;
 use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use crate::config::{Location, Settings};
 use crate::manifest::{Body, EnvValue};
 use crate::platform::contract::{self as k, Role, DRYCC};
-use crate::platform::Error;
+use crate::platform::{Error, Model, Object};
 
 pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     let model = p.model;
@@ -49,9 +49,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
             let [host, .., organization] = k::DRYCC_BUILDER_VARS.map(|(var, _)| var);
             p.want_env(o, c, host, Wanted::Text(k::DRYCC_REGISTRY_SERVICE.into()));
             // A literal proxy address is the chart's builder.registry.proxy.port.
-            let at = c
-                .env_text(k::DRYCC_PROXY_VAR)
-                .map_or_else(|| proxy.clone(), str::to_owned);
+            let at = c.env_text(k::DRYCC_PROXY_VAR).map_or(proxy.clone(), str::to_owned);
             p.want_env(o, c, k::DRYCC_PROXY_VAR, Wanted::Text(at));
             for (var, key) in k::DRYCC_ON_CLUSTER_LOGIN {
                 p.want_env(o, c, var, Wanted::SecretKey(k::REGISTRY_SECRET, key));
@@ -59,16 +57,11 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
             p.want_env(o, c, organization, Wanted::Absent);
         }
     }
-    let Some(hostname) = host(p.settings) else {
+    let Some([hostname, ..]) = login(p.settings) else {
         // On-cluster the chart renders no registry keys in builder-secret
         // and controller-creds: an earlier off-cluster login goes.
-        for role in [Role::Credentials, Role::ControllerCredentials] {
-            for o in model.workflows(role) {
-                if !p.is_removed(o) {
-                    drop_login(p, o);
-                }
-            }
-        }
+        let secrets = [Role::Credentials, Role::ControllerCredentials].map(|role| model.workflows(role));
+        secrets.into_iter().flatten().for_each(|o| drop_login(p, o));
         egress(p, None);
         return Ok(effective);
     };
@@ -95,7 +88,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
 /// Where the on-cluster builder reaches the node proxy: the registry
 /// proxy's `hostPort` on the node (the chart's default when the input
 /// states none).
-fn proxy_host(model: &crate::platform::Model<'_, '_>) -> String {
+fn proxy_host(model: &Model<'_, '_>) -> String {
     let port = model
         .workflows(Role::Registry)
         .filter_map(|o| o.resource.pod())
@@ -105,16 +98,13 @@ fn proxy_host(model: &crate::platform::Model<'_, '_>) -> String {
     format!("127.0.0.1:{port}")
 }
 
-/// Drycc's builder and this tool read `builder-secret`, `controller-creds`
-/// and `registry-secret` by those names. A kustomize namePrefix or
-/// nameSuffix renames them (inside kustomize, before it renames the
-/// references to them): the login this tool writes under the chart's names
-/// would go to a Secret nothing reads, while the builder is pointed at the
-/// renamed one, which lacks it. Refused, where the rename shows: a Secret
-/// renamed (and none of the chart's name), or a builder reference to one.
-fn renamed_secrets(model: &crate::platform::Model<'_, '_>) -> Result<(), Error> {
+/// Refuse Secrets a kustomize namePrefix or nameSuffix renamed, where the
+/// rename shows: the login written under the chart's names would go to a
+/// Secret nothing reads (docs/semantics.md, "Renamed Secrets").
+fn renamed_secrets(model: &Model<'_, '_>) -> Result<(), Error> {
     let names = [k::DRYCC_BUILDER_SECRET, k::DRYCC_CONTROLLER_CREDS, k::REGISTRY_SECRET];
     let renamed = |secret: &str| names.into_iter().find(|n| secret != *n && secret.contains(n));
+    let login_var = |name: &str| k::DRYCC_BUILDER_VARS.iter().any(|(var, _)| *var == name);
     let why = |what: String, name: &str| {
         format!(
             "{what}, which looks like Drycc's {name} renamed by a kustomize namePrefix or nameSuffix: Drycc's \
@@ -128,7 +118,7 @@ fn renamed_secrets(model: &crate::platform::Model<'_, '_>) -> Result<(), Error> 
         (Role::Credentials, k::DRYCC_BUILDER_SECRET),
         (Role::ControllerCredentials, k::DRYCC_CONTROLLER_CREDS),
     ] {
-        let secret = |o: &&crate::platform::Object<'_, '_>| {
+        let secret = |o: &&Object<'_, '_>| {
             o.resource.kind == "Secret" && o.resource.name != name && o.resource.name.contains(name)
         };
         if let (Some(o), None) = (model.workflows(Role::Other).find(secret), model.workflows(role).next()) {
@@ -145,19 +135,14 @@ fn renamed_secrets(model: &crate::platform::Model<'_, '_>) -> Result<(), Error> 
             }
         }
         for c in &pod.containers {
-            let login = c
-                .env
-                .iter()
-                .filter(|e| k::DRYCC_BUILDER_VARS.iter().any(|(var, _)| *var == e.name));
-            for e in login {
-                if let EnvValue::SecretKey { secret, .. } = &e.value {
-                    if let Some(name) = renamed(secret) {
-                        let what = format!(
-                            "the builder container {:?} reads {} from secret {secret:?}",
-                            c.name, e.name
-                        );
-                        return Err(o.error(&o.resource.container_path(c), why(what, name)));
-                    }
+            for e in c.env.iter().filter(|e| login_var(&e.name)) {
+                let EnvValue::SecretKey { secret, .. } = &e.value else {
+                    continue;
+                };
+                if let Some(name) = renamed(secret) {
+                    let (container, var) = (&c.name, &e.name);
+                    let what = format!("the builder container {container:?} reads {var} from secret {secret:?}");
+                    return Err(o.error(&o.resource.container_path(c), why(what, name)));
                 }
             }
         }
@@ -165,9 +150,11 @@ fn renamed_secrets(model: &crate::platform::Model<'_, '_>) -> Result<(), Error> 
     Ok(())
 }
 
-/// Remove the registry keys of a Secret's `data` and `stringData`.
-fn drop_login(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>) {
-    let Body::Secret(secret) = &o.resource.body else { return };
+/// Remove the registry keys of a kept Secret's `data` and `stringData`.
+fn drop_login(p: &mut Planner<'_, '_, '_>, o: &Object<'_, '_>) {
+    let (false, Body::Secret(secret)) = (p.is_removed(o), &o.resource.body) else {
+        return;
+    };
     let login = |key: &str| k::DRYCC_BUILDER_VARS.iter().any(|(_, k)| *k == key);
     let data: Vec<&String> = secret.data.iter().map(|(key, _)| key).collect();
     let string_data: Vec<&String> = secret.string_data.iter().flatten().collect();
@@ -175,48 +162,40 @@ fn drop_login(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>) 
     unset_keys(p, o, "stringData", &string_data, login);
 }
 
-/// The off-cluster registry's host. The configuration reads Docker Hub
+/// The off-cluster login, in the order of `DRYCC_BUILDER_VARS`: host,
+/// username, password, organization. The configuration reads Docker Hub
 /// however written as no host (Deis's "empty = Docker Hub"); Drycc's
 /// builder has no default: it gets its name.
-fn host(settings: &Settings) -> Option<&str> {
-    match &settings.location {
-        Location::OffCluster { hostname, .. } if hostname.is_empty() => Some("docker.io"),
-        Location::OffCluster { hostname, .. } => Some(hostname),
-        _ => None,
-    }
+fn login(settings: &Settings) -> Option<[&str; 4]> {
+    let Location::OffCluster {
+        hostname,
+        organization,
+        username,
+        password,
+    } = &settings.location
+    else {
+        return None;
+    };
+    let host = if hostname.is_empty() { "docker.io" } else { hostname };
+    Some([host, username, password.expose(), organization])
 }
 
 /// `builder-secret`'s data: each key the builder reads, base64 of its
 /// value (none unless off-cluster).
 pub fn builder_data(settings: &Settings) -> Vec<(String, String)> {
-    let (
-        Some(host),
-        Location::OffCluster {
-            organization,
-            username,
-            password,
-            ..
-        },
-    ) = (host(settings), &settings.location)
-    else {
-        return Vec::new();
-    };
     let b64 = base64::engine::general_purpose::STANDARD;
-    let values = [host, username, password.expose(), organization];
+    let values = login(settings).into_iter().flatten().map(|v| b64.encode(v));
     let keys = k::DRYCC_BUILDER_VARS.iter().map(|(_, key)| (*key).to_owned());
-    keys.zip(values.map(|v| b64.encode(v))).collect()
+    keys.zip(values).collect()
 }
 
 /// Set `keys` (base64 values) in a Secret's `data`, leaving its other keys.
-fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, keys: &[(String, String)]) {
+fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &Object<'_, '_>, keys: &[(String, String)]) {
     let Body::Secret(secret) = &o.resource.body else { return };
-    let missing: Map<String, Json> = keys
-        .iter()
-        .filter(|(key, v)| !secret.data.contains(&(key.clone(), Some(v.clone()))))
-        .map(|(key, v)| (key.clone(), json!(v)))
-        .collect();
+    let have = |(key, v): &&(String, String)| secret.data.contains(&(key.clone(), Some(v.clone())));
+    let missing: Vec<_> = keys.iter().filter(|kv| !have(kv)).cloned().collect();
     if !missing.is_empty() {
-        p.set(o, o.resource.path.clone(), "data", Json::Object(missing));
+        p.set(o, o.resource.path.clone(), "data", Json::from_iter(missing));
     }
     // A `stringData` key would win over the one set in `data`; its others stay.
     let string_data: Vec<&String> = secret.string_data.iter().flatten().collect();
@@ -229,7 +208,7 @@ fn merge_keys(p: &mut Planner<'_, '_, '_>, o: &crate::platform::Object<'_, '_>, 
 /// mapping empty, and no field means no keys).
 fn unset_keys(
     p: &mut Planner<'_, '_, '_>,
-    o: &crate::platform::Object<'_, '_>,
+    o: &Object<'_, '_>,
     field: &str,
     keys: &[&String],
     gone: impl Fn(&str) -> bool,
@@ -238,18 +217,15 @@ fn unset_keys(
     if !remove.is_empty() && remove.len() == keys.len() {
         p.unset(o, o.resource.path.clone(), field);
     } else {
-        remove
-            .into_iter()
-            .for_each(|key| p.unset(o, o.resource.path_to(&[field]), key));
+        let at = o.resource.path_to(&[field]);
+        remove.into_iter().for_each(|key| p.unset(o, at.clone(), key));
     }
 }
 
-/// Drycc's imagebuilder may reach only public addresses (its NetworkPolicy
-/// excepts 10/8, 172.16/12, 192.168/16 and fc00::/7): a registry at a private
-/// address gets a NetworkPolicy of its own that lets imagebuilder reach it
-/// (policies add up), kept in step with the host on later runs and removed
-/// when no longer needed; a cluster-local name cannot be allowed by address,
-/// and is a warning naming the policy.
+/// A NetworkPolicy of our own that lets imagebuilder (public addresses only)
+/// reach a registry at a private address, kept in step with the host or
+/// removed; a cluster-local name is a warning (docs/semantics.md,
+/// "imagebuilder's NetworkPolicy").
 fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String, u16)> {
     let policy = p.model.objects.iter().any(|o| {
         o.is_workflows() && o.resource.kind == "NetworkPolicy" && o.resource.name == k::DRYCC_IMAGEBUILDER_POLICY
@@ -260,16 +236,13 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String
             Ok(ip) if is_private(ip) => Some((format!("{ip}/{}", if ip.is_ipv4() { 32 } else { 128 }), port)),
             Ok(_) => None,
             Err(_) => {
-                let local = !host.contains('.')
-                    || [".svc", ".cluster.local", ".local", ".internal"]
-                        .iter()
-                        .any(|s| host.ends_with(s));
-                if local {
+                let suffixes = [".svc", ".cluster.local", ".local", ".internal"];
+                if !host.contains('.') || suffixes.iter().any(|s| host.ends_with(s)) {
+                    let name = k::DRYCC_IMAGEBUILDER_POLICY;
                     p.warnings.push(format!(
-                        "NetworkPolicy {}: imagebuilder may reach public addresses only, and {host} looks \
+                        "NetworkPolicy {name}: imagebuilder may reach public addresses only, and {host} looks \
                          cluster-local or private: pushes will time out unless the policy allows it (add an egress \
-                         rule for the registry's pods or addresses)",
-                        k::DRYCC_IMAGEBUILDER_POLICY
+                         rule for the registry's pods or addresses)"
                     ));
                 }
                 None

@@ -3,7 +3,7 @@
 //! ServiceAccount and least-privilege RBAC, and for Drycc `builder-secret`
 //! and imagebuilder's egress to a private registry.
 
-use serde_json::{json, Map, Value as Json};
+use serde_json::{json, Value as Json};
 
 use super::plan::{entries, Effective, Generated};
 use super::{deis, drycc, refresher};
@@ -50,11 +50,9 @@ pub fn document(what: Generated, settings: &Settings, effective: &Effective, lay
     if what == Generated::RegistrySecret {
         metadata["annotations"] = json!({ k::LOCATION_ANNOTATION: location });
     }
-    let mut doc = json!({"apiVersion": api_version, "kind": kind, "metadata": metadata});
-    if let (Some(doc), Json::Object(rest)) = (doc.as_object_mut(), rest) {
-        doc.extend(rest);
-    }
-    emit::block_entries(&entries(doc), 0, layout)
+    let head = json!({"apiVersion": api_version, "kind": kind, "metadata": metadata});
+    let fields: Vec<_> = entries(head).into_iter().chain(entries(rest)).collect();
+    emit::block_entries(&fields, 0, layout)
 }
 
 /// The spec of the NetworkPolicy that lets Drycc's imagebuilder reach a
@@ -71,19 +69,15 @@ pub fn egress_spec(cidr: &str, port: u16) -> Json {
 }
 
 fn secret(data: Vec<(String, String)>) -> Json {
-    let data: Map<String, Json> = data.into_iter().map(|(key, v)| (key, Json::String(v))).collect();
-    json!({"type": "Opaque", "data": data})
+    json!({"type": "Opaque", "data": Json::from_iter(data)})
 }
 
 /// The refresher as Workflow's chart rendered it, plus its account.
 fn refresher_spec(settings: &Settings, effective: &Effective) -> Json {
     let app = json!({"app": k::REFRESHER});
     let (location, seconds) = (settings.location.name(), k::NAMESPACE_REFRESH_SECONDS);
-    let env = refresher::env(location, &effective.prefix, seconds, &effective.refresh_time);
-    let env: Vec<Json> = env
-        .iter()
-        .map(|(name, value)| json!({"name": name, "value": value}))
-        .collect();
+    let env = refresher::env(location, &effective.prefix, seconds, &effective.refresh_time)
+        .map(|(name, value)| json!({"name": name, "value": value}));
     json!({
         "replicas": 1,
         "selector": {"matchLabels": app},

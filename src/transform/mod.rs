@@ -24,7 +24,6 @@ pub use report::Report;
 pub use crate::platform::{Error, Target, Targeting};
 
 use std::borrow::Cow;
-use std::fmt;
 use std::str::FromStr;
 
 use jsonpath_rust::parser::model::JpQuery;
@@ -35,48 +34,27 @@ use crate::config::Settings;
 use crate::manifest::Manifest;
 use crate::platform::{contract, Context, Given, Model, Platform, Source};
 
-/// `--select JSONPATH`: every container of each object the query selects.
-/// The query runs against a one-element array holding the object as
+/// `--select JSONPATH`, parsed once: every container of each object the
+/// query selects. It runs on a one-element array holding the object as
 /// Kubernetes decodes it, so `$[?@.metadata.labels.app == 'my-builder']`
 /// selects whole objects.
-/// The query is parsed once, when the option is read.
 #[derive(Debug, Clone)]
-pub struct Selector {
-    text: String,
-    query: JpQuery,
-}
+pub struct Selector(JpQuery);
 
 impl FromStr for Selector {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let query = jsonpath_rust::parser::parse_json_path(s)
-            .map_err(|e| format!("{s:?} is not a JSONPath query (RFC 9535): {e}"))?;
-        Ok(Selector {
-            text: s.to_owned(),
-            query,
-        })
-    }
-}
-
-impl PartialEq for Selector {
-    fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
-    }
-}
-
-impl Eq for Selector {}
-
-impl fmt::Display for Selector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        jsonpath_rust::parser::parse_json_path(s)
+            .map(Selector)
+            .map_err(|e| format!("{s:?} is not a JSONPath query (RFC 9535): {e}"))
     }
 }
 
 impl Selector {
     fn selects(&self, doc: &Json) -> bool {
         let wrapped = Json::Array(vec![doc.clone()]);
-        js_path_process(&self.query, &wrapped).is_ok_and(|hits| !hits.is_empty())
+        js_path_process(&self.0, &wrapped).is_ok_and(|hits| !hits.is_empty())
     }
 }
 
@@ -112,7 +90,6 @@ pub struct Output<'a> {
 }
 
 impl Output<'_> {
-    /// The whole output stream.
     pub fn text(&self) -> String {
         self.pieces.concat()
     }
@@ -128,14 +105,11 @@ impl Output<'_> {
 
 /// Apply `settings` to a manifest stream.
 pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Result<Output<'a>, Error> {
+    let mut options = options.clone();
+    options.context.targeting.selecting = !options.selectors.is_empty();
+    options.context.refresher_image = settings.refresher_image.clone();
+    let options = &options;
     let selects = |doc: &Json| options.selectors.iter().any(|s| s.selects(doc));
-    let mut context = options.context.clone();
-    context.targeting.selecting = !options.selectors.is_empty();
-    context.refresher_image = settings.refresher_image.clone();
-    let options = &Options {
-        context,
-        ..options.clone()
-    };
     let reading = contract::reading(&selects);
     let manifest = Manifest::read(stream, reading)?;
     let docs: Vec<_> = manifest.docs().collect();
@@ -166,35 +140,33 @@ pub fn run<'a>(stream: &'a str, settings: &Settings, options: &Options) -> Resul
 
 /// What the operator should know about the input as a whole.
 fn warn(p: &mut plan::Planner<'_, '_, '_>, manifest: &Manifest<'_>) {
-    let model = p.model;
+    let (model, settings, targeting) = (p.model, p.settings, &p.options.context.targeting);
+    let (hooks_only, warnings) = (p.hooks_only, &mut p.warnings);
     if !manifest.has_content {
-        p.warnings
-            .push("the input was empty (no document with content): nothing to configure, nothing added".into());
-    } else if !model.has_workflow() && !p.hooks_only {
-        p.warnings.push(
+        warnings.push("the input was empty (no document with content): nothing to configure, nothing added".into());
+    } else if !model.has_workflow() && !hooks_only {
+        warnings.push(
             "the input holds no platform this tool knows (no Deis, Hephy or Drycc Workflow builder, controller, \
              registry or refresher in Workflow's namespace): nothing was changed or added; is this the rendered \
              Workflow chart? (--platform names it when its documents cannot)"
                 .into(),
         );
     }
-    let targeting = &p.options.context.targeting;
     for target in &targeting.targets {
-        let matched = model.objects.iter().filter(|o| o.is_workflows()).any(|o| {
+        let mut pods = model.objects.iter().filter(|o| o.is_workflows());
+        if !pods.any(|o| {
             o.resource
                 .pod()
                 .is_some_and(|pod| pod.containers.iter().any(|c| target.matches(o.resource, c)))
-        });
-        if !matched {
-            p.warnings.push(format!(
-                "--target {target} matched no container in Workflow's namespace"
-            ));
+        }) {
+            let warning = format!("--target {target} matched no container in Workflow's namespace");
+            warnings.push(warning);
         }
     }
     let found = &model.namespace;
     if let (Source::Helm, Some(name)) = (&found.source, &found.name) {
-        if p.settings.location.needs_token_refresher() {
-            p.warnings.push(format!(
+        if settings.location.needs_token_refresher() {
+            warnings.push(format!(
                 "the refresher's ClusterRoleBinding names the namespace {name:?} from HELM_NAMESPACE (the manifest \
                  names none), which Helm's --namespace overrides without telling a post-renderer: if the release \
                  goes elsewhere, pass --namespace"
@@ -202,7 +174,6 @@ fn warn(p: &mut plan::Planner<'_, '_, '_>, manifest: &Manifest<'_>) {
         }
     }
     if targeting.selecting && !model.objects.iter().any(|o| o.is_workflows() && o.resource.selected) {
-        p.warnings
-            .push("--select matched no object in Workflow's namespace".into());
+        warnings.push("--select matched no object in Workflow's namespace".into());
     }
 }

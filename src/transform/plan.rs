@@ -5,14 +5,14 @@
 //! document does not already mean what they would write, so the plan (and
 //! the report derived from it) names real changes only.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::{json, Value as Json};
 
 use super::Options;
 use crate::config::{Location, Settings};
-use crate::manifest::{Container, EnvValue};
+use crate::manifest::{Container, Doc, EnvValue};
 use crate::platform::{Contract, Error, Model, Namespace, Object, Owner, Role};
 use crate::yaml::emit::Value;
 use crate::yaml::journal::value_json;
@@ -135,7 +135,6 @@ pub struct Effective {
     pub egress: Option<(String, u16)>,
 }
 
-/// The whole plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// The documents that change, in stream order; the others are kept.
@@ -219,9 +218,8 @@ pub struct Planner<'p, 'm, 'a> {
     pub model: &'p Model<'m, 'a>,
     pub settings: &'p Settings,
     pub options: &'p Options,
-    /// Whether every object of the input is a Helm hook: the hooks-only pass
-    /// of Helm 4's `separate` strategy, where nothing is added (the manifest
-    /// pass adds it).
+    /// Whether this is the hooks-only pass of Helm 4's `separate` strategy,
+    /// where nothing is added (the manifest pass adds it).
     pub hooks_only: bool,
     /// Each removed object, why, and its description.
     removed: BTreeMap<(usize, Vec<Seg>), (Reason, String)>,
@@ -251,9 +249,8 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
 
     /// Remove an object (the document, or its item of a list).
     pub fn remove(&mut self, o: &Object<'_, '_>, reason: Reason) {
-        self.removed
-            .entry((o.doc.index, o.resource.path.clone()))
-            .or_insert_with(|| (reason, o.describe()));
+        let key = (o.doc.index, o.resource.path.clone());
+        self.removed.entry(key).or_insert_with(|| (reason, o.describe()));
     }
 
     pub fn is_removed(&self, o: &Object<'_, '_>) -> bool {
@@ -276,10 +273,8 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
             }
             return Ok(());
         }
-        let users = contract
-            .registry_users
-            .iter()
-            .any(|r| model.workflows(*r).next().is_some());
+        let present = |r: &Role| model.workflows(*r).next().is_some();
+        let users = contract.registry_users.iter().any(present);
         if users && registry.peek().is_none() && !self.hooks_only {
             return Err(Error::Config(contract.missing_registry.into()));
         }
@@ -312,24 +307,19 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
 
     /// One item of the list `at[list]` (matched by name) holds `item`'s fields.
     pub fn upsert(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, list: &str, item: Json) {
-        let (list, items, exclusive) = (list.into(), vec![entries(item)], vec![]);
-        self.edit(
-            o,
-            Op::Upsert {
-                at,
-                list,
-                items,
-                exclusive,
-            },
-        );
+        let op = Op::Upsert {
+            at,
+            list: list.into(),
+            items: vec![entries(item)],
+            exclusive: vec![],
+        };
+        self.edit(o, op);
     }
 
     /// Want variable `name` of container `c` of `o` to be `value`.
     pub fn want_env(&mut self, o: &Object<'_, '_>, c: &'p Container, name: &str, value: Wanted) {
-        let slot = self
-            .env
-            .entry((o.doc.index, o.resource.container_path(c)))
-            .or_insert_with(|| (o.describe(), c, Vec::new()));
+        let key = (o.doc.index, o.resource.container_path(c));
+        let slot = self.env.entry(key).or_insert_with(|| (o.describe(), c, Vec::new()));
         match slot.2.iter_mut().find(|(n, _)| n == name) {
             Some(existing) => existing.1 = value,
             None => slot.2.push((name.to_owned(), value)),
@@ -353,14 +343,9 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
             }
             all.retain(|o| !o.resource.is_hook());
         }
-        let namespace = &model.namespace;
         all.sort_by_key(|o| {
-            (
-                !namespace.holds(o.resource.namespace.as_deref()),
-                o.resource.is_hook(),
-                o.resource.name != name,
-                o.doc.index,
-            )
+            let elsewhere = !model.namespace.holds(o.resource.namespace.as_deref());
+            (elsewhere, o.resource.is_hook(), o.resource.name != name, o.doc.index)
         });
         let keep = all.first().copied();
         for o in all.iter().skip(1) {
@@ -373,110 +358,95 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
     /// states none (it would land in the release namespace, which need not be
     /// theirs).
     pub fn place(&mut self, o: &Object<'_, '_>) {
-        if let (true, None, Some(ns)) = (
-            self.model.namespace.explicit,
-            &o.resource.namespace,
-            self.model.namespace.name.clone(),
-        ) {
-            self.set(o, o.resource.path.clone(), "metadata", json!({ "namespace": ns }));
+        let ns = &self.model.namespace;
+        if let (true, None, Some(name)) = (ns.explicit, &o.resource.namespace, ns.name.clone()) {
+            self.set(o, o.resource.path.clone(), "metadata", json!({ "namespace": name }));
         }
     }
 
     /// The plan: removals and edits per document, in stream order.
     pub fn finish(mut self, effective: Effective) -> Plan {
-        let effective = Effective {
-            namespace: self.model.namespace.clone(),
-            ..effective
-        };
-        for ((index, path), (object, c, wanted)) in std::mem::take(&mut self.env) {
-            let about = || About::Container {
-                object: object.clone(),
-                container: c.name.clone(),
-            };
+        for ((index, at), (object, c, wanted)) in std::mem::take(&mut self.env) {
             let (gone, set): (Vec<_>, Vec<_>) = wanted
-                .iter()
+                .into_iter()
                 .filter(|(n, w)| !w.holds(c, n))
                 .partition(|(_, w)| *w == Wanted::Absent);
-            let edits = self.edits.entry(index).or_default();
+            let mut ops = Vec::new();
             if !set.is_empty() {
-                edits.push(Edit {
-                    about: about(),
-                    op: Op::Upsert {
-                        at: path.clone(),
-                        list: "env".into(),
-                        items: set.iter().map(|(n, w)| w.item(n)).collect(),
-                        exclusive: vec![
-                            ("value", "valueFrom"),
-                            ("valueFrom", "value"),
-                            ("valueFrom", "valueFrom"),
-                        ],
-                    },
+                ops.push(Op::Upsert {
+                    at: at.clone(),
+                    list: "env".into(),
+                    items: set.iter().map(|(n, w)| w.item(n)).collect(),
+                    exclusive: vec![
+                        ("value", "valueFrom"),
+                        ("valueFrom", "value"),
+                        ("valueFrom", "valueFrom"),
+                    ],
                 });
             }
             if !gone.is_empty() {
-                edits.push(Edit {
-                    about: about(),
-                    op: Op::Remove {
-                        at: path,
-                        list: "env".into(),
-                        which: Items::Named(gone.into_iter().map(|(n, _)| n.clone()).collect()),
-                    },
+                let which = Items::Named(gone.into_iter().map(|(n, _)| n).collect());
+                ops.push(Op::Remove {
+                    at,
+                    list: "env".into(),
+                    which,
                 });
             }
+            let container = c.name.clone();
+            let about = About::Container { object, container };
+            let edits = self.edits.entry(index).or_default();
+            edits.extend(ops.into_iter().map(|op| Edit {
+                about: about.clone(),
+                op,
+            }));
         }
         // Items of lists go with one edit of their list, after every other
         // edit of the document, the deepest lists first: earlier removals
         // would move the places that later edits name.
-        let mut whole: BTreeMap<usize, Reason> = BTreeMap::new();
+        let mut steps = BTreeMap::new();
         let mut from_lists = BTreeMap::<_, Vec<(usize, String)>>::new();
         for ((index, path), (reason, object)) in std::mem::take(&mut self.removed) {
             let Some((Seg::Index(i), parent)) = path.split_last().and_then(|(i, rest)| Some((i, rest.split_last()?.1)))
             else {
-                whole.insert(index, reason);
+                steps.insert(index, Step::Remove(reason));
                 continue;
             };
-            from_lists
-                .entry((index, parent.to_vec()))
-                .or_default()
-                .push((*i, object));
+            let list = from_lists.entry((index, parent.to_vec())).or_default();
+            list.push((*i, object));
         }
         let mut by_depth: Vec<_> = from_lists.into_iter().collect();
         by_depth.sort_by_key(|((_, at), _)| std::cmp::Reverse(at.len()));
         for ((index, at), items) in by_depth {
             let (positions, objects) = items.into_iter().unzip();
-            self.edits.entry(index).or_default().push(Edit {
-                about: About::Removed(objects),
-                op: Op::Remove {
-                    at,
-                    list: "items".into(),
-                    which: Items::At(positions),
-                },
-            });
-        }
-        let docs: BTreeMap<usize, &crate::manifest::Doc<'_>> =
-            self.model.objects.iter().map(|o| (o.doc.index, o.doc)).collect();
-        let mut changes = Vec::new();
-        let indices: BTreeSet<usize> = whole.keys().chain(self.edits.keys()).copied().collect();
-        for index in indices {
-            let mut edits = self.edits.remove(&index).unwrap_or_default();
-            let step = match whole.get(&index) {
-                Some(reason) => Step::Remove(*reason),
-                None if edits.is_empty() => continue,
-                None => {
-                    edits.sort_by_key(|e| matches!(e.about, About::Removed(..)));
-                    Step::Rewrite(edits)
-                }
+            let (about, which) = (About::Removed(objects), Items::At(positions));
+            let op = Op::Remove {
+                at,
+                list: "items".into(),
+                which,
             };
-            changes.push(Change {
-                index,
-                document: docs.get(&index).map(|d| d.describe()).unwrap_or_default(),
-                step,
-            });
+            self.edits.entry(index).or_default().push(Edit { about, op });
         }
+        for (index, mut edits) in self.edits {
+            edits.sort_by_key(|e| matches!(e.about, About::Removed(..)));
+            if !edits.is_empty() {
+                steps.entry(index).or_insert(Step::Rewrite(edits));
+            }
+        }
+        let docs: BTreeMap<usize, &Doc<'_>> = self.model.objects.iter().map(|o| (o.doc.index, o.doc)).collect();
+        let describe = |index| docs.get(&index).map(|d| d.describe()).unwrap_or_default();
         Plan {
-            changes,
+            changes: (steps.into_iter())
+                .map(|(index, step)| Change {
+                    index,
+                    document: describe(index),
+                    step,
+                })
+                .collect(),
             additions: self.additions,
-            effective,
+            effective: Effective {
+                namespace: self.model.namespace.clone(),
+                ..effective
+            },
             warnings: self.warnings,
             notes: self.notes,
         }
@@ -519,10 +489,8 @@ impl fmt::Display for Plan {
             }
         }
         for a in &self.additions {
-            match a.before {
-                Some(i) => writeln!(f, "  add {} before document {i}", a.what)?,
-                None => writeln!(f, "  add {} at the end", a.what)?,
-            }
+            let at = a.before.map_or("at the end".into(), |i| format!("before document {i}"));
+            writeln!(f, "  add {} {at}", a.what)?;
         }
         Ok(())
     }
@@ -535,10 +503,8 @@ fn shown_item(item: &[(String, Value)]) -> String {
     let item = value_json(&Value::Map(item.to_vec()));
     let name = crate::escape::escape_controls(item["name"].as_str().unwrap_or_default()).into_owned();
     let text = |v: &Json| v.as_str().unwrap_or_default().to_owned();
-    match (
-        &item["value"],
-        item["valueFrom"].as_object().and_then(|from| from.values().next()),
-    ) {
+    let from = item["valueFrom"].as_object().and_then(|from| from.values().next());
+    match (&item["value"], from) {
         (Json::String(v), _) => format!("{name}={v:?}"),
         (_, Some(r @ Json::Object(_))) => format!("{name} from {}/{}", text(&r["name"]), text(&r["key"])),
         _ => name,
@@ -551,10 +517,7 @@ fn show(at: &[Seg], key: &str) -> String {
     for seg in at {
         match seg {
             Seg::Key(k) => out += &format!("{k}."),
-            Seg::Index(i) => {
-                out.pop();
-                out += &format!("[{i}].");
-            }
+            Seg::Index(i) => out = format!("{}[{i}].", out.strip_suffix('.').unwrap_or(&out)),
         }
     }
     out.push_str(key);

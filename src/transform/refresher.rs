@@ -7,47 +7,37 @@ use serde_json::{json, Value as Json};
 
 use super::plan::Planner;
 use crate::config::Setting;
-use crate::manifest::{Container, Pod};
+use crate::manifest::{Body, Container, Pod};
 use crate::platform::contract::{self as k, Role, DEIS};
 use crate::platform::image::Image;
 use crate::platform::{Error, Object};
 
-/// The refresher container of its pod: the one container that runs a
-/// refresher image, declares the variables only it reads or is named as the
-/// chart names it, else the only container. `Err` when none or several do.
-/// Every sign counts, not the first found: the edits themselves (a
-/// configured image of another name) must not move the choice to another
-/// container on the next run, and each sign survives them on the container
-/// chosen (it gets the variables).
+/// The refresher container of its pod (docs/semantics.md, "The refresher"):
+/// the one with a sign, else the only one. Every sign counts, not the first
+/// found: the edits (a configured image of another name) must not move the
+/// choice on the next run, and each sign survives them on the one chosen.
 pub fn container(pod: &Pod) -> Result<Option<&Container>, String> {
+    let (image, name) = (k::REFRESHER_IMAGE_NAME, k::REFRESHER);
+    let (minutes, seconds) = (k::TOKEN_REFRESH_VAR, k::NAMESPACE_REFRESH_VAR);
     let main: Vec<&Container> = pod.containers.iter().filter(|c| !c.init).collect();
-    let signs = |c: &Container| {
-        c.image
-            .as_deref()
-            .is_some_and(|i| Image::parse(i).name() == k::REFRESHER_IMAGE_NAME)
-            || c.declares(k::TOKEN_REFRESH_VAR)
-            || c.declares(k::NAMESPACE_REFRESH_VAR)
-            || c.name == k::REFRESHER
+    let signs = |c: &&Container| {
+        c.image.as_deref().is_some_and(|i| Image::parse(i).name() == image)
+            || c.declares(minutes)
+            || c.declares(seconds)
+            || c.name == name
     };
-    let found: Vec<&Container> = main.iter().copied().filter(|c| signs(c)).collect();
-    let rule = format!(
-        "runs a */{} image, declares {} or {}, or is named {}",
-        k::REFRESHER_IMAGE_NAME,
-        k::TOKEN_REFRESH_VAR,
-        k::NAMESPACE_REFRESH_VAR,
-        k::REFRESHER
-    );
+    let found: Vec<&Container> = main.iter().copied().filter(signs).collect();
+    let rule = format!("runs a */{image} image, declares {minutes} or {seconds}, or is named {name}");
+    let unclear = "cannot tell which container is the token refresher";
     match (found.as_slice(), main.as_slice()) {
         ([c], _) => Ok(Some(c)),
         ([], []) => Ok(None),
         ([], [only]) => Ok(Some(only)),
-        ([], _) => Err(format!(
-            "cannot tell which container is the token refresher: none {rule}"
-        )),
+        ([], _) => Err(format!("{unclear}: none {rule}")),
         (several, _) => {
             let names: Vec<String> = several.iter().map(|c| format!("{:?}", c.name)).collect();
             Err(format!(
-                "cannot tell which container is the token refresher: each of {} {rule}; keep one refresher container",
+                "{unclear}: each of {} {rule}; keep one refresher container",
                 names.join(", ")
             ))
         }
@@ -58,10 +48,7 @@ pub fn container(pod: &Pod) -> Result<Option<&Container>, String> {
 /// input refresher's, else the published refresher of the organisation
 /// (and registry, or mirror) Workflow's own images come from, else Deis's.
 pub fn image(p: &mut Planner<'_, '_, '_>, input: Option<&str>) -> String {
-    if let Some(image) = &p.settings.refresher_image {
-        return image.clone();
-    }
-    if let Some(image) = input {
+    if let Some(image) = p.settings.refresher_image.as_deref().or(input) {
         return image.to_owned();
     }
     let model = p.model;
@@ -77,61 +64,47 @@ pub fn image(p: &mut Planner<'_, '_, '_>, input: Option<&str>) -> String {
             i.is(&[org], i.name())
                 .then(|| (i.sibling(k::REFRESHER_IMAGE_NAME, tag), i))
         });
-    match derived {
+    let (image, why) = match derived {
         Some((image, from)) => {
-            p.notes.push(format!(
-                "refresher image {image} (the published refresher beside Workflow's {})",
-                from.repository()
-            ));
-            image
+            let from = from.repository();
+            (image, format!("the published refresher beside Workflow's {from}"))
         }
-        None => {
-            let (_, image, _) = k::STOCK_REFRESHERS[0];
-            p.notes.push(format!("refresher image {image} (the default)"));
-            image.to_owned()
-        }
-    }
+        None => (k::STOCK_REFRESHERS[0].1.to_owned(), "the default".to_owned()),
+    };
+    p.notes.push(format!("refresher image {image} ({why})"));
+    image
 }
 
 /// A whole number as Go's `strconv.ParseInt(s, 10, 32)` reads it (which
 /// Rust's `i32` parse matches: an optional sign, then digits), above 0.
 fn positive(s: &str) -> Option<u32> {
-    s.parse::<i32>()
-        .ok()
-        .and_then(|n| u32::try_from(n).ok())
-        .filter(|n| *n > 0)
+    u32::try_from(s.parse::<i32>().ok()?).ok().filter(|n| *n > 0)
 }
 
 /// The refresh time (minutes) the output's refresher gets: the configured
-/// one, else the input refresher's. It must be empty for a published image
-/// (every one of them fails with one), else a positive whole number below
-/// the token's lifetime. A bad configured value is exit 2 naming its
-/// source, a bad value of the input exit 1 at its line.
+/// one, else the input refresher's, refused as docs/semantics.md ("The
+/// refresher", intervals) says when its image cannot run with it.
 pub fn refresh_time(
     p: &mut Planner<'_, '_, '_>,
     input: Option<(&Object<'_, '_>, &Pod, &Container)>,
     image: &str,
 ) -> Result<String, Error> {
-    let configured = p.settings.token_refresh_time.clone();
-    let (value, refuse): (String, Box<dyn Fn(String) -> Error>) = if !configured.is_empty() {
-        let source = p.settings.source(Setting::TokenRefreshTime);
-        (
-            configured,
-            Box::new(move |m| Error::Config(format!("{} (from {source}): {m}", k::TOKEN_REFRESH_VAR))),
-        )
-    } else {
-        match input.and_then(|(o, _, c)| Some((o, c, c.env_text(k::TOKEN_REFRESH_VAR)?))) {
-            Some((o, c, value)) if !value.is_empty() => {
-                let (o, path) = (*o, o.resource.container_path(c));
-                (
-                    value.to_owned(),
-                    Box::new(move |m| o.error(&path, format!("{}: {m}", k::TOKEN_REFRESH_VAR))),
-                )
-            }
-            _ => return Ok(String::new()),
-        }
+    let (settings, var) = (p.settings, k::TOKEN_REFRESH_VAR);
+    let configured = &settings.token_refresh_time;
+    let input = input.and_then(|(o, _, c)| Some((o, c, c.env_text(var).filter(|v| !v.is_empty())?)));
+    let value = match input {
+        _ if !configured.is_empty() => configured.clone(),
+        Some((_, _, value)) => value.to_owned(),
+        None => return Ok(String::new()),
     };
-    let lifetime = p.settings.location.kind().token_lifetime_minutes().unwrap_or(u32::MAX);
+    let refuse = |m: String| match input {
+        Some((o, c, _)) if configured.is_empty() => o.error(&o.resource.container_path(c), format!("{var}: {m}")),
+        _ => Error::Config(format!(
+            "{var} (from {}): {m}",
+            settings.source(Setting::TokenRefreshTime)
+        )),
+    };
+    let lifetime = settings.location.kind().token_lifetime_minutes().unwrap_or(u32::MAX);
     if k::is_stock_refresher(image) {
         return Err(refuse(format!(
             "{value:?} cannot work with {image}: registry-token-refresher v1.0.1 to v1.2.2 reads it with \
@@ -144,16 +117,15 @@ pub fn refresh_time(
     match positive(&value) {
         Some(minutes) if minutes < lifetime => {
             p.warnings.push(format!(
-                "{}={value} is set for {image}: every published refresher (v1.0.0 to v1.2.2) fails with it \
-                 (pkg/config.go int64 vs .(int) in pkg/credentials); make sure this image has fixed that",
-                k::TOKEN_REFRESH_VAR
+                "{var}={value} is set for {image}: every published refresher (v1.0.0 to v1.2.2) fails with it \
+                 (pkg/config.go int64 vs .(int) in pkg/credentials); make sure this image has fixed that"
             ));
             Ok(value)
         }
         Some(minutes) => Err(refuse(format!(
             "{minutes} minutes is not below the lifetime of a {} token ({lifetime} minutes): apps would pull with \
              expired tokens",
-            p.settings.location.name()
+            settings.location.name()
         ))),
         None => Err(refuse(format!(
             "{value:?} is not a positive whole number of minutes (the refresher's ticker panics on 0)"
@@ -162,23 +134,31 @@ pub fn refresh_time(
 }
 
 /// Seconds between the refresher's scans for app namespaces: the input's
-/// value when set, else Workflow's `5`. `boot.go` parses it with
-/// `strconv.ParseInt` and sleeps that long: `5s` stops it at start, `0` or
-/// less makes it list namespaces in a busy loop.
+/// value when set, else Workflow's `5`; `boot.go` stops at start on `5s`
+/// and busy-loops on `0` or less.
 pub fn namespace_refresh(o: &Object<'_, '_>, c: &Container) -> Result<String, Error> {
     match c.env_text(k::NAMESPACE_REFRESH_VAR).filter(|v| !v.is_empty()) {
         None => Ok(k::NAMESPACE_REFRESH_SECONDS.to_owned()),
         Some(v) if positive(v).is_some() => Ok(v.to_owned()),
-        Some(v) => Err(o.error(
-            &o.resource.container_path(c),
-            format!(
-                "{}={v:?} is not a positive whole number of seconds: the refresher stops at start on text and \
-                 lists namespaces without pause on 0; write {}",
-                k::NAMESPACE_REFRESH_VAR,
-                k::NAMESPACE_REFRESH_SECONDS
-            ),
-        )),
+        Some(v) => {
+            let (var, default) = (k::NAMESPACE_REFRESH_VAR, k::NAMESPACE_REFRESH_SECONDS);
+            let message = format!(
+                "{var}={v:?} is not a positive whole number of seconds: the refresher stops at start on text and \
+                 lists namespaces without pause on 0; write {default}"
+            );
+            Err(o.error(&o.resource.container_path(c), message))
+        }
     }
+}
+
+/// Whether the pod gets a ServiceAccount token, without which the refresher
+/// cannot reach the API: the pod's setting wins over its account's.
+pub fn gets_token(pod: &Pod, account: Option<&Object<'_, '_>>) -> bool {
+    let account = account.and_then(|a| match a.resource.body {
+        Body::ServiceAccount { automount } => automount,
+        _ => None,
+    });
+    pod.automount.or(account) != Some(false)
 }
 
 /// Exactly the calls the refresher makes: it lists namespaces, creates its
@@ -199,10 +179,8 @@ pub fn rules(location: &str, prefix: &str) -> Json {
 /// The binding's role reference and its one subject.
 pub fn binding(namespace: &str) -> (Json, Json) {
     let role = json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": k::REFRESHER_RBAC});
-    (
-        role,
-        json!([{"kind": "ServiceAccount", "name": k::REFRESHER, "namespace": namespace}]),
-    )
+    let subjects = json!([{"kind": "ServiceAccount", "name": k::REFRESHER, "namespace": namespace}]);
+    (role, subjects)
 }
 
 /// The refresher's mount of `registry-secret`, where it reads it.
