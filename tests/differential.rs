@@ -1299,6 +1299,27 @@ fn finding_8_the_imagebuilder_egress_policy_is_added_once() {
     hand_case(&input, &config);
 }
 
+/// The egress policy is the tool's by its label: the operator's own under
+/// that name is left alone, and refused where the tool needs the name.
+#[test]
+fn an_operators_network_policy_under_the_egress_policys_name_is_never_touched() {
+    let theirs = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: drycc-imagebuilder-registry, \
+                  namespace: drycc}\nspec: {podSelector: {matchLabels: {app: drycc-imagebuilder}}, policyTypes: [Egress], \
+                  egress: [{to: [{ipBlock: {cidr: 10.9.9.9/32}}]}]}\n";
+    let ours = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: drycc-imagebuilder-registry, \
+                namespace: drycc, labels: {registry.deis.io/generated-by: workflow-registry}}\nspec: {podSelector: {}}\n";
+    let policy = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: drycc-imagebuilder, namespace: drycc}\n\
+                  spec: {podSelector: {matchLabels: {app: drycc-imagebuilder}}, policyTypes: [Egress]}\n";
+    let mut private = off_cluster();
+    private.secret_data[0].1 = "10.1.2.3:5000".into();
+    for extra in [theirs.to_owned(), format!("{theirs}{ours}")] {
+        let input = format!("{DRYCC}{policy}{extra}");
+        hand_case(&input, &location("on-cluster"));
+        hand_case(&input, &off_cluster());
+        hand_case(&input, &private);
+    }
+}
+
 #[test]
 fn finding_9_a_refresher_known_by_its_image_runs_the_configured_image() {
     let input = format!(

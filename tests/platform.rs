@@ -639,6 +639,37 @@ fn drycc_gets_docker_hub_by_name_in_a_builder_secret_it_has_or_is_given() {
     }
 }
 
+/// A registry at an IPv4-mapped IPv6 address is reached over IPv4: the
+/// egress policy names the IPv4 address, however it is written.
+#[test]
+fn drycc_egress_to_an_ipv4_mapped_address_names_the_ipv4_address() {
+    let builder = deployment(
+        "drycc-builder",
+        Some("drycc"),
+        &container(
+            "drycc-builder",
+            "registry.drycc.cc/drycc/builder:canary",
+            &[("DRYCC_REGISTRY_LOCATION", "on-cluster")],
+        ),
+        "",
+    );
+    let policy = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: drycc-imagebuilder, \
+                  namespace: drycc}\nspec: {podSelector: {matchLabels: {app: drycc-imagebuilder}}, policyTypes: [Egress]}\n";
+    for host in ["10.1.2.3:5000", "[::ffff:10.1.2.3]:5000", "[::ffff:a01:203]:5000"] {
+        let mut env = common::location_env("off-cluster");
+        env.retain(|(k, _)| *k != "REGISTRY_HOSTNAME");
+        env.push(("REGISTRY_HOSTNAME", host.to_owned()));
+        let input = builder.clone() + policy;
+        let out = transform::run(&input, &common::settings_from(&env), &ns("drycc")).unwrap_or_else(|e| panic!("{e}"));
+        let Some(docs) = decoded(&out.text()) else { return };
+        let egress = one(&docs, "NetworkPolicy", "drycc-imagebuilder-registry");
+        assert_eq!(
+            egress["spec"]["egress"][0]["to"][0]["ipBlock"]["cidr"], "10.1.2.3/32",
+            "{host}"
+        );
+    }
+}
+
 /// A kustomize namePrefix renames Drycc's Secrets (and, once it has run,
 /// the builder's references to them): the login this tool writes under the
 /// chart's names would not reach the builder. Each sign of it is refused

@@ -62,7 +62,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         // and controller-creds: an earlier off-cluster login goes.
         let secrets = [Role::Credentials, Role::ControllerCredentials].map(|role| model.workflows(role));
         secrets.into_iter().flatten().for_each(|o| drop_login(p, o));
-        egress(p, None);
+        egress(p, None)?;
         return Ok(effective);
     };
     let keys = builder_data(p.settings);
@@ -81,7 +81,7 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
         )),
         None => {}
     }
-    effective.egress = egress(p, Some(hostname));
+    effective.egress = egress(p, Some(hostname))?;
     Ok(effective)
 }
 
@@ -226,13 +226,14 @@ fn unset_keys(
 /// reach a registry at a private address, kept in step with the host or
 /// removed; a cluster-local name is a warning (docs/semantics.md,
 /// "imagebuilder's NetworkPolicy").
-fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String, u16)> {
+fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Result<Option<(String, u16)>, Error> {
     let policy = p.model.objects.iter().any(|o| {
         o.is_workflows() && o.resource.kind == "NetworkPolicy" && o.resource.name == k::DRYCC_IMAGEBUILDER_POLICY
     });
     let wanted = hostname.filter(|_| policy).and_then(|hostname| {
         let (host, port) = split_port(hostname);
-        match host.parse::<IpAddr>() {
+        // `::ffff:10.1.2.3` goes out as IPv4 10.1.2.3.
+        match host.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
             Ok(ip) if is_private(ip) => Some((format!("{ip}/{}", if ip.is_ipv4() { 32 } else { 128 }), port)),
             Ok(_) => None,
             Err(_) => {
@@ -249,6 +250,25 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String
             }
         }
     });
+    // The policy is this tool's alone: one without its label is the
+    // operator's, never edited or removed, and refused where ours needs its name.
+    let model = p.model;
+    if let Some(theirs) = model.workflows(Role::ImagebuilderEgress).find(|o| !o.is_generated()) {
+        if wanted.is_some() {
+            let (name, label) = (k::DRYCC_IMAGEBUILDER_EGRESS, k::GENERATED_LABEL.0);
+            return Err(theirs.error(
+                &theirs.resource.path,
+                format!(
+                    "has no {label} label, so workflow-registry did not write it, and the egress policy this \
+                     registry needs is named {name}: rename it (or remove it)"
+                ),
+            ));
+        }
+        for o in model.workflows(Role::ImagebuilderEgress).filter(|o| o.is_generated()) {
+            p.remove(o, Reason::NotNeeded);
+        }
+        return Ok(None);
+    }
     let kept = p.keep_one(Role::ImagebuilderEgress, k::DRYCC_IMAGEBUILDER_EGRESS);
     match (kept, &wanted) {
         (Some(o), None) => p.remove(o, Reason::NotNeeded),
@@ -262,7 +282,7 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Option<(String
         (None, Some(_)) if !p.hooks_only => p.add(Generated::ImagebuilderEgress, None),
         (None, _) => {}
     }
-    wanted
+    Ok(wanted)
 }
 
 /// `host[:port]` (IPv6 in brackets); the port defaults to HTTPS's.

@@ -192,6 +192,9 @@ pub enum Refusal {
     /// registry-secret under another name that holds it (a kustomize
     /// namePrefix or nameSuffix: exit 1).
     DryccRenamedSecret,
+    /// A NetworkPolicy `drycc-imagebuilder-registry` without the tool's
+    /// label where the tool needs that name for its egress policy (exit 1).
+    ForeignEgressPolicy,
     /// The output would not be a platform that can start: the post-condition
     /// refuses it (exit 2).
     PostCondition(&'static str),
@@ -209,7 +212,8 @@ impl Refusal {
             | Refusal::TokenRefreshTime { configured: false }
             | Refusal::NamespaceRefreshTime
             | Refusal::CredentialsMount
-            | Refusal::DryccRenamedSecret => 1,
+            | Refusal::DryccRenamedSecret
+            | Refusal::ForeignEgressPolicy => 1,
             _ => 2,
         }
     }
@@ -1571,12 +1575,24 @@ fn egress(plan: &mut Plan<'_>, host: Option<&str>) {
         .is_ok_and(|ip| ip.is_private() || ip.is_loopback() || ip.is_link_local());
     let spec = json!({"podSelector": {"matchLabels": {"app": "drycc-imagebuilder"}}, "policyTypes": ["Egress"],
         "egress": [{"to": [{"ipBlock": {"cidr": format!("{addr}/32")}}], "ports": [{"protocol": "TCP", "port": port}]}]});
-    let ours: Vec<usize> = (0..plan.objects.len())
+    let named: Vec<usize> = (0..plan.objects.len())
         .filter(|&i| {
             let o = &plan.objects[i];
             o.ours && kind(&o.v) == "NetworkPolicy" && name(&o.v) == "drycc-imagebuilder-registry"
         })
         .collect();
+    // Only a copy with the tool's label is the tool's: the operator's own is
+    // left alone, and refused where the tool needs the name.
+    let (ours, theirs): (Vec<usize>, Vec<usize>) = named
+        .into_iter()
+        .partition(|&i| label(&plan.objects[i].v, GENERATED_BY) == Some("workflow-registry"));
+    if !theirs.is_empty() {
+        if policy && private {
+            plan.refuse(Refusal::ForeignEgressPolicy);
+        }
+        ours.into_iter().for_each(|i| plan.remove(i));
+        return;
+    }
     // One of each: the one that belongs (the same order as keep_one's).
     let mut sorted = ours.clone();
     sorted.sort_by_key(|&i| {
