@@ -84,9 +84,8 @@ fn assertion(key: &Key, scope: &str, now: i64) -> Result<String, String> {
 
 /// Verify a GCR / Artifact Registry service-account key.
 pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostname: &str, options: &Options) {
-    let key = match parse_key(key_json) {
-        Ok(k) => k,
-        Err(why) => return report.add(Step::AccessToken, Class::Refused, why),
+    let Ok(key) = parse_key(key_json).map_err(|why| report.add(Step::AccessToken, Class::Refused, why)) else {
+        return;
     };
     report.secret(&key.private_key);
     let token_uri = key.token_uri.as_str();
@@ -184,8 +183,7 @@ fn target<'t>(key: &Key, hostname: &str, options: &Options, access_token: &'t st
         username: "oauth2accesstoken",
         password: access_token,
         repository: format!("{project}/{}", super::PROBE_REPOSITORY),
-        push_check: false,
-        realms: Vec::new(),
+        ..Default::default()
     }
 }
 

@@ -240,12 +240,9 @@ fn lower_hex(encoded: &str) -> String {
 
 /// JSON string content with every non-ASCII character as `\uXXXX` (UTF-16).
 fn json_ascii(json: &str, upper: bool) -> String {
-    let escape = |u: &u16| {
-        if upper {
-            format!("\\u{u:04X}")
-        } else {
-            format!("\\u{u:04x}")
-        }
+    let escape = |u: &u16| match upper {
+        true => format!("\\u{u:04X}"),
+        false => format!("\\u{u:04x}"),
     };
     let escaped = |c: char| match c.is_ascii() {
         true => c.to_string(),
