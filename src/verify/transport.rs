@@ -40,11 +40,9 @@ impl Origin {
             "http" => false,
             _ => return None,
         };
-        if uri.authority()?.as_str().contains('@') {
-            return None;
-        }
-        let host = uri.host()?.to_ascii_lowercase();
-        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let authority = uri.authority().filter(|a| !a.as_str().contains('@'))?;
+        let host = authority.host().to_ascii_lowercase();
+        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
         Some(Origin { https, host, port })
     }
 
