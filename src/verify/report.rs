@@ -138,17 +138,15 @@ impl Report {
             query,
         ];
         let lower = percent.iter().map(|p| lower_hex(p)).collect::<Vec<_>>();
+        let base64 = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD].map(|engine| engine.encode(secret));
         let forms = [
             secret.to_owned(),
-            STANDARD.encode(secret),
-            STANDARD_NO_PAD.encode(secret),
-            URL_SAFE.encode(secret),
-            URL_SAFE_NO_PAD.encode(secret),
             json.to_owned(),
             json_ascii(json, false),
             json_ascii(json, true),
         ];
-        self.forms.extend(forms.into_iter().chain(percent).chain(lower));
+        self.forms
+            .extend(forms.into_iter().chain(base64).chain(percent).chain(lower));
         // Longest first, so that no shorter form leaves part of a longer one.
         self.forms.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         self.forms.dedup();
