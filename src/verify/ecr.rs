@@ -56,14 +56,11 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
     report.add(Step::EcrToken, Class::TokenIssued, detail);
     check_expiry(report, minted.expires_at);
     let test = options.registry_endpoint.as_deref();
-    let base = match (test, ecr.hostname, &minted.proxy_endpoint) {
-        (Some(test), _, _) => test.to_owned(),
-        (None, host, _) if !host.is_empty() => format!("https://{host}"),
-        (None, _, Some(proxy)) => proxy.trim_end_matches('/').to_owned(),
-        (None, _, None) => {
-            let detail = "the answer has no proxyEndpoint to log in to";
-            return report.add(Step::Registry, Class::UnexpectedResponse, detail);
-        }
+    let named = (!ecr.hostname.is_empty()).then(|| format!("https://{}", ecr.hostname));
+    let proxy = minted.proxy_endpoint.map(|p| p.trim_end_matches('/').to_owned());
+    let Some(base) = test.map(str::to_owned).or(named).or(proxy) else {
+        let detail = "the answer has no proxyEndpoint to log in to";
+        return report.add(Step::Registry, Class::UnexpectedResponse, detail);
     };
     let target = docker_v2::Target {
         plain_http_ok: test.is_some_and(|t| t.starts_with("http://")),
@@ -216,8 +213,7 @@ fn api_endpoint(region: &str) -> String {
 fn aws_error(body: &str) -> (String, String) {
     if let Ok(json) = serde_json::from_str::<serde_json::Value>(body) {
         let text = |k: &str| json[k].as_str();
-        let code = text("__type").unwrap_or_default();
-        let code = code.rsplit('#').next().unwrap_or_default();
+        let code = text("__type").and_then(|t| t.rsplit('#').next()).unwrap_or_default();
         let message = text("message").or(text("Message")).unwrap_or_default();
         return (code.to_owned(), message.to_owned());
     }
