@@ -10,6 +10,7 @@ use super::report::{Class, Report, Step};
 use super::transport::{encode_query, Origin, Reply, Request, Transport};
 
 /// Where to log in, and as whom.
+#[derive(Default)]
 pub struct Target<'a> {
     /// `https://host[:port]` (or `http://` for a registry marked insecure).
     pub base: String,

@@ -56,14 +56,11 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
     report.add(Step::EcrToken, Class::TokenIssued, detail);
     check_expiry(report, minted.expires_at);
     let test = options.registry_endpoint.as_deref();
-    let base = match (test, ecr.hostname, &minted.proxy_endpoint) {
-        (Some(test), _, _) => test.to_owned(),
-        (None, host, _) if !host.is_empty() => format!("https://{host}"),
-        (None, _, Some(proxy)) => proxy.trim_end_matches('/').to_owned(),
-        (None, _, None) => {
-            let detail = "the answer has no proxyEndpoint to log in to";
-            return report.add(Step::Registry, Class::UnexpectedResponse, detail);
-        }
+    let named = (!ecr.hostname.is_empty()).then(|| format!("https://{}", ecr.hostname));
+    let proxy = minted.proxy_endpoint.map(|p| p.trim_end_matches('/').to_owned());
+    let Some(base) = test.map(str::to_owned).or(named).or(proxy) else {
+        let detail = "the answer has no proxyEndpoint to log in to";
+        return report.add(Step::Registry, Class::UnexpectedResponse, detail);
     };
     let target = docker_v2::Target {
         plain_http_ok: test.is_some_and(|t| t.starts_with("http://")),
@@ -71,8 +68,7 @@ pub fn verify(transport: &Transport, report: &mut Report, ecr: &Ecr<'_>, options
         username: &minted.user,
         password: &minted.password,
         repository: super::PROBE_REPOSITORY.into(),
-        push_check: false,
-        realms: Vec::new(),
+        ..Default::default()
     };
     docker_v2::probe(transport, report, &target);
 }
@@ -86,7 +82,8 @@ fn node_role(report: &mut Report) {
     report.add(Step::Platform, Class::Information, how);
 }
 
-/// The SigV4-signed `GetAuthorizationToken` POST (plain http only to a test endpoint).
+/// The SigV4-signed `GetAuthorizationToken` POST (plain http only to a test
+/// endpoint), its content-type, host, x-amz-date and x-amz-target signed.
 fn signed_request<'e>(report: &mut Report, ecr: &Ecr<'_>, endpoint: &'e str, test: bool) -> Request<'e> {
     let host = endpoint.split_once("://").map_or("", |(_, rest)| rest);
     let host = host.split('/').next().unwrap_or_default();
@@ -96,18 +93,29 @@ fn signed_request<'e>(report: &mut Report, ecr: &Ecr<'_>, endpoint: &'e str, tes
     };
     let body = body.to_string().into_bytes();
     let amz_date = clock::amz_date(clock::now());
-    let signature = authorization(ecr, host, &amz_date, &body);
+    let date = amz_date.get(..8).unwrap_or_default();
+    let signed_headers = "content-type;host;x-amz-date;x-amz-target";
+    let (access_key, region, body_hash) = (ecr.access_key, ecr.region, sha256_hex(&body));
+    let canonical = format!("POST\n/\n\ncontent-type:{CONTENT_TYPE}\nhost:{host}\nx-amz-date:{amz_date}\nx-amz-target:{TARGET}\n\n{signed_headers}\n{body_hash}");
+    let scope = format!("{date}/{region}/ecr/aws4_request");
+    let canonical_hash = sha256_hex(canonical.as_bytes());
+    let to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{canonical_hash}");
+    let key = signing_key(ecr.secret_key, date, region, "ecr");
+    let signature = hex(&hmac_sha256(&key, to_sign.as_bytes()));
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
+    );
     // The signature opens GetAuthorizationToken to whoever replays it within
     // minutes: it and the header that carries it are secrets as well.
+    report.secret(&authorization);
     report.secret(&signature);
-    report.secret(signature.rsplit_once("Signature=").map_or("", |(_, hex)| hex));
     Request {
         method: Method::POST,
         url: endpoint,
         headers: vec![
             ("x-amz-date", amz_date),
             ("x-amz-target", TARGET.into()),
-            ("authorization", signature),
+            ("authorization", authorization),
             ("content-type", CONTENT_TYPE.into()),
         ],
         body: Some(body),
@@ -190,25 +198,9 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
 
 /// The SigV4 signing key for a day, region and service.
 fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let k_date = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k_region = hmac_sha256(&k_date, region.as_bytes());
-    let k_service = hmac_sha256(&k_region, service.as_bytes());
-    hmac_sha256(&k_service, b"aws4_request")
-}
-
-/// The `Authorization` header of a `POST /` to `host` with these headers
-/// (content-type, host, x-amz-date, x-amz-target are signed).
-fn authorization(ecr: &Ecr<'_>, host: &str, amz_date: &str, body: &[u8]) -> String {
-    let date = amz_date.get(..8).unwrap_or_default();
-    let signed_headers = "content-type;host;x-amz-date;x-amz-target";
-    let (access_key, region, body_hash) = (ecr.access_key, ecr.region, sha256_hex(body));
-    let canonical = format!("POST\n/\n\ncontent-type:{CONTENT_TYPE}\nhost:{host}\nx-amz-date:{amz_date}\nx-amz-target:{TARGET}\n\n{signed_headers}\n{body_hash}");
-    let scope = format!("{date}/{region}/ecr/aws4_request");
-    let canonical_hash = sha256_hex(canonical.as_bytes());
-    let to_sign = format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{canonical_hash}");
-    let key = signing_key(ecr.secret_key, date, region, "ecr");
-    let signature = hex(&hmac_sha256(&key, to_sign.as_bytes()));
-    format!("AWS4-HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={signed_headers}, Signature={signature}")
+    let parts = [date, region, service, "aws4_request"];
+    let first = format!("AWS4{secret}").into_bytes();
+    parts.iter().fold(first, |key, part| hmac_sha256(&key, part.as_bytes()))
 }
 
 /// The ECR API endpoint of a region.
@@ -221,8 +213,7 @@ fn api_endpoint(region: &str) -> String {
 fn aws_error(body: &str) -> (String, String) {
     if let Ok(json) = serde_json::from_str::<serde_json::Value>(body) {
         let text = |k: &str| json[k].as_str();
-        let code = text("__type").unwrap_or_default();
-        let code = code.rsplit('#').next().unwrap_or_default();
+        let code = text("__type").and_then(|t| t.rsplit('#').next()).unwrap_or_default();
         let message = text("message").or(text("Message")).unwrap_or_default();
         return (code.to_owned(), message.to_owned());
     }

@@ -37,24 +37,22 @@ struct Key {
     private_key_id: String,
     /// Google's when the key names none.
     token_uri: String,
+    /// `project` when the key names none.
     project_id: String,
 }
 
 fn parse_key(json: &str) -> Result<Key, String> {
     let v: serde_json::Value = serde_json::from_str(json).map_err(|_| "the key is not valid JSON".to_string())?;
-    let field = |name: &str| v[name].as_str().unwrap_or("").to_owned();
-    let mut key = Key {
-        client_email: field("client_email"),
-        private_key: field("private_key"),
-        private_key_id: field("private_key_id"),
-        token_uri: field("token_uri"),
-        project_id: field("project_id"),
+    let field = |name: &str, or: &str| v[name].as_str().filter(|s| !s.is_empty()).unwrap_or(or).to_owned();
+    let key = Key {
+        client_email: field("client_email", ""),
+        private_key: field("private_key", ""),
+        private_key_id: field("private_key_id", ""),
+        token_uri: field("token_uri", GOOGLE_TOKEN_URIS[0]),
+        project_id: field("project_id", "project"),
     };
     if key.client_email.is_empty() || key.private_key.is_empty() {
         return Err("the key lacks client_email or private_key".into());
-    }
-    if key.token_uri.is_empty() {
-        key.token_uri = GOOGLE_TOKEN_URIS[0].into();
     }
     Ok(key)
 }
@@ -84,9 +82,8 @@ fn assertion(key: &Key, scope: &str, now: i64) -> Result<String, String> {
 
 /// Verify a GCR / Artifact Registry service-account key.
 pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostname: &str, options: &Options) {
-    let key = match parse_key(key_json) {
-        Ok(k) => k,
-        Err(why) => return report.add(Step::AccessToken, Class::Refused, why),
+    let Ok(key) = parse_key(key_json).map_err(|why| report.add(Step::AccessToken, Class::Refused, why)) else {
+        return;
     };
     report.secret(&key.private_key);
     let token_uri = key.token_uri.as_str();
@@ -174,18 +171,14 @@ fn mint(transport: &Transport, report: &mut Report, key: &Key, options: &Options
 /// The login as `oauth2accesstoken`, in `<project>/` as the builder names images.
 fn target<'t>(key: &Key, hostname: &str, options: &Options, access_token: &'t str) -> docker_v2::Target<'t> {
     let host = if hostname.is_empty() { "gcr.io" } else { hostname };
-    let project = Some(key.project_id.as_str())
-        .filter(|p| !p.is_empty())
-        .unwrap_or("project");
     let test = options.registry_endpoint.as_deref();
     docker_v2::Target {
         plain_http_ok: test.is_some_and(|t| t.starts_with("http://")),
         base: test.map_or_else(|| format!("https://{host}"), str::to_owned),
         username: "oauth2accesstoken",
         password: access_token,
-        repository: format!("{project}/{}", super::PROBE_REPOSITORY),
-        push_check: false,
-        realms: Vec::new(),
+        repository: format!("{}/{}", key.project_id, super::PROBE_REPOSITORY),
+        ..Default::default()
     }
 }
 

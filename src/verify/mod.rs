@@ -54,7 +54,14 @@ pub struct Options {
 /// Verify `location`'s credentials; an error (exit 2) for an unreadable CA
 /// file, or a credential too short to scrub (before anything is contacted).
 pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
-    if let Some(setting) = too_short_to_scrub(location) {
+    let short = |secret: &str| !secret.is_empty() && secret.len() < report::SHORTEST_SCRUBBED;
+    let too_short = match location {
+        Location::OffCluster { password, .. } if short(password.expose()) => Some(Setting::Password),
+        Location::Ecr { access_key, .. } if short(access_key.expose()) => Some(Setting::EcrAccessKey),
+        Location::Ecr { secret_key, .. } if short(secret_key.expose()) => Some(Setting::EcrSecretKey),
+        _ => None,
+    };
+    if let Some(setting) = too_short {
         return Err(format!(
             "{} is shorter than {} characters: verify could not tell it from ordinary text in what a server answers, \
              so it could reach the report unmasked; nothing was contacted",
@@ -126,17 +133,6 @@ pub fn run(location: &Location, options: &Options) -> Result<Report, String> {
         report.add(Step::PushCheck, Class::NotApplicable, why);
     }
     Ok(report)
-}
-
-/// A configured credential too short to be scrubbed from what servers say.
-fn too_short_to_scrub(location: &Location) -> Option<Setting> {
-    let short = |secret: &str| !secret.is_empty() && secret.len() < report::SHORTEST_SCRUBBED;
-    match location {
-        Location::OffCluster { password, .. } if short(password.expose()) => Some(Setting::Password),
-        Location::Ecr { access_key, .. } if short(access_key.expose()) => Some(Setting::EcrAccessKey),
-        Location::Ecr { secret_key, .. } if short(secret_key.expose()) => Some(Setting::EcrSecretKey),
-        _ => None,
-    }
 }
 
 /// What every node needs when `verify` reached the registry only with the

@@ -113,7 +113,7 @@ impl Report {
             step,
             result,
             passed: result.passed(),
-            detail: scrub(&self.forms, &detail.into()),
+            detail: scrub(&self.forms, &detail.into(), false),
         });
         let proven = |s: &Entry| matches!(s.result, Class::CredentialsAccepted | Class::NotApplicable);
         self.passed = !self.failed() && self.steps.iter().any(proven);
@@ -138,29 +138,27 @@ impl Report {
             query,
         ];
         let lower = percent.iter().map(|p| lower_hex(p)).collect::<Vec<_>>();
+        let base64 = [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD].map(|engine| engine.encode(secret));
         let forms = [
             secret.to_owned(),
-            STANDARD.encode(secret),
-            STANDARD_NO_PAD.encode(secret),
-            URL_SAFE.encode(secret),
-            URL_SAFE_NO_PAD.encode(secret),
             json.to_owned(),
             json_ascii(json, false),
             json_ascii(json, true),
         ];
-        self.forms.extend(forms.into_iter().chain(percent).chain(lower));
+        self.forms
+            .extend(forms.into_iter().chain(base64).chain(percent).chain(lower));
         // Longest first, so that no shorter form leaves part of a longer one.
         self.forms.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         self.forms.dedup();
         for s in &mut self.steps {
-            s.detail = scrub(&self.forms, &s.detail);
+            s.detail = scrub(&self.forms, &s.detail, false);
         }
     }
 
     /// `text` scrubbed, then cut to `max` characters: cutting first could
     /// split a secret (or an encoding of one) so that its first part escapes.
     pub fn scrubbed(&self, text: &str, max: usize) -> String {
-        let mut text = scrub(&self.forms, text);
+        let mut text = scrub(&self.forms, text, false);
         if let Some((cut, _)) = text.char_indices().nth(max) {
             // A mask the cut would split goes whole.
             let split = text.match_indices(MASK).find(|(i, _)| *i < cut && cut < i + MASK.len());
@@ -172,7 +170,7 @@ impl Report {
     /// `url` (or an origin) scrubbed in any letter case: a host name is
     /// case-insensitive, so a secret a server put in one comes back folded.
     pub fn scrubbed_url(&self, url: &str) -> String {
-        mask_opaque(&replace_ignoring_case(&self.forms, url))
+        scrub(&self.forms, url, true)
     }
 
     /// Remember a `user:password` pair: what Basic authentication encodes.
@@ -240,12 +238,9 @@ fn lower_hex(encoded: &str) -> String {
 
 /// JSON string content with every non-ASCII character as `\uXXXX` (UTF-16).
 fn json_ascii(json: &str, upper: bool) -> String {
-    let escape = |u: &u16| {
-        if upper {
-            format!("\\u{u:04X}")
-        } else {
-            format!("\\u{u:04x}")
-        }
+    let escape = |u: &u16| match upper {
+        true => format!("\\u{u:04X}"),
+        false => format!("\\u{u:04x}"),
     };
     let escaped = |c: char| match c.is_ascii() {
         true => c.to_string(),
@@ -260,17 +255,13 @@ const MASK: &str = "(redacted)";
 /// The shortest secret (in bytes) that is scrubbed: a shorter one would mask ordinary words.
 pub const SHORTEST_SCRUBBED: usize = 4;
 
-/// `text` with every known form of a secret replaced, then opaque runs masked.
-fn scrub(forms: &[String], text: &str) -> String {
-    let known = forms.iter().fold(text.to_owned(), |t, f| t.replace(f.as_str(), MASK));
-    mask_opaque(&known)
-}
-
-/// `text` with every form replaced in any ASCII letter case.
-fn replace_ignoring_case(forms: &[String], text: &str) -> String {
-    forms.iter().fold(text.to_owned(), |text, form| {
+/// `text` with every known form of a secret replaced (in any ASCII letter
+/// case if `any_case`), then opaque runs masked.
+fn scrub(forms: &[String], text: &str, any_case: bool) -> String {
+    let fold = |s: &str| if any_case { s.to_ascii_lowercase() } else { s.to_owned() };
+    let known = forms.iter().fold(text.to_owned(), |text, form| {
         // ASCII case folding keeps every byte where it was.
-        let (folded, form) = (text.to_ascii_lowercase(), form.to_ascii_lowercase());
+        let (folded, form) = (fold(&text), fold(form));
         let (mut out, mut last) = (String::new(), 0);
         for (i, _) in folded.match_indices(form.as_str()) {
             out.push_str(&text[last..i]);
@@ -278,7 +269,8 @@ fn replace_ignoring_case(forms: &[String], text: &str) -> String {
             last = i + form.len();
         }
         out + &text[last..]
-    })
+    });
+    mask_opaque(&known)
 }
 
 /// Runs of 20 or more base64, hex or percent-encoding characters mixing upper

@@ -9,13 +9,15 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use rustls::pki_types::{pem::PemObject, CertificateDer};
-use rustls::CertificateError;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct};
 use ureq::http::{self, Method};
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 
 use super::clock;
 use super::report::Class;
+use crate::files;
 
 /// The most of a response body read: a hostile server must not exhaust memory.
 const BODY_LIMIT: u64 = 256 * 1024;
@@ -38,11 +40,9 @@ impl Origin {
             "http" => false,
             _ => return None,
         };
-        if uri.authority()?.as_str().contains('@') {
-            return None;
-        }
-        let host = uri.host()?.to_ascii_lowercase();
-        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let authority = uri.authority().filter(|a| !a.as_str().contains('@'))?;
+        let host = authority.host().to_ascii_lowercase();
+        let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
         Some(Origin { https, host, port })
     }
 
@@ -117,7 +117,14 @@ impl Transport {
     pub fn new(ca_file: Option<&Path>, timeout: Duration) -> Result<Self, String> {
         let mut roots = rustls_native_certs::load_native_certs().certs;
         if let Some(path) = ca_file {
-            roots.extend(read_ca_file(path)?);
+            // Bounded, and never a FIFO or a device: a CA file named by mistake
+            // must not hang `helm install` or exhaust memory.
+            let pem = files::read_bytes(path, files::Kind::CaFile).map_err(|e| format!("the CA file: {e}"))?;
+            let native = roots.len();
+            roots.extend(CertificateDer::pem_slice_iter(&pem).flatten());
+            if roots.len() == native {
+                return Err(format!("the CA file {} holds no PEM certificate", path.display()));
+            }
         }
         let roots = roots.iter().map(|der| Certificate::from_der(der).to_owned()).collect();
         let tls = TlsConfig::builder()
@@ -205,7 +212,7 @@ impl Transport {
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(RecordIssuer { seen: seen.clone() }))
             .with_no_client_auth();
-        let name = rustls::pki_types::ServerName::try_from(host.to_owned()).ok()?;
+        let name = ServerName::try_from(host.to_owned()).ok()?;
         let mut conn = rustls::ClientConnection::new(Arc::new(config), name).ok()?;
         let addr = (host, origin.port).to_socket_addrs().ok()?.next()?;
         let sock = TcpStream::connect_timeout(&addr, self.timeout).ok()?;
@@ -252,58 +259,38 @@ fn unreachable(url: &str, why: impl std::fmt::Display) -> (Class, String) {
     (Class::Unreachable, format!("cannot reach {url}: {why}"))
 }
 
-fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    // Bounded, and never a FIFO or a device: a CA file named by mistake must
-    // not hang `helm install` or exhaust memory.
-    let pem = crate::files::read_bytes(path, crate::files::Kind::CaFile).map_err(|e| format!("the CA file: {e}"))?;
-    let certs: Vec<_> = CertificateDer::pem_slice_iter(&pem).flatten().collect();
-    if certs.is_empty() {
-        return Err(format!("the CA file {} holds no PEM certificate", path.display()));
-    }
-    Ok(certs)
-}
-
 /// A verifier that trusts nothing and remembers the end-entity certificate.
 #[derive(Debug)]
 struct RecordIssuer {
     seen: Arc<OnceLock<Vec<u8>>>,
 }
 
-impl rustls::client::danger::ServerCertVerifier for RecordIssuer {
+type Signature = Result<HandshakeSignatureValid, rustls::Error>;
+
+impl ServerCertVerifier for RecordIssuer {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &rustls::pki_types::ServerName<'_>,
-        _ocsp: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
         let _ = self.seen.set(end_entity.to_vec());
         Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
     }
 
-    fn verify_tls12_signature(
-        &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        _dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(&self, _: &[u8], _: &CertificateDer<'_>, _: &DigitallySignedStruct) -> Signature {
         Err(rustls::Error::General("issuer probe only".into()))
     }
 
-    fn verify_tls13_signature(
-        &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        _dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(&self, _: &[u8], _: &CertificateDer<'_>, _: &DigitallySignedStruct) -> Signature {
         Err(rustls::Error::General("issuer probe only".into()))
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        rustls::crypto::ring::default_provider()
-            .signature_verification_algorithms
-            .supported_schemes()
+        let provider = rustls::crypto::ring::default_provider();
+        provider.signature_verification_algorithms.supported_schemes()
     }
 }
 
