@@ -9,6 +9,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use super::help;
 use crate::config::{env_value, EnvLookup};
 use crate::platform::contract::LocationKind;
+use crate::platform::Platform;
 use crate::transform::{Selector, Target};
 
 #[derive(Debug, Parser)]
@@ -183,8 +184,11 @@ pub struct FilterArgs {
     /// Which Workflow the manifest is, when its documents cannot tell (its
     /// images and names renamed beyond recognition) or tell two: `deis` (Deis
     /// Workflow or Hephy) or `drycc` [default: recognised from the manifest].
-    #[arg(long, value_enum, value_name = "PLATFORM")]
-    pub platform: Option<PlatformArg>,
+    #[arg(long, value_name = "PLATFORM", value_parser = PossibleValuesParser::new([
+        PossibleValue::new("deis").help("Deis Workflow or Hephy"),
+        PossibleValue::new("drycc").help("Drycc Workflow"),
+    ]).map(|name| if name == "deis" { Platform::Deis } else { Platform::Drycc }))]
+    pub platform: Option<Platform>,
 
     /// Also configure this workload's containers (or one container).
     /// Repeatable.
@@ -233,24 +237,6 @@ pub struct FilterArgs {
 
     #[command(flatten)]
     pub probe: ProbeArgs,
-}
-
-/// `--platform`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PlatformArg {
-    /// Deis Workflow or Hephy.
-    Deis,
-    /// Drycc Workflow.
-    Drycc,
-}
-
-impl PlatformArg {
-    pub fn platform(self) -> crate::platform::Platform {
-        match self {
-            PlatformArg::Deis => crate::platform::Platform::Deis,
-            PlatformArg::Drycc => crate::platform::Platform::Drycc,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]

@@ -45,27 +45,21 @@ impl Level {
     }
 }
 
-/// What goes to standard error besides errors.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Verbosity {
-    /// `--quiet`: no warnings on standard error (they still go to the log).
-    pub quiet: bool,
-    /// `--verbose`: the change summary on standard error too.
-    pub verbose: bool,
-}
-
 /// Sends every diagnostic of one run to standard error and the log file.
+/// `--quiet`: no warnings on standard error (the log still gets them);
+/// `--verbose`: the change summary on standard error too.
 pub struct Reporter {
     log: Option<LogFile>,
-    verbosity: Verbosity,
+    quiet: bool,
+    verbose: bool,
 }
 
 impl Reporter {
     /// Open the log file at `path` (if any). A path unsafe to use is refused
     /// with one message on standard error, and the run goes on without a log.
-    pub fn open(path: Option<&Path>, verbosity: Verbosity) -> Reporter {
+    pub fn open(path: Option<&Path>, quiet: bool, verbose: bool) -> Reporter {
         let log = path.and_then(|path| LogFile::open(path).inspect_err(|e| log_warning(&e.to_string())).ok());
-        Reporter { log, verbosity }
+        Reporter { log, quiet, verbose }
     }
 
     /// An error: always on standard error, and in the log. `lines[0]` is the
@@ -76,7 +70,7 @@ impl Reporter {
 
     /// A warning: on standard error unless `--quiet`, always in the log.
     pub fn warning(&self, message: &str) {
-        self.record(Level::Warning, &[message], !self.verbosity.quiet);
+        self.record(Level::Warning, &[message], !self.quiet);
     }
 
     /// A record for the log only: an error clap has already printed in its
@@ -88,14 +82,14 @@ impl Reporter {
     /// The change summary and the plan it carried out: in the log always,
     /// on standard error with `--verbose`.
     pub fn summary(&self, report: &Report, plan: &Plan) {
-        if !self.verbosity.verbose && self.log.is_none() {
+        if !self.verbose && self.log.is_none() {
             // Nobody reads it: a large plan takes a while to format.
             return;
         }
         let mut lines = summary_lines(report);
         // The plan's document names are escaped where made (`describe`).
         lines.extend(plan.to_string().lines().map(str::to_owned));
-        self.record(Level::Summary, &lines, self.verbosity.verbose);
+        self.record(Level::Summary, &lines, self.verbose);
     }
 
     fn record(&self, level: Level, lines: &[impl AsRef<str>], to_stderr: bool) {

@@ -19,14 +19,14 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode};
-use sources::{function_configs, load_settings_with};
+use sources::function_configs;
 
 use crate::config::{self, Problems};
 use crate::files::{self, FileError};
 use crate::manifest::InputError;
 use crate::plugin::{function_config, krm, FunctionConfig};
 use crate::transform::{self, Report};
-use log::{Level, Reporter, Verbosity};
+use log::{Level, Reporter};
 
 /// Why a run failed, and so its exit status: the input manifest (1), the
 /// configuration or the command line (2), the opt-in registry verification (4).
@@ -88,18 +88,14 @@ pub fn main() -> ExitCode {
     };
     let args = match args {
         Ok(args) => args,
-        Err(failure) => return fail(&Reporter::open(env_log.as_deref(), Verbosity::default()), &failure),
+        Err(failure) => return fail(&Reporter::open(env_log.as_deref(), false, false), &failure),
     };
     let cli = match args::parse(args, std::io::stdin().is_terminal(), env) {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e, env_log.as_deref()),
     };
     let log_path = cli.filter.log_file.clone().or(env_log);
-    let verbosity = Verbosity {
-        quiet: cli.filter.quiet,
-        verbose: cli.filter.verbose,
-    };
-    let reporter = Reporter::open(log_path.as_deref(), verbosity);
+    let reporter = Reporter::open(log_path.as_deref(), cli.filter.quiet, cli.filter.verbose);
     let run = match cli.command {
         Some(Command::Completions { shell }) => Ok(output::write_stdout_text(&reporter, &completions::script(shell))),
         Some(Command::Check { config }) => check::run(&reporter, &config, env),
@@ -122,7 +118,7 @@ fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
         let written = output::try_write_stdout(|out| write!(out, "{}", e.render()));
         return written.map_or(ExitCode::from(output::OUTPUT_LOST), |()| ExitCode::SUCCESS);
     }
-    let reporter = Reporter::open(log, Verbosity::default());
+    let reporter = Reporter::open(log, false, false);
     let rendered = e.render().to_string();
     log::write_stderr(&rendered);
     let lines: Vec<&str> = rendered
@@ -195,8 +191,8 @@ pub fn run_filter<'a>(
     input: &'a str,
     function_configs: Vec<FunctionConfig>,
 ) -> Result<(transform::Output<'a>, Report, Vec<String>), Failure> {
-    let (options, files) = sources::options(args, env, function_configs)?;
-    let (settings, warnings) = load_settings_with(&args.config, env, files)?;
+    let options = sources::options(args, env, &function_configs)?;
+    let (settings, warnings) = sources::settings(&args.config, env, function_configs)?;
     let output = transform::run(input, &settings, &options)?;
     if args.verify {
         verify::before_writing(&args.probe, &settings.location)?;
