@@ -34,25 +34,10 @@ pub struct Cli {
 pub enum Command {
     /// Validate the configuration only: print each resolved setting and its
     /// source (secrets masked); exit 0 when valid, 2 otherwise.
-    Check {
-        #[command(flatten)]
-        config: ConfigArgs,
-    },
+    Check(ConfigArgs),
     /// Contact the configured registry and prove the credentials work
     /// (configuration as for `check`); exit 0 when verified, 4 otherwise.
-    Verify {
-        #[command(flatten)]
-        config: ConfigArgs,
-        #[command(flatten)]
-        probe: ProbeArgs,
-        /// Also prove push access (off-cluster): start a blob upload and
-        /// cancel it, leaving nothing behind.
-        #[arg(long)]
-        push_check: bool,
-        /// `table` for people, `json` for scripts.
-        #[arg(long, value_enum, default_value_t = Output::Table)]
-        output: Output,
-    },
+    Verify(VerifyArgs),
     /// Print a shell completion script.
     Completions {
         // clap_complete's own enum, offering only the shells whose scripts are tested.
@@ -60,6 +45,21 @@ pub enum Command {
             .map(|name| name.parse::<clap_complete::Shell>().expect("clap_complete knows bash, zsh and fish")))]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+    /// Also prove push access (off-cluster): start a blob upload and
+    /// cancel it, leaving nothing behind.
+    #[arg(long)]
+    pub push_check: bool,
+    /// `table` for people, `json` for scripts.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -278,8 +278,8 @@ pub fn parse(argv: Vec<OsString>, stdin_is_terminal: bool, env: EnvLookup<'_>) -
     // Options not given as flags, from their variables (through `env`).
     cli.filter.verify |= is_yes(env_value(env, "WORKFLOW_REGISTRY_VERIFY"));
     cli.filter.probe.fill_from(env);
-    if let Some(Command::Verify { probe, .. }) = &mut cli.command {
-        probe.fill_from(env);
+    if let Some(Command::Verify(verify)) = &mut cli.command {
+        verify.probe.fill_from(env);
     }
     Ok(cli)
 }
@@ -361,7 +361,7 @@ mod tests {
     fn options_before_the_subcommand_are_read_as_its_options() {
         let cli = parsed(argv(&["wr", "--params", "p.toml", "--location", "gcr", "check"]), false).unwrap();
         match cli.command {
-            Some(Command::Check { config }) => {
+            Some(Command::Check(config)) => {
                 assert_eq!(config.params.as_deref(), Some(Path::new("p.toml")));
                 assert_eq!(config.location.as_deref(), Some("gcr"));
             }

@@ -98,13 +98,8 @@ pub fn main() -> ExitCode {
     let reporter = Reporter::open(log_path.as_deref(), cli.filter.quiet, cli.filter.verbose);
     let run = match cli.command {
         Some(Command::Completions { shell }) => Ok(output::write_stdout_text(&reporter, &completions::script(shell))),
-        Some(Command::Check { config }) => check::run(&reporter, &config, env),
-        Some(Command::Verify {
-            config,
-            probe,
-            push_check,
-            output,
-        }) => verify::run(&reporter, &config, &probe, push_check, output, env),
+        Some(Command::Check(config)) => check::run(&reporter, &config, env),
+        Some(Command::Verify(args)) => verify::run(&reporter, &args, env),
         None => filter(&reporter, &cli.filter, env),
     };
     run.unwrap_or_else(|failure| fail(&reporter, &failure))

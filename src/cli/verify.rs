@@ -5,11 +5,11 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::args::{Output, ProbeArgs};
+use super::args::{Output, ProbeArgs, VerifyArgs};
 use super::log::{write_stderr, Reporter};
 use super::output::write_stdout_text;
 use super::sources::{function_configs, settings};
-use super::{ConfigArgs, Failure};
+use super::Failure;
 use crate::config::{self, Location};
 use crate::verify::{self, Options};
 
@@ -18,20 +18,13 @@ pub const EXIT_NOT_VERIFIED: u8 = 4;
 
 /// Run `verify`: 0 when the credentials were proven, 4 when not, 2 for a
 /// configuration or usage problem, 3 when the report could not be written.
-pub fn run(
-    reporter: &Reporter,
-    config: &ConfigArgs,
-    probe: &ProbeArgs,
-    push_check: bool,
-    output: Output,
-    env: config::EnvLookup<'_>,
-) -> Result<ExitCode, Failure> {
-    let (settings, warnings) = settings(config, env, function_configs(config, None, env)?)?;
+pub fn run(reporter: &Reporter, args: &VerifyArgs, env: config::EnvLookup<'_>) -> Result<ExitCode, Failure> {
+    let (settings, warnings) = settings(&args.config, env, function_configs(&args.config, None, env)?)?;
     for w in &warnings {
         reporter.warning(&w.to_string());
     }
-    let report = probe_registry(probe, push_check, &settings.location)?;
-    let text = match output {
+    let report = probe_registry(&args.probe, args.push_check, &settings.location)?;
+    let text = match args.output {
         Output::Table => report.table(),
         Output::Json => report.json(),
     };
