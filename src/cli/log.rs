@@ -145,17 +145,17 @@ pub fn write_stderr(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
-/// Why the log file was not used.
+/// Why the log file (its absolute path, first) was not used.
 #[derive(Debug, thiserror::Error)]
 enum LogFileError {
-    #[error("not writing the log file {path}: it is a symbolic link (refused: a link planted at that path could redirect the log onto another file)")]
-    Symlink { path: String },
-    #[error("not writing the log file {path}: it is {kind}, not a regular file")]
-    NotRegular { path: String, kind: &'static str },
-    #[error("not writing the log file {path}: it has {links} hard links (refused: a planted link could redirect the log onto another file)")]
-    HardLinked { path: String, links: u64 },
-    #[error("cannot open the log file {path}: {source}")]
-    Open { path: String, source: std::io::Error },
+    #[error("not writing the log file {0}: it is a symbolic link (refused: a link planted at that path could redirect the log onto another file)")]
+    Symlink(String),
+    #[error("not writing the log file {0}: it is {1}, not a regular file")]
+    NotRegular(String, &'static str),
+    #[error("not writing the log file {0}: it has {1} hard links (refused: a planted link could redirect the log onto another file)")]
+    HardLinked(String, u64),
+    #[error("cannot open the log file {0}: {1}")]
+    Open(String, std::io::Error),
 }
 
 /// The log file, and the marker that tells this run's records from those of
@@ -179,18 +179,10 @@ impl LogFile {
             Err(_) => std::fs::symlink_metadata(path),
         };
         let file = match (opened, meta) {
-            (_, Ok(m)) if m.file_type().is_symlink() => return Err(LogFileError::Symlink { path: shown }),
-            (_, Ok(m)) if !m.is_file() => {
-                let kind = file_kind(&m.file_type());
-                return Err(LogFileError::NotRegular { path: shown, kind });
-            }
-            (Err(source), _) | (Ok(_), Err(source)) => return Err(LogFileError::Open { path: shown, source }),
-            (Ok(_), Ok(m)) if m.nlink() > 1 => {
-                return Err(LogFileError::HardLinked {
-                    path: shown,
-                    links: m.nlink(),
-                })
-            }
+            (_, Ok(m)) if m.file_type().is_symlink() => return Err(LogFileError::Symlink(shown)),
+            (_, Ok(m)) if !m.is_file() => return Err(LogFileError::NotRegular(shown, file_kind(&m.file_type()))),
+            (Err(source), _) | (Ok(_), Err(source)) => return Err(LogFileError::Open(shown, source)),
+            (Ok(_), Ok(m)) if m.nlink() > 1 => return Err(LogFileError::HardLinked(shown, m.nlink())),
             (Ok(file), Ok(_)) => file,
         };
         Ok(LogFile {

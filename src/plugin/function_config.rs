@@ -114,17 +114,14 @@ pub fn from_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Re
             None
         }
     };
-    if problems.is_empty() {
-        Ok(FunctionConfig {
-            params,
-            namespace,
-            targets,
-            selectors,
-            keep_on_cluster_registry: keep,
-        })
-    } else {
-        Err(problems)
-    }
+    let config = FunctionConfig {
+        params,
+        namespace,
+        targets,
+        selectors,
+        keep_on_cluster_registry: keep,
+    };
+    problems.is_empty().then_some(config).ok_or(problems)
 }
 
 /// A problem with the config object's fields.
