@@ -7,7 +7,6 @@ use super::Cli;
 
 const BIN: &str = "workflow-registry";
 
-/// The completion script for `shell`.
 pub fn script(shell: clap_complete::Shell) -> String {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), BIN, &mut out);

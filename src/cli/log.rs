@@ -1,11 +1,7 @@
 //! Diagnostics where the operator looks: standard error, and the log file
-//! (`--log-file` / `WORKFLOW_REGISTRY_LOG`) that Helm 4 and `kubectl kustomize`
-//! users read because those tools hide a plugin's standard error. What every
-//! record promises (docs/security.md, "What it writes"): it cannot forge
-//! another (control characters from the input are escaped); writing it never
-//! panics nor changes the exit status (stderr and the log are each other's
-//! fallback); the log file is opened only as a regular file with one link,
-//! never through a symlink, created 0600, one timestamped line per record line.
+//! (`--log-file` / `WORKFLOW_REGISTRY_LOG`) for Helm 4 and `kubectl kustomize`,
+//! which hide a plugin's standard error. What every record and the log file
+//! promise: docs/security.md, "What it writes".
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -23,7 +19,6 @@ use crate::transform::{Plan, Report};
 /// exports `WORKFLOW_REGISTRY_LOG=` must not make every run fail).
 pub const LOG_ENV: &str = "WORKFLOW_REGISTRY_LOG";
 
-/// How a record is labelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Error,

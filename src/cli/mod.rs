@@ -74,7 +74,6 @@ impl From<transform::Error> for Failure {
     }
 }
 
-/// Entry point of the binary.
 pub fn main() -> ExitCode {
     mask_panics();
     // Every environment variable the tool reads is read through this one lookup.
@@ -159,8 +158,8 @@ fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) ->
     if args.mode == Mode::Krm || (args.mode == Mode::Auto && krm::is_resource_list(&input)) {
         return krm_function::run(reporter, args, env, &input);
     }
-    let (output, report, warnings) = run_filter(args, env, &input, function_configs(&args.config, None, env)?)?;
-    for w in &warnings {
+    let (output, report) = run_filter(args, env, &input, function_configs(&args.config, None, env)?)?;
+    for w in &report.warnings {
         reporter.warning(w);
     }
     reporter.summary(&report, &output.plan);
@@ -178,27 +177,23 @@ fn fail(reporter: &Reporter, failure: &Failure) -> ExitCode {
     ExitCode::from(failure.exit_code())
 }
 
-/// Configuration, then the transform; nothing is written. Returns the output,
-/// its report, and the configuration's then the transform's warnings.
+/// Configuration, then the transform; nothing is written. The report's
+/// warnings are the configuration's, then the transform's.
 pub fn run_filter<'a>(
     args: &FilterArgs,
     env: config::EnvLookup<'_>,
     input: &'a str,
     function_configs: Vec<FunctionConfig>,
-) -> Result<(transform::Output<'a>, Report, Vec<String>), Failure> {
+) -> Result<(transform::Output<'a>, Report), Failure> {
     let options = sources::options(args, env, &function_configs)?;
     let (settings, warnings) = sources::settings(&args.config, env, function_configs)?;
     let output = transform::run(input, &settings, &options)?;
     if args.verify {
         verify::before_writing(&args.probe, &settings.location)?;
     }
-    let report = output.report();
-    let warnings = warnings
-        .iter()
-        .map(ToString::to_string)
-        .chain(report.warnings.clone())
-        .collect();
-    Ok((output, report, warnings))
+    let mut report = output.report();
+    report.warnings.splice(..0, warnings.iter().map(ToString::to_string));
+    Ok((output, report))
 }
 
 /// The manifest: `-f FILE` (a regular file; `-f -` is standard input) or

@@ -81,7 +81,6 @@ pub(super) fn function_configs(
     Ok(all)
 }
 
-/// Resolve and validate.
 pub(super) fn settings(
     args: &ConfigArgs,
     env: EnvLookup<'_>,

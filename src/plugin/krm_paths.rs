@@ -1,8 +1,5 @@
-//! Where kpt and kustomize write the documents this function adds: each gets
-//! a path annotation naming a file such as `deis-registry-secret.yaml` next
-//! to Workflow's own manifests, where operators following Workflow's docs
-//! look, not kpt's `<namespace>/<kind>_<name>.yaml` (docs/design.md, "Files
-//! the KRM function adds"); items that have a path keep it.
+//! Path annotations that put the documents this function adds where
+//! Workflow's docs send operators (docs/design.md, "Files the KRM function adds").
 
 use std::collections::HashSet;
 
@@ -104,9 +101,7 @@ fn plain(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '.'
 }
 
-/// The file an operator expects for an added document (docs/design.md):
-/// `deis-<name>[-<kind>].yaml`, anything but letters, digits, `-` and `.` made
-/// `-`, the kind left out when the name already says it.
+/// `deis-<name>[-<kind>].yaml`, the kind left out when the name says it (docs/design.md).
 pub fn file_name(kind: &str, name: &str) -> String {
     let mut base: String = name
         .chars()
