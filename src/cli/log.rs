@@ -90,7 +90,10 @@ impl Reporter {
     fn record(&self, level: Level, lines: &[impl AsRef<str>], to_stderr: bool) {
         let escaped: Vec<Cow<'_, str>> = lines.iter().map(|l| escape_controls(l.as_ref().trim_end())).collect();
         if to_stderr {
-            write_stderr(&stderr_text(level, &escaped));
+            // `workflow-registry: LEVEL: headline`, detail lines as they are; the summary's headline has no level.
+            let label = if level == Level::Summary { "" } else { level.label() };
+            let colon = if label.is_empty() { "" } else { ": " };
+            write_stderr(&format!("workflow-registry: {label}{colon}{}\n", escaped.join("\n")));
         }
         if let Some(log) = &self.log {
             if let Err(e) = log.append(level.label(), &escaped) {
@@ -118,19 +121,9 @@ fn summary_lines(report: &Report) -> Vec<String> {
     lines
 }
 
-/// `workflow-registry: LEVEL: headline`, detail lines as they are; the
-/// summary's headline has no level.
-fn stderr_text(level: Level, lines: &[Cow<'_, str>]) -> String {
-    let label = match level {
-        Level::Summary => String::new(),
-        _ => format!("{}: ", level.label()),
-    };
-    format!("workflow-registry: {label}{}\n", lines.join("\n"))
-}
-
 /// A warning about the log file itself: standard error is all there is.
 fn log_warning(message: &str) {
-    write_stderr(&stderr_text(Level::Warning, &[escape_controls(message)]));
+    Reporter::open(None, false, false).warning(message);
 }
 
 /// Write to standard error, ignoring failure: a closed or full standard error
