@@ -107,10 +107,8 @@ impl Reporter {
 /// own (it names a document from the input).
 fn summary_lines(report: &Report) -> Vec<String> {
     let ns = report.namespace.as_deref().unwrap_or("(unset: the release namespace)");
-    let mut lines = vec![format!(
-        "location {}, namespace {ns} ({})",
-        report.location, report.namespace_source
-    )];
+    let (location, source) = (&report.location, &report.namespace_source);
+    let mut lines = vec![format!("location {location}, namespace {ns} ({source})")];
     lines.extend(report.notes.iter().map(|n| format!("  note: {}", escape_controls(n))));
     for (label, items) in report.changes() {
         if items.is_empty() {

@@ -79,11 +79,9 @@ pub fn main() -> ExitCode {
     // Every environment variable the tool reads is read through this one lookup.
     let env: config::EnvLookup<'_> = &config::process_env;
     let env_log = config::env_value(env, log::LOG_ENV).map(std::path::PathBuf::from);
-    let env_problems = config::env_problems();
-    let args = if env_problems.is_empty() {
-        legacy_exec_args(std::env::args_os().collect(), env)
-    } else {
-        Err(Failure::Config(Problems::new(env_problems)))
+    let args = match config::env_problems() {
+        problems if problems.is_empty() => legacy_exec_args(std::env::args_os().collect(), env),
+        problems => Err(Failure::Config(Problems::new(problems))),
     };
     let args = match args {
         Ok(args) => args,

@@ -73,12 +73,9 @@ pub fn read<'a>(docs: &'a [Document<'a>]) -> Result<ResourceList<'a>, InputError
         return Err(InputError::at(doc, 1, expected(but)));
     }
     if let Some(extra) = with_content.next() {
-        return Err(InputError::at(
-            extra,
-            1,
-            "a document follows the ResourceList: a KRM function reads exactly one ResourceList; remove it or put it \
-             into `items`",
-        ));
+        let message = "a document follows the ResourceList: a KRM function reads exactly one ResourceList; remove it \
+                       or put it into `items`";
+        return Err(InputError::at(extra, 1, message));
     }
     let items = match root.get("items").filter(|n| !n.is_null()) {
         None => String::new(),

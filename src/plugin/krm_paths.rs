@@ -46,18 +46,13 @@ pub fn annotate(stream: &str) -> String {
         };
         let path = unused(&mut used, &dir, &file_name(kind, doc.name().unwrap_or("")));
         let mut editor = Editor::new(doc.chunk.text, Layout::default());
-        let annotations = [
-            (PATH, path.as_str()),
-            (LEGACY_PATH, &path),
-            (INDEX, "0"),
-            (LEGACY_INDEX, "0"),
-        ];
-        let annotations = annotations.map(|(key, value)| (key.to_owned(), Value::Str(value.to_owned())));
-        let metadata = Value::Map(vec![("annotations".to_owned(), Value::Map(annotations.into()))]);
+        let paths = [PATH, LEGACY_PATH].map(|key| (key.to_owned(), Value::str(&path)));
+        let indexes = [INDEX, LEGACY_INDEX].map(|key| (key.to_owned(), Value::str("0")));
+        let annotations = Value::Map(paths.into_iter().chain(indexes).collect());
         let op = Op::Set {
             at: Vec::new(),
             key: "metadata".to_owned(),
-            value: metadata,
+            value: Value::Map(vec![("annotations".to_owned(), annotations)]),
         };
         let Some(before) = stream.get(at..doc.chunk.offset) else {
             return stream.to_owned();
