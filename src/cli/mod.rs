@@ -39,12 +39,19 @@ pub enum Failure {
 }
 
 impl Failure {
-    fn exit_code(&self) -> u8 {
-        match self {
+    /// Report it (with the warnings that came with it) and pick the exit status.
+    fn report(&self, reporter: &Reporter) -> ExitCode {
+        if let Failure::Config(problems) = self {
+            for w in &problems.warnings {
+                reporter.warning(&w.to_string());
+            }
+        }
+        reporter.error(&self.lines());
+        ExitCode::from(match self {
             Failure::Input(_) => 1,
             Failure::Config(_) | Failure::Usage(_) => 2,
             Failure::Verify(_) => verify::EXIT_NOT_VERIFIED,
-        }
+        })
     }
 
     /// A headline, then one line per configuration problem (each escaped on
@@ -85,7 +92,7 @@ pub fn main() -> ExitCode {
     };
     let args = match args {
         Ok(args) => args,
-        Err(failure) => return fail(&Reporter::open(env_log.as_deref(), false, false), &failure),
+        Err(failure) => return failure.report(&Reporter::open(env_log.as_deref(), false, false)),
     };
     let cli = match args::parse(args, std::io::stdin().is_terminal(), env) {
         Ok(cli) => cli,
@@ -99,7 +106,7 @@ pub fn main() -> ExitCode {
         Some(Command::Verify(args)) => verify::run(&reporter, &args, env),
         None => filter(&reporter, &cli.filter, env),
     };
-    run.unwrap_or_else(|failure| fail(&reporter, &failure))
+    run.unwrap_or_else(|failure| failure.report(&reporter))
 }
 
 /// `--help` and `--version` (clap's status 0) go to standard output, exit 3
@@ -162,17 +169,6 @@ fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) ->
     }
     reporter.summary(&report, &output.plan);
     Ok(output::write_stdout(reporter, |out| output.write_to(out)))
-}
-
-/// Report a failure (with the warnings that came with it) and pick the exit status.
-fn fail(reporter: &Reporter, failure: &Failure) -> ExitCode {
-    if let Failure::Config(problems) = failure {
-        for w in &problems.warnings {
-            reporter.warning(&w.to_string());
-        }
-    }
-    reporter.error(&failure.lines());
-    ExitCode::from(failure.exit_code())
 }
 
 /// Configuration, then the transform; nothing is written. The report's

@@ -38,9 +38,8 @@ pub(super) fn options(
                 "the function configs name two namespaces, {one:?} and {other:?}: keep one (or pass --namespace)"
             ))])))
         }
-        (None, found) => found
-            .first()
-            .map(|n| (n.to_string(), "the function config's namespace".to_owned())),
+        (None, [one]) => Some((one.to_string(), "the function config's namespace".to_owned())),
+        (None, []) => None,
     };
     options.context.given = given.map(|(name, origin)| Given { name, origin });
     options.context.helm_namespace = config::env_value(env, HELM_NAMESPACE);
