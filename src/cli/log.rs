@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -157,7 +157,15 @@ struct LogFile {
 impl LogFile {
     fn open(path: &Path) -> Result<LogFile, LogFileError> {
         let shown = crate::files::absolute(path).display().to_string();
-        let opened = open_append_no_follow(path);
+        // Append-only, created 0600, never through a symlink in the last
+        // component, and non-blocking so that a FIFO planted at the path cannot
+        // hang the run (it is refused after the open).
+        let opened = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(path);
         // Name what is there, not the errno it caused (EISDIR, ENXIO, ELOOP):
         // on the open descriptor, or at the path when the open failed.
         let meta = match &opened {
@@ -195,19 +203,6 @@ impl LogFile {
             .write_all(text.as_bytes())
             .inspect_err(|_| self.failed.set(true))
     }
-}
-
-/// Append-only, created 0600, never through a symlink in the last
-/// component, and non-blocking so that a FIFO planted at the path cannot
-/// hang the run (it is refused after the open).
-fn open_append_no_follow(path: &Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
 }
 
 /// A short random id per run: the pid alone repeats across reboots and containers.
