@@ -104,7 +104,20 @@ pub(super) fn resolve(args: &ConfigArgs, env: EnvLookup<'_>, fcs: Vec<FunctionCo
         return Err(Failure::Config(Problems::new(problems)));
     }
     files.extend(fcs.into_iter().map(|fc| fc.params));
-    if files_unrestricted(args, env)? {
+    // Whether `@path` in a config file may leave its directory:
+    // `--load-restrictor`, else `WORKFLOW_REGISTRY_LOAD_RESTRICTOR`.
+    const VAR: &str = "WORKFLOW_REGISTRY_LOAD_RESTRICTOR";
+    let restrictor = match (args.load_restrictor, config::env_value(env, VAR)) {
+        (Some(flag), _) => flag,
+        (None, None) => LoadRestrictor::RootOnly,
+        (None, Some(text)) => LoadRestrictor::from_str(&text, false).map_err(|_| {
+            Failure::Usage(format!(
+                "{VAR}={text:?}: expected one of rootOnly, none (or kustomize's LoadRestrictionsRootOnly, \
+                 LoadRestrictionsNone)"
+            ))
+        })?,
+    };
+    if restrictor == LoadRestrictor::None {
         files.iter_mut().for_each(|file| file.base.unrestrict());
     }
     let flags = [
@@ -119,21 +132,4 @@ pub(super) fn resolve(args: &ConfigArgs, env: EnvLookup<'_>, fcs: Vec<FunctionCo
         env: Some(env),
         files,
     }))
-}
-
-/// Whether `@path` in a config file may leave its directory:
-/// `--load-restrictor`, else `WORKFLOW_REGISTRY_LOAD_RESTRICTOR`.
-fn files_unrestricted(args: &ConfigArgs, env: EnvLookup<'_>) -> Result<bool, Failure> {
-    const VAR: &str = "WORKFLOW_REGISTRY_LOAD_RESTRICTOR";
-    let restrictor = match (args.load_restrictor, config::env_value(env, VAR)) {
-        (Some(flag), _) => flag,
-        (None, None) => LoadRestrictor::RootOnly,
-        (None, Some(text)) => LoadRestrictor::from_str(&text, false).map_err(|_| {
-            Failure::Usage(format!(
-                "{VAR}={text:?}: expected one of rootOnly, none (or kustomize's LoadRestrictionsRootOnly, \
-                 LoadRestrictionsNone)"
-            ))
-        })?,
-    };
-    Ok(restrictor == LoadRestrictor::None)
 }
