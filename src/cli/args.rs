@@ -9,6 +9,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use super::help;
 use crate::config::{env_value, EnvLookup};
 use crate::platform::contract::LocationKind;
+use crate::platform::Platform;
 use crate::transform::{Selector, Target};
 
 #[derive(Debug, Parser)]
@@ -33,25 +34,10 @@ pub struct Cli {
 pub enum Command {
     /// Validate the configuration only: print each resolved setting and its
     /// source (secrets masked); exit 0 when valid, 2 otherwise.
-    Check {
-        #[command(flatten)]
-        config: ConfigArgs,
-    },
+    Check(ConfigArgs),
     /// Contact the configured registry and prove the credentials work
     /// (configuration as for `check`); exit 0 when verified, 4 otherwise.
-    Verify {
-        #[command(flatten)]
-        config: ConfigArgs,
-        #[command(flatten)]
-        probe: ProbeArgs,
-        /// Also prove push access (off-cluster): start a blob upload and
-        /// cancel it, leaving nothing behind.
-        #[arg(long)]
-        push_check: bool,
-        /// `table` for people, `json` for scripts.
-        #[arg(long, value_enum, default_value_t = Output::Table)]
-        output: Output,
-    },
+    Verify(VerifyArgs),
     /// Print a shell completion script.
     Completions {
         // clap_complete's own enum, offering only the shells whose scripts are tested.
@@ -59,6 +45,21 @@ pub enum Command {
             .map(|name| name.parse::<clap_complete::Shell>().expect("clap_complete knows bash, zsh and fish")))]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+    /// Also prove push access (off-cluster): start a blob upload and
+    /// cancel it, leaving nothing behind.
+    #[arg(long)]
+    pub push_check: bool,
+    /// `table` for people, `json` for scripts.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -183,8 +184,11 @@ pub struct FilterArgs {
     /// Which Workflow the manifest is, when its documents cannot tell (its
     /// images and names renamed beyond recognition) or tell two: `deis` (Deis
     /// Workflow or Hephy) or `drycc` [default: recognised from the manifest].
-    #[arg(long, value_enum, value_name = "PLATFORM")]
-    pub platform: Option<PlatformArg>,
+    #[arg(long, value_name = "PLATFORM", value_parser = PossibleValuesParser::new([
+        PossibleValue::new("deis").help("Deis Workflow or Hephy"),
+        PossibleValue::new("drycc").help("Drycc Workflow"),
+    ]).map(|name| if name == "deis" { Platform::Deis } else { Platform::Drycc }))]
+    pub platform: Option<Platform>,
 
     /// Also configure this workload's containers (or one container).
     /// Repeatable.
@@ -235,24 +239,6 @@ pub struct FilterArgs {
     pub probe: ProbeArgs,
 }
 
-/// `--platform`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PlatformArg {
-    /// Deis Workflow or Hephy.
-    Deis,
-    /// Drycc Workflow.
-    Drycc,
-}
-
-impl PlatformArg {
-    pub fn platform(self) -> crate::platform::Platform {
-        match self {
-            PlatformArg::Deis => crate::platform::Platform::Deis,
-            PlatformArg::Drycc => crate::platform::Platform::Drycc,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum Mode {
     #[default]
@@ -292,8 +278,8 @@ pub fn parse(argv: Vec<OsString>, stdin_is_terminal: bool, env: EnvLookup<'_>) -
     // Options not given as flags, from their variables (through `env`).
     cli.filter.verify |= is_yes(env_value(env, "WORKFLOW_REGISTRY_VERIFY"));
     cli.filter.probe.fill_from(env);
-    if let Some(Command::Verify { probe, .. }) = &mut cli.command {
-        probe.fill_from(env);
+    if let Some(Command::Verify(verify)) = &mut cli.command {
+        verify.probe.fill_from(env);
     }
     Ok(cli)
 }
@@ -375,7 +361,7 @@ mod tests {
     fn options_before_the_subcommand_are_read_as_its_options() {
         let cli = parsed(argv(&["wr", "--params", "p.toml", "--location", "gcr", "check"]), false).unwrap();
         match cli.command {
-            Some(Command::Check { config }) => {
+            Some(Command::Check(config)) => {
                 assert_eq!(config.params.as_deref(), Some(Path::new("p.toml")));
                 assert_eq!(config.location.as_deref(), Some("gcr"));
             }

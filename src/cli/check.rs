@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use super::log::Reporter;
 use super::output::write_stdout_text;
-use super::sources::{config_files, namespace_given, resolve};
+use super::sources::{function_configs, namespace_given, resolve};
 use super::{ConfigArgs, Failure};
 use crate::config::{self, Problem, Problems, Secret, Setting, Source, DEFINITIONS};
 use crate::escape::escape_controls;
@@ -15,7 +15,7 @@ use crate::platform::HELM_NAMESPACE;
 /// Validate and report; exit 0 when valid, 2 otherwise (nothing on standard
 /// output: the problems name each setting and its source), 3 when the table is lost.
 pub fn run(reporter: &Reporter, args: &ConfigArgs, env: config::EnvLookup<'_>) -> Result<ExitCode, Failure> {
-    let resolved = resolve(args, env, config_files(args, env)?)?;
+    let resolved = resolve(args, env, function_configs(args, None, env)?)?;
     let table = settings_table(&resolved);
     // The filter's refusal of a namespace from the environment (the flag and
     // config object are checked where they are read).

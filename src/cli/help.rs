@@ -32,10 +32,9 @@ pub fn after_long_help() -> String {
             (value, _) => value,
         };
         let secret = if d.secret { " Secret: never printed." } else { "" };
+        let (names, help) = (name.join(", "), d.help);
         out.push_str(&format!(
-            "\n  {}\n      {}.{secret}\n      default: {default}\n",
-            name.join(", "),
-            d.help
+            "\n  {names}\n      {help}.{secret}\n      default: {default}\n"
         ));
         for (source, keys) in [("params", d.params), ("values", d.values), ("drycc", d.drycc)] {
             if !keys.is_empty() {

@@ -27,12 +27,12 @@ pub fn run(reporter: &Reporter, args: &FilterArgs, env: EnvLookup<'_>, input: &s
         .and_then(|from_stdin| function_configs(&args.config, from_stdin, env))
         .and_then(|fcs| run_filter(args, env, &list.items, fcs));
     match run {
-        Ok((output, report, warnings)) => {
+        Ok((output, report)) => {
             // Warnings travel as `results`; the log gets them too, timestamped.
-            for w in &warnings {
+            for w in &report.warnings {
                 reporter.to_log(Level::Warning, &[w]);
             }
-            let mut results: Vec<_> = warnings.into_iter().map(|w| (Severity::Warning, w)).collect();
+            let mut results: Vec<_> = report.warnings.iter().map(|w| (Severity::Warning, w.clone())).collect();
             for (what, items) in report.changes() {
                 results.extend(items.iter().map(|i| (Severity::Info, format!("{what} {i}"))));
             }

@@ -1,17 +1,13 @@
 //! Diagnostics where the operator looks: standard error, and the log file
-//! (`--log-file` / `WORKFLOW_REGISTRY_LOG`) that Helm 4 and `kubectl kustomize`
-//! users read because those tools hide a plugin's standard error. What every
-//! record promises (docs/security.md, "What it writes"): it cannot forge
-//! another (control characters from the input are escaped); writing it never
-//! panics nor changes the exit status (stderr and the log are each other's
-//! fallback); the log file is opened only as a regular file with one link,
-//! never through a symlink, created 0600, one timestamped line per record line.
+//! (`--log-file` / `WORKFLOW_REGISTRY_LOG`) for Helm 4 and `kubectl kustomize`,
+//! which hide a plugin's standard error. What every record and the log file
+//! promise: docs/security.md, "What it writes".
 
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -23,7 +19,6 @@ use crate::transform::{Plan, Report};
 /// exports `WORKFLOW_REGISTRY_LOG=` must not make every run fail).
 pub const LOG_ENV: &str = "WORKFLOW_REGISTRY_LOG";
 
-/// How a record is labelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Error,
@@ -45,27 +40,21 @@ impl Level {
     }
 }
 
-/// What goes to standard error besides errors.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Verbosity {
-    /// `--quiet`: no warnings on standard error (they still go to the log).
-    pub quiet: bool,
-    /// `--verbose`: the change summary on standard error too.
-    pub verbose: bool,
-}
-
 /// Sends every diagnostic of one run to standard error and the log file.
+/// `--quiet`: no warnings on standard error (the log still gets them);
+/// `--verbose`: the change summary on standard error too.
 pub struct Reporter {
     log: Option<LogFile>,
-    verbosity: Verbosity,
+    quiet: bool,
+    verbose: bool,
 }
 
 impl Reporter {
     /// Open the log file at `path` (if any). A path unsafe to use is refused
     /// with one message on standard error, and the run goes on without a log.
-    pub fn open(path: Option<&Path>, verbosity: Verbosity) -> Reporter {
+    pub fn open(path: Option<&Path>, quiet: bool, verbose: bool) -> Reporter {
         let log = path.and_then(|path| LogFile::open(path).inspect_err(|e| log_warning(&e.to_string())).ok());
-        Reporter { log, verbosity }
+        Reporter { log, quiet, verbose }
     }
 
     /// An error: always on standard error, and in the log. `lines[0]` is the
@@ -76,7 +65,7 @@ impl Reporter {
 
     /// A warning: on standard error unless `--quiet`, always in the log.
     pub fn warning(&self, message: &str) {
-        self.record(Level::Warning, &[message], !self.verbosity.quiet);
+        self.record(Level::Warning, &[message], !self.quiet);
     }
 
     /// A record for the log only: an error clap has already printed in its
@@ -88,20 +77,23 @@ impl Reporter {
     /// The change summary and the plan it carried out: in the log always,
     /// on standard error with `--verbose`.
     pub fn summary(&self, report: &Report, plan: &Plan) {
-        if !self.verbosity.verbose && self.log.is_none() {
+        if !self.verbose && self.log.is_none() {
             // Nobody reads it: a large plan takes a while to format.
             return;
         }
         let mut lines = summary_lines(report);
         // The plan's document names are escaped where made (`describe`).
         lines.extend(plan.to_string().lines().map(str::to_owned));
-        self.record(Level::Summary, &lines, self.verbosity.verbose);
+        self.record(Level::Summary, &lines, self.verbose);
     }
 
     fn record(&self, level: Level, lines: &[impl AsRef<str>], to_stderr: bool) {
         let escaped: Vec<Cow<'_, str>> = lines.iter().map(|l| escape_controls(l.as_ref().trim_end())).collect();
         if to_stderr {
-            write_stderr(&stderr_text(level, &escaped));
+            // `workflow-registry: LEVEL: headline`, detail lines as they are; the summary's headline has no level.
+            let label = if level == Level::Summary { "" } else { level.label() };
+            let colon = if label.is_empty() { "" } else { ": " };
+            write_stderr(&format!("workflow-registry: {label}{colon}{}\n", escaped.join("\n")));
         }
         if let Some(log) = &self.log {
             if let Err(e) = log.append(level.label(), &escaped) {
@@ -115,10 +107,8 @@ impl Reporter {
 /// own (it names a document from the input).
 fn summary_lines(report: &Report) -> Vec<String> {
     let ns = report.namespace.as_deref().unwrap_or("(unset: the release namespace)");
-    let mut lines = vec![format!(
-        "location {}, namespace {ns} ({})",
-        report.location, report.namespace_source
-    )];
+    let (location, source) = (&report.location, &report.namespace_source);
+    let mut lines = vec![format!("location {location}, namespace {ns} ({source})")];
     lines.extend(report.notes.iter().map(|n| format!("  note: {}", escape_controls(n))));
     for (label, items) in report.changes() {
         if items.is_empty() {
@@ -129,19 +119,9 @@ fn summary_lines(report: &Report) -> Vec<String> {
     lines
 }
 
-/// `workflow-registry: LEVEL: headline`, detail lines as they are; the
-/// summary's headline has no level.
-fn stderr_text(level: Level, lines: &[Cow<'_, str>]) -> String {
-    let label = match level {
-        Level::Summary => String::new(),
-        _ => format!("{}: ", level.label()),
-    };
-    format!("workflow-registry: {label}{}\n", lines.join("\n"))
-}
-
 /// A warning about the log file itself: standard error is all there is.
 fn log_warning(message: &str) {
-    write_stderr(&stderr_text(Level::Warning, &[escape_controls(message)]));
+    Reporter::open(None, false, false).warning(message);
 }
 
 /// Write to standard error, ignoring failure: a closed or full standard error
@@ -151,17 +131,17 @@ pub fn write_stderr(text: &str) {
     let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
-/// Why the log file was not used.
+/// Why the log file (its absolute path, first) was not used.
 #[derive(Debug, thiserror::Error)]
 enum LogFileError {
-    #[error("not writing the log file {path}: it is a symbolic link (refused: a link planted at that path could redirect the log onto another file)")]
-    Symlink { path: String },
-    #[error("not writing the log file {path}: it is {kind}, not a regular file")]
-    NotRegular { path: String, kind: &'static str },
-    #[error("not writing the log file {path}: it has {links} hard links (refused: a planted link could redirect the log onto another file)")]
-    HardLinked { path: String, links: u64 },
-    #[error("cannot open the log file {path}: {source}")]
-    Open { path: String, source: std::io::Error },
+    #[error("not writing the log file {0}: it is a symbolic link (refused: a link planted at that path could redirect the log onto another file)")]
+    Symlink(String),
+    #[error("not writing the log file {0}: it is {1}, not a regular file")]
+    NotRegular(String, &'static str),
+    #[error("not writing the log file {0}: it has {1} hard links (refused: a planted link could redirect the log onto another file)")]
+    HardLinked(String, u64),
+    #[error("cannot open the log file {0}: {1}")]
+    Open(String, std::io::Error),
 }
 
 /// The log file, and the marker that tells this run's records from those of
@@ -177,7 +157,15 @@ struct LogFile {
 impl LogFile {
     fn open(path: &Path) -> Result<LogFile, LogFileError> {
         let shown = crate::files::absolute(path).display().to_string();
-        let opened = open_append_no_follow(path);
+        // Append-only, created 0600, never through a symlink in the last
+        // component, and non-blocking so that a FIFO planted at the path cannot
+        // hang the run (it is refused after the open).
+        let opened = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(path);
         // Name what is there, not the errno it caused (EISDIR, ENXIO, ELOOP):
         // on the open descriptor, or at the path when the open failed.
         let meta = match &opened {
@@ -185,18 +173,10 @@ impl LogFile {
             Err(_) => std::fs::symlink_metadata(path),
         };
         let file = match (opened, meta) {
-            (_, Ok(m)) if m.file_type().is_symlink() => return Err(LogFileError::Symlink { path: shown }),
-            (_, Ok(m)) if !m.is_file() => {
-                let kind = file_kind(&m.file_type());
-                return Err(LogFileError::NotRegular { path: shown, kind });
-            }
-            (Err(source), _) | (Ok(_), Err(source)) => return Err(LogFileError::Open { path: shown, source }),
-            (Ok(_), Ok(m)) if m.nlink() > 1 => {
-                return Err(LogFileError::HardLinked {
-                    path: shown,
-                    links: m.nlink(),
-                })
-            }
+            (_, Ok(m)) if m.file_type().is_symlink() => return Err(LogFileError::Symlink(shown)),
+            (_, Ok(m)) if !m.is_file() => return Err(LogFileError::NotRegular(shown, file_kind(&m.file_type()))),
+            (Err(source), _) | (Ok(_), Err(source)) => return Err(LogFileError::Open(shown, source)),
+            (Ok(_), Ok(m)) if m.nlink() > 1 => return Err(LogFileError::HardLinked(shown, m.nlink())),
             (Ok(file), Ok(_)) => file,
         };
         Ok(LogFile {
@@ -223,19 +203,6 @@ impl LogFile {
             .write_all(text.as_bytes())
             .inspect_err(|_| self.failed.set(true))
     }
-}
-
-/// Append-only, created 0600, never through a symlink in the last
-/// component, and non-blocking so that a FIFO planted at the path cannot
-/// hang the run (it is refused after the open).
-fn open_append_no_follow(path: &Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
 }
 
 /// A short random id per run: the pid alone repeats across reboots and containers.

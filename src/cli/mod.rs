@@ -19,14 +19,14 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 pub use args::{Cli, Command, ConfigArgs, FilterArgs, LoadRestrictor, Mode};
-use sources::{function_configs, load_settings_with};
+use sources::function_configs;
 
 use crate::config::{self, Problems};
 use crate::files::{self, FileError};
 use crate::manifest::InputError;
 use crate::plugin::{function_config, krm, FunctionConfig};
 use crate::transform::{self, Report};
-use log::{Level, Reporter, Verbosity};
+use log::{Level, Reporter};
 
 /// Why a run failed, and so its exit status: the input manifest (1), the
 /// configuration or the command line (2), the opt-in registry verification (4).
@@ -39,12 +39,19 @@ pub enum Failure {
 }
 
 impl Failure {
-    fn exit_code(&self) -> u8 {
-        match self {
+    /// Report it (with the warnings that came with it) and pick the exit status.
+    fn report(&self, reporter: &Reporter) -> ExitCode {
+        if let Failure::Config(problems) = self {
+            for w in &problems.warnings {
+                reporter.warning(&w.to_string());
+            }
+        }
+        reporter.error(&self.lines());
+        ExitCode::from(match self {
             Failure::Input(_) => 1,
             Failure::Config(_) | Failure::Usage(_) => 2,
             Failure::Verify(_) => verify::EXIT_NOT_VERIFIED,
-        }
+        })
     }
 
     /// A headline, then one line per configuration problem (each escaped on
@@ -74,44 +81,32 @@ impl From<transform::Error> for Failure {
     }
 }
 
-/// Entry point of the binary.
 pub fn main() -> ExitCode {
     mask_panics();
     // Every environment variable the tool reads is read through this one lookup.
     let env: config::EnvLookup<'_> = &config::process_env;
     let env_log = config::env_value(env, log::LOG_ENV).map(std::path::PathBuf::from);
-    let env_problems = config::env_problems();
-    let args = if env_problems.is_empty() {
-        legacy_exec_args(std::env::args_os().collect(), env)
-    } else {
-        Err(Failure::Config(Problems::new(env_problems)))
+    let args = match config::env_problems() {
+        problems if problems.is_empty() => legacy_exec_args(std::env::args_os().collect(), env),
+        problems => Err(Failure::Config(Problems::new(problems))),
     };
     let args = match args {
         Ok(args) => args,
-        Err(failure) => return fail(&Reporter::open(env_log.as_deref(), Verbosity::default()), &failure),
+        Err(failure) => return failure.report(&Reporter::open(env_log.as_deref(), false, false)),
     };
     let cli = match args::parse(args, std::io::stdin().is_terminal(), env) {
         Ok(cli) => cli,
         Err(e) => return clap_exit(&e, env_log.as_deref()),
     };
     let log_path = cli.filter.log_file.clone().or(env_log);
-    let verbosity = Verbosity {
-        quiet: cli.filter.quiet,
-        verbose: cli.filter.verbose,
-    };
-    let reporter = Reporter::open(log_path.as_deref(), verbosity);
+    let reporter = Reporter::open(log_path.as_deref(), cli.filter.quiet, cli.filter.verbose);
     let run = match cli.command {
         Some(Command::Completions { shell }) => Ok(output::write_stdout_text(&reporter, &completions::script(shell))),
-        Some(Command::Check { config }) => check::run(&reporter, &config, env),
-        Some(Command::Verify {
-            config,
-            probe,
-            push_check,
-            output,
-        }) => verify::run(&reporter, &config, &probe, push_check, output, env),
+        Some(Command::Check(config)) => check::run(&reporter, &config, env),
+        Some(Command::Verify(args)) => verify::run(&reporter, &args, env),
         None => filter(&reporter, &cli.filter, env),
     };
-    run.unwrap_or_else(|failure| fail(&reporter, &failure))
+    run.unwrap_or_else(|failure| failure.report(&reporter))
 }
 
 /// `--help` and `--version` (clap's status 0) go to standard output, exit 3
@@ -122,7 +117,7 @@ fn clap_exit(e: &clap::Error, log: Option<&Path>) -> ExitCode {
         let written = output::try_write_stdout(|out| write!(out, "{}", e.render()));
         return written.map_or(ExitCode::from(output::OUTPUT_LOST), |()| ExitCode::SUCCESS);
     }
-    let reporter = Reporter::open(log, Verbosity::default());
+    let reporter = Reporter::open(log, false, false);
     let rendered = e.render().to_string();
     log::write_stderr(&rendered);
     let lines: Vec<&str> = rendered
@@ -168,46 +163,31 @@ fn filter(reporter: &Reporter, args: &FilterArgs, env: config::EnvLookup<'_>) ->
     if args.mode == Mode::Krm || (args.mode == Mode::Auto && krm::is_resource_list(&input)) {
         return krm_function::run(reporter, args, env, &input);
     }
-    let (output, report, warnings) = run_filter(args, env, &input, function_configs(&args.config, None, env)?)?;
-    for w in &warnings {
+    let (output, report) = run_filter(args, env, &input, function_configs(&args.config, None, env)?)?;
+    for w in &report.warnings {
         reporter.warning(w);
     }
     reporter.summary(&report, &output.plan);
     Ok(output::write_stdout(reporter, |out| output.write_to(out)))
 }
 
-/// Report a failure (with the warnings that came with it) and pick the exit status.
-fn fail(reporter: &Reporter, failure: &Failure) -> ExitCode {
-    if let Failure::Config(problems) = failure {
-        for w in &problems.warnings {
-            reporter.warning(&w.to_string());
-        }
-    }
-    reporter.error(&failure.lines());
-    ExitCode::from(failure.exit_code())
-}
-
-/// Configuration, then the transform; nothing is written. Returns the output,
-/// its report, and the configuration's then the transform's warnings.
+/// Configuration, then the transform; nothing is written. The report's
+/// warnings are the configuration's, then the transform's.
 pub fn run_filter<'a>(
     args: &FilterArgs,
     env: config::EnvLookup<'_>,
     input: &'a str,
     function_configs: Vec<FunctionConfig>,
-) -> Result<(transform::Output<'a>, Report, Vec<String>), Failure> {
-    let (options, files) = sources::options(args, env, function_configs)?;
-    let (settings, warnings) = load_settings_with(&args.config, env, files)?;
+) -> Result<(transform::Output<'a>, Report), Failure> {
+    let options = sources::options(args, env, &function_configs)?;
+    let (settings, warnings) = sources::settings(&args.config, env, function_configs)?;
     let output = transform::run(input, &settings, &options)?;
     if args.verify {
         verify::before_writing(&args.probe, &settings.location)?;
     }
-    let report = output.report();
-    let warnings = warnings
-        .iter()
-        .map(ToString::to_string)
-        .chain(report.warnings.clone())
-        .collect();
-    Ok((output, report, warnings))
+    let mut report = output.report();
+    report.warnings.splice(..0, warnings.iter().map(ToString::to_string));
+    Ok((output, report))
 }
 
 /// The manifest: `-f FILE` (a regular file; `-f -` is standard input) or

@@ -27,7 +27,6 @@ pub fn write_stdout(reporter: &Reporter, write: impl FnOnce(&mut dyn Write) -> s
     ExitCode::from(OUTPUT_LOST)
 }
 
-/// Write `text` to standard output.
 pub fn write_stdout_text(reporter: &Reporter, text: &str) -> ExitCode {
     write_stdout(reporter, |out| out.write_all(text.as_bytes()))
 }

@@ -7,31 +7,29 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::{ConfigArgs, Failure, FilterArgs, LoadRestrictor};
-use crate::config::{self, file, EnvLookup, File, FileKind, Problem, Problems, Resolved, Setting, Settings, Warning};
+use crate::config::{self, file, EnvLookup, FileKind, Problem, Problems, Resolved, Setting, Settings, Warning};
 use crate::platform::{Given, HELM_NAMESPACE};
 use crate::plugin::{function_config, FunctionConfig};
 use crate::transform::Options;
 
-/// The transform's options from the flags and the function configs, and
-/// the config files' settings for [`resolve`].
+/// The transform's options from the flags and the function configs.
 pub(super) fn options(
     args: &FilterArgs,
     env: EnvLookup<'_>,
-    function_configs: Vec<FunctionConfig>,
-) -> Result<(Options, Vec<File>), Failure> {
+    function_configs: &[FunctionConfig],
+) -> Result<Options, Failure> {
     let mut options = Options::default();
-    let (mut files, mut namespaces) = (Vec::new(), Vec::new());
+    let mut namespaces = Vec::new();
     for fc in function_configs {
-        options.context.targeting.targets.extend(fc.targets);
-        options.selectors.extend(fc.selectors);
+        options.context.targeting.targets.extend(fc.targets.iter().cloned());
+        options.selectors.extend(fc.selectors.iter().cloned());
         options.keep_on_cluster_registry |= fc.keep_on_cluster_registry;
-        namespaces.extend(fc.namespace);
-        files.push(fc.params);
+        namespaces.extend(fc.namespace.as_ref());
     }
     options.context.targeting.targets.extend(args.targets.iter().cloned());
     options.selectors.extend(args.selectors.iter().cloned());
     options.keep_on_cluster_registry |= args.keep_on_cluster_registry;
-    options.context.platform = args.platform.map(|p| p.platform());
+    options.context.platform = args.platform;
     namespaces.dedup();
     let given = match (namespace_given(args.namespace.as_ref(), env), namespaces.as_slice()) {
         (Some(given), _) => Some(given),
@@ -40,13 +38,12 @@ pub(super) fn options(
                 "the function configs name two namespaces, {one:?} and {other:?}: keep one (or pass --namespace)"
             ))])))
         }
-        (None, found) => found
-            .first()
-            .map(|n| (n.clone(), "the function config's namespace".to_owned())),
+        (None, [one]) => Some((one.to_string(), "the function config's namespace".to_owned())),
+        (None, []) => None,
     };
     options.context.given = given.map(|(name, origin)| Given { name, origin });
     options.context.helm_namespace = config::env_value(env, HELM_NAMESPACE);
-    Ok((options, files))
+    Ok(options)
 }
 
 /// The Workflow namespace as the operator gave it, and where: `--namespace`,
@@ -83,27 +80,17 @@ pub(super) fn function_configs(
     Ok(all)
 }
 
-/// The config files of `check` and `verify`: the function configs' settings.
-pub(super) fn config_files(args: &ConfigArgs, env: EnvLookup<'_>) -> Result<Vec<File>, Failure> {
-    Ok(function_configs(args, None, env)?
-        .into_iter()
-        .map(|fc| fc.params)
-        .collect())
-}
-
-/// Resolve and validate.
-pub(super) fn load_settings_with(
+pub(super) fn settings(
     args: &ConfigArgs,
     env: EnvLookup<'_>,
-    function_configs: Vec<File>,
+    fcs: Vec<FunctionConfig>,
 ) -> Result<(Settings, Vec<Warning>), Failure> {
-    let resolved = resolve(args, env, function_configs)?;
-    config::validate(&resolved).map_err(Failure::Config)
+    config::validate(&resolve(args, env, fcs)?).map_err(Failure::Config)
 }
 
 /// Every configuration source: flags, environment, `--params`, `--values`
-/// and the function configs' settings, `configs`.
-pub(super) fn resolve(args: &ConfigArgs, env: EnvLookup<'_>, configs: Vec<File>) -> Result<Resolved, Failure> {
+/// and the function configs' settings.
+pub(super) fn resolve(args: &ConfigArgs, env: EnvLookup<'_>, fcs: Vec<FunctionConfig>) -> Result<Resolved, Failure> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for (kind, path) in [(FileKind::Params, &args.params), (FileKind::Values, &args.values)] {
@@ -116,8 +103,21 @@ pub(super) fn resolve(args: &ConfigArgs, env: EnvLookup<'_>, configs: Vec<File>)
     if !problems.is_empty() {
         return Err(Failure::Config(Problems::new(problems)));
     }
-    files.extend(configs);
-    if files_unrestricted(args, env)? {
+    files.extend(fcs.into_iter().map(|fc| fc.params));
+    // Whether `@path` in a config file may leave its directory:
+    // `--load-restrictor`, else `WORKFLOW_REGISTRY_LOAD_RESTRICTOR`.
+    const VAR: &str = "WORKFLOW_REGISTRY_LOAD_RESTRICTOR";
+    let restrictor = match (args.load_restrictor, config::env_value(env, VAR)) {
+        (Some(flag), _) => flag,
+        (None, None) => LoadRestrictor::RootOnly,
+        (None, Some(text)) => LoadRestrictor::from_str(&text, false).map_err(|_| {
+            Failure::Usage(format!(
+                "{VAR}={text:?}: expected one of rootOnly, none (or kustomize's LoadRestrictionsRootOnly, \
+                 LoadRestrictionsNone)"
+            ))
+        })?,
+    };
+    if restrictor == LoadRestrictor::None {
         files.iter_mut().for_each(|file| file.base.unrestrict());
     }
     let flags = [
@@ -132,21 +132,4 @@ pub(super) fn resolve(args: &ConfigArgs, env: EnvLookup<'_>, configs: Vec<File>)
         env: Some(env),
         files,
     }))
-}
-
-/// Whether `@path` in a config file may leave its directory:
-/// `--load-restrictor`, else `WORKFLOW_REGISTRY_LOAD_RESTRICTOR`.
-fn files_unrestricted(args: &ConfigArgs, env: EnvLookup<'_>) -> Result<bool, Failure> {
-    const VAR: &str = "WORKFLOW_REGISTRY_LOAD_RESTRICTOR";
-    let restrictor = match (args.load_restrictor, config::env_value(env, VAR)) {
-        (Some(flag), _) => flag,
-        (None, None) => LoadRestrictor::RootOnly,
-        (None, Some(text)) => LoadRestrictor::from_str(&text, false).map_err(|_| {
-            Failure::Usage(format!(
-                "{VAR}={text:?}: expected one of rootOnly, none (or kustomize's LoadRestrictionsRootOnly, \
-                 LoadRestrictionsNone)"
-            ))
-        })?,
-    };
-    Ok(restrictor == LoadRestrictor::None)
 }

@@ -5,11 +5,11 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::args::{Output, ProbeArgs};
+use super::args::{Output, ProbeArgs, VerifyArgs};
 use super::log::{write_stderr, Reporter};
 use super::output::write_stdout_text;
-use super::sources::{config_files, load_settings_with};
-use super::{ConfigArgs, Failure};
+use super::sources::{function_configs, settings};
+use super::Failure;
 use crate::config::{self, Location};
 use crate::verify::{self, Options};
 
@@ -18,22 +18,13 @@ pub const EXIT_NOT_VERIFIED: u8 = 4;
 
 /// Run `verify`: 0 when the credentials were proven, 4 when not, 2 for a
 /// configuration or usage problem, 3 when the report could not be written.
-pub fn run(
-    reporter: &Reporter,
-    config: &ConfigArgs,
-    probe: &ProbeArgs,
-    push_check: bool,
-    output: Output,
-    env: config::EnvLookup<'_>,
-) -> Result<ExitCode, Failure> {
-    let (settings, warnings) = load_settings_with(config, env, config_files(config, env)?)?;
+pub fn run(reporter: &Reporter, args: &VerifyArgs, env: config::EnvLookup<'_>) -> Result<ExitCode, Failure> {
+    let (settings, warnings) = settings(&args.config, env, function_configs(&args.config, None, env)?)?;
     for w in &warnings {
         reporter.warning(&w.to_string());
     }
-    let report = options(probe, push_check)
-        .and_then(|o| verify::run(&settings.location, &o))
-        .map_err(Failure::Usage)?;
-    let text = match output {
+    let report = probe_registry(&args.probe, args.push_check, &settings.location)?;
+    let text = match args.output {
         Output::Table => report.table(),
         Output::Json => report.json(),
     };
@@ -47,9 +38,7 @@ pub fn run(
 /// The pipeline opt-in: verify `location` before anything is written, the
 /// report on standard error.
 pub fn before_writing(probe: &ProbeArgs, location: &Location) -> Result<(), Failure> {
-    let report = options(probe, false)
-        .and_then(|o| verify::run(location, &o))
-        .map_err(Failure::Usage)?;
+    let report = probe_registry(probe, false, location)?;
     write_stderr(&report.table());
     if report.passed {
         Ok(())
@@ -61,53 +50,52 @@ pub fn before_writing(probe: &ProbeArgs, location: &Location) -> Result<(), Fail
     }
 }
 
-/// A URL as a message shows it: user information (`user:pass@`) may be a
+/// A usage error about a URL; user information (`user:pass@`) may be a
 /// pasted password, so such a URL is not shown.
-fn shown(url: &str) -> String {
-    if url.contains('@') {
+fn refused(flag: &str, url: &str, why: &str) -> Failure {
+    let shown = if url.contains('@') {
         "(not shown: it holds `@`, user information that may be a password; credentials come from the registry \
          settings)"
             .into()
     } else {
         format!("{url:?}")
-    }
+    };
+    Failure::Usage(format!("{flag} {shown}: {why}"))
 }
 
-/// Flags to options; the test overrides may only point at loopback.
-fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
+/// Flags to options (the test overrides may only point at loopback), then
+/// contact the registry.
+fn probe_registry(probe: &ProbeArgs, push_check: bool, location: &Location) -> Result<verify::Report, Failure> {
     let test_endpoint = |flag: &str, value: &Option<String>| match value {
-        Some(url) if !verify::Origin::of(url).is_some_and(|o| o.is_loopback()) => Err(format!(
-            "{flag} {}: only a loopback http(s) URL is accepted (it exists for tests)",
-            shown(url)
+        Some(url) if !verify::Origin::of(url).is_some_and(|o| o.is_loopback()) => Err(refused(
+            flag,
+            url,
+            "only a loopback http(s) URL is accepted (it exists for tests)",
         )),
         _ => Ok(value.as_ref().map(|u| u.trim_end_matches('/').to_owned())),
     };
     let ecr_endpoint = test_endpoint("--test-ecr-endpoint", &probe.test_ecr_endpoint)?;
     let registry_endpoint = test_endpoint("--test-registry-endpoint", &probe.test_registry_endpoint)?;
     let realm = |url: &String| {
-        verify::Origin::of(url).ok_or_else(|| {
-            format!(
-                "--token-realm (WORKFLOW_REGISTRY_TOKEN_REALM) {}: expected an http(s) URL such as \
-                 https://gitlab.example.com",
-                shown(url)
-            )
-        })
+        let why = "expected an http(s) URL such as https://gitlab.example.com";
+        verify::Origin::of(url).ok_or_else(|| refused("--token-realm (WORKFLOW_REGISTRY_TOKEN_REALM)", url, why))
     };
     let token_realm = probe.token_realm.as_ref().map(realm).transpose()?;
     // The signed assertion goes over plain http only to this machine, by the
     // same loopback rule as the test endpoints.
     if let Some(url) = &probe.allow_token_uri {
         if verify::Origin::of(url).is_some_and(|o| !o.is_https() && !o.is_loopback()) {
-            return Err(format!(
-                "--allow-token-uri (WORKFLOW_REGISTRY_ALLOW_TOKEN_URI) {}: plain http is accepted only to a loopback \
-                 host (use https)",
-                shown(url)
+            let why = "plain http is accepted only to a loopback host (use https)";
+            return Err(refused(
+                "--allow-token-uri (WORKFLOW_REGISTRY_ALLOW_TOKEN_URI)",
+                url,
+                why,
             ));
         }
     }
     // `Default` (not clap) gives 0: the documented default then.
     let seconds = if probe.timeout == 0 { 10 } else { probe.timeout };
-    Ok(Options {
+    let options = Options {
         ca_file: probe.ca_file.clone(),
         timeout: Duration::from_secs(seconds),
         insecure_registry: probe.insecure_registry,
@@ -116,5 +104,6 @@ fn options(probe: &ProbeArgs, push_check: bool) -> Result<Options, String> {
         ecr_endpoint,
         registry_endpoint,
         allow_token_uri: probe.allow_token_uri.clone(),
-    })
+    };
+    verify::run(location, &options).map_err(Failure::Usage)
 }

@@ -43,9 +43,7 @@ pub fn from_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Re
     let mut fields = match json["kind"].as_str() {
         Some(KIND) => {
             let mut top = json.as_object().cloned().unwrap_or_default();
-            for envelope in ["apiVersion", "kind", "metadata"] {
-                top.remove(envelope);
-            }
+            top.retain(|k, _| !["apiVersion", "kind", "metadata"].contains(&k.as_str()));
             match json.get("spec") {
                 Some(Json::Object(spec)) => {
                     let mixed: Vec<&str> = top
@@ -114,17 +112,14 @@ pub fn from_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Re
             None
         }
     };
-    if problems.is_empty() {
-        Ok(FunctionConfig {
-            params,
-            namespace,
-            targets,
-            selectors,
-            keep_on_cluster_registry: keep,
-        })
-    } else {
-        Err(problems)
-    }
+    let config = FunctionConfig {
+        params,
+        namespace,
+        targets,
+        selectors,
+        keep_on_cluster_registry: keep,
+    };
+    problems.is_empty().then_some(config).ok_or(problems)
 }
 
 /// A problem with the config object's fields.

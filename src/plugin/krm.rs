@@ -5,6 +5,8 @@
 //! transform, and indented back: comments, quoting and kpt's annotations
 //! survive byte for byte.
 
+use std::borrow::Cow;
+
 use crate::manifest::{Document, InputError};
 use crate::yaml::emit;
 use crate::yaml::split;
@@ -71,12 +73,9 @@ pub fn read<'a>(docs: &'a [Document<'a>]) -> Result<ResourceList<'a>, InputError
         return Err(InputError::at(doc, 1, expected(but)));
     }
     if let Some(extra) = with_content.next() {
-        return Err(InputError::at(
-            extra,
-            1,
-            "a document follows the ResourceList: a KRM function reads exactly one ResourceList; remove it or put it \
-             into `items`",
-        ));
+        let message = "a document follows the ResourceList: a KRM function reads exactly one ResourceList; remove it \
+                       or put it into `items`";
+        return Err(InputError::at(extra, 1, message));
     }
     let items = match root.get("items").filter(|n| !n.is_null()) {
         None => String::new(),
@@ -126,7 +125,12 @@ fn item_text(text: &str, flow_list: bool, item: &Node<'_>, next_start: Option<us
     let start = dash_line_start(text, loc.start);
     let end = match next_start {
         Some(next) => dash_line_start(text, next),
-        None => after_line(text, loc.end),
+        // The end of the item's last line.
+        None if text.as_bytes().get(..loc.end).is_some_and(|b| b.ends_with(b"\n")) => loc.end,
+        None => text
+            .get(loc.end..)
+            .and_then(|rest| rest.find('\n'))
+            .map_or(text.len(), |i| loc.end + i + 1),
     };
     Some(dedent(text.get(start..end.max(start))?, loc.col))
 }
@@ -163,30 +167,21 @@ fn dash_line_start(text: &str, pos: usize) -> usize {
     line_start
 }
 
-fn after_line(text: &str, pos: usize) -> usize {
-    if pos > 0 && text.as_bytes().get(pos - 1) == Some(&b'\n') {
-        return pos;
-    }
-    text.get(pos..)
-        .and_then(|rest| rest.find('\n'))
-        .map_or(text.len(), |i| pos + i + 1)
-}
-
 /// Turn `  - key: v\n    more: w\n` (item content at `col`) into `key: v\nmore: w\n`.
 fn dedent(region: &str, col: usize) -> String {
     let mut out = String::with_capacity(region.len());
     for (i, line) in region.split_inclusive('\n').enumerate() {
-        let blanked;
-        let line = match line.find('-') {
-            // Blank out the dash (only white space before it) to line up.
-            Some(dash) if i == 0 => {
-                blanked = format!("{}{}", " ".repeat(dash + 1), line.get(dash + 1..).unwrap_or(""));
-                blanked.as_str()
-            }
-            _ => line,
+        // Blank out the first line's dash (only white space before it) to line up.
+        let line = match line.find('-').filter(|_| i == 0) {
+            Some(dash) => Cow::Owned(format!(
+                "{}{}",
+                " ".repeat(dash + 1),
+                line.get(dash + 1..).unwrap_or("")
+            )),
+            None => Cow::Borrowed(line),
         };
         let spaces = line.len() - line.trim_start_matches(' ').len();
-        out.push_str(line.get(spaces.min(col)..).unwrap_or(line));
+        out.push_str(line.get(spaces.min(col)..).unwrap_or(&line));
     }
     if !out.ends_with('\n') {
         out.push('\n');

@@ -1,8 +1,5 @@
-//! Where kpt and kustomize write the documents this function adds: each gets
-//! a path annotation naming a file such as `deis-registry-secret.yaml` next
-//! to Workflow's own manifests, where operators following Workflow's docs
-//! look, not kpt's `<namespace>/<kind>_<name>.yaml` (docs/design.md, "Files
-//! the KRM function adds"); items that have a path keep it.
+//! Path annotations that put the documents this function adds where
+//! Workflow's docs send operators (docs/design.md, "Files the KRM function adds").
 
 use std::collections::HashSet;
 
@@ -49,18 +46,13 @@ pub fn annotate(stream: &str) -> String {
         };
         let path = unused(&mut used, &dir, &file_name(kind, doc.name().unwrap_or("")));
         let mut editor = Editor::new(doc.chunk.text, Layout::default());
-        let annotations = [
-            (PATH, path.as_str()),
-            (LEGACY_PATH, &path),
-            (INDEX, "0"),
-            (LEGACY_INDEX, "0"),
-        ];
-        let annotations = annotations.map(|(key, value)| (key.to_owned(), Value::Str(value.to_owned())));
-        let metadata = Value::Map(vec![("annotations".to_owned(), Value::Map(annotations.into()))]);
+        let paths = [PATH, LEGACY_PATH].map(|key| (key.to_owned(), Value::str(&path)));
+        let indexes = [INDEX, LEGACY_INDEX].map(|key| (key.to_owned(), Value::str("0")));
+        let annotations = Value::Map(paths.into_iter().chain(indexes).collect());
         let op = Op::Set {
             at: Vec::new(),
             key: "metadata".to_owned(),
-            value: metadata,
+            value: Value::Map(vec![("annotations".to_owned(), annotations)]),
         };
         let Some(before) = stream.get(at..doc.chunk.offset) else {
             return stream.to_owned();
@@ -104,9 +96,7 @@ fn plain(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '.'
 }
 
-/// The file an operator expects for an added document (docs/design.md):
-/// `deis-<name>[-<kind>].yaml`, anything but letters, digits, `-` and `.` made
-/// `-`, the kind left out when the name already says it.
+/// `deis-<name>[-<kind>].yaml`, the kind left out when the name says it (docs/design.md).
 pub fn file_name(kind: &str, name: &str) -> String {
     let mut base: String = name
         .chars()
