@@ -86,7 +86,7 @@ impl Validator<'_> {
     }
 
     fn found(&self, s: Setting) -> String {
-        match s.is_secret() {
+        match s.definition().secret {
             true => "the value given".into(),
             false => format!("found {:?}", self.r.value(s)),
         }
@@ -173,7 +173,7 @@ impl Validator<'_> {
     fn conflicts(&mut self) {
         let location = self.r.value(Setting::Location).to_owned();
         for c in self.r.conflicts.iter().filter(|c| c.setting.applies_to(&location)) {
-            let hide = |value: &str| c.setting.is_secret() || (c.setting.is_host() && value.contains('@'));
+            let hide = |value: &str| c.setting.definition().secret || (c.setting.is_host() && value.contains('@'));
             let shown = |(value, source): &(String, Source)| match hide(value) {
                 true => source.to_string(),
                 false => format!("{source} ({value:?})"),
@@ -420,10 +420,7 @@ fn is_host_port(s: &str) -> bool {
         },
         None => s.rsplit_once(':').map_or((s, None), |(h, p)| (h, Some(p))),
     };
-    // Digits only: `parse` alone would take `+80`.
-    let port_ok = port.is_none_or(|p| {
-        !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n > 0)
-    });
+    let port_ok = port.is_none_or(|p| p.len() <= 5 && digits::<u16>(p).is_some_and(|n| n > 0));
     port_ok && names::is_host_name(host)
 }
 
@@ -472,12 +469,13 @@ fn is_aws_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     let (number, words) = parts.split_last().expect("split yields a part");
     let word = |w: &&str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase());
-    words.len() >= 2 && words[0].len() == 2 && words.iter().all(word) && is_small_number(number)
+    words.len() >= 2 && words[0].len() == 2 && words.iter().all(word) && digits::<u8>(number).is_some()
 }
 
-/// Digits only (`parse` alone would take `+2`), at most 255.
-fn is_small_number(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u8>().is_ok()
+/// A number in digits only: `parse` alone would take `+2`.
+fn digits<T: std::str::FromStr>(s: &str) -> Option<T> {
+    let digits = s.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| s.parse().ok()).flatten()
 }
 
 /// `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` → (account, region).
