@@ -92,12 +92,6 @@ impl Validator<'_> {
         }
     }
 
-    fn require(&mut self, s: Setting, why: &str) {
-        if !self.is_set(s) {
-            self.problem(s, format!("is required {why}"));
-        }
-    }
-
     fn location(&mut self) -> Option<Location> {
         let name = self.r.value(Setting::Location).to_owned();
         if name.contains(char::is_control) {
@@ -200,17 +194,27 @@ impl Validator<'_> {
             hostname.clear();
         }
         let organization = self.r.value(Setting::Organization).to_owned();
+        // Several levels (the README's registry recipes): the builder pushes `<host>/<organization>/<app>`,
+        // which only some registries nest; Artifact Registry needs exactly `<project>/<repository>`.
+        let (levels, artifact) = (organization.split('/').count(), hostname.ends_with("-docker.pkg.dev"));
         if hostname.is_empty() && organization.is_empty() {
             let why = "is required for Docker Hub (empty REGISTRY_HOSTNAME): images would be pushed as /<app>";
             self.problem(Setting::Organization, why);
         } else if !organization.is_empty() && !is_repository_path(&organization) {
             let what = "a Docker repository path: lowercase letters and digits, separated by `.`, `_`, `-` or `/`";
             self.expected(Setting::Organization, what);
-        } else {
-            self.nested_organization(&hostname, &organization);
+        } else if artifact && levels != 2 {
+            let message = format!("found {organization:?}: Artifact Registry stores images at {hostname}/<project>/<repository>/<image>, so the organization must be <project>/<repository>");
+            self.warn(Setting::Organization, message);
+        } else if levels > 1 && !artifact {
+            let message = format!("{organization:?} has {levels} levels: apps are pushed as <host>/{organization}/<app>, which GitLab (group/project) accepts and Docker Hub refuses; `workflow-registry verify --push-check` proves whether this registry does");
+            self.warn(Setting::Organization, message);
         }
-        self.require(Setting::Username, "for off-cluster");
-        self.require(Setting::Password, "for off-cluster");
+        for s in [Setting::Username, Setting::Password] {
+            if !self.is_set(s) {
+                self.problem(s, "is required for off-cluster");
+            }
+        }
         let username = self.r.value(Setting::Username).to_owned();
         if username == "_json_key" && self.r.value(Setting::Password).contains(char::is_control) {
             let why = "contains a line break: with _json_key, give the service-account key JSON on one line (jq -c . key.json)";
@@ -231,21 +235,6 @@ impl Validator<'_> {
             username,
             password: Secret::new(self.r.value(Setting::Password)),
         })
-    }
-
-    /// An organization of several levels (the README's registry recipes): the
-    /// builder pushes `<host>/<organization>/<app>`, which only some registries
-    /// nest; Artifact Registry needs exactly `<project>/<repository>`.
-    fn nested_organization(&mut self, hostname: &str, organization: &str) {
-        let levels = organization.split('/').count();
-        let message = if hostname.ends_with("-docker.pkg.dev") && levels != 2 {
-            format!("found {organization:?}: Artifact Registry stores images at {hostname}/<project>/<repository>/<image>, so the organization must be <project>/<repository>")
-        } else if levels > 1 && !hostname.ends_with("-docker.pkg.dev") {
-            format!("{organization:?} has {levels} levels: apps are pushed as <host>/{organization}/<app>, which GitLab (group/project) accepts and Docker Hub refuses; `workflow-registry verify --push-check` proves whether this registry does")
-        } else {
-            return;
-        };
-        self.warn(Setting::Organization, message);
     }
 
     fn ecr(&mut self) -> Option<Location> {
