@@ -1,12 +1,8 @@
 //! Every file the tool reads besides the manifest stream: bounded, typed and,
 //! for `@path`s named in a config object, confined to its directory
-//! (kustomize's load restrictor). Why (docs/configuration.md, "Where a file
-//! named in a setting may come from"): a package must not embed the operator's
-//! files in the output Secret; `@/dev/zero` must not exhaust memory nor `@fifo`
-//! hang (non-blocking open, type checked on the descriptor, `take(limit + 1)`);
-//! a refused path is never looked at (an error tells nothing about files
-//! outside); the kernel resolves a confined path beneath its root (cap-std),
-//! so no link swapped in meanwhile leads out.
+//! (kustomize's load restrictor), so that a package cannot embed the
+//! operator's files in the output Secret. Why each step: docs/configuration.md,
+//! "Where a file named in a setting may come from".
 
 use std::fs::File;
 use std::io::Read;
@@ -24,8 +20,7 @@ pub enum Kind {
     CaFile,
     /// kustomize's legacy exec `argv[1]`, probed for our config object: a few settings.
     PluginArgument,
-    /// The manifest stream (why 512 MiB: docs/security.md). Memory use is a
-    /// small multiple of it: a bound keeps `cat /dev/zero |` from exhausting the machine.
+    /// The manifest stream: memory use is a small multiple of it (why 512 MiB: docs/security.md).
     Manifest,
 }
 
@@ -61,15 +56,11 @@ impl Base {
     pub fn for_config(config_file: Option<&Path>, dir: Option<&Path>) -> Result<Base, FileError> {
         let dir = match (dir, config_file) {
             (Some(dir), _) => absolute(dir),
-            (None, Some(file)) => absolute(file)
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| PathBuf::from("/")),
+            (None, Some(file)) => absolute(file).parent().unwrap_or(Path::new("/")).into(),
             (None, None) => current_dir(),
         };
-        std::fs::canonicalize(&dir)
-            .map(Base::Confined)
-            .map_err(|e| unreadable(&dir, e))
+        let root = std::fs::canonicalize(&dir).map_err(|e| unreadable(&dir, e))?;
+        Ok(Base::Confined(root))
     }
 
     /// Keep the directory, lift the confinement (`--load-restrictor none`).
@@ -84,23 +75,19 @@ impl Base {
 /// tried, or a refused path as written and the directory it had to stay in.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
-    #[error("cannot read {path}: {why}")]
-    Unreadable { path: PathBuf, why: String },
-    #[error("cannot read {path}: it is {what}, not a regular file")]
-    NotRegular { path: PathBuf, what: &'static str },
-    #[error("cannot read {path}: it is larger than the limit of {} for a {}", size(kind.spec().0), kind.spec().1)]
-    TooLarge { path: PathBuf, kind: Kind },
-    #[error("cannot read {path}: it is not UTF-8 text")]
-    NotText { path: PathBuf },
+    #[error("cannot read {0}: {1}")]
+    Unreadable(PathBuf, String),
+    #[error("cannot read {0}: it is {1}, not a regular file")]
+    NotRegular(PathBuf, &'static str),
+    #[error("cannot read {0}: it is larger than the limit of {limit}", limit = limit(.1))]
+    TooLarge(PathBuf, Kind),
+    #[error("cannot read {0}: it is not UTF-8 text")]
+    NotText(PathBuf),
     #[error(
-        "refused to read {written:?}: a path named in a config file must be relative and stay inside {root} \
-         ({why}); to allow it, run with --load-restrictor none or WORKFLOW_REGISTRY_LOAD_RESTRICTOR=none"
+        "refused to read {0:?}: a path named in a config file must be relative and stay inside {1} \
+         ({2}); to allow it, run with --load-restrictor none or WORKFLOW_REGISTRY_LOAD_RESTRICTOR=none"
     )]
-    Escapes {
-        written: String,
-        root: PathBuf,
-        why: &'static str,
-    },
+    Escapes(String, PathBuf, &'static str),
 }
 
 /// Read a text file named `written`, relative to `base`, within `kind`'s limit.
@@ -109,11 +96,7 @@ pub fn read(written: &str, base: &Base, kind: Kind) -> Result<String, FileError>
         Base::Anywhere => absolute(Path::new(written)),
         Base::RelativeTo(dir) => dir.join(written),
         Base::Confined(root) => {
-            let escapes = |why| FileError::Escapes {
-                written: written.to_owned(),
-                root: root.clone(),
-                why,
-            };
+            let escapes = |why| FileError::Escapes(written.to_owned(), root.clone(), why);
             if Path::new(written).is_absolute() {
                 return Err(escapes("an absolute path"));
             }
@@ -163,12 +146,13 @@ pub fn read_stdin(kind: Kind) -> Result<Vec<u8>, FileError> {
     read_at_most(stdin.lock(), Path::new("standard input"), kind, size)
 }
 
-/// `1 MiB`, `64 KiB`.
-fn size(bytes: u64) -> String {
+/// `1 MiB for a plugin config`, `64 KiB for a key file`.
+fn limit(kind: &Kind) -> String {
+    let (bytes, what) = kind.spec();
     if bytes >= 1 << 20 {
-        format!("{} MiB", bytes >> 20)
+        format!("{} MiB for a {what}", bytes >> 20)
     } else {
-        format!("{} KiB", bytes >> 10)
+        format!("{} KiB for a {what}", bytes >> 10)
     }
 }
 
@@ -184,16 +168,11 @@ fn current_dir() -> PathBuf {
 
 fn read_text(path: &Path, kind: Kind, file: std::io::Result<File>) -> Result<String, FileError> {
     let bytes = read_open(path, kind, file)?;
-    String::from_utf8(bytes).map_err(|_| FileError::NotText {
-        path: path.to_path_buf(),
-    })
+    String::from_utf8(bytes).map_err(|_| FileError::NotText(path.to_path_buf()))
 }
 
 fn unreadable(path: &Path, e: std::io::Error) -> FileError {
-    FileError::Unreadable {
-        path: path.to_path_buf(),
-        why: e.to_string(),
-    }
+    FileError::Unreadable(path.to_path_buf(), e.to_string())
 }
 
 /// Opened non-blocking (a FIFO must not wait for a writer) and without
@@ -210,11 +189,7 @@ fn read_open(path: &Path, kind: Kind, file: std::io::Result<File>) -> Result<Vec
     let file = file.map_err(|e| unreadable(path, e))?;
     let meta = file.metadata().map_err(|e| unreadable(path, e))?;
     if !meta.is_file() {
-        let what = file_kind(&meta.file_type());
-        return Err(FileError::NotRegular {
-            path: path.to_path_buf(),
-            what,
-        });
+        return Err(FileError::NotRegular(path.to_path_buf(), file_kind(&meta.file_type())));
     }
     read_at_most(file, path, kind, meta.len())
 }
@@ -223,10 +198,7 @@ fn read_open(path: &Path, kind: Kind, file: std::io::Result<File>) -> Result<Vec
 /// (the claimed size, or 0) gives one exact allocation and an early refusal.
 fn read_at_most(reader: impl Read, path: &Path, kind: Kind, expected: u64) -> Result<Vec<u8>, FileError> {
     let limit = kind.spec().0;
-    let too_large = || FileError::TooLarge {
-        path: path.to_path_buf(),
-        kind,
-    };
+    let too_large = || FileError::TooLarge(path.to_path_buf(), kind);
     if expected > limit {
         return Err(too_large());
     }
@@ -259,10 +231,8 @@ pub fn file_kind(t: &std::fs::FileType) -> &'static str {
         (FileTypeExt::is_block_device, "a block device"),
         (FileTypeExt::is_socket, "a socket"),
     ];
-    kinds
-        .iter()
-        .find(|(is, _)| is(t))
-        .map_or("not a regular file", |(_, what)| what)
+    let found = kinds.iter().find(|(is, _)| is(t));
+    found.map_or("not a regular file", |(_, what)| what)
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
-//! Config files: Helm Classic's params file (`--params`), a chart's values file
-//! (`--values`: Deis Workflow's and Hephy's, or Drycc's, told by its keys) and
-//! a config object's fields, each read as JSON by the settings table's keys
-//! only. Where the layout is this tool's own or a sub-chart's, every key must
-//! be known; elsewhere near misses are reported: a typo never does nothing.
+//! Config files (docs/configuration.md, "The sources"): Helm Classic's params
+//! file, a chart's values file (Deis Workflow's and Hephy's, or Drycc's, told by
+//! its keys) and a config object's fields, read as JSON by the settings table's
+//! keys only; a typo never does nothing ([`FileKind::strict`]).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -48,11 +47,8 @@ impl File {
 
 /// Read a params file (TOML) or a values file (YAML); problems name the file and key.
 pub fn load(kind: FileKind, path: &Path) -> Result<File, Vec<Problem>> {
-    let flag = if kind == FileKind::Params {
-        "--params"
-    } else {
-        "--values"
-    };
+    let params = kind == FileKind::Params;
+    let flag = if params { "--params" } else { "--values" };
     let text = files::read_operator_file(path, files::Kind::ConfigFile)
         .map_err(|e| vec![Problem::general(format!("{flag}: {e}"))])?;
     parse(kind, &text)
@@ -77,8 +73,7 @@ pub fn parse(kind: FileKind, text: &str) -> Result<File, Vec<Problem>> {
     if !json.is_object() {
         return Err(vec![Problem::general("a values file must be a mapping")]);
     }
-    let line = |key: &str| yaml_line(root.as_ref()?, key);
-    from_json(kind, &json, &[], &line)
+    from_json(kind, &json, &[], &|key| yaml_line(root.as_ref()?, key))
 }
 
 /// The line of a dotted key's value in a YAML tree, if written there (not by a merge key).

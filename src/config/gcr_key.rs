@@ -18,7 +18,10 @@ pub fn decode(value: &str, base: &Base) -> Result<String, String> {
         ));
     }
     let raw = if let Some(path) = value.strip_prefix('@') {
-        files::read(path, base, files::Kind::KeyFile).map_err(|e| match looks_like_a_path(path) {
+        // Errors name the file tried, but a key pasted after `@` by mistake must not be shown.
+        let odd = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '{' | '}' | '"');
+        let shown = path.len() <= 1024 && !path.contains(odd);
+        files::read(path, base, files::Kind::KeyFile).map_err(|e| match shown {
             true => e.to_string(),
             false => format!(
                 "starts with `@`, which names a key file, but what follows is not a path ({} characters, not shown: \
@@ -48,12 +51,6 @@ pub fn decode(value: &str, base: &Base) -> Result<String, String> {
         text.trim().to_owned()
     };
     check(&json).map(|()| json)
-}
-
-/// Whether the text after `@` may be shown as the path it names: errors name
-/// the file tried, but a key pasted after `@` by mistake must not be shown.
-fn looks_like_a_path(path: &str) -> bool {
-    path.len() <= 1024 && !path.contains(|c: char| c.is_whitespace() || c.is_control() || matches!(c, '{' | '}' | '"'))
 }
 
 fn check(json: &str) -> Result<(), String> {

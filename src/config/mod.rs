@@ -184,7 +184,8 @@ impl fmt::Display for Warning {
 }
 
 /// Every configuration problem, with the warnings found on the way (an operator wants both at once).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}\n", self.lines().join("\n"))]
 pub struct Problems {
     pub problems: Vec<Problem>,
     pub warnings: Vec<Warning>,
@@ -207,11 +208,3 @@ impl Problems {
         std::iter::once(headline).chain(problems).collect()
     }
 }
-
-impl fmt::Display for Problems {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.lines().iter().try_for_each(|line| writeln!(f, "{line}"))
-    }
-}
-
-impl std::error::Error for Problems {}

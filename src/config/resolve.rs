@@ -1,8 +1,6 @@
-//! Precedence: the first non-blank value of flag, environment variable,
-//! config files (params file, values file, function config: one level),
-//! default. A value that is set but empty or only white space counts as
-//! unset, as an empty one did in Workflow; two config files that disagree
-//! are a conflict, not a silent choice.
+//! Precedence (docs/configuration.md): the first non-blank value of flag,
+//! environment, config files (one level: two that disagree are a conflict,
+//! not a silent choice), default. Blank is unset, as an empty value was in Workflow.
 
 use std::collections::BTreeMap;
 

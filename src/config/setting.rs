@@ -135,19 +135,6 @@ pub const DEFINITIONS: &[Definition] = &[
                not)", ..NONE },
 ];
 
-/// Keys in Workflow's files that this tool does not use: known, so not typos.
-pub const UNUSED_PARAMS: &[&str] = &[
-    "registry_token_refresher.pullPolicy",
-    "registry_token_refresher.pull_policy",
-    "registry_token_refresher.limits_cpu",
-    "registry_token_refresher.limits_memory",
-];
-pub const UNUSED_VALUES: &[&str] = &[
-    "registry-token-refresher.pull_policy",
-    "registry-token-refresher.limits_cpu",
-    "registry-token-refresher.limits_memory",
-];
-
 /// A kind of config file, and so which of a setting's keys it uses.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -183,11 +170,21 @@ impl FileKind {
         }
     }
 
-    /// Every key of this kind: the settings', then the unused ones.
+    /// Every key of this kind: the settings', then those of Workflow's that
+    /// this tool does not use (known, so not typos).
     pub fn all_keys(self) -> impl Iterator<Item = &'static str> {
-        let unused = match self {
-            FileKind::Params | FileKind::FunctionConfig => UNUSED_PARAMS,
-            FileKind::Values => UNUSED_VALUES,
+        let unused: &[&str] = match self {
+            FileKind::Params | FileKind::FunctionConfig => &[
+                "registry_token_refresher.pullPolicy",
+                "registry_token_refresher.pull_policy",
+                "registry_token_refresher.limits_cpu",
+                "registry_token_refresher.limits_memory",
+            ],
+            FileKind::Values => &[
+                "registry-token-refresher.pull_policy",
+                "registry-token-refresher.limits_cpu",
+                "registry-token-refresher.limits_memory",
+            ],
             FileKind::DryccValues => &[],
         };
         let keys = DEFINITIONS.iter().flat_map(move |d| self.keys(d));
@@ -205,10 +202,6 @@ impl Setting {
     pub fn name(self) -> &'static str {
         let d = self.definition();
         d.env.or(d.flag).unwrap_or(d.params[0])
-    }
-
-    pub fn is_secret(self) -> bool {
-        self.definition().secret
     }
 
     pub fn is_host(self) -> bool {

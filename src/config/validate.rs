@@ -86,15 +86,9 @@ impl Validator<'_> {
     }
 
     fn found(&self, s: Setting) -> String {
-        match s.is_secret() {
+        match s.definition().secret {
             true => "the value given".into(),
             false => format!("found {:?}", self.r.value(s)),
-        }
-    }
-
-    fn require(&mut self, s: Setting, why: &str) {
-        if !self.is_set(s) {
-            self.problem(s, format!("is required {why}"));
         }
     }
 
@@ -173,7 +167,7 @@ impl Validator<'_> {
     fn conflicts(&mut self) {
         let location = self.r.value(Setting::Location).to_owned();
         for c in self.r.conflicts.iter().filter(|c| c.setting.applies_to(&location)) {
-            let hide = |value: &str| c.setting.is_secret() || (c.setting.is_host() && value.contains('@'));
+            let hide = |value: &str| c.setting.definition().secret || (c.setting.is_host() && value.contains('@'));
             let shown = |(value, source): &(String, Source)| match hide(value) {
                 true => source.to_string(),
                 false => format!("{source} ({value:?})"),
@@ -200,17 +194,27 @@ impl Validator<'_> {
             hostname.clear();
         }
         let organization = self.r.value(Setting::Organization).to_owned();
+        // Several levels (the README's registry recipes): the builder pushes `<host>/<organization>/<app>`,
+        // which only some registries nest; Artifact Registry needs exactly `<project>/<repository>`.
+        let (levels, artifact) = (organization.split('/').count(), hostname.ends_with("-docker.pkg.dev"));
         if hostname.is_empty() && organization.is_empty() {
             let why = "is required for Docker Hub (empty REGISTRY_HOSTNAME): images would be pushed as /<app>";
             self.problem(Setting::Organization, why);
         } else if !organization.is_empty() && !is_repository_path(&organization) {
             let what = "a Docker repository path: lowercase letters and digits, separated by `.`, `_`, `-` or `/`";
             self.expected(Setting::Organization, what);
-        } else {
-            self.nested_organization(&hostname, &organization);
+        } else if artifact && levels != 2 {
+            let message = format!("found {organization:?}: Artifact Registry stores images at {hostname}/<project>/<repository>/<image>, so the organization must be <project>/<repository>");
+            self.warn(Setting::Organization, message);
+        } else if levels > 1 && !artifact {
+            let message = format!("{organization:?} has {levels} levels: apps are pushed as <host>/{organization}/<app>, which GitLab (group/project) accepts and Docker Hub refuses; `workflow-registry verify --push-check` proves whether this registry does");
+            self.warn(Setting::Organization, message);
         }
-        self.require(Setting::Username, "for off-cluster");
-        self.require(Setting::Password, "for off-cluster");
+        for s in [Setting::Username, Setting::Password] {
+            if !self.is_set(s) {
+                self.problem(s, "is required for off-cluster");
+            }
+        }
         let username = self.r.value(Setting::Username).to_owned();
         if username == "_json_key" && self.r.value(Setting::Password).contains(char::is_control) {
             let why = "contains a line break: with _json_key, give the service-account key JSON on one line (jq -c . key.json)";
@@ -231,21 +235,6 @@ impl Validator<'_> {
             username,
             password: Secret::new(self.r.value(Setting::Password)),
         })
-    }
-
-    /// An organization of several levels (the README's registry recipes): the
-    /// builder pushes `<host>/<organization>/<app>`, which only some registries
-    /// nest; Artifact Registry needs exactly `<project>/<repository>`.
-    fn nested_organization(&mut self, hostname: &str, organization: &str) {
-        let levels = organization.split('/').count();
-        let message = if hostname.ends_with("-docker.pkg.dev") && levels != 2 {
-            format!("found {organization:?}: Artifact Registry stores images at {hostname}/<project>/<repository>/<image>, so the organization must be <project>/<repository>")
-        } else if levels > 1 && !hostname.ends_with("-docker.pkg.dev") {
-            format!("{organization:?} has {levels} levels: apps are pushed as <host>/{organization}/<app>, which GitLab (group/project) accepts and Docker Hub refuses; `workflow-registry verify --push-check` proves whether this registry does")
-        } else {
-            return;
-        };
-        self.warn(Setting::Organization, message);
     }
 
     fn ecr(&mut self) -> Option<Location> {
@@ -420,10 +409,7 @@ fn is_host_port(s: &str) -> bool {
         },
         None => s.rsplit_once(':').map_or((s, None), |(h, p)| (h, Some(p))),
     };
-    // Digits only: `parse` alone would take `+80`.
-    let port_ok = port.is_none_or(|p| {
-        !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n > 0)
-    });
+    let port_ok = port.is_none_or(|p| p.len() <= 5 && digits::<u16>(p).is_some_and(|n| n > 0));
     port_ok && names::is_host_name(host)
 }
 
@@ -472,12 +458,13 @@ fn is_aws_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     let (number, words) = parts.split_last().expect("split yields a part");
     let word = |w: &&str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase());
-    words.len() >= 2 && words[0].len() == 2 && words.iter().all(word) && is_small_number(number)
+    words.len() >= 2 && words[0].len() == 2 && words.iter().all(word) && digits::<u8>(number).is_some()
 }
 
-/// Digits only (`parse` alone would take `+2`), at most 255.
-fn is_small_number(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u8>().is_ok()
+/// A number in digits only: `parse` alone would take `+2`.
+fn digits<T: std::str::FromStr>(s: &str) -> Option<T> {
+    let digits = s.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| s.parse().ok()).flatten()
 }
 
 /// `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` → (account, region).
