@@ -136,6 +136,9 @@ fn hostnames_are_normalised_with_a_warning() {
         "https://index.docker.io/v1/",
         "DOCKER.IO",
         "Registry-1.Docker.IO",
+        "docker.io:443",
+        "index.docker.io:443",
+        "https://index.docker.io:443/v1/",
     ] {
         let (s, w) = validate(&with(
             &OFF,

@@ -391,8 +391,10 @@ impl Validator<'_> {
 
 /// Docker Hub however written, in any case.
 fn is_docker_hub(host: &str) -> bool {
+    // Docker Hub speaks HTTPS only: `docker.io:443` is Docker Hub too.
+    let host = host.to_ascii_lowercase().replacen(":443", "", 1);
     matches!(
-        host.to_ascii_lowercase().as_str(),
+        host.as_str(),
         "" | "docker.io" | "index.docker.io" | "registry-1.docker.io" | "index.docker.io/v1"
     )
 }
