@@ -82,7 +82,7 @@ pub struct Resolved {
     pub values: BTreeMap<Setting, (String, Source, Base)>,
     pub warnings: Vec<Warning>,
     /// `DEIS_REGISTRY_LOCATION` from the environment: the chart never read it,
-    /// but operators set it by mistake (Workflow pitfall 8).
+    /// but operators set it by mistake (a public install script exported it).
     pub deis_registry_location: Option<String>,
     /// Config files that disagree where no flag or variable decides.
     pub conflicts: Vec<Conflict>,
