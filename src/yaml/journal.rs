@@ -376,37 +376,25 @@ fn refuse_merged_items(
 
 /// The first path at which `got` differs from `want`.
 fn first_difference(want: &Json, got: &Json, path: &mut Vec<Seg>) -> bool {
-    match (want, got) {
-        (Json::Object(a), Json::Object(b)) => {
-            for (k, v) in a {
-                path.push(Seg::Key(k.clone()));
-                if b.get(k).is_none_or(|w| first_difference(v, w, path)) {
-                    return true;
-                }
-                path.pop();
-            }
-            if let Some(k) = b.keys().find(|k| !a.contains_key(*k)) {
-                path.push(Seg::Key(k.clone()));
-                return true;
-            }
-            false
+    let children: Vec<(Seg, Option<&Json>, Option<&Json>)> = match (want, got) {
+        (Json::Object(a), Json::Object(b)) => a
+            .keys()
+            .chain(b.keys().filter(|k| !a.contains_key(*k)))
+            .map(|k| (Seg::Key(k.clone()), a.get(k), b.get(k)))
+            .collect(),
+        (Json::Array(a), Json::Array(b)) => (0..a.len().max(b.len()))
+            .map(|i| (Seg::Index(i), a.get(i), b.get(i)))
+            .collect(),
+        (a, b) => return a != b,
+    };
+    children.into_iter().any(|(seg, v, w)| {
+        path.push(seg);
+        let differs = v.zip(w).is_none_or(|(v, w)| first_difference(v, w, path));
+        if !differs {
+            path.pop();
         }
-        (Json::Array(a), Json::Array(b)) => {
-            for (i, (v, w)) in a.iter().zip(b).enumerate() {
-                path.push(Seg::Index(i));
-                if first_difference(v, w, path) {
-                    return true;
-                }
-                path.pop();
-            }
-            if a.len() != b.len() {
-                path.push(Seg::Index(a.len().min(b.len())));
-                return true;
-            }
-            false
-        }
-        (a, b) => a != b,
-    }
+        differs
+    })
 }
 
 /// A document's text before and after its splices, and the ranges of the
@@ -455,7 +443,7 @@ fn read_back(root: &Node<'_>, edited: Edited<'_>, want: &Json) -> Result<Json, E
     };
     // Kubernetes keeps the last of two keys that decode to one, stricter
     // readers refuse the document: an edit must never add one.
-    if doubled > doubled_keys(root, 0) {
+    if doubled > doubled_keys(root) {
         return Err(refuse(
             first_line,
             "an edit would write a key a second time, beside one written another way (a tag or escape); write \
@@ -492,29 +480,21 @@ fn read_back(root: &Node<'_>, edited: Edited<'_>, want: &Json) -> Result<Json, E
 /// many of its mapping keys decode to an earlier key of their mapping.
 fn reads_as(text: &str) -> Option<(Json, usize)> {
     let (node, features) = tree::parse_document(text).ok()??;
-    Some((yaml11::decode_with(&node, features).ok()?, doubled_keys(&node, 0)))
+    Some((yaml11::decode_with(&node, features).ok()?, doubled_keys(&node)))
 }
 
-/// How many mapping keys of `node` decode to an earlier key of their mapping.
-fn doubled_keys(node: &Node<'_>, depth: usize) -> usize {
-    if depth > tree::MAX_WALK_DEPTH {
-        return 0;
-    }
-    match node {
-        Node::Mapping(m) => {
+/// How many mapping keys of `root` decode to an earlier key of their mapping.
+fn doubled_keys(root: &Node<'_>) -> usize {
+    let mut doubled = 0;
+    tree::each_node(root, 0, &mut |node| {
+        if let Node::Mapping(m) = node {
             let mut seen = HashSet::new();
-            let own = m
+            doubled += m
                 .entries
                 .iter()
                 .filter(|e| key_name(&e.key).is_some_and(|k| !seen.insert(k)))
                 .count();
-            own + m
-                .entries
-                .iter()
-                .map(|e| doubled_keys(&e.value, depth + 1))
-                .sum::<usize>()
         }
-        Node::Sequence(s) => s.items.iter().map(|i| doubled_keys(i, depth + 1)).sum(),
-        _ => 0,
-    }
+    });
+    doubled
 }

@@ -478,22 +478,18 @@ impl<'a> Builder<'a> {
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 let Some(open) = self.stack.pop() else { return Ok(()) };
-                let (base, flow, anchor) = (open.base, open.flow, open.anchor);
+                let (sequence, flow, anchor, at, base) = (open.sequence, open.flow, open.anchor, open.span, open.base);
                 // A block collection ends with its last child, a flow one at its bracket.
-                let last = match open.sequence {
+                let last = match sequence {
                     true => self.items[base..].last(),
                     false => self.entries[base..].last().map(|e| &e.value),
                 };
-                let end = if flow {
-                    Span::of(&span).end as usize
-                } else {
-                    last.map_or(open.span.start as usize, |n| n.loc().end)
+                let end = match flow {
+                    true => Span::of(&span).end,
+                    false => last.map_or(at.start, |n| n.loc().end as u32),
                 };
-                let span = Span {
-                    end: end as u32,
-                    ..open.span
-                };
-                let node = match open.sequence {
+                let span = Span { end, ..at };
+                let node = match sequence {
                     true => Node::Sequence(Sequence {
                         items: self.items.drain(base..).collect(),
                         flow,

@@ -13,7 +13,7 @@ use thiserror::Error;
 use super::tree::{each_node, AnchorId, Features, Mapping, Node, Scalar, MAX_WALK_DEPTH};
 
 /// What a plain scalar resolves to under go-yaml v2's rules.
-fn resolve_plain(s: &str) -> Json {
+pub(super) fn resolve_plain(s: &str) -> Json {
     match s {
         s if plain_is_null(s) => return Json::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Json::Bool(true),
@@ -41,10 +41,11 @@ fn resolve_plain(s: &str) -> Json {
         Some(b'.') => Cow::Borrowed(s),
         _ => return Json::String(s.to_owned()),
     };
-    if is_float(&plain) {
-        if let Some(n) = plain.parse::<f64>().ok().and_then(Number::from_f64) {
-            return Json::Number(n);
-        }
+    // go-yaml v2's float pattern, `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`,
+    // is Rust's float grammar without `inf` and `nan`, whose letters are kept out.
+    let float = plain.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    if let Some(n) = plain.parse().ok().filter(|_| float).and_then(Number::from_f64) {
+        return Json::Number(n);
     }
     if special_float(s).is_some() {
         // A float JSON cannot hold (the decoder refuses it in a manifest): a
@@ -122,23 +123,6 @@ fn parse_int(plain: &str) -> Option<Number> {
         true => i64::try_from(-i128::from(magnitude)).ok().map(Number::from),
         false => Some(Number::from(magnitude)),
     }
-}
-
-/// go-yaml v2's float pattern: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-fn is_float(s: &str) -> bool {
-    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let (mantissa, exponent) = match s.find(['e', 'E']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some(("", frac)) => digits(frac),
-        Some((int, frac)) => digits(int) && (frac.is_empty() || digits(frac)),
-        None => digits(mantissa),
-    };
-    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
-    mantissa_ok && exponent_ok
 }
 
 /// The string Kubernetes makes of a scalar (or of the scalar an alias names)
@@ -239,14 +223,14 @@ pub enum Seg {
 /// A mapping key as Kubernetes names it in JSON (an alias of a scalar as
 /// that scalar); `None` for a collection.
 pub fn key_name(key: &Node<'_>) -> Option<String> {
-    match key {
-        Node::Alias(a) => key_name(&Node::Scalar(a.scalar.as_deref()?.clone())),
-        Node::Scalar(_) => match to_json(key) {
-            Json::String(s) => Some(s),
-            Json::Bool(b) => Some(b.to_string()),
-            Json::Number(n) => Some(n.to_string()),
-            _ => None,
-        },
+    let lenient = Decoder {
+        lenient: true,
+        ..Decoder::without_anchors()
+    };
+    match lenient.scalar(key, key.as_scalar()?) {
+        Ok(Json::String(s)) => Some(s),
+        Ok(Json::Bool(b)) => Some(b.to_string()),
+        Ok(Json::Number(n)) => Some(n.to_string()),
         _ => None,
     }
 }
@@ -310,10 +294,7 @@ impl<'n, 'a> Decoder<'n, 'a> {
     }
 
     /// The node an alias names (the node itself otherwise).
-    fn deref<'x>(&self, node: &'x Node<'a>) -> Result<&'x Node<'a>, DecodeError>
-    where
-        'n: 'x,
-    {
+    fn deref(&self, node: &'n Node<'a>) -> Result<&'n Node<'a>, DecodeError> {
         match node {
             Node::Alias(a) => match self.anchors.get(&a.id) {
                 Some(target) => Ok(target),
