@@ -81,14 +81,11 @@ pub(super) fn refuse(line: usize, message: impl Into<String>) -> EditError {
 }
 
 fn show(path: &[Seg]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        match seg {
-            Seg::Key(k) if out.is_empty() => out.push_str(k),
-            Seg::Key(k) => out.push_str(&format!(".{k}")),
-            Seg::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
+    let out = path.iter().fold(String::new(), |out, seg| match seg {
+        Seg::Key(k) if out.is_empty() => k.clone(),
+        Seg::Key(k) => format!("{out}.{k}"),
+        Seg::Index(i) => format!("{out}[{i}]"),
+    });
     if out.is_empty() {
         "the document".into()
     } else {
@@ -290,17 +287,12 @@ fn upsert(list: &mut Vec<Json>, items: &[Vec<(String, Value)>], exclusive: &[(&s
             list.push(value_json(&Value::Map(item.clone())));
             continue;
         };
-        let mut i = 0;
-        list.retain(|j| {
-            i += 1;
-            i <= first + 1 || !named(j)
-        });
+        let later = list.split_off(first + 1);
+        list.extend(later.into_iter().filter(|j| !named(j)));
         if let Some(Json::Object(existing)) = list.get_mut(first) {
             for (key, value) in item.iter().skip(1) {
-                for (field, alt) in exclusive {
-                    if *field == key.as_str() {
-                        existing.shift_remove(*alt);
-                    }
+                for (_, alt) in exclusive.iter().filter(|(field, _)| *field == key.as_str()) {
+                    existing.shift_remove(*alt);
                 }
                 set_key(existing, key, value);
             }
@@ -340,19 +332,16 @@ fn refuse_merged_items(
     // What such an item means needs the whole document (its anchors): read
     // once, only when there is one.
     let mut original = None;
-    for (i, node) in seq.items.iter().enumerate() {
-        // An item with a merge key but its own explicit `name` is found and
-        // edited by that name; the meaning check then verifies the result
-        // (an explicit key after `<<` wins). An alias, or a merged name, is
-        // out of the editor's reach.
-        let built = match node {
-            Node::Alias(_) => true,
-            Node::Mapping(m) => m.entries.iter().any(|e| yaml11::is_merge_key(&e.key)) && m.entry("name").is_none(),
-            _ => false,
-        };
-        if !built {
-            continue;
-        }
+    // An item with a merge key but its own explicit `name` is found and
+    // edited by that name; the meaning check then verifies the result (an
+    // explicit key after `<<` wins). An alias, or a merged name, is out of
+    // the editor's reach.
+    let built = seq.items.iter().enumerate().filter(|(_, node)| match node {
+        Node::Alias(_) => true,
+        Node::Mapping(m) => m.entries.iter().any(|e| yaml11::is_merge_key(&e.key)) && m.entry("name").is_none(),
+        _ => false,
+    });
+    for (i, node) in built {
         let decoded = original.get_or_insert_with(|| yaml11::decode(root).ok());
         let mut path = at.to_vec();
         path.extend([Seg::Key(list.to_owned()), Seg::Index(i)]);

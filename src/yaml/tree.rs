@@ -1,8 +1,6 @@
-//! A read-only YAML tree whose every node knows its byte span in the source.
-//!
-//! Built from granit-parser events for one document. Values are kept as the
-//! parser resolved them (escapes processed, no type resolution); spans point
-//! into the document text so that edits can be spliced in place.
+//! A read-only YAML tree of one document, built from granit-parser events:
+//! values as the parser resolved them (escapes processed, no type
+//! resolution), and each node's byte span, so that edits can be spliced in place.
 
 use std::borrow::Cow;
 
@@ -110,9 +108,8 @@ pub enum Node<'a> {
     Alias(Alias<'a>),
 }
 
-/// The parser's id of an anchor, 0 for none. 32 bits: a document holds fewer
-/// than 2^31 anchors (each takes two bytes at least, and documents are below
-/// 4 GiB).
+/// The parser's id of an anchor, 0 for none: 32 bits, as each anchor takes
+/// two bytes at least and documents are below 4 GiB.
 pub type AnchorId = u32;
 
 /// Each node's [`Loc`] (see [`Node::loc`]).
@@ -275,7 +272,7 @@ pub fn parse_document(text: &str) -> Result<Option<(Node<'_>, Features)>, Syntax
         ..Builder::default()
     };
     // Comments are never needed: untouched text is copied, not re-emitted.
-    // Anchor names are checked against YAML 1.1's (see `anchor_name`).
+    // Anchor names are checked against YAML 1.1's (`Event::Anchor`).
     let mut options = Options::default();
     options.emit_comments = false;
     options.emit_anchor_events = true;
@@ -303,22 +300,6 @@ fn second_document(at: &str) -> &'static str {
     } else {
         "a second document starts here without a `---` line (after `...`); put `---` before it"
     }
-}
-
-/// go-yaml v2 (libyaml, YAML 1.1) ends an anchor or alias name at the first
-/// character that is not a letter, a digit, `-` or `_`; YAML 1.2 only at
-/// white space or a flow indicator. `&a:b x` anchors `:b x` to Kubernetes,
-/// `x` here, and `&a.b` is an error there: such a name is refused, never
-/// read otherwise than Kubernetes reads it. (An alias names an anchor
-/// defined before it, whose name is checked.)
-fn anchor_name(name: &str) -> Result<(), &'static str> {
-    let valid = name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
-    valid.then_some(()).ok_or(
-        "an anchor or alias name holds a character other than a letter, a digit, `-` or `_`, where Kubernetes \
-         (YAML 1.1) ends the name and reads the rest otherwise; rename it",
-    )
 }
 
 /// go-yaml v2 knows YAML 1.1's escapes only: not `\/`, and no `\u` of a
@@ -452,7 +433,18 @@ impl<'a> Builder<'a> {
                 }
                 self.attach(Node::Scalar(scalar));
             }
-            Event::Anchor(_, name) => anchor_name(&name).map_err(|message| error(&span, message))?,
+            // go-yaml v2 (libyaml, YAML 1.1) ends an anchor or alias name at the
+            // first character that is not a letter, a digit, `-` or `_`; YAML 1.2
+            // only at white space or a flow indicator: `&a:b x` anchors `:b x` to
+            // Kubernetes, `x` here, and `&a.b` is an error there. Refused, never
+            // read otherwise (an alias names an anchor checked before it).
+            Event::Anchor(_, name) if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) => {
+                return Err(error(
+                    &span,
+                    "an anchor or alias name holds a character other than a letter, a digit, `-` or `_`, where \
+                     Kubernetes (YAML 1.1) ends the name and reads the rest otherwise; rename it",
+                ))
+            }
             Event::Alias(id) => {
                 self.features.aliases = true;
                 let scalar = self.scalars.get(&id).cloned().map(Box::new);

@@ -28,10 +28,9 @@ pub(super) fn resolve_plain(s: &str) -> Json {
     // sign it removes every `_` first (`1_0` is 10).
     let plain: Cow<'_, str> = match s.as_bytes().first() {
         Some(b'0'..=b'9' | b'+' | b'-') => {
-            let plain = if s.contains('_') {
-                Cow::Owned(s.replace('_', ""))
-            } else {
-                Cow::Borrowed(s)
+            let plain = match s.contains('_') {
+                true => Cow::Owned(s.replace('_', "")),
+                false => Cow::Borrowed(s),
             };
             if let Some(i) = parse_int(&plain) {
                 return Json::Number(i);
@@ -131,7 +130,7 @@ fn parse_int(plain: &str) -> Option<Number> {
 /// (the number 420), `true`, `~`, `!!int "5"`, collections, and errors.
 pub fn decoded_str<'n>(node: &'n Node<'_>) -> Option<Cow<'n, str>> {
     let s = node.as_scalar()?;
-    match Decoder::without_anchors().scalar(node, s) {
+    match Decoder::without_anchors(false).scalar(node, s) {
         Ok(Json::String(text)) if text == *s.value => Some(Cow::Borrowed(&*s.value)),
         Ok(Json::String(text)) => Some(Cow::Owned(text)),
         _ => None,
@@ -170,14 +169,12 @@ pub fn decode_with(root: &Node<'_>, features: Features) -> Result<Json, DecodeEr
     if features.anchors || features.aliases {
         return decode(root);
     }
-    Decoder::without_anchors().node(root, 0)
+    Decoder::without_anchors(false).node(root, 0)
 }
 
-/// The first character of `text` that go-yaml v2 (YAML 1.1) reads as a
-/// line break and YAML 1.2 (this tool's parser) as content: NEL (U+0085),
-/// LINE SEPARATOR (U+2028) and PARAGRAPH SEPARATOR (U+2029). Kubernetes ends
-/// a line at each, in comments and scalars too, so a comment can hide from
-/// this tool a key that Kubernetes reads: its byte offset and the character.
+/// The first NEL, LS or PS (U+0085, U+2028, U+2029) in `text`, with its byte
+/// offset: go-yaml v2 ends a line at each, in comments and scalars too, where
+/// YAML 1.2 (this tool's parser) reads content, so a comment could hide a key.
 pub fn yaml11_line_break(text: &str) -> Option<(usize, char)> {
     // In UTF-8: C2 85, E2 80 A8 and E2 80 A9.
     let bytes = text.as_bytes();
@@ -223,11 +220,7 @@ pub enum Seg {
 /// A mapping key as Kubernetes names it in JSON (an alias of a scalar as
 /// that scalar); `None` for a collection.
 pub fn key_name(key: &Node<'_>) -> Option<String> {
-    let lenient = Decoder {
-        lenient: true,
-        ..Decoder::without_anchors()
-    };
-    match lenient.scalar(key, key.as_scalar()?) {
+    match Decoder::without_anchors(true).scalar(key, key.as_scalar()?) {
         Ok(Json::String(s)) => Some(s),
         Ok(Json::Bool(b)) => Some(b.to_string()),
         Ok(Json::Number(n)) => Some(n.to_string()),
@@ -285,11 +278,11 @@ impl<'n, 'a> Decoder<'n, 'a> {
 
     /// A decoder for a tree without anchors or aliases: nothing to expand,
     /// each node is decoded once, so no budget can run out.
-    fn without_anchors() -> Self {
+    fn without_anchors(lenient: bool) -> Self {
         Decoder {
             anchors: HashMap::new(),
             budget: usize::MAX,
-            lenient: false,
+            lenient,
         }
     }
 
@@ -365,13 +358,10 @@ impl<'n, 'a> Decoder<'n, 'a> {
         match self.deref(value)? {
             Node::Mapping(map) => self.mapping_into(map, out, depth + 1),
             Node::Sequence(seq) if !matches!(value, Node::Alias(_)) => {
-                for item in seq.items.iter().rev() {
-                    match self.deref(item)? {
-                        Node::Mapping(map) => self.mapping_into(map, out, depth + 1)?,
-                        _ => return Err(want_map()),
-                    }
-                }
-                Ok(())
+                seq.items.iter().rev().try_for_each(|item| match self.deref(item)? {
+                    Node::Mapping(map) => self.mapping_into(map, out, depth + 1),
+                    _ => Err(want_map()),
+                })
             }
             _ => Err(want_map()),
         }
