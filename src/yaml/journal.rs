@@ -54,8 +54,7 @@ pub enum Items {
 
 impl Items {
     /// Whether item `i` of a list, whose `name` reads as `name`, is one of
-    /// these: the editor asks with the tree's item, the check with the
-    /// decoded one.
+    /// these (the editor asks of the tree's item, the check of the decoded one).
     pub(super) fn names(&self, i: usize, name: Option<&str>) -> bool {
         match self {
             Items::At(positions) => positions.contains(&i),
@@ -93,10 +92,9 @@ fn show(path: &[Seg]) -> String {
     }
 }
 
-/// The node at a path of the decoded document, found in the tree (see
-/// [`child`]). What the path cannot reach in the text (through an alias, or a
-/// key that only a merge key supplies) is refused at the nearest line: an
-/// edit there would change other copies, or nothing.
+/// The node at a path of the decoded document, found in the tree ([`child`]).
+/// What the text cannot reach (through an alias, a key only a merge key
+/// supplies) is refused at the nearest line: an edit would change other copies, or nothing.
 pub fn locate<'n, 'a>(root: &'n Node<'a>, path: &[Seg]) -> Result<&'n Node<'a>, EditError> {
     let mut node = root;
     for seg in path {

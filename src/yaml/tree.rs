@@ -302,10 +302,8 @@ fn second_document(at: &str) -> &'static str {
     }
 }
 
-/// go-yaml v2 knows YAML 1.1's escapes only: not `\/`, and no `\u` of a
-/// surrogate (YAML 1.2 pairs them into one character). It cannot read a
-/// double-quoted scalar (`written`, as in the text) with either; this parser
-/// can.
+/// A double-quoted scalar (`written`, as in the text) with `\/` or a `\u` of a surrogate:
+/// YAML 1.2 reads both (pairing surrogates), go-yaml v2 knows YAML 1.1's escapes only.
 fn yaml11_escapes(written: &str) -> Result<(), &'static str> {
     let mut rest = written.as_bytes();
     while let Some(i) = memchr::memchr(b'\\', rest) {
@@ -348,8 +346,7 @@ fn yaml11_block_indentation(text: &str, start: usize) -> Result<(), &'static str
     // a comment (one in a key or a quoted scalar before it is not).
     let indicators = header_line.match_indices(['|', '>']).find_map(|(at, _)| {
         let rest = &header_line[at + 1..];
-        let end = rest.find([' ', '\t', '\r']).unwrap_or(rest.len());
-        let (indicators, tail) = rest.split_at(end);
+        let (indicators, tail) = rest.split_once([' ', '\t', '\r']).unwrap_or((rest, ""));
         let tail = tail.trim_start_matches([' ', '\t', '\r']);
         (indicators.bytes().all(|b| matches!(b, b'1'..=b'9' | b'+' | b'-'))
             && (tail.is_empty() || tail.starts_with('#')))

@@ -50,7 +50,7 @@ pub(super) fn resolve_plain(s: &str) -> Json {
         // A float JSON cannot hold (the decoder refuses it in a manifest): a
         // stand-in that is a float, neither text nor a whole number (a config
         // file's `.inf` is not 0 minutes).
-        return Number::from_f64(0.0).map_or(Json::Null, Json::Number);
+        return Json::from(0.0);
     }
     Json::String(s.to_owned())
 }
@@ -414,11 +414,7 @@ impl<'n, 'a> Decoder<'n, 'a> {
             Some("float") => match resolved() {
                 // go-yaml resolves these as uint64, which it will not turn into a float.
                 Json::Number(n) if n.as_u64().is_some_and(|u| u > i64::MAX as u64) => None,
-                Json::Number(n) => Some(
-                    n.as_f64()
-                        .and_then(Number::from_f64)
-                        .map_or(Json::Number(n), Json::Number),
-                ),
+                Json::Number(n) => n.as_f64().map(Json::from),
                 _ => None,
             },
             Some("bool") => Some(resolved()).filter(Json::is_boolean),
@@ -432,12 +428,12 @@ impl<'n, 'a> Decoder<'n, 'a> {
             // cannot resolve: the text as a string.
             _ => return Ok(Json::String(s.value.to_string())),
         };
-        match (value, core) {
-            (Some(value), _) => Ok(value),
-            (None, _) if self.lenient => Ok(Json::String(s.value.to_string())),
-            (None, what) => Err(error(
+        match value {
+            Some(value) => Ok(value),
+            None if self.lenient => Ok(Json::String(s.value.to_string())),
+            None => Err(error(
                 node,
-                format!("a value tagged !!{0} is not a valid {0}", what.unwrap_or_default()),
+                format!("a value tagged !!{0} is not a valid {0}", core.unwrap_or_default()),
             )),
         }
     }
