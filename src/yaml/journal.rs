@@ -54,7 +54,7 @@ pub enum Items {
 
 impl Items {
     /// Whether item `i` of a list, whose `name` reads as `name`, is one of
-    /// these (the editor asks of the tree's item, the check of the decoded one).
+    /// these: the editor asks of the tree's item, the check of the decoded.
     pub(super) fn names(&self, i: usize, name: Option<&str>) -> bool {
         match self {
             Items::At(positions) => positions.contains(&i),
@@ -93,8 +93,8 @@ fn show(path: &[Seg]) -> String {
 }
 
 /// The node at a path of the decoded document, found in the tree ([`child`]).
-/// What the text cannot reach (through an alias, a key only a merge key
-/// supplies) is refused at the nearest line: an edit would change other copies, or nothing.
+/// Refused at the nearest line when the text cannot reach it (an alias, a key
+/// only a merge key gives): an edit would change other copies, or nothing.
 pub fn locate<'n, 'a>(root: &'n Node<'a>, path: &[Seg]) -> Result<&'n Node<'a>, EditError> {
     let mut node = root;
     for seg in path {

@@ -1,6 +1,6 @@
 //! A read-only YAML tree of one document, built from granit-parser events:
 //! values as the parser resolved them (escapes processed, no type
-//! resolution), and each node's byte span, so that edits can be spliced in place.
+//! resolution), and each node's byte span, so edits can be spliced in place.
 
 use std::borrow::Cow;
 
@@ -302,8 +302,9 @@ fn second_document(at: &str) -> &'static str {
     }
 }
 
-/// A double-quoted scalar (`written`, as in the text) with `\/` or a `\u` of a surrogate:
-/// YAML 1.2 reads both (pairing surrogates), go-yaml v2 knows YAML 1.1's escapes only.
+/// A double-quoted scalar (`written`, as in the text) with `\/` or a `\u` of
+/// a surrogate: YAML 1.2 reads both (pairing surrogates), go-yaml v2 knows
+/// YAML 1.1's escapes only.
 fn yaml11_escapes(written: &str) -> Result<(), &'static str> {
     let mut rest = written.as_bytes();
     while let Some(i) = memchr::memchr(b'\\', rest) {
@@ -430,11 +431,11 @@ impl<'a> Builder<'a> {
                 }
                 self.attach(Node::Scalar(scalar));
             }
-            // go-yaml v2 (libyaml, YAML 1.1) ends an anchor or alias name at the
-            // first character that is not a letter, a digit, `-` or `_`; YAML 1.2
-            // only at white space or a flow indicator: `&a:b x` anchors `:b x` to
-            // Kubernetes, `x` here, and `&a.b` is an error there. Refused, never
-            // read otherwise (an alias names an anchor checked before it).
+            // go-yaml v2 (libyaml, YAML 1.1) ends an anchor or alias name at
+            // the first character not a letter, a digit, `-` or `_`; YAML 1.2
+            // only at white space or a flow indicator: `&a:b x` anchors `:b x`
+            // to Kubernetes, `x` here, and `&a.b` is an error there. Refused,
+            // never read otherwise (an alias names an anchor checked before).
             Event::Anchor(_, name) if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) => {
                 return Err(error(
                     &span,

@@ -40,8 +40,9 @@ pub(super) fn resolve_plain(s: &str) -> Json {
         Some(b'.') => Cow::Borrowed(s),
         _ => return Json::String(s.to_owned()),
     };
-    // go-yaml v2's float pattern, `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`,
-    // is Rust's float grammar without `inf` and `nan`, whose letters are kept out.
+    // Rust's float grammar without `inf` and `nan` (their letters are kept
+    // out) is go-yaml v2's float pattern:
+    // `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
     let float = plain.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
     if let Some(n) = plain.parse().ok().filter(|_| float).and_then(Number::from_f64) {
         return Json::Number(n);
