@@ -76,14 +76,12 @@ impl<'a> Editor<'a> {
         if self.is_empty() {
             return Ok(self.text.to_owned());
         }
-        match super::tree::parse_document(self.text) {
-            Ok(Some((root, features))) => self.apply_decoded(&root, features).map(|(pieces, _)| pieces.concat()),
-            Ok(None) => Err(journal::refuse(1, "the document has no content to edit")),
-            Err(e) => Err(journal::refuse(
-                e.line,
-                format!("the document does not parse: {}", e.message),
-            )),
-        }
+        let parsed = super::tree::parse_document(self.text)
+            .map_err(|e| journal::refuse(e.line, format!("the document does not parse: {}", e.message)))?;
+        let Some((root, features)) = parsed else {
+            return Err(journal::refuse(1, "the document has no content to edit"));
+        };
+        self.apply_decoded(&root, features).map(|(pieces, _)| pieces.concat())
     }
 
     /// [`Editor::apply`] with the tree and features the caller already parsed
@@ -284,13 +282,9 @@ impl<'a> Editor<'a> {
     /// Make `map[key]` be `value`. Mappings are merged key by key, so that
     /// unrelated keys, comments and layout in them stay.
     fn entry_splice(&mut self, map: &Mapping<'_>, key: &str, value: &Value) {
-        match map.entry(key) {
-            None => self.insert_entry(map, key, value),
-            Some(entry) => self.set_value(entry, value, map.flow),
-        }
-    }
-
-    fn set_value(&mut self, entry: &Entry<'_>, value: &Value, in_flow: bool) {
+        let Some(entry) = map.entry(key) else {
+            return self.insert_entry(map, key, value);
+        };
         match (value, &entry.value) {
             (Value::Str(s), Node::Scalar(scalar)) if !entry.value.is_null() => self.scalar_splice(entry, scalar, s),
             (Value::Map(fields), Node::Mapping(existing)) => {
@@ -304,7 +298,7 @@ impl<'a> Editor<'a> {
                 let block_collection =
                     matches!(node, Node::Mapping(m) if !m.flow) || matches!(node, Node::Sequence(s) if !s.flow);
                 if loc.start == loc.end {
-                    self.fill_empty_value(entry, loc.start, value, in_flow);
+                    self.fill_empty_value(entry, loc.start, value, map.flow);
                 } else if let (true, Some(colon)) = (block_collection, self.colon_after(entry.key.loc().end)) {
                     // A flow collection at the key's column would not be its
                     // value: it goes after the colon. The last line goes whole
@@ -503,16 +497,25 @@ impl<'a> Editor<'a> {
     fn dash_at(&self, pos: usize) -> Option<(usize, usize)> {
         let (mut start, mut end) = (self.line_start(pos), pos);
         loop {
+            // Read from the line's end, the item's `-` is the last lone `-`
+            // token, past the item's properties (`&anchor`, `!tag`, which may
+            // hold dashes) and a block scalar's header.
             let line = without_comment(self.slice(start, end));
-            match scan_item_line(line) {
-                ItemLine::Dash(i) => return Some((start, line[..i].chars().count())),
-                ItemLine::Other => return None,
-                ItemLine::Properties if start == 0 => return None,
-                ItemLine::Properties => {
-                    end = start - 1;
-                    start = self.line_start(end);
+            let mut token_end = line.len();
+            loop {
+                let content = line[..token_end].trim_end_matches([' ', '\t']);
+                let token_start = content.rfind([' ', '\t']).map_or(0, |i| i + 1);
+                match &content[token_start..] {
+                    // Only blanks and properties: the dash is further up.
+                    "" if start > 0 => break,
+                    "-" => return Some((start, line[..token_start].chars().count())),
+                    t if t.starts_with(['&', '!']) || is_block_scalar_header(t) => token_end = token_start,
+                    // Not a line of this item.
+                    _ => return None,
                 }
             }
+            end = start - 1;
+            start = self.line_start(end);
         }
     }
 
@@ -658,32 +661,6 @@ fn without_comment(line: &str) -> &str {
     let comment = |&i: &usize| i == 0 || line[..i].ends_with([' ', '\t']);
     let cut = line.match_indices('#').map(|(i, _)| i).find(comment);
     cut.map_or(line, |i| &line[..i]).trim_end_matches(['\r', ' ', '\t'])
-}
-
-/// What a line before an item's content holds, read from its end: the
-/// item's `-` is the last lone `-` token, past the item's properties
-/// (`&anchor`, `!tag`), which may themselves contain dashes.
-enum ItemLine {
-    /// The item's `-`, at this byte offset.
-    Dash(usize),
-    /// Only blanks and properties: the dash is further up.
-    Properties,
-    /// Not a line of this item.
-    Other,
-}
-
-fn scan_item_line(line: &str) -> ItemLine {
-    let mut end = line.len();
-    loop {
-        let token_end = line[..end].trim_end_matches([' ', '\t']).len();
-        let token_start = line[..token_end].rfind([' ', '\t']).map_or(0, |i| i + 1);
-        match &line[token_start..token_end] {
-            "" => return ItemLine::Properties,
-            "-" => return ItemLine::Dash(token_start),
-            t if t.starts_with(['&', '!']) || is_block_scalar_header(t) => end = token_start,
-            _ => return ItemLine::Other,
-        }
-    }
 }
 
 /// `|`, `>`, `|-`, `>+2`...: the header of a block scalar, which may stand
@@ -1024,10 +1001,9 @@ mod tests {
     }
 
     fn item_dash(line: &str) -> Option<usize> {
-        match scan_item_line(line) {
-            ItemLine::Dash(i) => Some(i),
-            _ => None,
-        }
+        Editor::new(line, Layout::default())
+            .dash_at(line.len())
+            .map(|(_, col)| col)
     }
 
     #[test]

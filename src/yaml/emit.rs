@@ -50,20 +50,15 @@ pub fn detect_newline(text: &str) -> &'static str {
     }
 }
 
-/// YAML 1.1 and 1.2 words that resolve to booleans or null when plain.
-const RESERVED_WORDS: &[&str] = &[
-    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE", "on",
-    "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL",
-];
-
 /// Whether `s` reads back as itself unquoted, in block and flow context, under
 /// YAML 1.1 and 1.2. Deliberately conservative: a letter first (so no number,
-/// date, `.inf`, `~` or indicator), then only letters, digits and `_ . / -`.
+/// date, `.inf`, `~` or indicator), then only letters, digits and `_ . / -`,
+/// and not a YAML 1.1 boolean or null (YAML 1.2's words are among them).
 pub fn is_safe_plain(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-'))
-        && !RESERVED_WORDS.contains(&s)
+        && super::yaml11::resolve_plain(s).is_string()
 }
 
 /// A string as a scalar: plain when safe, double-quoted otherwise.
@@ -127,28 +122,27 @@ pub fn flow(value: &Value) -> String {
     }
 }
 
-/// What is written on its key's line: a scalar or an empty collection.
-fn on_key_line(value: &Value) -> Option<String> {
-    match value {
-        Value::Map(m) if !m.is_empty() => None,
-        Value::Seq(s) if !s.is_empty() => None,
-        v => Some(flow(v)),
-    }
-}
-
 /// Block lines for the entries of a mapping, each line starting at `indent`.
 pub fn block_entries(entries: &[(String, Value)], indent: usize, layout: Layout) -> String {
     let mut out = String::new();
     for (key, value) in entries {
         let dash = indent + layout.seq_indent;
         // A non-empty collection goes on the lines below its key.
-        let inline = on_key_line(value).map(|s| format!(" {s}")).unwrap_or_default();
-        let _ = write!(out, "{}{}:{inline}{}", " ".repeat(indent), scalar(key), layout.newline);
-        match value {
-            Value::Map(m) => out.push_str(&block_entries(m, indent + 2, layout)),
-            Value::Seq(items) => out.extend(items.iter().map(|i| block_item(i, dash, dash + 2, layout))),
-            _ => {}
-        }
+        let (inline, below) = match value {
+            Value::Map(m) if !m.is_empty() => (String::new(), block_entries(m, indent + 2, layout)),
+            Value::Seq(s) if !s.is_empty() => (
+                String::new(),
+                s.iter().map(|i| block_item(i, dash, dash + 2, layout)).collect(),
+            ),
+            v => (format!(" {}", flow(v)), String::new()),
+        };
+        let _ = write!(
+            out,
+            "{}{}:{inline}{}{below}",
+            " ".repeat(indent),
+            scalar(key),
+            layout.newline
+        );
     }
     out
 }

@@ -54,8 +54,7 @@ pub enum Items {
 
 impl Items {
     /// Whether item `i` of a list, whose `name` reads as `name`, is one of
-    /// these: the editor asks with the tree's item, the check with the
-    /// decoded one.
+    /// these: the editor asks of the tree's item, the check of the decoded.
     pub(super) fn names(&self, i: usize, name: Option<&str>) -> bool {
         match self {
             Items::At(positions) => positions.contains(&i),
@@ -81,14 +80,11 @@ pub(super) fn refuse(line: usize, message: impl Into<String>) -> EditError {
 }
 
 fn show(path: &[Seg]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        match seg {
-            Seg::Key(k) if out.is_empty() => out.push_str(k),
-            Seg::Key(k) => out.push_str(&format!(".{k}")),
-            Seg::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
+    let out = path.iter().fold(String::new(), |out, seg| match seg {
+        Seg::Key(k) if out.is_empty() => k.clone(),
+        Seg::Key(k) => format!("{out}.{k}"),
+        Seg::Index(i) => format!("{out}[{i}]"),
+    });
     if out.is_empty() {
         "the document".into()
     } else {
@@ -96,10 +92,9 @@ fn show(path: &[Seg]) -> String {
     }
 }
 
-/// The node at a path of the decoded document, found in the tree (see
-/// [`child`]). What the path cannot reach in the text (through an alias, or a
-/// key that only a merge key supplies) is refused at the nearest line: an
-/// edit there would change other copies, or nothing.
+/// The node at a path of the decoded document, found in the tree ([`child`]).
+/// Refused at the nearest line when the text cannot reach it (an alias, a key
+/// only a merge key gives): an edit would change other copies, or nothing.
 pub fn locate<'n, 'a>(root: &'n Node<'a>, path: &[Seg]) -> Result<&'n Node<'a>, EditError> {
     let mut node = root;
     for seg in path {
@@ -290,17 +285,12 @@ fn upsert(list: &mut Vec<Json>, items: &[Vec<(String, Value)>], exclusive: &[(&s
             list.push(value_json(&Value::Map(item.clone())));
             continue;
         };
-        let mut i = 0;
-        list.retain(|j| {
-            i += 1;
-            i <= first + 1 || !named(j)
-        });
+        let later = list.split_off(first + 1);
+        list.extend(later.into_iter().filter(|j| !named(j)));
         if let Some(Json::Object(existing)) = list.get_mut(first) {
             for (key, value) in item.iter().skip(1) {
-                for (field, alt) in exclusive {
-                    if *field == key.as_str() {
-                        existing.shift_remove(*alt);
-                    }
+                for (_, alt) in exclusive.iter().filter(|(field, _)| *field == key.as_str()) {
+                    existing.shift_remove(*alt);
                 }
                 set_key(existing, key, value);
             }
@@ -340,19 +330,16 @@ fn refuse_merged_items(
     // What such an item means needs the whole document (its anchors): read
     // once, only when there is one.
     let mut original = None;
-    for (i, node) in seq.items.iter().enumerate() {
-        // An item with a merge key but its own explicit `name` is found and
-        // edited by that name; the meaning check then verifies the result
-        // (an explicit key after `<<` wins). An alias, or a merged name, is
-        // out of the editor's reach.
-        let built = match node {
-            Node::Alias(_) => true,
-            Node::Mapping(m) => m.entries.iter().any(|e| yaml11::is_merge_key(&e.key)) && m.entry("name").is_none(),
-            _ => false,
-        };
-        if !built {
-            continue;
-        }
+    // An item with a merge key but its own explicit `name` is found and
+    // edited by that name; the meaning check then verifies the result (an
+    // explicit key after `<<` wins). An alias, or a merged name, is out of
+    // the editor's reach.
+    let built = seq.items.iter().enumerate().filter(|(_, node)| match node {
+        Node::Alias(_) => true,
+        Node::Mapping(m) => m.entries.iter().any(|e| yaml11::is_merge_key(&e.key)) && m.entry("name").is_none(),
+        _ => false,
+    });
+    for (i, node) in built {
         let decoded = original.get_or_insert_with(|| yaml11::decode(root).ok());
         let mut path = at.to_vec();
         path.extend([Seg::Key(list.to_owned()), Seg::Index(i)]);
@@ -376,37 +363,25 @@ fn refuse_merged_items(
 
 /// The first path at which `got` differs from `want`.
 fn first_difference(want: &Json, got: &Json, path: &mut Vec<Seg>) -> bool {
-    match (want, got) {
-        (Json::Object(a), Json::Object(b)) => {
-            for (k, v) in a {
-                path.push(Seg::Key(k.clone()));
-                if b.get(k).is_none_or(|w| first_difference(v, w, path)) {
-                    return true;
-                }
-                path.pop();
-            }
-            if let Some(k) = b.keys().find(|k| !a.contains_key(*k)) {
-                path.push(Seg::Key(k.clone()));
-                return true;
-            }
-            false
+    let children: Vec<(Seg, Option<&Json>, Option<&Json>)> = match (want, got) {
+        (Json::Object(a), Json::Object(b)) => a
+            .keys()
+            .chain(b.keys().filter(|k| !a.contains_key(*k)))
+            .map(|k| (Seg::Key(k.clone()), a.get(k), b.get(k)))
+            .collect(),
+        (Json::Array(a), Json::Array(b)) => (0..a.len().max(b.len()))
+            .map(|i| (Seg::Index(i), a.get(i), b.get(i)))
+            .collect(),
+        (a, b) => return a != b,
+    };
+    children.into_iter().any(|(seg, v, w)| {
+        path.push(seg);
+        let differs = v.zip(w).is_none_or(|(v, w)| first_difference(v, w, path));
+        if !differs {
+            path.pop();
         }
-        (Json::Array(a), Json::Array(b)) => {
-            for (i, (v, w)) in a.iter().zip(b).enumerate() {
-                path.push(Seg::Index(i));
-                if first_difference(v, w, path) {
-                    return true;
-                }
-                path.pop();
-            }
-            if a.len() != b.len() {
-                path.push(Seg::Index(a.len().min(b.len())));
-                return true;
-            }
-            false
-        }
-        (a, b) => a != b,
-    }
+        differs
+    })
 }
 
 /// A document's text before and after its splices, and the ranges of the
@@ -455,7 +430,7 @@ fn read_back(root: &Node<'_>, edited: Edited<'_>, want: &Json) -> Result<Json, E
     };
     // Kubernetes keeps the last of two keys that decode to one, stricter
     // readers refuse the document: an edit must never add one.
-    if doubled > doubled_keys(root, 0) {
+    if doubled > doubled_keys(root) {
         return Err(refuse(
             first_line,
             "an edit would write a key a second time, beside one written another way (a tag or escape); write \
@@ -492,29 +467,21 @@ fn read_back(root: &Node<'_>, edited: Edited<'_>, want: &Json) -> Result<Json, E
 /// many of its mapping keys decode to an earlier key of their mapping.
 fn reads_as(text: &str) -> Option<(Json, usize)> {
     let (node, features) = tree::parse_document(text).ok()??;
-    Some((yaml11::decode_with(&node, features).ok()?, doubled_keys(&node, 0)))
+    Some((yaml11::decode_with(&node, features).ok()?, doubled_keys(&node)))
 }
 
-/// How many mapping keys of `node` decode to an earlier key of their mapping.
-fn doubled_keys(node: &Node<'_>, depth: usize) -> usize {
-    if depth > tree::MAX_WALK_DEPTH {
-        return 0;
-    }
-    match node {
-        Node::Mapping(m) => {
+/// How many mapping keys of `root` decode to an earlier key of their mapping.
+fn doubled_keys(root: &Node<'_>) -> usize {
+    let mut doubled = 0;
+    tree::each_node(root, 0, &mut |node| {
+        if let Node::Mapping(m) = node {
             let mut seen = HashSet::new();
-            let own = m
+            doubled += m
                 .entries
                 .iter()
                 .filter(|e| key_name(&e.key).is_some_and(|k| !seen.insert(k)))
                 .count();
-            own + m
-                .entries
-                .iter()
-                .map(|e| doubled_keys(&e.value, depth + 1))
-                .sum::<usize>()
         }
-        Node::Sequence(s) => s.items.iter().map(|i| doubled_keys(i, depth + 1)).sum(),
-        _ => 0,
-    }
+    });
+    doubled
 }

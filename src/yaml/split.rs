@@ -106,19 +106,14 @@ impl<'a> Iterator for Chunks<'a> {
     fn next(&mut self) -> Option<Chunk<'a>> {
         let start = self.start?;
         let bytes = self.stream.as_bytes();
-        let mut from = start;
-        let end = loop {
-            let Some(at) = memmem::find(bytes.get(from..).unwrap_or_default(), b"\n---") else {
-                break self.stream.len();
-            };
-            from += at + 1;
+        let end = memmem::find_iter(bytes.get(start..).unwrap_or_default(), b"\n---")
+            .map(|at| start + at + 1)
             // The directives just before a marker go with its document; a
             // marker whose directives open this chunk is its own.
-            let next = directives_start(self.stream, from);
-            if is_marker_at(self.stream, from) && next > start {
-                break next;
-            }
-        };
+            .find_map(|at| {
+                Some(directives_start(self.stream, at)).filter(|&next| is_marker_at(self.stream, at) && next > start)
+            })
+            .unwrap_or(self.stream.len());
         let chunk = Chunk {
             text: self.stream.get(start..end).unwrap_or_default(),
             offset: start,

@@ -1,8 +1,6 @@
-//! A read-only YAML tree whose every node knows its byte span in the source.
-//!
-//! Built from granit-parser events for one document. Values are kept as the
-//! parser resolved them (escapes processed, no type resolution); spans point
-//! into the document text so that edits can be spliced in place.
+//! A read-only YAML tree of one document, built from granit-parser events:
+//! values as the parser resolved them (escapes processed, no type
+//! resolution), and each node's byte span, so edits can be spliced in place.
 
 use std::borrow::Cow;
 
@@ -110,9 +108,8 @@ pub enum Node<'a> {
     Alias(Alias<'a>),
 }
 
-/// The parser's id of an anchor, 0 for none. 32 bits: a document holds fewer
-/// than 2^31 anchors (each takes two bytes at least, and documents are below
-/// 4 GiB).
+/// The parser's id of an anchor, 0 for none: 32 bits, as each anchor takes
+/// two bytes at least and documents are below 4 GiB.
 pub type AnchorId = u32;
 
 /// Each node's [`Loc`] (see [`Node::loc`]).
@@ -275,7 +272,7 @@ pub fn parse_document(text: &str) -> Result<Option<(Node<'_>, Features)>, Syntax
         ..Builder::default()
     };
     // Comments are never needed: untouched text is copied, not re-emitted.
-    // Anchor names are checked against YAML 1.1's (see `anchor_name`).
+    // Anchor names are checked against YAML 1.1's (`Event::Anchor`).
     let mut options = Options::default();
     options.emit_comments = false;
     options.emit_anchor_events = true;
@@ -305,26 +302,9 @@ fn second_document(at: &str) -> &'static str {
     }
 }
 
-/// go-yaml v2 (libyaml, YAML 1.1) ends an anchor or alias name at the first
-/// character that is not a letter, a digit, `-` or `_`; YAML 1.2 only at
-/// white space or a flow indicator. `&a:b x` anchors `:b x` to Kubernetes,
-/// `x` here, and `&a.b` is an error there: such a name is refused, never
-/// read otherwise than Kubernetes reads it. (An alias names an anchor
-/// defined before it, whose name is checked.)
-fn anchor_name(name: &str) -> Result<(), &'static str> {
-    let valid = name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
-    valid.then_some(()).ok_or(
-        "an anchor or alias name holds a character other than a letter, a digit, `-` or `_`, where Kubernetes \
-         (YAML 1.1) ends the name and reads the rest otherwise; rename it",
-    )
-}
-
-/// go-yaml v2 knows YAML 1.1's escapes only: not `\/`, and no `\u` of a
-/// surrogate (YAML 1.2 pairs them into one character). It cannot read a
-/// double-quoted scalar (`written`, as in the text) with either; this parser
-/// can.
+/// A double-quoted scalar (`written`, as in the text) with `\/` or a `\u` of
+/// a surrogate: YAML 1.2 reads both (pairing surrogates), go-yaml v2 knows
+/// YAML 1.1's escapes only.
 fn yaml11_escapes(written: &str) -> Result<(), &'static str> {
     let mut rest = written.as_bytes();
     while let Some(i) = memchr::memchr(b'\\', rest) {
@@ -367,8 +347,7 @@ fn yaml11_block_indentation(text: &str, start: usize) -> Result<(), &'static str
     // a comment (one in a key or a quoted scalar before it is not).
     let indicators = header_line.match_indices(['|', '>']).find_map(|(at, _)| {
         let rest = &header_line[at + 1..];
-        let end = rest.find([' ', '\t', '\r']).unwrap_or(rest.len());
-        let (indicators, tail) = rest.split_at(end);
+        let (indicators, tail) = rest.split_once([' ', '\t', '\r']).unwrap_or((rest, ""));
         let tail = tail.trim_start_matches([' ', '\t', '\r']);
         (indicators.bytes().all(|b| matches!(b, b'1'..=b'9' | b'+' | b'-'))
             && (tail.is_empty() || tail.starts_with('#')))
@@ -452,7 +431,18 @@ impl<'a> Builder<'a> {
                 }
                 self.attach(Node::Scalar(scalar));
             }
-            Event::Anchor(_, name) => anchor_name(&name).map_err(|message| error(&span, message))?,
+            // go-yaml v2 (libyaml, YAML 1.1) ends an anchor or alias name at
+            // the first character not a letter, a digit, `-` or `_`; YAML 1.2
+            // only at white space or a flow indicator: `&a:b x` anchors `:b x`
+            // to Kubernetes, `x` here, and `&a.b` is an error there. Refused,
+            // never read otherwise (an alias names an anchor checked before).
+            Event::Anchor(_, name) if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)) => {
+                return Err(error(
+                    &span,
+                    "an anchor or alias name holds a character other than a letter, a digit, `-` or `_`, where \
+                     Kubernetes (YAML 1.1) ends the name and reads the rest otherwise; rename it",
+                ))
+            }
             Event::Alias(id) => {
                 self.features.aliases = true;
                 let scalar = self.scalars.get(&id).cloned().map(Box::new);
@@ -478,22 +468,18 @@ impl<'a> Builder<'a> {
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 let Some(open) = self.stack.pop() else { return Ok(()) };
-                let (base, flow, anchor) = (open.base, open.flow, open.anchor);
+                let (sequence, flow, anchor, at, base) = (open.sequence, open.flow, open.anchor, open.span, open.base);
                 // A block collection ends with its last child, a flow one at its bracket.
-                let last = match open.sequence {
+                let last = match sequence {
                     true => self.items[base..].last(),
                     false => self.entries[base..].last().map(|e| &e.value),
                 };
-                let end = if flow {
-                    Span::of(&span).end as usize
-                } else {
-                    last.map_or(open.span.start as usize, |n| n.loc().end)
+                let end = match flow {
+                    true => Span::of(&span).end,
+                    false => last.map_or(at.start, |n| n.loc().end as u32),
                 };
-                let span = Span {
-                    end: end as u32,
-                    ..open.span
-                };
-                let node = match open.sequence {
+                let span = Span { end, ..at };
+                let node = match sequence {
                     true => Node::Sequence(Sequence {
                         items: self.items.drain(base..).collect(),
                         flow,

@@ -13,7 +13,7 @@ use thiserror::Error;
 use super::tree::{each_node, AnchorId, Features, Mapping, Node, Scalar, MAX_WALK_DEPTH};
 
 /// What a plain scalar resolves to under go-yaml v2's rules.
-fn resolve_plain(s: &str) -> Json {
+pub(super) fn resolve_plain(s: &str) -> Json {
     match s {
         s if plain_is_null(s) => return Json::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return Json::Bool(true),
@@ -28,10 +28,9 @@ fn resolve_plain(s: &str) -> Json {
     // sign it removes every `_` first (`1_0` is 10).
     let plain: Cow<'_, str> = match s.as_bytes().first() {
         Some(b'0'..=b'9' | b'+' | b'-') => {
-            let plain = if s.contains('_') {
-                Cow::Owned(s.replace('_', ""))
-            } else {
-                Cow::Borrowed(s)
+            let plain = match s.contains('_') {
+                true => Cow::Owned(s.replace('_', "")),
+                false => Cow::Borrowed(s),
             };
             if let Some(i) = parse_int(&plain) {
                 return Json::Number(i);
@@ -41,16 +40,18 @@ fn resolve_plain(s: &str) -> Json {
         Some(b'.') => Cow::Borrowed(s),
         _ => return Json::String(s.to_owned()),
     };
-    if is_float(&plain) {
-        if let Some(n) = plain.parse::<f64>().ok().and_then(Number::from_f64) {
-            return Json::Number(n);
-        }
+    // Rust's float grammar without `inf` and `nan` (their letters are kept
+    // out) is go-yaml v2's float pattern:
+    // `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+    let float = plain.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    if let Some(n) = plain.parse().ok().filter(|_| float).and_then(Number::from_f64) {
+        return Json::Number(n);
     }
     if special_float(s).is_some() {
         // A float JSON cannot hold (the decoder refuses it in a manifest): a
         // stand-in that is a float, neither text nor a whole number (a config
         // file's `.inf` is not 0 minutes).
-        return Number::from_f64(0.0).map_or(Json::Null, Json::Number);
+        return Json::from(0.0);
     }
     Json::String(s.to_owned())
 }
@@ -124,30 +125,13 @@ fn parse_int(plain: &str) -> Option<Number> {
     }
 }
 
-/// go-yaml v2's float pattern: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-fn is_float(s: &str) -> bool {
-    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let (mantissa, exponent) = match s.find(['e', 'E']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some(("", frac)) => digits(frac),
-        Some((int, frac)) => digits(int) && (frac.is_empty() || digits(frac)),
-        None => digits(mantissa),
-    };
-    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
-    mantissa_ok && exponent_ok
-}
-
 /// The string Kubernetes makes of a scalar (or of the scalar an alias names)
 /// by [`decode`]'s rule, so that reading a value and checking an edit never
 /// disagree: `!!binary` decoded, an unresolved tag's text; `None` for `0644`
 /// (the number 420), `true`, `~`, `!!int "5"`, collections, and errors.
 pub fn decoded_str<'n>(node: &'n Node<'_>) -> Option<Cow<'n, str>> {
     let s = node.as_scalar()?;
-    match Decoder::without_anchors().scalar(node, s) {
+    match Decoder::without_anchors(false).scalar(node, s) {
         Ok(Json::String(text)) if text == *s.value => Some(Cow::Borrowed(&*s.value)),
         Ok(Json::String(text)) => Some(Cow::Owned(text)),
         _ => None,
@@ -186,14 +170,12 @@ pub fn decode_with(root: &Node<'_>, features: Features) -> Result<Json, DecodeEr
     if features.anchors || features.aliases {
         return decode(root);
     }
-    Decoder::without_anchors().node(root, 0)
+    Decoder::without_anchors(false).node(root, 0)
 }
 
-/// The first character of `text` that go-yaml v2 (YAML 1.1) reads as a
-/// line break and YAML 1.2 (this tool's parser) as content: NEL (U+0085),
-/// LINE SEPARATOR (U+2028) and PARAGRAPH SEPARATOR (U+2029). Kubernetes ends
-/// a line at each, in comments and scalars too, so a comment can hide from
-/// this tool a key that Kubernetes reads: its byte offset and the character.
+/// The first NEL, LS or PS (U+0085, U+2028, U+2029) in `text`, with its byte
+/// offset: go-yaml v2 ends a line at each, in comments and scalars too, where
+/// YAML 1.2 (this tool's parser) reads content, so a comment could hide a key.
 pub fn yaml11_line_break(text: &str) -> Option<(usize, char)> {
     // In UTF-8: C2 85, E2 80 A8 and E2 80 A9.
     let bytes = text.as_bytes();
@@ -239,14 +221,10 @@ pub enum Seg {
 /// A mapping key as Kubernetes names it in JSON (an alias of a scalar as
 /// that scalar); `None` for a collection.
 pub fn key_name(key: &Node<'_>) -> Option<String> {
-    match key {
-        Node::Alias(a) => key_name(&Node::Scalar(a.scalar.as_deref()?.clone())),
-        Node::Scalar(_) => match to_json(key) {
-            Json::String(s) => Some(s),
-            Json::Bool(b) => Some(b.to_string()),
-            Json::Number(n) => Some(n.to_string()),
-            _ => None,
-        },
+    match Decoder::without_anchors(true).scalar(key, key.as_scalar()?) {
+        Ok(Json::String(s)) => Some(s),
+        Ok(Json::Bool(b)) => Some(b.to_string()),
+        Ok(Json::Number(n)) => Some(n.to_string()),
         _ => None,
     }
 }
@@ -301,19 +279,16 @@ impl<'n, 'a> Decoder<'n, 'a> {
 
     /// A decoder for a tree without anchors or aliases: nothing to expand,
     /// each node is decoded once, so no budget can run out.
-    fn without_anchors() -> Self {
+    fn without_anchors(lenient: bool) -> Self {
         Decoder {
             anchors: HashMap::new(),
             budget: usize::MAX,
-            lenient: false,
+            lenient,
         }
     }
 
     /// The node an alias names (the node itself otherwise).
-    fn deref<'x>(&self, node: &'x Node<'a>) -> Result<&'x Node<'a>, DecodeError>
-    where
-        'n: 'x,
-    {
+    fn deref(&self, node: &'n Node<'a>) -> Result<&'n Node<'a>, DecodeError> {
         match node {
             Node::Alias(a) => match self.anchors.get(&a.id) {
                 Some(target) => Ok(target),
@@ -384,13 +359,10 @@ impl<'n, 'a> Decoder<'n, 'a> {
         match self.deref(value)? {
             Node::Mapping(map) => self.mapping_into(map, out, depth + 1),
             Node::Sequence(seq) if !matches!(value, Node::Alias(_)) => {
-                for item in seq.items.iter().rev() {
-                    match self.deref(item)? {
-                        Node::Mapping(map) => self.mapping_into(map, out, depth + 1)?,
-                        _ => return Err(want_map()),
-                    }
-                }
-                Ok(())
+                seq.items.iter().rev().try_for_each(|item| match self.deref(item)? {
+                    Node::Mapping(map) => self.mapping_into(map, out, depth + 1),
+                    _ => Err(want_map()),
+                })
             }
             _ => Err(want_map()),
         }
@@ -443,11 +415,7 @@ impl<'n, 'a> Decoder<'n, 'a> {
             Some("float") => match resolved() {
                 // go-yaml resolves these as uint64, which it will not turn into a float.
                 Json::Number(n) if n.as_u64().is_some_and(|u| u > i64::MAX as u64) => None,
-                Json::Number(n) => Some(
-                    n.as_f64()
-                        .and_then(Number::from_f64)
-                        .map_or(Json::Number(n), Json::Number),
-                ),
+                Json::Number(n) => n.as_f64().map(Json::from),
                 _ => None,
             },
             Some("bool") => Some(resolved()).filter(Json::is_boolean),
@@ -461,12 +429,12 @@ impl<'n, 'a> Decoder<'n, 'a> {
             // cannot resolve: the text as a string.
             _ => return Ok(Json::String(s.value.to_string())),
         };
-        match (value, core) {
-            (Some(value), _) => Ok(value),
-            (None, _) if self.lenient => Ok(Json::String(s.value.to_string())),
-            (None, what) => Err(error(
+        match value {
+            Some(value) => Ok(value),
+            None if self.lenient => Ok(Json::String(s.value.to_string())),
+            None => Err(error(
                 node,
-                format!("a value tagged !!{0} is not a valid {0}", what.unwrap_or_default()),
+                format!("a value tagged !!{0} is not a valid {0}", core.unwrap_or_default()),
             )),
         }
     }
