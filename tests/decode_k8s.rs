@@ -350,8 +350,8 @@ fn what_kubernetes_reads_otherwise_is_refused_at_its_line() {
 }
 
 /// A block scalar whose last line ends the input without a line break:
-/// go-yaml reads no final line break where the header clips it (`|`, `>`),
-/// and keeps none to keep (`|+`); the YAML 1.2 parser added one.
+/// go-yaml reads no final line break, whether the header clips it (`|`,
+/// `>`) or keeps it (`|+`); the YAML 1.2 parser added one.
 #[test]
 fn a_block_scalar_ending_the_input_decodes_as_kubernetes_reads_it() {
     let Some(k8sjson) = common::peer("k8sjson") else { return };
@@ -368,6 +368,17 @@ fn a_block_scalar_ending_the_input_decodes_as_kubernetes_reads_it() {
         ">\n  a\n  b",
         "|\n  echo hi\n# a comment",
         "|\n",
+        // A `-` or `+` in the content is no chomping indicator.
+        "|\n  x-y",
+        ">\n  a+b",
+        "| # a comment\n  x-y",
+        "|\n\n  x-y",
+        "!!str |2\n   x-y",
+        "|+\n  a-b",
+        ">+\n  a",
+        "|+\n  a\n\n",
+        "|+\n  a\n\n  ",
+        "|-\n  a\n\n  b",
     ];
     for body in bodies {
         let doc = format!("x: {body}");

@@ -413,7 +413,7 @@ impl<'a> Builder<'a> {
                 };
                 yaml11.map_err(|message| error(&span, message))?;
                 if block {
-                    if clipped_at_end_of_input(self.text, start, end) && value.ends_with('\n') {
+                    if ends_input_without_line_break(self.text, end) && value.ends_with('\n') {
                         value.to_mut().pop();
                     }
                     at.end = block_scalar_end(self.text, end) as u32;
@@ -512,16 +512,13 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Whether the block scalar whose header starts at `start` clips its final
-/// line break (no `+` or `-` in its header) and its content's last line ends
-/// the input without one: go-yaml then reads no final line break (`echo hi`),
-/// where the YAML 1.2 parser adds one.
-fn clipped_at_end_of_input(text: &str, start: usize, end: usize) -> bool {
-    let header = text.get(start..).unwrap_or_default();
-    let header = &header[..header.find([' ', '\t', '\r', '\n', '#']).unwrap_or(header.len())];
+/// Whether a block scalar's content ends the input without a line break:
+/// go-yaml then reads no final line break (`echo hi`), whatever its header,
+/// where the YAML 1.2 parser adds one (clipping or keeping it).
+fn ends_input_without_line_break(text: &str, end: usize) -> bool {
     let before = text.get(..end).unwrap_or_default();
     let last = before.trim_end_matches([' ', '\t', '\r', '\n']).len();
-    !header.contains(['+', '-']) && !text[last..].contains(['\n', '\r'])
+    !text[last..].contains(['\n', '\r'])
 }
 
 /// The parser ends a block scalar at the next token, after the indentation of
