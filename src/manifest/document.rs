@@ -2,8 +2,6 @@
 //! whole stream themselves (the KRM wrapper), and the errors that locate a
 //! problem in the input.
 
-use std::fmt;
-
 use crate::par;
 use crate::yaml::split::{self, Chunk};
 use crate::yaml::tree::{self, Features, Node};
@@ -53,7 +51,6 @@ impl Document<'_> {
         self.str_at(&["metadata", "namespace"]).filter(|ns| !ns.is_empty())
     }
 
-    /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
     pub fn describe(&self) -> String {
         describe(self.index, self.kind(), self.name(), self.chunk)
     }
@@ -71,26 +68,16 @@ fn identity_from_text(text: &str) -> (Option<&str>, Option<&str>) {
         let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
         (!v.is_empty() && !v.starts_with(['{', '[', '&', '*', '!', '#', '|', '>'])).then_some(v)
     }
-    let kind = text.lines().find_map(|l| value(l, "kind:"));
-    let mut in_metadata = false;
-    let mut name = None;
+    let (mut kind, mut name, mut in_metadata) = (None, None, false);
     for line in text.lines() {
         if !line.starts_with([' ', '\t']) {
             in_metadata = line.trim_end() == "metadata:";
-        } else if in_metadata && name.is_none() {
-            name = value(line.trim_start(), "name:");
+            kind = kind.or_else(|| value(line, "kind:"));
+        } else if in_metadata {
+            name = name.or_else(|| value(line.trim_start(), "name:"));
         }
     }
     (kind, name)
-}
-
-/// The file named by Helm 3's `# Source:` comment of a chunk, if any.
-pub fn source_file(chunk: Chunk<'_>) -> Option<&str> {
-    chunk
-        .text
-        .lines()
-        .take_while(|l| l.starts_with(['#', '%']) || l.starts_with("---") || crate::yaml::split::is_blank_line(l))
-        .find_map(|l| l.strip_prefix("# Source: ").map(str::trim))
 }
 
 /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
@@ -102,7 +89,14 @@ pub fn describe(index: usize, kind: Option<&str>, name: Option<&str>, chunk: Chu
         Some(n) => format!("{}/{}", escape(k), escape(n)),
         None => escape(k).into_owned(),
     });
-    let from = source_file(chunk).map(|f| format!("from {}", escape(f)));
+    // The file named by Helm 3's `# Source:` comment.
+    let head = |l: &&str| l.starts_with(['#', '%']) || l.starts_with("---") || split::is_blank_line(l);
+    let source = chunk
+        .text
+        .lines()
+        .take_while(head)
+        .find_map(|l| l.strip_prefix("# Source: "));
+    let from = source.map(|f| format!("from {}", escape(f.trim())));
     let parts: Vec<String> = what.into_iter().chain(from).collect();
     if parts.is_empty() {
         format!("document {index}")
@@ -112,7 +106,8 @@ pub fn describe(index: usize, kind: Option<&str>, name: Option<&str>, chunk: Chu
 }
 
 /// Bad input: which document, where in the stream, and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{document}, line {line}{}: {message}", .col.map_or(String::new(), |c| format!(" column {c}")))]
 pub struct InputError {
     /// "document 3 (Deployment/deis-builder)".
     pub document: String,
@@ -153,18 +148,6 @@ impl InputError {
         InputError::new(doc.describe(), doc.chunk, line, message)
     }
 }
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}, line {}", self.document, self.line)?;
-        if let Some(col) = self.col {
-            write!(f, " column {col}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for InputError {}
 
 #[cfg(test)]
 mod tests {

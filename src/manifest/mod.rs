@@ -6,7 +6,7 @@
 mod document;
 pub mod resource;
 
-pub use document::{describe, parse_stream, source_file, Document, InputError};
+pub use document::{describe, parse_stream, Document, InputError};
 pub use resource::{Body, Container, EnvValue, EnvVar, Pod, Reading, Resource};
 
 use crate::par;
@@ -111,28 +111,21 @@ impl<'a> Manifest<'a> {
         self.crlf |= read.crlf;
         self.has_content |= read.content;
         self.seq_indent = self.seq_indent.or(read.seq_indent);
-        match read.doc {
-            Some(doc) => self.pieces.push(Piece::Doc(doc)),
-            None if read.blank => {}
-            None => {
-                let (text, offset) = (read.chunk.text, read.chunk.offset);
-                match self.pieces.last_mut() {
-                    Some(Piece::Text { text: run, offset: at }) if *at + run.len() == offset => {
-                        *run = stream.get(*at..offset + text.len()).unwrap_or(run);
-                    }
-                    _ => self.pieces.push(Piece::Text { text, offset }),
-                }
+        match (read.piece, self.pieces.last_mut()) {
+            (Some(Piece::Text { text, offset }), Some(Piece::Text { text: run, offset: at }))
+                if *at + run.len() == offset =>
+            {
+                *run = stream.get(*at..offset + text.len()).unwrap_or(run);
             }
+            (piece, _) => self.pieces.extend(piece),
         }
     }
 }
 
 /// One chunk, read.
 struct Read<'a> {
-    chunk: Chunk<'a>,
-    doc: Option<Doc<'a>>,
-    /// Markers and white space only: not written (it would be a `null` document).
-    blank: bool,
+    /// `None` for markers and white space only: not written (it would be a `null` document).
+    piece: Option<Piece<'a>>,
     content: bool,
     /// Whether it holds a Helm hook, or an object that is not one.
     hooks: bool,
@@ -142,10 +135,9 @@ struct Read<'a> {
 }
 
 fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Result<Read<'a>, InputError> {
+    let (text, offset) = (chunk.text, chunk.offset);
     let mut read = Read {
-        chunk,
-        doc: None,
-        blank: is_blank(chunk.text),
+        piece: (!is_blank(text)).then_some(Piece::Text { text, offset }),
         content: false,
         hooks: false,
         plain: false,
@@ -162,7 +154,7 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
                        the first `---` is a document Kubernetes cannot read; remove it";
         return Err(InputError::in_text(index, chunk, line, 1, message.into()));
     }
-    if read.blank {
+    if read.piece.is_none() {
         return Ok(read);
     }
     let Some((root, features)) = tree::parse_document(chunk.text).map_err(|e| InputError::syntax(index, chunk, e))?
@@ -182,12 +174,12 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
     read.plain = resources.iter().any(|r| !r.is_hook());
     read.seq_indent = detect_seq_indent(&root);
     if resources.iter().any(reading.matters) {
-        read.doc = Some(Doc {
+        read.piece = Some(Piece::Doc(Doc {
             index,
             chunk,
             resources,
             seq_indent: read.seq_indent,
-        });
+        }));
     }
     Ok(read)
 }

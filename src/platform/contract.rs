@@ -163,12 +163,7 @@ impl LocationKind {
     }
 
     pub const fn name(self) -> &'static str {
-        match self {
-            LocationKind::OnCluster => "on-cluster",
-            LocationKind::OffCluster => "off-cluster",
-            LocationKind::Ecr => "ecr",
-            LocationKind::Gcr => "gcr",
-        }
+        ["on-cluster", "off-cluster", "ecr", "gcr"][self as usize]
     }
 
     /// The location spelled `name` (exactly: Workflow's components compare the text).
@@ -203,12 +198,11 @@ pub const STOCK_REFRESHERS: [(&str, &str, &str); 2] = [
     ("deis", "quay.io/deis/registry-token-refresher:v1.1.3", "v1.1.3"),
     ("hephy", "hephy/registry-token-refresher:v1.2.2", "v1.2.2"),
 ];
-const STOCK_REGISTRIES: [&str; 2] = ["quay.io", "docker.io"];
 
 /// Whether `image` is a build of a published refresher (any tag).
 pub fn is_stock_refresher(image: &str) -> bool {
     let image = Image::parse(image);
-    STOCK_REGISTRIES.contains(&image.registry().as_str())
+    ["quay.io", "docker.io"].contains(&image.registry().as_str())
         && image.is(&["deis", "hephy"], REFRESHER_IMAGE_NAME)
         && image.repository().matches('/').count() == 2
 }

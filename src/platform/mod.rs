@@ -155,8 +155,13 @@ pub struct Context {
 impl<'m, 'a> Model<'m, 'a> {
     pub fn build(docs: &[&'m Doc<'a>], context: &Context) -> Result<Model<'m, 'a>, Error> {
         let contract = recognise(docs, context.platform)?;
+        let image = context.refresher_image.as_deref();
+        let runs = |r: &Resource| {
+            r.pod()
+                .is_some_and(|p| p.containers.iter().any(|c| c.image.as_deref() == image))
+        };
         let role = |resource: &Resource| match contract.map_or(Role::Other, |k| k.role_of(resource)) {
-            Role::Other if contract.is_some() && runs(resource, context.refresher_image.as_deref()) => Role::Refresher,
+            Role::Other if contract.is_some() && image.is_some() && runs(resource) => Role::Refresher,
             role => role,
         };
         let mut objects: Vec<Object<'m, 'a>> = docs
@@ -210,8 +215,12 @@ impl<'m, 'a> Model<'m, 'a> {
     ) -> impl Iterator<Item = (&'s Object<'m, 'a>, &'m Container)> + 's {
         let contract = self.contract;
         let carries = move |c: &Container| contract.is_some_and(|k| k.consumer_vars.iter().any(|v| c.declares(v)));
+        // The builder's, controller's and refresher's own containers, by the name the chart gives
+        // them, which kustomize's name transformers leave alone.
         let component = move |c: &Container| {
-            contract.is_some_and(|k| k.component_containers_consume && k.is_component_container(c))
+            let own = |k: &contract::Component| matches!(k.role, Role::Builder | Role::Controller | Role::Refresher);
+            let named = |k: &contract::Component| own(k) && k.containers.contains(&c.name.as_str());
+            contract.is_some_and(|k| k.component_containers_consume && k.components.iter().any(named))
         };
         self.objects
             .iter()
@@ -270,13 +279,6 @@ pub fn may_matter(r: &Resource) -> bool {
         || (r.kind == "Secret" && contract::DRYCC_WRITTEN_SECRETS.iter().any(|n| r.name.contains(n)))
 }
 
-/// Whether a workload runs `image`.
-fn runs(r: &Resource, image: Option<&str>) -> bool {
-    image.is_some()
-        && r.pod()
-            .is_some_and(|p| p.containers.iter().any(|c| c.image.as_deref() == image))
-}
-
 /// The platform the documents are: the one whose components they hold.
 fn recognise(docs: &[&Doc<'_>], forced: Option<Platform>) -> Result<Option<&'static Contract>, Error> {
     if let Some(p) = forced {
@@ -319,15 +321,5 @@ impl Contract {
                         && r.annotation(contract::LOCATION_ANNOTATION).is_some())
             }
         }
-    }
-
-    /// Whether a container is one of the platform's own consumers (the
-    /// builder, the controller, the refresher), by its name: the name the
-    /// chart gives it, which kustomize's name transformers leave alone.
-    pub fn is_component_container(&self, c: &Container) -> bool {
-        self.components
-            .iter()
-            .filter(|k| matches!(k.role, Role::Builder | Role::Controller | Role::Refresher))
-            .any(|k| k.containers.contains(&c.name.as_str()))
     }
 }
