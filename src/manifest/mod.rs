@@ -101,10 +101,9 @@ impl<'a> Manifest<'a> {
 
     /// The documents that may matter, in order.
     pub fn docs(&self) -> impl Iterator<Item = &Doc<'a>> {
-        self.pieces.iter().filter_map(|p| match p {
-            Piece::Doc(d) => Some(d),
-            Piece::Text { .. } => None,
-        })
+        self.pieces
+            .iter()
+            .filter_map(|p| if let Piece::Doc(d) = p { Some(d) } else { None })
     }
 
     fn push(&mut self, read: Read<'a>, stream: &'a str) {

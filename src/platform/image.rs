@@ -5,7 +5,6 @@
 /// A parsed image reference, borrowing the text it was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Image<'a> {
-    text: &'a str,
     /// The registry host as written (`None`: Docker Hub, implied).
     pub host: Option<&'a str>,
     /// The repository path as written, without host, tag or digest.
@@ -14,8 +13,6 @@ pub struct Image<'a> {
     pub tag: Option<&'a str>,
     /// After the `@`.
     pub digest: Option<&'a str>,
-    /// Where the last path component starts in `text`.
-    name_at: usize,
 }
 
 const DOCKER_HUB: &str = "docker.io";
@@ -35,12 +32,10 @@ impl<'a> Image<'a> {
             _ => (None, named),
         };
         Image {
-            text,
             host,
             path,
             tag,
             digest,
-            name_at: slash,
         }
     }
 
@@ -79,7 +74,9 @@ impl<'a> Image<'a> {
 
     /// `name:tag` beside this repository (same registry and path prefix as written).
     pub fn sibling(&self, name: &str, tag: &str) -> String {
-        format!("{}{name}:{tag}", &self.text[..self.name_at])
+        let host = self.host.map(|h| format!("{h}/")).unwrap_or_default();
+        let dir = &self.path[..self.path.len() - self.name().len()];
+        format!("{host}{dir}{name}:{tag}")
     }
 }
 
