@@ -1,6 +1,5 @@
-//! Documents of a stream as spanned trees, for the front ends that edit a
-//! whole stream themselves (the KRM wrapper), and the errors that locate a
-//! problem in the input.
+//! Documents of a stream as spanned trees, for the front ends that edit a whole stream themselves
+//! (the KRM wrapper), and the errors that locate a problem in the input.
 
 use crate::par;
 use crate::yaml::split::{self, Chunk};
@@ -56,9 +55,8 @@ impl Document<'_> {
     }
 }
 
-/// `kind` and `metadata.name` read off the lines of a document that does not
-/// parse, so that its error can still say which resource it is. Only the
-/// usual layout (`kind:` at column 0, `name:` indented under `metadata:`).
+/// `kind` and `metadata.name` read off the lines of a document that does not parse, so that its
+/// error can still say whose it is. Only the usual layout (`kind:` at column 0, `name:` under `metadata:`).
 fn identity_from_text(text: &str) -> (Option<&str>, Option<&str>) {
     fn value<'t>(line: &'t str, key: &str) -> Option<&'t str> {
         let v = line.strip_prefix(key)?;
@@ -81,8 +79,7 @@ fn identity_from_text(text: &str) -> (Option<&str>, Option<&str>) {
 }
 
 /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
-/// What comes from the input is escaped: a name with a line break or a
-/// terminal sequence cannot forge a line wherever the description is shown.
+/// What comes from the input is escaped: a line break or terminal sequence cannot forge a line.
 pub fn describe(index: usize, kind: Option<&str>, name: Option<&str>, chunk: Chunk<'_>) -> String {
     let escape = crate::escape::escape_controls;
     let what = kind.map(|k| match name {

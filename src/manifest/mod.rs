@@ -1,7 +1,6 @@
-//! The manifest: the stream split into documents, each read once, as Kubernetes
-//! decodes it, into the [`Resource`]s it holds. Documents keep their exact text (a
-//! slice of the input); trees and decoded values are dropped, so memory stays a
-//! small multiple of the facts that matter. Only a splice parses a document again.
+//! The stream split into documents, each read once, as Kubernetes decodes it, into its
+//! [`Resource`]s. Documents keep their exact text (a slice of the input); trees and decoded values
+//! are dropped, so memory stays a small multiple of the facts. Only a splice parses one again.
 
 mod document;
 pub mod resource;
@@ -14,8 +13,7 @@ use crate::yaml::edit::{detect_seq_indent, line_of};
 use crate::yaml::split::{self, Chunk};
 use crate::yaml::{tree, yaml11};
 
-/// Chunks read per parallel batch: enough to keep every core busy, few
-/// enough that a stream of tiny documents never holds one entry per chunk.
+/// Chunks per parallel batch: every core busy, yet tiny documents never hold one entry per chunk.
 const BATCH: usize = 16 * 1024;
 
 /// A document that holds objects the registry configuration may involve.
@@ -30,7 +28,6 @@ pub struct Doc<'a> {
 }
 
 impl Doc<'_> {
-    /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
     pub fn describe(&self) -> String {
         let first = self.resources.first().filter(|r| r.path.is_empty());
         let kind = first.map(|r| r.kind.as_str()).filter(|k| !k.is_empty());
@@ -67,9 +64,8 @@ pub struct Manifest<'a> {
     pub pieces: Vec<Piece<'a>>,
     /// Whether any document has content (a node, not only comments).
     pub has_content: bool,
-    /// Whether every object is a Helm hook, and there is one: the hooks-only
-    /// pass of Helm 4's `separate` strategy. A document that holds no object
-    /// (an empty List, a scalar) does not decide.
+    /// Whether every object is a Helm hook, and there is one: the hooks-only pass of Helm 4's
+    /// `separate` strategy. A document with no object (an empty List, a scalar) does not decide.
     pub hooks_only: bool,
     /// Whether the stream has a `\r\n` line break.
     pub crlf: bool,
@@ -122,6 +118,7 @@ impl<'a> Manifest<'a> {
 }
 
 /// One chunk, read.
+#[derive(Default)]
 struct Read<'a> {
     /// `None` for markers and white space only: not written (it would be a `null` document).
     piece: Option<Piece<'a>>,
@@ -137,11 +134,8 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
     let (text, offset) = (chunk.text, chunk.offset);
     let mut read = Read {
         piece: (!is_blank(text)).then_some(Piece::Text { text, offset }),
-        content: false,
-        hooks: false,
-        plain: false,
-        crlf: memchr::memmem::find(chunk.text.as_bytes(), b"\r\n").is_some(),
-        seq_indent: None,
+        crlf: memchr::memmem::find(text.as_bytes(), b"\r\n").is_some(),
+        ..Read::default()
     };
     if let Some((at, c)) = yaml11::yaml11_line_break(chunk.text) {
         return Err(line_break_error(index, chunk, at, c));

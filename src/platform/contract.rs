@@ -147,12 +147,7 @@ pub enum LocationKind {
 
 impl LocationKind {
     /// Every location, Deis Workflow's and Hephy's; Drycc has the first two.
-    pub const ALL: [LocationKind; 4] = [
-        LocationKind::OnCluster,
-        LocationKind::OffCluster,
-        LocationKind::Ecr,
-        LocationKind::Gcr,
-    ];
+    pub const ALL: [LocationKind; 4] = [Self::OnCluster, Self::OffCluster, Self::Ecr, Self::Gcr];
 
     /// Their names, as `--location` offers them and errors list them.
     pub fn names() -> [&'static str; 4] {

@@ -176,8 +176,21 @@ impl<'m, 'a> Model<'m, 'a> {
                     (false, true) => Owner::Orphan,
                     (false, false) => Owner::Foreign,
                 };
+                // A workload of Workflow's with the signs of two components (the builder with a refresher's
+                // container, say) would be configured or removed as one and lose the other: refused (exit 1).
+                let Some(pod) = o.resource.pod().filter(|_| o.is_workflows()) else {
+                    continue;
+                };
+                let mut roles = k.component_roles(o.resource, pod).map(Role::component_name);
+                if let (Some(first), Some(second)) = (roles.next(), roles.next()) {
+                    let message = format!(
+                        "it shows the signs of two components, the {first} and the {second} (by its name, a \
+                         container's name or image); a workload is one component: run the other in a workload \
+                         of its own"
+                    );
+                    return Err(o.error(&o.resource.pod_path(), message));
+                }
             }
-            refuse_two_components(k, &objects)?;
         }
         Ok(Model {
             contract,
@@ -231,24 +244,6 @@ impl<'m, 'a> Model<'m, 'a> {
                     .map(move |c| (o, c))
             })
     }
-}
-
-/// A workload of Workflow's with the signs of two components (the builder with a refresher's
-/// container, say) would be configured or removed as one and lose the other: refused (exit 1).
-fn refuse_two_components(contract: &Contract, objects: &[Object<'_, '_>]) -> Result<(), Error> {
-    for o in objects.iter().filter(|o| o.is_workflows()) {
-        let Some(pod) = o.resource.pod() else { continue };
-        let roles: Vec<Role> = contract.component_roles(o.resource, pod).collect();
-        if let [first, second, ..] = roles[..] {
-            let (first, second) = (first.component_name(), second.component_name());
-            let message = format!(
-                "it shows the signs of two components, the {first} and the {second} (by its name, a container's \
-                 name or image); a workload is one component: run the other in a workload of its own"
-            );
-            return Err(o.error(&o.resource.pod_path(), message));
-        }
-    }
-    Ok(())
 }
 
 /// Whether an object may matter to any platform's rules: a workload (its containers may consume

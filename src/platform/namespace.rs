@@ -109,14 +109,12 @@ pub(super) fn discover(context: &Context, objects: &[Object<'_, '_>], contract: 
         name: name.clone(),
         origin: HELM_NAMESPACE.to_owned(),
     });
-    for given in context.given.iter().chain(&helm) {
-        if !is_dns_label(&given.name) {
-            return Err(Error::Config(format!(
-                "the namespace {:?} (from {}) is not a Kubernetes namespace name: lowercase letters, digits and `-`, \
-                 starting and ending with a letter or digit, at most 63 characters",
-                given.name, given.origin
-            )));
-        }
+    if let Some(given) = context.given.iter().chain(&helm).find(|g| !is_dns_label(&g.name)) {
+        return Err(Error::Config(format!(
+            "the namespace {:?} (from {}) is not a Kubernetes namespace name: lowercase letters, digits and `-`, \
+             starting and ending with a letter or digit, at most 63 characters",
+            given.name, given.origin
+        )));
     }
     if let Some(given) = &context.given {
         // Every Workflow workload in another explicit namespace: nothing would be configured, never
