@@ -177,9 +177,8 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
     Ok(read)
 }
 
-/// A character that Kubernetes reads as a line break and the parser as
-/// text, at byte `at` of the chunk: the two would read different documents
-/// (a comment could hide a key, a `---`), so neither is trusted.
+/// A character Kubernetes reads as a line break and the parser as text, at byte `at`: the two would
+/// read different documents (a comment could hide a key, a `---`), so neither is trusted.
 fn line_break_error(index: usize, chunk: Chunk<'_>, at: usize, c: char) -> InputError {
     let before = chunk.text.get(..at).unwrap_or_default();
     let line = 1 + memchr::memchr_iter(b'\n', before.as_bytes()).count();
@@ -197,9 +196,8 @@ fn line_break_error(index: usize, chunk: Chunk<'_>, at: usize, c: char) -> Input
     InputError::in_text(index, chunk, line, col, message)
 }
 
-/// A document with neither content nor comments (`---` alone, `...`).
-/// Exact on purpose: it decides before parsing, so ` ---` (a scalar) or
-/// `--- # note` (a comment to keep) are not blank.
+/// A document with neither content nor comments (`---` alone, `...`). Exact: it decides before
+/// parsing, so ` ---` (a scalar) or `--- # note` (a comment to keep) are not blank.
 fn is_blank(text: &str) -> bool {
     text.lines().all(|l| {
         let l = l.trim_start_matches('\u{feff}').trim_end_matches([' ', '\t', '\r']);

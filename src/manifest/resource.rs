@@ -218,7 +218,7 @@ impl Resource {
     /// that is not text is refused: whose it is cannot be told.
     pub fn read_all(doc: &Json, reading: Reading<'_>) -> Result<Vec<Resource>, Unreadable> {
         let mut out = Vec::new();
-        read_into(doc, Vec::new(), reading, &mut out, 0)?;
+        read_into(doc, Vec::new(), reading, &mut out)?;
         // Kept for the whole run, one per document: no spare capacity.
         out.shrink_to_fit();
         Ok(out)
@@ -277,17 +277,12 @@ fn lookup<'a>(pairs: &'a [(&'static str, String)], key: &str) -> Option<&'a str>
     pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
 }
 
-fn read_into(
-    doc: &Json,
-    path: Vec<Seg>,
-    reading: Reading<'_>,
-    out: &mut Vec<Resource>,
-    depth: usize,
-) -> Result<(), Unreadable> {
+fn read_into(doc: &Json, path: Vec<Seg>, reading: Reading<'_>, out: &mut Vec<Resource>) -> Result<(), Unreadable> {
     let kind = text_at(doc, &path, &["kind"])?.unwrap_or_default();
     let kind = qualified(kind, doc.get("apiVersion").and_then(Json::as_str));
     if let (true, Some(Json::Array(items))) = (kind.ends_with("List"), doc.get("items")) {
-        if depth >= MAX_LIST_DEPTH {
+        // Each level of lists adds `items[i]` to the path.
+        if path.len() / 2 >= MAX_LIST_DEPTH {
             return Err(Unreadable {
                 path,
                 message: format!("lists nested deeper than {MAX_LIST_DEPTH} levels"),
@@ -296,7 +291,7 @@ fn read_into(
         for (i, item) in items.iter().enumerate() {
             let mut item_path = path.clone();
             item_path.extend([Seg::Key("items".into()), Seg::Index(i)]);
-            read_into(item, item_path, reading, out, depth + 1)?;
+            read_into(item, item_path, reading, out)?;
         }
         return Ok(());
     }
@@ -311,18 +306,14 @@ fn read_into(
     // leaves a Go string empty.
     let metadata = |key: &str, read: &'static [&'static str]| -> Vec<(&'static str, String)> {
         let map = doc.get("metadata").and_then(|m| m.get(key));
-        let text = |v: &Json| match v {
-            Json::Null => Some(String::new()),
-            v => Some(v.as_str()?.to_owned()),
-        };
+        let text = |v: &Json| Some(if v.is_null() { "" } else { v.as_str()? }.to_owned());
         read.iter().filter_map(|k| Some((*k, text(map?.get(*k)?)?))).collect()
     };
-    let body = read_body(&kind, &name, doc, reading);
     out.push(Resource {
         labels: metadata("labels", reading.labels),
         annotations: metadata("annotations", reading.annotations),
         selected: (reading.selects)(doc),
-        body,
+        body: read_body(&kind, &name, doc, reading),
         kind,
         name,
         namespace,

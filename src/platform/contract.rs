@@ -19,10 +19,7 @@ impl Platform {
     pub const ALL: [Platform; 2] = [Platform::Deis, Platform::Drycc];
 
     pub fn contract(self) -> &'static Contract {
-        match self {
-            Platform::Deis => &DEIS,
-            Platform::Drycc => &DRYCC,
-        }
+        [&DEIS, &DRYCC][self as usize]
     }
 }
 
@@ -355,32 +352,24 @@ impl Contract {
     /// Each component whose signs a workload shows (its name, a container's name or image), in table
     /// order: one for every workload of a real chart; a workload of several is refused.
     pub fn component_roles<'s>(&'s self, r: &'s Resource, pod: &'s Pod) -> impl Iterator<Item = Role> + 's {
+        // This platform's `name` image; the refresher from any organisation's build (operators
+        // rebuild it to fix its bugs).
+        let is_own_image = move |image: &str, name: &&str| {
+            let image = Image::parse(image);
+            image.is(self.image_orgs, name) || (*name == REFRESHER_IMAGE_NAME && image.name() == *name)
+        };
         let is = move |k: &&Component| {
             k.names.contains(&r.name.as_str())
                 || pod.containers.iter().any(|c| {
-                    k.containers.contains(&c.name.as_str())
-                        || c.image.as_deref().is_some_and(|i| {
-                            let image = Image::parse(i);
-                            k.images.iter().any(|name| self.is_own_image(&image, name))
-                        })
+                    let own_image = |i: &str| k.images.iter().any(|n| is_own_image(i, n));
+                    k.containers.contains(&c.name.as_str()) || c.image.as_deref().is_some_and(own_image)
                 })
         };
         self.components.iter().filter(is).map(|k| k.role)
     }
 
-    /// Whether `image` is this platform's `name` image; the refresher from any organisation's build
-    /// (operators rebuild it to fix its bugs).
-    fn is_own_image(&self, image: &Image<'_>, name: &str) -> bool {
-        if name == REFRESHER_IMAGE_NAME {
-            image.name() == name
-        } else {
-            image.is(self.image_orgs, name)
-        }
-    }
-
-    /// What an operator must know about a location on this platform (from
-    /// its components' sources: docs/contract.md, "The PORT rule" and
-    /// "Credentials that end up in app namespaces").
+    /// What an operator must know about a location on this platform (docs/contract.md, "The PORT
+    /// rule" and "Credentials that end up in app namespaces").
     pub fn location_advice(&self, location: LocationKind) -> Vec<String> {
         if self.platform != Platform::Deis || location == LocationKind::OnCluster {
             return Vec::new();

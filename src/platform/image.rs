@@ -1,6 +1,5 @@
-//! Container image references, known by what they name rather than how
-//! they are spelled: Docker Hub with or without `docker.io`,
-//! `index.docker.io` or `registry-1.docker.io`, hosts in any case.
+//! Container image references, known by what they name, not how they are spelled: Docker Hub with
+//! or without `docker.io`, `index.docker.io` or `registry-1.docker.io`, hosts in any case.
 
 /// A parsed image reference, borrowing the text it was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,9 +38,8 @@ impl<'a> Image<'a> {
         }
     }
 
-    /// The registry, lowercased, without HTTPS's default port or a fully
-    /// qualified name's final dot (`quay.io.:443` is `quay.io`), with
-    /// Docker Hub's aliases as `docker.io`.
+    /// The registry, lowercased, without HTTPS's default port or a final dot (`quay.io.:443` is
+    /// `quay.io`), Docker Hub's aliases as `docker.io`.
     pub fn registry(&self) -> String {
         let host = self.host.map_or_else(|| DOCKER_HUB.to_owned(), str::to_ascii_lowercase);
         let host = host.strip_suffix(":443").unwrap_or(&host);
@@ -66,8 +64,7 @@ impl<'a> Image<'a> {
         format!("{}/{}", self.registry(), self.path)
     }
 
-    /// Whether the image is `org/name` of one of `orgs`, from any registry
-    /// or mirror path (`mirror.example.com/hub/hephy/builder`).
+    /// Whether the image is `org/name` of one of `orgs`, from any registry or mirror path.
     pub fn is(&self, orgs: &[&str], name: &str) -> bool {
         self.name() == name && self.org().is_some_and(|o| orgs.contains(&o))
     }

@@ -246,10 +246,9 @@ impl<'m, 'a> Model<'m, 'a> {
     }
 }
 
-/// Whether an object may matter to any platform's rules: a workload (its containers may consume
-/// the registry), a selected, generated or role-bearing object, a binding of ServiceAccounts without
-/// a namespace of its own and the roles it may grant (they may tell where Workflow runs), Drycc's
-/// imagebuilder policy and Secrets. The others are kept as text only: a render has many.
+/// Whether an object may matter to any platform's rules: a workload, a selected, generated or
+/// role-bearing object, a binding of ServiceAccounts without a namespace and the roles it may grant
+/// (they may tell where Workflow runs), Drycc's policy and Secrets. Others stay text: a render has many.
 pub fn may_matter(r: &Resource) -> bool {
     r.pod().is_some()
         || r.selected
