@@ -1,8 +1,5 @@
-//! Documents of a stream as spanned trees, for the front ends that edit a
-//! whole stream themselves (the KRM wrapper), and the errors that locate a
-//! problem in the input.
-
-use std::fmt;
+//! Documents of a stream as spanned trees, for the front ends that edit a whole stream themselves
+//! (the KRM wrapper), and the errors that locate a problem in the input.
 
 use crate::par;
 use crate::yaml::split::{self, Chunk};
@@ -53,15 +50,13 @@ impl Document<'_> {
         self.str_at(&["metadata", "namespace"]).filter(|ns| !ns.is_empty())
     }
 
-    /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
     pub fn describe(&self) -> String {
         describe(self.index, self.kind(), self.name(), self.chunk)
     }
 }
 
-/// `kind` and `metadata.name` read off the lines of a document that does not
-/// parse, so that its error can still say which resource it is. Only the
-/// usual layout (`kind:` at column 0, `name:` indented under `metadata:`).
+/// `kind` and `metadata.name` read off the lines of a document that does not parse, so that its
+/// error can still say whose it is. Only the usual layout (`kind:` at column 0, `name:` under `metadata:`).
 fn identity_from_text(text: &str) -> (Option<&str>, Option<&str>) {
     fn value<'t>(line: &'t str, key: &str) -> Option<&'t str> {
         let v = line.strip_prefix(key)?;
@@ -71,38 +66,34 @@ fn identity_from_text(text: &str) -> (Option<&str>, Option<&str>) {
         let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
         (!v.is_empty() && !v.starts_with(['{', '[', '&', '*', '!', '#', '|', '>'])).then_some(v)
     }
-    let kind = text.lines().find_map(|l| value(l, "kind:"));
-    let mut in_metadata = false;
-    let mut name = None;
+    let (mut kind, mut name, mut in_metadata) = (None, None, false);
     for line in text.lines() {
         if !line.starts_with([' ', '\t']) {
             in_metadata = line.trim_end() == "metadata:";
-        } else if in_metadata && name.is_none() {
-            name = value(line.trim_start(), "name:");
+            kind = kind.or_else(|| value(line, "kind:"));
+        } else if in_metadata {
+            name = name.or_else(|| value(line.trim_start(), "name:"));
         }
     }
     (kind, name)
 }
 
-/// The file named by Helm 3's `# Source:` comment of a chunk, if any.
-pub fn source_file(chunk: Chunk<'_>) -> Option<&str> {
-    chunk
-        .text
-        .lines()
-        .take_while(|l| l.starts_with(['#', '%']) || l.starts_with("---") || crate::yaml::split::is_blank_line(l))
-        .find_map(|l| l.strip_prefix("# Source: ").map(str::trim))
-}
-
 /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
-/// What comes from the input is escaped: a name with a line break or a
-/// terminal sequence cannot forge a line wherever the description is shown.
+/// What comes from the input is escaped: a line break or terminal sequence cannot forge a line.
 pub fn describe(index: usize, kind: Option<&str>, name: Option<&str>, chunk: Chunk<'_>) -> String {
     let escape = crate::escape::escape_controls;
     let what = kind.map(|k| match name {
         Some(n) => format!("{}/{}", escape(k), escape(n)),
         None => escape(k).into_owned(),
     });
-    let from = source_file(chunk).map(|f| format!("from {}", escape(f)));
+    // The file named by Helm 3's `# Source:` comment.
+    let head = |l: &&str| l.starts_with(['#', '%']) || l.starts_with("---") || split::is_blank_line(l);
+    let source = chunk
+        .text
+        .lines()
+        .take_while(head)
+        .find_map(|l| l.strip_prefix("# Source: "));
+    let from = source.map(|f| format!("from {}", escape(f.trim())));
     let parts: Vec<String> = what.into_iter().chain(from).collect();
     if parts.is_empty() {
         format!("document {index}")
@@ -112,7 +103,8 @@ pub fn describe(index: usize, kind: Option<&str>, name: Option<&str>, chunk: Chu
 }
 
 /// Bad input: which document, where in the stream, and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{document}, line {line}{}: {message}", .col.map_or(String::new(), |c| format!(" column {c}")))]
 pub struct InputError {
     /// "document 3 (Deployment/deis-builder)".
     pub document: String,
@@ -153,18 +145,6 @@ impl InputError {
         InputError::new(doc.describe(), doc.chunk, line, message)
     }
 }
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}, line {}", self.document, self.line)?;
-        if let Some(col) = self.col {
-            write!(f, " column {col}")?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
-
-impl std::error::Error for InputError {}
 
 #[cfg(test)]
 mod tests {

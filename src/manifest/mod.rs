@@ -1,12 +1,11 @@
-//! The manifest: the stream split into documents, each read once, as Kubernetes
-//! decodes it, into the [`Resource`]s it holds. Documents keep their exact text (a
-//! slice of the input); trees and decoded values are dropped, so memory stays a
-//! small multiple of the facts that matter. Only a splice parses a document again.
+//! The stream split into documents, each read once, as Kubernetes decodes it, into its
+//! [`Resource`]s. Documents keep their exact text (a slice of the input); trees and decoded values
+//! are dropped, so memory stays a small multiple of the facts. Only a splice parses one again.
 
 mod document;
 pub mod resource;
 
-pub use document::{describe, parse_stream, source_file, Document, InputError};
+pub use document::{describe, parse_stream, Document, InputError};
 pub use resource::{Body, Container, EnvValue, EnvVar, Pod, Reading, Resource};
 
 use crate::par;
@@ -14,8 +13,7 @@ use crate::yaml::edit::{detect_seq_indent, line_of};
 use crate::yaml::split::{self, Chunk};
 use crate::yaml::{tree, yaml11};
 
-/// Chunks read per parallel batch: enough to keep every core busy, few
-/// enough that a stream of tiny documents never holds one entry per chunk.
+/// Chunks per parallel batch: every core busy, yet tiny documents never hold one entry per chunk.
 const BATCH: usize = 16 * 1024;
 
 /// A document that holds objects the registry configuration may involve.
@@ -30,7 +28,6 @@ pub struct Doc<'a> {
 }
 
 impl Doc<'_> {
-    /// "document 3 (Deployment/deis-builder, from workflow/templates/builder.yaml)".
     pub fn describe(&self) -> String {
         let first = self.resources.first().filter(|r| r.path.is_empty());
         let kind = first.map(|r| r.kind.as_str()).filter(|k| !k.is_empty());
@@ -67,9 +64,8 @@ pub struct Manifest<'a> {
     pub pieces: Vec<Piece<'a>>,
     /// Whether any document has content (a node, not only comments).
     pub has_content: bool,
-    /// Whether every object is a Helm hook, and there is one: the hooks-only
-    /// pass of Helm 4's `separate` strategy. A document that holds no object
-    /// (an empty List, a scalar) does not decide.
+    /// Whether every object is a Helm hook, and there is one: the hooks-only pass of Helm 4's
+    /// `separate` strategy. A document with no object (an empty List, a scalar) does not decide.
     pub hooks_only: bool,
     /// Whether the stream has a `\r\n` line break.
     pub crlf: bool,
@@ -101,38 +97,31 @@ impl<'a> Manifest<'a> {
 
     /// The documents that may matter, in order.
     pub fn docs(&self) -> impl Iterator<Item = &Doc<'a>> {
-        self.pieces.iter().filter_map(|p| match p {
-            Piece::Doc(d) => Some(d),
-            Piece::Text { .. } => None,
-        })
+        self.pieces
+            .iter()
+            .filter_map(|p| if let Piece::Doc(d) = p { Some(d) } else { None })
     }
 
     fn push(&mut self, read: Read<'a>, stream: &'a str) {
         self.crlf |= read.crlf;
         self.has_content |= read.content;
         self.seq_indent = self.seq_indent.or(read.seq_indent);
-        match read.doc {
-            Some(doc) => self.pieces.push(Piece::Doc(doc)),
-            None if read.blank => {}
-            None => {
-                let (text, offset) = (read.chunk.text, read.chunk.offset);
-                match self.pieces.last_mut() {
-                    Some(Piece::Text { text: run, offset: at }) if *at + run.len() == offset => {
-                        *run = stream.get(*at..offset + text.len()).unwrap_or(run);
-                    }
-                    _ => self.pieces.push(Piece::Text { text, offset }),
-                }
+        match (read.piece, self.pieces.last_mut()) {
+            (Some(Piece::Text { text, offset }), Some(Piece::Text { text: run, offset: at }))
+                if *at + run.len() == offset =>
+            {
+                *run = stream.get(*at..offset + text.len()).unwrap_or(run);
             }
+            (piece, _) => self.pieces.extend(piece),
         }
     }
 }
 
 /// One chunk, read.
+#[derive(Default)]
 struct Read<'a> {
-    chunk: Chunk<'a>,
-    doc: Option<Doc<'a>>,
-    /// Markers and white space only: not written (it would be a `null` document).
-    blank: bool,
+    /// `None` for markers and white space only: not written (it would be a `null` document).
+    piece: Option<Piece<'a>>,
     content: bool,
     /// Whether it holds a Helm hook, or an object that is not one.
     hooks: bool,
@@ -142,15 +131,11 @@ struct Read<'a> {
 }
 
 fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Result<Read<'a>, InputError> {
+    let (text, offset) = (chunk.text, chunk.offset);
     let mut read = Read {
-        chunk,
-        doc: None,
-        blank: is_blank(chunk.text),
-        content: false,
-        hooks: false,
-        plain: false,
-        crlf: memchr::memmem::find(chunk.text.as_bytes(), b"\r\n").is_some(),
-        seq_indent: None,
+        piece: (!is_blank(text)).then_some(Piece::Text { text, offset }),
+        crlf: memchr::memmem::find(text.as_bytes(), b"\r\n").is_some(),
+        ..Read::default()
     };
     if let Some((at, c)) = yaml11::yaml11_line_break(chunk.text) {
         return Err(line_break_error(index, chunk, at, c));
@@ -162,7 +147,7 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
                        the first `---` is a document Kubernetes cannot read; remove it";
         return Err(InputError::in_text(index, chunk, line, 1, message.into()));
     }
-    if read.blank {
+    if read.piece.is_none() {
         return Ok(read);
     }
     let Some((root, features)) = tree::parse_document(chunk.text).map_err(|e| InputError::syntax(index, chunk, e))?
@@ -182,19 +167,18 @@ fn read_chunk<'a>(index: usize, chunk: Chunk<'a>, reading: Reading<'_>) -> Resul
     read.plain = resources.iter().any(|r| !r.is_hook());
     read.seq_indent = detect_seq_indent(&root);
     if resources.iter().any(reading.matters) {
-        read.doc = Some(Doc {
+        read.piece = Some(Piece::Doc(Doc {
             index,
             chunk,
             resources,
             seq_indent: read.seq_indent,
-        });
+        }));
     }
     Ok(read)
 }
 
-/// A character that Kubernetes reads as a line break and the parser as
-/// text, at byte `at` of the chunk: the two would read different documents
-/// (a comment could hide a key, a `---`), so neither is trusted.
+/// A character Kubernetes reads as a line break and the parser as text, at byte `at`: the two would
+/// read different documents (a comment could hide a key, a `---`), so neither is trusted.
 fn line_break_error(index: usize, chunk: Chunk<'_>, at: usize, c: char) -> InputError {
     let before = chunk.text.get(..at).unwrap_or_default();
     let line = 1 + memchr::memchr_iter(b'\n', before.as_bytes()).count();
@@ -212,9 +196,8 @@ fn line_break_error(index: usize, chunk: Chunk<'_>, at: usize, c: char) -> Input
     InputError::in_text(index, chunk, line, col, message)
 }
 
-/// A document with neither content nor comments (`---` alone, `...`).
-/// Exact on purpose: it decides before parsing, so ` ---` (a scalar) or
-/// `--- # note` (a comment to keep) are not blank.
+/// A document with neither content nor comments (`---` alone, `...`). Exact: it decides before
+/// parsing, so ` ---` (a scalar) or `--- # note` (a comment to keep) are not blank.
 fn is_blank(text: &str) -> bool {
     text.lines().all(|l| {
         let l = l.trim_start_matches('\u{feff}').trim_end_matches([' ', '\t', '\r']);

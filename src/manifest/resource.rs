@@ -1,6 +1,5 @@
-//! What a document is, read as Kubernetes decodes it (never as spelled): its
-//! identity and the few facts of each kind the registry configuration depends
-//! on. The decoded document is dropped: later steps see only these facts.
+//! What a document is, read as Kubernetes decodes it (never as spelled): its identity and the few
+//! facts of each kind the registry configuration depends on; later steps see only these facts.
 
 use std::collections::HashSet;
 
@@ -19,10 +18,9 @@ const TEMPLATE: &[&str] = &["spec", "template", "spec"];
 
 const RBAC: &str = "rbac.authorization.k8s.io";
 
-/// The API groups of the built-in kinds the tool reads. One of these kinds in
-/// another group is a custom resource (a `Secret` of `vault.example.com`) no
-/// Workflow component reads: it is named with its group
-/// (`Secret.vault.example.com`), a kind the tool never touches.
+/// The API groups of the built-in kinds the tool reads. One of these kinds in another group is a
+/// custom resource no Workflow component reads: named with its group (`Secret.vault.example.com`),
+/// a kind the tool never touches.
 const BUILTIN_GROUPS: [(&[&str], &[&str]); 8] = [
     (&["Secret", "ServiceAccount", "Service"], &[""]),
     (&["ConfigMap", "Pod", "ReplicationController"], &[""]),
@@ -37,9 +35,8 @@ const BUILTIN_GROUPS: [(&[&str], &[&str]); 8] = [
 /// Cluster-scoped kinds the tool reads: the API server ignores their namespace, and so does the tool.
 const CLUSTER_SCOPED: [&str; 2] = ["ClusterRole", "ClusterRoleBinding"];
 
-/// `kind` with its group when `api_version` names another group than the
-/// built-in kind's (see [`BUILTIN_GROUPS`]). Without an `apiVersion` (which
-/// the API server refuses) it is taken as written.
+/// `kind` with its group when `api_version` names another than the built-in kind's. Without an
+/// `apiVersion` (which the API server refuses) it is taken as written.
 fn qualified(kind: String, api_version: Option<&str>) -> String {
     let Some(api_version) = api_version else {
         return kind;
@@ -54,19 +51,16 @@ fn qualified(kind: String, api_version: Option<&str>) -> String {
 /// Helm's mark of a hook.
 pub const HOOK_ANNOTATION: &str = "helm.sh/hook";
 
-/// A Kubernetes object of the manifest: a document, or an item of a
-/// `kind: List` document (kubectl applies the items).
+/// A Kubernetes object: a document, or an item of a `kind: List` (kubectl applies the items).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
-    /// Where the object stands in its document: empty for the document itself,
-    /// `items[i]` (deeper for lists in lists) for an item.
+    /// Where it stands in its document: empty, or `items[i]` (deeper for lists in lists).
     pub path: Vec<Seg>,
     pub kind: String,
     pub name: String,
     /// `None` when absent, null or empty.
     pub namespace: Option<String>,
-    /// The labels and annotations the tool reads (see [`Reading`]) that are
-    /// text (null is the empty string).
+    /// The labels and annotations the tool reads (see [`Reading`]) that are text (null is "").
     pub labels: Vec<(&'static str, String)>,
     pub annotations: Vec<(&'static str, String)>,
     /// Whether a `--select` query selects the object.
@@ -114,13 +108,11 @@ pub struct Subject {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secret {
     pub secret_type: String,
-    /// `data` in document order, values as written (base64; `None`: not text,
-    /// null included, which the tool writes as `""`); values empty for a
-    /// Secret whose content the tool does not read (see [`Reading`]).
+    /// `data` in document order, values as written (base64; `None`: not text, null included, which
+    /// the tool writes as `""`); values empty where the tool does not read the content.
     pub data: Vec<(String, Option<String>)>,
-    /// The keys of `stringData` (the API server merges it over `data`);
-    /// `None` when it merges nothing (absent, null, `{}`), no keys when it is
-    /// not a mapping (which the API server rejects).
+    /// The keys of `stringData` (merged over `data`); `None` when it merges nothing (absent, null,
+    /// `{}`), no keys when it is not a mapping (which the API server rejects).
     pub string_data: Option<Vec<String>>,
 }
 
@@ -201,8 +193,7 @@ pub struct Unreadable {
     pub message: String,
 }
 
-/// What the reader keeps besides each kind's facts: the operator's
-/// `--select` over each object, and the labels and annotations read later.
+/// What the reader keeps besides each kind's facts: `--select` over each object, and what is read later.
 #[derive(Clone, Copy)]
 pub struct Reading<'r> {
     pub selects: &'r (dyn Fn(&Json) -> bool + Sync),
@@ -223,11 +214,11 @@ pub struct Reading<'r> {
 const MAX_LIST_DEPTH: usize = 8;
 
 impl Resource {
-    /// The objects of a decoded document (itself, or a list's items). A kind,
-    /// name or namespace that is not text is refused: whose it is cannot be told.
+    /// The objects of a decoded document (itself, or a list's items). A kind, name or namespace
+    /// that is not text is refused: whose it is cannot be told.
     pub fn read_all(doc: &Json, reading: Reading<'_>) -> Result<Vec<Resource>, Unreadable> {
         let mut out = Vec::new();
-        read_into(doc, Vec::new(), reading, &mut out, 0)?;
+        read_into(doc, Vec::new(), reading, &mut out)?;
         // Kept for the whole run, one per document: no spare capacity.
         out.shrink_to_fit();
         Ok(out)
@@ -286,17 +277,12 @@ fn lookup<'a>(pairs: &'a [(&'static str, String)], key: &str) -> Option<&'a str>
     pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
 }
 
-fn read_into(
-    doc: &Json,
-    path: Vec<Seg>,
-    reading: Reading<'_>,
-    out: &mut Vec<Resource>,
-    depth: usize,
-) -> Result<(), Unreadable> {
+fn read_into(doc: &Json, path: Vec<Seg>, reading: Reading<'_>, out: &mut Vec<Resource>) -> Result<(), Unreadable> {
     let kind = text_at(doc, &path, &["kind"])?.unwrap_or_default();
     let kind = qualified(kind, doc.get("apiVersion").and_then(Json::as_str));
     if let (true, Some(Json::Array(items))) = (kind.ends_with("List"), doc.get("items")) {
-        if depth >= MAX_LIST_DEPTH {
+        // Each level of lists adds `items[i]` to the path.
+        if path.len() / 2 >= MAX_LIST_DEPTH {
             return Err(Unreadable {
                 path,
                 message: format!("lists nested deeper than {MAX_LIST_DEPTH} levels"),
@@ -305,7 +291,7 @@ fn read_into(
         for (i, item) in items.iter().enumerate() {
             let mut item_path = path.clone();
             item_path.extend([Seg::Key("items".into()), Seg::Index(i)]);
-            read_into(item, item_path, reading, out, depth + 1)?;
+            read_into(item, item_path, reading, out)?;
         }
         return Ok(());
     }
@@ -316,23 +302,18 @@ fn read_into(
     let namespace = text_at(doc, &path, &["metadata", "namespace"])?
         .filter(|ns| !ns.is_empty())
         .filter(|_| !CLUSTER_SCOPED.contains(&kind.as_str()));
-    // A null value is the empty string to Kubernetes (and to Helm, which
-    // reads `helm.sh/hook: ~` as a hook annotation): JSON's null leaves a Go
-    // string empty.
+    // Null is the empty string to Kubernetes and Helm (`helm.sh/hook: ~` is a hook): JSON's null
+    // leaves a Go string empty.
     let metadata = |key: &str, read: &'static [&'static str]| -> Vec<(&'static str, String)> {
         let map = doc.get("metadata").and_then(|m| m.get(key));
-        let text = |v: &Json| match v {
-            Json::Null => Some(String::new()),
-            v => Some(v.as_str()?.to_owned()),
-        };
+        let text = |v: &Json| Some(if v.is_null() { "" } else { v.as_str()? }.to_owned());
         read.iter().filter_map(|k| Some((*k, text(map?.get(*k)?)?))).collect()
     };
-    let body = read_body(&kind, &name, doc, reading);
     out.push(Resource {
         labels: metadata("labels", reading.labels),
         annotations: metadata("annotations", reading.annotations),
         selected: (reading.selects)(doc),
-        body,
+        body: read_body(&kind, &name, doc, reading),
         kind,
         name,
         namespace,

@@ -1,7 +1,6 @@
-//! Workflow's registry contract: the names each platform's components use
-//! and read, stated once (the sources are in docs/contract.md and the Drycc
-//! chart's README). Deis Workflow and Hephy share one table; Drycc Workflow
-//! is a second one. Nothing else in the program spells these names.
+//! Workflow's registry contract: the names each platform's components use and read, stated once
+//! (sources: docs/contract.md and the Drycc chart's README). Deis Workflow and Hephy share one
+//! table; Drycc Workflow is a second. Nothing else in the program spells these names.
 
 use super::image::Image;
 use crate::manifest::resource::{Pod, Resource, HOOK_ANNOTATION};
@@ -20,10 +19,7 @@ impl Platform {
     pub const ALL: [Platform; 2] = [Platform::Deis, Platform::Drycc];
 
     pub fn contract(self) -> &'static Contract {
-        match self {
-            Platform::Deis => &DEIS,
-            Platform::Drycc => &DRYCC,
-        }
+        [&DEIS, &DRYCC][self as usize]
     }
 }
 
@@ -100,13 +96,11 @@ pub struct Contract {
     pub components: &'static [Component],
     /// Its other objects: role, kinds and name.
     pub objects: &'static [(Role, Names, &'static str)],
-    /// Whether the builder's and controller's containers consume the settings
-    /// without declaring the variables (Deis reads code defaults; Drycc declares them).
+    /// Whether the components' containers consume the settings undeclared (Deis reads code defaults).
     pub component_containers_consume: bool,
     /// A container that declares one of these consumes the settings.
     pub consumer_vars: Names,
-    /// The workloads that need the on-cluster registry, and the refusal
-    /// when they come without it (this tool cannot create it).
+    /// The workloads that need the on-cluster registry, and the refusal without it (not creatable here).
     pub registry_users: &'static [Role],
     pub missing_registry: &'static str,
 }
@@ -150,12 +144,7 @@ pub enum LocationKind {
 
 impl LocationKind {
     /// Every location, Deis Workflow's and Hephy's; Drycc has the first two.
-    pub const ALL: [LocationKind; 4] = [
-        LocationKind::OnCluster,
-        LocationKind::OffCluster,
-        LocationKind::Ecr,
-        LocationKind::Gcr,
-    ];
+    pub const ALL: [LocationKind; 4] = [Self::OnCluster, Self::OffCluster, Self::Ecr, Self::Gcr];
 
     /// Their names, as `--location` offers them and errors list them.
     pub fn names() -> [&'static str; 4] {
@@ -163,12 +152,7 @@ impl LocationKind {
     }
 
     pub const fn name(self) -> &'static str {
-        match self {
-            LocationKind::OnCluster => "on-cluster",
-            LocationKind::OffCluster => "off-cluster",
-            LocationKind::Ecr => "ecr",
-            LocationKind::Gcr => "gcr",
-        }
+        ["on-cluster", "off-cluster", "ecr", "gcr"][self as usize]
     }
 
     /// The location spelled `name` (exactly: Workflow's components compare the text).
@@ -191,24 +175,21 @@ impl LocationKind {
     }
 }
 
-/// Label on every document this tool generates, so that a later run can
-/// tell its own documents (for example, left in an old namespace).
+/// Label on every document this tool generates: a later run tells its own (left in an old namespace, say).
 pub const GENERATED_LABEL: (&str, &str) = ("registry.deis.io/generated-by", "workflow-registry");
 
-/// The published refreshers: the image and tag each organisation's chart
-/// runs. Every build of these repositories panics on a non-empty
-/// `DEIS_TOKEN_REFRESH_TIME` (v1.0.0 ignores it): `pkg/config.go` stores an
-/// `int64`, `pkg/credentials/{ecr,gcr}.go` asserts `.(int)`.
+/// The published refreshers: the image and tag each organisation's chart runs. Every build panics
+/// on a non-empty `DEIS_TOKEN_REFRESH_TIME` (v1.0.0 ignores it): `pkg/config.go` stores an `int64`,
+/// `pkg/credentials/{ecr,gcr}.go` asserts `.(int)`.
 pub const STOCK_REFRESHERS: [(&str, &str, &str); 2] = [
     ("deis", "quay.io/deis/registry-token-refresher:v1.1.3", "v1.1.3"),
     ("hephy", "hephy/registry-token-refresher:v1.2.2", "v1.2.2"),
 ];
-const STOCK_REGISTRIES: [&str; 2] = ["quay.io", "docker.io"];
 
 /// Whether `image` is a build of a published refresher (any tag).
 pub fn is_stock_refresher(image: &str) -> bool {
     let image = Image::parse(image);
-    STOCK_REGISTRIES.contains(&image.registry().as_str())
+    ["quay.io", "docker.io"].contains(&image.registry().as_str())
         && image.is(&["deis", "hephy"], REFRESHER_IMAGE_NAME)
         && image.repository().matches('/').count() == 2
 }
@@ -257,8 +238,7 @@ pub const DEIS: Contract = Contract {
 const DRYCC_LOCATION_VAR: &str = "DRYCC_REGISTRY_LOCATION";
 pub const DRYCC_BUILDER_SECRET: &str = "builder-secret";
 pub const DRYCC_CONTROLLER_CREDS: &str = "controller-creds";
-/// The builder's credential variables and the `builder-secret` key each
-/// reads; `registry-organization` is the builder's alone.
+/// The builder's credential variables and the `builder-secret` key each reads (organization: the builder's alone).
 pub const DRYCC_BUILDER_VARS: [(&str, &str); 4] = [
     ("DRYCC_REGISTRY_HOST", "registry-host"),
     ("DRYCC_REGISTRY_USERNAME", "registry-username"),
@@ -267,9 +247,9 @@ pub const DRYCC_BUILDER_VARS: [(&str, &str); 4] = [
 ];
 /// The node proxy the builder pushes through on-cluster.
 pub const DRYCC_PROXY_VAR: &str = "DRYCC_REGISTRY_PROXY_HOST";
-/// On-cluster, the chart's builder reads the registry Service's address literally,
-/// the node proxy at `127.0.0.1:<hostPort>` (5555 unless the chart's `proxy.port`
-/// says otherwise) and its login from the registry's `registry-secret` (no organization).
+/// On-cluster, the chart's builder reads the registry Service's address literally, the node proxy at
+/// `127.0.0.1:<hostPort>` (5555 unless `proxy.port` says otherwise) and its login from the
+/// registry's `registry-secret` (no organization).
 pub const DRYCC_REGISTRY_SERVICE: &str = "drycc-registry:5000";
 pub const DRYCC_PROXY_PORT: u16 = 5555;
 pub const DRYCC_ON_CLUSTER_LOGIN: [(&str, &str); 2] = [
@@ -279,9 +259,8 @@ pub const DRYCC_ON_CLUSTER_LOGIN: [(&str, &str); 2] = [
 /// imagebuilder's NetworkPolicy lets its pods reach public addresses only.
 pub const DRYCC_IMAGEBUILDER_POLICY: &str = "drycc-imagebuilder";
 pub const DRYCC_IMAGEBUILDER_APP: &str = "drycc-imagebuilder";
-/// The Secrets this tool writes and Drycc's builder reads, by name. One whose name
-/// holds one of them is read too: renamed (a kustomize namePrefix or nameSuffix),
-/// it is refused (docs/semantics.md, "Renamed Secrets").
+/// The Secrets this tool writes and Drycc's builder reads. One whose name holds one is read too:
+/// renamed (kustomize namePrefix or nameSuffix), it is refused (docs/semantics.md, "Renamed Secrets").
 pub const DRYCC_WRITTEN_SECRETS: [&str; 2] = [DRYCC_BUILDER_SECRET, DRYCC_CONTROLLER_CREDS];
 /// This tool's policy beside it, for a registry at a private address.
 pub const DRYCC_IMAGEBUILDER_EGRESS: &str = "drycc-imagebuilder-registry";
@@ -324,9 +303,8 @@ pub const DRYCC: Contract = Contract {
     ],
 };
 
-/// How the platforms' rules read a document, besides identities, images and
-/// `--select`: these labels, annotations and variables, and these objects'
-/// contents (Secret data values, ClusterRole rules; of other Secrets, keys only).
+/// How the platforms' rules read a document besides identities, images and `--select`: these labels,
+/// annotations, variables, and objects' contents (Secret data, ClusterRole rules; else keys only).
 pub fn reading<'r>(selects: &'r (dyn Fn(&serde_json::Value) -> bool + Sync)) -> Reading<'r> {
     Reading {
         selects,
@@ -359,8 +337,7 @@ pub fn reading<'r>(selects: &'r (dyn Fn(&serde_json::Value) -> bool + Sync)) -> 
 }
 
 impl Contract {
-    /// The role of an object of this platform: a workload's from its name
-    /// and its containers' names and images, another's from its kind and name.
+    /// A workload's role from its name and its containers' names and images, another's from kind and name.
     pub fn role_of(&self, r: &Resource) -> Role {
         let Some(pod) = r.pod() else {
             let object = self
@@ -372,36 +349,27 @@ impl Contract {
         self.component_roles(r, pod).next().unwrap_or(Role::Other)
     }
 
-    /// Each component whose signs a workload shows (its name, a container's
-    /// name or image), in the table's order: one for every workload of a
-    /// real chart, and a workload of several is refused.
+    /// Each component whose signs a workload shows (its name, a container's name or image), in table
+    /// order: one for every workload of a real chart; a workload of several is refused.
     pub fn component_roles<'s>(&'s self, r: &'s Resource, pod: &'s Pod) -> impl Iterator<Item = Role> + 's {
+        // This platform's `name` image; the refresher from any organisation's build (operators
+        // rebuild it to fix its bugs).
+        let is_own_image = move |image: &str, name: &&str| {
+            let image = Image::parse(image);
+            image.is(self.image_orgs, name) || (*name == REFRESHER_IMAGE_NAME && image.name() == *name)
+        };
         let is = move |k: &&Component| {
             k.names.contains(&r.name.as_str())
                 || pod.containers.iter().any(|c| {
-                    k.containers.contains(&c.name.as_str())
-                        || c.image.as_deref().is_some_and(|i| {
-                            let image = Image::parse(i);
-                            k.images.iter().any(|name| self.is_own_image(&image, name))
-                        })
+                    let own_image = |i: &str| k.images.iter().any(|n| is_own_image(i, n));
+                    k.containers.contains(&c.name.as_str()) || c.image.as_deref().is_some_and(own_image)
                 })
         };
         self.components.iter().filter(is).map(|k| k.role)
     }
 
-    /// Whether `image` is this platform's `name` image. The refresher runs
-    /// from any organisation's build (operators rebuild it to fix its bugs).
-    fn is_own_image(&self, image: &Image<'_>, name: &str) -> bool {
-        if name == REFRESHER_IMAGE_NAME {
-            image.name() == name
-        } else {
-            image.is(self.image_orgs, name)
-        }
-    }
-
-    /// What an operator must know about a location on this platform (from
-    /// its components' sources: docs/contract.md, "The PORT rule" and
-    /// "Credentials that end up in app namespaces").
+    /// What an operator must know about a location on this platform (docs/contract.md, "The PORT
+    /// rule" and "Credentials that end up in app namespaces").
     pub fn location_advice(&self, location: LocationKind) -> Vec<String> {
         if self.platform != Platform::Deis || location == LocationKind::OnCluster {
             return Vec::new();

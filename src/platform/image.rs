@@ -1,11 +1,9 @@
-//! Container image references, known by what they name rather than how
-//! they are spelled: Docker Hub with or without `docker.io`,
-//! `index.docker.io` or `registry-1.docker.io`, hosts in any case.
+//! Container image references, known by what they name, not how they are spelled: Docker Hub with
+//! or without `docker.io`, `index.docker.io` or `registry-1.docker.io`, hosts in any case.
 
 /// A parsed image reference, borrowing the text it was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Image<'a> {
-    text: &'a str,
     /// The registry host as written (`None`: Docker Hub, implied).
     pub host: Option<&'a str>,
     /// The repository path as written, without host, tag or digest.
@@ -14,8 +12,6 @@ pub struct Image<'a> {
     pub tag: Option<&'a str>,
     /// After the `@`.
     pub digest: Option<&'a str>,
-    /// Where the last path component starts in `text`.
-    name_at: usize,
 }
 
 const DOCKER_HUB: &str = "docker.io";
@@ -35,18 +31,15 @@ impl<'a> Image<'a> {
             _ => (None, named),
         };
         Image {
-            text,
             host,
             path,
             tag,
             digest,
-            name_at: slash,
         }
     }
 
-    /// The registry, lowercased, without HTTPS's default port or a fully
-    /// qualified name's final dot (`quay.io.:443` is `quay.io`), with
-    /// Docker Hub's aliases as `docker.io`.
+    /// The registry, lowercased, without HTTPS's default port or a final dot (`quay.io.:443` is
+    /// `quay.io`), Docker Hub's aliases as `docker.io`.
     pub fn registry(&self) -> String {
         let host = self.host.map_or_else(|| DOCKER_HUB.to_owned(), str::to_ascii_lowercase);
         let host = host.strip_suffix(":443").unwrap_or(&host);
@@ -71,15 +64,16 @@ impl<'a> Image<'a> {
         format!("{}/{}", self.registry(), self.path)
     }
 
-    /// Whether the image is `org/name` of one of `orgs`, from any registry
-    /// or mirror path (`mirror.example.com/hub/hephy/builder`).
+    /// Whether the image is `org/name` of one of `orgs`, from any registry or mirror path.
     pub fn is(&self, orgs: &[&str], name: &str) -> bool {
         self.name() == name && self.org().is_some_and(|o| orgs.contains(&o))
     }
 
     /// `name:tag` beside this repository (same registry and path prefix as written).
     pub fn sibling(&self, name: &str, tag: &str) -> String {
-        format!("{}{name}:{tag}", &self.text[..self.name_at])
+        let host = self.host.map(|h| format!("{h}/")).unwrap_or_default();
+        let dir = &self.path[..self.path.len() - self.name().len()];
+        format!("{host}{dir}{name}:{tag}")
     }
 }
 

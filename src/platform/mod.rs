@@ -1,7 +1,6 @@
-//! The platform a manifest holds, as a model: which Workflow it is (by what its
-//! documents are, never how they are spelled), where it runs, whose each object is,
-//! what role each plays, which containers consume the registry. The plan decides
-//! on it; the post-condition builds it again from the output to check the whole.
+//! The platform a manifest holds: which Workflow (by what its documents are, never how they are
+//! spelled), where it runs, whose each object is, its role, which containers consume the registry.
+//! The plan decides on it; the post-condition builds it again from the output to check the whole.
 
 pub mod contract;
 pub mod image;
@@ -12,7 +11,7 @@ use std::fmt;
 pub use contract::{Contract, Platform, Role};
 pub use namespace::{Given, Namespace, Source, HELM_NAMESPACE, HOW_TO_PASS};
 
-use crate::manifest::{Container, Doc, InputError, Resource};
+use crate::manifest::{Container, Doc, InputError, Pod, Resource};
 
 /// Why a run is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,8 +19,7 @@ pub enum Error {
     /// The input manifest is at fault (exit 1).
     #[error(transparent)]
     Input(#[from] InputError),
-    /// The configuration (settings, namespace, or the chart's own values
-    /// that stand for them) cannot give a working platform (exit 2).
+    /// The configuration (settings, namespace, the chart's values for them) cannot work (exit 2).
     #[error("{0}")]
     Config(String),
 }
@@ -31,11 +29,10 @@ pub enum Error {
 pub enum Owner {
     /// Without a namespace, or in Workflow's namespace.
     Workflow,
-    /// In an explicit namespace other than Workflow's (any, while Workflow's is
-    /// unknown), or of no platform the tool knows: never touched.
+    /// In another explicit namespace (any, while Workflow's is unknown), or of no known platform:
+    /// never touched.
     Foreign,
-    /// A registry component this tool generated, in a namespace that is no
-    /// longer Workflow's: removed.
+    /// A registry component this tool generated, in a namespace no longer Workflow's: removed.
     Orphan,
 }
 
@@ -53,9 +50,8 @@ impl Object<'_, '_> {
         self.owner == Owner::Workflow
     }
 
-    /// Whether this tool generated the object in an earlier run: its label,
-    /// on an object of a kind and name this tool writes (the label alone is
-    /// anyone's to copy).
+    /// Whether an earlier run generated the object: its label, on a kind and name this tool writes
+    /// (the label alone is anyone's to copy).
     pub fn is_generated(&self) -> bool {
         self.role != Role::Other
             && self.resource.label(contract::GENERATED_LABEL.0) == Some(contract::GENERATED_LABEL.1)
@@ -140,23 +136,23 @@ pub struct Model<'m, 'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Context {
     pub given: Option<Given>,
-    /// `HELM_NAMESPACE`: where Helm installs without `--namespace`. Helm hands a
-    /// post-renderer its own environment, not the namespace `-n` chose
-    /// (docs/semantics.md): evidence only where the manifest has none.
+    /// `HELM_NAMESPACE`: Helm hands a post-renderer its own environment, not the namespace `-n`
+    /// chose (docs/semantics.md): evidence only where the manifest has none.
     pub helm_namespace: Option<String>,
     /// `--platform`: the platform, when the documents cannot tell (or tell two).
     pub platform: Option<Platform>,
     pub targeting: Targeting,
-    /// The configured refresher image: a workload that runs it is the
-    /// refresher, whatever its names (a second run must find it).
+    /// A workload that runs this image is the refresher, whatever its names (a second run must find it).
     pub refresher_image: Option<String>,
 }
 
 impl<'m, 'a> Model<'m, 'a> {
     pub fn build(docs: &[&'m Doc<'a>], context: &Context) -> Result<Model<'m, 'a>, Error> {
         let contract = recognise(docs, context.platform)?;
+        let image = context.refresher_image.as_deref();
+        let runs = |p: &Pod| image.is_some() && p.containers.iter().any(|c| c.image.as_deref() == image);
         let role = |resource: &Resource| match contract.map_or(Role::Other, |k| k.role_of(resource)) {
-            Role::Other if contract.is_some() && runs(resource, context.refresher_image.as_deref()) => Role::Refresher,
+            Role::Other if contract.is_some() && resource.pod().is_some_and(runs) => Role::Refresher,
             role => role,
         };
         let mut objects: Vec<Object<'m, 'a>> = docs
@@ -180,8 +176,21 @@ impl<'m, 'a> Model<'m, 'a> {
                     (false, true) => Owner::Orphan,
                     (false, false) => Owner::Foreign,
                 };
+                // A workload of Workflow's with the signs of two components (the builder with a refresher's
+                // container, say) would be configured or removed as one and lose the other: refused (exit 1).
+                let Some(pod) = o.resource.pod().filter(|_| o.is_workflows()) else {
+                    continue;
+                };
+                let mut roles = k.component_roles(o.resource, pod).map(Role::component_name);
+                if let (Some(first), Some(second)) = (roles.next(), roles.next()) {
+                    let message = format!(
+                        "it shows the signs of two components, the {first} and the {second} (by its name, a \
+                         container's name or image); a workload is one component: run the other in a workload \
+                         of its own"
+                    );
+                    return Err(o.error(&o.resource.pod_path(), message));
+                }
             }
-            refuse_two_components(k, &objects)?;
         }
         Ok(Model {
             contract,
@@ -200,9 +209,8 @@ impl<'m, 'a> Model<'m, 'a> {
         self.objects.iter().any(|o| o.is_workflows() && o.role != Role::Other)
     }
 
-    /// The containers of Workflow's objects that consume the registry
-    /// settings: those that declare the platform's variables, Workflow's own
-    /// component containers, and those the operator selects; not a
+    /// The containers of Workflow's objects that consume the registry settings: those that declare
+    /// the platform's variables, its components' own, and those the operator selects; not a
     /// scaled-down legacy ReplicationController that carries no variables.
     pub fn consumers<'s>(
         &'s self,
@@ -210,8 +218,12 @@ impl<'m, 'a> Model<'m, 'a> {
     ) -> impl Iterator<Item = (&'s Object<'m, 'a>, &'m Container)> + 's {
         let contract = self.contract;
         let carries = move |c: &Container| contract.is_some_and(|k| k.consumer_vars.iter().any(|v| c.declares(v)));
+        // The builder's, controller's and refresher's own containers, by the name the chart gives
+        // them, which kustomize's name transformers leave alone.
         let component = move |c: &Container| {
-            contract.is_some_and(|k| k.component_containers_consume && k.is_component_container(c))
+            let own = |k: &contract::Component| matches!(k.role, Role::Builder | Role::Controller | Role::Refresher);
+            let named = |k: &contract::Component| own(k) && k.containers.contains(&c.name.as_str());
+            contract.is_some_and(|k| k.component_containers_consume && k.components.iter().any(named))
         };
         self.objects
             .iter()
@@ -234,30 +246,9 @@ impl<'m, 'a> Model<'m, 'a> {
     }
 }
 
-/// A workload of Workflow's that shows the signs of two components (the
-/// builder with a refresher's container, say) would be configured, or
-/// removed, as one of them and lose the other: refused (exit 1).
-fn refuse_two_components(contract: &Contract, objects: &[Object<'_, '_>]) -> Result<(), Error> {
-    for o in objects.iter().filter(|o| o.is_workflows()) {
-        let Some(pod) = o.resource.pod() else { continue };
-        let roles: Vec<Role> = contract.component_roles(o.resource, pod).collect();
-        if let [first, second, ..] = roles[..] {
-            let (first, second) = (first.component_name(), second.component_name());
-            let message = format!(
-                "it shows the signs of two components, the {first} and the {second} (by its name, a container's \
-                 name or image); a workload is one component: run the other in a workload of its own"
-            );
-            return Err(o.error(&o.resource.pod_path(), message));
-        }
-    }
-    Ok(())
-}
-
-/// Whether an object may matter to any platform's rules: a workload (its
-/// containers may consume the registry), a selected, generated or role-bearing
-/// object, a binding of ServiceAccounts without a namespace of its own and the
-/// roles it may grant (they may tell where Workflow runs), Drycc's imagebuilder
-/// policy and Secrets. The others are kept as text only: a render has many.
+/// Whether an object may matter to any platform's rules: a workload, a selected, generated or
+/// role-bearing object, a binding of ServiceAccounts without a namespace and the roles it may grant
+/// (they may tell where Workflow runs), Drycc's policy and Secrets. Others stay text: a render has many.
 pub fn may_matter(r: &Resource) -> bool {
     r.pod().is_some()
         || r.selected
@@ -268,13 +259,6 @@ pub fn may_matter(r: &Resource) -> bool {
         || matches!(r.kind.as_str(), "Role" | "ClusterRole")
         || (r.kind == "NetworkPolicy" && r.name == contract::DRYCC_IMAGEBUILDER_POLICY)
         || (r.kind == "Secret" && contract::DRYCC_WRITTEN_SECRETS.iter().any(|n| r.name.contains(n)))
-}
-
-/// Whether a workload runs `image`.
-fn runs(r: &Resource, image: Option<&str>) -> bool {
-    image.is_some()
-        && r.pod()
-            .is_some_and(|p| p.containers.iter().any(|c| c.image.as_deref() == image))
 }
 
 /// The platform the documents are: the one whose components they hold.
@@ -304,9 +288,8 @@ fn recognise(docs: &[&Doc<'_>], forced: Option<Platform>) -> Result<Option<&'sta
 }
 
 impl Contract {
-    /// Whether an object shows the manifest is this platform: a workload of
-    /// one of its components, a container that reads its variables, or a
-    /// registry secret that carries its location annotation.
+    /// Whether an object shows the manifest is this platform: a workload of one of its components, a
+    /// container that reads its variables, or a registry secret with its location annotation.
     fn is_evidence(&self, r: &Resource) -> bool {
         let role = self.role_of(r);
         match r.pod() {
@@ -319,15 +302,5 @@ impl Contract {
                         && r.annotation(contract::LOCATION_ANNOTATION).is_some())
             }
         }
-    }
-
-    /// Whether a container is one of the platform's own consumers (the
-    /// builder, the controller, the refresher), by its name: the name the
-    /// chart gives it, which kustomize's name transformers leave alone.
-    pub fn is_component_container(&self, c: &Container) -> bool {
-        self.components
-            .iter()
-            .filter(|k| matches!(k.role, Role::Builder | Role::Controller | Role::Refresher))
-            .any(|k| k.containers.contains(&c.name.as_str()))
     }
 }

@@ -1,7 +1,6 @@
-//! Where Workflow runs, only from Workflow's own evidence: the namespace the
-//! operator gave, else the one Workflow's builder and controller Deployments
-//! state, else the one the chart's bindings give the ServiceAccounts they run
-//! as, else the one this tool wrote on its documents in an earlier run, else
+//! Where Workflow runs, from Workflow's own evidence only: the namespace the operator gave, else
+//! the one its builder and controller Deployments state, else the one the chart's bindings give
+//! their ServiceAccounts, else the one an earlier run wrote on its documents, else
 //! `HELM_NAMESPACE` (refused when the manifest names another). Never a guess.
 
 use std::collections::HashSet;
@@ -26,10 +25,9 @@ pub enum Source {
     Workloads,
     Bindings,
     Generated,
-    /// `HELM_NAMESPACE`, where the manifest names none: Helm's default, which
-    /// its `--namespace` overrides without telling a post-renderer. Generated
-    /// documents then carry no namespace (they land with Workflow's, in the
-    /// release namespace); only the refresher's binding must name it.
+    /// `HELM_NAMESPACE`, where the manifest names none: Helm's default, which `--namespace` overrides
+    /// unseen by a post-renderer. Generated documents then carry no namespace (they land with
+    /// Workflow's, in the release namespace); only the refresher's binding names it.
     Helm,
     #[default]
     Unknown,
@@ -58,9 +56,8 @@ impl fmt::Display for Source {
     }
 }
 
-/// The Workflow namespace (when known), how it was found, and whether
-/// Workflow's workloads state it (then every registry component must too: one
-/// without a namespace would land in the release's, which need not be theirs).
+/// The Workflow namespace (when known), how it was found, and whether Workflow's workloads state it
+/// (then every registry component must too: one without would land in the release's).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Namespace {
     pub name: Option<String>,
@@ -77,9 +74,8 @@ impl Namespace {
         }
     }
 
-    /// Whether an object with namespace `ns` stands where Workflow runs:
-    /// its namespace, or none while Workflow's workloads state none (both
-    /// are the release namespace then).
+    /// Whether an object with namespace `ns` stands where Workflow runs: its namespace, or none
+    /// while Workflow's workloads state none (both are the release namespace then).
     pub fn holds(&self, ns: Option<&str>) -> bool {
         match ns {
             None => !self.explicit,
@@ -113,29 +109,39 @@ pub(super) fn discover(context: &Context, objects: &[Object<'_, '_>], contract: 
         name: name.clone(),
         origin: HELM_NAMESPACE.to_owned(),
     });
-    for given in context.given.iter().chain(&helm) {
-        if !is_dns_label(&given.name) {
-            return Err(Error::Config(format!(
-                "the namespace {:?} (from {}) is not a Kubernetes namespace name: lowercase letters, digits and `-`, \
-                 starting and ending with a letter or digit, at most 63 characters",
-                given.name, given.origin
-            )));
-        }
+    if let Some(given) = context.given.iter().chain(&helm).find(|g| !is_dns_label(&g.name)) {
+        return Err(Error::Config(format!(
+            "the namespace {:?} (from {}) is not a Kubernetes namespace name: lowercase letters, digits and `-`, \
+             starting and ending with a letter or digit, at most 63 characters",
+            given.name, given.origin
+        )));
     }
     if let Some(given) = &context.given {
-        refuse_mismatch(given, objects)?;
+        // Every Workflow workload in another explicit namespace: nothing would be configured, never
+        // what the operator meant (exit 2).
+        let all: Vec<&Object<'_, '_>> = workloads(objects).collect();
+        let elsewhere = |o: &&Object<'_, '_>| o.resource.namespace.as_ref().is_some_and(|own| *own != given.name);
+        if let Some(first) = all.first().filter(|_| all.iter().all(elsewhere)) {
+            return Err(Error::Config(format!(
+                "the namespace {:?} (from {}) is not Workflow's: its workloads stand in {:?} ({}){}; nothing would \
+                 be configured: pass the namespace Workflow is rendered into",
+                given.name,
+                given.origin,
+                first.resource.namespace.as_deref().unwrap_or_default(),
+                first.describe(),
+                if all.len() > 1 { " and others" } else { "" },
+            )));
+        }
         return Ok(chosen(given.name.clone(), Source::Operator(given.origin.clone())));
     }
-    // "No namespace" (the release namespace) is a namespace of its own here:
-    // a workload without one next to one with an explicit namespace is two
-    // Workflows (or a lookalike), as much as two explicit namespaces are.
+    // "No namespace" (the release's) is a namespace of its own here: a workload without one beside
+    // one with an explicit namespace is two Workflows (or a lookalike), as two namespaces are.
     let stated = workloads(objects).map(|o| (o.resource.namespace.clone(), o)).collect();
-    // The chart's own bindings of the ServiceAccounts Workflow's builder and
-    // controller run as (as their pods or the chart name them): without a
-    // namespace of their own (one elsewhere is not Workflow's), granting a role
-    // named for the account (`deis:deis-builder`) or one the manifest defines;
-    // another chart's binding of a same-named account to `view` says nothing.
-    // The refresher's binding is this tool's and binds none of those accounts.
+    // The chart's own bindings of the ServiceAccounts the builder and controller run as (as their
+    // pods or the chart name them): without a namespace of their own (one elsewhere is not
+    // Workflow's), granting a role named for the account (`deis:deis-builder`) or one the manifest
+    // defines; another chart's binding of a same-named account to `view` says nothing. The
+    // refresher's binding is this tool's and binds none of those accounts.
     let named = contract
         .components
         .iter()
@@ -176,8 +182,7 @@ pub(super) fn discover(context: &Context, objects: &[Object<'_, '_>], contract: 
         .filter(|o| o.is_generated())
         .filter_map(|o| Some((Some(o.resource.namespace.clone()?), o)))
         .collect();
-    // Workloads state a namespace only where it is explicit; bindings are
-    // consulted only where no workload states one.
+    // Workloads state a namespace only where explicit; bindings count only where no workload states one.
     for (source, found) in [
         (Source::Workloads, stated),
         (Source::Bindings, subjects),
@@ -204,29 +209,8 @@ pub(super) fn discover(context: &Context, objects: &[Object<'_, '_>], contract: 
     })
 }
 
-/// The operator named a namespace, and every Workflow workload stands in
-/// another explicit one: nothing would be configured, which is never what
-/// the operator meant (a configuration error, exit 2).
-fn refuse_mismatch(given: &Given, objects: &[Object<'_, '_>]) -> Result<(), Error> {
-    let all: Vec<&Object<'_, '_>> = workloads(objects).collect();
-    let elsewhere = |o: &&Object<'_, '_>| o.resource.namespace.as_ref().is_some_and(|own| *own != given.name);
-    match all.first() {
-        Some(first) if all.iter().all(elsewhere) => Err(Error::Config(format!(
-            "the namespace {:?} (from {}) is not Workflow's: its workloads stand in {:?} ({}){}; nothing would be \
-             configured: pass the namespace Workflow is rendered into",
-            given.name,
-            given.origin,
-            first.resource.namespace.as_deref().unwrap_or_default(),
-            first.describe(),
-            if all.len() > 1 { " and others" } else { "" },
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// The one namespace all `found` agree on (`Some(None)`: they all have none);
-/// several are an input error that names two objects that disagree,
-/// whatever their order.
+/// The one namespace all `found` agree on (`Some(None)`: they all have none); several are an input
+/// error naming two objects that disagree, whatever their order.
 fn agreed(what: &str, mut all: Vec<(Option<String>, &Object<'_, '_>)>) -> Result<Option<Option<String>>, Error> {
     all.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.doc.index.cmp(&b.1.doc.index)));
     let (Some(first), Some(last)) = (all.first(), all.last()) else {
