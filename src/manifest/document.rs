@@ -61,7 +61,11 @@ fn identity_from_text(text: &str) -> (Option<&str>, Option<&str>) {
     fn value<'t>(line: &'t str, key: &str) -> Option<&'t str> {
         let v = line.strip_prefix(key)?;
         // A comment ends the value, and so does what Kubernetes reads as a line break.
-        let v = v.split(" #").next().unwrap_or(v);
+        let comment = v
+            .match_indices('#')
+            .map(|(i, _)| i)
+            .find(|&i| v[..i].ends_with([' ', '\t']));
+        let v = comment.map_or(v, |i| &v[..i]);
         let v = v.split(['\u{85}', '\u{2028}', '\u{2029}']).next().unwrap_or(v);
         let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
         (!v.is_empty() && !v.starts_with(['{', '[', '&', '*', '!', '#', '|', '>'])).then_some(v)
@@ -161,6 +165,12 @@ mod tests {
                 .starts_with("document 1 (B, from wf/templates/b.yaml), line 7 column"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_document_that_does_not_parse_is_named_without_its_comments() {
+        let s = "kind: Deployment\t# note\nmetadata:\n  name: a#b # c\nx: \"open\n";
+        assert_eq!(parse_stream(s).unwrap_err().document, "document 0 (Deployment/a#b)");
     }
 
     #[test]
