@@ -52,24 +52,20 @@ pub struct Edit {
     pub op: Op,
 }
 
-/// What happens to a document that changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     Remove(Reason),
     Rewrite(Vec<Edit>),
 }
 
-/// A planned change to one input document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    /// The document's position in the stream.
     pub index: usize,
     /// "document 3 (Deployment/deis-builder, from ...)".
     pub document: String,
     pub step: Step,
 }
 
-/// A document the tool adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Generated {
     RegistrySecret,
@@ -85,7 +81,6 @@ pub enum Generated {
 }
 
 impl Generated {
-    /// Its kind and name.
     pub fn id(self) -> (&'static str, &'static str) {
         use crate::platform::contract as k;
         match self {
@@ -137,7 +132,6 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The step planned for document `index`, if it changes.
     pub fn step(&self, index: usize) -> Option<&Step> {
         let at = self.changes.binary_search_by_key(&index, |c| c.index).ok()?;
         Some(&self.changes[at].step)
@@ -278,19 +272,16 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
         all.filter(|(o, _)| !self.is_removed(o)).collect()
     }
 
-    /// An edit of `o` at `at` (relative to the object).
     pub fn edit(&mut self, o: &Object<'_, '_>, op: Op) {
         let about = About::Object(o.describe());
         self.edits.entry(o.doc.index).or_default().push(Edit { about, op });
     }
 
-    /// Set `at[key]` in `o`'s document.
     pub fn set(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, key: &str, json: Json) {
         let (key, value) = (key.into(), value(json));
         self.edit(o, Op::Set { at, key, value });
     }
 
-    /// Remove `at[key]` in `o`'s document.
     pub fn unset(&mut self, o: &Object<'_, '_>, at: Vec<Seg>, key: &str) {
         self.edit(o, Op::Unset { at, key: key.into() });
     }

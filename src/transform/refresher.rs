@@ -170,7 +170,6 @@ pub fn rules(location: &str, prefix: &str) -> Json {
     ])
 }
 
-/// The binding's role reference and its one subject.
 pub fn binding(namespace: &str) -> (Json, Json) {
     let role = json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": k::REFRESHER_RBAC});
     let subjects = json!([{"kind": "ServiceAccount", "name": k::REFRESHER, "namespace": namespace}]);
@@ -182,7 +181,6 @@ pub fn creds_mount() -> Json {
     json!({"name": k::REGISTRY_SECRET, "mountPath": k::CREDS_PATH, "readOnly": true})
 }
 
-/// The pod's volume of `registry-secret`.
 pub fn creds_volume() -> Json {
     json!({"name": k::REGISTRY_SECRET, "secret": {"secretName": k::REGISTRY_SECRET}})
 }
