@@ -84,10 +84,7 @@ fn violated(o: Option<&Object<'_, '_>>, message: impl fmt::Display) -> Error {
 
 /// `o` holds the rule when `right`, else it violates it as `message` says.
 fn require(right: bool, o: &Object<'_, '_>, message: &str) -> Result<(), Error> {
-    match right {
-        true => Ok(()),
-        false => Err(violated(Some(o), message)),
-    }
+    right.then_some(()).ok_or_else(|| violated(Some(o), message))
 }
 
 impl Checker<'_, '_, '_> {
@@ -189,18 +186,12 @@ impl Checker<'_, '_, '_> {
         let minutes_ok = minutes.is_empty()
             || (!k::is_stock_refresher(image) && minutes.parse::<u32>().is_ok_and(|m| m > 0 && m < lifetime));
         let intervals = minutes_ok && seconds.parse::<u32>().is_ok_and(|s| s > 0);
-        require(
-            intervals,
-            o,
-            "its refresh intervals are not ones its image can run with",
-        )?;
+        let wrong = "its refresh intervals are not ones its image can run with";
+        require(intervals, o, wrong)?;
         let rules = refresher::rules(self.settings.location.name(), &self.effective.prefix);
         let exact = matches!(&role.resource.body, Body::ClusterRole(r) if !r.aggregated && r.rules == rules);
-        require(
-            exact,
-            role,
-            "its rules are not exactly the refresher's calls, or it aggregates others",
-        )?;
+        let wrong = "its rules are not exactly the refresher's calls, or it aggregates others";
+        require(exact, role, wrong)?;
         let ns = self.model.namespace.name.as_deref();
         let binds = matches!(&binding.resource.body, Body::Binding(b)
             if b.role_ref == Some(("ClusterRole".into(), role.resource.name.clone()))

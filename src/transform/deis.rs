@@ -11,6 +11,7 @@ use serde_json::{json, Value as Json};
 use super::plan::{Effective, Generated, Planner, Reason, Wanted};
 use super::refresher;
 use crate::config::{Location, Settings};
+use crate::manifest::resource::Mount;
 use crate::manifest::{Body, Container, Pod};
 use crate::platform::contract::{self as k, Role, DEIS};
 use crate::platform::{Error, Object, HOW_TO_PASS};
@@ -109,10 +110,10 @@ fn prefix(p: &mut Planner<'_, '_, '_>) -> String {
     match (p.settings.secret_prefix.clone(), chart.len()) {
         (Some(configured), _) => {
             let others: Vec<&str> = chart.iter().map(String::as_str).filter(|c| *c != configured).collect();
+            let others = others.join(", ");
             if !others.is_empty() {
                 p.notes.push(format!(
-                    "the configured secret prefix {configured:?} replaced the chart's {}",
-                    others.join(", ")
+                    "the configured secret prefix {configured:?} replaced the chart's {others}"
                 ));
             }
             configured
@@ -140,15 +141,13 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
     let binding = p.keep_one(Role::RefresherBinding, k::REFRESHER_RBAC);
     // A refresher whose container cannot be told is a bad manifest (exit 1),
     // reported before any configuration error it would otherwise hide.
-    let found = match kept {
-        Some(o) => {
-            let not_a_workload = || o.error(&o.resource.path, "not a workload");
-            let pod = o.resource.pod().ok_or_else(not_a_workload)?;
-            let c = refresher::container(pod).map_err(|m| o.error(&o.resource.pod_path(), m))?;
-            c.map(|c| (o, pod, c))
-        }
-        None => None,
-    };
+    let found = kept.map(|o| -> Result<_, Error> {
+        let not_a_workload = || o.error(&o.resource.path, "not a workload");
+        let pod = o.resource.pod().ok_or_else(not_a_workload)?;
+        let c = refresher::container(pod).map_err(|m| o.error(&o.resource.pod_path(), m))?;
+        Ok(c.map(|c| (o, pod, c)))
+    });
+    let found = found.transpose()?.flatten();
     if p.hooks_only {
         return Ok(());
     }
@@ -224,8 +223,9 @@ fn can_run(
     account: Option<&Object<'_, '_>>,
 ) -> Result<(), Error> {
     let (name, secret, path) = (&c.name, k::REGISTRY_SECRET, k::CREDS_PATH);
-    let in_container = |message: String| Err(o.error(&o.resource.container_path(c), message));
-    let in_pod = |message: String| Err(o.error(&o.resource.pod_path(), message));
+    let (container, pod_at) = (o.resource.container_path(c), o.resource.pod_path());
+    let in_container = |message: String| Err(o.error(&container, message));
+    let in_pod = |message: String| Err(o.error(&pod_at, message));
     if let Some(m) = c.mounts.iter().find(|m| m.path == path && m.volume != secret) {
         return in_container(format!(
             "the refresher container {name:?} mounts volume {:?} at {path}, where it must read registry-secret: \
@@ -234,26 +234,23 @@ fn can_run(
         ));
     }
     if let Some(v) = pod.volumes.iter().find(|v| v.name == secret) {
-        match (v.sources, &v.secret) {
-            (1, Some(s)) if s == secret => {}
+        let wrong = match (v.sources, v.secret.as_deref()) {
+            (1, Some(s)) if s == secret && !v.secret_items => None,
             // kustomize's namePrefix renames the secret and this reference to it.
-            (1, Some(other)) => {
-                return in_pod(format!(
-                    "the refresher pod's volume {secret:?} reads secret {other:?}, but Workflow's components read \
-                     {secret} by that name: keep that name (a kustomize namePrefix or nameSuffix must not rename it)"
-                ))
-            }
-            _ => {
-                return in_pod(format!(
-                    "the refresher pod's volume {secret:?} is not the secret {secret}: rename that volume"
-                ))
-            }
-        }
-        if v.secret_items {
-            return in_pod(format!(
+            (1, Some(other)) if other != secret => Some(format!(
+                "the refresher pod's volume {secret:?} reads secret {other:?}, but Workflow's components read \
+                 {secret} by that name: keep that name (a kustomize namePrefix or nameSuffix must not rename it)"
+            )),
+            (1, Some(_)) => Some(format!(
                 "the refresher pod's volume {secret:?} projects only the keys its `items` list, and the refresher \
                  reads every key this tool writes: remove `items`"
-            ));
+            )),
+            _ => Some(format!(
+                "the refresher pod's volume {secret:?} is not the secret {secret}: rename that volume"
+            )),
+        };
+        if let Some(message) = wrong {
+            return in_pod(message);
         }
     }
     if let Some(m) = c.mounts.iter().find(|m| m.sub_path && m.path == path) {
@@ -263,29 +260,23 @@ fn can_run(
             m.volume
         ));
     }
-    let mount_right = c.mounts.iter().filter(|m| m.path == path || m.volume == secret).count() == 1
-        && c.mounts
-            .iter()
-            .any(|m| m.volume == secret && m.path == path && m.read_only);
+    let creds = |m: &Mount| m.volume == secret && m.path == path && m.read_only;
+    let mount_right =
+        c.mounts.iter().filter(|m| m.path == path || m.volume == secret).count() == 1 && c.mounts.iter().any(creds);
     if !mount_right {
-        p.upsert(
-            o,
-            o.resource.container_path(c),
-            "volumeMounts",
-            refresher::creds_mount(),
-        );
+        p.upsert(o, container.clone(), "volumeMounts", refresher::creds_mount());
     }
     if !pod.volumes.iter().any(|v| v.name == secret) {
-        p.upsert(o, o.resource.pod_path(), "volumes", refresher::creds_volume());
+        p.upsert(o, pod_at.clone(), "volumes", refresher::creds_volume());
     }
     if c.image.as_deref() != Some(image) {
-        p.set(o, o.resource.container_path(c), "image", json!(image));
+        p.set(o, container, "image", json!(image));
     }
     if pod.service_account.as_deref() != Some(k::REFRESHER) {
-        p.set(o, o.resource.pod_path(), "serviceAccountName", json!(k::REFRESHER));
+        p.set(o, pod_at.clone(), "serviceAccountName", json!(k::REFRESHER));
     }
     if !refresher::gets_token(pod, account) {
-        p.set(o, o.resource.pod_path(), "automountServiceAccountToken", json!(true));
+        p.set(o, pod_at, "automountServiceAccountToken", json!(true));
     }
     p.place(o);
     Ok(())

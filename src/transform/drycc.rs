@@ -29,7 +29,12 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     p.remove_unused(&DRYCC)?;
     let builder = model.workflows(Role::Builder).next().is_some();
     let off_cluster = matches!(p.settings.location, Location::OffCluster { .. });
-    let proxy = proxy_host(model);
+    // The on-cluster builder reaches the node proxy at the registry proxy's
+    // `hostPort` (the chart's default when the input states none).
+    let pods = model.workflows(Role::Registry).filter_map(|o| o.resource.pod());
+    let mut containers = pods.flat_map(|pod| &pod.containers);
+    let port = containers.find_map(|c| c.host_ports.first().copied());
+    let proxy = format!("127.0.0.1:{}", port.unwrap_or(k::DRYCC_PROXY_PORT));
     for (o, c) in p.consumers() {
         p.want_env(o, c, DRYCC.location_var, Wanted::Text(location.into()));
         if !effective.prefix.is_empty() && c.declares(DRYCC.prefix_var) {
@@ -85,19 +90,6 @@ pub fn plan(p: &mut Planner<'_, '_, '_>) -> Result<Effective, Error> {
     Ok(effective)
 }
 
-/// Where the on-cluster builder reaches the node proxy: the registry
-/// proxy's `hostPort` on the node (the chart's default when the input
-/// states none).
-fn proxy_host(model: &Model<'_, '_>) -> String {
-    let port = model
-        .workflows(Role::Registry)
-        .filter_map(|o| o.resource.pod())
-        .flat_map(|pod| &pod.containers)
-        .find_map(|c| c.host_ports.first().copied())
-        .unwrap_or(k::DRYCC_PROXY_PORT);
-    format!("127.0.0.1:{port}")
-}
-
 /// Refuse Secrets a kustomize namePrefix or nameSuffix renamed, where the
 /// rename shows: the login written under the chart's names would go to a
 /// Secret nothing reads (docs/semantics.md, "Renamed Secrets").
@@ -114,10 +106,7 @@ fn renamed_secrets(model: &Model<'_, '_>) -> Result<(), Error> {
             names[2]
         )
     };
-    for (role, name) in [
-        (Role::Credentials, k::DRYCC_BUILDER_SECRET),
-        (Role::ControllerCredentials, k::DRYCC_CONTROLLER_CREDS),
-    ] {
+    for (role, name) in [(Role::Credentials, names[0]), (Role::ControllerCredentials, names[1])] {
         let secret = |o: &&Object<'_, '_>| {
             o.resource.kind == "Secret" && o.resource.name != name && o.resource.name.contains(name)
         };

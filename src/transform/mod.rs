@@ -31,8 +31,8 @@ use jsonpath_rust::query::js_path_process;
 use serde_json::Value as Json;
 
 use crate::config::Settings;
-use crate::manifest::Manifest;
-use crate::platform::{contract, Context, Given, Model, Platform, Source};
+use crate::manifest::{Manifest, Pod};
+use crate::platform::{contract, Context, Given, Model, Object, Platform, Source};
 
 /// `--select JSONPATH`, parsed once: every container of each object the
 /// query selects. It runs on a one-element array holding the object as
@@ -71,11 +71,9 @@ pub struct Options {
 impl Options {
     /// Options naming Workflow's namespace as `--namespace` does.
     pub fn in_namespace(name: &str) -> Options {
+        let (name, origin) = (name.to_owned(), "--namespace".into());
         let mut options = Options::default();
-        options.context.given = Some(Given {
-            name: name.to_owned(),
-            origin: "--namespace".into(),
-        });
+        options.context.given = Some(Given { name, origin });
         options
     }
 }
@@ -153,12 +151,9 @@ fn warn(p: &mut plan::Planner<'_, '_, '_>, manifest: &Manifest<'_>) {
         );
     }
     for target in &targeting.targets {
+        let holds = |o: &Object<'_, '_>, pod: &Pod| pod.containers.iter().any(|c| target.matches(o.resource, c));
         let mut pods = model.objects.iter().filter(|o| o.is_workflows());
-        if !pods.any(|o| {
-            o.resource
-                .pod()
-                .is_some_and(|pod| pod.containers.iter().any(|c| target.matches(o.resource, c)))
-        }) {
+        if !pods.any(|o| o.resource.pod().is_some_and(|pod| holds(o, pod))) {
             let warning = format!("--target {target} matched no container in Workflow's namespace");
             warnings.push(warning);
         }

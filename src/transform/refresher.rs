@@ -36,9 +36,9 @@ pub fn container(pod: &Pod) -> Result<Option<&Container>, String> {
         ([], _) => Err(format!("{unclear}: none {rule}")),
         (several, _) => {
             let names: Vec<String> = several.iter().map(|c| format!("{:?}", c.name)).collect();
+            let names = names.join(", ");
             Err(format!(
-                "{unclear}: each of {} {rule}; keep one refresher container",
-                names.join(", ")
+                "{unclear}: each of {names} {rule}; keep one refresher container"
             ))
         }
     }
@@ -61,16 +61,12 @@ pub fn image(p: &mut Planner<'_, '_, '_>, input: Option<&str>) -> String {
         .find_map(|i| {
             let org = i.org()?;
             let (_, _, tag) = k::STOCK_REFRESHERS.iter().find(|(o, _, _)| *o == org)?;
+            let why = format!("the published refresher beside Workflow's {}", i.repository());
             i.is(&[org], i.name())
-                .then(|| (i.sibling(k::REFRESHER_IMAGE_NAME, tag), i))
+                .then(|| (i.sibling(k::REFRESHER_IMAGE_NAME, tag), why))
         });
-    let (image, why) = match derived {
-        Some((image, from)) => {
-            let from = from.repository();
-            (image, format!("the published refresher beside Workflow's {from}"))
-        }
-        None => (k::STOCK_REFRESHERS[0].1.to_owned(), "the default".to_owned()),
-    };
+    let default = || (k::STOCK_REFRESHERS[0].1.to_owned(), "the default".to_owned());
+    let (image, why) = derived.unwrap_or_else(default);
     p.notes.push(format!("refresher image {image} ({why})"));
     image
 }
@@ -97,12 +93,10 @@ pub fn refresh_time(
         Some((_, _, value)) => value.to_owned(),
         None => return Ok(String::new()),
     };
+    let source = settings.source(Setting::TokenRefreshTime);
     let refuse = |m: String| match input {
         Some((o, c, _)) if configured.is_empty() => o.error(&o.resource.container_path(c), format!("{var}: {m}")),
-        _ => Error::Config(format!(
-            "{var} (from {}): {m}",
-            settings.source(Setting::TokenRefreshTime)
-        )),
+        _ => Error::Config(format!("{var} (from {source}): {m}")),
     };
     let lifetime = settings.location.kind().token_lifetime_minutes().unwrap_or(u32::MAX);
     if k::is_stock_refresher(image) {
@@ -176,7 +170,6 @@ pub fn rules(location: &str, prefix: &str) -> Json {
     ])
 }
 
-/// The binding's role reference and its one subject.
 pub fn binding(namespace: &str) -> (Json, Json) {
     let role = json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": k::REFRESHER_RBAC});
     let subjects = json!([{"kind": "ServiceAccount", "name": k::REFRESHER, "namespace": namespace}]);
@@ -188,7 +181,6 @@ pub fn creds_mount() -> Json {
     json!({"name": k::REGISTRY_SECRET, "mountPath": k::CREDS_PATH, "readOnly": true})
 }
 
-/// The pod's volume of `registry-secret`.
 pub fn creds_volume() -> Json {
     json!({"name": k::REGISTRY_SECRET, "secret": {"secretName": k::REGISTRY_SECRET}})
 }
