@@ -326,8 +326,8 @@ impl Validator<'_> {
             self.warn(Setting::TokenRefreshTime, message);
             return value;
         };
-        match value.parse::<u32>() {
-            Ok(minutes) if minutes >= lifetime => self.problem(
+        match contract::refresher_interval(&value) {
+            Some(minutes) if minutes >= lifetime => self.problem(
                 Setting::TokenRefreshTime,
                 format!(
                     "{minutes} minutes is not below the {lifetime}-minute lifetime of {} tokens: apps would pull \
@@ -335,8 +335,8 @@ impl Validator<'_> {
                     location.name()
                 ),
             ),
-            Ok(minutes) if minutes > 0 => {}
-            _ => self.expected(
+            Some(_) => {}
+            None => self.expected(
                 Setting::TokenRefreshTime,
                 &format!("a positive whole number of minutes (below {lifetime}; the refresher's ticker panics on 0)"),
             ),

@@ -186,6 +186,12 @@ pub const STOCK_REFRESHERS: [(&str, &str, &str); 2] = [
     ("hephy", "hephy/registry-token-refresher:v1.2.2", "v1.2.2"),
 ];
 
+/// A refresher interval as the refresher reads it: Go's `strconv.ParseInt(s,
+/// 10, 32)`, which Rust's `i32` parse matches (a sign, then digits), above 0.
+pub fn refresher_interval(s: &str) -> Option<u32> {
+    u32::try_from(s.parse::<i32>().ok()?).ok().filter(|n| *n > 0)
+}
+
 /// Whether `image` is a build of a published refresher (any tag).
 pub fn is_stock_refresher(image: &str) -> bool {
     let image = Image::parse(image);
@@ -393,6 +399,21 @@ impl Contract {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refresher_intervals_are_read_as_go_parses_them() {
+        for (s, n) in [
+            ("5", Some(5)),
+            ("+5", Some(5)),
+            ("05", Some(5)),
+            ("0", None),
+            ("-5", None),
+            ("5s", None),
+        ] {
+            assert_eq!(refresher_interval(s), n, "{s}");
+        }
+        assert_eq!(refresher_interval("2147483648"), None);
+    }
 
     #[test]
     fn stock_refreshers_are_every_tag_of_the_published_repositories() {

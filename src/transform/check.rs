@@ -184,8 +184,8 @@ impl Checker<'_, '_, '_> {
         let seconds = c.env_text(k::NAMESPACE_REFRESH_VAR).unwrap_or_default();
         let lifetime = self.settings.location.kind().token_lifetime_minutes().unwrap_or(0);
         let minutes_ok = minutes.is_empty()
-            || (!k::is_stock_refresher(image) && minutes.parse::<u32>().is_ok_and(|m| m > 0 && m < lifetime));
-        let intervals = minutes_ok && seconds.parse::<u32>().is_ok_and(|s| s > 0);
+            || (!k::is_stock_refresher(image) && k::refresher_interval(minutes).is_some_and(|m| m < lifetime));
+        let intervals = minutes_ok && k::refresher_interval(seconds).is_some();
         let wrong = "its refresh intervals are not ones its image can run with";
         require(intervals, o, wrong)?;
         let rules = refresher::rules(self.settings.location.name(), &self.effective.prefix);

@@ -71,12 +71,6 @@ pub fn image(p: &mut Planner<'_, '_, '_>, input: Option<&str>) -> String {
     image
 }
 
-/// A whole number as Go's `strconv.ParseInt(s, 10, 32)` reads it (which
-/// Rust's `i32` parse matches: an optional sign, then digits), above 0.
-fn positive(s: &str) -> Option<u32> {
-    u32::try_from(s.parse::<i32>().ok()?).ok().filter(|n| *n > 0)
-}
-
 /// The refresh time (minutes) the output's refresher gets: the configured
 /// one, else the input refresher's, refused as docs/semantics.md ("The
 /// refresher", intervals) says when its image cannot run with it.
@@ -108,7 +102,7 @@ pub fn refresh_time(
              image that has fixed this"
         )));
     }
-    match positive(&value) {
+    match k::refresher_interval(&value) {
         Some(minutes) if minutes < lifetime => {
             p.warnings.push(format!(
                 "{var}={value} is set for {image}: every published refresher (v1.0.0 to v1.2.2) fails with it \
@@ -133,7 +127,7 @@ pub fn refresh_time(
 pub fn namespace_refresh(o: &Object<'_, '_>, c: &Container) -> Result<String, Error> {
     match c.env_text(k::NAMESPACE_REFRESH_VAR).filter(|v| !v.is_empty()) {
         None => Ok(k::NAMESPACE_REFRESH_SECONDS.to_owned()),
-        Some(v) if positive(v).is_some() => Ok(v.to_owned()),
+        Some(v) if k::refresher_interval(v).is_some() => Ok(v.to_owned()),
         Some(v) => {
             let (var, default) = (k::NAMESPACE_REFRESH_VAR, k::NAMESPACE_REFRESH_SECONDS);
             let message = format!(
@@ -193,22 +187,4 @@ pub fn env<'v>(location: &'v str, prefix: &'v str, seconds: &'v str, minutes: &'
         (k::NAMESPACE_REFRESH_VAR, seconds),
         (k::TOKEN_REFRESH_VAR, minutes),
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn positive_whole_numbers_as_go_parses_them() {
-        for (s, n) in [
-            ("5", Some(5)),
-            ("+5", Some(5)),
-            ("05", Some(5)),
-            ("0", None),
-            ("-5", None),
-            ("5s", None),
-        ] {
-            assert_eq!(super::positive(s), n, "{s}");
-        }
-        assert_eq!(super::positive("2147483648"), None);
-    }
 }
