@@ -76,18 +76,16 @@ pub fn apply<'a>(
         }
     };
     for piece in &manifest.pieces {
-        let d = match piece {
-            Piece::Text { text, .. } => {
-                out.push_input(Cow::Borrowed(text));
-                continue;
+        match piece {
+            Piece::Text { text, .. } => out.push_input(Cow::Borrowed(text)),
+            Piece::Doc(d) => {
+                add(&mut out, Some(d.index));
+                match (plan.step(d.index), texts.remove(&d.index)) {
+                    (Some(Step::Remove(_)), _) => {}
+                    (_, Some(pieces)) => out.push_pieces(pieces),
+                    (_, None) => out.push_input(Cow::Borrowed(d.chunk.text)),
+                }
             }
-            Piece::Doc(d) => d,
-        };
-        add(&mut out, Some(d.index));
-        match (plan.step(d.index), texts.remove(&d.index)) {
-            (Some(Step::Remove(_)), _) => {}
-            (_, Some(pieces)) => out.push_pieces(pieces),
-            (_, None) => out.push_input(Cow::Borrowed(d.chunk.text)),
         }
     }
     if plan.additions.iter().any(|a| a.before.is_none()) {
@@ -109,9 +107,8 @@ fn rewrite<'a>(
     reading: Reading<'_>,
 ) -> Result<Rewritten<'a>, InputError> {
     let located = |e: EditError| doc.error_at_line(e.line, format!("cannot configure it: {}", e.message));
-    let (root, features) = match tree::parse_document(doc.chunk.text) {
-        Ok(Some(parsed)) => parsed,
-        _ => return Err(doc.error_at_line(1, "cannot configure it: the document no longer parses")),
+    let Ok(Some((root, features))) = tree::parse_document(doc.chunk.text) else {
+        return Err(doc.error_at_line(1, "cannot configure it: the document no longer parses"));
     };
     let mut editor = Editor::new(doc.chunk.text, layout);
     let mut doubled = Vec::new();

@@ -161,7 +161,7 @@ fn refresher(p: &mut Planner<'_, '_, '_>, effective: &mut Effective) -> Result<(
     };
     let image = refresher::image(p, found.and_then(|(_, _, c)| c.image.as_deref()));
     effective.refresher_image = image.clone();
-    effective.refresh_time = refresher::refresh_time(p, found, &image)?;
+    effective.refresh_time = refresher::refresh_time(p, found.map(|(o, _, c)| (o, c)), &image)?;
     let prefix = effective.prefix.clone();
     if let Some((o, pod, c)) = found {
         let namespace_refresh = refresher::namespace_refresh(o, c)?;
@@ -225,7 +225,6 @@ fn can_run(
     let (name, secret, path) = (&c.name, k::REGISTRY_SECRET, k::CREDS_PATH);
     let (container, pod_at) = (o.resource.container_path(c), o.resource.pod_path());
     let in_container = |message: String| Err(o.error(&container, message));
-    let in_pod = |message: String| Err(o.error(&pod_at, message));
     if let Some(m) = c.mounts.iter().find(|m| m.path == path && m.volume != secret) {
         return in_container(format!(
             "the refresher container {name:?} mounts volume {:?} at {path}, where it must read registry-secret: \
@@ -250,7 +249,7 @@ fn can_run(
             )),
         };
         if let Some(message) = wrong {
-            return in_pod(message);
+            return Err(o.error(&pod_at, message));
         }
     }
     if let Some(m) = c.mounts.iter().find(|m| m.sub_path && m.path == path) {

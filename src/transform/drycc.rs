@@ -245,13 +245,11 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Result<Option<
     if let Some(theirs) = model.workflows(Role::ImagebuilderEgress).find(|o| !o.is_generated()) {
         if wanted.is_some() {
             let (name, label) = (k::DRYCC_IMAGEBUILDER_EGRESS, k::GENERATED_LABEL.0);
-            return Err(theirs.error(
-                &theirs.resource.path,
-                format!(
-                    "has no {label} label, so workflow-registry did not write it, and the egress policy this \
-                     registry needs is named {name}: rename it (or remove it)"
-                ),
-            ));
+            let message = format!(
+                "has no {label} label, so workflow-registry did not write it, and the egress policy this registry \
+                 needs is named {name}: rename it (or remove it)"
+            );
+            return Err(theirs.error(&theirs.resource.path, message));
         }
         for o in model.workflows(Role::ImagebuilderEgress).filter(|o| o.is_generated()) {
             p.remove(o, Reason::NotNeeded);
@@ -276,10 +274,8 @@ fn egress(p: &mut Planner<'_, '_, '_>, hostname: Option<&str>) -> Result<Option<
 
 /// `host[:port]` (IPv6 in brackets); the port defaults to HTTPS's.
 fn split_port(hostname: &str) -> (&str, u16) {
-    if let Some(rest) = hostname.strip_prefix('[') {
-        if let Some((ip, tail)) = rest.split_once(']') {
-            return (ip, tail.strip_prefix(':').and_then(|p| p.parse().ok()).unwrap_or(443));
-        }
+    if let Some((ip, tail)) = hostname.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
+        return (ip, tail.strip_prefix(':').and_then(|p| p.parse().ok()).unwrap_or(443));
     }
     match hostname.rsplit_once(':') {
         Some((h, port)) if !h.contains(':') => (h, port.parse().unwrap_or(443)),

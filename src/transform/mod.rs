@@ -158,15 +158,13 @@ fn warn(p: &mut plan::Planner<'_, '_, '_>, manifest: &Manifest<'_>) {
             warnings.push(warning);
         }
     }
-    let found = &model.namespace;
-    if let (Source::Helm, Some(name)) = (&found.source, &found.name) {
-        if settings.location.needs_token_refresher() {
-            warnings.push(format!(
-                "the refresher's ClusterRoleBinding names the namespace {name:?} from HELM_NAMESPACE (the manifest \
-                 names none), which Helm's --namespace overrides without telling a post-renderer: if the release \
-                 goes elsewhere, pass --namespace"
-            ));
-        }
+    let (found, refreshed) = (&model.namespace, settings.location.needs_token_refresher());
+    if let (Source::Helm, Some(name), true) = (&found.source, &found.name, refreshed) {
+        warnings.push(format!(
+            "the refresher's ClusterRoleBinding names the namespace {name:?} from HELM_NAMESPACE (the manifest names \
+             none), which Helm's --namespace overrides without telling a post-renderer: if the release goes \
+             elsewhere, pass --namespace"
+        ));
     }
     if targeting.selecting && !model.objects.iter().any(|o| o.is_workflows() && o.resource.selected) {
         warnings.push("--select matched no object in Workflow's namespace".into());

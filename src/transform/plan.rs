@@ -356,10 +356,9 @@ impl<'p, 'm, 'a> Planner<'p, 'm, 'a> {
             let items = set.iter().map(|(n, w)| w.item(n)).collect();
             let (v, from) = ("value", "valueFrom");
             let exclusive = vec![(v, from), (from, v), (from, from)];
-            let (at_, list_) = (at.clone(), list.clone());
-            let upsert = (!set.is_empty()).then_some(Op::Upsert {
-                at: at_,
-                list: list_,
+            let upsert = (!set.is_empty()).then(|| Op::Upsert {
+                at: at.clone(),
+                list: list.clone(),
                 items,
                 exclusive,
             });

@@ -76,12 +76,12 @@ pub fn image(p: &mut Planner<'_, '_, '_>, input: Option<&str>) -> String {
 /// refresher", intervals) says when its image cannot run with it.
 pub fn refresh_time(
     p: &mut Planner<'_, '_, '_>,
-    input: Option<(&Object<'_, '_>, &Pod, &Container)>,
+    input: Option<(&Object<'_, '_>, &Container)>,
     image: &str,
 ) -> Result<String, Error> {
     let (settings, var) = (p.settings, k::TOKEN_REFRESH_VAR);
     let configured = &settings.token_refresh_time;
-    let input = input.and_then(|(o, _, c)| Some((o, c, c.env_text(var).filter(|v| !v.is_empty())?)));
+    let input = input.and_then(|(o, c)| Some((o, c, c.env_text(var).filter(|v| !v.is_empty())?)));
     let value = match input {
         _ if !configured.is_empty() => configured.clone(),
         Some((_, _, value)) => value.to_owned(),

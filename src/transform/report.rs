@@ -20,10 +20,6 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn is_unchanged(&self) -> bool {
-        self.changes().iter().all(|(_, items)| items.is_empty())
-    }
-
     /// Each list of changes, with the word the summary and KRM results give it.
     pub fn changes(&self) -> [(&'static str, &[String]); 4] {
         [
