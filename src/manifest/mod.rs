@@ -117,7 +117,6 @@ impl<'a> Manifest<'a> {
     }
 }
 
-/// One chunk, read.
 #[derive(Default)]
 struct Read<'a> {
     /// `None` for markers and white space only: not written (it would be a `null` document).

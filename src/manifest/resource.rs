@@ -21,14 +21,13 @@ const RBAC: &str = "rbac.authorization.k8s.io";
 /// The API groups of the built-in kinds the tool reads. One of these kinds in another group is a
 /// custom resource no Workflow component reads: named with its group (`Secret.vault.example.com`),
 /// a kind the tool never touches.
-const BUILTIN_GROUPS: [(&[&str], &[&str]); 8] = [
+const BUILTIN_GROUPS: [(&[&str], &[&str]); 7] = [
     (&["Secret", "ServiceAccount", "Service"], &[""]),
     (&["ConfigMap", "Pod", "ReplicationController"], &[""]),
     (&["Deployment", "DaemonSet", "ReplicaSet"], &["apps", "extensions"]),
     (&["StatefulSet"], &["apps"]),
     (&["Job", "CronJob"], &["batch"]),
-    (&["Role", "RoleBinding"], &[RBAC]),
-    (&["ClusterRole", "ClusterRoleBinding"], &[RBAC]),
+    (&["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"], &[RBAC]),
     (&["NetworkPolicy"], &["networking.k8s.io", "extensions"]),
 ];
 

@@ -570,10 +570,8 @@ impl<'a> Editor<'a> {
                 missing.push(Value::Map(item.clone()));
                 continue;
             };
-            for (i, _) in matches {
-                // The API server would keep only one of them; keep ours, in the first place.
-                self.remove_item(seq, i);
-            }
+            // The API server would keep only one of them; keep ours, in the first place.
+            matches.for_each(|(i, _)| self.remove_item(seq, i));
             self.merge_item(existing, item.get(1..).unwrap_or(&[]), exclusive);
         }
         self.append_items(seq, &missing);
@@ -615,9 +613,7 @@ impl<'a> Editor<'a> {
             self.entry_splice(parent, list_key, &Value::Seq(Vec::new()));
             return Ok(());
         }
-        for i in doomed {
-            self.remove_item(seq, i);
-        }
+        doomed.into_iter().for_each(|i| self.remove_item(seq, i));
         Ok(())
     }
 

@@ -63,10 +63,9 @@ pub fn is_safe_plain(s: &str) -> bool {
 
 /// A string as a scalar: plain when safe, double-quoted otherwise.
 pub fn scalar(s: &str) -> String {
-    if is_safe_plain(s) {
-        s.to_owned()
-    } else {
-        double_quoted(s)
+    match is_safe_plain(s) {
+        true => s.to_owned(),
+        false => double_quoted(s),
     }
 }
 
@@ -136,13 +135,8 @@ pub fn block_entries(entries: &[(String, Value)], indent: usize, layout: Layout)
             ),
             v => (format!(" {}", flow(v)), String::new()),
         };
-        let _ = write!(
-            out,
-            "{}{}:{inline}{}{below}",
-            " ".repeat(indent),
-            scalar(key),
-            layout.newline
-        );
+        let (pad, key, newline) = (" ".repeat(indent), scalar(key), layout.newline);
+        let _ = write!(out, "{pad}{key}:{inline}{newline}{below}");
     }
     out
 }

@@ -46,7 +46,6 @@ impl Op {
 /// Which items of a list to remove.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Items {
-    /// These positions.
     At(Vec<usize>),
     /// Every mapping whose `name` reads as one of these.
     Named(Vec<String>),

@@ -90,7 +90,6 @@ pub fn chunks(stream: &str) -> Chunks<'_> {
     }
 }
 
-/// Iterator of [`chunks`].
 #[derive(Debug, Clone)]
 pub struct Chunks<'a> {
     stream: &'a str,

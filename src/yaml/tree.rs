@@ -61,14 +61,12 @@ pub struct Scalar<'a> {
     span: Span,
 }
 
-/// A mapping entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry<'a> {
     pub key: Node<'a>,
     pub value: Node<'a>,
 }
 
-/// A block or flow mapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mapping<'a> {
     pub entries: Vec<Entry<'a>>,
@@ -77,7 +75,6 @@ pub struct Mapping<'a> {
     span: Span,
 }
 
-/// A block or flow sequence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sequence<'a> {
     pub items: Vec<Node<'a>>,

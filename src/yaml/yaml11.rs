@@ -151,9 +151,6 @@ pub struct DecodeError {
 /// (plus [`MIN_BUDGET`]): an alias bomb of a few lines must not take gigabytes.
 const BUDGET_FACTOR: usize = 16;
 const MIN_BUDGET: usize = 10_000;
-/// Deeper nesting than this (through aliases, or written out) is refused
-/// rather than risking the stack.
-const MAX_DEPTH: usize = MAX_WALK_DEPTH;
 
 const CORE: &str = "tag:yaml.org,2002:";
 
@@ -299,8 +296,8 @@ impl<'n, 'a> Decoder<'n, 'a> {
     }
 
     fn node(&mut self, node: &'n Node<'a>, depth: usize) -> Result<Json, DecodeError> {
-        if depth > MAX_DEPTH {
-            return Err(error(node, format!("nesting deeper than {MAX_DEPTH} levels")));
+        if depth > MAX_WALK_DEPTH {
+            return Err(error(node, format!("nesting deeper than {MAX_WALK_DEPTH} levels")));
         }
         self.budget = self.budget.checked_sub(1).ok_or_else(|| {
             error(
@@ -352,8 +349,8 @@ impl<'n, 'a> Decoder<'n, 'a> {
         out: &mut Map<String, Json>,
         depth: usize,
     ) -> Result<(), DecodeError> {
-        if depth > MAX_DEPTH {
-            return Err(error(value, format!("nesting deeper than {MAX_DEPTH} levels")));
+        if depth > MAX_WALK_DEPTH {
+            return Err(error(value, format!("nesting deeper than {MAX_WALK_DEPTH} levels")));
         }
         let want_map = || error(value, "map merge requires map or sequence of maps as the value");
         match self.deref(value)? {
@@ -383,9 +380,8 @@ impl<'n, 'a> Decoder<'n, 'a> {
             Json::Bool(b) => Ok(b.to_string()),
             Json::Number(n) if n.is_f64() => Ok(go_float_key(n.as_f64().unwrap_or_default())),
             Json::Number(n) => Ok(n.to_string()),
-            Json::Null if self.lenient => Ok("null".into()),
-            Json::Null => Err(error(node, "a mapping key is null, which Kubernetes cannot decode")),
             other if self.lenient => Ok(other.to_string()),
+            Json::Null => Err(error(node, "a mapping key is null, which Kubernetes cannot decode")),
             _ => Err(error(
                 node,
                 "a mapping key is a list or mapping, which Kubernetes cannot decode",
