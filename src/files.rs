@@ -133,7 +133,6 @@ pub fn read_bytes(path: &Path, kind: Kind) -> Result<Vec<u8>, FileError> {
     read_open(&path, kind, open(&path))
 }
 
-/// Standard input, bounded.
 pub fn read_stdin(kind: Kind) -> Result<Vec<u8>, FileError> {
     let stdin = std::io::stdin();
     // A redirected file has a size: read it into one exact allocation.

@@ -217,10 +217,8 @@ fn run_id() -> String {
 fn rfc3339_utc(t: SystemTime) -> String {
     let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let (y, mo, d, h, mi, s) = crate::verify::clock::civil(i64::try_from(since.as_secs()).unwrap_or(i64::MAX));
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
-        since.subsec_millis()
-    )
+    let ms = since.subsec_millis();
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
 }
 
 #[cfg(test)]

@@ -180,7 +180,8 @@ pub fn run_filter<'a>(
     function_configs: Vec<FunctionConfig>,
 ) -> Result<(transform::Output<'a>, Report), Failure> {
     let options = sources::options(args, env, &function_configs)?;
-    let (settings, warnings) = sources::settings(&args.config, env, function_configs)?;
+    let resolved = sources::resolve(&args.config, env, function_configs)?;
+    let (settings, warnings) = config::validate(&resolved).map_err(Failure::Config)?;
     let output = transform::run(input, &settings, &options)?;
     if args.verify {
         verify::before_writing(&args.probe, &settings.location)?;

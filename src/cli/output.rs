@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use super::log::{Level, Reporter};
 
-/// Exit status when the output could not be written.
 pub const OUTPUT_LOST: u8 = 3;
 
 /// Write through a buffer to standard output and flush. A broken pipe is the

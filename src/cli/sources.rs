@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::{ConfigArgs, Failure, FilterArgs, LoadRestrictor};
-use crate::config::{self, file, EnvLookup, FileKind, Problem, Problems, Resolved, Setting, Settings, Warning};
+use crate::config::{self, file, EnvLookup, FileKind, Problem, Problems, Resolved, Setting};
 use crate::platform::{Given, HELM_NAMESPACE};
 use crate::plugin::{function_config, FunctionConfig};
 use crate::transform::Options;
@@ -78,14 +78,6 @@ pub(super) fn function_configs(
         all.push(function_config::from_file(path, root.as_deref()).map_err(failed)?);
     }
     Ok(all)
-}
-
-pub(super) fn settings(
-    args: &ConfigArgs,
-    env: EnvLookup<'_>,
-    fcs: Vec<FunctionConfig>,
-) -> Result<(Settings, Vec<Warning>), Failure> {
-    config::validate(&resolve(args, env, fcs)?).map_err(Failure::Config)
 }
 
 /// Every configuration source: flags, environment, `--params`, `--values`

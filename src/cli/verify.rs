@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::args::{Output, ProbeArgs, VerifyArgs};
 use super::log::{write_stderr, Reporter};
 use super::output::write_stdout_text;
-use super::sources::{function_configs, settings};
+use super::sources::{function_configs, resolve};
 use super::Failure;
 use crate::config::{self, Location};
 use crate::verify::{self, Options};
@@ -19,7 +19,8 @@ pub const EXIT_NOT_VERIFIED: u8 = 4;
 /// Run `verify`: 0 when the credentials were proven, 4 when not, 2 for a
 /// configuration or usage problem, 3 when the report could not be written.
 pub fn run(reporter: &Reporter, args: &VerifyArgs, env: config::EnvLookup<'_>) -> Result<ExitCode, Failure> {
-    let (settings, warnings) = settings(&args.config, env, function_configs(&args.config, None, env)?)?;
+    let resolved = resolve(&args.config, env, function_configs(&args.config, None, env)?)?;
+    let (settings, warnings) = config::validate(&resolved).map_err(Failure::Config)?;
     for w in &warnings {
         reporter.warning(&w.to_string());
     }

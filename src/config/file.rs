@@ -212,8 +212,7 @@ impl Reader<'_> {
                 continue;
             };
             let Json::Object(map) = node else {
-                let found = type_name(node);
-                self.problem(format!("`{container}` must be a mapping, found {found}"));
+                self.problem(format!("`{container}` must be a mapping, found {}", type_name(node)));
                 continue;
             };
             let at = |key: &str| format!("{prefix}{key}");
@@ -266,8 +265,7 @@ impl Reader<'_> {
                         }
                     };
                     let (at, name, found) = (self.at_line(key), setting.name(), type_name(other));
-                    let message = format!("{key}{at} ({name}) must be {wanted}, found {found}{quote}");
-                    self.problem(message);
+                    self.problem(format!("{key}{at} ({name}) must be {wanted}, found {found}{quote}"));
                 }
             }
         }

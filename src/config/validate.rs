@@ -465,8 +465,7 @@ fn is_aws_region(s: &str) -> bool {
 
 /// A number in digits only: `parse` alone would take `+2`.
 fn digits<T: std::str::FromStr>(s: &str) -> Option<T> {
-    let digits = s.bytes().all(|b| b.is_ascii_digit());
-    digits.then(|| s.parse().ok()).flatten()
+    s.bytes().all(|b| b.is_ascii_digit()).then(|| s.parse().ok()).flatten()
 }
 
 /// `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` → (account, region).

@@ -122,7 +122,6 @@ pub fn from_node(node: &Node<'_>, file: Option<&Path>, dir: Option<&Path>) -> Re
     problems.is_empty().then_some(config).ok_or(problems)
 }
 
-/// A problem with the config object's fields.
 fn problem(message: impl std::fmt::Display) -> Problem {
     Problem::general(format!("{KIND}: {message}"))
 }

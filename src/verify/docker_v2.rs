@@ -135,10 +135,9 @@ impl Probe<'_, '_> {
         let anonymous = self.send(Step::Registry, Method::GET, &v2, None)?;
         match anonymous.status {
             200 => {
-                let hint = if self.target.push_check {
-                    ""
-                } else {
-                    " (add --push-check to test them through a write)"
+                let hint = match self.target.push_check {
+                    true => "",
+                    false => " (add --push-check to test them through a write)",
                 };
                 let detail = format!("{v2} answered 200 without credentials: this proves nothing about them{hint}");
                 self.report.add(Step::RegistryLogin, Class::AnonymousAccess, detail);
@@ -335,7 +334,6 @@ impl Probe<'_, '_> {
     }
 }
 
-/// An origin as the report shows it.
 fn shown(origin: Option<Origin>) -> String {
     origin.map_or_else(|| "a URL that is not plain http(s)".into(), |o| o.to_string())
 }

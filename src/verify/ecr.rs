@@ -203,7 +203,6 @@ fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8>
     parts.iter().fold(first, |key, part| hmac_sha256(&key, part.as_bytes()))
 }
 
-/// The ECR API endpoint of a region.
 fn api_endpoint(region: &str) -> String {
     let china = if region.starts_with("cn-") { ".cn" } else { "" };
     format!("https://api.ecr.{region}.amazonaws.com{china}")

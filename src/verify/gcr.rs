@@ -30,7 +30,6 @@ const GOOGLE_TOKEN_URIS: &[&str] = &[
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-/// The key fields the flow needs.
 struct Key {
     client_email: String,
     private_key: String,
@@ -80,7 +79,6 @@ fn assertion(key: &Key, scope: &str, now: i64) -> Result<String, String> {
     Ok(format!("{signing_input}.{}", B64URL.encode(signature)))
 }
 
-/// Verify a GCR / Artifact Registry service-account key.
 pub fn verify(transport: &Transport, report: &mut Report, key_json: &str, hostname: &str, options: &Options) {
     let Ok(key) = parse_key(key_json).map_err(|why| report.add(Step::AccessToken, Class::Refused, why)) else {
         return;

@@ -249,7 +249,6 @@ fn json_ascii(json: &str, upper: bool) -> String {
     json.chars().map(escaped).collect()
 }
 
-/// What replaces a secret.
 const MASK: &str = "(redacted)";
 
 /// The shortest secret (in bytes) that is scrubbed: a shorter one would mask ordinary words.
