@@ -608,22 +608,25 @@ fn two_platforms_in_one_manifest_are_refused_unless_one_is_named() {
     );
 }
 
-#[test]
-fn drycc_gets_docker_hub_by_name_in_a_builder_secret_it_has_or_is_given() {
-    let builder = deployment(
-        "drycc-builder",
-        Some("drycc"),
-        &container(
-            "drycc-builder",
-            "registry.drycc.cc/drycc/builder:canary",
-            &[("DRYCC_REGISTRY_LOCATION", "on-cluster")],
-        ),
-        "",
-    );
+/// Drycc's builder, on-cluster as the chart renders it.
+fn drycc_builder() -> String {
+    let env = [("DRYCC_REGISTRY_LOCATION", "on-cluster")];
+    let builder = container("drycc-builder", "registry.drycc.cc/drycc/builder:canary", &env);
+    deployment("drycc-builder", Some("drycc"), &builder, "")
+}
+
+/// The test's off-cluster settings with the registry at `host`.
+fn off_cluster_at(host: &str) -> workflow_registry::config::Settings {
     let mut env = common::location_env("off-cluster");
     env.retain(|(k, _)| *k != "REGISTRY_HOSTNAME");
-    env.push(("REGISTRY_HOSTNAME", String::new()));
-    let settings = common::settings_from(&env);
+    env.push(("REGISTRY_HOSTNAME", host.to_owned()));
+    common::settings_from(&env)
+}
+
+#[test]
+fn drycc_gets_docker_hub_by_name_in_a_builder_secret_it_has_or_is_given() {
+    let builder = drycc_builder();
+    let settings = off_cluster_at("");
     let host = |input: &str| {
         let out = transform::run(input, &settings, &ns("drycc")).unwrap_or_else(|e| panic!("{e}\n{input}"));
         let docs = decoded(&out.text())?;
@@ -643,24 +646,12 @@ fn drycc_gets_docker_hub_by_name_in_a_builder_secret_it_has_or_is_given() {
 /// egress policy names the IPv4 address, however it is written.
 #[test]
 fn drycc_egress_to_an_ipv4_mapped_address_names_the_ipv4_address() {
-    let builder = deployment(
-        "drycc-builder",
-        Some("drycc"),
-        &container(
-            "drycc-builder",
-            "registry.drycc.cc/drycc/builder:canary",
-            &[("DRYCC_REGISTRY_LOCATION", "on-cluster")],
-        ),
-        "",
-    );
+    let builder = drycc_builder();
     let policy = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: drycc-imagebuilder, \
                   namespace: drycc}\nspec: {podSelector: {matchLabels: {app: drycc-imagebuilder}}, policyTypes: [Egress]}\n";
     for host in ["10.1.2.3:5000", "[::ffff:10.1.2.3]:5000", "[::ffff:a01:203]:5000"] {
-        let mut env = common::location_env("off-cluster");
-        env.retain(|(k, _)| *k != "REGISTRY_HOSTNAME");
-        env.push(("REGISTRY_HOSTNAME", host.to_owned()));
         let input = builder.clone() + policy;
-        let out = transform::run(&input, &common::settings_from(&env), &ns("drycc")).unwrap_or_else(|e| panic!("{e}"));
+        let out = transform::run(&input, &off_cluster_at(host), &ns("drycc")).unwrap_or_else(|e| panic!("{e}"));
         let Some(docs) = decoded(&out.text()) else { return };
         let egress = one(&docs, "NetworkPolicy", "drycc-imagebuilder-registry");
         assert_eq!(

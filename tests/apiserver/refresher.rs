@@ -80,6 +80,7 @@ fn secret_name(docs: &[Json]) -> String {
 /// heritage=deis and one other (`TEST-app-one-LOCATION` ...), each test with
 /// its own (a namespace is deleted in the background after a test).
 struct Access {
+    plane: &'static ControlPlane,
     namespace: String,
     /// `TEST-app-one-LOCATION` for `app-one`.
     apps: Box<dyn Fn(&str) -> String>,
@@ -88,7 +89,7 @@ struct Access {
     sa: String,
 }
 
-fn access(plane: &ControlPlane, k8sjson: &Path, test: &str, location: &str, dir: &Path) -> Access {
+fn access(plane: &'static ControlPlane, k8sjson: &Path, test: &str, location: &str, dir: &Path) -> Access {
     let namespace = format!("{test}-refresher-{location}");
     let apps = {
         let (test, location) = (test.to_owned(), location.to_owned());
@@ -105,11 +106,27 @@ fn access(plane: &ControlPlane, k8sjson: &Path, test: &str, location: &str, dir:
     }
     plane.namespace(&apps("not-workflow"), &[]);
     Access {
+        plane,
         apps: Box::new(apps),
         kubeconfig: plane.service_account_kubeconfig(&namespace, "deis-registry-token-refresher", dir),
         sa: format!("system:serviceaccount:{namespace}:deis-registry-token-refresher"),
         secret: secret_name(&docs),
         namespace,
+    }
+}
+
+/// The refresher's ClusterRole and ClusterRoleBinding are cluster-wide: they
+/// go with the test, under its lock (a Helm release of a later test installs
+/// its own under the same names, and refuses ones it does not own).
+impl Drop for Access {
+    fn drop(&mut self) {
+        let (role, binding) = (
+            "clusterrole/deis:deis-registry-token-refresher",
+            "clusterrolebinding/deis:deis-registry-token-refresher",
+        );
+        let _ = self
+            .plane
+            .run(&["delete", role, binding, "--ignore-not-found", "--wait=true"]);
     }
 }
 
