@@ -654,8 +654,16 @@ fn vary_deis(docs: &mut Vec<Json>, config: &mut Config, rng: &mut Rng) {
 }
 
 fn vary_drycc(docs: &mut Vec<Json>, config: &mut Config, rng: &mut Rng) {
-    if config.location == "off-cluster" && rng.chance(15) {
-        let host = *rng.pick(&["10.1.2.3:5000", "192.168.10.4", "registry.drycc.svc", "docker.io", ""]);
+    if config.location == "off-cluster" && rng.chance(40) {
+        let host = *rng.pick(&[
+            "10.1.2.3:5000",
+            "192.168.10.4",
+            "[::ffff:10.1.2.3]:5000",
+            "[fd00::1]:5000",
+            "registry.drycc.svc",
+            "docker.io",
+            "",
+        ]);
         config.secret_data[0].1 = host.to_owned();
     }
     let is_builder = |d: &Json| is(d, "Deployment", "drycc-builder");
@@ -730,6 +738,19 @@ fn vary_drycc(docs: &mut Vec<Json>, config: &mut Config, rng: &mut Rng) {
                         }
                     }
                 }
+            }
+        }
+        9 => {
+            // The operator's own policy under the name of the tool's, beside
+            // (or not) a copy the tool wrote.
+            let policy = |labels: Json| {
+                json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                       "metadata": {"name": "drycc-imagebuilder-registry", "labels": labels},
+                       "spec": {"podSelector": {"matchLabels": {"app": "drycc-imagebuilder"}}}})
+            };
+            docs.push(policy(json!({"team": "ops"})));
+            if rng.chance(50) {
+                docs.push(policy(json!({"registry.deis.io/generated-by": "workflow-registry"})));
             }
         }
         _ => {}

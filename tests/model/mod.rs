@@ -1566,15 +1566,26 @@ fn egress(plan: &mut Plan<'_>, host: Option<&str>) {
         .objects
         .iter()
         .any(|o| o.ours && kind(&o.v) == "NetworkPolicy" && name(&o.v) == "drycc-imagebuilder");
-    let (addr, port) = match host.unwrap_or("").rsplit_once(':') {
-        Some((h, p)) => (h, p.parse().unwrap_or(443)),
-        None => (host.unwrap_or(""), 443),
+    // `host`, `host:port`, `[v6]` or `[v6]:port`; an IPv4-mapped address is reached over IPv4.
+    let host = host.unwrap_or("");
+    let (addr, port) = match host.strip_prefix('[').and_then(|h| h.split_once(']')) {
+        Some((v6, rest)) => (v6, rest.strip_prefix(':')),
+        None => match host.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (host, None),
+        },
     };
-    let private = addr
-        .parse::<std::net::Ipv4Addr>()
-        .is_ok_and(|ip| ip.is_private() || ip.is_loopback() || ip.is_link_local());
+    let port: u16 = port.and_then(|p| p.parse().ok()).unwrap_or(443);
+    let ip = addr.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_canonical());
+    let private = ip.is_some_and(|ip| match ip {
+        std::net::IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local(),
+        std::net::IpAddr::V6(v6) => v6.segments()[0] & 0xfe00 == 0xfc00 || v6.is_loopback(),
+    });
+    let cidr = ip.map_or(String::new(), |ip| {
+        format!("{ip}/{}", if ip.is_ipv4() { 32 } else { 128 })
+    });
     let spec = json!({"podSelector": {"matchLabels": {"app": "drycc-imagebuilder"}}, "policyTypes": ["Egress"],
-        "egress": [{"to": [{"ipBlock": {"cidr": format!("{addr}/32")}}], "ports": [{"protocol": "TCP", "port": port}]}]});
+        "egress": [{"to": [{"ipBlock": {"cidr": cidr}}], "ports": [{"protocol": "TCP", "port": port}]}]});
     let named: Vec<usize> = (0..plan.objects.len())
         .filter(|&i| {
             let o = &plan.objects[i];
